@@ -1,0 +1,17 @@
+"""Errors the library raises for bad input; the CLI and the app print them as one line."""
+
+
+class RecognizerError(Exception):
+    """Base class: a problem the user can fix (bad file, bad data), not a bug."""
+
+
+class ModelError(RecognizerError):
+    """The model file is missing, corrupt or not a digit classifier."""
+
+
+class DataError(RecognizerError):
+    """A data file (npz, IDX, Kaggle CSV, user samples) is missing or malformed."""
+
+
+class ImageError(RecognizerError):
+    """An image file cannot be read or holds no ink."""
