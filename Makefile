@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The MNIST file beside the checkout, if there is one; otherwise Keras downloads it.
+DATA ?= $(wildcard ../shared/data/mnist.npz)
+DATA_ARG := $(if $(DATA),--data $(DATA))
+EPOCHS ?= 30
+MODEL ?= models/mnist_cnn.keras
+
+.PHONY: run test train resume evaluate bench notebook clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+run: $(VENV)/.runtime  ## start the app
+	$(BIN)/python app.py
+
+test: $(VENV)/.dev  ## the test suite (a few minutes, no full training)
+	$(BIN)/python -m pytest
+
+train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~50 min on 2 cores)
+	$(BIN)/python -m recognizer.train $(DATA_ARG) --epochs $(EPOCHS) --out $(MODEL)
+
+resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch
+	$(BIN)/python -m recognizer.train $(DATA_ARG) --epochs $(EPOCHS) --out $(MODEL) --resume
+
+evaluate: $(VENV)/.runtime  ## accuracy of the shipped model on the MNIST test set
+	$(BIN)/python -m recognizer evaluate $(DATA_ARG)
+
+bench: $(VENV)/.dev  ## speed and accuracy figures, written to bench/results.json
+	$(BIN)/python -m bench $(DATA_ARG)
+
+notebook: $(VENV)/.dev  ## run the notebook top to bottom in full mode, saving its outputs
+	MNIST_QUICK=0 $(BIN)/python -m deeplearning.run_notebook --full
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

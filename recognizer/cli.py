@@ -1,0 +1,82 @@
+"""`python -m recognizer predict|evaluate`: the command-line face of the library."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+from .data import load_mnist
+from .errors import RecognizerError
+from .images import load_image
+from .predictor import Recognizer
+
+EVAL_BATCH = 500
+
+
+def predict_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m recognizer predict",
+        description="Recognize the digit in each image (PNG, JPG, ...; dark ink on light paper or the reverse).",
+    )
+    parser.add_argument("images", nargs="+", metavar="IMAGE")
+    parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
+    args = parser.parse_args(argv)
+    rec = Recognizer.load(args.model)
+    failed = 0
+    for path in args.images:
+        try:
+            pred = rec.predict(load_image(path))
+        except RecognizerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if pred is None:
+            print(f"error: {path}: no ink found", file=sys.stderr)
+            failed += 1
+            continue
+        top = np.argsort(pred.probabilities)[::-1][:3]
+        others = ", ".join(f"{d}: {pred.probabilities[d]:.1%}" for d in top[1:])
+        print(f"{path}: {pred.digit} ({pred.confidence:.1%}; next {others})")
+    return 1 if failed else 0
+
+
+def evaluate_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m recognizer evaluate",
+        description="Accuracy and confusion matrix of a model on the 10,000 MNIST test images.",
+    )
+    parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
+    parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
+    args = parser.parse_args(argv)
+    rec = Recognizer.load(args.model)
+    data = load_mnist(args.data)
+    if data.x_test is None:
+        raise RecognizerError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+    predicted = predict_labels(rec, data.x_test)
+    accuracy = float((predicted == data.y_test).mean())
+    print(f"model: {rec.path}")
+    print(f"accuracy: {accuracy:.2%} on {len(data.y_test):,} MNIST test images "
+          f"({int((predicted != data.y_test).sum())} errors)")
+    print("confusion matrix (rows: true digit, columns: predicted):")
+    print(format_confusion(confusion_matrix(data.y_test, predicted)))
+    return 0
+
+
+def predict_labels(rec: Recognizer, images: np.ndarray) -> np.ndarray:
+    """Labels for (n, 28, 28) uint8 MNIST-form images, in batches."""
+    batches = (rec.probabilities(images[i : i + EVAL_BATCH] / np.float32(255)) for i in range(0, len(images), EVAL_BATCH))
+    return np.concatenate([b.argmax(axis=1) for b in batches])
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (true.astype(int), predicted.astype(int)), 1)
+    return matrix
+
+
+def format_confusion(matrix: np.ndarray) -> str:
+    header = "      " + "".join(f"{d:>6}" for d in range(len(matrix)))
+    rows = [f"{t:>6}" + "".join(f"{n:>6}" for n in row) for t, row in enumerate(matrix)]
+    return "\n".join([header, *rows])

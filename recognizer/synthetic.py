@@ -1,0 +1,107 @@
+"""Digits made up on the spot: for tests, smoke runs and demos where MNIST is not at hand,
+and MNIST digits redrawn the way people draw them, for measuring preprocessing on drawings."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .strokes import Point
+
+FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
+         cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
+
+
+def font_digit(digit: int, size: int = 280, rng: np.random.Generator | None = None) -> np.ndarray:
+    """A canvas (size x size uint8, white on black) with one digit in a random Hershey font,
+    stroke width, slant and position."""
+    rng = rng or np.random.default_rng()
+    canvas = np.zeros((size, size), np.uint8)
+    font = FONTS[rng.integers(len(FONTS))]
+    scale = size / 40 * rng.uniform(0.6, 1.0)
+    thickness = max(1, int(scale * rng.uniform(1.5, 4.0)))
+    (w, h), _ = cv2.getTextSize(str(digit), font, scale, thickness)
+    x = int(rng.uniform(0, max(1, size - w)))
+    y = int(rng.uniform(h, size))
+    cv2.putText(canvas, str(digit), (x, y), font, scale, 255, thickness, cv2.LINE_AA)
+    slant = rng.uniform(-0.25, 0.25)
+    shear = np.float32([[1, -slant, slant * size / 2], [0, 1, 0]])
+    return cv2.warpAffine(canvas, shear, (size, size))
+
+
+def font_digits(n: int, seed: int = 0, size: int = 280) -> tuple[np.ndarray, np.ndarray]:
+    """n synthetic digits already in MNIST form: (n, 28, 28) uint8 and (n,) uint8 labels."""
+    from .preprocess import to_mnist
+
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n, dtype=np.uint8) % 10
+    images = np.stack([(to_mnist(font_digit(int(d), size, rng)) * 255).astype(np.uint8) for d in labels])
+    return images, labels
+
+
+def redraw(digit: np.ndarray, canvas_size: int = 640, height_frac: float = 0.5,
+           stroke_px: float | None = None, slant: float = 0.0, center: tuple[float, float] | None = None,
+           canvas: np.ndarray | None = None) -> np.ndarray:
+    """Draw a 28x28 MNIST digit onto a large canvas as a user would: at any size (height as a
+    fraction of the canvas), position, slant, and with a stroke of `stroke_px` canvas pixels
+    (None keeps the digit's own weight). Returns the canvas (uint8, white on black)."""
+    ys, xs = np.nonzero(digit > 64)
+    crop = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    target_h = max(4, int(canvas_size * height_frac))
+    scale = target_h / crop.shape[0]
+    big = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), target_h), interpolation=cv2.INTER_LINEAR)
+    mask = (big > 127).astype(np.uint8) * 255
+    if stroke_px is not None:
+        # Thin to a skeleton-like core by erosion, then grow to the requested width.
+        own = max(1, int(round(scale * 1.5)))
+        mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (own, own)))
+        k = max(1, int(round(stroke_px)))
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    h, w = mask.shape
+    pad = int(abs(slant) * h) + 1
+    sheared = cv2.warpAffine(mask, np.float32([[1, -slant, pad + slant * h / 2], [0, 1, 0]]), (w + 2 * pad, h))
+    out = np.zeros((canvas_size, canvas_size), np.uint8) if canvas is None else canvas
+    h, w = sheared.shape
+    cx, cy = center if center is not None else (canvas_size / 2, canvas_size / 2)
+    x0, y0 = int(round(cx - w / 2)), int(round(cy - h / 2))
+    x0 = min(max(x0, 0), max(0, canvas_size - w))
+    y0 = min(max(y0, 0), max(0, canvas_size - h))
+    region = out[y0 : y0 + h, x0 : x0 + w]
+    np.maximum(region, sheared[: region.shape[0], : region.shape[1]], out=region)
+    return out
+
+
+def _loop(cx: float, cy: float, rx: float, ry: float, start: float = 0.0, turns: float = 1.0, n: int = 24):
+    t = start + np.linspace(0, 2 * np.pi * turns, n)
+    return [(cx + rx * np.sin(a), cy - ry * np.cos(a)) for a in t]
+
+
+# Each digit as a person draws it with a mouse: strokes of points in a unit box (x right, y down).
+DIGIT_STROKES: dict[int, list[list[Point]]] = {
+    0: [_loop(0.5, 0.5, 0.28, 0.4, start=-0.3, turns=1.05)],
+    1: [[(0.46, 0.2), (0.55, 0.1), (0.55, 0.9)]],
+    2: [[(0.25, 0.3), (0.33, 0.16), (0.5, 0.1), (0.67, 0.15), (0.73, 0.3), (0.65, 0.48), (0.25, 0.9), (0.8, 0.9)]],
+    3: [[(0.25, 0.17), (0.45, 0.1), (0.65, 0.14), (0.7, 0.3), (0.45, 0.47), (0.7, 0.6), (0.72, 0.78),
+         (0.55, 0.9), (0.25, 0.86)]],
+    4: [[(0.58, 0.1), (0.22, 0.62), (0.8, 0.62)], [(0.62, 0.32), (0.62, 0.92)]],
+    5: [[(0.72, 0.12), (0.33, 0.12), (0.29, 0.45), (0.5, 0.4), (0.68, 0.5), (0.72, 0.7), (0.6, 0.87),
+         (0.42, 0.9), (0.25, 0.82)]],
+    6: [[(0.66, 0.1), (0.45, 0.28), (0.3, 0.55), (0.3, 0.78), (0.45, 0.9), (0.63, 0.85), (0.7, 0.7),
+         (0.62, 0.55), (0.45, 0.52), (0.31, 0.62)]],
+    7: [[(0.22, 0.12), (0.78, 0.12), (0.42, 0.9)]],
+    8: [[(0.5 + 0.2 * np.sin(2 * t), 0.5 - 0.4 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 40)]],
+    9: [_loop(0.5, 0.3, 0.2, 0.2, start=1.6, turns=1.0), [(0.7, 0.3), (0.66, 0.9)]],
+}
+
+
+def digit_strokes(digit: int, size: int = 400, box: tuple[float, float, float, float] | None = None,
+                  rng: np.random.Generator | None = None, jitter: float = 0.0) -> list[list[Point]]:
+    """The strokes of DIGIT_STROKES[digit] placed in box (x, y, w, h) on a size x size canvas
+    (default: the middle 60%), each point moved by up to `jitter` of the box for variety."""
+    x0, y0, w, h = box or (0.2 * size, 0.2 * size, 0.6 * size, 0.6 * size)
+    rng = rng or np.random.default_rng(0)
+    strokes = []
+    for stroke in DIGIT_STROKES[digit]:
+        pts = np.asarray(stroke) + (rng.uniform(-jitter, jitter, (len(stroke), 2)) if jitter else 0)
+        strokes.append([(x0 + px * w, y0 + py * h) for px, py in pts])
+    return strokes

@@ -1,0 +1,38 @@
+"""Shared fixtures. Tests never need ../shared: they make their data or use tests/fixtures."""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.pop("MNIST_NPZ", None)  # tests must not depend on the real data file
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    """The shipped model, loaded once."""
+    from recognizer import Recognizer
+
+    return Recognizer.load()
+
+
+@pytest.fixture(scope="session")
+def tiny_mnist(tmp_path_factory) -> Path:
+    """A small mnist.npz of synthetic font digits (300 train, 100 test), in Keras's layout."""
+    from recognizer.synthetic import font_digits
+
+    x_train, y_train = font_digits(300, seed=1)
+    x_test, y_test = font_digits(100, seed=2)
+    path = tmp_path_factory.mktemp("data") / "mnist.npz"
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
