@@ -1,4 +1,4 @@
-"""python -m recognizer COMMAND ...  (predict, evaluate, train, kaggle, finetune)"""
+"""python -m recognizer COMMAND ...  (predict, evaluate, train, kaggle, finetune, calibrate)"""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ COMMANDS = {
     "train": ("recognizer.train", "main", "train the CNN (same as python -m recognizer.train)"),
     "kaggle": ("recognizer.kaggle", "main", "train on Kaggle train.csv and write submission.csv"),
     "finetune": ("recognizer.finetune", "main", "adapt the model to your saved handwriting samples"),
+    "calibrate": ("recognizer.calibrate", "main", "fit a model's 'not sure' threshold and temperature"),
 }
 
 

@@ -115,44 +115,128 @@ def _load_idx_dir(folder: Path) -> Mnist:
 
 
 def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    """Read Kaggle's Digit Recognizer train.csv (labeled) or test.csv into (n, 28, 28) uint8."""
+    """Read Kaggle's Digit Recognizer train.csv (labeled) or test.csv into (n, 28, 28) uint8.
+
+    Every problem is a DataError naming the file, the line (and column) and what was expected.
+    """
     import pandas as pd
 
     path = Path(path)
     expected = (["label"] if labeled else []) + KAGGLE_PIXELS
+    kind = "train.csv (header label,pixel0..pixel783)" if labeled else "test.csv (header pixel0..pixel783)"
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; pass the path of Kaggle's {kind}")
     try:
         header = pd.read_csv(path, nrows=0).columns.tolist()
     except FileNotFoundError:
         raise DataError(f"CSV file not found: {path}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
-        raise DataError(f"{path}: not a readable CSV ({exc.__class__.__name__})") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: empty file; expected Kaggle's {kind}") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"{path}: not a readable CSV ({exc.__class__.__name__}); expected Kaggle's {kind}") from None
     if header != expected:
-        kind = "train.csv: label,pixel0..pixel783" if labeled else "test.csv: pixel0..pixel783"
-        extra = [c for c in header if c not in expected][:3]
-        missing = [c for c in expected if c not in header][:3]
-        detail = f"missing {missing}" if missing else f"unexpected {extra}" if extra else "columns out of order"
-        raise DataError(f"{path}: wrong columns ({detail}); expected Kaggle's {kind}")
+        raise DataError(f"{path}: wrong columns ({_column_problem(header, expected, labeled)}); expected Kaggle's {kind}")
     try:
-        frame = pd.read_csv(path, dtype="float64")
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: non-numeric values ({str(exc).splitlines()[0][:80]})") from None
+        frame = pd.read_csv(path, header=None, skiprows=1, dtype="float64")
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: no images, only a header line; expected one row per image") from None
+    except pd.errors.ParserError as exc:  # a row with more fields than the first one
+        raise DataError(f"{path}: {_parser_problem(exc, len(expected))}; each row must be {_row_shape(labeled)}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise DataError(f"{path}: {_non_numeric_problem(path, expected)}") from None
+    if frame.shape[1] < len(expected):  # the first row is short (later rows are never longer)
+        raise DataError(f"{path}: line 2 has {frame.shape[1]} values, expected {len(expected)}; "
+                        f"each row must be {_row_shape(labeled)}")
+    if frame.shape[1] > len(expected):  # the first row itself is too long: find the first long row
+        long_rows = frame.iloc[:, len(expected):].notna().any(axis=1).to_numpy()
+        if long_rows.any():
+            line = int(long_rows.argmax()) + 2
+            raise DataError(f"{path}: line {line} has more than {len(expected)} values; "
+                            f"each row must be {_row_shape(labeled)}")
+        frame = frame.iloc[:, : len(expected)]
     values = frame.to_numpy()
-    if values.size and np.isnan(values).any():
-        row = int(np.isnan(values).any(axis=1).argmax()) + 2  # 1-based, after the header line
-        raise DataError(f"{path}: missing value on line {row}")
+    if len(values) == 0:
+        raise DataError(f"{path}: no images, only a header line; expected one row per image")
+    if np.isnan(values).any():
+        line, col = _first(np.isnan(values))
+        raise DataError(f"{path}: missing value on line {line} (column {expected[col]}); "
+                        f"each row must be {_row_shape(labeled)}")
     pixels = values[:, 1:] if labeled else values
     bad = (pixels < 0) | (pixels > 255) | (pixels != np.round(pixels))
     if bad.any():
-        row = int(bad.any(axis=1).argmax()) + 2
-        raise DataError(f"{path}: pixel values must be whole numbers 0-255 (line {row})")
+        line, col = _first(bad)
+        raise DataError(f"{path}: pixel value {pixels[line - 2, col]:g} on line {line} (column pixel{col}) "
+                        f"is not allowed; pixels must be whole numbers 0-255")
     x = pixels.astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
     if not labeled:
         return x, None
     labels = values[:, 0]
-    if ((labels < 0) | (labels > 9) | (labels != np.round(labels))).any():
-        row = int(((labels < 0) | (labels > 9) | (labels != np.round(labels))).argmax()) + 2
-        raise DataError(f"{path}: labels must be digits 0-9 (line {row})")
+    bad_labels = (labels < 0) | (labels > 9) | (labels != np.round(labels))
+    if bad_labels.any():
+        line = int(bad_labels.argmax()) + 2
+        raise DataError(f"{path}: label {labels[line - 2]:g} on line {line} is not allowed; labels must be digits 0-9")
     return x, labels.astype(np.uint8)
+
+
+def _row_shape(labeled: bool) -> str:
+    return "a label 0-9 and 784 pixel values" if labeled else "784 pixel values"
+
+
+def _first(mask: np.ndarray) -> tuple[int, int]:
+    """(line in the file, column index) of the first True in a (rows, columns) mask."""
+    row = int(mask.any(axis=1).argmax())
+    return row + 2, int(mask[row].argmax())  # 1-based, after the header line
+
+
+def _column_problem(header: list[str], expected: list[str], labeled: bool) -> str:
+    other = [c for c in ["label"] + KAGGLE_PIXELS if c not in expected]
+    if header == other + expected or header == expected[1:]:  # train.csv and test.csv swapped
+        return "this looks like test.csv, which has no label column" if labeled else (
+            "this looks like train.csv: test.csv has no label column")
+    extra = [c for c in header if c not in expected][:3]
+    missing = [c for c in expected if c not in header][:3]
+    if len(header) == 1:
+        first = str(header[0])
+        separator = next((sep for sep in (";", "\t", " ", "|") if sep in first), None)
+        if separator is not None and "pixel0" in first:
+            return f"values separated by {separator!r}, not commas"
+        return f"a single column {first[:30]!r}"
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if extra:
+        return f"unexpected {', '.join(map(str, extra))}"
+    return "duplicated or out of order"
+
+
+def _parser_problem(exc: Exception, n_columns: int) -> str:
+    import re
+
+    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if not match:
+        return f"not a well-formed CSV ({str(exc).strip().splitlines()[0][:80]})"
+    first_row, line, seen = (int(g) for g in match.groups())
+    if seen == n_columns:  # this line is right: the first data row was short
+        return f"line 2 has {first_row} values, expected {n_columns}"
+    return f"line {line} has {seen} values, expected {n_columns}"
+
+
+def _non_numeric_problem(path: Path, expected: list[str]) -> str:
+    """Find the first cell that is not a number (only on the error path: reads the file again)."""
+    import pandas as pd
+
+    try:
+        text = pd.read_csv(path, header=None, skiprows=1, dtype=str, keep_default_na=False,
+                           encoding_errors="replace")
+    except Exception:  # give up on locating it
+        return "non-numeric values; every value must be a whole number"
+    text = text.iloc[:, : len(expected)]
+    numeric = text.apply(lambda col: pd.to_numeric(col, errors="coerce"))
+    bad = (numeric.isna() & (text != "")).to_numpy()
+    if not bad.any():
+        return "non-numeric values; every value must be a whole number"
+    line, col = _first(bad)
+    value = str(text.iat[line - 2, col])[:20]
+    return f"non-numeric value {value!r} on line {line} (column {expected[col]}); every value must be a whole number"
 
 
 def file_sha256(path: str | os.PathLike) -> str:

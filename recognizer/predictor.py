@@ -3,6 +3,11 @@
 The .tflite file runs in ai-edge-litert's interpreter without importing TensorFlow (0.1 s to load
 instead of ~4 s) and answers in well under a millisecond; the .keras file is called directly,
 never through model.predict, which costs tens of milliseconds a call.
+
+    rec = Recognizer.load()                   # + models/mnist_cnn.calibration.json if present
+    pred = rec.predict(canvas)                # one digit; pred.unsure: None or why "not sure"
+    preds = rec.read(canvas, strokes)         # several digits, left to right, each with .box
+    number_text(preds)                        # "42?7": "?" where a digit is not sure
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
-from .preprocess import SIZE, to_mnist
+from .preprocess import SIZE, _as_uint8, to_mnist
+from .reject import Calibration, apply_temperature, confidence_reason, ink_reason, load_calibration
+from .segment import find_digits
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
@@ -30,6 +37,9 @@ class Prediction:
     probabilities: np.ndarray = field(repr=False)  # (10,), sums to 1
     image: np.ndarray = field(repr=False)  # (28, 28) float32, what the model saw
     box: tuple[int, int, int, int] | None = None  # (x, y, w, h) on the canvas, where known
+    # Why the app should say "not sure" instead of the digit (reject.REASONS: "blank", "too small",
+    # "scribble", "low confidence"), or None when the digit stands. Set by predict() and read().
+    unsure: str | None = None
 
 
 class _LiteRT:
@@ -73,13 +83,18 @@ class _Keras:
 class Recognizer:
     """Load once with Recognizer.load(); then predict(canvas) costs about a millisecond."""
 
-    def __init__(self, backend, path: Path):
+    def __init__(self, backend, path: Path, calibration: Calibration | None = None):
         self._backend = backend
         self.path = path
+        self.calibration = calibration or Calibration()
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None) -> "Recognizer":
-        """Load a .tflite (fast, no TensorFlow) or .keras model; default: the shipped model."""
+    def load(cls, path: str | os.PathLike | None = None, calibrated: bool = True) -> "Recognizer":
+        """Load a .tflite (fast, no TensorFlow) or .keras model; default: the shipped model.
+
+        With calibrated=True the model's calibration file (<model>.calibration.json, if present
+        and made for this very file) sets the temperature of the probabilities and the "not sure"
+        threshold; calibrated=False gives the raw probabilities and the default threshold."""
         path = Path(path) if path is not None else DEFAULT_MODEL
         if not path.is_file():
             raise ModelError(f"model file not found: {path} (train one with `make train`, or pass --model)")
@@ -91,12 +106,19 @@ class Recognizer:
         except Exception as exc:  # corrupt or foreign file: the loaders raise many kinds
             reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
             raise ModelError(f"cannot load model {path}: {reason}") from None
-        return cls(backend, path)
+        return cls(backend, path, load_calibration(path) if calibrated else None)
 
-    def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) float32 images in [0, 1] -> (n, 10) class probabilities."""
+    @property
+    def threshold(self) -> float:
+        """Top probability below which a digit reads "not sure" (reason "low confidence")."""
+        return self.calibration.threshold
+
+    def probabilities(self, images: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """(n, 28, 28) float32 images in [0, 1] -> (n, 10) class probabilities, temperature-scaled
+        when the model has a calibration file (calibrated=False: the model's own output)."""
         batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, SIZE, SIZE, 1)
-        return self._backend(batch)
+        probs = self._backend(batch)
+        return apply_temperature(probs, self.calibration.temperature) if calibrated else probs
 
     def classify(self, image: np.ndarray, box: tuple[int, int, int, int] | None = None) -> Prediction:
         """Classify one already-preprocessed 28x28 image."""
@@ -105,7 +127,40 @@ class Recognizer:
         digit = int(probs.argmax())
         return Prediction(digit, float(probs[digit]), probs, image, box)
 
-    def predict(self, canvas: np.ndarray) -> Prediction | None:
-        """Canvas (2-D uint8, bright ink on dark) -> Prediction, or None when there is no ink."""
+    def predict(self, canvas: np.ndarray, strokes=None) -> Prediction | None:
+        """Canvas (2-D uint8, bright ink on dark) holding one digit -> Prediction, or None when
+        there is no ink. .unsure says why the app should show "not sure" (None: the digit stands);
+        strokes (the app's point lists), if given, also let scribbles be told from digits."""
         image = to_mnist(canvas)
-        return None if image is None else self.classify(image)
+        if image is None:
+            return None
+        pred = self.classify(image)
+        canvas = _as_uint8(canvas)
+        unsure = ink_reason(canvas, canvas.shape, strokes) or confidence_reason(pred.confidence, self.threshold)
+        return Prediction(pred.digit, pred.confidence, pred.probabilities, image, None, unsure)
+
+    def read(self, canvas: np.ndarray, strokes=None) -> list[Prediction]:
+        """All the digits on the canvas, left to right ([] when blank), each with its .box
+        (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
+        from, if known; they keep a digit drawn in several strokes together and part digits that
+        touch. Without them the ink's connected pieces are grouped (see recognizer.segment)."""
+        canvas = _as_uint8(canvas)
+        segments = find_digits(canvas, strokes)
+        if not segments:
+            return []
+        inks = [s.ink(canvas) for s in segments]
+        images = np.stack([to_mnist(ink) for ink in inks])
+        probs = self.probabilities(images).astype(np.float64)
+        probs /= probs.sum(axis=1, keepdims=True)
+        out = []
+        for seg, ink, image, p in zip(segments, inks, images, probs):
+            digit = int(p.argmax())
+            own_strokes = [strokes[i] for i in seg.strokes]
+            unsure = ink_reason(ink, canvas.shape, own_strokes) or confidence_reason(float(p[digit]), self.threshold)
+            out.append(Prediction(digit, float(p[digit]), p, image, seg.box, unsure))
+        return out
+
+
+def number_text(predictions: list[Prediction], unsure: str = "?") -> str:
+    """The digits read left to right as a string, with `unsure` where a digit is not sure."""
+    return "".join(unsure if p.unsure else str(p.digit) for p in predictions)

@@ -96,8 +96,9 @@ def _thicken_thin_strokes(digit: np.ndarray) -> np.ndarray:
 
 def _center_by_mass(digit: np.ndarray) -> np.ndarray:
     """Paste into SIZE x SIZE with the center of mass moved (to the nearest px) to CENTER."""
-    m = cv2.moments(digit)
-    com_x, com_y = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    mass = float(digit.sum())  # numpy, not cv2.moments: that reads an (n, 2) array as a contour
+    com_y = float(digit.sum(axis=1) @ np.arange(digit.shape[0])) / mass
+    com_x = float(digit.sum(axis=0) @ np.arange(digit.shape[1])) / mass
     left, top = round(CENTER - com_x), round(CENTER - com_y)
     out = np.zeros((SIZE, SIZE), np.float32)
     h, w = digit.shape

@@ -39,27 +39,32 @@ def font_digits(n: int, seed: int = 0, size: int = 280) -> tuple[np.ndarray, np.
     return images, labels
 
 
+WORK_UPSCALE = 4  # MNIST digits are thinned to a centerline at 4x their resolution
+CENTERLINE_LEVEL = 100  # ink level (of 255) that counts as stroke when finding the centerline
+
+
 def redraw(digit: np.ndarray, canvas_size: int = 640, height_frac: float = 0.5,
            stroke_px: float | None = None, slant: float = 0.0, center: tuple[float, float] | None = None,
            canvas: np.ndarray | None = None) -> np.ndarray:
-    """Draw a 28x28 MNIST digit onto a large canvas as a user would: at any size (height as a
-    fraction of the canvas), position, slant, and with a stroke of `stroke_px` canvas pixels
-    (None keeps the digit's own weight). Returns the canvas (uint8, white on black)."""
+    """Draw a 28x28 MNIST digit onto a large canvas as a user would: at any size (the ink's height
+    as a fraction of the canvas), position (`center` of the ink box, (x, y); default the middle,
+    moved inside the canvas if needed), slant (x shift per unit of height, top to the right for
+    slant > 0), and with a round pen `stroke_px` canvas pixels wide (None keeps the digit's own
+    weight, scaled). Returns the canvas (uint8, white on black, anti-aliased).
+
+    With a pen width, the digit is thinned to its centerline (Zhang-Suen at 4x MNIST resolution),
+    the centerline is scaled, slanted and drawn 1 px wide, and every pixel within stroke_px / 2
+    of it is inked (a distance transform), so the stroke has the same width everywhere."""
+    digit = np.asarray(digit)
     ys, xs = np.nonzero(digit > 64)
+    if ys.size == 0:
+        raise ValueError("digit has no ink")
     crop = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    target_h = max(4, int(canvas_size * height_frac))
-    scale = target_h / crop.shape[0]
-    big = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), target_h), interpolation=cv2.INTER_LINEAR)
-    mask = (big > 127).astype(np.uint8) * 255
-    if stroke_px is not None:
-        # Thin to a skeleton-like core by erosion, then grow to the requested width.
-        own = max(1, int(round(scale * 1.5)))
-        mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (own, own)))
-        k = max(1, int(round(stroke_px)))
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    h, w = mask.shape
-    pad = int(abs(slant) * h) + 1
-    sheared = cv2.warpAffine(mask, np.float32([[1, -slant, pad + slant * h / 2], [0, 1, 0]]), (w + 2 * pad, h))
+    target_h = max(4, int(round(canvas_size * height_frac)))
+    if stroke_px is None:
+        sheared = _scaled_mask(crop, target_h, slant)
+    else:
+        sheared = _pen_drawing(crop, target_h, float(stroke_px), slant)
     out = np.zeros((canvas_size, canvas_size), np.uint8) if canvas is None else canvas
     h, w = sheared.shape
     cx, cy = center if center is not None else (canvas_size / 2, canvas_size / 2)
@@ -69,6 +74,87 @@ def redraw(digit: np.ndarray, canvas_size: int = 640, height_frac: float = 0.5,
     region = out[y0 : y0 + h, x0 : x0 + w]
     np.maximum(region, sheared[: region.shape[0], : region.shape[1]], out=region)
     return out
+
+
+def _scaled_mask(crop: np.ndarray, target_h: int, slant: float) -> np.ndarray:
+    """The digit itself, scaled to target_h, thresholded and slanted (its own stroke weight)."""
+    scale = target_h / crop.shape[0]
+    big = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), target_h), interpolation=cv2.INTER_LINEAR)
+    mask = (big > 127).astype(np.uint8) * 255
+    h, w = mask.shape
+    pad = int(abs(slant) * h) + 1
+    return cv2.warpAffine(mask, np.float32([[1, -slant, pad + slant * h / 2], [0, 1, 0]]), (w + 2 * pad, h))
+
+
+def _pen_drawing(crop: np.ndarray, target_h: int, stroke_px: float, slant: float) -> np.ndarray:
+    """The digit's centerline drawn with a round pen stroke_px wide; the ink is target_h tall."""
+    up = cv2.resize(crop, (crop.shape[1] * WORK_UPSCALE, crop.shape[0] * WORK_UPSCALE),
+                    interpolation=cv2.INTER_LINEAR)
+    skeleton = thin(up > CENTERLINE_LEVEL)
+    rows, cols = np.nonzero(skeleton)
+    if rows.size == 0:  # cannot happen for a digit with ink, but draw a dot rather than nothing
+        rows, cols = np.array([0]), np.array([0])
+    stroke_px = min(max(stroke_px, 1.0), target_h / 2)
+    radius = stroke_px / 2
+    span = max(float(rows.max() - rows.min()), 1.0)
+    scale = max(target_h - stroke_px, 1.0) / span
+    # Centerline pixels -> canvas coordinates: scaled, then slanted about the middle row.
+    y = (rows - rows.min()) * scale
+    x = (cols - cols.min()) * scale - slant * (y - y.max() / 2)
+    margin = radius + 2
+    x += margin - x.min()
+    y += margin
+    h = int(np.ceil(y.max() + margin)) + 1
+    w = int(np.ceil(x.max() + margin)) + 1
+    line = np.full((h, w), 255, np.uint8)
+    shift = 4  # sub-pixel precision of the centerline's end points
+    pts = np.round(np.stack([x, y], axis=1) * (1 << shift)).astype(np.int32)
+    i, j = _neighbour_pairs(rows, cols)
+    if i.size:
+        cv2.polylines(line, list(np.stack([pts[i], pts[j]], axis=1)), False, 0, 1, cv2.LINE_8, shift)
+    line[np.round(y).astype(int), np.round(x).astype(int)] = 0  # isolated pixels (dots) too
+    dist = cv2.distanceTransform(line, cv2.DIST_L2, cv2.DIST_MASK_5)
+    ink = np.clip(radius + 0.5 - dist, 0.0, 1.0)  # a 1-px anti-aliased edge
+    return (ink * 255).astype(np.uint8)
+
+
+def _neighbour_pairs(rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j) of 8-connected centerline pixels, each pair once."""
+    index = np.full((rows.max() + 3, cols.max() + 3), -1, np.int64)
+    index[rows + 1, cols + 1] = np.arange(rows.size)
+    first, second = [], []
+    for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):
+        j = index[rows + 1 + dr, cols + 1 + dc]
+        found = j >= 0
+        first.append(np.flatnonzero(found))
+        second.append(j[found])
+    return np.concatenate(first), np.concatenate(second)
+
+
+def thin(mask: np.ndarray) -> np.ndarray:
+    """Zhang-Suen thinning of a boolean image to 1-px-wide centerlines (vectorized, both passes
+    of each iteration); returns a boolean image of the same shape."""
+    img = np.pad(np.asarray(mask, dtype=bool), 1).astype(np.uint8)
+    while True:
+        changed = False
+        for first in (True, False):
+            p = img
+            # Neighbours P2..P9, clockwise from north.
+            n = [p[:-2, 1:-1], p[:-2, 2:], p[1:-1, 2:], p[2:, 2:], p[2:, 1:-1], p[2:, :-2], p[1:-1, :-2], p[:-2, :-2]]
+            center = p[1:-1, 1:-1]
+            b = sum(q.astype(np.int8) for q in n)
+            a = sum(((n[k] == 0) & (n[(k + 1) % 8] == 1)).astype(np.int8) for k in range(8))
+            p2, p4, p6, p8 = n[0], n[2], n[4], n[6]
+            if first:
+                c1, c2 = p2 & p4 & p6, p4 & p6 & p8
+            else:
+                c1, c2 = p2 & p4 & p8, p2 & p6 & p8
+            remove = (center == 1) & (b >= 2) & (b <= 6) & (a == 1) & (c1 == 0) & (c2 == 0)
+            if remove.any():
+                center[remove] = 0
+                changed = True
+        if not changed:
+            return img[1:-1, 1:-1].astype(bool)
 
 
 def _loop(cx: float, cy: float, rx: float, ry: float, start: float = 0.0, turns: float = 1.0, n: int = 24):

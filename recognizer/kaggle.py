@@ -1,0 +1,206 @@
+"""Kaggle's Digit Recognizer: train on Kaggle's train.csv only, write submission.csv for test.csv.
+
+    python -m recognizer kaggle --train train.csv --test test.csv --out submission.csv
+
+Kaggle's test images are MNIST images, so a model trained on all of MNIST has seen the answers:
+this command (and the notebook) trains on train.csv alone, with the shipped model's recipe.
+Both CSVs are checked before training starts, so a bad file fails in seconds, not after an hour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
+from .errors import DataError, RecognizerError
+from .train import DEFAULT_EPOCHS, SEED, to_input
+
+KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
+KAGGLE_TEST_IMAGES = 28_000  # rows of Kaggle's test.csv
+PREDICT_BATCH = 1000
+
+
+def write_kaggle_csv(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray | None = None) -> Path:
+    """Write (n, 28, 28) uint8 images in Kaggle's format: train.csv with labels, test.csv without."""
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"images must be (n, 28, 28), got {images.shape}")
+    table = images.reshape(len(images), -1).astype(np.int64)
+    header = KAGGLE_PIXELS
+    if labels is not None:
+        table = np.column_stack([np.asarray(labels, dtype=np.int64), table])
+        header = ["label", *KAGGLE_PIXELS]
+    return _write_atomic(path, header, table)
+
+
+def _write_atomic(path: str | os.PathLike, header: list[str], table: np.ndarray) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        _readable_like_new_files(tmp)
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(",".join(header) + "\n")
+            np.savetxt(f, table, fmt="%d", delimiter=",")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_standins(data: Mnist, folder: str | os.PathLike, n_train: int = KAGGLE_TRAIN_IMAGES,
+                   n_test: int | None = None) -> tuple[Path, Path, np.ndarray]:
+    """Stand-ins for Kaggle's files, in their exact format, for when the real ones are absent:
+    train.csv from the first n_train MNIST training images, test.csv from the MNIST test split
+    (its first n_test). Returns (train.csv, test.csv, the test labels Kaggle would keep secret)."""
+    if data.x_test is None:
+        raise DataError(f"{data.source}: stand-in Kaggle files need a test split (mnist.npz or the IDX folder)")
+    folder = Path(folder)
+    n_test = len(data.x_test) if n_test is None else n_test
+    train_csv = write_kaggle_csv(folder / "train.csv", data.x_train[:n_train], data.y_train[:n_train])
+    test_csv = write_kaggle_csv(folder / "test.csv", data.x_test[:n_test])
+    return train_csv, test_csv, np.asarray(data.y_test[:n_test])
+
+
+def holdout_split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int = SEED) -> Mnist:
+    """A random `fraction` of (x, y) as the test (validation) split, the rest as training."""
+    if not 0 <= fraction < 1:
+        raise DataError(f"holdout must be a fraction in [0, 1), got {fraction}")
+    n_val = int(round(len(x) * fraction))
+    if n_val == 0:
+        return Mnist(x, y)
+    order = np.random.default_rng(seed).permutation(len(x))
+    val, tr = order[:n_val], order[n_val:]
+    return Mnist(x[tr], y[tr], x[val], y[val])
+
+
+def train_kaggle(train_csv: str | os.PathLike, epochs: int = DEFAULT_EPOCHS, work_dir: str | os.PathLike | None = None,
+                 holdout: float = 0.0, limit: int | None = None, resume: bool = False, verbose: int | str = "auto"):
+    """Train the shipped model's recipe on Kaggle's train.csv alone; returns (model, history rows).
+    With holdout > 0 that fraction of train.csv is kept aside and reported as validation."""
+    from .train import train
+
+    x, y = read_kaggle_csv(train_csv, labeled=True)
+    if limit:
+        x, y = x[:limit], y[:limit]
+    data = holdout_split(x, y, holdout)
+    data = Mnist(data.x_train, data.y_train, data.x_test, data.y_test, source=str(train_csv))
+    with tempfile.TemporaryDirectory(prefix="kaggle-train-") as tmp:
+        return train(data, epochs, work_dir or tmp, resume=resume, verbose=verbose)
+
+
+def predict_probabilities(model, images: np.ndarray) -> np.ndarray:
+    """(n, 28, 28) uint8 images -> (n, 10) probabilities, from a Keras model or a Recognizer."""
+    batches = []
+    for start in range(0, len(images), PREDICT_BATCH):
+        batch = to_input(images[start : start + PREDICT_BATCH])
+        if hasattr(model, "probabilities"):  # recognizer.Recognizer
+            batches.append(np.asarray(model.probabilities(batch[..., 0])))
+        else:  # a Keras model: call it directly, cheaper than model.predict for a few batches
+            batches.append(np.asarray(model(batch, training=False)))
+    return np.concatenate(batches) if batches else np.zeros((0, 10), np.float32)
+
+
+def write_submission(model, x_test: np.ndarray, path: str | os.PathLike) -> np.ndarray:
+    """Predict every test image and write Kaggle's submission.csv (ImageId from 1, Label)
+    atomically; returns the labels."""
+    labels = predict_probabilities(model, x_test).argmax(axis=1)
+    table = np.column_stack([np.arange(1, len(labels) + 1), labels])
+    _write_atomic(path, ["ImageId", "Label"], table)
+    return labels
+
+
+def read_submission(path: str | os.PathLike) -> np.ndarray:
+    """The labels of a submission.csv, checked: header ImageId,Label and ImageId 1..n in order."""
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    if frame.columns.tolist() != ["ImageId", "Label"]:
+        raise DataError(f"{path}: expected columns ImageId,Label, got {','.join(map(str, frame.columns))}")
+    if not np.array_equal(frame["ImageId"].to_numpy(), np.arange(1, len(frame) + 1)):
+        raise DataError(f"{path}: ImageId must run 1..{len(frame)} in order")
+    return frame["Label"].to_numpy()
+
+
+
+def _readable_like_new_files(path: str) -> None:
+    """mkstemp makes files private (0600): give them the mode a plain open() would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m recognizer kaggle",
+        description="Train on Kaggle's Digit Recognizer train.csv (only) and write submission.csv for test.csv.",
+    )
+    parser.add_argument("--train", required=True, help="Kaggle's train.csv (label,pixel0..pixel783)")
+    parser.add_argument("--test", required=True, help="Kaggle's test.csv (pixel0..pixel783)")
+    parser.add_argument("--out", default="submission.csv", help="where to write ImageId,Label (default submission.csv)")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
+    parser.add_argument("--holdout", type=float, default=0.0,
+                        help="fraction of train.csv kept aside to report validation accuracy (default 0)")
+    parser.add_argument("--limit", type=int, help="train on the first N rows only (smoke runs)")
+    parser.add_argument("--save-model", metavar="PATH.keras", help="also save the trained model (and its .tflite)")
+    parser.add_argument("--work-dir", help="keep checkpoints here, to continue a stopped run with --resume")
+    parser.add_argument("--resume", action="store_true", help="continue from the last epoch saved in --work-dir")
+    args = parser.parse_args(argv)
+    try:
+        _check_args(args)
+        # Read test.csv first: a broken file must fail now, not after the training.
+        x_test, _ = read_kaggle_csv(args.test, labeled=False)
+        start = time.perf_counter()
+        model, history = train_kaggle(args.train, args.epochs, args.work_dir, args.holdout, args.limit, args.resume)
+        seconds = time.perf_counter() - start
+        if args.save_model:
+            from .train import save_model
+
+            save_model(model, args.save_model)
+        labels = write_submission(model, x_test, args.out)
+    except RecognizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    last = history[-1] if history else {}
+    summary = f"trained {args.epochs} epochs in {seconds:.0f} s"
+    if "val_accuracy" in last:
+        summary += f", holdout accuracy {last['val_accuracy']:.2%}"
+    print(summary)
+    if args.save_model:
+        print(f"saved {args.save_model}")
+    print(f"wrote {args.out}: {len(labels):,} predictions (ImageId,Label)")
+    return 0
+
+
+def _check_args(args) -> None:
+    """Problems that would otherwise surface only after the training."""
+    for flag, path in (("--train", args.train), ("--test", args.test)):
+        if not Path(path).is_file():
+            raise DataError(f"{flag} {path}: file not found; download it from kaggle.com/c/digit-recognizer/data")
+    out_dir = Path(args.out).resolve().parent
+    if not out_dir.is_dir():
+        raise DataError(f"--out {args.out}: folder {out_dir} does not exist; create it or choose another path")
+    if not os.access(out_dir, os.W_OK):
+        raise DataError(f"--out {args.out}: cannot write to {out_dir}; choose another path")
+    if args.epochs < 1:
+        raise DataError(f"--epochs must be at least 1, got {args.epochs}")
+    if not 0 <= args.holdout < 1:
+        raise DataError(f"--holdout must be a fraction in [0, 1), e.g. 0.1, got {args.holdout}")
+    if args.limit is not None and args.limit < 1:
+        raise DataError(f"--limit must be at least 1, got {args.limit}")
+    if args.resume and not args.work_dir:
+        raise DataError("--resume needs the --work-dir of the stopped run")
+    if args.save_model and not args.save_model.endswith(".keras"):
+        raise DataError(f"--save-model {args.save_model}: the file name must end in .keras")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

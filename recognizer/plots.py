@@ -1,0 +1,278 @@
+"""The figures of deeplearning/MNIST.ipynb: data, preprocessing, augmentation, training, errors.
+
+Each function returns a matplotlib Figure (made with pyplot, so a notebook shows it at the end of
+the cell) and draws nothing else; `save_figure` writes one as PNG. Works headless (Agg).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+DIGITS = range(10)
+
+
+def _pyplot():
+    import matplotlib
+
+    if not os.environ.get("DISPLAY") and "inline" not in matplotlib.get_backend().lower():
+        matplotlib.use("Agg")  # headless: never try to open a window
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 110) -> Path:
+    """Write fig as PNG atomically (temporary file, then rename); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
+    try:
+        _readable_like_new_files(tmp)
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _show(ax, image, title: str | None = None, **title_kw) -> None:
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=float(max(np.max(image), 1e-6)), interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, **title_kw)
+
+
+# --- the data ----------------------------------------------------------------------------------
+
+
+def class_balance(splits: dict[str, np.ndarray]):
+    """Bar chart of how many images of each digit every split has, e.g. {"train": y, "test": y}."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    width = 0.8 / max(len(splits), 1)
+    for i, (name, labels) in enumerate(splits.items()):
+        counts = np.bincount(np.asarray(labels, dtype=int), minlength=10)[:10]
+        ax.bar(np.arange(10) + (i - (len(splits) - 1) / 2) * width, counts, width, label=f"{name} ({len(labels):,})")
+    ax.set_xticks(list(DIGITS))
+    ax.set_xlabel("digit")
+    ax.set_ylabel("images")
+    ax.set_title("Class balance")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def sample_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 12, seed: int = 0):
+    """One row per digit: `per_class` random examples of it."""
+    plt = _pyplot()
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(10, per_class, figsize=(per_class * 0.7, 10 * 0.7))
+    for digit in DIGITS:
+        index = np.flatnonzero(labels == digit)
+        chosen = rng.choice(index, size=min(per_class, len(index)), replace=False) if len(index) else []
+        for col in range(per_class):
+            ax = axes[digit, col]
+            if col < len(chosen):
+                _show(ax, images[chosen[col]])
+            else:
+                ax.axis("off")
+        axes[digit, 0].set_ylabel(str(digit), rotation=0, ha="right", va="center", fontsize=12)
+    fig.suptitle("Sample digits, one row per class")
+    fig.tight_layout()
+    return fig
+
+
+# --- preprocessing -----------------------------------------------------------------------------
+
+
+def preprocessing_steps(canvas: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The stages of recognizer.preprocess.to_mnist, as (title, image) pairs; the last image is
+    exactly what to_mnist returns (the tests check it)."""
+    from . import preprocess as pp
+
+    canvas = pp._as_uint8(canvas)
+    box = pp.ink_box(canvas)
+    if box is None:
+        raise ValueError("the canvas has no ink")
+    x, y, w, h = box
+    crop = canvas[y : y + h, x : x + w]
+    work = pp._fit(crop, pp.BOX * pp.WORK_SCALE)
+    width = pp.stroke_width(work) / pp.WORK_SCALE
+    fixed = pp._thicken_thin_strokes(work)
+    fitted = pp._fit(pp._crop(fixed), pp.BOX).astype(np.float32)
+    fitted /= fitted.max()
+    final = pp._center_by_mass(fitted)
+    stroke_note = "thin, thickened" if fixed is not work else "kept"
+    return [
+        (f"canvas {canvas.shape[1]}x{canvas.shape[0]}", canvas),
+        (f"cropped to the ink {w}x{h}", crop),
+        (f"stroke {width:.1f} px at 28x28: {stroke_note}", fixed),
+        (f"longer side 20 px ({fitted.shape[1]}x{fitted.shape[0]})", fitted),
+        ("28x28, center of mass at (14, 14)", final),
+    ]
+
+
+def preprocessing_figure(canvases: list[np.ndarray]):
+    """One row per canvas: every step of the preprocessing side by side."""
+    from .preprocess import CENTER, ink_box
+
+    plt = _pyplot()
+    rows = [preprocessing_steps(c) for c in canvases]
+    fig, axes = plt.subplots(len(rows), 5, figsize=(15, 3.2 * len(rows)), squeeze=False)
+    for r, steps in enumerate(rows):
+        for c, (title, image) in enumerate(steps):
+            ax = axes[r, c]
+            _show(ax, image, title, fontsize=10)
+            if c == 0:
+                x, y, w, h = ink_box(image)
+                ax.add_patch(plt.Rectangle((x - 0.5, y - 0.5), w, h, fill=False, ec="tab:red", lw=1.5))
+            if c == len(steps) - 1:
+                mass = image.sum()
+                com_y = (image.sum(axis=1) @ np.arange(image.shape[0])) / mass
+                com_x = (image.sum(axis=0) @ np.arange(image.shape[1])) / mass
+                ax.plot([com_x], [com_y], "x", color="tab:red", ms=10, mew=2, label="center of mass")
+                ax.axhline(CENTER, color="tab:blue", lw=0.6)
+                ax.axvline(CENTER, color="tab:blue", lw=0.6)
+        for c in range(1, 5):
+            axes[r, c].annotate("", xy=(-0.02, 0.5), xytext=(-0.14, 0.5), xycoords="axes fraction",
+                                arrowprops={"arrowstyle": "->", "lw": 1.5})
+    fig.suptitle("From a drawing to the 28x28 image the model sees (MNIST's own recipe)")
+    fig.tight_layout()
+    return fig
+
+
+# --- augmentation ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _only_affine(**constants):
+    """Run RandomDigitAffine with some of its ranges changed (it reads them when called)."""
+    from . import augment
+
+    saved = {name: getattr(augment, name) for name in constants}
+    try:
+        for name, value in constants.items():
+            setattr(augment, name, value)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(augment, name, value)
+
+
+def augmentation_preview(images: np.ndarray, seed: int = 0):
+    """Rows: the originals, then each random change of training on its own, then all together
+    (the augmenter the training uses). Columns: the given (n, 28, 28) uint8 digits."""
+    from . import augment
+    from .train import to_input
+
+    plt = _pyplot()
+    batch = to_input(images)
+    still = {"MAX_ROTATION_DEG": 0.0, "MAX_SHEAR": 0.0, "ZOOM": (1.0, 1.0), "MAX_ASPECT": 0.0, "MAX_SHIFT_PX": 0.0}
+    affine_only = {
+        f"rotation ±{augment.MAX_ROTATION_DEG:g}°, slant ±{augment.MAX_SHEAR:g}":
+            {**still, "MAX_ROTATION_DEG": augment.MAX_ROTATION_DEG, "MAX_SHEAR": augment.MAX_SHEAR},
+        f"zoom {augment.ZOOM[0]:g}-{augment.ZOOM[1]:g}, aspect ±{augment.MAX_ASPECT:g}":
+            {**still, "ZOOM": augment.ZOOM, "MAX_ASPECT": augment.MAX_ASPECT},
+        f"shift ±{augment.MAX_SHIFT_PX:g} px": {**still, "MAX_SHIFT_PX": augment.MAX_SHIFT_PX},
+    }
+    rows = [("original", batch)]
+    for title, constants in affine_only.items():
+        with _only_affine(**constants):
+            rows.append((title, augment.RandomDigitAffine(seed)(batch, training=True)))
+    rows.append(("stroke width (thinner / bolder)", augment.RandomStrokeWidth(seed=seed)(batch, training=True)))
+    rows.append(("all together (as in training)", augment.build_augmenter(seed)(batch, training=True)))
+
+    fig, axes = plt.subplots(len(rows), len(images), figsize=(1.3 * len(images) + 2.2, 1.35 * len(rows)),
+                             squeeze=False)
+    for r, (title, out) in enumerate(rows):
+        out = np.asarray(out)[..., 0]
+        for c in range(len(images)):
+            _show(axes[r, c], out[c])
+        axes[r, 0].set_ylabel(title, rotation=0, ha="right", va="center", fontsize=9)
+    fig.suptitle("Augmentation: each row a fresh random draw")
+    fig.tight_layout()
+    return fig
+
+
+# --- training and evaluation -------------------------------------------------------------------
+
+
+def training_curves(history: list[dict[str, float]]):
+    """Loss and accuracy per epoch, training and validation (history rows from train.train)."""
+    plt = _pyplot()
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    epochs = [int(r["epoch"]) + 1 for r in history]
+    for ax, key, title in ((ax_loss, "loss", "Loss"), (ax_acc, "accuracy", "Accuracy")):
+        for prefix, label, style in (("", "training (augmented, dropout on)", "-o"), ("val_", "validation", "-s")):
+            values = [r.get(prefix + key) for r in history]
+            if any(v is not None for v in values):
+                ax.plot(epochs, [np.nan if v is None else v for v in values], style, ms=3, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if history and any("val_accuracy" in r for r in history):
+        last = history[-1].get("val_accuracy")
+        if last is not None:
+            ax_acc.set_title(f"Accuracy (last validation {last:.2%})")
+    if len(epochs) > 3:
+        ax_loss.set_yscale("log")
+    fig.tight_layout()
+    return fig
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray):
+    """Confusion matrix (scikit-learn): all counts, and the errors alone so that they show."""
+    from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+
+    plt = _pyplot()
+    matrix = confusion_matrix(y_true, y_pred, labels=list(DIGITS))
+    errors = matrix.copy()
+    np.fill_diagonal(errors, 0)
+    fig, (ax_all, ax_err) = plt.subplots(1, 2, figsize=(13, 5.6))
+    ConfusionMatrixDisplay(matrix, display_labels=list(DIGITS)).plot(ax=ax_all, cmap="Blues", colorbar=False)
+    ax_all.set_title(f"Confusion matrix ({matrix.trace():,} of {matrix.sum():,} right)")
+    ConfusionMatrixDisplay(errors, display_labels=list(DIGITS)).plot(ax=ax_err, cmap="Reds", colorbar=False)
+    ax_err.set_title(f"Errors only ({errors.sum():,})")
+    for ax in (ax_all, ax_err):
+        ax.set_xlabel("predicted digit")
+        ax.set_ylabel("true digit")
+    fig.tight_layout()
+    return fig
+
+
+def worst_errors(images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarray, n: int = 24, cols: int = 8):
+    """The misclassified images the model was surest about, with predicted vs true labels."""
+    plt = _pyplot()
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != y_true)
+    order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]])][:n]
+    rows = max(1, -(-len(order) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 2.0), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, order):
+        ax.axis("on")
+        p, t = predicted[i], int(y_true[i])
+        _show(ax, images[i], f"true {t}, said {p}\n{p}: {probabilities[i, p]:.0%}  {t}: {probabilities[i, t]:.0%}",
+              fontsize=9, color="tab:red")
+    if len(order) == 0:
+        axes[0, 0].text(0, 0.5, "no errors", fontsize=14)
+    fig.suptitle(f"The {len(order)} most confident errors of {len(wrong):,} (of {len(y_true):,} images)")
+    fig.tight_layout()
+    return fig
+
+
+def _readable_like_new_files(path: str) -> None:
+    """mkstemp makes files private (0600): give them the mode a plain open() would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)

@@ -1,0 +1,218 @@
+"""When to say "not sure" instead of a digit.
+
+Two kinds of checks, cheapest first:
+  * ink checks, which need no model: a blank canvas, ink too small to be a digit (a dot, a
+    stray click), a scribble (far more ink than any digit has for its size, a filled blob, or
+    with the app's strokes: many strokes or many crossings);
+  * the model's confidence (its top probability, temperature-scaled) below a threshold.
+The temperature and the threshold come from a calibration file next to the model
+(models/mnist_cnn.calibration.json), written by `python -m recognizer calibrate` (see
+recognizer/calibrate.py for the method); without one, DEFAULT_THRESHOLD and no scaling apply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .preprocess import INK_LEVEL, _as_uint8, ink_box, stroke_width
+from .strokes import Stroke
+
+BLANK = "blank"
+TOO_SMALL = "too small"
+SCRIBBLE = "scribble"
+LOW_CONFIDENCE = "low confidence"
+REASONS = (BLANK, TOO_SMALL, SCRIBBLE, LOW_CONFIDENCE)
+
+# Ink checks. Measured on 3,000 MNIST test digits redrawn at 25-80% of a 400 px canvas with
+# 4-28 px strokes: ink length / box side at most 3.9 (an 8), stroke width / box side at most 0.32.
+BLANK_INK = 1e-4  # fewer ink pixels than this share of the canvas (at least 4 px): blank
+MIN_SIZE = 0.04  # a digit's longer side below this share of the canvas's shorter side: too small
+MAX_THICKNESS = 0.4  # stroke width / longer side above this: a blob (a disc has 0.5), not a stroke
+BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (too small), else a scribble
+MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble
+MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit is a scribble
+MAX_CROSSINGS = 4  # ... or more self-crossings than this (an 8 has one, a 4 in two strokes one)
+MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
+
+DEFAULT_THRESHOLD = 0.5  # top probability below this is "low confidence" when no calibration file
+CALIBRATION_SUFFIX = ".calibration.json"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Temperature for the model's probabilities and the "not sure" threshold on the top one."""
+
+    temperature: float = 1.0
+    threshold: float = DEFAULT_THRESHOLD
+    source: str = "default"  # the JSON file it came from, or "default"
+
+
+def calibration_path(model_path: str | os.PathLike) -> Path:
+    """models/mnist_cnn.tflite (or .keras) -> models/mnist_cnn.calibration.json"""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + CALIBRATION_SUFFIX)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_calibration(model_path: str | os.PathLike) -> Calibration:
+    """The calibration written for this model file, or the defaults (with a warning when the file
+    exists but is unreadable or was made for another model, e.g. before a retrain)."""
+    path = calibration_path(model_path)
+    if not path.is_file():
+        return Calibration()
+    try:
+        payload = json.loads(path.read_text())
+        temperature, threshold = float(payload["temperature"]), float(payload["threshold"])
+        hashes = payload.get("model_sha256", {})
+        if not (0.01 <= temperature <= 100 and 0.0 <= threshold <= 1.0):
+            raise ValueError("temperature or threshold out of range")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        warnings.warn(f"ignoring {path}: unreadable ({exc.__class__.__name__}: {exc})", stacklevel=2)
+        return Calibration()
+    if file_sha256(model_path) not in hashes.values():
+        warnings.warn(f"ignoring {path}: made for another version of {Path(model_path).name} "
+                      "(run `python -m recognizer calibrate` again)", stacklevel=2)
+        return Calibration()
+    return Calibration(temperature, threshold, str(path))
+
+
+def apply_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Softmax(logits / T) from softmax outputs: log p equals the logits up to a constant."""
+    if temperature == 1.0:
+        return probabilities
+    logits = np.log(np.clip(probabilities, 1e-12, None)) / temperature
+    logits -= logits.max(axis=-1, keepdims=True)
+    scaled = np.exp(logits)
+    return (scaled / scaled.sum(axis=-1, keepdims=True)).astype(probabilities.dtype)
+
+
+def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence bins
+    weighted by how many predictions fall in each (Guo et al. 2017)."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        in_bin = which == b
+        if in_bin.any():
+            ece += in_bin.mean() * abs(confidence[in_bin].mean() - correct[in_bin].mean())
+    return float(ece)
+
+
+@dataclass(frozen=True)
+class InkStats:
+    """Shape measures of one digit's ink, relative to its own size (so independent of scale)."""
+
+    pixels: int  # ink pixels
+    size: float  # longer side of the ink box / shorter side of the canvas
+    thickness: float  # stroke width / longer side
+    length: float  # ink length (pixels / stroke width) / longer side
+
+
+def ink_stats(ink: np.ndarray, canvas_shape: tuple[int, int]) -> InkStats | None:
+    """Measures of a digit's ink (a crop holding only that digit); None if there is none."""
+    ink = _as_uint8(ink)
+    box = ink_box(ink)
+    if box is None:
+        return None
+    x, y, w, h = box
+    crop = ink[y : y + h, x : x + w]
+    pixels = int((crop > INK_LEVEL).sum())
+    side = max(w, h)
+    width = max(stroke_width(crop), 1.0)
+    return InkStats(pixels, side / min(canvas_shape), width / side, pixels / width / side)
+
+
+def ink_reason(ink: np.ndarray, canvas_shape: tuple[int, int], strokes: Sequence[Stroke] | None = None) -> str | None:
+    """Why this ink is not a digit, from its shape alone (no model), or None if it could be one."""
+    stats = ink_stats(ink, canvas_shape)
+    if stats is None or stats.pixels < max(4, BLANK_INK * canvas_shape[0] * canvas_shape[1]):
+        return BLANK
+    if stats.size < MIN_SIZE:
+        return TOO_SMALL
+    if stats.thickness > MAX_THICKNESS:
+        return TOO_SMALL if stats.size < BLOB_SIZE else SCRIBBLE
+    if stats.length > MAX_INK_LENGTH:
+        return SCRIBBLE
+    if strokes and _scribbled(strokes):
+        return SCRIBBLE
+    return None
+
+
+def confidence_reason(confidence: float, threshold: float = DEFAULT_THRESHOLD) -> str | None:
+    return LOW_CONFIDENCE if confidence < threshold else None
+
+
+def assess(canvas: np.ndarray, prediction, strokes: Sequence[Stroke] | None = None,
+           threshold: float = DEFAULT_THRESHOLD) -> str | None:
+    """Why the canvas (one digit) should read "not sure", or None when the prediction stands.
+
+    prediction: the Recognizer's Prediction for the canvas, or None (no ink: "blank");
+    with prediction.box set, only the ink inside the box is judged.
+    """
+    canvas = _as_uint8(canvas)
+    if prediction is None:
+        return BLANK
+    ink = canvas
+    if prediction.box is not None:
+        x, y, w, h = prediction.box
+        ink = canvas[y : y + h, x : x + w]
+    return ink_reason(ink, canvas.shape, strokes) or confidence_reason(prediction.confidence, threshold)
+
+
+def _scribbled(strokes: Sequence[Stroke]) -> bool:
+    """Many strokes, a very long pen path, or many self-crossings: not how digits are drawn."""
+    if len(strokes) > MAX_STROKES:
+        return True
+    paths = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    if not paths:
+        return False
+    every = np.concatenate(paths)
+    side = max(float(np.ptp(every[:, 0])), float(np.ptp(every[:, 1])), 1.0)
+    length = sum(float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum()) for p in paths)
+    if length > MAX_PATH_LENGTH * side:
+        return True
+    return count_crossings(paths, min_step=side / 20) > MAX_CROSSINGS
+
+
+def count_crossings(paths: Sequence[np.ndarray], min_step: float = 1.0) -> int:
+    """Proper crossings between non-adjacent segments of the pen paths (after dropping points
+    closer than min_step to the previous kept one, so that mouse jitter does not count)."""
+    segments = []
+    for path in paths:
+        kept = [path[0]]
+        for point in path[1:]:
+            if np.hypot(*(point - kept[-1])) >= min_step:
+                kept.append(point)
+        kept = np.asarray(kept)
+        for i in range(len(kept) - 1):
+            segments.append((kept[i], kept[i + 1]))
+    if len(segments) < 2:
+        return 0
+    a = np.array([s[0] for s in segments])
+    b = np.array([s[1] for s in segments])
+    d = b - a
+    ap = a[:, None, :] - a[None, :, :]  # a_i - a_j
+
+    def cross(u, v):
+        return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+    denom = cross(d[:, None, :], d[None, :, :])  # d_i x d_j
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = cross(-ap, d[None, :, :]) / denom  # position along segment i
+        u = cross(-ap, d[:, None, :]) / denom  # position along segment j
+    # Strictly inside both segments: consecutive segments, which share an end point, never count.
+    hit = (np.abs(denom) > 1e-12) & (t > 1e-6) & (t < 1 - 1e-6) & (u > 1e-6) & (u < 1 - 1e-6)
+    return int(np.triu(hit, k=1).sum())

@@ -1,0 +1,78 @@
+"""Loaders for mnist.npz and IDX files: good files load, bad files give one clear DataError."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+from recognizer.data import IDX_FILES, load_mnist, read_idx
+from recognizer.errors import DataError
+
+
+def write_idx(path, array: np.ndarray, gz: bool = False) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    payload = header + array.astype(np.uint8).tobytes()
+    (gzip.open if gz else open)(path, "wb").write(payload)
+
+
+def test_npz_loads(tiny_mnist):
+    data = load_mnist(tiny_mnist)
+    assert data.x_train.shape == (300, 28, 28) and data.y_test.shape == (100,)
+    assert data.x_train.dtype == np.uint8
+
+
+def test_env_var_is_used(tiny_mnist, monkeypatch):
+    monkeypatch.setenv("MNIST_NPZ", str(tiny_mnist))
+    assert len(load_mnist().x_train) == 300
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_idx_folder_loads_like_the_npz(tiny_mnist, tmp_path, gz):
+    data = load_mnist(tiny_mnist)
+    for key, stem in IDX_FILES.items():
+        write_idx(tmp_path / (stem + (".gz" if gz else "")), getattr(data, key), gz)
+    idx = load_mnist(tmp_path)
+    assert np.array_equal(idx.x_train, data.x_train) and np.array_equal(idx.y_test, data.y_test)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="not found"):
+        load_mnist(tmp_path / "nope.npz")
+
+
+def test_corrupt_npz(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(b"PK\x03\x04 this is not a zip archive")
+    with pytest.raises(DataError, match="cannot read"):
+        load_mnist(path)
+
+
+def test_npz_without_mnist_arrays(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, a=np.zeros(3))
+    with pytest.raises(DataError, match="missing arrays"):
+        load_mnist(path)
+
+
+def test_npz_with_wrong_shapes(tmp_path):
+    path = tmp_path / "mnist.npz"
+    z = np.zeros((5, 32, 32), np.uint8)
+    np.savez(path, x_train=z, y_train=np.zeros(5), x_test=z, y_test=np.zeros(5))
+    with pytest.raises(DataError, match=r"\(n, 28, 28\)"):
+        load_mnist(path)
+
+
+def test_idx_bad_magic_and_truncation(tmp_path):
+    (tmp_path / "bad").write_bytes(b"\x12\x34\x56\x78")
+    with pytest.raises(DataError, match="magic"):
+        read_idx(tmp_path / "bad")
+    write_idx(tmp_path / "ok", np.zeros((4, 28, 28)))
+    (tmp_path / "short").write_bytes((tmp_path / "ok").read_bytes()[:-10])
+    with pytest.raises(DataError, match="does not match"):
+        read_idx(tmp_path / "short")
+
+
+def test_idx_folder_missing_a_file(tmp_path):
+    write_idx(tmp_path / IDX_FILES["x_train"], np.zeros((4, 28, 28)))
+    with pytest.raises(DataError, match="missing IDX file"):
+        load_mnist(tmp_path)

@@ -1,0 +1,115 @@
+"""Properties of to_mnist: MNIST's recipe on any canvas, robust to position, size and pen."""
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from recognizer.preprocess import BOX, CENTER, INK_LEVEL, SIZE, stroke_width, to_mnist
+from recognizer.strokes import rasterize
+from recognizer.synthetic import digit_strokes, font_digits
+
+
+def center_of_mass(image: np.ndarray) -> tuple[float, float]:
+    rows, cols = np.indices(image.shape)
+    return float((rows * image).sum() / image.sum()), float((cols * image).sum() / image.sum())
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.uint8, st.tuples(st.integers(1, 120), st.integers(1, 120))))
+def test_any_canvas_gives_28x28_in_unit_range_or_none(canvas):
+    out = to_mnist(canvas)
+    if not (canvas > INK_LEVEL).any():
+        assert out is None
+        return
+    assert out.shape == (SIZE, SIZE) and out.dtype == np.float32
+    assert out.min() >= 0.0 and 0.0 < out.max() <= 1.0 + 1e-6
+
+
+def aligned_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference, allowing the 1-px offset that rounding the centering can cause."""
+    return min(float(np.abs(np.roll(a, (dy, dx), axis=(0, 1)) - b).mean()) for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+
+
+def assert_centered(out: np.ndarray) -> None:
+    row, col = center_of_mass(out)
+    assert abs(row - CENTER) <= 0.5 + 1e-6 and abs(col - CENTER) <= 0.5 + 1e-6, (row, col)
+
+
+# One continuous stroke: if the centering pushes part of it out of frame, ink touches the border.
+stroke_strategy = st.lists(st.tuples(st.floats(0, 399), st.floats(0, 399)), min_size=1, max_size=10)
+
+
+@settings(max_examples=150, deadline=None)
+@given(stroke_strategy, st.integers(2, 40))
+def test_center_of_mass_is_centered(stroke, width):
+    out = to_mnist(rasterize([stroke], (400, 400), width))
+    assert out is not None
+    if out[0].any() or out[-1].any() or out[:, 0].any() or out[:, -1].any():
+        return  # mass far off the box's center: clipped at the frame, as in MNIST
+    assert_centered(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 9), st.floats(20, 300), st.floats(0.5, 1.5), st.floats(0, 300), st.floats(0, 300),
+       st.integers(2, 40))
+def test_drawn_digits_are_centered(digit, height, aspect, x, y, width):
+    out = to_mnist(rasterize(digit_strokes(digit, 640, (x, y, height * aspect, height)), (640, 640), width))
+    assert_centered(out)
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_longer_side_is_20px(digit):
+    out = to_mnist(rasterize(digit_strokes(digit, 400), (400, 400), 16))
+    rows, cols = np.nonzero(out > 0.05)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 in (BOX, BOX + 1, BOX + 2)  # + anti-aliased fringe
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_moving_the_digit_changes_nothing(digit):
+    strokes = digit_strokes(digit, 600, (40, 60, 200, 250))
+    moved = [[(x + 317, y + 211) for x, y in s] for s in strokes]
+    a = to_mnist(rasterize(strokes, (600, 600), 18))
+    b = to_mnist(rasterize(moved, (600, 600), 18))
+    assert np.abs(a - b).mean() < 0.005 and np.abs(a - b).max() < 0.15  # 1-px rounding only
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_scaling_the_digit_changes_little(digit):
+    small = to_mnist(rasterize(digit_strokes(digit, 600, (50, 50, 96, 120)), (600, 600), 6))
+    large = to_mnist(rasterize(digit_strokes(digit, 600, (50, 50, 384, 480)), (600, 600), 24))
+    assert aligned_diff(small, large) < 0.04
+
+
+def test_thin_pen_on_a_big_canvas_gives_an_mnist_weight_stroke():
+    out = to_mnist(rasterize(digit_strokes(7, 800, (100, 100, 480, 600)), (800, 800), 2))
+    big = cv2.resize((out * 255).astype(np.uint8), None, fx=4, fy=4, interpolation=cv2.INTER_LINEAR)
+    assert 1.5 <= stroke_width(big) / 4 <= 3.5
+    assert out.max() == pytest.approx(1.0)
+
+
+def test_mnist_digits_survive_a_round_trip_through_a_big_canvas():
+    images, _ = font_digits(20, seed=3)
+    for image in images:
+        canvas = cv2.resize(image, (560, 560), interpolation=cv2.INTER_LINEAR)
+        canvas = np.where(canvas > 127, 255, 0).astype(np.uint8)
+        assert aligned_diff(to_mnist(canvas), image / 255) < 0.06
+
+
+def test_blank_and_faint_canvases_have_no_ink():
+    assert to_mnist(np.zeros((300, 300), np.uint8)) is None
+    assert to_mnist(np.full((300, 300), INK_LEVEL, np.uint8)) is None
+
+
+def test_float_and_bool_canvases_are_accepted():
+    canvas = rasterize(digit_strokes(3, 200), (200, 200), 10)
+    expected = to_mnist(canvas)
+    assert np.allclose(to_mnist(canvas / 255.0), expected, atol=0.02)
+    assert to_mnist(canvas > 127) is not None
+
+
+def test_rejects_non_2d_input():
+    with pytest.raises(ValueError, match="2-D"):
+        to_mnist(np.zeros((10, 10, 3), np.uint8))
