@@ -12,6 +12,7 @@ never through model.predict, which costs tens of milliseconds a call.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,14 +43,32 @@ class Prediction:
     unsure: str | None = None
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence output written straight to file descriptor 2 (native code) for the block."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class _LiteRT:
     """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency)."""
 
     def __init__(self, path: Path):
         from ai_edge_litert.interpreter import Interpreter
 
-        self.interpreter = Interpreter(model_path=str(path), num_threads=1)
-        self.interpreter.allocate_tensors()
+        with _quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
+            self.interpreter = Interpreter(model_path=str(path), num_threads=1)
+            self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
         self.batch_size = 1

@@ -118,6 +118,17 @@ def read_history(log_path: str | os.PathLike) -> list[dict[str, float]]:
     return list({int(r["epoch"]): r for r in rows}.values())
 
 
+def write_history(history: list[dict[str, float]], path: str | os.PathLike) -> None:
+    """Keep the per-epoch metrics beside the model (atomically), for curves in the notebook."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(history[0]) if history else ["epoch"])
+        writer.writeheader()
+        writer.writerows(history)
+    os.replace(tmp, path)
+
+
 def _clear_checkpoints(work_dir: Path) -> None:
     import shutil
 
@@ -197,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         work_dir = args.work_dir or Path(args.out).parent / "checkpoints"
         model, history = train(data, args.epochs, work_dir, resume=args.resume)
         keras_path, tflite_path = save_model(model, args.out)
+        write_history(history, Path(args.out).with_suffix(".history.csv"))
         card = model_card(model, data, history, args.data or os.environ.get("MNIST_NPZ"), args.epochs)
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:

@@ -53,3 +53,4 @@ def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     assert 0.0 <= card["test_accuracy"] <= 1.0 and card["training_seconds"] > 0
     assert len(card["data_sha256"]) == 64
     assert out.with_suffix(".tflite").exists()
+    assert [int(r["epoch"]) for r in read_history(out.with_suffix(".history.csv"))] == [0]
