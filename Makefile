@@ -38,8 +38,8 @@ evaluate: $(VENV)/.runtime  ## accuracy of the shipped model on the MNIST test s
 bench: $(VENV)/.dev  ## speed and accuracy figures, written to bench/results.json
 	$(BIN)/python -m bench $(DATA_ARG)
 
-notebook: $(VENV)/.dev  ## run the notebook top to bottom in full mode, saving its outputs
-	MNIST_QUICK=0 $(BIN)/python -m deeplearning.run_notebook --full
+notebook: $(VENV)/.dev  ## rerun the notebook in full mode (~1 h on 2 cores), saving its outputs
+	$(BIN)/python -m deeplearning.run_notebook --full $(DATA_ARG)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -97,6 +97,7 @@ def train_kaggle(train_csv: str | os.PathLike, epochs: int = DEFAULT_EPOCHS, wor
         return train(data, epochs, work_dir or tmp, resume=resume, verbose=verbose)
 
 
+
 def predict_probabilities(model, images: np.ndarray) -> np.ndarray:
     """(n, 28, 28) uint8 images -> (n, 10) probabilities, from a Keras model or a Recognizer."""
     batches = []
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     last = history[-1] if history else {}
-    summary = f"trained {args.epochs} epochs in {seconds:.0f} s"
+    summary = f"trained {args.epochs} epoch{'s' * (args.epochs != 1)} in {seconds:.0f} s"
     if "val_accuracy" in last:
         summary += f", holdout accuracy {last['val_accuracy']:.2%}"
     print(summary)

@@ -65,27 +65,32 @@ def class_balance(splits: dict[str, np.ndarray]):
     ax.set_xlabel("digit")
     ax.set_ylabel("images")
     ax.set_title("Class balance")
-    ax.legend()
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.18)  # room for the legend above the bars
+    ax.legend(loc="upper center", ncol=len(splits))
     fig.tight_layout()
     return fig
 
 
 def sample_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 12, seed: int = 0):
-    """One row per digit: `per_class` random examples of it."""
+    """One row per digit: `per_class` random examples of it (one image, so it draws fast)."""
     plt = _pyplot()
     rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(10, per_class, figsize=(per_class * 0.7, 10 * 0.7))
+    side, gap = images.shape[1], 2
+    cell = side + gap
+    mosaic = np.full((10 * cell - gap, per_class * cell - gap), 40, np.uint8)  # light grey gaps
     for digit in DIGITS:
         index = np.flatnonzero(labels == digit)
         chosen = rng.choice(index, size=min(per_class, len(index)), replace=False) if len(index) else []
-        for col in range(per_class):
-            ax = axes[digit, col]
-            if col < len(chosen):
-                _show(ax, images[chosen[col]])
-            else:
-                ax.axis("off")
-        axes[digit, 0].set_ylabel(str(digit), rotation=0, ha="right", va="center", fontsize=12)
-    fig.suptitle("Sample digits, one row per class")
+        for col, i in enumerate(chosen):
+            mosaic[digit * cell : digit * cell + side, col * cell : col * cell + side] = images[i]
+    fig, ax = plt.subplots(figsize=(per_class * 0.62, 10 * 0.62))
+    ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+    ax.set_yticks([d * cell + side / 2 for d in DIGITS], [str(d) for d in DIGITS], fontsize=12)
+    ax.set_xticks([])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("Sample digits, one row per class")
     fig.tight_layout()
     return fig
 
@@ -207,6 +212,8 @@ def augmentation_preview(images: np.ndarray, seed: int = 0):
 
 def training_curves(history: list[dict[str, float]]):
     """Loss and accuracy per epoch, training and validation (history rows from train.train)."""
+    from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, PercentFormatter
+
     plt = _pyplot()
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
     epochs = [int(r["epoch"]) + 1 for r in history]
@@ -223,8 +230,14 @@ def training_curves(history: list[dict[str, float]]):
         last = history[-1].get("val_accuracy")
         if last is not None:
             ax_acc.set_title(f"Accuracy (last validation {last:.2%})")
-    if len(epochs) > 3:
+    if len(epochs) > 3:  # near 0 and near 1, where differences matter, these scales spread them out
         ax_loss.set_yscale("log")
+        ax_acc.set_yscale("logit")
+        ax_acc.yaxis.set_major_locator(FixedLocator([0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995]))
+    ax_acc.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    ax_acc.yaxis.set_minor_formatter(NullFormatter())
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     return fig
 

@@ -113,7 +113,8 @@ def read_history(log_path: str | os.PathLike) -> list[dict[str, float]]:
     if not path.exists():
         return []
     with open(path, newline="") as f:
-        rows = [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+        # CSVLogger writes "NA" in the val_* columns of a run without validation data.
+        rows = [{k: float(v) for k, v in row.items() if v not in ("", "NA")} for row in csv.DictReader(f)]
     # A run stopped mid-epoch and resumed can log an epoch twice: keep the last of each.
     return list({int(r["epoch"]): r for r in rows}.values())
 

@@ -35,7 +35,7 @@ def aligned_diff(a: np.ndarray, b: np.ndarray) -> float:
 
 def assert_centered(out: np.ndarray) -> None:
     row, col = center_of_mass(out)
-    assert abs(row - CENTER) <= 0.5 + 1e-6 and abs(col - CENTER) <= 0.5 + 1e-6, (row, col)
+    assert abs(row - CENTER) <= 0.5 + 1e-4 and abs(col - CENTER) <= 0.5 + 1e-4, (row, col)  # float32
 
 
 # One continuous stroke: if the centering pushes part of it out of frame, ink touches the border.

@@ -1,0 +1,195 @@
+"""Kaggle's CSV format: round trips, the `kaggle` command end to end, and clear errors for bad files."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognizer.__main__ import main as cli
+from recognizer.data import KAGGLE_PIXELS, read_kaggle_csv
+from recognizer.errors import DataError
+from recognizer.kaggle import (holdout_split, read_submission, write_kaggle_csv, write_standins,
+                               write_submission)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HEADER_TRAIN = ",".join(["label", *KAGGLE_PIXELS])
+HEADER_TEST = ",".join(KAGGLE_PIXELS)
+
+
+def row(label=None, value="0", n=784):
+    cells = [str(value)] * n
+    return ",".join(([str(label)] if label is not None else []) + cells)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from recognizer.synthetic import font_digits
+
+    return font_digits(60, seed=5)
+
+
+def test_csv_round_trip(tmp_path, digits):
+    x, y = digits
+    train_csv = write_kaggle_csv(tmp_path / "train.csv", x, y)
+    test_csv = write_kaggle_csv(tmp_path / "test.csv", x)
+    assert train_csv.read_text().splitlines()[0] == HEADER_TRAIN
+    assert test_csv.read_text().splitlines()[0] == HEADER_TEST
+    x2, y2 = read_kaggle_csv(train_csv, labeled=True)
+    x3, none = read_kaggle_csv(test_csv, labeled=False)
+    assert np.array_equal(x2, x) and np.array_equal(y2, y) and np.array_equal(x3, x) and none is None
+    assert x2.dtype == np.uint8 and y2.dtype == np.uint8
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_standins_use_the_mnist_splits(tmp_path, digits):
+    from recognizer.data import Mnist
+
+    x, y = digits
+    data = Mnist(x[:40], y[:40], x[40:], y[40:])
+    train_csv, test_csv, secret = write_standins(data, tmp_path, n_train=30)
+    x_tr, y_tr = read_kaggle_csv(train_csv, labeled=True)
+    x_te, _ = read_kaggle_csv(test_csv, labeled=False)
+    assert np.array_equal(x_tr, x[:30]) and np.array_equal(y_tr, y[:30])
+    assert np.array_equal(x_te, x[40:]) and np.array_equal(secret, y[40:])
+
+
+def test_holdout_split_is_a_partition():
+    x = np.arange(100 * 28 * 28, dtype=np.uint32).reshape(100, 28, 28)
+    y = np.arange(100) % 10
+    split = holdout_split(x, y, 0.2)
+    assert len(split.x_train) == 80 and len(split.x_test) == 20
+    seen = np.concatenate([split.x_train[:, 0, 0], split.x_test[:, 0, 0]])
+    assert sorted(seen.tolist()) == x[:, 0, 0].tolist()
+    assert holdout_split(x, y, 0.0).x_test is None
+    with pytest.raises(DataError):
+        holdout_split(x, y, 1.0)
+
+
+class FixedModel:
+    """Stands in for a Recognizer: says `digit` for every image."""
+
+    def __init__(self, digit):
+        self.digit = digit
+
+    def probabilities(self, images):
+        out = np.zeros((len(images), 10), np.float32)
+        out[:, self.digit] = 1
+        return out
+
+
+def test_write_submission_format(tmp_path, digits):
+    x, _ = digits
+    path = tmp_path / "submission.csv"
+    labels = write_submission(FixedModel(7), x[:25], path)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "ImageId,Label"
+    assert lines[1] == "1,7" and lines[-1] == "25,7" and len(lines) == 26
+    assert np.array_equal(read_submission(path), labels)
+
+
+def test_kaggle_command_round_trip(tmp_path, digits, capsys):
+    """Generated train.csv/test.csv -> one short epoch -> a well-formed submission.csv."""
+    x, y = digits
+    train_csv = write_kaggle_csv(tmp_path / "train.csv", x[:50], y[:50])
+    test_csv = write_kaggle_csv(tmp_path / "test.csv", x[50:])
+    out = tmp_path / "submission.csv"
+    assert cli(["kaggle", "--train", str(train_csv), "--test", str(test_csv), "--out", str(out), "--epochs", "1"]) == 0
+    labels = read_submission(out)
+    assert len(labels) == 10 and set(labels.tolist()) <= set(range(10))
+    assert f"wrote {out}: 10 predictions" in capsys.readouterr().out
+
+
+# --- bad files: one line, naming the problem and what is expected, exit status 2 ---------------
+
+BAD_TRAIN = {
+    "empty file": ("", "empty file; expected Kaggle's train.csv"),
+    "header only": (HEADER_TRAIN + "\n", "no images, only a header line"),
+    "wrong columns": ("a,b,c\n1,2,3\n", "wrong columns"),
+    "test.csv given as train": (HEADER_TEST + "\n" + row() + "\n", "looks like test.csv"),
+    "semicolons": (HEADER_TRAIN.replace(",", ";") + "\n", "separated by ';'"),
+    "missing value": (HEADER_TRAIN + "\n" + row(3) + "\n" + row(3).replace(",0,", ",,", 1) + "\n",
+                      "missing value on line 3 (column pixel0)"),
+    "short row": (HEADER_TRAIN + "\n" + row(3, n=783) + "\n", "line 2 has 784 values, expected 785"),
+    "long row": (HEADER_TRAIN + "\n" + row(3) + "\n" + row(3, n=785) + "\n", "line 3 has 786 values, expected 785"),
+    "pixel 256": (HEADER_TRAIN + "\n" + row(3, 256) + "\n", "pixel value 256 on line 2"),
+    "negative pixel": (HEADER_TRAIN + "\n" + row(3, -1) + "\n", "pixel value -1 on line 2"),
+    "fractional pixel": (HEADER_TRAIN + "\n" + row(3, 0.5) + "\n", "whole numbers 0-255"),
+    "text": (HEADER_TRAIN + "\n" + row(3, "abc") + "\n", "non-numeric value 'abc' on line 2"),
+    "label 10": (HEADER_TRAIN + "\n" + row(10) + "\n", "label 10 on line 2"),
+    "blank first line": ("\n" + HEADER_TRAIN + "\n" + row(3) + "\n", "the first line is blank"),
+    "huge row": (HEADER_TRAIN + "\n" + row(3, n=200_000) + "\n", "line 2 is over 100,000 bytes long"),
+    "carriage return": (HEADER_TRAIN + "\n" + row(3).replace(",0,", ",0\r0,", 1) + "\n",
+                        "line 2 has a carriage return inside it"),
+    "blank lines counted": (HEADER_TRAIN + "\n\n" + row(3) + "\n\n" + row(3, 300) + "\n", "on line 5"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TRAIN))
+def test_bad_train_csv_is_rejected_clearly(tmp_path, case, capsys):
+    text, expected = BAD_TRAIN[case]
+    bad = tmp_path / "train.csv"
+    bad.write_bytes(text.encode())
+    test_csv = tmp_path / "test.csv"
+    test_csv.write_text(HEADER_TEST + "\n" + row() + "\n")
+    with pytest.raises(DataError, match=None) as info:
+        read_kaggle_csv(bad, labeled=True)
+    assert expected in str(info.value)
+    out = tmp_path / "submission.csv"
+    assert cli(["kaggle", "--train", str(bad), "--test", str(test_csv), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and expected in err, err
+    assert not out.exists()
+
+
+BAD_TEST = {
+    "train.csv given as test": (HEADER_TRAIN + "\n" + row(3) + "\n", "looks like train.csv"),
+    "pixel 300": (HEADER_TEST + "\n" + row(value=300) + "\n", "pixel value 300 on line 2"),
+    "missing value": (HEADER_TEST + "\n" + row(n=783) + ",\n", "missing value on line 2 (column pixel783)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TEST))
+def test_bad_test_csv_fails_before_training(tmp_path, case, capsys):
+    text, expected = BAD_TEST[case]
+    train_csv = tmp_path / "train.csv"
+    train_csv.write_text(HEADER_TRAIN + "\n" + row(3) + "\n")
+    bad = tmp_path / "test.csv"
+    bad.write_bytes(text.encode())
+    assert cli(["kaggle", "--train", str(train_csv), "--test", str(bad), "--out", str(tmp_path / "s.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and expected in err, err
+
+
+def test_bad_arguments_fail_before_training(tmp_path, capsys):
+    train_csv = tmp_path / "train.csv"
+    train_csv.write_text(HEADER_TRAIN + "\n" + row(3) + "\n")
+    cases = [
+        (["--train", str(tmp_path / "nope.csv"), "--test", str(train_csv)], "file not found"),
+        (["--train", str(train_csv), "--test", str(train_csv), "--out", str(tmp_path / "no" / "s.csv")],
+         "does not exist"),
+        (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "0"], "--epochs"),
+        (["--train", str(train_csv), "--test", str(train_csv), "--holdout", "1.5"], "--holdout"),
+        (["--train", str(train_csv), "--test", str(train_csv), "--resume"], "--work-dir"),
+    ]
+    for args, expected in cases:
+        assert cli(["kaggle", *args]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and expected in err, err
+
+
+def test_command_prints_no_traceback(tmp_path):
+    """As a real process: one line on stderr, exit status 2."""
+    bad = tmp_path / "train.csv"
+    bad.write_text(HEADER_TRAIN + "\n" + row(3, 999) + "\n")
+    test_csv = tmp_path / "test.csv"
+    test_csv.write_text(HEADER_TEST + "\n" + row() + "\n")
+    done = subprocess.run([sys.executable, "-m", "recognizer", "kaggle", "--train", str(bad), "--test", str(test_csv),
+                           "--out", str(tmp_path / "submission.csv")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"error: {bad}: pixel value 999 on line 2 (column pixel0) is not "
+                                                "allowed; pixels must be whole numbers 0-255"]
+    assert done.stdout == ""

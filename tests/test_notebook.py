@@ -1,0 +1,143 @@
+"""deeplearning/MNIST.ipynb runs top to bottom, headless, in quick mode on generated data."""
+
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from deeplearning import run_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "deeplearning" / "MNIST.ipynb"
+
+
+def outputs(nb, kind=None):
+    return [o for cell in nb.cells for o in cell.get("outputs", []) if kind is None or o.output_type == kind]
+
+
+def text_of(nb):
+    parts = []
+    for o in outputs(nb):
+        if o.output_type == "stream":
+            parts.append(o.text)
+        elif "data" in o:
+            parts.extend(str(v) for k, v in o.data.items() if k.startswith("text/"))
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """The notebook executed once in quick mode, without MNIST and without internet."""
+    work = tmp_path_factory.mktemp("notebook")
+    figures = work / "figures"
+    before = NOTEBOOK.read_bytes()
+    nb = run_notebook.execute(NOTEBOOK, NOTEBOOK.parent, "quick", env={
+        "MNIST_NPZ": "", "MNIST_DOWNLOAD": "0", "KAGGLE_DIR": "",
+        "MNIST_WORK_DIR": str(work / "run"), "MNIST_FIGURES_DIR": str(figures),
+    })
+    assert NOTEBOOK.read_bytes() == before  # executing never touches the file
+    return nb, work
+
+
+def test_quick_mode_runs_without_errors(quick_run):
+    nb, _ = quick_run
+    assert not outputs(nb, "error")
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip())
+
+
+def test_quick_mode_says_it_uses_generated_data(quick_run):
+    nb, _ = quick_run
+    text = text_of(nb)
+    assert "uses generated font digits" in text
+    assert "Stand-ins, not Kaggle's files" in text
+    assert "mode: quick" in text
+
+
+def test_notebook_shows_its_figures(quick_run):
+    nb, _ = quick_run
+    pictures = [o for o in outputs(nb) if "image/png" in o.get("data", {})]
+    # balance, samples, preprocessing, augmentation, curves, confusion matrix, worst errors
+    assert len(pictures) >= 7
+    assert "oneDNN" not in text_of(nb)  # TensorFlow's start-up chatter is filtered out
+
+
+def test_quick_mode_writes_a_submission_and_no_figures(quick_run):
+    _, work = quick_run
+    lines = (work / "run" / "kaggle" / "submission.csv").read_text().splitlines()
+    assert lines[0] == "ImageId,Label" and lines[1].startswith("1,") and len(lines) == 501
+    assert not (work / "figures").exists()  # only the full run saves figures
+    assert not (work / "run" / "mnist_cnn.keras").exists()  # nor its model
+
+
+def test_committed_notebook_is_clean_or_a_full_run():
+    """The committed notebook either has no outputs or those of a successful full run."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == run_notebook.KERNEL
+    if outputs(nb):
+        assert not outputs(nb, "error")
+        assert "mode: full" in text_of(nb)
+        assert "generated font digits" not in text_of(nb)
+
+
+def test_preprocessing_figure_shows_the_real_steps():
+    """The steps the notebook draws end in exactly what the app feeds the model."""
+    from recognizer import plots
+    from recognizer.preprocess import to_mnist
+    from recognizer.strokes import rasterize
+    from recognizer.synthetic import digit_strokes
+
+    for width in (3, 22):  # a thin pen (thickened) and a bold one (kept)
+        canvas = rasterize(digit_strokes(5, 400, box=(30, 50, 150, 250)), (400, 400), width=width)
+        steps = plots.preprocessing_steps(canvas)
+        assert len(steps) == 5
+        assert np.array_equal(steps[-1][1], to_mnist(canvas))
+        assert ("thickened" in steps[2][0]) == (width == 3)
+
+
+def test_save_figure_is_atomic(tmp_path):
+    from recognizer import plots
+
+    fig = plots.class_balance({"train": np.arange(50) % 10})
+    path = plots.save_figure(fig, tmp_path / "figures" / "balance.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in path.parent.iterdir()] == ["balance.png"]
+
+
+# --- the runner: quick leaves the notebook alone, full saves it in place, errors exit 1 --------
+
+
+def tiny_notebook(path: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_runner_modes(tmp_path, capsys):
+    source = "import os\nprint('mode', os.environ['MNIST_MODE'], 'work', bool(os.environ.get('MNIST_WORK_DIR')))"
+    path = tiny_notebook(tmp_path / "tiny.ipynb", source)
+    original = path.read_bytes()
+
+    saved = tmp_path / "out" / "tiny.ipynb"
+    assert run_notebook.main(["--notebook", str(path), "--output", str(saved)]) == 0
+    assert path.read_bytes() == original
+    assert "mode quick work True" in text_of(nbformat.read(saved, as_version=4))
+    saved.unlink()
+    saved.parent.rmdir()
+
+    assert run_notebook.main(["--notebook", str(path), "--full"]) == 0
+    assert "mode full" in text_of(nbformat.read(path, as_version=4))
+    assert [p.name for p in tmp_path.iterdir()] == ["tiny.ipynb"]  # no temporary file left
+
+
+def test_runner_reports_a_failing_cell(tmp_path, capsys):
+    path = tiny_notebook(tmp_path / "bad.ipynb", "raise ValueError('broken cell')")
+    original = path.read_bytes()
+    assert run_notebook.main(["--notebook", str(path), "--full"]) == 1
+    err = capsys.readouterr().err
+    assert "broken cell" in err and "\x1b[" not in err
+    assert path.read_bytes() == original  # a failed run leaves the notebook alone ...
+    failed = nbformat.read(tmp_path / "bad.failed.ipynb", as_version=4)  # ... and keeps its outputs beside it
+    assert outputs(failed, "error")
