@@ -1,0 +1,496 @@
+"""The desktop app, headless (SDL_VIDEODRIVER=dummy, set in conftest): synthetic mouse and key events
+go through the same App.handle_event/update/draw the real loop calls."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from recognizer.preprocess import to_mnist
+from recognizer.strokes import rasterize
+from recognizer.synthetic import digit_strokes
+from ui import canvas as canvas_module
+from ui.app import (DEFAULT_WINDOW, PREDICT_INTERVAL, App, FrameStats, compute_layout, key_event,
+                    run_script, stroke_events)
+from ui.canvas import MAX_UNDO, Canvas
+from ui.panel import ACCENT, EMPTY_TEXT, ERROR_STATUS, LOADING, READY, Panel, PanelState, percent, wrap
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pygame_fonts():
+    pygame.display.init()
+    pygame.font.init()
+    yield
+    pygame.quit()
+
+
+@pytest.fixture
+def app(shipped):
+    return App(recognizer=shipped)
+
+
+@pytest.fixture
+def screen():
+    return pygame.Surface(DEFAULT_WINDOW)
+
+
+def draw_digit(app: App, digit: int, surface=None, **kwargs) -> list[float]:
+    strokes = digit_strokes(digit, app.canvas.side)
+    return run_script(app, stroke_events(strokes, app.layout.canvas.topleft), surface, **kwargs)
+
+
+# ---- layout -------------------------------------------------------------------------------
+def test_default_layout_gives_a_560_canvas_beside_the_pane():
+    layout = compute_layout(DEFAULT_WINDOW)
+    assert layout.canvas.size == (560, 560)
+    assert layout.panel.left > layout.canvas.right and layout.panel.height == 560
+    assert layout.hint.top >= layout.canvas.bottom
+
+
+@pytest.mark.parametrize("size", [(984, 640), (1920, 1080), (600, 900), (2000, 500), (480, 320), (100, 100)])
+def test_layout_fits_any_window(size):
+    layout = compute_layout(size)
+    window = pygame.Rect((0, 0), layout.window)
+    assert window.contains(layout.canvas) and window.contains(layout.panel) and window.contains(layout.hint)
+    assert not layout.canvas.colliderect(layout.panel)
+    assert layout.canvas.width == layout.canvas.height >= 200
+
+
+# ---- canvas -------------------------------------------------------------------------------
+def test_canvas_module_does_not_import_pygame():
+    code = "import sys, ui.canvas; print('pygame' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
+
+
+def test_strokes_are_kept_as_points_and_versions_count_changes():
+    c = Canvas(200)
+    assert c.is_empty and c.version == 0
+    c.begin((50, 50))
+    c.extend((150, 60))
+    c.extend((150.4, 60.3))  # less than a pixel: no new point, no new version
+    c.end()
+    assert c.strokes == [[(50.0, 50.0), (150.0, 60.0)]]
+    assert c.version == 2 and not c.drawing
+    c.extend((10, 10))  # no stroke in progress: ignored
+    assert c.version == 2
+
+
+def test_fast_moves_leave_no_gap():
+    c = Canvas(300)
+    c.begin((20, 150))
+    c.extend((280, 150))  # one motion event across the whole canvas
+    row = c.pixels[150]
+    assert (row[20:281] == 255).all()
+
+
+def test_incremental_drawing_matches_full_rasterization():
+    c = Canvas(400)
+    for stroke in digit_strokes(8, 400):
+        c.begin(stroke[0])
+        for p in stroke[1:]:
+            c.extend(p)
+        c.end()
+    full = rasterize(c.strokes, (400, 400), c.brush_width)
+    assert np.abs(c.pixels.astype(int) - full).max() <= 128  # anti-aliased edges may differ slightly
+    assert ((c.pixels > 127) != (full > 127)).mean() < 0.002
+
+
+def test_undo_and_clear_rerasterize_from_the_point_lists():
+    c = Canvas(200)
+    for stroke in digit_strokes(4, 200):
+        c.begin(stroke[0])
+        for p in stroke[1:]:
+            c.extend(p)
+        c.end()
+    first_only = rasterize(c.strokes[:1], (200, 200), c.brush_width)
+    assert c.undo() and len(c.strokes) == 1
+    assert np.array_equal(c.pixels, first_only)
+    assert c.clear() and c.is_empty and not c.pixels.any()
+    assert not c.undo() and not c.clear()  # nothing left: no change, no new version
+
+
+def test_dirty_area_covers_only_the_new_segment():
+    c = Canvas(300)
+    assert c.take_dirty() == (0, 0, 300, 300)  # a new canvas must be shown whole
+    c.begin((100, 100))
+    c.take_dirty()
+    c.extend((120, 110))
+    x, y, w, h = c.take_dirty()
+    assert x <= 100 - c.brush_width // 2 and x + w >= 120 + c.brush_width // 2 and w < 80 and h < 80
+    assert c.take_dirty() is None and not c.has_dirty
+
+
+def test_resize_scales_the_drawing():
+    c = Canvas(200)
+    c.begin((50, 100))
+    c.extend((150, 100))
+    c.resize(400)
+    assert c.side == 400 and c.pixels.shape == (400, 400)
+    assert c.strokes == [[(100.0, 200.0), (300.0, 200.0)]]
+    assert c.pixels[200, 110:290].min() == 255 and c.brush_width == round(400 / canvas_module.BRUSH_DIVISOR)
+
+
+def test_old_strokes_are_baked_so_history_stays_bounded():
+    c = Canvas(100)
+    for i in range(MAX_UNDO + 50):
+        c.begin((i % 100, 10))
+        c.extend((i % 100, 90))
+        c.end()
+    assert len(c.strokes) == MAX_UNDO
+    before = c.pixels.copy()
+    assert c.undo()
+    assert c.pixels.sum() <= before.sum() and c.pixels.any()  # the baked strokes are still there
+    assert c.clear() and not c.pixels.any()
+
+
+def test_default_brush_reads_every_synthetic_digit(shipped):
+    """The default brush width makes drawn digits look like MNIST: all ten are read, confidently."""
+    for side in (560, 300, 900):
+        c = Canvas(side)
+        for digit in range(10):
+            pixels = rasterize(digit_strokes(digit, side), (side, side), c.brush_width)
+            pred = shipped.predict(pixels)
+            assert pred.digit == digit and pred.confidence > 0.8, (side, digit, pred)
+
+
+# ---- the app, driven by synthetic events ---------------------------------------------------
+@pytest.mark.parametrize("digit", range(10))
+def test_drawn_digit_is_recognized_on_the_pane(app, screen, digit):
+    draw_digit(app, digit, screen)
+    state = app.state
+    assert state.status == READY and state.prediction is not None
+    assert state.prediction.digit == digit, f"read {state.prediction.digit} for a drawn {digit}"
+    assert np.allclose(state.prediction.image, to_mnist(app.canvas.pixels))  # the image the pane shows
+    assert app.snapshot()["prediction"]["digit"] == digit
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["inline", "worker-thread"])
+def test_prediction_updates_while_drawing(shipped, screen, threaded):
+    app = App(recognizer=shipped, threaded=threaded)
+    stroke = digit_strokes(7, app.canvas.side)[0]
+    dense = [tuple(p) for a, b in zip(stroke, stroke[1:]) for p in np.linspace(a, b, 20)[:-1]]
+    events = stroke_events([dense], app.layout.canvas.topleft)[:-1]  # no mouse-up
+    seen = []
+    run_script(app, events, screen, events_per_frame=1,
+               on_frame=lambda a, _: seen.append(a.state.prediction is not None))
+    assert app.canvas.drawing and app.state.prediction is not None  # shown before the mouse-up
+    if not threaded:  # on the simulated clock (the worker runs on real time, faster than these frames)
+        assert sum(seen) > len(seen) / 2 and app.predictions >= 10
+
+
+def test_predictions_are_throttled_and_only_for_new_ink(shipped, screen):
+    app = App(recognizer=shipped, threaded=False)
+    stroke = digit_strokes(2, app.canvas.side)[0]
+    dense = [tuple(p) for a, b in zip(stroke, stroke[1:]) for p in np.linspace(a, b, 30)[:-1]]
+    events = stroke_events([dense], app.layout.canvas.topleft)
+    frame_dt = 1 / 120  # a fast loop: still at most one prediction per PREDICT_INTERVAL
+    frames = run_script(app, events, screen, events_per_frame=1, frame_dt=frame_dt)
+    max_predictions = len(frames) * frame_dt / PREDICT_INTERVAL + 2
+    assert 3 <= app.predictions <= max_predictions
+    count = app.predictions
+    run_script(app, [], screen)  # idle frames: the ink did not change, the model is not asked
+    for t in range(10):
+        app.update(100 + t)
+    assert app.predictions == count
+
+
+def test_empty_canvas_shows_draw_a_digit(app, screen):
+    run_script(app, [], screen)
+    assert app.state.status == READY and app.state.prediction is None
+    draw_digit(app, 3, screen)
+    run_script(app, [key_event(pygame.K_r)], screen)
+    assert app.state.prediction is None and app.canvas.is_empty
+
+
+def test_right_click_clears(app, screen):
+    draw_digit(app, 1, screen)
+    click = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(5, 5), button=3)
+    run_script(app, [click], screen)
+    assert app.canvas.is_empty and app.state.prediction is None
+
+
+@pytest.mark.parametrize("key, mod", [(pygame.K_u, 0), (pygame.K_z, pygame.KMOD_LCTRL),
+                                      (pygame.K_z, pygame.KMOD_RCTRL)])
+def test_undo_removes_the_last_stroke(app, screen, key, mod):
+    draw_digit(app, 4, screen)  # two strokes
+    assert len(app.canvas.strokes) == 2 and app.state.prediction.digit == 4
+    run_script(app, [key_event(key, mod)], screen)
+    assert len(app.canvas.strokes) == 1
+    c = app.canvas
+    assert np.array_equal(c.pixels, rasterize(c.strokes, c.pixels.shape, c.brush_width))  # re-rasterized
+    run_script(app, [key_event(key, mod)] * 2, screen)  # undo past the first stroke: harmless
+    assert app.canvas.is_empty and app.state.prediction is None
+
+
+def test_plain_z_does_not_undo(app, screen):
+    draw_digit(app, 4, screen)
+    run_script(app, [key_event(pygame.K_z)], screen)
+    assert len(app.canvas.strokes) == 2
+
+
+@pytest.mark.parametrize("event", [
+    key_event(pygame.K_q), key_event(pygame.K_ESCAPE), pygame.event.Event(pygame.QUIT),
+    pygame.event.Event(pygame.WINDOWCLOSE, window=None),
+], ids=["q", "esc", "quit", "window-close"])
+def test_quit_events_stop_the_loop_cleanly(app, screen, event):
+    draw_digit(app, 5, screen)
+    run_script(app, [event], screen)
+    assert not app.running and app.exit_code == 0
+
+
+def test_strokes_start_only_on_the_canvas(app, screen):
+    outside = (app.layout.panel.centerx, app.layout.panel.centery)
+    run_script(app, stroke_events([[outside, (outside[0] + 50, outside[1])]]), screen)
+    assert app.canvas.is_empty
+
+
+def test_a_stroke_leaving_the_canvas_is_cut_at_its_edge(app, screen):
+    c = app.layout.canvas
+    run_script(app, stroke_events([[(c.centerx, c.centery), (c.right + 300, c.centery)]]), screen)
+    assert app.canvas.pixels[app.canvas.side // 2, -1] == 255 and len(app.canvas.strokes) == 1
+
+
+def test_motion_without_the_button_ends_the_stroke(app, screen):
+    c = app.layout.canvas
+    events = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=c.center, button=1),
+              pygame.event.Event(pygame.MOUSEMOTION, pos=(c.centerx + 40, c.centery), rel=(40, 0), buttons=(0, 0, 0))]
+    run_script(app, events, screen)
+    assert not app.canvas.drawing
+
+
+def test_resize_keeps_the_drawing_and_the_prediction(app, screen):
+    draw_digit(app, 6, screen)
+    big = pygame.Surface((1400, 900))
+    run_script(app, [pygame.event.Event(pygame.VIDEORESIZE, size=big.get_size(), w=1400, h=900)], big)
+    assert app.canvas.side == app.layout.canvas.width > 560
+    assert app.state.prediction.digit == 6
+
+
+def test_drawing_updates_only_what_changed(app, screen):
+    assert app.draw(screen, 0.0) == [screen.get_rect()]  # first frame: everything
+    assert not app.needs_draw(0.1)
+    c = app.layout.canvas
+    events = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=c.center, button=1),
+              pygame.event.Event(pygame.MOUSEMOTION, pos=(c.centerx + 10, c.centery), rel=(10, 0), buttons=(1, 0, 0))]
+    for event in events:
+        app.handle_event(event)
+    assert app.needs_draw(0.2)
+    rects = app.draw(screen, 0.2)
+    assert rects and all(c.contains(r) for r in rects) and sum(r.width * r.height for r in rects) < 100 * 100
+    assert (pygame.surfarray.pixels_red(screen)[c.centerx, c.centery]) == 255  # the ink is on screen
+
+
+def test_loading_then_ready_with_the_background_loader(screen):
+    app = App(debug_dump=None)  # loads the shipped model on its thread
+    assert app.state.status == LOADING
+    app.draw(screen, 0.0)
+    assert app.wait_for_model()
+    app.update(1.0)
+    assert app.state.status == READY and app.worker is not None and app.timeline.model_loaded is not None
+
+
+def test_strokes_drawn_while_loading_are_predicted_once_ready(screen):
+    app = App()
+    for event in stroke_events(digit_strokes(0, app.canvas.side), app.layout.canvas.topleft):
+        app.handle_event(event)  # no update() yet: the app has not seen the model arrive
+    assert app.state.status == LOADING and len(app.canvas.strokes) == 1
+    assert app.wait_for_model()
+    run_script(app, [], screen)
+    assert app.state.prediction is not None and app.state.prediction.digit == 0
+
+
+def test_missing_model_shows_the_error_and_exits_non_zero(tmp_path, screen, capsys):
+    app = App(model_path=tmp_path / "nope.tflite", error_linger=60)
+    assert app.wait_for_model()
+    app.update(0.0)
+    app.draw(screen, 0.0)
+    assert app.state.status == ERROR_STATUS and "not found" in app.state.message
+    assert app.exit_code == 2 and app.running
+    err = capsys.readouterr().err
+    assert err.startswith("error: model file not found") and err.count("\n") == 1
+    app.update(59.0)
+    assert app.running  # the message stays up...
+    app.handle_event(key_event(pygame.K_SPACE))
+    assert not app.running and app.exit_code == 2  # ... until any key
+
+
+def test_error_message_quits_after_the_linger_time(tmp_path):
+    bad = tmp_path / "broken.tflite"
+    bad.write_bytes(b"not a model")
+    app = App(model_path=bad, error_linger=5)
+    assert app.wait_for_model()
+    app.update(10.0)
+    assert app.running and app.state.status == ERROR_STATUS and "cannot load model" in app.state.message
+    app.update(15.5)
+    assert not app.running and app.exit_code == 2
+
+
+def test_debug_dump_is_written_on_each_prediction(shipped, screen, tmp_path):
+    dump = tmp_path / "state.json"
+    app = App(recognizer=shipped, debug_dump=dump)
+    draw_digit(app, 9, screen)
+    state = json.loads(dump.read_text())
+    assert state["status"] == READY and state["prediction"]["digit"] == 9
+    assert state["strokes"] == 2 and state["ink_pixels"] > 0 and not state["drawing"]
+    assert state["times"]["model_loaded"] is not None and state["times"]["first_prediction_s"] is not None
+
+
+def test_unwritable_debug_dump_is_reported_not_fatal(shipped, screen, capsys):
+    app = App(recognizer=shipped, debug_dump="/nonexistent-dir/state.json")
+    draw_digit(app, 1, screen)
+    assert app.state.prediction.digit == 1
+    assert "cannot write the debug dump" in capsys.readouterr().err
+
+
+def test_frame_stats_measure_only_while_drawing():
+    stats = FrameStats()
+    for t in range(10):
+        stats.record(t / 50, drawing=t >= 5)
+    assert stats.frames == 4 and stats.fps == pytest.approx(50)
+    stats.record(1.0, drawing=False)
+    stats.record(2.0, drawing=True)
+    assert stats.frames == 4  # the idle gap is not a slow frame
+
+
+# ---- python app.py, headless ------------------------------------------------------------------
+def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_help_answers_without_starting_anything():
+    out = run_app("--help")
+    assert out.returncode == 0 and "--model" in out.stdout and "--debug-dump" in out.stdout
+
+
+@pytest.mark.parametrize("content, message", [(None, "model file not found"), (b"junk", "cannot load model"),
+                                              (b"", "cannot load model")])
+def test_bad_model_exits_non_zero_with_one_line(tmp_path, content, message):
+    model = tmp_path / "model.tflite"
+    if content is not None:
+        model.write_bytes(content)
+    out = run_app("--model", str(model))
+    assert out.returncode == 2
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {message}"), out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_bad_window_size_is_a_usage_error():
+    out = run_app("--size", "big")
+    assert out.returncode == 2 and "WIDTHxHEIGHT" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_real_main_loop_starts_without_tensorflow_and_quits_on_sigterm(tmp_path):
+    dump = tmp_path / "state.json"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    proc = subprocess.Popen([sys.executable, "app.py", "--debug-dump", str(dump)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        state = {}
+        deadline = time.time() + 60
+        while time.time() < deadline and not (state.get("status") == READY and state["times"]["window"]):
+            time.sleep(0.05)
+            state = json.loads(dump.read_text()) if dump.exists() else {}
+        assert state.get("status") == READY, state
+        assert state["tensorflow_imported"] is False
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert json.loads(dump.read_text())["running"] is False
+
+
+# ---- the pane -------------------------------------------------------------------------------
+def accent_pixels(surface: pygame.Surface) -> int:
+    rgb = pygame.surfarray.array3d(surface)
+    return int((np.abs(rgb - np.array(ACCENT)).sum(axis=2) < 30).sum())
+
+
+@pytest.mark.parametrize("size", [(352, 560), (200, 250), (700, 900), (20, 20)])
+def test_pane_renders_every_state_at_any_size(shipped, size):
+    pred = shipped.predict(rasterize(digit_strokes(2, 300), (300, 300), 14))
+    panel = Panel()
+    states = [PanelState(LOADING), PanelState(READY), PanelState(READY, pred),
+              PanelState(ERROR_STATUS, message="cannot load model /a/very/long/path/" + "x" * 80 + ".tflite: bad")]
+    surfaces = [panel.render(state, size) for state in states]
+    assert all(s.get_size() == size for s in surfaces)
+    if size[0] >= 200:
+        assert accent_pixels(surfaces[2]) > 50 and accent_pixels(surfaces[1]) == 0
+
+
+def test_pane_is_rendered_only_when_its_state_changes(shipped, screen):
+    panel = Panel()
+    rect = pygame.Rect(600, 20, 352, 560)
+    state = PanelState(READY)
+    for _ in range(5):
+        panel.draw(screen, rect, state)
+    assert panel.renders == 1
+    panel.draw(screen, rect, PanelState(READY))
+    assert panel.renders == 2
+
+
+def test_percent_never_rounds_up_to_certainty():
+    assert percent(0.99996) == ">99.9%" and percent(1.0) == "100.0%" and percent(0.4567) == "45.7%"
+
+
+def test_wrap_cuts_long_words():
+    font = pygame.font.Font(None, 20)
+    lines = wrap("model file not found: /" + "abc/" * 40 + "model.tflite (train one)", font, 150)
+    assert len(lines) > 3 and all(font.size(line)[0] <= 150 for line in lines)
+    assert EMPTY_TEXT == "draw a digit"
+
+
+# ---- stress -------------------------------------------------------------------------------
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="measures memory through /proc (Linux)")
+@pytest.mark.parametrize("threaded", [True, False], ids=["worker-thread", "inline"])
+def test_thousands_of_random_strokes_keep_memory_flat(shipped, threaded):
+    """2,000 random strokes, with clicks, keys and resizes mixed in: no crash, no growth."""
+    rng = np.random.default_rng(0)
+    size = (480, 320)
+    app = App(size, recognizer=shipped, threaded=threaded)
+    surface = pygame.Surface((900, 600))
+    keys = [pygame.K_u, pygame.K_r, pygame.K_z, pygame.K_a, pygame.K_SPACE]
+
+    def batch(n: int) -> list:
+        events = []
+        for _ in range(n):
+            w, h = app.layout.window
+            points = rng.uniform(-40, [w + 40, h + 40], (int(rng.integers(1, 12)), 2))
+            events += stroke_events([points.tolist()], button=1 if rng.random() < 0.95 else 3)
+            r = rng.random()
+            if r < 0.05:
+                events.append(key_event(keys[rng.integers(len(keys))], pygame.KMOD_CTRL if rng.random() < 0.5 else 0))
+            elif r < 0.06:
+                new = (int(rng.integers(300, 900)), int(rng.integers(200, 600)))
+                events.append(pygame.event.Event(pygame.VIDEORESIZE, size=new, w=new[0], h=new[1]))
+        return events
+
+    run_script(app, batch(500), surface, events_per_frame=6, settle=False)
+    app.wait_for_prediction()
+    before = rss_mb()
+    for _ in range(3):
+        run_script(app, batch(500), surface, events_per_frame=6, settle=False)
+    app.wait_for_prediction()
+    after = rss_mb()
+    assert app.running and app.predictions > (10 if threaded else 300)  # the worker skips frames: far fewer
+    assert len(app.canvas.strokes) <= MAX_UNDO
+    assert after - before < 8, f"memory grew {after - before:.1f} MB over 1,500 strokes"

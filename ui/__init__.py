@@ -1,0 +1,9 @@
+"""The desktop app's UI: a thin layer over `recognizer`.
+
+    ui.canvas  what the user drew: strokes as point lists, rasterized into a uint8 array (no pygame)
+    ui.panel   the right pane and the hint line, rendered with pygame
+    ui.app     App (events -> canvas, canvas -> predictions, state -> pixels), the main loop, and
+               helpers that drive it headless (tests, benchmarks)
+
+Nothing heavy is imported here, so `import ui` is free.
+"""

@@ -1,0 +1,549 @@
+"""The app: events in, canvas and predictions updated, two panes drawn; plus headless drivers.
+
+App splits one frame of the main loop into handle_event(event) for each pygame event, update(now)
+(model loading, throttled prediction, timers) and draw(surface). The real loop (app.py) and the
+headless helpers below (run_script, stroke_events, key_event: for tests and benchmarks) call the
+very same methods, so a script of synthetic events exercises exactly what a user does.
+
+Predictions run on a worker thread (PredictionWorker), at most every PREDICT_INTERVAL and only
+when the ink changed; each frame draws only what changed (the new bit of stroke, the pane when its
+state changed), so the loop keeps 60 FPS. The model loads on a background thread so that the
+window is up before it is ready.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from recognizer.errors import RecognizerError
+from recognizer.predictor import Prediction, Recognizer
+from recognizer.strokes import Point
+
+from .canvas import Canvas
+from .panel import BACKGROUND, CANVAS_BORDER, ERROR_STATUS, GREY_PALETTE, LOADING, READY, Hint, Panel, PanelState
+
+WINDOW_TITLE = "Digit Recognizer"
+DEFAULT_WINDOW = (984, 640)  # gives a 560x560 canvas and a 352 px wide right pane
+MIN_WINDOW = (480, 320)  # smaller windows are laid out as if this size (and clipped)
+MARGIN = 24
+HINT_HEIGHT = 32
+PANEL_WIDTH = 352  # at the default size; the pane may grow up to PANEL_MAX_GROWTH times this
+PANEL_MAX_GROWTH = 1.25
+FPS = 60
+PREDICT_INTERVAL = 1 / 30  # s; at most this often, and only when the ink changed
+IDLE_REDRAW = 1.0  # s; the whole window is redrawn at least this often (insurance against a lost expose)
+ERROR_LINGER = 20.0  # s; a model error stays on screen this long unless a key or click quits first
+ERROR_EXIT_CODE = 2  # as the CLI's, for a RecognizerError
+DRAW_BUTTON, CLEAR_BUTTON = 1, 3
+HINT_TEXT = ("Draw: left mouse    \u00b7    Clear: R or right click    \u00b7    "
+             "Undo: U or Ctrl+Z    \u00b7    Quit: Q or Esc")
+REDRAW_EVENTS = {getattr(pygame, name) for name in (  # the window's pixels may have been lost: draw all
+    "VIDEOEXPOSE", "WINDOWEXPOSED", "WINDOWSHOWN", "WINDOWRESTORED", "WINDOWMAXIMIZED", "WINDOWSIZECHANGED")
+    if hasattr(pygame, name)}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things go in a window of `window` size; `scale` is 1.0 at DEFAULT_WINDOW."""
+
+    window: tuple[int, int]
+    canvas: pygame.Rect
+    panel: pygame.Rect
+    hint: pygame.Rect
+    scale: float
+
+
+def compute_layout(size: tuple[int, int]) -> Layout:
+    """Square canvas on the left as large as fits, the pane beside it, the hint line at the bottom;
+    extra room centres the pair instead of stretching the pane."""
+    w, h = max(int(size[0]), MIN_WINDOW[0]), max(int(size[1]), MIN_WINDOW[1])
+    scale = min(w / DEFAULT_WINDOW[0], h / DEFAULT_WINDOW[1])
+    margin = max(8, round(MARGIN * scale))
+    hint_h = max(18, round(HINT_HEIGHT * scale))
+    side = min(h - 2 * margin - hint_h, w - 3 * margin - round(PANEL_WIDTH * scale))
+    panel_w = min(w - 3 * margin - side, round(PANEL_WIDTH * scale * PANEL_MAX_GROWTH))
+    x0 = (w - (side + margin + panel_w)) // 2
+    y0 = margin + (h - 2 * margin - hint_h - side) // 2
+    canvas = pygame.Rect(x0, y0, side, side)
+    panel = pygame.Rect(canvas.right + margin, y0, panel_w, side)
+    hint = pygame.Rect(0, h - margin - hint_h, w, hint_h + margin)  # at the bottom, however tall the window
+    return Layout((w, h), canvas, panel, hint, scale)
+
+
+class ModelLoader:
+    """Loads the model on a daemon thread; `done` is set when `recognizer` or `error` is filled in."""
+
+    def __init__(self, path: str | os.PathLike | None) -> None:
+        self.path = path
+        self.recognizer: Recognizer | None = None
+        self.error: str | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._load, name="model-loader", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            self.recognizer = Recognizer.load(self.path)
+        except RecognizerError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # never a traceback in the window: whatever it is, say it in one line
+            self.error = f"cannot load model {self.path}: {exc.__class__.__name__}: {exc}".splitlines()[0]
+        finally:
+            self.done.set()
+
+
+class FrameStats:
+    """Frame rate while a stroke is being drawn: what the user feels, measured in the loop itself."""
+
+    def __init__(self) -> None:
+        self.frames = 0  # frames that ended with a stroke in progress and followed one too
+        self.seconds = 0.0
+        self.max_frame = 0.0
+        self._last: float | None = None
+
+    def record(self, now: float, drawing: bool) -> None:
+        """Count the frame ending at `now` if a stroke was in progress through it."""
+        if drawing and self._last is not None:
+            dt = now - self._last
+            self.frames += 1
+            self.seconds += dt
+            self.max_frame = max(self.max_frame, dt)
+        self._last = now if drawing else None
+
+    @property
+    def fps(self) -> float | None:
+        """Mean frames per second while drawing; None before any."""
+        return self.frames / self.seconds if self.seconds > 0 else None
+
+
+class Timeline:
+    """Wall-clock milestones of a run (time.time(), comparable across processes)."""
+
+    def __init__(self, launch: float | None = None) -> None:
+        self.launch = time.time() if launch is None else launch
+        self.window: float | None = None
+        self.model_loaded: float | None = None
+        self.first_prediction: float | None = None
+
+    def as_dict(self) -> dict[str, float | None]:
+        """Absolute times plus seconds since launch (`*_s`)."""
+        out: dict[str, float | None] = {}
+        for name in ("launch", "window", "model_loaded", "first_prediction"):
+            value = getattr(self, name)
+            out[name] = value
+            if name != "launch":
+                out[f"{name}_s"] = None if value is None else round(value - self.launch, 4)
+        return out
+
+
+class PredictionWorker:
+    """Runs recognizer.predict off the UI thread, newest canvas first; the loop collects with poll().
+
+    LiteRT and OpenCV release the GIL while they work, so the loop keeps its frame rate even when a
+    prediction takes several milliseconds on a busy machine. With threaded=False, submit() predicts
+    at once (deterministic: for tests and benchmarks that compare the two)."""
+
+    def __init__(self, recognizer: Recognizer, threaded: bool = True) -> None:
+        self.recognizer = recognizer
+        self.threaded = threaded
+        self._cond = threading.Condition()
+        self._job: tuple[int, np.ndarray] | None = None  # waiting to start: (version, pixels)
+        self._running = False  # a job is being predicted now
+        self._result: tuple[int, Prediction | None | BaseException] | None = None  # not yet polled
+        self._closed = False
+        if threaded:
+            threading.Thread(target=self._work, name="predictor", daemon=True).start()
+
+    @property
+    def busy(self) -> bool:
+        """True while a submitted canvas is waiting or being predicted."""
+        with self._cond:
+            return self._job is not None or self._running
+
+    def submit(self, version: int, pixels: np.ndarray) -> None:
+        """Predict `pixels` (copied: the canvas keeps changing) for ink `version`; replaces a waiting job."""
+        if not self.threaded:
+            self._result = (version, self._predict(pixels))
+            return
+        with self._cond:
+            self._job = (version, pixels.copy())
+            self._cond.notify_all()
+
+    def poll(self) -> tuple[int, Prediction | None] | None:
+        """The newest finished (version, prediction), once; None when nothing new arrived."""
+        with self._cond:
+            result, self._result = self._result, None
+        if result is not None and isinstance(result[1], BaseException):
+            raise RuntimeError("prediction failed") from result[1]
+        return result
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until no job is waiting or running (headless drivers); False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._job is None and not self._running, timeout)
+
+    def close(self) -> None:
+        """Stop the worker thread (it is a daemon: exiting without close() is fine too)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _predict(self, pixels: np.ndarray) -> Prediction | None | BaseException:
+        try:
+            return self.recognizer.predict(pixels)
+        except Exception as exc:  # handed to the UI thread, which raises it: a bug must not pass silently
+            return exc
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._job is not None or self._closed)
+                if self._closed:
+                    return
+                (version, pixels), self._job = self._job, None
+                self._running = True
+            result = self._predict(pixels)
+            with self._cond:
+                self._result = (version, result)
+                self._running = False
+                self._cond.notify_all()
+
+
+class App:
+    """The two-pane recognizer: feed it events, call update(now) and draw(surface) once a frame."""
+
+    def __init__(self, size: tuple[int, int] = DEFAULT_WINDOW, *, model_path: str | os.PathLike | None = None,
+                 recognizer: Recognizer | None = None, debug_dump: str | os.PathLike | None = None,
+                 launch_time: float | None = None, error_linger: float = ERROR_LINGER,
+                 threaded: bool = True) -> None:
+        self.layout = compute_layout(size)
+        self.canvas = Canvas(self.layout.canvas.width)
+        self.panel = Panel()
+        self.hint = Hint(HINT_TEXT)
+        self.state = PanelState(LOADING)
+        self.running = True
+        self.exit_code = 0
+        self.predictions = 0  # predictions shown (blank-canvas states not counted)
+        self.stats = FrameStats()
+        self.timeline = Timeline(launch_time)
+        self.last_update = -math.inf  # the `now` of the latest update()
+        self.worker: PredictionWorker | None = None
+        self._threaded = threaded
+        self._loader = None if recognizer is not None else ModelLoader(model_path)
+        self._dump_path = Path(debug_dump) if debug_dump else None
+        self._dumped: tuple | None = None  # _dump_key() at the last dump
+        self._error_linger = error_linger
+        self._error_deadline: float | None = None
+        self._shown_version = -1  # the ink version the panel's state belongs to
+        self._submitted_version = -1
+        self._last_submit = -math.inf
+        self._full_redraw = True  # the whole window must be drawn (first frame, resize, expose)
+        self._drawn_state: PanelState | None = None
+        self._last_draw = -math.inf
+        self._canvas_surface: pygame.Surface | None = None
+        self._canvas_source: np.ndarray | None = None  # the array _canvas_surface shares its pixels with
+        if recognizer is not None:
+            self._model_ready(recognizer)
+
+    # ---- events ---------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> None:
+        """Apply one pygame event (real or synthetic) to the app's state; draws nothing."""
+        kind = event.type
+        if kind in REDRAW_EVENTS:
+            self._full_redraw = True
+        if kind in (pygame.QUIT, getattr(pygame, "WINDOWCLOSE", pygame.QUIT)):
+            self.quit()
+        elif self.state.status == ERROR_STATUS:
+            if kind in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN):
+                self.quit()
+        elif kind == pygame.KEYDOWN:
+            self._on_key(event.key, getattr(event, "mod", 0))
+        elif kind == pygame.MOUSEBUTTONDOWN:
+            self._on_mouse_down(event.pos, event.button)
+        elif kind == pygame.MOUSEMOTION:
+            self._on_mouse_motion(event.pos, event.buttons)
+        elif kind == pygame.MOUSEBUTTONUP:
+            if event.button == DRAW_BUTTON:
+                self.canvas.end()
+        elif kind == pygame.VIDEORESIZE:
+            self.resize(event.size)
+        elif kind == getattr(pygame, "WINDOWFOCUSLOST", None):
+            self.canvas.end()
+
+    def _on_key(self, key: int, mod: int) -> None:
+        if key in (pygame.K_q, pygame.K_ESCAPE):
+            self.quit()
+        elif key == pygame.K_r:
+            self.canvas.clear()
+        elif key == pygame.K_u or (key == pygame.K_z and mod & (pygame.KMOD_CTRL | pygame.KMOD_META)):
+            self.canvas.undo()
+
+    def _on_mouse_down(self, pos: tuple[int, int], button: int) -> None:
+        if button == CLEAR_BUTTON:
+            self.canvas.clear()
+        elif button == DRAW_BUTTON and self.layout.canvas.collidepoint(pos):
+            self.canvas.begin(self._to_canvas(pos))
+
+    def _on_mouse_motion(self, pos: tuple[int, int], buttons: Sequence[int]) -> None:
+        if not self.canvas.drawing:
+            return
+        if not buttons[0]:  # the button went up where we did not hear it (outside the window)
+            self.canvas.end()
+            return
+        self.canvas.extend(self._to_canvas(pos))
+
+    def _to_canvas(self, pos: tuple[int, int]) -> Point:
+        """Window coordinates -> canvas pixel coordinates (the canvas is shown 1:1)."""
+        return (pos[0] - self.layout.canvas.x, pos[1] - self.layout.canvas.y)
+
+    def quit(self) -> None:
+        """Stop the loop after this frame."""
+        self.running = False
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Lay out for a new window size; the drawing is scaled with the canvas."""
+        self.layout = compute_layout(size)
+        self.canvas.resize(self.layout.canvas.width)
+        self._full_redraw = True
+
+    # ---- per-frame work -------------------------------------------------------------------
+    def update(self, now: float | None = None) -> None:
+        """Once a frame: pick up the loaded model and finished predictions, start a new prediction
+        if the ink changed (at most every PREDICT_INTERVAL), run timers."""
+        now = time.perf_counter() if now is None else now
+        self.last_update = now
+        self.stats.record(now, self.canvas.drawing)
+        if self._loader is not None and self._loader.done.is_set():
+            loader, self._loader = self._loader, None
+            if loader.recognizer is not None:
+                self._model_ready(loader.recognizer)
+            else:
+                self._model_failed(loader.error or "cannot load the model", now)
+        if self._error_deadline is not None and now >= self._error_deadline:
+            self.quit()
+        if self.worker is not None:
+            self._update_prediction(now)
+        if self._dump_path is not None and self._dump_key() != self._dumped:
+            self._write_dump()  # the stroke ended, a key changed the ink, ...: readers see it at once
+
+    def _update_prediction(self, now: float) -> None:
+        """Show a finished prediction; start the next one if the ink changed and the time has come."""
+        result = self.worker.poll()
+        if result is not None and result[0] > self._shown_version:
+            self._show(*result)
+        version = self.canvas.version
+        if version == self._shown_version:
+            return
+        if self.canvas.is_empty:
+            self._show(version, None)  # nothing to read: no need to ask the model
+        elif (version != self._submitted_version and not self.worker.busy
+              and now - self._last_submit >= PREDICT_INTERVAL):
+            self._submitted_version, self._last_submit = version, now
+            self.worker.submit(version, self.canvas.pixels)
+            if not self.worker.threaded:
+                self._show(*self.worker.poll())
+
+    @property
+    def loading(self) -> bool:
+        """True until the model has loaded or failed to."""
+        return self.state.status == LOADING
+
+    @property
+    def prediction_pending(self) -> bool:
+        """True while the model is ready and the shown prediction is older than the ink."""
+        return self.state.status == READY and self.canvas.version != self._shown_version
+
+    def wait_for_model(self, timeout: float = 30.0) -> bool:
+        """Block until the background model load has finished, either way (headless drivers);
+        the next update() shows the outcome. False on timeout."""
+        return self._loader is None or self._loader.done.wait(timeout)
+
+    def wait_for_prediction(self, timeout: float = 5.0) -> bool:
+        """Block until the prediction worker is idle (headless drivers); False on timeout."""
+        return self.worker is None or self.worker.wait(timeout)
+
+    def _model_ready(self, recognizer: Recognizer) -> None:
+        self.worker = PredictionWorker(recognizer, threaded=self._threaded)
+        self.timeline.model_loaded = time.time()
+        self.state = PanelState(READY)
+
+    def _model_failed(self, message: str, now: float) -> None:
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        self.state = PanelState(ERROR_STATUS, message=message)
+        self.exit_code = ERROR_EXIT_CODE
+        self._error_deadline = now + self._error_linger
+
+    def _show(self, version: int, prediction: Prediction | None) -> None:
+        """Put a prediction (None: blank canvas) for ink `version` on the panel."""
+        self.state = PanelState(READY, prediction)
+        self._shown_version = version
+        if prediction is not None:
+            self.predictions += 1
+            if self.timeline.first_prediction is None:
+                self.timeline.first_prediction = time.time()
+
+    # ---- drawing ----------------------------------------------------------------------------
+    def needs_draw(self, now: float | None = None) -> bool:
+        """True when some of the screen is out of date (or IDLE_REDRAW passed): idle frames draw nothing."""
+        now = time.perf_counter() if now is None else now
+        return (self._full_redraw or self.canvas.has_dirty or self.state is not self._drawn_state
+                or now - self._last_draw >= IDLE_REDRAW)
+
+    def draw(self, surface: pygame.Surface, now: float | None = None) -> list[pygame.Rect]:
+        """Draw what changed since the last call onto `surface` (the display, or any surface when
+        headless) and return the changed rects, for pygame.display.update."""
+        layout = self.layout
+        now = time.perf_counter() if now is None else now
+        dirty = self.canvas.take_dirty()
+        if self._full_redraw or now - self._last_draw >= IDLE_REDRAW:
+            surface.fill(BACKGROUND)
+            pygame.draw.rect(surface, CANVAS_BORDER, layout.canvas.inflate(2, 2), 1)
+            surface.blit(self._canvas_view(), layout.canvas.topleft)
+            self.panel.draw(surface, layout.panel, self.state)
+            self.hint.draw(surface, layout.hint, layout.scale)
+            rects = [surface.get_rect()]
+        else:
+            rects = []
+            if dirty is not None:
+                area = pygame.Rect(dirty)
+                rects.append(surface.blit(self._canvas_view(), area.move(layout.canvas.topleft), area))
+            if self.state is not self._drawn_state:
+                self.panel.draw(surface, layout.panel, self.state)
+                rects.append(layout.panel.copy())
+        self._full_redraw = False
+        self._drawn_state = self.state
+        self._last_draw = now
+        return rects
+
+    def _canvas_view(self) -> pygame.Surface:
+        """An 8-bit surface sharing memory with the canvas pixels: no copy per frame."""
+        pixels = self.canvas.pixels
+        if pixels is not self._canvas_source:
+            surface = pygame.image.frombuffer(pixels, (pixels.shape[1], pixels.shape[0]), "P")
+            surface.set_palette(GREY_PALETTE)
+            self._canvas_surface, self._canvas_source = surface, pixels
+        return self._canvas_surface
+
+    def window_shown(self) -> None:
+        """Record that the first frame is on screen (for the start-up timings)."""
+        if self.timeline.window is None:
+            self.timeline.window = time.time()
+            self._write_dump()
+
+    # ---- debug dump -------------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """The app's state as plain data: what the debug dump writes and tests read."""
+        pred = self.state.prediction
+        return {
+            "pid": os.getpid(),
+            "status": self.state.status,
+            "message": self.state.message,
+            "prediction": None if pred is None else {
+                "digit": pred.digit,
+                "confidence": round(pred.confidence, 6),
+                "probabilities": [round(float(p), 6) for p in pred.probabilities],
+            },
+            "predictions": self.predictions,
+            "strokes": len(self.canvas.strokes),
+            "drawing": self.canvas.drawing,
+            "version": self.canvas.version,
+            "shown_version": self._shown_version,
+            "ink_pixels": int(np.count_nonzero(self.canvas.pixels)),
+            "canvas_rect": list(self.layout.canvas),
+            "window": list(self.layout.window),
+            "brush_width": self.canvas.brush_width,
+            "times": self.timeline.as_dict(),
+            "drawing_fps": None if self.stats.fps is None else round(self.stats.fps, 2),
+            "drawing_frames": self.stats.frames,
+            "drawing_max_frame_ms": round(self.stats.max_frame * 1000, 2),
+            "tensorflow_imported": "tensorflow" in sys.modules,  # must stay False: start-up speed
+            "running": self.running,
+            "exit_code": self.exit_code,
+        }
+
+    def _dump_key(self) -> tuple:
+        """What, when it changes, makes the debug dump out of date (frame statistics aside)."""
+        return (self.canvas.version, self.canvas.drawing, len(self.canvas.strokes), self.state, self.running)
+
+    def _write_dump(self) -> None:
+        """Write snapshot() as JSON to the --debug-dump path, atomically (readers never see half)."""
+        if self._dump_path is None:
+            return
+        self._dumped = self._dump_key()
+        tmp = self._dump_path.with_name(self._dump_path.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(self.snapshot()))
+            os.replace(tmp, self._dump_path)
+        except OSError as exc:  # a debugging aid must not take the app down: say so once, stop dumping
+            print(f"error: cannot write the debug dump {self._dump_path}: {exc.strerror or exc}", file=sys.stderr)
+            self._dump_path = None
+
+    def close(self) -> None:
+        """Stop the prediction worker; write the final dump (with the frame statistics)."""
+        if self.worker is not None:
+            self.worker.close()
+        self._write_dump()
+
+
+# ---- headless drivers (tests, benchmarks) ---------------------------------------------------
+def stroke_events(strokes: Iterable[Sequence[Point]], origin: tuple[int, int] = (0, 0),
+                  button: int = DRAW_BUTTON) -> list[pygame.event.Event]:
+    """Mouse down / motion / up events drawing `strokes` (canvas px) on a canvas placed at `origin`."""
+    events = []
+    pressed = (1, 0, 0) if button == DRAW_BUTTON else (0, 0, 1)
+    for stroke in strokes:
+        points = [(round(x + origin[0]), round(y + origin[1])) for x, y in stroke]
+        if not points:
+            continue
+        events.append(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=points[0], button=button))
+        for prev, pos in zip(points, points[1:]):
+            rel = (pos[0] - prev[0], pos[1] - prev[1])
+            events.append(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=rel, buttons=pressed))
+        events.append(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=points[-1], button=button))
+    return events
+
+
+def key_event(key: int, mod: int = 0) -> pygame.event.Event:
+    """A KEYDOWN event as pygame would post it."""
+    return pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode="", scancode=0)
+
+
+def run_script(app: App, events: Sequence[pygame.event.Event], surface: pygame.Surface | None = None, *,
+               events_per_frame: int = 2, frame_dt: float = 1 / FPS, start: float | None = None, settle: bool = True,
+               on_frame: Callable[[App, list[pygame.Rect]], None] | None = None) -> list[float]:
+    """Play `events` through the real handlers, `events_per_frame` per frame; each frame then runs
+    update() on a simulated clock advancing `frame_dt` (from `start`; by default it goes on from the
+    app's last update), and draw() onto `surface` (None: no drawing)
+    whose changed rects go to `on_frame` (e.g. pygame.display.update). With `settle`, frames go on
+    without events until the model has loaded and the shown prediction has caught up with the ink.
+    Returns the real duration of each frame's work in seconds (handle + update + draw)."""
+    durations = []
+    now = (app.last_update + frame_dt if app.last_update > -math.inf else 0.0) if start is None else start
+    step = max(1, events_per_frame)
+    frames = [events[i : i + step] for i in range(0, len(events), step)]
+    index = 0
+    while app.running and (index < len(frames) or (settle and (app.loading or app.prediction_pending))):
+        batch = frames[index] if index < len(frames) else ()
+        index += 1
+        if not batch and not (app.wait_for_model() and app.wait_for_prediction()):
+            raise TimeoutError("the model or the prediction worker did not finish")
+        t0 = time.perf_counter()
+        for event in batch:
+            app.handle_event(event)
+        app.update(now)
+        rects = app.draw(surface, now) if surface is not None else []
+        durations.append(time.perf_counter() - t0)
+        if on_frame is not None:
+            on_frame(app, rects)
+        now += frame_dt
+    return durations

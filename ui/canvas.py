@@ -1,0 +1,160 @@
+"""The drawing canvas: strokes kept as point lists and rasterized incrementally into a uint8 array.
+
+White ink (255) on black (0), like MNIST, at the resolution it is shown on screen. Each new mouse
+position is joined to the previous one by a round-capped segment (no gaps however fast the mouse
+moves); undo and resize re-rasterize from the point lists. `version` grows with every change of
+ink, so the app predicts only when there is something new to read. No pygame here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from recognizer.strokes import Point, draw_stroke
+
+BRUSH_DIVISOR = 22  # brush width = canvas side / this: after preprocessing, drawn digits look like MNIST
+MIN_BRUSH = 3  # px; a tiny window still gets a visible stroke
+MIN_POINT_STEP = 1.0  # px; a mouse move shorter than this adds no point (mouse jitter, repeated events)
+MAX_UNDO = 100  # strokes kept as point lists; older ones are baked into a bitmap, keeping memory flat
+MIN_SIDE = 28  # px; no canvas is smaller than the image the model sees
+
+
+class Canvas:
+    """A square canvas of `side` px: strokes (the last one may be in progress), pixels, version."""
+
+    def __init__(self, side: int):
+        self.side = max(MIN_SIDE, int(side))
+        self.strokes: list[list[Point]] = []  # undoable strokes, oldest first; the last may be in progress
+        self.drawing = False  # True between begin() and end(): the last stroke is still growing
+        self.version = 0  # incremented on every change of ink
+        self.pixels = np.zeros((self.side, self.side), np.uint8)  # updated in place where possible
+        self._base: np.ndarray | None = None  # strokes older than MAX_UNDO, flattened; None while there are none
+        self._dirty: tuple[int, int, int, int] | None = (0, 0, self.side, self.side)  # changed since take_dirty()
+
+    @property
+    def brush_width(self) -> int:
+        """Stroke width in px for this canvas size (proportional, so any window size reads alike)."""
+        return max(MIN_BRUSH, round(self.side / BRUSH_DIVISOR))
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is no ink at all (nothing to predict)."""
+        return not self.strokes and self._base is None
+
+    def begin(self, point: Point) -> None:
+        """Start a stroke at `point` (canvas px); a dot is drawn at once."""
+        self.end()
+        if len(self.strokes) >= MAX_UNDO:
+            self._bake_oldest()
+        point = self._clamp(point)
+        self.strokes.append([point])
+        self.drawing = True
+        draw_stroke(self.pixels, [point], self.brush_width)
+        self._mark(point, point)
+        self.version += 1
+
+    def extend(self, point: Point) -> None:
+        """Continue the stroke in progress to `point`: draws only the new segment."""
+        if not self.drawing:
+            return
+        stroke = self.strokes[-1]
+        point = self._clamp(point)
+        last = stroke[-1]
+        if abs(point[0] - last[0]) < MIN_POINT_STEP and abs(point[1] - last[1]) < MIN_POINT_STEP:
+            return
+        stroke.append(point)
+        draw_stroke(self.pixels, [last, point], self.brush_width)
+        self._mark(last, point)
+        self.version += 1
+
+    def end(self) -> None:
+        """Finish the stroke in progress (if any); it stays on the canvas and can be undone."""
+        self.drawing = False
+
+    def undo(self) -> bool:
+        """Remove the last stroke (also one in progress); False when there is nothing to undo."""
+        self.drawing = False
+        if not self.strokes:
+            return False
+        self.strokes.pop()
+        self._rasterize()
+        self.version += 1
+        return True
+
+    def clear(self) -> bool:
+        """Remove all ink; False when the canvas was already empty."""
+        self.drawing = False
+        if self.is_empty:
+            return False
+        self.strokes.clear()
+        self._base = None
+        self.pixels.fill(0)
+        self._dirty = (0, 0, self.side, self.side)
+        self.version += 1
+        return True
+
+    def resize(self, side: int) -> None:
+        """Change the canvas size, scaling what was drawn with it (new `pixels` array)."""
+        side = max(MIN_SIDE, int(side))
+        if side == self.side:
+            return
+        scale = side / self.side
+        self.strokes = [[(x * scale, y * scale) for x, y in stroke] for stroke in self.strokes]
+        if self._base is not None:
+            interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            self._base = cv2.resize(self._base, (side, side), interpolation=interpolation)
+        self.side = side
+        self.pixels = np.zeros((side, side), np.uint8)
+        self._rasterize()
+        self.version += 1
+
+    @property
+    def has_dirty(self) -> bool:
+        """True when some pixels changed since the last take_dirty()."""
+        return self._dirty is not None
+
+    def take_dirty(self) -> tuple[int, int, int, int] | None:
+        """The area (x, y, w, h) whose pixels changed since the last call, or None: lets the screen
+        update only what the last mouse move drew."""
+        dirty, self._dirty = self._dirty, None
+        if dirty is None:
+            return None
+        x0, y0, x1, y1 = dirty
+        return (x0, y0, x1 - x0, y1 - y0)
+
+    def _mark(self, a: Point, b: Point) -> None:
+        """Add the box around the segment a-b (brush and anti-aliasing included) to the dirty area."""
+        reach = self.brush_width // 2 + 2
+        x0, y0 = max(0, int(min(a[0], b[0]) - reach)), max(0, int(min(a[1], b[1]) - reach))
+        x1 = min(self.side, int(math.ceil(max(a[0], b[0]) + reach + 1)))
+        y1 = min(self.side, int(math.ceil(max(a[1], b[1]) + reach + 1)))
+        if x1 <= x0 or y1 <= y0:
+            return
+        if self._dirty is not None:
+            x0, y0 = min(x0, self._dirty[0]), min(y0, self._dirty[1])
+            x1, y1 = max(x1, self._dirty[2]), max(y1, self._dirty[3])
+        self._dirty = (x0, y0, x1, y1)
+
+    def _rasterize(self) -> None:
+        """Redraw every stroke into `pixels` in place (undo) or into a fresh array (resize)."""
+        self._dirty = (0, 0, self.side, self.side)
+        if self._base is None:
+            self.pixels.fill(0)
+        else:
+            np.copyto(self.pixels, self._base)
+        for stroke in self.strokes:
+            draw_stroke(self.pixels, stroke, self.brush_width)
+
+    def _bake_oldest(self) -> None:
+        """Flatten the oldest stroke into the base bitmap: it can no longer be undone."""
+        if self._base is None:
+            self._base = np.zeros_like(self.pixels)
+        draw_stroke(self._base, self.strokes.pop(0), self.brush_width)
+
+    def _clamp(self, point: Point) -> Point:
+        """Keep points within one canvas side of the canvas: ink off the edge is cut, not wrapped."""
+        low, high = -self.side, 2 * self.side
+        return (min(max(float(point[0]), low), high), min(max(float(point[1]), low), high))
