@@ -1,0 +1,159 @@
+"""python -m bench [--data PATH] [--quick] [--out bench/results.json] [--only SECTIONS]
+
+Runs the sections in an order that keeps TensorFlow out of the app's figures: the LiteRT latency,
+the app and the accuracy first (the app never imports TensorFlow), then the Keras paths and the
+training steps. Prints Markdown tables and writes every figure to --out as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from recognizer.data import load_mnist  # noqa: E402
+from recognizer.errors import RecognizerError  # noqa: E402
+from recognizer.predictor import DEFAULT_MODEL, Recognizer  # noqa: E402
+
+from . import drawn  # noqa: E402
+from .common import ROOT, Clock, load_state, machine_info  # noqa: E402
+from .report import render  # noqa: E402
+
+SECTIONS = ("latency", "app", "accuracy", "numbers", "training")
+NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
+LATENCY_CANVASES = 50
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else Keras downloads it)")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL),
+                        help="the .tflite model; the .keras and .json beside it are used too (default: shipped)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="JSON results (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true", help="smoke mode: a few calls and steps each, for tests")
+    parser.add_argument("--drawn", type=int, help="number of redrawn digits (default 2000, --quick 40)")
+    parser.add_argument("--only", help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sections = SECTIONS if not args.only else tuple(s.strip() for s in args.only.split(","))
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        print(f"error: unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    tflite = Path(args.model)
+    keras_path, card_path = tflite.with_suffix(".keras"), tflite.with_suffix(".json")
+    started = time.perf_counter()
+    results: dict = {"schema": 1, "quick": args.quick, "machine": machine_info()}
+    print(f"bench: {'quick smoke run' if args.quick else 'full run'}; measuring machine load ...", flush=True)
+    results["load_before"] = load_state()
+    try:
+        data = load_mnist(args.data)
+        if not Path(tflite).is_file():
+            raise RecognizerError(f"model file not found: {tflite} (train one with `make train`)")
+    except RecognizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results["data"] = data.source
+    has_test = data.x_test is not None
+    digits = data.x_test if has_test else data.x_train
+    labels = data.y_test if has_test else data.y_train
+    latency_cases = drawn.cases(len(digits), LATENCY_CANVASES, seed=drawn.SEED + 1, labels=labels)
+    canvases = list(drawn.canvases(latency_cases, digits))
+
+    with Clock() as load:
+        litert_rec = Recognizer.load(tflite)  # the first load: ai_edge_litert's import included
+    if "latency" in sections:
+        from . import latency
+
+        with Clock() as c:
+            results["latency"] = {"canvas": f"{drawn.CANVAS}x{drawn.CANVAS}", "canvases": len(canvases),
+                                  "paths": {"litert": latency.run_litert(litert_rec, load.seconds, canvases,
+                                                                         args.quick)}}
+        _done("latency (LiteRT)", c)
+
+    if "app" in sections:
+        from . import app
+
+        with Clock() as c:
+            results["app"] = app.run(tflite, args.quick)
+        _done("app", c)
+
+    litert_predicted = None
+    if "accuracy" in sections:
+        from . import accuracy
+
+        with Clock() as c:
+            acc: dict = {}
+            if has_test:
+                acc["mnist_test"], litert_predicted = accuracy.mnist_test(litert_rec, data.x_test, data.y_test)
+                n = args.drawn or (accuracy.QUICK_DRAWN if args.quick else accuracy.FULL_DRAWN)
+                acc["drawn"] = accuracy.drawn_accuracy(litert_rec, data.x_test, data.y_test, n)
+            else:
+                acc["skipped"] = f"{data.source} has no test set: pass mnist.npz or the IDX folder"
+            results["accuracy"] = acc
+        _done("accuracy", c)
+
+    if "numbers" in sections:  # issue 5's figures (bench/numbers.py): several digits, "not sure"
+        from . import numbers
+
+        with Clock() as c:
+            n_numbers, n_drawn = NUMBERS["quick" if args.quick else "full"]
+            try:
+                results["numbers"] = numbers.run(litert_rec, data, n_numbers, seed=0, drawn=n_drawn)
+            except RecognizerError as exc:
+                results["numbers"] = {"skipped": str(exc)}
+        _done("numbers", c)
+
+    # From here on TensorFlow is imported.
+    if "latency" in sections or "accuracy" in sections:
+        if keras_path.is_file():
+            with Clock() as c:
+                if "latency" in sections:
+                    from . import latency
+
+                    results["latency"]["paths"].update(
+                        latency.run_keras(keras_path, canvases, args.quick, litert=litert_rec))
+                if litert_predicted is not None:
+                    from . import accuracy
+
+                    results["accuracy"]["mnist_test_keras"] = accuracy.keras_agreement(
+                        keras_path, data.x_test, data.y_test, litert_predicted)
+            _done("Keras paths", c)
+        else:
+            print(f"note: {keras_path} not found: Keras paths skipped", file=sys.stderr)
+
+    if "training" in sections:
+        from . import training
+
+        with Clock() as c:
+            results["training"] = training.run(data.x_train, data.y_train, data.x_test, data.y_test,
+                                               args.quick, card_path)
+        _done("training", c)
+
+    results["load_after"] = load_state()
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    os.replace(tmp, out)
+    print()
+    print(render(results))
+    print(f"\nwritten {out} in {results['bench_seconds']:.0f} s")
+    return 0
+
+
+def _done(what: str, clock: Clock) -> None:
+    print(f"  {what}: {clock.seconds:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Several digits and "not sure": figures for issue 5, on MNIST test digits the model never saw.
+
+    python -m bench.numbers --data ../shared/data/mnist.npz [--model M] [--numbers 2000] [--json OUT]
+
+* Numbers of 2-6 digits composed from MNIST test digits (compose_number): random digit heights,
+  gaps (including slight overlaps of the boxes), baselines and slight slants, read with
+  Recognizer.read (no strokes: connected ink only, the harder case). Whole-number accuracy (every
+  digit right, none missing or extra) and per-digit accuracy (digits matched in order, by the
+  longest common subsequence, over all true digits).
+* Calibration on the 10,000 MNIST test digits: ECE before/after the temperature, and the false
+  "not sure" rate: on the 28x28 images (confidence threshold), and on the digits redrawn on a
+  canvas as a user draws them (every check: ink and confidence).
+* "Not sure" on things that are not digits: blank, dots, scribbles, letters.
+bench/__main__.py calls run(rec, data, n, seed) -> dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import cv2
+import numpy as np
+
+MAX_DIGITS = 6
+GAP = (-0.06, 0.35)  # space between digit boxes, as a share of the digit height (negative: overlap)
+INK_LEVEL = 64  # recognizer.preprocess.INK_LEVEL: what counts as ink
+LETTERS = "ACEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy"  # no shapes that are digits too (O, I, l, S, Z, B, b, g, q)
+
+
+def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A 28x28 MNIST digit scaled to `height` px with its own stroke (scaled with it) and a
+    slight random slant, cropped to its ink. (Other stroke widths are the drawn-digit benchmark's
+    subject: here they would only mix preprocessing losses into the segmentation figures.)"""
+    from recognizer.synthetic import redraw
+
+    side = int(height * 2.2)
+    canvas = redraw(digit, side, height / side, stroke_px=None, slant=rng.uniform(-0.15, 0.15))
+    ys, xs = np.nonzero(canvas)
+    return canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def compose_number(digits: list[np.ndarray], rng: np.random.Generator, height: int | None = None,
+                   gap: tuple[float, float] = GAP, touching: bool = False
+                   ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """Draw 28x28 digit images side by side on one canvas, as a number: each digit 80-100% of
+    `height` px (random if None), baselines moved by up to 10% of it, gaps of gap[0]..gap[1] times
+    it between boxes (negative: the boxes overlap), a margin around. Unless `touching`, a digit
+    whose ink would touch its neighbour's is moved right until it does not (boxes still overlap).
+    Returns the canvas (uint8, white on black) and each digit's true box (x, y, w, h)."""
+    height = height or int(rng.uniform(50, 140))
+    inks = [_digit_ink(d, int(height * rng.uniform(0.8, 1.0)), rng) for d in digits]
+    margin = int(0.4 * height)
+    offsets = [int(rng.uniform(-0.1, 0.1) * height) for _ in inks]
+    gaps = [0] + [int(rng.uniform(*gap) * height) for _ in inks[1:]]
+    tallest, lift = max(i.shape[0] for i in inks), max(abs(o) for o in offsets)
+    width = 2 * margin + sum(i.shape[1] for i in inks) + sum(max(g, 0) for g in gaps) + len(inks) * height
+    canvas = np.zeros((2 * margin + tallest + 2 * lift, width), np.uint8)
+    baseline = margin + lift + tallest
+    x = margin
+    boxes = []
+    for ink, offset, g in zip(inks, offsets, gaps):
+        x += g
+        h, w = ink.shape
+        y = baseline + offset - h
+        if not touching:  # 8-connected contact counts as touching: compare with the ink grown by 1 px
+            grown = cv2.dilate((canvas > INK_LEVEL).astype(np.uint8), np.ones((3, 3), np.uint8))
+            while (grown[y : y + h, x : x + w] & (ink > INK_LEVEL)).any():
+                x += 1
+        region = canvas[y : y + h, x : x + w]
+        np.maximum(region, ink, out=region)
+        boxes.append((x, y, w, h))
+        x += w
+    return canvas[:, : x + margin], boxes
+
+
+def lcs_length(a: str, b: str) -> int:
+    """Length of the longest common subsequence: digits read right and in order."""
+    row = [0] * (len(b) + 1)
+    for ca in a:
+        prev = 0
+        for j, cb in enumerate(b, start=1):
+            prev, row[j] = row[j], prev + 1 if ca == cb else max(row[j], row[j - 1])
+    return row[-1]
+
+
+def numbers_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, n: int, seed: int, touching: bool = False) -> dict:
+    """Compose n numbers of 2-6 test digits and read them back."""
+    rng = np.random.default_rng(seed)
+    whole = digits_total = digits_right = count_right = unsure_numbers = 0
+    by_length: dict[int, list[int]] = {}
+    start = time.perf_counter()
+    for _ in range(n):
+        length = int(rng.integers(2, MAX_DIGITS + 1))
+        idx = rng.choice(len(x_test), length, replace=False)
+        truth = "".join(str(int(d)) for d in y_test[idx])
+        canvas, _ = compose_number(list(x_test[idx]), rng, touching=touching)
+        preds = rec.read(canvas)
+        read = "".join(str(p.digit) for p in preds)
+        whole += read == truth
+        count_right += len(read) == len(truth)
+        digits_total += len(truth)
+        digits_right += lcs_length(truth, read)
+        unsure_numbers += any(p.unsure for p in preds)
+        by_length.setdefault(length, [0, 0])
+        by_length[length][0] += read == truth
+        by_length[length][1] += 1
+    return {
+        "numbers": n,
+        "touching": touching,
+        "whole_number_accuracy": round(whole / n, 4),
+        "per_digit_accuracy": round(digits_right / digits_total, 4),
+        "digit_count_right": round(count_right / n, 4),
+        "numbers_with_a_not_sure_digit": round(unsure_numbers / n, 4),
+        "whole_number_accuracy_by_length": {k: round(v[0] / v[1], 4) for k, v in sorted(by_length.items())},
+        "ms_per_number": round(1000 * (time.perf_counter() - start) / n, 2),
+    }
+
+
+def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: int, seed: int) -> dict:
+    """ECE and false "not sure" on MNIST test digits: as 28x28 images, and redrawn on a canvas."""
+    from recognizer.calibrate import draw_like_user, predict_all
+    from recognizer.reject import apply_temperature, expected_calibration_error
+
+    raw = predict_all(rec, x_test.astype(np.float32) / 255.0, calibrated=False)
+    scaled = apply_temperature(raw, rec.calibration.temperature)
+    low = scaled.max(axis=1) < rec.threshold
+    rng = np.random.default_rng(seed)
+    reasons: dict[str, int] = {}
+    idx = rng.choice(len(x_test), min(drawn, len(x_test)), replace=False)
+    right = 0
+    for i in idx:
+        pred = rec.predict(draw_like_user(x_test[i], rng))
+        right += pred.digit == y_test[i]
+        if pred.unsure:
+            reasons[pred.unsure] = reasons.get(pred.unsure, 0) + 1
+    return {
+        "calibration": rec.calibration.source,
+        "temperature": rec.calibration.temperature,
+        "threshold": rec.threshold,
+        "test_accuracy": round(float((raw.argmax(1) == y_test).mean()), 5),
+        "ece_raw": round(expected_calibration_error(raw, y_test), 5),
+        "ece_calibrated": round(expected_calibration_error(scaled, y_test), 5),
+        "false_not_sure_rate": round(float(low.mean()), 5),
+        "drawn_digits": len(idx),
+        "drawn_accuracy": round(right / len(idx), 5),
+        "drawn_false_not_sure_rate": round(sum(reasons.values()) / len(idx), 5),
+        "drawn_not_sure_reasons": reasons,
+    }
+
+
+def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
+    """Canvases (with strokes where drawn as strokes) of things that are not digits."""
+    from recognizer.strokes import rasterize
+
+    cases: dict[str, list] = {"blank": [], "dot": [], "scribble": [], "letter": []}
+    for _ in range(20):
+        canvas = np.zeros((size, size), np.uint8)
+        if rng.random() < 0.5:  # a few stray pixels
+            for _ in range(int(rng.integers(1, 4))):
+                canvas[rng.integers(size), rng.integers(size)] = 255
+        cases["blank"].append((canvas, None))
+    for _ in range(40):
+        point = [(float(rng.uniform(50, size - 50)), float(rng.uniform(50, size - 50)))]
+        width = int(rng.uniform(4, 30))
+        cases["dot"].append((rasterize([point], (size, size), width), [point]))
+    for _ in range(60):
+        turns = int(rng.integers(10, 40))
+        lo, hi = rng.uniform(0.0, 0.25) * size, rng.uniform(0.75, 1.0) * size
+        pts = [(float(x), float(y)) for x, y in rng.uniform(lo, hi, (turns, 2))]
+        strokes = [pts]
+        cases["scribble"].append((rasterize(strokes, (size, size), int(rng.uniform(6, 24))), strokes))
+    fonts = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX)
+    for letter in LETTERS:
+        for font in fonts:
+            canvas = np.zeros((size, size), np.uint8)
+            scale, thickness = size / 45, int(rng.uniform(8, 20))
+            (w, h), _ = cv2.getTextSize(letter, font, scale, thickness)
+            cv2.putText(canvas, letter, ((size - w) // 2, (size + h) // 2), font, scale, 255, thickness, cv2.LINE_AA)
+            cases["letter"].append((canvas, None))
+    return cases
+
+
+def rejection_benchmark(rec, seed: int) -> dict:
+    """Share of each kind of non-digit that reads "not sure" (and why)."""
+    out = {}
+    for name, cases in non_digits(np.random.default_rng(seed)).items():
+        reasons: dict[str, int] = {}
+        for canvas, strokes in cases:
+            pred = rec.predict(canvas, strokes)
+            reason = "blank" if pred is None else pred.unsure or "accepted"
+            reasons[reason] = reasons.get(reason, 0) + 1
+        out[name] = {"cases": len(cases), "not_sure_rate": round(1 - reasons.get("accepted", 0) / len(cases), 3),
+                     "reasons": reasons}
+    return out
+
+
+def run(rec, data, n: int = 1000, seed: int = 0, drawn: int = 3000) -> dict:
+    """All of this module's figures for the model `rec` on `data` (a recognizer.data.Mnist)."""
+    if data.x_test is None:
+        from recognizer.errors import DataError
+
+        raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+    return {
+        "model": str(rec.path),
+        "numbers": numbers_benchmark(rec, data.x_test, data.y_test, n, seed),
+        "numbers_touching": numbers_benchmark(rec, data.x_test, data.y_test, n, seed + 1, touching=True),
+        "calibration": calibration_benchmark(rec, data.x_test, data.y_test, drawn, seed),
+        "not_digits": rejection_benchmark(rec, seed),
+    }
+
+
+def report(results: dict) -> str:
+    cal = results["calibration"]
+    lines = [
+        f"model: {results['model']}  (calibration: {cal['calibration']}, T={cal['temperature']:.3f}, "
+        f"threshold {cal['threshold']:.3f})",
+    ]
+    for key, title in (("numbers", "ink apart"), ("numbers_touching", "ink may touch")):
+        num = results[key]
+        lines += [
+            f"numbers of 2-{MAX_DIGITS} MNIST test digits, {title} ({num['numbers']}): whole-number accuracy "
+            f"{num['whole_number_accuracy']:.2%}, per-digit {num['per_digit_accuracy']:.2%}, digit count right "
+            f"{num['digit_count_right']:.2%}, {num['ms_per_number']:.1f} ms per number",
+            "  by length: " + ", ".join(f"{k}: {v:.1%}" for k, v in num["whole_number_accuracy_by_length"].items()),
+        ]
+    lines += [
+        f"MNIST test: accuracy {cal['test_accuracy']:.2%}, ECE {cal['ece_raw']:.4f} raw -> "
+        f"{cal['ece_calibrated']:.4f} calibrated, false 'not sure' {cal['false_not_sure_rate']:.2%}",
+        f"MNIST test digits drawn on a canvas ({cal['drawn_digits']}): accuracy {cal['drawn_accuracy']:.2%}, "
+        f"false 'not sure' {cal['drawn_false_not_sure_rate']:.2%} {cal['drawn_not_sure_reasons']}",
+        "not digits, read 'not sure': " + ", ".join(
+            f"{name} {v['not_sure_rate']:.0%} of {v['cases']}" for name, v in results["not_digits"].items()),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from recognizer.data import load_mnist
+    from recognizer.errors import RecognizerError
+    from recognizer.predictor import Recognizer
+
+    parser = argparse.ArgumentParser(prog="python -m bench.numbers", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
+    parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
+    parser.add_argument("--numbers", type=int, default=1000, help="composed numbers to read (default 1000)")
+    parser.add_argument("--drawn", type=int, default=3000, help="test digits redrawn on a canvas (default 3000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    try:
+        rec = Recognizer.load(args.model)
+        results = run(rec, load_mnist(args.data), args.numbers, args.seed, args.drawn)
+    except RecognizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report(results))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Training speed on this machine: seconds per epoch for the shipped architecture.
+
+Real training steps (build_model() behind the drawn-digit augmenter, Adam, batch BATCH_SIZE,
+as recognizer.train does) are timed after a warm-up that absorbs graph tracing; the mean step
+time is extrapolated to one epoch over 60,000 images, plus one timed validation pass over the
+10,000 test images (fit does one per epoch). Checkpoint saving is not included. The model card's
+figure, measured over a whole `make train` run, is reported beside it when present.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.train import BATCH_SIZE, PEAK_LR, SEED, to_input
+
+from .common import timing_stats
+
+MNIST_TRAIN = 60_000
+MNIST_TEST = 10_000
+FULL = {"warmup": 10, "steps": 200}
+QUICK = {"warmup": 2, "steps": 3}
+
+
+def run(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray | None, y_val: np.ndarray | None,
+        quick: bool, card_path: Path | None = None) -> dict:
+    import keras
+
+    from recognizer.augment import build_augmenter
+    from recognizer.model import INPUT_SHAPE, build_model
+
+    plan = QUICK if quick else FULL
+    n_steps = plan["warmup"] + plan["steps"]
+    take = np.arange(n_steps * BATCH_SIZE) % len(x_train)  # cycles a small data set
+    x, y = to_input(x_train[take]), y_train[take]
+
+    keras.utils.set_random_seed(SEED)
+    model = build_model()
+    trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(SEED), model], name="trainer")
+    trainer.compile(optimizer=keras.optimizers.Adam(PEAK_LR), loss="sparse_categorical_crossentropy",
+                    metrics=["accuracy"])
+
+    ends: list[int] = []
+
+    class StepClock(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            ends.append(time.perf_counter_ns())
+
+    t0 = time.perf_counter()
+    trainer.fit(x, y, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0, callbacks=[StepClock()])
+    fit_s = time.perf_counter() - t0
+    steps_ns = np.diff(ends[plan["warmup"] - 1 :])  # step k's time: end of k-1 to end of k
+    step = timing_stats(steps_ns, 1)
+    mean_step_s = float(steps_ns.mean()) / 1e9
+    steps_per_epoch = math.ceil(MNIST_TRAIN / BATCH_SIZE)
+
+    validation_s = None
+    if x_val is not None and len(x_val):
+        n_val = min(len(x_val), 2 * BATCH_SIZE if quick else MNIST_TEST)
+        xv, yv = to_input(x_val[:n_val]), y_val[:n_val]
+        trainer.evaluate(xv[:BATCH_SIZE], yv[:BATCH_SIZE], batch_size=BATCH_SIZE, verbose=0)  # trace
+        t0 = time.perf_counter()
+        trainer.evaluate(xv, yv, batch_size=BATCH_SIZE, verbose=0)
+        validation_s = (time.perf_counter() - t0) * (MNIST_TEST / n_val)  # scaled to 10,000 images
+
+    result = {
+        "batch_size": BATCH_SIZE,
+        "warmup_steps": plan["warmup"],
+        "timed_steps": plan["steps"],
+        "step": step,
+        "steps_per_epoch": steps_per_epoch,
+        "train_seconds_per_epoch": round(mean_step_s * steps_per_epoch, 1),
+        "validation_seconds": None if validation_s is None else round(validation_s, 1),
+        "seconds_per_epoch_extrapolated": round(mean_step_s * steps_per_epoch + (validation_s or 0.0), 1),
+        "first_steps_s": round(fit_s - float(steps_ns.sum()) / 1e9, 2),  # tracing + warm-up
+        "model_card": model_card_figure(card_path),
+    }
+    return result
+
+
+def model_card_figure(card_path: Path | None) -> dict | None:
+    """Seconds per epoch measured by the real training run: the model card's total over its epochs,
+    and the per-epoch spread from the history CSV that training keeps beside the model."""
+    if card_path is None:
+        return None
+    out: dict = {}
+    try:
+        card = json.loads(card_path.read_text())
+        seconds, epochs = float(card["training_seconds"]), int(card["epochs"])
+        out.update({
+            "seconds_per_epoch": round(seconds / epochs, 1) if epochs else None,
+            "training_seconds": seconds,
+            "epochs": epochs,
+            "date": card.get("date"),
+            "machine": card.get("machine"),
+            "path": str(card_path),
+        })
+    except (ValueError, KeyError, TypeError, OSError):
+        pass
+    history = card_path.with_suffix(".history.csv")
+    try:
+        with open(history, newline="") as f:
+            epoch_s = [float(row["epoch_seconds"]) for row in csv.DictReader(f) if row.get("epoch_seconds")]
+    except (OSError, ValueError, KeyError):
+        epoch_s = []
+    if epoch_s:
+        out["history_epoch_seconds"] = {"median": round(float(np.median(epoch_s)), 1),
+                                        "min": round(min(epoch_s), 1), "max": round(max(epoch_s), 1),
+                                        "epochs": len(epoch_s), "path": str(history)}
+    return out or None

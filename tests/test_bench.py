@@ -1,0 +1,103 @@
+"""`python -m bench --quick` on generated data keeps the benchmark code working (the figures of a
+quick run mean nothing; `make bench` takes the real ones)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import accuracy, drawn
+from bench.common import timing_stats, wilson
+from recognizer.preprocess import SIZE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def quick_run(tiny_mnist, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("MNIST_NPZ", None)
+    proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--data", str(tiny_mnist), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240, env=env)
+    return proc, out
+
+
+def test_quick_bench_prints_the_table_and_writes_json(quick_run):
+    proc, out = quick_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for heading in ("latency", "2. App", "3. Accuracy", "4. Training"):
+        assert heading in proc.stdout
+    assert "QUICK" in proc.stdout
+    results = json.loads(out.read_text())
+    assert results["quick"] is True
+    assert {"cpu", "cores", "python", "tensorflow", "ai_edge_litert", "date"} <= set(results["machine"])
+    paths = results["latency"]["paths"]
+    assert set(paths) == {"litert", "keras-call", "keras-predict"}
+    for path in paths.values():
+        for part in ("preprocess", "inference", "total"):
+            assert path[part]["p50_ms"] > 0 and path[part]["p99_ms"] >= path[part]["p50_ms"]
+        assert path.get("digit_differs_from_litert", 0) == 0
+    assert isinstance(paths["litert"]["target"]["pass"], bool)
+    acc = results["accuracy"]
+    assert acc["mnist_test"]["n"] == 100
+    assert set(acc["drawn"]["pipelines"]) == set(accuracy.PIPELINES)
+    assert acc["mnist_test_keras"]["disagree_with_litert"] == 0
+    assert results["training"]["seconds_per_epoch_extrapolated"] > 0
+    if (ROOT / "bench" / "numbers.py").is_file():  # issue 5's section, run by the same command
+        assert "numbers" in results and "5. Several digits" in proc.stdout
+    app = results["app"]
+    if app["status"] != "skipped":  # skipped only where the app is absent
+        assert app["status"] == "ok", app
+        assert 0 < app["launch"]["window_s"][0] <= app["launch"]["first_prediction_s"][0]
+
+
+def test_drawn_cases_are_reproducible_and_in_range():
+    labels = np.arange(50) % 10
+    a, b = drawn.cases(50, 30, labels=labels), drawn.cases(50, 30, labels=labels)
+    assert a == b
+    assert len({c.index for c in a}) == 30  # distinct digits while there are enough
+    for c in a:
+        assert drawn.HEIGHT_FRAC[0] <= c.height_frac <= drawn.HEIGHT_FRAC[1]
+        assert abs(c.slant) <= drawn.SLANT
+        assert c.stroke_px >= drawn.MIN_STROKE_PX
+        assert c.label == labels[c.index]
+
+
+def test_redrawn_digit_has_the_requested_height_and_pen():
+    """The drawn set is only as good as redraw: the ink is as tall as asked, the pen as wide."""
+    from recognizer.preprocess import stroke_width
+    from recognizer.synthetic import font_digits, redraw
+
+    digits, _ = font_digits(10, seed=3)
+    for digit in digits:
+        for height, pen in ((0.2, 4.0), (0.5, 20.0), (0.9, 60.0)):
+            canvas = redraw(digit, 640, height, pen, 0.0)
+            rows = np.flatnonzero((canvas > 64).any(axis=1))
+            assert abs((rows[-1] - rows[0] + 1) / 640 - height) < 0.02
+            assert 0.7 * pen < stroke_width(canvas) < 1.3 * pen + 2
+
+
+def test_baseline_pipelines_do_what_they_say():
+    canvas = np.zeros((640, 640), np.uint8)
+    canvas[100:300, 400:450] = 255  # a bar 200 tall, 50 wide, off-center
+    whole = accuracy.pipeline_resize_canvas(canvas)
+    assert whole.shape == (SIZE, SIZE) and whole.max() <= 1.0
+    assert np.argwhere(whole > 0.5).mean(axis=0)[1] > 14  # stays where it was drawn
+    boxed = accuracy.pipeline_box22_center(canvas)
+    ys, xs = np.nonzero(boxed > 0.5)
+    assert ys.max() - ys.min() + 1 == 22  # long side 22 px
+    assert abs((ys.min() + ys.max()) / 2 - 13.5) <= 0.5 and abs((xs.min() + xs.max()) / 2 - 13.5) <= 0.5
+
+
+def test_statistics_helpers():
+    stats = timing_stats(np.arange(1, 101) * 1e6, repeats=2)  # 1..100 ms
+    assert stats["n"] == 100 and stats["p50_ms"] == pytest.approx(50.5)
+    assert stats["p50_range_ms"] == [25.5, 75.5]
+    low, high = wilson(95, 100)
+    assert low < 0.95 < high and 0.88 < low and high < 0.98
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
