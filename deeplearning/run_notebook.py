@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from recognizer.fileio import atomic_write
+
 HERE = Path(__file__).resolve().parent
 NOTEBOOK = HERE / "MNIST.ipynb"
 KERNEL = "python3"  # installed into the venv by `make test`'s set-up (ipykernel install --sys-prefix)
@@ -83,25 +85,9 @@ def write_atomic(nb, path: str | os.PathLike) -> Path:
     import nbformat
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        _readable_like_new_files(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            nbformat.write(nb, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        nbformat.write(nb, f)
     return path
-
-
-
-def _readable_like_new_files(path: str) -> None:
-    """mkstemp makes files private (0600): give them the mode a plain open() would."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
+from .fileio import atomic_write
 from .train import DEFAULT_EPOCHS, SEED, to_input
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
@@ -42,17 +43,9 @@ def write_kaggle_csv(path: str | os.PathLike, images: np.ndarray, labels: np.nda
 
 def _write_atomic(path: str | os.PathLike, header: list[str], table: np.ndarray) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        _readable_like_new_files(tmp)
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(",".join(header) + "\n")
-            np.savetxt(f, table, fmt="%d", delimiter=",")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", newline="") as f:
+        f.write(",".join(header) + "\n")
+        np.savetxt(f, table, fmt="%d", delimiter=",")
     return path
 
 
@@ -129,14 +122,6 @@ def read_submission(path: str | os.PathLike) -> np.ndarray:
     if not np.array_equal(frame["ImageId"].to_numpy(), np.arange(1, len(frame) + 1)):
         raise DataError(f"{path}: ImageId must run 1..{len(frame)} in order")
     return frame["Label"].to_numpy()
-
-
-
-def _readable_like_new_files(path: str) -> None:
-    """mkstemp makes files private (0600): give them the mode a plain open() would."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .fileio import atomic_write
 
 DIGITS = range(10)
 
@@ -29,16 +30,8 @@ def _pyplot():
 def save_figure(fig, path: str | os.PathLike, dpi: int = 110) -> Path:
     """Write fig as PNG atomically (temporary file, then rename); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    try:
-        _readable_like_new_files(tmp)
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight")
     return path
 
 
@@ -282,10 +275,3 @@ def worst_errors(images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarr
     fig.suptitle(f"The {len(order)} most confident errors of {len(wrong):,} (of {len(y_true):,} images)")
     fig.tight_layout()
     return fig
-
-
-def _readable_like_new_files(path: str) -> None:
-    """mkstemp makes files private (0600): give them the mode a plain open() would."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)

@@ -24,6 +24,7 @@ import numpy as np
 
 from .data import Mnist, file_sha256, load_mnist
 from .errors import RecognizerError
+from .fileio import atomic_write
 
 DEFAULT_EPOCHS = 30
 BATCH_SIZE = 128
@@ -121,13 +122,10 @@ def read_history(log_path: str | os.PathLike) -> list[dict[str, float]]:
 
 def write_history(history: list[dict[str, float]], path: str | os.PathLike) -> None:
     """Keep the per-epoch metrics beside the model (atomically), for curves in the notebook."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", newline="") as f:
+    with atomic_write(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(history[0]) if history else ["epoch"])
         writer.writeheader()
         writer.writerows(history)
-    os.replace(tmp, path)
 
 
 def _clear_checkpoints(work_dir: Path) -> None:
@@ -158,12 +156,9 @@ def save_model(model, out: str | os.PathLike) -> tuple[Path, Path]:
 
 def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
     """Write JSON via a temporary file and rename, so a crash never leaves half a file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
+    with atomic_write(path) as f:
         json.dump(payload, f, indent=2)
         f.write("\n")
-    os.replace(tmp, path)
 
 
 def model_card(model, data: Mnist, history: list[dict], data_path: str | None, epochs: int) -> dict:
