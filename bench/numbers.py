@@ -131,11 +131,15 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
     reasons: dict[str, int] = {}
     idx = rng.choice(len(x_test), min(drawn, len(x_test)), replace=False)
     right = 0
+    images = []
     for i in idx:
         pred = rec.predict(draw_like_user(x_test[i], rng))
         right += pred.digit == y_test[i]
+        images.append(pred.image)
         if pred.unsure:
             reasons[pred.unsure] = reasons.get(pred.unsure, 0) + 1
+    drawn_raw = predict_all(rec, np.stack(images), calibrated=False)
+    drawn_scaled = apply_temperature(drawn_raw, rec.calibration.temperature)
     return {
         "calibration": rec.calibration.source,
         "temperature": rec.calibration.temperature,
@@ -147,6 +151,8 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
         "drawn_digits": len(idx),
         "drawn_accuracy": round(right / len(idx), 5),
         "drawn_false_not_sure_rate": round(sum(reasons.values()) / len(idx), 5),
+        "drawn_ece_raw": round(expected_calibration_error(drawn_raw, y_test[idx]), 5),
+        "drawn_ece_calibrated": round(expected_calibration_error(drawn_scaled, y_test[idx]), 5),
         "drawn_not_sure_reasons": reasons,
     }
 
@@ -230,6 +236,7 @@ def report(results: dict) -> str:
         f"MNIST test: accuracy {cal['test_accuracy']:.2%}, ECE {cal['ece_raw']:.4f} raw -> "
         f"{cal['ece_calibrated']:.4f} calibrated, false 'not sure' {cal['false_not_sure_rate']:.2%}",
         f"MNIST test digits drawn on a canvas ({cal['drawn_digits']}): accuracy {cal['drawn_accuracy']:.2%}, "
+        f"ECE {cal['drawn_ece_raw']:.4f} raw -> {cal['drawn_ece_calibrated']:.4f} calibrated, "
         f"false 'not sure' {cal['drawn_false_not_sure_rate']:.2%} {cal['drawn_not_sure_reasons']}",
         "not digits, read 'not sure': " + ", ".join(
             f"{name} {v['not_sure_rate']:.0%} of {v['cases']}" for name, v in results["not_digits"].items()),

@@ -8,7 +8,7 @@ stroke width, then through to_mnist). On it we
   1. fit a temperature T (Guo et al. 2017): the T minimizing the negative log-likelihood of
      softmax(logits / T), with log p standing in for the logits;
   2. set the threshold to the `--reject-rate` quantile (default 0.5%) of the temperature-scaled top
-     probability: about that share of digits reads "low confidence".
+     probability, at most MAX_THRESHOLD: about that share of digits reads "low confidence".
 The shipped model was trained on all of MNIST's training images, so these are not unseen images:
 the redrawn half is what keeps them from looking easier than new ones. The test set is only
 reported (ECE, accuracy, share of "low confidence"), never used to choose T or the threshold.
@@ -35,6 +35,8 @@ from .synthetic import redraw
 
 CALIBRATION_IMAGES = 10_000
 REJECT_RATE = 0.005
+MAX_THRESHOLD = 0.99  # cap: where nearly every top probability is 1.0 (easy or few images), the quantile
+# would be 1.0 itself and any hesitation at all would read "not sure"
 SEED = 0
 BATCH = 500
 
@@ -89,7 +91,7 @@ def calibrate(rec: Recognizer, images: np.ndarray, labels: np.ndarray, reject_ra
     temperature = fit_temperature(raw, labels)
     scaled = apply_temperature(raw, temperature)
     confidence = scaled.max(axis=1)
-    threshold = float(np.quantile(confidence, reject_rate))
+    threshold = min(float(np.quantile(confidence, reject_rate)), MAX_THRESHOLD)
     return {
         "temperature": round(temperature, 5),
         "threshold": round(threshold, 5),

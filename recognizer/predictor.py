@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
-from .preprocess import SIZE, _as_uint8, to_mnist
-from .reject import Calibration, apply_temperature, confidence_reason, ink_reason, load_calibration
-from .segment import find_digits
+from .preprocess import INK_LEVEL, SIZE, _as_uint8, ink_box, to_mnist
+from .reject import (BLANK, Calibration, apply_temperature, confidence_reason, ink_reason, load_calibration,
+                     too_little_ink)
+from .segment import find_digits, split_touching
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
@@ -167,6 +168,11 @@ class Recognizer:
         segments = find_digits(canvas, strokes)
         if not segments:
             return []
+        if too_little_ink(int((canvas > INK_LEVEL).sum()), canvas.shape):  # stray pixels: one "not sure"
+            pred = self.predict(canvas)
+            return [Prediction(pred.digit, pred.confidence, pred.probabilities, pred.image, ink_box(canvas), BLANK)]
+        if not strokes:  # touching digits: only the model can tell where to cut
+            segments = split_touching(canvas, segments, self._top_confidence)
         inks = [s.ink(canvas) for s in segments]
         images = np.stack([to_mnist(ink) for ink in inks])
         probs = self.probabilities(images).astype(np.float64)
@@ -178,6 +184,10 @@ class Recognizer:
             unsure = ink_reason(ink, canvas.shape, own_strokes) or confidence_reason(float(p[digit]), self.threshold)
             out.append(Prediction(digit, float(p[digit]), p, image, seg.box, unsure))
         return out
+
+    def _top_confidence(self, inks: list[np.ndarray]) -> np.ndarray:
+        """The model's top probability for each digit's ink crop."""
+        return self.probabilities(np.stack([to_mnist(ink) for ink in inks])).max(axis=1)
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?") -> str:

@@ -135,10 +135,15 @@ def ink_stats(ink: np.ndarray, canvas_shape: tuple[int, int]) -> InkStats | None
     return InkStats(pixels, side / min(canvas_shape), width / side, pixels / width / side)
 
 
+def too_little_ink(pixels: int, canvas_shape: tuple[int, int]) -> bool:
+    """Fewer ink pixels than a blank canvas may have (stray clicks, dust on a scan)."""
+    return pixels < max(4, BLANK_INK * canvas_shape[0] * canvas_shape[1])
+
+
 def ink_reason(ink: np.ndarray, canvas_shape: tuple[int, int], strokes: Sequence[Stroke] | None = None) -> str | None:
     """Why this ink is not a digit, from its shape alone (no model), or None if it could be one."""
     stats = ink_stats(ink, canvas_shape)
-    if stats is None or stats.pixels < max(4, BLANK_INK * canvas_shape[0] * canvas_shape[1]):
+    if stats is None or too_little_ink(stats.pixels, canvas_shape):
         return BLANK
     if stats.size < MIN_SIZE:
         return TOO_SMALL

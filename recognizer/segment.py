@@ -11,20 +11,33 @@ Knows nothing about the model: canvas (and strokes) in, boxes and masks out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .preprocess import INK_LEVEL, _as_uint8, stroke_width
+from .preprocess import INK_LEVEL, _as_uint8, ink_box, stroke_width
 from .strokes import Stroke
 
 Box = tuple[int, int, int, int]  # x, y, w, h on the canvas
 
 MERGE_OVERLAP = 0.5  # pieces whose x-ranges overlap by more than this share of the narrower one merge
+FRAGMENT_HEIGHT = 0.55  # a piece shorter than this share of the typical digit height is a fragment ...
+FRAGMENT_GAP = 0.15  # ... joined to the digit it overlaps most in x, or one this close (share of height)
 SPECK_SIDE = 0.25  # a piece whose longer side is below this share of the tallest digit's height ...
 SPECK_AREA = 0.1  # ... and whose ink is below this share of the largest digit's ink is a speck
+# Touching digits (images only; split_touching). Chosen on composed numbers of MNIST test digits:
+# touching pairs are wider than a digit and meet where a column crosses one or two strokes.
+SPLIT_WIDTH = 0.9  # a piece at least this wide (share of the typical height) may be touching digits
+SPLIT_MAX_RUNS = 2  # a cut column crosses at most this many strokes ...
+SPLIT_MAX_INK = 3.0  # ... holding at most this many stroke widths of ink
+SPLIT_HEIGHT = 0.6  # both halves at least this share of the piece's height
+SPLIT_CUTS = 3  # cuts tried per piece: the columns with least ink, as local minima
+# Split when the halves' doubt (1 - the product of their top probabilities) is at most this share
+# of the whole's doubt: a squashed pair often reads as some digit at 0.99, its halves at 0.9999.
+SPLIT_DOUBT = 0.25
+DOUBT_FLOOR = 1e-4  # probabilities saturate: doubts are compared from this floor up
 MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only the largest
 
 
@@ -54,25 +67,85 @@ def find_digits(canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> 
     touch are still told apart, and a digit drawn in several strokes stays one digit.
     """
     canvas = _as_uint8(canvas)
-    ink = canvas > INK_LEVEL
-    if not ink.any():
+    inked = ink_box(canvas)
+    if inked is None:
         return []
+    # Work on the inked part only (labeling costs in proportion to the area), in its coordinates.
+    x0, y0, width, height = inked
+    part = canvas[y0 : y0 + height, x0 : x0 + width]
+    ink = part > INK_LEVEL
     if strokes is not None and any(len(s) for s in strokes):
-        labels, members = _label_by_strokes(ink, canvas, strokes)
+        shifted = [np.asarray(s, dtype=np.float64).reshape(-1, 2) - (x0, y0) if len(s) else s for s in strokes]
+        labels, members = _label_by_strokes(ink, part, shifted)
     else:
         labels, members = _label_by_components(ink)
+    pieces = _pieces(labels, members)
     segments = []
-    for group, stroke_ids in enumerate(members, start=1):
-        own = labels == group
-        rows = np.flatnonzero(own.any(axis=1))
-        if rows.size == 0:  # strokes whose ink lies off the canvas or was erased
-            continue
-        cols = np.flatnonzero(own.any(axis=0))
-        x, y = int(cols[0]), int(rows[0])
-        w, h = int(cols[-1]) - x + 1, int(rows[-1]) - y + 1
-        segments.append(Segment((x, y, w, h), own[y : y + h, x : x + w], tuple(stroke_ids)))
+    for piece in _merge_fragments(pieces):
+        x, y, w, h = piece.box
+        mask = np.isin(labels[y : y + h, x : x + w], piece.labels)
+        segments.append(Segment((x + x0, y + y0, w, h), mask, tuple(sorted(piece.strokes))))
     segments = _drop_specks(segments)
     return sorted(segments, key=lambda s: s.box[0] + s.box[2] / 2)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    box: Box
+    pixels: int
+    labels: tuple[int, ...]  # values in the label image
+    strokes: tuple[int, ...]
+
+    def __or__(self, other: "_Piece") -> "_Piece":
+        x0, y0 = min(self.box[0], other.box[0]), min(self.box[1], other.box[1])
+        x1 = max(self.box[0] + self.box[2], other.box[0] + other.box[2])
+        y1 = max(self.box[1] + self.box[3], other.box[1] + other.box[3])
+        return _Piece((x0, y0, x1 - x0, y1 - y0), self.pixels + other.pixels,
+                      self.labels + other.labels, self.strokes + other.strokes)
+
+
+def _pieces(labels: np.ndarray, members: list[list[int]]) -> list[_Piece]:
+    """A _Piece per group of the label image (1..len(members)) that has any ink, in one pass."""
+    ys, xs = np.nonzero(labels)
+    group = labels[ys, xs]
+    n = len(members) + 1
+    pixels = np.bincount(group, minlength=n)
+    x0, y0 = np.full(n, labels.shape[1]), np.full(n, labels.shape[0])
+    x1, y1 = np.full(n, -1), np.full(n, -1)
+    np.minimum.at(x0, group, xs)
+    np.minimum.at(y0, group, ys)
+    np.maximum.at(x1, group, xs)
+    np.maximum.at(y1, group, ys)
+    return [  # a group without ink: strokes whose ink was erased or lies off the canvas
+        _Piece((int(x0[g]), int(y0[g]), int(x1[g] - x0[g] + 1), int(y1[g] - y0[g] + 1)), int(pixels[g]), (g,),
+               tuple(members[g - 1]))
+        for g in range(1, n) if pixels[g]
+    ]
+
+
+def _merge_fragments(pieces: list[_Piece]) -> list[_Piece]:
+    """Join pieces much shorter than the digits around them (a 5's flag, a broken-off stroke end)
+    to the digit they overlap most in x, or else to the nearest one if it is close."""
+    if len(pieces) < 2:
+        return pieces
+    tallest = max(p.box[3] for p in pieces)
+    typical = float(np.median([p.box[3] for p in pieces if p.box[3] >= SPECK_SIDE * tallest]))
+    digits = [p for p in pieces if p.box[3] >= FRAGMENT_HEIGHT * typical]
+    fragments = [p for p in pieces if p.box[3] < FRAGMENT_HEIGHT * typical]
+    if not digits:
+        return pieces
+    for frag in fragments:
+        lo, hi = frag.box[0], frag.box[0] + frag.box[2]
+
+        def gap(p: _Piece) -> float:  # negative: overlap in x, in pixels
+            return max(lo, p.box[0]) - min(hi, p.box[0] + p.box[2])
+
+        best = min(range(len(digits)), key=lambda i: gap(digits[i]))
+        if gap(digits[best]) <= FRAGMENT_GAP * typical:
+            digits[best] = digits[best] | frag
+        else:
+            digits.append(frag)
+    return digits
 
 
 def x_overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -127,19 +200,23 @@ def _label_by_strokes(ink: np.ndarray, canvas: np.ndarray, strokes: Sequence[Str
     points = {i: np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) for i in drawn}
     ranges = [(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius) for i in drawn]
     groups = [[drawn[k] for k in members] for members in group_by_x_overlap(ranges)]
-    nearest = np.full(ink.shape, np.inf, np.float32)
-    labels = np.zeros(ink.shape, np.int32)
+    # Draw each group's centre lines in its number, then give every pixel the number of the
+    # nearest centre-line pixel (one distance transform that also reports which pixel is nearest).
+    owner = np.zeros(ink.shape, np.uint16)
     for group, members in enumerate(groups, start=1):
-        centre_lines = np.full(ink.shape, 255, np.uint8)  # 0 on the group's strokes
         for i in members:
             pts = np.round(points[i]).astype(np.int32).reshape(-1, 1, 2)
-            cv2.polylines(centre_lines, [pts], False, 0, 1)
+            cv2.polylines(owner, [pts], False, group, 1)
             if len(pts) == 1:
-                cv2.circle(centre_lines, tuple(int(v) for v in pts[0, 0]), 0, 0, -1)
-        distance = cv2.distanceTransform(centre_lines, cv2.DIST_L2, 3)
-        closer = ink & (distance < nearest)
-        nearest[closer] = distance[closer]
-        labels[closer] = group
+                cv2.circle(owner, tuple(int(v) for v in pts[0, 0]), 0, group, -1)
+    lines = owner > 0
+    if not lines.any():  # every stroke off the canvas
+        return np.zeros(ink.shape, np.int32), groups
+    _, nearest = cv2.distanceTransformWithLabels(np.where(lines, 0, 255).astype(np.uint8), cv2.DIST_L2, 5,
+                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    lookup = np.zeros(int(nearest.max()) + 1, np.int32)
+    lookup[nearest[lines]] = owner[lines]  # a centre-line pixel is its own nearest
+    labels = np.where(ink, lookup[nearest], 0).astype(np.int32)
     return labels, groups
 
 
@@ -153,3 +230,80 @@ def _drop_specks(segments: list[Segment]) -> list[Segment]:
         s for s in segments
         if max(s.box[2], s.box[3]) >= SPECK_SIDE * tallest or s.mask.sum() >= SPECK_AREA * most_ink
     ]
+
+
+Confidence = Callable[[list[np.ndarray]], np.ndarray]  # digit ink crops -> the model's top probability
+
+
+def split_touching(canvas: np.ndarray, segments: list[Segment], confidence: Confidence,
+                   depth: int = 2) -> list[Segment]:
+    """Cut apart pieces that are digits touching each other, checked by the model: a wide piece
+    is cut at the columns with least ink, and a cut stands when the two halves read as digits
+    with far less doubt than the whole (SPLIT_DOUBT). For images; the app's strokes keep
+    touching digits apart without this."""
+    if not segments:
+        return segments
+    canvas = _as_uint8(canvas)
+    typical = float(np.median([s.box[3] for s in segments]))
+    out = []
+    for seg in segments:
+        cuts = cut_candidates(seg, typical) if depth > 0 else []
+        if not cuts:
+            out.append(seg)
+            continue
+        inks = [seg.ink(canvas)] + [half.ink(canvas) for cut in cuts for half in cut]
+        conf = np.asarray(confidence(inks), dtype=np.float64)
+        scores = conf[1::2] * conf[2::2]
+        best = int(np.argmax(scores))
+        if 1 - scores[best] + DOUBT_FLOOR <= SPLIT_DOUBT * (1 - conf[0] + DOUBT_FLOOR):
+            out.extend(split_touching(canvas, list(cuts[best]), confidence, depth - 1))
+        else:
+            out.append(seg)
+    return sorted(out, key=lambda s: s.box[0] + s.box[2] / 2)
+
+
+def cut_candidates(seg: Segment, typical_height: float) -> list[tuple[Segment, Segment]]:
+    """Ways to cut a wide piece in two at a column where two digits could touch: local minima
+    of the ink per column in the middle 60% that cross at most SPLIT_MAX_RUNS strokes holding at
+    most SPLIT_MAX_INK stroke widths of ink, leaving two halves nearly as tall as the piece.
+    The SPLIT_CUTS columns with least ink, at least a tenth of the width apart."""
+    x, y, w, h = seg.box
+    if w < SPLIT_WIDTH * typical_height or h < 0.5 * typical_height:
+        return []
+    width = stroke_width(seg.mask.astype(np.uint8) * 255)
+    ink = seg.mask.sum(axis=0).astype(np.float64)
+    profile = np.convolve(ink, np.ones(3) / 3, mode="same")
+    lo, hi = max(1, int(0.2 * w)), min(w - 1, int(np.ceil(0.8 * w)))
+    columns = [c for c in range(lo, hi) if profile[c] <= profile[c - 1] and profile[c] <= profile[c + 1]
+               and ink[c] <= SPLIT_MAX_INK * width and _runs(seg.mask[:, c]) <= SPLIT_MAX_RUNS]
+    columns.sort(key=lambda c: (profile[c], abs(c - w / 2)))
+    cuts, used = [], []
+    for c in columns:
+        if any(abs(c - u) < 0.1 * w for u in used):
+            continue
+        halves = (_sub_segment(seg, 0, c), _sub_segment(seg, c, w))
+        if all(half is not None and half.box[3] >= SPLIT_HEIGHT * h and half.box[2] >= 0.1 * typical_height
+               for half in halves):
+            cuts.append(halves)
+            used.append(c)
+        if len(cuts) == SPLIT_CUTS:
+            break
+    return cuts
+
+
+def _runs(column: np.ndarray) -> int:
+    """How many separate runs of ink (strokes crossed) a column of a mask has."""
+    edges = np.diff(np.concatenate([[0], column.astype(np.int8), [0]]))
+    return int((edges == 1).sum())
+
+
+def _sub_segment(seg: Segment, start: int, stop: int) -> Segment | None:
+    """The part of the segment in its columns [start, stop), cropped to its ink."""
+    mask = np.zeros_like(seg.mask)
+    mask[:, start:stop] = seg.mask[:, start:stop]
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    x, y = seg.box[0] + int(cols[0]), seg.box[1] + int(rows[0])
+    w, h = int(cols[-1] - cols[0]) + 1, int(rows[-1] - rows[0]) + 1
+    return Segment((x, y, w, h), mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], seg.strokes)

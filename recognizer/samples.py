@@ -1,0 +1,233 @@
+"""The user's own handwriting samples: 28x28 images with their labels and strokes, in one .npz.
+
+    store = UserSamples()                     # ~/.local/share/digit-recognizer/samples.npz
+    store.add(pred.image, 7, strokes)         # after the user presses 7 on a prediction
+    samples = store.load()                    # .images (n, 28, 28) uint8, .labels, .strokes
+
+Every change rewrites the whole file atomically: a temporary file in the same folder, flushed and
+fsync'ed, then os.replace() over the old one (and the folder fsync'ed), so a crash or kill at
+any moment leaves either the old file or the new one, never half of one. A lock file serializes
+writers (two app windows), and each add() re-reads the file under the lock, so none is lost.
+Strokes are ragged, so they are stored flat, never pickled: np.load(allow_pickle=False) reads it.
+  images         (n, 28, 28) uint8     what the model saw, ink bright
+  labels         (n,) uint8            the digit the user said it is
+  created        (n,) float64          Unix time of each sample
+  stroke_start   (n + 1,) int64        sample i has strokes stroke_start[i]:stroke_start[i + 1]
+  point_start    (s + 1,) int64        stroke j has points point_start[j]:point_start[j + 1]
+  points         (p, 2) float32        x, y on the app's canvas
+  version        () int64              FORMAT_VERSION
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError
+from .strokes import Stroke
+
+FORMAT_VERSION = 1
+APP_DIR = "digit-recognizer"
+SAMPLES_FILE = "samples.npz"
+KEYS = ("images", "labels", "created", "stroke_start", "point_start", "points", "version")
+
+
+def data_dir() -> Path:
+    """$XDG_DATA_HOME/digit-recognizer, by default ~/.local/share/digit-recognizer."""
+    base = os.environ.get("XDG_DATA_HOME") or ""
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "share"  # the spec: ignore relative
+    return root / APP_DIR
+
+
+def default_samples_path() -> Path:
+    return data_dir() / SAMPLES_FILE
+
+
+@dataclass(frozen=True)
+class Samples:
+    """The samples in memory: images (n, 28, 28) uint8, labels (n,) uint8, created (n,) float64,
+    and strokes[i]: the strokes of sample i, each a (k, 2) float32 array of points."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    created: np.ndarray
+    strokes: list[list[np.ndarray]]
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @classmethod
+    def empty(cls) -> "Samples":
+        return cls(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.float64), [])
+
+
+class UserSamples:
+    """A user's samples file: add() and pop() save at once and atomically; load() reads it."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else default_samples_path()
+
+    def load(self) -> Samples:
+        """All samples so far (none if the file does not exist yet)."""
+        if not self.path.exists():
+            return Samples.empty()
+        return _read(self.path)
+
+    def __len__(self) -> int:
+        return len(self.load())
+
+    def add(self, image: np.ndarray, label: int, strokes: Sequence[Stroke] | None = None) -> int:
+        """Store one sample (image: 28x28, float in [0, 1] as Prediction.image, or uint8) and
+        return how many samples there are now."""
+        image = _as_image(image)
+        label = _as_label(label)
+        strokes = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes or ()]
+        if any(not np.isfinite(s).all() for s in strokes):
+            raise DataError("stroke points must be finite numbers")
+        with self._locked():
+            old = self.load()
+            new = Samples(
+                np.concatenate([old.images, image[None]]),
+                np.append(old.labels, np.uint8(label)),
+                np.append(old.created, time.time()),
+                old.strokes + [strokes],
+            )
+            _write_atomic(self.path, new)
+        return len(new)
+
+    def pop(self) -> int | None:
+        """Remove the newest sample (a wrong key pressed); return its label, None if empty."""
+        with self._locked():
+            old = self.load()
+            if not len(old):
+                return None
+            _write_atomic(self.path, Samples(old.images[:-1], old.labels[:-1], old.created[:-1], old.strokes[:-1]))
+        return int(old.labels[-1])
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive lock on <file>.lock for the read-modify-write (POSIX; elsewhere none)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # Windows: one app at a time
+            yield
+            return
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                # No other writer holds the lock: temporary files left are from a killed writer.
+                for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+                    with contextlib.suppress(OSError):
+                        stale.unlink()
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _as_image(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.shape != (28, 28):
+        raise DataError(f"a sample must be a 28x28 image, got shape {image.shape}")
+    if image.dtype == np.uint8:
+        return image.copy()
+    if not np.issubdtype(image.dtype, np.floating) or not np.isfinite(image).all():
+        raise DataError(f"a sample image must be uint8 or floats in [0, 1], got {image.dtype}")
+    return np.round(np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def _as_label(label) -> int:
+    if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
+        raise DataError(f"a sample's label must be a digit 0-9, got {label!r}")
+    return int(label)
+
+
+def _pack(samples: Samples) -> dict[str, np.ndarray]:
+    flat = [stroke for strokes in samples.strokes for stroke in strokes]
+    stroke_start = np.cumsum([0] + [len(s) for s in samples.strokes], dtype=np.int64)
+    point_start = np.cumsum([0] + [len(s) for s in flat], dtype=np.int64)
+    points = np.concatenate(flat).astype(np.float32) if flat else np.zeros((0, 2), np.float32)
+    return {
+        "images": samples.images, "labels": samples.labels, "created": samples.created,
+        "stroke_start": stroke_start, "point_start": point_start, "points": points.reshape(-1, 2),
+        "version": np.int64(FORMAT_VERSION),
+    }
+
+
+def _read(path: Path) -> Samples:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in KEYS if k not in f.files]
+            if missing:
+                raise DataError(f"{path}: not a samples file (missing {', '.join(missing)})")
+            a = {k: f[k] for k in KEYS}
+    except DataError:
+        raise
+    except Exception as exc:  # BadZipFile, ValueError, OSError, EOFError ...
+        raise DataError(f"{path}: cannot read samples ({exc.__class__.__name__}); "
+                        "move it aside to start a new file") from None
+    if int(a["version"]) > FORMAT_VERSION:
+        raise DataError(f"{path}: samples format {int(a['version'])} is newer than this program's")
+    n = len(a["labels"])
+    ok = (
+        a["images"].shape == (n, 28, 28) and a["images"].dtype == np.uint8
+        and a["labels"].dtype == np.uint8 and (a["labels"] <= 9).all() and a["created"].shape == (n,)
+        and a["stroke_start"].shape == (n + 1,) and a["points"].ndim == 2 and a["points"].shape[1] == 2
+        and len(a["point_start"]) == int(a["stroke_start"][-1]) + 1
+        and int(a["point_start"][-1]) == len(a["points"])
+        and (np.diff(a["stroke_start"]) >= 0).all() and (np.diff(a["point_start"]) >= 0).all()
+    )
+    if not ok:
+        raise DataError(f"{path}: inconsistent samples file")
+    ps, pts = a["point_start"], a["points"]
+    flat = [pts[ps[j] : ps[j + 1]] for j in range(len(ps) - 1)]
+    ss = a["stroke_start"]
+    strokes = [flat[ss[i] : ss[i + 1]] for i in range(n)]
+    return Samples(a["images"], a["labels"], a["created"], strokes)
+
+
+def _write_atomic(path: Path, samples: Samples) -> None:
+    """Temporary file beside `path`, fsync, rename over it, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **_pack(samples))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+PERSONAL_MODEL = "personal.keras"
+
+
+def personal_model_path(kind: str = ".tflite") -> Path:
+    """Where `python -m recognizer finetune` writes the personal model (.keras and .tflite) by
+    default; the app loads it when it exists: Recognizer.load(p if p.exists() else None)."""
+    return (data_dir() / PERSONAL_MODEL).with_suffix(kind)

@@ -1,0 +1,97 @@
+"""`python -m recognizer finetune` on a few generated samples and a tiny MNIST stand-in."""
+
+import json
+
+import numpy as np
+import pytest
+
+from recognizer.__main__ import main as cli
+from recognizer.finetune import split_samples
+from recognizer.predictor import MODELS_DIR
+from recognizer.preprocess import to_mnist
+from recognizer.samples import UserSamples
+from recognizer.strokes import rasterize
+from recognizer.synthetic import digit_strokes
+
+BASE = MODELS_DIR / "mnist_cnn.keras"
+
+
+def make_samples(path, n, seed=0):
+    """n samples drawn the way the app stores them: strokes -> canvas -> 28x28 image."""
+    rng = np.random.default_rng(seed)
+    store = UserSamples(path)
+    for i in range(n):
+        d = i % 10
+        strokes = digit_strokes(d, 300, rng=rng, jitter=0.05)
+        store.add(to_mnist(rasterize(strokes, (300, 300), int(rng.integers(6, 20)))), d, strokes)
+    return store
+
+
+def test_refuses_with_too_few_samples(tmp_path, tiny_mnist, capsys):
+    make_samples(tmp_path / "samples.npz", 4)
+    assert cli(["finetune", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: need at least 10 samples") and "found 4" in err and "\n" not in err
+    assert cli(["finetune", "--samples", str(tmp_path / "none.npz"), "--data", str(tiny_mnist)]) == 2
+    assert "found 0" in capsys.readouterr().err
+
+
+def test_split_holds_out_a_fifth():
+    from recognizer.samples import Samples
+
+    s = Samples(np.zeros((23, 28, 28), np.uint8), np.arange(23, dtype=np.uint8) % 10, np.zeros(23), [[]] * 23)
+    train, held = split_samples(s)
+    assert len(held) == 5 and len(train) == 18
+    assert sorted(np.concatenate([train, held]).tolist()) == list(range(23))
+
+
+def test_finetune_runs_and_changes_the_model(tmp_path, tiny_mnist, capsys):
+    import keras
+
+    samples = tmp_path / "samples.npz"
+    make_samples(samples, 15)
+    out = tmp_path / "me" / "personal.keras"
+    rc = cli(["finetune", "--samples", str(samples), "--data", str(tiny_mnist), "--out", str(out),
+              "--epochs", "1", "--mnist", "300", "--max-drop", "100"])
+    text = capsys.readouterr().out
+    assert rc == 0, text
+    assert "MNIST test accuracy:" in text and "->" in text
+    assert "held-out user samples:" in text and "(3 samples)" in text
+    for name in ("personal.keras", "personal.tflite", "personal.json", "personal.calibration.json"):
+        assert (out.parent / name).is_file(), name
+    card = json.loads((out.parent / "personal.json").read_text())
+    assert card["samples"] == 15 and card["held_out_samples"] == 3
+    base = keras.saving.load_model(BASE, compile=False)
+    tuned = keras.saving.load_model(out, compile=False)
+    changed = [not np.array_equal(a, b) for a, b in zip(base.get_weights(), tuned.get_weights())]
+    assert any(changed)
+
+    from recognizer import Recognizer
+
+    rec = Recognizer.load(out.with_suffix(".tflite"))  # the app's view: fast model + its calibration
+    assert rec.calibration.source.endswith("personal.calibration.json")
+    image = UserSamples(samples).load().images[0] / np.float32(255)
+    np.testing.assert_allclose(rec.probabilities(image[None], calibrated=False),
+                               tuned(image[None, :, :, None], training=False), atol=1e-4)
+
+
+def test_a_drop_on_mnist_blocks_the_personal_model(tmp_path, tiny_mnist, capsys, monkeypatch):
+    import recognizer.finetune as ft
+
+    make_samples(tmp_path / "samples.npz", 12)
+    monkeypatch.setattr(ft, "finetune", lambda *a, **k: ft.Result(0.99, 0.97, 0.5, 0.9, 10, 2, 1.0))
+    out = tmp_path / "personal.keras"
+    rc = cli(["finetune", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), "--out", str(out)])
+    assert rc == 1
+    assert "NOT written" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "models/mnist_cnn.tflite"], "needs a .keras model"),
+    (["--out", "personal.tflite"], "must end in .keras"),
+])
+def test_bad_arguments(tmp_path, tiny_mnist, capsys, args, message):
+    make_samples(tmp_path / "samples.npz", 10)
+    assert cli(["finetune", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), *args]) == 2
+    assert message in capsys.readouterr().err

@@ -1,0 +1,196 @@
+""""Not sure": ink checks, the confidence threshold, calibration (recognizer.reject, .calibrate)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognizer import reject
+from recognizer.calibrate import MAX_THRESHOLD, fit_temperature
+from recognizer.calibrate import main as calibrate_main
+from recognizer.predictor import DEFAULT_MODEL, Recognizer
+from recognizer.reject import (BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, apply_temperature, assess,
+                               calibration_path, count_crossings, expected_calibration_error, ink_reason)
+from recognizer.strokes import rasterize
+from recognizer.synthetic import digit_strokes
+
+SIZE = (400, 400)
+
+
+class Fixed:
+    """A stand-in model that answers the same probabilities for every image."""
+
+    def __init__(self, probs):
+        self.probs = np.asarray(probs, np.float32)
+
+    def __call__(self, batch):
+        return np.tile(self.probs, (len(batch), 1))
+
+
+def fake(probs) -> Recognizer:
+    return Recognizer(Fixed(probs), Path("fake.tflite"))
+
+
+SURE = [0.001] * 3 + [0.991] + [0.001] * 6  # "3", surely
+UNSURE = [0.1, 0.1, 0.1, 0.28, 0.1, 0.1, 0.08, 0.05, 0.05, 0.04]  # "3", hardly
+
+
+def digit_canvas(d, width=14):
+    strokes = digit_strokes(d, SIZE[0])
+    return rasterize(strokes, SIZE, width), strokes
+
+
+def scribble(seed=0, turns=30, width=12):
+    pts = np.random.default_rng(seed).uniform(20, 380, (turns, 2))
+    strokes = [[tuple(map(float, p)) for p in pts]]
+    return rasterize(strokes, SIZE, width), strokes
+
+
+@pytest.mark.parametrize("d", range(10))
+@pytest.mark.parametrize("width", [3, 14, 30])
+def test_drawn_digits_pass_the_ink_checks(d, width):
+    canvas, strokes = digit_canvas(d, width)
+    assert ink_reason(canvas, canvas.shape) is None
+    assert ink_reason(canvas, canvas.shape, strokes) is None
+
+
+def test_blank_and_nearly_blank():
+    rec = fake(SURE)
+    blank = np.zeros(SIZE, np.uint8)
+    assert rec.predict(blank) is None
+    assert rec.read(blank) == []
+    assert assess(blank, None) == BLANK
+    stray = blank.copy()
+    stray[10, 10] = stray[200, 300] = 255  # two stray pixels
+    assert rec.predict(stray).unsure == BLANK
+    assert [p.unsure for p in rec.read(stray)] == [BLANK]
+
+
+@pytest.mark.parametrize("width", [4, 12, 30])
+def test_a_dot_is_too_small(width):
+    canvas = rasterize([[(200.0, 200.0)]], SIZE, width)
+    assert fake(SURE).predict(canvas).unsure == TOO_SMALL
+
+
+def test_a_tiny_digit_is_too_small():
+    strokes = digit_strokes(3, box=(190, 190, 7, 12))
+    canvas = rasterize(strokes, SIZE, 2)
+    assert fake(SURE).predict(canvas).unsure == TOO_SMALL
+
+
+def test_a_big_blob_is_a_scribble():
+    canvas = rasterize([[(200.0, 200.0)]], SIZE, 200)
+    assert fake(SURE).predict(canvas).unsure == SCRIBBLE
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_scribble_filling_the_canvas(seed):
+    canvas, strokes = scribble(seed)
+    rec = fake(SURE)
+    assert rec.predict(canvas, strokes).unsure == SCRIBBLE
+    assert rec.predict(canvas).unsure == SCRIBBLE
+
+
+def test_scribble_by_strokes_alone():
+    # a small zig-zag: its ink could pass for a digit, its strokes cannot
+    zigzag = [[(150.0 + 100 * (i % 2), 100.0 + 25 * i) for i in range(9)],
+              [(250.0 - 100 * (i % 2), 100.0 + 25 * i) for i in range(9)]]
+    assert count_crossings([np.asarray(s) for s in zigzag]) > reject.MAX_CROSSINGS
+    canvas = rasterize(zigzag, SIZE, 8)
+    assert ink_reason(canvas, SIZE, zigzag) == SCRIBBLE
+    many = [[(100.0 + 20 * i, 100.0), (100.0 + 20 * i, 300.0)] for i in range(reject.MAX_STROKES + 1)]
+    assert ink_reason(rasterize(many, SIZE, 8), SIZE, many) == SCRIBBLE
+
+
+def test_crossings():
+    eight = digit_strokes(8, 400)
+    assert count_crossings([np.asarray(s) for s in eight]) == 1
+    four = digit_strokes(4, 400)
+    assert count_crossings([np.asarray(s) for s in four]) == 1
+    assert count_crossings([np.asarray(digit_strokes(1, 400)[0])]) == 0
+
+
+def test_low_confidence_is_not_sure_and_high_confidence_stands():
+    canvas, strokes = digit_canvas(3)
+    assert fake(SURE).predict(canvas, strokes).unsure is None
+    pred = fake(UNSURE).predict(canvas, strokes)
+    assert pred.digit == 3 and pred.unsure == LOW_CONFIDENCE
+    assert [p.unsure for p in fake(UNSURE).read(canvas, strokes)] == [LOW_CONFIDENCE]
+
+
+def test_letter_like_shape_reads_not_sure_when_the_model_hesitates():
+    import cv2
+
+    canvas = np.zeros(SIZE, np.uint8)
+    cv2.putText(canvas, "W", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 9, 255, 16, cv2.LINE_AA)
+    assert ink_reason(canvas, SIZE) is None  # its ink is digit-like: only the model can tell
+    assert fake(UNSURE).predict(canvas).unsure == LOW_CONFIDENCE
+
+
+def test_assess_on_one_box_of_a_canvas():
+    canvas, _ = digit_canvas(5)
+    pred = fake(SURE).predict(canvas)
+    assert assess(canvas, pred) is None
+    assert assess(canvas, pred, threshold=0.999) == LOW_CONFIDENCE
+
+
+def test_temperature_and_ece():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (4000, 10))
+    true_t = 2.0
+    p_true = np.exp(logits / true_t)
+    p_true /= p_true.sum(1, keepdims=True)
+    labels = np.array([rng.choice(10, p=p) for p in p_true])
+    p_model = np.exp(logits)
+    p_model /= p_model.sum(1, keepdims=True)  # overconfident by a factor of 2 in the logits
+    t = fit_temperature(p_model, labels)
+    assert t == pytest.approx(true_t, rel=0.15)
+    scaled = apply_temperature(p_model, t)
+    assert (scaled.argmax(1) == p_model.argmax(1)).all()
+    np.testing.assert_allclose(scaled.sum(1), 1, rtol=1e-6)
+    assert expected_calibration_error(scaled, labels) < expected_calibration_error(p_model, labels)
+    assert expected_calibration_error(p_true, labels) < 0.03
+    assert apply_temperature(p_model, 1.0) is p_model
+
+
+def test_calibrate_writes_json_that_the_model_then_uses(tiny_mnist, tmp_path, capsys):
+    model = tmp_path / "m.tflite"
+    shutil.copy(DEFAULT_MODEL, model)
+    assert calibrate_main(["--data", str(tiny_mnist), "--model", str(model), "--images", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "temperature" in out and "threshold" in out and "report only" in out
+    path = calibration_path(model)
+    assert path == tmp_path / "m.calibration.json"
+    payload = json.loads(path.read_text())
+    for key in ("temperature", "threshold", "method", "model_sha256", "calibration_set", "test_report_only"):
+        assert key in payload
+    assert 0 < payload["threshold"] <= MAX_THRESHOLD  # font digits are easy: the cap may apply
+    rec = Recognizer.load(model)
+    assert rec.calibration.source == str(path)
+    assert rec.threshold == pytest.approx(payload["threshold"])
+    assert rec.calibration.temperature == pytest.approx(payload["temperature"])
+    assert Recognizer.load(model, calibrated=False).calibration.source == "default"
+
+    # after a retrain the model file changes: the old calibration must not be applied
+    model.write_bytes(DEFAULT_MODEL.read_bytes() + b"\0")
+    with pytest.warns(UserWarning, match="another version"):
+        assert reject.load_calibration(model).source == "default"
+    path.write_text("{not json")
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert reject.load_calibration(model).source == "default"
+
+
+def test_calibrate_rejects_bad_rate(tiny_mnist):
+    from recognizer.__main__ import main
+
+    assert main(["calibrate", "--data", str(tiny_mnist), "--reject-rate", "0.9"]) == 2
+
+
+def test_shipped_model_reads_drawn_digits_as_sure(shipped):
+    for d in range(10):
+        canvas, strokes = digit_canvas(d)
+        pred = shipped.predict(canvas, strokes)
+        assert pred.digit == d
+        assert pred.unsure is None, (d, pred.confidence)

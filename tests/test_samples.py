@@ -1,0 +1,171 @@
+"""The user's samples file (recognizer.samples): round trip, atomic saves, crashes and kills."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recognizer.errors import DataError
+from recognizer.samples import UserSamples, data_dir, default_samples_path, personal_model_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def image(seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).random((28, 28)).astype(np.float32)
+
+
+def test_round_trip_with_ragged_strokes(tmp_path):
+    store = UserSamples(tmp_path / "deep" / "samples.npz")
+    assert len(store.load()) == 0  # no file yet: no samples
+    strokes_a = [[(1.0, 2.0), (3.5, 4.0), (5.0, 6.0)], [(7.0, 8.0)]]  # a stroke of one point (a dot)
+    assert store.add(image(1), 7, strokes_a) == 1
+    assert store.add((image(2) * 255).astype(np.uint8), 0, None) == 2  # no strokes (an image)
+    assert store.add(image(3), 9, [np.array([[0, 0], [10, 10]])]) == 3
+    s = store.load()
+    assert s.labels.tolist() == [7, 0, 9]
+    assert s.images.shape == (3, 28, 28) and s.images.dtype == np.uint8
+    np.testing.assert_array_equal(s.images[0], np.round(image(1) * 255).astype(np.uint8))
+    assert [len(x) for x in s.strokes] == [2, 0, 1]
+    np.testing.assert_allclose(s.strokes[0][0], [[1, 2], [3.5, 4], [5, 6]])
+    np.testing.assert_allclose(s.strokes[0][1], [[7, 8]])
+    np.testing.assert_allclose(s.strokes[2][0], [[0, 0], [10, 10]])
+    assert (np.diff(s.created) >= 0).all()
+    with np.load(store.path, allow_pickle=False) as f:  # plain arrays, no pickled objects
+        assert {f[k].dtype.kind for k in f.files} <= {"u", "i", "f"}
+
+
+def test_pop_removes_the_newest(tmp_path):
+    store = UserSamples(tmp_path / "samples.npz")
+    assert store.pop() is None
+    store.add(image(1), 3, [[(0, 0), (1, 1)]])
+    store.add(image(2), 4, [[(2, 2)]])
+    assert store.pop() == 4
+    s = store.load()
+    assert s.labels.tolist() == [3] and len(s.strokes) == 1
+
+
+def test_default_path_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_samples_path() == tmp_path / "digit-recognizer" / "samples.npz"
+    assert UserSamples().path == default_samples_path()
+    assert personal_model_path() == tmp_path / "digit-recognizer" / "personal.tflite"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/path")  # the spec: relative paths are ignored
+    assert data_dir() == Path.home() / ".local" / "share" / "digit-recognizer"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert data_dir() == Path.home() / ".local" / "share" / "digit-recognizer"
+
+
+@pytest.mark.parametrize("bad", [
+    dict(image=np.zeros((20, 20)), label=1),
+    dict(image=np.zeros((28, 28)), label=10),
+    dict(image=np.zeros((28, 28)), label=-1),
+    dict(image=np.zeros((28, 28)), label=True),
+    dict(image=np.zeros((28, 28)), label=2.0),
+    dict(image=np.full((28, 28), np.nan), label=1),
+    dict(image=np.zeros((28, 28)), label=1, strokes=[[(0, np.inf)]]),
+])
+def test_bad_samples_are_refused_and_nothing_changes(tmp_path, bad):
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(image(0), 5)
+    before = store.path.read_bytes()
+    with pytest.raises(DataError):
+        store.add(bad["image"], bad["label"], bad.get("strokes"))
+    assert store.path.read_bytes() == before
+
+
+def test_corrupt_file_is_reported_and_never_overwritten(tmp_path):
+    path = tmp_path / "samples.npz"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    store = UserSamples(path)
+    with pytest.raises(DataError, match="cannot read samples"):
+        store.load()
+    with pytest.raises(DataError):
+        store.add(image(0), 1)
+    assert path.read_bytes() == b"PK\x03\x04 not really a zip"
+    np.savez(path, images=np.zeros((1, 28, 28), np.uint8))  # a foreign npz
+    with pytest.raises(DataError, match="not a samples file"):
+        store.load()
+
+
+@pytest.mark.parametrize("where", ["mid-write", "before-rename"])
+def test_crash_while_saving_keeps_the_old_file(tmp_path, monkeypatch, where):
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(image(0), 1, [[(0, 0), (5, 5)]])
+    store.add(image(1), 2)
+    before = store.path.read_bytes()
+
+    class Crash(Exception):
+        pass
+
+    if where == "mid-write":
+        def savez(f, **arrays):  # write part of the new file, then die
+            f.write(b"PK\x03\x04" + b"\0" * 100)
+            raise Crash
+        monkeypatch.setattr(np, "savez", savez)
+    else:
+        def replace(src, dst):
+            raise Crash
+        monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(Crash):
+        store.add(image(2), 3)
+    monkeypatch.undo()
+    assert store.path.read_bytes() == before
+    assert store.load().labels.tolist() == [1, 2]
+    assert not list(tmp_path.glob(".samples.npz.*.tmp"))  # no temporary file left behind
+
+
+WRITER = textwrap.dedent("""
+    import sys, numpy as np
+    sys.path.insert(0, {root!r})
+    from recognizer.samples import UserSamples
+    store = UserSamples(sys.argv[1])
+    rng = np.random.default_rng(int(sys.argv[2]))
+    print("ready", flush=True)
+    for i in range(int(sys.argv[3])):
+        strokes = [rng.uniform(0, 400, (int(rng.integers(1, 60)), 2)) for _ in range(3)]
+        store.add(rng.random((28, 28)), int(rng.integers(10)), strokes)
+""")
+
+
+def writer(path, seed, count):
+    code = WRITER.format(root=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(seed), str(count)], stdout=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == b"ready"
+    return proc
+
+
+def test_killed_writer_never_corrupts_or_loses_samples(tmp_path):
+    """SIGKILL a process that keeps adding samples, at random moments: the file always loads,
+    holds every sample it held before, and its arrays agree with each other."""
+    path = tmp_path / "samples.npz"
+    store = UserSamples(path)
+    rng = np.random.default_rng(0)
+    count = 0
+    for round_ in range(6):
+        proc = writer(path, round_, 100_000)
+        time.sleep(rng.uniform(0.02, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        samples = store.load()  # never raises: the file is always whole
+        assert len(samples) >= count
+        assert len(samples.strokes) == len(samples.labels) == len(samples.images)
+        assert all(len(s) == 3 for s in samples.strokes)
+        count = len(samples)
+    assert count > 0
+    store.add(image(0), 4)  # a later add cleans up temporary files the killed writers left
+    assert not list(tmp_path.glob(".samples.npz.*.tmp"))
+
+
+def test_two_writers_lose_nothing(tmp_path):
+    path = tmp_path / "samples.npz"
+    procs = [writer(path, seed, 15) for seed in (1, 2)]
+    for proc in procs:
+        assert proc.wait(timeout=60) == 0
+    assert len(UserSamples(path).load()) == 30
