@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
-from .preprocess import INK_LEVEL, SIZE, _as_uint8, ink_box, to_mnist
+from .preprocess import INK_LEVEL, SIZE, _as_uint8, box_to_mnist, ink_box, to_mnist
 from .reject import (BLANK, Calibration, apply_temperature, confidence_reason, ink_reason, load_calibration,
                      too_little_ink)
 from .segment import find_digits, split_touching
@@ -151,12 +151,13 @@ class Recognizer:
         """Canvas (2-D uint8, bright ink on dark) holding one digit -> Prediction, or None when
         there is no ink. .unsure says why the app should show "not sure" (None: the digit stands);
         strokes (the app's point lists), if given, also let scribbles be told from digits."""
-        image = to_mnist(canvas)
-        if image is None:
-            return None
-        pred = self.classify(image)
         canvas = _as_uint8(canvas)
-        unsure = ink_reason(canvas, canvas.shape, strokes) or confidence_reason(pred.confidence, self.threshold)
+        box = ink_box(canvas)  # found once, for the preprocessing and the ink checks
+        if box is None:
+            return None
+        image = box_to_mnist(canvas, box)
+        pred = self.classify(image)
+        unsure = ink_reason(canvas, canvas.shape, strokes, box) or confidence_reason(pred.confidence, self.threshold)
         return Prediction(pred.digit, pred.confidence, pred.probabilities, image, None, unsure)
 
     def read(self, canvas: np.ndarray, strokes=None) -> list[Prediction]:

@@ -35,8 +35,11 @@ def to_mnist(canvas: np.ndarray) -> np.ndarray | None:
     """Canvas (2-D uint8, bright ink on dark) -> 28x28 float32 in [0, 1], or None if it has no ink."""
     canvas = _as_uint8(canvas)
     box = ink_box(canvas)
-    if box is None:
-        return None
+    return None if box is None else box_to_mnist(canvas, box)
+
+
+def box_to_mnist(canvas: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """to_mnist for a uint8 canvas whose ink box (x, y, w, h) is already known."""
     x, y, w, h = box
     digit = _fit(canvas[y : y + h, x : x + w], BOX * WORK_SCALE)
     digit = _thicken_thin_strokes(digit)
