@@ -1,6 +1,6 @@
 """Handwritten digit recognizer: draw a digit with the mouse, watch the CNN read it as you draw.
 
-    python app.py [--model PATH] [--size WxH] [--debug-dump PATH]
+    python app.py [--model PATH | --shipped-model] [--samples PATH] [--size WxH] [--debug-dump PATH]
 
 The window opens at once; the model loads behind it (no TensorFlow: the .tflite model runs in
 LiteRT). This file is only the command line and the clock-driven main loop; the app is in ui/.
@@ -25,10 +25,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python app.py",
         description="Draw a digit with the mouse; the CNN reads it as you draw. "
-                    "Left mouse: draw; R or right click: clear; U or Ctrl+Z: undo; Q or Esc: quit.",
+                    "Left mouse: draw; R or right click: clear; U or Ctrl+Z: undo; "
+                    "0-9 after a digit is read: save it as your own sample (for `python -m recognizer "
+                    "finetune`); Q or Esc: quit.",
     )
-    parser.add_argument("--model", metavar="PATH",
-                        help="a .tflite (fast) or .keras model (default: models/mnist_cnn.tflite)")
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument("--model", metavar="PATH",
+                       help="a .tflite (fast) or .keras model (default: your personal model from "
+                            "`python -m recognizer finetune` if there is one, else models/mnist_cnn.tflite)")
+    model.add_argument("--shipped-model", action="store_true",
+                       help="use the shipped model even if you have a personal one")
+    parser.add_argument("--samples", metavar="PATH",
+                        help="the .npz your samples are saved to "
+                             "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...)")
     parser.add_argument("--size", metavar="WxH", type=_size, default=None,
                         help="initial window size in pixels (default: 984x640; the window is resizable)")
     parser.add_argument("--debug-dump", metavar="PATH",
@@ -66,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     """Open the window, then loop: events -> update -> draw, FPS times a second."""
     pygame = import_pygame()
 
-    from ui.app import DEFAULT_WINDOW, ERROR_LINGER, FPS, WINDOW_TITLE, App
+    from recognizer.samples import UserSamples
+    from ui.app import DEFAULT_WINDOW, ERROR_LINGER, FPS, WINDOW_TITLE, App, choose_model
 
     try:
         pygame.display.init()
@@ -82,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
         return 1
     # With no real screen nobody can read an error in the window: exit at once.
     linger = 0.0 if driver in HEADLESS_DRIVERS else ERROR_LINGER
-    app = App(screen.get_size(), model_path=args.model, debug_dump=args.debug_dump,
-              launch_time=LAUNCH_TIME, error_linger=linger)
+    model_path, personal = choose_model(args.model, args.shipped_model)
+    app = App(screen.get_size(), model_path=model_path, personal=personal, samples=UserSamples(args.samples),
+              debug_dump=args.debug_dump, launch_time=LAUNCH_TIME, error_linger=linger)
     # `kill` (SIGTERM) quits as cleanly as the close button does.
     signal.signal(signal.SIGTERM, lambda *_: pygame.event.post(pygame.event.Event(pygame.QUIT)))
     clock = pygame.time.Clock()

@@ -167,7 +167,7 @@ def test_draw_a_digit_in_the_real_window(display, tmp_path):
         app.draw(digit_strokes(4, side), (x0, y0))  # two strokes, moved vertex to vertex: big jumps
         state = app.wait_for("the drawn 4 to be read", lambda s: s["strokes"] == 2 and not s["drawing"]
                              and s["shown_version"] == s["version"] and s["prediction"] is not None)
-        assert state["prediction"]["digit"] == 4, state["prediction"]
+        assert state["prediction"]["digit"] == 4 and state["number"] == "4", state["prediction"]
         assert state["tensorflow_imported"] is False
 
         shot = app.screenshot()

@@ -44,6 +44,11 @@ class Canvas:
         """True when there is no ink at all (nothing to predict)."""
         return not self.strokes and self._base is None
 
+    @property
+    def all_strokes_kept(self) -> bool:
+        """True while every bit of ink is in `strokes` (none baked): the strokes describe the canvas."""
+        return self._base is None
+
     def begin(self, point: Point) -> None:
         """Start a stroke at `point` (canvas px); a dot is drawn at once."""
         self.end()

@@ -1,5 +1,6 @@
-"""The right pane (predicted digit, confidence, the 10 probabilities, the 28x28 model input) and the
-hint line, rendered with pygame from a small immutable PanelState.
+"""The right pane (predicted digit or number, confidence, the 10 probabilities, the 28x28 model
+input), the digit boxes over the canvas and the hint line, rendered with pygame from a small
+immutable PanelState.
 
 The pane is re-rendered only when its state or size changes (a cached surface is blitted on the
 other frames), so drawing it costs next to nothing while the user draws. Default font only.
@@ -25,6 +26,8 @@ MUTED = (140, 147, 163)
 ACCENT = (88, 176, 255)
 BAR = (50, 54, 65)
 ERROR = (255, 110, 110)
+WARNING = (255, 184, 77)  # "not sure"
+BOX = (104, 112, 130)  # a digit's box on the canvas: visible, not loud
 
 # Panel statuses.
 LOADING = "loading"
@@ -32,6 +35,12 @@ READY = "ready"
 ERROR_STATUS = "error"
 
 EMPTY_TEXT = "draw a digit"
+NOT_SURE_TEXT = "not sure"
+UNSURE_MARK = "?"  # an unsure digit in a number and on its box
+SINGLE_TITLE = "Prediction"
+NUMBER_TITLE = "Number"
+FOCUS_TITLE = "Rightmost digit"  # with several digits the bars and the 28x28 view show this one
+INPUT_TITLE = "Model input (28\u00d728)"
 LOADING_TEXT = "loading model\u2026"
 ERROR_TITLE = "Cannot load the model"
 ERROR_FOOTER = "Press any key or close the window to quit."
@@ -50,17 +59,32 @@ MESSAGE_FONT = 32
 BODY_FONT = 22
 HINT_FONT = 20
 CORNER = 10
+NUMBER_FONT = 96  # the number read, when there are several digits
+FOCUS_BOX = 90  # the rightmost digit's box and image, below the number
+NOTE_FONT = 17  # small print: the reason for "not sure", "personal model"
+BOX_FONT = 18  # a digit's label on the canvas
 
 
 @dataclass(frozen=True, eq=False)
 class PanelState:
-    """What the right pane shows: the status, the latest prediction (None: blank canvas), a message.
+    """What the right pane shows: the status, the latest prediction (None: blank canvas; with several
+    digits, the rightmost), a message; all the digits read with the number they make, the canvas
+    side their boxes are measured on, and a small note (e.g. "personal model").
 
     Immutable and compared by identity: a new state object means "render again"."""
 
     status: str = LOADING
     prediction: Prediction | None = None
     message: str = ""
+    digits: tuple[Prediction, ...] = ()
+    number: str = ""
+    canvas_side: int = 0
+    note: str = ""
+
+    @property
+    def has_boxes(self) -> bool:
+        """True when the canvas shows each digit's box (more than one digit read)."""
+        return self.status == READY and len(self.digits) > 1
 
 
 class Panel:
@@ -91,9 +115,35 @@ class Panel:
             self._render_centered(pane, scale, LOADING_TEXT)
         elif state.prediction is None:
             self._render_centered(pane, scale, EMPTY_TEXT)
+        elif state.has_boxes:
+            top = self._render_number(pane, scale, state.number, len(state.digits))
+            self._render_prediction(pane, scale, state.prediction, top, round(FOCUS_BOX * scale), FOCUS_TITLE,
+                                    bool(state.note))
         else:
-            self._render_prediction(pane, scale, state.prediction)
+            self._render_prediction(pane, scale, state.prediction, round(PAD * scale), round(DIGIT_BOX * scale),
+                                    SINGLE_TITLE, bool(state.note))
+        if state.status == READY and state.note:
+            note = self.font(round(NOTE_FONT * scale)).render(state.note, True, MUTED)
+            pane.blit(note, note.get_rect(bottomright=(size[0] - round(PAD * scale), size[1] - round(PAD * scale) // 2)))
         return pane
+
+    def draw_boxes(self, surface: pygame.Surface, rect: pygame.Rect, state: PanelState) -> None:
+        """Each digit's box and label over the canvas shown at `rect` (boxes are measured on a canvas
+        of state.canvas_side px, scaled to the rect); unsure ones in WARNING with a "?"."""
+        if not state.has_boxes or state.canvas_side <= 0:
+            return
+        f = rect.width / state.canvas_side
+        font = self.font(round(BOX_FONT * max(0.6, rect.width / REF_SIZE[1])))
+        for pred in state.digits:
+            x, y, w, h = pred.box
+            box = pygame.Rect(rect.x + round(x * f), rect.y + round(y * f), max(1, round(w * f)), max(1, round(h * f)))
+            colour = WARNING if pred.unsure else BOX
+            pygame.draw.rect(surface, colour, box, 1)
+            label = font.render(UNSURE_MARK if pred.unsure else str(pred.digit), True, colour)
+            where = label.get_rect(bottomleft=(box.x, box.y - 2))
+            if where.top < rect.top:  # no room above: inside the box's corner
+                where.topleft = (box.x + 3, box.y + 2)
+            surface.blit(label, where)
 
     def font(self, size: int) -> pygame.font.Font:
         """The default font at `size` (cached: creating a font costs a fraction of a millisecond)."""
@@ -122,38 +172,66 @@ class Panel:
             pane.blit(body.render(line, True, MUTED), (pad, y))
             y += body.get_linesize()
 
-    def _render_prediction(self, pane: pygame.Surface, scale: float, pred: Prediction) -> None:
+    def _render_number(self, pane: pygame.Surface, scale: float, number: str, count: int) -> int:
+        """The number read, large, "?" for unsure digits; returns the y below it."""
+        pad = round(PAD * scale)
+        caption = self.font(round(CAPTION_FONT * scale))
+        pane.blit(caption.render(f"{NUMBER_TITLE} ({count} digits)", True, MUTED), (pad, pad))
+        y = pad + caption.get_linesize()
+        size = round(NUMBER_FONT * scale)
+        room = pane.get_width() - 2 * pad
+        width = self.font(size).size(number)[0]
+        if width > room:
+            size = int(size * room / width)
+        font = self.font(size)
+        x = pad
+        for ch in number:
+            glyph = font.render(ch, True, WARNING if ch == UNSURE_MARK else TEXT)
+            pane.blit(glyph, (x, y))
+            x += glyph.get_width()
+        return y + font.get_linesize() + pad // 2
+
+    def _render_prediction(self, pane: pygame.Surface, scale: float, pred: Prediction, top: int, box: int,
+                           title: str, footer: bool = False) -> None:
+        """One digit from `top` down: the digit (or "not sure") in a `box` px square beside the 28x28
+        image, the confidence, and the 10 bars (greyed when not sure), fitted above the footer."""
         pad = round(PAD * scale)
         width = pane.get_width()
-        box = round(DIGIT_BOX * scale)
         caption = self.font(round(CAPTION_FONT * scale))
         # Row 1: the digit, large, and the 28x28 image the model saw.
-        pane.blit(caption.render("Prediction", True, MUTED), (pad, pad))
+        pane.blit(caption.render(title, True, MUTED), (pad, top))
         image_x = width - pad - box
-        pane.blit(caption.render("Model input (28\u00d728)", True, MUTED), (image_x, pad))
-        top = pad + caption.get_linesize()
+        input_label = caption.render(INPUT_TITLE, True, MUTED)
+        pane.blit(input_label, (min(image_x, width - pad - input_label.get_width()), top))
+        top += caption.get_linesize()
         digit_rect = pygame.Rect(pad, top, box, box)
-        digit = self.font(round(box * 1.45)).render(str(pred.digit), True, TEXT)
-        pane.blit(digit, digit.get_rect(center=digit_rect.center))
+        if pred.unsure:
+            self._render_unsure(pane, digit_rect, scale, pred.unsure, title == SINGLE_TITLE)
+        else:
+            digit = self.font(round(box * 1.45)).render(str(pred.digit), True, TEXT)
+            pane.blit(digit, digit.get_rect(center=digit_rect.center))
         pane.blit(model_input_surface(pred.image, box), (image_x, top))
         pygame.draw.rect(pane, CANVAS_BORDER, (image_x - 1, top - 1, box + 2, box + 2), 1)
         # Row 2: confidence.
+        sure = pred.unsure is None
         y = top + box + pad
         conf_font = self.font(round(CONFIDENCE_FONT * scale))
         label = conf_font.render("Confidence", True, MUTED)
-        value = conf_font.render(percent(pred.confidence), True, ACCENT)
+        value = conf_font.render(percent(pred.confidence), True, ACCENT if sure else MUTED)
         pane.blit(label, (pad, y))
         pane.blit(value, (width - pad - value.get_width(), y))
         y += conf_font.get_linesize() + pad // 2
-        # Rows 3..12: one bar per digit.
-        row_h = round(ROW_HEIGHT * scale)
-        row_font = self.font(round(ROW_FONT * scale))
+        # Rows 3..12: one bar per digit, as tall as fits above the footer.
+        bottom = pane.get_height() - pad // 2 - (self.font(round(NOTE_FONT * scale)).get_linesize() if footer else 0)
+        row_h = max(1, min(round(ROW_HEIGHT * scale), (bottom - y) // 10))
+        row_font = self.font(min(round(ROW_FONT * scale), round(row_h * 0.8)))
         bar_x = pad + round(LABEL_WIDTH * scale)
         bar_w = width - pad - round(PERCENT_WIDTH * scale) - bar_x
         bar_h = max(4, row_h // 2)
         for d, p in enumerate(pred.probabilities):
-            colour = ACCENT if d == pred.digit else MUTED
-            text_colour = TEXT if d == pred.digit else MUTED
+            top_digit = d == pred.digit
+            colour = ACCENT if top_digit and sure else MUTED
+            text_colour = TEXT if top_digit else MUTED
             mid = y + row_h // 2
             label = row_font.render(str(d), True, text_colour)
             pane.blit(label, label.get_rect(midleft=(pad, mid)))
@@ -166,21 +244,36 @@ class Panel:
             pane.blit(value, value.get_rect(midright=(width - pad, mid)))
             y += row_h
 
+    def _render_unsure(self, pane: pygame.Surface, rect: pygame.Rect, scale: float, reason: str, words: bool) -> None:
+        """ "not sure" (or "?" in a small box) in WARNING where the digit would be, the reason below it."""
+        text = NOT_SURE_TEXT if words else UNSURE_MARK
+        size = round(rect.width * 1.45) if not words else round(rect.width * 0.34)
+        big = self.font(size).render(text, True, WARNING)
+        small = self.font(round(NOTE_FONT * scale)).render(reason, True, MUTED)
+        gap = round(4 * scale)
+        y = rect.centery - (big.get_height() + gap + small.get_height()) // 2
+        pane.blit(big, big.get_rect(midtop=(rect.centerx, y)))
+        pane.blit(small, small.get_rect(midtop=(rect.centerx, y + big.get_height() + gap)))
+
 
 class Hint:
-    """The one-line hint of the controls, centred in its rect (rendered once per size)."""
+    """The one-line hint of the controls, centred in its rect, or a short notice in its place
+    (rendered once per size and text)."""
 
     def __init__(self, text: str) -> None:
         pygame.font.init()
         self.text = text
-        self._cache: tuple[int, pygame.Surface] | None = None
+        self._cache: tuple[int, str, tuple, pygame.Surface] | None = None
 
-    def draw(self, surface: pygame.Surface, rect: pygame.Rect, scale: float = 1.0) -> None:
-        """Blit the hint centred in `rect`; font size follows `scale`."""
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect, scale: float = 1.0, notice: str = "",
+             colour: tuple[int, int, int] = ACCENT) -> None:
+        """Fill `rect` and blit the hint (or `notice`, in `colour`) centred in it; font size follows `scale`."""
         size = max(10, round(HINT_FONT * scale))
-        if self._cache is None or self._cache[0] != size:
-            self._cache = (size, pygame.font.Font(None, size).render(self.text, True, MUTED))
-        label = self._cache[1]
+        text, colour = (notice, colour) if notice else (self.text, MUTED)
+        if self._cache is None or self._cache[:3] != (size, text, colour):
+            self._cache = (size, text, colour, pygame.font.Font(None, size).render(text, True, colour))
+        label = self._cache[3]
+        surface.fill(BACKGROUND, rect)
         surface.blit(label, label.get_rect(center=rect.center))
 
 
