@@ -611,8 +611,12 @@ def test_thousands_of_random_strokes_keep_memory_flat(shipped, threaded):
         run_script(app, batch(500), surface, events_per_frame=6, settle=False)
     app.wait_for_prediction()
     after = rss_mb()
-    # The worker skips frames: far fewer. read() costs ~10 ms on these scribbles and the simulated
-    # frames take ~0.1 s of real time per batch, so the worker reads only a few times (clears drop some).
-    assert app.running and app.predictions > (0 if threaded else 300)
-    assert len(app.canvas.strokes) <= MAX_UNDO
+    assert app.running and len(app.canvas.strokes) <= MAX_UNDO
     assert after - before < 8, f"memory grew {after - before:.1f} MB over 1,500 strokes"
+    if not threaded:  # inline, every frame with new ink is read: hundreds of readings
+        assert app.predictions > 300
+    # How many readings the worker finishes depends on thread timing; what must hold either way:
+    # after all that, the app still reads a digit drawn on a cleared canvas.
+    run_script(app, [key_event(pygame.K_r)], surface)
+    draw_digit(app, 7, surface)
+    assert app.state.prediction is not None and app.state.prediction.digit == 7
