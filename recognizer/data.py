@@ -59,17 +59,23 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     return _load_npz(path)
 
 
-def _load_npz(path: Path) -> Mnist:
+def read_npz(path: Path, keys: tuple[str, ...], kind: str, fix: str) -> dict[str, np.ndarray]:
+    """The named arrays of an .npz file (never unpickling), or a one-line DataError saying that
+    the file is not a `kind` and what to do (`fix`)."""
     try:
         with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in NPZ_KEYS if k not in f.files]
+            missing = [k for k in keys if k not in f.files]
             if missing:
-                raise DataError(f"{path}: not a Keras mnist.npz (missing arrays {', '.join(missing)})")
-            arrays = {k: f[k] for k in NPZ_KEYS}
+                raise DataError(f"{path}: not a {kind} (missing arrays {', '.join(missing)})")
+            return {k: f[k] for k in keys}
     except DataError:
         raise
-    except Exception as exc:  # zipfile.BadZipFile, ValueError, OSError ...
-        raise DataError(f"{path}: cannot read as .npz ({exc.__class__.__name__}); expected Keras's mnist.npz") from None
+    except Exception as exc:  # zipfile.BadZipFile, ValueError, OSError, EOFError ...
+        raise DataError(f"{path}: cannot read {kind} ({exc.__class__.__name__}); {fix}") from None
+
+
+def _load_npz(path: Path) -> Mnist:
+    arrays = read_npz(path, NPZ_KEYS, "Keras mnist.npz", "expected the file keras.datasets.mnist uses")
     for split in ("train", "test"):
         _check_images(arrays[f"x_{split}"], arrays[f"y_{split}"], f"{path} ({split})")
     return Mnist(**arrays, source=str(path))

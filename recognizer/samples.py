@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import read_npz
 from .errors import DataError
 from .fileio import atomic_write
 from .strokes import Stroke
@@ -162,17 +163,7 @@ def _pack(samples: Samples) -> dict[str, np.ndarray]:
 
 
 def _read(path: Path) -> Samples:
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in KEYS if k not in f.files]
-            if missing:
-                raise DataError(f"{path}: not a samples file (missing {', '.join(missing)})")
-            a = {k: f[k] for k in KEYS}
-    except DataError:
-        raise
-    except Exception as exc:  # BadZipFile, ValueError, OSError, EOFError ...
-        raise DataError(f"{path}: cannot read samples ({exc.__class__.__name__}); "
-                        "move it aside to start a new file") from None
+    a = read_npz(path, KEYS, "samples file", "move it aside to start a new file")
     if int(a["version"]) > FORMAT_VERSION:
         raise DataError(f"{path}: samples format {int(a['version'])} is newer than this program's")
     n = len(a["labels"])
