@@ -96,13 +96,18 @@ def test_fast_moves_leave_no_gap():
     assert (row[20:281] == 255).all()
 
 
+def draw_strokes(canvas: Canvas, strokes) -> None:
+    """Feed strokes to the canvas point by point, as mouse motion does."""
+    for stroke in strokes:
+        canvas.begin(stroke[0])
+        for point in stroke[1:]:
+            canvas.extend(point)
+        canvas.end()
+
+
 def test_incremental_drawing_matches_full_rasterization():
     c = Canvas(400)
-    for stroke in digit_strokes(8, 400):
-        c.begin(stroke[0])
-        for p in stroke[1:]:
-            c.extend(p)
-        c.end()
+    draw_strokes(c, digit_strokes(8, 400))
     full = rasterize(c.strokes, (400, 400), c.brush_width)
     assert np.abs(c.pixels.astype(int) - full).max() <= 128  # anti-aliased edges may differ slightly
     assert ((c.pixels > 127) != (full > 127)).mean() < 0.002
@@ -110,11 +115,7 @@ def test_incremental_drawing_matches_full_rasterization():
 
 def test_undo_and_clear_rerasterize_from_the_point_lists():
     c = Canvas(200)
-    for stroke in digit_strokes(4, 200):
-        c.begin(stroke[0])
-        for p in stroke[1:]:
-            c.extend(p)
-        c.end()
+    draw_strokes(c, digit_strokes(4, 200))
     first_only = rasterize(c.strokes[:1], (200, 200), c.brush_width)
     assert c.undo() and len(c.strokes) == 1
     assert np.array_equal(c.pixels, first_only)
