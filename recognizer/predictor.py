@@ -175,14 +175,16 @@ class Recognizer:
         if not strokes:  # touching digits: only the model can tell where to cut
             segments = split_touching(canvas, segments, self._top_confidence)
         inks = [s.ink(canvas) for s in segments]
-        images = np.stack([to_mnist(ink) for ink in inks])
+        boxes = [ink_box(ink) for ink in inks]  # found once, for the preprocessing and the ink checks
+        images = np.stack([box_to_mnist(ink, box) for ink, box in zip(inks, boxes)])
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)
         out = []
-        for seg, ink, image, p in zip(segments, inks, images, probs):
+        for seg, ink, box, image, p in zip(segments, inks, boxes, images, probs):
             digit = int(p.argmax())
             own_strokes = [strokes[i] for i in seg.strokes]
-            unsure = ink_reason(ink, canvas.shape, own_strokes) or confidence_reason(float(p[digit]), self.threshold)
+            unsure = (ink_reason(ink, canvas.shape, own_strokes, box)
+                      or confidence_reason(float(p[digit]), self.threshold))
             out.append(Prediction(digit, float(p[digit]), p, image, seg.box, unsure))
         return out
 
