@@ -8,7 +8,7 @@ DATA_ARG := $(if $(DATA),--data $(DATA))
 EPOCHS ?= 30
 MODEL ?= models/mnist_cnn.keras
 
-.PHONY: run test train resume evaluate bench notebook clean
+.PHONY: run test train resume train-detector evaluate bench notebook clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~50
 
 resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch
 	$(BIN)/python -m recognizer.train $(DATA_ARG) --epochs $(EPOCHS) --out $(MODEL) --resume
+
+train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~5 min on 2 cores; RESUME=1 continues)
+	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(if $(RESUME),--resume)
 
 evaluate: $(VENV)/.runtime  ## accuracy of the shipped model on the MNIST test set
 	$(BIN)/python -m recognizer evaluate $(DATA_ARG)

@@ -10,7 +10,8 @@
 * Calibration on the 10,000 MNIST test digits: ECE before/after the temperature, and the false
   "not sure" rate: on the 28x28 images (confidence threshold), and on the digits redrawn on a
   canvas as a user draws them (every check: ink and confidence).
-* "Not sure" on things that are not digits: blank, dots, scribbles, letters.
+* "Not sure" on things that are not digits: blank, dots, scribbles, letters in upright Hershey
+  fonts and letters drawn as strokes (neither is in the digit detector's training data).
 bench/__main__.py calls run(rec, data, n, seed) -> dict.
 """
 
@@ -28,6 +29,10 @@ MAX_DIGITS = 6
 GAP = (-0.06, 0.35)  # space between digit boxes, as a share of the digit height (negative: overlap)
 INK_LEVEL = 64  # recognizer.preprocess.INK_LEVEL: what counts as ink
 LETTERS = "ACEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy"  # no shapes that are digits too (O, I, l, S, Z, B, b, g, q)
+# Upright Hershey fonts: the digit detector is trained on other (italic and script) ones.
+LETTER_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX)
+
+
 
 
 def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
@@ -124,9 +129,14 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
     from recognizer.calibrate import draw_like_user, predict_all
     from recognizer.reject import apply_temperature, expected_calibration_error
 
-    raw = predict_all(rec, x_test.astype(np.float32) / 255.0, calibrated=False)
+    images = x_test.astype(np.float32) / 255.0
+    raw = predict_all(rec, images, calibrated=False)
     scaled = apply_temperature(raw, rec.calibration.temperature)
     low = scaled.max(axis=1) < rec.threshold
+    not_digit = np.zeros(len(images), bool)
+    if rec.detector:
+        not_digit = np.concatenate([rec.detector.not_digit(images[i : i + 1000])
+                                    for i in range(0, len(images), 1000)]) > rec.detector.threshold
     rng = np.random.default_rng(seed)
     reasons: dict[str, int] = {}
     idx = rng.choice(len(x_test), min(drawn, len(x_test)), replace=False)
@@ -147,7 +157,11 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
         "test_accuracy": round(float((raw.argmax(1) == y_test).mean()), 5),
         "ece_raw": round(expected_calibration_error(raw, y_test), 5),
         "ece_calibrated": round(expected_calibration_error(scaled, y_test), 5),
-        "false_not_sure_rate": round(float(low.mean()), 5),
+        "detector": str(rec.detector.path) if rec.detector else None,
+        "detector_threshold": rec.detector.threshold if rec.detector else None,
+        "false_not_sure_rate": round(float((low | not_digit).mean()), 5),
+        "false_low_confidence_rate": round(float(low.mean()), 5),
+        "false_not_a_digit_rate": round(float(not_digit.mean()), 5),
         "drawn_digits": len(idx),
         "drawn_accuracy": round(right / len(idx), 5),
         "drawn_false_not_sure_rate": round(sum(reasons.values()) / len(idx), 5),
@@ -160,8 +174,9 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
 def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
     """Canvases (with strokes where drawn as strokes) of things that are not digits."""
     from recognizer.strokes import rasterize
+    from recognizer.synthetic import LETTER_STROKES
 
-    cases: dict[str, list] = {"blank": [], "dot": [], "scribble": [], "letter": []}
+    cases: dict[str, list] = {"blank": [], "dot": [], "scribble": [], "letter": [], "drawn letter": []}
     for _ in range(20):
         canvas = np.zeros((size, size), np.uint8)
         if rng.random() < 0.5:  # a few stray pixels
@@ -178,14 +193,23 @@ def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
         pts = [(float(x), float(y)) for x, y in rng.uniform(lo, hi, (turns, 2))]
         strokes = [pts]
         cases["scribble"].append((rasterize(strokes, (size, size), int(rng.uniform(6, 24))), strokes))
-    fonts = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX)
     for letter in LETTERS:
-        for font in fonts:
+        for font in LETTER_FONTS:
             canvas = np.zeros((size, size), np.uint8)
             scale, thickness = size / 45, int(rng.uniform(8, 20))
             (w, h), _ = cv2.getTextSize(letter, font, scale, thickness)
             cv2.putText(canvas, letter, ((size - w) // 2, (size + h) // 2), font, scale, 255, thickness, cv2.LINE_AA)
             cases["letter"].append((canvas, None))
+    for letter, unit_strokes in LETTER_STROKES.items():
+        for _ in range(10):  # random size, place, slant, wobble and pen width
+            side = rng.uniform(0.3, 0.8) * size
+            x0, y0 = rng.uniform(0.05 * size, 0.95 * size - side, 2)
+            slant = rng.uniform(-0.2, 0.2)
+            strokes = []
+            for stroke in unit_strokes:
+                pts = np.asarray(stroke) + rng.uniform(-0.03, 0.03, (len(stroke), 2))
+                strokes.append([(float(x0 + (px + slant * (0.5 - py)) * side), float(y0 + py * side)) for px, py in pts])
+            cases["drawn letter"].append((rasterize(strokes, (size, size), int(rng.uniform(6, 24))), strokes))
     return cases
 
 
@@ -234,7 +258,8 @@ def report(results: dict) -> str:
         ]
     lines += [
         f"MNIST test: accuracy {cal['test_accuracy']:.2%}, ECE {cal['ece_raw']:.4f} raw -> "
-        f"{cal['ece_calibrated']:.4f} calibrated, false 'not sure' {cal['false_not_sure_rate']:.2%}",
+        f"{cal['ece_calibrated']:.4f} calibrated, false 'not sure' {cal['false_not_sure_rate']:.2%} "
+        f"(low confidence {cal['false_low_confidence_rate']:.2%}, not a digit {cal['false_not_a_digit_rate']:.2%})",
         f"MNIST test digits drawn on a canvas ({cal['drawn_digits']}): accuracy {cal['drawn_accuracy']:.2%}, "
         f"ECE {cal['drawn_ece_raw']:.4f} raw -> {cal['drawn_ece_calibrated']:.4f} calibrated, "
         f"false 'not sure' {cal['drawn_false_not_sure_rate']:.2%} {cal['drawn_not_sure_reasons']}",

@@ -78,7 +78,7 @@ def _latency(lat: dict) -> str:
             f"{t['repeats']}x{t['n'] // max(1, t['repeats'])}",
             fmt_ms(p["first_call_ms"]),
         ])
-    table = md_table(["inference path", "preprocess p50", "p99", "inference p50", "p99", "total p50", "total p99",
+    table = md_table(["inference path", "preprocess p50", "p99", "inference p50", "p99", "predict p50", "predict p99",
                       "p50 per repeat", "calls", "first call"], rows)
     lines = [f"#### 1. `rec.predict(canvas)` latency, {lat['canvas']} canvas, ms "
              f"({lat['canvases']} redrawn test digits, cycled; warm-up excluded, first call shown apart)", "", table]

@@ -1,4 +1,5 @@
-"""python -m recognizer COMMAND ...  (predict, evaluate, train, kaggle, finetune, calibrate)"""
+"""python -m recognizer COMMAND ...  (predict, evaluate, train, train-detector, kaggle, finetune,
+calibrate)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ COMMANDS = {
     "predict": ("recognizer.cli", "predict_main", "recognize digits in image files"),
     "evaluate": ("recognizer.cli", "evaluate_main", "accuracy and confusion matrix on MNIST test"),
     "train": ("recognizer.train", "main", "train the CNN (same as python -m recognizer.train)"),
+    "train-detector": ("recognizer.train_detector", "main", "train the 'not a digit' detector"),
     "kaggle": ("recognizer.kaggle", "main", "train on Kaggle train.csv and write submission.csv"),
     "finetune": ("recognizer.finetune", "main", "adapt the model to your saved handwriting samples"),
     "calibrate": ("recognizer.calibrate", "main", "fit a model's 'not sure' threshold and temperature"),
@@ -20,7 +22,7 @@ COMMANDS = {
 
 def usage() -> str:
     lines = ["usage: python -m recognizer COMMAND [--help] ...", "", "commands:"]
-    lines += [f"  {name:<10} {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    lines += [f"  {name:<14} {help_}" for name, (_, _, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
 

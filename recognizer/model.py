@@ -1,7 +1,11 @@
-"""The CNN: the well-known ~99.7% MNIST design (Deotte's Kaggle CNN), built in one function.
+"""The CNNs: the digit classifier and the small digit detector, each built in one function.
+
+The classifier is the well-known ~99.7% MNIST design (Deotte's Kaggle CNN), built in one function.
 
 Two blocks of three convolutions (the third with stride 2 replaces max pooling), each followed by
 BatchNorm, and Dropout 0.4 after each block. Input is 28x28x1 in [0, 1]; output is softmax over 10.
+The detector answers one question the classifier cannot, "is this a digit at all?" (a softmax over
+10 digits has no way to say "a letter"): output is the probability that the image is NOT a digit.
 """
 
 from __future__ import annotations
@@ -33,4 +37,18 @@ def build_model(dropout: float = 0.4) -> keras.Model:
             layers.Dense(NUM_CLASSES, activation="softmax"),
         ],
         name="mnist_cnn",
+    )
+
+
+def build_detector(dropout: float = 0.3) -> keras.Model:
+    """Return the uncompiled digit detector: three small conv blocks, sigmoid P(not a digit)."""
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, activation="relu"), layers.Flatten(), layers.Dropout(dropout),
+            layers.Dense(64, activation="relu"), layers.Dense(1, activation="sigmoid"),
+        ],
+        name="digit_detector",
     )

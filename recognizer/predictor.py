@@ -2,7 +2,9 @@
 
 The .tflite file runs in ai-edge-litert's interpreter without importing TensorFlow (0.1 s to load
 instead of ~4 s) and answers in well under a millisecond; the .keras file is called directly,
-never through model.predict, which costs tens of milliseconds a call.
+never through model.predict, which costs tens of milliseconds a call. The digit detector
+(models/digit_detector.tflite, see recognizer/train_detector.py) runs beside the classifier and
+says when ink is not a digit at all.
 
     rec = Recognizer.load()                   # + models/mnist_cnn.calibration.json if present
     pred = rec.predict(canvas)                # one digit; pred.unsure: None or why "not sure"
@@ -13,20 +15,23 @@ never through model.predict, which costs tens of milliseconds a call.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .data import file_sha256
 from .errors import ModelError
 from .preprocess import INK_LEVEL, SIZE, _as_uint8, box_to_mnist, ink_box, to_mnist
-from .reject import (BLANK, Calibration, apply_temperature, confidence_reason, ink_reason, load_calibration,
+from .reject import (BLANK, Calibration, apply_temperature, ink_reason, load_calibration, model_reason,
                      too_little_ink)
 from .segment import find_digits, split_touching
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
+DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
 
 
@@ -40,7 +45,8 @@ class Prediction:
     image: np.ndarray = field(repr=False)  # (28, 28) float32, what the model saw
     box: tuple[int, int, int, int] | None = None  # (x, y, w, h) on the canvas, where known
     # Why the app should say "not sure" instead of the digit (reject.REASONS: "blank", "too small",
-    # "scribble", "low confidence"), or None when the digit stands. Set by predict() and read().
+    # "scribble", "not a digit", "low confidence"), or None when the digit stands. Set by predict()
+    # and read().
     unsure: str | None = None
 
 
@@ -64,7 +70,7 @@ def _quiet_stderr():
 class _LiteRT:
     """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, outputs: int = NUM_CLASSES):
         from ai_edge_litert.interpreter import Interpreter
 
         with _quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
@@ -73,7 +79,7 @@ class _LiteRT:
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
         self.batch_size = 1
-        if tuple(self.input["shape"][1:]) != (SIZE, SIZE, 1) or self.output["shape"][-1] != NUM_CLASSES:
+        if tuple(self.input["shape"][1:]) != (SIZE, SIZE, 1) or self.output["shape"][-1] != outputs:
             raise ValueError(f"input {self.input['shape']}, output {self.output['shape']}")
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
@@ -89,44 +95,86 @@ class _LiteRT:
 class _Keras:
     """The .keras model, loaded safely and called directly (no model.predict per call)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, outputs: int = NUM_CLASSES):
         import keras
 
         self.model = keras.saving.load_model(path, safe_mode=True, compile=False)
-        if tuple(self.model.input_shape[1:]) != (SIZE, SIZE, 1) or self.model.output_shape[-1] != NUM_CLASSES:
+        if tuple(self.model.input_shape[1:]) != (SIZE, SIZE, 1) or self.model.output_shape[-1] != outputs:
             raise ValueError(f"input {self.model.input_shape}, output {self.model.output_shape}")
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         return np.asarray(self.model(batch, training=False))
 
 
+def _load_backend(path: Path, outputs: int = NUM_CLASSES, make: str = "make train"):
+    """The .tflite (LiteRT) or .keras (safe_mode) model at path; ModelError in one line if unusable."""
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path} (train one with `{make}`, or pass --model)")
+    backend_type = {".tflite": _LiteRT, ".keras": _Keras}.get(path.suffix)
+    if backend_type is None:
+        raise ModelError(f"unsupported model file {path}: expected a .tflite or .keras file")
+    try:
+        return backend_type(path, outputs)
+    except Exception as exc:  # corrupt or foreign file: the loaders raise many kinds
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
+        raise ModelError(f"cannot load model {path}: {reason}") from None
+
+
+class Detector:
+    """The digit detector: P(not a digit) for 28x28 images, and the threshold above which ink
+    reads "not a digit" (from the card <model>.json written with it; see recognizer.train_detector)."""
+
+    def __init__(self, backend, path: Path, threshold: float):
+        self._backend = backend
+        self.path = path
+        self.threshold = threshold
+
+    @classmethod
+    def load(cls, path: str | os.PathLike = DEFAULT_DETECTOR) -> "Detector":
+        path = Path(path)
+        backend = _load_backend(path, outputs=1, make="make train-detector")
+        card = path.with_suffix(".json")
+        try:
+            payload = json.loads(card.read_text())
+            threshold = float(payload["threshold"])
+            made_for = payload["model_sha256"].values()
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            raise ModelError(f"detector {path} has no readable card {card} with its threshold") from None
+        if file_sha256(path) not in made_for:
+            raise ModelError(f"{card} was written for another {path.name} (train it again: "
+                             "`python -m recognizer train-detector`)")
+        return cls(backend, path, threshold)
+
+    def not_digit(self, images: np.ndarray) -> np.ndarray:
+        """(n, 28, 28) float32 images in [0, 1] -> (n,) P(not a digit)."""
+        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, SIZE, SIZE, 1)
+        return self._backend(batch).reshape(-1).astype(np.float64)
+
+
 class Recognizer:
     """Load once with Recognizer.load(); then predict(canvas) costs about a millisecond."""
 
-    def __init__(self, backend, path: Path, calibration: Calibration | None = None):
+    def __init__(self, backend, path: Path, calibration: Calibration | None = None, detector: Detector | None = None):
         self._backend = backend
         self.path = path
         self.calibration = calibration or Calibration()
+        self.detector = detector
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None, calibrated: bool = True) -> "Recognizer":
+    def load(cls, path: str | os.PathLike | None = None, calibrated: bool = True,
+             detector: str | os.PathLike | None = DEFAULT_DETECTOR) -> "Recognizer":
         """Load a .tflite (fast, no TensorFlow) or .keras model; default: the shipped model.
 
         With calibrated=True the model's calibration file (<model>.calibration.json, if present
         and made for this very file) sets the temperature of the probabilities and the "not sure"
-        threshold; calibrated=False gives the raw probabilities and the default threshold."""
+        threshold; calibrated=False gives the raw probabilities and the default threshold.
+        detector: the digit detector's .tflite or .keras file (default: the shipped one, skipped
+        if absent); None: no detector, only ink checks and confidence say "not sure"."""
         path = Path(path) if path is not None else DEFAULT_MODEL
-        if not path.is_file():
-            raise ModelError(f"model file not found: {path} (train one with `make train`, or pass --model)")
-        backend_type = {".tflite": _LiteRT, ".keras": _Keras}.get(path.suffix)
-        if backend_type is None:
-            raise ModelError(f"unsupported model file {path}: expected a .tflite or .keras file")
-        try:
-            backend = backend_type(path)
-        except Exception as exc:  # corrupt or foreign file: the loaders raise many kinds
-            reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
-            raise ModelError(f"cannot load model {path}: {reason}") from None
-        return cls(backend, path, load_calibration(path) if calibrated else None)
+        backend = _load_backend(path)
+        wanted = detector is not None and (Path(detector) != DEFAULT_DETECTOR or DEFAULT_DETECTOR.is_file())
+        return cls(backend, path, load_calibration(path) if calibrated else None,
+                   Detector.load(detector) if wanted else None)
 
     @property
     def threshold(self) -> float:
@@ -157,7 +205,7 @@ class Recognizer:
             return None
         image = box_to_mnist(canvas, box)
         pred = self.classify(image)
-        unsure = ink_reason(canvas, canvas.shape, strokes, box) or confidence_reason(pred.confidence, self.threshold)
+        unsure = ink_reason(canvas, canvas.shape, strokes, box) or self._model_reason(image[None], [pred.confidence])[0]
         return Prediction(pred.digit, pred.confidence, pred.probabilities, image, None, unsure)
 
     def read(self, canvas: np.ndarray, strokes=None) -> list[Prediction]:
@@ -179,14 +227,20 @@ class Recognizer:
         images = np.stack([box_to_mnist(ink, box) for ink, box in zip(inks, boxes)])
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)
+        verdicts = self._model_reason(images, probs.max(axis=1))
         out = []
-        for seg, ink, box, image, p in zip(segments, inks, boxes, images, probs):
+        for seg, ink, box, image, p, verdict in zip(segments, inks, boxes, images, probs, verdicts):
             digit = int(p.argmax())
             own_strokes = [strokes[i] for i in seg.strokes]
-            unsure = (ink_reason(ink, canvas.shape, own_strokes, box)
-                      or confidence_reason(float(p[digit]), self.threshold))
+            unsure = ink_reason(ink, canvas.shape, own_strokes, box) or verdict
             out.append(Prediction(digit, float(p[digit]), p, image, seg.box, unsure))
         return out
+
+    def _model_reason(self, images: np.ndarray, confidences) -> list[str | None]:
+        """For each image: "not a digit" (detector), "low confidence" (classifier) or None."""
+        not_digit = self.detector.not_digit(images) if self.detector else [None] * len(images)
+        threshold = self.detector.threshold if self.detector else 1.0
+        return [model_reason(n, threshold, float(c), self.threshold) for n, c in zip(not_digit, confidences)]
 
     def _top_confidence(self, inks: list[np.ndarray]) -> np.ndarray:
         """The model's top probability for each digit's ink crop."""

@@ -1,10 +1,12 @@
 """When to say "not sure" instead of a digit.
 
-Two kinds of checks, cheapest first:
+Three kinds of checks, cheapest first:
   * ink checks, which need no model: a blank canvas, ink too small to be a digit (a dot, a
     stray click), a scribble (far more ink than any digit has for its size, a filled blob, or
     with the app's strokes: many strokes or many crossings);
-  * the model's confidence (its top probability, temperature-scaled) below a threshold.
+  * the digit detector (recognizer/train_detector.py), a small CNN that tells digits from letters,
+    signs and squiggles: its P(not a digit) above its threshold;
+  * the classifier's confidence (its top probability, temperature-scaled) below a threshold.
 The temperature and the threshold come from a calibration file next to the model
 (models/mnist_cnn.calibration.json), written by `python -m recognizer calibrate` (see
 recognizer/calibrate.py for the method); without one, DEFAULT_THRESHOLD and no scaling apply.
@@ -12,7 +14,6 @@ recognizer/calibrate.py for the method); without one, DEFAULT_THRESHOLD and no s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import warnings
@@ -23,14 +24,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .data import file_sha256
 from .preprocess import INK_LEVEL, _as_uint8, ink_box, stroke_width
 from .strokes import Stroke
 
 BLANK = "blank"
 TOO_SMALL = "too small"
 SCRIBBLE = "scribble"
+NOT_A_DIGIT = "not a digit"
 LOW_CONFIDENCE = "low confidence"
-REASONS = (BLANK, TOO_SMALL, SCRIBBLE, LOW_CONFIDENCE)
+REASONS = (BLANK, TOO_SMALL, SCRIBBLE, NOT_A_DIGIT, LOW_CONFIDENCE)
 
 # Ink checks. Measured on 3,000 MNIST test digits redrawn at 25-80% of a 400 px canvas with
 # 4-28 px strokes: ink length / box side at most 3.9 (an 8), stroke width / box side at most 0.32.
@@ -61,10 +64,6 @@ def calibration_path(model_path: str | os.PathLike) -> Path:
     """models/mnist_cnn.tflite (or .keras) -> models/mnist_cnn.calibration.json"""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + CALIBRATION_SUFFIX)
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def load_calibration(model_path: str | os.PathLike) -> Calibration:
@@ -170,21 +169,13 @@ def confidence_reason(confidence: float, threshold: float = DEFAULT_THRESHOLD) -
     return LOW_CONFIDENCE if confidence < threshold else None
 
 
-def assess(canvas: np.ndarray, prediction, strokes: Sequence[Stroke] | None = None,
-           threshold: float = DEFAULT_THRESHOLD) -> str | None:
-    """Why the canvas (one digit) should read "not sure", or None when the prediction stands.
-
-    prediction: the Recognizer's Prediction for the canvas, or None (no ink: "blank");
-    with prediction.box set, only the ink inside the box is judged.
-    """
-    canvas = _as_uint8(canvas)
-    if prediction is None:
-        return BLANK
-    ink = canvas
-    if prediction.box is not None:
-        x, y, w, h = prediction.box
-        ink = canvas[y : y + h, x : x + w]
-    return ink_reason(ink, canvas.shape, strokes) or confidence_reason(prediction.confidence, threshold)
+def model_reason(not_digit: float | None, detector_threshold: float, confidence: float,
+                 threshold: float = DEFAULT_THRESHOLD) -> str | None:
+    """The models' verdict: "not a digit" from the detector (not_digit: its P(not a digit), None
+    without a detector), else "low confidence" from the classifier, else None."""
+    if not_digit is not None and not_digit > detector_threshold:
+        return NOT_A_DIGIT
+    return confidence_reason(confidence, threshold)
 
 
 def _scribbled(strokes: Sequence[Stroke]) -> bool:

@@ -1,5 +1,6 @@
-"""Digits made up on the spot: for tests, smoke runs and demos where MNIST is not at hand,
-and MNIST digits redrawn the way people draw them, for measuring preprocessing on drawings."""
+"""Images made up on the spot: digits for tests, smoke runs and demos where MNIST is not at hand;
+MNIST digits redrawn the way people draw them, for measuring preprocessing on drawings; digits and
+letters as mouse strokes; and non-digits (letters, signs, squiggles) for the digit detector."""
 
 from __future__ import annotations
 
@@ -180,6 +181,41 @@ DIGIT_STROKES: dict[int, list[list[Point]]] = {
 }
 
 
+def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 16):
+    """Points on an ellipse from angle start to end (radians; 0 is right, counter-clockwise)."""
+    return [(cx + rx * np.cos(t), cy - ry * np.sin(t)) for t in np.linspace(start, end, n)]
+
+
+# Letters and signs as a person draws them with a mouse, in a unit box (x right, y down), like
+# DIGIT_STROKES. Never used in training: the detector learns from font glyphs only, so these
+# measure how well it carries over to drawings (bench/numbers.py, tests).
+_P = [(0.25, 0.95), (0.25, 0.05), (0.6, 0.05), (0.75, 0.15), (0.75, 0.38), (0.6, 0.5), (0.25, 0.5)]
+LETTER_STROKES: dict[str, list[list[Point]]] = {
+    "A": [[(0.15, 0.95), (0.5, 0.05), (0.85, 0.95)], [(0.3, 0.6), (0.7, 0.6)]],
+    "C": [_arc(0.5, 0.5, 0.35, 0.45, 0.3 * np.pi, 1.75 * np.pi)],
+    "E": [[(0.75, 0.08), (0.25, 0.08), (0.25, 0.92), (0.75, 0.92)], [(0.25, 0.5), (0.65, 0.5)]],
+    "F": [[(0.75, 0.08), (0.25, 0.08), (0.25, 0.92)], [(0.25, 0.5), (0.65, 0.5)]],
+    "H": [[(0.2, 0.05), (0.2, 0.95)], [(0.8, 0.05), (0.8, 0.95)], [(0.2, 0.5), (0.8, 0.5)]],
+    "K": [[(0.25, 0.05), (0.25, 0.95)], [(0.75, 0.05), (0.25, 0.55)], [(0.4, 0.42), (0.78, 0.95)]],
+    "M": [[(0.1, 0.95), (0.15, 0.05), (0.5, 0.6), (0.85, 0.05), (0.9, 0.95)]],
+    "N": [[(0.2, 0.95), (0.2, 0.05), (0.8, 0.95), (0.8, 0.05)]],
+    "P": [_P],
+    "R": [_P, [(0.45, 0.5), (0.78, 0.95)]],
+    "T": [[(0.1, 0.08), (0.9, 0.08)], [(0.5, 0.08), (0.5, 0.95)]],
+    "U": [[(0.2, 0.05), (0.2, 0.7), (0.3, 0.9), (0.5, 0.95), (0.7, 0.9), (0.8, 0.7), (0.8, 0.05)]],
+    "V": [[(0.15, 0.05), (0.5, 0.95), (0.85, 0.05)]],
+    "W": [[(0.05, 0.05), (0.25, 0.95), (0.5, 0.35), (0.75, 0.95), (0.95, 0.05)]],
+    "X": [[(0.2, 0.05), (0.8, 0.95)], [(0.8, 0.05), (0.2, 0.95)]],
+    "Y": [[(0.2, 0.05), (0.5, 0.5), (0.8, 0.05)], [(0.5, 0.5), (0.5, 0.95)]],
+    "e": [[(0.2, 0.55), (0.8, 0.55), (0.75, 0.35), (0.5, 0.25), (0.25, 0.35), (0.18, 0.6), (0.3, 0.85),
+           (0.55, 0.92), (0.78, 0.82)]],
+    "h": [[(0.25, 0.0), (0.25, 1.0)], [(0.25, 0.6), (0.4, 0.45), (0.6, 0.45), (0.72, 0.6), (0.72, 1.0)]],
+    "+": [[(0.5, 0.1), (0.5, 0.9)], [(0.1, 0.5), (0.9, 0.5)]],
+    "#": [[(0.38, 0.05), (0.32, 0.95)], [(0.7, 0.05), (0.64, 0.95)], [(0.1, 0.35), (0.9, 0.35)],
+          [(0.1, 0.65), (0.9, 0.65)]],
+}
+
+
 def digit_strokes(digit: int, size: int = 400, box: tuple[float, float, float, float] | None = None,
                   rng: np.random.Generator | None = None, jitter: float = 0.0) -> list[list[Point]]:
     """The strokes of DIGIT_STROKES[digit] placed in box (x, y, w, h) on a size x size canvas
@@ -191,3 +227,67 @@ def digit_strokes(digit: int, size: int = 400, box: tuple[float, float, float, f
         pts = np.asarray(stroke) + (rng.uniform(-jitter, jitter, (len(stroke), 2)) if jitter else 0)
         strokes.append([(x0 + px * w, y0 + py * h) for px, py in pts])
     return strokes
+
+
+# Things that are not digits, for teaching the digit detector what to reject. Letters and signs
+# that look like digits (O o D Q I l i j S s Z z B G b g q / ! ?) are left out: rejecting those shapes
+# would reject real digits too.
+NON_DIGIT_GLYPHS = "ACEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy#%&@*+=<>"
+# Hershey fonts for training only: italic and script designs. The upright SIMPLEX, DUPLEX, COMPLEX
+# and TRIPLEX glyphs are kept apart for measuring (bench/numbers.py), with hand-drawn letter strokes.
+NON_DIGIT_FONTS = (
+    cv2.FONT_HERSHEY_PLAIN | cv2.FONT_ITALIC, cv2.FONT_HERSHEY_COMPLEX | cv2.FONT_ITALIC,
+    cv2.FONT_HERSHEY_TRIPLEX | cv2.FONT_ITALIC, cv2.FONT_HERSHEY_COMPLEX_SMALL | cv2.FONT_ITALIC,
+    cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
+)
+PAIR_SHARE = 0.15  # share of glyph images that are two glyphs joined (cursive "ab")
+SQUIGGLE_SHARE = 0.15  # share of images that are random smooth curves of many turns
+MIN_SQUIGGLE_TURNS = 8  # fewer turns could draw a digit by chance
+
+
+def glyph(text: str, rng: np.random.Generator, size: int = 160, font: int | None = None) -> np.ndarray:
+    """A canvas (size x size uint8, white on black) with `text` in a Hershey font at a random
+    stroke width, slant and rotation."""
+    canvas = np.zeros((size, size), np.uint8)
+    font = NON_DIGIT_FONTS[rng.integers(len(NON_DIGIT_FONTS))] if font is None else font
+    scale = size / 30 / max(1, len(text)) * rng.uniform(0.6, 0.9)
+    thickness = max(1, int(scale * rng.uniform(1.0, 5.0)))
+    (w, h), _ = cv2.getTextSize(text, font, scale, thickness)
+    cv2.putText(canvas, text, ((size - w) // 2, (size + h) // 2), font, scale, 255, thickness, cv2.LINE_AA)
+    turn = cv2.getRotationMatrix2D((size / 2, size / 2), rng.uniform(-15, 15), 1.0)
+    turn[0, 1] -= rng.uniform(-0.3, 0.3)  # slant
+    return cv2.warpAffine(canvas, turn, (size, size))
+
+
+def squiggle(rng: np.random.Generator, size: int = 160) -> np.ndarray:
+    """A canvas with one smooth random curve of MIN_SQUIGGLE_TURNS-15 turns, at a random pen width."""
+    from .strokes import rasterize
+
+    turns = int(rng.integers(MIN_SQUIGGLE_TURNS, 16))
+    knots = rng.uniform(0.15, 0.85, (turns, 2)) * size
+    t = np.linspace(0, 1, turns)
+    fine = np.linspace(0, 1, turns * 12)
+    path = np.stack([np.interp(fine, t, knots[:, 0]), np.interp(fine, t, knots[:, 1])], axis=1)
+    path = cv2.blur(path.reshape(-1, 1, 2), (1, 7)).reshape(-1, 2)  # round the corners
+    return rasterize([[tuple(p) for p in path]], (size, size), int(rng.uniform(2, 14)))
+
+
+def non_digits(n: int, seed: int = 0, size: int = 160) -> np.ndarray:
+    """n images of things that are not digits, in MNIST form: (n, 28, 28) uint8 (letters and signs
+    of NON_DIGIT_GLYPHS in NON_DIGIT_FONTS, pairs of them, and squiggles)."""
+    from .preprocess import to_mnist
+
+    rng = np.random.default_rng(seed)
+    images = np.empty((n, 28, 28), np.uint8)
+    for i in range(n):
+        image = None
+        while image is None:  # a glyph rotated out of the canvas has no ink: draw another
+            kind = rng.random()
+            if kind < SQUIGGLE_SHARE:
+                canvas = squiggle(rng, size)
+            else:
+                count = 2 if kind < SQUIGGLE_SHARE + PAIR_SHARE else 1
+                canvas = glyph("".join(rng.choice(list(NON_DIGIT_GLYPHS), count)), rng, size)
+            image = to_mnist(canvas)
+        images[i] = np.round(image * 255).astype(np.uint8)
+    return images

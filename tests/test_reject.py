@@ -11,7 +11,7 @@ from recognizer import reject
 from recognizer.calibrate import MAX_THRESHOLD, fit_temperature
 from recognizer.calibrate import main as calibrate_main
 from recognizer.predictor import DEFAULT_MODEL, Recognizer
-from recognizer.reject import (BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, apply_temperature, assess,
+from recognizer.reject import (BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, apply_temperature,
                                calibration_path, count_crossings, expected_calibration_error, ink_reason)
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
@@ -61,7 +61,6 @@ def test_blank_and_nearly_blank():
     blank = np.zeros(SIZE, np.uint8)
     assert rec.predict(blank) is None
     assert rec.read(blank) == []
-    assert assess(blank, None) == BLANK
     stray = blank.copy()
     stray[10, 10] = stray[200, 300] = 255  # two stray pixels
     assert rec.predict(stray).unsure == BLANK
@@ -127,13 +126,6 @@ def test_letter_like_shape_reads_not_sure_when_the_model_hesitates():
     cv2.putText(canvas, "W", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 9, 255, 16, cv2.LINE_AA)
     assert ink_reason(canvas, SIZE) is None  # its ink is digit-like: only the model can tell
     assert fake(UNSURE).predict(canvas).unsure == LOW_CONFIDENCE
-
-
-def test_assess_on_one_box_of_a_canvas():
-    canvas, _ = digit_canvas(5)
-    pred = fake(SURE).predict(canvas)
-    assert assess(canvas, pred) is None
-    assert assess(canvas, pred, threshold=0.999) == LOW_CONFIDENCE
 
 
 def test_temperature_and_ece():

@@ -1,0 +1,102 @@
+"""The digit detector: "not a digit" for letters and signs, digits left alone (recognizer.train_detector)."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from recognizer.errors import ModelError
+from recognizer.predictor import DEFAULT_DETECTOR, DEFAULT_MODEL, Detector, Recognizer
+from recognizer.reject import NOT_A_DIGIT
+from recognizer.strokes import rasterize
+from recognizer.synthetic import LETTER_STROKES, digit_strokes, non_digits
+from recognizer.train_detector import main as train_detector_main
+
+SIZE = 400
+
+
+def letter_canvas(letter: str, width: int = 14):
+    """A letter of LETTER_STROKES drawn in the middle 60% of the canvas (held out from training)."""
+    strokes = [[(SIZE * (0.2 + 0.6 * x), SIZE * (0.2 + 0.6 * y)) for x, y in stroke] for stroke in LETTER_STROKES[letter]]
+    return rasterize(strokes, (SIZE, SIZE), width), strokes
+
+
+def test_the_shipped_recognizer_has_the_detector(shipped):
+    assert shipped.detector is not None and shipped.detector.path == DEFAULT_DETECTOR
+    assert 0.0 < shipped.detector.threshold < 1.0
+    assert Recognizer.load(detector=None).detector is None
+
+
+def test_without_the_detector_file_the_recognizer_still_works(tmp_path, monkeypatch):
+    import recognizer.predictor as predictor
+
+    monkeypatch.setattr(predictor, "DEFAULT_DETECTOR", tmp_path / "absent.tflite")
+    rec = predictor.Recognizer.load(detector=predictor.DEFAULT_DETECTOR)
+    assert rec.detector is None
+    canvas, strokes = letter_canvas("W")
+    assert rec.predict(canvas, strokes).unsure != NOT_A_DIGIT
+
+
+@pytest.mark.parametrize("d", range(10))
+@pytest.mark.parametrize("width", [6, 16, 30])
+def test_drawn_digits_are_not_called_letters(shipped, d, width):
+    strokes = digit_strokes(d, SIZE)
+    pred = shipped.predict(rasterize(strokes, (SIZE, SIZE), width), strokes)
+    assert pred.unsure != NOT_A_DIGIT
+
+
+def test_most_drawn_letters_read_not_a_digit(shipped):
+    """Letters drawn as strokes were never in the detector's training data (it saw font glyphs)."""
+    verdicts = {letter: shipped.predict(*letter_canvas(letter)).unsure for letter in LETTER_STROKES}
+    rejected = [letter for letter, why in verdicts.items() if why is not None]
+    assert len(rejected) >= 0.75 * len(verdicts), verdicts
+    assert sum(why == NOT_A_DIGIT for why in verdicts.values()) >= len(verdicts) // 2, verdicts
+
+
+def test_read_marks_a_letter_among_digits(shipped):
+    """A number with an X in it: the X reads "not a digit", the digits stand."""
+    strokes = digit_strokes(4, SIZE, box=(20, 120, 100, 160))
+    strokes += [[(160 + 100 * x, 120 + 160 * y) for x, y in s] for s in LETTER_STROKES["X"]]
+    strokes += digit_strokes(7, SIZE, box=(290, 120, 100, 160))
+    canvas = rasterize(strokes, (SIZE, SIZE), 12)
+    preds = shipped.read(canvas, strokes)
+    assert [p.unsure for p in preds] == [None, NOT_A_DIGIT, None]
+    assert (preds[0].digit, preds[2].digit) == (4, 7)
+
+
+def test_non_digits_are_mnist_like_images_and_reproducible():
+    a, b = non_digits(40, seed=3), non_digits(40, seed=3)
+    assert a.shape == (40, 28, 28) and a.dtype == np.uint8
+    np.testing.assert_array_equal(a, b)
+    assert (a.reshape(40, -1).max(axis=1) == 255).all()  # every image has ink, scaled like MNIST's
+
+
+def test_detector_files_are_checked(tmp_path):
+    path = tmp_path / "d.tflite"
+    shutil.copy(DEFAULT_DETECTOR, path)
+    with pytest.raises(ModelError, match="no readable card"):
+        Detector.load(path)
+    card = json.loads(DEFAULT_DETECTOR.with_suffix(".json").read_text())
+    card["model_sha256"] = {"d.tflite": "0" * 64}
+    path.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="another d.tflite"):
+        Detector.load(path)
+    with pytest.raises(ModelError, match="cannot load model"):
+        Detector.load(DEFAULT_MODEL)  # 10 outputs, not 1
+    with pytest.raises(ModelError, match="make train-detector"):
+        Recognizer.load(detector=tmp_path / "missing.tflite")
+
+
+def test_train_detector_smoke_run_writes_a_usable_detector(tiny_mnist, tmp_path, capsys):
+    out = tmp_path / "det.keras"
+    argv = ["--data", str(tiny_mnist), "--limit", "200", "--epochs", "1", "--out", str(out)]
+    assert train_detector_main(argv) == 0
+    assert "threshold" in capsys.readouterr().out
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert 0.0 <= card["threshold"] <= 1.0 and card["train_images"]["non_digits"] == 200
+    for suffix in (".keras", ".tflite"):
+        detector = Detector.load(out.with_suffix(suffix))
+        assert detector.threshold == pytest.approx(card["threshold"])
+        p = detector.not_digit(non_digits(4, seed=5) / np.float32(255))
+        assert p.shape == (4,) and ((0 <= p) & (p <= 1)).all()
