@@ -57,8 +57,8 @@ def test_most_drawn_letters_read_not_a_digit(shipped):
 def test_read_marks_a_letter_among_digits(shipped):
     """A number with an X in it: the X reads "not a digit", the digits stand."""
     strokes = digit_strokes(4, SIZE, box=(20, 120, 100, 160))
-    strokes += [[(160 + 100 * x, 120 + 160 * y) for x, y in s] for s in LETTER_STROKES["X"]]
-    strokes += digit_strokes(7, SIZE, box=(290, 120, 100, 160))
+    strokes += [[(140 + 140 * x, 120 + 160 * y) for x, y in s] for s in LETTER_STROKES["X"]]
+    strokes += digit_strokes(7, SIZE, box=(295, 120, 100, 160))
     canvas = rasterize(strokes, (SIZE, SIZE), 12)
     preds = shipped.read(canvas, strokes)
     assert [p.unsure for p in preds] == [None, NOT_A_DIGIT, None]
