@@ -32,7 +32,7 @@ train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~50
 resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch
 	$(BIN)/python -m recognizer.train $(DATA_ARG) --epochs $(EPOCHS) --out $(MODEL) --resume
 
-train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~5 min on 2 cores; RESUME=1 continues)
+train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~15 min on 2 cores; RESUME=1 continues)
 	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(if $(RESUME),--resume)
 
 evaluate: $(VENV)/.runtime  ## accuracy of the shipped model on the MNIST test set
