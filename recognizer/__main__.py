@@ -22,7 +22,7 @@ COMMANDS = {
 
 def usage() -> str:
     lines = ["usage: python -m recognizer COMMAND [--help] ...", "", "commands:"]
-    lines += [f"  {name:<14} {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    lines += [f"  {name:<16} {help_}" for name, (_, _, help_) in COMMANDS.items()]
     return "\n".join(lines)
 
 
