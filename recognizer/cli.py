@@ -10,7 +10,7 @@ import numpy as np
 from .data import load_mnist
 from .errors import RecognizerError
 from .images import load_image
-from .predictor import Recognizer
+from .predictor import Prediction, Recognizer, number_text
 
 EVAL_BATCH = 500
 
@@ -18,7 +18,8 @@ EVAL_BATCH = 500
 def predict_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m recognizer predict",
-        description="Recognize the digit in each image (PNG, JPG, ...; dark ink on light paper or the reverse).",
+        description="Recognize the digit, or the digits left to right, in each image (PNG, JPG, ...; "
+                    "dark ink on light paper or the reverse).",
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
@@ -27,19 +28,31 @@ def predict_main(argv: list[str]) -> int:
     failed = 0
     for path in args.images:
         try:
-            pred = rec.predict(load_image(path))
+            preds = rec.read(load_image(path))
         except RecognizerError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
-        if pred is None:
+        if not preds:
             print(f"error: {path}: no ink found", file=sys.stderr)
             failed += 1
             continue
-        top = np.argsort(pred.probabilities)[::-1][:3]
-        others = ", ".join(f"{d}: {pred.probabilities[d]:.1%}" for d in top[1:])
-        print(f"{path}: {pred.digit} ({pred.confidence:.1%}; next {others})")
+        print(f"{path}: {describe(preds)}")
     return 1 if failed else 0
+
+
+def describe(preds: list[Prediction]) -> str:
+    """One digit: "3 (99.1%; next 5: 0.6%, 8: 0.2%)"; several: "4?7 (4: 99.9%, ?: not a digit, 7: 99.8%)";
+    a digit that is not sure reads "not sure (reason; best guess 6: 48.6%)"."""
+    if len(preds) == 1:
+        p = preds[0]
+        if p.unsure:
+            return f"not sure ({p.unsure}; best guess {p.digit}: {p.confidence:.1%})"
+        top = np.argsort(p.probabilities)[::-1][:3]
+        others = ", ".join(f"{d}: {p.probabilities[d]:.1%}" for d in top[1:])
+        return f"{p.digit} ({p.confidence:.1%}; next {others})"
+    parts = [f"?: {p.unsure}" if p.unsure else f"{p.digit}: {p.confidence:.1%}" for p in preds]
+    return f"{number_text(preds)} ({', '.join(parts)})"
 
 
 def evaluate_main(argv: list[str]) -> int:

@@ -37,6 +37,20 @@ def test_predict_light_ink_on_dark_paper(tmp_path):
     assert result.returncode == 0 and ": 5 (" in result.stdout
 
 
+def test_predict_reads_a_number_and_says_not_sure_for_a_letter(tmp_path):
+    import cv2
+
+    for name, text in (("number.png", "4K7"), ("letter.png", "K")):
+        page = np.full((200, 120 * len(text) + 60), 255, np.uint8)  # dark ink on white paper
+        cv2.putText(page, text, (20, 160), cv2.FONT_HERSHEY_SIMPLEX, 5, 0, 12, cv2.LINE_AA)
+        Image.fromarray(page).save(tmp_path / name)
+    result = run("predict", str(tmp_path / "number.png"), str(tmp_path / "letter.png"))
+    assert result.returncode == 0, result.stderr
+    number, letter = result.stdout.splitlines()
+    assert number.startswith(f"{tmp_path / 'number.png'}: 4?7 (4: ") and "?: not a digit" in number
+    assert letter.startswith(f"{tmp_path / 'letter.png'}: not sure (not a digit; best guess ")
+
+
 def test_predict_missing_image():
     assert_clean_error(run("predict", "no/such/image.png"), 1, "image not found")
 

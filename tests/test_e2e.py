@@ -28,6 +28,8 @@ TIMEOUT = 30  # s; generous: CI machines and a busy laptop are slow to start a P
 MOVE_PAUSE = "0.02"  # s between mouse moves: each reaches the app as its own motion event
 DENSE_PAUSE = "0.008"  # s between moves of the long stroke: a 125 Hz mouse
 DENSE_STEP = 6.0  # px between the long stroke's points
+FIRST_CLICK_TRIES = 3  # the first click is repeated if the app has not got it ...
+FIRST_CLICK_WAIT = 3.0  # ... within this many seconds
 
 
 def densify(stroke: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
@@ -103,6 +105,16 @@ class RunningApp:
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
 
+    def wait_until(self, predicate: Callable[[dict], bool], seconds: float) -> bool:
+        """Whether the app's state satisfies predicate within `seconds`."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            state = self.state()
+            if state and predicate(state):
+                return True
+            time.sleep(0.05)
+        return False
+
     def wait_for(self, what: str, predicate: Callable[[dict], bool]) -> dict:
         deadline = time.time() + TIMEOUT
         while time.time() < deadline:
@@ -158,7 +170,12 @@ def test_draw_a_digit_in_the_real_window(display, tmp_path):
         state = app.wait_for("the first frame", lambda s: s["times"]["window"] is not None)
         x0, y0, side, _ = state["canvas_rect"]
         # A dot at once, while the model may still be loading: it is read as soon as the model is up.
-        app.draw([[(side / 2, side / 2)]], (x0, y0))
+        # On a busy machine X can deliver the very first clicks before the new window takes input:
+        # click again until the app has the stroke (what is tested is that it is then read).
+        for _ in range(FIRST_CLICK_TRIES):
+            app.draw([[(side / 2, side / 2)]], (x0, y0))
+            if app.wait_until(lambda s: s["strokes"] >= 1, FIRST_CLICK_WAIT):
+                break
         state = app.wait_for("the first prediction", lambda s: s["prediction"] is not None)
         times = state["times"]
         app.key("r")
