@@ -50,8 +50,10 @@ def train(
     batch_size: int = BATCH_SIZE,
     seed: int = SEED,
     verbose: int | str = "auto",
+    callbacks: list | tuple = (),
 ):
-    """Fit a fresh model (or resume one from work_dir) and return (model, history rows per epoch)."""
+    """Fit a fresh model (or resume one from work_dir) and return (model, history rows per epoch).
+    callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
     import keras
 
     from .augment import build_augmenter
@@ -61,7 +63,7 @@ def train(
     log_path = work_dir / "history.csv"
     backup_dir = work_dir / "backup"
     if not resume:
-        _clear_checkpoints(work_dir)
+        clear_checkpoints(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
 
     keras.utils.set_random_seed(seed)
@@ -85,6 +87,7 @@ def train(
             keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate(epoch, epochs)),
             EpochTimer(),
             keras.callbacks.CSVLogger(str(log_path), append=True),
+            *callbacks,
         ],
         verbose=verbose,
     )
@@ -128,7 +131,8 @@ def write_history(history: list[dict[str, float]], path: str | os.PathLike) -> N
         writer.writerows(history)
 
 
-def _clear_checkpoints(work_dir: Path) -> None:
+def clear_checkpoints(work_dir: Path) -> None:
+    """Remove a previous run's checkpoints and history, so that a fresh run starts at epoch 0."""
     import shutil
 
     for name in ("backup", "history.csv"):

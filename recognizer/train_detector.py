@@ -29,7 +29,7 @@ import numpy as np
 
 from .data import Mnist, file_sha256, load_mnist
 from .errors import RecognizerError
-from .train import (PEAK_LR, EpochTimer, _clear_checkpoints, learning_rate, read_history, save_model, to_input,
+from .train import (PEAK_LR, EpochTimer, clear_checkpoints, learning_rate, read_history, save_model, to_input,
                     write_history, write_json_atomic)
 
 DEFAULT_OUT = "models/digit_detector.keras"
@@ -75,8 +75,9 @@ def detector_data(data: Mnist, seed: int = SEED, holdout: int = HOLDOUT, drawn: 
 
 
 def train_detector(train_set, held_set, epochs: int = EPOCHS, work_dir: str | os.PathLike = "models/checkpoints/detector",
-                   resume: bool = False, seed: int = SEED, verbose: int | str = "auto"):
-    """Fit the detector (or resume it from work_dir); return (model, history rows per epoch)."""
+                   resume: bool = False, seed: int = SEED, verbose: int | str = "auto", callbacks: list | tuple = ()):
+    """Fit the detector (or resume it from work_dir); return (model, history rows per epoch).
+    callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
     import keras
 
     from .augment import build_augmenter
@@ -84,7 +85,7 @@ def train_detector(train_set, held_set, epochs: int = EPOCHS, work_dir: str | os
 
     work_dir = Path(work_dir)
     if not resume:
-        _clear_checkpoints(work_dir)
+        clear_checkpoints(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
     model = build_detector()
@@ -99,6 +100,7 @@ def train_detector(train_set, held_set, epochs: int = EPOCHS, work_dir: str | os
             keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate(epoch, epochs)),
             EpochTimer(),
             keras.callbacks.CSVLogger(str(work_dir / "history.csv"), append=True),
+            *callbacks,
         ],
         verbose=verbose,
     )

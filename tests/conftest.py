@@ -38,3 +38,16 @@ def tiny_mnist(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("data") / "mnist.npz"
     np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return path
+
+
+@pytest.fixture
+def crash_after_first_epoch():
+    """A Keras callback that stops training with RuntimeError("simulated crash") once epoch 0 is
+    checkpointed and logged: the machine going down, for the --resume tests."""
+    import keras
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("simulated crash")
+
+    return Crash()

@@ -100,3 +100,17 @@ def test_train_detector_smoke_run_writes_a_usable_detector(tiny_mnist, tmp_path,
         assert detector.threshold == pytest.approx(card["threshold"])
         p = detector.not_digit(non_digits(4, seed=5) / np.float32(255))
         assert p.shape == (4,) and ((0 <= p) & (p <= 1)).all()
+
+
+def test_train_detector_resumes_after_a_crash(tmp_path, crash_after_first_epoch):
+    from recognizer.train import read_history
+    from recognizer.train_detector import train_detector
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (64, 28, 28), dtype=np.uint8)
+    y = (np.arange(64) % 2).astype(np.float32)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train_detector((x, y), (x, y), epochs=2, work_dir=tmp_path, verbose=0, callbacks=[crash_after_first_epoch])
+    first = read_history(tmp_path / "history.csv")
+    _, history = train_detector((x, y), (x, y), epochs=2, work_dir=tmp_path, resume=True, verbose=0)
+    assert [int(r["epoch"]) for r in history] == [0, 1] and history[0] == first[0]  # epoch 0 not trained again
