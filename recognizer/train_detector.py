@@ -33,7 +33,7 @@ from .train import (PEAK_LR, EpochTimer, clear_checkpoints, learning_rate, read_
                     write_history, write_json_atomic)
 
 DEFAULT_OUT = "models/digit_detector.keras"
-EPOCHS = 12
+EPOCHS = 20
 BATCH_SIZE = 128
 SEED = 7
 HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold

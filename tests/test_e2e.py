@@ -59,11 +59,25 @@ def display():
         number = os.read(read_fd, 16).decode().strip() if ready else ""
         if not number:
             pytest.fail("Xvfb did not start")
+        wait_for_x(f":{number}")
         yield f":{number}"
     finally:
         os.close(read_fd)
         server.terminate()
         server.wait(10)
+
+
+def wait_for_x(display: str) -> None:
+    """Return once the X server on `display` answers a client (a fresh Xvfb can announce its
+    display number a moment before a client can connect)."""
+    deadline = time.time() + TIMEOUT
+    while time.time() < deadline:
+        probe = subprocess.run(["xdotool", "getdisplaygeometry"], env={**os.environ, "DISPLAY": display},
+                               capture_output=True, text=True, timeout=TIMEOUT)
+        if probe.returncode == 0:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the X server on {display} does not accept clients")
 
 
 class RunningApp:
@@ -87,8 +101,9 @@ class RunningApp:
     def _find_window(self) -> str:
         deadline = time.time() + TIMEOUT
         while time.time() < deadline:
-            found = self.xdotool("search", "--classname", "app").split()
+            found = self.xdotool("search", "--onlyvisible", "--classname", "app").split()  # mapped
             if found:
+                self.xdotool("windowfocus", "--sync", found[0])  # no window manager gives it focus
                 return found[0]
             if self.proc.poll() is not None:
                 pytest.fail(f"app.py exited with {self.proc.returncode}: {self.proc.stderr.read()}")
@@ -124,7 +139,9 @@ class RunningApp:
             if self.proc.poll() is not None:
                 pytest.fail(f"app.py exited with {self.proc.returncode} waiting for {what}: {self.proc.stderr.read()}")
             time.sleep(0.05)
-        pytest.fail(f"timed out waiting for {what}; last state: {self.state()}")
+        where = (f"window {self.window} at {self.geometry()}, pointer {self.xdotool('getmouselocation').strip()}, "
+                 f"focus {self.xdotool('getwindowfocus').strip()}")
+        pytest.fail(f"timed out waiting for {what} ({where}); last state: {self.state()}")
 
     def draw(self, strokes: list[list[tuple[float, float]]], canvas_origin: tuple[int, int],
              pause: str = MOVE_PAUSE) -> None:
@@ -173,6 +190,7 @@ def test_draw_a_digit_in_the_real_window(display, tmp_path):
         # On a busy machine X can deliver the very first clicks before the new window takes input:
         # click again until the app has the stroke (what is tested is that it is then read).
         for _ in range(FIRST_CLICK_TRIES):
+            app.xdotool("mousemove", "0", "0", "sleep", "0.1")  # from outside the window: SDL gets an Enter
             app.draw([[(side / 2, side / 2)]], (x0, y0))
             if app.wait_until(lambda s: s["strokes"] >= 1, FIRST_CLICK_WAIT):
                 break
