@@ -54,36 +54,44 @@ def train(
 ):
     """Fit a fresh model (or resume one from work_dir) and return (model, history rows per epoch).
     callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
+    from .model import build_model
+
+    validation = (to_input(data.x_test), data.y_test) if data.x_test is not None else None
+    return fit_checkpointed(build_model, "sparse_categorical_crossentropy", to_input(data.x_train), data.y_train,
+                            validation, epochs, work_dir, resume, batch_size, seed, verbose, callbacks)
+
+
+def fit_checkpointed(build, loss: str, x: np.ndarray, y: np.ndarray, validation, epochs: int,
+                     work_dir: str | os.PathLike, resume: bool = False, batch_size: int = BATCH_SIZE,
+                     seed: int = SEED, verbose: int | str = "auto", callbacks: list | tuple = ()):
+    """The training recipe both models share: build() after seeding, fit behind the augmenter with
+    Adam and the cosine schedule, a checkpoint every epoch in work_dir (resume=True continues an
+    interrupted run; otherwise old checkpoints are cleared) and history.csv there.
+    Returns (model, history rows per epoch)."""
     import keras
 
     from .augment import build_augmenter
-    from .model import INPUT_SHAPE, build_model
+    from .model import INPUT_SHAPE
 
     work_dir = Path(work_dir)
     log_path = work_dir / "history.csv"
-    backup_dir = work_dir / "backup"
     if not resume:
         clear_checkpoints(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
 
     keras.utils.set_random_seed(seed)
-    model = build_model()
+    model = build()
     trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed), model], name="trainer")
-    trainer.compile(
-        optimizer=keras.optimizers.Adam(PEAK_LR),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    has_test = data.x_test is not None
+    trainer.compile(optimizer=keras.optimizers.Adam(PEAK_LR), loss=loss, metrics=["accuracy"])
     trainer.fit(
-        to_input(data.x_train),
-        data.y_train,
+        x,
+        y,
         batch_size=batch_size,
         epochs=epochs,
         shuffle=True,
-        validation_data=(to_input(data.x_test), data.y_test) if has_test else None,
+        validation_data=validation,
         callbacks=[
-            keras.callbacks.BackupAndRestore(str(backup_dir)),
+            keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
             keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate(epoch, epochs)),
             EpochTimer(),
             keras.callbacks.CSVLogger(str(log_path), append=True),

@@ -29,12 +29,10 @@ import numpy as np
 
 from .data import Mnist, file_sha256, load_mnist
 from .errors import RecognizerError
-from .train import (PEAK_LR, EpochTimer, clear_checkpoints, learning_rate, read_history, save_model, to_input,
-                    write_history, write_json_atomic)
+from .train import fit_checkpointed, save_model, to_input, write_history, write_json_atomic
 
 DEFAULT_OUT = "models/digit_detector.keras"
 EPOCHS = 20
-BATCH_SIZE = 128
 SEED = 7
 HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold
 DRAWN = 24_000  # training digits redrawn as a user draws them (stroke width, size, slant)
@@ -78,33 +76,11 @@ def train_detector(train_set, held_set, epochs: int = EPOCHS, work_dir: str | os
                    resume: bool = False, seed: int = SEED, verbose: int | str = "auto", callbacks: list | tuple = ()):
     """Fit the detector (or resume it from work_dir); return (model, history rows per epoch).
     callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
-    import keras
+    from .model import build_detector
 
-    from .augment import build_augmenter
-    from .model import INPUT_SHAPE, build_detector
-
-    work_dir = Path(work_dir)
-    if not resume:
-        clear_checkpoints(work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(seed)
-    model = build_detector()
-    trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed), model], name="detector_trainer")
-    trainer.compile(optimizer=keras.optimizers.Adam(PEAK_LR), loss="binary_crossentropy", metrics=["accuracy"])
     (x, y), (x_held, y_held) = train_set, held_set
-    trainer.fit(
-        to_input(x), y, batch_size=BATCH_SIZE, epochs=epochs, shuffle=True,
-        validation_data=(to_input(x_held), y_held),
-        callbacks=[
-            keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
-            keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate(epoch, epochs)),
-            EpochTimer(),
-            keras.callbacks.CSVLogger(str(work_dir / "history.csv"), append=True),
-            *callbacks,
-        ],
-        verbose=verbose,
-    )
-    return model, read_history(work_dir / "history.csv")
+    return fit_checkpointed(build_detector, "binary_crossentropy", to_input(x), y, (to_input(x_held), y_held),
+                            epochs, work_dir, resume, seed=seed, verbose=verbose, callbacks=callbacks)
 
 
 def choose_threshold(model, held_set, false_reject: float = FALSE_REJECT) -> dict:
