@@ -174,7 +174,7 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
 def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
     """Canvases (with strokes where drawn as strokes) of things that are not digits."""
     from recognizer.strokes import rasterize
-    from recognizer.synthetic import LETTER_STROKES
+    from recognizer.synthetic import LETTER_STROKES, place_strokes
 
     cases: dict[str, list] = {"blank": [], "dot": [], "scribble": [], "letter": [], "drawn letter": []}
     for _ in range(20):
@@ -205,10 +205,7 @@ def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
             side = rng.uniform(0.3, 0.8) * size
             x0, y0 = rng.uniform(0.05 * size, 0.95 * size - side, 2)
             slant = rng.uniform(-0.2, 0.2)
-            strokes = []
-            for stroke in unit_strokes:
-                pts = np.asarray(stroke) + rng.uniform(-0.03, 0.03, (len(stroke), 2))
-                strokes.append([(float(x0 + (px + slant * (0.5 - py)) * side), float(y0 + py * side)) for px, py in pts])
+            strokes = place_strokes(unit_strokes, size, (x0, y0, side, side), rng, jitter=0.03, slant=slant)
             cases["drawn letter"].append((rasterize(strokes, (size, size), int(rng.uniform(6, 24))), strokes))
     return cases
 

@@ -218,14 +218,21 @@ LETTER_STROKES: dict[str, list[list[Point]]] = {
 
 def digit_strokes(digit: int, size: int = 400, box: tuple[float, float, float, float] | None = None,
                   rng: np.random.Generator | None = None, jitter: float = 0.0) -> list[list[Point]]:
-    """The strokes of DIGIT_STROKES[digit] placed in box (x, y, w, h) on a size x size canvas
-    (default: the middle 60%), each point moved by up to `jitter` of the box for variety."""
+    """The strokes of DIGIT_STROKES[digit] placed on a size x size canvas (see place_strokes)."""
+    return place_strokes(DIGIT_STROKES[digit], size, box, rng, jitter)
+
+
+def place_strokes(unit_strokes: list[list[Point]], size: int = 400, box: tuple[float, float, float, float] | None = None,
+                  rng: np.random.Generator | None = None, jitter: float = 0.0, slant: float = 0.0) -> list[list[Point]]:
+    """Strokes drawn in a unit box (DIGIT_STROKES, LETTER_STROKES) placed in box (x, y, w, h) on a
+    size x size canvas (default: the middle 60%), each point moved by up to `jitter` of the box for
+    variety, and slanted (x shift per unit of height, top to the right for slant > 0)."""
     x0, y0, w, h = box or (0.2 * size, 0.2 * size, 0.6 * size, 0.6 * size)
     rng = rng or np.random.default_rng(0)
     strokes = []
-    for stroke in DIGIT_STROKES[digit]:
+    for stroke in unit_strokes:
         pts = np.asarray(stroke) + (rng.uniform(-jitter, jitter, (len(stroke), 2)) if jitter else 0)
-        strokes.append([(x0 + px * w, y0 + py * h) for px, py in pts])
+        strokes.append([(float(x0 + (px + slant * (0.5 - py)) * w), float(y0 + py * h)) for px, py in pts])
     return strokes
 
 

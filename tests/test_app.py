@@ -18,7 +18,7 @@ from recognizer.preprocess import to_mnist
 from recognizer.samples import UserSamples, personal_model_path
 from recognizer.strokes import rasterize
 from recognizer.reject import NOT_A_DIGIT
-from recognizer.synthetic import LETTER_STROKES, digit_strokes
+from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
 from ui.app import (DEFAULT_WINDOW, NOTICE_TIME, PERSONAL_NOTE, PREDICT_INTERVAL, App, FrameStats, choose_model,
                     compute_layout, key_event, run_script, stroke_events)
@@ -428,7 +428,7 @@ def test_a_scribble_shows_not_sure(app, screen):
 
 def test_a_drawn_letter_shows_not_a_digit(app, screen):
     side = app.canvas.side
-    strokes = [[(side * (0.2 + 0.6 * x), side * (0.2 + 0.6 * y)) for x, y in s] for s in LETTER_STROKES["W"]]
+    strokes = place_strokes(LETTER_STROKES["W"], side)
     run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen)
     pred = app.state.prediction
     assert pred is not None and pred.unsure == NOT_A_DIGIT, app.state

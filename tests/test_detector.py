@@ -10,7 +10,7 @@ from recognizer.errors import ModelError
 from recognizer.predictor import DEFAULT_DETECTOR, DEFAULT_MODEL, Detector, Recognizer
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.strokes import rasterize
-from recognizer.synthetic import LETTER_STROKES, digit_strokes, non_digits
+from recognizer.synthetic import LETTER_STROKES, digit_strokes, non_digits, place_strokes
 from recognizer.train_detector import main as train_detector_main
 
 SIZE = 400
@@ -18,7 +18,7 @@ SIZE = 400
 
 def letter_canvas(letter: str, width: int = 14):
     """A letter of LETTER_STROKES drawn in the middle 60% of the canvas (held out from training)."""
-    strokes = [[(SIZE * (0.2 + 0.6 * x), SIZE * (0.2 + 0.6 * y)) for x, y in stroke] for stroke in LETTER_STROKES[letter]]
+    strokes = place_strokes(LETTER_STROKES[letter], SIZE)
     return rasterize(strokes, (SIZE, SIZE), width), strokes
 
 
@@ -57,7 +57,7 @@ def test_most_drawn_letters_read_not_a_digit(shipped):
 def test_read_marks_a_letter_among_digits(shipped):
     """A number with an X in it: the X reads "not a digit", the digits stand."""
     strokes = digit_strokes(4, SIZE, box=(20, 120, 100, 160))
-    strokes += [[(140 + 140 * x, 120 + 160 * y) for x, y in s] for s in LETTER_STROKES["X"]]
+    strokes += place_strokes(LETTER_STROKES["X"], SIZE, box=(140, 120, 140, 160))
     strokes += digit_strokes(7, SIZE, box=(295, 120, 100, 160))
     canvas = rasterize(strokes, (SIZE, SIZE), 12)
     preds = shipped.read(canvas, strokes)
