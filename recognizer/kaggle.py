@@ -90,7 +90,6 @@ def train_kaggle(train_csv: str | os.PathLike, epochs: int = DEFAULT_EPOCHS, wor
         return train(data, epochs, work_dir or tmp, resume=resume, verbose=verbose)
 
 
-
 def predict_probabilities(model, images: np.ndarray) -> np.ndarray:
     """(n, 28, 28) uint8 images -> (n, 10) probabilities, from a Keras model or a Recognizer."""
     batches = []

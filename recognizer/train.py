@@ -173,6 +173,17 @@ def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
         f.write("\n")
 
 
+def training_seconds(history: list[dict]) -> float:
+    """Wall time of all epochs in the history, resumed runs included (EpochTimer's figures)."""
+    return round(sum(r.get("epoch_seconds", 0.0) for r in history), 1)
+
+
+def data_sha256(data_path: str | None) -> str | None:
+    """Hash of the data file a model was trained on, for its card (None when downloaded by Keras
+    or a folder)."""
+    return file_sha256(data_path) if data_path and Path(data_path).is_file() else None
+
+
 def model_card(model, data: Mnist, history: list[dict], data_path: str | None, epochs: int) -> dict:
     """The facts a user needs to trust the model: accuracy, data, time, command."""
     import keras
@@ -186,9 +197,9 @@ def model_card(model, data: Mnist, history: list[dict], data_path: str | None, e
         "epochs": epochs,
         "batch_size": BATCH_SIZE,
         "train_images": int(len(data.x_train)),
-        "training_seconds": round(sum(r.get("epoch_seconds", 0.0) for r in history), 1),
+        "training_seconds": training_seconds(history),
         "data_source": data.source,
-        "data_sha256": file_sha256(data_path) if data_path and Path(data_path).is_file() else None,
+        "data_sha256": data_sha256(data_path),
         "keras": keras.__version__,
         "tensorflow": tf.__version__,
         "machine": f"{os.cpu_count()} CPU cores",

@@ -29,7 +29,8 @@ import numpy as np
 
 from .data import Mnist, file_sha256, load_mnist
 from .errors import RecognizerError
-from .train import fit_checkpointed, save_model, to_input, write_history, write_json_atomic
+from .train import (data_sha256, fit_checkpointed, save_model, to_input, training_seconds, write_history,
+                    write_json_atomic)
 
 DEFAULT_OUT = "models/digit_detector.keras"
 EPOCHS = 20
@@ -136,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python -m recognizer train-detector " + shlex.join(argv if argv is not None else sys.argv[1:]),
             "epochs": args.epochs,
             "train_images": {"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
-            "training_seconds": round(sum(r.get("epoch_seconds", 0.0) for r in history), 1),
+            "training_seconds": training_seconds(history),
             "data_source": data.source,
-            "data_sha256": file_sha256(data_path) if data_path and Path(data_path).is_file() else None,
+            "data_sha256": data_sha256(data_path),
         }
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:
