@@ -276,3 +276,57 @@ def file_sha256(path: str | os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+UNIPEN_ENV_VAR = "UNIPEN_NPZ"
+UNIPEN_KEYS = ("points", "stroke_end", "char_end", "label", "kind", "site", "writer")
+
+
+@dataclass(frozen=True)
+class PenCharacters:
+    """Real handwriting as pen strokes (UNIPEN, CC BY 4.0; see ../shared/data/README_unipen.md).
+
+    Character i is strokes char_end[i-1]..char_end[i]-1; stroke j is points stroke_end[j-1]..stroke_end[j]-1;
+    points are (x, y) in the tablet's own units, y down, each character shifted to min x = min y = 0.
+    """
+
+    points: np.ndarray  # (P, 2) int32
+    stroke_end: np.ndarray  # (S,) int64
+    char_end: np.ndarray  # (N,) int64
+    label: np.ndarray  # (N,) str: '0'-'9', 'A'-'Z', 'a'-'z'
+    kind: np.ndarray  # (N,) str: 'digit', 'upper', 'lower'
+    site: np.ndarray  # (N,) str: the recording site
+    writer: np.ndarray  # (N,) str: the writer file, e.g. 'gmd/kast.dat'
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.char_end)
+
+    def strokes(self, i: int) -> list[np.ndarray]:
+        """Character i as a list of (n, 2) float64 point arrays, in writing order."""
+        first = int(self.char_end[i - 1]) if i else 0
+        starts = np.concatenate([[0], self.stroke_end])
+        return [self.points[starts[j] : starts[j + 1]].astype(np.float64) for j in range(first, int(self.char_end[i]))]
+
+
+def load_unipen(path: str | os.PathLike | None = None) -> PenCharacters:
+    """Load unipen_dev.npz from ``path`` or ``$UNIPEN_NPZ`` (there is no download: the file is local)."""
+    path = path or os.environ.get(UNIPEN_ENV_VAR)
+    if not path:
+        raise DataError("no UNIPEN file given: pass --unipen PATH to unipen_dev.npz (or set UNIPEN_NPZ)")
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"UNIPEN file not found: {path} (pass --unipen PATH to unipen_dev.npz)")
+    arrays = read_npz(path, UNIPEN_KEYS, "UNIPEN pen-stroke file", "expected unipen_dev.npz")
+    points, stroke_end, char_end = arrays["points"], arrays["stroke_end"], arrays["char_end"]
+    n = len(char_end)
+    valid = (
+        points.ndim == 2 and points.shape[1:] == (2,) and np.issubdtype(points.dtype, np.integer)
+        and stroke_end.ndim == 1 and char_end.ndim == 1 and n > 0
+        and all(arrays[k].shape == (n,) and arrays[k].dtype.kind == "U" for k in UNIPEN_KEYS[3:])
+        and np.all(np.diff(stroke_end) > 0) and np.all(np.diff(char_end) > 0)
+        and stroke_end[0] > 0 and stroke_end[-1] == len(points) and char_end[0] > 0 and char_end[-1] == len(stroke_end)
+    )
+    if not valid:
+        raise DataError(f"{path}: not a UNIPEN pen-stroke file (inconsistent arrays); expected unipen_dev.npz")
+    return PenCharacters(**arrays, source=str(path))

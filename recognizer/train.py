@@ -1,6 +1,9 @@
 """Train the CNN on MNIST with drawn-digit augmentation; write .keras, .tflite and a model card.
 
-    python -m recognizer.train --data ../shared/data/mnist.npz --epochs 30 --out models/mnist_cnn.keras
+    python -m recognizer.train --data ../shared/data/mnist.npz --unipen ../shared/data/unipen_dev.npz
+
+Trains on MNIST's 60,000 training images plus, with --unipen, real pen digits of the UNIPEN people
+in the "train" split drawn as the app draws them, and style variants (recognizer.dataset).
 
 Checkpoints every epoch (keras.callbacks.BackupAndRestore); rerun with --resume after a stop.
 The learning-rate schedule is fixed and the last epoch ships: the test set is only reported.
@@ -22,11 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import Mnist, file_sha256, load_mnist
+from .data import UNIPEN_ENV_VAR, Mnist, file_sha256, load_mnist, load_unipen
+from .dataset import STYLE_MNIST, training_set
 from .errors import RecognizerError
 from .fileio import atomic_write
 
-DEFAULT_EPOCHS = 30
+DEFAULT_EPOCHS = 20
 BATCH_SIZE = 128
 PEAK_LR = 1e-3
 SEED = 42
@@ -184,7 +188,8 @@ def data_sha256(data_path: str | None) -> str | None:
     return file_sha256(data_path) if data_path and Path(data_path).is_file() else None
 
 
-def model_card(model, data: Mnist, history: list[dict], data_path: str | None, epochs: int) -> dict:
+def model_card(model, data: Mnist, history: list[dict], data_path: str | None, epochs: int,
+               unipen_path: str | None = None) -> dict:
     """The facts a user needs to trust the model: accuracy, data, time, command."""
     import keras
     import tensorflow as tf
@@ -200,6 +205,7 @@ def model_card(model, data: Mnist, history: list[dict], data_path: str | None, e
         "training_seconds": training_seconds(history),
         "data_source": data.source,
         "data_sha256": data_sha256(data_path),
+        "unipen_sha256": data_sha256(unipen_path),
         "keras": keras.__version__,
         "tensorflow": tf.__version__,
         "machine": f"{os.cpu_count()} CPU cores",
@@ -214,6 +220,8 @@ def model_card(model, data: Mnist, history: list[dict], data_path: str | None, e
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recognizer.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
+    parser.add_argument("--unipen", help="unipen_dev.npz: add real pen digits of the training people "
+                        "(default: $UNIPEN_NPZ; without either, MNIST alone)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
     parser.add_argument("--out", default="models/mnist_cnn.keras", help="where to write the .keras model")
     parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
@@ -224,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         data = load_mnist(args.data)
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], data.x_test, data.y_test, data.source)
+        unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
+        chars = load_unipen(unipen_path) if unipen_path else None
+        data = training_set(data, chars, per_style=args.limit // 50 if args.limit else STYLE_MNIST)
         work_dir = args.work_dir or Path(args.out).parent / "checkpoints"
         model, history = train(data, args.epochs, work_dir, resume=args.resume)
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
-        card = model_card(model, data, history, args.data or os.environ.get("MNIST_NPZ"), args.epochs)
+        card = model_card(model, data, history, args.data or os.environ.get("MNIST_NPZ"), args.epochs, unipen_path)
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
