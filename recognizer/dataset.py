@@ -31,7 +31,8 @@ def real_digits(chars: PenCharacters, split: np.ndarray, which: str = "train") -
 def styled(canvases_and_pens, style: str, rng: np.random.Generator) -> np.ndarray:
     """(n, 28, 28) uint8: each (canvas, pen) with the style's stroke added, preprocessed as the app does."""
     images = [to_mnist(add_style(canvas, style, pen, rng)) for canvas, pen in canvases_and_pens]
-    return np.stack([np.round(image * 255).astype(np.uint8) for image in images if image is not None])
+    kept = [np.round(image * 255).astype(np.uint8) for image in images if image is not None]
+    return np.stack(kept) if kept else np.empty((0, 28, 28), np.uint8)
 
 
 def mnist_canvases(images: np.ndarray, rng: np.random.Generator):

@@ -8,7 +8,8 @@ from pathlib import Path
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.pop("MNIST_NPZ", None)  # tests must not depend on the real data file
+os.environ.pop("MNIST_NPZ", None)  # tests must not depend on the real data files
+os.environ.pop("UNIPEN_NPZ", None)
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="xdg-data-")  # no personal model or samples from the real home
 
 ROOT = Path(__file__).resolve().parent.parent

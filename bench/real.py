@@ -1,0 +1,260 @@
+"""Real handwriting from people the models never saw: UNIPEN's held-out ("test") people on the app's canvas.
+
+    python -m bench.real --unipen ../shared/data/unipen_dev.npz [--data mnist.npz] [--model M] [--json OUT]
+
+Every character is drawn from its pen strokes as the app's canvas draws them (recognizer.unipen.draw:
+random canvas size, character size, place and pen width) and read with the strokes, as the app
+reads (Recognizer.predict for one character, Recognizer.read for a row of them). The people are
+split by a fixed hash of their name (recognizer.unipen.split_of): no "test" person's writing was
+trained on or chose anything. Figures:
+* digits: accuracy (the top digit, "not sure" or not), the share read "not sure" and the accuracy
+  of the rest, per site and per digit, and the most frequent confusions;
+* writing styles: held-out real digits tagged by their strokes (real_style), and MNIST *test*
+  digits redrawn with a pen plus the style's stroke (recognizer.styles; the generator that also
+  made training variants, from other digits and seeds: a proxy, reported beside the real ones);
+* letters (issue 13): the share of clear non-digit letters that read "not a digit" (and "not sure"
+  for any reason), per letter; letters people also write as digits (unipen.DIGIT_LIKE_LETTERS)
+  are counted apart, against neither side;
+* letters between digits: a digit, 1-3 letters and a digit of one person in a row, read with
+  Recognizer.read; right when every letter reads "?" and both digits are read.
+UNIPEN: Guyon et al., ICPR 1994; Unipen Consortium 1999, doi:10.5281/zenodo.1195803; CC BY 4.0
+(https://creativecommons.org/licenses/by/4.0/); drawn from the strokes, i.e. modified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+
+import numpy as np
+
+from recognizer.data import PenCharacters
+from recognizer.predictor import Recognizer, number_text
+from recognizer.reject import NOT_A_DIGIT
+from recognizer.strokes import rasterize
+from recognizer.unipen import DIGIT_LIKE_LETTERS, person_split, place
+
+from .common import accuracy_entry
+
+SEED = 2026
+RENDERS = 2  # drawings of each held-out digit (random size, place, pen)
+MNIST_STYLED = 300  # MNIST test digits per style
+WORDS = 300  # rows "digit letters digit"
+STRAIGHT = 1.12  # a stroke is straight when its path is at most this times its end-to-end length
+
+
+def _canvas(strokes: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[list]]:
+    placed, side, pen = place(strokes, rng)
+    lists = [s.tolist() for s in placed]
+    return rasterize(lists, (side, side), pen), lists
+
+
+def _straight(stroke: np.ndarray) -> tuple[float, float] | None:
+    """(length, angle from the horizontal in degrees) of a nearly straight stroke, else None."""
+    if len(stroke) < 2:
+        return None
+    path = float(np.linalg.norm(np.diff(stroke, axis=0), axis=1).sum())
+    dx, dy = stroke[-1] - stroke[0]
+    chord = float(np.hypot(dx, dy))
+    if chord == 0 or path > STRAIGHT * chord:
+        return None
+    return chord, float(np.degrees(np.arctan2(abs(dy), abs(dx))))
+
+
+def real_style(strokes: list[np.ndarray], label: str) -> str | None:
+    """The writing style of a real digit, from its strokes (a heuristic for reporting only):
+    a 0 with a long straight diagonal stroke is slashed, a 7 with a short straight near-horizontal
+    stroke across its middle is crossed, a 1 more than 0.35 as wide as tall is flagged (with a
+    base when its bottom is wide too), a 4 drawn in one stroke has a closed top."""
+    every = np.concatenate(strokes)
+    (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
+    w, h = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+    if label == "0" and len(strokes) >= 2:
+        for s in strokes:
+            line = _straight(s)
+            if line and line[0] >= 0.6 * h and 25 <= line[1] <= 85:
+                return "slashed zero"
+    if label == "7" and len(strokes) >= 2:
+        for s in strokes:
+            line = _straight(s)
+            mid = (s[:, 1].mean() - y0) / h
+            if line and line[1] <= 30 and 0.3 <= mid <= 0.8:
+                return "crossed seven"
+    if label == "1" and w / h > 0.35:
+        bottom = every[every[:, 1] >= y1 - 0.1 * h]
+        return "flag and base one" if np.ptp(bottom[:, 0]) > 0.25 * h else "flagged one"
+    if label == "4" and len(strokes) == 1:
+        return "closed four"
+    return None
+
+
+def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: int, rng) -> dict:
+    """Held-out real digits read one by one: overall, per site, per digit, per style, confusions."""
+    rows = []
+    for _ in range(renders):
+        for i in indices:
+            strokes = chars.strokes(int(i))
+            canvas, lists = _canvas(strokes, rng)
+            pred = rec.predict(canvas, lists)
+            rows.append((chars.site[i], chars.label[i], real_style(strokes, chars.label[i]),
+                         str(pred.digit), pred.unsure))
+
+    def summary(selected) -> dict:
+        n = len(selected)
+        right = sum(r[1] == r[3] for r in selected)
+        unsure = [r for r in selected if r[4]]
+        sure = [r for r in selected if not r[4]]
+        entry = accuracy_entry(right, n)
+        entry["unsure"] = round(len(unsure) / n, 5) if n else None
+        entry["not_a_digit"] = round(sum(r[4] == NOT_A_DIGIT for r in selected) / n, 5) if n else None
+        entry["sure_accuracy"] = round(sum(r[1] == r[3] for r in sure) / len(sure), 5) if sure else None
+        return entry
+
+    confusions = collections.Counter(f"{r[1]}->{r[3]}" for r in rows if r[1] != r[3])
+    return {
+        "digits": len(indices),
+        "renders": renders,
+        "all": summary(rows),
+        "per_site": {s: summary([r for r in rows if r[0] == s]) for s in sorted({r[0] for r in rows})},
+        "per_digit": {d: summary([r for r in rows if r[1] == d]) for d in "0123456789"},
+        "per_style": {s: summary([r for r in rows if r[2] == s]) for s in sorted({r[2] for r in rows if r[2]})},
+        "confusions": dict(confusions.most_common(12)),
+    }
+
+
+def mnist_styles(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, per_style: int, rng) -> dict:
+    """MNIST test digits redrawn with a pen plus each style's stroke, read with predict."""
+    from recognizer.dataset import mnist_canvases
+    from recognizer.styles import STYLES, add_style
+
+    out = {}
+    for style, digit in STYLES.items():
+        pick = rng.permutation(np.flatnonzero(y_test == digit))[:per_style]
+        preds = [rec.predict(add_style(canvas, style, pen, rng)) for canvas, pen in mnist_canvases(x_test[pick], rng)]
+        entry = accuracy_entry(sum(p.digit == digit for p in preds), len(preds))
+        entry["unsure"] = round(sum(bool(p.unsure) for p in preds) / len(preds), 5)
+        out[style] = entry
+    return out
+
+
+def letters(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> dict:
+    """Held-out real letters read one by one: how many read "not a digit" / "not sure", per letter."""
+    by_letter: dict[str, list] = collections.defaultdict(list)
+    for i in indices:
+        canvas, lists = _canvas(chars.strokes(int(i)), rng)
+        pred = rec.predict(canvas, lists)
+        by_letter[chars.label[i]].append((pred.unsure, pred.digit))
+
+    def share(rows, test) -> float:
+        return round(sum(test(u) for u, _ in rows) / len(rows), 5) if rows else None
+
+    def summary(rows) -> dict:
+        return {"n": len(rows), "not_a_digit": share(rows, lambda u: u == NOT_A_DIGIT),
+                "not_sure": share(rows, lambda u: u is not None)}
+
+    clear = [r for k, rows in by_letter.items() if k not in DIGIT_LIKE_LETTERS for r in rows]
+    alike = [r for k, rows in by_letter.items() if k in DIGIT_LIKE_LETTERS for r in rows]
+    return {
+        "clear": summary(clear),
+        "digit_like": summary(alike),
+        "per_letter": {k: {**summary(rows), "read_as": collections.Counter(str(d) for u, d in rows if u is None)
+                           .most_common(1)[0][0] if any(u is None for u, _ in rows) else None}
+                       for k, rows in sorted(by_letter.items())},
+    }
+
+
+def words(rec: Recognizer, chars: PenCharacters, digit_idx: np.ndarray, letter_idx: np.ndarray, n: int, rng) -> dict:
+    """Rows "digit, 1-3 clear letters, digit" of one person, read with Recognizer.read(canvas, strokes)."""
+    from recognizer.unipen import people
+
+    who = people(chars)
+    letters_of = collections.defaultdict(list)
+    for i in letter_idx:
+        letters_of[who[i]].append(i)
+    candidates = [i for i in digit_idx if len(letters_of[who[i]]) >= 3]
+    digits_of = collections.defaultdict(list)
+    for i in candidates:
+        digits_of[who[i]].append(i)
+    persons = sorted(digits_of)
+    right = count_right = 0
+    for _ in range(n):
+        p = persons[rng.integers(len(persons))]
+        row = [rng.choice(digits_of[p]), *rng.choice(letters_of[p], int(rng.integers(1, 4)), replace=False),
+               rng.choice(digits_of[p])]
+        canvas, lists = _row_canvas(chars, row, rng)
+        preds = rec.read(canvas, lists)
+        expected = chars.label[row[0]] + "?" * (len(row) - 2) + chars.label[row[-1]]
+        right += number_text(preds) == expected
+        count_right += len(preds) == len(row)
+    return {"rows": n, "exact": accuracy_entry(right, n), "count_right": accuracy_entry(count_right, n)}
+
+
+def _row_canvas(chars: PenCharacters, row: list[int], rng) -> tuple[np.ndarray, list[list]]:
+    """Characters written left to right at one height on a wide canvas, with natural gaps."""
+    height = float(rng.uniform(70, 130))
+    pen = max(3, round(640 / 22 * rng.uniform(0.6, 1.2)))
+    x, lists = 30.0, []
+    for i in row:
+        strokes = chars.strokes(int(i))
+        every = np.concatenate(strokes)
+        low, size = every.min(axis=0), np.ptp(every, axis=0)
+        tall = chars.kind[i] != "lower" or chars.label[i] in "bdfhklt"
+        scale = height * (1.0 if tall else 0.6) / max(size[1], 1.0)
+        scale = min(scale, 1.5 * height / max(size[0], 1.0))
+        top = 60.0 + (0 if tall else 0.4 * height)
+        lists += [((s - low) * scale + (x, top)).tolist() for s in strokes]
+        x += size[0] * scale + rng.uniform(0.25, 0.6) * height
+    side = (int(x) + 30, int(60 + height + 60))
+    return rasterize(lists, (side[1], side[0]), pen), lists
+
+
+def run(rec: Recognizer, chars: PenCharacters, x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
+        quick: bool = False, seed: int = SEED) -> dict:
+    """Every figure of this module as one dict (quick: a few of each, for tests of the bench)."""
+    rng = np.random.default_rng(seed)
+    split = person_split(chars)
+    test_digits = np.flatnonzero((chars.kind == "digit") & (split == "test"))
+    test_letters = np.flatnonzero((chars.kind != "digit") & (split == "test"))
+    clear = test_letters[~np.isin(chars.label[test_letters], list(DIGIT_LIKE_LETTERS))]
+    few = (lambda idx: rng.permutation(idx)[:40]) if quick else (lambda idx: idx)
+    out = {
+        "digits": digits(rec, chars, few(test_digits), 1 if quick else RENDERS, rng),
+        "letters": letters(rec, chars, few(test_letters), rng),
+        "letters_between_digits": words(rec, chars, test_digits, clear, 5 if quick else WORDS, rng),
+    }
+    if x_test is not None:
+        out["mnist_styles"] = mnist_styles(rec, x_test, y_test, 5 if quick else MNIST_STYLED, rng)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from recognizer.data import load_mnist, load_unipen
+    from recognizer.errors import RecognizerError
+    from recognizer.predictor import DEFAULT_MODEL
+
+    parser = argparse.ArgumentParser(prog="python -m bench.real", description=__doc__.split("\n")[0])
+    parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
+    parser.add_argument("--data", help="mnist.npz, for the styled MNIST test digits (default: $MNIST_NPZ; none: skipped)")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
+    parser.add_argument("--quick", action="store_true", help="a few characters of each kind")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args(argv)
+    try:
+        rec = Recognizer.load(args.model)
+        chars = load_unipen(args.unipen)
+        mnist = load_mnist(args.data) if args.data else None
+    except RecognizerError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    figures = run(rec, chars, mnist.x_test if mnist else None, mnist.y_test if mnist else None, args.quick)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

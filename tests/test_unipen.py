@@ -1,0 +1,166 @@
+"""Real pen characters (recognizer.unipen, data.load_unipen), writing styles and the training set,
+on a tiny UNIPEN-layout file made here from stroke templates (never the real data file)."""
+
+import numpy as np
+import pytest
+
+from recognizer.data import Mnist, load_unipen
+from recognizer.errors import DataError
+from recognizer.preprocess import ink_box, to_mnist
+from recognizer.strokes import rasterize
+from recognizer.synthetic import DIGIT_STROKES, LETTER_STROKES
+
+WRITERS = ["kai/kai0/hykim0.dat", "kai/kai1/hykim4.dat", "art/art01trn.dat", "art/art01tst.dat",
+           "syn/syn1/bek-dig2.dat", "gmd/alek.dat", "gmd/kast.dat", "ced/aaaa9018_s_2h.dat"]
+
+
+def pen_file(path, chars: list[tuple[str, str, list]]) -> None:
+    """Write (label, writer, unit-box strokes) as a UNIPEN-layout npz in tablet-like units."""
+    points, stroke_end, char_end, labels, kinds, sites, writers = [], [], [], [], [], [], []
+    for label, writer, strokes in chars:
+        for stroke in strokes:
+            points += [(round(x * 300), round(y * 400)) for x, y in stroke]
+            stroke_end.append(len(points))
+        char_end.append(len(stroke_end))
+        labels.append(label)
+        kinds.append("digit" if label.isdigit() else "upper" if label.isupper() else "lower")
+        sites.append(writer.split("/")[0])
+        writers.append(writer)
+    np.savez(path, points=np.array(points, np.int32), stroke_end=np.array(stroke_end, np.int64),
+             char_end=np.array(char_end, np.int64), label=np.array(labels), kind=np.array(kinds),
+             site=np.array(sites), writer=np.array(writers))
+
+
+@pytest.fixture
+def pen_chars(tmp_path):
+    rows = [(str(d), w, DIGIT_STROKES[d]) for w in WRITERS for d in range(10)]
+    rows += [(k, w, LETTER_STROKES[k]) for w in WRITERS[:4] for k in "AEHe"]
+    rows.append(("3", "gmd/kast.dat", DIGIT_STROKES[3]))  # the same ink as alek's 3: a duplicate
+    path = tmp_path / "unipen.npz"
+    pen_file(path, rows)
+    return load_unipen(path)
+
+
+def test_loads_characters_in_writing_order(pen_chars):
+    assert len(pen_chars) == 10 * len(WRITERS) + 16 + 1
+    four = pen_chars.strokes(4)
+    assert pen_chars.label[4] == "4" and len(four) == len(DIGIT_STROKES[4]) == 2
+    assert np.allclose(four[0][0], (round(0.58 * 300), round(0.1 * 400)))
+
+
+def test_load_needs_a_path_and_a_unipen_file(tmp_path, monkeypatch, tiny_mnist):
+    monkeypatch.delenv("UNIPEN_NPZ", raising=False)
+    with pytest.raises(DataError, match="--unipen"):
+        load_unipen()
+    with pytest.raises(DataError, match="not found"):
+        load_unipen(tmp_path / "missing.npz")
+    with pytest.raises(DataError, match="missing arrays"):
+        load_unipen(tiny_mnist)
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, points=np.zeros((3, 2), np.int32), stroke_end=np.array([2, 5]), char_end=np.array([2]),
+             label=np.array(["1"]), kind=np.array(["digit"]), site=np.array(["a"]), writer=np.array(["a/b"]))
+    with pytest.raises(DataError, match="inconsistent"):
+        load_unipen(bad)
+
+
+def test_people_join_a_persons_files_and_shared_characters(pen_chars):
+    from recognizer.unipen import people, person
+
+    assert person("kai/kai1/hykim4.dat") == person("kai/kai0/hykim0.dat") == "kai/hykim"
+    assert person("art/art01tst.dat") == person("art/art01trn.dat") == "art/art01"
+    assert person("syn/syn1/bek-dig2.dat") == "syn/bek"
+    assert person("ced/aaaa9018_s_2h.dat") == "ced/aaaa9018_s_2h"
+    who = people(pen_chars)
+    # alek and kast share a character, so they are one person; every writer here shares the
+    # template digits too, which joins them all: the split can then never leak a duplicate.
+    assert len(set(who)) == 1
+
+
+def test_split_is_by_person_and_fixed():
+    from recognizer.unipen import SPLITS, split_of
+
+    names = [f"site/person{i}" for i in range(400)]
+    splits = [split_of(n) for n in names]
+    assert splits == [split_of(n) for n in names]  # no randomness: the same on every run
+    shares = {s: splits.count(s) / len(names) for s in SPLITS}
+    assert 0.18 < shares["test"] < 0.32 and 0.09 < shares["val"] < 0.21
+
+
+def test_characters_are_drawn_as_the_app_draws_them(pen_chars):
+    from recognizer.unipen import CANVAS_SIDES, draw, place, render
+
+    rng = np.random.default_rng(0)
+    placed, side, pen = place(pen_chars.strokes(8), np.random.default_rng(1))
+    assert CANVAS_SIDES[0] <= side < CANVAS_SIDES[1] and pen >= 3
+    every = np.concatenate(placed)
+    assert every.min() >= 0 and every.max() <= side  # on the canvas
+    canvas = draw(pen_chars.strokes(8), np.random.default_rng(1))
+    assert np.array_equal(canvas, rasterize([s.tolist() for s in placed], (side, side), pen))
+    images = render(pen_chars, np.arange(10), seed=3)
+    assert images.shape == (10, 28, 28) and images.dtype == np.uint8
+    assert np.array_equal(images, render(pen_chars, np.arange(10), seed=3))
+    assert all(images[i].max() == 255 for i in range(10))
+    x, y, w, h = ink_box(canvas)
+    assert 0.2 * side <= h <= 0.9 * side  # app-like sizes
+    assert rng is not None
+
+
+def test_clear_letters_leave_out_digit_like_letters(pen_chars):
+    from recognizer.unipen import DIGIT_LIKE_LETTERS, clear_letters
+
+    split = np.full(len(pen_chars), "train")
+    idx = clear_letters(pen_chars, split, "train")
+    assert set(pen_chars.label[idx]) == set("AEHe")
+    assert not set(pen_chars.label[idx]) & set(DIGIT_LIKE_LETTERS)
+    assert len(clear_letters(pen_chars, split, "test")) == 0
+
+
+@pytest.mark.parametrize("style", ["slashed zero", "crossed seven", "flagged one", "flag and base one", "closed four"])
+def test_each_style_adds_a_stroke_to_its_digit(style):
+    from recognizer.styles import STYLES, add_style
+    from recognizer.synthetic import digit_strokes
+
+    digit = STYLES[style]
+    strokes = digit_strokes(digit, size=400)
+    if style == "closed four":  # the template 4 is nearly closed already: an open one, as MNIST often has
+        strokes = [[(120, 80), (100, 260), (330, 260)], [(270, 100), (270, 340)]]
+    canvas = rasterize(strokes, (400, 400), 18)
+    styled = add_style(canvas, style, 18, np.random.default_rng(0))
+    added = (styled > 64) & ~(canvas > 64)
+    assert added.sum() > 0.05 * (canvas > 64).sum()  # a real stroke, not a speck
+    assert np.array_equal(np.maximum(styled, canvas), styled)  # ink is only added
+    if style == "slashed zero":  # the slash crosses the oval and leaves it at both ends
+        bx, by, bw, bh = ink_box(canvas)
+        sx, sy, sw, sh = ink_box(styled)
+        assert sh > bh
+    if style == "crossed seven":  # the bar sits below the top bar
+        rows = np.flatnonzero(added.any(axis=1))
+        assert rows.min() > ink_box(canvas)[1] + 0.2 * ink_box(canvas)[3]
+
+
+def test_unknown_style_is_refused():
+    from recognizer.styles import add_style
+
+    canvas = np.zeros((50, 50), np.uint8)
+    canvas[10:40, 24:27] = 255
+    with pytest.raises(ValueError, match="unknown style"):
+        add_style(canvas, "gothic", 3, np.random.default_rng(0))
+
+
+def test_training_set_adds_real_digits_of_training_people_and_styles(pen_chars):
+    from recognizer.dataset import training_set
+    from recognizer.styles import STYLES
+    from recognizer.synthetic import font_digits
+
+    x, y = font_digits(200, seed=4)
+    mnist = Mnist(x, y, x[:10], y[:10], "tiny")
+    split = np.where(np.arange(len(pen_chars)) % 2 == 0, "train", "test")
+    data = training_set(mnist, pen_chars, split, renders=2, per_style=3, seed=5)
+    real = int(((pen_chars.kind == "digit") & (split == "train")).sum())
+    styled_real = sum(int(((pen_chars.label == str(d)) & (split == "train")).sum()) for d in STYLES.values())
+    assert len(data.x_train) == 200 + 2 * real + 3 * len(STYLES) + styled_real
+    assert data.x_train.dtype == np.uint8 and data.x_train.shape[1:] == (28, 28)
+    assert np.bincount(data.y_train, minlength=10)[[0, 1, 4, 7]].min() > np.bincount(y, minlength=10)[[0, 1, 4, 7]].max()
+    assert data.x_test is mnist.x_test  # the test set is only reported
+    alone = training_set(mnist, None, per_style=0)
+    assert len(alone.x_train) == 200 and to_mnist(alone.x_train[0]) is not None
