@@ -21,8 +21,9 @@ from recognizer.reject import NOT_A_DIGIT
 from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
 from ui.app import (DEFAULT_WINDOW, NOTICE_TIME, PERSONAL_NOTE, PREDICT_INTERVAL, App, FrameStats, choose_model,
-                    compute_layout, key_event, run_script, stroke_events)
+                    compute_layout)
 from ui.canvas import MAX_UNDO, Canvas
+from ui.headless import key_event, run_script, stroke_events
 from ui.panel import (ACCENT, BOX, EMPTY_TEXT, ERROR_STATUS, LOADING, READY, WARNING, Panel, PanelState, percent,
                       wrap)
 
@@ -74,6 +75,12 @@ def test_canvas_module_does_not_import_pygame():
     code = "import sys, ui.canvas; print('pygame' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_the_app_does_not_import_the_headless_drivers():
+    code = "import sys, ui.app; print('ui.headless' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split()[-1] == "False"  # after pygame's banner
 
 
 def test_strokes_are_kept_as_points_and_versions_count_changes():

@@ -1,9 +1,9 @@
-"""The app: events in, canvas and predictions updated, two panes drawn; plus headless drivers.
+"""The app: events in, canvas and predictions updated, two panes drawn.
 
 App splits one frame of the main loop into handle_event(event) for each pygame event, update(now)
 (model loading, throttled prediction, timers) and draw(surface). The real loop (app.py) and the
-headless helpers below (run_script, stroke_events, key_event: for tests and benchmarks) call the
-very same methods, so a script of synthetic events exercises exactly what a user does.
+headless drivers in ui.headless (for tests and benchmarks) call the very same methods, so a script
+of synthetic events exercises exactly what a user does.
 
 The worker thread (PredictionWorker) reads the whole canvas (one digit or a number, each digit
 with its box and whether it is sure), at most every PREDICT_INTERVAL and only when the ink changed; each frame draws only what changed (the new bit of stroke, the pane when its
@@ -11,7 +11,6 @@ state changed), so the loop keeps 60 FPS. The model loads on a background thread
 window is up before it is ready. A digit key after a single-digit prediction stores it as one of
 the user's own samples (SampleSaver, on its own thread), for `python -m recognizer finetune`.
 """
-
 from __future__ import annotations
 
 import json
@@ -21,7 +20,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -681,58 +680,3 @@ class App:
             self.worker.close()
         self.samples.wait()
         self._write_dump()
-
-
-# ---- headless drivers (tests, benchmarks) ---------------------------------------------------
-def stroke_events(strokes: Iterable[Sequence[Point]], origin: tuple[int, int] = (0, 0),
-                  button: int = DRAW_BUTTON) -> list[pygame.event.Event]:
-    """Mouse down / motion / up events drawing `strokes` (canvas px) on a canvas placed at `origin`."""
-    events = []
-    pressed = (1, 0, 0) if button == DRAW_BUTTON else (0, 0, 1)
-    for stroke in strokes:
-        points = [(round(x + origin[0]), round(y + origin[1])) for x, y in stroke]
-        if not points:
-            continue
-        events.append(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=points[0], button=button))
-        for prev, pos in zip(points, points[1:]):
-            rel = (pos[0] - prev[0], pos[1] - prev[1])
-            events.append(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=rel, buttons=pressed))
-        events.append(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=points[-1], button=button))
-    return events
-
-
-def key_event(key: int, mod: int = 0) -> pygame.event.Event:
-    """A KEYDOWN event as pygame would post it."""
-    return pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode="", scancode=0)
-
-
-def run_script(app: App, events: Sequence[pygame.event.Event], surface: pygame.Surface | None = None, *,
-               events_per_frame: int = 2, frame_dt: float = 1 / FPS, start: float | None = None, settle: bool = True,
-               on_frame: Callable[[App, list[pygame.Rect]], None] | None = None) -> list[float]:
-    """Play `events` through the real handlers, `events_per_frame` per frame; each frame then runs
-    update() on a simulated clock advancing `frame_dt` (from `start`; by default it goes on from the
-    app's last update), and draw() onto `surface` (None: no drawing)
-    whose changed rects go to `on_frame` (e.g. pygame.display.update). With `settle`, frames go on
-    without events until the model has loaded, the shown prediction has caught up with the ink and
-    samples being saved are saved.
-    Returns the real duration of each frame's work in seconds (handle + update + draw)."""
-    durations = []
-    now = (app.last_update + frame_dt if app.last_update > -math.inf else 0.0) if start is None else start
-    step = max(1, events_per_frame)
-    frames = [events[i : i + step] for i in range(0, len(events), step)]
-    index = 0
-    while app.running and (index < len(frames) or (settle and (app.loading or app.prediction_pending or app.saving))):
-        batch = frames[index] if index < len(frames) else ()
-        index += 1
-        if not batch and not (app.wait_for_model() and app.wait_for_prediction() and app.samples.wait()):
-            raise TimeoutError("the model or the prediction worker did not finish")
-        t0 = time.perf_counter()
-        for event in batch:
-            app.handle_event(event)
-        app.update(now)
-        rects = app.draw(surface, now) if surface is not None else []
-        durations.append(time.perf_counter() - t0)
-        if on_frame is not None:
-            on_frame(app, rects)
-        now += frame_dt
-    return durations
