@@ -113,8 +113,10 @@ def frame_work(model: Path, quick: bool) -> dict:
     import pygame
 
     from recognizer.predictor import Recognizer
-    from ui.app import DEFAULT_WINDOW, FPS, PREDICT_INTERVAL, App
+    from ui.app import FPS, App
     from ui.headless import key_event, run_script, stroke_events
+    from ui.layout import DEFAULT_WINDOW
+    from ui.worker import PREDICT_INTERVAL
 
     from .app_driver import MOUSE_HZ, live_strokes
 

@@ -45,21 +45,20 @@ def run_script(app: App, events: Sequence[pygame.event.Event], surface: pygame.S
                on_frame: Callable[[App, list[pygame.Rect]], None] | None = None) -> list[float]:
     """Play `events` through the real handlers, `events_per_frame` per frame; each frame then runs
     update() on a simulated clock advancing `frame_dt` (from `start`; by default it goes on from the
-    app's last update), and draw() onto `surface` (None: no drawing)
-    whose changed rects go to `on_frame` (e.g. pygame.display.update). With `settle`, frames go on
-    without events until the model has loaded, the shown prediction has caught up with the ink and
-    samples being saved are saved.
+    app's last update), and draw() onto `surface` (None: no drawing) whose changed rects go to
+    `on_frame` (e.g. pygame.display.update). With `settle`, frames go on without events until the
+    app is settled (model loaded, the pane caught up with the ink, samples written).
     Returns the real duration of each frame's work in seconds (handle + update + draw)."""
     durations = []
     now = (app.last_update + frame_dt if app.last_update > -math.inf else 0.0) if start is None else start
     step = max(1, events_per_frame)
     frames = [events[i : i + step] for i in range(0, len(events), step)]
     index = 0
-    while app.running and (index < len(frames) or (settle and (app.loading or app.prediction_pending or app.saving))):
+    while app.running and (index < len(frames) or (settle and not app.settled)):
         batch = frames[index] if index < len(frames) else ()
         index += 1
-        if not batch and not (app.wait_for_model() and app.wait_for_prediction() and app.samples.wait()):
-            raise TimeoutError("the model or the prediction worker did not finish")
+        if not batch and not app.wait():
+            raise TimeoutError("the app's background work did not finish")
         t0 = time.perf_counter()
         for event in batch:
             app.handle_event(event)
