@@ -363,13 +363,17 @@ def test_debug_dump_is_written_on_each_prediction(shipped, screen, tmp_path):
     assert state["status"] == READY and state["prediction"]["digit"] == 9
     assert state["strokes"] == 2 and state["ink_pixels"] > 0 and not state["drawing"]
     assert state["times"]["model_loaded"] is not None and state["times"]["first_prediction_s"] is not None
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # written through a temporary file, renamed
 
 
-def test_unwritable_debug_dump_is_reported_not_fatal(shipped, screen, capsys):
-    app = App(recognizer=shipped, debug_dump="/nonexistent-dir/state.json")
+def test_unwritable_debug_dump_is_reported_once_not_fatal(shipped, screen, tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    app = App(recognizer=shipped, debug_dump=tmp_path / "file" / "state.json")  # its folder is a file
     draw_digit(app, 1, screen)
-    assert app.state.prediction.digit == 1
-    assert "cannot write the debug dump" in capsys.readouterr().err
+    run_script(app, [key_event(pygame.K_r)], screen)
+    draw_digit(app, 7, screen)
+    assert app.state.prediction.digit == 7
+    assert capsys.readouterr().err.count("cannot write the debug dump") == 1
 
 
 def test_a_job_submitted_while_another_waits_replaces_it():

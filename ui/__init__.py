@@ -9,7 +9,7 @@
     ui.worker    reading the canvas off the UI thread while the user draws (newest canvas first)
     ui.samples   digit keys: the user's own samples, saved on a background thread
     ui.timing    start-up milestones and the frame rate while drawing
-    ui.dump      --debug-dump: the app's state as JSON
+    ui.dump      --debug-dump: the app's state as JSON, written atomically off the UI thread
     ui.headless  synthetic events and a simulated frame loop for tests, scripts and benchmarks
                  (never imported by the app)
 

@@ -3,7 +3,7 @@
 One frame of app.py's clock-driven loop is handle_event(event) for each pygame event (state only,
 no drawing), update(now) (the loaded model, the newest reading, sample-saving outcomes, timers)
 and, when needs_draw(), draw(surface). Slow work never runs in the loop: the model loads, the
-canvas is read and samples are written on background threads.
+canvas is read, samples and the debug dump are written on background threads.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ REDRAW_EVENTS = {getattr(pygame, name) for name in (  # the window's pixels may 
 class App:
     """The two-pane recognizer: feed it events, call update(now) and draw(surface) once a frame.
 
-    With threaded=False the canvas is read and samples are written inline, at once
+    With threaded=False the canvas is read, and samples and the dump are written, inline
     (deterministic: for tests and the benchmark's frame-work figures)."""
 
     def __init__(self, size: tuple[int, int] = DEFAULT_WINDOW, *, model_path: str | os.PathLike | None = None,
@@ -68,7 +68,7 @@ class App:
         self.last_update = -math.inf  # the `now` of the latest update()
         self.worker: PredictionWorker | None = None  # once the model is loaded
         self.samples = SampleCollector(samples if samples is not None else UserSamples(), threaded)
-        self.dump = DebugDump(debug_dump) if debug_dump else None
+        self.dump = DebugDump(debug_dump, threaded) if debug_dump else None
         self._threaded = threaded
         self._loader = None if recognizer is not None else ModelLoader(model_path)
         self._error_linger = error_linger
@@ -230,9 +230,10 @@ class App:
     @property
     def settled(self) -> bool:
         """True when nothing is under way: the model loaded (or failed), the pane shows the current
-        ink, no sample is being written."""
+        ink, no sample or dump is being written."""
         reading_due = self.state.status == READY and self.shown_version != self.canvas.version
-        return not (self.state.status == LOADING or reading_due or self.samples.pending)
+        dumping = self.dump is not None and self.dump.busy
+        return not (self.state.status == LOADING or reading_due or self.samples.pending or dumping)
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until the background threads are idle (headless drivers); the next update() shows
@@ -244,7 +245,8 @@ class App:
 
         return ((self._loader is None or self._loader.done.wait(left()))
                 and (self.worker is None or self.worker.wait(left()))
-                and self.samples.wait(left()))
+                and self.samples.wait(left())
+                and (self.dump is None or self.dump.wait(left())))
 
     def close(self) -> None:
         """Stop the prediction worker, let a sample being saved finish; write the final dump (with
@@ -253,4 +255,4 @@ class App:
             self.worker.close()
         self.samples.wait()
         if self.dump is not None:
-            self.dump.update(self, force=True)
+            self.dump.close(self)

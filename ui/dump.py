@@ -1,6 +1,7 @@
 """--debug-dump: the app's state as JSON (status, prediction, ink, layout, start-up timings, frame
 rate while drawing), rewritten whenever it changes, for the end-to-end test, the benchmark and
-debugging."""
+debugging. Written atomically (readers never see half a file) on a thread of its own: the write
+is fsync'ed, and the loop must not wait on the disk."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from recognizer.fileio import atomic_write
+
+from .worker import LatestJobThread
 
 if TYPE_CHECKING:  # only for annotations: the app imports this module
     from .app import App
@@ -64,25 +69,43 @@ def _changes(app: App) -> tuple:
 
 
 class DebugDump:
-    """Keeps `path` up to date with snapshot(app), written atomically (readers never see half a
-    file). A write that fails is reported once and ends the dumping: a debugging aid must not take
-    the app down."""
+    """Keeps `path` up to date with snapshot(app). A write that fails is reported once and ends the
+    dumping: a debugging aid must not take the app down. threaded=False writes inline (tests)."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, threaded: bool = True) -> None:
         self.path = Path(path)
         self._written: tuple | None = None  # _changes(app) at the last write
         self._failed = False
+        self._writer: LatestJobThread[str] = LatestJobThread(self._write, "debug-dump", threaded)
 
     def update(self, app: App, force: bool = False) -> None:
         """Write the app's state if it changed since the last write (or `force`)."""
         changes = _changes(app)
-        if self._failed or not (force or changes != self._written):
+        if not self._failed and (force or changes != self._written):
+            self._written = changes
+            self._writer.submit(json.dumps(snapshot(app)))  # the state as of now, taken on the UI thread
+
+    @property
+    def busy(self) -> bool:
+        """True while a state handed over is not yet written."""
+        return self._writer.busy
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until the last state handed over is on disk (or failed to be); False on timeout."""
+        return self._writer.wait(timeout)
+
+    def close(self, app: App) -> None:
+        """Write the final state and wait for it; stop the writer thread."""
+        self.update(app, force=True)
+        self.wait()
+        self._writer.close()
+
+    def _write(self, text: str) -> None:
+        if self._failed:
             return
-        self._written = changes
-        tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            tmp.write_text(json.dumps(snapshot(app)))
-            os.replace(tmp, self.path)
+            with atomic_write(self.path) as f:
+                f.write(text)
         except OSError as exc:
             print(f"error: cannot write the debug dump {self.path}: {exc.strerror or exc}", file=sys.stderr, flush=True)
             self._failed = True

@@ -47,7 +47,7 @@ def run_script(app: App, events: Sequence[pygame.event.Event], surface: pygame.S
     update() on a simulated clock advancing `frame_dt` (from `start`; by default it goes on from the
     app's last update), and draw() onto `surface` (None: no drawing) whose changed rects go to
     `on_frame` (e.g. pygame.display.update). With `settle`, frames go on without events until the
-    app is settled (model loaded, the pane caught up with the ink, samples written).
+    app is settled (model loaded, the pane caught up with the ink, samples and dump written).
     Returns the real duration of each frame's work in seconds (handle + update + draw)."""
     durations = []
     now = (app.last_update + frame_dt if app.last_update > -math.inf else 0.0) if start is None else start
