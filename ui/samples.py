@@ -100,7 +100,7 @@ class SampleCollector:
     NOTICE_TIME from the next update()), and U taking the save back while that notice shows."""
 
     def __init__(self, store: UserSamples, threaded: bool = True) -> None:
-        self.saver = SampleSaver(store, threaded)
+        self._saver = SampleSaver(store, threaded)
         self.notice = ""  # replaces the hint line while not empty
         self.notice_ok = True
         self._notice_until: float | None = None  # None: NOTICE_TIME from the next update()
@@ -110,7 +110,7 @@ class SampleCollector:
     @property
     def path(self) -> Path:
         """The .npz the samples go to."""
-        return self.saver.store.path
+        return self._saver.store.path
 
     @property
     def can_unsave(self) -> bool:
@@ -126,16 +126,16 @@ class SampleCollector:
             self._set_notice(text, ok=False, can_unsave=self._can_unsave)
         else:
             self._saved_version = version
-            self.saver.add(digit.image, label, strokes)
+            self._saver.add(digit.image, label, strokes)
 
     def unsave(self) -> None:
         """Remove the sample just saved; the same drawing can then be saved again."""
         self._saved_version, self._can_unsave = -1, False
-        self.saver.pop()
+        self._saver.pop()
 
     def update(self, now: float) -> None:
         """Once a frame: show the outcome of finished saves, and end a notice whose time is up."""
-        for kind, ok, message in self.saver.poll():
+        for kind, ok, message in self._saver.poll():
             self._set_notice(message, ok, can_unsave=ok and kind == "add")
         if self.notice:
             if self._notice_until is None:
@@ -146,11 +146,11 @@ class SampleCollector:
     @property
     def pending(self) -> bool:
         """True while a save is under way or its outcome has not been shown."""
-        return self.saver.pending
+        return self._saver.pending
 
     def wait(self, timeout: float = 5.0) -> bool:
         """Block until every save is done (headless drivers, exit); False on timeout."""
-        return self.saver.wait(timeout)
+        return self._saver.wait(timeout)
 
     def _set_notice(self, text: str, ok: bool = True, can_unsave: bool = False) -> None:
         self.notice, self.notice_ok, self._can_unsave = text, ok, can_unsave

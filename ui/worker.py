@@ -133,7 +133,7 @@ class PredictionWorker:
         self._thread.close()
 
     def _submit(self, canvas: Canvas, now: float) -> None:
-        """Read the canvas next, with copies of its pixels and strokes when threaded (it keeps changing)."""
+        """Read the canvas next: a copy of its strokes, and of its pixels when threaded (the canvas keeps changing)."""
         self._submitted_version, self._last_submit = canvas.version, now
         # Baked strokes are ink without points: then the reader groups the ink by itself.
         strokes = [list(s) for s in canvas.strokes] if canvas.all_strokes_kept else None
