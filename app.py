@@ -76,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
     pygame = import_pygame()
 
     from recognizer.samples import UserSamples
-    from ui.app import DEFAULT_WINDOW, ERROR_LINGER, FPS, WINDOW_TITLE, App, choose_model
+    from ui.app import ERROR_LINGER, FPS, WINDOW_TITLE, App
+    from ui.layout import DEFAULT_WINDOW
+    from ui.model import choose_model
 
     try:
         pygame.display.init()

@@ -80,7 +80,7 @@ def user(dump: Path, stroke_seconds: float, report: dict) -> None:
     import pygame
 
     from recognizer.synthetic import digit_strokes
-    from ui.app import key_event, stroke_events
+    from ui.headless import key_event, stroke_events
     from ui.panel import ERROR_STATUS
 
     try:
