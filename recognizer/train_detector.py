@@ -19,18 +19,17 @@ every epoch under models/checkpoints/detector (rerun with --resume after a stop)
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import shlex
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from .data import Mnist, file_sha256, load_mnist
+from .batch import predict_batches
+from .card import model_card
+from .data import Mnist, load_mnist
 from .errors import RecognizerError
-from .train import (data_sha256, fit_checkpointed, save_model, to_input, training_seconds, write_history,
-                    write_json_atomic)
+from .train import fit_checkpointed, save_model, training_seconds, write_history, write_json_atomic
 
 DEFAULT_OUT = "models/digit_detector.keras"
 EPOCHS = 20
@@ -79,16 +78,16 @@ def train_detector(train_set, held_set, epochs: int = EPOCHS, work_dir: str | os
     callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
     from .model import build_detector
 
-    (x, y), (x_held, y_held) = train_set, held_set
-    return fit_checkpointed(build_detector, "binary_crossentropy", to_input(x), y, (to_input(x_held), y_held),
-                            epochs, work_dir, resume, seed=seed, verbose=verbose, callbacks=callbacks)
+    x, y = train_set
+    return fit_checkpointed(build_detector, "binary_crossentropy", x, y, held_set, epochs, work_dir, resume,
+                            seed=seed, verbose=verbose, callbacks=callbacks)
 
 
 def choose_threshold(model, held_set, false_reject: float = FALSE_REJECT) -> dict:
     """The P(not a digit) above which ink reads "not a digit": the (1 - false_reject) quantile on
     the held-out digits; with the figures it gives on the held-out set."""
     x_held, y_held = held_set
-    p = np.asarray(model.predict(to_input(x_held), batch_size=1000, verbose=0)).ravel()
+    p = predict_batches(model, x_held).ravel()
     digit = y_held == 0
     threshold = float(np.quantile(p[digit], 1 - false_reject))
     half = int(digit.sum()) // 2  # detector_data puts the held-out digits as they are first, then redrawn
@@ -126,21 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         figures = choose_threshold(model, held_set)
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
-        data_path = args.data or os.environ.get("MNIST_NPZ")
-        card = {
-            "model": model.name,
-            "parameters": int(model.count_params()),
-            "output": "P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
+        card = model_card(
+            model, (keras_path, tflite_path), {"mnist": data.source},
+            output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
             **figures,
-            "model_sha256": {p.name: file_sha256(p) for p in (keras_path, tflite_path)},
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "command": "python -m recognizer train-detector " + shlex.join(argv if argv is not None else sys.argv[1:]),
-            "epochs": args.epochs,
-            "train_images": {"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
-            "training_seconds": training_seconds(history),
-            "data_source": data.source,
-            "data_sha256": data_sha256(data_path),
-        }
+            epochs=args.epochs,
+            train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
+            training_seconds=training_seconds(history),
+        )
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
