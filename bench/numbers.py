@@ -126,17 +126,19 @@ def numbers_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, n: int, seed:
 
 def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: int, seed: int) -> dict:
     """ECE and false "not sure" on MNIST test digits: as 28x28 images, and redrawn on a canvas."""
-    from recognizer.calibrate import draw_like_user, predict_all
+    from functools import partial
+
+    from recognizer.batch import predict_batches
+    from recognizer.calibrate import draw_like_user
     from recognizer.reject import apply_temperature, expected_calibration_error
 
     images = x_test.astype(np.float32) / 255.0
-    raw = predict_all(rec, images, calibrated=False)
+    raw = predict_batches(partial(rec.probabilities, calibrated=False), images)
     scaled = apply_temperature(raw, rec.calibration.temperature)
     low = scaled.max(axis=1) < rec.threshold
     not_digit = np.zeros(len(images), bool)
     if rec.detector:
-        not_digit = np.concatenate([rec.detector.not_digit(images[i : i + 1000])
-                                    for i in range(0, len(images), 1000)]) > rec.detector.threshold
+        not_digit = predict_batches(rec.detector.not_digit, images) > rec.detector.threshold
     rng = np.random.default_rng(seed)
     reasons: dict[str, int] = {}
     idx = rng.choice(len(x_test), min(drawn, len(x_test)), replace=False)
@@ -148,7 +150,7 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
         images.append(pred.image)
         if pred.unsure:
             reasons[pred.unsure] = reasons.get(pred.unsure, 0) + 1
-    drawn_raw = predict_all(rec, np.stack(images), calibrated=False)
+    drawn_raw = predict_batches(partial(rec.probabilities, calibrated=False), np.stack(images))
     drawn_scaled = apply_temperature(drawn_raw, rec.calibration.temperature)
     return {
         "calibration": rec.calibration.source,

@@ -22,10 +22,12 @@ import argparse
 import datetime as dt
 import shlex
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from .batch import predict_batches
 from .data import Mnist, load_mnist
 from .errors import DataError
 from .predictor import DEFAULT_MODEL, Recognizer
@@ -38,7 +40,6 @@ REJECT_RATE = 0.005
 MAX_THRESHOLD = 0.99  # cap: where nearly every top probability is 1.0 (easy or few images), the quantile
 # would be 1.0 itself and any hesitation at all would read "not sure"
 SEED = 0
-BATCH = 500
 
 
 def draw_like_user(digit: np.ndarray, rng: np.random.Generator, canvas_size: int = 400) -> np.ndarray:
@@ -62,10 +63,9 @@ def calibration_set(x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, s
     return np.concatenate([raw, drawn.reshape(-1, 28, 28)]), y[idx]
 
 
-def predict_all(rec: Recognizer, images: np.ndarray, calibrated: bool = False) -> np.ndarray:
-    """(n, 10) probabilities in batches, float64 rows summing to 1."""
-    probs = np.concatenate([rec.probabilities(images[i : i + BATCH], calibrated=calibrated)
-                            for i in range(0, len(images), BATCH)]).astype(np.float64)
+def _raw_probabilities(rec: Recognizer, images: np.ndarray) -> np.ndarray:
+    """The model's own (n, 10) probabilities, float64 rows summing to 1, for the log-likelihoods."""
+    probs = predict_batches(partial(rec.probabilities, calibrated=False), images).astype(np.float64)
     return probs / probs.sum(axis=1, keepdims=True)
 
 
@@ -87,7 +87,7 @@ def fit_temperature(probs: np.ndarray, labels: np.ndarray) -> float:
 
 def calibrate(rec: Recognizer, images: np.ndarray, labels: np.ndarray, reject_rate: float = REJECT_RATE) -> dict:
     """Fit temperature and threshold on (images, labels) with the model's raw probabilities."""
-    raw = predict_all(rec, images, calibrated=False)
+    raw = _raw_probabilities(rec, images)
     temperature = fit_temperature(raw, labels)
     scaled = apply_temperature(raw, temperature)
     confidence = scaled.max(axis=1)
@@ -107,7 +107,7 @@ def calibrate(rec: Recognizer, images: np.ndarray, labels: np.ndarray, reject_ra
 
 def test_report(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, temperature: float, threshold: float) -> dict:
     """Figures on the test set for the report (never used to fit anything)."""
-    raw = predict_all(rec, x_test.astype(np.float32) / 255.0, calibrated=False)
+    raw = _raw_probabilities(rec, x_test)
     scaled = apply_temperature(raw, temperature)
     low = scaled.max(axis=1) < threshold
     correct = scaled.argmax(1) == y_test
