@@ -21,9 +21,8 @@ import numpy as np
 
 from recognizer.predictor import Prediction, Recognizer
 from recognizer.strokes import Stroke, rasterize
-from recognizer.synthetic import DIGIT_STROKES, LETTER_STROKES, digit_strokes, font_digits, glyph, place_strokes
-
-from .numbers import compose_number
+from recognizer.synthetic import (DIGIT_STROKES, LETTER_STROKES, compose_number, digit_strokes, font_digits, glyph,
+                                  place_strokes)
 
 SEED = 11
 SIZE = 400

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import file_sha256
+from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import ModelError
+from .fileio import file_sha256
 from .preprocess import INK_LEVEL, SIZE, _as_uint8, box_to_mnist, ink_box, to_mnist
-from .reject import (BLANK, Calibration, apply_temperature, ink_reason, load_calibration, model_reason,
-                     too_little_ink)
+from .reject import BLANK, ink_reason, model_reason, too_little_ink
 from .segment import find_digits, split_touching
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"

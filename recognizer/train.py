@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import Mnist, file_sha256, load_mnist
+from .data import Mnist, load_mnist
 from .errors import RecognizerError
-from .fileio import atomic_write
+from .fileio import atomic_write, file_sha256
 
 DEFAULT_EPOCHS = 30
 BATCH_SIZE = 128

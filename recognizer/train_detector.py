@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import Mnist, file_sha256, load_mnist
+from .data import Mnist, load_mnist
 from .errors import RecognizerError
+from .fileio import file_sha256
 from .train import (data_sha256, fit_checkpointed, save_model, to_input, training_seconds, write_history,
                     write_json_atomic)
 
@@ -47,8 +48,8 @@ def detector_data(data: Mnist, seed: int = SEED, holdout: int = HOLDOUT, drawn: 
     digits are training images the detector never sees. A share of the digits and of the
     non-digits alike is redrawn as a user draws (a round pen of one width): were only digits
     redrawn, the detector would learn "even strokes mean a digit" and pass a drawn letter."""
-    from .calibrate import draw_like_user
     from .preprocess import to_mnist
+    from .synthetic import draw_like_user
     from .synthetic import non_digits as make_non_digits
 
     rng = np.random.default_rng(seed)

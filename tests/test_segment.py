@@ -5,11 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.numbers import compose_number
 from recognizer.predictor import number_text
 from recognizer.segment import find_digits, group_by_x_overlap, segment, x_overlap
 from recognizer.strokes import rasterize
-from recognizer.synthetic import digit_strokes, font_digits
+from recognizer.synthetic import compose_number, digit_strokes, font_digits
 
 WIDTH = 10  # brush, px
 
