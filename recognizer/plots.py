@@ -92,35 +92,30 @@ def sample_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 12, see
 
 
 def preprocessing_steps(canvas: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The stages of recognizer.preprocess.to_mnist, as (title, image) pairs; the last image is
-    exactly what to_mnist returns (the tests check it)."""
-    from . import preprocess as pp
+    """The stages of recognizer.preprocess (preprocess.stages, which to_mnist itself runs) as
+    (title, image) pairs, the canvas first; the last image is what to_mnist returns."""
+    from .ink import ink_from_canvas
+    from .preprocess import BOX, CENTER, stages
 
-    canvas = pp._as_uint8(canvas)
-    box = pp.ink_box(canvas)
-    if box is None:
+    ink = ink_from_canvas(canvas)
+    if ink.box is None:
         raise ValueError("the canvas has no ink")
-    x, y, w, h = box
-    crop = canvas[y : y + h, x : x + w]
-    work = pp._fit(crop, pp.BOX * pp.WORK_SCALE)
-    width = pp.stroke_width(work) / pp.WORK_SCALE
-    fixed = pp._thicken_thin_strokes(work)
-    fitted = pp._fit(pp._crop(fixed), pp.BOX).astype(np.float32)
-    fitted /= fitted.max()
-    final = pp._center_by_mass(fitted)
-    stroke_note = "thin, thickened" if fixed is not work else "kept"
+    steps = stages(ink)
+    h, w = steps.crop.shape
+    kept = steps.thickened is steps.work
     return [
-        (f"canvas {canvas.shape[1]}x{canvas.shape[0]}", canvas),
-        (f"cropped to the ink {w}x{h}", crop),
-        (f"stroke {width:.1f} px at 28x28: {stroke_note}", fixed),
-        (f"longer side 20 px ({fitted.shape[1]}x{fitted.shape[0]})", fitted),
-        ("28x28, center of mass at (14, 14)", final),
+        (f"canvas {ink.pixels.shape[1]}x{ink.pixels.shape[0]}", ink.pixels),
+        (f"cropped to the ink {w}x{h}", steps.crop),
+        (f"stroke {steps.stroke_px:.1f} px at 28x28: {'kept' if kept else 'thin, thickened'}", steps.thickened),
+        (f"longer side {BOX} px ({steps.fitted.shape[1]}x{steps.fitted.shape[0]})", steps.fitted),
+        (f"28x28, center of mass at ({CENTER:g}, {CENTER:g})", steps.image),
     ]
 
 
 def preprocessing_figure(canvases: list[np.ndarray]):
     """One row per canvas: every step of the preprocessing side by side."""
-    from .preprocess import CENTER, ink_box
+    from .ink import ink_box
+    from .preprocess import CENTER
 
     plt = _pyplot()
     rows = [preprocessing_steps(c) for c in canvases]

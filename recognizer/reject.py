@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from .preprocess import INK_LEVEL, _as_uint8, ink_box, stroke_width
+from .ink import Ink
 from .strokes import Stroke
 
 BLANK = "blank"
@@ -34,11 +33,11 @@ BLANK_INK = 1e-4  # fewer ink pixels than this share of the canvas (at least 4 p
 MIN_SIZE = 0.04  # a digit's longer side below this share of the canvas's shorter side: too small
 MAX_THICKNESS = 0.4  # stroke width / longer side above this: a blob (a disc has 0.5), not a stroke
 BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (too small), else a scribble
-WIDTH_SIDE = 160  # px: stroke width is measured on the ink scaled down to at most this side
 MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble
 MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit is a scribble
 MAX_CROSSINGS = 4  # ... or more self-crossings than this (an 8 has one, a 4 in two strokes one)
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
+
 
 @dataclass(frozen=True)
 class InkStats:
@@ -50,25 +49,13 @@ class InkStats:
     length: float  # ink length (pixels / stroke width) / longer side
 
 
-def ink_stats(ink: np.ndarray, canvas_shape: tuple[int, int],
-              box: tuple[int, int, int, int] | None = None) -> InkStats | None:
-    """Measures of a digit's ink (a crop holding only that digit; box: its ink box, if known);
-    None if there is none."""
-    ink = _as_uint8(ink)
-    box = box or ink_box(ink)
-    if box is None:
+def ink_stats(ink: Ink, canvas_shape: tuple[int, int]) -> InkStats | None:
+    """Measures of one digit's ink on a canvas of canvas_shape; None if there is none."""
+    if ink.box is None:
         return None
-    x, y, w, h = box
-    crop = ink[y : y + h, x : x + w]
-    pixels = int((crop > INK_LEVEL).sum())
-    side = max(w, h)
-    # Stroke width is scale-free relative to the side: measure it on a small copy (findContours on
-    # a full-resolution crop would cost more than the model does).
-    scale = min(1.0, WIDTH_SIDE / side)
-    if scale < 1.0:
-        crop = cv2.resize(crop, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_NEAREST)
-    width = max(stroke_width(crop) / scale, 1.0)
-    return InkStats(pixels, side / min(canvas_shape), width / side, pixels / width / side)
+    side = max(ink.box[2], ink.box[3])
+    width = ink.stroke_width
+    return InkStats(ink.count, side / min(canvas_shape), width / side, ink.count / width / side)
 
 
 def too_little_ink(pixels: int, canvas_shape: tuple[int, int]) -> bool:
@@ -76,10 +63,10 @@ def too_little_ink(pixels: int, canvas_shape: tuple[int, int]) -> bool:
     return pixels < max(4, BLANK_INK * canvas_shape[0] * canvas_shape[1])
 
 
-def ink_reason(ink: np.ndarray, canvas_shape: tuple[int, int], strokes: Sequence[Stroke] | None = None,
-               box: tuple[int, int, int, int] | None = None) -> str | None:
-    """Why this ink is not a digit, from its shape alone (no model), or None if it could be one."""
-    stats = ink_stats(ink, canvas_shape, box)
+def ink_reason(ink: Ink, canvas_shape: tuple[int, int], strokes: Sequence[Stroke] | None = None) -> str | None:
+    """Why one digit's ink (on a canvas of canvas_shape; strokes: its own, if known) is not a
+    digit, from its shape alone (no model), or None if it could be one."""
+    stats = ink_stats(ink, canvas_shape)
     if stats is None or too_little_ink(stats.pixels, canvas_shape):
         return BLANK
     if stats.size < MIN_SIZE:

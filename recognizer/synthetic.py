@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .preprocess import INK_LEVEL
+from .ink import INK_LEVEL, Box
 from .strokes import Point
 
 # Upright Hershey fonts: digits are drawn in them (and a script one); the digit detector's letters
@@ -178,8 +178,7 @@ NUMBER_GAP = (-0.06, 0.35)  # space between a number's digit boxes, as a share o
 
 
 def compose_number(digits: list[np.ndarray], rng: np.random.Generator, height: int | None = None,
-                   gap: tuple[float, float] = NUMBER_GAP, touching: bool = False
-                   ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+                   gap: tuple[float, float] = NUMBER_GAP, touching: bool = False) -> tuple[np.ndarray, list[Box]]:
     """Draw 28x28 digit images side by side on one canvas, as a number: each digit 80-100% of
     `height` px (random if None), baselines moved by up to 10% of it, gaps of gap[0]..gap[1] times
     it between boxes (negative: the boxes overlap), a margin around. Unless `touching`, a digit

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from recognizer.preprocess import BOX, CENTER, INK_LEVEL, SIZE, stroke_width, to_mnist
+from recognizer.ink import INK_LEVEL, ink_from_canvas, stroke_width
+from recognizer.preprocess import BOX, CENTER, MIN_STROKE_PX, SIZE, stages, to_mnist
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes, font_digits
 
@@ -113,3 +114,13 @@ def test_float_and_bool_canvases_are_accepted():
 def test_rejects_non_2d_input():
     with pytest.raises(ValueError, match="2-D"):
         to_mnist(np.zeros((10, 10, 3), np.uint8))
+
+
+def test_stages_end_in_what_to_mnist_returns():
+    canvas = rasterize(digit_strokes(2, 400), (400, 400), 3)  # a thin pen: thickened
+    steps = stages(ink_from_canvas(canvas))
+    assert np.array_equal(steps.image, to_mnist(canvas))
+    assert steps.thickened is not steps.work and steps.stroke_px < MIN_STROKE_PX
+    assert max(steps.fitted.shape) == BOX and steps.fitted.max() == 1.0
+    x, y, w, h = ink_from_canvas(canvas).box
+    assert np.array_equal(steps.crop, canvas[y : y + h, x : x + w])

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from recognizer import reject
+from recognizer.ink import ink_from_canvas
 from recognizer.predictor import Recognizer
-from recognizer.reject import BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, count_crossings, ink_reason
+from recognizer.reject import BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, count_crossings
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 
@@ -35,6 +36,10 @@ UNSURE = [0.1, 0.1, 0.1, 0.28, 0.1, 0.1, 0.08, 0.05, 0.05, 0.04]  # "3", hardly
 def digit_canvas(d, width=14):
     strokes = digit_strokes(d, SIZE[0])
     return rasterize(strokes, SIZE, width), strokes
+
+
+def ink_reason(canvas, canvas_shape, strokes=None):
+    return reject.ink_reason(ink_from_canvas(canvas), canvas_shape, strokes)
 
 
 def scribble(seed=0, turns=30, width=12):
