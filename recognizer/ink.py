@@ -13,6 +13,8 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from .errors import CanvasError
+
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels
 
 INK_LEVEL = 64  # canvas values above this count as ink
@@ -52,10 +54,10 @@ class Ink:
 
 def ink_from_canvas(canvas: np.ndarray) -> Ink:
     """Any 2-D canvas (uint8, bool, integer, or float in [0, 1] or [0, 255]; bright ink on dark)
-    -> its Ink; ValueError for another shape."""
+    -> its Ink. CanvasError (a ValueError) for another shape or a NaN or infinite value."""
     canvas = np.asarray(canvas)
     if canvas.ndim != 2:
-        raise ValueError(f"canvas must be a 2-D grayscale array, got shape {canvas.shape}")
+        raise CanvasError(f"canvas must be a 2-D grayscale array, got shape {canvas.shape}")
     if canvas.dtype == bool:
         pixels = canvas.astype(np.uint8) * 255
     elif canvas.dtype == np.uint8:
@@ -63,11 +65,13 @@ def ink_from_canvas(canvas: np.ndarray) -> Ink:
     elif np.issubdtype(canvas.dtype, np.integer):
         pixels = np.clip(canvas, 0, 255).astype(np.uint8)
     elif np.issubdtype(canvas.dtype, np.floating):
+        if not np.isfinite(canvas).all():
+            raise CanvasError("canvas has NaN or infinite values")
         if canvas.size and canvas.max() <= 1.0:
             canvas = canvas * 255.0
         pixels = np.clip(canvas, 0, 255).astype(np.uint8)
     else:
-        raise ValueError(f"canvas must hold numbers, got {canvas.dtype}")
+        raise CanvasError(f"canvas must hold numbers, got {canvas.dtype}")
     return _ink(pixels, pixels > INK_LEVEL)
 
 

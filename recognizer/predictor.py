@@ -242,6 +242,8 @@ class Recognizer:
         out = []
         for ink, image, p, own, reason in zip(inks, images, probs, strokes or [None] * len(inks), model_reasons):
             digit = int(p.argmax())
+            if not image.any():  # ink too sparse to survive the downscale: the model saw nothing
+                reason = BLANK
             unsure = ink_reason(ink, canvas_shape, own) or reason
             out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
         return out

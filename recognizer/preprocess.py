@@ -50,14 +50,18 @@ def ink_to_mnist(ink: Ink) -> np.ndarray:
 
 
 def stages(ink: Ink) -> Stages:
-    """MNIST's recipe step by step on an ink that has a box."""
+    """MNIST's recipe step by step on an ink that has a box. Ink too sparse to survive the
+    downscale (a few pixels far apart) gives an empty image rather than a division by zero."""
     x, y, w, h = ink.box
     crop = ink.pixels[y : y + h, x : x + w]
     work = _fit(crop, BOX * WORK_SCALE)
     stroke_px = stroke_width(work) / WORK_SCALE
     thickened = _thicken(work, stroke_px)
     fitted = _fit(_crop(thickened), BOX).astype(np.float32)
-    fitted /= fitted.max()
+    peak = fitted.max()
+    if peak == 0:
+        return Stages(crop, work, stroke_px, thickened, fitted, np.zeros((SIZE, SIZE), np.float32))
+    fitted /= peak
     return Stages(crop, work, stroke_px, thickened, fitted, _center_by_mass(fitted))
 
 

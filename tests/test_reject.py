@@ -67,6 +67,20 @@ def test_blank_and_nearly_blank():
     assert [p.unsure for p in rec.read(stray)] == [BLANK]
 
 
+def test_ink_spread_too_thin_for_the_model_to_see_is_blank():
+    """Dots 50 px apart on a 2000 px canvas pass the ink checks, but the downscale to 28x28
+    averages every one of them away: the model would see an empty image."""
+    canvas = np.zeros((2000, 2000), np.uint8)
+    canvas[25::50, 25::50] = 255
+    assert ink_reason(canvas, canvas.shape) is None
+    pred = fake(SURE).predict(canvas)
+    assert not pred.image.any() and pred.unsure == BLANK
+    corners = np.zeros((2000, 2000), np.uint8)
+    corners[0, 0] = corners[-1, -1] = 255  # used to crash in the centring (a division by zero)
+    assert fake(SURE).predict(corners).unsure == BLANK
+    assert [p.unsure for p in fake(SURE).read(corners)] == [BLANK]
+
+
 @pytest.mark.parametrize("width", [4, 12, 30])
 def test_a_dot_is_too_small(width):
     canvas = rasterize([[(200.0, 200.0)]], SIZE, width)
