@@ -6,7 +6,6 @@ the cell) and draws nothing else; `save_figure` writes one as PNG. Works headles
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -145,21 +144,6 @@ def preprocessing_figure(canvases: list[np.ndarray]):
 # --- augmentation ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _only_affine(**constants):
-    """Run RandomDigitAffine with some of its ranges changed (it reads them when called)."""
-    from . import augment
-
-    saved = {name: getattr(augment, name) for name in constants}
-    try:
-        for name, value in constants.items():
-            setattr(augment, name, value)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(augment, name, value)
-
-
 def augmentation_preview(images: np.ndarray, seed: int = 0):
     """Rows: the originals, then each random change of training on its own, then all together
     (the augmenter the training uses). Columns: the given (n, 28, 28) uint8 digits."""
@@ -168,18 +152,18 @@ def augmentation_preview(images: np.ndarray, seed: int = 0):
 
     plt = _pyplot()
     batch = to_input(images)
-    still = {"MAX_ROTATION_DEG": 0.0, "MAX_SHEAR": 0.0, "ZOOM": (1.0, 1.0), "MAX_ASPECT": 0.0, "MAX_SHIFT_PX": 0.0}
+    still = {"max_rotation_deg": 0.0, "max_shear": 0.0, "zoom": (1.0, 1.0), "max_aspect": 0.0, "max_shift_px": 0.0}
     affine_only = {
         f"rotation ±{augment.MAX_ROTATION_DEG:g}°, slant ±{augment.MAX_SHEAR:g}":
-            {**still, "MAX_ROTATION_DEG": augment.MAX_ROTATION_DEG, "MAX_SHEAR": augment.MAX_SHEAR},
+            {"max_rotation_deg": augment.MAX_ROTATION_DEG, "max_shear": augment.MAX_SHEAR},
         f"zoom {augment.ZOOM[0]:g}-{augment.ZOOM[1]:g}, aspect ±{augment.MAX_ASPECT:g}":
-            {**still, "ZOOM": augment.ZOOM, "MAX_ASPECT": augment.MAX_ASPECT},
-        f"shift ±{augment.MAX_SHIFT_PX:g} px": {**still, "MAX_SHIFT_PX": augment.MAX_SHIFT_PX},
+            {"zoom": augment.ZOOM, "max_aspect": augment.MAX_ASPECT},
+        f"shift ±{augment.MAX_SHIFT_PX:g} px": {"max_shift_px": augment.MAX_SHIFT_PX},
     }
     rows = [("original", batch)]
-    for title, constants in affine_only.items():
-        with _only_affine(**constants):
-            rows.append((title, augment.RandomDigitAffine(seed)(batch, training=True)))
+    for title, ranges in affine_only.items():
+        layer = augment.RandomDigitAffine(seed, **{**still, **ranges})
+        rows.append((title, layer(batch, training=True)))
     rows.append(("stroke width (thinner / bolder)", augment.RandomStrokeWidth(seed=seed)(batch, training=True)))
     rows.append(("all together (as in training)", augment.build_augmenter(seed)(batch, training=True)))
 
