@@ -235,6 +235,8 @@ class Recognizer:
         """Digits' inks (each with a box) on a canvas of canvas_shape, and each one's strokes if
         known -> their 28x28 images -> the model -> a Prediction for each (without .box), .unsure
         from the ink checks first, then from the detector and the confidence."""
+        if not inks:
+            return []
         images = np.stack([ink_to_mnist(ink) for ink in inks])
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)

@@ -61,6 +61,7 @@ def test_blank_and_nearly_blank():
     blank = np.zeros(SIZE, np.uint8)
     assert rec.predict(blank) is None
     assert rec.read(blank) == []
+    assert rec.recognize([], blank.shape) == []
     stray = blank.copy()
     stray[10, 10] = stray[200, 300] = 255  # two stray pixels
     assert rec.predict(stray).unsure == BLANK
