@@ -20,7 +20,8 @@ import numpy as np
 
 from recognizer.batch import predict_batches
 from recognizer.predictor import Recognizer
-from recognizer.preprocess import SIZE, ink_box, to_mnist
+from recognizer.ink import ink_box
+from recognizer.preprocess import SIZE, to_mnist
 
 from . import drawn
 from .common import accuracy_entry

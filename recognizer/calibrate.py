@@ -28,28 +28,19 @@ from pathlib import Path
 import numpy as np
 
 from .batch import predict_batches
+from .calibration import apply_temperature, calibration_path, expected_calibration_error, fit_temperature
 from .data import Mnist, load_mnist
 from .errors import DataError
+from .fileio import file_sha256
 from .predictor import DEFAULT_MODEL, Recognizer
 from .preprocess import to_mnist
-from .reject import apply_temperature, calibration_path, expected_calibration_error, file_sha256
-from .synthetic import redraw
+from .synthetic import draw_like_user
 
 CALIBRATION_IMAGES = 10_000
 REJECT_RATE = 0.005
 MAX_THRESHOLD = 0.99  # cap: where nearly every top probability is 1.0 (easy or few images), the quantile
 # would be 1.0 itself and any hesitation at all would read "not sure"
 SEED = 0
-
-
-def draw_like_user(digit: np.ndarray, rng: np.random.Generator, canvas_size: int = 400) -> np.ndarray:
-    """A 28x28 MNIST digit redrawn on a canvas as a user might draw it: random size (30-80% of
-    the canvas height), place, slant and stroke (a quarter keep MNIST's own weight)."""
-    height = rng.uniform(0.3, 0.8)
-    margin = canvas_size * (height / 2 + 0.02)
-    center = (rng.uniform(margin, canvas_size - margin), rng.uniform(margin, canvas_size - margin))
-    stroke = None if rng.random() < 0.25 else rng.uniform(5, 24)
-    return redraw(digit, canvas_size, height, stroke_px=stroke, slant=rng.uniform(-0.2, 0.2), center=center)
 
 
 def calibration_set(x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, seed: int = SEED):
@@ -67,22 +58,6 @@ def _raw_probabilities(rec: Recognizer, images: np.ndarray) -> np.ndarray:
     """The model's own (n, 10) probabilities, float64 rows summing to 1, for the log-likelihoods."""
     probs = predict_batches(partial(rec.probabilities, calibrated=False), images).astype(np.float64)
     return probs / probs.sum(axis=1, keepdims=True)
-
-
-def fit_temperature(probs: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature minimizing the mean negative log-likelihood of the labels."""
-    from scipy.optimize import minimize_scalar
-
-    logits = np.log(np.clip(probs, 1e-12, None))
-    rows = np.arange(len(labels))
-
-    def nll(log_t: float) -> float:
-        z = logits / np.exp(log_t)
-        z -= z.max(axis=1, keepdims=True)
-        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, labels]))
-
-    result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
-    return float(np.exp(result.x))
 
 
 def calibrate(rec: Recognizer, images: np.ndarray, labels: np.ndarray, reject_rate: float = REJECT_RATE) -> dict:

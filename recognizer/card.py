@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .data import file_sha256
+from .fileio import file_sha256
 
 
 def command_line() -> str:

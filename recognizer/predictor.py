@@ -10,6 +10,11 @@ says when ink is not a digit at all.
     pred = rec.predict(canvas)                # one digit; pred.unsure: None or why "not sure"
     preds = rec.read(canvas, strokes)         # several digits, left to right, each with .box
     number_text(preds)                        # "42?7": "?" where a digit is not sure
+
+A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
+(segment.find_digits, segment.split_touching) -> each digit's ink (Segment.ink) -> 28x28 image
+(preprocess.ink_to_mnist) -> model (Recognizer.probabilities) -> verdict (reject.ink_reason,
+reject.model_reason); Recognizer.recognize runs the last three for a list of inks.
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from .data import file_sha256
+from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import ModelError
-from .preprocess import INK_LEVEL, SIZE, _as_uint8, box_to_mnist, ink_box, to_mnist
-from .reject import (BLANK, Calibration, apply_temperature, ink_reason, load_calibration, model_reason,
-                     too_little_ink)
+from .fileio import file_sha256
+from .ink import Box, Ink, ink_from_canvas
+from .preprocess import SIZE, ink_to_mnist
+from .reject import BLANK, ink_reason, model_reason, too_little_ink
 from .segment import find_digits, split_touching
+from .strokes import Stroke
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
@@ -43,7 +51,7 @@ class Prediction:
     confidence: float
     probabilities: np.ndarray = field(repr=False)  # (10,), sums to 1
     image: np.ndarray = field(repr=False)  # (28, 28) float32, what the model saw
-    box: tuple[int, int, int, int] | None = None  # (x, y, w, h) on the canvas, where known
+    box: Box | None = None  # (x, y, w, h) on the canvas, where known
     # Why the app should say "not sure" instead of the digit (reject.REASONS: "blank", "too small",
     # "scribble", "not a digit", "low confidence"), or None when the digit stands. Set by predict()
     # and read().
@@ -188,52 +196,58 @@ class Recognizer:
         probs = self._backend(batch)
         return apply_temperature(probs, self.calibration.temperature) if calibrated else probs
 
-    def classify(self, image: np.ndarray, box: tuple[int, int, int, int] | None = None) -> Prediction:
-        """Classify one already-preprocessed 28x28 image."""
+    def classify(self, image: np.ndarray) -> Prediction:
+        """Classify one already-preprocessed 28x28 image (no "not sure" checks)."""
         probs = self.probabilities(image[None])[0].astype(np.float64)
         probs /= probs.sum()
         digit = int(probs.argmax())
-        return Prediction(digit, float(probs[digit]), probs, image, box)
+        return Prediction(digit, float(probs[digit]), probs, image)
 
-    def predict(self, canvas: np.ndarray, strokes=None) -> Prediction | None:
-        """Canvas (2-D uint8, bright ink on dark) holding one digit -> Prediction, or None when
-        there is no ink. .unsure says why the app should show "not sure" (None: the digit stands);
-        strokes (the app's point lists), if given, also let scribbles be told from digits."""
-        canvas = _as_uint8(canvas)
-        box = ink_box(canvas)  # found once, for the preprocessing and the ink checks
-        if box is None:
+    def predict(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> Prediction | None:
+        """Canvas (2-D, bright ink on dark; see ink_from_canvas) holding one digit -> Prediction,
+        or None when there is no ink. .unsure says why the app should show "not sure" (None: the
+        digit stands); strokes (the app's point lists), if given, also let scribbles be told from
+        digits."""
+        ink = ink_from_canvas(canvas)
+        if ink.box is None:
             return None
-        image = box_to_mnist(canvas, box)
-        pred = self.classify(image)
-        unsure = ink_reason(canvas, canvas.shape, strokes, box) or self._model_reason(image[None], [pred.confidence])[0]
-        return Prediction(pred.digit, pred.confidence, pred.probabilities, image, None, unsure)
+        return self.recognize([ink], ink.pixels.shape, [strokes])[0]
 
-    def read(self, canvas: np.ndarray, strokes=None) -> list[Prediction]:
+    def read(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Prediction]:
         """All the digits on the canvas, left to right ([] when blank), each with its .box
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
         from, if known; they keep a digit drawn in several strokes together and part digits that
         touch. Without them the ink's connected pieces are grouped (see recognizer.segment)."""
-        canvas = _as_uint8(canvas)
-        segments = find_digits(canvas, strokes)
+        ink = ink_from_canvas(canvas)
+        segments = find_digits(ink, strokes)
         if not segments:
             return []
-        if too_little_ink(int((canvas > INK_LEVEL).sum()), canvas.shape):  # stray pixels: one "not sure"
-            pred = self.predict(canvas)
-            return [Prediction(pred.digit, pred.confidence, pred.probabilities, pred.image, ink_box(canvas), BLANK)]
+        if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all
+            return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
         if not strokes:  # touching digits: only the model can tell where to cut
-            segments = split_touching(canvas, segments, self._top_confidence)
-        inks = [s.ink(canvas) for s in segments]
-        boxes = [ink_box(ink) for ink in inks]  # found once, for the preprocessing and the ink checks
-        images = np.stack([box_to_mnist(ink, box) for ink, box in zip(inks, boxes)])
+            segments = split_touching(ink, segments, self._top_confidence)
+        own_strokes = [[strokes[i] for i in s.strokes] for s in segments]
+        predictions = self.recognize([s.ink(ink) for s in segments], ink.pixels.shape, own_strokes)
+        return [replace(p, box=s.box) for p, s in zip(predictions, segments)]
+
+    def recognize(self, inks: list[Ink], canvas_shape: tuple[int, int],
+                  strokes: Sequence[Sequence[Stroke] | None] | None = None) -> list[Prediction]:
+        """Digits' inks (each with a box) on a canvas of canvas_shape, and each one's strokes if
+        known -> their 28x28 images -> the model -> a Prediction for each (without .box), .unsure
+        from the ink checks first, then from the detector and the confidence."""
+        if not inks:
+            return []
+        images = np.stack([ink_to_mnist(ink) for ink in inks])
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)
-        verdicts = self._model_reason(images, probs.max(axis=1))
+        model_reasons = self._model_reason(images, probs.max(axis=1))
         out = []
-        for seg, ink, box, image, p, verdict in zip(segments, inks, boxes, images, probs, verdicts):
+        for ink, image, p, own, reason in zip(inks, images, probs, strokes or [None] * len(inks), model_reasons):
             digit = int(p.argmax())
-            own_strokes = [strokes[i] for i in seg.strokes]
-            unsure = ink_reason(ink, canvas.shape, own_strokes, box) or verdict
-            out.append(Prediction(digit, float(p[digit]), p, image, seg.box, unsure))
+            if not image.any():  # ink too sparse to survive the downscale: the model saw nothing
+                reason = BLANK
+            unsure = ink_reason(ink, canvas_shape, own) or reason
+            out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
         return out
 
     def _model_reason(self, images: np.ndarray, confidences) -> list[str | None]:
@@ -242,9 +256,9 @@ class Recognizer:
         threshold = self.detector.threshold if self.detector else 1.0
         return [model_reason(n, threshold, float(c), self.threshold) for n, c in zip(not_digit, confidences)]
 
-    def _top_confidence(self, inks: list[np.ndarray]) -> np.ndarray:
-        """The model's top probability for each digit's ink crop."""
-        return self.probabilities(np.stack([to_mnist(ink) for ink in inks])).max(axis=1)
+    def _top_confidence(self, inks: list[Ink]) -> np.ndarray:
+        """The model's top probability for each digit's ink."""
+        return self.probabilities(np.stack([ink_to_mnist(ink) for ink in inks])).max(axis=1)
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?") -> str:

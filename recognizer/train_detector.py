@@ -56,8 +56,8 @@ def detector_data(data: Mnist, seed: int = SEED, holdout: int = HOLDOUT, drawn: 
     strokes mean a digit" and pass a drawn letter. With chars (UNIPEN), real pen digits and real
     clear letters of the "train" people join both sides (REAL_RENDERS drawings each), and those of
     the "val" people join the held-out set."""
-    from .calibrate import draw_like_user
     from .preprocess import to_mnist
+    from .synthetic import draw_like_user
     from .synthetic import non_digits as make_non_digits
 
     rng = np.random.default_rng(seed)

@@ -75,7 +75,7 @@ def test_drawn_cases_are_reproducible_and_in_range():
 
 def test_redrawn_digit_has_the_requested_height_and_pen():
     """The drawn set is only as good as redraw: the ink is as tall as asked, the pen as wide."""
-    from recognizer.preprocess import stroke_width
+    from recognizer.ink import stroke_width
     from recognizer.synthetic import font_digits, redraw
 
     digits, _ = font_digits(10, seed=3)
