@@ -10,7 +10,9 @@ stroke width, then through to_mnist). On it we
   2. set the threshold to the `--reject-rate` quantile (default 0.5%) of the temperature-scaled top
      probability, at most MAX_THRESHOLD: about that share of digits reads "low confidence".
 The shipped model was trained on all of MNIST's training images, so these are not unseen images:
-the redrawn half is what keeps them from looking easier than new ones. The test set is only
+the redrawn half is what keeps them from looking easier than new ones. With --unipen, the real pen
+digits of the UNIPEN "val" people (never trained on; drawn REAL_RENDERS times as the app draws
+them) join the set: they are what new writers look like. The test set and "test" people are only
 reported (ECE, accuracy, share of "low confidence"), never used to choose T or the threshold.
 Writes <model>.calibration.json (models/mnist_cnn.calibration.json for either file of the shipped
 model) with the SHA-256 of the model files it holds for: Recognizer.load ignores it for any other.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shlex
 import sys
 from functools import partial
@@ -29,7 +32,7 @@ import numpy as np
 
 from .batch import predict_batches
 from .calibration import apply_temperature, calibration_path, expected_calibration_error, fit_temperature
-from .data import Mnist, load_mnist
+from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError
 from .fileio import file_sha256
 from .predictor import DEFAULT_MODEL, Recognizer
@@ -41,17 +44,28 @@ REJECT_RATE = 0.005
 MAX_THRESHOLD = 0.99  # cap: where nearly every top probability is 1.0 (easy or few images), the quantile
 # would be 1.0 itself and any hesitation at all would read "not sure"
 SEED = 0
+REAL_RENDERS = 2
 
 
-def calibration_set(x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, seed: int = SEED):
+def calibration_set(x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, seed: int = SEED,
+                    chars: PenCharacters | None = None):
     """n images from (x, y) in the model's input form, (n, 28, 28) float32, and their labels:
-    the first half as they are, the second redrawn by draw_like_user."""
+    the first half as they are, the second redrawn by draw_like_user; then, with chars, the real
+    digits of the "val" people, each drawn REAL_RENDERS times."""
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(x), size=min(n, len(x)), replace=False)
     half = len(idx) // 2
-    raw = x[idx[:half]].astype(np.float32) / 255.0
-    drawn = np.stack([to_mnist(draw_like_user(x[i], rng)) for i in idx[half:]])
-    return np.concatenate([raw, drawn.reshape(-1, 28, 28)]), y[idx]
+    images = [x[idx[:half]].astype(np.float32) / 255.0,
+              np.stack([to_mnist(draw_like_user(x[i], rng)) for i in idx[half:]]).reshape(-1, 28, 28)]
+    labels = [y[idx]]
+    if chars is not None:
+        from .unipen import person_split, render
+
+        real = np.flatnonzero((chars.kind == "digit") & (person_split(chars) == "val"))
+        for r in range(REAL_RENDERS):
+            images.append(render(chars, real, seed + 1 + r).astype(np.float32) / 255.0)
+            labels.append(chars.label[real].astype(np.uint8))
+    return np.concatenate(images), np.concatenate(labels)
 
 
 def _raw_probabilities(rec: Recognizer, images: np.ndarray) -> np.ndarray:
@@ -105,21 +119,25 @@ def model_hashes(model_path: str | Path) -> dict[str, str]:
 
 
 def run_calibration(model_path: str | Path, data: Mnist, out: str | Path | None = None, n: int = CALIBRATION_IMAGES,
-                    reject_rate: float = REJECT_RATE, seed: int = SEED, command: str | None = None) -> dict:
+                    reject_rate: float = REJECT_RATE, seed: int = SEED, command: str | None = None,
+                    chars: PenCharacters | None = None) -> dict:
     """Calibrate the model file on data's training images, write the JSON, return its payload."""
     from .train import write_json_atomic
 
     rec = Recognizer.load(model_path, calibrated=False)
-    images, labels = calibration_set(data.x_train, data.y_train, n, seed)
+    images, labels = calibration_set(data.x_train, data.y_train, n, seed, chars)
     payload = {
         "model_sha256": model_hashes(model_path),
         "method": ("temperature: NLL-minimizing T on log-probabilities; threshold: the "
                    f"{reject_rate:.2%} quantile of the scaled top probability; both on {len(labels)} "
-                   "MNIST training images (half as-is, half redrawn on a canvas and re-preprocessed), "
-                   f"seed {seed}; test set only reported"),
+                   f"images: {min(n, len(data.x_train))} MNIST training images (half as-is, half redrawn on a "
+                   "canvas and re-preprocessed)"
+                   + (f", and the real pen digits of the UNIPEN 'val' people drawn {REAL_RENDERS} times as the "
+                      "app draws them" if chars is not None else "")
+                   + f"; seed {seed}; test set only reported"),
         "reject_rate": reject_rate,
         **calibrate(rec, images, labels, reject_rate),
-        "data_source": data.source,
+        "data_source": Path(data.source).name + (f" + {Path(chars.source).name}" if chars is not None else ""),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command": command or "python -m recognizer calibrate",
     }
@@ -142,14 +160,19 @@ def main(argv: list[str] | None = None) -> int:
                         f"(default {CALIBRATION_IMAGES})")
     parser.add_argument("--reject-rate", type=float, default=REJECT_RATE,
                         help=f"share of calibration digits allowed to read 'not sure' (default {REJECT_RATE})")
+    parser.add_argument("--unipen", help="unipen_dev.npz: add the real digits of the 'val' people "
+                        "(default: $UNIPEN_NPZ; without either, MNIST alone)")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     if not 0 < args.reject_rate < 0.5:
         raise DataError(f"--reject-rate must be between 0 and 0.5, got {args.reject_rate}")
     data = load_mnist(args.data)
+    unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
+    chars = load_unipen(unipen_path) if unipen_path else None
     out = Path(args.out) if args.out else calibration_path(args.model)
     payload = run_calibration(args.model, data, out, args.images, args.reject_rate, args.seed,
-                              command="python -m recognizer calibrate " + shlex.join(sys.argv[1:] if argv is None else argv))
+                              command="python -m recognizer calibrate " + shlex.join(sys.argv[1:] if argv is None else argv),
+                              chars=chars)
     cal = payload["calibration_set"]
     print(f"wrote {out}")
     print(f"temperature {payload['temperature']:.3f}, threshold {payload['threshold']:.3f} "
