@@ -29,7 +29,7 @@ from .reject import (BLANK, Calibration, apply_temperature, ink_reason, load_cal
                      too_little_ink)
 from .segment import find_digits, split_touching
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10

@@ -25,6 +25,7 @@ import numpy as np
 from .data import Mnist, file_sha256, load_mnist
 from .errors import RecognizerError
 from .fileio import atomic_write
+from .predictor import MODELS_DIR
 
 DEFAULT_EPOCHS = 30
 BATCH_SIZE = 128
@@ -215,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recognizer.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
-    parser.add_argument("--out", default="models/mnist_cnn.keras", help="where to write the .keras model")
+    parser.add_argument("--out", default=str(MODELS_DIR / "mnist_cnn.keras"),
+                        help="where to write the .keras model (default: the shipped one, which the app loads)")
     parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints and history.csv (default: <out dir>/checkpoints)")

@@ -29,10 +29,11 @@ import numpy as np
 
 from .data import Mnist, file_sha256, load_mnist
 from .errors import RecognizerError
+from .predictor import MODELS_DIR
 from .train import (data_sha256, fit_checkpointed, save_model, to_input, training_seconds, write_history,
                     write_json_atomic)
 
-DEFAULT_OUT = "models/digit_detector.keras"
+DEFAULT_OUT = str(MODELS_DIR / "digit_detector.keras")  # the shipped detector, which the app loads
 EPOCHS = 20
 SEED = 7
 HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold
