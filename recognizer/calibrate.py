@@ -145,7 +145,7 @@ def run_calibration(model_path: str | Path, data: Mnist, out: str | Path | None 
         "reject_rate": reject_rate,
         **calibrate(rec, images, labels, reject_rate),
         "data_source": data.source,
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command or "python -m recognizer calibrate",
     }
     if data.x_test is not None:
