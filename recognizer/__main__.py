@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     prog = "python -m recognizer" if sys.argv[0].endswith("__main__.py") else "digit-recognizer"
     commands = "\n".join(f"  {name:<16} {help_}" for name, (_, _, help_) in COMMANDS.items())
     return argparse.ArgumentParser(
-        prog=prog, usage=f"{prog} COMMAND [--help] ...", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=prog,
+        usage=f"{prog} COMMAND [--help] ...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Handwritten digit recognition: the app, and the library's commands.",
         epilog=f"commands:\n{commands}",
     )
