@@ -22,11 +22,11 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[^\s'\"(),;]+")
 
 
 def relative_path(path: str | os.PathLike, root: Path = ROOT) -> str:
-    """A path as committed results may show it: relative to the checkout (`recognizer/models/x.tflite`,
-    `../shared/data/mnist.npz` beside it), else only its file name: never where this machine keeps it."""
+    """A path as committed results may show it: relative to the checkout (`recognizer/models/x.tflite`),
+    else only its file name (`mnist.npz`): never where this machine keeps it."""
     path = Path(os.path.abspath(path))
-    if path == root or root in path.parents or root.parent in path.parents:
-        return Path(os.path.relpath(path, root)).as_posix()
+    if path == root or root in path.parents:
+        return path.relative_to(root).as_posix()
     return path.name
 
 

@@ -96,7 +96,7 @@ def test_portable_makes_every_absolute_path_relative():
     }
     assert portable(value) == {
         "model": "recognizer/models/mnist_cnn.tflite",
-        "busy": ["../venv/bin/python -m recognizer.train --data mnist.npz (95% of a CPU)"],
+        "busy": ["python -m recognizer.train --data mnist.npz (95% of a CPU)"],
         "units": "ms/step, p50/p99, https://example.org/a, 3 / 4",
         "n": 3,
     }
