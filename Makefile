@@ -6,13 +6,16 @@ BIN := $(VENV)/bin
 DATA ?= $(wildcard ../shared/data/mnist.npz)
 DATA_ARG := $(if $(DATA),--data $(DATA))
 EPOCHS ?= 30
-MODEL ?= models/mnist_cnn.keras
+MODEL ?= recognizer/models/mnist_cnn.keras
 
-.PHONY: run test train resume train-detector evaluate bench notebook clean
+.PHONY: run test lint train resume train-detector evaluate bench notebook clean
 
-$(VENV)/.runtime: requirements.txt
+# The pinned dependencies, then the project itself, editable (no copies): `digit-recognizer` on the
+# venv's PATH, and `import recognizer` from any folder (the notebook opened in Jupyter, for one).
+$(VENV)/.runtime: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
@@ -23,7 +26,11 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime  ## start the app
 	$(BIN)/python app.py
 
-test: $(VENV)/.dev  ## the test suite (a few minutes, no full training)
+lint: $(VENV)/.dev  ## ruff: lint rules and formatting (pinned in requirements-dev.txt, set in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint  ## lint, then the test suite (a few minutes, no full training)
 	$(BIN)/python -m pytest
 
 train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~50 min on 2 cores)
@@ -45,4 +52,4 @@ notebook: $(VENV)/.dev  ## rerun the notebook in full mode (~1 h on 2 cores), sa
 	$(BIN)/python -m deeplearning.run_notebook --full $(DATA_ARG)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build *.egg-info

@@ -149,7 +149,7 @@ def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
             (w, h), _ = cv2.getTextSize(letter, font, scale, thickness)
             cv2.putText(canvas, letter, ((size - w) // 2, (size + h) // 2), font, scale, 255, thickness, cv2.LINE_AA)
             cases["letter"].append((canvas, None))
-    for letter, unit_strokes in LETTER_STROKES.items():
+    for unit_strokes in LETTER_STROKES.values():
         for _ in range(10):  # random size, place, slant, wobble and pen width
             side = rng.uniform(0.3, 0.8) * size
             x0, y0 = rng.uniform(0.05 * size, 0.95 * size - side, 2)

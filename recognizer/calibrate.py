@@ -138,7 +138,7 @@ def run_calibration(model_path: str | Path, data: Mnist, out: str | Path | None 
         "reject_rate": reject_rate,
         **calibrate(rec, images, labels, reject_rate),
         "data_source": Path(data.source).name + (f" + {Path(chars.source).name}" if chars is not None else ""),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command or "python -m recognizer calibrate",
     }
     if data.x_test is not None:

@@ -154,7 +154,8 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     except (UnicodeDecodeError, csv.Error):
         raise DataError(f"{path}: the first line is not text; expected Kaggle's {kind}") from None
     if header != expected:
-        raise DataError(f"{path}: wrong columns ({_column_problem(header, expected, labeled)}); expected Kaggle's {kind}")
+        problem = _column_problem(header, expected, labeled)
+        raise DataError(f"{path}: wrong columns ({problem}); expected Kaggle's {kind}")
     if isinstance(row_lines, str):  # the scan found a bad line
         raise DataError(f"{path}: {row_lines}")
     if not row_lines:
@@ -265,7 +266,8 @@ def _non_numeric_problem(path: Path, expected: list[str], row_lines: list[int]) 
         return generic
     row, col = _first(bad)
     value = str(text.iat[row, col])[:20]
-    return f"non-numeric value {value!r} on line {row_lines[row]} (column {expected[col]}); every value must be a whole number"
+    return (f"non-numeric value {value!r} on line {row_lines[row]} (column {expected[col]}); "
+            "every value must be a whole number")
 
 
 UNIPEN_ENV_VAR = "UNIPEN_NPZ"

@@ -37,7 +37,7 @@ from .reject import BLANK, ink_reason, model_reason, too_little_ink
 from .segment import find_digits, split_touching
 from .strokes import Stroke
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10

@@ -30,6 +30,7 @@ from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import RecognizerError
 from .fileio import atomic_write
+from .predictor import MODELS_DIR
 
 DEFAULT_EPOCHS = 20
 BATCH_SIZE = 128
@@ -195,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unipen", help="unipen_dev.npz: add real pen digits of the training people "
                         "(default: $UNIPEN_NPZ; without either, MNIST alone)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
-    parser.add_argument("--out", default="models/mnist_cnn.keras", help="where to write the .keras model")
+    parser.add_argument("--out", default=str(MODELS_DIR / "mnist_cnn.keras"),
+                        help="where to write the .keras model (default: the shipped one, which the app loads)")
     parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints and history.csv (default: <out dir>/checkpoints)")

@@ -33,10 +33,11 @@ from .batch import predict_batches
 from .card import model_card
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import RecognizerError
+from .predictor import MODELS_DIR
 from .train import fit_checkpointed, save_model, training_seconds, write_history, write_json_atomic
 
-DEFAULT_OUT = "models/digit_detector.keras"
-EPOCHS = 20
+DEFAULT_OUT = str(MODELS_DIR / "digit_detector.keras")  # the shipped detector, which the app loads
+EPOCHS = 15
 SEED = 7
 HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold
 DRAWN = 24_000  # training digits redrawn as a user draws them (stroke width, size, slant)

@@ -509,7 +509,7 @@ def test_the_personal_model_is_chosen_and_reported(monkeypatch, tmp_path, screen
     assert choose_model() == (None, False)  # no personal model yet: the shipped one
     personal = personal_model_path()
     personal.parent.mkdir(parents=True)
-    shutil.copy(ROOT / "models" / "mnist_cnn.tflite", personal)
+    shutil.copy(ROOT / "recognizer" / "models" / "mnist_cnn.tflite", personal)
     assert choose_model() == (personal, True)
     assert choose_model(shipped=True) == (None, False)
     assert choose_model("other.tflite") == (Path("other.tflite"), False)

@@ -61,6 +61,17 @@ def test_quick_bench_prints_the_table_and_writes_json(quick_run):
     assert 0 < app["launch"]["window_s"][0] <= app["launch"]["first_prediction_s"][0]
 
 
+def test_quick_bench_results_name_no_machine_path(quick_run):
+    """results.json is committed: its model and data paths are relative, whatever was passed."""
+    proc, out = quick_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text()
+    results = json.loads(text)
+    assert results["data"] == "mnist.npz" and results["latency"]["paths"]["litert"]["model"] == (
+        "recognizer/models/mnist_cnn.tflite")
+    assert str(ROOT) not in text and str(out.parent.parent) not in text
+
+
 def test_drawn_cases_are_reproducible_and_in_range():
     labels = np.arange(50) % 10
     a, b = drawn.cases(50, 30, labels=labels), drawn.cases(50, 30, labels=labels)
