@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from recognizer.data import load_mnist  # noqa: E402
+from recognizer.data import UNIPEN_ENV_VAR, load_mnist, load_unipen  # noqa: E402
 from recognizer.errors import RecognizerError  # noqa: E402
 from recognizer.predictor import DEFAULT_MODEL, Recognizer  # noqa: E402
 
@@ -24,7 +24,7 @@ from . import drawn  # noqa: E402
 from .common import ROOT, Clock, load_state, machine_info, portable  # noqa: E402
 from .report import render  # noqa: E402
 
-SECTIONS = ("latency", "app", "accuracy", "numbers", "training")
+SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "training")
 NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
 LATENCY_CANVASES = 50
 
@@ -33,6 +33,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options; an unknown section is a usage error (exit 2)."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else Keras downloads it)")
+    parser.add_argument("--unipen", help="unipen_dev.npz, for the real-handwriting section (default: $UNIPEN_NPZ)")
     parser.add_argument(
         "--model",
         default=str(DEFAULT_MODEL),
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     results["load_before"] = load_state()
     try:
         data = load_mnist(args.data)
+        chars = load_unipen(args.unipen) if args.unipen or os.environ.get(UNIPEN_ENV_VAR) else None
         if not Path(tflite).is_file():
             raise RecognizerError(f"model file not found: {tflite} (train one with `make train`)")
     except RecognizerError as exc:
@@ -120,6 +122,17 @@ def main(argv: list[str] | None = None) -> int:
             except RecognizerError as exc:
                 results["numbers"] = {"skipped": str(exc)}
         _done("numbers", c)
+
+    if "real" in sections:  # held-out UNIPEN people's pen digits and letters (bench/real.py)
+        from . import real
+
+        with Clock() as c:
+            if chars is not None:
+                results["real"] = real.run(litert_rec, chars, data.x_test, data.y_test, args.quick)
+                results["real"]["data"] = chars.source
+            else:
+                results["real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
+        _done("real handwriting", c)
 
     # From here on TensorFlow is imported.
     if "latency" in sections or "accuracy" in sections:

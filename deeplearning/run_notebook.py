@@ -6,7 +6,7 @@
                                                    # and the figures in deeplearning/figures/
 
 Parameters reach the notebook through environment variables (its first cell reads them):
-MNIST_MODE (quick|full), MNIST_NPZ (the data), MNIST_WORK_DIR (checkpoints, models, Kaggle
+MNIST_MODE (quick|full), MNIST_NPZ (the data), UNIPEN_NPZ (real pen strokes), MNIST_WORK_DIR (checkpoints, models, Kaggle
 files), MNIST_FIGURES_DIR, MNIST_EPOCHS / KAGGLE_EPOCHS (dry runs), MNIST_RESUME (continue a
 stopped training), MNIST_REUSE (load the model an earlier run saved), MNIST_DOWNLOAD=0 (no Keras
 download: generated digits in quick mode), KAGGLE_DIR (Kaggle's own train.csv and test.csv).
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else Keras's copy)"
     )
+    parser.add_argument("--unipen", help="unipen_dev.npz, for the real-handwriting section (default: $UNIPEN_NPZ)")
     parser.add_argument(
         "--output", help="where to save the executed notebook (default: in place with --full, else a temporary file)"
     )
@@ -131,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         # Relative to the kernel's working directory (the notebook's folder): the saved outputs that
         # print it then name no folder of this machine.
         env["MNIST_NPZ"] = os.path.relpath(Path(args.data).resolve(), notebook.resolve().parent)
+    if args.unipen:
+        if not Path(args.unipen).exists():
+            parser.error(f"--unipen {args.unipen}: not found")
+        env["UNIPEN_NPZ"] = os.path.relpath(Path(args.unipen).resolve(), notebook.resolve().parent)
     if args.output:
         output = Path(args.output)
     elif args.full:

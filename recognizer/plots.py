@@ -87,6 +87,30 @@ def sample_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 12, see
     return fig
 
 
+def style_variants(rows: dict[str, tuple[np.ndarray, np.ndarray]]):
+    """One row per writing style (recognizer.styles): each digit beside its styled variant, both
+    (n, 28, 28) uint8, so the added stroke shows."""
+    plt = _pyplot()
+    side, gap = 28, 2
+    n = max(len(plain) for plain, _ in rows.values())
+    mosaic = np.full((len(rows) * (side + gap) - gap, n * (2 * side + 3 * gap) - 3 * gap), 40, np.uint8)
+    for r, (plain, styled) in enumerate(rows.values()):
+        for c, (a, b) in enumerate(zip(plain, styled)):
+            y, x = r * (side + gap), c * (2 * side + 3 * gap)
+            mosaic[y : y + side, x : x + side] = a
+            mosaic[y : y + side, x + side + gap : x + 2 * side + gap] = b
+    fig, ax = plt.subplots(figsize=(n * 1.3, len(rows) * 0.7))
+    ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+    ax.set_yticks([r * (side + gap) + side / 2 for r in range(len(rows))], list(rows), fontsize=11)
+    ax.set_xticks([])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("Writing styles: each digit, then the same digit with the style's stroke")
+    fig.tight_layout()
+    return fig
+
+
 # --- preprocessing -----------------------------------------------------------------------------
 
 
