@@ -32,6 +32,7 @@ window.digitPage = {
   get shownVersion() { return net.shownVersion; },
   get busy() { return net.inFlight || net.timer !== null; },
   get strokes() { return ink.strokes.length; },
+  drawing() { return { side: ink.side, pen: brush(), strokes: ink.strokes }; },
 };
 
 // ---- the canvas -----------------------------------------------------------------------------
@@ -272,7 +273,7 @@ function showDigit(d, several) {
   const bars = $("bars");
   bars.replaceChildren(...d.probabilities.map((p, i) => {
     const li = document.createElement("li");
-    li.className = i === d.digit ? (d.unsure === null ? "top" : "top muted") : "";
+    li.className = i === d.digit ? (d.unsure === null ? "best" : "best muted") : "";
     li.innerHTML = `<span class="label">${i}</span><span class="track"><span class="fill"></span></span>` +
       `<span class="value">${percent(p)}</span>`;
     li.querySelector(".fill").style.width = `${(100 * p).toFixed(2)}%`;
