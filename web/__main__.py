@@ -51,10 +51,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import uvicorn
 
-    print(f"serving http://{args.host}:{args.port}/ with {args.workers} worker(s); Ctrl+C stops", flush=True)
-    # uvicorn exits non-zero by itself if the port is taken or the model cannot be loaded (lifespan).
-    uvicorn.run(APP, host=args.host, port=args.port, workers=args.workers, access_log=args.access_log,
-                log_level="info", server_header=False)
+    from recognizer.errors import RecognizerError
+    from recognizer.predictor import Recognizer
+
+    from .server import create_app
+
+    try:  # a missing or broken model is said in one line here, not as a traceback from each worker
+        recognizer = Recognizer.load()
+    except RecognizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # One worker serves the model just loaded; several each load their own from the import string.
+    app = create_app(recognizer) if args.workers == 1 else APP
+    uvicorn.run(app, host=args.host, port=args.port, workers=args.workers, access_log=args.access_log,
+                log_level="info", server_header=False)  # exits non-zero by itself if the port is taken
     return 0
 
 
