@@ -7,6 +7,11 @@ DATA ?= $(wildcard ../shared/data/mnist.npz)
 DATA_ARG := $(if $(DATA),--data $(DATA))
 EPOCHS ?= 30
 MODEL ?= models/mnist_cnn.keras
+# `make web`: where the web page and API listen, and how many worker processes serve them.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 1
+.PHONY: web
 
 .PHONY: run test train resume train-detector evaluate bench notebook clean
 
@@ -22,6 +27,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime  ## start the app
 	$(BIN)/python app.py
+
+web: $(VENV)/.runtime  ## the web page and JSON API on http://$(HOST):$(PORT) (HOST, PORT, WORKERS change that)
+	$(BIN)/python -m web --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(VENV)/.dev  ## the test suite (a few minutes, no full training)
 	$(BIN)/python -m pytest
