@@ -312,7 +312,8 @@ def run(users=USERS, seconds: float = SECONDS, workers: int = 1, url: str | None
             port = free_port()
             proc = start_server(port, workers)
             host, port, path = local_target(f"http://127.0.0.1:{port}")
-            result["server"] = {"command": f"python -m web --workers {workers}", "workers": workers}
+            result["server"] = {"command": f"python -m web --workers {workers}", "workers": workers,
+                                "nice": os.nice(0)}  # scheduling priority, inherited from this process
         else:
             host, port, path = local_target(url)
             result["server"] = {"url": url}
@@ -367,7 +368,11 @@ def report(result: dict) -> str:
                      "n/a" if lv.get("others_cpu") is None else f"{lv['others_cpu']:.0%}",
                      "n/a" if lv["machine_busy"] is None else f"{lv['machine_busy']:.0%} of {lv['cores']}"])
     sat = result.get("saturation")
+    server = result.get("server", {})
     lines = [md_table(header, rows), ""]
+    if "command" in server:
+        lines.append(f"Server: `{server['command']}` on 127.0.0.1, started by the benchmark (nice {server['nice']}); "
+                     f"{result['canvas']}x{result['canvas']} px canvas.")
     lines.append(f"{result['seconds_per_level']:.0f} s a level, each user posting its drawing every "
                  f"{result['interval_s'] * 1000:.0f} ms; CPU as a share of one core.")
     if sat:

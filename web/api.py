@@ -2,7 +2,7 @@
 ApiError out; the library's predictions in, the JSON answer out.
 
 Every limit is checked before the work it bounds (body size before parsing, stroke and point counts
-before drawing, image dimensions before decoding), so no request can make the server slow or big.
+before drawing, image dimensions before decoding), so what one request can cost is bounded.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -35,6 +35,7 @@ PAGE_HEADERS = {  # the page loads nothing from elsewhere; the 28x28 view is dra
     "Cache-Control": "no-cache",
 }
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+IMAGE_DECODERS = 2  # images decoded at once per process: a 12 MP one takes a few hundred MB for a moment
 log = logging.getLogger("web")
 
 
@@ -107,8 +108,8 @@ async def predict(request: Request) -> Response:
     model = request.app.state.model
     if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
         result = await asyncio.get_running_loop().run_in_executor(model.thread, model.drawing, body, with_image)
-    else:  # decoded on any thread (Pillow and numpy let others run meanwhile), read on the model's
-        canvas = await run_in_threadpool(api.decode_image, body)
+    else:  # decoded beside the model's thread (Pillow and numpy let it run meanwhile), then read on it
+        canvas = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
         result = await asyncio.get_running_loop().run_in_executor(model.thread, model.image, canvas, with_image)
     return JSONResponse(result, headers=API_HEADERS)
 
@@ -143,6 +144,7 @@ def create_app(recognizer: Recognizer | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette):
         app.state.model = Model(recognizer or Recognizer.load())
+        app.state.decoders = anyio.CapacityLimiter(IMAGE_DECODERS)
         app.state.page = page_html()
         yield
         app.state.model.close()
