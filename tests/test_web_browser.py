@@ -230,6 +230,13 @@ def test_draw_a_digit_a_number_undo_and_clear(server_url, browser, tmp_path):
         page.keyboard.press("r")
         settle(page, 0)
         assert canvas_ink(page).sum() == 0
+
+        # A scribble: "not sure", with the reason, instead of a digit.
+        zigzag = [(side * (0.3 + 0.4 * (i % 2)), side * (0.3 + 0.4 * i / 16)) for i in range(17)]
+        draw(page, [zigzag, [(x + side * 0.02, y) for x, y in zigzag]])
+        answer = settle(page, 2)
+        assert answer["number"] == "?" and answer["digits"][0]["unsure"], answer
+        assert text(page, "#digit") == "not sure" and text(page, "#reason") == answer["digits"][0]["unsure"]
         assert errors == []
     finally:
         context.close()
