@@ -243,6 +243,9 @@ function show(answer, version, side) {
   $("result").hidden = digits.length === 0;
   page.dataset.number = answer.number || "";
   clearBoxes();
+  if (ink.pointerId === null) { // for screen readers: once a stroke is done, not on every update
+    $("said").textContent = digits.length ? `read: ${digits.map((d) => (d.unsure ? "not sure" : d.digit)).join(", ")}` : "";
+  }
   if (!digits.length) return;
   const several = digits.length > 1;
   $("number-block").hidden = !several;
