@@ -376,7 +376,8 @@ def report(result: dict) -> str:
     lines.append(f"{result['seconds_per_level']:.0f} s a level, each user posting its drawing every "
                  f"{result['interval_s'] * 1000:.0f} ms; CPU as a share of one core.")
     if sat:
-        lines.append(f"Saturation point: {sat['throughput_rps']:.0f} req/s ({sat['users']} users) with p99 "
+        lines.append(f"Saturation point: {sat['throughput_rps']:.0f} req/s ({sat['users']} user"
+                     f"{'s' if sat['users'] != 1 else ''}) with p99 "
                      f"{sat['p99_ms']:.0f} ms <= {SATURATION_P99_MS:.0f} ms and no errors.")
     else:
         lines.append(f"Saturation point: no level had p99 <= {SATURATION_P99_MS:.0f} ms without errors.")
