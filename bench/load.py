@@ -16,6 +16,8 @@ between the last good and the first bad one, or doubling past the last) find it.
 
 The client is a small asyncio HTTP/1.1 keep-alive client: no dependency, a few tens of
 microseconds of CPU per request, so the generator steals little from the server.
+
+For `make bench`: `results["web_load"] = load.run(quick=args.quick)`, printed with `load.report()`.
 """
 
 from __future__ import annotations
