@@ -11,8 +11,12 @@ UNIPEN ?= $(wildcard ../shared/data/unipen_dev.npz)
 UNIPEN_ARG := $(if $(UNIPEN),--unipen $(UNIPEN))
 EPOCHS ?= 20
 MODEL ?= recognizer/models/mnist_cnn.keras
+# `make web`: where the web page and API listen, and how many worker processes serve them.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 1
 
-.PHONY: run test lint train resume train-detector calibrate evaluate bench notebook clean
+.PHONY: run test lint web train resume train-detector calibrate evaluate bench notebook clean
 
 # The pinned dependencies, then the project itself, editable (no copies): `digit-recognizer` on the
 # venv's PATH, and `import recognizer` from any folder (the notebook opened in Jupyter, for one).
@@ -29,6 +33,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 
 run: $(VENV)/.runtime  ## start the app
 	$(BIN)/python app.py
+
+web: $(VENV)/.runtime  ## the web page and JSON API on http://$(HOST):$(PORT) (HOST, PORT, WORKERS change that)
+	$(BIN)/python -m web --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: $(VENV)/.dev  ## ruff: lint rules and formatting (pinned in requirements-dev.txt, set in pyproject.toml)
 	$(BIN)/ruff check .
