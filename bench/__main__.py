@@ -24,7 +24,7 @@ from . import drawn  # noqa: E402
 from .common import ROOT, Clock, load_state, machine_info, portable  # noqa: E402
 from .report import render  # noqa: E402
 
-SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "training")
+SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "web", "training")
 NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
 LATENCY_CANVASES = 50
 
@@ -133,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 results["real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
         _done("real handwriting", c)
+
+    if "web" in sections:  # the web API under bounded load on 127.0.0.1 (bench/load.py)
+        from . import load
+
+        with Clock() as c:
+            results["web_load"] = load.run(quick=args.quick)
+        _done("web load", c)
 
     # From here on TensorFlow is imported.
     if "latency" in sections or "accuracy" in sections:

@@ -451,6 +451,13 @@ def _real_letters(r: dict) -> str:
     ])
 
 
+def _web_load(r: dict) -> str:
+    """The web API's load table (bench/load.py)."""
+    from .load import report
+
+    return report(r["web_load"]) if "web_load" in r else "Not measured."
+
+
 # Letters in the per-letter table: the clear non-digit ones (recognizer.unipen.DIGIT_LIKE_LETTERS left out).
 LETTERS_SHOWN = ("ACDEFGHJKLMNPQRTUVWXY", "acdefhkmnprtuvwxy")
 
@@ -473,6 +480,7 @@ BLOCKS = {
     "detector": _detector,
     "real-digits": _real_digits,
     "real-letters": _real_letters,
+    "web-load": _web_load,
     "tables": lambda r: render(r, title="Latest figures"),
 }
 
