@@ -54,8 +54,8 @@ def style_strokes(canvas: np.ndarray, style: str, rng: np.random.Generator) -> l
     if style in ("flagged one", "flag and base one"):  # a long flag down-left from the top
         top = _ink_columns(ink, y)
         tip = (float(top.mean()), float(y))
-        length = rng.uniform(0.25, 0.45) * h
-        angle = np.radians(rng.uniform(30, 60))  # below the horizontal, towards the left: flatter reads as a 7
+        length = rng.uniform(0.3, 0.6) * h
+        angle = np.radians(rng.uniform(20, 55))  # below the horizontal, towards the left
         flag = [(tip[0] - length * np.cos(angle), tip[1] + length * np.sin(angle)), tip]
         if style == "flagged one":
             return [flag]
@@ -63,17 +63,15 @@ def style_strokes(canvas: np.ndarray, style: str, rng: np.random.Generator) -> l
         foot = float(bottom.mean())
         half = rng.uniform(0.15, 0.3) * h
         return [flag, [(foot - half, y + h - 1.0), (foot + half, y + h - 1.0)]]
-    if style == "closed four":  # a diagonal from the top of the stem down to the left end of the bar
-        right = ink[:, x + w // 2 : x + w]
-        rows = ink[y + int(0.45 * h) : y + int(0.85 * h) + 1, x : x + w]
-        if not right.any() or not rows.any():
+    if style == "closed four":  # join the top of the left arm to the top of the stem
+        left, right = ink[:, x : x + w // 2], ink[:, x + w // 2 : x + w]
+        if not left.any() or not right.any():
             return []
-        stem_top = int(np.flatnonzero(right.any(axis=1))[0])
-        stem_x = x + w // 2 + float(np.flatnonzero(right[stem_top]).mean())
-        bar = int(rows.sum(axis=1).argmax())  # the widest row: the crossbar
-        bar_y = y + int(0.45 * h) + bar
-        bar_left = x + float(np.flatnonzero(rows[bar])[0])
-        return [[(stem_x, float(stem_top)), (bar_left, float(bar_y))]]
+        left_top = int(np.flatnonzero(left.any(axis=1))[0])
+        right_top = int(np.flatnonzero(right.any(axis=1))[0])
+        lx = x + float(np.flatnonzero(left[left_top]).mean())
+        rx = x + w // 2 + float(np.flatnonzero(right[right_top]).mean())
+        return [[(lx, float(left_top)), (rx, float(right_top))]]
     raise ValueError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
 
 
