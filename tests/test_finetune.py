@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from recognizer.__main__ import main as cli
-from recognizer.data import file_sha256, load_mnist
+from recognizer.data import load_mnist
+from recognizer.fileio import file_sha256
 from recognizer.finetune import split_samples
 from recognizer.predictor import MODELS_DIR
 from recognizer.preprocess import to_mnist

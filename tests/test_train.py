@@ -16,7 +16,8 @@ from recognizer.styles import STYLES
 
 from recognizer import Recognizer
 from recognizer.card import command_line, model_card
-from recognizer.data import file_sha256, load_mnist
+from recognizer.data import load_mnist
+from recognizer.fileio import file_sha256
 from recognizer.train import read_history, save_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
