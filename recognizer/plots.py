@@ -93,7 +93,7 @@ def style_variants(rows: dict[str, tuple[np.ndarray, np.ndarray]]):
     plt = _pyplot()
     side, gap = 28, 2
     n = max(len(plain) for plain, _ in rows.values())
-    mosaic = np.full((len(rows) * (side + gap) - gap, n * (2 * side + 3 * gap) - 3 * gap), 40, np.uint8)
+    mosaic = np.full((len(rows) * (side + gap) - gap, n * (2 * side + 3 * gap) - 2 * gap), 40, np.uint8)
     for r, (plain, styled) in enumerate(rows.values()):
         for c, (a, b) in enumerate(zip(plain, styled)):
             y, x = r * (side + gap), c * (2 * side + 3 * gap)
