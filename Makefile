@@ -63,7 +63,7 @@ bench: $(VENV)/.dev  ## speed and accuracy figures, written to bench/results.jso
 	$(BIN)/python -m bench $(DATA_ARG) $(UNIPEN_ARG)
 
 notebook: $(VENV)/.dev  ## rerun the notebook in full mode (~1 h on 2 cores), saving its outputs
-	$(BIN)/python -m deeplearning.run_notebook --full $(DATA_ARG)
+	$(BIN)/python -m deeplearning.run_notebook --full $(DATA_ARG) $(UNIPEN_ARG)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build *.egg-info
