@@ -1,0 +1,225 @@
+"""Clean a photo or scan of handwriting into a canvas: the ink, bright on black, and nothing else.
+
+Phone photos of a note have uneven light, soft shadows, paper grain, ruled or squared lines and a
+table around the page; scans are cleaner but may be light ink on dark. The steps, each on a copy
+at most WORK_SIDE px long (enough for digits, and it keeps a 12-megapixel photo well under a second):
+
+1. Polarity from the ink/paper statistics: next to a local median of the picture, the ink is the
+   minority that strays far from it; whichever side (darker or lighter) holds more of that is the
+   ink. Light ink is inverted, so from here on ink is dark.
+2. The paper's brightness everywhere (light falling off, shadows): a grey closing (a local maximum,
+   then minimum) wider than any stroke, made on a small copy. Ink is how much darker than its own
+   paper a pixel is, as a share of that paper's brightness, so it reads the same in the shadow.
+3. Threshold above the paper's own noise (its median and spread); the strongest ink saturates,
+   with soft edges as MNIST has them.
+4. Not ink: regions far darker than the page that touch the frame (a table), anything running
+   along a side of the frame (a page edge, a scanner's lid), ruled and squared lines (long thin
+   runs, found after turning the page straight by the lines' own angle), and specks.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from .errors import ImageError
+from .preprocess import INK_LEVEL
+
+WORK_SIDE = 1600  # px: larger pictures are read at this longer side
+SMALL_SIDE = 512  # px: polarity and background are judged on a copy this long
+EVEN_LIGHT_SIDE = 400  # px: a smaller picture is a crop of a digit or two, evenly lit: one paper level
+MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer side
+CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side: wider than strokes
+TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity
+DARK_PAPER = 0.4  # darker than this share of the page's brightness is not page (a table)
+NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
+MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness)
+MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
+INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
+HALF = 0.5  # ... and ink at least this share of the way to it becomes 255
+TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
+EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
+LINE_WINDOW = 0.2  # lines: LINE_FILL of every window this share of the frame's side is inked ...
+LINE_FILL = 0.75
+LINE_SPAN = 0.3  # ... the ink runs over this share of it at least ...
+LINE_THINNESS = 60  # ... and is this many times as long as it is thick (a digit's stem: 4-25, or 40
+# for a pen of 2.5% of the digit's height); printed lines at 1000 px are 1-3 px thick
+LINE_RUN = 0.05  # line pixels are ink in unbroken runs this share of the side long (a 1.4-degree tilt)
+MEND = 9  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
+MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
+SKEW_STEP = 0.25  # ... in steps of this many degrees
+SKEW_POINTS = 20_000  # ink pixels sampled to find the lines' angle
+SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece are specks
+
+
+def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
+    """Grayscale picture (2-D uint8) -> canvas (2-D uint8, ink bright on black), at most WORK_SIDE
+    px long. ImageError when there is no ink."""
+    if gray.size == 0:
+        raise ImageError(f"{name}: empty image")
+    work = _shrink(gray, WORK_SIDE, cv2.INTER_AREA)
+    if _light_ink(work):
+        work = 255 - work
+    ink, table = _ink_darkness(work)
+    canvas = _to_canvas(ink, name)
+    canvas[table] = 0
+    canvas, lines = _straighten(canvas)
+    keep = _writing(canvas > INK_LEVEL, lines)
+    edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
+    return np.where(keep | edge, canvas, 0).astype(np.uint8)
+
+
+def _shrink(image: np.ndarray, side: int, interpolation: int) -> np.ndarray:
+    """The image scaled down so that its longer side is at most `side` px."""
+    scale = side / max(image.shape)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def _odd(n: float) -> int:
+    return max(3, int(n) // 2 * 2 + 1)
+
+
+def _light_ink(work: np.ndarray) -> bool:
+    """True when the ink is lighter than the paper: of what strays far from the local median (made
+    on a small copy, where the median keeps a table's edge sharp), more lies on the light side.
+    The ink is the minority, so the median is the paper."""
+    if max(work.shape) < EVEN_LIGHT_SIDE:
+        diff = work.astype(np.float32) - float(np.median(work))
+    else:
+        small = _shrink(work, SMALL_SIDE, cv2.INTER_AREA)
+        diff = small.astype(np.float32) - cv2.medianBlur(small, _odd(MEDIAN_SHARE * max(small.shape)))
+    far = TAIL_SIGMAS * (1.4826 * float(np.median(np.abs(diff))) + 1.0)
+    return float(np.clip(diff - far, 0, None).sum()) > float(np.clip(-diff - far, 0, None).sum())
+
+
+def _ink_darkness(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(how much darker than its paper each pixel is, as a share of the paper's brightness; the
+    table: what is far darker than the page's brightness along a side of the frame)."""
+    if max(work.shape) < EVEN_LIGHT_SIDE:
+        paper = np.full(work.shape, float(np.percentile(work, 90)) + 1.0, np.float32)
+        return (paper - work) / paper, np.zeros(work.shape, bool)
+    small = _shrink(work, SMALL_SIDE, cv2.INTER_AREA)
+    square = np.ones((_odd(CLOSING_SHARE * max(small.shape)),) * 2, np.uint8)
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square).astype(np.float32) + 1.0
+    level = float(np.percentile(background, 90))
+    table = _along_frame(small < DARK_PAPER * level, TABLE_CONTACT)
+    table = cv2.dilate(table.astype(np.uint8), np.ones((5, 5), np.uint8))
+    size = work.shape[::-1]
+    paper = cv2.resize(background, size, interpolation=cv2.INTER_LINEAR)
+    table = cv2.resize(table, size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    return (paper - work) / np.maximum(paper, DARK_PAPER * level), table
+
+
+def _along_frame(mask: np.ndarray, share: float) -> np.ndarray:
+    """The connected pieces of `mask` that touch a side of the frame along `share` of its length
+    or more (a table, a page's edge: writing touches the frame at a stroke's end, if at all)."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    h, w = mask.shape
+    along = np.zeros(count, bool)
+    for edge, side in ((labels[0], w), (labels[-1], w), (labels[:, 0], h), (labels[:, -1], h)):
+        along |= np.bincount(edge, minlength=count) >= share * side
+    along[0] = False
+    return along[labels]
+
+
+def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
+    """Ink darkness -> 0-255: zero up to the paper's noise, 255 from halfway to the ink's core."""
+    sample = ink[::2, ::2]
+    median = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - median)))
+    low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)
+    strong = ink[ink > low + MIN_CONTRAST]
+    if strong.size == 0:
+        raise ImageError(f"{name}: no ink found (the image is blank or has too little contrast)")
+    core = float(np.percentile(strong, 100 * INK_CORE))
+    high = low + HALF * (core - low)
+    return (np.clip((ink - low) / (high - low), 0, 1) * 255).astype(np.uint8)
+
+
+def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(the canvas turned so that ruled or squared lines, if any, run straight across; the lines'
+    pixels in it, [across, down]). The angle is the one at which the ink piles up most in rows and
+    columns: searched in whole degrees, then in SKEW_STEP around the best."""
+    ys, xs = np.nonzero(canvas)
+    if ys.size < 2:
+        return canvas, []
+    stride = max(1, ys.size // SKEW_POINTS)
+    ys, xs = ys[::stride].astype(np.float64), xs[::stride].astype(np.float64)
+    h, w = canvas.shape
+
+    def pile_up(angle: float) -> float:
+        t = np.radians(angle)
+        rows = np.bincount((ys * np.cos(t) - xs * np.sin(t) + w).astype(np.int64) // 2).astype(np.float64)
+        cols = np.bincount((xs * np.cos(t) + ys * np.sin(t) + h).astype(np.int64) // 2).astype(np.float64)
+        return float(rows @ rows + cols @ cols)
+
+    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5), key=pile_up)
+    angle = max(np.arange(coarse - 1 + SKEW_STEP, coarse + 1, SKEW_STEP), key=pile_up)
+    if angle:
+        turned = cv2.warpAffine(canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h),
+                                flags=cv2.INTER_LINEAR, borderValue=0)
+        lines = _lines(turned)
+        if lines:
+            return turned, lines
+    return canvas, _lines(canvas)
+
+
+def _lines(canvas: np.ndarray) -> list[np.ndarray]:
+    """Pixels of ruled or squared lines, [across, down] ([] if none): ink that runs on along a row
+    or column, LINE_FILL of every LINE_WINDOW of the frame inked (1 px of wobble allowed), over
+    LINE_SPAN of it at least, and thin for its length; only when there are two or more, as one
+    alone may be a stroke in a tight crop. Found on a copy of half the size (any ink in 2x2 px
+    counts, which keeps thin lines), then at full size only the ink in unbroken runs of LINE_RUN
+    of the side: a stroke crossing the line or a bar beside it is not line."""
+    ink = canvas > 0
+    half = cv2.resize(ink.astype(np.uint8), (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)),
+                      interpolation=cv2.INTER_AREA) > 0
+    bands, count = [], 0
+    for axis in (1, 0):  # rows, then columns
+        side = half.shape[axis]
+        length = max(3, int(LINE_WINDOW * side))
+        window = (length, 1) if axis == 1 else (1, length)  # cv2 sizes are (width, height)
+        inked = cv2.dilate(half.astype(np.uint8), np.ones((3, 1) if axis == 1 else (1, 3), np.uint8))
+        core = (cv2.boxFilter(inked, cv2.CV_16U, window, normalize=False) >= LINE_FILL * length).astype(np.uint8)
+        band, n = ndimage.label(cv2.boxFilter(core, cv2.CV_16U, window, normalize=False) > 0)
+        on_band = np.where(half, band, 0)
+        area = np.bincount(on_band.ravel(), minlength=n + 1)
+        found = np.zeros(half.shape, bool)
+        for label, box in enumerate(ndimage.find_objects(on_band, n), start=1):
+            span = 0 if box is None else box[axis].stop - box[axis].start
+            if span >= LINE_SPAN * side and span >= LINE_THINNESS * area[label] / span:
+                found |= band == label
+                count += 1
+        bands.append(found)
+    if count < 2:
+        return []
+    lines = []
+    for axis, found in zip((1, 0), bands):
+        run = max(3, int(LINE_RUN * ink.shape[axis]))
+        runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, run) if axis == 1 else (run, 1), np.uint8))
+        band = cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST)
+        lines.append((runs & band).astype(bool))
+    return lines
+
+
+def _writing(ink: np.ndarray, lines: list[np.ndarray]) -> np.ndarray:
+    """The ink that is writing: without the lines (strokes that crossed one mended), without pieces
+    running along a side of the frame, without specks."""
+    kept = ink.copy()
+    for line in lines:
+        kept &= ~line
+    for line, mend in zip(lines, ((MEND, 1), (1, MEND))):  # a stroke a line cut: its pixels between
+        closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
+        kept |= line & closed.astype(bool)
+    kept &= ~_along_frame(kept, EDGE_CONTACT)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(kept.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return kept
+    area = stats[:, cv2.CC_STAT_AREA]
+    good = area >= SPECK_SHARE * area[1:].max()
+    good[0] = False
+    return good[labels]
