@@ -45,8 +45,8 @@ LINE_FILL = 0.75
 LINE_SPAN = 0.3  # ... the ink runs over this share of it at least ...
 LINE_THINNESS = 60  # ... and is this many times as long as it is thick (a digit's stem: 4-25, or 40
 # for a pen of 2.5% of the digit's height); printed lines at 1000 px are 1-3 px thick
-LINE_RUN = 0.05  # line pixels are ink in unbroken runs this share of the side long (a 1.4-degree tilt)
-MEND = 9  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
+LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
+MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
 SKEW_POINTS = 20_000  # ink pixels sampled to find the lines' angle
@@ -55,7 +55,7 @@ SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece 
 
 def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
     """Grayscale picture (2-D uint8) -> canvas (2-D uint8, ink bright on black), at most WORK_SIDE
-    px long. ImageError when there is no ink."""
+    px long. ImageError when there is no ink, or nothing but lines, edges and specks."""
     if gray.size == 0:
         raise ImageError(f"{name}: empty image")
     work = _shrink(gray, WORK_SIDE, cv2.INTER_AREA)
@@ -66,6 +66,8 @@ def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
     keep = _writing(canvas > INK_LEVEL, lines)
+    if not keep.any():
+        raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
     return np.where(keep | edge, canvas, 0).astype(np.uint8)
 
