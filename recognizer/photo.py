@@ -19,6 +19,8 @@ at most WORK_SIDE px long (enough for digits, and it keeps a 12-megapixel photo 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from scipy import ndimage
@@ -43,8 +45,9 @@ EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
 LINE_WINDOW = 0.2  # lines: LINE_FILL of every window this share of the frame's side is inked ...
 LINE_FILL = 0.75
 LINE_SPAN = 0.3  # ... the ink runs over this share of it at least ...
-LINE_THINNESS = 60  # ... and is this many times as long as it is thick (a digit's stem: 4-25, or 40
-# for a pen of 2.5% of the digit's height); printed lines at 1000 px are 1-3 px thick
+LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half size (printed lines
+# 1-3 px thick at 1000 px: 100-500; a digit's stem: 2-25, or 40 for a pen 2.5% of the digit's height)
+SOLO_THINNESS = 100  # a line alone (a margin line, the others too faint) counts only this thin
 LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
 MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
@@ -142,13 +145,13 @@ def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
     return (np.clip((ink - low) / (high - low), 0, 1) * 255).astype(np.uint8)
 
 
-def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(the canvas turned so that ruled or squared lines, if any, run straight across; the lines'
-    pixels in it, [across, down]). The angle is the one at which the ink piles up most in rows and
-    columns: searched in whole degrees, then in SKEW_STEP around the best."""
+def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, Lines | None]:
+    """(the canvas turned so that ruled or squared lines, if any, run straight across; the lines
+    in it). The angle is the one at which the ink piles up most in rows and columns: searched in
+    whole degrees, then in SKEW_STEP around the best."""
     ys, xs = np.nonzero(canvas)
     if ys.size < 2:
-        return canvas, []
+        return canvas, None
     stride = max(1, ys.size // SKEW_POINTS)
     ys, xs = ys[::stride].astype(np.float64), xs[::stride].astype(np.float64)
     h, w = canvas.shape
@@ -165,22 +168,32 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         turned = cv2.warpAffine(canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h),
                                 flags=cv2.INTER_LINEAR, borderValue=0)
         lines = _lines(turned)
-        if lines:
+        if lines is not None:
             return turned, lines
     return canvas, _lines(canvas)
 
 
-def _lines(canvas: np.ndarray) -> list[np.ndarray]:
-    """Pixels of ruled or squared lines, [across, down] ([] if none): ink that runs on along a row
-    or column, LINE_FILL of every LINE_WINDOW of the frame inked (1 px of wobble allowed), over
-    LINE_SPAN of it at least, and thin for its length; only when there are two or more, as one
-    alone may be a stroke in a tight crop. Found on a copy of half the size (any ink in 2x2 px
-    counts, which keeps thin lines), then at full size only the ink in unbroken runs of LINE_RUN
-    of the side: a stroke crossing the line or a bar beside it is not line."""
+@dataclass(frozen=True)
+class Lines:
+    """Ruled or squared lines on a canvas: their pixels along rows and along columns, and the strips
+    a few px wide they run in (ink wholly inside a strip is what is left of a line)."""
+
+    across: np.ndarray
+    down: np.ndarray
+    strips: np.ndarray
+
+
+def _lines(canvas: np.ndarray) -> Lines | None:
+    """The canvas's ruled or squared lines, or None: ink that runs on along a row or column,
+    LINE_FILL of every LINE_WINDOW of the frame inked (1 px of wobble allowed), over LINE_SPAN of it
+    at least, and LINE_THINNESS times as long as thick: two or more such, or one SOLO_THINNESS thin
+    (a single stroke of a tight crop may be as long). Found on a copy of half the size (any ink in
+    2x2 px counts, which keeps thin lines); their pixels are then the ink in unbroken runs of
+    LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays."""
     ink = canvas > 0
-    half = cv2.resize(ink.astype(np.uint8), (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)),
+    half = cv2.resize(ink.astype(np.uint8) * 255, (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)),
                       interpolation=cv2.INTER_AREA) > 0
-    bands, count = [], 0
+    strips, thinness = [], []
     for axis in (1, 0):  # rows, then columns
         side = half.shape[axis]
         length = max(3, int(LINE_WINDOW * side))
@@ -193,35 +206,39 @@ def _lines(canvas: np.ndarray) -> list[np.ndarray]:
         found = np.zeros(half.shape, bool)
         for label, box in enumerate(ndimage.find_objects(on_band, n), start=1):
             span = 0 if box is None else box[axis].stop - box[axis].start
-            if span >= LINE_SPAN * side and span >= LINE_THINNESS * area[label] / span:
+            if span >= LINE_SPAN * side and span * span >= LINE_THINNESS * area[label]:
                 found |= band == label
-                count += 1
-        bands.append(found)
-    if count < 2:
-        return []
-    lines = []
-    for axis, found in zip((1, 0), bands):
+                thinness.append(span * span / area[label])
+        strips.append(cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST))
+    if len(thinness) < 2 and not any(t >= SOLO_THINNESS for t in thinness):
+        return None
+    pixels = []
+    for axis, strip in zip((1, 0), strips):
         run = max(3, int(LINE_RUN * ink.shape[axis]))
         runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, run) if axis == 1 else (run, 1), np.uint8))
-        band = cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST)
-        lines.append((runs & band).astype(bool))
-    return lines
+        pixels.append((runs & strip).astype(bool))
+    return Lines(pixels[0], pixels[1], (strips[0] | strips[1]).astype(bool))
 
 
-def _writing(ink: np.ndarray, lines: list[np.ndarray]) -> np.ndarray:
-    """The ink that is writing: without the lines (strokes that crossed one mended), without pieces
-    running along a side of the frame, without specks."""
+def _writing(ink: np.ndarray, lines: Lines | None) -> np.ndarray:
+    """The ink that is writing: without the lines (strokes that crossed one mended) and what is left
+    of them, without pieces running along a side of the frame, without specks."""
     kept = ink.copy()
-    for line in lines:
-        kept &= ~line
-    for line, mend in zip(lines, ((MEND, 1), (1, MEND))):  # a stroke a line cut: its pixels between
-        closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
-        kept |= line & closed.astype(bool)
+    if lines is not None:
+        kept &= ~(lines.across | lines.down)
+        for line, mend in ((lines.across, (MEND, 1)), (lines.down, (1, MEND))):  # strokes a line cut
+            closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
+            kept |= line & closed.astype(bool)
     kept &= ~_along_frame(kept, EDGE_CONTACT)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(kept.astype(np.uint8), connectivity=8)
     if count <= 1:
         return kept
+    good = np.ones(count, bool)
+    if lines is not None:  # pieces wholly inside a line's strip: bits of the line
+        good[:] = False
+        good[np.unique(labels[kept & ~lines.strips])] = True
     area = stats[:, cv2.CC_STAT_AREA]
-    good = area >= SPECK_SHARE * area[1:].max()
     good[0] = False
+    if good.any():
+        good &= area >= SPECK_SHARE * area[good].max()
     return good[labels]
