@@ -1,20 +1,22 @@
 """Clean a photo or scan of handwriting into a canvas: the ink, bright on black, and nothing else.
 
-Phone photos of a note have uneven light, soft shadows, paper grain, ruled or squared lines and a
-table around the page; scans are cleaner but may be light ink on dark. The steps, each on a copy
-at most WORK_SIDE px long (enough for digits, and it keeps a 12-megapixel photo well under a second):
+Phone photos of a note have uneven light, soft shadows, paper grain, noise, ruled or squared lines
+and a table around the page; scans are cleaner but may be light ink on dark. The steps, on a copy
+at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well under a second):
 
-1. Polarity from the ink/paper statistics: next to a local median of the picture, the ink is the
-   minority that strays far from it; whichever side (darker or lighter) holds more of that is the
-   ink. Light ink is inverted, so from here on ink is dark.
-2. The paper's brightness everywhere (light falling off, shadows): a grey closing (a local maximum,
-   then minimum) wider than any stroke, made on a small copy. Ink is how much darker than its own
-   paper a pixel is, as a share of that paper's brightness, so it reads the same in the shadow.
-3. Threshold above the paper's own noise (its median and spread); the strongest ink saturates,
-   with soft edges as MNIST has them.
-4. Not ink: regions far darker than the page that touch the frame (a table), anything running
-   along a side of the frame (a page edge, a scanner's lid), ruled and squared lines (long thin
-   runs, found after turning the page straight by the lines' own angle), and specks.
+1. Polarity from the ink/paper statistics: the ink is the minority that strays far from the local
+   median (made on a small copy, where the median keeps a table's edge sharp); the side, darker or
+   lighter, holding more of that is the ink. Light ink is inverted, so from here on ink is dark.
+2. The paper's brightness everywhere (light falling off, shadows): a grey closing (local maximum,
+   then minimum) wider than the strokes, on a small copy. Ink is how much darker than its own
+   paper a pixel is, as a share of that paper's brightness, so that it reads the same in a shadow.
+3. A threshold above the paper's own noise (its median and spread); the strongest ink saturates,
+   with soft edges as in MNIST.
+4. What is not writing: a table (far darker than the page, along a side of the frame), pieces
+   running along a side of the frame (a page's edge), ruled and squared lines (long thin runs,
+   found after turning the page straight by the lines' own angle; strokes they cut are mended),
+   and specks.
+The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
     px long. ImageError when there is no ink, or nothing but lines, edges and specks."""
     if gray.size == 0:
         raise ImageError(f"{name}: empty image")
-    work = _shrink(gray, WORK_SIDE, cv2.INTER_AREA)
+    work = _shrink(gray, WORK_SIDE)
     if _light_ink(work):
         work = 255 - work
     ink, table = _ink_darkness(work)
@@ -75,13 +77,13 @@ def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
     return np.where(keep | edge, canvas, 0).astype(np.uint8)
 
 
-def _shrink(image: np.ndarray, side: int, interpolation: int) -> np.ndarray:
-    """The image scaled down so that its longer side is at most `side` px."""
+def _shrink(image: np.ndarray, side: int) -> np.ndarray:
+    """The image scaled down (pixels averaged) so that its longer side is at most `side` px."""
     scale = side / max(image.shape)
     if scale >= 1:
         return image
     size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return cv2.resize(image, size, interpolation=interpolation)
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def _odd(n: float) -> int:
@@ -95,7 +97,7 @@ def _light_ink(work: np.ndarray) -> bool:
     if max(work.shape) < EVEN_LIGHT_SIDE:
         diff = work.astype(np.float32) - float(np.median(work))
     else:
-        small = _shrink(work, SMALL_SIDE, cv2.INTER_AREA)
+        small = _shrink(work, SMALL_SIDE)
         diff = small.astype(np.float32) - cv2.medianBlur(small, _odd(MEDIAN_SHARE * max(small.shape)))
     far = TAIL_SIGMAS * (1.4826 * float(np.median(np.abs(diff))) + 1.0)
     return float(np.clip(diff - far, 0, None).sum()) > float(np.clip(-diff - far, 0, None).sum())
@@ -107,7 +109,7 @@ def _ink_darkness(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if max(work.shape) < EVEN_LIGHT_SIDE:
         paper = np.full(work.shape, float(np.percentile(work, 90)) + 1.0, np.float32)
         return (paper - work) / paper, np.zeros(work.shape, bool)
-    small = _shrink(work, SMALL_SIDE, cv2.INTER_AREA)
+    small = _shrink(work, SMALL_SIDE)
     square = np.ones((_odd(CLOSING_SHARE * max(small.shape)),) * 2, np.uint8)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square).astype(np.float32) + 1.0
     level = float(np.percentile(background, 90))
@@ -145,7 +147,7 @@ def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
     return (np.clip((ink - low) / (high - low), 0, 1) * 255).astype(np.uint8)
 
 
-def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, Lines | None]:
+def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
     """(the canvas turned so that ruled or squared lines, if any, run straight across; the lines
     in it). The angle is the one at which the ink piles up most in rows and columns: searched in
     whole degrees, then in SKEW_STEP around the best."""
@@ -174,7 +176,7 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, Lines | None]:
 
 
 @dataclass(frozen=True)
-class Lines:
+class _Lines:
     """Ruled or squared lines on a canvas: their pixels along rows and along columns, and the strips
     a few px wide they run in (ink wholly inside a strip is what is left of a line)."""
 
@@ -183,7 +185,7 @@ class Lines:
     strips: np.ndarray
 
 
-def _lines(canvas: np.ndarray) -> Lines | None:
+def _lines(canvas: np.ndarray) -> _Lines | None:
     """The canvas's ruled or squared lines, or None: ink that runs on along a row or column,
     LINE_FILL of every LINE_WINDOW of the frame inked (1 px of wobble allowed), over LINE_SPAN of it
     at least, and LINE_THINNESS times as long as thick: two or more such, or one SOLO_THINNESS thin
@@ -217,10 +219,10 @@ def _lines(canvas: np.ndarray) -> Lines | None:
         run = max(3, int(LINE_RUN * ink.shape[axis]))
         runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, run) if axis == 1 else (run, 1), np.uint8))
         pixels.append((runs & strip).astype(bool))
-    return Lines(pixels[0], pixels[1], (strips[0] | strips[1]).astype(bool))
+    return _Lines(pixels[0], pixels[1], (strips[0] | strips[1]).astype(bool))
 
 
-def _writing(ink: np.ndarray, lines: Lines | None) -> np.ndarray:
+def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
     """The ink that is writing: without the lines (strokes that crossed one mended) and what is left
     of them, without pieces running along a side of the frame, without specks."""
     kept = ink.copy()

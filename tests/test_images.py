@@ -112,6 +112,22 @@ def test_ruled_paper_loses_its_lines(tmp_path, shipped):
     assert number_text(shipped.read(canvas)) == "47"
 
 
+def test_a_turned_ruled_page_is_straightened_and_loses_its_lines(tmp_path, shipped):
+    """The same page photographed 4 degrees askew: the canvas is turned straight, the lines go."""
+    h, w = 480, 720
+    ink = number_ink("47", (h, w), 260, 172, 110, 9)
+    lines = np.zeros((h, w), np.uint8)
+    for y in range(0, h, 40):
+        lines[y : y + 2] = 255
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), 4, 1.0)
+    page = cv2.warpAffine(on_paper(np.maximum(ink, lines // 2)), turn, (w, h), borderMode=cv2.BORDER_REFLECT)
+    canvas = load_image(save(tmp_path, "askew.png", page))
+    assert (canvas > INK_LEVEL).sum(axis=1).max() < 0.2 * w, "a line is left"
+    found, drawn = canvas > INK_LEVEL, ink > EDGE  # turned back about the middle: where it was drawn
+    assert (found & drawn).sum() / (found | drawn).sum() > 0.85  # 0.96; 0.70 if left askew
+    assert number_text(shipped.read(canvas)) == "47"
+
+
 def test_squared_paper_loses_its_grid(tmp_path, shipped):
     h, w = 400, 600
     ink = number_ink("25", (h, w), 200, 120, 120, 9)
