@@ -8,7 +8,8 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    median (made on a small copy, where the median keeps a table's edge sharp); the side, darker or
    lighter, holding more of that is the ink. Light ink is inverted, so from here on ink is dark.
 2. The paper's brightness everywhere (light falling off, shadows): a grey closing (local maximum,
-   then minimum) wider than the strokes, on a small copy. Ink is how much darker than its own
+   then minimum) on a small copy, a few times wider than the strokes (measured on a first pass
+   with a wide one), so that it follows narrow shadows too. Ink is how much darker than its own
    paper a pixel is, as a share of that paper's brightness, so that it reads the same in a shadow.
 3. A threshold above the paper's own noise (its median and spread); the strongest ink saturates,
    with soft edges as in MNIST.
@@ -34,7 +35,8 @@ WORK_SIDE = 1600  # px: larger pictures are read at this longer side
 SMALL_SIDE = 512  # px: polarity and background are judged on a copy this long
 EVEN_LIGHT_SIDE = 400  # px: a smaller picture is a crop of a digit or two, evenly lit: one paper level
 MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer side
-CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side: wider than strokes
+CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
+STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
 TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity
 DARK_PAPER = 0.4  # darker than this share of the page's brightness is not page (a table)
 NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
@@ -55,7 +57,9 @@ MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
 SKEW_POINTS = 20_000  # ink pixels sampled to find the lines' angle
-SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece are specks
+SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks
+BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
+NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
 
 
 def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
@@ -66,8 +70,12 @@ def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
     work = _shrink(gray, WORK_SIDE)
     if _light_ink(work):
         work = 255 - work
-    ink, table = _ink_darkness(work)
+    ink, table = _ink_darkness(work, CLOSING_SHARE * max(work.shape))
     canvas = _to_canvas(ink, name)
+    closing = STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table)
+    if 0 < closing < CLOSING_SHARE * max(work.shape) / 2:  # thin strokes: follow the light more closely
+        ink, table = _ink_darkness(work, closing)
+        canvas = _to_canvas(ink, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
     keep = _writing(canvas > INK_LEVEL, lines)
@@ -103,14 +111,15 @@ def _light_ink(work: np.ndarray) -> bool:
     return float(np.clip(diff - far, 0, None).sum()) > float(np.clip(-diff - far, 0, None).sum())
 
 
-def _ink_darkness(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(how much darker than its paper each pixel is, as a share of the paper's brightness; the
-    table: what is far darker than the page's brightness along a side of the frame)."""
+def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndarray]:
+    """(how much darker than its paper each pixel is, as a share of the paper's brightness, the
+    paper being a grey closing `closing` px wide; the table: what is far darker than the page's
+    brightness along a side of the frame)."""
     if max(work.shape) < EVEN_LIGHT_SIDE:
         paper = np.full(work.shape, float(np.percentile(work, 90)) + 1.0, np.float32)
         return (paper - work) / paper, np.zeros(work.shape, bool)
     small = _shrink(work, SMALL_SIDE)
-    square = np.ones((_odd(CLOSING_SHARE * max(small.shape)),) * 2, np.uint8)
+    square = np.ones((_odd(closing * max(small.shape) / max(work.shape)),) * 2, np.uint8)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square).astype(np.float32) + 1.0
     level = float(np.percentile(background, 90))
     table = _along_frame(small < DARK_PAPER * level, TABLE_CONTACT)
@@ -119,6 +128,27 @@ def _ink_darkness(work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     paper = cv2.resize(background, size, interpolation=cv2.INTER_LINEAR)
     table = cv2.resize(table, size, interpolation=cv2.INTER_NEAREST).astype(bool)
     return (paper - work) / np.maximum(paper, DARK_PAPER * level), table
+
+
+def _stroke_width(ink: np.ndarray) -> float:
+    """Typical stroke width (px) of an ink mask: twice the area over the outline of each piece, the
+    median weighted by area (bits of lines and specks weigh little), leaving out pieces as thin for
+    their length as lines are; 0 if nothing is left."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return 0.0
+    outline = ink & ~cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    edge = np.bincount(labels[outline], minlength=count)
+    area = stats[:, cv2.CC_STAT_AREA]
+    width = 2 * area / np.maximum(edge, 1)
+    length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    pieces = (area >= SPECK_SHARE * area[1:].max()) & (length < LINE_THINNESS / 2 * width)
+    pieces[0] = False
+    if not pieces.any():
+        return 0.0
+    width, weight = width[pieces], area[pieces]
+    order = np.argsort(width)
+    return float(width[order][np.searchsorted(np.cumsum(weight[order]), weight.sum() / 2)])
 
 
 def _along_frame(mask: np.ndarray, share: float) -> np.ndarray:
@@ -239,8 +269,23 @@ def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
         good[np.unique(labels[kept & ~lines.strips])] = True
-    area = stats[:, cv2.CC_STAT_AREA]
     good[0] = False
     if good.any():
-        good &= area >= SPECK_SHARE * area[good].max()
+        good &= _near_writing(stats, good)
     return good[labels]
+
+
+def _near_writing(stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Which pieces (rows of connectedComponentsWithStats' stats) to keep among the candidates: the
+    big ones (BIG_PIECE of the largest's ink at least), and smaller ones but not specks (SPECK_SHARE)
+    within NEAR_WRITING of the big ones' height from one (a digit's loose bit). Pieces elsewhere
+    would join a digit above or below them when the digits are read."""
+    area = np.where(candidates, stats[:, cv2.CC_STAT_AREA], 0)
+    big = area >= BIG_PIECE * area.max()
+    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
+    reach = NEAR_WRITING * float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
+    gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[big][None], x0[big][None] - x1[:, None]))
+    gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[big][None], y0[big][None] - y1[:, None]))
+    near = np.maximum(gap_x, gap_y).min(axis=1) <= reach
+    return candidates & (big | (near & (area >= SPECK_SHARE * area.max())))
