@@ -41,6 +41,7 @@ TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median cou
 DARK_PAPER = 0.4  # darker than this share of the page's brightness is not page (a table)
 NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
 MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness)
+NOISE_SAMPLES = 100_000  # pixels, evenly spread, that the paper's median and spread are taken from
 MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
 INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
 HALF = 0.5  # ... and ink at least this share of the way to it becomes 255
@@ -165,7 +166,8 @@ def _along_frame(mask: np.ndarray, share: float) -> np.ndarray:
 
 def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
     """Ink darkness -> 0-255: zero up to the paper's noise, 255 from halfway to the ink's core."""
-    sample = ink[::2, ::2]
+    step = max(1, round(np.sqrt(ink.size / NOISE_SAMPLES)))
+    sample = ink[::step, ::step]
     median = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - median)))
     low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)

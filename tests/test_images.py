@@ -99,6 +99,18 @@ def test_exif_rotated_file_loads_upright(tmp_path, shipped, orientation, turns):
     assert jpeg.shape == upright.shape and ((jpeg > INK_LEVEL) == (upright > INK_LEVEL)).mean() > 0.99
 
 
+def test_corrupt_exif_loads_as_stored_without_warnings(tmp_path, recwarn):
+    page = on_paper(number_ink("7", (320, 480), 170, 60, 200, 14))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    entry = b"\x01\x12\x00\x03\x00\x00\x00\x01"  # tag 274 (orientation), type short, count 1
+    broken = exif.tobytes().replace(entry, entry[:-2] + b"\x10\x00")  # 4096 shorts: past the data
+    loaded = load_image(save(tmp_path, "broken.jpg", page, quality=92, exif=broken))
+    plain = load_image(save(tmp_path, "plain.jpg", page, quality=92))
+    np.testing.assert_array_equal(loaded, plain)
+    assert not recwarn.list, [str(w.message) for w in recwarn.list]
+
+
 def test_ruled_paper_loses_its_lines(tmp_path, shipped):
     """Notebook lines every 40 px, the number written on one: the lines go, the digits stay whole."""
     h, w = 400, 600
