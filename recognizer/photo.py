@@ -37,8 +37,9 @@ EVEN_LIGHT_SIDE = 400  # px: a smaller picture is a crop of a digit or two, even
 MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer side
 CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
 STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
+MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
 TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity
-DARK_PAPER = 0.4  # darker than this share of the page's brightness is not page (a table)
+DARK_PAPER = 0.3  # darker than this share of the page's brightness is not page (a table)
 NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
 MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness)
 NOISE_SAMPLES = 100_000  # pixels, evenly spread, that the paper's median and spread are taken from
@@ -59,6 +60,8 @@ MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
 SKEW_POINTS = 20_000  # ink pixels sampled to find the lines' angle
 SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks
+FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
+LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
 
@@ -73,8 +76,8 @@ def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
         work = 255 - work
     ink, table = _ink_darkness(work, CLOSING_SHARE * max(work.shape))
     canvas = _to_canvas(ink, name)
-    closing = STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table)
-    if 0 < closing < CLOSING_SHARE * max(work.shape) / 2:  # thin strokes: follow the light more closely
+    closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * max(work.shape))
+    if closing < CLOSING_SHARE * max(work.shape) / 2:  # thin strokes: follow the light more closely
         ink, table = _ink_darkness(work, closing)
         canvas = _to_canvas(ink, name)
     canvas[table] = 0
@@ -131,25 +134,44 @@ def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndar
     return (paper - work) / np.maximum(paper, DARK_PAPER * level), table
 
 
+@dataclass(frozen=True)
+class _Pieces:
+    """The connected pieces of an ink mask: their labels, and for each (0: the background) its box
+    (x, y, w, h), its ink in px and its stroke width (twice the area over the outline)."""
+
+    labels: np.ndarray
+    box: np.ndarray
+    area: np.ndarray
+    width: np.ndarray
+
+    @classmethod
+    def of(cls, ink: np.ndarray) -> _Pieces:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+        outline = ink & ~cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        area = stats[:, cv2.CC_STAT_AREA]
+        width = 2 * area / np.maximum(np.bincount(labels[outline], minlength=count), 1)
+        return cls(labels, stats[:, :4], area, width)
+
+    def digit_like(self) -> np.ndarray:
+        """Pieces shaped as a digit could be: not flat (a dash, a bit of a line: no digit is wide
+        and flat) nor as long for their stroke width as only lines are."""
+        w, h = self.box[:, 2], self.box[:, 3]
+        like = (h >= FLAT * w) & (np.maximum(w, h) < LINE_LIKE * self.width)
+        like[0] = False
+        return like
+
+    def big(self, candidates: np.ndarray) -> np.ndarray:
+        """The digit-like candidates with BIG_PIECE of the ink of the largest such at least."""
+        area = np.where(candidates & self.digit_like(), self.area, 0)
+        return (area > 0) & (area >= BIG_PIECE * area.max())
+
+
 def _stroke_width(ink: np.ndarray) -> float:
-    """Typical stroke width (px) of an ink mask: twice the area over the outline of each piece, the
-    median weighted by area (bits of lines and specks weigh little), leaving out pieces as thin for
-    their length as lines are; 0 if nothing is left."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    if count <= 1:
-        return 0.0
-    outline = ink & ~cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    edge = np.bincount(labels[outline], minlength=count)
-    area = stats[:, cv2.CC_STAT_AREA]
-    width = 2 * area / np.maximum(edge, 1)
-    length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    pieces = (area >= SPECK_SHARE * area[1:].max()) & (length < LINE_THINNESS / 2 * width)
-    pieces[0] = False
-    if not pieces.any():
-        return 0.0
-    width, weight = width[pieces], area[pieces]
-    order = np.argsort(width)
-    return float(width[order][np.searchsorted(np.cumsum(weight[order]), weight.sum() / 2)])
+    """Typical stroke width (px) of an ink mask: the median over its big digit-like pieces. A broad
+    blob (a shadow) is one piece among the digits' several. 0 if there is none."""
+    pieces = _Pieces.of(ink)
+    big = pieces.big(np.ones(len(pieces.area), bool))
+    return float(np.median(pieces.width[big])) if big.any() else 0.0
 
 
 def _along_frame(mask: np.ndarray, share: float) -> np.ndarray:
@@ -264,30 +286,27 @@ def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
             closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
             kept |= line & closed.astype(bool)
     kept &= ~_along_frame(kept, EDGE_CONTACT)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(kept.astype(np.uint8), connectivity=8)
-    if count <= 1:
-        return kept
-    good = np.ones(count, bool)
+    pieces = _Pieces.of(kept)
+    good = np.ones(len(pieces.area), bool)
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
-        good[np.unique(labels[kept & ~lines.strips])] = True
+        good[np.unique(pieces.labels[kept & ~lines.strips])] = True
     good[0] = False
-    if good.any():
-        good &= _near_writing(stats, good)
-    return good[labels]
+    return (good & _near_writing(pieces, good))[pieces.labels]
 
 
-def _near_writing(stats: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Which pieces (rows of connectedComponentsWithStats' stats) to keep among the candidates: the
-    big ones (BIG_PIECE of the largest's ink at least), and smaller ones but not specks (SPECK_SHARE)
-    within NEAR_WRITING of the big ones' height from one (a digit's loose bit). Pieces elsewhere
-    would join a digit above or below them when the digits are read."""
-    area = np.where(candidates, stats[:, cv2.CC_STAT_AREA], 0)
-    big = area >= BIG_PIECE * area.max()
-    x0, y0 = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    x1, y1 = x0 + stats[:, cv2.CC_STAT_WIDTH], y0 + stats[:, cv2.CC_STAT_HEIGHT]
-    reach = NEAR_WRITING * float(np.median(stats[big, cv2.CC_STAT_HEIGHT]))
+def _near_writing(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
+    """Which pieces to keep among the candidates: the big digit-like ones, and others but specks
+    (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big ones' height from one
+    (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit above or below them when
+    the digits are read, or read as digits themselves."""
+    big = pieces.big(candidates)
+    if not big.any():
+        return np.zeros_like(candidates)
+    x0, y0, w, h = pieces.box.T
+    x1, y1 = x0 + w, y0 + h
+    reach = NEAR_WRITING * float(np.median(h[big]))
     gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[big][None], x0[big][None] - x1[:, None]))
     gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[big][None], y0[big][None] - y1[:, None]))
     near = np.maximum(gap_x, gap_y).min(axis=1) <= reach
-    return candidates & (big | (near & (area >= SPECK_SHARE * area.max())))
+    return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
