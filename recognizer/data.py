@@ -7,7 +7,10 @@ fall back to ``keras.datasets.mnist.load_data()``, which downloads the file.
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,11 @@ ENV_VAR = "MNIST_NPZ"
 IMAGE_SIZE = 28
 N_PIXELS = IMAGE_SIZE * IMAGE_SIZE
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+# The most a data file may unpack to (IDX payload, or the arrays read from an .npz): 300,000 28x28
+# images. MNIST's largest array is 47 MB; a small gzip or zip that declares more is refused from
+# its headers, before anything is inflated.
+MAX_DATA_BYTES = 300_000 * N_PIXELS
+READ_CHUNK = 1 << 20  # IDX payloads are inflated into their array this many bytes at a time
 KAGGLE_PIXELS = [f"pixel{i}" for i in range(N_PIXELS)]
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -60,17 +68,39 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
 
 def read_npz(path: Path, keys: tuple[str, ...], kind: str, fix: str) -> dict[str, np.ndarray]:
     """The named arrays of an .npz file (never unpickling), or a one-line DataError saying that
-    the file is not a `kind` and what to do (`fix`)."""
+    the file is not a `kind` and what to do (`fix`). Sizes are checked before any array is read."""
     try:
+        _check_npz_sizes(path, keys, kind)
         with np.load(path, allow_pickle=False) as f:
-            missing = [k for k in keys if k not in f.files]
-            if missing:
-                raise DataError(f"{path}: not a {kind} (missing arrays {', '.join(missing)})")
             return {k: f[k] for k in keys}
     except DataError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, ValueError, OSError, EOFError ...
         raise DataError(f"{path}: cannot read {kind} ({exc.__class__.__name__}); {fix}") from None
+
+
+def _check_npz_sizes(path: Path, keys: tuple[str, ...], kind: str) -> None:
+    """Refuse an .npz that lacks `keys` or whose arrays would unpack to over MAX_DATA_BYTES, judged
+    from the zip's declared sizes and each .npy header (a few bytes inflated, never the data)."""
+    headers = {1: np.lib.format.read_array_header_1_0, 2: np.lib.format.read_array_header_2_0}
+    with zipfile.ZipFile(path) as z:
+        members = {info.filename.removesuffix(".npy"): info for info in z.infolist()}
+        missing = [k for k in keys if k not in members]
+        if missing:
+            raise DataError(f"{path}: not a {kind} (missing arrays {', '.join(missing)})")
+        total = 0
+        for key in keys:
+            info = members[key]
+            with z.open(info) as member:
+                major, _ = np.lib.format.read_magic(member)
+                if major not in headers:
+                    raise DataError(f"{path}: array {key} has an unsupported .npy version {major}")
+                shape, _, dtype = headers[major](member)
+            size = max(info.file_size, math.prod(shape) * dtype.itemsize)
+            total += size
+            if total > MAX_DATA_BYTES:
+                raise DataError(f"{path}: its arrays would unpack to over {MAX_DATA_BYTES:,} bytes "
+                                f"({key}: {size:,} bytes); refusing a {kind} this large")
 
 
 def _load_npz(path: Path) -> Mnist:
@@ -88,22 +118,42 @@ def _check_images(x: np.ndarray, y: np.ndarray, where: str) -> None:
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read one IDX file (optionally gzipped): the format LeCun's MNIST files come in."""
+    """Read one IDX file (optionally gzipped): the format LeCun's MNIST files come in. The header's
+    sizes are checked against MAX_DATA_BYTES first and exactly that payload is inflated, so a small
+    gzip that would unpack to gigabytes is refused without unpacking it."""
     path = Path(path)
     try:
-        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
-    except (OSError, EOFError) as exc:
+        with gzip.open(path) if path.suffix == ".gz" else open(path, "rb") as f:
+            return _read_idx_stream(f, path)
+    except (OSError, EOFError, zlib.error) as exc:
         raise DataError(f"{path}: cannot read IDX file ({exc})") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+
+
+def _read_idx_stream(f, path: Path) -> np.ndarray:
+    """The IDX array from an open binary stream: header, size cap, then the payload in chunks."""
+    magic = f.read(4)
+    if len(magic) < 4 or magic[:3] != b"\0\0\x08":
         raise DataError(f"{path}: not an IDX file of unsigned bytes (bad magic number)")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
+    ndim = magic[3]
+    dims = f.read(4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
         raise DataError(f"{path}: truncated IDX header")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    if len(raw) - header != int(np.prod(shape)):
+    shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    size = math.prod(shape)
+    if size > MAX_DATA_BYTES:
+        dims = "x".join(map(str, shape))
+        raise DataError(f"{path}: IDX header declares {dims[:40]}{'...' if len(dims) > 40 else ''} bytes, "
+                        f"over {MAX_DATA_BYTES:,}; refusing an IDX file this large")
+    data = np.empty(size, np.uint8)
+    view, filled = memoryview(data), 0
+    while filled < size:
+        got = f.readinto(view[filled : filled + READ_CHUNK])
+        if not got:
+            break
+        filled += got
+    if filled != size or f.read(1):
         raise DataError(f"{path}: IDX size does not match its header {shape}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+    return data.reshape(shape)
 
 
 def _load_idx_dir(folder: Path) -> Mnist:

@@ -1,0 +1,312 @@
+"""Clean a photo or scan of handwriting into a canvas: the ink, bright on black, and nothing else.
+
+Phone photos of a note have uneven light, soft shadows, paper grain, noise, ruled or squared lines
+and a table around the page; scans are cleaner but may be light ink on dark. The steps, on a copy
+at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well under a second):
+
+1. Polarity from the ink/paper statistics: the ink is the minority that strays far from the local
+   median (made on a small copy, where the median keeps a table's edge sharp); the side, darker or
+   lighter, holding more of that is the ink. Light ink is inverted, so from here on ink is dark.
+2. The paper's brightness everywhere (light falling off, shadows): a grey closing (local maximum,
+   then minimum) on a small copy, a few times wider than the strokes (measured on a first pass
+   with a wide one), so that it follows narrow shadows too. Ink is how much darker than its own
+   paper a pixel is, as a share of that paper's brightness, so that it reads the same in a shadow.
+3. A threshold above the paper's own noise (its median and spread); the strongest ink saturates,
+   with soft edges as in MNIST.
+4. What is not writing: a table (far darker than the page, along a side of the frame), pieces
+   running along a side of the frame (a page's edge), ruled and squared lines (long thin runs,
+   found after turning the page straight by the lines' own angle; strokes they cut are mended),
+   and specks.
+The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from .errors import ImageError
+from .preprocess import INK_LEVEL
+
+WORK_SIDE = 1600  # px: larger pictures are read at this longer side
+SMALL_SIDE = 512  # px: polarity and background are judged on a copy this long
+EVEN_LIGHT_SIDE = 400  # px: a smaller picture is a crop of a digit or two, evenly lit: one paper level
+MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer side
+CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
+STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
+MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
+TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity
+DARK_PAPER = 0.3  # darker than this share of the page's brightness is not page (a table)
+NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
+MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness)
+NOISE_SAMPLES = 100_000  # pixels, evenly spread, that the paper's median and spread are taken from
+MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
+INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
+HALF = 0.5  # ... and ink at least this share of the way to it becomes 255
+TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
+EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
+LINE_WINDOW = 0.2  # lines: LINE_FILL of every window this share of the frame's side is inked ...
+LINE_FILL = 0.75
+LINE_SPAN = 0.3  # ... the ink runs over this share of it at least ...
+LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half size (printed lines
+# 1-3 px thick at 1000 px: 100-500; a digit's stem: 2-25, or 40 for a pen 2.5% of the digit's height)
+SOLO_THINNESS = 100  # a line alone (a margin line, the others too faint) counts only this thin
+LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
+MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
+MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
+SKEW_STEP = 0.25  # ... in steps of this many degrees
+SKEW_POINTS = 20_000  # ink pixels sampled to find the lines' angle
+SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks
+FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
+LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
+BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
+NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
+
+
+def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
+    """Grayscale picture (2-D uint8) -> canvas (2-D uint8, ink bright on black), at most WORK_SIDE
+    px long. ImageError when there is no ink, or nothing but lines, edges and specks."""
+    if gray.size == 0:
+        raise ImageError(f"{name}: empty image")
+    work = _shrink(gray, WORK_SIDE)
+    if _light_ink(work):
+        work = 255 - work
+    ink, table = _ink_darkness(work, CLOSING_SHARE * max(work.shape))
+    canvas = _to_canvas(ink, name)
+    closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * max(work.shape))
+    if closing < CLOSING_SHARE * max(work.shape) / 2:  # thin strokes: follow the light more closely
+        ink, table = _ink_darkness(work, closing)
+        canvas = _to_canvas(ink, name)
+    canvas[table] = 0
+    canvas, lines = _straighten(canvas)
+    keep = _writing(canvas > INK_LEVEL, lines)
+    if not keep.any():
+        raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
+    edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
+    return np.where(keep | edge, canvas, 0).astype(np.uint8)
+
+
+def _shrink(image: np.ndarray, side: int) -> np.ndarray:
+    """The image scaled down (pixels averaged) so that its longer side is at most `side` px."""
+    scale = side / max(image.shape)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _odd(n: float) -> int:
+    return max(3, int(n) // 2 * 2 + 1)
+
+
+def _light_ink(work: np.ndarray) -> bool:
+    """True when the ink is lighter than the paper: of what strays far from the local median (made
+    on a small copy, where the median keeps a table's edge sharp), more lies on the light side.
+    The ink is the minority, so the median is the paper."""
+    if max(work.shape) < EVEN_LIGHT_SIDE:
+        diff = work.astype(np.float32) - float(np.median(work))
+    else:
+        small = _shrink(work, SMALL_SIDE)
+        diff = small.astype(np.float32) - cv2.medianBlur(small, _odd(MEDIAN_SHARE * max(small.shape)))
+    far = TAIL_SIGMAS * (1.4826 * float(np.median(np.abs(diff))) + 1.0)
+    return float(np.clip(diff - far, 0, None).sum()) > float(np.clip(-diff - far, 0, None).sum())
+
+
+def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndarray]:
+    """(how much darker than its paper each pixel is, as a share of the paper's brightness, the
+    paper being a grey closing `closing` px wide; the table: what is far darker than the page's
+    brightness along a side of the frame)."""
+    if max(work.shape) < EVEN_LIGHT_SIDE:
+        paper = np.full(work.shape, float(np.percentile(work, 90)) + 1.0, np.float32)
+        return (paper - work) / paper, np.zeros(work.shape, bool)
+    small = _shrink(work, SMALL_SIDE)
+    square = np.ones((_odd(closing * max(small.shape) / max(work.shape)),) * 2, np.uint8)
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square).astype(np.float32) + 1.0
+    level = float(np.percentile(background, 90))
+    table = _along_frame(small < DARK_PAPER * level, TABLE_CONTACT)
+    table = cv2.dilate(table.astype(np.uint8), np.ones((5, 5), np.uint8))
+    size = work.shape[::-1]
+    paper = cv2.resize(background, size, interpolation=cv2.INTER_LINEAR)
+    table = cv2.resize(table, size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    return (paper - work) / np.maximum(paper, DARK_PAPER * level), table
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """The connected pieces of an ink mask: their labels, and for each (0: the background) its box
+    (x, y, w, h), its ink in px and its stroke width (twice the area over the outline)."""
+
+    labels: np.ndarray
+    box: np.ndarray
+    area: np.ndarray
+    width: np.ndarray
+
+    @classmethod
+    def of(cls, ink: np.ndarray) -> _Pieces:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+        outline = ink & ~cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        area = stats[:, cv2.CC_STAT_AREA]
+        width = 2 * area / np.maximum(np.bincount(labels[outline], minlength=count), 1)
+        return cls(labels, stats[:, :4], area, width)
+
+    def digit_like(self) -> np.ndarray:
+        """Pieces shaped as a digit could be: not flat (a dash, a bit of a line: no digit is wide
+        and flat) nor as long for their stroke width as only lines are."""
+        w, h = self.box[:, 2], self.box[:, 3]
+        like = (h >= FLAT * w) & (np.maximum(w, h) < LINE_LIKE * self.width)
+        like[0] = False
+        return like
+
+    def big(self, candidates: np.ndarray) -> np.ndarray:
+        """The digit-like candidates with BIG_PIECE of the ink of the largest such at least."""
+        area = np.where(candidates & self.digit_like(), self.area, 0)
+        return (area > 0) & (area >= BIG_PIECE * area.max())
+
+
+def _stroke_width(ink: np.ndarray) -> float:
+    """Typical stroke width (px) of an ink mask: the median over its big digit-like pieces. A broad
+    blob (a shadow) is one piece among the digits' several. 0 if there is none."""
+    pieces = _Pieces.of(ink)
+    big = pieces.big(np.ones(len(pieces.area), bool))
+    return float(np.median(pieces.width[big])) if big.any() else 0.0
+
+
+def _along_frame(mask: np.ndarray, share: float) -> np.ndarray:
+    """The connected pieces of `mask` that touch a side of the frame along `share` of its length
+    or more (a table, a page's edge: writing touches the frame at a stroke's end, if at all)."""
+    count, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    h, w = mask.shape
+    along = np.zeros(count, bool)
+    for edge, side in ((labels[0], w), (labels[-1], w), (labels[:, 0], h), (labels[:, -1], h)):
+        along |= np.bincount(edge, minlength=count) >= share * side
+    along[0] = False
+    return along[labels]
+
+
+def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
+    """Ink darkness -> 0-255: zero up to the paper's noise, 255 from halfway to the ink's core."""
+    step = max(1, round(np.sqrt(ink.size / NOISE_SAMPLES)))
+    sample = ink[::step, ::step]
+    median = float(np.median(sample))
+    noise = 1.4826 * float(np.median(np.abs(sample - median)))
+    low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)
+    strong = ink[ink > low + MIN_CONTRAST]
+    if strong.size == 0:
+        raise ImageError(f"{name}: no ink found (the image is blank or has too little contrast)")
+    core = float(np.percentile(strong, 100 * INK_CORE))
+    high = low + HALF * (core - low)
+    return (np.clip((ink - low) / (high - low), 0, 1) * 255).astype(np.uint8)
+
+
+def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
+    """(the canvas turned so that ruled or squared lines, if any, run straight across; the lines
+    in it). The angle is the one at which the ink piles up most in rows and columns: searched in
+    whole degrees, then in SKEW_STEP around the best."""
+    ys, xs = np.nonzero(canvas)
+    if ys.size < 2:
+        return canvas, None
+    stride = max(1, ys.size // SKEW_POINTS)
+    ys, xs = ys[::stride].astype(np.float64), xs[::stride].astype(np.float64)
+    h, w = canvas.shape
+
+    def pile_up(angle: float) -> float:
+        t = np.radians(angle)
+        rows = np.bincount((ys * np.cos(t) - xs * np.sin(t) + w).astype(np.int64) // 2).astype(np.float64)
+        cols = np.bincount((xs * np.cos(t) + ys * np.sin(t) + h).astype(np.int64) // 2).astype(np.float64)
+        return float(rows @ rows + cols @ cols)
+
+    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5), key=pile_up)
+    angle = max(np.arange(coarse - 1 + SKEW_STEP, coarse + 1, SKEW_STEP), key=pile_up)
+    if angle:
+        turned = cv2.warpAffine(canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h),
+                                flags=cv2.INTER_LINEAR, borderValue=0)
+        lines = _lines(turned)
+        if lines is not None:
+            return turned, lines
+    return canvas, _lines(canvas)
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Ruled or squared lines on a canvas: their pixels along rows and along columns, and the strips
+    a few px wide they run in (ink wholly inside a strip is what is left of a line)."""
+
+    across: np.ndarray
+    down: np.ndarray
+    strips: np.ndarray
+
+
+def _lines(canvas: np.ndarray) -> _Lines | None:
+    """The canvas's ruled or squared lines, or None: ink that runs on along a row or column,
+    LINE_FILL of every LINE_WINDOW of the frame inked (1 px of wobble allowed), over LINE_SPAN of it
+    at least, and LINE_THINNESS times as long as thick: two or more such, or one SOLO_THINNESS thin
+    (a single stroke of a tight crop may be as long). Found on a copy of half the size (any ink in
+    2x2 px counts, which keeps thin lines); their pixels are then the ink in unbroken runs of
+    LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays."""
+    ink = canvas > 0
+    half = cv2.resize(ink.astype(np.uint8) * 255, (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)),
+                      interpolation=cv2.INTER_AREA) > 0
+    strips, thinness = [], []
+    for axis in (1, 0):  # rows, then columns
+        side = half.shape[axis]
+        length = max(3, int(LINE_WINDOW * side))
+        window = (length, 1) if axis == 1 else (1, length)  # cv2 sizes are (width, height)
+        inked = cv2.dilate(half.astype(np.uint8), np.ones((3, 1) if axis == 1 else (1, 3), np.uint8))
+        core = (cv2.boxFilter(inked, cv2.CV_16U, window, normalize=False) >= LINE_FILL * length).astype(np.uint8)
+        band, n = ndimage.label(cv2.boxFilter(core, cv2.CV_16U, window, normalize=False) > 0)
+        on_band = np.where(half, band, 0)
+        area = np.bincount(on_band.ravel(), minlength=n + 1)
+        found = np.zeros(half.shape, bool)
+        for label, box in enumerate(ndimage.find_objects(on_band, n), start=1):
+            span = 0 if box is None else box[axis].stop - box[axis].start
+            if span >= LINE_SPAN * side and span * span >= LINE_THINNESS * area[label]:
+                found |= band == label
+                thinness.append(span * span / area[label])
+        strips.append(cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST))
+    if len(thinness) < 2 and not any(t >= SOLO_THINNESS for t in thinness):
+        return None
+    pixels = []
+    for axis, strip in zip((1, 0), strips):
+        run = max(3, int(LINE_RUN * ink.shape[axis]))
+        runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, run) if axis == 1 else (run, 1), np.uint8))
+        pixels.append((runs & strip).astype(bool))
+    return _Lines(pixels[0], pixels[1], (strips[0] | strips[1]).astype(bool))
+
+
+def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
+    """The ink that is writing: without the lines (strokes that crossed one mended) and what is left
+    of them, without pieces running along a side of the frame, without specks."""
+    kept = ink.copy()
+    if lines is not None:
+        kept &= ~(lines.across | lines.down)
+        for line, mend in ((lines.across, (MEND, 1)), (lines.down, (1, MEND))):  # strokes a line cut
+            closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
+            kept |= line & closed.astype(bool)
+    kept &= ~_along_frame(kept, EDGE_CONTACT)
+    pieces = _Pieces.of(kept)
+    good = np.ones(len(pieces.area), bool)
+    if lines is not None:  # pieces wholly inside a line's strip: bits of the line
+        good[:] = False
+        good[np.unique(pieces.labels[kept & ~lines.strips])] = True
+    good[0] = False
+    return (good & _near_writing(pieces, good))[pieces.labels]
+
+
+def _near_writing(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
+    """Which pieces to keep among the candidates: the big digit-like ones, and others but specks
+    (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big ones' height from one
+    (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit above or below them when
+    the digits are read, or read as digits themselves."""
+    big = pieces.big(candidates)
+    if not big.any():
+        return np.zeros_like(candidates)
+    x0, y0, w, h = pieces.box.T
+    x1, y1 = x0 + w, y0 + h
+    reach = NEAR_WRITING * float(np.median(h[big]))
+    gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[big][None], x0[big][None] - x1[:, None]))
+    gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[big][None], y0[big][None] - y1[:, None]))
+    near = np.maximum(gap_x, gap_y).min(axis=1) <= reach
+    return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))

@@ -1,0 +1,208 @@
+"""What a picture loads as (recognizer.images.load_image): the writing, bright on black, and nothing
+else, whatever the paper, the light, the lines, the table or the orientation the file was stored in.
+Each test draws a number whose ink it knows and compares the canvas with it."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognizer.errors import ImageError
+from recognizer.images import load_image
+from recognizer.photo import WORK_SIDE
+from recognizer.predictor import number_text
+from recognizer.preprocess import INK_LEVEL
+from recognizer.strokes import rasterize
+from recognizer.synthetic import digit_strokes
+
+EXIF_ORIENTATION = 0x0112
+PAPER, INK = 235, 35  # grey levels of a scan: light paper, dark ink
+EDGE = 32  # a stroke's anti-aliased edge this dark (of 255) is ink: strong ink saturates on the canvas
+
+
+def number_ink(text: str, shape: tuple[int, int], x: int, y: int, height: int, pen: int) -> np.ndarray:
+    """The digits of `text` drawn left to right from (x, y), `height` px tall: (h, w) uint8, ink 255."""
+    strokes = []
+    for i, digit in enumerate(text):
+        box = (x + i * 0.8 * height, y, 0.6 * height, height)
+        strokes += digit_strokes(int(digit), box=box, rng=np.random.default_rng(i))
+    return rasterize(strokes, shape, pen)
+
+
+def on_paper(ink: np.ndarray, paper: np.ndarray | float = PAPER, rng_seed: int = 0) -> np.ndarray:
+    """A scan of the ink: dark ink on `paper` (a level or a field of levels), with a little noise."""
+    paper = np.broadcast_to(np.asarray(paper, np.float32), ink.shape)
+    page = paper - ink.astype(np.float32) / 255 * (paper - INK * paper / PAPER)
+    page += np.random.default_rng(rng_seed).normal(0, 2, ink.shape)
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def save(tmp_path, name: str, pixels: np.ndarray, **options) -> str:
+    path = tmp_path / name
+    Image.fromarray(pixels).save(path, **options)
+    return str(path)
+
+
+def assert_canvas_is(canvas: np.ndarray, ink: np.ndarray, core: float = 0.95, iou: float = 0.9) -> None:
+    """The canvas holds the ink and nothing else: its strokes' middles at full strength, nothing
+    a few px away from them, and its ink where the drawn ink is."""
+    assert canvas.dtype == np.uint8 and canvas.shape == ink.shape
+    middles = cv2.erode(ink, np.ones((3, 3), np.uint8)) == 255
+    assert (canvas[middles] == 255).mean() >= core, "the ink is not bright"
+    near = cv2.dilate(ink, np.ones((7, 7), np.uint8)) > 0
+    assert canvas[~near].max() == 0, f"{int((canvas[~near] > 0).sum())} px of ink where nothing was written"
+    drawn, found = ink > EDGE, canvas > INK_LEVEL
+    assert (drawn & found).sum() / (drawn | found).sum() >= iou
+
+
+@pytest.fixture(scope="module")
+def seven() -> np.ndarray:
+    return number_ink("7", (300, 240), 60, 50, 200, 14)
+
+
+def test_dark_ink_on_light_paper_loads_as_bright_ink_on_black(tmp_path, seven):
+    canvas = load_image(save(tmp_path, "scan.png", on_paper(seven)))
+    assert_canvas_is(canvas, seven)
+
+
+def test_light_ink_on_dark_paper_loads_as_the_same_canvas(tmp_path, seven):
+    scan = on_paper(seven)
+    dark_on_light = load_image(save(tmp_path, "scan.png", scan))
+    light_on_dark = load_image(save(tmp_path, "negative.png", 255 - scan))
+    np.testing.assert_array_equal(dark_on_light, light_on_dark)
+
+
+def test_an_mnist_style_image_keeps_its_ink(tmp_path):
+    """A 28x28 white-on-black digit as MNIST stores it: the ink stays where it is, bright."""
+    ink = number_ink("3", (28, 28), 7, 4, 20, 3)
+    canvas = load_image(save(tmp_path, "mnist.png", ink))
+    drawn, found = ink > EDGE, canvas > INK_LEVEL
+    assert (drawn & found).sum() / (drawn | found).sum() >= 0.85
+    assert canvas[ink == 0].max() == 0
+
+
+@pytest.mark.parametrize("orientation, turns", [(3, 2), (6, 1), (8, -1)])
+def test_exif_rotated_file_loads_upright(tmp_path, shipped, orientation, turns):
+    """Pixels stored turned, with the EXIF tag saying how to show them (as phones save photos):
+    the canvas is the upright one, and reads 7."""
+    page = on_paper(number_ink("7", (320, 480), 170, 60, 200, 14))
+    upright = load_image(save(tmp_path, "upright.png", page))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    stored = np.ascontiguousarray(np.rot90(page, turns))
+    turned = load_image(save(tmp_path, "turned.png", stored, exif=exif.tobytes()))
+    np.testing.assert_array_equal(turned, upright)
+    assert number_text(shipped.read(turned)) == "7"
+    jpeg = load_image(save(tmp_path, "turned.jpg", stored, quality=92, exif=exif.tobytes()))
+    assert jpeg.shape == upright.shape and ((jpeg > INK_LEVEL) == (upright > INK_LEVEL)).mean() > 0.99
+
+
+def test_corrupt_exif_loads_as_stored_without_warnings(tmp_path, recwarn):
+    page = on_paper(number_ink("7", (320, 480), 170, 60, 200, 14))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    entry = b"\x01\x12\x00\x03\x00\x00\x00\x01"  # tag 274 (orientation), type short, count 1
+    broken = exif.tobytes().replace(entry, entry[:-2] + b"\x10\x00")  # 4096 shorts: past the data
+    loaded = load_image(save(tmp_path, "broken.jpg", page, quality=92, exif=broken))
+    plain = load_image(save(tmp_path, "plain.jpg", page, quality=92))
+    np.testing.assert_array_equal(loaded, plain)
+    assert not recwarn.list, [str(w.message) for w in recwarn.list]
+
+
+def test_ruled_paper_loses_its_lines(tmp_path, shipped):
+    """Notebook lines every 40 px, the number written on one: the lines go, the digits stay whole."""
+    h, w = 400, 600
+    ink = number_ink("47", (h, w), 200, 132, 110, 9)  # the digits' bottoms sit on the line at y = 240
+    lines = np.zeros((h, w), np.uint8)
+    for y in range(0, h, 40):
+        lines[y : y + 2] = 255
+    page = on_paper(np.maximum(ink, lines // 2))  # lines half as dark as the ink, as printed rules are
+    canvas = load_image(save(tmp_path, "ruled.png", page))
+    assert_canvas_is(canvas, ink)
+    assert number_text(shipped.read(canvas)) == "47"
+
+
+def test_a_turned_ruled_page_is_straightened_and_loses_its_lines(tmp_path, shipped):
+    """The same page photographed 4 degrees askew: the canvas is turned straight, the lines go."""
+    h, w = 480, 720
+    ink = number_ink("47", (h, w), 260, 172, 110, 9)
+    lines = np.zeros((h, w), np.uint8)
+    for y in range(0, h, 40):
+        lines[y : y + 2] = 255
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), 4, 1.0)
+    page = cv2.warpAffine(on_paper(np.maximum(ink, lines // 2)), turn, (w, h), borderMode=cv2.BORDER_REFLECT)
+    canvas = load_image(save(tmp_path, "askew.png", page))
+    assert (canvas > INK_LEVEL).sum(axis=1).max() < 0.2 * w, "a line is left"
+    found, drawn = canvas > INK_LEVEL, ink > EDGE  # turned back about the middle: where it was drawn
+    assert (found & drawn).sum() / (found | drawn).sum() > 0.85  # 0.96; 0.70 if left askew
+    assert number_text(shipped.read(canvas)) == "47"
+
+
+def test_squared_paper_loses_its_grid(tmp_path, shipped):
+    h, w = 400, 600
+    ink = number_ink("25", (h, w), 200, 120, 120, 9)
+    grid = np.zeros((h, w), np.uint8)
+    grid[::30] = grid[:, ::30] = 255
+    canvas = load_image(save(tmp_path, "grid.png", on_paper(np.maximum(ink, grid // 2))))
+    assert_canvas_is(canvas, ink, iou=0.85)
+    assert number_text(shipped.read(canvas)) == "25"
+
+
+def test_paper_with_lines_only_has_no_writing(tmp_path):
+    lines = np.zeros((400, 600), np.uint8)
+    lines[::40] = 255
+    with pytest.raises(ImageError, match="no ink found"):
+        load_image(save(tmp_path, "empty.png", on_paper(lines // 2)))
+
+
+def test_uneven_light_and_a_shadow_are_not_ink(tmp_path, shipped):
+    """Light falling from 100% to 35% across the page and a soft shadow over part of the number."""
+    h, w = 480, 640
+    ink = number_ink("38", (h, w), 120, 150, 170, 12)
+    light = np.linspace(1.0, 0.35, w, dtype=np.float32)[None, :].repeat(h, axis=0)
+    shadow = np.zeros((h, w), np.float32)
+    cv2.circle(shadow, (160, 300), 180, 1.0, -1)
+    light *= 1 - 0.4 * cv2.GaussianBlur(shadow, (0, 0), 40)
+    canvas = load_image(save(tmp_path, "uneven.png", on_paper(ink, PAPER * light)))
+    assert_canvas_is(canvas, ink)
+    assert number_text(shipped.read(canvas)) == "38"
+
+
+def test_a_dark_table_around_the_page_is_not_ink_and_does_not_flip_polarity(tmp_path, shipped):
+    """The page covers the middle; a dark table shows along the left and top of the frame."""
+    h, w = 480, 640
+    ink = number_ink("61", (h, w), 260, 200, 160, 12)
+    page = on_paper(ink)
+    table = np.random.default_rng(1).normal(45, 8, (h, w)).clip(0, 255).astype(np.uint8)
+    page[:, :110] = table[:, :110]
+    page[:70] = table[:70]
+    canvas = load_image(save(tmp_path, "table.jpg", page, quality=92))
+    assert_canvas_is(canvas, ink, core=0.9)
+    assert number_text(shipped.read(canvas)) == "61"
+
+
+def test_specks_are_not_ink(tmp_path, seven):
+    page = on_paper(seven)
+    for x, y in [(20, 20), (220, 30), (30, 280), (225, 270), (120, 285)]:
+        cv2.circle(page, (x, y), 2, 60, -1)
+    assert_canvas_is(load_image(save(tmp_path, "dusty.png", page)), seven)
+
+
+def test_a_big_photo_is_read_at_the_working_size(tmp_path, shipped):
+    """A 12-megapixel JPEG: the canvas is WORK_SIDE px long, and the number still reads."""
+    h, w = 3000, 4000
+    ink = number_ink("905", (h, w), 1200, 1100, 700, 50)
+    canvas = load_image(save(tmp_path, "big.jpg", on_paper(ink), quality=90))
+    assert canvas.shape == (WORK_SIDE * 3 // 4, WORK_SIDE)
+    assert number_text(shipped.read(canvas)) == "905"
+
+
+@pytest.mark.parametrize("light", ["flat", "gradient"])
+def test_blank_paper_has_no_ink(tmp_path, light):
+    h, w = 300, 400
+    paper = np.full((h, w), PAPER, np.float32) if light == "flat" else np.linspace(240, 90, w)[None].repeat(h, 0)
+    page = on_paper(np.zeros((h, w), np.uint8), paper)
+    with pytest.raises(ImageError, match="no ink"):
+        load_image(save(tmp_path, "blank.png", page))
