@@ -29,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 from .errors import ImageError
-from .preprocess import INK_LEVEL
+from .ink import INK_LEVEL
 
 WORK_SIDE = 1600  # px: larger pictures are read at this longer side
 SMALL_SIDE = 512  # px: polarity and background are judged on a copy this long

@@ -13,7 +13,7 @@ from recognizer.errors import ImageError
 from recognizer.images import load_image
 from recognizer.photo import WORK_SIDE
 from recognizer.predictor import number_text
-from recognizer.preprocess import INK_LEVEL
+from recognizer.ink import INK_LEVEL
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 
