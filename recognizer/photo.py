@@ -67,7 +67,7 @@ BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
 
 
-def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
+def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
     """Grayscale picture (2-D uint8) -> canvas (2-D uint8, ink bright on black), at most WORK_SIDE
     px long. ImageError when there is no ink, or nothing but lines, edges and specks."""
     if gray.size == 0:
