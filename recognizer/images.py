@@ -26,6 +26,8 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder; pass the image files in it")
     if not path.is_file():
         raise ImageError(f"image not found: {path}")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS

@@ -205,6 +205,11 @@ def test_a_big_photo_is_read_at_the_working_size(tmp_path, shipped):
     assert number_text(shipped.read(canvas)) == "905"
 
 
+def test_a_folder_is_not_an_image(tmp_path):
+    with pytest.raises(ImageError, match="is a folder"):
+        load_image(tmp_path)
+
+
 @pytest.mark.parametrize("light", ["flat", "gradient"])
 def test_blank_paper_has_no_ink(tmp_path, light):
     h, w = 300, 400
