@@ -129,7 +129,7 @@ def _number_ink(digits: list[np.ndarray], height: int, rng: np.random.Generator)
     return out[:, : x]
 
 
-def _lines(shape: tuple[int, int], kind: str, spacing: float, first: float, rng: np.random.Generator) -> np.ndarray:
+def _ruling(shape: tuple[int, int], kind: str, spacing: float, first: float, rng: np.random.Generator) -> np.ndarray:
     """Ruled or grid lines as (h, w) float32 coverage 0-1 (anti-aliased), 1-3 px wide."""
     h, w = shape
     out = np.zeros(shape, np.float32)
@@ -179,7 +179,8 @@ def _light(shape: tuple[int, int], cond: Conditions, rng: np.random.Generator) -
     if cond.shadow:
         blob = np.zeros((sh, sw), np.float32)
         axes = (int(rng.uniform(0.3, 0.7) * sw), int(rng.uniform(0.2, 0.5) * sh))
-        cv2.ellipse(blob, (int(rng.uniform(0, sw)), int(rng.uniform(0, sh))), axes, rng.uniform(0, 180), 0, 360, 1.0, -1)
+        center = (int(rng.uniform(0, sw)), int(rng.uniform(0, sh)))
+        cv2.ellipse(blob, center, axes, rng.uniform(0, 180), 0, 360, 1.0, -1)
         blob = cv2.GaussianBlur(blob, (0, 0), rng.uniform(0.03, 0.08) * sw)
         light *= 1 - rng.uniform(0.3, 0.5) * blob
     return cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -207,7 +208,8 @@ def render(digits: list[np.ndarray], cond: Conditions, rng: np.random.Generator,
     height = int(rng.uniform(*DIGIT_HEIGHT) * min(fw, fh))
     ink = _number_ink(digits, height, rng)
     margin = int((0.12 if angle else 0.04) * min(fw, fh))  # turning moves the frame's edges by up to 9%
-    scale = min(1.0, (inner[2] - inner[0] - 2 * margin) / ink.shape[1], (inner[3] - inner[1] - 2 * margin) / ink.shape[0])
+    room = (inner[2] - inner[0] - 2 * margin, inner[3] - inner[1] - 2 * margin)
+    scale = min(1.0, room[0] / ink.shape[1], room[1] / ink.shape[0])
     if scale < 1:  # the number must fit the page: write it smaller
         ink = cv2.resize(ink, (max(1, int(ink.shape[1] * scale)), max(1, int(ink.shape[0] * scale))),
                          interpolation=cv2.INTER_AREA)
@@ -225,7 +227,7 @@ def render(digits: list[np.ndarray], cond: Conditions, rng: np.random.Generator,
     if cond.lines:
         spacing = height * (rng.uniform(1.2, 1.6) if cond.lines == "ruled" else rng.uniform(0.25, 0.5))
         baseline = y + ih - int(0.06 * height) + int(rng.uniform(-0.05, 0.08) * height)  # the digits sit on a line
-        cover = _lines((h, w), cond.lines, spacing, baseline, rng)
+        cover = _ruling((h, w), cond.lines, spacing, baseline, rng)
         color = np.array([0.55, 0.68, 0.92] if cond.lines == "ruled" else [0.62, 0.66, 0.7], np.float32)
         albedo *= 1 - cover[..., None] * (1 - color)
         if cond.lines == "ruled" and rng.random() < 0.5:  # a red margin line left of the number
@@ -380,10 +382,11 @@ def report(results: dict) -> str:
     table = md_table(["condition", "numbers read exactly", "95% CI", "digit count right", "refused",
                       "tracebacks", "load ms p50", "read ms p50"], rows)
     t = results["load_12mp"]
-    return (f"{results['photos_per_condition']} photos per condition, numbers of {DIGITS[0]}-{DIGITS[1]} MNIST test digits\n"
+    n = results["photos_per_condition"]
+    return (f"{n} photos per condition, numbers of {DIGITS[0]}-{DIGITS[1]} MNIST test digits\n"
             f"{table}\n12-megapixel photo, load_image (file -> canvas), p50 of {t['jpeg']['repeats']}: "
-            + ", ".join(f"{fmt.upper()} {t[fmt]['p50_ms']} ms wall (max {t[fmt]['max_ms']}), {t[fmt]['cpu_p50_ms']} ms CPU"
-                        for fmt in ("jpeg", "png")))
+            + ", ".join(f"{fmt.upper()} {t[fmt]['p50_ms']} ms wall (max {t[fmt]['max_ms']}), "
+                        f"{t[fmt]['cpu_p50_ms']} ms CPU" for fmt in ("jpeg", "png")))
 
 
 def main(argv: list[str] | None = None) -> int:

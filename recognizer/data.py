@@ -113,8 +113,8 @@ def _load_npz(path: Path) -> Mnist:
 def _check_images(x: np.ndarray, y: np.ndarray, where: str) -> None:
     if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or x.dtype != np.uint8:
         raise DataError(f"{where}: images must be (n, 28, 28) uint8, got {x.shape} {x.dtype}")
-    if y.shape != (len(x),) or (len(y) and (y.min() < 0 or y.max() > 9)):
-        raise DataError(f"{where}: labels must be {len(x)} digits 0-9")
+    if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or (len(y) and (y.min() < 0 or y.max() > 9)):
+        raise DataError(f"{where}: labels must be {len(x)} whole numbers 0-9, got {y.shape} {y.dtype}")
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -249,6 +249,9 @@ def _scan_lines(path: Path, n_fields: int, shape: str, kind: str) -> tuple[bytes
         header = f.readline(MAX_LINE_BYTES + 1)
         if not header:
             return None, []
+        if b"\r" in header.rstrip(b"\r\n"):  # the whole file, or its first part, read as one line
+            raise DataError(f"{path}: its lines end in a bare carriage return (CR, as old Macs saved text); "
+                            "save it with ordinary line ends (LF or CRLF)")
         if len(header) > MAX_LINE_BYTES:
             raise DataError(f"{path}: the first line is over {MAX_LINE_BYTES:,} bytes long; "
                             f"expected the header of Kaggle's {kind}")

@@ -2,7 +2,8 @@
 
 The file is decoded upright (its EXIF orientation applied, as phones store photos turned), as
 grey, transparent pixels as paper; a JPEG is decoded straight at the reduced size the cleaning
-works at. recognizer.photo then keeps only the ink (light, shadows, lines, table removed).
+works at. ink_canvas (recognizer.photo; also for pictures decoded elsewhere, as the web API does)
+then keeps only the ink: light, shadows, lines, table and specks removed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageError
-from .photo import WORK_SIDE, clean_photo
+from .photo import WORK_SIDE, ink_canvas
 
 MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would exhaust memory
 
@@ -25,6 +26,8 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder; pass the image files in it")
     if not path.is_file():
         raise ImageError(f"image not found: {path}")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -46,7 +49,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{path}: image too large (more than {MAX_PIXELS:,} pixels)") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
-    return clean_photo(gray, str(path))
+    return ink_canvas(gray, str(path))
 
 
 def _flatten_alpha(img):

@@ -39,7 +39,8 @@ CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side 
 STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
 MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
 TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity
-DARK_PAPER = 0.3  # darker than this share of the page's brightness is not page (a table)
+DARK_PAPER = 0.3  # darker than this share of the page's brightness is not page (a table), and no
+# paper is taken as darker (its noise would be magnified)
 NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
 MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness)
 NOISE_SAMPLES = 100_000  # pixels, evenly spread, that the paper's median and spread are taken from
@@ -66,7 +67,7 @@ BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
 
 
-def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
+def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
     """Grayscale picture (2-D uint8) -> canvas (2-D uint8, ink bright on black), at most WORK_SIDE
     px long. ImageError when there is no ink, or nothing but lines, edges and specks."""
     if gray.size == 0:
@@ -74,10 +75,11 @@ def clean_photo(gray: np.ndarray, name: str = "image") -> np.ndarray:
     work = _shrink(gray, WORK_SIDE)
     if _light_ink(work):
         work = 255 - work
-    ink, table = _ink_darkness(work, CLOSING_SHARE * max(work.shape))
+    side = max(work.shape)
+    ink, table = _ink_darkness(work, CLOSING_SHARE * side)
     canvas = _to_canvas(ink, name)
-    closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * max(work.shape))
-    if closing < CLOSING_SHARE * max(work.shape) / 2:  # thin strokes: follow the light more closely
+    closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * side)
+    if closing < CLOSING_SHARE * side / 2:  # thin strokes: follow the light more closely
         ink, table = _ink_darkness(work, closing)
         canvas = _to_canvas(ink, name)
     canvas[table] = 0
@@ -271,7 +273,8 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     pixels = []
     for axis, strip in zip((1, 0), strips):
         run = max(3, int(LINE_RUN * ink.shape[axis]))
-        runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, run) if axis == 1 else (run, 1), np.uint8))
+        bar = np.ones((1, run) if axis == 1 else (run, 1), np.uint8)
+        runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar)
         pixels.append((runs & strip).astype(bool))
     return _Lines(pixels[0], pixels[1], (strips[0] | strips[1]).astype(bool))
 

@@ -122,7 +122,8 @@ def test_idx_folder_with_a_bomb_is_refused(tmp_path):
 
     for key, stem in IDX_FILES.items():  # the others are small and valid
         shape = (BOMB_IMAGES, 28, 28) if key == "x_train" else (10, 28, 28) if key.startswith("x") else (10,)
-        gzip_of_zeros(tmp_path / f"{stem}.gz", idx_header(shape), BOMB_BYTES if key == "x_train" else int(np.prod(shape)))
+        payload = BOMB_BYTES if key == "x_train" else int(np.prod(shape))
+        gzip_of_zeros(tmp_path / f"{stem}.gz", idx_header(shape), payload)
     assert_refused_small("recognizer.data.load_mnist", tmp_path, "over")
 
 

@@ -76,3 +76,24 @@ def test_idx_folder_missing_a_file(tmp_path):
     write_idx(tmp_path / IDX_FILES["x_train"], np.zeros((4, 28, 28)))
     with pytest.raises(DataError, match="missing IDX file"):
         load_mnist(tmp_path)
+
+
+@pytest.mark.parametrize("labels", [np.array(list("01234")), np.array([0.5, 1, 2, 3, 4]), np.arange(5) + 6],
+                         ids=["strings", "fractions", "over 9"])
+def test_npz_with_labels_that_are_not_digits(tmp_path, labels):
+    path = tmp_path / "mnist.npz"
+    z = np.zeros((5, 28, 28), np.uint8)
+    np.savez(path, x_train=z, y_train=labels, x_test=z, y_test=np.arange(5))
+    with pytest.raises(DataError, match="labels must be 5 whole numbers 0-9"):
+        load_mnist(path)
+
+
+def test_kaggle_csv_with_bare_carriage_returns_says_so(tmp_path):
+    """Lines ended by CR alone (old Mac text): one clear line, not 'the first line is not text'."""
+    from recognizer.data import KAGGLE_PIXELS, read_kaggle_csv
+
+    rows = ["label," + ",".join(KAGGLE_PIXELS)] + [",".join(["1"] + ["0"] * 784)] * 3
+    path = tmp_path / "train.csv"
+    path.write_bytes("\r".join(rows).encode() + b"\r")
+    with pytest.raises(DataError, match="bare carriage return"):
+        read_kaggle_csv(path, labeled=True)

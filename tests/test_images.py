@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from recognizer.errors import ImageError
-from recognizer.images import load_image
+from recognizer.images import ink_canvas, load_image
 from recognizer.photo import WORK_SIDE
 from recognizer.predictor import number_text
 from recognizer.ink import INK_LEVEL
@@ -72,6 +72,12 @@ def test_light_ink_on_dark_paper_loads_as_the_same_canvas(tmp_path, seven):
     dark_on_light = load_image(save(tmp_path, "scan.png", scan))
     light_on_dark = load_image(save(tmp_path, "negative.png", 255 - scan))
     np.testing.assert_array_equal(dark_on_light, light_on_dark)
+
+
+def test_pixels_decoded_elsewhere_give_the_same_canvas(tmp_path, seven):
+    """ink_canvas, for a picture already decoded (the web API decodes its own uploads)."""
+    scan = on_paper(seven)
+    np.testing.assert_array_equal(ink_canvas(scan), load_image(save(tmp_path, "scan.png", scan)))
 
 
 def test_an_mnist_style_image_keeps_its_ink(tmp_path):
@@ -197,6 +203,11 @@ def test_a_big_photo_is_read_at_the_working_size(tmp_path, shipped):
     canvas = load_image(save(tmp_path, "big.jpg", on_paper(ink), quality=90))
     assert canvas.shape == (WORK_SIDE * 3 // 4, WORK_SIDE)
     assert number_text(shipped.read(canvas)) == "905"
+
+
+def test_a_folder_is_not_an_image(tmp_path):
+    with pytest.raises(ImageError, match="is a folder"):
+        load_image(tmp_path)
 
 
 @pytest.mark.parametrize("light", ["flat", "gradient"])
