@@ -24,10 +24,10 @@ import numpy as np
 
 from .data import file_sha256
 from .errors import ModelError
-from .preprocess import INK_LEVEL, SIZE, _as_uint8, box_to_mnist, ink_box, to_mnist
+from .grouping import group_digits
+from .preprocess import INK_LEVEL, SIZE, _as_uint8, box_to_mnist, ink_box
 from .reject import (BLANK, Calibration, apply_temperature, ink_reason, load_calibration, model_reason,
                      too_little_ink)
-from .segment import find_digits, split_touching
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
@@ -211,30 +211,33 @@ class Recognizer:
     def read(self, canvas: np.ndarray, strokes=None) -> list[Prediction]:
         """All the digits on the canvas, left to right ([] when blank), each with its .box
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
-        from, if known; they keep a digit drawn in several strokes together and part digits that
-        touch. Without them the ink's connected pieces are grouped (see recognizer.segment)."""
+        from, if known, in writing order; they keep a digit drawn in several strokes together and
+        part digits that touch. Which ink makes each digit is chosen by reading the candidates
+        (see recognizer.grouping): one batched call of the classifier and the detector per read."""
         canvas = _as_uint8(canvas)
-        segments = find_digits(canvas, strokes)
-        if not segments:
+        if ink_box(canvas) is None:
             return []
         if too_little_ink(int((canvas > INK_LEVEL).sum()), canvas.shape):  # stray pixels: one "not sure"
             pred = self.predict(canvas)
             return [Prediction(pred.digit, pred.confidence, pred.probabilities, pred.image, ink_box(canvas), BLANK)]
-        if not strokes:  # touching digits: only the model can tell where to cut
-            segments = split_touching(canvas, segments, self._top_confidence)
-        inks = [s.ink(canvas) for s in segments]
-        boxes = [ink_box(ink) for ink in inks]  # found once, for the preprocessing and the ink checks
-        images = np.stack([box_to_mnist(ink, box) for ink, box in zip(inks, boxes)])
+        threshold = self.detector.threshold if self.detector else 1.0
+        out = []
+        for group in group_digits(canvas, strokes, self._read_batch):
+            seg, p = group.segment, group.probabilities
+            digit = int(p.argmax())
+            ink = seg.ink(canvas)
+            own_strokes = [strokes[i] for i in seg.strokes]
+            unsure = (ink_reason(ink, canvas.shape, own_strokes, ink_box(ink))
+                      or model_reason(group.not_digit, threshold, float(p[digit]), self.threshold))
+            out.append(Prediction(digit, float(p[digit]), p, group.image, seg.box, unsure))
+        return out
+
+    def _read_batch(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(n, 10) probabilities (rows summing to 1) and (n,) P(not a digit) (None without a
+        detector) of a batch of 28x28 images: one call of each model."""
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)
-        verdicts = self._model_reason(images, probs.max(axis=1))
-        out = []
-        for seg, ink, box, image, p, verdict in zip(segments, inks, boxes, images, probs, verdicts):
-            digit = int(p.argmax())
-            own_strokes = [strokes[i] for i in seg.strokes]
-            unsure = ink_reason(ink, canvas.shape, own_strokes, box) or verdict
-            out.append(Prediction(digit, float(p[digit]), p, image, seg.box, unsure))
-        return out
+        return probs, self.detector.not_digit(images) if self.detector else None
 
     def _model_reason(self, images: np.ndarray, confidences) -> list[str | None]:
         """For each image: "not a digit" (detector), "low confidence" (classifier) or None."""
@@ -242,9 +245,6 @@ class Recognizer:
         threshold = self.detector.threshold if self.detector else 1.0
         return [model_reason(n, threshold, float(c), self.threshold) for n, c in zip(not_digit, confidences)]
 
-    def _top_confidence(self, inks: list[np.ndarray]) -> np.ndarray:
-        """The model's top probability for each digit's ink crop."""
-        return self.probabilities(np.stack([to_mnist(ink) for ink in inks])).max(axis=1)
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?") -> str:

@@ -150,8 +150,8 @@ class RowStyle:
     drift: float = 0.0  # the baseline drifts up or down by up to this share of the height over the row ...
     wobble: float = 0.0  # ... and each character sits up to this share above or below it
     slant: float = 0.0  # the row leans by up to this (x shift per unit of height above the baseline)
-    touch: float = 0.0  # chance that a character comes closer to the one before: touching or overlapping ...
-    overlap: float = 0.1  # ... its pen path by up to this share of the height
+    touch: float = 0.0  # chance that a character comes closer to the one before: its ink touching or ...
+    overlap: float = 0.1  # ... overlapping, and its pen path overlapping by up to this share of the height
     late: float = 0.0  # chance that a character's last stroke (of several) is written after the next character
     canvas: tuple[int, int] = (0, 0)  # the canvas is at least this (width, height), the row anywhere in it
 
@@ -199,7 +199,7 @@ def write_row(chars: PenCharacters, row: list[int], rng: np.random.Generator, st
             shape = [s + np.stack([slant * (own - s[:, 1]), np.zeros(len(s))], axis=1) for s in shape]
             shape = [s - (min(float(t[:, 0].min()) for t in shape), 0.0) for s in shape]
         if k and style.touch and rng.random() < style.touch:  # closer than the gap drawn: touching or overlapping
-            x += rng.uniform(-style.overlap, 0.0) * height + (pen if style.ink_gaps else 0.0) - gap
+            x += rng.uniform(-style.overlap * height, pen if style.ink_gaps else 0.0) - gap
         placed.append([s + (x, top) for s in shape])
         gap = rng.uniform(*style.gap) * height + (pen if style.ink_gaps else 0.0)
         x += max(float(s[:, 0].max()) for s in shape) + gap

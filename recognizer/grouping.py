@@ -1,0 +1,499 @@
+"""Segmentation by recognition: which strokes (or pieces of ink) make up each digit, decided by
+reading the candidates rather than by fixed rules.
+
+The ink is first cut into atoms, pieces that belong to one digit each:
+  * with the app's strokes, one atom per stroke (each ink pixel goes to the nearest stroke), in
+    writing order: a digit's strokes are usually written one after another, and a stroke that goes
+    back over an earlier one (a 7's bar or a 4's stem added late) is moved next to it;
+  * without strokes (an image), one atom per connected piece of ink, a piece that is wider than a
+    digit cut at the columns where two digits could touch, in order left to right.
+Candidates are runs of up to MAX_ATOMS consecutive atoms that could be one digit by their geometry.
+All of them are read in ONE batched call of the classifier and the digit detector, and each
+reading of the whole ink as a sequence of candidates is scored by
+  * recognition: log max(P(digit) * top probability, NOT_DIGIT_PRIOR * P(not a digit)): it reads
+    as some digit, or (much less likely) as some other sign;
+  * geometry (log-priors in units of the row's typical digit height): gaps inside a digit, digits
+    far wider than tall or far shorter than the others, neighbours overlapping in x.
+Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+from scipy.ndimage import find_objects
+
+from .preprocess import INK_LEVEL, box_to_mnist, ink_box, stroke_width
+from .segment import (
+    MAX_COMPONENTS,
+    SPECK_AREA,
+    SPECK_SIDE,
+    Segment,
+    group_by_x_overlap,
+    x_overlap,
+)
+from .strokes import Stroke
+
+# (n, 28, 28) images -> (n, 10) class probabilities and (n,) P(not a digit), or None without a detector
+Scorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+
+MAX_ATOMS = 4  # strokes (or pieces) per digit at most
+# Candidates: a group whose atoms leave a gap wider than MAX_GAP, or which is wider than MAX_WIDTH (in
+# typical digit heights), is not read at all.
+MAX_GAP = 0.6
+MAX_WIDTH = 1.8
+# Scores: log-probabilities; the geometric terms are linear penalties past a free allowance.
+# How much less likely a sign other than a digit is than a digit: with strokes, only strokes that
+# reach each other make one sign (a letter); in an image, a blob that is no digit is more often
+# digits touching than a letter.
+NOT_DIGIT_STROKES, NOT_DIGIT_INK = 0.5, 0.02
+GAP_FREE, GAP_WEIGHT = 0.1, 6.0  # the widest gap inside a digit, in heights
+WIDE_FREE, WIDE_WEIGHT = 0.8, 6.0  # a digit's width, in heights
+SHORT_FREE, SHORT_WEIGHT = 0.6, 6.0  # a digit's height, in heights (lower-case letters are 0.6)
+OVERLAP_FREE, OVERLAP_WEIGHT = 0.2, 4.0  # images: neighbours' x-overlap, share of the narrower
+START_FREE, START_WEIGHT = 0.05, 10.0  # strokes: a digit's first stroke starting left of the last digit's end, in heights
+LINK_NEAR, LINK_FAR, LINK_WEIGHT = 0.1, 0.3, 3.0  # strokes: a digit's later stroke away from its earlier ones
+GROUP_BONUS = -1.0  # added per digit: above 0 favours more, smaller digits
+# Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS paths from
+# top to bottom that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
+CUT_WIDTH = 0.8
+CUTS = 3
+CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
+CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay straight where they can
+CUT_RUNS = 2
+CUT_INK = 3.0
+CUT_WEIGHT = 1.0  # per stroke a cut crosses, on each side of the cut
+PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
+
+
+@dataclass(frozen=True)
+class Group:
+    """One digit found: its ink on the canvas, the 28x28 image the models read, and their answers."""
+
+    segment: Segment
+    image: np.ndarray  # (28, 28) float32
+    probabilities: np.ndarray  # (10,) float64, sums to 1
+    not_digit: float | None  # the detector's P(not a digit); None without a detector
+
+
+@dataclass(frozen=True)
+class _Atoms:
+    """The atoms of the inked part of a canvas, in the order candidates are formed in."""
+
+    labels: np.ndarray  # (h, w) int32: 0 background, else 1 + the atom's index in `order`
+    boxes: np.ndarray  # (n, 4) int: x, y, w, h of each atom's ink, in the part
+    pixels: np.ndarray  # (n,) ink pixels
+    spans: np.ndarray  # (n, 2) float: x-range of the pen path (strokes) or of the ink less the pen
+    heights: np.ndarray  # (n, 2) float: y-range, likewise
+    strokes: list[tuple[int, ...]]  # the stroke indices of each atom (empty for images)
+    height: float  # the row's typical digit height, px
+    cuts: list[tuple[int, int, int]]  # images: (left atom, right atom, strokes crossed) where a piece was cut
+    apart: dict[tuple[int, int], float] | None = None  # strokes: (earlier, later) -> distance of their paths, in heights
+    starts: np.ndarray | None = None  # strokes: (n,) x where each stroke starts
+
+
+def group_digits(canvas: np.ndarray, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
+    """The digits on a uint8 canvas (bright ink on dark) as Groups, left to right; [] when blank.
+
+    strokes: the point lists the canvas was drawn from, in writing order, if known (the app's);
+    scorer: reads a batch of 28x28 images, called once per call of this function."""
+    inked = ink_box(canvas)
+    if inked is None:
+        return []
+    x0, y0, w, h = inked
+    part = canvas[y0 : y0 + h, x0 : x0 + w]
+    ink = part > INK_LEVEL
+    drawn = strokes is not None and any(len(s) for s in strokes)
+    atoms = _stroke_atoms(ink, strokes, (x0, y0)) if drawn else _ink_atoms(ink, part)
+    if atoms is None:
+        return []
+    candidates = _candidates(atoms)
+    crops = [_crop(part, atoms, members) for members in candidates]
+    images = np.stack([box_to_mnist(crop, box) for crop, box in crops])
+    probs, not_digit = scorer(images)
+    chosen = _best_sequence(atoms, candidates, _unary(atoms, candidates, probs, not_digit))
+    groups = []
+    for k in chosen:
+        members = candidates[k]
+        crop, (bx, by, bw, bh) = crops[k]
+        ox, oy = _origin(atoms, members)
+        box = (x0 + ox + bx, y0 + oy + by, bw, bh)
+        mask = crop[by : by + bh, bx : bx + bw] > 0
+        own = tuple(sorted(i for m in members for i in atoms.strokes[m]))
+        groups.append(Group(Segment(box, mask, own), images[k], probs[k],
+                            None if not_digit is None else float(not_digit[k])))
+    return sorted(groups, key=lambda g: g.segment.box[0] + g.segment.box[2] / 2)
+
+
+def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int, int]) -> _Atoms | None:
+    """One atom per stroke with ink of its own, late strokes moved next to the stroke they go over."""
+    drawn = [i for i, s in enumerate(strokes) if len(s)]
+    points = [np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) - origin for i in drawn]
+    # Each stroke's centre line in its own number; every ink pixel takes the nearest one's.
+    lines = np.zeros(ink.shape, np.uint16)
+    for k, pts in enumerate(points, start=1):
+        cv2.polylines(lines, [np.round(pts).astype(np.int32).reshape(-1, 1, 2)], False, k, 1)
+        if len(pts) == 1:
+            cv2.circle(lines, tuple(int(v) for v in np.round(pts[0])), 0, k, -1)
+    on_line = lines > 0
+    if not on_line.any():  # every stroke off the canvas
+        return None
+    _, nearest = cv2.distanceTransformWithLabels(np.where(on_line, 0, 255).astype(np.uint8), cv2.DIST_L2, 5,
+                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    lookup = np.zeros(int(nearest.max()) + 1, np.int32)
+    lookup[nearest[on_line]] = lines[on_line]
+    owner = np.where(ink, lookup[nearest], 0)
+    spans = np.array([(p[:, 0].min(), p[:, 0].max()) for p in points])
+    heights = np.array([(p[:, 1].min(), p[:, 1].max()) for p in points])
+    order = _writing_order(spans)
+    atoms = _make_atoms(owner, order, spans, heights, [(k,) for k in range(len(drawn))])
+    if atoms is None:
+        return None
+    paths = [_simplify(points[k], atoms.height / 20) for (k,) in atoms.strokes]
+    apart = {(a, b): _distance(paths[a], paths[b]) / atoms.height
+             for b in range(len(paths)) for a in range(max(0, b - MAX_ATOMS + 1), b)}
+    return replace(atoms, strokes=[(drawn[k],) for (k,) in atoms.strokes], apart=apart,
+                   starts=np.array([points[k][0, 0] for (k,) in atoms.strokes]))
+
+
+def _simplify(path: np.ndarray, step: float) -> np.ndarray:
+    """The path's points at least `step` apart (mouse jitter makes no crossings)."""
+    kept = [path[0]]
+    for point in path[1:]:
+        if abs(point[0] - kept[-1][0]) + abs(point[1] - kept[-1][1]) >= step:
+            kept.append(point)
+    return np.asarray(kept)
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> float:
+    """How close two pen paths come (0 where they cross), px."""
+    if _cross(a, b):
+        return 0.0
+    return min(_point_to_path(a, b), _point_to_path(b, a))
+
+
+def _point_to_path(points: np.ndarray, path: np.ndarray) -> float:
+    """The least distance from any of `points` to the polyline `path`."""
+    if len(path) == 1:
+        return float(np.hypot(*(points - path[0]).T).min())
+    start, step = path[None, :-1], (path[1:] - path[:-1])[None]
+    rel = points[:, None] - start
+    t = np.clip((rel * step).sum(-1) / np.maximum((step * step).sum(-1), 1e-9), 0.0, 1.0)
+    gap = rel - t[..., None] * step
+    return float(np.sqrt((gap * gap).sum(-1).min()))
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two pen paths cross (a segment of each strictly inside the other's)."""
+    if len(a) < 2 or len(b) < 2:
+        return False
+    p, r = a[:-1, None, :], (a[1:] - a[:-1])[:, None, :]
+    q, s = b[None, :-1, :], (b[1:] - b[:-1])[None, :, :]
+    denom = r[..., 0] * s[..., 1] - r[..., 1] * s[..., 0]
+    qp = q - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qp[..., 0] * s[..., 1] - qp[..., 1] * s[..., 0]) / denom
+        u = (qp[..., 0] * r[..., 1] - qp[..., 1] * r[..., 0]) / denom
+    return bool(((t > 0) & (t < 1) & (u > 0) & (u < 1)).any())
+
+
+def _writing_order(spans: np.ndarray) -> list[int]:
+    """The strokes in writing order, except that a stroke that goes back left, apart from the one
+    written before it, to an earlier stroke it overlaps (a 4's stem or a 7's bar added after the next
+    digit) is moved right after that one."""
+    order = [0] if len(spans) else []
+    for k in range(1, len(spans)):
+        back = spans[k].mean() < spans[k - 1][0]
+        earlier = [(x_overlap(spans[k], spans[j]), j) for j in range(k - 1)]
+        best, j = max(earlier, default=(0.0, -1))
+        if back and best > 0:
+            order.insert(order.index(j) + 1, k)
+        else:
+            order.append(k)
+    return order
+
+
+def _ink_atoms(ink: np.ndarray, part: np.ndarray) -> _Atoms | None:
+    """One atom per connected piece of ink, a piece wider than a digit cut where digits may touch."""
+    count, components, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    ids = np.arange(1, count)
+    if len(ids) > MAX_COMPONENTS:  # noise: keep the largest pieces
+        ids = ids[np.argsort(stats[ids, cv2.CC_STAT_AREA])[::-1][:MAX_COMPONENTS]]
+    if not len(ids):
+        return None
+    radius = _pen_radius(part)
+    x, y = stats[ids, cv2.CC_STAT_LEFT], stats[ids, cv2.CC_STAT_TOP]
+    w, h = stats[ids, cv2.CC_STAT_WIDTH], stats[ids, cv2.CC_STAT_HEIGHT]
+    spans = _deflate(np.stack([x, x + w - 1], axis=1), radius)
+    heights = _deflate(np.stack([y, y + h - 1], axis=1), radius)
+    typical = _typical_height(spans, heights)
+    lookup = np.zeros(count, np.int32)
+    lookup[ids] = np.arange(1, len(ids) + 1)
+    labels = lookup[components]
+    cuts = []  # (left label, right label, strokes the cut crosses): a wide piece's slices, left to right
+    next_label = len(ids) + 1
+    for k in range(1, len(ids) + 1):
+        bx, by, bw, bh = x[k - 1], y[k - 1], w[k - 1], h[k - 1]
+        if bw - 2 * radius < CUT_WIDTH * typical:
+            continue
+        region = labels[by : by + bh, bx : bx + bw]  # a view: relabelling it relabels the atoms
+        left = k
+        for boundary, runs in _cuts(region == k, typical, radius):
+            right = (np.arange(bw)[None, :] >= boundary[:, None]) & (region == left)
+            region[right] = next_label
+            cuts.append((left, next_label, runs, bx + float(boundary.mean())))
+            left, next_label = next_label, next_label + 1
+    boxes, _ = _label_boxes(labels, next_label - 1)
+    spans = _deflate(np.stack([boxes[:, 0], boxes[:, 0] + boxes[:, 2] - 1], axis=1), radius)
+    heights = _deflate(np.stack([boxes[:, 1], boxes[:, 1] + boxes[:, 3] - 1], axis=1), radius)
+    for a, b, _, column in cuts:  # slices meet at the cut: no pen to take off there
+        spans[a - 1, 1], spans[b - 1, 0] = column - 0.5, column - 0.5
+    order = sorted(range(next_label - 1), key=lambda a: (spans[a].mean(), spans[a][0]))
+    return _make_atoms(labels, order, spans, heights, [() for _ in range(next_label - 1)], typical,
+                       [(a - 1, b - 1, runs) for a, b, runs, _ in cuts])
+
+
+def _pen_radius(part: np.ndarray) -> float:
+    """Half the stroke width of the ink (measured on a copy at most 480 px long: it costs less)."""
+    scale = min(1.0, 480 / max(part.shape))
+    small = part if scale == 1.0 else cv2.resize(part, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return max(stroke_width(small) / scale, 1.0) / 2
+
+
+def _deflate(ranges: np.ndarray, radius: float) -> np.ndarray:
+    """Ink extents shrunk by the pen's radius on both sides (never below a point)."""
+    ranges = ranges.astype(np.float64)
+    mid = ranges.mean(axis=1)
+    lo = np.minimum(ranges[:, 0] + radius, mid)
+    hi = np.maximum(ranges[:, 1] - radius, mid)
+    return np.stack([lo, hi], axis=1)
+
+
+def _typical_height(spans: np.ndarray, heights: np.ndarray) -> float:
+    """A digit's height in this row: the median height of the pieces grouped by x-overlap, leaving
+    out groups under half the tallest (fragments, specks)."""
+    groups = group_by_x_overlap([tuple(s) for s in spans])
+    tall = np.array([heights[g, 1].max() - heights[g, 0].min() for g in groups])
+    return max(float(np.median(tall[tall >= 0.5 * tall.max()])), 1.0)
+
+
+def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndarray, int]]:
+    """Where two touching digits could meet in a piece's mask: paths from top to bottom through its
+    middle 70% that cross the least ink (dynamic programming, one column to the side per row at
+    most, on a copy about CUT_ROWS rows tall), each crossing at most CUT_RUNS strokes holding at
+    most CUT_INK stroke widths of ink; the CUTS best, apart by a tenth of the width, left to right.
+    Each as (the path's column in every row of the mask, strokes crossed)."""
+    h, w = mask.shape
+    if h - 2 * radius < 0.5 * typical:
+        return []
+    scale = min(1.0, CUT_ROWS / h)
+    small = cv2.resize(mask.astype(np.float32), (max(3, round(w * scale)), max(2, round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
+    rows, cols = small.shape
+    lo, hi = max(1, int(0.15 * cols)), min(cols - 1, int(np.ceil(0.85 * cols)))
+    if hi - lo < 1:
+        return []
+    ink = small[:, lo:hi]
+    total = ink[0].copy()
+    came = np.zeros(ink.shape, np.int8)  # -1, 0, 1: the column before, in the row above
+    wall = np.full(1, np.inf, np.float32)
+    for y in range(1, rows):
+        options = np.stack([np.concatenate([wall, total[:-1]]) + CUT_STEP, total,
+                            np.concatenate([total[1:], wall]) + CUT_STEP])
+        best = options.argmin(axis=0)
+        came[y] = best - 1
+        total = options[best, np.arange(len(total))] + ink[y]
+    found: list[tuple[np.ndarray, int]] = []
+    width_px = max(2 * radius * scale, 1.0)
+    for end in np.argsort(total, kind="stable"):
+        if total[end] > CUT_INK * width_px * 2 or len(found) == CUTS:
+            break
+        path = np.empty(rows, np.int64)
+        path[-1] = end
+        for y in range(rows - 1, 0, -1):
+            path[y - 1] = path[y] + came[y, path[y]]
+        crossed = ink[np.arange(rows), path] > 0.5
+        runs = int((np.diff(crossed.astype(np.int8), prepend=0) == 1).sum())
+        if runs > CUT_RUNS or ink[np.arange(rows), path].sum() > CUT_INK * width_px:
+            continue
+        if any(abs(path.mean() - other.mean()) < 0.1 * (hi - lo) for other, _ in found):
+            continue
+        found.append((path, runs))
+    out = []
+    for path, runs in sorted(found, key=lambda f: f[0].mean()):
+        column = (path + lo + 0.5) / scale  # back to the mask's columns, every row
+        boundary = np.interp(np.arange(h), (np.arange(rows) + 0.5) / scale - 0.5, column)
+        out.append((np.round(boundary).astype(np.int64), runs))
+    return out
+
+
+def _label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 4) ink boxes (x, y, w, h) and (n,) pixel counts of labels 1..n (a label without ink:
+    an empty box)."""
+    pixels = np.bincount(labels.ravel(), minlength=n + 1)[1 : n + 1]
+    boxes = np.zeros((n, 4), np.int64)
+    for k, found in enumerate(find_objects(labels, n)):
+        if found is not None:
+            rows, cols = found
+            boxes[k] = cols.start, rows.start, cols.stop - cols.start, rows.stop - rows.start
+    return boxes, pixels
+
+
+def _make_atoms(labels: np.ndarray, order: list[int], spans: np.ndarray, heights: np.ndarray,
+                strokes: list[tuple[int, ...]], typical: float | None = None,
+                cuts: Sequence[tuple[int, int, int]] = ()) -> _Atoms | None:
+    """Atoms in `order` (indices into the label values 1.. and the other lists), those without ink
+    left out, relabelled 1..n in that order; typical: the row's digit height if known; cuts:
+    (left, right, strokes crossed) of the slices of cut pieces, in the same indices."""
+    boxes, pixels = _label_boxes(labels, len(spans))
+    order = [a for a in order if pixels[a]]
+    if not order:
+        return None
+    lookup = np.zeros(len(spans) + 1, np.int32)
+    lookup[np.array(order) + 1] = np.arange(1, len(order) + 1)
+    typical = typical or _typical_height(spans[order], heights[order])
+    where = lookup[1:] - 1  # old index -> new index (-1: left out)
+    kept = [(int(where[a]), int(where[b]), runs) for a, b, runs in cuts if where[a] >= 0 and where[b] >= 0]
+    return _Atoms(lookup[labels], boxes[order], pixels[order], spans[order], heights[order],
+                  [strokes[a] for a in order], typical, kept)
+
+
+def _specks(atoms: _Atoms) -> np.ndarray:
+    """Atoms far smaller than the digits (a stray click, a noise dot): they may be left out. A slice
+    of a cut piece never is one."""
+    side = np.maximum(atoms.boxes[:, 2], atoms.boxes[:, 3])
+    tallest = float(atoms.boxes[:, 3].max())
+    small = (side < SPECK_SIDE * tallest) & (atoms.pixels < SPECK_AREA * atoms.pixels.max())
+    small[[a for cut in atoms.cuts for a in cut[:2]]] = False
+    return small
+
+
+def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
+    """Runs of up to MAX_ATOMS consecutive atoms that could be one digit: no gap inside wider than
+    MAX_GAP, no wider than MAX_WIDTH (typical heights); single atoms always (specks excepted)."""
+    n, height = len(atoms.spans), atoms.height
+    specks = _specks(atoms)
+    out = []
+    for i in range(n):
+        for j in range(i + 1, min(n, i + MAX_ATOMS) + 1):
+            members = tuple(range(i, j))
+            lo, hi = atoms.spans[i:j, 0].min(), atoms.spans[i:j, 1].max()
+            if j - i > 1 and hi - lo > MAX_WIDTH * height:
+                break
+            if j - i == 1 and specks[i] and not specks.all():
+                continue
+            if j - i == 1 or _widest_gap(atoms.spans[i:j]) <= MAX_GAP * height:
+                out.append(members)
+    return out
+
+
+def _widest_gap(spans: np.ndarray) -> float:
+    """The widest gap in x left between ranges (0 when they chain together)."""
+    spans = spans[np.argsort(spans[:, 0])]
+    reach = np.maximum.accumulate(spans[:, 1])
+    return float(max(0.0, (spans[1:, 0] - reach[:-1]).max(initial=0.0)))
+
+
+def _origin(atoms: _Atoms, members: tuple[int, ...]) -> tuple[int, int]:
+    boxes = atoms.boxes[list(members)]
+    return int(boxes[:, 0].min()), int(boxes[:, 1].min())
+
+
+def _crop(part: np.ndarray, atoms: _Atoms, members: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The ink of a candidate (other atoms' ink blanked) in its atoms' box, and its ink box there."""
+    boxes = atoms.boxes[list(members)]
+    x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+    x1, y1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
+    labels = atoms.labels[y0:y1, x0:x1]
+    lo, hi = members[0] + 1, members[-1] + 1  # members are consecutive labels
+    crop = np.where((labels >= lo) & (labels <= hi), part[y0:y1, x0:x1], 0).astype(np.uint8)
+    return crop, (0, 0, int(x1 - x0), int(y1 - y0))
+
+
+def _unary(atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray,
+           not_digit: np.ndarray | None) -> np.ndarray:
+    """Each candidate's score as one digit (or sign): recognition plus its own geometry."""
+    probs = np.asarray(probs, dtype=np.float64)
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    top = probs.max(axis=1)
+    nd = np.zeros(len(top)) if not_digit is None else np.asarray(not_digit, dtype=np.float64)
+    prior = NOT_DIGIT_STROKES if atoms.starts is not None else NOT_DIGIT_INK
+    recognition = np.log(np.maximum(np.maximum((1 - nd) * top, prior * nd), PROB_FLOOR))
+    height = atoms.height
+    geometry = np.empty(len(candidates))
+    for k, members in enumerate(candidates):
+        spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
+        gap = _widest_gap(spans) / height
+        width = (spans[:, 1].max() - spans[:, 0].min()) / height
+        tall = (ys[:, 1].max() - ys[:, 0].min()) / height
+        cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
+        geometry[k] = (-GAP_WEIGHT * max(0.0, gap - GAP_FREE) - WIDE_WEIGHT * max(0.0, width - WIDE_FREE)
+                       - SHORT_WEIGHT * max(0.0, SHORT_FREE - tall) - CUT_WEIGHT * cut
+                       - LINK_WEIGHT * _unlinked(atoms, members))
+    return recognition + geometry + GROUP_BONUS
+
+
+def _unlinked(atoms: _Atoms, members: tuple[int, ...]) -> float:
+    """How many of a digit's later strokes do not reach an earlier one: 0 for one that crosses or
+    comes within LINK_NEAR heights of one (a 4's stem, a 7's bar, a 5's flag), 1 for one LINK_FAR
+    or more away, in between in proportion. The next digit's first stroke is rarely so near."""
+    if atoms.apart is None:
+        return 0.0
+    total = 0.0
+    for i, b in enumerate(members[1:], start=1):
+        gap = min(atoms.apart[(a, b)] for a in members[:i])
+        total += min(1.0, max(0.0, (gap - LINK_NEAR) / (LINK_FAR - LINK_NEAR)))
+    return total
+
+
+def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Penalty for two neighbouring digits, a then b: with strokes, b's first stroke starting left
+    of a's right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go back
+    over their digit); without, the two overlapping in x (parts of one digit usually do)."""
+    sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
+    if atoms.starts is not None:
+        inside = (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height
+        return -START_WEIGHT * max(0.0, inside - START_FREE)
+    overlap = x_overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()))
+    return -OVERLAP_WEIGHT * max(0.0, overlap - OVERLAP_FREE)
+
+
+def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
+    """The candidates (indices) that cover every atom but specks once, in order, with the best
+    total score: unary scores plus the pair terms of neighbours (dynamic programming)."""
+    n = len(atoms.spans)
+    specks = _specks(atoms)
+    by_end: dict[int, list[int]] = {}
+    for k, members in enumerate(candidates):
+        by_end.setdefault(members[-1] + 1, []).append(k)
+    best = np.full(len(candidates), -np.inf)
+    back = np.full(len(candidates), -1)
+    for k in sorted(range(len(candidates)), key=lambda k: candidates[k][0]):  # predecessors first
+        start = candidates[k][0]
+        if specks[:start].all():  # nothing but specks before it: it may come first
+            best[k] = unary[k]
+        end = start
+        while True:  # predecessors end at `start`, or earlier with only specks between
+            for p in by_end.get(end, ()):
+                if best[p] > -np.inf:
+                    score = best[p] + _pair(atoms, candidates[p], candidates[k]) + unary[k]
+                    if score > best[k]:
+                        best[k], back[k] = score, p
+            if end == 0 or not specks[end - 1]:
+                break
+            end -= 1
+    tail = n  # the last digit ends at n, or earlier with only specks after it
+    while tail > 0 and specks[tail - 1]:
+        tail -= 1
+    last = [k for e in range(tail, n + 1) for k in by_end.get(e, ()) if best[k] > -np.inf]
+    if not last:
+        return []
+    k = max(last, key=lambda k: best[k])
+    chosen = []
+    while k >= 0:
+        chosen.append(int(k))
+        k = back[k]
+    return chosen[::-1]
