@@ -45,6 +45,7 @@ MAX_ATOMS = 4  # strokes (or pieces) per digit at most
 # typical digit heights), is not read at all.
 MAX_GAP = 0.6
 MAX_WIDTH = 1.8
+GEOMETRY_FLOOR = -8.0  # ... nor a group of several atoms whose shape alone scores below this
 # Scores: log-probabilities; the geometric terms are linear penalties past a free allowance.
 # How much less likely a sign other than a digit is than a digit: with strokes, only strokes that
 # reach each other make one sign (a letter); in an image, a blob that is no digit is more often
@@ -111,10 +112,13 @@ def group_digits(canvas: np.ndarray, strokes: Sequence[Stroke] | None, scorer: S
     if atoms is None:
         return []
     candidates = _candidates(atoms)
+    geometry = _geometry(atoms, candidates)
+    keep = [k for k, members in enumerate(candidates) if len(members) == 1 or geometry[k] > GEOMETRY_FLOOR]
+    candidates, geometry = [candidates[k] for k in keep], geometry[keep]
     crops = [_crop(part, atoms, members) for members in candidates]
     images = np.stack([box_to_mnist(crop, box) for crop, box in crops])
     probs, not_digit = scorer(images)
-    chosen = _best_sequence(atoms, candidates, _unary(atoms, candidates, probs, not_digit))
+    chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
     groups = []
     for k in chosen:
         members = candidates[k]
@@ -153,23 +157,27 @@ def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int,
     if atoms is None:
         return None
     paths = [_simplify(points[k], atoms.height / 20) for (k,) in atoms.strokes]
-    apart = {(a, b): _distance(paths[a], paths[b]) / atoms.height
+    far = LINK_FAR * atoms.height
+    apart = {(a, b): _distance(paths[a], paths[b], far) / atoms.height
              for b in range(len(paths)) for a in range(max(0, b - MAX_ATOMS + 1), b)}
     return replace(atoms, strokes=[(drawn[k],) for (k,) in atoms.strokes], apart=apart,
                    starts=np.array([points[k][0, 0] for (k,) in atoms.strokes]))
 
 
 def _simplify(path: np.ndarray, step: float) -> np.ndarray:
-    """The path's points at least `step` apart (mouse jitter makes no crossings)."""
-    kept = [path[0]]
-    for point in path[1:]:
-        if abs(point[0] - kept[-1][0]) + abs(point[1] - kept[-1][1]) >= step:
-            kept.append(point)
-    return np.asarray(kept)
+    """The path's points about `step` apart along it (mouse jitter makes no crossings)."""
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
+    keep = np.flatnonzero(np.diff(np.floor(along / max(step, 1e-9)), prepend=-1.0) > 0)
+    if keep[-1] != len(path) - 1:
+        keep = np.append(keep, len(path) - 1)
+    return path[keep]
 
 
-def _distance(a: np.ndarray, b: np.ndarray) -> float:
-    """How close two pen paths come (0 where they cross), px."""
+def _distance(a: np.ndarray, b: np.ndarray, far: float) -> float:
+    """How close two pen paths come (0 where they cross), px; `far` or more if their boxes are."""
+    gap = np.maximum(np.maximum(a.min(axis=0) - b.max(axis=0), b.min(axis=0) - a.max(axis=0)), 0.0)
+    if np.hypot(*gap) >= far:
+        return max(far, float(np.hypot(*gap)))
     if _cross(a, b):
         return 0.0
     return min(_point_to_path(a, b), _point_to_path(b, a))
@@ -297,29 +305,35 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     if hi - lo < 1:
         return []
     ink = small[:, lo:hi]
+    n = hi - lo
     total = ink[0].copy()
     came = np.zeros(ink.shape, np.int8)  # -1, 0, 1: the column before, in the row above
-    wall = np.full(1, np.inf, np.float32)
+    from_left, from_right = np.full(n, np.inf, np.float32), np.full(n, np.inf, np.float32)
     for y in range(1, rows):
-        options = np.stack([np.concatenate([wall, total[:-1]]) + CUT_STEP, total,
-                            np.concatenate([total[1:], wall]) + CUT_STEP])
-        best = options.argmin(axis=0)
-        came[y] = best - 1
-        total = options[best, np.arange(len(total))] + ink[y]
+        from_left[1:] = total[:-1] + CUT_STEP
+        from_right[:-1] = total[1:] + CUT_STEP
+        step = np.where(from_left < total, -1, 0).astype(np.int8)
+        best = np.minimum(from_left, total)
+        step[from_right < best] = 1
+        came[y] = step
+        total = np.minimum(best, from_right) + ink[y]
+    # Paths end in the valleys of the cost along the bottom row, cheapest first.
+    padded = np.concatenate([[np.inf], total, [np.inf]])
+    valleys = np.flatnonzero((total <= padded[:-2]) & (total < padded[2:]))
     found: list[tuple[np.ndarray, int]] = []
     width_px = max(2 * radius * scale, 1.0)
-    for end in np.argsort(total, kind="stable"):
-        if total[end] > CUT_INK * width_px * 2 or len(found) == CUTS:
+    for end in valleys[np.argsort(total[valleys], kind="stable")]:
+        if len(found) == CUTS:
             break
         path = np.empty(rows, np.int64)
         path[-1] = end
         for y in range(rows - 1, 0, -1):
             path[y - 1] = path[y] + came[y, path[y]]
-        crossed = ink[np.arange(rows), path] > 0.5
-        runs = int((np.diff(crossed.astype(np.int8), prepend=0) == 1).sum())
-        if runs > CUT_RUNS or ink[np.arange(rows), path].sum() > CUT_INK * width_px:
+        along = ink[np.arange(rows), path]
+        runs = int((np.diff((along > 0.5).astype(np.int8), prepend=0) == 1).sum())
+        if runs > CUT_RUNS or along.sum() > CUT_INK * width_px:
             continue
-        if any(abs(path.mean() - other.mean()) < 0.1 * (hi - lo) for other, _ in found):
+        if any(abs(path.mean() - other.mean()) < 0.1 * n for other, _ in found):
             continue
         found.append((path, runs))
     out = []
@@ -413,15 +427,16 @@ def _crop(part: np.ndarray, atoms: _Atoms, members: tuple[int, ...]) -> tuple[np
     return crop, (0, 0, int(x1 - x0), int(y1 - y0))
 
 
-def _unary(atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray,
-           not_digit: np.ndarray | None) -> np.ndarray:
-    """Each candidate's score as one digit (or sign): recognition plus its own geometry."""
-    probs = np.asarray(probs, dtype=np.float64)
-    probs = probs / probs.sum(axis=1, keepdims=True)
-    top = probs.max(axis=1)
+def _recognition(atoms: _Atoms, probs: np.ndarray, not_digit: np.ndarray | None) -> np.ndarray:
+    """Each candidate's log-probability of reading as some digit, or (less likely) another sign."""
+    top = np.asarray(probs, dtype=np.float64).max(axis=1)
     nd = np.zeros(len(top)) if not_digit is None else np.asarray(not_digit, dtype=np.float64)
     prior = NOT_DIGIT_STROKES if atoms.starts is not None else NOT_DIGIT_INK
-    recognition = np.log(np.maximum(np.maximum((1 - nd) * top, prior * nd), PROB_FLOOR))
+    return np.log(np.maximum(np.maximum((1 - nd) * top, prior * nd), PROB_FLOOR))
+
+
+def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
+    """Each candidate's log-prior as one digit from its shape alone (GROUP_BONUS included)."""
     height = atoms.height
     geometry = np.empty(len(candidates))
     for k, members in enumerate(candidates):
@@ -433,7 +448,13 @@ def _unary(atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray,
         geometry[k] = (-GAP_WEIGHT * max(0.0, gap - GAP_FREE) - WIDE_WEIGHT * max(0.0, width - WIDE_FREE)
                        - SHORT_WEIGHT * max(0.0, SHORT_FREE - tall) - CUT_WEIGHT * cut
                        - LINK_WEIGHT * _unlinked(atoms, members))
-    return recognition + geometry + GROUP_BONUS
+    return geometry + GROUP_BONUS
+
+
+def _unary(atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray,
+           not_digit: np.ndarray | None) -> np.ndarray:
+    """Each candidate's score as one digit (or sign): recognition plus its own geometry."""
+    return _recognition(atoms, probs, not_digit) + _geometry(atoms, candidates)
 
 
 def _unlinked(atoms: _Atoms, members: tuple[int, ...]) -> float:
