@@ -33,7 +33,6 @@ from .segment import (
     SPECK_SIDE,
     Segment,
     group_by_x_overlap,
-    x_overlap,
 )
 from .strokes import Stroke
 
@@ -55,8 +54,12 @@ GAP_FREE, GAP_WEIGHT = 0.1, 6.0  # the widest gap inside a digit, in heights
 WIDE_FREE, WIDE_WEIGHT = 0.8, 6.0  # a digit's width, in heights
 SHORT_FREE, SHORT_WEIGHT = 0.6, 6.0  # a digit's height, in heights (lower-case letters are 0.6)
 OVERLAP_FREE, OVERLAP_WEIGHT = 0.2, 4.0  # images: neighbours' x-overlap, share of the narrower
-START_FREE, START_WEIGHT = 0.05, 10.0  # strokes: a digit's first stroke starting left of the last digit's end, in heights
-LINK_NEAR, LINK_FAR, LINK_WEIGHT = 0.1, 0.3, 3.0  # strokes: a digit's later stroke away from its earlier ones
+# Strokes: a digit's first stroke starting left of the last digit's right end (in heights), up to a cap
+START_FREE, START_WEIGHT, START_CAP = 0.05, 10.0, 99.0
+LINK_NEAR, LINK_FAR, LINK_WEIGHT = 0.1, 0.3, 3.0  # strokes: a digit's strokes away from each other
+# A digit's strokes or pieces side by side rather than one over another (x-overlap under APART_OVERLAP)
+APART_OVERLAP, APART_STROKES, APART_INK = 0.3, 1.5, 3.0
+APART_TALL = 0.75  # with strokes, only when both are at least this tall (in heights): two whole digits
 GROUP_BONUS = -1.0  # added per digit: above 0 favours more, smaller digits
 # Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS paths from
 # top to bottom that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
@@ -67,6 +70,7 @@ CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay
 CUT_RUNS = 2
 CUT_INK = 3.0
 CUT_WEIGHT = 1.0  # per stroke a cut crosses, on each side of the cut
+SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
 PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
 
 
@@ -215,7 +219,7 @@ def _writing_order(spans: np.ndarray) -> list[int]:
     order = [0] if len(spans) else []
     for k in range(1, len(spans)):
         back = spans[k].mean() < spans[k - 1][0]
-        earlier = [(x_overlap(spans[k], spans[j]), j) for j in range(k - 1)]
+        earlier = [(_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1)]
         best, j = max(earlier, default=(0.0, -1))
         if back and best > 0:
             order.insert(order.index(j) + 1, k)
@@ -447,7 +451,8 @@ def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
         cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
         geometry[k] = (-GAP_WEIGHT * max(0.0, gap - GAP_FREE) - WIDE_WEIGHT * max(0.0, width - WIDE_FREE)
                        - SHORT_WEIGHT * max(0.0, SHORT_FREE - tall) - CUT_WEIGHT * cut
-                       - LINK_WEIGHT * _unlinked(atoms, members))
+                       - LINK_WEIGHT * _unlinked(atoms, members)
+                       - (APART_STROKES if atoms.apart is not None else APART_INK) * _side_by_side(atoms, members))
     return geometry + GROUP_BONUS
 
 
@@ -458,15 +463,54 @@ def _unary(atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray,
 
 
 def _unlinked(atoms: _Atoms, members: tuple[int, ...]) -> float:
-    """How many of a digit's later strokes do not reach an earlier one: 0 for one that crosses or
-    comes within LINK_NEAR heights of one (a 4's stem, a 7's bar, a 5's flag), 1 for one LINK_FAR
-    or more away, in between in proportion. The next digit's first stroke is rarely so near."""
-    if atoms.apart is None:
+    """How far a digit's strokes are from hanging together: the cheapest way to link them all
+    (a minimum spanning tree), a link costing 0 between strokes that cross or come within LINK_NEAR
+    heights (a 4's stem, a 7's bar, a 5's flag, an H's bar), 1 from LINK_FAR heights on, in
+    proportion between. Two digits side by side rarely come so near."""
+    if atoms.apart is None or len(members) == 1:
         return 0.0
+
+    def cost(a: int, b: int) -> float:
+        gap = atoms.apart[(min(a, b), max(a, b))]
+        return min(1.0, max(0.0, (gap - LINK_NEAR) / (LINK_FAR - LINK_NEAR)))
+
+    linked, rest, total = [members[0]], list(members[1:]), 0.0
+    while rest:  # Prim's algorithm on at most MAX_ATOMS strokes
+        price, b = min((min(cost(a, b) for a in linked), b) for b in rest)
+        total += price
+        linked.append(b)
+        rest.remove(b)
+    return total
+
+
+def _overlap(a: Sequence[float], b: Sequence[float], slack: float) -> float:
+    """x-overlap of two ranges as a share of the narrower (0 to 1), each widened by `slack` px on
+    both sides: a vertical stroke has a range of no width, yet lies over what it crosses."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0]) + 2 * slack
+    return min(1.0, max(0.0, overlap / (min(a[1] - a[0], b[1] - b[0]) + 2 * slack)))
+
+
+def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
+    """How many strokes or pieces of a group sit beside the rest of it rather than over it (an
+    x-overlap under APART_OVERLAP of the narrower, in proportion): a 7's bar, a 5's flag, a 4's
+    stem, an H's bar lie over their sign; the next digit lies beside it. With strokes only when
+    both are tall (two whole digits; a 4's stem beside its bar is fine); a slice of a cut piece
+    is never beside the slice it was cut from."""
+    if len(members) == 1:
+        return 0.0
+    neighbours = {a for cut in atoms.cuts for a in cut[:2] if cut[0] in members and cut[1] in members}
     total = 0.0
-    for i, b in enumerate(members[1:], start=1):
-        gap = min(atoms.apart[(a, b)] for a in members[:i])
-        total += min(1.0, max(0.0, (gap - LINK_NEAR) / (LINK_FAR - LINK_NEAR)))
+    for m in members[1:]:
+        if m in neighbours:
+            continue
+        rest = [r for r in members if r != m]
+        lo, hi = atoms.spans[rest, 0].min(), atoms.spans[rest, 1].max()
+        if atoms.apart is not None:
+            tall = min(atoms.heights[m, 1] - atoms.heights[m, 0],
+                       atoms.heights[rest, 1].max() - atoms.heights[rest, 0].min())
+            if tall < APART_TALL * atoms.height:
+                continue
+        total += max(0.0, 1.0 - _overlap(atoms.spans[m], (lo, hi), SLACK * atoms.height) / APART_OVERLAP)
     return total
 
 
@@ -477,16 +521,24 @@ def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
     sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
     if atoms.starts is not None:
         inside = (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height
-        return -START_WEIGHT * max(0.0, inside - START_FREE)
-    overlap = x_overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()))
+        return -min(START_CAP, START_WEIGHT * max(0.0, inside - START_FREE))
+    overlap = _overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), SLACK * atoms.height)
     return -OVERLAP_WEIGHT * max(0.0, overlap - OVERLAP_FREE)
 
 
 def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
-    """The candidates (indices) that cover every atom but specks once, in order, with the best
-    total score: unary scores plus the pair terms of neighbours (dynamic programming)."""
-    n = len(atoms.spans)
-    specks = _specks(atoms)
+    """The best reading of these atoms (best_sequence with this module's pair term; specks optional)."""
+    return best_sequence(len(atoms.spans), candidates, unary,
+                         lambda p, k: _pair(atoms, candidates[p], candidates[k]), _specks(atoms))
+
+
+def best_sequence(n: int, candidates: Sequence[tuple[int, ...]], unary: Sequence[float],
+                  pair: Callable[[int, int], float], optional: Sequence[bool] | None = None) -> list[int]:
+    """Dynamic programming: the indices of the candidates (each a run of consecutive atoms of
+    0..n-1) that cover every atom once, in order, with the highest total score: the sum of their
+    unary scores plus pair(p, k) for every candidate p followed by k. Atoms marked optional may be
+    left out. [] when no sequence covers the atoms."""
+    optional = np.zeros(n, bool) if optional is None else np.asarray(optional, bool)
     by_end: dict[int, list[int]] = {}
     for k, members in enumerate(candidates):
         by_end.setdefault(members[-1] + 1, []).append(k)
@@ -494,20 +546,20 @@ def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.n
     back = np.full(len(candidates), -1)
     for k in sorted(range(len(candidates)), key=lambda k: candidates[k][0]):  # predecessors first
         start = candidates[k][0]
-        if specks[:start].all():  # nothing but specks before it: it may come first
+        if optional[:start].all():  # nothing but optional atoms before it: it may come first
             best[k] = unary[k]
         end = start
-        while True:  # predecessors end at `start`, or earlier with only specks between
+        while True:  # predecessors end at `start`, or earlier with only optional atoms between
             for p in by_end.get(end, ()):
                 if best[p] > -np.inf:
-                    score = best[p] + _pair(atoms, candidates[p], candidates[k]) + unary[k]
+                    score = best[p] + pair(p, k) + unary[k]
                     if score > best[k]:
                         best[k], back[k] = score, p
-            if end == 0 or not specks[end - 1]:
+            if end == 0 or not optional[end - 1]:
                 break
             end -= 1
-    tail = n  # the last digit ends at n, or earlier with only specks after it
-    while tail > 0 and specks[tail - 1]:
+    tail = n  # the last candidate ends at n, or earlier with only optional atoms after it
+    while tail > 0 and optional[tail - 1]:
         tail -= 1
     last = [k for e in range(tail, n + 1) for k in by_end.get(e, ()) if best[k] > -np.inf]
     if not last:
