@@ -27,10 +27,12 @@ import json
 import sys
 import time
 
+import cv2
 import numpy as np
 
 from recognizer.data import PenCharacters
 from recognizer.predictor import Recognizer, number_text
+from recognizer.preprocess import INK_LEVEL, ink_box
 from recognizer.strokes import rasterize
 from recognizer.unipen import RowStyle, people, person_split, write_row
 
@@ -54,9 +56,12 @@ PATHS = ("app", "image")
 class _Number:
     length: int
     truth: str
+    touching: bool  # some neighbours' ink touches or overlaps
     read: dict  # path -> text read (number_text: "?" where not sure)
     alone: dict  # path -> per digit: read right alone
-    ms: dict  # path -> read() time
+    ms: dict  # path -> read() time, wall clock
+    cpu_ms: dict  # path -> read() time, CPU (this process): what an idle machine's wall clock would show
+    boxes: dict  # path -> each digit's box as read
 
 
 def style_for(length: int) -> RowStyle:
@@ -73,44 +78,60 @@ def compose(chars: PenCharacters, digits_of: dict[str, np.ndarray], length: int,
     return write_row(chars, row, rng, style_for(length)), row
 
 
-def _read(rec: Recognizer, canvas: np.ndarray, strokes) -> tuple[str, float]:
-    start = time.perf_counter_ns()
+def _read(rec: Recognizer, canvas: np.ndarray, strokes) -> tuple[str, float, float, list]:
+    """The number read, the wall and CPU time of read() in ms, and the boxes read."""
+    wall, cpu = time.perf_counter_ns(), time.process_time_ns()
     preds = rec.read(canvas, strokes)
-    return number_text(preds), (time.perf_counter_ns() - start) / 1e6
+    cpu, wall = time.process_time_ns() - cpu, time.perf_counter_ns() - wall
+    return number_text(preds), wall / 1e6, cpu / 1e6, [p.box for p in preds]
+
+
+def _touching(inks: list[np.ndarray]) -> bool:
+    """Whether the ink of any two neighbouring digits touches (8-connected) or overlaps."""
+    grown = [cv2.dilate((ink > INK_LEVEL).astype(np.uint8), np.ones((3, 3), np.uint8)) for ink in inks]
+    return any((a & (b > INK_LEVEL)).any() for a, b in zip(grown, inks[1:]))
 
 
 def run(rec: Recognizer, chars: PenCharacters, n: int = NUMBERS, seed: int = SEED, quick: bool = False,
-        split: str = "test") -> dict:
-    """Compose n numbers (equal shares of each length) of `split` people and read them both ways."""
+        split: str = "test", keep_failures: int = 0) -> dict:
+    """Compose n numbers (equal shares of each length) of `split` people and read them both ways.
+    keep_failures: keep the canvases of up to this many numbers read with too many or too few digits
+    per path (for pictures: failure_sheet), under the key "failed" (not JSON)."""
     n = QUICK_NUMBERS if quick else n
     rng = np.random.default_rng(seed)
     who, where = people(chars), person_split(chars)
     chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
     digits_of = {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
-    rows = []
+    rows, failed = [], {path: [] for path in PATHS}
     for k in range(n):
         length = LENGTHS[k % len(LENGTHS)]
         written, row = compose(chars, digits_of, length, rng)
         truth = "".join(chars.label[i] for i in row)
-        number = _Number(length, truth, {}, {}, {})
+        inks = [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) for d in range(length)]
+        number = _Number(length, truth, _touching(inks), {}, {}, {}, {}, {})
         for path, strokes in (("app", written.strokes), ("image", None)):
-            number.read[path], number.ms[path] = _read(rec, written.canvas, strokes)
+            number.read[path], number.ms[path], number.cpu_ms[path], number.boxes[path] = _read(
+                rec, written.canvas, strokes)
             number.alone[path] = []
-            for d, label in enumerate(truth):
-                own = written.strokes_of(d)
-                alone = rasterize(own, written.canvas.shape, written.pen)
-                pred = rec.predict(alone, own if strokes is not None else None)
+            for d, (label, ink) in enumerate(zip(truth, inks)):
+                pred = rec.predict(ink, written.strokes_of(d) if strokes is not None else None)
                 number.alone[path].append(pred is not None and pred.unsure is None and str(pred.digit) == label)
+            if len(number.read[path]) != length and len(failed[path]) < keep_failures:
+                failed[path].append((written.canvas, number.truth, number.read[path], number.boxes[path]))
         rows.append(number)
-    return {
+    out = {
         "split": split,
         "seed": seed,
         "numbers": n,
         "people": len(digits_of),
+        "touching": round(float(np.mean([r.touching for r in rows])), 4),
         "style": dataclasses.asdict(NUMBER_STYLE) | {"height": f"80 to min({MAX_HEIGHT}, {CANVAS} / (length + 0.5))"},
         "paths": {path: _figures(rows, path) for path in PATHS},
         "failures": {path: _failures(rows, path) for path in PATHS},
     }
+    if keep_failures:
+        out["failed"] = failed
+    return out
 
 
 def _figures(rows: list[_Number], path: str) -> dict:
@@ -130,12 +151,16 @@ def _figures(rows: list[_Number], path: str) -> dict:
         }
 
     by_length = {str(k): summary([r for r in rows if r.length == k]) for k in LENGTHS if any(r.length == k for r in rows)}
-    five = [r.ms[path] for r in rows if r.length == max(LENGTHS)]
+    five = [r for r in rows if r.length == max(LENGTHS)]
+    ms = lambda selected, key: timing_stats(np.array([getattr(r, key)[path] for r in selected]) * 1e6)
     return {
         "all": summary(rows),
         "by_length": by_length,
-        "read_ms_5_digits": timing_stats(np.array(five) * 1e6) if five else None,
-        "read_ms_all": timing_stats(np.array([r.ms[path] for r in rows]) * 1e6),
+        "apart": summary([r for r in rows if not r.touching]) if any(not r.touching for r in rows) else None,
+        "touching": summary([r for r in rows if r.touching]) if any(r.touching for r in rows) else None,
+        "read_ms_5_digits": ms(five, "ms") if five else None,
+        "read_cpu_ms_5_digits": ms(five, "cpu_ms") if five else None,
+        "read_ms_all": ms(rows, "ms"),
     }
 
 
@@ -158,14 +183,16 @@ def _failures(rows: list[_Number], path: str, most: int = 12) -> dict:
 def report(results: dict) -> str:
     """The figures as a Markdown table per path, by length, with the p^n bound beside them."""
     title = (f"Numbers of 2-5 real pen digits, one held-out writer each ({results['numbers']} numbers, "
-             f"{results['people']} '{results['split']}' people; seed {results['seed']})")
+             f"{results['people']} '{results['split']}' people; seed {results['seed']}; "
+             f"{results['touching']:.0%} with neighbours' ink touching)")
     lines = [title, ""]
     header = ["path", "digits", "numbers", "whole number", "bound p^n", "alone, all right", "count right",
               "per digit", "alone p"]
     table = []
     for path in PATHS:
         fig = results["paths"][path]
-        for key, entry in [*fig["by_length"].items(), ("all", fig["all"])]:
+        extra = [(f"all, {key}", fig[key]) for key in ("apart", "touching") if fig[key]]
+        for key, entry in [*fig["by_length"].items(), ("all", fig["all"]), *extra]:
             table.append([path, key, str(entry["whole"]["n"]), f"{entry['whole']['accuracy']:.1%}",
                           f"{entry['bound']:.1%}", f"{entry['alone_all_right']:.1%}",
                           f"{entry['count_right']['accuracy']:.1%}", f"{entry['per_digit']:.1%}",
@@ -174,12 +201,34 @@ def report(results: dict) -> str:
     lines.append("")
     for path in PATHS:
         fig, fail = results["paths"][path], results["failures"][path]
-        t = fig["read_ms_5_digits"]
+        t, c = fig["read_ms_5_digits"], fig["read_cpu_ms_5_digits"]
         if t:
-            lines.append(f"{path} path: read() of 5 digits p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms "
-                         f"({t['n']} numbers)")
+            lines.append(f"{path} path: read() of 5 digits p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms of CPU "
+                         f"(wall clock on this machine p50 {t['p50_ms']:.1f}, p99 {t['p99_ms']:.1f} ms; {t['n']} numbers)")
         lines.append(f"  failures: {fail['kinds']}; e.g. {', '.join(fail['examples'][:8])}")
     return "\n".join(lines)
+
+
+def failure_sheet(failed: dict, per_path: int = 6, width: int = 900) -> np.ndarray:
+    """A picture of numbers split or merged wrong, per path: the canvas cropped to the ink, the boxes
+    read, and "truth -> read" (uint8, dark ink on white)."""
+    tiles = []
+    for path, cases in failed.items():
+        for canvas, truth, read, boxes in cases[:per_path]:
+            x, y, w, h = ink_box(canvas)
+            pad = 20
+            crop = cv2.cvtColor(255 - canvas, cv2.COLOR_GRAY2BGR)
+            for bx, by, bw, bh in boxes:
+                cv2.rectangle(crop, (bx, by), (bx + bw - 1, by + bh - 1), (40, 40, 220), 2)
+            crop = crop[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad]
+            scale = min(1.0, (width - 10) / crop.shape[1], 160 / crop.shape[0])
+            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            tile = np.full((crop.shape[0] + 36, width, 3), 255, np.uint8)
+            tile[36:, : crop.shape[1]] = crop
+            cv2.putText(tile, f"{path} path: {truth} -> {read or '(nothing)'}", (6, 26), cv2.FONT_HERSHEY_SIMPLEX,
+                        0.7, (0, 0, 0), 2, cv2.LINE_AA)
+            tiles.append(cv2.copyMakeBorder(tile, 0, 4, 0, 0, cv2.BORDER_CONSTANT, value=(200, 200, 200)))
+    return np.vstack(tiles) if tiles else np.full((40, width, 3), 255, np.uint8)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="whose digits: held-out 'test' people (the figures) or 'val' people (tuning)")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_NUMBERS} numbers, for tests of the bench")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--failures", help="also draw some numbers read with a wrong digit count into this PNG")
     args = parser.parse_args(argv)
     if args.numbers < 1:
         parser.exit(2, "error: --numbers must be at least 1\n")
@@ -204,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         chars = load_unipen(args.unipen)
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
-    results = run(rec, chars, args.numbers, args.seed, args.quick, args.split)
+    results = run(rec, chars, args.numbers, args.seed, args.quick, args.split, keep_failures=6 if args.failures else 0)
+    if args.failures:
+        cv2.imwrite(args.failures, failure_sheet(results.pop("failed")))
     print(report(results))
     if args.json:
         with open(args.json, "w") as f:
