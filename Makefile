@@ -5,14 +5,25 @@ BIN := $(VENV)/bin
 # The MNIST file beside the checkout, if there is one; otherwise Keras downloads it.
 DATA ?= $(wildcard ../shared/data/mnist.npz)
 DATA_ARG := $(if $(DATA),--data $(DATA))
-EPOCHS ?= 30
-MODEL ?= models/mnist_cnn.keras
+# Real pen handwriting (UNIPEN, CC BY 4.0) beside the checkout, if there is one; without it the
+# models train on MNIST alone.
+UNIPEN ?= $(wildcard ../shared/data/unipen_dev.npz)
+UNIPEN_ARG := $(if $(UNIPEN),--unipen $(UNIPEN))
+EPOCHS ?= 20
+MODEL ?= recognizer/models/mnist_cnn.keras
+# `make web`: where the web page and API listen, and how many worker processes serve them.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 1
 
-.PHONY: run test train resume train-detector evaluate bench notebook clean
+.PHONY: run test lint web train resume train-detector calibrate evaluate bench notebook clean
 
-$(VENV)/.runtime: requirements.txt
+# The pinned dependencies, then the project itself, editable (no copies): `digit-recognizer` on the
+# venv's PATH, and `import recognizer` from any folder (the notebook opened in Jupyter, for one).
+$(VENV)/.runtime: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
@@ -23,26 +34,36 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime  ## start the app
 	$(BIN)/python app.py
 
-test: $(VENV)/.dev  ## the test suite (a few minutes, no full training)
+web: $(VENV)/.runtime  ## the web page and JSON API on http://$(HOST):$(PORT) (HOST, PORT, WORKERS change that)
+	$(BIN)/python -m web --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+lint: $(VENV)/.dev  ## ruff: lint rules and formatting (pinned in requirements-dev.txt, set in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint  ## lint, then the test suite (a few minutes, no full training)
 	$(BIN)/python -m pytest
 
-train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~50 min on 2 cores)
-	$(BIN)/python -m recognizer.train $(DATA_ARG) --epochs $(EPOCHS) --out $(MODEL)
+train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~40 min on 2 cores, idle)
+	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --out $(MODEL)
 
 resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch
-	$(BIN)/python -m recognizer.train $(DATA_ARG) --epochs $(EPOCHS) --out $(MODEL) --resume
+	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --out $(MODEL) --resume
 
-train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~15 min on 2 cores; RESUME=1 continues)
-	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(if $(RESUME),--resume)
+train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~25 min on 2 cores; RESUME=1 continues)
+	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) $(if $(RESUME),--resume)
+
+calibrate: $(VENV)/.runtime  ## refit the temperature and "not sure" threshold after any retraining
+	$(BIN)/python -m recognizer calibrate $(DATA_ARG) $(UNIPEN_ARG)
 
 evaluate: $(VENV)/.runtime  ## accuracy of the shipped model on the MNIST test set
 	$(BIN)/python -m recognizer evaluate $(DATA_ARG)
 
 bench: $(VENV)/.dev  ## speed and accuracy figures, written to bench/results.json
-	$(BIN)/python -m bench $(DATA_ARG)
+	$(BIN)/python -m bench $(DATA_ARG) $(UNIPEN_ARG)
 
 notebook: $(VENV)/.dev  ## rerun the notebook in full mode (~1 h on 2 cores), saving its outputs
 	$(BIN)/python -m deeplearning.run_notebook --full $(DATA_ARG)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build *.egg-info

@@ -16,38 +16,46 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from recognizer.data import load_mnist  # noqa: E402
+from recognizer.data import UNIPEN_ENV_VAR, load_mnist, load_unipen  # noqa: E402
 from recognizer.errors import RecognizerError  # noqa: E402
 from recognizer.predictor import DEFAULT_MODEL, Recognizer  # noqa: E402
 
 from . import drawn  # noqa: E402
-from .common import ROOT, Clock, load_state, machine_info  # noqa: E402
+from .common import ROOT, Clock, load_state, machine_info, portable  # noqa: E402
 from .report import render  # noqa: E402
 
-SECTIONS = ("latency", "app", "accuracy", "numbers", "training")
+SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "web", "training")
 NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
 LATENCY_CANVASES = 50
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options; an unknown section is a usage error (exit 2)."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else Keras downloads it)")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL),
-                        help="the .tflite model; the .keras and .json beside it are used too (default: shipped)")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="JSON results (default: %(default)s)")
+    parser.add_argument("--unipen", help="unipen_dev.npz, for the real-handwriting section (default: $UNIPEN_NPZ)")
+    parser.add_argument(
+        "--model",
+        default=str(DEFAULT_MODEL),
+        help="the .tflite model; the .keras and .json beside it are used too (default: shipped)",
+    )
+    parser.add_argument(
+        "--out", default=str(ROOT / "bench" / "results.json"), help="JSON results (default: %(default)s)"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke mode: a few calls and steps each, for tests")
     parser.add_argument("--drawn", type=int, help="number of redrawn digits (default 2000, --quick 40)")
     parser.add_argument("--only", help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.sections = SECTIONS if not args.only else tuple(s.strip() for s in args.only.split(","))
+    unknown = [s for s in args.sections if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sections = SECTIONS if not args.only else tuple(s.strip() for s in args.only.split(","))
-    unknown = [s for s in sections if s not in SECTIONS]
-    if unknown:
-        print(f"error: unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
-        return 2
+    sections = args.sections
     tflite = Path(args.model)
     keras_path, card_path = tflite.with_suffix(".keras"), tflite.with_suffix(".json")
     started = time.perf_counter()
@@ -56,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     results["load_before"] = load_state()
     try:
         data = load_mnist(args.data)
+        chars = load_unipen(args.unipen) if args.unipen or os.environ.get(UNIPEN_ENV_VAR) else None
         if not Path(tflite).is_file():
             raise RecognizerError(f"model file not found: {tflite} (train one with `make train`)")
     except RecognizerError as exc:
@@ -74,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         from . import latency
 
         with Clock() as c:
-            results["latency"] = {"canvas": f"{drawn.CANVAS}x{drawn.CANVAS}", "canvases": len(canvases),
-                                  "paths": {"litert": latency.run_litert(litert_rec, load.seconds, canvases,
-                                                                         args.quick)}}
+            results["latency"] = {
+                "canvas": f"{drawn.CANVAS}x{drawn.CANVAS}",
+                "canvases": len(canvases),
+                "paths": {"litert": latency.run_litert(litert_rec, load.seconds, canvases, args.quick)},
+            }
         _done("latency (LiteRT)", c)
 
     if "app" in sections:
@@ -112,6 +123,24 @@ def main(argv: list[str] | None = None) -> int:
                 results["numbers"] = {"skipped": str(exc)}
         _done("numbers", c)
 
+    if "real" in sections:  # held-out UNIPEN people's pen digits and letters (bench/real.py)
+        from . import real
+
+        with Clock() as c:
+            if chars is not None:
+                results["real"] = real.run(litert_rec, chars, data.x_test, data.y_test, args.quick)
+                results["real"]["data"] = chars.source
+            else:
+                results["real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
+        _done("real handwriting", c)
+
+    if "web" in sections:  # the web API under bounded load on 127.0.0.1 (bench/load.py)
+        from . import load
+
+        with Clock() as c:
+            results["web_load"] = load.run(quick=args.quick)
+        _done("web load", c)
+
     # From here on TensorFlow is imported.
     if "latency" in sections or "accuracy" in sections:
         if keras_path.is_file():
@@ -120,12 +149,14 @@ def main(argv: list[str] | None = None) -> int:
                     from . import latency
 
                     results["latency"]["paths"].update(
-                        latency.run_keras(keras_path, canvases, args.quick, litert=litert_rec))
+                        latency.run_keras(keras_path, canvases, args.quick, litert=litert_rec)
+                    )
                 if litert_predicted is not None:
                     from . import accuracy
 
                     results["accuracy"]["mnist_test_keras"] = accuracy.keras_agreement(
-                        keras_path, data.x_test, data.y_test, litert_predicted)
+                        keras_path, data.x_test, data.y_test, litert_predicted
+                    )
             _done("Keras paths", c)
         else:
             print(f"note: {keras_path} not found: Keras paths skipped", file=sys.stderr)
@@ -134,12 +165,14 @@ def main(argv: list[str] | None = None) -> int:
         from . import training
 
         with Clock() as c:
-            results["training"] = training.run(data.x_train, data.y_train, data.x_test, data.y_test,
-                                               args.quick, card_path)
+            results["training"] = training.run(
+                data.x_train, data.y_train, data.x_test, data.y_test, args.quick, card_path
+            )
         _done("training", c)
 
     results["load_after"] = load_state()
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    results = portable(results)  # committed: no absolute paths of this machine (model files, command lines)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")

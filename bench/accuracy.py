@@ -18,13 +18,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from recognizer.batch import predict_batches
 from recognizer.predictor import Recognizer
-from recognizer.preprocess import SIZE, ink_box, to_mnist
+from recognizer.ink import ink_box
+from recognizer.preprocess import SIZE, to_mnist
 
 from . import drawn
 from .common import accuracy_entry
 
-BATCH = 500
 FULL_DRAWN = 2000
 QUICK_DRAWN = 40
 HEIGHT_BINS = ((0.15, 0.35, "small 15-35%"), (0.35, 0.60, "medium 35-60%"), (0.60, 0.901, "large 60-90%"))
@@ -57,15 +58,9 @@ def pipeline_box22_center(canvas: np.ndarray, side: int = 22) -> np.ndarray:
 PIPELINES = {"ours": pipeline_ours, "resize-canvas": pipeline_resize_canvas, "box22-center": pipeline_box22_center}
 
 
-def predict_labels(rec: Recognizer, images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) float32 in [0, 1] -> (n,) predicted digits, in batches."""
-    return np.concatenate([rec.probabilities(images[i : i + BATCH]).argmax(axis=1)
-                           for i in range(0, len(images), BATCH)]) if len(images) else np.zeros(0, int)
-
-
 def mnist_test(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray) -> tuple[dict, np.ndarray]:
     """Accuracy on MNIST-form test images (already 28x28, as the model was trained)."""
-    predicted = predict_labels(rec, x_test.astype(np.float32) / 255.0)
+    predicted = predict_batches(rec.probabilities, x_test).argmax(axis=1)
     correct = int((predicted == y_test).sum())
     return accuracy_entry(correct, len(y_test)), predicted
 
@@ -80,10 +75,10 @@ def drawn_accuracy(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, n: i
     labels = np.array([c.label for c in case_list])
     heights = np.array([c.height_frac for c in case_list])
     strokes = np.array([c.stroke_frac for c in case_list])
-    right = {name: predict_labels(rec, imgs) == labels for name, imgs in images.items()}
+    right = {name: predict_batches(rec.probabilities, imgs).argmax(axis=1) == labels for name, imgs in images.items()}
     # The same digits as MNIST itself shows them: the ceiling for any preprocessing of the redraws.
-    originals = x_test[[c.index for c in case_list]].astype(np.float32) / 255.0
-    reference = int((predict_labels(rec, originals) == labels).sum())
+    originals = x_test[[c.index for c in case_list]]
+    reference = int((predict_batches(rec.probabilities, originals).argmax(axis=1) == labels).sum())
     result = {
         "n": n,
         "seed": drawn.SEED,
@@ -116,7 +111,7 @@ def drawn_accuracy(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, n: i
 def keras_agreement(keras_path, x_test: np.ndarray, y_test: np.ndarray, litert_predicted: np.ndarray) -> dict:
     """The .keras model on the MNIST test set, and how often it disagrees with the .tflite export."""
     rec = Recognizer.load(keras_path)
-    predicted = predict_labels(rec, x_test.astype(np.float32) / 255.0)
+    predicted = predict_batches(rec.probabilities, x_test).argmax(axis=1)
     entry = accuracy_entry(int((predicted == y_test).sum()), len(y_test))
     entry["disagree_with_litert"] = int((predicted != litert_predicted).sum())
     return entry

@@ -5,7 +5,7 @@ digit is drawn with live prediction, headless (SDL's dummy video driver).
    its worker thread) in a fresh process, with a synthetic user posting mouse events (see
    app_driver). Launch is when this process spawns it, so interpreter start-up and imports count.
    The frame rate is the app's own count over the frames during which a stroke was in progress.
-2. Frame work, in this process: the same App driven by ui.app.run_script with prediction in the
+2. Frame work, in this process: the same App driven by ui.headless.run_script with prediction in the
    frame (threaded=False, the worst case), timing handle_event + update + draw per frame: how much
    of a 60 FPS frame budget (16.7 ms) the app uses, and the frame rate it could reach uncapped.
 """
@@ -113,7 +113,10 @@ def frame_work(model: Path, quick: bool) -> dict:
     import pygame
 
     from recognizer.predictor import Recognizer
-    from ui.app import DEFAULT_WINDOW, FPS, PREDICT_INTERVAL, App, run_script, stroke_events
+    from ui.app import FPS, App
+    from ui.headless import key_event, run_script, stroke_events
+    from ui.layout import DEFAULT_WINDOW
+    from ui.worker import PREDICT_INTERVAL
 
     from .app_driver import MOUSE_HZ, live_strokes
 
@@ -125,7 +128,7 @@ def frame_work(model: Path, quick: bool) -> dict:
         events = stroke_events(live_strokes(app.canvas.side, 0.3 if quick else 4.0), app.layout.canvas.topleft)
         per_frame = max(1, round(MOUSE_HZ / FPS))
         run_script(app, events[:20], surface, events_per_frame=per_frame)  # warm-up (fonts, first predict)
-        app.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_r, mod=0, unicode="", scancode=0))
+        app.handle_event(key_event(pygame.K_r))
         counts: list[int] = []  # predictions shown so far, after each frame
         durations = run_script(app, events, surface, events_per_frame=per_frame, frame_dt=1 / FPS, settle=False,
                                on_frame=lambda a, rects: counts.append(a.predictions))

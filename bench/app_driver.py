@@ -80,7 +80,7 @@ def user(dump: Path, stroke_seconds: float, report: dict) -> None:
     import pygame
 
     from recognizer.synthetic import digit_strokes
-    from ui.app import key_event, stroke_events
+    from ui.headless import key_event, stroke_events
     from ui.panel import ERROR_STATUS
 
     try:
@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stroke-seconds", type=float, default=2.0)
     args = parser.parse_args(argv)
     report: dict = {"driver_start": DRIVER_START}
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import app as app_module  # the repo's app.py: its LAUNCH_TIME is taken at this import
+    from ui import main as app_module  # app.py's loop: its LAUNCH_TIME is taken at this import
 
     thread = threading.Thread(target=user, args=(args.dump, args.stroke_seconds, report), daemon=True)
     thread.start()

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -15,6 +16,30 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+# An absolute path inside a string: "/" not preceded by a word character, ".", ":", "/" or "~"
+# (so "ms/step", "p50/p99" and URLs are left alone), up to whitespace, a quote or a bracket.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[^\s'\"(),;]+")
+
+
+def relative_path(path: str | os.PathLike, root: Path = ROOT) -> str:
+    """A path as committed results may show it: relative to the checkout (`recognizer/models/x.tflite`),
+    else only its file name (`mnist.npz`): never where this machine keeps it."""
+    path = Path(os.path.abspath(path))
+    if path == root or root in path.parents:
+        return path.relative_to(root).as_posix()
+    return path.name
+
+
+def portable(value, root: Path = ROOT):
+    """`value` (JSON-like: dicts, lists, strings) with every absolute path in its strings made
+    relative by relative_path(), e.g. a model path or a busy process's command line."""
+    if isinstance(value, dict):
+        return {k: portable(v, root) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [portable(v, root) for v in value]
+    if isinstance(value, str):
+        return ABSOLUTE_PATH.sub(lambda m: relative_path(m.group(0), root), value)
+    return value
 
 
 def timing_stats(samples_ns, repeats: int = 1) -> dict:
@@ -74,10 +99,16 @@ def _version(dist: str) -> str | None:
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
@@ -144,7 +175,7 @@ def machine_info() -> dict:
     except AttributeError:
         usable = os.cpu_count()
     return {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "cores_usable": usable,

@@ -2,11 +2,11 @@
 
     python -m bench.numbers --data ../shared/data/mnist.npz [--model M] [--numbers 2000] [--json OUT]
 
-* Numbers of 2-6 digits composed from MNIST test digits (compose_number): random digit heights,
-  gaps (including slight overlaps of the boxes), baselines and slight slants, read with
-  Recognizer.read (no strokes: connected ink only, the harder case). Whole-number accuracy (every
-  digit right, none missing or extra) and per-digit accuracy (digits matched in order, by the
-  longest common subsequence, over all true digits).
+* Numbers of 2-6 digits composed from MNIST test digits (recognizer.synthetic.compose_number):
+  random digit heights, gaps (including slight overlaps of the boxes), baselines and slight slants,
+  read with Recognizer.read (no strokes: connected ink only, the harder case). Whole-number
+  accuracy (every digit right, none missing or extra) and per-digit accuracy (digits matched in
+  order, by the longest common subsequence, over all true digits).
 * Calibration on the 10,000 MNIST test digits: ECE before/after the temperature, and the false
   "not sure" rate: on the 28x28 images (confidence threshold), and on the digits redrawn on a
   canvas as a user draws them (every check: ink and confidence).
@@ -25,60 +25,10 @@ import time
 import cv2
 import numpy as np
 
+from recognizer.strokes import rasterize
+from recognizer.synthetic import LETTER_STROKES, NON_DIGIT_LETTERS, UPRIGHT_FONTS, compose_number, place_strokes
+
 MAX_DIGITS = 6
-GAP = (-0.06, 0.35)  # space between digit boxes, as a share of the digit height (negative: overlap)
-INK_LEVEL = 64  # recognizer.preprocess.INK_LEVEL: what counts as ink
-LETTERS = "ACEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy"  # no shapes that are digits too (O, I, l, S, Z, B, b, g, q)
-# Upright Hershey fonts: the digit detector is trained on other (italic and script) ones.
-LETTER_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX)
-
-
-
-
-def _digit_ink(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
-    """A 28x28 MNIST digit scaled to `height` px with its own stroke (scaled with it) and a
-    slight random slant, cropped to its ink. (Other stroke widths are the drawn-digit benchmark's
-    subject: here they would only mix preprocessing losses into the segmentation figures.)"""
-    from recognizer.synthetic import redraw
-
-    side = int(height * 2.2)
-    canvas = redraw(digit, side, height / side, stroke_px=None, slant=rng.uniform(-0.15, 0.15))
-    ys, xs = np.nonzero(canvas)
-    return canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-
-
-def compose_number(digits: list[np.ndarray], rng: np.random.Generator, height: int | None = None,
-                   gap: tuple[float, float] = GAP, touching: bool = False
-                   ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """Draw 28x28 digit images side by side on one canvas, as a number: each digit 80-100% of
-    `height` px (random if None), baselines moved by up to 10% of it, gaps of gap[0]..gap[1] times
-    it between boxes (negative: the boxes overlap), a margin around. Unless `touching`, a digit
-    whose ink would touch its neighbour's is moved right until it does not (boxes still overlap).
-    Returns the canvas (uint8, white on black) and each digit's true box (x, y, w, h)."""
-    height = height or int(rng.uniform(50, 140))
-    inks = [_digit_ink(d, int(height * rng.uniform(0.8, 1.0)), rng) for d in digits]
-    margin = int(0.4 * height)
-    offsets = [int(rng.uniform(-0.1, 0.1) * height) for _ in inks]
-    gaps = [0] + [int(rng.uniform(*gap) * height) for _ in inks[1:]]
-    tallest, lift = max(i.shape[0] for i in inks), max(abs(o) for o in offsets)
-    width = 2 * margin + sum(i.shape[1] for i in inks) + sum(max(g, 0) for g in gaps) + len(inks) * height
-    canvas = np.zeros((2 * margin + tallest + 2 * lift, width), np.uint8)
-    baseline = margin + lift + tallest
-    x = margin
-    boxes = []
-    for ink, offset, g in zip(inks, offsets, gaps):
-        x += g
-        h, w = ink.shape
-        y = baseline + offset - h
-        if not touching:  # 8-connected contact counts as touching: compare with the ink grown by 1 px
-            grown = cv2.dilate((canvas > INK_LEVEL).astype(np.uint8), np.ones((3, 3), np.uint8))
-            while (grown[y : y + h, x : x + w] & (ink > INK_LEVEL)).any():
-                x += 1
-        region = canvas[y : y + h, x : x + w]
-        np.maximum(region, ink, out=region)
-        boxes.append((x, y, w, h))
-        x += w
-    return canvas[:, : x + margin], boxes
 
 
 def lcs_length(a: str, b: str) -> int:
@@ -126,17 +76,19 @@ def numbers_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, n: int, seed:
 
 def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: int, seed: int) -> dict:
     """ECE and false "not sure" on MNIST test digits: as 28x28 images, and redrawn on a canvas."""
-    from recognizer.calibrate import draw_like_user, predict_all
-    from recognizer.reject import apply_temperature, expected_calibration_error
+    from functools import partial
+
+    from recognizer.batch import predict_batches
+    from recognizer.calibration import apply_temperature, expected_calibration_error
+    from recognizer.synthetic import draw_like_user
 
     images = x_test.astype(np.float32) / 255.0
-    raw = predict_all(rec, images, calibrated=False)
+    raw = predict_batches(partial(rec.probabilities, calibrated=False), images)
     scaled = apply_temperature(raw, rec.calibration.temperature)
     low = scaled.max(axis=1) < rec.threshold
     not_digit = np.zeros(len(images), bool)
     if rec.detector:
-        not_digit = np.concatenate([rec.detector.not_digit(images[i : i + 1000])
-                                    for i in range(0, len(images), 1000)]) > rec.detector.threshold
+        not_digit = predict_batches(rec.detector.not_digit, images) > rec.detector.threshold
     rng = np.random.default_rng(seed)
     reasons: dict[str, int] = {}
     idx = rng.choice(len(x_test), min(drawn, len(x_test)), replace=False)
@@ -148,7 +100,7 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
         images.append(pred.image)
         if pred.unsure:
             reasons[pred.unsure] = reasons.get(pred.unsure, 0) + 1
-    drawn_raw = predict_all(rec, np.stack(images), calibrated=False)
+    drawn_raw = predict_batches(partial(rec.probabilities, calibrated=False), np.stack(images))
     drawn_scaled = apply_temperature(drawn_raw, rec.calibration.temperature)
     return {
         "calibration": rec.calibration.source,
@@ -173,9 +125,6 @@ def calibration_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, drawn: in
 
 def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
     """Canvases (with strokes where drawn as strokes) of things that are not digits."""
-    from recognizer.strokes import rasterize
-    from recognizer.synthetic import LETTER_STROKES, place_strokes
-
     cases: dict[str, list] = {"blank": [], "dot": [], "scribble": [], "letter": [], "drawn letter": []}
     for _ in range(20):
         canvas = np.zeros((size, size), np.uint8)
@@ -193,14 +142,14 @@ def non_digits(rng: np.random.Generator, size: int = 400) -> dict[str, list]:
         pts = [(float(x), float(y)) for x, y in rng.uniform(lo, hi, (turns, 2))]
         strokes = [pts]
         cases["scribble"].append((rasterize(strokes, (size, size), int(rng.uniform(6, 24))), strokes))
-    for letter in LETTERS:
-        for font in LETTER_FONTS:
+    for letter in NON_DIGIT_LETTERS:
+        for font in UPRIGHT_FONTS:
             canvas = np.zeros((size, size), np.uint8)
             scale, thickness = size / 45, int(rng.uniform(8, 20))
             (w, h), _ = cv2.getTextSize(letter, font, scale, thickness)
             cv2.putText(canvas, letter, ((size - w) // 2, (size + h) // 2), font, scale, 255, thickness, cv2.LINE_AA)
             cases["letter"].append((canvas, None))
-    for letter, unit_strokes in LETTER_STROKES.items():
+    for unit_strokes in LETTER_STROKES.values():
         for _ in range(10):  # random size, place, slant, wobble and pen width
             side = rng.uniform(0.3, 0.8) * size
             x0, y0 = rng.uniform(0.05 * size, 0.95 * size - side, 2)

@@ -31,8 +31,8 @@ import cv2
 import numpy as np
 
 from recognizer.data import PenCharacters
+from recognizer.ink import INK_LEVEL, ink_box
 from recognizer.predictor import Recognizer, number_text
-from recognizer.preprocess import INK_LEVEL, ink_box
 from recognizer.strokes import rasterize
 from recognizer.unipen import RowStyle, people, person_split, write_row
 
@@ -150,9 +150,13 @@ def _figures(rows: list[_Number], path: str) -> dict:
             "alone_all_right": round(float(np.mean([all(r.alone[path]) for r in selected])), 5),
         }
 
-    by_length = {str(k): summary([r for r in rows if r.length == k]) for k in LENGTHS if any(r.length == k for r in rows)}
+    by_length = {str(k): summary([r for r in rows if r.length == k]) for k in LENGTHS
+                 if any(r.length == k for r in rows)}
     five = [r for r in rows if r.length == max(LENGTHS)]
-    ms = lambda selected, key: timing_stats(np.array([getattr(r, key)[path] for r in selected]) * 1e6)
+
+    def ms(selected: list[_Number], key: str) -> dict:
+        return timing_stats(np.array([getattr(r, key)[path] for r in selected]) * 1e6)
+
     return {
         "all": summary(rows),
         "by_length": by_length,
@@ -204,7 +208,8 @@ def report(results: dict) -> str:
         t, c = fig["read_ms_5_digits"], fig["read_cpu_ms_5_digits"]
         if t:
             lines.append(f"{path} path: read() of 5 digits p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms of CPU "
-                         f"(wall clock on this machine p50 {t['p50_ms']:.1f}, p99 {t['p99_ms']:.1f} ms; {t['n']} numbers)")
+                         f"(wall clock on this machine p50 {t['p50_ms']:.1f}, p99 {t['p99_ms']:.1f} ms; "
+                         f"{t['n']} numbers)")
         lines.append(f"  failures: {fail['kinds']}; e.g. {', '.join(fail['examples'][:8])}")
     return "\n".join(lines)
 

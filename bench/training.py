@@ -1,10 +1,11 @@
 """Training speed on this machine: seconds per epoch for the shipped architecture.
 
-Real training steps (build_model() behind the drawn-digit augmenter, Adam, batch BATCH_SIZE,
-as recognizer.train does) are timed after a warm-up that absorbs graph tracing; the mean step
-time is extrapolated to one epoch over 60,000 images, plus one timed validation pass over the
-10,000 test images (fit does one per epoch). Checkpoint saving is not included. The model card's
-figure, measured over a whole `make train` run, is reported beside it when present.
+Real training steps of recognizer.train's one recipe (fit_checkpointed: build_model() behind the
+drawn-digit augmenter, Adam, batch BATCH_SIZE) are timed after a warm-up that absorbs graph
+tracing; the mean step time is extrapolated to one epoch over 60,000 images, plus the validation
+pass fit makes over the 10,000 test images, timed the same way (its first batch, which traces,
+left out). The end-of-epoch checkpoint is not included. The model card's figure, measured over a
+whole `make train` run, is reported beside it when present.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import csv
 import json
 import math
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from recognizer.train import BATCH_SIZE, PEAK_LR, SEED, to_input
+from recognizer.train import BATCH_SIZE, fit_checkpointed
 
 from .common import timing_stats
 
@@ -31,44 +33,43 @@ def run(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray | None, y_va
         quick: bool, card_path: Path | None = None) -> dict:
     import keras
 
-    from recognizer.augment import build_augmenter
-    from recognizer.model import INPUT_SHAPE, build_model
+    from recognizer.model import build_model
 
     plan = QUICK if quick else FULL
     n_steps = plan["warmup"] + plan["steps"]
     take = np.arange(n_steps * BATCH_SIZE) % len(x_train)  # cycles a small data set
-    x, y = to_input(x_train[take]), y_train[take]
+    validation = None
+    if x_val is not None and len(x_val):
+        take_val = np.arange(2 * BATCH_SIZE if quick else min(len(x_val), MNIST_TEST)) % len(x_val)
+        validation = (x_val[take_val], y_val[take_val])
 
-    keras.utils.set_random_seed(SEED)
-    model = build_model()
-    trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(SEED), model], name="trainer")
-    trainer.compile(optimizer=keras.optimizers.Adam(PEAK_LR), loss="sparse_categorical_crossentropy",
-                    metrics=["accuracy"])
-
-    ends: list[int] = []
+    train_ends: list[int] = []
+    val_ends: list[int] = []
 
     class StepClock(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            ends.append(time.perf_counter_ns())
+        def on_train_begin(self, logs=None):
+            train_ends.append(time.perf_counter_ns())
 
-    t0 = time.perf_counter()
-    trainer.fit(x, y, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0, callbacks=[StepClock()])
-    fit_s = time.perf_counter() - t0
-    steps_ns = np.diff(ends[plan["warmup"] - 1 :])  # step k's time: end of k-1 to end of k
+        def on_train_batch_end(self, batch, logs=None):
+            train_ends.append(time.perf_counter_ns())
+
+        def on_test_batch_end(self, batch, logs=None):
+            val_ends.append(time.perf_counter_ns())
+
+    with tempfile.TemporaryDirectory(prefix="bench-training-") as work_dir:
+        fit_checkpointed(build_model, "sparse_categorical_crossentropy", x_train[take], y_train[take], validation,
+                         epochs=1, work_dir=work_dir, verbose=0, callbacks=[StepClock()])
+    steps_ns = np.diff(train_ends[plan["warmup"] :])  # step k's time: end of k-1 to end of k
     step = timing_stats(steps_ns, 1)
     mean_step_s = float(steps_ns.mean()) / 1e9
     steps_per_epoch = math.ceil(MNIST_TRAIN / BATCH_SIZE)
 
     validation_s = None
-    if x_val is not None and len(x_val):
-        n_val = min(len(x_val), 2 * BATCH_SIZE if quick else MNIST_TEST)
-        xv, yv = to_input(x_val[:n_val]), y_val[:n_val]
-        trainer.evaluate(xv[:BATCH_SIZE], yv[:BATCH_SIZE], batch_size=BATCH_SIZE, verbose=0)  # trace
-        t0 = time.perf_counter()
-        trainer.evaluate(xv, yv, batch_size=BATCH_SIZE, verbose=0)
-        validation_s = (time.perf_counter() - t0) * (MNIST_TEST / n_val)  # scaled to 10,000 images
+    if len(val_ends) > 1:  # from the end of the first batch: the first one traces the graph
+        val_step_s = float(np.diff(val_ends).mean()) / 1e9
+        validation_s = val_step_s * MNIST_TEST / BATCH_SIZE
 
-    result = {
+    return {
         "batch_size": BATCH_SIZE,
         "warmup_steps": plan["warmup"],
         "timed_steps": plan["steps"],
@@ -77,10 +78,9 @@ def run(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray | None, y_va
         "train_seconds_per_epoch": round(mean_step_s * steps_per_epoch, 1),
         "validation_seconds": None if validation_s is None else round(validation_s, 1),
         "seconds_per_epoch_extrapolated": round(mean_step_s * steps_per_epoch + (validation_s or 0.0), 1),
-        "first_steps_s": round(fit_s - float(steps_ns.sum()) / 1e9, 2),  # tracing + warm-up
+        "first_steps_s": round((train_ends[plan["warmup"]] - train_ends[0]) / 1e9, 2),  # tracing + warm-up
         "model_card": model_card_figure(card_path),
     }
-    return result
 
 
 def model_card_figure(card_path: Path | None) -> dict | None:

@@ -6,7 +6,7 @@
                                                    # and the figures in deeplearning/figures/
 
 Parameters reach the notebook through environment variables (its first cell reads them):
-MNIST_MODE (quick|full), MNIST_NPZ (the data), MNIST_WORK_DIR (checkpoints, models, Kaggle
+MNIST_MODE (quick|full), MNIST_NPZ (the data), UNIPEN_NPZ (real pen strokes), MNIST_WORK_DIR (checkpoints, models, Kaggle
 files), MNIST_FIGURES_DIR, MNIST_EPOCHS / KAGGLE_EPOCHS (dry runs), MNIST_RESUME (continue a
 stopped training), MNIST_REUSE (load the model an earlier run saved), MNIST_DOWNLOAD=0 (no Keras
 download: generated digits in quick mode), KAGGLE_DIR (Kaggle's own train.csv and test.csv).
@@ -27,13 +27,19 @@ from pathlib import Path
 from recognizer.fileio import atomic_write
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 NOTEBOOK = HERE / "MNIST.ipynb"
 KERNEL = "python3"  # installed into the venv by `make test`'s set-up (ipykernel install --sys-prefix)
 QUICK_CELL_TIMEOUT = 900  # seconds; full mode has none (its training cell runs ~50 minutes)
 
 
-def execute(nb, folder: str | os.PathLike = HERE, mode: str = "quick", env: dict[str, str] | None = None,
-            timeout: int | None = QUICK_CELL_TIMEOUT):
+def execute(
+    nb,
+    folder: str | os.PathLike = HERE,
+    mode: str = "quick",
+    env: dict[str, str] | None = None,
+    timeout: int | None = QUICK_CELL_TIMEOUT,
+):
     """Run the notebook `nb` (an nbformat node, or a path to read) in a fresh kernel whose working
     directory is `folder` (the notebook's, as in Jupyter), with `env` added to this process's
     environment. Fills in the outputs and returns it; raises nbclient's CellExecutionError when a
@@ -43,8 +49,16 @@ def execute(nb, folder: str | os.PathLike = HERE, mode: str = "quick", env: dict
 
     if isinstance(nb, (str, os.PathLike)):
         nb = nbformat.read(nb, as_version=4)
-    kernel_env = {**os.environ, "MNIST_MODE": mode, "TF_CPP_MIN_LOG_LEVEL": "2",
-                  "MPLBACKEND": "module://matplotlib_inline.backend_inline", **(env or {})}
+    # PYTHONPATH: the kernel imports this checkout's `recognizer`, whatever else the venv has installed.
+    python_path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    kernel_env = {
+        **os.environ,
+        "MNIST_MODE": mode,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": python_path,
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        **(env or {}),
+    }
     client = NotebookClient(
         nb,
         kernel_name=KERNEL,
@@ -62,8 +76,10 @@ def execute(nb, folder: str | os.PathLike = HERE, mode: str = "quick", env: dict
 
 # TensorFlow's chatter: C++ start-up lines (absl logging before its set-up ignores
 # TF_CPP_MIN_LOG_LEVEL) and the SavedModel export's INFO lines.
-NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog|I0000 .*\] oneDNN custom operations"
-                   r"|I0000 .*cpu_feature_guard|To enable the following instructions:|INFO:tensorflow:)")
+NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog|I0000 .*\] oneDNN custom operations"
+    r"|I0000 .*cpu_feature_guard|To enable the following instructions:|INFO:tensorflow:)"
+)
 
 
 def _drop_startup_noise(nb) -> None:
@@ -92,22 +108,34 @@ def write_atomic(nb, path: str | os.PathLike) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deeplearning.run_notebook", description=__doc__.split("\n")[0])
-    parser.add_argument("--full", action="store_true",
-                        help="the full run (~1 h): train as `make train` does, save figures and outputs in the notebook")
-    parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else Keras's copy)")
-    parser.add_argument("--output", help="where to save the executed notebook (default: in place with --full, "
-                                         "else a temporary file)")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the full run (~1 h): train as `make train` does, save figures and outputs in the notebook",
+    )
+    parser.add_argument(
+        "--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else Keras's copy)"
+    )
+    parser.add_argument("--unipen", help="unipen_dev.npz, for the real-handwriting section (default: $UNIPEN_NPZ)")
+    parser.add_argument(
+        "--output", help="where to save the executed notebook (default: in place with --full, else a temporary file)"
+    )
     parser.add_argument("--notebook", default=str(NOTEBOOK), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     mode = "full" if args.full else "quick"
     env = {}
+    notebook = Path(args.notebook)
     if args.data:
         if not Path(args.data).exists():
-            print(f"error: --data {args.data}: not found", file=sys.stderr)
-            return 2
-        env["MNIST_NPZ"] = str(Path(args.data).resolve())
-    notebook = Path(args.notebook)
+            parser.error(f"--data {args.data}: not found")
+        # Relative to the kernel's working directory (the notebook's folder): the saved outputs that
+        # print it then name no folder of this machine.
+        env["MNIST_NPZ"] = os.path.relpath(Path(args.data).resolve(), notebook.resolve().parent)
+    if args.unipen:
+        if not Path(args.unipen).exists():
+            parser.error(f"--unipen {args.unipen}: not found")
+        env["UNIPEN_NPZ"] = os.path.relpath(Path(args.unipen).resolve(), notebook.resolve().parent)
     if args.output:
         output = Path(args.output)
     elif args.full:

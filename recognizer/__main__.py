@@ -1,8 +1,9 @@
-"""python -m recognizer COMMAND ...  (predict, evaluate, train, train-detector, kaggle, finetune,
-calibrate)"""
+"""digit-recognizer COMMAND ...  (or python -m recognizer COMMAND ...): app, predict, evaluate, train,
+train-detector, kaggle, finetune, calibrate."""
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 
@@ -10,6 +11,7 @@ from .errors import RecognizerError
 
 # command -> (module, function, one-line help); modules are imported only when their command runs.
 COMMANDS = {
+    "app": ("ui.main", "cli", "open the drawing window (same as python app.py)"),
     "predict": ("recognizer.cli", "predict_main", "recognize digits in image files"),
     "evaluate": ("recognizer.cli", "evaluate_main", "accuracy and confusion matrix on MNIST test"),
     "train": ("recognizer.train", "main", "train the CNN (same as python -m recognizer.train)"),
@@ -20,20 +22,28 @@ COMMANDS = {
 }
 
 
-def usage() -> str:
-    lines = ["usage: python -m recognizer COMMAND [--help] ...", "", "commands:"]
-    lines += [f"  {name:<16} {help_}" for name, (_, _, help_) in COMMANDS.items()]
-    return "\n".join(lines)
+def build_parser() -> argparse.ArgumentParser:
+    """Only for --help and usage errors: each command parses its own arguments."""
+    prog = "python -m recognizer" if sys.argv[0].endswith("__main__.py") else "digit-recognizer"
+    commands = "\n".join(f"  {name:<16} {help_}" for name, (_, _, help_) in COMMANDS.items())
+    return argparse.ArgumentParser(
+        prog=prog,
+        usage=f"{prog} COMMAND [--help] ...",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Handwritten digit recognition: the app, and the library's commands.",
+        epilog=f"commands:\n{commands}",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in ("-h", "--help"):
-        print(usage())
-        return 0 if argv else 2
-    if argv[0] not in COMMANDS:
-        print(f"error: unknown command {argv[0]!r}\n{usage()}", file=sys.stderr)
-        return 2
+    parser = build_parser()
+    if argv and argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0
+    if not argv or argv[0] not in COMMANDS:
+        given = f"unknown command {argv[0]!r}" if argv else "no command given"
+        parser.error(f"{given}; choose from {', '.join(COMMANDS)}")  # exits with status 2
     module, function, _ = COMMANDS[argv[0]]
     try:
         return getattr(importlib.import_module(module), function)(argv[1:])

@@ -22,10 +22,21 @@ MAX_STROKE_BLEND = 0.7
 
 
 class RandomDigitAffine(layers.Layer):
-    """Rotate, slant, zoom and shift each image about its center with one random affine map."""
+    """Rotate, slant, zoom and shift each image about its center with one random affine map.
 
-    def __init__(self, seed: int | None = None, **kwargs):
+    Each range is a constructor argument (0, or zoom (1, 1), turns that change off): the notebook
+    shows them one at a time with the very layer training uses."""
+
+    def __init__(self, seed: int | None = None, max_rotation_deg: float = MAX_ROTATION_DEG,
+                 max_shear: float = MAX_SHEAR, zoom: tuple[float, float] = ZOOM, max_aspect: float = MAX_ASPECT,
+                 max_shift_px: float = MAX_SHIFT_PX, **kwargs):
         super().__init__(**kwargs)
+        self.seed = seed
+        self.max_rotation_deg = max_rotation_deg
+        self.max_shear = max_shear
+        self.zoom = tuple(zoom)
+        self.max_aspect = max_aspect
+        self.max_shift_px = max_shift_px
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=True):
@@ -36,12 +47,12 @@ class RandomDigitAffine(layers.Layer):
         def uniform(low, high):
             return keras.random.uniform((n,), low, high, seed=self.seed_generator)
 
-        angle = uniform(-1.0, 1.0) * math.radians(MAX_ROTATION_DEG)
-        shear = uniform(-MAX_SHEAR, MAX_SHEAR)
-        zoom_y = uniform(*ZOOM)
-        zoom_x = zoom_y * uniform(1 - MAX_ASPECT, 1 + MAX_ASPECT)
-        shift_x = uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)
-        shift_y = uniform(-MAX_SHIFT_PX, MAX_SHIFT_PX)
+        angle = uniform(-1.0, 1.0) * math.radians(self.max_rotation_deg)
+        shear = uniform(-self.max_shear, self.max_shear)
+        zoom_y = uniform(*self.zoom)
+        zoom_x = zoom_y * uniform(1 - self.max_aspect, 1 + self.max_aspect)
+        shift_x = uniform(-self.max_shift_px, self.max_shift_px)
+        shift_y = uniform(-self.max_shift_px, self.max_shift_px)
         cos, sin = ops.cos(angle), ops.sin(angle)
         # Output -> input map: inverse of (rotate . shear . zoom), about the image center.
         a0, a1 = (cos + shear * sin) / zoom_x, (sin - shear * cos) / zoom_x
@@ -54,6 +65,11 @@ class RandomDigitAffine(layers.Layer):
         transform = ops.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
         return ops.image.affine_transform(images, transform, fill_mode="constant", fill_value=0)
 
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed, "max_rotation_deg": self.max_rotation_deg,
+                "max_shear": self.max_shear, "zoom": self.zoom, "max_aspect": self.max_aspect,
+                "max_shift_px": self.max_shift_px}
+
 
 class RandomStrokeWidth(layers.Layer):
     """Thicken or thin strokes by blending each image with its 3x3 dilation or erosion.
@@ -65,6 +81,7 @@ class RandomStrokeWidth(layers.Layer):
     def __init__(self, factor: float = MAX_STROKE_BLEND, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.factor = factor
+        self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=True):
@@ -78,7 +95,7 @@ class RandomStrokeWidth(layers.Layer):
         return ops.where(t > 0, images + t * (dilated - images), images - t * (eroded - images))
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor}
+        return {**super().get_config(), "factor": self.factor, "seed": self.seed}
 
 
 def build_augmenter(seed: int | None = None) -> keras.Sequential:

@@ -10,7 +10,9 @@ stroke width, then through to_mnist). On it we
   2. set the threshold to the `--reject-rate` quantile (default 0.5%) of the temperature-scaled top
      probability, at most MAX_THRESHOLD: about that share of digits reads "low confidence".
 The shipped model was trained on all of MNIST's training images, so these are not unseen images:
-the redrawn half is what keeps them from looking easier than new ones. The test set is only
+the redrawn half is what keeps them from looking easier than new ones. With --unipen, the real pen
+digits of the UNIPEN "val" people (never trained on; drawn REAL_RENDERS times as the app draws
+them) join the set: they are what new writers look like. The test set and "test" people are only
 reported (ECE, accuracy, share of "low confidence"), never used to choose T or the threshold.
 Writes <model>.calibration.json (models/mnist_cnn.calibration.json for either file of the shipped
 model) with the SHA-256 of the model files it holds for: Recognizer.load ignores it for any other.
@@ -20,74 +22,61 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shlex
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from .data import Mnist, load_mnist
+from .batch import predict_batches
+from .calibration import apply_temperature, calibration_path, expected_calibration_error, fit_temperature
+from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError
+from .fileio import file_sha256
 from .predictor import DEFAULT_MODEL, Recognizer
 from .preprocess import to_mnist
-from .reject import apply_temperature, calibration_path, expected_calibration_error, file_sha256
-from .synthetic import redraw
+from .synthetic import draw_like_user
 
 CALIBRATION_IMAGES = 10_000
 REJECT_RATE = 0.005
 MAX_THRESHOLD = 0.99  # cap: where nearly every top probability is 1.0 (easy or few images), the quantile
 # would be 1.0 itself and any hesitation at all would read "not sure"
 SEED = 0
-BATCH = 500
+REAL_RENDERS = 2
 
 
-def draw_like_user(digit: np.ndarray, rng: np.random.Generator, canvas_size: int = 400) -> np.ndarray:
-    """A 28x28 MNIST digit redrawn on a canvas as a user might draw it: random size (30-80% of
-    the canvas height), place, slant and stroke (a quarter keep MNIST's own weight)."""
-    height = rng.uniform(0.3, 0.8)
-    margin = canvas_size * (height / 2 + 0.02)
-    center = (rng.uniform(margin, canvas_size - margin), rng.uniform(margin, canvas_size - margin))
-    stroke = None if rng.random() < 0.25 else rng.uniform(5, 24)
-    return redraw(digit, canvas_size, height, stroke_px=stroke, slant=rng.uniform(-0.2, 0.2), center=center)
-
-
-def calibration_set(x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, seed: int = SEED):
+def calibration_set(x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, seed: int = SEED,
+                    chars: PenCharacters | None = None):
     """n images from (x, y) in the model's input form, (n, 28, 28) float32, and their labels:
-    the first half as they are, the second redrawn by draw_like_user."""
+    the first half as they are, the second redrawn by draw_like_user; then, with chars, the real
+    digits of the "val" people, each drawn REAL_RENDERS times."""
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(x), size=min(n, len(x)), replace=False)
     half = len(idx) // 2
-    raw = x[idx[:half]].astype(np.float32) / 255.0
-    drawn = np.stack([to_mnist(draw_like_user(x[i], rng)) for i in idx[half:]])
-    return np.concatenate([raw, drawn.reshape(-1, 28, 28)]), y[idx]
+    images = [x[idx[:half]].astype(np.float32) / 255.0,
+              np.stack([to_mnist(draw_like_user(x[i], rng)) for i in idx[half:]]).reshape(-1, 28, 28)]
+    labels = [y[idx]]
+    if chars is not None:
+        from .unipen import person_split, render
+
+        real = np.flatnonzero((chars.kind == "digit") & (person_split(chars) == "val"))
+        for r in range(REAL_RENDERS):
+            images.append(render(chars, real, seed + 1 + r).astype(np.float32) / 255.0)
+            labels.append(chars.label[real].astype(np.uint8))
+    return np.concatenate(images), np.concatenate(labels)
 
 
-def predict_all(rec: Recognizer, images: np.ndarray, calibrated: bool = False) -> np.ndarray:
-    """(n, 10) probabilities in batches, float64 rows summing to 1."""
-    probs = np.concatenate([rec.probabilities(images[i : i + BATCH], calibrated=calibrated)
-                            for i in range(0, len(images), BATCH)]).astype(np.float64)
+def _raw_probabilities(rec: Recognizer, images: np.ndarray) -> np.ndarray:
+    """The model's own (n, 10) probabilities, float64 rows summing to 1, for the log-likelihoods."""
+    probs = predict_batches(partial(rec.probabilities, calibrated=False), images).astype(np.float64)
     return probs / probs.sum(axis=1, keepdims=True)
-
-
-def fit_temperature(probs: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature minimizing the mean negative log-likelihood of the labels."""
-    from scipy.optimize import minimize_scalar
-
-    logits = np.log(np.clip(probs, 1e-12, None))
-    rows = np.arange(len(labels))
-
-    def nll(log_t: float) -> float:
-        z = logits / np.exp(log_t)
-        z -= z.max(axis=1, keepdims=True)
-        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, labels]))
-
-    result = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
-    return float(np.exp(result.x))
 
 
 def calibrate(rec: Recognizer, images: np.ndarray, labels: np.ndarray, reject_rate: float = REJECT_RATE) -> dict:
     """Fit temperature and threshold on (images, labels) with the model's raw probabilities."""
-    raw = predict_all(rec, images, calibrated=False)
+    raw = _raw_probabilities(rec, images)
     temperature = fit_temperature(raw, labels)
     scaled = apply_temperature(raw, temperature)
     confidence = scaled.max(axis=1)
@@ -107,7 +96,7 @@ def calibrate(rec: Recognizer, images: np.ndarray, labels: np.ndarray, reject_ra
 
 def test_report(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, temperature: float, threshold: float) -> dict:
     """Figures on the test set for the report (never used to fit anything)."""
-    raw = predict_all(rec, x_test.astype(np.float32) / 255.0, calibrated=False)
+    raw = _raw_probabilities(rec, x_test)
     scaled = apply_temperature(raw, temperature)
     low = scaled.max(axis=1) < threshold
     correct = scaled.argmax(1) == y_test
@@ -130,22 +119,26 @@ def model_hashes(model_path: str | Path) -> dict[str, str]:
 
 
 def run_calibration(model_path: str | Path, data: Mnist, out: str | Path | None = None, n: int = CALIBRATION_IMAGES,
-                    reject_rate: float = REJECT_RATE, seed: int = SEED, command: str | None = None) -> dict:
+                    reject_rate: float = REJECT_RATE, seed: int = SEED, command: str | None = None,
+                    chars: PenCharacters | None = None) -> dict:
     """Calibrate the model file on data's training images, write the JSON, return its payload."""
     from .train import write_json_atomic
 
     rec = Recognizer.load(model_path, calibrated=False)
-    images, labels = calibration_set(data.x_train, data.y_train, n, seed)
+    images, labels = calibration_set(data.x_train, data.y_train, n, seed, chars)
     payload = {
         "model_sha256": model_hashes(model_path),
         "method": ("temperature: NLL-minimizing T on log-probabilities; threshold: the "
                    f"{reject_rate:.2%} quantile of the scaled top probability; both on {len(labels)} "
-                   "MNIST training images (half as-is, half redrawn on a canvas and re-preprocessed), "
-                   f"seed {seed}; test set only reported"),
+                   f"images: {min(n, len(data.x_train))} MNIST training images (half as-is, half redrawn on a "
+                   "canvas and re-preprocessed)"
+                   + (f", and the real pen digits of the UNIPEN 'val' people drawn {REAL_RENDERS} times as the "
+                      "app draws them" if chars is not None else "")
+                   + f"; seed {seed}; test set only reported"),
         "reject_rate": reject_rate,
         **calibrate(rec, images, labels, reject_rate),
-        "data_source": data.source,
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "data_source": Path(data.source).name + (f" + {Path(chars.source).name}" if chars is not None else ""),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command or "python -m recognizer calibrate",
     }
     if data.x_test is not None:
@@ -167,14 +160,19 @@ def main(argv: list[str] | None = None) -> int:
                         f"(default {CALIBRATION_IMAGES})")
     parser.add_argument("--reject-rate", type=float, default=REJECT_RATE,
                         help=f"share of calibration digits allowed to read 'not sure' (default {REJECT_RATE})")
+    parser.add_argument("--unipen", help="unipen_dev.npz: add the real digits of the 'val' people "
+                        "(default: $UNIPEN_NPZ; without either, MNIST alone)")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     if not 0 < args.reject_rate < 0.5:
         raise DataError(f"--reject-rate must be between 0 and 0.5, got {args.reject_rate}")
     data = load_mnist(args.data)
+    unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
+    chars = load_unipen(unipen_path) if unipen_path else None
     out = Path(args.out) if args.out else calibration_path(args.model)
     payload = run_calibration(args.model, data, out, args.images, args.reject_rate, args.seed,
-                              command="python -m recognizer calibrate " + shlex.join(sys.argv[1:] if argv is None else argv))
+                              command="python -m recognizer calibrate " + shlex.join(sys.argv[1:] if argv is None else argv),
+                              chars=chars)
     cal = payload["calibration_set"]
     print(f"wrote {out}")
     print(f"temperature {payload['temperature']:.3f}, threshold {payload['threshold']:.3f} "

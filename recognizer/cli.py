@@ -7,12 +7,11 @@ import sys
 
 import numpy as np
 
+from .batch import predict_batches
 from .data import load_mnist
 from .errors import RecognizerError
 from .images import load_image
 from .predictor import Prediction, Recognizer, number_text
-
-EVAL_BATCH = 500
 
 
 def predict_main(argv: list[str]) -> int:
@@ -67,7 +66,7 @@ def evaluate_main(argv: list[str]) -> int:
     data = load_mnist(args.data)
     if data.x_test is None:
         raise RecognizerError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
-    predicted = predict_labels(rec, data.x_test)
+    predicted = predict_batches(rec.probabilities, data.x_test).argmax(axis=1)
     accuracy = float((predicted == data.y_test).mean())
     print(f"model: {rec.path}")
     print(f"accuracy: {accuracy:.2%} on {len(data.y_test):,} MNIST test images "
@@ -75,12 +74,6 @@ def evaluate_main(argv: list[str]) -> int:
     print("confusion matrix (rows: true digit, columns: predicted):")
     print(format_confusion(confusion_matrix(data.y_test, predicted)))
     return 0
-
-
-def predict_labels(rec: Recognizer, images: np.ndarray) -> np.ndarray:
-    """Labels for (n, 28, 28) uint8 MNIST-form images, in batches."""
-    batches = (rec.probabilities(images[i : i + EVAL_BATCH] / np.float32(255)) for i in range(0, len(images), EVAL_BATCH))
-    return np.concatenate([b.argmax(axis=1) for b in batches])
 
 
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:

@@ -7,7 +7,6 @@ fall back to ``keras.datasets.mnist.load_data()``, which downloads the file.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +154,8 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     except (UnicodeDecodeError, csv.Error):
         raise DataError(f"{path}: the first line is not text; expected Kaggle's {kind}") from None
     if header != expected:
-        raise DataError(f"{path}: wrong columns ({_column_problem(header, expected, labeled)}); expected Kaggle's {kind}")
+        problem = _column_problem(header, expected, labeled)
+        raise DataError(f"{path}: wrong columns ({problem}); expected Kaggle's {kind}")
     if isinstance(row_lines, str):  # the scan found a bad line
         raise DataError(f"{path}: {row_lines}")
     if not row_lines:
@@ -266,16 +266,8 @@ def _non_numeric_problem(path: Path, expected: list[str], row_lines: list[int]) 
         return generic
     row, col = _first(bad)
     value = str(text.iat[row, col])[:20]
-    return f"non-numeric value {value!r} on line {row_lines[row]} (column {expected[col]}); every value must be a whole number"
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hash of a data file, recorded in the model card so a model can be traced to its data."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return (f"non-numeric value {value!r} on line {row_lines[row]} (column {expected[col]}); "
+            "every value must be a whole number")
 
 
 UNIPEN_ENV_VAR = "UNIPEN_NPZ"

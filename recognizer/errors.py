@@ -15,3 +15,7 @@ class DataError(RecognizerError):
 
 class ImageError(RecognizerError):
     """An image file cannot be read or holds no ink."""
+
+
+class CanvasError(ImageError, ValueError):
+    """A canvas array that is not a 2-D grayscale image of finite numbers."""

@@ -1,9 +1,10 @@
-"""Atomic file writes: readers (and a crash at any moment) see the old file or the new one,
-never half of one."""
+"""Files written whole or not at all, and hashed: atomic writes (readers, and a crash at any
+moment, see the old file or the new one, never half of one) and SHA-256 fingerprints."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -49,3 +50,12 @@ def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return umask
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, read in blocks: ties a model card or calibration to its exact files."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -16,15 +16,17 @@ their calibration and a card, personal.json) in ~/.local/share/digit-recognizer/
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
-import shlex
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .batch import predict_batches
+from .card import command_line, model_card
 from .data import Mnist, load_mnist
 from .errors import DataError, ModelError, RecognizerError
 from .predictor import MODELS_DIR
@@ -65,34 +67,25 @@ def split_samples(samples: Samples, holdout: float = HOLDOUT, seed: int = SEED) 
     return np.sort(order[n_held:]), np.sort(order[:n_held])
 
 
-def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
-    """Share of (n, 28, 28) uint8 images the Keras model gets right."""
-    from .train import to_input
-
-    if len(labels) == 0:
-        return float("nan")
-    probs = model.predict(to_input(images), batch_size=1000, verbose=0)
-    return float((probs.argmax(axis=1) == labels).mean())
+def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float | None:
+    """Share of the (n, 28, 28) images the Keras model gets right; None when there are none."""
+    return float((predict_batches(model, images).argmax(axis=1) == labels).mean()) if len(labels) else None
 
 
 def finetune(model, samples: Samples, data: Mnist, epochs: int = EPOCHS, learning_rate: float = LEARNING_RATE,
              mnist_mix: int = MNIST_MIX, user_share: float = USER_SHARE, holdout: float = HOLDOUT,
              seed: int = SEED, verbose: int | str = 0) -> Result:
     """Fine-tune the Keras model in place on the samples mixed with MNIST; return the figures."""
-    import time
-
     import keras
 
-    from .augment import build_augmenter
-    from .model import INPUT_SHAPE
-    from .train import to_input
+    from .train import fit_checkpointed
 
     start = time.perf_counter()
     train_idx, held_idx = split_samples(samples, holdout, seed)
     x_user, y_user = samples.images[train_idx], samples.labels[train_idx]
     x_held, y_held = samples.images[held_idx], samples.labels[held_idx]
     mnist_before = accuracy(model, data.x_test, data.y_test)
-    user_before = accuracy(model, x_held, y_held) if len(y_held) else None
+    user_before = accuracy(model, x_held, y_held)
 
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(data.x_train), size=min(mnist_mix, len(data.x_train)), replace=False)
@@ -100,17 +93,16 @@ def finetune(model, samples: Samples, data: Mnist, epochs: int = EPOCHS, learnin
     x = np.concatenate([data.x_train[pick], np.tile(x_user, (repeats, 1, 1))])
     y = np.concatenate([data.y_train[pick], np.tile(y_user, repeats)]).astype(np.int64)
 
-    keras.utils.set_random_seed(seed)
     for layer in model.layers:  # keep MNIST's normalization statistics: a small mix would skew them
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
-    trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed), model], name="finetuner")
-    trainer.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
-    trainer.fit(to_input(x), y, batch_size=BATCH_SIZE, epochs=epochs, shuffle=True, verbose=verbose)
+    with tempfile.TemporaryDirectory(prefix="finetune-") as work_dir:  # a few epochs: no run to resume
+        fit_checkpointed(lambda: model, "sparse_categorical_crossentropy", x, y, None, epochs, work_dir,
+                         batch_size=BATCH_SIZE, seed=seed, verbose=verbose, schedule=lambda *_: learning_rate)
 
     return Result(
         mnist_before, accuracy(model, data.x_test, data.y_test),
-        user_before, accuracy(model, x_held, y_held) if len(y_held) else None,
+        user_before, accuracy(model, x_held, y_held),
         len(y_user), len(y_held), time.perf_counter() - start,
     )
 
@@ -135,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"refuse to write the model if MNIST test accuracy drops by more points (default {MAX_DROP_POINTS})")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    args.command = "python -m recognizer finetune " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.epochs < 1:
         raise DataError("--epochs must be at least 1")
 
@@ -174,40 +165,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MNIST accuracy dropped by {result.drop_points:.2f} points (more than {args.max_drop}): "
               "personal model NOT written; try fewer --epochs or a lower --learning-rate", file=sys.stderr)
         return 1
-    write_personal(model, out, base, samples, data, result, args)
+    write_personal(model, out, base, samples, store.path, data, result, args)
     return 0
 
 
-def write_personal(model, out: Path, base: Path, samples: Samples, data: Mnist, result: Result, args) -> None:
+def write_personal(model, out: Path, base: Path, samples: Samples, samples_file: Path, data: Mnist, result: Result,
+                   args) -> None:
     """The model (.keras + .tflite), its calibration, and a card with the figures."""
     from .calibrate import run_calibration
     from .train import save_model, write_json_atomic
 
-    keras_path, tflite_path = save_model(model, out)
+    saved = save_model(model, out)
     try:
-        run_calibration(tflite_path, data, n=min(CALIBRATION_IMAGES, len(data.x_train)), seed=args.seed,
-                        command=args.command)
+        run_calibration(saved[1], data, n=min(CALIBRATION_IMAGES, len(data.x_train)), seed=args.seed,
+                        command=command_line())
     except RecognizerError as exc:  # the model is fine; it reads "not sure" with default settings
         print(f"warning: calibration skipped ({exc})", file=sys.stderr)
-    card = {
-        "base_model": str(base),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": args.command,
-        "samples": len(samples),
-        "train_samples": result.train_samples,
-        "held_out_samples": result.held_out,
-        "samples_per_digit": np.bincount(samples.labels, minlength=10).tolist(),
-        "epochs": args.epochs,
-        "learning_rate": args.learning_rate,
-        "mnist_mix": min(args.mnist, len(data.x_train)),
-        "mnist_test_accuracy_before": round(result.mnist_before, 5),
-        "mnist_test_accuracy_after": round(result.mnist_after, 5),
-        "user_held_out_accuracy_before": None if result.user_before is None else round(result.user_before, 4),
-        "user_held_out_accuracy_after": None if result.user_after is None else round(result.user_after, 4),
-        "seconds": round(result.seconds, 1),
-    }
+    card = model_card(
+        model, saved, {"mnist": data.source, "samples": samples_file},
+        base_model=str(base),
+        samples=len(samples),
+        train_samples=result.train_samples,
+        held_out_samples=result.held_out,
+        samples_per_digit=np.bincount(samples.labels, minlength=10).tolist(),
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        mnist_mix=min(args.mnist, len(data.x_train)),
+        mnist_test_accuracy_before=round(result.mnist_before, 5),
+        mnist_test_accuracy_after=round(result.mnist_after, 5),
+        user_held_out_accuracy_before=None if result.user_before is None else round(result.user_before, 4),
+        user_held_out_accuracy_after=None if result.user_after is None else round(result.user_after, 4),
+        seconds=round(result.seconds, 1),
+    )
     write_json_atomic(out.with_suffix(".json"), card)
-    print(f"wrote {keras_path}, {tflite_path} and {out.with_suffix('.json').name}; the app uses it from now on")
+    print(f"wrote {saved[0]}, {saved[1]} and {out.with_suffix('.json').name}; the app uses it from now on")
 
 
 if __name__ == "__main__":

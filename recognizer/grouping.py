@@ -26,7 +26,8 @@ import cv2
 import numpy as np
 from scipy.ndimage import find_objects
 
-from .preprocess import INK_LEVEL, box_to_mnist, ink_box, stroke_width
+from .ink import Ink
+from .preprocess import ink_to_mnist
 from .segment import (
     MAX_COMPONENTS,
     SPECK_AREA,
@@ -76,9 +77,10 @@ PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
 
 @dataclass(frozen=True)
 class Group:
-    """One digit found: its ink on the canvas, the 28x28 image the models read, and their answers."""
+    """One digit found: where it is, its ink, the 28x28 image the models read, and their answers."""
 
     segment: Segment
+    ink: Ink  # the digit's ink alone, cut from the canvas's (Segment.ink)
     image: np.ndarray  # (28, 28) float32
     probabilities: np.ndarray  # (10,) float64, sums to 1
     not_digit: float | None  # the detector's P(not a digit); None without a detector
@@ -96,43 +98,34 @@ class _Atoms:
     strokes: list[tuple[int, ...]]  # the stroke indices of each atom (empty for images)
     height: float  # the row's typical digit height, px
     cuts: list[tuple[int, int, int]]  # images: (left atom, right atom, strokes crossed) where a piece was cut
-    apart: dict[tuple[int, int], float] | None = None  # strokes: (earlier, later) -> distance of their paths, in heights
+    apart: dict[tuple[int, int], float] | None = None  # strokes: (earlier, later) -> their paths' distance, in heights
     starts: np.ndarray | None = None  # strokes: (n,) x where each stroke starts
 
 
-def group_digits(canvas: np.ndarray, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
-    """The digits on a uint8 canvas (bright ink on dark) as Groups, left to right; [] when blank.
+def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
+    """The digits in a canvas's ink as Groups, left to right; [] when blank.
 
     strokes: the point lists the canvas was drawn from, in writing order, if known (the app's);
     scorer: reads a batch of 28x28 images, called once per call of this function."""
-    inked = ink_box(canvas)
-    if inked is None:
+    if ink.box is None:
         return []
-    x0, y0, w, h = inked
-    part = canvas[y0 : y0 + h, x0 : x0 + w]
-    ink = part > INK_LEVEL
+    x0, y0, w, h = ink.box
+    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
     drawn = strokes is not None and any(len(s) for s in strokes)
-    atoms = _stroke_atoms(ink, strokes, (x0, y0)) if drawn else _ink_atoms(ink, part)
+    atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
     if atoms is None:
         return []
     candidates = _candidates(atoms)
     geometry = _geometry(atoms, candidates)
     keep = [k for k, members in enumerate(candidates) if len(members) == 1 or geometry[k] > GEOMETRY_FLOOR]
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
-    crops = [_crop(part, atoms, members) for members in candidates]
-    images = np.stack([box_to_mnist(crop, box) for crop, box in crops])
+    segments = [_segment(atoms, members, (x0, y0)) for members in candidates]
+    inks = [segment.ink(ink) for segment in segments]
+    images = np.stack([ink_to_mnist(digit) for digit in inks])
     probs, not_digit = scorer(images)
     chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
-    groups = []
-    for k in chosen:
-        members = candidates[k]
-        crop, (bx, by, bw, bh) = crops[k]
-        ox, oy = _origin(atoms, members)
-        box = (x0 + ox + bx, y0 + oy + by, bw, bh)
-        mask = crop[by : by + bh, bx : bx + bw] > 0
-        own = tuple(sorted(i for m in members for i in atoms.strokes[m]))
-        groups.append(Group(Segment(box, mask, own), images[k], probs[k],
-                            None if not_digit is None else float(not_digit[k])))
+    groups = [Group(segments[k], inks[k], images[k], np.asarray(probs[k], dtype=np.float64),
+                    None if not_digit is None else float(not_digit[k])) for k in chosen]
     return sorted(groups, key=lambda g: g.segment.box[0] + g.segment.box[2] / 2)
 
 
@@ -228,15 +221,15 @@ def _writing_order(spans: np.ndarray) -> list[int]:
     return order
 
 
-def _ink_atoms(ink: np.ndarray, part: np.ndarray) -> _Atoms | None:
-    """One atom per connected piece of ink, a piece wider than a digit cut where digits may touch."""
+def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
+    """One atom per connected piece of an ink mask, a piece wider than a digit cut where digits may
+    touch; radius: half the pen's width, px."""
     count, components, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     ids = np.arange(1, count)
     if len(ids) > MAX_COMPONENTS:  # noise: keep the largest pieces
         ids = ids[np.argsort(stats[ids, cv2.CC_STAT_AREA])[::-1][:MAX_COMPONENTS]]
     if not len(ids):
         return None
-    radius = _pen_radius(part)
     x, y = stats[ids, cv2.CC_STAT_LEFT], stats[ids, cv2.CC_STAT_TOP]
     w, h = stats[ids, cv2.CC_STAT_WIDTH], stats[ids, cv2.CC_STAT_HEIGHT]
     spans = _deflate(np.stack([x, x + w - 1], axis=1), radius)
@@ -266,13 +259,6 @@ def _ink_atoms(ink: np.ndarray, part: np.ndarray) -> _Atoms | None:
     order = sorted(range(next_label - 1), key=lambda a: (spans[a].mean(), spans[a][0]))
     return _make_atoms(labels, order, spans, heights, [() for _ in range(next_label - 1)], typical,
                        [(a - 1, b - 1, runs) for a, b, runs, _ in cuts])
-
-
-def _pen_radius(part: np.ndarray) -> float:
-    """Half the stroke width of the ink (measured on a copy at most 480 px long: it costs less)."""
-    scale = min(1.0, 480 / max(part.shape))
-    small = part if scale == 1.0 else cv2.resize(part, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return max(stroke_width(small) / scale, 1.0) / 2
 
 
 def _deflate(ranges: np.ndarray, radius: float) -> np.ndarray:
@@ -415,20 +401,16 @@ def _widest_gap(spans: np.ndarray) -> float:
     return float(max(0.0, (spans[1:, 0] - reach[:-1]).max(initial=0.0)))
 
 
-def _origin(atoms: _Atoms, members: tuple[int, ...]) -> tuple[int, int]:
-    boxes = atoms.boxes[list(members)]
-    return int(boxes[:, 0].min()), int(boxes[:, 1].min())
-
-
-def _crop(part: np.ndarray, atoms: _Atoms, members: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """The ink of a candidate (other atoms' ink blanked) in its atoms' box, and its ink box there."""
+def _segment(atoms: _Atoms, members: tuple[int, ...], origin: tuple[int, int]) -> Segment:
+    """A candidate as a Segment: its atoms' box on the canvas (the part starts at origin), the
+    pixels of the box that are its atoms' ink, and its strokes."""
     boxes = atoms.boxes[list(members)]
     x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
     x1, y1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
     labels = atoms.labels[y0:y1, x0:x1]
-    lo, hi = members[0] + 1, members[-1] + 1  # members are consecutive labels
-    crop = np.where((labels >= lo) & (labels <= hi), part[y0:y1, x0:x1], 0).astype(np.uint8)
-    return crop, (0, 0, int(x1 - x0), int(y1 - y0))
+    mask = (labels >= members[0] + 1) & (labels <= members[-1] + 1)  # members are consecutive labels
+    strokes = tuple(sorted(i for m in members for i in atoms.strokes[m]))
+    return Segment((int(x0) + origin[0], int(y0) + origin[1], int(x1 - x0), int(y1 - y0)), mask, strokes)
 
 
 def _recognition(atoms: _Atoms, probs: np.ndarray, not_digit: np.ndarray | None) -> np.ndarray:

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .batch import predict_batches
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
 from .fileio import atomic_write
-from .train import DEFAULT_EPOCHS, SEED, to_input
+from .train import DEFAULT_EPOCHS, SEED
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
 KAGGLE_TEST_IMAGES = 28_000  # rows of Kaggle's test.csv
-PREDICT_BATCH = 1000
 
 
 def write_kaggle_csv(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray | None = None) -> Path:
@@ -90,22 +90,11 @@ def train_kaggle(train_csv: str | os.PathLike, epochs: int = DEFAULT_EPOCHS, wor
         return train(data, epochs, work_dir or tmp, resume=resume, verbose=verbose)
 
 
-def predict_probabilities(model, images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) uint8 images -> (n, 10) probabilities, from a Keras model or a Recognizer."""
-    batches = []
-    for start in range(0, len(images), PREDICT_BATCH):
-        batch = to_input(images[start : start + PREDICT_BATCH])
-        if hasattr(model, "probabilities"):  # recognizer.Recognizer
-            batches.append(np.asarray(model.probabilities(batch[..., 0])))
-        else:  # a Keras model: call it directly, cheaper than model.predict for a few batches
-            batches.append(np.asarray(model(batch, training=False)))
-    return np.concatenate(batches) if batches else np.zeros((0, 10), np.float32)
-
-
 def write_submission(model, x_test: np.ndarray, path: str | os.PathLike) -> np.ndarray:
-    """Predict every test image and write Kaggle's submission.csv (ImageId from 1, Label)
-    atomically; returns the labels."""
-    labels = predict_probabilities(model, x_test).argmax(axis=1)
+    """Predict every test image with model (a Keras model or rec.probabilities, see
+    batch.predict_batches) and write Kaggle's submission.csv (ImageId from 1, Label) atomically;
+    returns the labels."""
+    labels = predict_batches(model, x_test).argmax(axis=1)
     table = np.column_stack([np.arange(1, len(labels) + 1), labels])
     _write_atomic(path, ["ImageId", "Label"], table)
     return labels

@@ -6,7 +6,6 @@ the cell) and draws nothing else; `save_figure` writes one as PNG. Works headles
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -88,39 +87,58 @@ def sample_grid(images: np.ndarray, labels: np.ndarray, per_class: int = 12, see
     return fig
 
 
+def style_variants(rows: dict[str, tuple[np.ndarray, np.ndarray]]):
+    """One row per writing style (recognizer.styles): each digit beside its styled variant, both
+    (n, 28, 28) uint8, so the added stroke shows."""
+    plt = _pyplot()
+    side, gap = 28, 2
+    n = max(len(plain) for plain, _ in rows.values())
+    mosaic = np.full((len(rows) * (side + gap) - gap, n * (2 * side + 3 * gap) - 2 * gap), 40, np.uint8)
+    for r, (plain, styled) in enumerate(rows.values()):
+        for c, (a, b) in enumerate(zip(plain, styled)):
+            y, x = r * (side + gap), c * (2 * side + 3 * gap)
+            mosaic[y : y + side, x : x + side] = a
+            mosaic[y : y + side, x + side + gap : x + 2 * side + gap] = b
+    fig, ax = plt.subplots(figsize=(n * 1.3, len(rows) * 0.7))
+    ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
+    ax.set_yticks([r * (side + gap) + side / 2 for r in range(len(rows))], list(rows), fontsize=11)
+    ax.set_xticks([])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("Writing styles: each digit, then the same digit with the style's stroke")
+    fig.tight_layout()
+    return fig
+
+
 # --- preprocessing -----------------------------------------------------------------------------
 
 
 def preprocessing_steps(canvas: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The stages of recognizer.preprocess.to_mnist, as (title, image) pairs; the last image is
-    exactly what to_mnist returns (the tests check it)."""
-    from . import preprocess as pp
+    """The stages of recognizer.preprocess (preprocess.stages, which to_mnist itself runs) as
+    (title, image) pairs, the canvas first; the last image is what to_mnist returns."""
+    from .ink import ink_from_canvas
+    from .preprocess import BOX, CENTER, stages
 
-    canvas = pp._as_uint8(canvas)
-    box = pp.ink_box(canvas)
-    if box is None:
+    ink = ink_from_canvas(canvas)
+    if ink.box is None:
         raise ValueError("the canvas has no ink")
-    x, y, w, h = box
-    crop = canvas[y : y + h, x : x + w]
-    work = pp._fit(crop, pp.BOX * pp.WORK_SCALE)
-    width = pp.stroke_width(work) / pp.WORK_SCALE
-    fixed = pp._thicken_thin_strokes(work)
-    fitted = pp._fit(pp._crop(fixed), pp.BOX).astype(np.float32)
-    fitted /= fitted.max()
-    final = pp._center_by_mass(fitted)
-    stroke_note = "thin, thickened" if fixed is not work else "kept"
+    steps = stages(ink)
+    h, w = steps.crop.shape
+    kept = steps.thickened is steps.work
     return [
-        (f"canvas {canvas.shape[1]}x{canvas.shape[0]}", canvas),
-        (f"cropped to the ink {w}x{h}", crop),
-        (f"stroke {width:.1f} px at 28x28: {stroke_note}", fixed),
-        (f"longer side 20 px ({fitted.shape[1]}x{fitted.shape[0]})", fitted),
-        ("28x28, center of mass at (14, 14)", final),
+        (f"canvas {ink.pixels.shape[1]}x{ink.pixels.shape[0]}", ink.pixels),
+        (f"cropped to the ink {w}x{h}", steps.crop),
+        (f"stroke {steps.stroke_px:.1f} px at 28x28: {'kept' if kept else 'thin, thickened'}", steps.thickened),
+        (f"longer side {BOX} px ({steps.fitted.shape[1]}x{steps.fitted.shape[0]})", steps.fitted),
+        (f"28x28, center of mass at ({CENTER:g}, {CENTER:g})", steps.image),
     ]
 
 
 def preprocessing_figure(canvases: list[np.ndarray]):
     """One row per canvas: every step of the preprocessing side by side."""
-    from .preprocess import CENTER, ink_box
+    from .ink import ink_box
+    from .preprocess import CENTER
 
     plt = _pyplot()
     rows = [preprocessing_steps(c) for c in canvases]
@@ -150,21 +168,6 @@ def preprocessing_figure(canvases: list[np.ndarray]):
 # --- augmentation ------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _only_affine(**constants):
-    """Run RandomDigitAffine with some of its ranges changed (it reads them when called)."""
-    from . import augment
-
-    saved = {name: getattr(augment, name) for name in constants}
-    try:
-        for name, value in constants.items():
-            setattr(augment, name, value)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(augment, name, value)
-
-
 def augmentation_preview(images: np.ndarray, seed: int = 0):
     """Rows: the originals, then each random change of training on its own, then all together
     (the augmenter the training uses). Columns: the given (n, 28, 28) uint8 digits."""
@@ -173,18 +176,18 @@ def augmentation_preview(images: np.ndarray, seed: int = 0):
 
     plt = _pyplot()
     batch = to_input(images)
-    still = {"MAX_ROTATION_DEG": 0.0, "MAX_SHEAR": 0.0, "ZOOM": (1.0, 1.0), "MAX_ASPECT": 0.0, "MAX_SHIFT_PX": 0.0}
+    still = {"max_rotation_deg": 0.0, "max_shear": 0.0, "zoom": (1.0, 1.0), "max_aspect": 0.0, "max_shift_px": 0.0}
     affine_only = {
         f"rotation ±{augment.MAX_ROTATION_DEG:g}°, slant ±{augment.MAX_SHEAR:g}":
-            {**still, "MAX_ROTATION_DEG": augment.MAX_ROTATION_DEG, "MAX_SHEAR": augment.MAX_SHEAR},
+            {"max_rotation_deg": augment.MAX_ROTATION_DEG, "max_shear": augment.MAX_SHEAR},
         f"zoom {augment.ZOOM[0]:g}-{augment.ZOOM[1]:g}, aspect ±{augment.MAX_ASPECT:g}":
-            {**still, "ZOOM": augment.ZOOM, "MAX_ASPECT": augment.MAX_ASPECT},
-        f"shift ±{augment.MAX_SHIFT_PX:g} px": {**still, "MAX_SHIFT_PX": augment.MAX_SHIFT_PX},
+            {"zoom": augment.ZOOM, "max_aspect": augment.MAX_ASPECT},
+        f"shift ±{augment.MAX_SHIFT_PX:g} px": {"max_shift_px": augment.MAX_SHIFT_PX},
     }
     rows = [("original", batch)]
-    for title, constants in affine_only.items():
-        with _only_affine(**constants):
-            rows.append((title, augment.RandomDigitAffine(seed)(batch, training=True)))
+    for title, ranges in affine_only.items():
+        layer = augment.RandomDigitAffine(seed, **{**still, **ranges})
+        rows.append((title, layer(batch, training=True)))
     rows.append(("stroke width (thinner / bolder)", augment.RandomStrokeWidth(seed=seed)(batch, training=True)))
     rows.append(("all together (as in training)", augment.build_augmenter(seed)(batch, training=True)))
 

@@ -10,6 +10,11 @@ says when ink is not a digit at all.
     pred = rec.predict(canvas)                # one digit; pred.unsure: None or why "not sure"
     preds = rec.read(canvas, strokes)         # several digits, left to right, each with .box
     number_text(preds)                        # "42?7": "?" where a digit is not sure
+
+A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
+(grouping.group_digits: candidate digits' inks -> 28x28 images (preprocess.ink_to_mnist) -> model
+(one batched call) -> the best sequence of candidates) -> verdict (reject.ink_reason,
+reject.model_reason). Recognizer.recognize runs images, model and verdicts for a list of inks.
 """
 
 from __future__ import annotations
@@ -17,19 +22,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from .data import file_sha256
+from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import ModelError
+from .fileio import file_sha256
 from .grouping import group_digits
-from .preprocess import INK_LEVEL, SIZE, _as_uint8, box_to_mnist, ink_box
-from .reject import (BLANK, Calibration, apply_temperature, ink_reason, load_calibration, model_reason,
-                     too_little_ink)
+from .ink import Box, Ink, ink_from_canvas
+from .preprocess import SIZE, ink_to_mnist
+from .reject import BLANK, ink_reason, model_reason, too_little_ink
+from .strokes import Stroke
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
@@ -43,7 +51,7 @@ class Prediction:
     confidence: float
     probabilities: np.ndarray = field(repr=False)  # (10,), sums to 1
     image: np.ndarray = field(repr=False)  # (28, 28) float32, what the model saw
-    box: tuple[int, int, int, int] | None = None  # (x, y, w, h) on the canvas, where known
+    box: Box | None = None  # (x, y, w, h) on the canvas, where known
     # Why the app should say "not sure" instead of the digit (reject.REASONS: "blank", "too small",
     # "scribble", "not a digit", "low confidence"), or None when the digit stands. Set by predict()
     # and read().
@@ -188,63 +196,77 @@ class Recognizer:
         probs = self._backend(batch)
         return apply_temperature(probs, self.calibration.temperature) if calibrated else probs
 
-    def classify(self, image: np.ndarray, box: tuple[int, int, int, int] | None = None) -> Prediction:
-        """Classify one already-preprocessed 28x28 image."""
+    def classify(self, image: np.ndarray) -> Prediction:
+        """Classify one already-preprocessed 28x28 image (no "not sure" checks)."""
         probs = self.probabilities(image[None])[0].astype(np.float64)
         probs /= probs.sum()
         digit = int(probs.argmax())
-        return Prediction(digit, float(probs[digit]), probs, image, box)
+        return Prediction(digit, float(probs[digit]), probs, image)
 
-    def predict(self, canvas: np.ndarray, strokes=None) -> Prediction | None:
-        """Canvas (2-D uint8, bright ink on dark) holding one digit -> Prediction, or None when
-        there is no ink. .unsure says why the app should show "not sure" (None: the digit stands);
-        strokes (the app's point lists), if given, also let scribbles be told from digits."""
-        canvas = _as_uint8(canvas)
-        box = ink_box(canvas)  # found once, for the preprocessing and the ink checks
-        if box is None:
+    def predict(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> Prediction | None:
+        """Canvas (2-D, bright ink on dark; see ink_from_canvas) holding one digit -> Prediction,
+        or None when there is no ink. .unsure says why the app should show "not sure" (None: the
+        digit stands); strokes (the app's point lists), if given, also let scribbles be told from
+        digits."""
+        ink = ink_from_canvas(canvas)
+        if ink.box is None:
             return None
-        image = box_to_mnist(canvas, box)
-        pred = self.classify(image)
-        unsure = ink_reason(canvas, canvas.shape, strokes, box) or self._model_reason(image[None], [pred.confidence])[0]
-        return Prediction(pred.digit, pred.confidence, pred.probabilities, image, None, unsure)
+        return self.recognize([ink], ink.pixels.shape, [strokes])[0]
 
-    def read(self, canvas: np.ndarray, strokes=None) -> list[Prediction]:
+    def read(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Prediction]:
         """All the digits on the canvas, left to right ([] when blank), each with its .box
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
         from, if known, in writing order; they keep a digit drawn in several strokes together and
         part digits that touch. Which ink makes each digit is chosen by reading the candidates
-        (see recognizer.grouping): one batched call of the classifier and the detector per read."""
-        canvas = _as_uint8(canvas)
-        if ink_box(canvas) is None:
+        (recognizer.grouping): one batched call of the classifier and the detector per read."""
+        ink = ink_from_canvas(canvas)
+        if ink.box is None:
             return []
-        if too_little_ink(int((canvas > INK_LEVEL).sum()), canvas.shape):  # stray pixels: one "not sure"
-            pred = self.predict(canvas)
-            return [Prediction(pred.digit, pred.confidence, pred.probabilities, pred.image, ink_box(canvas), BLANK)]
-        threshold = self.detector.threshold if self.detector else 1.0
-        out = []
-        for group in group_digits(canvas, strokes, self._read_batch):
-            seg, p = group.segment, group.probabilities
-            digit = int(p.argmax())
-            ink = seg.ink(canvas)
-            own_strokes = [strokes[i] for i in seg.strokes]
-            unsure = (ink_reason(ink, canvas.shape, own_strokes, ink_box(ink))
-                      or model_reason(group.not_digit, threshold, float(p[digit]), self.threshold))
-            out.append(Prediction(digit, float(p[digit]), p, group.image, seg.box, unsure))
-        return out
+        if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all
+            return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
+        groups = group_digits(ink, strokes, self.scores)
+        if not groups:
+            return []
+        own_strokes = [[strokes[i] for i in g.segment.strokes] for g in groups]
+        predictions = self._verdicts([g.ink for g in groups], [g.image for g in groups],
+                                     [g.probabilities for g in groups], [g.not_digit for g in groups],
+                                     ink.pixels.shape, own_strokes)
+        return [replace(p, box=g.segment.box) for p, g in zip(predictions, groups)]
 
-    def _read_batch(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def recognize(self, inks: list[Ink], canvas_shape: tuple[int, int],
+                  strokes: Sequence[Sequence[Stroke] | None] | None = None) -> list[Prediction]:
+        """Digits' inks (each with a box) on a canvas of canvas_shape, and each one's strokes if
+        known -> their 28x28 images -> the model -> a Prediction for each (without .box), .unsure
+        from the ink checks first, then from the detector and the confidence."""
+        if not inks:
+            return []
+        images = np.stack([ink_to_mnist(ink) for ink in inks])
+        probs, not_digit = self.scores(images)
+        return self._verdicts(inks, images, probs, [None] * len(inks) if not_digit is None else not_digit,
+                              canvas_shape, strokes)
+
+    def scores(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(n, 10) probabilities (rows summing to 1) and (n,) P(not a digit) (None without a
         detector) of a batch of 28x28 images: one call of each model."""
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)
         return probs, self.detector.not_digit(images) if self.detector else None
 
-    def _model_reason(self, images: np.ndarray, confidences) -> list[str | None]:
-        """For each image: "not a digit" (detector), "low confidence" (classifier) or None."""
-        not_digit = self.detector.not_digit(images) if self.detector else [None] * len(images)
+    def _verdicts(self, inks: list[Ink], images: Sequence[np.ndarray], probs: Sequence[np.ndarray],
+                  not_digit: Sequence[float | None], canvas_shape: tuple[int, int],
+                  strokes: Sequence[Sequence[Stroke] | None] | None = None) -> list[Prediction]:
+        """A Prediction (without .box) for each ink from its 28x28 image and the models' answers
+        (probabilities, P(not a digit)): .unsure from the ink checks first, then the models."""
         threshold = self.detector.threshold if self.detector else 1.0
-        return [model_reason(n, threshold, float(c), self.threshold) for n, c in zip(not_digit, confidences)]
-
+        out = []
+        for ink, image, p, nd, own in zip(inks, images, probs, not_digit, strokes or [None] * len(inks)):
+            digit = int(p.argmax())
+            reason = model_reason(nd, threshold, float(p[digit]), self.threshold)
+            if not image.any():  # ink too sparse to survive the downscale: the model saw nothing
+                reason = BLANK
+            unsure = ink_reason(ink, canvas_shape, own) or reason
+            out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
+        return out
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?") -> str:

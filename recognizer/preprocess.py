@@ -4,61 +4,65 @@ MNIST's recipe (LeCun et al.): crop to the ink, scale so the longer side is 20 p
 aspect ratio (anti-aliased), paste into 28x28 so that the center of mass sits at the center.
 One addition for drawings: a stroke much thinner than MNIST's (a big digit drawn with a thin pen)
 is thickened first, because after a 20-px downscale it would otherwise fade to a faint hairline.
+stages() keeps every intermediate image (the notebook draws them); ink_to_mnist returns the last.
 Knows nothing about pygame or Keras: canvas in, array out.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
+
+from .ink import Ink, ink_box, ink_from_canvas, stroke_width
 
 SIZE = 28  # output side
 BOX = 20  # the digit's longer side inside the output, as in MNIST
 CENTER = 14.0  # where MNIST puts the center of mass (row, col), measured on its training set
-INK_LEVEL = 64  # canvas values above this count as ink when cropping
 WORK_SCALE = 4  # stroke width is measured and fixed at 4x the output resolution
 MIN_STROKE_PX = 1.6  # thinner than this (in output px) gets thickened ...
 TARGET_STROKE_PX = 2.2  # ... to about this; MNIST's median stroke is ~2.3 px
 
 
-def ink_box(canvas: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Bounding box (x, y, w, h) of the ink, or None for a blank canvas."""
-    ink = canvas > INK_LEVEL
-    rows = np.flatnonzero(ink.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(ink.any(axis=0))
-    return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+@dataclass(frozen=True, eq=False)
+class Stages:
+    """Every step of the preprocessing of one ink, in order; `image` is what the model sees."""
+
+    crop: np.ndarray  # uint8: the canvas cut to the ink box
+    work: np.ndarray  # uint8: crop scaled to a longer side of BOX * WORK_SCALE px
+    stroke_px: float  # the stroke width in work, in 28x28 pixels
+    thickened: np.ndarray  # uint8: work with thin strokes dilated (work itself if kept)
+    fitted: np.ndarray  # float32 in [0, 1]: thickened cut to its ink, longer side BOX px
+    image: np.ndarray  # (SIZE, SIZE) float32 in [0, 1]: fitted with its center of mass at CENTER
 
 
 def to_mnist(canvas: np.ndarray) -> np.ndarray | None:
-    """Canvas (2-D uint8, bright ink on dark) -> 28x28 float32 in [0, 1], or None if it has no ink."""
-    canvas = _as_uint8(canvas)
-    box = ink_box(canvas)
-    return None if box is None else box_to_mnist(canvas, box)
+    """Canvas (2-D, bright ink on dark; see ink_from_canvas) -> 28x28 float32 in [0, 1], or None
+    if it has no ink."""
+    ink = ink_from_canvas(canvas)
+    return None if ink.box is None else ink_to_mnist(ink)
 
 
-def box_to_mnist(canvas: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """to_mnist for a uint8 canvas whose ink box (x, y, w, h) is already known."""
-    x, y, w, h = box
-    digit = _fit(canvas[y : y + h, x : x + w], BOX * WORK_SCALE)
-    digit = _thicken_thin_strokes(digit)
-    digit = _fit(_crop(digit), BOX).astype(np.float32)
-    digit /= digit.max()
-    return _center_by_mass(digit)
+def ink_to_mnist(ink: Ink) -> np.ndarray:
+    """The 28x28 float32 image in [0, 1] of an ink that has a box (ink.box is not None)."""
+    return stages(ink).image
 
 
-def _as_uint8(canvas: np.ndarray) -> np.ndarray:
-    canvas = np.asarray(canvas)
-    if canvas.ndim != 2:
-        raise ValueError(f"canvas must be a 2-D grayscale array, got shape {canvas.shape}")
-    if canvas.dtype == np.uint8:
-        return canvas
-    if canvas.dtype == bool:
-        return canvas.astype(np.uint8) * 255
-    if np.issubdtype(canvas.dtype, np.floating) and canvas.size and canvas.max() <= 1.0:
-        canvas = canvas * 255.0
-    return np.clip(canvas, 0, 255).astype(np.uint8)
+def stages(ink: Ink) -> Stages:
+    """MNIST's recipe step by step on an ink that has a box. Ink too sparse to survive the
+    downscale (a few pixels far apart) gives an empty image rather than a division by zero."""
+    x, y, w, h = ink.box
+    crop = ink.pixels[y : y + h, x : x + w]
+    work = _fit(crop, BOX * WORK_SCALE)
+    stroke_px = stroke_width(work) / WORK_SCALE
+    thickened = _thicken(work, stroke_px)
+    fitted = _fit(_crop(thickened), BOX).astype(np.float32)
+    peak = fitted.max()
+    if peak == 0:
+        return Stages(crop, work, stroke_px, thickened, fitted, np.zeros((SIZE, SIZE), np.float32))
+    fitted /= peak
+    return Stages(crop, work, stroke_px, thickened, fitted, _center_by_mass(fitted))
 
 
 def _fit(image: np.ndarray, side: int) -> np.ndarray:
@@ -71,28 +75,19 @@ def _fit(image: np.ndarray, side: int) -> np.ndarray:
 
 
 def _crop(image: np.ndarray) -> np.ndarray:
+    """The image cut to its ink (all of it if the downscale left no pixel bright enough to count as ink)."""
     box = ink_box(image)
-    if box is None:  # cannot happen for an image that had ink, but never crop to nothing
+    if box is None:
         return image
     x, y, w, h = box
     return image[y : y + h, x : x + w]
 
 
-def stroke_width(image: np.ndarray) -> float:
-    """Mean stroke width in px: twice the ink area over its outline length (a band of length L
-    and width w has area L*w and outline ~2L)."""
-    ink = (image > INK_LEVEL).astype(np.uint8)
-    contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
-    outline = sum(cv2.arcLength(c, closed=True) for c in contours)
-    return 2.0 * float(ink.sum()) / max(outline, 1.0)
-
-
-def _thicken_thin_strokes(digit: np.ndarray) -> np.ndarray:
-    """Dilate strokes that would come out thinner than MIN_STROKE_PX in the 28x28 image."""
-    width = stroke_width(digit) / WORK_SCALE
-    if width >= MIN_STROKE_PX:
+def _thicken(digit: np.ndarray, stroke_px: float) -> np.ndarray:
+    """Dilate strokes thinner than MIN_STROKE_PX (in 28x28 pixels) to about TARGET_STROKE_PX."""
+    if stroke_px >= MIN_STROKE_PX:
         return digit
-    grow = round((TARGET_STROKE_PX - width) * WORK_SCALE)
+    grow = round((TARGET_STROKE_PX - stroke_px) * WORK_SCALE)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow + 1, grow + 1))
     return cv2.dilate(digit, kernel)
 

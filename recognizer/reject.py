@@ -7,25 +7,17 @@ Three kinds of checks, cheapest first:
   * the digit detector (recognizer/train_detector.py), a small CNN that tells digits from letters,
     signs and squiggles: its P(not a digit) above its threshold;
   * the classifier's confidence (its top probability, temperature-scaled) below a threshold.
-The temperature and the threshold come from a calibration file next to the model
-(models/mnist_cnn.calibration.json), written by `python -m recognizer calibrate` (see
-recognizer/calibrate.py for the method); without one, DEFAULT_THRESHOLD and no scaling apply.
+The temperature and the threshold come from the model's calibration (recognizer/calibration.py).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import cv2
 import numpy as np
 
-from .data import file_sha256
-from .preprocess import INK_LEVEL, _as_uint8, ink_box, stroke_width
+from .ink import Ink
 from .strokes import Stroke
 
 BLANK = "blank"
@@ -41,75 +33,10 @@ BLANK_INK = 1e-4  # fewer ink pixels than this share of the canvas (at least 4 p
 MIN_SIZE = 0.04  # a digit's longer side below this share of the canvas's shorter side: too small
 MAX_THICKNESS = 0.4  # stroke width / longer side above this: a blob (a disc has 0.5), not a stroke
 BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (too small), else a scribble
-WIDTH_SIDE = 160  # px: stroke width is measured on the ink scaled down to at most this side
 MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble
 MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit is a scribble
 MAX_CROSSINGS = 4  # ... or more self-crossings than this (an 8 has one, a 4 in two strokes one)
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
-
-DEFAULT_THRESHOLD = 0.5  # top probability below this is "low confidence" when no calibration file
-CALIBRATION_SUFFIX = ".calibration.json"
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Temperature for the model's probabilities and the "not sure" threshold on the top one."""
-
-    temperature: float = 1.0
-    threshold: float = DEFAULT_THRESHOLD
-    source: str = "default"  # the JSON file it came from, or "default"
-
-
-def calibration_path(model_path: str | os.PathLike) -> Path:
-    """models/mnist_cnn.tflite (or .keras) -> models/mnist_cnn.calibration.json"""
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + CALIBRATION_SUFFIX)
-
-
-def load_calibration(model_path: str | os.PathLike) -> Calibration:
-    """The calibration written for this model file, or the defaults (with a warning when the file
-    exists but is unreadable or was made for another model, e.g. before a retrain)."""
-    path = calibration_path(model_path)
-    if not path.is_file():
-        return Calibration()
-    try:
-        payload = json.loads(path.read_text())
-        temperature, threshold = float(payload["temperature"]), float(payload["threshold"])
-        hashes = payload.get("model_sha256", {})
-        if not (0.01 <= temperature <= 100 and 0.0 <= threshold <= 1.0):
-            raise ValueError("temperature or threshold out of range")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        warnings.warn(f"ignoring {path}: unreadable ({exc.__class__.__name__}: {exc})", stacklevel=2)
-        return Calibration()
-    if file_sha256(model_path) not in hashes.values():
-        warnings.warn(f"ignoring {path}: made for another version of {Path(model_path).name} "
-                      "(run `python -m recognizer calibrate` again)", stacklevel=2)
-        return Calibration()
-    return Calibration(temperature, threshold, str(path))
-
-
-def apply_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
-    """Softmax(logits / T) from softmax outputs: log p equals the logits up to a constant."""
-    if temperature == 1.0:
-        return probabilities
-    logits = np.log(np.clip(probabilities, 1e-12, None)) / temperature
-    logits -= logits.max(axis=-1, keepdims=True)
-    scaled = np.exp(logits)
-    return (scaled / scaled.sum(axis=-1, keepdims=True)).astype(probabilities.dtype)
-
-
-def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
-    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence bins
-    weighted by how many predictions fall in each (Guo et al. 2017)."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    which = np.minimum((confidence * bins).astype(int), bins - 1)
-    ece = 0.0
-    for b in range(bins):
-        in_bin = which == b
-        if in_bin.any():
-            ece += in_bin.mean() * abs(confidence[in_bin].mean() - correct[in_bin].mean())
-    return float(ece)
 
 
 @dataclass(frozen=True)
@@ -122,25 +49,13 @@ class InkStats:
     length: float  # ink length (pixels / stroke width) / longer side
 
 
-def ink_stats(ink: np.ndarray, canvas_shape: tuple[int, int],
-              box: tuple[int, int, int, int] | None = None) -> InkStats | None:
-    """Measures of a digit's ink (a crop holding only that digit; box: its ink box, if known);
-    None if there is none."""
-    ink = _as_uint8(ink)
-    box = box or ink_box(ink)
-    if box is None:
+def ink_stats(ink: Ink, canvas_shape: tuple[int, int]) -> InkStats | None:
+    """Measures of one digit's ink on a canvas of canvas_shape; None if there is none."""
+    if ink.box is None:
         return None
-    x, y, w, h = box
-    crop = ink[y : y + h, x : x + w]
-    pixels = int((crop > INK_LEVEL).sum())
-    side = max(w, h)
-    # Stroke width is scale-free relative to the side: measure it on a small copy (findContours on
-    # a full-resolution crop would cost more than the model does).
-    scale = min(1.0, WIDTH_SIDE / side)
-    if scale < 1.0:
-        crop = cv2.resize(crop, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_NEAREST)
-    width = max(stroke_width(crop) / scale, 1.0)
-    return InkStats(pixels, side / min(canvas_shape), width / side, pixels / width / side)
+    side = max(ink.box[2], ink.box[3])
+    width = ink.stroke_width
+    return InkStats(ink.count, side / min(canvas_shape), width / side, ink.count / width / side)
 
 
 def too_little_ink(pixels: int, canvas_shape: tuple[int, int]) -> bool:
@@ -148,10 +63,10 @@ def too_little_ink(pixels: int, canvas_shape: tuple[int, int]) -> bool:
     return pixels < max(4, BLANK_INK * canvas_shape[0] * canvas_shape[1])
 
 
-def ink_reason(ink: np.ndarray, canvas_shape: tuple[int, int], strokes: Sequence[Stroke] | None = None,
-               box: tuple[int, int, int, int] | None = None) -> str | None:
-    """Why this ink is not a digit, from its shape alone (no model), or None if it could be one."""
-    stats = ink_stats(ink, canvas_shape, box)
+def ink_reason(ink: Ink, canvas_shape: tuple[int, int], strokes: Sequence[Stroke] | None = None) -> str | None:
+    """Why one digit's ink (on a canvas of canvas_shape; strokes: its own, if known) is not a
+    digit, from its shape alone (no model), or None if it could be one."""
+    stats = ink_stats(ink, canvas_shape)
     if stats is None or too_little_ink(stats.pixels, canvas_shape):
         return BLANK
     if stats.size < MIN_SIZE:
@@ -165,17 +80,14 @@ def ink_reason(ink: np.ndarray, canvas_shape: tuple[int, int], strokes: Sequence
     return None
 
 
-def confidence_reason(confidence: float, threshold: float = DEFAULT_THRESHOLD) -> str | None:
-    return LOW_CONFIDENCE if confidence < threshold else None
-
-
 def model_reason(not_digit: float | None, detector_threshold: float, confidence: float,
-                 threshold: float = DEFAULT_THRESHOLD) -> str | None:
+                 threshold: float) -> str | None:
     """The models' verdict: "not a digit" from the detector (not_digit: its P(not a digit), None
-    without a detector), else "low confidence" from the classifier, else None."""
+    without a detector), else "low confidence" from the classifier (top probability below
+    threshold), else None."""
     if not_digit is not None and not_digit > detector_threshold:
         return NOT_A_DIGIT
-    return confidence_reason(confidence, threshold)
+    return LOW_CONFIDENCE if confidence < threshold else None
 
 
 def _scribbled(strokes: Sequence[Stroke]) -> bool:

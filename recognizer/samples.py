@@ -65,7 +65,7 @@ class Samples:
         return len(self.labels)
 
     @classmethod
-    def empty(cls) -> "Samples":
+    def empty(cls) -> Samples:
         return cls(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8), np.zeros(0, np.float64), [])
 
 

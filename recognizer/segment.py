@@ -6,7 +6,7 @@ touch its bar, a 7's crossbar, a dot over a gap) while neighbouring digits sit s
 With the app's strokes: strokes are grouped the same way by their x-extents, and each ink pixel
 goes to the nearest group's strokes, so that digits drawn touching each other still come apart.
 Specks far smaller than the digits around them (a stray click, a noise dot) are dropped.
-Knows nothing about the model: canvas (and strokes) in, boxes and masks out.
+Knows nothing about the model: ink (and strokes) in, boxes and masks out.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .preprocess import INK_LEVEL, _as_uint8, ink_box, stroke_width
+from .ink import Box, Ink, stroke_width
 from .strokes import Stroke
-
-Box = tuple[int, int, int, int]  # x, y, w, h on the canvas
 
 MERGE_OVERLAP = 0.5  # pieces whose x-ranges overlap by more than this share of the narrower one merge
 FRAGMENT_HEIGHT = 0.55  # a piece shorter than this share of the typical digit height is a fragment ...
@@ -53,36 +51,27 @@ class Segment:
     mask: np.ndarray  # (h, w) bool: the ink in the box that belongs to this digit
     strokes: tuple[int, ...] = ()  # indices of the strokes drawn for it (empty without strokes)
 
-    def ink(self, canvas: np.ndarray) -> np.ndarray:
-        """This digit's ink cropped from the canvas, other digits' ink blanked out."""
-        x, y, w, h = self.box
-        return np.where(self.mask, canvas[y : y + h, x : x + w], 0).astype(canvas.dtype)
+    def ink(self, canvas: Ink) -> Ink:
+        """This digit's ink cut from the canvas's, other digits' ink blanked out."""
+        return canvas.cut(self.box, self.mask)
 
 
-def segment(canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Box]:
-    """Boxes (x, y, w, h) of the digits on the canvas, left to right; [] for a blank canvas."""
-    return [s.box for s in find_digits(canvas, strokes)]
-
-
-def find_digits(canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Segment]:
-    """The digits on the canvas as Segments, left to right (by the middle of their boxes).
+def find_digits(ink: Ink, strokes: Sequence[Stroke] | None = None) -> list[Segment]:
+    """The digits in a canvas's ink as Segments, left to right (by the middle of their boxes).
 
     strokes: the point lists the canvas was drawn from, if known (the app's); then digits that
     touch are still told apart, and a digit drawn in several strokes stays one digit.
     """
-    canvas = _as_uint8(canvas)
-    inked = ink_box(canvas)
-    if inked is None:
+    if ink.box is None:
         return []
     # Work on the inked part only (labeling costs in proportion to the area), in its coordinates.
-    x0, y0, width, height = inked
-    part = canvas[y0 : y0 + height, x0 : x0 + width]
-    ink = part > INK_LEVEL
+    x0, y0, width, height = ink.box
+    part = ink.mask[y0 : y0 + height, x0 : x0 + width]
     if strokes is not None and any(len(s) for s in strokes):
         shifted = [np.asarray(s, dtype=np.float64).reshape(-1, 2) - (x0, y0) if len(s) else s for s in strokes]
-        labels, members = _label_by_strokes(ink, part, shifted)
+        labels, members = _label_by_strokes(part, shifted, radius=max(1.0, ink.stroke_width / 2))
     else:
-        labels, members = _label_by_components(ink)
+        labels, members = _label_by_components(part)
     pieces = _pieces(labels, members)
     segments = []
     for piece in _merge_fragments(pieces):
@@ -196,10 +185,10 @@ def _label_by_components(ink: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
     return lookup[components], [[] for _ in groups]
 
 
-def _label_by_strokes(ink: np.ndarray, canvas: np.ndarray, strokes: Sequence[Stroke]) -> tuple[np.ndarray, list[list[int]]]:
-    """Label image from the strokes grouped by x-overlap; each ink pixel joins the nearest group.
-    The groups list the indices of their strokes in `strokes` (empty strokes belong to none)."""
-    radius = max(1.0, stroke_width(canvas) / 2)
+def _label_by_strokes(ink: np.ndarray, strokes: Sequence[Stroke], radius: float) -> tuple[np.ndarray, list[list[int]]]:
+    """Label image from the strokes (widened by the pen's radius) grouped by x-overlap; each ink
+    pixel joins the nearest group. The groups list the indices of their strokes in `strokes`
+    (empty strokes belong to none)."""
     drawn = [i for i, s in enumerate(strokes) if len(s)]
     points = {i: np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) for i in drawn}
     ranges = [(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius) for i in drawn]
@@ -236,18 +225,16 @@ def _drop_specks(segments: list[Segment]) -> list[Segment]:
     ]
 
 
-Confidence = Callable[[list[np.ndarray]], np.ndarray]  # digit ink crops -> the model's top probability
+Confidence = Callable[[list[Ink]], np.ndarray]  # digits' inks -> the model's top probability for each
 
 
-def split_touching(canvas: np.ndarray, segments: list[Segment], confidence: Confidence,
-                   depth: int = 2) -> list[Segment]:
+def split_touching(canvas: Ink, segments: list[Segment], confidence: Confidence, depth: int = 2) -> list[Segment]:
     """Cut apart pieces that are digits touching each other, checked by the model: a wide piece
     is cut at the columns with least ink, and a cut stands when the two halves read as digits
     with far less doubt than the whole (SPLIT_DOUBT). For images; the app's strokes keep
     touching digits apart without this."""
     if not segments:
         return segments
-    canvas = _as_uint8(canvas)
     typical = float(np.median([s.box[3] for s in segments]))
     out = []
     for seg in segments:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .preprocess import INK_LEVEL, ink_box
+from .ink import INK_LEVEL, ink_box
 from .strokes import draw_stroke
 
 # Style -> the digit it applies to (and stays: a slashed zero is still labelled 0).

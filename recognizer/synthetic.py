@@ -1,16 +1,22 @@
 """Images made up on the spot: digits for tests, smoke runs and demos where MNIST is not at hand;
-MNIST digits redrawn the way people draw them, for measuring preprocessing on drawings; digits and
-letters as mouse strokes; and non-digits (letters, signs, squiggles) for the digit detector."""
+MNIST digits redrawn the way people draw them (one at a time, or several side by side as a
+number), for calibration, the detector and measuring preprocessing and segmentation on drawings;
+digits and letters as mouse strokes; and non-digits (letters, signs, squiggles) for the digit
+detector."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from .ink import INK_LEVEL, Box
 from .strokes import Point
 
-FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
-         cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX)
+# Upright Hershey fonts: digits are drawn in them (and a script one); the digit detector's letters
+# never are, so that letters in these fonts measure how its training carries over (bench/numbers.py).
+UPRIGHT_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
+                 cv2.FONT_HERSHEY_TRIPLEX)
+FONTS = UPRIGHT_FONTS + (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,)
 
 
 def font_digit(digit: int, size: int = 280, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -158,6 +164,62 @@ def thin(mask: np.ndarray) -> np.ndarray:
             return img[1:-1, 1:-1].astype(bool)
 
 
+def draw_like_user(digit: np.ndarray, rng: np.random.Generator, canvas_size: int = 400) -> np.ndarray:
+    """A 28x28 MNIST digit redrawn on a canvas as a user might draw it: random size (30-80% of
+    the canvas height), place, slant and stroke (a quarter keep MNIST's own weight)."""
+    height = rng.uniform(0.3, 0.8)
+    margin = canvas_size * (height / 2 + 0.02)
+    center = (rng.uniform(margin, canvas_size - margin), rng.uniform(margin, canvas_size - margin))
+    stroke = None if rng.random() < 0.25 else rng.uniform(5, 24)
+    return redraw(digit, canvas_size, height, stroke_px=stroke, slant=rng.uniform(-0.2, 0.2), center=center)
+
+
+NUMBER_GAP = (-0.06, 0.35)  # space between a number's digit boxes, as a share of the digit height
+
+
+def compose_number(digits: list[np.ndarray], rng: np.random.Generator, height: int | None = None,
+                   gap: tuple[float, float] = NUMBER_GAP, touching: bool = False) -> tuple[np.ndarray, list[Box]]:
+    """Draw 28x28 digit images side by side on one canvas, as a number: each digit 80-100% of
+    `height` px (random if None), baselines moved by up to 10% of it, gaps of gap[0]..gap[1] times
+    it between boxes (negative: the boxes overlap), a margin around. Unless `touching`, a digit
+    whose ink would touch its neighbour's is moved right until it does not (boxes still overlap).
+    Returns the canvas (uint8, white on black) and each digit's true box (x, y, w, h)."""
+    height = height or int(rng.uniform(50, 140))
+    inks = [_number_digit(d, int(height * rng.uniform(0.8, 1.0)), rng) for d in digits]
+    margin = int(0.4 * height)
+    offsets = [int(rng.uniform(-0.1, 0.1) * height) for _ in inks]
+    gaps = [0] + [int(rng.uniform(*gap) * height) for _ in inks[1:]]
+    tallest, lift = max(i.shape[0] for i in inks), max(abs(o) for o in offsets)
+    width = 2 * margin + sum(i.shape[1] for i in inks) + sum(max(g, 0) for g in gaps) + len(inks) * height
+    canvas = np.zeros((2 * margin + tallest + 2 * lift, width), np.uint8)
+    baseline = margin + lift + tallest
+    x = margin
+    boxes = []
+    for ink, offset, g in zip(inks, offsets, gaps):
+        x += g
+        h, w = ink.shape
+        y = baseline + offset - h
+        if not touching:  # 8-connected contact counts as touching: compare with the ink grown by 1 px
+            grown = cv2.dilate((canvas > INK_LEVEL).astype(np.uint8), np.ones((3, 3), np.uint8))
+            while (grown[y : y + h, x : x + w] & (ink > INK_LEVEL)).any():
+                x += 1
+        region = canvas[y : y + h, x : x + w]
+        np.maximum(region, ink, out=region)
+        boxes.append((x, y, w, h))
+        x += w
+    return canvas[:, : x + margin], boxes
+
+
+def _number_digit(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
+    """A 28x28 MNIST digit scaled to `height` px with its own stroke (scaled with it) and a
+    slight random slant, cropped to its ink. (Other stroke widths are the drawn-digit benchmark's
+    subject: in a number they would only mix preprocessing losses into the segmentation figures.)"""
+    side = int(height * 2.2)
+    canvas = redraw(digit, side, height / side, stroke_px=None, slant=rng.uniform(-0.15, 0.15))
+    ys, xs = np.nonzero(canvas)
+    return canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
 def _loop(cx: float, cy: float, rx: float, ry: float, start: float = 0.0, turns: float = 1.0, n: int = 24):
     t = start + np.linspace(0, 2 * np.pi * turns, n)
     return [(cx + rx * np.sin(a), cy - ry * np.cos(a)) for a in t]
@@ -239,9 +301,10 @@ def place_strokes(unit_strokes: list[list[Point]], size: int = 400, box: tuple[f
 # Things that are not digits, for teaching the digit detector what to reject. Letters and signs
 # that look like digits (O o D Q I l i j S s Z z B G b g q / ! ?) are left out: rejecting those shapes
 # would reject real digits too.
-NON_DIGIT_GLYPHS = "ACEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy#%&@*+=<>"
-# Hershey fonts for training only: italic and script designs. The upright SIMPLEX, DUPLEX, COMPLEX
-# and TRIPLEX glyphs are kept apart for measuring (bench/numbers.py), with hand-drawn letter strokes.
+NON_DIGIT_LETTERS = "ACEFHJKLMNPRTUVWXYacdefhkmnprtuvwxy"
+NON_DIGIT_GLYPHS = NON_DIGIT_LETTERS + "#%&@*+=<>"
+# Hershey fonts for training only: italic and script designs. The UPRIGHT_FONTS glyphs are kept
+# apart for measuring (bench/numbers.py), with hand-drawn letter strokes.
 NON_DIGIT_FONTS = (
     cv2.FONT_HERSHEY_PLAIN | cv2.FONT_ITALIC, cv2.FONT_HERSHEY_COMPLEX | cv2.FONT_ITALIC,
     cv2.FONT_HERSHEY_TRIPLEX | cv2.FONT_ITALIC, cv2.FONT_HERSHEY_COMPLEX_SMALL | cv2.FONT_ITALIC,

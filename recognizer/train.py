@@ -13,22 +13,24 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import json
 import math
 import os
-import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from .data import UNIPEN_ENV_VAR, Mnist, file_sha256, load_mnist, load_unipen
+from .batch import predict_batches, to_input
+from .card import model_card
+from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import RecognizerError
 from .fileio import atomic_write
+from .predictor import MODELS_DIR
 
 DEFAULT_EPOCHS = 20
 BATCH_SIZE = 128
@@ -39,11 +41,6 @@ SEED = 42
 def learning_rate(epoch: int, epochs: int) -> float:
     """Cosine decay from PEAK_LR to ~0 over the run, per epoch (so a resumed run gets the same)."""
     return PEAK_LR * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
-
-
-def to_input(images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) uint8 -> (n, 28, 28, 1) float32 in [0, 1], the model's input."""
-    return (images.astype(np.float32) / 255.0)[..., None]
 
 
 def train(
@@ -60,17 +57,20 @@ def train(
     callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
     from .model import build_model
 
-    validation = (to_input(data.x_test), data.y_test) if data.x_test is not None else None
-    return fit_checkpointed(build_model, "sparse_categorical_crossentropy", to_input(data.x_train), data.y_train,
+    validation = (data.x_test, data.y_test) if data.x_test is not None else None
+    return fit_checkpointed(build_model, "sparse_categorical_crossentropy", data.x_train, data.y_train,
                             validation, epochs, work_dir, resume, batch_size, seed, verbose, callbacks)
 
 
-def fit_checkpointed(build, loss: str, x: np.ndarray, y: np.ndarray, validation, epochs: int,
+def fit_checkpointed(build: Callable, loss: str, x: np.ndarray, y: np.ndarray, validation, epochs: int,
                      work_dir: str | os.PathLike, resume: bool = False, batch_size: int = BATCH_SIZE,
-                     seed: int = SEED, verbose: int | str = "auto", callbacks: list | tuple = ()):
-    """The training recipe both models share: build() after seeding, fit behind the augmenter with
-    Adam and the cosine schedule, a checkpoint every epoch in work_dir (resume=True continues an
-    interrupted run; otherwise old checkpoints are cleared) and history.csv there.
+                     seed: int = SEED, verbose: int | str = "auto", callbacks: list | tuple = (),
+                     schedule: Callable[[int, int], float] = learning_rate):
+    """The one training recipe (classifier, detector, fine-tuning, the training benchmark): build()
+    after seeding (a fresh model, or one to go on training), fit behind the drawn-digit augmenter
+    with Adam at schedule(epoch, epochs) (default: the cosine from PEAK_LR), a checkpoint every
+    epoch in work_dir (resume=True continues an interrupted run; otherwise old checkpoints are
+    cleared) and history.csv there. x, validation's images: (n, 28, 28), see batch.to_input.
     Returns (model, history rows per epoch)."""
     import keras
 
@@ -86,17 +86,17 @@ def fit_checkpointed(build, loss: str, x: np.ndarray, y: np.ndarray, validation,
     keras.utils.set_random_seed(seed)
     model = build()
     trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed), model], name="trainer")
-    trainer.compile(optimizer=keras.optimizers.Adam(PEAK_LR), loss=loss, metrics=["accuracy"])
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule(0, epochs)), loss=loss, metrics=["accuracy"])
     trainer.fit(
-        x,
+        to_input(x),
         y,
         batch_size=batch_size,
         epochs=epochs,
         shuffle=True,
-        validation_data=validation,
+        validation_data=None if validation is None else (to_input(validation[0]), validation[1]),
         callbacks=[
             keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
-            keras.callbacks.LearningRateScheduler(lambda epoch: learning_rate(epoch, epochs)),
+            keras.callbacks.LearningRateScheduler(lambda epoch: schedule(epoch, epochs)),
             EpochTimer(),
             keras.callbacks.CSVLogger(str(log_path), append=True),
             *callbacks,
@@ -182,39 +182,12 @@ def training_seconds(history: list[dict]) -> float:
     return round(sum(r.get("epoch_seconds", 0.0) for r in history), 1)
 
 
-def data_sha256(data_path: str | None) -> str | None:
-    """Hash of the data file a model was trained on, for its card (None when downloaded by Keras
-    or a folder)."""
-    return file_sha256(data_path) if data_path and Path(data_path).is_file() else None
-
-
-def model_card(model, data: Mnist, history: list[dict], data_path: str | None, epochs: int,
-               unipen_path: str | None = None) -> dict:
-    """The facts a user needs to trust the model: accuracy, data, time, command."""
-    import keras
-    import tensorflow as tf
-
-    card = {
-        "model": model.name,
-        "parameters": int(model.count_params()),
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": "python -m recognizer.train " + shlex.join(sys.argv[1:]),
-        "epochs": epochs,
-        "batch_size": BATCH_SIZE,
-        "train_images": int(len(data.x_train)),
-        "training_seconds": training_seconds(history),
-        "data_source": data.source,
-        "data_sha256": data_sha256(data_path),
-        "unipen_sha256": data_sha256(unipen_path),
-        "keras": keras.__version__,
-        "tensorflow": tf.__version__,
-        "machine": f"{os.cpu_count()} CPU cores",
-    }
-    if data.x_test is not None:
-        probs = model.predict(to_input(data.x_test), batch_size=1000, verbose=0)
-        card["test_images"] = int(len(data.x_test))
-        card["test_accuracy"] = round(float((probs.argmax(1) == data.y_test).mean()), 5)
-    return card
+def accuracy_on_test_set(model, data: Mnist) -> dict:
+    """The card's test figures: the MNIST test set is only reported, never used to choose anything."""
+    if data.x_test is None:
+        return {}
+    predicted = predict_batches(model, data.x_test).argmax(axis=1)
+    return {"test_images": int(len(data.x_test)), "test_accuracy": round(float((predicted == data.y_test).mean()), 5)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unipen", help="unipen_dev.npz: add real pen digits of the training people "
                         "(default: $UNIPEN_NPZ; without either, MNIST alone)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
-    parser.add_argument("--out", default="models/mnist_cnn.keras", help="where to write the .keras model")
+    parser.add_argument("--out", default=str(MODELS_DIR / "mnist_cnn.keras"),
+                        help="where to write the .keras model (default: the shipped one, which the app loads)")
     parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints and history.csv (default: <out dir>/checkpoints)")
@@ -232,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         data = load_mnist(args.data)
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], data.x_test, data.y_test, data.source)
+        mnist_source = data.source
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         chars = load_unipen(unipen_path) if unipen_path else None
         data = training_set(data, chars, per_style=args.limit // 50 if args.limit else STYLE_MNIST)
@@ -239,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         model, history = train(data, args.epochs, work_dir, resume=args.resume)
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
-        card = model_card(model, data, history, args.data or os.environ.get("MNIST_NPZ"), args.epochs, unipen_path)
+        card = model_card(model, (keras_path, tflite_path), {"mnist": mnist_source, "unipen": unipen_path},
+                          epochs=args.epochs, batch_size=BATCH_SIZE,
+                          train_images=int(len(data.x_train)), training_seconds=training_seconds(history),
+                          **accuracy_on_test_set(model, data))
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -10,8 +10,12 @@ a share of them redrawn as the app gets them, against synthetic non-digits
 squiggles), as many of them redrawn with a pen as of the digits, with the same augmentation as the
 classifier.
 
-Its threshold is set on HOLDOUT training digits the detector never saw (half as MNIST has them,
-half redrawn): about FALSE_REJECT of them read "not a digit". The MNIST test set is not used.
+With --unipen, real pen digits and real letters (UNIPEN people of the "train" split, drawn as the
+app draws them; letters people also write as digits left out) join both sides.
+Its threshold is set on held-out training-side data the detector never saw: HOLDOUT MNIST training
+digits (half as MNIST has them, half redrawn; at most FALSE_REJECT of them read "not a digit") and
+the real digits of the "val" people (at most REAL_FALSE_REJECT). The MNIST test set and the "test"
+people are not used.
 Writes models/digit_detector.keras, .tflite and .json (threshold, figures, command); checkpoints
 every epoch under models/checkpoints/detector (rerun with --resume after a stop).
 """
@@ -19,21 +23,21 @@ every epoch under models/checkpoints/detector (rerun with --resume after a stop)
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import shlex
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, file_sha256, load_mnist, load_unipen
+from .batch import predict_batches
+from .card import model_card
+from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import RecognizerError
-from .train import (data_sha256, fit_checkpointed, save_model, to_input, training_seconds, write_history,
-                    write_json_atomic)
+from .predictor import MODELS_DIR
+from .train import fit_checkpointed, save_model, training_seconds, write_history, write_json_atomic
 
-DEFAULT_OUT = "models/digit_detector.keras"
-EPOCHS = 20
+DEFAULT_OUT = str(MODELS_DIR / "digit_detector.keras")  # the shipped detector, which the app loads
+EPOCHS = 15
 SEED = 7
 HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold
 DRAWN = 24_000  # training digits redrawn as a user draws them (stroke width, size, slant)
@@ -53,8 +57,8 @@ def detector_data(data: Mnist, seed: int = SEED, holdout: int = HOLDOUT, drawn: 
     strokes mean a digit" and pass a drawn letter. With chars (UNIPEN), real pen digits and real
     clear letters of the "train" people join both sides (REAL_RENDERS drawings each), and those of
     the "val" people join the held-out set."""
-    from .calibrate import draw_like_user
     from .preprocess import to_mnist
+    from .synthetic import draw_like_user
     from .synthetic import non_digits as make_non_digits
 
     rng = np.random.default_rng(seed)
@@ -102,9 +106,9 @@ def train_detector(train_set, held_set, epochs: int = EPOCHS, work_dir: str | os
     callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
     from .model import build_detector
 
-    (x, y), (x_held, y_held) = train_set, held_set[:2]
-    return fit_checkpointed(build_detector, "binary_crossentropy", to_input(x), y, (to_input(x_held), y_held),
-                            epochs, work_dir, resume, seed=seed, verbose=verbose, callbacks=callbacks)
+    (x, y), held = train_set, held_set[:2]
+    return fit_checkpointed(build_detector, "binary_crossentropy", x, y, held, epochs, work_dir, resume,
+                            seed=seed, verbose=verbose, callbacks=callbacks)
 
 
 def choose_threshold(model, held_set, false_reject: float = FALSE_REJECT,
@@ -113,7 +117,7 @@ def choose_threshold(model, held_set, false_reject: float = FALSE_REJECT,
     false_reject of the held-out MNIST digits and real_false_reject of the held-out real pen digits
     read "not a digit"; with the figures it gives on each held-out group."""
     x_held, _, group = held_set
-    p = np.asarray(model.predict(to_input(x_held), batch_size=1000, verbose=0)).ravel()
+    p = predict_batches(model, x_held).ravel()
     threshold = float(np.quantile(p[group == "mnist digits"], 1 - false_reject))
     if (group == "real digits").any():
         threshold = max(threshold, float(np.quantile(p[group == "real digits"], 1 - real_false_reject)))
@@ -140,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         data = load_mnist(args.data)
+        mnist_source = data.source
         sizes = {}
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], None, None, data.source)
@@ -152,22 +157,14 @@ def main(argv: list[str] | None = None) -> int:
         figures = choose_threshold(model, held_set)
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
-        data_path = args.data or os.environ.get("MNIST_NPZ")
-        card = {
-            "model": model.name,
-            "parameters": int(model.count_params()),
-            "output": "P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
+        card = model_card(
+            model, (keras_path, tflite_path), {"mnist": mnist_source, "unipen": unipen_path},
+            output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
             **figures,
-            "model_sha256": {p.name: file_sha256(p) for p in (keras_path, tflite_path)},
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "command": "python -m recognizer train-detector " + shlex.join(argv if argv is not None else sys.argv[1:]),
-            "epochs": args.epochs,
-            "train_images": {"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
-            "training_seconds": training_seconds(history),
-            "data_source": data.source,
-            "data_sha256": data_sha256(data_path),
-            "unipen_sha256": data_sha256(unipen_path),
-        }
+            epochs=args.epochs,
+            train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
+            training_seconds=training_seconds(history),
+        )
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -209,7 +209,8 @@ def write_row(chars: PenCharacters, row: list[int], rng: np.random.Generator, st
     every = np.concatenate([s for strokes in placed for s in strokes])
     (left, top), (right, bottom) = every.min(axis=0), every.max(axis=0)
     shift = np.array([0.0, max(0.0, 60.0 - top)])  # drift and wobble can lift a character above the margin
-    width, tall_px = max(int(x) + int(MARGIN), style.canvas[0]), max(int(max(bottom, baseline) + shift[1]) + 60, style.canvas[1])
+    width = max(int(x) + int(MARGIN), style.canvas[0])
+    tall_px = max(int(max(bottom, baseline) + shift[1]) + 60, style.canvas[1])
     if style.canvas != (0, 0):  # room to spare on the canvas: the row goes anywhere in it
         room = np.array([width, tall_px]) - 2 * pen - (right - left, bottom - top)
         shift = pen + rng.uniform(0, 1, 2) * np.maximum(room, 0.0) - (left, top)

@@ -1,7 +1,6 @@
 """Shared fixtures. Tests never need ../shared: they make their data or use tests/fixtures."""
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -11,9 +10,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.pop("MNIST_NPZ", None)  # tests must not depend on the real data files
 os.environ.pop("UNIPEN_NPZ", None)
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="xdg-data-")  # no personal model or samples from the real home
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,16 +16,21 @@ import pygame
 import pytest
 
 from recognizer.preprocess import to_mnist
+from recognizer.reject import NOT_A_DIGIT
 from recognizer.samples import UserSamples, personal_model_path
 from recognizer.strokes import rasterize
-from recognizer.reject import NOT_A_DIGIT
 from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
-from ui.app import (DEFAULT_WINDOW, NOTICE_TIME, PERSONAL_NOTE, PREDICT_INTERVAL, App, FrameStats, choose_model,
-                    compute_layout, key_event, run_script, stroke_events)
+from ui.app import PERSONAL_NOTE, App
 from ui.canvas import MAX_UNDO, Canvas
-from ui.panel import (ACCENT, BOX, EMPTY_TEXT, ERROR_STATUS, LOADING, READY, WARNING, Panel, PanelState, percent,
-                      wrap)
+from ui.dump import snapshot
+from ui.headless import key_event, run_script, stroke_events
+from ui.layout import DEFAULT_WINDOW, compute_layout
+from ui.model import choose_model
+from ui.panel import ACCENT, BOX, EMPTY_TEXT, ERROR_STATUS, LOADING, READY, WARNING, Panel, PanelState, percent, wrap
+from ui.samples import NOTICE_TIME
+from ui.timing import FrameStats
+from ui.worker import PREDICT_INTERVAL, LatestJobThread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +80,12 @@ def test_canvas_module_does_not_import_pygame():
     code = "import sys, ui.canvas; print('pygame' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_the_app_does_not_import_the_headless_drivers():
+    code = "import sys, ui.app; print('ui.headless' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split()[-1] == "False"  # after pygame's banner
 
 
 def test_strokes_are_kept_as_points_and_versions_count_changes():
@@ -178,8 +190,8 @@ def test_drawn_digit_is_recognized_on_the_pane(app, screen, digit):
     seen = app.worker.recognizer.read(app.canvas.pixels, app.canvas.strokes)[0].image
     assert np.allclose(state.prediction.image, seen)  # the pane shows the image the model saw
     assert np.abs(state.prediction.image - to_mnist(app.canvas.pixels)).max() < 0.1  # the digit's own ink only
-    assert state.prediction.unsure is None and len(state.digits) == 1 and app.snapshot()["number"] == str(digit)
-    assert app.snapshot()["prediction"]["digit"] == digit
+    assert state.prediction.unsure is None and len(state.digits) == 1 and snapshot(app)["number"] == str(digit)
+    assert snapshot(app)["prediction"]["digit"] == digit
 
 
 @pytest.mark.parametrize("threaded", [False, True], ids=["inline", "worker-thread"])
@@ -302,7 +314,7 @@ def test_loading_then_ready_with_the_background_loader(screen):
     app = App(debug_dump=None)  # loads the shipped model on its thread
     assert app.state.status == LOADING
     app.draw(screen, 0.0)
-    assert app.wait_for_model()
+    assert app.wait()
     app.update(1.0)
     assert app.state.status == READY and app.worker is not None and app.timeline.model_loaded is not None
 
@@ -312,14 +324,14 @@ def test_strokes_drawn_while_loading_are_predicted_once_ready(screen):
     for event in stroke_events(digit_strokes(0, app.canvas.side), app.layout.canvas.topleft):
         app.handle_event(event)  # no update() yet: the app has not seen the model arrive
     assert app.state.status == LOADING and len(app.canvas.strokes) == 1
-    assert app.wait_for_model()
+    assert app.wait()
     run_script(app, [], screen)
     assert app.state.prediction is not None and app.state.prediction.digit == 0
 
 
 def test_missing_model_shows_the_error_and_exits_non_zero(tmp_path, screen, capsys):
     app = App(model_path=tmp_path / "nope.tflite", error_linger=60)
-    assert app.wait_for_model()
+    assert app.wait()
     app.update(0.0)
     app.draw(screen, 0.0)
     assert app.state.status == ERROR_STATUS and "not found" in app.state.message
@@ -336,7 +348,7 @@ def test_error_message_quits_after_the_linger_time(tmp_path):
     bad = tmp_path / "broken.tflite"
     bad.write_bytes(b"not a model")
     app = App(model_path=bad, error_linger=5)
-    assert app.wait_for_model()
+    assert app.wait()
     app.update(10.0)
     assert app.running and app.state.status == ERROR_STATUS and "cannot load model" in app.state.message
     app.update(15.5)
@@ -351,13 +363,36 @@ def test_debug_dump_is_written_on_each_prediction(shipped, screen, tmp_path):
     assert state["status"] == READY and state["prediction"]["digit"] == 9
     assert state["strokes"] == 2 and state["ink_pixels"] > 0 and not state["drawing"]
     assert state["times"]["model_loaded"] is not None and state["times"]["first_prediction_s"] is not None
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # written through a temporary file, renamed
 
 
-def test_unwritable_debug_dump_is_reported_not_fatal(shipped, screen, capsys):
-    app = App(recognizer=shipped, debug_dump="/nonexistent-dir/state.json")
+def test_unwritable_debug_dump_is_reported_once_not_fatal(shipped, screen, tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    app = App(recognizer=shipped, debug_dump=tmp_path / "file" / "state.json")  # its folder is a file
     draw_digit(app, 1, screen)
-    assert app.state.prediction.digit == 1
-    assert "cannot write the debug dump" in capsys.readouterr().err
+    run_script(app, [key_event(pygame.K_r)], screen)
+    draw_digit(app, 7, screen)
+    assert app.state.prediction.digit == 7
+    assert capsys.readouterr().err.count("cannot write the debug dump") == 1
+
+
+def test_a_job_submitted_while_another_waits_replaces_it():
+    started, release, done = threading.Event(), threading.Event(), []
+
+    def work(job: int) -> None:
+        started.set()
+        release.wait(5)
+        done.append(job)
+
+    thread = LatestJobThread(work, "test")
+    thread.submit(1)
+    assert started.wait(5) and thread.busy
+    for job in (2, 3, 4):  # while 1 runs: only the newest is kept
+        thread.submit(job)
+    release.set()
+    assert thread.wait() and not thread.busy
+    assert done == [1, 4]
+    thread.close()
 
 
 def test_frame_stats_measure_only_while_drawing():
@@ -391,7 +426,7 @@ def test_a_two_digit_number_is_read_with_a_box_per_digit(app, screen):
     state = app.state
     assert state.number == "42" and len(state.digits) == 2 and state.has_boxes
     assert state.prediction is state.digits[-1] and state.prediction.digit == 2  # the pane's bars: the rightmost
-    snap = app.snapshot()
+    snap = snapshot(app)
     assert snap["number"] == "42" and [d["digit"] for d in snap["digits"]] == [4, 2]
     left, right = (d["box"] for d in snap["digits"])
     assert left[0] + left[2] <= right[0]  # side by side
@@ -421,8 +456,8 @@ def test_a_scribble_shows_not_sure(app, screen):
     run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen)
     pred = app.state.prediction
     assert pred is not None and pred.unsure is not None, app.state
-    assert app.snapshot()["prediction"]["unsure"] == pred.unsure
-    pane = app.panel.render(app.state, app.layout.panel.size)
+    assert snapshot(app)["prediction"]["unsure"] == pred.unsure
+    pane = app.view.panel.render(app.state, app.layout.panel.size)
     assert colour_pixels(pane, WARNING) > 100 and accent_pixels(pane) == 0  # "not sure", the bars greyed
 
 
@@ -432,7 +467,7 @@ def test_a_drawn_letter_shows_not_a_digit(app, screen):
     run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen)
     pred = app.state.prediction
     assert pred is not None and pred.unsure == NOT_A_DIGIT, app.state
-    pane = app.panel.render(app.state, app.layout.panel.size)
+    pane = app.view.panel.render(app.state, app.layout.panel.size)
     assert colour_pixels(pane, WARNING) > 100 and accent_pixels(pane) == 0
 
 
@@ -447,7 +482,7 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     assert np.array_equal(saved.images[0], np.round(pred.image * 255).astype(np.uint8))
     assert len(saved.strokes[0]) == len(app.canvas.strokes)
     assert np.allclose(saved.strokes[0][0], app.canvas.strokes[0])
-    assert "saved as 7" in app.notice and app.snapshot()["notice"] == app.notice
+    assert "saved as 7" in app.samples.notice and snapshot(app)["notice"] == app.samples.notice
     run_script(app, [key_event(pygame.K_KP7)], screen)  # the same drawing again: not a second sample
     assert len(samples.load()) == 1
     run_script(app, [key_event(pygame.K_u)], screen)  # U right after saving takes the sample back
@@ -455,7 +490,7 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     run_script(app, [key_event(pygame.K_KP1)], screen)  # the keypad too
     assert samples.load().labels.tolist() == [1]
     app.update(app.last_update + NOTICE_TIME + 0.1)
-    assert app.notice == ""
+    assert app.samples.notice == ""
     run_script(app, [key_event(pygame.K_u)], screen)  # later, U undoes a stroke again
     assert len(samples.load()) == 1 and app.canvas.is_empty
 
@@ -463,7 +498,7 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
 def test_a_digit_key_without_a_single_digit_saves_nothing(shipped, screen, samples):
     app = App(recognizer=shipped, samples=samples)
     run_script(app, [key_event(pygame.K_5)], screen)
-    assert not samples.path.exists() and "draw one digit" in app.notice
+    assert not samples.path.exists() and "draw one digit" in app.samples.notice
     run_script(app, stroke_events(two_digit_strokes(4, 2, app.canvas.side), app.layout.canvas.topleft), screen)
     run_script(app, [key_event(pygame.K_4)], screen)
     assert not samples.path.exists()
@@ -474,7 +509,7 @@ def test_the_personal_model_is_chosen_and_reported(monkeypatch, tmp_path, screen
     assert choose_model() == (None, False)  # no personal model yet: the shipped one
     personal = personal_model_path()
     personal.parent.mkdir(parents=True)
-    shutil.copy(ROOT / "models" / "mnist_cnn.tflite", personal)
+    shutil.copy(ROOT / "recognizer" / "models" / "mnist_cnn.tflite", personal)
     assert choose_model() == (personal, True)
     assert choose_model(shipped=True) == (None, False)
     assert choose_model("other.tflite") == (Path("other.tflite"), False)
@@ -617,11 +652,11 @@ def test_thousands_of_random_strokes_keep_memory_flat(shipped, threaded):
         return events
 
     run_script(app, batch(500), surface, events_per_frame=6, settle=False)
-    app.wait_for_prediction()
+    app.wait()
     before = rss_mb()
     for _ in range(3):
         run_script(app, batch(500), surface, events_per_frame=6, settle=False)
-    app.wait_for_prediction()
+    app.wait()
     after = rss_mb()
     assert app.running and len(app.canvas.strokes) <= MAX_UNDO
     assert after - before < 8, f"memory grew {after - before:.1f} MB over 1,500 strokes"

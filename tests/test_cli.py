@@ -87,10 +87,17 @@ def test_corrupt_model(tmp_path):
                        "cannot load model")
 
 
-def test_evaluate_on_a_small_test_set(tiny_mnist):
+def test_evaluate_on_a_small_test_set(tiny_mnist, shipped):
+    from recognizer.data import load_mnist
+
     result = run("evaluate", "--data", str(tiny_mnist))
     assert result.returncode == 0, result.stderr
-    assert "on 100 MNIST test images" in result.stdout and "confusion matrix" in result.stdout
+    data = load_mnist(tiny_mnist)
+    predicted = shipped.probabilities(data.x_test / np.float32(255)).argmax(axis=1)  # all at once, no batches
+    errors = int((predicted != data.y_test).sum())
+    assert f"accuracy: {1 - errors / 100:.2%} on 100 MNIST test images ({errors} errors)" in result.stdout
+    matrix = [[int(n) for n in line.split()[1:]] for line in result.stdout.splitlines()[-10:]]
+    assert np.array_equal(matrix, np.histogram2d(data.y_test, predicted, bins=10, range=[[0, 10], [0, 10]])[0])
 
 
 def test_evaluate_with_a_wrong_data_file(tmp_path):

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from recognizer.__main__ import main as cli
+from recognizer.data import load_mnist
+from recognizer.fileio import file_sha256
 from recognizer.finetune import split_samples
 from recognizer.predictor import MODELS_DIR
 from recognizer.preprocess import to_mnist
@@ -61,10 +63,19 @@ def test_finetune_runs_and_changes_the_model(tmp_path, tiny_mnist, capsys):
         assert (out.parent / name).is_file(), name
     card = json.loads((out.parent / "personal.json").read_text())
     assert card["samples"] == 15 and card["held_out_samples"] == 3
+    assert card["data"]["samples"] == {"file": "samples.npz", "sha256": file_sha256(samples)}
+    assert card["model_sha256"] == {p.name: file_sha256(p) for p in (out, out.with_suffix(".tflite"))}
     base = keras.saving.load_model(BASE, compile=False)
     tuned = keras.saving.load_model(out, compile=False)
-    changed = [not np.array_equal(a, b) for a, b in zip(base.get_weights(), tuned.get_weights())]
-    assert any(changed)
+    for before, after in zip(base.layers, tuned.layers, strict=True):
+        same = [np.array_equal(a, b) for a, b in zip(before.get_weights(), after.get_weights(), strict=True)]
+        if isinstance(before, keras.layers.BatchNormalization):  # MNIST's statistics, kept frozen
+            assert all(same), before.name
+        elif before.get_weights():
+            assert not all(same), before.name  # every other layer learned
+    test = load_mnist(tiny_mnist)
+    predicted = tuned(test.x_test[..., None] / np.float32(255), training=False).numpy().argmax(axis=1)
+    assert card["mnist_test_accuracy_after"] == pytest.approx((predicted == test.y_test).mean(), abs=0.011)
 
     from recognizer import Recognizer
 

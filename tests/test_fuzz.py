@@ -103,11 +103,14 @@ def image_files(draw) -> tuple[bytes, str, tuple[int, int]]:
 
 
 def check_image(path: Path, shape: tuple[int, int] | None = None) -> None:
-    """load_image either gives a canvas of the image's size or raises ImageError with a message."""
+    """load_image either gives a canvas of the image's size (shape: that of a valid image file) or
+    raises ImageError with a message; a valid file may only be refused for having no ink."""
     try:
         canvas = load_image(path)
     except ImageError as exc:
         assert str(exc).strip(), "an ImageError must say what is wrong"
+        if shape is not None:
+            assert "no ink found" in str(exc), exc
         return
     assert canvas.dtype == np.uint8 and canvas.ndim == 2
     if shape is not None:
@@ -116,7 +119,7 @@ def check_image(path: Path, shape: tuple[int, int] | None = None) -> None:
 
 @FUZZ
 @given(image_files())
-def test_valid_images_load_or_say_why(workdir, image):
+def test_valid_images_load_or_have_no_ink(workdir, image):
     data, fmt, shape = image
     check_image(write(workdir, data, "." + fmt.lower()), shape)
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from recognizer.grouping import best_sequence, group_digits
+from recognizer.ink import ink_from_canvas
 from recognizer.predictor import number_text
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.strokes import rasterize
@@ -63,7 +64,7 @@ def test_a_seven_with_a_late_bar_keeps_its_bar(shipped):
     bar = place_strokes(SEVEN_BAR, box=(30, 60, 96, HEIGHT))
     strokes = seven + one + bar
     canvas = rasterize(strokes, (HEIGHT + 120, 300), PEN)
-    groups = group_digits(canvas, strokes, shipped._read_batch)
+    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
     assert [g.segment.strokes for g in groups] == [(0, 2), (1,)]
     assert number_text(shipped.read(canvas, strokes)) == "71"
 
@@ -75,7 +76,7 @@ def test_an_image_of_two_touching_digits_is_cut(shipped, digits, gap):
     preds = shipped.read(canvas)
     assert number_text(preds) == "".join(map(str, digits))
     total = np.zeros(canvas.shape, np.int32)  # the cut gives every ink pixel to one digit
-    for group in group_digits(canvas, None, shipped._read_batch):
+    for group in group_digits(ink_from_canvas(canvas), None, shipped.scores):
         x, y, w, h = group.segment.box
         total[y : y + h, x : x + w] += group.segment.mask
     assert (total[canvas > 64] == 1).all() and (total[canvas <= 64] == 0).all()
@@ -91,7 +92,7 @@ def test_a_letter_between_digits_reads_not_sure(shipped, letter):
 
 
 def test_blank_and_specks(shipped):
-    assert group_digits(np.zeros((100, 200), np.uint8), None, shipped._read_batch) == []
+    assert group_digits(ink_from_canvas(np.zeros((100, 200), np.uint8)), None, shipped.scores) == []
     canvas, strokes = write(2, 5)
     canvas[5:8, 5:8] = 255  # a stray speck: left out, whether strokes are known or not
     assert number_text(shipped.read(canvas, strokes)) == "25"
@@ -103,10 +104,10 @@ def test_one_batched_model_call_per_read(shipped):
 
     def scorer(images):
         calls.append(len(images))
-        return shipped._read_batch(images)
+        return shipped.scores(images)
 
     canvas, strokes = write(4, 0, 7, 1, 5)
-    groups = group_digits(canvas, strokes, scorer)
+    groups = group_digits(ink_from_canvas(canvas), strokes, scorer)
     assert "".join(str(int(g.probabilities.argmax())) for g in groups) == "40715"
     assert len(calls) == 1 and calls[0] >= 5
 

@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from recognizer.preprocess import BOX, CENTER, INK_LEVEL, SIZE, stroke_width, to_mnist
+from recognizer.errors import CanvasError
+from recognizer.ink import INK_LEVEL, ink_from_canvas, stroke_width
+from recognizer.preprocess import BOX, CENTER, MIN_STROKE_PX, SIZE, stages, to_mnist
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes, font_digits
 
@@ -113,3 +115,30 @@ def test_float_and_bool_canvases_are_accepted():
 def test_rejects_non_2d_input():
     with pytest.raises(ValueError, match="2-D"):
         to_mnist(np.zeros((10, 10, 3), np.uint8))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_nan_or_infinite_pixel_is_a_clear_error_not_a_blank(bad):
+    canvas = rasterize(digit_strokes(3, 200), (200, 200), 10) / 255.0
+    canvas[5, 7] = bad
+    with pytest.raises(CanvasError, match="NaN or infinite") as info:
+        to_mnist(canvas)
+    assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
+
+
+def test_ink_too_sparse_for_the_downscale_gives_an_empty_image():
+    """Two pixels in opposite corners of a big canvas: the area downscale averages them away."""
+    canvas = np.zeros((2000, 2000), np.uint8)
+    canvas[0, 0] = canvas[-1, -1] = 255
+    image = to_mnist(canvas)
+    assert image.shape == (SIZE, SIZE) and np.isfinite(image).all() and not image.any()
+
+
+def test_stages_end_in_what_to_mnist_returns():
+    canvas = rasterize(digit_strokes(2, 400), (400, 400), 3)  # a thin pen: thickened
+    steps = stages(ink_from_canvas(canvas))
+    assert np.array_equal(steps.image, to_mnist(canvas))
+    assert steps.thickened is not steps.work and steps.stroke_px < MIN_STROKE_PX
+    assert max(steps.fitted.shape) == BOX and steps.fitted.max() == 1.0
+    x, y, w, h = ink_from_canvas(canvas).box
+    assert np.array_equal(steps.crop, canvas[y : y + h, x : x + w])

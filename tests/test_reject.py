@@ -1,18 +1,14 @@
-""""Not sure": ink checks, the confidence threshold, calibration (recognizer.reject, .calibrate)."""
+""""Not sure": ink checks and the models' verdicts (recognizer.reject, through Recognizer)."""
 
-import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from recognizer import reject
-from recognizer.calibrate import MAX_THRESHOLD, fit_temperature
-from recognizer.calibrate import main as calibrate_main
-from recognizer.predictor import DEFAULT_MODEL, Recognizer
-from recognizer.reject import (BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, apply_temperature,
-                               calibration_path, count_crossings, expected_calibration_error, ink_reason)
+from recognizer.ink import ink_from_canvas
+from recognizer.predictor import Recognizer
+from recognizer.reject import BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, count_crossings
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 
@@ -42,6 +38,10 @@ def digit_canvas(d, width=14):
     return rasterize(strokes, SIZE, width), strokes
 
 
+def ink_reason(canvas, canvas_shape, strokes=None):
+    return reject.ink_reason(ink_from_canvas(canvas), canvas_shape, strokes)
+
+
 def scribble(seed=0, turns=30, width=12):
     pts = np.random.default_rng(seed).uniform(20, 380, (turns, 2))
     strokes = [[tuple(map(float, p)) for p in pts]]
@@ -61,10 +61,25 @@ def test_blank_and_nearly_blank():
     blank = np.zeros(SIZE, np.uint8)
     assert rec.predict(blank) is None
     assert rec.read(blank) == []
+    assert rec.recognize([], blank.shape) == []
     stray = blank.copy()
     stray[10, 10] = stray[200, 300] = 255  # two stray pixels
     assert rec.predict(stray).unsure == BLANK
     assert [p.unsure for p in rec.read(stray)] == [BLANK]
+
+
+def test_ink_spread_too_thin_for_the_model_to_see_is_blank():
+    """Dots 50 px apart on a 2000 px canvas pass the ink checks, but the downscale to 28x28
+    averages every one of them away: the model would see an empty image."""
+    canvas = np.zeros((2000, 2000), np.uint8)
+    canvas[25::50, 25::50] = 255
+    assert ink_reason(canvas, canvas.shape) is None
+    pred = fake(SURE).predict(canvas)
+    assert not pred.image.any() and pred.unsure == BLANK
+    corners = np.zeros((2000, 2000), np.uint8)
+    corners[0, 0] = corners[-1, -1] = 255  # used to crash in the centring (a division by zero)
+    assert fake(SURE).predict(corners).unsure == BLANK
+    assert [p.unsure for p in fake(SURE).read(corners)] == [BLANK]
 
 
 @pytest.mark.parametrize("width", [4, 12, 30])
@@ -126,58 +141,6 @@ def test_letter_like_shape_reads_not_sure_when_the_model_hesitates():
     cv2.putText(canvas, "W", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 9, 255, 16, cv2.LINE_AA)
     assert ink_reason(canvas, SIZE) is None  # its ink is digit-like: only the model can tell
     assert fake(UNSURE).predict(canvas).unsure == LOW_CONFIDENCE
-
-
-def test_temperature_and_ece():
-    rng = np.random.default_rng(0)
-    logits = rng.normal(0, 3, (4000, 10))
-    true_t = 2.0
-    p_true = np.exp(logits / true_t)
-    p_true /= p_true.sum(1, keepdims=True)
-    labels = np.array([rng.choice(10, p=p) for p in p_true])
-    p_model = np.exp(logits)
-    p_model /= p_model.sum(1, keepdims=True)  # overconfident by a factor of 2 in the logits
-    t = fit_temperature(p_model, labels)
-    assert t == pytest.approx(true_t, rel=0.15)
-    scaled = apply_temperature(p_model, t)
-    assert (scaled.argmax(1) == p_model.argmax(1)).all()
-    np.testing.assert_allclose(scaled.sum(1), 1, rtol=1e-6)
-    assert expected_calibration_error(scaled, labels) < expected_calibration_error(p_model, labels)
-    assert expected_calibration_error(p_true, labels) < 0.03
-    assert apply_temperature(p_model, 1.0) is p_model
-
-
-def test_calibrate_writes_json_that_the_model_then_uses(tiny_mnist, tmp_path, capsys):
-    model = tmp_path / "m.tflite"
-    shutil.copy(DEFAULT_MODEL, model)
-    assert calibrate_main(["--data", str(tiny_mnist), "--model", str(model), "--images", "200"]) == 0
-    out = capsys.readouterr().out
-    assert "temperature" in out and "threshold" in out and "report only" in out
-    path = calibration_path(model)
-    assert path == tmp_path / "m.calibration.json"
-    payload = json.loads(path.read_text())
-    for key in ("temperature", "threshold", "method", "model_sha256", "calibration_set", "test_report_only"):
-        assert key in payload
-    assert 0 < payload["threshold"] <= MAX_THRESHOLD  # font digits are easy: the cap may apply
-    rec = Recognizer.load(model)
-    assert rec.calibration.source == str(path)
-    assert rec.threshold == pytest.approx(payload["threshold"])
-    assert rec.calibration.temperature == pytest.approx(payload["temperature"])
-    assert Recognizer.load(model, calibrated=False).calibration.source == "default"
-
-    # after a retrain the model file changes: the old calibration must not be applied
-    model.write_bytes(DEFAULT_MODEL.read_bytes() + b"\0")
-    with pytest.warns(UserWarning, match="another version"):
-        assert reject.load_calibration(model).source == "default"
-    path.write_text("{not json")
-    with pytest.warns(UserWarning, match="unreadable"):
-        assert reject.load_calibration(model).source == "default"
-
-
-def test_calibrate_rejects_bad_rate(tiny_mnist):
-    from recognizer.__main__ import main
-
-    assert main(["calibrate", "--data", str(tiny_mnist), "--reject-rate", "0.9"]) == 2
 
 
 def test_shipped_model_reads_drawn_digits_as_sure(shipped):

@@ -5,13 +5,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.numbers import compose_number
+from recognizer.ink import ink_from_canvas
 from recognizer.predictor import number_text
-from recognizer.segment import find_digits, group_by_x_overlap, segment, x_overlap
+from recognizer.segment import find_digits, group_by_x_overlap, x_overlap
 from recognizer.strokes import rasterize
-from recognizer.synthetic import digit_strokes, font_digits
+from recognizer.synthetic import compose_number, digit_strokes, font_digits
 
 WIDTH = 10  # brush, px
+
+
+def segment(canvas, strokes=None):
+    """Boxes (x, y, w, h) of the digits found on the canvas, left to right."""
+    return [s.box for s in find_digits(ink_from_canvas(canvas), strokes)]
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +130,7 @@ def test_order_is_left_to_right_whatever_the_drawing_order():
     boxes = segment(canvas, reordered)
     assert len(boxes) == 3
     assert [b[0] for b in boxes] == sorted(b[0] for b in boxes)
-    segs = find_digits(canvas, reordered)
+    segs = find_digits(ink_from_canvas(canvas), reordered)
     # stroke indices refer to the list given: the leftmost digit (the 1) is the last stroke
     assert segs[0].strokes == (len(strokes) - 1,)
 
@@ -133,7 +138,7 @@ def test_order_is_left_to_right_whatever_the_drawing_order():
 def test_masks_split_the_ink_between_digits():
     strokes, size = number_strokes([4, 7, 0, 9], gap=-4)  # digits drawn touching
     canvas = rasterize(strokes, size, WIDTH)
-    segs = find_digits(canvas, strokes)
+    segs = find_digits(ink_from_canvas(canvas), strokes)
     assert len(segs) == 4
     total = np.zeros(canvas.shape, np.int32)
     for s in segs:

@@ -1,15 +1,23 @@
 """Smoke training on a few hundred generated digits: fit, save both formats, resume, model card."""
 
+import hashlib
+import importlib.util
 import json
+import shlex
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from recognizer.styles import STYLES
+
 from recognizer import Recognizer
+from recognizer.card import command_line, model_card
 from recognizer.data import load_mnist
+from recognizer.fileio import file_sha256
 from recognizer.train import read_history, save_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,15 +53,55 @@ def test_a_fresh_run_discards_old_checkpoints(tiny_mnist, tmp_path):
 
 def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     out = tmp_path / "models" / "m.keras"
-    result = subprocess.run(
-        [sys.executable, "-m", "recognizer.train", "--data", str(tiny_mnist), "--epochs", "1",
-         "--limit", "200", "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT,
-    )
+    args = ["train", "--data", str(tiny_mnist), "--epochs", "1", "--limit", "200", "--out", str(out)]
+    result = subprocess.run([sys.executable, "-m", "recognizer", *args], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     card = json.loads(out.with_suffix(".json").read_text())
-    assert card["train_images"] == 200 and card["epochs"] == 1 and card["test_images"] == 100
-    assert 0.0 <= card["test_accuracy"] <= 1.0 and card["training_seconds"] > 0
-    assert len(card["data_sha256"]) == 64
-    assert out.with_suffix(".tflite").exists()
-    assert [int(r["epoch"]) for r in read_history(out.with_suffix(".history.csv"))] == [0]
+    assert card["command"] == "python -m recognizer " + shlex.join(args)  # as typed, not "recognizer.train train"
+    # --limit 200 keeps 200 MNIST images; the style variants (recognizer.styles) add limit // 50 each
+    assert card["train_images"] == 200 + len(STYLES) * (200 // 50) and card["epochs"] == 1 and card["test_images"] == 100
+    assert card["data"] == {"mnist": {"file": "mnist.npz", "sha256": file_sha256(tiny_mnist)}}
+    assert card["model_sha256"] == {p.name: file_sha256(p) for p in (out, out.with_suffix(".tflite"))}
+    history = read_history(out.with_suffix(".history.csv"))
+    assert [int(r["epoch"]) for r in history] == [0]
+    assert card["training_seconds"] == round(history[0]["epoch_seconds"], 1) > 0
+    data = load_mnist(tiny_mnist)
+    saved = Recognizer.load(out, detector=None).probabilities(data.x_test / np.float32(255))
+    assert card["test_accuracy"] == pytest.approx((saved.argmax(axis=1) == data.y_test).mean(), abs=0.011)
+
+
+@pytest.mark.parametrize("module, typed", [("recognizer.train", "python -m recognizer.train"),
+                                           ("recognizer.__main__", "python -m recognizer")])
+def test_command_line_is_what_the_user_typed(monkeypatch, module, typed):
+    main = types.ModuleType("__main__")
+    main.__spec__ = importlib.util.find_spec(module)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "recognizer" / "x.py"), "--data", "my data.npz"])
+    assert command_line() == typed + " --data 'my data.npz'"
+    main.__spec__ = None  # a console script: its name, not its path
+    monkeypatch.setattr(sys, "argv", ["/venv/bin/digit-recognizer", "train", "--epochs", "2"])
+    assert command_line() == "digit-recognizer train --epochs 2"
+
+
+class StandIn:
+    """What model_card reads of a Keras model."""
+
+    name = "stand_in"
+
+    def count_params(self) -> int:
+        return 1234
+
+
+def test_model_card_hashes_every_data_file_and_names_no_paths(tiny_mnist, tmp_path):
+    model_file = tmp_path / "m.keras"
+    model_file.write_bytes(b"weights")
+    idx_folder = tmp_path / "idx"
+    idx_folder.mkdir()
+    card = model_card(StandIn(), [model_file], {"mnist": tiny_mnist, "unipen": None, "idx": idx_folder,
+                                                "download": "keras.datasets.mnist"}, epochs=3)
+    assert card["model"] == "stand_in" and card["parameters"] == 1234 and card["epochs"] == 3
+    assert card["model_sha256"] == {"m.keras": hashlib.sha256(b"weights").hexdigest()}
+    assert card["data"] == {"mnist": {"file": "mnist.npz", "sha256": file_sha256(tiny_mnist)},
+                            "idx": {"file": "idx", "sha256": None},
+                            "download": {"file": "keras.datasets.mnist", "sha256": None}}
+    assert str(tmp_path) not in json.dumps(card)

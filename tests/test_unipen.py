@@ -6,7 +6,8 @@ import pytest
 
 from recognizer.data import Mnist, load_unipen
 from recognizer.errors import DataError
-from recognizer.preprocess import ink_box, to_mnist
+from recognizer.ink import ink_box
+from recognizer.preprocess import to_mnist
 from recognizer.strokes import rasterize
 from recognizer.synthetic import DIGIT_STROKES, LETTER_STROKES
 
@@ -186,3 +187,18 @@ def test_training_set_adds_real_digits_of_training_people_and_styles(pen_chars):
     assert data.x_test is mnist.x_test  # the test set is only reported
     alone = training_set(mnist, None, per_style=0)
     assert len(alone.x_train) == 200 and to_mnist(alone.x_train[0]) is not None
+
+
+def test_calibration_set_adds_the_val_peoples_digits(pen_chars, monkeypatch):
+    from recognizer import calibrate, unipen
+    from recognizer.synthetic import font_digits
+
+    x, y = font_digits(40, seed=6)
+    plain, plain_labels = calibrate.calibration_set(x, y, n=20, seed=1)
+    split = np.where(np.arange(len(pen_chars)) < 10, "val", "train")  # the first writer's ten digits
+    monkeypatch.setattr(unipen, "person_split", lambda chars: split)
+    images, labels = calibrate.calibration_set(x, y, n=20, seed=1, chars=pen_chars)
+    assert len(images) == 20 + calibrate.REAL_RENDERS * 10 and images.dtype == np.float32
+    assert np.array_equal(images[:20], plain) and np.array_equal(labels[:20], plain_labels)
+    assert list(labels[20:30]) == list(range(10))  # the val digits, in order, with their labels
+    assert 0.0 <= images.min() and images.max() <= 1.0 and images[20:].max() == 1.0

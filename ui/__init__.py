@@ -1,9 +1,17 @@
-"""The desktop app's UI: a thin layer over `recognizer`.
+"""The desktop app's UI: a thin layer over `recognizer`, one role per module.
 
-    ui.canvas  what the user drew: strokes as point lists, rasterized into a uint8 array (no pygame)
-    ui.panel   the right pane and the hint line, rendered with pygame
-    ui.app     App (events -> canvas, canvas -> predictions, state -> pixels), the main loop, and
-               helpers that drive it headless (tests, benchmarks)
+    ui.app       App: events -> canvas, canvas -> readings, state -> View; the frame's three steps
+    ui.canvas    what the user drew: strokes as point lists, rasterized into a uint8 array (no pygame)
+    ui.layout    where the canvas, the pane and the hint line go in a window of any size
+    ui.view      drawing a frame: only what changed since the last one
+    ui.panel     the right pane, the digit boxes and the hint line, rendered with pygame
+    ui.model     which model to load, loaded on a background thread
+    ui.worker    reading the canvas off the UI thread while the user draws (newest canvas first)
+    ui.samples   digit keys: the user's own samples, saved on a background thread
+    ui.timing    start-up milestones and the frame rate while drawing
+    ui.dump      --debug-dump: the app's state as JSON, written atomically off the UI thread
+    ui.headless  synthetic events and a simulated frame loop for tests, scripts and benchmarks
+                 (never imported by the app)
 
 Nothing heavy is imported here, so `import ui` is free.
 """

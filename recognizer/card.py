@@ -1,0 +1,49 @@
+"""Model cards: the JSON beside each trained model that says what it is and how it was made.
+
+One card for every model the project writes (the classifier, the detector, a personal model): its
+files' and its data files' SHA-256, the command that made it, when, with which library versions,
+on what machine, plus the facts each trainer adds (epochs, accuracy, threshold, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .fileio import file_sha256
+
+
+def command_line() -> str:
+    """The command that started this process, as typed: `python -m recognizer train ...`,
+    `python -m recognizer.train ...`, or a console script's name and arguments."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    head = ["python", "-m", spec.name.removesuffix(".__main__")] if spec else [Path(sys.argv[0]).name]
+    return shlex.join(head + sys.argv[1:])
+
+
+def model_card(model, model_files: Iterable[str | os.PathLike], data_files: Mapping[str, str | os.PathLike | None],
+               **facts) -> dict:
+    """The card of a trained Keras model saved as model_files: the facts given, each model file's
+    SHA-256, and for each data file used (name -> path; None: not used, left out) its file name
+    and SHA-256 (None for a folder or a download), so a model can be traced to its exact data.
+    Files are named, not located: cards are committed beside the shipped models."""
+    import keras
+    import tensorflow as tf
+
+    return {
+        "model": model.name,
+        "parameters": int(model.count_params()),
+        **facts,
+        "model_sha256": {Path(p).name: file_sha256(p) for p in model_files},
+        "data": {name: {"file": Path(path).name, "sha256": file_sha256(path) if Path(path).is_file() else None}
+                 for name, path in data_files.items() if path is not None},
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": command_line(),
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "machine": f"{os.cpu_count()} CPU cores",
+    }

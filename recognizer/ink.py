@@ -1,0 +1,102 @@
+"""The ink on a canvas, measured once: the first step of every reading.
+
+A canvas comes in as any 2-D array (uint8 from the app, float or bool from a notebook or a scan);
+ink_from_canvas turns it into an Ink, which segmentation, preprocessing and the "not sure" checks
+all take, so none of them converts the canvas or finds the ink's box or stroke width again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from .errors import CanvasError
+
+Box = tuple[int, int, int, int]  # x, y, w, h in pixels
+
+INK_LEVEL = 64  # canvas values above this count as ink
+WIDTH_SIDE = 160  # px: stroke width is measured on the ink scaled down to at most this side
+
+
+@dataclass(frozen=True, eq=False)
+class Ink:
+    """A canvas as uint8 pixels (bright ink on dark) with its ink mask, box and pixel count."""
+
+    pixels: np.ndarray  # (h, w) uint8
+    mask: np.ndarray  # (h, w) bool: pixels > INK_LEVEL
+    box: Box | None  # the ink's bounding box, None when there is no ink
+    count: int  # ink pixels
+
+    @cached_property
+    def stroke_width(self) -> float:
+        """Mean stroke width in px (at least 1; 0 without ink), measured on a copy of the ink box
+        scaled down to at most WIDTH_SIDE px: the width relative to the size does not change with
+        the scale, and findContours on a full-size crop would cost more than the model does."""
+        if self.box is None:
+            return 0.0
+        x, y, w, h = self.box
+        crop = self.pixels[y : y + h, x : x + w]
+        scale = min(1.0, WIDTH_SIDE / max(w, h))
+        if scale < 1.0:
+            crop = cv2.resize(crop, (max(1, round(w * scale)), max(1, round(h * scale))),
+                              interpolation=cv2.INTER_NEAREST)
+        return max(stroke_width(crop) / scale, 1.0)
+
+    def cut(self, box: Box, mask: np.ndarray) -> Ink:
+        """The part of this ink in box (x, y, w, h) that mask (h, w) keeps (one digit's ink, its
+        neighbours' blanked out), as an Ink of its own."""
+        x, y, w, h = box
+        return _ink(np.where(mask, self.pixels[y : y + h, x : x + w], 0).astype(np.uint8), mask)
+
+
+def ink_from_canvas(canvas: np.ndarray) -> Ink:
+    """Any 2-D canvas (uint8, bool, integer, or float in [0, 1] or [0, 255]; bright ink on dark)
+    -> its Ink. CanvasError (a ValueError) for another shape or a NaN or infinite value."""
+    canvas = np.asarray(canvas)
+    if canvas.ndim != 2:
+        raise CanvasError(f"canvas must be a 2-D grayscale array, got shape {canvas.shape}")
+    if canvas.dtype == bool:
+        pixels = canvas.astype(np.uint8) * 255
+    elif canvas.dtype == np.uint8:
+        pixels = canvas
+    elif np.issubdtype(canvas.dtype, np.integer):
+        pixels = np.clip(canvas, 0, 255).astype(np.uint8)
+    elif np.issubdtype(canvas.dtype, np.floating):
+        if not np.isfinite(canvas).all():
+            raise CanvasError("canvas has NaN or infinite values")
+        if canvas.size and canvas.max() <= 1.0:
+            canvas = canvas * 255.0
+        pixels = np.clip(canvas, 0, 255).astype(np.uint8)
+    else:
+        raise CanvasError(f"canvas must hold numbers, got {canvas.dtype}")
+    return _ink(pixels, pixels > INK_LEVEL)
+
+
+def ink_box(image: np.ndarray) -> Box | None:
+    """Bounding box (x, y, w, h) of an image's ink (pixels above INK_LEVEL), or None if it has none."""
+    return _mask_box(image > INK_LEVEL)
+
+
+def _ink(pixels: np.ndarray, mask: np.ndarray) -> Ink:
+    return Ink(pixels, mask, _mask_box(mask), int(np.count_nonzero(mask)))
+
+
+def _mask_box(mask: np.ndarray) -> Box | None:
+    """Bounding box (x, y, w, h) of the True pixels, or None when there are none."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
+
+
+def stroke_width(image: np.ndarray) -> float:
+    """Mean stroke width in px of an image's ink: twice its area over its outline length (a band
+    of length L and width w has area L*w and outline ~2L)."""
+    ink = (image > INK_LEVEL).astype(np.uint8)
+    contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(c, closed=True) for c in contours)
+    return 2.0 * float(ink.sum()) / max(outline, 1.0)

@@ -1,0 +1,66 @@
+"""Calibration: temperature scaling, ECE (recognizer.calibration) and the calibrate command
+(recognizer.calibrate), whose file Recognizer.load then uses."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from recognizer.calibrate import MAX_THRESHOLD
+from recognizer.calibrate import main as calibrate_main
+from recognizer.calibration import (apply_temperature, calibration_path, expected_calibration_error, fit_temperature,
+                                    load_calibration)
+from recognizer.predictor import DEFAULT_MODEL, Recognizer
+
+
+def test_temperature_and_ece():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (4000, 10))
+    true_t = 2.0
+    p_true = np.exp(logits / true_t)
+    p_true /= p_true.sum(1, keepdims=True)
+    labels = np.array([rng.choice(10, p=p) for p in p_true])
+    p_model = np.exp(logits)
+    p_model /= p_model.sum(1, keepdims=True)  # overconfident by a factor of 2 in the logits
+    t = fit_temperature(p_model, labels)
+    assert t == pytest.approx(true_t, rel=0.15)
+    scaled = apply_temperature(p_model, t)
+    assert (scaled.argmax(1) == p_model.argmax(1)).all()
+    np.testing.assert_allclose(scaled.sum(1), 1, rtol=1e-6)
+    assert expected_calibration_error(scaled, labels) < expected_calibration_error(p_model, labels)
+    assert expected_calibration_error(p_true, labels) < 0.03
+    assert apply_temperature(p_model, 1.0) is p_model
+
+
+def test_calibrate_writes_json_that_the_model_then_uses(tiny_mnist, tmp_path, capsys):
+    model = tmp_path / "m.tflite"
+    shutil.copy(DEFAULT_MODEL, model)
+    assert calibrate_main(["--data", str(tiny_mnist), "--model", str(model), "--images", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "temperature" in out and "threshold" in out and "report only" in out
+    path = calibration_path(model)
+    assert path == tmp_path / "m.calibration.json"
+    payload = json.loads(path.read_text())
+    for key in ("temperature", "threshold", "method", "model_sha256", "calibration_set", "test_report_only"):
+        assert key in payload
+    assert 0 < payload["threshold"] <= MAX_THRESHOLD  # font digits are easy: the cap may apply
+    rec = Recognizer.load(model)
+    assert rec.calibration.source == str(path)
+    assert rec.threshold == pytest.approx(payload["threshold"])
+    assert rec.calibration.temperature == pytest.approx(payload["temperature"])
+    assert Recognizer.load(model, calibrated=False).calibration.source == "default"
+
+    # after a retrain the model file changes: the old calibration must not be applied
+    model.write_bytes(DEFAULT_MODEL.read_bytes() + b"\0")
+    with pytest.warns(UserWarning, match="another version"):
+        assert load_calibration(model).source == "default"
+    path.write_text("{not json")
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert load_calibration(model).source == "default"
+
+
+def test_calibrate_rejects_bad_rate(tiny_mnist):
+    from recognizer.__main__ import main
+
+    assert main(["calibrate", "--data", str(tiny_mnist), "--reject-rate", "0.9"]) == 2

@@ -1,0 +1,103 @@
+"""README.md's benchmark figures are generated from bench/results.json (none copied by hand, none
+stale), and no committed output names a folder of the machine it was made on."""
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import report
+from bench.common import ROOT, portable, relative_path
+
+README = ROOT / "README.md"
+RESULTS = ROOT / "bench" / "results.json"
+NOTEBOOK = ROOT / "deeplearning" / "MNIST.ipynb"
+MODEL_CARDS = sorted((ROOT / "recognizer" / "models").glob("*.json"))
+# An absolute path under the folders where machines keep checkouts, homes and scratch files.
+MACHINE_PATH = re.compile(r"(?<![\w.:/~-])/(?:home|root|tmp|work|Users|mnt|opt|srv|var|private|workspace)/\S*")
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    return json.loads(RESULTS.read_text())
+
+
+def test_readme_figures_are_what_bench_report_writes(results):
+    text = README.read_text(encoding="utf-8")
+    assert report.update_readme(text, results) == text, (
+        "README.md's figures differ from bench/results.json: run `python -m bench.report --readme`"
+    )
+
+
+def test_a_changed_result_or_a_hand_edit_is_drift(results):
+    text = README.read_text(encoding="utf-8")
+    changed = copy.deepcopy(results)
+    changed["accuracy"]["mnist_test"]["correct"] -= 7
+    changed["accuracy"]["mnist_test"]["accuracy"] = changed["accuracy"]["mnist_test"]["correct"] / 10_000
+    assert report.update_readme(text, changed) != text
+    start = text.index("<!-- bench:model ")
+    edited = text[:start] + text[start:].replace("MNIST test images", "MNIST test pictures", 1)
+    assert report.update_readme(edited, results) == text  # the generator wins over a hand edit
+
+
+def test_every_block_is_there_once(results):
+    text = README.read_text(encoding="utf-8")
+    for name in report.BLOCKS:
+        assert text.count(f"<!-- bench:{name} ") == 1 and text.count(f"<!-- /bench:{name} -->") == 1
+    without = re.sub(r"<!-- bench:summary .*?<!-- /bench:summary -->\n", "", text, flags=re.S)
+    with pytest.raises(ValueError, match="no block 'summary'"):
+        report.update_readme(without, results)
+
+
+def test_check_command_exits_1_on_drift(tmp_path, results):
+    ok = subprocess.run([sys.executable, "-m", "bench.report", "--check"], cwd=ROOT, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    changed = copy.deepcopy(results)
+    changed["latency"]["paths"]["litert"]["total"]["p50_ms"] += 1
+    stale = tmp_path / "results.json"
+    stale.write_text(json.dumps(changed))
+    drift = subprocess.run(
+        [sys.executable, "-m", "bench.report", "--check", str(stale)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert drift.returncode == 1
+    assert drift.stderr.count("\n") == 1 and "python -m bench.report --readme" in drift.stderr
+
+
+def _notebook_text() -> str:
+    """The notebook's sources and text outputs (not its images: base64 may contain anything)."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb["cells"]:
+        parts.append("".join(cell["source"]))
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            parts += ["".join(v) for k, v in out.get("data", {}).items() if k.startswith("text/")]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", [README, RESULTS, NOTEBOOK, *MODEL_CARDS], ids=lambda p: p.name)
+def test_committed_outputs_name_no_machine_path(path):
+    text = _notebook_text() if path == NOTEBOOK else path.read_text(encoding="utf-8")
+    assert not MACHINE_PATH.findall(text)
+    assert str(ROOT) not in text
+
+
+def test_portable_makes_every_absolute_path_relative():
+    outside = Path("/opt/elsewhere/data/mnist.npz")
+    value = {
+        "model": str(ROOT / "recognizer" / "models" / "mnist_cnn.tflite"),
+        "busy": [f"{ROOT.parent / 'venv' / 'bin' / 'python'} -m recognizer.train --data {outside} (95% of a CPU)"],
+        "units": "ms/step, p50/p99, https://example.org/a, 3 / 4",
+        "n": 3,
+    }
+    assert portable(value) == {
+        "model": "recognizer/models/mnist_cnn.tflite",
+        "busy": ["python -m recognizer.train --data mnist.npz (95% of a CPU)"],
+        "units": "ms/step, p50/p99, https://example.org/a, 3 / 4",
+        "n": 3,
+    }
+    assert relative_path(ROOT) == "."

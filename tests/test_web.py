@@ -1,0 +1,330 @@
+"""The web app through Starlette's test client (no network): the page, the JSON API over the same
+library calls as the desktop app, and every kind of bad input answered with a one-line 4xx."""
+
+import io
+import json
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from starlette.testclient import TestClient
+
+from recognizer.predictor import number_text
+from recognizer.strokes import rasterize
+from recognizer.synthetic import digit_strokes
+from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
+from web import api
+from web.server import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGITS = Path(__file__).resolve().parent / "fixtures" / "digits"
+SIDE = 400
+PREDICT = "/api/predict"
+
+
+@pytest.fixture(scope="module")
+def client(shipped):
+    with TestClient(create_app(shipped)) as c:
+        yield c
+
+
+def number_strokes(digits: str, side: int = SIDE) -> list[list[list[float]]]:
+    """The digits drawn side by side across the canvas, as JSON point lists."""
+    n = len(digits)
+    strokes = []
+    for i, d in enumerate(digits):
+        box = (side * (0.05 + 0.9 * i / n), side * 0.25, side * 0.9 / n * 0.8, side * 0.5)
+        strokes += [[[x, y] for x, y in s] for s in digit_strokes(int(d), side, box=box)]
+    return strokes
+
+
+def drawing(digits: str = "3", side: int = SIDE, **extra) -> dict:
+    return {"width": side, "height": side, "strokes": number_strokes(digits, side), **extra}
+
+
+def png_bytes(gray: np.ndarray, mode: str = "L") -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(gray).convert(mode).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def post_json(client, payload, query: str = ""):
+    return client.post(PREDICT + query, content=json.dumps(payload), headers={"Content-Type": "application/json"})
+
+
+def assert_error(response, status: int, *words: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert list(body) == ["error"], body
+    message = body["error"]
+    assert message and "\n" not in message and "Traceback" not in message and len(message) < 200, message
+    for word in words:
+        assert word.lower() in message.lower(), message
+
+
+# ---- the page ---------------------------------------------------------------------------------
+def test_page_is_served_with_the_app_brush_and_no_outside_resources(client):
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert f'data-brush-divisor="{BRUSH_DIVISOR}"' in html and f'data-min-brush="{MIN_BRUSH}"' in html
+    assert f'data-max-strokes="{api.MAX_STROKES}"' in html and "%" + "MAX_POINTS%" not in html
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert "http://" not in html and "https://" not in html  # no CDN: works offline
+    for path, kind in (("/static/app.js", "javascript"), ("/static/style.css", "text/css")):
+        asset = client.get(path)
+        assert asset.status_code == 200 and kind in asset.headers["content-type"], path
+        assert "http://" not in asset.text and "https://" not in asset.text, path
+
+
+def test_health(client):
+    assert client.get("/healthz").json() == {"ok": True}
+
+
+def test_no_debug_mode(client):
+    assert client.app.debug is False
+
+
+# ---- drawings -----------------------------------------------------------------------------------
+def test_a_drawn_digit_is_read_as_the_library_reads_it(client, shipped):
+    payload = drawing("3")
+    r = post_json(client, payload)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    strokes = [[tuple(p) for p in s] for s in payload["strokes"]]
+    expected = shipped.read(rasterize(strokes, (SIDE, SIDE), api.default_pen(SIDE, SIDE)), strokes)
+    assert body["number"] == number_text(expected) == "3"
+    (digit,) = body["digits"]
+    assert digit["digit"] == 3 and digit["unsure"] is None and "image" not in digit
+    assert digit["confidence"] == pytest.approx(expected[0].confidence, abs=1e-6)
+    assert digit["probabilities"] == pytest.approx(list(expected[0].probabilities), abs=1e-6)
+    x, y, w, h = digit["box"]
+    assert 0 <= x and 0 <= y and x + w <= SIDE and y + h <= SIDE and w > 0 and h > 0
+
+
+def test_a_two_digit_number_with_boxes_left_to_right(client):
+    body = post_json(client, drawing("47")).json()
+    assert body["number"] == "47"
+    assert [d["digit"] for d in body["digits"]] == [4, 7]
+    first, second = (d["box"] for d in body["digits"])
+    assert first[0] + first[2] <= second[0]
+
+
+def test_image_field_is_the_28x28_model_input(client, shipped):
+    payload = drawing("5")
+    body = post_json(client, payload, "?image=1").json()
+    pixels = body["digits"][0]["image"]
+    assert len(pixels) == 784 and all(isinstance(v, int) and 0 <= v <= 255 for v in pixels)
+    strokes = [[tuple(p) for p in s] for s in payload["strokes"]]
+    expected = shipped.read(rasterize(strokes, (SIDE, SIDE), api.default_pen(SIDE, SIDE)), strokes)[0].image
+    assert np.abs(np.asarray(pixels).reshape(28, 28) - expected * 255).max() <= 0.5 + 1e-6
+
+
+def test_default_pen_is_the_desktop_app_brush(client):
+    assert api.default_pen(SIDE, SIDE) == max(MIN_BRUSH, round(SIDE / BRUSH_DIVISOR))
+    plain = post_json(client, drawing("8")).json()
+    explicit = post_json(client, drawing("8", pen=api.default_pen(SIDE, SIDE))).json()
+    assert plain == explicit
+    thin = post_json(client, drawing("8", pen=2)).json()
+    assert thin["digits"][0]["probabilities"] != plain["digits"][0]["probabilities"]  # the pen is used
+
+
+def test_blank_canvas(client):
+    assert post_json(client, {"width": 300, "height": 200, "strokes": []}).json() == {"number": "", "digits": []}
+    assert post_json(client, {"width": 300, "height": 200, "strokes": [[], []]}).json() == {"number": "", "digits": []}
+
+
+def test_points_off_the_canvas_are_clamped_not_refused(client):
+    payload = drawing("1")
+    payload["strokes"][0].append([1e9, -1e9])
+    assert post_json(client, payload).status_code == 200
+
+
+def test_a_scribble_reads_not_sure_with_its_reason(client):
+    rng = np.random.default_rng(0)
+    scribble = (SIDE * (0.3 + 0.4 * rng.random((80, 2)))).tolist()
+    body = post_json(client, {"width": SIDE, "height": SIDE, "strokes": [scribble]}).json()
+    assert body["number"] == "?" and body["digits"][0]["unsure"]
+
+
+# ---- images -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("digit", [0, 7])
+def test_png_and_jpeg_uploads(client, digit):
+    gray = np.asarray(Image.open(DIGITS / f"{digit}.png").convert("L"))
+    r = client.post(PREDICT, content=png_bytes(gray), headers={"Content-Type": "image/png"})
+    assert r.status_code == 200 and r.json()["number"] == str(digit), r.text
+    buf = io.BytesIO()
+    Image.fromarray(gray).convert("RGB").save(buf, "JPEG", quality=90)
+    r = client.post(PREDICT + "?image=1", content=buf.getvalue(), headers={"Content-Type": "image/jpeg; q=1"})
+    assert r.status_code == 200 and r.json()["number"] == str(digit), r.text
+    assert len(r.json()["digits"][0]["image"]) == 784
+
+
+def test_transparent_png_reads_as_ink_on_white(client):
+    alpha = rasterize(digit_strokes(2, 200), (200, 200), 12)
+    rgba = np.zeros((200, 200, 4), np.uint8)
+    rgba[..., 3] = alpha  # black ink, transparent elsewhere
+    r = client.post(PREDICT, content=png_bytes(rgba, "RGBA"), headers={"Content-Type": "image/png"})
+    assert r.json()["number"] == "2", r.text
+
+
+def test_blank_image_reads_no_digits(client):
+    r = client.post(PREDICT, content=png_bytes(np.full((50, 80), 255, np.uint8)), headers={"Content-Type": "image/png"})
+    assert r.status_code == 200 and r.json() == {"number": "", "digits": []}
+
+
+# ---- bad input: one-line 4xx, and the server keeps serving -----------------------------------------
+def png_declaring(width: int, height: int, rows: int = 0) -> bytes:
+    """A 1-bit greyscale PNG whose header says width x height; `rows` rows of real zero pixels
+    (a decompression bomb: megabytes of pixels in a few kilobytes)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    row = b"\x00" * (1 + (width + 7) // 8)
+    z = zlib.compressobj(9)
+    data = b"".join(z.compress(row) for _ in range(rows)) + z.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+
+
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """A small real JPEG whose frame header is patched to claim width x height."""
+    buf = io.BytesIO()
+    Image.new("L", (16, 16), 255).save(buf, "JPEG")
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def digit_png() -> bytes:
+    return (DIGITS / "4.png").read_bytes()
+
+
+def gif_bytes() -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (20, 20)).save(buf, "GIF")
+    return buf.getvalue()
+
+
+BAD_JSON = [
+    ("not JSON", b"{", 400, "bad JSON"),
+    ("not UTF-8", b'{"width": "\xff\xfe"}', 400, "UTF-8"),
+    ("NaN", b'{"width": NaN, "height": 10, "strokes": []}', 400, "bad JSON"),
+    ("nested too deep", b"[" * 100_000 + b"]" * 100_000, 400, "JSON"),
+    ("a list, not an object", b"[1, 2]", 400, "object"),
+    ("empty body", b"", 400, "bad JSON"),
+]
+
+BAD_DRAWINGS = [
+    ("missing width", {"height": 10, "strokes": []}, "width"),
+    ("width as text", {"width": "400", "height": 400, "strokes": []}, "width"),
+    ("width as bool", {"width": True, "height": 400, "strokes": []}, "width"),
+    ("fractional width", {"width": 400.5, "height": 400, "strokes": []}, "whole"),
+    ("zero height", {"width": 400, "height": 0, "strokes": []}, "height"),
+    ("huge canvas", {"width": 100_000, "height": 100_000, "strokes": []}, "2048"),
+    ("missing strokes", {"width": 400, "height": 400}, "strokes"),
+    ("strokes as object", {"width": 400, "height": 400, "strokes": {"a": 1}}, "strokes"),
+    ("stroke as number", {"width": 400, "height": 400, "strokes": [5]}, "strokes"),
+    ("point with one number", {"width": 400, "height": 400, "strokes": [[[1]]]}, "[x, y]"),
+    ("point with three numbers", {"width": 400, "height": 400, "strokes": [[[1, 2, 3]]]}, "[x, y]"),
+    ("point with text", {"width": 400, "height": 400, "strokes": [[["1", 2]]]}, "[x, y]"),
+    ("point with null", {"width": 400, "height": 400, "strokes": [[[None, 2]]]}, "[x, y]"),
+    ("point as object", {"width": 400, "height": 400, "strokes": [[{"x": 1, "y": 2}]]}, "[x, y]"),
+    ("too many strokes", {"width": 400, "height": 400, "strokes": [[[1, 1]]] * (api.MAX_STROKES + 1)},
+     "too many strokes"),
+    ("too many points", {"width": 400, "height": 400, "strokes": [[[1, 1]] * (api.MAX_POINTS + 1)]},
+     "too many points"),
+    ("pen zero", {"width": 400, "height": 400, "strokes": [], "pen": 0}, "pen"),
+    ("pen huge", {"width": 400, "height": 400, "strokes": [], "pen": 10_000}, "pen"),
+    ("pen as text", {"width": 400, "height": 400, "strokes": [], "pen": "thick"}, "pen"),
+]
+
+
+@pytest.mark.parametrize("name, body, status, words", BAD_JSON, ids=[c[0] for c in BAD_JSON])
+def test_bad_json(client, name, body, status, words):
+    r = client.post(PREDICT, content=body, headers={"Content-Type": "application/json"})
+    assert_error(r, status, words)
+
+
+@pytest.mark.parametrize("name, payload, words", BAD_DRAWINGS, ids=[c[0] for c in BAD_DRAWINGS])
+def test_bad_drawing(client, name, payload, words):
+    assert_error(post_json(client, payload), 400, words)
+
+
+BAD_IMAGES = [
+    ("random bytes", b"\x00\x01garbage" * 100, 400, "not a readable"),
+    ("PNG signature, then garbage", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, 400, "not a readable"),
+    ("truncated PNG", digit_png()[: len(digit_png()) // 2], 400, "not a readable"),
+    ("GIF sent as PNG", gif_bytes(), 400, "not a readable"),
+    ("empty", b"", 400, "not a readable"),
+    ("PNG bomb: 13000x13000 px in a few KB", png_declaring(13_000, 13_000, rows=13_000), 413, "too large"),
+    ("PNG header claiming 100000x100000", png_declaring(100_000, 100_000), 413, "too large"),
+    ("PNG over the pixel cap", png_declaring(4000, 4000, rows=10), 413, "too large"),
+    ("JPEG header claiming 60000x60000", jpeg_declaring(60_000, 60_000), 413, "too large"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # Pillow's own note on the bomb
+@pytest.mark.parametrize("name, body, status, words", BAD_IMAGES, ids=[c[0] for c in BAD_IMAGES])
+def test_bad_image(client, name, body, status, words):
+    if name.startswith("PNG bomb"):
+        assert len(body) < 50_000  # the point of a bomb: small to send, huge to decode
+    assert_error(client.post(PREDICT, content=body, headers={"Content-Type": "image/png"}), status, words)
+
+
+def test_body_over_the_limit_is_refused_unread(client):
+    big = b" " * (api.MAX_JSON_BYTES + 1)
+    assert_error(client.post(PREDICT, content=big, headers={"Content-Type": "application/json"}), 413, "too large")
+    huge_image = b"\x89PNG" + b"\x00" * api.MAX_IMAGE_BYTES
+    assert_error(client.post(PREDICT, content=huge_image, headers={"Content-Type": "image/png"}), 413, "too large")
+
+
+def test_body_over_the_limit_without_content_length(client):
+    def chunks():  # a chunked upload declares no length: the limit is counted while reading
+        for _ in range(api.MAX_JSON_BYTES // 65536 + 2):
+            yield b" " * 65536
+    r = client.post(PREDICT, content=chunks(), headers={"Content-Type": "application/json"})
+    assert_error(r, 413, "too large")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "image/gif",
+                                          "multipart/form-data; boundary=x", None])
+def test_wrong_content_type(client, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = client.post(PREDICT, content=json.dumps(drawing("1")), headers=headers)
+    assert_error(r, 415, "Content-Type")
+
+
+def test_wrong_method_and_path(client):
+    assert_error(client.get(PREDICT), 405, "GET")
+    assert_error(client.put(PREDICT, content=b"{}"), 405, "PUT")
+    assert_error(client.get("/api/nothing"), 404, "not found")
+    assert_error(client.get("/static/../web/server.py"), 404)
+
+
+def test_server_keeps_serving_after_bad_input(client):
+    for body, kind in ((b"{", "application/json"), (png_declaring(100_000, 100_000), "image/png"),
+                       (b"\x00" * 10, "image/jpeg"), (b"x", "text/plain")):
+        assert client.post(PREDICT, content=body, headers={"Content-Type": kind}).status_code in (400, 413, 415)
+    assert post_json(client, drawing("47")).json()["number"] == "47"
+
+
+def test_a_crash_is_a_one_line_500(shipped, monkeypatch):
+    with TestClient(create_app(shipped), raise_server_exceptions=False) as c:
+        monkeypatch.setattr(c.app.state.model, "recognizer", None)  # .read -> AttributeError: a bug
+        assert_error(post_json(c, drawing("1")), 500, "internal error")
+        monkeypatch.undo()
+        assert post_json(c, drawing("1")).json()["number"] == "1"
+
+
+# ---- the command --------------------------------------------------------------------------------
+@pytest.mark.parametrize("args, words", [(["--port", "http"], "not a port"), (["--workers", "0"], "workers")])
+def test_command_line_errors(args, words):
+    r = subprocess.run([sys.executable, "-m", "web", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,266 @@
+"""The page in a real browser: `python -m web` on a free 127.0.0.1 port and headless Chromium (Debian's
+`chromium`, driven by Playwright for Python; no browser is ever downloaded) drawing with mouse and
+touch events, checked through what the page shows.
+
+Set WEB_SCREENSHOT=docs/screenshot_web.png to keep the screenshot (that is how the README's is made).
+"""
+
+import base64
+import io
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognizer.strokes import rasterize
+from recognizer.synthetic import digit_strokes
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+START_TIMEOUT = 60  # s for the server to answer; generous for a busy CI machine
+SETTLE_MS = 15_000  # for the page to show the answer to its latest ink
+STEP_PX = 6.0  # between mouse positions along a stroke: a steady hand on a 125 Hz mouse
+DESKTOP = {"width": 1000, "height": 760}
+PHONE = {"width": 390, "height": 844}  # a narrow phone screen, in CSS px
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium on PATH (apt-get install chromium; "
+                                                ".ci/run installs it) or CHROMIUM=/path/to/chromium"),
+    pytest.mark.skipif(sync_playwright is None, reason="needs playwright (pip install -r requirements-dev.txt)"),
+]
+
+
+def densify(stroke, step: float = STEP_PX) -> list[tuple[float, float]]:
+    """Points every `step` px along the stroke: what a mouse reports while it is drawn."""
+    points = [tuple(stroke[0])]
+    for a, b in itertools.pairwise(stroke):
+        n = max(1, int(np.hypot(b[0] - a[0], b[1] - a[1]) // step))
+        points += [tuple(p) for p in np.linspace(a, b, n + 1)[1:]]
+    return points
+
+
+def number_strokes(digits: str, side: float) -> list[list[tuple[float, float]]]:
+    """The digits side by side across a canvas of `side` px."""
+    n = len(digits)
+    strokes = []
+    for i, d in enumerate(digits):
+        box = (side * (0.06 + 0.9 * i / n), side * 0.22, side * 0.9 / n * 0.75, side * 0.55)
+        strokes += digit_strokes(int(d), round(side), box=box)
+    return strokes
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"python -m web exited with {proc.returncode}: {proc.stderr.read()[-500:]}")
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"python -m web did not answer within {START_TIMEOUT} s")
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    assert "Traceback" not in err, err[-2000:]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield b
+        b.close()
+
+
+def open_page(browser, url: str, viewport: dict, **options):
+    # bypass_csp: only so that Playwright's wait_for_function may evaluate its test expressions
+    context = browser.new_context(viewport=viewport, bypass_csp=True, **options)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(url + "/")
+    page.wait_for_selector("#pad")
+    return context, page, errors
+
+
+def settle(page, strokes: int | None = None) -> dict:
+    """Wait until the page holds `strokes` strokes (if given: a click or key may still be on its
+    way) and shows the answer to its latest ink; the last answer."""
+    page.wait_for_function("n => (n === null || window.digitPage.strokes === n)"
+                           " && window.digitPage.shownVersion === window.digitPage.version"
+                           " && !window.digitPage.busy", arg=strokes, timeout=SETTLE_MS)
+    return page.evaluate("() => window.digitPage.stats.last")
+
+
+def draw(page, strokes) -> None:
+    """Mouse down, moves along each stroke, mouse up: as a user drawing with the left button."""
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        points = densify(stroke)
+        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.up()
+
+
+def touch_draw(page, strokes) -> None:
+    """The same with a finger: touch events through the DevTools protocol (Chromium turns them
+    into pointer events of type "touch", as on a phone)."""
+    cdp = page.context.new_cdp_session(page)
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        points = densify(stroke)
+        for i, (x, y) in enumerate(points):
+            kind = "touchStart" if i == 0 else "touchMove"
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def text(page, selector: str) -> str:
+    return page.locator(selector).inner_text().strip()
+
+
+def canvas_ink(page) -> np.ndarray:
+    """The drawing canvas as the page shows it: a boolean ink mask at CSS px resolution."""
+    url = page.evaluate("() => document.getElementById('pad').toDataURL('image/png')")
+    img = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("L")
+    side = round(page.locator("#pad").bounding_box()["width"])
+    return np.asarray(img.resize((side, side), Image.BILINEAR)) > 127
+
+
+def test_draw_a_digit_a_number_undo_and_clear(server_url, browser, tmp_path):
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        assert text(page, "#empty") == "draw a digit" and page.locator("#placeholder").is_visible()
+        assert page.locator("#undo").is_disabled() and page.locator("#clear").is_disabled()
+        side = page.locator("#pad").bounding_box()["width"]
+
+        # One digit: the big digit, its bars, the model input; no boxes for a single digit.
+        draw(page, number_strokes("3", side))
+        answer = settle(page, 1)
+        assert answer["number"] == "3", answer
+        assert text(page, "#digit-caption") == "Prediction" and text(page, "#digit") == "3"
+        assert not page.locator("#number-block").is_visible() and page.locator(".box").count() == 0
+        assert page.locator("#bars li").count() == 10
+        assert page.locator("#bars li.best .label").inner_text() == "3"
+        assert text(page, "#confidence").endswith("%")
+        model_input = page.evaluate("() => Array.from(document.getElementById('input').getContext('2d')"
+                                    ".getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0)")
+        assert model_input == answer["digits"][0]["image"]  # the 28x28 image the model saw, pixel for pixel
+        first_ms = page.evaluate("() => window.digitPage.stats.firstShown - window.digitPage.stats.firstInk")
+        assert first_ms > 0
+
+        # The page shows the very ink the server reads: the strokes rasterized by the library.
+        ink = page.evaluate("() => window.digitPage.drawing()")
+        expected = rasterize([[tuple(p) for p in s] for s in ink["strokes"]], (round(side),) * 2, ink["pen"]) > 127
+        shown = canvas_ink(page)
+        overlap = (shown & expected).sum() / (shown | expected).sum()
+        assert overlap > 0.9, f"page and library ink overlap {overlap:.2f}"
+
+        # Clear (button): an empty canvas and the empty pane again.
+        page.click("#clear")
+        settle(page, 0)
+        assert text(page, "#empty") == "draw a digit" and not page.locator("#result").is_visible()
+        assert canvas_ink(page).sum() == 0 and page.locator("#clear").is_disabled()
+
+        # A two-digit number: the number, a box and label per digit, the rightmost digit's bars.
+        draw(page, number_strokes("47", side))
+        answer = settle(page, 3)
+        assert answer["number"] == "47", answer
+        assert text(page, "#number") == "47" and text(page, "#number-caption") == "Number (2 digits)"
+        assert text(page, "#digit-caption") == "Rightmost digit" and text(page, "#digit") == "7"
+        labels = page.locator(".box .label").all_inner_texts()
+        assert labels == ["4", "7"]
+        lefts = [page.locator(".box").nth(i).bounding_box()["x"] for i in range(2)]
+        assert lefts[0] < lefts[1]
+        shot = tmp_path / "screenshot_web.png"
+        page.screenshot(path=str(shot))
+        if os.environ.get("WEB_SCREENSHOT"):
+            shutil.copy(shot, os.environ["WEB_SCREENSHOT"])
+
+        # Undo with the keys: Ctrl+Z takes the 7's stroke, U the 4's two strokes one by one.
+        page.keyboard.press("Control+z")
+        assert settle(page, 2)["number"] == "4"
+        assert page.locator(".box").count() == 0 and text(page, "#digit") == "4"
+        page.keyboard.press("u")
+        settle(page, 1)
+        page.keyboard.press("u")
+        settle(page, 0)
+        assert text(page, "#empty") == "draw a digit" and canvas_ink(page).sum() == 0
+
+        # Undo (button) and clear (R key).
+        draw(page, number_strokes("4", side))
+        assert settle(page, 2)["number"] == "4"
+        page.click("#undo")
+        settle(page, 1)
+        page.keyboard.press("r")
+        settle(page, 0)
+        assert canvas_ink(page).sum() == 0
+
+        # A scribble: "not sure", with the reason, instead of a digit.
+        zigzag = [(side * (0.3 + 0.4 * (i % 2)), side * (0.3 + 0.4 * i / 16)) for i in range(17)]
+        draw(page, [zigzag, [(x + side * 0.02, y) for x, y in zigzag]])
+        answer = settle(page, 2)
+        assert answer["number"] == "?" and answer["digits"][0]["unsure"], answer
+        assert text(page, "#digit") == "not sure" and text(page, "#reason") == answer["digits"][0]["unsure"]
+        assert errors == []
+    finally:
+        context.close()
+    print(f"\nfirst prediction shown {first_ms:.0f} ms after the first stroke began")
+
+
+def test_phone_screen_with_a_finger(server_url, browser, tmp_path):
+    context, page, errors = open_page(browser, server_url, PHONE, has_touch=True, is_mobile=True,
+                                      device_scale_factor=3)
+    try:
+        pad = page.locator("#pad").bounding_box()
+        assert pad["width"] <= PHONE["width"] and pad["width"] > 0.8 * PHONE["width"]
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
+        touch_draw(page, number_strokes("2", pad["width"]))
+        answer = settle(page, 1)
+        assert answer["number"] == "2", answer
+        assert text(page, "#digit") == "2"
+        panel = page.locator("#panel").bounding_box()
+        assert panel["y"] >= pad["y"] + pad["height"]  # the pane goes below the canvas
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        page.tap("#clear")
+        settle(page, 0)
+        assert text(page, "#empty") == "draw a digit"
+        page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+        assert errors == []
+    finally:
+        context.close()

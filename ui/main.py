@@ -1,0 +1,135 @@
+"""Handwritten digit recognizer: draw a digit with the mouse, watch the CNN read it as you draw.
+
+    digit-recognizer app [--model PATH | --shipped-model] [--samples PATH] [--size WxH] [--debug-dump PATH]
+    python app.py ...      (the same, from a checkout)
+
+The window opens at once; the model loads behind it (no TensorFlow: the .tflite model runs in
+LiteRT). This file is only the command line and the clock-driven main loop; the app is in ui/app.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+LAUNCH_TIME = time.time()  # first thing: the start-up timings are measured from here
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+HEADLESS_DRIVERS = ("dummy", "offscreen")  # SDL video drivers that show nothing
+
+
+def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.Namespace:
+    """The command line; --help needs no pygame, so it answers instantly."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Draw a digit with the mouse; the CNN reads it as you draw. "
+                    "Left mouse: draw; R or right click: clear; U or Ctrl+Z: undo; "
+                    "0-9 after a digit is read: save it as your own sample (for `python -m recognizer "
+                    "finetune`); Q or Esc: quit.",
+    )
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument("--model", metavar="PATH",
+                       help="a .tflite (fast) or .keras model (default: your personal model from "
+                            "`python -m recognizer finetune` if there is one, else the shipped model)")
+    model.add_argument("--shipped-model", action="store_true",
+                       help="use the shipped model even if you have a personal one")
+    parser.add_argument("--samples", metavar="PATH",
+                        help="the .npz your samples are saved to "
+                             "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...)")
+    parser.add_argument("--size", metavar="WxH", type=_size, default=None,
+                        help="initial window size in pixels (default: 984x640; the window is resizable)")
+    parser.add_argument("--debug-dump", metavar="PATH",
+                        help="write the app's state as JSON to PATH on start-up, on each prediction and "
+                             "on exit (start-up timings, prediction, frame rate while drawing)")
+    return parser.parse_args(argv)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 984x640, got {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError(f"window size must be positive, got {text!r}")
+    return w, h
+
+
+def import_pygame():
+    """Import pygame without its banner, and without pkg_resources: pygame.pkgdata imports it (0.2-0.4 s
+    of start-up) only to locate the default font, which its own fallback finds just as well."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # makes `import pkg_resources` raise ImportError
+    try:
+        import pygame
+    finally:
+        if blocked and sys.modules.get("pkg_resources", 0) is None:
+            del sys.modules["pkg_resources"]
+    return pygame
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the window, then loop: events -> update -> draw, FPS times a second."""
+    pygame = import_pygame()
+
+    from recognizer.samples import UserSamples
+    from ui.app import ERROR_LINGER, FPS, WINDOW_TITLE, App
+    from ui.layout import DEFAULT_WINDOW
+    from ui.model import choose_model
+
+    try:
+        pygame.display.init()
+        pygame.font.init()
+        pygame.display.set_caption(WINDOW_TITLE)
+        driver = pygame.display.get_driver()
+        if driver in HEADLESS_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
+            # SDL found no screen and fell back to drawing nowhere: say so instead of running unseen.
+            raise pygame.error("no display found (is DISPLAY set? SDL_VIDEODRIVER=dummy runs headless)")
+        screen = pygame.display.set_mode(args.size or DEFAULT_WINDOW, pygame.RESIZABLE)
+    except pygame.error as exc:
+        print(f"error: cannot open a window: {exc}", file=sys.stderr)
+        return 1
+    # With no real screen nobody can read an error in the window: exit at once.
+    linger = 0.0 if driver in HEADLESS_DRIVERS else ERROR_LINGER
+    model_path, personal = choose_model(args.model, args.shipped_model)
+    app = App(screen.get_size(), model_path=model_path, personal=personal, samples=UserSamples(args.samples),
+              debug_dump=args.debug_dump, launch_time=LAUNCH_TIME, error_linger=linger)
+    # `kill` (SIGTERM) quits as cleanly as the close button does.
+    signal.signal(signal.SIGTERM, lambda *_: pygame.event.post(pygame.event.Event(pygame.QUIT)))
+    clock = pygame.time.Clock()
+    try:
+        while app.running:
+            for event in pygame.event.get():
+                app.handle_event(event)
+            now = time.perf_counter()
+            app.update(now)
+            if app.needs_draw(now):
+                pygame.display.update(app.draw(pygame.display.get_surface(), now))
+                app.window_shown()
+            clock.tick(FPS)
+    finally:
+        app.close()
+        pygame.quit()
+    return app.exit_code
+
+
+def main(argv: list[str] | None = None, prog: str = "python app.py") -> int:
+    """Entry point: the exit status (0 ok, 1 no window, 2 model error, 130 interrupted)."""
+    args = parse_args(argv, prog)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def cli(argv: list[str]) -> int:
+    """`digit-recognizer app ...` (recognizer/__main__.py dispatches here)."""
+    return main(argv, prog="digit-recognizer app")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

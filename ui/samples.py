@@ -1,0 +1,157 @@
+"""The user's own samples, collected in the app: a digit key stores the single digit just read (the
+28x28 image the model saw, and its strokes) for `python -m recognizer finetune`. The disk work runs
+on its own thread; the outcome shows as a notice in place of the hint line, and U takes a save back
+while it shows."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.errors import RecognizerError
+from recognizer.predictor import Prediction
+from recognizer.samples import UserSamples
+from recognizer.strokes import Point
+
+NOTICE_TIME = 2.0  # s; a notice ("saved as 7 ...") replaces the hint line this long; U undoes a save meanwhile
+
+
+class SampleSaver:
+    """Adds and removes the user's samples (UserSamples: a small .npz rewritten and fsync'ed each
+    time) on a daemon thread, in order, so the loop never waits on the disk; poll() gives the
+    outcomes as (kind, ok, message) for the hint line. threaded=False works inline (tests)."""
+
+    def __init__(self, store: UserSamples, threaded: bool = True) -> None:
+        self.store = store
+        self.threaded = threaded
+        self._jobs: queue.Queue = queue.Queue()
+        self._done: queue.Queue = queue.Queue()
+        if threaded:
+            threading.Thread(target=self._work, name="sample-saver", daemon=True).start()
+
+    def add(self, image: np.ndarray, label: int, strokes: Sequence[Sequence[Point]]) -> None:
+        """Store `image` (28x28, what the model saw) as a `label`, with the strokes it was drawn with."""
+        self._submit(("add", image.copy(), label, [list(s) for s in strokes]))
+
+    def pop(self) -> None:
+        """Remove the newest sample (the user pressed the wrong digit)."""
+        self._submit(("pop",))
+
+    def poll(self) -> list[tuple[str, bool, str]]:
+        """Outcomes finished since the last call, oldest first."""
+        out = []
+        while True:
+            try:
+                out.append(self._done.get_nowait())
+            except queue.Empty:
+                return out
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until every job is done (headless drivers, exit); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self._jobs.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    @property
+    def pending(self) -> bool:
+        """True while a job is waiting or running, or its outcome has not been polled."""
+        return bool(self._jobs.unfinished_tasks) or not self._done.empty()
+
+    def _submit(self, job: tuple) -> None:
+        if self.threaded:
+            self._jobs.put(job)
+        else:
+            self._done.put(self._run(job))
+
+    def _run(self, job: tuple) -> tuple[str, bool, str]:
+        try:
+            if job[0] == "add":
+                count = self.store.add(job[1], job[2], job[3])
+                return "add", True, f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}; U to undo"
+            label = self.store.pop()
+            if label is None:
+                return "pop", True, "no samples to remove"
+            return "pop", True, f"removed the sample saved as {label} \u2014 {len(self.store)} left"
+        except (RecognizerError, OSError) as exc:  # a full disk or a damaged file: say so, keep drawing
+            message = f"cannot save the sample: {exc}".splitlines()[0]
+            print(f"error: {message}", file=sys.stderr, flush=True)
+            return job[0], False, message
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                self._done.put(self._run(job))
+            finally:
+                self._jobs.task_done()
+
+
+class SampleCollector:
+    """What the digit keys do: one sample per drawing, the notice saying how it went (shown for
+    NOTICE_TIME from the next update()), and U taking the save back while that notice shows."""
+
+    def __init__(self, store: UserSamples, threaded: bool = True) -> None:
+        self._saver = SampleSaver(store, threaded)
+        self.notice = ""  # replaces the hint line while not empty
+        self.notice_ok = True
+        self._notice_until: float | None = None  # None: NOTICE_TIME from the next update()
+        self._saved_version = -1  # the ink version last saved (one sample per drawing)
+        self._can_unsave = False
+
+    @property
+    def path(self) -> Path:
+        """The .npz the samples go to."""
+        return self._saver.store.path
+
+    @property
+    def can_unsave(self) -> bool:
+        """True while the notice of a save shows: then U takes the sample back instead of a stroke."""
+        return self._can_unsave and bool(self.notice)
+
+    def save(self, label: int, digit: Prediction | None, version: int, strokes: Sequence[Sequence[Point]]) -> None:
+        """Store `digit`, the single digit read for ink `version` (None: there is none), as a `label`."""
+        if digit is None:
+            self._set_notice("draw one digit first, then press what it is", ok=False)
+        elif self._saved_version == version:
+            text = "already saved; U to undo" if self._can_unsave else "already saved; draw the next digit"
+            self._set_notice(text, ok=False, can_unsave=self._can_unsave)
+        else:
+            self._saved_version = version
+            self._saver.add(digit.image, label, strokes)
+
+    def unsave(self) -> None:
+        """Remove the sample just saved; the same drawing can then be saved again."""
+        self._saved_version, self._can_unsave = -1, False
+        self._saver.pop()
+
+    def update(self, now: float) -> None:
+        """Once a frame: show the outcome of finished saves, and end a notice whose time is up."""
+        for kind, ok, message in self._saver.poll():
+            self._set_notice(message, ok, can_unsave=ok and kind == "add")
+        if self.notice:
+            if self._notice_until is None:
+                self._notice_until = now + NOTICE_TIME
+            elif now >= self._notice_until:
+                self.notice, self._can_unsave = "", False
+
+    @property
+    def pending(self) -> bool:
+        """True while a save is under way or its outcome has not been shown."""
+        return self._saver.pending
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until every save is done (headless drivers, exit); False on timeout."""
+        return self._saver.wait(timeout)
+
+    def _set_notice(self, text: str, ok: bool = True, can_unsave: bool = False) -> None:
+        self.notice, self.notice_ok, self._can_unsave = text, ok, can_unsave
+        self._notice_until = None

@@ -1,0 +1,8 @@
+"""The recognizer in the browser: a page to draw on and a JSON API, over the `recognizer` library.
+
+    web.api      request bodies -> canvas and strokes (limits, one-line errors); predictions -> JSON
+    web.server   the Starlette app: routes, error handlers, one Recognizer per process
+    web.static   the page: index.html, app.js, style.css (no CDN, no build step)
+
+`python -m web` (or `make web`) serves it on http://127.0.0.1:8000.
+"""

@@ -1,0 +1,72 @@
+"""python -m web [--host H] [--port P] [--workers N] [--access-log]: serve the page and the API.
+
+Defaults come from the HOST, PORT and WORKERS environment variables, else 127.0.0.1:8000 and one
+worker process (each worker loads its own model: a worker takes about 90 MB of memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+APP = "web.server:app"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m web", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default=os.environ.get("HOST", DEFAULT_HOST),
+                        help="address to listen on (default: $HOST or %(default)s)")
+    parser.add_argument("--port", default=os.environ.get("PORT", str(DEFAULT_PORT)), type=_port,
+                        help="port (default: $PORT or %(default)s)")
+    parser.add_argument("--workers", default=os.environ.get("WORKERS", "1"), type=_count,
+                        help="worker processes (default: $WORKERS or %(default)s)")
+    parser.add_argument("--access-log", action="store_true", help="log every request (costs CPU under load)")
+    return parser.parse_args(argv)
+
+
+def _port(text) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return port
+
+
+def _count(text) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number of workers: {text!r}")
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    import uvicorn
+
+    from recognizer.errors import RecognizerError
+    from recognizer.predictor import Recognizer
+
+    from .server import create_app
+
+    try:  # a missing or broken model is said in one line here, not as a traceback from each worker
+        recognizer = Recognizer.load()
+    except RecognizerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # One worker serves the model just loaded; several each load their own from the import string.
+    app = create_app(recognizer) if args.workers == 1 else APP
+    uvicorn.run(app, host=args.host, port=args.port, workers=args.workers, access_log=args.access_log,
+                log_level="info", server_header=False)  # exits non-zero by itself if the port is taken
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""The JSON API apart from any web framework: request bodies in, a canvas (and its strokes) or an
+ApiError out; the library's predictions in, the JSON answer out.
+
+Every limit is checked before the work it bounds (body size before parsing, stroke and point counts
+before drawing, image dimensions before decoding), so what one request can cost is bounded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from recognizer.errors import ImageError
+from recognizer.images import ink_canvas
+from recognizer.predictor import Prediction, number_text
+from recognizer.strokes import Point, rasterize
+from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
+
+JSON_TYPE = "application/json"
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}  # media type -> Pillow format
+MAX_JSON_BYTES = 1 << 20  # a drawing's JSON body; 20,000 points take about 300 KB
+MAX_IMAGE_BYTES = 8 << 20  # an uploaded PNG/JPEG
+MAX_SIDE = 2048  # px: the largest canvas width or height a drawing may declare
+MAX_STROKES = 200
+MAX_POINTS = 20_000  # in all strokes together
+MAX_PEN = 100  # px: the widest pen a drawing may ask for
+MAX_IMAGE_SIDE = 8192  # px: an image's width or height, read from its header before decoding ...
+MAX_IMAGE_PIXELS = 12_000_000  # ... and its area (a 12 MP phone photo; well below a decompression bomb)
+IMAGE_LEVELS = 255  # the 28x28 model input is returned as ints 0..255
+
+
+class ApiError(Exception):
+    """A request the API refuses: HTTP `status` (4xx) and a one-line `message` for {"error": ...}."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A parsed drawing request: strokes in canvas px on a `width` x `height` canvas, pen width in px."""
+
+    width: int
+    height: int
+    strokes: list[list[Point]]
+    pen: int
+
+    def canvas(self) -> np.ndarray:
+        """The strokes drawn as the desktop app draws them: white ink on black, height x width."""
+        return rasterize(self.strokes, (self.height, self.width), self.pen)
+
+
+def default_pen(width: int, height: int) -> int:
+    """The desktop app's brush for a canvas of this size (ui.canvas: proportional to the side)."""
+    return max(MIN_BRUSH, round(min(width, height) / BRUSH_DIVISOR))
+
+
+def media_type(content_type: str | None) -> str:
+    """'Image/PNG; charset=x' -> 'image/png'; '' when absent."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def body_limit(kind: str) -> int:
+    """The largest body accepted for a media type (JSON or an image)."""
+    return MAX_IMAGE_BYTES if kind in IMAGE_TYPES else MAX_JSON_BYTES
+
+
+def check_body(kind: str, length: int | None) -> None:
+    """Refuse an unsupported media type (415) or a body over its limit (413), before reading it."""
+    if kind != JSON_TYPE and kind not in IMAGE_TYPES:
+        shown = kind or "none"
+        raise ApiError(415, f"unsupported Content-Type {shown!r}: send application/json, image/png or image/jpeg")
+    limit = body_limit(kind)
+    if length is not None and length > limit:
+        raise ApiError(413, f"body too large: {length:,} bytes (limit {limit:,} for {kind})")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_drawing(body: bytes) -> Drawing:
+    """JSON {"width": W, "height": H, "strokes": [[[x, y], ...], ...], "pen": px?} -> Drawing.
+
+    Points off the canvas are clamped to one canvas side beyond its edges (as the desktop app does),
+    so a drag that leaves the canvas still draws up to its edge."""
+    if len(body) > MAX_JSON_BYTES:
+        raise ApiError(413, f"body too large: {len(body):,} bytes (limit {MAX_JSON_BYTES:,} for {JSON_TYPE})")
+    try:
+        payload = json.loads(body, parse_constant=_reject_constant)
+    except UnicodeDecodeError:
+        raise ApiError(400, "body is not UTF-8 JSON") from None
+    except RecursionError:
+        raise ApiError(400, "bad JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise ApiError(400, f"bad JSON: {str(exc).splitlines()[0][:100]}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, 'expected a JSON object {"width": W, "height": H, "strokes": [...]}')
+    width, height = _side(payload, "width"), _side(payload, "height")
+    pen = payload.get("pen")
+    if pen is None:
+        pen = default_pen(width, height)
+    elif not _is_number(pen) or not 1 <= pen <= MAX_PEN:
+        raise ApiError(400, f'"pen" must be a number of px from 1 to {MAX_PEN}')
+    strokes = _strokes(payload.get("strokes"), width, height)
+    return Drawing(width, height, strokes, max(1, round(pen)))
+
+
+def _is_number(value) -> bool:
+    """A JSON number (bool is an int in Python, not in JSON)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _side(payload: dict, key: str) -> int:
+    value = payload.get(key)
+    if value is None:
+        raise ApiError(400, f'missing "{key}": the canvas size in px')
+    if not _is_number(value) or value != int(value):
+        raise ApiError(400, f'"{key}" must be a whole number of px')
+    if not 1 <= value <= MAX_SIDE:
+        raise ApiError(400, f'"{key}" must be from 1 to {MAX_SIDE} px, not {int(value)}')
+    return int(value)
+
+
+def _strokes(value, width: int, height: int) -> list[list[Point]]:
+    if value is None:
+        raise ApiError(400, 'missing "strokes": a list of strokes, each a list of [x, y] points')
+    if not isinstance(value, list) or not all(isinstance(s, list) for s in value):
+        raise ApiError(400, '"strokes" must be a list of strokes, each a list of [x, y] points')
+    if len(value) > MAX_STROKES:
+        raise ApiError(400, f"too many strokes: {len(value)} (limit {MAX_STROKES})")
+    total = sum(len(s) for s in value)
+    if total > MAX_POINTS:
+        raise ApiError(400, f"too many points: {total:,} (limit {MAX_POINTS:,})")
+    x_range, y_range = (-width, 2 * width), (-height, 2 * height)
+    strokes = []
+    for i, stroke in enumerate(value):
+        points = []
+        for point in stroke:
+            if not (isinstance(point, list) and len(point) == 2 and _is_number(point[0]) and _is_number(point[1])):
+                raise ApiError(400, f"stroke {i}: each point must be [x, y], two finite numbers")
+            points.append((min(max(float(point[0]), x_range[0]), x_range[1]),
+                           min(max(float(point[1]), y_range[0]), y_range[1])))
+        if points:
+            strokes.append(points)
+    return strokes
+
+
+def decode_image(body: bytes) -> np.ndarray | None:
+    """PNG or JPEG bytes -> the library's canvas (bright ink on black; recognizer.images.ink_canvas),
+    or None when the image holds no ink. The size is read from the header and refused before a
+    single pixel is decoded, so a decompression bomb costs nothing."""
+    from PIL import Image
+
+    if len(body) > MAX_IMAGE_BYTES:
+        raise ApiError(413, f"body too large: {len(body):,} bytes (limit {MAX_IMAGE_BYTES:,} for an image)")
+    # Pillow itself only warns (a log line) from 89 MP up; the size check below refuses those too.
+    # (warnings.catch_warnings could silence it but is not thread-safe.)
+    try:
+        with Image.open(io.BytesIO(body), formats=list(IMAGE_TYPES.values())) as img:
+            w, h = img.size
+            if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE or w * h > MAX_IMAGE_PIXELS:
+                raise ApiError(413, f"image too large: {w}x{h} px (limit {MAX_IMAGE_PIXELS:,} px, "
+                                    f"{MAX_IMAGE_SIDE} px a side)")
+            gray = np.asarray(_on_white(img).convert("L"))
+    except ApiError:
+        raise
+    except Image.DecompressionBombError:
+        raise ApiError(413, f"image too large (limit {MAX_IMAGE_PIXELS:,} px)") from None
+    except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for corrupt or crafted files)
+        raise ApiError(400, f"not a readable PNG or JPEG image ({exc.__class__.__name__})") from None
+    if gray.size == 0:
+        raise ApiError(400, "empty image")
+    try:
+        return ink_canvas(gray)
+    except ImageError:  # blank paper, or too little contrast to find ink: nothing to read
+        return None
+
+
+def _on_white(img):
+    """Transparent pixels become white paper (a PNG with alpha drawn on nothing)."""
+    from PIL import Image
+
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    return img
+
+
+def answer(predictions: list[Prediction], with_image: bool = False) -> dict:
+    """The JSON answer: the number read ("?" where not sure) and each digit, left to right.
+    with_image adds each digit's 28x28 model input as 784 ints 0..255, row by row."""
+    digits = []
+    for p in predictions:
+        digit = {
+            "digit": p.digit,
+            "confidence": round(p.confidence, 6),
+            "probabilities": [round(float(v), 6) for v in p.probabilities],
+            "box": None if p.box is None else [int(v) for v in p.box],
+            "unsure": p.unsure,
+        }
+        if with_image:
+            digit["image"] = np.rint(np.clip(p.image, 0, 1) * IMAGE_LEVELS).astype(np.uint8).ravel().tolist()
+        digits.append(digit)
+    return {"number": number_text(predictions), "digits": digits}
+

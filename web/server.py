@@ -1,0 +1,162 @@
+"""The web app: the page, its static files and POST /api/predict, over one Recognizer per process.
+
+Starlette served by uvicorn (chosen by measurement: see README, "Web page and JSON API"). The
+app is stateless: every request carries its whole drawing, so it scales out with more processes
+(`--workers N`) or machines behind any load balancer.
+
+    python -m web [--host H] [--port P] [--workers N]     (make web; HOST, PORT, WORKERS)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from recognizer.predictor import Recognizer
+from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
+
+from . import api
+
+STATIC = Path(__file__).resolve().parent / "static"
+PREDICT_PATH = "/api/predict"
+PAGE_HEADERS = {  # the page loads nothing from elsewhere; the 28x28 view is drawn into a canvas
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "Cache-Control": "no-cache",
+}
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+IMAGE_DECODERS = 2  # images decoded at once per process: a 12 MP one takes a few hundred MB for a moment
+log = logging.getLogger("web")
+
+
+class Model:
+    """The process's Recognizer and the one thread that calls it: LiteRT's interpreter is not
+    thread-safe, and the GIL would run reads one at a time anyway (more throughput comes from more
+    worker processes). The event loop never waits on the model, so it keeps reading requests."""
+
+    def __init__(self, recognizer: Recognizer):
+        self.recognizer = recognizer
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+
+    def drawing(self, body: bytes, with_image: bool) -> dict:
+        """A JSON drawing -> the answer (on the model's thread)."""
+        drawing = api.parse_drawing(body)
+        return api.answer(self.recognizer.read(drawing.canvas(), drawing.strokes or None), with_image)
+
+    def image(self, canvas, with_image: bool) -> dict:
+        """A decoded image's canvas (None: no ink) -> the answer (on the model's thread)."""
+        return api.answer([] if canvas is None else self.recognizer.read(canvas), with_image)
+
+    def close(self) -> None:
+        self.thread.shutdown(wait=True)
+
+
+def page_html() -> str:
+    """index.html with the desktop app's brush (ui.canvas) and the API's limits filled in."""
+    values = {"BRUSH_DIVISOR": BRUSH_DIVISOR, "MIN_BRUSH": MIN_BRUSH, "MAX_STROKES": api.MAX_STROKES,
+              "MAX_POINTS": api.MAX_POINTS}
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    for name, value in values.items():
+        html = html.replace(f"%{name}%", str(value))
+    return html
+
+
+def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status, headers={**API_HEADERS, **(headers or {})})
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes `limit` bytes, whatever it declared."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise api.ApiError(413, f"body too large: over {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def declared_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise api.ApiError(400, "bad Content-Length header")
+    return int(value)
+
+
+async def predict(request: Request) -> Response:
+    """POST /api/predict: a drawing (application/json) or an image (image/png, image/jpeg) -> the
+    digits read; ?image=1 adds each digit's 28x28 model input."""
+    kind = api.media_type(request.headers.get("content-type"))
+    api.check_body(kind, declared_length(request))
+    try:
+        body = await read_body(request, api.body_limit(kind))
+    except ClientDisconnect:
+        return Response(status_code=400)
+    with_image = request.query_params.get("image", "").lower() in ("1", "true", "yes")
+    model = request.app.state.model
+    if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
+        result = await asyncio.get_running_loop().run_in_executor(model.thread, model.drawing, body, with_image)
+    else:  # decoded beside the model's thread (Pillow and numpy let it run meanwhile), then read on it
+        canvas = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
+        result = await asyncio.get_running_loop().run_in_executor(model.thread, model.image, canvas, with_image)
+    return JSONResponse(result, headers=API_HEADERS)
+
+
+async def index(request: Request) -> Response:
+    return HTMLResponse(request.app.state.page, headers=PAGE_HEADERS)
+
+
+async def health(request: Request) -> Response:
+    """For load balancers and scripts: 200 once the model is loaded."""
+    return JSONResponse({"ok": True}, headers=API_HEADERS)
+
+
+async def on_api_error(request: Request, exc: api.ApiError) -> Response:
+    return error(exc.status, exc.message)
+
+
+async def on_http_error(request: Request, exc: HTTPException) -> Response:
+    messages = {404: f"not found: {request.url.path}", 405: f"method {request.method} not allowed here"}
+    return error(exc.status_code, messages.get(exc.status_code, exc.detail), getattr(exc, "headers", None))
+
+
+async def on_crash(request: Request, exc: Exception) -> Response:
+    """A bug, not bad input: logged with its traceback here, one line for the client."""
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return error(500, "internal error")
+
+
+def create_app(recognizer: Recognizer | None = None) -> Starlette:
+    """The app; it loads the shipped model at start-up unless given a Recognizer (tests share one)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        app.state.model = Model(recognizer or Recognizer.load())
+        app.state.decoders = anyio.CapacityLimiter(IMAGE_DECODERS)
+        app.state.page = page_html()
+        yield
+        app.state.model.close()
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route(PREDICT_PATH, predict, methods=["POST"]),
+        Route("/healthz", health, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    handlers = {api.ApiError: on_api_error, HTTPException: on_http_error, Exception: on_crash}
+    return Starlette(debug=False, routes=routes, exception_handlers=handlers, lifespan=lifespan)
+
+
+app = create_app()  # for `uvicorn web.server:app --workers N`: each worker process loads the model once

@@ -1,0 +1,342 @@
+"use strict";
+// The page: strokes drawn with pointer events (mouse, pen, touch) the way the desktop app draws
+// them (ui/canvas.py: white on black, round caps, brush = canvas side / BRUSH_DIVISOR), posted to
+// POST /api/predict while drawing (at most one request in flight, at most every THROTTLE_MS; the
+// first stroke is sent at once), and the answer shown: the number, a box and label per digit, the
+// rightmost digit's probability bars and the 28x28 image the model saw, "not sure" with its reason.
+
+const THROTTLE_MS = 100; // between two posts while drawing (bench/load.py simulates users this way)
+const MIN_POINT_STEP = 1; // px: a smaller move adds no point (ui/canvas.py)
+const MAX_SIDE = 560; // px: the desktop app's default canvas
+const UNSURE_MARK = "?";
+const API = "/api/predict?image=1";
+
+const page = document.body;
+const BRUSH_DIVISOR = Number(page.dataset.brushDivisor) || 22;
+const MIN_BRUSH = Number(page.dataset.minBrush) || 3;
+const MAX_STROKES = Number(page.dataset.maxStrokes) || 200;
+const MAX_POINTS = Number(page.dataset.maxPoints) || 20000;
+
+const $ = (id) => document.getElementById(id);
+const pad = $("pad");
+const ctx = pad.getContext("2d");
+const wrap = $("pad-wrap");
+
+const ink = { strokes: [], points: 0, side: 0, version: 0, pointerId: null };
+const net = { inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null };
+// What the browser test (tests/test_web_browser.py) reads: first ink and first answer shown, in ms.
+const stats = { firstInk: null, firstShown: null, requests: 0, answers: 0, last: null };
+window.digitPage = {
+  stats,
+  get version() { return ink.version; },
+  get shownVersion() { return net.shownVersion; },
+  get busy() { return net.inFlight || net.timer !== null; },
+  get strokes() { return ink.strokes.length; },
+  drawing() { return { side: ink.side, pen: brush(), strokes: ink.strokes }; },
+};
+
+// ---- the canvas -----------------------------------------------------------------------------
+function brush() {
+  return Math.max(MIN_BRUSH, Math.round(ink.side / BRUSH_DIVISOR));
+}
+
+function radius() {
+  // recognizer/strokes.py draws with radius max(1, width // 2): the same here, so the page shows
+  // exactly the ink the server reads.
+  return Math.max(1, Math.floor(brush() / 2));
+}
+
+function layout() {
+  const side = Math.max(28, Math.floor(Math.min(MAX_SIDE, wrap.clientWidth)));
+  const dpr = window.devicePixelRatio || 1;
+  if (side === ink.side && pad.width === Math.round(side * dpr)) return;
+  if (ink.side && side !== ink.side) { // scale what was drawn with the canvas, as the desktop app does
+    const f = side / ink.side;
+    ink.strokes = ink.strokes.map((s) => s.map(([x, y]) => [x * f, y * f]));
+  }
+  ink.side = side;
+  pad.width = pad.height = Math.round(side * dpr);
+  pad.style.width = pad.style.height = `${side}px`;
+  ctx.setTransform(pad.width / side, 0, 0, pad.height / side, 0, 0);
+  redraw();
+  if (ink.strokes.length) changed();
+}
+
+function redraw() {
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, ink.side, ink.side);
+  for (const stroke of ink.strokes) {
+    drawSegment(stroke[0], stroke[0]);
+    for (let i = 1; i < stroke.length; i++) drawSegment(stroke[i - 1], stroke[i]);
+  }
+  clearBoxes();
+}
+
+function drawSegment(a, b) {
+  ctx.strokeStyle = ctx.fillStyle = "#fff";
+  ctx.lineWidth = 2 * radius();
+  ctx.lineCap = ctx.lineJoin = "round";
+  if (a === b) {
+    ctx.beginPath();
+    ctx.arc(a[0], a[1], radius(), 0, 2 * Math.PI);
+    ctx.fill();
+    return;
+  }
+  ctx.beginPath();
+  ctx.moveTo(a[0], a[1]);
+  ctx.lineTo(b[0], b[1]);
+  ctx.stroke();
+}
+
+function pointOf(event) {
+  const r = pad.getBoundingClientRect();
+  const clamp = (v) => Math.min(Math.max(v, -ink.side), 2 * ink.side); // as ui/canvas.py
+  return [clamp(event.clientX - r.left), clamp(event.clientY - r.top)];
+}
+
+function begin(point) {
+  if (ink.strokes.length >= MAX_STROKES || ink.points >= MAX_POINTS) {
+    notice(`That is as much ink as one request may carry: undo or clear first.`);
+    return false;
+  }
+  if (stats.firstInk === null) stats.firstInk = performance.now();
+  ink.strokes.push([point]);
+  ink.points += 1;
+  drawSegment(point, point);
+  changed();
+  return true;
+}
+
+function extend(point) {
+  const stroke = ink.strokes[ink.strokes.length - 1];
+  const last = stroke[stroke.length - 1];
+  if (Math.abs(point[0] - last[0]) < MIN_POINT_STEP && Math.abs(point[1] - last[1]) < MIN_POINT_STEP) return;
+  if (ink.points >= MAX_POINTS) return;
+  stroke.push(point);
+  ink.points += 1;
+  drawSegment(last, point);
+  changed();
+}
+
+function end() {
+  ink.pointerId = null;
+  page.dataset.drawing = "no";
+}
+
+function undo() {
+  end();
+  if (!ink.strokes.length) return;
+  ink.points -= ink.strokes.pop().length;
+  redraw();
+  changed();
+}
+
+function clearAll() {
+  end();
+  if (!ink.strokes.length) return;
+  ink.strokes = [];
+  ink.points = 0;
+  redraw();
+  changed();
+}
+
+function changed() {
+  ink.version += 1;
+  page.dataset.version = ink.version;
+  $("undo").disabled = $("clear").disabled = ink.strokes.length === 0;
+  $("placeholder").hidden = ink.strokes.length > 0;
+  predictSoon();
+}
+
+// ---- pointer and keys -----------------------------------------------------------------------
+pad.addEventListener("pointerdown", (e) => {
+  if (e.button === 2) { clearAll(); return; } // right click clears, as in the desktop app
+  if (e.button !== 0 || ink.pointerId !== null) return; // a second finger does not draw
+  e.preventDefault();
+  if (!begin(pointOf(e))) return;
+  ink.pointerId = e.pointerId;
+  page.dataset.drawing = "yes";
+  pad.setPointerCapture(e.pointerId); // keep the stroke when the pointer leaves the canvas
+});
+
+pad.addEventListener("pointermove", (e) => {
+  if (e.pointerId !== ink.pointerId) return;
+  const events = (e.getCoalescedEvents && e.getCoalescedEvents()) || [];
+  for (const ev of events.length ? events : [e]) extend(pointOf(ev));
+});
+
+for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+  pad.addEventListener(type, (e) => { if (e.pointerId === ink.pointerId) end(); });
+}
+pad.addEventListener("contextmenu", (e) => e.preventDefault());
+
+document.addEventListener("keydown", (e) => {
+  const key = e.key.toLowerCase();
+  if ((e.ctrlKey || e.metaKey) && key === "z" && !e.shiftKey && !e.altKey) {
+    e.preventDefault();
+    undo();
+  } else if (!e.ctrlKey && !e.metaKey && !e.altKey) {
+    if (key === "u") undo();
+    else if (key === "r") clearAll();
+  }
+});
+$("undo").addEventListener("click", undo);
+$("clear").addEventListener("click", clearAll);
+
+// ---- prediction -----------------------------------------------------------------------------
+function predictSoon() {
+  if (!ink.strokes.length) { // nothing to read: no need to ask the server
+    show({ number: "", digits: [] }, ink.version, ink.side);
+    return;
+  }
+  if (net.inFlight || net.timer !== null || ink.version === net.sentVersion) return;
+  const wait = net.lastSent + THROTTLE_MS - performance.now();
+  if (wait > 0) {
+    net.timer = setTimeout(() => { net.timer = null; predictSoon(); }, wait);
+    return;
+  }
+  send();
+}
+
+async function send() {
+  const version = ink.version;
+  const side = ink.side;
+  const round = (v) => Math.round(v * 10) / 10;
+  const body = JSON.stringify({
+    width: side, height: side, pen: brush(),
+    strokes: ink.strokes.map((s) => s.map(([x, y]) => [round(x), round(y)])),
+  });
+  net.inFlight = true;
+  net.sentVersion = version;
+  net.lastSent = performance.now();
+  stats.requests += 1;
+  page.dataset.state = "busy";
+  try {
+    const response = await fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(answer.error || `the server answered ${response.status}`);
+    stats.answers += 1;
+    net.error = null;
+    if (version > net.shownVersion) show(answer, version, side);
+    setStatus("ready", "ready");
+  } catch (err) {
+    net.error = err instanceof TypeError ? "cannot reach the server" : err.message;
+    setStatus(net.error, "error");
+  } finally {
+    net.inFlight = false;
+    if (!net.error) predictSoon(); // ink drawn meanwhile; after an error, the next change tries again
+  }
+}
+
+// ---- the answer -----------------------------------------------------------------------------
+function percent(p) { // as ui/panel.py: never claim a certainty the model does not have
+  return p >= 0.9995 && p < 1 ? ">99.9%" : `${(100 * p).toFixed(1)}%`;
+}
+
+function show(answer, version, side) {
+  net.shownVersion = version;
+  page.dataset.shown = version;
+  const digits = answer.digits || [];
+  stats.last = answer;
+  if (digits.length && stats.firstShown === null) stats.firstShown = performance.now();
+  $("empty").hidden = digits.length > 0;
+  $("result").hidden = digits.length === 0;
+  page.dataset.number = answer.number || "";
+  clearBoxes();
+  if (ink.pointerId === null) { // for screen readers: once a stroke is done, not on every update
+    $("said").textContent = digits.length ? `read: ${digits.map((d) => (d.unsure ? "not sure" : d.digit)).join(", ")}` : "";
+  }
+  if (!digits.length) return;
+  const several = digits.length > 1;
+  $("number-block").hidden = !several;
+  if (several) {
+    $("number-caption").textContent = `Number (${digits.length} digits)`;
+    const number = $("number");
+    number.replaceChildren(...[...answer.number].map((ch) => {
+      const span = document.createElement("span");
+      span.textContent = ch;
+      if (ch === UNSURE_MARK) span.className = "unsure";
+      return span;
+    }));
+    drawBoxes(digits, side);
+  }
+  showDigit(digits[digits.length - 1], several);
+}
+
+function showDigit(d, several) {
+  $("digit-caption").textContent = several ? "Rightmost digit" : "Prediction";
+  const box = $("digit-box");
+  box.classList.toggle("unsure", d.unsure !== null);
+  $("result").classList.toggle("several", several);
+  $("digit").textContent = d.unsure === null ? String(d.digit) : (several ? UNSURE_MARK : "not sure");
+  $("reason").textContent = d.unsure === null ? "" : d.unsure;
+  $("confidence").textContent = percent(d.confidence);
+  $("confidence").classList.toggle("muted", d.unsure !== null);
+  drawInput(d.image);
+  const bars = $("bars");
+  bars.replaceChildren(...d.probabilities.map((p, i) => {
+    const li = document.createElement("li");
+    li.className = i === d.digit ? (d.unsure === null ? "best" : "best muted") : "";
+    li.innerHTML = `<span class="label">${i}</span><span class="track"><span class="fill"></span></span>` +
+      `<span class="value">${percent(p)}</span>`;
+    li.querySelector(".fill").style.width = `${(100 * p).toFixed(2)}%`;
+    return li;
+  }));
+}
+
+function drawInput(pixels) {
+  const canvas = $("input");
+  const c = canvas.getContext("2d");
+  const img = c.createImageData(28, 28);
+  if (pixels && pixels.length === 784) {
+    for (let i = 0; i < 784; i++) {
+      img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = pixels[i];
+      img.data[4 * i + 3] = 255;
+    }
+  }
+  c.putImageData(img, 0, 0);
+}
+
+function drawBoxes(digits, side) {
+  const layer = $("boxes");
+  const f = ink.side / side; // the canvas may have been resized since the request
+  for (const d of digits) {
+    if (!d.box) continue;
+    const [x, y, w, h] = d.box.map((v) => v * f);
+    const el = document.createElement("div");
+    el.className = d.unsure === null ? "box" : "box unsure";
+    Object.assign(el.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
+    const label = document.createElement("span");
+    label.className = y < 22 ? "label inside" : "label";
+    label.textContent = d.unsure === null ? String(d.digit) : UNSURE_MARK;
+    el.append(label);
+    layer.append(el);
+  }
+}
+
+function clearBoxes() {
+  $("boxes").replaceChildren();
+}
+
+// ---- status line ----------------------------------------------------------------------------
+let noticeTimer = null;
+
+function setStatus(text, kind) {
+  page.dataset.state = kind;
+  if (noticeTimer === null) {
+    const status = $("status");
+    status.textContent = text;
+    status.className = `status ${kind}`;
+  }
+}
+
+function notice(text) {
+  const status = $("status");
+  status.textContent = text;
+  status.className = "status error";
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { noticeTimer = null; setStatus(net.error || "ready", net.error ? "error" : "ready"); }, 3000);
+}
+
+new ResizeObserver(layout).observe(wrap);
+layout();
