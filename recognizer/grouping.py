@@ -29,6 +29,8 @@ from scipy.ndimage import find_objects
 from .ink import Ink
 from .preprocess import ink_to_mnist
 from .segment import (
+    FRAGMENT_GAP,
+    FRAGMENT_HEIGHT,
     MAX_COMPONENTS,
     SPECK_AREA,
     SPECK_SIDE,
@@ -237,11 +239,12 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
     typical = _typical_height(spans, heights)
     lookup = np.zeros(count, np.int32)
     lookup[ids] = np.arange(1, len(ids) + 1)
+    for fragment, piece in _fragments(spans, heights, typical).items():
+        lookup[ids[fragment]] = piece + 1
     labels = lookup[components]
     cuts = []  # (left label, right label, strokes the cut crosses): a wide piece's slices, left to right
     next_label = len(ids) + 1
-    for k in range(1, len(ids) + 1):
-        bx, by, bw, bh = x[k - 1], y[k - 1], w[k - 1], h[k - 1]
+    for k, (bx, by, bw, bh) in enumerate(_label_boxes(labels, len(ids))[0], start=1):
         if bw - 2 * radius < CUT_WIDTH * typical:
             continue
         region = labels[by : by + bh, bx : bx + bw]  # a view: relabelling it relabels the atoms
@@ -259,6 +262,23 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
     order = sorted(range(next_label - 1), key=lambda a: (spans[a].mean(), spans[a][0]))
     return _make_atoms(labels, order, spans, heights, [() for _ in range(next_label - 1)], typical,
                        [(a - 1, b - 1, runs) for a, b, runs, _ in cuts])
+
+
+def _fragments(spans: np.ndarray, heights: np.ndarray, typical: float) -> dict[int, int]:
+    """Pieces much shorter than a digit (a broken-off stroke end, a loose flag or dot) and the piece
+    each belongs to: the full-height piece it overlaps most in x, or is nearest to, if that is within
+    FRAGMENT_GAP heights. Joined before anything is read, so that a digit broken in many pieces
+    stays one candidate."""
+    tall = heights[:, 1] - heights[:, 0]
+    full = np.flatnonzero(tall >= FRAGMENT_HEIGHT * typical)
+    out: dict[int, int] = {}
+    if not full.size:
+        return out
+    for j in np.flatnonzero(tall < FRAGMENT_HEIGHT * typical):
+        gaps = np.maximum(spans[j, 0], spans[full, 0]) - np.minimum(spans[j, 1], spans[full, 1])  # < 0: overlap
+        if gaps.min() <= FRAGMENT_GAP * typical:
+            out[int(j)] = int(full[gaps.argmin()])
+    return out
 
 
 def _deflate(ranges: np.ndarray, radius: float) -> np.ndarray:
@@ -381,10 +401,14 @@ def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
     n, height = len(atoms.spans), atoms.height
     specks = _specks(atoms)
     out = []
+    whole = _whole_pieces(atoms)
     for i in range(n):
         for j in range(i + 1, min(n, i + MAX_ATOMS) + 1):
             members = tuple(range(i, j))
             lo, hi = atoms.spans[i:j, 0].min(), atoms.spans[i:j, 1].max()
+            if members in whole:
+                out.append(members)
+                continue
             if j - i > 1 and hi - lo > MAX_WIDTH * height:
                 break
             if j - i == 1 and specks[i] and not specks.all():
@@ -392,6 +416,17 @@ def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
             if j - i == 1 or _widest_gap(atoms.spans[i:j]) <= MAX_GAP * height:
                 out.append(members)
     return out
+
+
+def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:
+    """The atoms of each piece of ink that was cut in slices, as one tuple per piece (images)."""
+    slices: dict[int, list[int]] = {}
+    for a, b, _ in atoms.cuts:  # cuts run left to right along a piece: a chain of slices
+        chain = next((c for c in slices.values() if a in c), None)
+        if chain is None:
+            slices[a] = chain = [a]
+        chain.append(b)
+    return {tuple(sorted(chain)) for chain in slices.values()}
 
 
 def _widest_gap(spans: np.ndarray) -> float:
