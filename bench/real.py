@@ -34,7 +34,7 @@ from recognizer.data import PenCharacters
 from recognizer.predictor import Recognizer, number_text
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.strokes import rasterize
-from recognizer.unipen import DIGIT_LIKE_LETTERS, person_split, place
+from recognizer.unipen import DIGIT_LIKE_LETTERS, person_split, place, write_row
 
 from .common import accuracy_entry
 
@@ -183,31 +183,12 @@ def words(rec: Recognizer, chars: PenCharacters, digit_idx: np.ndarray, letter_i
         p = persons[rng.integers(len(persons))]
         row = [rng.choice(digits_of[p]), *rng.choice(letters_of[p], int(rng.integers(1, 4)), replace=False),
                rng.choice(digits_of[p])]
-        canvas, lists = _row_canvas(chars, row, rng)
-        preds = rec.read(canvas, lists)
+        written = write_row(chars, row, rng)
+        preds = rec.read(written.canvas, written.strokes)
         expected = chars.label[row[0]] + "?" * (len(row) - 2) + chars.label[row[-1]]
         right += number_text(preds) == expected
         count_right += len(preds) == len(row)
     return {"rows": n, "exact": accuracy_entry(right, n), "count_right": accuracy_entry(count_right, n)}
-
-
-def _row_canvas(chars: PenCharacters, row: list[int], rng) -> tuple[np.ndarray, list[list]]:
-    """Characters written left to right at one height on a wide canvas, with natural gaps."""
-    height = float(rng.uniform(70, 130))
-    pen = max(3, round(640 / 22 * rng.uniform(0.6, 1.2)))
-    x, lists = 30.0, []
-    for i in row:
-        strokes = chars.strokes(int(i))
-        every = np.concatenate(strokes)
-        low, size = every.min(axis=0), np.ptp(every, axis=0)
-        tall = chars.kind[i] != "lower" or chars.label[i] in "bdfhklt"
-        scale = height * (1.0 if tall else 0.6) / max(size[1], 1.0)
-        scale = min(scale, 1.5 * height / max(size[0], 1.0))
-        top = 60.0 + (0 if tall else 0.4 * height)
-        lists += [((s - low) * scale + (x, top)).tolist() for s in strokes]
-        x += size[0] * scale + rng.uniform(0.25, 0.6) * height
-    side = (int(x) + 30, int(60 + height + 60))
-    return rasterize(lists, (side[1], side[0]), pen), lists
 
 
 def run(rec: Recognizer, chars: PenCharacters, x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -131,4 +132,99 @@ def render(chars: PenCharacters, indices: np.ndarray, seed: int = 0) -> np.ndarr
     for k, i in enumerate(indices):
         image = to_mnist(draw(chars.strokes(int(i)), rng))
         out[k] = 0 if image is None else np.round(image * 255).astype(np.uint8)
+    return out
+
+
+@dataclass(frozen=True)
+class RowStyle:
+    """How one person writes a row of characters left to right on the app's canvas (write_row).
+
+    Ranges are drawn uniformly per row or per character; a zero turns a variation off (and draws
+    no random number for it, so rows written with the defaults never change)."""
+
+    height: tuple[float, float] = (70.0, 130.0)  # px, a capital's or digit's height in the row
+    pen: tuple[float, float] = (0.6, 1.2)  # times the app's brush on a 640 px canvas (640 / BRUSH_DIVISOR)
+    gap: tuple[float, float] = (0.25, 0.6)  # between characters' pen paths, share of the height ...
+    ink_gaps: bool = False  # ... or, if True, between their ink (the pen's width added)
+    size: float = 0.0  # each character's height varies by up to this share
+    drift: float = 0.0  # the baseline drifts up or down by up to this share of the height over the row ...
+    wobble: float = 0.0  # ... and each character sits up to this share above or below it
+    slant: float = 0.0  # the row leans by up to this (x shift per unit of height above the baseline)
+    touch: float = 0.0  # chance that a character comes closer to the one before: its ink touching or ...
+    overlap: float = 0.1  # ... overlapping, and its pen path overlapping by up to this share of the height
+    late: float = 0.0  # chance that a character's last stroke (of several) is written after the next character
+    canvas: tuple[int, int] = (0, 0)  # the canvas is at least this (width, height), the row anywhere in it
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row written by write_row: the canvas, the strokes in writing order and whose they are."""
+
+    canvas: np.ndarray  # (height, width) uint8, white on black
+    strokes: list[list[tuple[float, float]]]  # in writing order, as the app records them
+    owner: list[int]  # for each stroke, the position in the row of the character it belongs to
+    pen: int  # px
+
+    def strokes_of(self, k: int) -> list[list[tuple[float, float]]]:
+        """The strokes of the row's k-th character, in writing order."""
+        return [s for s, o in zip(self.strokes, self.owner) if o == k]
+
+
+LETTERS_WITH_ASCENDERS = "bdfhklt"
+MARGIN = 30.0  # px left and right of a row; 60 above and below (or more on a taller canvas)
+
+
+def write_row(chars: PenCharacters, row: list[int], rng: np.random.Generator, style: RowStyle = RowStyle()) -> Row:
+    """The characters at `row` of one person written left to right, drawn with the app's brush
+    (a lower-case letter without an ascender is 0.6 as tall and sits on the baseline)."""
+    height = float(rng.uniform(*style.height))
+    pen = max(3, round(640 / BRUSH_DIVISOR * rng.uniform(*style.pen)))
+    drift = rng.uniform(-style.drift, style.drift) * height if style.drift else 0.0
+    slant = rng.uniform(-style.slant, style.slant) if style.slant else 0.0
+    baseline = 60.0 + height
+    x, gap, placed = MARGIN, 0.0, []
+    for k, i in enumerate(row):
+        strokes = chars.strokes(int(i))
+        every = np.concatenate(strokes)
+        low, size = every.min(axis=0), np.ptp(every, axis=0)
+        tall = chars.kind[i] != "lower" or chars.label[i] in LETTERS_WITH_ASCENDERS
+        grown = height * (1.0 + rng.uniform(-style.size, style.size)) if style.size else height
+        nominal, own = height * (1.0 if tall else 0.6), grown * (1.0 if tall else 0.6)
+        scale = min(own / max(size[1], 1.0), 1.5 * grown / max(size[0], 1.0))  # at most 1.5 as wide as tall
+        top = 60.0 + (0.0 if tall else 0.4 * height) + (nominal - own) + drift * k / max(len(row) - 1, 1)
+        if style.wobble:
+            top += rng.uniform(-style.wobble, style.wobble) * height
+        shape = [(s - low) * scale for s in strokes]  # top left at (0, 0)
+        if slant:  # lean about the baseline: points above it move right for slant > 0
+            shape = [s + np.stack([slant * (own - s[:, 1]), np.zeros(len(s))], axis=1) for s in shape]
+            shape = [s - (min(float(t[:, 0].min()) for t in shape), 0.0) for s in shape]
+        if k and style.touch and rng.random() < style.touch:  # closer than the gap drawn: touching or overlapping
+            x += rng.uniform(-style.overlap * height, pen if style.ink_gaps else 0.0) - gap
+        placed.append([s + (x, top) for s in shape])
+        gap = rng.uniform(*style.gap) * height + (pen if style.ink_gaps else 0.0)
+        x += max(float(s[:, 0].max()) for s in shape) + gap
+    order = [(k, j) for k, strokes in enumerate(placed) for j in range(len(strokes))]
+    if style.late:
+        order = _late_strokes(order, [len(s) for s in placed], style.late, rng)
+    every = np.concatenate([s for strokes in placed for s in strokes])
+    (left, top), (right, bottom) = every.min(axis=0), every.max(axis=0)
+    shift = np.array([0.0, max(0.0, 60.0 - top)])  # drift and wobble can lift a character above the margin
+    width = max(int(x) + int(MARGIN), style.canvas[0])
+    tall_px = max(int(max(bottom, baseline) + shift[1]) + 60, style.canvas[1])
+    if style.canvas != (0, 0):  # room to spare on the canvas: the row goes anywhere in it
+        room = np.array([width, tall_px]) - 2 * pen - (right - left, bottom - top)
+        shift = pen + rng.uniform(0, 1, 2) * np.maximum(room, 0.0) - (left, top)
+    lists = [(placed[k][j] + shift if shift.any() else placed[k][j]).tolist() for k, j in order]
+    return Row(rasterize(lists, (tall_px, width), pen), lists, [k for k, _ in order], pen)
+
+
+def _late_strokes(order: list[tuple[int, int]], counts: list[int], chance: float,
+                  rng: np.random.Generator) -> list[tuple[int, int]]:
+    """Writing order with, now and then, a character's last stroke put after the next character's
+    strokes (a 7's bar or a 4's stem added once the next digit is written)."""
+    out = list(order)
+    for k in range(len(counts) - 1):
+        if counts[k] > 1 and rng.random() < chance:
+            out.remove((k, counts[k] - 1))
+            out.insert(max(i for i, (c, _) in enumerate(out) if c == k + 1) + 1, (k, counts[k] - 1))
     return out

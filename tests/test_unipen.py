@@ -106,6 +106,28 @@ def test_characters_are_drawn_as_the_app_draws_them(pen_chars):
     assert rng is not None
 
 
+def test_rows_are_written_left_to_right_in_writing_order(pen_chars):
+    from recognizer.unipen import RowStyle, write_row
+
+    row = [4, 1, 7, 0]  # a 4 in two strokes, then 1, 7, 0 of the same writer
+    plain = write_row(pen_chars, row, np.random.default_rng(0))
+    assert plain.owner == [0, 0, 1, 2, 3] and len(plain.strokes) == 5
+    assert np.array_equal(plain.canvas, rasterize(plain.strokes, plain.canvas.shape, plain.pen))
+    lefts = [min(p[0] for s in plain.strokes_of(k) for p in s) for k in range(4)]
+    rights = [max(p[0] for s in plain.strokes_of(k) for p in s) for k in range(4)]
+    assert all(r < next_left for r, next_left in zip(rights, lefts[1:]))  # gaps between characters
+    style = RowStyle(size=0.1, drift=0.15, wobble=0.05, slant=0.15, late=1.0, canvas=(640, 640))
+    number = write_row(pen_chars, row, np.random.default_rng(0), style)
+    assert number.canvas.shape[0] >= 640 and number.canvas.shape[1] >= 640
+    assert number.owner == [0, 1, 0, 2, 3]  # the 4's second stroke written after the 1 (late)
+    every = np.concatenate([np.asarray(s) for s in number.strokes])
+    assert every.min() >= 0 and (every.max(axis=0) < number.canvas.shape[::-1]).all()
+    touching = write_row(pen_chars, row, np.random.default_rng(0), RowStyle(touch=1.0, overlap=0.1))
+    left = [min(p[0] for s in touching.strokes_of(k) for p in s) for k in range(4)]
+    right = [max(p[0] for s in touching.strokes_of(k) for p in s) for k in range(4)]
+    assert all(nl - r <= touching.pen for r, nl in zip(right, left[1:]))  # every neighbour's ink touches
+
+
 def test_clear_letters_leave_out_digit_like_letters(pen_chars):
     from recognizer.unipen import DIGIT_LIKE_LETTERS, clear_letters
 
