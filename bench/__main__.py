@@ -130,8 +130,12 @@ def main(argv: list[str] | None = None) -> int:
             if chars is not None:
                 results["real"] = real.run(litert_rec, chars, data.x_test, data.y_test, args.quick)
                 results["real"]["data"] = chars.source
+                from . import real_numbers
+
+                results["real_numbers"] = real_numbers.run(litert_rec, chars, quick=args.quick)
             else:
                 results["real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
+                results["real_numbers"] = results["real"]
         _done("real handwriting", c)
 
     if "web" in sections:  # the web API under bounded load on 127.0.0.1 (bench/load.py)

@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from recognizer.batch import predict_batches
-from recognizer.predictor import Recognizer
 from recognizer.ink import ink_box
+from recognizer.predictor import Recognizer
 from recognizer.preprocess import SIZE, to_mnist
 
 from . import drawn
@@ -95,15 +95,23 @@ def drawn_accuracy(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, n: i
     }
     for name, ok in right.items():
         entry = accuracy_entry(int(ok.sum()), n)
-        entry["by_height"] = {label: accuracy_entry(int(ok[(heights >= lo) & (heights < hi)].sum()),
-                                                    int(((heights >= lo) & (heights < hi)).sum()))
-                              for lo, hi, label in HEIGHT_BINS}
-        entry["by_stroke"] = {label: accuracy_entry(int(ok[(strokes >= lo) & (strokes < hi)].sum()),
-                                                    int(((strokes >= lo) & (strokes < hi)).sum()))
-                              for lo, hi, label in STROKE_BINS}
+        entry["by_height"] = {
+            label: accuracy_entry(
+                int(ok[(heights >= lo) & (heights < hi)].sum()), int(((heights >= lo) & (heights < hi)).sum())
+            )
+            for lo, hi, label in HEIGHT_BINS
+        }
+        entry["by_stroke"] = {
+            label: accuracy_entry(
+                int(ok[(strokes >= lo) & (strokes < hi)].sum()), int(((strokes >= lo) & (strokes < hi)).sum())
+            )
+            for lo, hi, label in STROKE_BINS
+        }
         if name != "ours":
-            entry["vs_ours"] = {"only_ours_right": int((right["ours"] & ~ok).sum()),
-                                "only_this_right": int((ok & ~right["ours"]).sum())}
+            entry["vs_ours"] = {
+                "only_ours_right": int((right["ours"] & ~ok).sum()),
+                "only_this_right": int((ok & ~right["ours"]).sum()),
+            }
         result["pipelines"][name] = entry
     return result
 

@@ -67,8 +67,16 @@ def real_run(model: Path, stroke_seconds: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         dump = Path(tmp) / "state.json"
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        cmd = [sys.executable, "-m", "bench.app_driver", str(dump), "--model", str(model),
-               "--stroke-seconds", str(stroke_seconds)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.app_driver",
+            str(dump),
+            "--model",
+            str(model),
+            "--stroke-seconds",
+            str(stroke_seconds),
+        ]
         spawn = time.time()
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
         driver = _read(Path(str(dump) + ".driver.json")) or {}
@@ -130,8 +138,15 @@ def frame_work(model: Path, quick: bool) -> dict:
         run_script(app, events[:20], surface, events_per_frame=per_frame)  # warm-up (fonts, first predict)
         app.handle_event(key_event(pygame.K_r))
         counts: list[int] = []  # predictions shown so far, after each frame
-        durations = run_script(app, events, surface, events_per_frame=per_frame, frame_dt=1 / FPS, settle=False,
-                               on_frame=lambda a, rects: counts.append(a.predictions))
+        durations = run_script(
+            app,
+            events,
+            surface,
+            events_per_frame=per_frame,
+            frame_dt=1 / FPS,
+            settle=False,
+            on_frame=lambda a, rects: counts.append(a.predictions),
+        )
     finally:
         pygame.quit()
     stats = timing_stats([d * 1e9 for d in durations], 1)

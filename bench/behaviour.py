@@ -21,8 +21,15 @@ import numpy as np
 
 from recognizer.predictor import Prediction, Recognizer
 from recognizer.strokes import Stroke, rasterize
-from recognizer.synthetic import (DIGIT_STROKES, LETTER_STROKES, compose_number, digit_strokes, font_digits, glyph,
-                                  place_strokes)
+from recognizer.synthetic import (
+    DIGIT_STROKES,
+    LETTER_STROKES,
+    compose_number,
+    digit_strokes,
+    font_digits,
+    glyph,
+    place_strokes,
+)
 
 SEED = 11
 SIZE = 400
@@ -80,7 +87,7 @@ def cases() -> Iterator[Case]:
     yield "40x40", np.ascontiguousarray(seven[::10, ::10]), None
 
 
-def _feed(h: "hashlib._Hash", pred: Prediction | None) -> None:
+def _feed(h: hashlib._Hash, pred: Prediction | None) -> None:
     if pred is None:
         h.update(b"None;")
         return

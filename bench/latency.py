@@ -80,8 +80,11 @@ def time_path(rec: Recognizer, canvases: list[np.ndarray], calls: int, repeats: 
 def check_same_answers(recs: dict[str, Recognizer], canvases: list[np.ndarray]) -> dict:
     """How often each path's digit differs from LiteRT's on the timed canvases (should be 0)."""
     reference = [recs[APP_PATH].predict(c).digit for c in canvases]
-    return {name: sum(rec.predict(c).digit != d for c, d in zip(canvases, reference))
-            for name, rec in recs.items() if name != APP_PATH}
+    return {
+        name: sum(rec.predict(c).digit != d for c, d in zip(canvases, reference))
+        for name, rec in recs.items()
+        if name != APP_PATH
+    }
 
 
 def run_litert(rec: Recognizer, load_s: float, canvases: list[np.ndarray], quick: bool) -> dict:

@@ -60,8 +60,10 @@ def densify(stroke, step: float = STEP_PX) -> list[tuple[float, float]]:
     pts = np.asarray(stroke, dtype=np.float64)
     dist = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
     at = np.arange(0.0, dist[-1] + 1e-9, step)
-    return [(round(float(x), 1), round(float(y), 1)) for x, y in zip(np.interp(at, dist, pts[:, 0]),
-                                                                        np.interp(at, dist, pts[:, 1]))]
+    return [
+        (round(float(x), 1), round(float(y), 1))
+        for x, y in zip(np.interp(at, dist, pts[:, 0]), np.interp(at, dist, pts[:, 1]))
+    ]
 
 
 def drawing_bodies(digit: int, side: int = CANVAS, interval: float = INTERVAL) -> list[bytes]:
@@ -84,8 +86,10 @@ def drawing_bodies(digit: int, side: int = CANVAS, interval: float = INTERVAL) -
 
 
 def request_bytes(host: str, port: int, path: str, body: bytes) -> bytes:
-    head = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+    )
     return head.encode() + body
 
 
@@ -119,8 +123,9 @@ class Level:
         self.errors[what] = self.errors.get(what, 0) + 1
 
 
-async def user(host: str, port: int, path: str, bodies: list[bytes], first: float, deadline: float,
-               interval: float, level: Level) -> None:
+async def user(
+    host: str, port: int, path: str, bodies: list[bytes], first: float, deadline: float, interval: float, level: Level
+) -> None:
     """One user: posts bodies in turn every `interval` from `first` until `deadline` (loop time)."""
     loop = asyncio.get_running_loop()
     requests = [request_bytes(host, port, path, b) for b in bodies]
@@ -173,8 +178,10 @@ async def run_level(host: str, port: int, path: str, users: int, seconds: float,
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
     bodies = [drawing_bodies(u % 10) for u in range(min(users, 10))]
-    tasks = [user(host, port, path, bodies[u % len(bodies)], start + interval * u / users, start + seconds,
-                  interval, level) for u in range(users)]
+    tasks = [
+        user(host, port, path, bodies[u % len(bodies)], start + interval * u / users, start + seconds, interval, level)
+        for u in range(users)
+    ]
     await asyncio.gather(*tasks)
     return level
 
@@ -206,8 +213,9 @@ def _machine_cpu() -> tuple[float, float]:
     return float(sum(fields) - idle), float(sum(fields))
 
 
-def measure(host: str, port: int, path: str, users: int, seconds: float, interval: float,
-            server_pid: int | None) -> dict:
+def measure(
+    host: str, port: int, path: str, users: int, seconds: float, interval: float, server_pid: int | None
+) -> dict:
     """One level, with its latency figures and the CPU used by the generator, server and machine."""
     cpu0, wall0 = time.process_time(), time.perf_counter()
     server0 = _proc_cpu(server_pid) if server_pid else None
@@ -264,9 +272,14 @@ def free_port() -> int:
 def start_server(port: int, workers: int) -> subprocess.Popen:
     """`python -m web` on 127.0.0.1:port, once it answers /healthz."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -299,23 +312,38 @@ def local_target(url: str) -> tuple[str, int, str]:
 
 
 # ---- the run -------------------------------------------------------------------------------------------
-def run(users=USERS, seconds: float = SECONDS, workers: int = 1, url: str | None = None,
-        interval: float = INTERVAL, find_saturation: bool = True, quick: bool = False) -> dict:
+def run(
+    users=USERS,
+    seconds: float = SECONDS,
+    workers: int = 1,
+    url: str | None = None,
+    interval: float = INTERVAL,
+    find_saturation: bool = True,
+    quick: bool = False,
+) -> dict:
     """The load table as a dict for bench/results.json. url: an already running server on this
     machine (its CPU is then not measured); default: start `python -m web` on a free port.
     quick: a smoke run (1 s a level, users capped at 20, no extra levels)."""
     if quick:
         seconds, users, find_saturation = 1.0, [u for u in users if u <= 20] or [1], False
-    result: dict = {"seconds_per_level": seconds, "interval_s": interval, "canvas": CANVAS,
-                    "path": "/api/predict?image=1 (as the page posts)", "load_before": load_state()}
+    result: dict = {
+        "seconds_per_level": seconds,
+        "interval_s": interval,
+        "canvas": CANVAS,
+        "path": "/api/predict?image=1 (as the page posts)",
+        "load_before": load_state(),
+    }
     proc = None
     try:
         if url is None:
             port = free_port()
             proc = start_server(port, workers)
             host, port, path = local_target(f"http://127.0.0.1:{port}")
-            result["server"] = {"command": f"python -m web --workers {workers}", "workers": workers,
-                                "nice": os.nice(0)}  # scheduling priority, inherited from this process
+            result["server"] = {
+                "command": f"python -m web --workers {workers}",
+                "workers": workers,
+                "nice": os.nice(0),
+            }  # scheduling priority, inherited from this process
         else:
             host, port, path = local_target(url)
             result["server"] = {"url": url}
@@ -360,40 +388,70 @@ def report(result: dict) -> str:
     """The load table as Markdown, with the saturation point and what shared the CPU."""
     if "skipped" in result:
         return f"not measured: {result['skipped']}"
-    header = ["users", "offered req/s", "answered req/s", "p50 ms", "p99 ms", "errors", "load gen CPU",
-              "server CPU", "other processes' CPU", "machine busy"]
+    header = [
+        "users",
+        "offered req/s",
+        "answered req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "load gen CPU",
+        "server CPU",
+        "other processes' CPU",
+        "machine busy",
+    ]
     rows = []
     for lv in result["levels"]:
-        rows.append([str(lv["users"]), f"{lv['offered_rps']:.0f}", f"{lv['throughput_rps']:.1f}", fmt_ms(lv["p50_ms"]),
-                     fmt_ms(lv["p99_ms"]), str(lv["errors"]), f"{lv['generator_cpu']:.0%}",
-                     "n/a" if lv["server_cpu"] is None else f"{lv['server_cpu']:.0%}",
-                     "n/a" if lv.get("others_cpu") is None else f"{lv['others_cpu']:.0%}",
-                     "n/a" if lv["machine_busy"] is None else f"{lv['machine_busy']:.0%} of {lv['cores']}"])
+        rows.append(
+            [
+                str(lv["users"]),
+                f"{lv['offered_rps']:.0f}",
+                f"{lv['throughput_rps']:.1f}",
+                fmt_ms(lv["p50_ms"]),
+                fmt_ms(lv["p99_ms"]),
+                str(lv["errors"]),
+                f"{lv['generator_cpu']:.0%}",
+                "n/a" if lv["server_cpu"] is None else f"{lv['server_cpu']:.0%}",
+                "n/a" if lv.get("others_cpu") is None else f"{lv['others_cpu']:.0%}",
+                "n/a" if lv["machine_busy"] is None else f"{lv['machine_busy']:.0%} of {lv['cores']}",
+            ]
+        )
     sat = result.get("saturation")
     server = result.get("server", {})
     lines = [md_table(header, rows), ""]
     if "command" in server:
-        lines.append(f"Server: `{server['command']}` on 127.0.0.1, started by the benchmark (nice {server['nice']}); "
-                     f"{result['canvas']}x{result['canvas']} px canvas.")
-    lines.append(f"{result['seconds_per_level']:.0f} s a level, each user posting its drawing every "
-                 f"{result['interval_s'] * 1000:.0f} ms; CPU as a share of one core.")
+        lines.append(
+            f"Server: `{server['command']}` on 127.0.0.1, started by the benchmark (nice {server['nice']}); "
+            f"{result['canvas']}x{result['canvas']} px canvas."
+        )
+    lines.append(
+        f"{result['seconds_per_level']:.0f} s a level, each user posting its drawing every "
+        f"{result['interval_s'] * 1000:.0f} ms; CPU as a share of one core."
+    )
     if sat:
-        lines.append(f"Saturation point: {sat['throughput_rps']:.0f} req/s ({sat['users']} user"
-                     f"{'s' if sat['users'] != 1 else ''}) with p99 "
-                     f"{sat['p99_ms']:.0f} ms <= {SATURATION_P99_MS:.0f} ms and no errors.")
+        lines.append(
+            f"Saturation point: {sat['throughput_rps']:.0f} req/s ({sat['users']} user"
+            f"{'s' if sat['users'] != 1 else ''}) with p99 "
+            f"{sat['p99_ms']:.0f} ms <= {SATURATION_P99_MS:.0f} ms and no errors."
+        )
     else:
         lines.append(f"Saturation point: no level had p99 <= {SATURATION_P99_MS:.0f} ms without errors.")
     before = result.get("load_before", {})
     others = before.get("busy_processes") or []
-    lines.append(f"Machine before the run: {before.get('cpu_busy', 0) or 0:.0%} busy, load average "
-                 f"{before.get('loadavg_1min')}" + (f"; busy: {'; '.join(others)}" if others else ""))
+    lines.append(
+        f"Machine before the run: {before.get('cpu_busy', 0) or 0:.0%} busy, load average "
+        f"{before.get('loadavg_1min')}" + (f"; busy: {'; '.join(others)}" if others else "")
+    )
     return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
-    parser.add_argument("--users", default=",".join(map(str, USERS)),
-                        help="comma-separated numbers of simulated users (default: %(default)s)")
+    parser.add_argument(
+        "--users",
+        default=",".join(map(str, USERS)),
+        help="comma-separated numbers of simulated users (default: %(default)s)",
+    )
     parser.add_argument("--seconds", type=float, default=SECONDS, help="per level (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default: %(default)s)")
     parser.add_argument("--url", help="an already running server on 127.0.0.1 (default: start one)")
@@ -409,8 +467,10 @@ def main(argv: list[str] | None = None) -> int:
         if not users or min(users) < 1 or max(users) > MAX_USERS or not 0 < args.seconds <= 600 or args.workers < 1:
             raise ValueError
     except ValueError:
-        print(f"error: --users must be numbers from 1 to {MAX_USERS}, --seconds from 0 to 600, --workers >= 1",
-              file=sys.stderr)
+        print(
+            f"error: --users must be numbers from 1 to {MAX_USERS}, --seconds from 0 to 600, --workers >= 1",
+            file=sys.stderr,
+        )
         return 2
     result = run(users, args.seconds, args.workers, args.url, find_saturation=not args.no_saturation)
     print(report(result))

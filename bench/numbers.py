@@ -168,8 +168,11 @@ def rejection_benchmark(rec, seed: int) -> dict:
             pred = rec.predict(canvas, strokes)
             reason = "blank" if pred is None else pred.unsure or "accepted"
             reasons[reason] = reasons.get(reason, 0) + 1
-        out[name] = {"cases": len(cases), "not_sure_rate": round(1 - reasons.get("accepted", 0) / len(cases), 3),
-                     "reasons": reasons}
+        out[name] = {
+            "cases": len(cases),
+            "not_sure_rate": round(1 - reasons.get("accepted", 0) / len(cases), 3),
+            "reasons": reasons,
+        }
     return out
 
 
@@ -209,8 +212,8 @@ def report(results: dict) -> str:
         f"MNIST test digits drawn on a canvas ({cal['drawn_digits']}): accuracy {cal['drawn_accuracy']:.2%}, "
         f"ECE {cal['drawn_ece_raw']:.4f} raw -> {cal['drawn_ece_calibrated']:.4f} calibrated, "
         f"false 'not sure' {cal['drawn_false_not_sure_rate']:.2%} {cal['drawn_not_sure_reasons']}",
-        "not digits, read 'not sure': " + ", ".join(
-            f"{name} {v['not_sure_rate']:.0%} of {v['cases']}" for name, v in results["not_digits"].items()),
+        "not digits, read 'not sure': "
+        + ", ".join(f"{name} {v['not_sure_rate']:.0%} of {v['cases']}" for name, v in results["not_digits"].items()),
     ]
     return "\n".join(lines)
 

@@ -126,7 +126,7 @@ def _number_ink(digits: list[np.ndarray], height: int, rng: np.random.Generator)
         y = out.shape[0] - lift - h + int(rng.integers(-lift, lift + 1))
         np.maximum(out[y : y + h, x : x + w], ink / np.float32(255), out=out[y : y + h, x : x + w])
         x += w + int(rng.uniform(*GAP) * height)
-    return out[:, : x]
+    return out[:, :x]
 
 
 def _ruling(shape: tuple[int, int], kind: str, spacing: float, first: float, rng: np.random.Generator) -> np.ndarray:
@@ -186,8 +186,9 @@ def _light(shape: tuple[int, int], cond: Conditions, rng: np.random.Generator) -
     return cv2.resize(light, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def render(digits: list[np.ndarray], cond: Conditions, rng: np.random.Generator,
-           frame: tuple[int, int] | None = None) -> np.ndarray:
+def render(
+    digits: list[np.ndarray], cond: Conditions, rng: np.random.Generator, frame: tuple[int, int] | None = None
+) -> np.ndarray:
     """The upright photo (h, w, 3) uint8 RGB of a number written with `digits` (28x28 images)."""
     if frame is None:
         side = int(rng.uniform(*FRAME_SIDE))
@@ -211,8 +212,9 @@ def render(digits: list[np.ndarray], cond: Conditions, rng: np.random.Generator,
     room = (inner[2] - inner[0] - 2 * margin, inner[3] - inner[1] - 2 * margin)
     scale = min(1.0, room[0] / ink.shape[1], room[1] / ink.shape[0])
     if scale < 1:  # the number must fit the page: write it smaller
-        ink = cv2.resize(ink, (max(1, int(ink.shape[1] * scale)), max(1, int(ink.shape[0] * scale))),
-                         interpolation=cv2.INTER_AREA)
+        ink = cv2.resize(
+            ink, (max(1, int(ink.shape[1] * scale)), max(1, int(ink.shape[0] * scale))), interpolation=cv2.INTER_AREA
+        )
         height = int(height * scale)
     ih, iw = ink.shape
     x = int(rng.uniform(inner[0] + margin, max(inner[0] + margin + 1, inner[2] - margin - iw)))
@@ -289,8 +291,15 @@ def read_photo(rec: Recognizer, path: Path) -> tuple[str, float, float]:
     return text, 1000 * (loaded - start), 1000 * (time.perf_counter() - loaded)
 
 
-def condition_run(rec: Recognizer, digits_x: np.ndarray, digits_y: np.ndarray, cond: Conditions, n: int,
-                  rng: np.random.Generator, folder: Path) -> dict:
+def condition_run(
+    rec: Recognizer,
+    digits_x: np.ndarray,
+    digits_y: np.ndarray,
+    cond: Conditions,
+    n: int,
+    rng: np.random.Generator,
+    folder: Path,
+) -> dict:
     """n photos of random numbers under `cond`, read back: exact numbers, digit counts, failures."""
     exact = count_right = refused = crashed = 0
     load_ms, read_ms, failures, wrong = [], [], [], []
@@ -346,8 +355,12 @@ def timing_12mp(digits_x: np.ndarray, rng: np.random.Generator, folder: Path) ->
             load_image(path)
             wall.append(1000 * (time.perf_counter() - start))
             cpu.append(1000 * (time.process_time() - start_cpu))
-        out[fmt.lower()] = {"p50_ms": round(float(np.median(wall)), 1), "max_ms": round(max(wall), 1),
-                            "cpu_p50_ms": round(float(np.median(cpu)), 1), "repeats": TIMING_REPEATS}
+        out[fmt.lower()] = {
+            "p50_ms": round(float(np.median(wall)), 1),
+            "max_ms": round(max(wall), 1),
+            "cpu_p50_ms": round(float(np.median(cpu)), 1),
+            "repeats": TIMING_REPEATS,
+        }
     return out
 
 
@@ -356,8 +369,9 @@ def run(rec: Recognizer, digits_x: np.ndarray, digits_y: np.ndarray, n: int = 50
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as tmp:
         folder = Path(tmp)
-        conditions = {name: condition_run(rec, digits_x, digits_y, cond, n, rng, folder)
-                      for name, cond in CONDITIONS.items()}
+        conditions = {
+            name: condition_run(rec, digits_x, digits_y, cond, n, rng, folder) for name, cond in CONDITIONS.items()
+        }
         timing = timing_12mp(digits_x, rng, folder)
     exact = sum(c["exact"]["correct"] for c in conditions.values())
     total = sum(c["exact"]["n"] for c in conditions.values())
@@ -372,21 +386,55 @@ def run(rec: Recognizer, digits_x: np.ndarray, digits_y: np.ndarray, n: int = 50
 
 
 def report(results: dict) -> str:
-    rows = [[name, f"{c['exact']['accuracy']:.1%}", f"{c['exact']['ci95'][0]:.0%}-{c['exact']['ci95'][1]:.0%}",
-             f"{c['digit_count_right']:.1%}", str(c["refused"]), str(c["tracebacks"]),
-             f"{c['load_ms_p50']}", f"{c['read_ms_p50']}"]
-            for name, c in results["conditions"].items()]
+    rows = [
+        [
+            name,
+            f"{c['exact']['accuracy']:.1%}",
+            f"{c['exact']['ci95'][0]:.0%}-{c['exact']['ci95'][1]:.0%}",
+            f"{c['digit_count_right']:.1%}",
+            str(c["refused"]),
+            str(c["tracebacks"]),
+            f"{c['load_ms_p50']}",
+            f"{c['read_ms_p50']}",
+        ]
+        for name, c in results["conditions"].items()
+    ]
     overall = results["overall_exact"]
-    rows.append(["overall", f"{overall['accuracy']:.1%}", f"{overall['ci95'][0]:.0%}-{overall['ci95'][1]:.0%}",
-                 "", "", str(results["tracebacks"]), "", ""])
-    table = md_table(["condition", "numbers read exactly", "95% CI", "digit count right", "refused",
-                      "tracebacks", "load ms p50", "read ms p50"], rows)
+    rows.append(
+        [
+            "overall",
+            f"{overall['accuracy']:.1%}",
+            f"{overall['ci95'][0]:.0%}-{overall['ci95'][1]:.0%}",
+            "",
+            "",
+            str(results["tracebacks"]),
+            "",
+            "",
+        ]
+    )
+    table = md_table(
+        [
+            "condition",
+            "numbers read exactly",
+            "95% CI",
+            "digit count right",
+            "refused",
+            "tracebacks",
+            "load ms p50",
+            "read ms p50",
+        ],
+        rows,
+    )
     t = results["load_12mp"]
     n = results["photos_per_condition"]
-    return (f"{n} photos per condition, numbers of {DIGITS[0]}-{DIGITS[1]} MNIST test digits\n"
-            f"{table}\n12-megapixel photo, load_image (file -> canvas), p50 of {t['jpeg']['repeats']}: "
-            + ", ".join(f"{fmt.upper()} {t[fmt]['p50_ms']} ms wall (max {t[fmt]['max_ms']}), "
-                        f"{t[fmt]['cpu_p50_ms']} ms CPU" for fmt in ("jpeg", "png")))
+    return (
+        f"{n} photos per condition, numbers of {DIGITS[0]}-{DIGITS[1]} MNIST test digits\n"
+        f"{table}\n12-megapixel photo, load_image (file -> canvas), p50 of {t['jpeg']['repeats']}: "
+        + ", ".join(
+            f"{fmt.upper()} {t[fmt]['p50_ms']} ms wall (max {t[fmt]['max_ms']}), {t[fmt]['cpu_p50_ms']} ms CPU"
+            for fmt in ("jpeg", "png")
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,8 +98,9 @@ def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: 
             strokes = chars.strokes(int(i))
             canvas, lists = _canvas(strokes, rng)
             pred = rec.predict(canvas, lists)
-            rows.append((chars.site[i], chars.label[i], real_style(strokes, chars.label[i]),
-                         str(pred.digit), pred.unsure))
+            rows.append(
+                (chars.site[i], chars.label[i], real_style(strokes, chars.label[i]), str(pred.digit), pred.unsure)
+            )
 
     def summary(selected) -> dict:
         n = len(selected)
@@ -151,17 +152,26 @@ def letters(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> 
         return round(sum(test(u) for u, _ in rows) / len(rows), 5) if rows else None
 
     def summary(rows) -> dict:
-        return {"n": len(rows), "not_a_digit": share(rows, lambda u: u == NOT_A_DIGIT),
-                "not_sure": share(rows, lambda u: u is not None)}
+        return {
+            "n": len(rows),
+            "not_a_digit": share(rows, lambda u: u == NOT_A_DIGIT),
+            "not_sure": share(rows, lambda u: u is not None),
+        }
 
     clear = [r for k, rows in by_letter.items() if k not in DIGIT_LIKE_LETTERS for r in rows]
     alike = [r for k, rows in by_letter.items() if k in DIGIT_LIKE_LETTERS for r in rows]
     return {
         "clear": summary(clear),
         "digit_like": summary(alike),
-        "per_letter": {k: {**summary(rows), "read_as": collections.Counter(str(d) for u, d in rows if u is None)
-                           .most_common(1)[0][0] if any(u is None for u, _ in rows) else None}
-                       for k, rows in sorted(by_letter.items())},
+        "per_letter": {
+            k: {
+                **summary(rows),
+                "read_as": collections.Counter(str(d) for u, d in rows if u is None).most_common(1)[0][0]
+                if any(u is None for u, _ in rows)
+                else None,
+            }
+            for k, rows in sorted(by_letter.items())
+        },
     }
 
 
@@ -181,8 +191,11 @@ def words(rec: Recognizer, chars: PenCharacters, digit_idx: np.ndarray, letter_i
     right = count_right = 0
     for _ in range(n):
         p = persons[rng.integers(len(persons))]
-        row = [rng.choice(digits_of[p]), *rng.choice(letters_of[p], int(rng.integers(1, 4)), replace=False),
-               rng.choice(digits_of[p])]
+        row = [
+            rng.choice(digits_of[p]),
+            *rng.choice(letters_of[p], int(rng.integers(1, 4)), replace=False),
+            rng.choice(digits_of[p]),
+        ]
         written = write_row(chars, row, rng)
         preds = rec.read(written.canvas, written.strokes)
         expected = chars.label[row[0]] + "?" * (len(row) - 2) + chars.label[row[-1]]
@@ -191,8 +204,14 @@ def words(rec: Recognizer, chars: PenCharacters, digit_idx: np.ndarray, letter_i
     return {"rows": n, "exact": accuracy_entry(right, n), "count_right": accuracy_entry(count_right, n)}
 
 
-def run(rec: Recognizer, chars: PenCharacters, x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
-        quick: bool = False, seed: int = SEED) -> dict:
+def run(
+    rec: Recognizer,
+    chars: PenCharacters,
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    quick: bool = False,
+    seed: int = SEED,
+) -> dict:
     """Every figure of this module as one dict (quick: a few of each, for tests of the bench)."""
     rng = np.random.default_rng(seed)
     split = person_split(chars)
@@ -217,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench.real", description=__doc__.split("\n")[0])
     parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
-    parser.add_argument("--data", help="mnist.npz, for the styled MNIST test digits (default: $MNIST_NPZ; none: skipped)")
+    parser.add_argument(
+        "--data", help="mnist.npz, for the styled MNIST test digits (default: $MNIST_NPZ; none: skipped)"
+    )
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
     parser.add_argument("--quick", action="store_true", help="a few characters of each kind")
     parser.add_argument("--json", help="also write the figures here")

@@ -47,8 +47,19 @@ CANVAS = 640  # px, the app's canvas side
 MAX_HEIGHT = 200.0  # px; people write a long number smaller, to fit it on the canvas: a digit and
 # its gap take about the digit's height, and half a digit's height is left for the margins
 NUMBER_STYLE = RowStyle(
-    height=(80.0, MAX_HEIGHT), pen=(0.6, 1.2), gap=(0.08, 0.5), ink_gaps=True, size=0.1, drift=0.15,
-    wobble=0.05, slant=0.15, touch=0.12, overlap=0.1, late=0.05, canvas=(CANVAS, CANVAS))
+    height=(80.0, MAX_HEIGHT),
+    pen=(0.6, 1.2),
+    gap=(0.08, 0.5),
+    ink_gaps=True,
+    size=0.1,
+    drift=0.15,
+    wobble=0.05,
+    slant=0.15,
+    touch=0.12,
+    overlap=0.1,
+    late=0.05,
+    canvas=(CANVAS, CANVAS),
+)
 PATHS = ("app", "image")
 
 
@@ -92,8 +103,15 @@ def _touching(inks: list[np.ndarray]) -> bool:
     return any((a & (b > INK_LEVEL)).any() for a, b in zip(grown, inks[1:]))
 
 
-def run(rec: Recognizer, chars: PenCharacters, n: int = NUMBERS, seed: int = SEED, quick: bool = False,
-        split: str = "test", keep_failures: int = 0) -> dict:
+def run(
+    rec: Recognizer,
+    chars: PenCharacters,
+    n: int = NUMBERS,
+    seed: int = SEED,
+    quick: bool = False,
+    split: str = "test",
+    keep_failures: int = 0,
+) -> dict:
     """Compose n numbers (equal shares of each length) of `split` people and read them both ways.
     keep_failures: keep the canvases of up to this many numbers read with too many or too few digits
     per path (for pictures: failure_sheet), under the key "failed" (not JSON)."""
@@ -111,7 +129,8 @@ def run(rec: Recognizer, chars: PenCharacters, n: int = NUMBERS, seed: int = SEE
         number = _Number(length, truth, _touching(inks), {}, {}, {}, {}, {})
         for path, strokes in (("app", written.strokes), ("image", None)):
             number.read[path], number.ms[path], number.cpu_ms[path], number.boxes[path] = _read(
-                rec, written.canvas, strokes)
+                rec, written.canvas, strokes
+            )
             number.alone[path] = []
             for d, (label, ink) in enumerate(zip(truth, inks)):
                 pred = rec.predict(ink, written.strokes_of(d) if strokes is not None else None)
@@ -146,12 +165,13 @@ def _figures(rows: list[_Number], path: str) -> dict:
             "count_right": accuracy_entry(sum(len(r.read[path]) == r.length for r in selected), len(selected)),
             "per_digit": round(sum(lcs_length(r.truth, r.read[path]) for r in selected) / digits, 5),
             "alone_per_digit": round(p, 5),
-            "bound": round(float(np.mean([p ** r.length for r in selected])), 5),
+            "bound": round(float(np.mean([p**r.length for r in selected])), 5),
             "alone_all_right": round(float(np.mean([all(r.alone[path]) for r in selected])), 5),
         }
 
-    by_length = {str(k): summary([r for r in rows if r.length == k]) for k in LENGTHS
-                 if any(r.length == k for r in rows)}
+    by_length = {
+        str(k): summary([r for r in rows if r.length == k]) for k in LENGTHS if any(r.length == k for r in rows)
+    }
     five = [r for r in rows if r.length == max(LENGTHS)]
 
     def ms(selected: list[_Number], key: str) -> dict:
@@ -176,8 +196,15 @@ def _failures(rows: list[_Number], path: str, most: int = 12) -> dict:
         text = r.read[path]
         if text == r.truth:
             continue
-        kind = ("too many digits" if len(text) > r.length else "too few digits" if len(text) < r.length
-                else "not sure" if "?" in text else "wrong digit")
+        kind = (
+            "too many digits"
+            if len(text) > r.length
+            else "too few digits"
+            if len(text) < r.length
+            else "not sure"
+            if "?" in text
+            else "wrong digit"
+        )
         kinds[kind] += 1
         if len(examples) < most:
             examples.append(f"{r.truth} -> {text}")
@@ -186,30 +213,52 @@ def _failures(rows: list[_Number], path: str, most: int = 12) -> dict:
 
 def report(results: dict) -> str:
     """The figures as a Markdown table per path, by length, with the p^n bound beside them."""
-    title = (f"Numbers of 2-5 real pen digits, one held-out writer each ({results['numbers']} numbers, "
-             f"{results['people']} '{results['split']}' people; seed {results['seed']}; "
-             f"{results['touching']:.0%} with neighbours' ink touching)")
+    title = (
+        f"Numbers of 2-5 real pen digits, one held-out writer each ({results['numbers']} numbers, "
+        f"{results['people']} '{results['split']}' people; seed {results['seed']}; "
+        f"{results['touching']:.0%} with neighbours' ink touching)"
+    )
     lines = [title, ""]
-    header = ["path", "digits", "numbers", "whole number", "bound p^n", "alone, all right", "count right",
-              "per digit", "alone p"]
+    header = [
+        "path",
+        "digits",
+        "numbers",
+        "whole number",
+        "bound p^n",
+        "alone, all right",
+        "count right",
+        "per digit",
+        "alone p",
+    ]
     table = []
     for path in PATHS:
         fig = results["paths"][path]
         extra = [(f"all, {key}", fig[key]) for key in ("apart", "touching") if fig[key]]
         for key, entry in [*fig["by_length"].items(), ("all", fig["all"]), *extra]:
-            table.append([path, key, str(entry["whole"]["n"]), f"{entry['whole']['accuracy']:.1%}",
-                          f"{entry['bound']:.1%}", f"{entry['alone_all_right']:.1%}",
-                          f"{entry['count_right']['accuracy']:.1%}", f"{entry['per_digit']:.1%}",
-                          f"{entry['alone_per_digit']:.1%}"])
+            table.append(
+                [
+                    path,
+                    key,
+                    str(entry["whole"]["n"]),
+                    f"{entry['whole']['accuracy']:.1%}",
+                    f"{entry['bound']:.1%}",
+                    f"{entry['alone_all_right']:.1%}",
+                    f"{entry['count_right']['accuracy']:.1%}",
+                    f"{entry['per_digit']:.1%}",
+                    f"{entry['alone_per_digit']:.1%}",
+                ]
+            )
     lines.append(md_table(header, table))
     lines.append("")
     for path in PATHS:
         fig, fail = results["paths"][path], results["failures"][path]
         t, c = fig["read_ms_5_digits"], fig["read_cpu_ms_5_digits"]
         if t:
-            lines.append(f"{path} path: read() of 5 digits p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms of CPU "
-                         f"(wall clock on this machine p50 {t['p50_ms']:.1f}, p99 {t['p99_ms']:.1f} ms; "
-                         f"{t['n']} numbers)")
+            lines.append(
+                f"{path} path: read() of 5 digits p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms of CPU "
+                f"(wall clock on this machine p50 {t['p50_ms']:.1f}, p99 {t['p99_ms']:.1f} ms; "
+                f"{t['n']} numbers)"
+            )
         lines.append(f"  failures: {fail['kinds']}; e.g. {', '.join(fail['examples'][:8])}")
     return "\n".join(lines)
 
@@ -230,8 +279,16 @@ def failure_sheet(failed: dict, per_path: int = 6, width: int = 900) -> np.ndarr
             crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
             tile = np.full((crop.shape[0] + 36, width, 3), 255, np.uint8)
             tile[36:, : crop.shape[1]] = crop
-            cv2.putText(tile, f"{path} path: {truth} -> {read or '(nothing)'}", (6, 26), cv2.FONT_HERSHEY_SIMPLEX,
-                        0.7, (0, 0, 0), 2, cv2.LINE_AA)
+            cv2.putText(
+                tile,
+                f"{path} path: {truth} -> {read or '(nothing)'}",
+                (6, 26),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.7,
+                (0, 0, 0),
+                2,
+                cv2.LINE_AA,
+            )
             tiles.append(cv2.copyMakeBorder(tile, 0, 4, 0, 0, cv2.BORDER_CONSTANT, value=(200, 200, 200)))
     return np.vstack(tiles) if tiles else np.full((40, width, 3), 255, np.uint8)
 
@@ -246,8 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
     parser.add_argument("--numbers", type=int, default=NUMBERS, help=f"numbers to compose (default {NUMBERS})")
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--split", choices=("test", "val"), default="test",
-                        help="whose digits: held-out 'test' people (the figures) or 'val' people (tuning)")
+    parser.add_argument(
+        "--split",
+        choices=("test", "val"),
+        default="test",
+        help="whose digits: held-out 'test' people (the figures) or 'val' people (tuning)",
+    )
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_NUMBERS} numbers, for tests of the bench")
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--failures", help="also draw some numbers read with a wrong digit count into this PNG")

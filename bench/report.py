@@ -408,18 +408,32 @@ def _real_digits(r: dict) -> str:
     d = real["digits"]
 
     def row(name: str, e: dict) -> list[str]:
-        return [name, f"{e['n']:,}", f"**{fmt_pct(e['accuracy'], 2)}**", fmt_pct(e["unsure"], 2),
-                fmt_pct(e["sure_accuracy"], 2) if e["sure_accuracy"] is not None else "n/a"]
+        return [
+            name,
+            f"{e['n']:,}",
+            f"**{fmt_pct(e['accuracy'], 2)}**",
+            fmt_pct(e["unsure"], 2),
+            fmt_pct(e["sure_accuracy"], 2) if e["sure_accuracy"] is not None else "n/a",
+        ]
 
     head = ["", "digits", "accuracy", 'read "not sure"', "accuracy when sure"]
-    every = md_table(head, [row("all held-out writers", d["all"])]
-                     + [row(f"site `{s}`", e) for s, e in d["per_site"].items()])
-    digits = md_table(["digit"] + [str(k) for k in d["per_digit"]],
-                      [["accuracy"] + [fmt_pct(e["accuracy"], 1) for e in d["per_digit"].values()]])
+    every = md_table(
+        head, [row("all held-out writers", d["all"])] + [row(f"site `{s}`", e) for s, e in d["per_site"].items()]
+    )
+    digits = md_table(
+        ["digit"] + [str(k) for k in d["per_digit"]],
+        [["accuracy"] + [fmt_pct(e["accuracy"], 1) for e in d["per_digit"].values()]],
+    )
     styles = md_table(
         ["style", "held-out writers' real digits", "MNIST test digits + the style's stroke (proxy)"],
-        [[s, f"{fmt_pct(e['accuracy'], 1)} of {e['n']}" if (e := d["per_style"].get(s)) else "none found",
-          f"{fmt_pct(m['accuracy'], 1)} of {m['n']}"] for s, m in (real.get("mnist_styles") or {}).items()],
+        [
+            [
+                s,
+                f"{fmt_pct(e['accuracy'], 1)} of {e['n']}" if (e := d["per_style"].get(s)) else "none found",
+                f"{fmt_pct(m['accuracy'], 1)} of {m['n']}",
+            ]
+            for s, m in (real.get("mnist_styles") or {}).items()
+        ],
     )
     confusions = ", ".join(f"{k} ({v})" for k, v in d["confusions"].items())
     return "\n\n".join([every, digits, styles, f"Most frequent errors (true->read, count): {confusions}."])
@@ -435,20 +449,41 @@ def _real_letters(r: dict) -> str:
     clear = [k for k in per if k in "".join(LETTERS_SHOWN)]
     table = md_table(
         ["letter"] + clear,
-        [["read \"not a digit\""] + [fmt_pct(per[k]["not_a_digit"], 0) for k in clear]],
+        [['read "not a digit"'] + [fmt_pct(per[k]["not_a_digit"], 0) for k in clear]],
     )
-    return "\n\n".join([
-        md_table(["held-out writers' real pen letters", "letters", 'read "not a digit"', 'read "not sure" (any reason)'], [
-            ["clear non-digit letters", f"{let['clear']['n']:,}", f"**{fmt_pct(let['clear']['not_a_digit'], 1)}**",
-             fmt_pct(let["clear"]["not_sure"], 1)],
-            ["letters people also write as digits (counted apart)", f"{let['digit_like']['n']:,}",
-             fmt_pct(let["digit_like"]["not_a_digit"], 1), fmt_pct(let["digit_like"]["not_sure"], 1)],
-        ]),
-        table,
-        f"Rows of a digit, 1-3 letters and a digit by one writer, read with `read(canvas, strokes)`: "
-        f"{fmt_pct(rows['exact']['accuracy'], 1)} read exactly (every letter \"?\", both digits right; "
-        f"{rows['rows']} rows), {fmt_pct(rows['count_right']['accuracy'], 1)} with the right number of characters.",
-    ])
+    return "\n\n".join(
+        [
+            md_table(
+                ["held-out writers' real pen letters", "letters", 'read "not a digit"', 'read "not sure" (any reason)'],
+                [
+                    [
+                        "clear non-digit letters",
+                        f"{let['clear']['n']:,}",
+                        f"**{fmt_pct(let['clear']['not_a_digit'], 1)}**",
+                        fmt_pct(let["clear"]["not_sure"], 1),
+                    ],
+                    [
+                        "letters people also write as digits (counted apart)",
+                        f"{let['digit_like']['n']:,}",
+                        fmt_pct(let["digit_like"]["not_a_digit"], 1),
+                        fmt_pct(let["digit_like"]["not_sure"], 1),
+                    ],
+                ],
+            ),
+            table,
+            f"Rows of a digit, 1-3 letters and a digit by one writer, read with `read(canvas, strokes)`: "
+            f'{fmt_pct(rows["exact"]["accuracy"], 1)} read exactly (every letter "?", both digits right; '
+            f"{rows['rows']} rows), {fmt_pct(rows['count_right']['accuracy'], 1)} with the right number of characters.",
+        ]
+    )
+
+
+def _real_numbers(r: dict) -> str:
+    """Numbers written by held-out writers, both reading paths, by length (bench/real_numbers.py)."""
+    from .real_numbers import report
+
+    numbers = r.get("real_numbers") or {}
+    return report(numbers) if "skipped" not in numbers and numbers else "Not measured."
 
 
 def _web_load(r: dict) -> str:
@@ -481,6 +516,7 @@ BLOCKS = {
     "real-digits": _real_digits,
     "real-letters": _real_letters,
     "web-load": _web_load,
+    "real-numbers": _real_numbers,
     "tables": lambda r: render(r, title="Latest figures"),
 }
 

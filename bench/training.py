@@ -29,8 +29,14 @@ FULL = {"warmup": 10, "steps": 200}
 QUICK = {"warmup": 2, "steps": 3}
 
 
-def run(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray | None, y_val: np.ndarray | None,
-        quick: bool, card_path: Path | None = None) -> dict:
+def run(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray | None,
+    y_val: np.ndarray | None,
+    quick: bool,
+    card_path: Path | None = None,
+) -> dict:
     import keras
 
     from recognizer.model import build_model
@@ -57,8 +63,17 @@ def run(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray | None, y_va
             val_ends.append(time.perf_counter_ns())
 
     with tempfile.TemporaryDirectory(prefix="bench-training-") as work_dir:
-        fit_checkpointed(build_model, "sparse_categorical_crossentropy", x_train[take], y_train[take], validation,
-                         epochs=1, work_dir=work_dir, verbose=0, callbacks=[StepClock()])
+        fit_checkpointed(
+            build_model,
+            "sparse_categorical_crossentropy",
+            x_train[take],
+            y_train[take],
+            validation,
+            epochs=1,
+            work_dir=work_dir,
+            verbose=0,
+            callbacks=[StepClock()],
+        )
     steps_ns = np.diff(train_ends[plan["warmup"] :])  # step k's time: end of k-1 to end of k
     step = timing_stats(steps_ns, 1)
     mean_step_s = float(steps_ns.mean()) / 1e9
@@ -92,14 +107,16 @@ def model_card_figure(card_path: Path | None) -> dict | None:
     try:
         card = json.loads(card_path.read_text())
         seconds, epochs = float(card["training_seconds"]), int(card["epochs"])
-        out.update({
-            "seconds_per_epoch": round(seconds / epochs, 1) if epochs else None,
-            "training_seconds": seconds,
-            "epochs": epochs,
-            "date": card.get("date"),
-            "machine": card.get("machine"),
-            "path": str(card_path),
-        })
+        out.update(
+            {
+                "seconds_per_epoch": round(seconds / epochs, 1) if epochs else None,
+                "training_seconds": seconds,
+                "epochs": epochs,
+                "date": card.get("date"),
+                "machine": card.get("machine"),
+                "path": str(card_path),
+            }
+        )
     except (ValueError, KeyError, TypeError, OSError):
         pass
     history = card_path.with_suffix(".history.csv")
@@ -109,7 +126,11 @@ def model_card_figure(card_path: Path | None) -> dict | None:
     except (OSError, ValueError, KeyError):
         epoch_s = []
     if epoch_s:
-        out["history_epoch_seconds"] = {"median": round(float(np.median(epoch_s)), 1),
-                                        "min": round(min(epoch_s), 1), "max": round(max(epoch_s), 1),
-                                        "epochs": len(epoch_s), "path": str(history)}
+        out["history_epoch_seconds"] = {
+            "median": round(float(np.median(epoch_s)), 1),
+            "min": round(min(epoch_s), 1),
+            "max": round(max(epoch_s), 1),
+            "epochs": len(epoch_s),
+            "path": str(history),
+        }
     return out or None

@@ -1,8 +1,8 @@
 """Handwritten digit recognition: MNIST-faithful preprocessing and a fast CNN.
 
-    from recognizer import Recognizer
-    rec = Recognizer.load()          # the shipped model
-    pred = rec.predict(canvas)       # canvas: 2-D uint8, bright ink on dark; None if blank
+from recognizer import Recognizer
+rec = Recognizer.load()          # the shipped model
+pred = rec.predict(canvas)       # canvas: 2-D uint8, bright ink on dark; None if blank
 """
 
 from .errors import DataError, ImageError, ModelError, RecognizerError

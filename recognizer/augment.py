@@ -27,9 +27,16 @@ class RandomDigitAffine(layers.Layer):
     Each range is a constructor argument (0, or zoom (1, 1), turns that change off): the notebook
     shows them one at a time with the very layer training uses."""
 
-    def __init__(self, seed: int | None = None, max_rotation_deg: float = MAX_ROTATION_DEG,
-                 max_shear: float = MAX_SHEAR, zoom: tuple[float, float] = ZOOM, max_aspect: float = MAX_ASPECT,
-                 max_shift_px: float = MAX_SHIFT_PX, **kwargs):
+    def __init__(
+        self,
+        seed: int | None = None,
+        max_rotation_deg: float = MAX_ROTATION_DEG,
+        max_shear: float = MAX_SHEAR,
+        zoom: tuple[float, float] = ZOOM,
+        max_aspect: float = MAX_ASPECT,
+        max_shift_px: float = MAX_SHIFT_PX,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.seed = seed
         self.max_rotation_deg = max_rotation_deg
@@ -66,9 +73,15 @@ class RandomDigitAffine(layers.Layer):
         return ops.image.affine_transform(images, transform, fill_mode="constant", fill_value=0)
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed, "max_rotation_deg": self.max_rotation_deg,
-                "max_shear": self.max_shear, "zoom": self.zoom, "max_aspect": self.max_aspect,
-                "max_shift_px": self.max_shift_px}
+        return {
+            **super().get_config(),
+            "seed": self.seed,
+            "max_rotation_deg": self.max_rotation_deg,
+            "max_shear": self.max_shear,
+            "zoom": self.zoom,
+            "max_aspect": self.max_aspect,
+            "max_shift_px": self.max_shift_px,
+        }
 
 
 class RandomStrokeWidth(layers.Layer):
@@ -89,9 +102,7 @@ class RandomStrokeWidth(layers.Layer):
             return images
         dilated = ops.max_pool(images, pool_size=3, strides=1, padding="same")
         eroded = -ops.max_pool(-images, pool_size=3, strides=1, padding="same")
-        t = keras.random.uniform(
-            (ops.shape(images)[0], 1, 1, 1), -self.factor, self.factor, seed=self.seed_generator
-        )
+        t = keras.random.uniform((ops.shape(images)[0], 1, 1, 1), -self.factor, self.factor, seed=self.seed_generator)
         return ops.where(t > 0, images + t * (dilated - images), images - t * (eroded - images))
 
     def get_config(self):

@@ -21,8 +21,9 @@ def to_input(images: np.ndarray) -> np.ndarray:
     return scaled.reshape(-1, 28, 28, 1)
 
 
-def predict_batches(model: Callable[[np.ndarray], np.ndarray], images: np.ndarray,
-                    batch_size: int = PREDICT_BATCH) -> np.ndarray:
+def predict_batches(
+    model: Callable[[np.ndarray], np.ndarray], images: np.ndarray, batch_size: int = PREDICT_BATCH
+) -> np.ndarray:
     """The outputs of `model` for (n, 28, 28) images (see to_input), batch_size images a call:
     (n, 10) probabilities from a classifier, (n,) or (n, 1) from the detector. model: a Keras
     model, or any callable on a (b, 28, 28, 1) float32 batch, e.g. `rec.probabilities` (or

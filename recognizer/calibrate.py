@@ -47,16 +47,19 @@ SEED = 0
 REAL_RENDERS = 2
 
 
-def calibration_set(x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, seed: int = SEED,
-                    chars: PenCharacters | None = None):
+def calibration_set(
+    x: np.ndarray, y: np.ndarray, n: int = CALIBRATION_IMAGES, seed: int = SEED, chars: PenCharacters | None = None
+):
     """n images from (x, y) in the model's input form, (n, 28, 28) float32, and their labels:
     the first half as they are, the second redrawn by draw_like_user; then, with chars, the real
     digits of the "val" people, each drawn REAL_RENDERS times."""
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(x), size=min(n, len(x)), replace=False)
     half = len(idx) // 2
-    images = [x[idx[:half]].astype(np.float32) / 255.0,
-              np.stack([to_mnist(draw_like_user(x[i], rng)) for i in idx[half:]]).reshape(-1, 28, 28)]
+    images = [
+        x[idx[:half]].astype(np.float32) / 255.0,
+        np.stack([to_mnist(draw_like_user(x[i], rng)) for i in idx[half:]]).reshape(-1, 28, 28),
+    ]
     labels = [y[idx]]
     if chars is not None:
         from .unipen import person_split, render
@@ -118,9 +121,16 @@ def model_hashes(model_path: str | Path) -> dict[str, str]:
     return {p.name: file_sha256(p) for p in sorted(paths) if p.is_file()}
 
 
-def run_calibration(model_path: str | Path, data: Mnist, out: str | Path | None = None, n: int = CALIBRATION_IMAGES,
-                    reject_rate: float = REJECT_RATE, seed: int = SEED, command: str | None = None,
-                    chars: PenCharacters | None = None) -> dict:
+def run_calibration(
+    model_path: str | Path,
+    data: Mnist,
+    out: str | Path | None = None,
+    n: int = CALIBRATION_IMAGES,
+    reject_rate: float = REJECT_RATE,
+    seed: int = SEED,
+    command: str | None = None,
+    chars: PenCharacters | None = None,
+) -> dict:
     """Calibrate the model file on data's training images, write the JSON, return its payload."""
     from .train import write_json_atomic
 
@@ -128,13 +138,18 @@ def run_calibration(model_path: str | Path, data: Mnist, out: str | Path | None 
     images, labels = calibration_set(data.x_train, data.y_train, n, seed, chars)
     payload = {
         "model_sha256": model_hashes(model_path),
-        "method": ("temperature: NLL-minimizing T on log-probabilities; threshold: the "
-                   f"{reject_rate:.2%} quantile of the scaled top probability; both on {len(labels)} "
-                   f"images: {min(n, len(data.x_train))} MNIST training images (half as-is, half redrawn on a "
-                   "canvas and re-preprocessed)"
-                   + (f", and the real pen digits of the UNIPEN 'val' people drawn {REAL_RENDERS} times as the "
-                      "app draws them" if chars is not None else "")
-                   + f"; seed {seed}; test set only reported"),
+        "method": (
+            "temperature: NLL-minimizing T on log-probabilities; threshold: the "
+            f"{reject_rate:.2%} quantile of the scaled top probability; both on {len(labels)} "
+            f"images: {min(n, len(data.x_train))} MNIST training images (half as-is, half redrawn on a "
+            "canvas and re-preprocessed)"
+            + (
+                f", and the real pen digits of the UNIPEN 'val' people drawn {REAL_RENDERS} times as the app draws them"
+                if chars is not None
+                else ""
+            )
+            + f"; seed {seed}; test set only reported"
+        ),
         "reject_rate": reject_rate,
         **calibrate(rec, images, labels, reject_rate),
         "data_source": Path(data.source).name + (f" + {Path(chars.source).name}" if chars is not None else ""),
@@ -142,26 +157,37 @@ def run_calibration(model_path: str | Path, data: Mnist, out: str | Path | None 
         "command": command or "python -m recognizer calibrate",
     }
     if data.x_test is not None:
-        payload["test_report_only"] = test_report(rec, data.x_test, data.y_test,
-                                                  payload["temperature"], payload["threshold"])
+        payload["test_report_only"] = test_report(
+            rec, data.x_test, data.y_test, payload["temperature"], payload["threshold"]
+        )
     out = Path(out) if out is not None else calibration_path(model_path)
     write_json_atomic(out, payload)
     return payload
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m recognizer calibrate",
-                                     description="Fit the temperature and the 'not sure' threshold of a model on "
-                                                 "MNIST training images; write <model>.calibration.json.")
+    parser = argparse.ArgumentParser(
+        prog="python -m recognizer calibrate",
+        description="Fit the temperature and the 'not sure' threshold of a model on "
+        "MNIST training images; write <model>.calibration.json.",
+    )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
     parser.add_argument("--out", help="where to write the JSON (default: <model>.calibration.json beside the model)")
-    parser.add_argument("--images", type=int, default=CALIBRATION_IMAGES, help=f"training images used "
-                        f"(default {CALIBRATION_IMAGES})")
-    parser.add_argument("--reject-rate", type=float, default=REJECT_RATE,
-                        help=f"share of calibration digits allowed to read 'not sure' (default {REJECT_RATE})")
-    parser.add_argument("--unipen", help="unipen_dev.npz: add the real digits of the 'val' people "
-                        "(default: $UNIPEN_NPZ; without either, MNIST alone)")
+    parser.add_argument(
+        "--images", type=int, default=CALIBRATION_IMAGES, help=f"training images used (default {CALIBRATION_IMAGES})"
+    )
+    parser.add_argument(
+        "--reject-rate",
+        type=float,
+        default=REJECT_RATE,
+        help=f"share of calibration digits allowed to read 'not sure' (default {REJECT_RATE})",
+    )
+    parser.add_argument(
+        "--unipen",
+        help="unipen_dev.npz: add the real digits of the 'val' people "
+        "(default: $UNIPEN_NPZ; without either, MNIST alone)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     if not 0 < args.reject_rate < 0.5:
@@ -170,19 +196,30 @@ def main(argv: list[str] | None = None) -> int:
     unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
     chars = load_unipen(unipen_path) if unipen_path else None
     out = Path(args.out) if args.out else calibration_path(args.model)
-    payload = run_calibration(args.model, data, out, args.images, args.reject_rate, args.seed,
-                              command="python -m recognizer calibrate " + shlex.join(sys.argv[1:] if argv is None else argv),
-                              chars=chars)
+    payload = run_calibration(
+        args.model,
+        data,
+        out,
+        args.images,
+        args.reject_rate,
+        args.seed,
+        command="python -m recognizer calibrate " + shlex.join(sys.argv[1:] if argv is None else argv),
+        chars=chars,
+    )
     cal = payload["calibration_set"]
     print(f"wrote {out}")
-    print(f"temperature {payload['temperature']:.3f}, threshold {payload['threshold']:.3f} "
-          f"(on {cal['images']} training images: ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}, "
-          f"{cal['low_confidence_rate']:.2%} low confidence)")
+    print(
+        f"temperature {payload['temperature']:.3f}, threshold {payload['threshold']:.3f} "
+        f"(on {cal['images']} training images: ECE {cal['ece_before']:.4f} -> {cal['ece_after']:.4f}, "
+        f"{cal['low_confidence_rate']:.2%} low confidence)"
+    )
     test = payload.get("test_report_only")
     if test:
-        print(f"MNIST test (report only): accuracy {test['accuracy']:.2%}, ECE {test['ece_before']:.4f} -> "
-              f"{test['ece_after']:.4f}, low confidence {test['low_confidence_rate']:.2%} "
-              f"(errors caught {test['errors_caught']})")
+        print(
+            f"MNIST test (report only): accuracy {test['accuracy']:.2%}, ECE {test['ece_before']:.4f} -> "
+            f"{test['ece_after']:.4f}, low confidence {test['low_confidence_rate']:.2%} "
+            f"(errors caught {test['errors_caught']})"
+        )
     return 0
 
 

@@ -54,8 +54,11 @@ def load_calibration(model_path: str | os.PathLike) -> Calibration:
         warnings.warn(f"ignoring {path}: unreadable ({exc.__class__.__name__}: {exc})", stacklevel=2)
         return Calibration()
     if file_sha256(model_path) not in hashes.values():
-        warnings.warn(f"ignoring {path}: made for another version of {Path(model_path).name} "
-                      "(run `python -m recognizer calibrate` again)", stacklevel=2)
+        warnings.warn(
+            f"ignoring {path}: made for another version of {Path(model_path).name} "
+            "(run `python -m recognizer calibrate` again)",
+            stacklevel=2,
+        )
         return Calibration()
     return Calibration(temperature, threshold, str(path))
 

@@ -25,8 +25,9 @@ def command_line() -> str:
     return shlex.join(head + sys.argv[1:])
 
 
-def model_card(model, model_files: Iterable[str | os.PathLike], data_files: Mapping[str, str | os.PathLike | None],
-               **facts) -> dict:
+def model_card(
+    model, model_files: Iterable[str | os.PathLike], data_files: Mapping[str, str | os.PathLike | None], **facts
+) -> dict:
     """The card of a trained Keras model saved as model_files: the facts given, each model file's
     SHA-256, and for each data file used (name -> path; None: not used, left out) its file name
     and SHA-256 (None for a folder or a download), so a model can be traced to its exact data.
@@ -39,9 +40,12 @@ def model_card(model, model_files: Iterable[str | os.PathLike], data_files: Mapp
         "parameters": int(model.count_params()),
         **facts,
         "model_sha256": {Path(p).name: file_sha256(p) for p in model_files},
-        "data": {name: {"file": Path(path).name, "sha256": file_sha256(path) if Path(path).is_file() else None}
-                 for name, path in data_files.items() if path is not None},
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "data": {
+            name: {"file": Path(path).name, "sha256": file_sha256(path) if Path(path).is_file() else None}
+            for name, path in data_files.items()
+            if path is not None
+        },
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command_line(),
         "keras": keras.__version__,
         "tensorflow": tf.__version__,

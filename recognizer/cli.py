@@ -18,7 +18,7 @@ def predict_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m recognizer predict",
         description="Recognize the digit, or the digits left to right, in each image (PNG, JPG, ...; "
-                    "dark ink on light paper or the reverse).",
+        "dark ink on light paper or the reverse).",
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
@@ -69,8 +69,10 @@ def evaluate_main(argv: list[str]) -> int:
     predicted = predict_batches(rec.probabilities, data.x_test).argmax(axis=1)
     accuracy = float((predicted == data.y_test).mean())
     print(f"model: {rec.path}")
-    print(f"accuracy: {accuracy:.2%} on {len(data.y_test):,} MNIST test images "
-          f"({int((predicted != data.y_test).sum())} errors)")
+    print(
+        f"accuracy: {accuracy:.2%} on {len(data.y_test):,} MNIST test images "
+        f"({int((predicted != data.y_test).sum())} errors)"
+    )
     print("confusion matrix (rows: true digit, columns: predicted):")
     print(format_confusion(confusion_matrix(data.y_test, predicted)))
     return 0

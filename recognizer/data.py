@@ -99,8 +99,10 @@ def _check_npz_sizes(path: Path, keys: tuple[str, ...], kind: str) -> None:
             size = max(info.file_size, math.prod(shape) * dtype.itemsize)
             total += size
             if total > MAX_DATA_BYTES:
-                raise DataError(f"{path}: its arrays would unpack to over {MAX_DATA_BYTES:,} bytes "
-                                f"({key}: {size:,} bytes); refusing a {kind} this large")
+                raise DataError(
+                    f"{path}: its arrays would unpack to over {MAX_DATA_BYTES:,} bytes "
+                    f"({key}: {size:,} bytes); refusing a {kind} this large"
+                )
 
 
 def _load_npz(path: Path) -> Mnist:
@@ -142,8 +144,10 @@ def _read_idx_stream(f, path: Path) -> np.ndarray:
     size = math.prod(shape)
     if size > MAX_DATA_BYTES:
         dims = "x".join(map(str, shape))
-        raise DataError(f"{path}: IDX header declares {dims[:40]}{'...' if len(dims) > 40 else ''} bytes, "
-                        f"over {MAX_DATA_BYTES:,}; refusing an IDX file this large")
+        raise DataError(
+            f"{path}: IDX header declares {dims[:40]}{'...' if len(dims) > 40 else ''} bytes, "
+            f"over {MAX_DATA_BYTES:,}; refusing an IDX file this large"
+        )
     data = np.empty(size, np.uint8)
     view, filled = memoryview(data), 0
     while filled < size:
@@ -219,14 +223,17 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
         raise DataError(f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}")
     if np.isnan(values).any():
         row, col = _first(np.isnan(values))
-        raise DataError(f"{path}: missing value on line {row_lines[row]} (column {expected[col]}); "
-                        f"each row must be {shape}")
+        raise DataError(
+            f"{path}: missing value on line {row_lines[row]} (column {expected[col]}); each row must be {shape}"
+        )
     pixels = values[:, 1:] if labeled else values
     bad = (pixels < 0) | (pixels > 255) | (pixels != np.round(pixels))
     if bad.any():
         row, col = _first(bad)
-        raise DataError(f"{path}: pixel value {pixels[row, col]:g} on line {row_lines[row]} (column pixel{col}) "
-                        f"is not allowed; pixels must be whole numbers 0-255")
+        raise DataError(
+            f"{path}: pixel value {pixels[row, col]:g} on line {row_lines[row]} (column pixel{col}) "
+            f"is not allowed; pixels must be whole numbers 0-255"
+        )
     x = pixels.astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
     if not labeled:
         return x, None
@@ -234,8 +241,9 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     bad_labels = (labels < 0) | (labels > 9) | (labels != np.round(labels))
     if bad_labels.any():
         row = int(bad_labels.argmax())
-        raise DataError(f"{path}: label {labels[row]:g} on line {row_lines[row]} is not allowed; "
-                        f"labels must be digits 0-9")
+        raise DataError(
+            f"{path}: label {labels[row]:g} on line {row_lines[row]} is not allowed; labels must be digits 0-9"
+        )
     return x, labels.astype(np.uint8)
 
 
@@ -250,11 +258,14 @@ def _scan_lines(path: Path, n_fields: int, shape: str, kind: str) -> tuple[bytes
         if not header:
             return None, []
         if b"\r" in header.rstrip(b"\r\n"):  # the whole file, or its first part, read as one line
-            raise DataError(f"{path}: its lines end in a bare carriage return (CR, as old Macs saved text); "
-                            "save it with ordinary line ends (LF or CRLF)")
+            raise DataError(
+                f"{path}: its lines end in a bare carriage return (CR, as old Macs saved text); "
+                "save it with ordinary line ends (LF or CRLF)"
+            )
         if len(header) > MAX_LINE_BYTES:
-            raise DataError(f"{path}: the first line is over {MAX_LINE_BYTES:,} bytes long; "
-                            f"expected the header of Kaggle's {kind}")
+            raise DataError(
+                f"{path}: the first line is over {MAX_LINE_BYTES:,} bytes long; expected the header of Kaggle's {kind}"
+            )
         number = 1
         for line in iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""):
             number += 1
@@ -282,8 +293,11 @@ def _first(mask: np.ndarray) -> tuple[int, int]:
 def _column_problem(header: list[str], expected: list[str], labeled: bool) -> str:
     other = [c for c in ["label"] + KAGGLE_PIXELS if c not in expected]
     if header == other + expected or header == expected[1:]:  # train.csv and test.csv swapped
-        return "this looks like test.csv, which has no label column" if labeled else (
-            "this looks like train.csv: test.csv has no label column")
+        return (
+            "this looks like test.csv, which has no label column"
+            if labeled
+            else ("this looks like train.csv: test.csv has no label column")
+        )
     extra = [c for c in header if c not in expected][:3]
     missing = [c for c in expected if c not in header][:3]
     if len(header) <= 1:
@@ -307,8 +321,15 @@ def _non_numeric_problem(path: Path, expected: list[str], row_lines: list[int]) 
 
     generic = "non-numeric values; every value must be a whole number"
     try:
-        text = pd.read_csv(path, header=None, skiprows=1, dtype=str, keep_default_na=False,
-                           quoting=csv.QUOTE_NONE, encoding_errors="replace")
+        text = pd.read_csv(
+            path,
+            header=None,
+            skiprows=1,
+            dtype=str,
+            keep_default_na=False,
+            quoting=csv.QUOTE_NONE,
+            encoding_errors="replace",
+        )
     except Exception:  # give up on locating it
         return generic
     if text.shape != (len(row_lines), len(expected)):
@@ -319,8 +340,10 @@ def _non_numeric_problem(path: Path, expected: list[str], row_lines: list[int]) 
         return generic
     row, col = _first(bad)
     value = str(text.iat[row, col])[:20]
-    return (f"non-numeric value {value!r} on line {row_lines[row]} (column {expected[col]}); "
-            "every value must be a whole number")
+    return (
+        f"non-numeric value {value!r} on line {row_lines[row]} (column {expected[col]}); "
+        "every value must be a whole number"
+    )
 
 
 UNIPEN_ENV_VAR = "UNIPEN_NPZ"
@@ -366,11 +389,19 @@ def load_unipen(path: str | os.PathLike | None = None) -> PenCharacters:
     points, stroke_end, char_end = arrays["points"], arrays["stroke_end"], arrays["char_end"]
     n = len(char_end)
     valid = (
-        points.ndim == 2 and points.shape[1:] == (2,) and np.issubdtype(points.dtype, np.integer)
-        and stroke_end.ndim == 1 and char_end.ndim == 1 and n > 0
+        points.ndim == 2
+        and points.shape[1:] == (2,)
+        and np.issubdtype(points.dtype, np.integer)
+        and stroke_end.ndim == 1
+        and char_end.ndim == 1
+        and n > 0
         and all(arrays[k].shape == (n,) and arrays[k].dtype.kind == "U" for k in UNIPEN_KEYS[3:])
-        and np.all(np.diff(stroke_end) > 0) and np.all(np.diff(char_end) > 0)
-        and stroke_end[0] > 0 and stroke_end[-1] == len(points) and char_end[0] > 0 and char_end[-1] == len(stroke_end)
+        and np.all(np.diff(stroke_end) > 0)
+        and np.all(np.diff(char_end) > 0)
+        and stroke_end[0] > 0
+        and stroke_end[-1] == len(points)
+        and char_end[0] > 0
+        and char_end[-1] == len(stroke_end)
     )
     if not valid:
         raise DataError(f"{path}: not a UNIPEN pen-stroke file (inconsistent arrays); expected unipen_dev.npz")

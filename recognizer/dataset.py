@@ -59,8 +59,9 @@ def pen_canvases(chars: PenCharacters, indices: np.ndarray, rng: np.random.Gener
         yield rasterize([s.tolist() for s in placed], (side, side), pen), pen
 
 
-def style_set(x: np.ndarray, y: np.ndarray, chars: PenCharacters | None, real: np.ndarray, per_style: int,
-              seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def style_set(
+    x: np.ndarray, y: np.ndarray, chars: PenCharacters | None, real: np.ndarray, per_style: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Style variants of MNIST digits (x, y) and of the real digits at `real`: (images, labels, style
     index into STYLES), per_style MNIST digits per style."""
     rng = np.random.default_rng(seed)
@@ -78,8 +79,14 @@ def style_set(x: np.ndarray, y: np.ndarray, chars: PenCharacters | None, real: n
     return np.concatenate(images), np.concatenate(labels), np.concatenate(kinds)
 
 
-def training_set(mnist: Mnist, chars: PenCharacters | None = None, split: np.ndarray | None = None,
-                 renders: int = REAL_RENDERS, per_style: int = STYLE_MNIST, seed: int = SEED) -> Mnist:
+def training_set(
+    mnist: Mnist,
+    chars: PenCharacters | None = None,
+    split: np.ndarray | None = None,
+    renders: int = REAL_RENDERS,
+    per_style: int = STYLE_MNIST,
+    seed: int = SEED,
+) -> Mnist:
     """MNIST's training images plus real pen digits (if chars is given) and style variants, shuffled
     into one Mnist (its test set is MNIST's, for reporting only)."""
     from .unipen import person_split, render

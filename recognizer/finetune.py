@@ -72,9 +72,18 @@ def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float | None:
     return float((predict_batches(model, images).argmax(axis=1) == labels).mean()) if len(labels) else None
 
 
-def finetune(model, samples: Samples, data: Mnist, epochs: int = EPOCHS, learning_rate: float = LEARNING_RATE,
-             mnist_mix: int = MNIST_MIX, user_share: float = USER_SHARE, holdout: float = HOLDOUT,
-             seed: int = SEED, verbose: int | str = 0) -> Result:
+def finetune(
+    model,
+    samples: Samples,
+    data: Mnist,
+    epochs: int = EPOCHS,
+    learning_rate: float = LEARNING_RATE,
+    mnist_mix: int = MNIST_MIX,
+    user_share: float = USER_SHARE,
+    holdout: float = HOLDOUT,
+    seed: int = SEED,
+    verbose: int | str = 0,
+) -> Result:
     """Fine-tune the Keras model in place on the samples mixed with MNIST; return the figures."""
     import keras
 
@@ -97,13 +106,28 @@ def finetune(model, samples: Samples, data: Mnist, epochs: int = EPOCHS, learnin
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
     with tempfile.TemporaryDirectory(prefix="finetune-") as work_dir:  # a few epochs: no run to resume
-        fit_checkpointed(lambda: model, "sparse_categorical_crossentropy", x, y, None, epochs, work_dir,
-                         batch_size=BATCH_SIZE, seed=seed, verbose=verbose, schedule=lambda *_: learning_rate)
+        fit_checkpointed(
+            lambda: model,
+            "sparse_categorical_crossentropy",
+            x,
+            y,
+            None,
+            epochs,
+            work_dir,
+            batch_size=BATCH_SIZE,
+            seed=seed,
+            verbose=verbose,
+            schedule=lambda *_: learning_rate,
+        )
 
     return Result(
-        mnist_before, accuracy(model, data.x_test, data.y_test),
-        user_before, accuracy(model, x_held, y_held),
-        len(y_user), len(y_held), time.perf_counter() - start,
+        mnist_before,
+        accuracy(model, data.x_test, data.y_test),
+        user_before,
+        accuracy(model, x_held, y_held),
+        len(y_user),
+        len(y_held),
+        time.perf_counter() - start,
     )
 
 
@@ -112,19 +136,31 @@ def _percent(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m recognizer finetune",
-                                     description="Fine-tune the shipped model on your saved handwriting samples.")
-    parser.add_argument("--samples", help="your samples file (default: the app's, "
-                        "$XDG_DATA_HOME/digit-recognizer/samples.npz)")
+    parser = argparse.ArgumentParser(
+        prog="python -m recognizer finetune",
+        description="Fine-tune the shipped model on your saved handwriting samples.",
+    )
+    parser.add_argument(
+        "--samples", help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)"
+    )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     parser.add_argument("--model", default=str(DEFAULT_BASE), help="the .keras model to start from (default: shipped)")
-    parser.add_argument("--out", help="the personal .keras model to write, with its .tflite beside it "
-                        "(default: $XDG_DATA_HOME/digit-recognizer/personal.keras)")
+    parser.add_argument(
+        "--out",
+        help="the personal .keras model to write, with its .tflite beside it "
+        "(default: $XDG_DATA_HOME/digit-recognizer/personal.keras)",
+    )
     parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"default {EPOCHS}")
     parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE, help=f"default {LEARNING_RATE}")
-    parser.add_argument("--mnist", type=int, default=MNIST_MIX, help=f"MNIST training images mixed in (default {MNIST_MIX})")
-    parser.add_argument("--max-drop", type=float, default=MAX_DROP_POINTS,
-                        help=f"refuse to write the model if MNIST test accuracy drops by more points (default {MAX_DROP_POINTS})")
+    parser.add_argument(
+        "--mnist", type=int, default=MNIST_MIX, help=f"MNIST training images mixed in (default {MNIST_MIX})"
+    )
+    parser.add_argument(
+        "--max-drop",
+        type=float,
+        default=MAX_DROP_POINTS,
+        help=f"refuse to write the model if MNIST test accuracy drops by more points (default {MAX_DROP_POINTS})",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     if args.epochs < 1:
@@ -133,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     store = UserSamples(args.samples)
     samples = store.load()
     if len(samples) < MIN_SAMPLES:
-        raise DataError(f"need at least {MIN_SAMPLES} samples to fine-tune, found {len(samples)} in {store.path} "
-                        "(in the app, press the right digit key after a prediction to save one)")
+        raise DataError(
+            f"need at least {MIN_SAMPLES} samples to fine-tune, found {len(samples)} in {store.path} "
+            "(in the app, press the right digit key after a prediction to save one)"
+        )
     base = Path(args.model)
     if base.suffix != ".keras":
         raise ModelError(f"fine-tuning needs a .keras model, got {base}")
@@ -152,37 +190,52 @@ def main(argv: list[str] | None = None) -> int:
     try:
         model = keras.saving.load_model(base, safe_mode=True, compile=False)
     except Exception as exc:
-        raise ModelError(f"cannot load model {base}: {str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__}") from None
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
+        raise ModelError(f"cannot load model {base}: {reason}") from None
     held = split_samples(samples, HOLDOUT, args.seed)[1].size
-    print(f"fine-tuning {base} on {len(samples)} samples from {store.path} "
-          f"({len(samples) - held} for training, {held} held out), mixed with {min(args.mnist, len(data.x_train))} MNIST training images, {args.epochs} epochs")
+    print(
+        f"fine-tuning {base} on {len(samples)} samples from {store.path} "
+        f"({len(samples) - held} for training, {held} held out), "
+        f"mixed with {min(args.mnist, len(data.x_train))} MNIST training images, {args.epochs} epochs"
+    )
     result = finetune(model, samples, data, args.epochs, args.learning_rate, args.mnist, seed=args.seed)
-    print(f"MNIST test accuracy: {result.mnist_before:.2%} -> {result.mnist_after:.2%} "
-          f"({-result.drop_points:+.2f} points, {len(data.y_test)} images)")
-    print(f"held-out user samples: {_percent(result.user_before)} -> {_percent(result.user_after)} "
-          f"({result.held_out} samples)")
+    print(
+        f"MNIST test accuracy: {result.mnist_before:.2%} -> {result.mnist_after:.2%} "
+        f"({-result.drop_points:+.2f} points, {len(data.y_test)} images)"
+    )
+    print(
+        f"held-out user samples: {_percent(result.user_before)} -> {_percent(result.user_after)} "
+        f"({result.held_out} samples)"
+    )
     if result.drop_points > args.max_drop:
-        print(f"MNIST accuracy dropped by {result.drop_points:.2f} points (more than {args.max_drop}): "
-              "personal model NOT written; try fewer --epochs or a lower --learning-rate", file=sys.stderr)
+        print(
+            f"MNIST accuracy dropped by {result.drop_points:.2f} points (more than {args.max_drop}): "
+            "personal model NOT written; try fewer --epochs or a lower --learning-rate",
+            file=sys.stderr,
+        )
         return 1
     write_personal(model, out, base, samples, store.path, data, result, args)
     return 0
 
 
-def write_personal(model, out: Path, base: Path, samples: Samples, samples_file: Path, data: Mnist, result: Result,
-                   args) -> None:
+def write_personal(
+    model, out: Path, base: Path, samples: Samples, samples_file: Path, data: Mnist, result: Result, args
+) -> None:
     """The model (.keras + .tflite), its calibration, and a card with the figures."""
     from .calibrate import run_calibration
     from .train import save_model, write_json_atomic
 
     saved = save_model(model, out)
     try:
-        run_calibration(saved[1], data, n=min(CALIBRATION_IMAGES, len(data.x_train)), seed=args.seed,
-                        command=command_line())
+        run_calibration(
+            saved[1], data, n=min(CALIBRATION_IMAGES, len(data.x_train)), seed=args.seed, command=command_line()
+        )
     except RecognizerError as exc:  # the model is fine; it reads "not sure" with default settings
         print(f"warning: calibration skipped ({exc})", file=sys.stderr)
     card = model_card(
-        model, saved, {"mnist": data.source, "samples": samples_file},
+        model,
+        saved,
+        {"mnist": data.source, "samples": samples_file},
         base_model=str(base),
         samples=len(samples),
         train_samples=result.train_samples,

@@ -126,8 +126,16 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
     images = np.stack([ink_to_mnist(digit) for digit in inks])
     probs, not_digit = scorer(images)
     chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
-    groups = [Group(segments[k], inks[k], images[k], np.asarray(probs[k], dtype=np.float64),
-                    None if not_digit is None else float(not_digit[k])) for k in chosen]
+    groups = [
+        Group(
+            segments[k],
+            inks[k],
+            images[k],
+            np.asarray(probs[k], dtype=np.float64),
+            None if not_digit is None else float(not_digit[k]),
+        )
+        for k in chosen
+    ]
     return sorted(groups, key=lambda g: g.segment.box[0] + g.segment.box[2] / 2)
 
 
@@ -144,8 +152,9 @@ def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int,
     on_line = lines > 0
     if not on_line.any():  # every stroke off the canvas
         return None
-    _, nearest = cv2.distanceTransformWithLabels(np.where(on_line, 0, 255).astype(np.uint8), cv2.DIST_L2, 5,
-                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    _, nearest = cv2.distanceTransformWithLabels(
+        np.where(on_line, 0, 255).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
     lookup = np.zeros(int(nearest.max()) + 1, np.int32)
     lookup[nearest[on_line]] = lines[on_line]
     owner = np.where(ink, lookup[nearest], 0)
@@ -157,10 +166,17 @@ def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int,
         return None
     paths = [_simplify(points[k], atoms.height / 20) for (k,) in atoms.strokes]
     far = LINK_FAR * atoms.height
-    apart = {(a, b): _distance(paths[a], paths[b], far) / atoms.height
-             for b in range(len(paths)) for a in range(max(0, b - MAX_ATOMS + 1), b)}
-    return replace(atoms, strokes=[(drawn[k],) for (k,) in atoms.strokes], apart=apart,
-                   starts=np.array([points[k][0, 0] for (k,) in atoms.strokes]))
+    apart = {
+        (a, b): _distance(paths[a], paths[b], far) / atoms.height
+        for b in range(len(paths))
+        for a in range(max(0, b - MAX_ATOMS + 1), b)
+    }
+    return replace(
+        atoms,
+        strokes=[(drawn[k],) for (k,) in atoms.strokes],
+        apart=apart,
+        starts=np.array([points[k][0, 0] for (k,) in atoms.strokes]),
+    )
 
 
 def _simplify(path: np.ndarray, step: float) -> np.ndarray:
@@ -260,8 +276,15 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
     for a, b, _, column in cuts:  # slices meet at the cut: no pen to take off there
         spans[a - 1, 1], spans[b - 1, 0] = column - 0.5, column - 0.5
     order = sorted(range(next_label - 1), key=lambda a: (spans[a].mean(), spans[a][0]))
-    return _make_atoms(labels, order, spans, heights, [() for _ in range(next_label - 1)], typical,
-                       [(a - 1, b - 1, runs) for a, b, runs, _ in cuts])
+    return _make_atoms(
+        labels,
+        order,
+        spans,
+        heights,
+        [() for _ in range(next_label - 1)],
+        typical,
+        [(a - 1, b - 1, runs) for a, b, runs, _ in cuts],
+    )
 
 
 def _fragments(spans: np.ndarray, heights: np.ndarray, typical: float) -> dict[int, int]:
@@ -308,8 +331,9 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     if h - 2 * radius < 0.5 * typical:
         return []
     scale = min(1.0, CUT_ROWS / h)
-    small = cv2.resize(mask.astype(np.float32), (max(3, round(w * scale)), max(2, round(h * scale))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        mask.astype(np.float32), (max(3, round(w * scale)), max(2, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     rows, cols = small.shape
     lo, hi = max(1, int(0.15 * cols)), min(cols - 1, int(np.ceil(0.85 * cols)))
     if hi - lo < 1:
@@ -366,9 +390,15 @@ def _label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return boxes, pixels
 
 
-def _make_atoms(labels: np.ndarray, order: list[int], spans: np.ndarray, heights: np.ndarray,
-                strokes: list[tuple[int, ...]], typical: float | None = None,
-                cuts: Sequence[tuple[int, int, int]] = ()) -> _Atoms | None:
+def _make_atoms(
+    labels: np.ndarray,
+    order: list[int],
+    spans: np.ndarray,
+    heights: np.ndarray,
+    strokes: list[tuple[int, ...]],
+    typical: float | None = None,
+    cuts: Sequence[tuple[int, int, int]] = (),
+) -> _Atoms | None:
     """Atoms in `order` (indices into the label values 1.. and the other lists), those without ink
     left out, relabelled 1..n in that order; typical: the row's digit height if known; cuts:
     (left, right, strokes crossed) of the slices of cut pieces, in the same indices."""
@@ -381,8 +411,16 @@ def _make_atoms(labels: np.ndarray, order: list[int], spans: np.ndarray, heights
     typical = typical or _typical_height(spans[order], heights[order])
     where = lookup[1:] - 1  # old index -> new index (-1: left out)
     kept = [(int(where[a]), int(where[b]), runs) for a, b, runs in cuts if where[a] >= 0 and where[b] >= 0]
-    return _Atoms(lookup[labels], boxes[order], pixels[order], spans[order], heights[order],
-                  [strokes[a] for a in order], typical, kept)
+    return _Atoms(
+        lookup[labels],
+        boxes[order],
+        pixels[order],
+        spans[order],
+        heights[order],
+        [strokes[a] for a in order],
+        typical,
+        kept,
+    )
 
 
 def _specks(atoms: _Atoms) -> np.ndarray:
@@ -466,15 +504,20 @@ def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
         width = (spans[:, 1].max() - spans[:, 0].min()) / height
         tall = (ys[:, 1].max() - ys[:, 0].min()) / height
         cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
-        geometry[k] = (-GAP_WEIGHT * max(0.0, gap - GAP_FREE) - WIDE_WEIGHT * max(0.0, width - WIDE_FREE)
-                       - SHORT_WEIGHT * max(0.0, SHORT_FREE - tall) - CUT_WEIGHT * cut
-                       - LINK_WEIGHT * _unlinked(atoms, members)
-                       - (APART_STROKES if atoms.apart is not None else APART_INK) * _side_by_side(atoms, members))
+        geometry[k] = (
+            -GAP_WEIGHT * max(0.0, gap - GAP_FREE)
+            - WIDE_WEIGHT * max(0.0, width - WIDE_FREE)
+            - SHORT_WEIGHT * max(0.0, SHORT_FREE - tall)
+            - CUT_WEIGHT * cut
+            - LINK_WEIGHT * _unlinked(atoms, members)
+            - (APART_STROKES if atoms.apart is not None else APART_INK) * _side_by_side(atoms, members)
+        )
     return geometry + GROUP_BONUS
 
 
-def _unary(atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray,
-           not_digit: np.ndarray | None) -> np.ndarray:
+def _unary(
+    atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray, not_digit: np.ndarray | None
+) -> np.ndarray:
     """Each candidate's score as one digit (or sign): recognition plus its own geometry."""
     return _recognition(atoms, probs, not_digit) + _geometry(atoms, candidates)
 
@@ -523,8 +566,9 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
         rest = [r for r in members if r != m]
         lo, hi = atoms.spans[rest, 0].min(), atoms.spans[rest, 1].max()
         if atoms.apart is not None:
-            tall = min(atoms.heights[m, 1] - atoms.heights[m, 0],
-                       atoms.heights[rest, 1].max() - atoms.heights[rest, 0].min())
+            tall = min(
+                atoms.heights[m, 1] - atoms.heights[m, 0], atoms.heights[rest, 1].max() - atoms.heights[rest, 0].min()
+            )
             if tall < APART_TALL * atoms.height:
                 continue
         total += max(0.0, 1.0 - _overlap(atoms.spans[m], (lo, hi), SLACK * atoms.height) / APART_OVERLAP)
@@ -545,12 +589,18 @@ def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
     """The best reading of these atoms (best_sequence with this module's pair term; specks optional)."""
-    return best_sequence(len(atoms.spans), candidates, unary,
-                         lambda p, k: _pair(atoms, candidates[p], candidates[k]), _specks(atoms))
+    return best_sequence(
+        len(atoms.spans), candidates, unary, lambda p, k: _pair(atoms, candidates[p], candidates[k]), _specks(atoms)
+    )
 
 
-def best_sequence(n: int, candidates: Sequence[tuple[int, ...]], unary: Sequence[float],
-                  pair: Callable[[int, int], float], optional: Sequence[bool] | None = None) -> list[int]:
+def best_sequence(
+    n: int,
+    candidates: Sequence[tuple[int, ...]],
+    unary: Sequence[float],
+    pair: Callable[[int, int], float],
+    optional: Sequence[bool] | None = None,
+) -> list[int]:
     """Dynamic programming: the indices of the candidates (each a run of consecutive atoms of
     0..n-1) that cover every atom once, in order, with the highest total score: the sum of their
     unary scores plus pair(p, k) for every candidate p followed by k. Atoms marked optional may be

@@ -41,8 +41,9 @@ class Ink:
         crop = self.pixels[y : y + h, x : x + w]
         scale = min(1.0, WIDTH_SIDE / max(w, h))
         if scale < 1.0:
-            crop = cv2.resize(crop, (max(1, round(w * scale)), max(1, round(h * scale))),
-                              interpolation=cv2.INTER_NEAREST)
+            crop = cv2.resize(
+                crop, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_NEAREST
+            )
         return max(stroke_width(crop) / scale, 1.0)
 
     def cut(self, box: Box, mask: np.ndarray) -> Ink:

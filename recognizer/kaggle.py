@@ -49,8 +49,9 @@ def _write_atomic(path: str | os.PathLike, header: list[str], table: np.ndarray)
     return path
 
 
-def write_standins(data: Mnist, folder: str | os.PathLike, n_train: int = KAGGLE_TRAIN_IMAGES,
-                   n_test: int | None = None) -> tuple[Path, Path, np.ndarray]:
+def write_standins(
+    data: Mnist, folder: str | os.PathLike, n_train: int = KAGGLE_TRAIN_IMAGES, n_test: int | None = None
+) -> tuple[Path, Path, np.ndarray]:
     """Stand-ins for Kaggle's files, in their exact format, for when the real ones are absent:
     train.csv from the first n_train MNIST training images, test.csv from the MNIST test split
     (its first n_test). Returns (train.csv, test.csv, the test labels Kaggle would keep secret)."""
@@ -75,8 +76,15 @@ def holdout_split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int = SEE
     return Mnist(x[tr], y[tr], x[val], y[val])
 
 
-def train_kaggle(train_csv: str | os.PathLike, epochs: int = DEFAULT_EPOCHS, work_dir: str | os.PathLike | None = None,
-                 holdout: float = 0.0, limit: int | None = None, resume: bool = False, verbose: int | str = "auto"):
+def train_kaggle(
+    train_csv: str | os.PathLike,
+    epochs: int = DEFAULT_EPOCHS,
+    work_dir: str | os.PathLike | None = None,
+    holdout: float = 0.0,
+    limit: int | None = None,
+    resume: bool = False,
+    verbose: int | str = "auto",
+):
     """Train the shipped model's recipe on Kaggle's train.csv alone; returns (model, history rows).
     With holdout > 0 that fraction of train.csv is kept aside and reported as validation."""
     from .train import train
@@ -121,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test", required=True, help="Kaggle's test.csv (pixel0..pixel783)")
     parser.add_argument("--out", default="submission.csv", help="where to write ImageId,Label (default submission.csv)")
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
-    parser.add_argument("--holdout", type=float, default=0.0,
-                        help="fraction of train.csv kept aside to report validation accuracy (default 0)")
+    parser.add_argument(
+        "--holdout",
+        type=float,
+        default=0.0,
+        help="fraction of train.csv kept aside to report validation accuracy (default 0)",
+    )
     parser.add_argument("--limit", type=int, help="train on the first N rows only (smoke runs)")
     parser.add_argument("--save-model", metavar="PATH.keras", help="also save the trained model (and its .tflite)")
     parser.add_argument("--work-dir", help="keep checkpoints here, to continue a stopped run with --resume")

@@ -223,8 +223,9 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
     coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5), key=pile_up)
     angle = max(np.arange(coarse - 1 + SKEW_STEP, coarse + 1, SKEW_STEP), key=pile_up)
     if angle:
-        turned = cv2.warpAffine(canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h),
-                                flags=cv2.INTER_LINEAR, borderValue=0)
+        turned = cv2.warpAffine(
+            canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h), flags=cv2.INTER_LINEAR, borderValue=0
+        )
         lines = _lines(turned)
         if lines is not None:
             return turned, lines
@@ -249,8 +250,14 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     2x2 px counts, which keeps thin lines); their pixels are then the ink in unbroken runs of
     LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays."""
     ink = canvas > 0
-    half = cv2.resize(ink.astype(np.uint8) * 255, (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)),
-                      interpolation=cv2.INTER_AREA) > 0
+    half = (
+        cv2.resize(
+            ink.astype(np.uint8) * 255,
+            (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2)),
+            interpolation=cv2.INTER_AREA,
+        )
+        > 0
+    )
     strips, thinness = [], []
     for axis in (1, 0):  # rows, then columns
         side = half.shape[axis]

@@ -158,8 +158,13 @@ def preprocessing_figure(canvases: list[np.ndarray]):
                 ax.axhline(CENTER, color="tab:blue", lw=0.6)
                 ax.axvline(CENTER, color="tab:blue", lw=0.6)
         for c in range(1, 5):
-            axes[r, c].annotate("", xy=(-0.02, 0.5), xytext=(-0.14, 0.5), xycoords="axes fraction",
-                                arrowprops={"arrowstyle": "->", "lw": 1.5})
+            axes[r, c].annotate(
+                "",
+                xy=(-0.02, 0.5),
+                xytext=(-0.14, 0.5),
+                xycoords="axes fraction",
+                arrowprops={"arrowstyle": "->", "lw": 1.5},
+            )
     fig.suptitle("From a drawing to the 28x28 image the model sees (MNIST's own recipe)")
     fig.tight_layout()
     return fig
@@ -178,10 +183,14 @@ def augmentation_preview(images: np.ndarray, seed: int = 0):
     batch = to_input(images)
     still = {"max_rotation_deg": 0.0, "max_shear": 0.0, "zoom": (1.0, 1.0), "max_aspect": 0.0, "max_shift_px": 0.0}
     affine_only = {
-        f"rotation ±{augment.MAX_ROTATION_DEG:g}°, slant ±{augment.MAX_SHEAR:g}":
-            {"max_rotation_deg": augment.MAX_ROTATION_DEG, "max_shear": augment.MAX_SHEAR},
-        f"zoom {augment.ZOOM[0]:g}-{augment.ZOOM[1]:g}, aspect ±{augment.MAX_ASPECT:g}":
-            {"zoom": augment.ZOOM, "max_aspect": augment.MAX_ASPECT},
+        f"rotation ±{augment.MAX_ROTATION_DEG:g}°, slant ±{augment.MAX_SHEAR:g}": {
+            "max_rotation_deg": augment.MAX_ROTATION_DEG,
+            "max_shear": augment.MAX_SHEAR,
+        },
+        f"zoom {augment.ZOOM[0]:g}-{augment.ZOOM[1]:g}, aspect ±{augment.MAX_ASPECT:g}": {
+            "zoom": augment.ZOOM,
+            "max_aspect": augment.MAX_ASPECT,
+        },
         f"shift ±{augment.MAX_SHIFT_PX:g} px": {"max_shift_px": augment.MAX_SHIFT_PX},
     }
     rows = [("original", batch)]
@@ -191,8 +200,7 @@ def augmentation_preview(images: np.ndarray, seed: int = 0):
     rows.append(("stroke width (thinner / bolder)", augment.RandomStrokeWidth(seed=seed)(batch, training=True)))
     rows.append(("all together (as in training)", augment.build_augmenter(seed)(batch, training=True)))
 
-    fig, axes = plt.subplots(len(rows), len(images), figsize=(1.3 * len(images) + 2.2, 1.35 * len(rows)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(rows), len(images), figsize=(1.3 * len(images) + 2.2, 1.35 * len(rows)), squeeze=False)
     for r, (title, out) in enumerate(rows):
         out = np.asarray(out)[..., 0]
         for c in range(len(images)):
@@ -271,8 +279,13 @@ def worst_errors(images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarr
     for ax, i in zip(axes.flat, order):
         ax.axis("on")
         p, t = predicted[i], int(y_true[i])
-        _show(ax, images[i], f"true {t}, said {p}\n{p}: {probabilities[i, p]:.0%}  {t}: {probabilities[i, t]:.0%}",
-              fontsize=9, color="tab:red")
+        _show(
+            ax,
+            images[i],
+            f"true {t}, said {p}\n{p}: {probabilities[i, p]:.0%}  {t}: {probabilities[i, t]:.0%}",
+            fontsize=9,
+            color="tab:red",
+        )
     if len(order) == 0:
         axes[0, 0].text(0, 0.5, "no errors", fontsize=14)
     fig.suptitle(f"The {len(order)} most confident errors of {len(wrong):,} (of {len(y_true):,} images)")

@@ -138,7 +138,7 @@ class Detector:
         self.threshold = threshold
 
     @classmethod
-    def load(cls, path: str | os.PathLike = DEFAULT_DETECTOR) -> "Detector":
+    def load(cls, path: str | os.PathLike = DEFAULT_DETECTOR) -> Detector:
         path = Path(path)
         backend = _load_backend(path, outputs=1, make="make train-detector")
         card = path.with_suffix(".json")
@@ -149,8 +149,9 @@ class Detector:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             raise ModelError(f"detector {path} has no readable card {card} with its threshold") from None
         if file_sha256(path) not in made_for:
-            raise ModelError(f"{card} was written for another {path.name} (train it again: "
-                             "`python -m recognizer train-detector`)")
+            raise ModelError(
+                f"{card} was written for another {path.name} (train it again: `python -m recognizer train-detector`)"
+            )
         return cls(backend, path, threshold)
 
     def not_digit(self, images: np.ndarray) -> np.ndarray:
@@ -169,8 +170,12 @@ class Recognizer:
         self.detector = detector
 
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None, calibrated: bool = True,
-             detector: str | os.PathLike | None = DEFAULT_DETECTOR) -> "Recognizer":
+    def load(
+        cls,
+        path: str | os.PathLike | None = None,
+        calibrated: bool = True,
+        detector: str | os.PathLike | None = DEFAULT_DETECTOR,
+    ) -> Recognizer:
         """Load a .tflite (fast, no TensorFlow) or .keras model; default: the shipped model.
 
         With calibrated=True the model's calibration file (<model>.calibration.json, if present
@@ -181,8 +186,9 @@ class Recognizer:
         path = Path(path) if path is not None else DEFAULT_MODEL
         backend = _load_backend(path)
         wanted = detector is not None and (Path(detector) != DEFAULT_DETECTOR or DEFAULT_DETECTOR.is_file())
-        return cls(backend, path, load_calibration(path) if calibrated else None,
-                   Detector.load(detector) if wanted else None)
+        return cls(
+            backend, path, load_calibration(path) if calibrated else None, Detector.load(detector) if wanted else None
+        )
 
     @property
     def threshold(self) -> float:
@@ -228,13 +234,19 @@ class Recognizer:
         if not groups:
             return []
         own_strokes = [[strokes[i] for i in g.segment.strokes] for g in groups]
-        predictions = self._verdicts([g.ink for g in groups], [g.image for g in groups],
-                                     [g.probabilities for g in groups], [g.not_digit for g in groups],
-                                     ink.pixels.shape, own_strokes)
+        predictions = self._verdicts(
+            [g.ink for g in groups],
+            [g.image for g in groups],
+            [g.probabilities for g in groups],
+            [g.not_digit for g in groups],
+            ink.pixels.shape,
+            own_strokes,
+        )
         return [replace(p, box=g.segment.box) for p, g in zip(predictions, groups)]
 
-    def recognize(self, inks: list[Ink], canvas_shape: tuple[int, int],
-                  strokes: Sequence[Sequence[Stroke] | None] | None = None) -> list[Prediction]:
+    def recognize(
+        self, inks: list[Ink], canvas_shape: tuple[int, int], strokes: Sequence[Sequence[Stroke] | None] | None = None
+    ) -> list[Prediction]:
         """Digits' inks (each with a box) on a canvas of canvas_shape, and each one's strokes if
         known -> their 28x28 images -> the model -> a Prediction for each (without .box), .unsure
         from the ink checks first, then from the detector and the confidence."""
@@ -242,8 +254,9 @@ class Recognizer:
             return []
         images = np.stack([ink_to_mnist(ink) for ink in inks])
         probs, not_digit = self.scores(images)
-        return self._verdicts(inks, images, probs, [None] * len(inks) if not_digit is None else not_digit,
-                              canvas_shape, strokes)
+        return self._verdicts(
+            inks, images, probs, [None] * len(inks) if not_digit is None else not_digit, canvas_shape, strokes
+        )
 
     def scores(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(n, 10) probabilities (rows summing to 1) and (n,) P(not a digit) (None without a
@@ -252,9 +265,15 @@ class Recognizer:
         probs /= probs.sum(axis=1, keepdims=True)
         return probs, self.detector.not_digit(images) if self.detector else None
 
-    def _verdicts(self, inks: list[Ink], images: Sequence[np.ndarray], probs: Sequence[np.ndarray],
-                  not_digit: Sequence[float | None], canvas_shape: tuple[int, int],
-                  strokes: Sequence[Sequence[Stroke] | None] | None = None) -> list[Prediction]:
+    def _verdicts(
+        self,
+        inks: list[Ink],
+        images: Sequence[np.ndarray],
+        probs: Sequence[np.ndarray],
+        not_digit: Sequence[float | None],
+        canvas_shape: tuple[int, int],
+        strokes: Sequence[Sequence[Stroke] | None] | None = None,
+    ) -> list[Prediction]:
         """A Prediction (without .box) for each ink from its 28x28 image and the models' answers
         (probabilities, P(not a digit)): .unsure from the ink checks first, then the models."""
         threshold = self.detector.threshold if self.detector else 1.0

@@ -80,8 +80,7 @@ def ink_reason(ink: Ink, canvas_shape: tuple[int, int], strokes: Sequence[Stroke
     return None
 
 
-def model_reason(not_digit: float | None, detector_threshold: float, confidence: float,
-                 threshold: float) -> str | None:
+def model_reason(not_digit: float | None, detector_threshold: float, confidence: float, threshold: float) -> str | None:
     """The models' verdict: "not a digit" from the detector (not_digit: its P(not a digit), None
     without a detector), else "low confidence" from the classifier (top probability below
     threshold), else None."""

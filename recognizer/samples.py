@@ -156,8 +156,12 @@ def _pack(samples: Samples) -> dict[str, np.ndarray]:
     point_start = np.cumsum([0] + [len(s) for s in flat], dtype=np.int64)
     points = np.concatenate(flat).astype(np.float32) if flat else np.zeros((0, 2), np.float32)
     return {
-        "images": samples.images, "labels": samples.labels, "created": samples.created,
-        "stroke_start": stroke_start, "point_start": point_start, "points": points.reshape(-1, 2),
+        "images": samples.images,
+        "labels": samples.labels,
+        "created": samples.created,
+        "stroke_start": stroke_start,
+        "point_start": point_start,
+        "points": points.reshape(-1, 2),
         "version": np.int64(FORMAT_VERSION),
     }
 
@@ -168,12 +172,18 @@ def _read(path: Path) -> Samples:
         raise DataError(f"{path}: samples format {int(a['version'])} is newer than this program's")
     n = len(a["labels"])
     ok = (
-        a["images"].shape == (n, 28, 28) and a["images"].dtype == np.uint8
-        and a["labels"].dtype == np.uint8 and (a["labels"] <= 9).all() and a["created"].shape == (n,)
-        and a["stroke_start"].shape == (n + 1,) and a["points"].ndim == 2 and a["points"].shape[1] == 2
+        a["images"].shape == (n, 28, 28)
+        and a["images"].dtype == np.uint8
+        and a["labels"].dtype == np.uint8
+        and (a["labels"] <= 9).all()
+        and a["created"].shape == (n,)
+        and a["stroke_start"].shape == (n + 1,)
+        and a["points"].ndim == 2
+        and a["points"].shape[1] == 2
         and len(a["point_start"]) == int(a["stroke_start"][-1]) + 1
         and int(a["point_start"][-1]) == len(a["points"])
-        and (np.diff(a["stroke_start"]) >= 0).all() and (np.diff(a["point_start"]) >= 0).all()
+        and (np.diff(a["stroke_start"]) >= 0).all()
+        and (np.diff(a["point_start"]) >= 0).all()
     )
     if not ok:
         raise DataError(f"{path}: inconsistent samples file")
@@ -187,7 +197,6 @@ def _read(path: Path) -> Samples:
 def _write_atomic(path: Path, samples: Samples) -> None:
     with atomic_write(path, "wb") as f:
         np.savez(f, **_pack(samples))
-
 
 
 PERSONAL_MODEL = "personal.keras"

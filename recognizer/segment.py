@@ -89,12 +89,16 @@ class _Piece:
     labels: tuple[int, ...]  # values in the label image
     strokes: tuple[int, ...]
 
-    def __or__(self, other: "_Piece") -> "_Piece":
+    def __or__(self, other: _Piece) -> _Piece:
         x0, y0 = min(self.box[0], other.box[0]), min(self.box[1], other.box[1])
         x1 = max(self.box[0] + self.box[2], other.box[0] + other.box[2])
         y1 = max(self.box[1] + self.box[3], other.box[1] + other.box[3])
-        return _Piece((x0, y0, x1 - x0, y1 - y0), self.pixels + other.pixels,
-                      self.labels + other.labels, self.strokes + other.strokes)
+        return _Piece(
+            (x0, y0, x1 - x0, y1 - y0),
+            self.pixels + other.pixels,
+            self.labels + other.labels,
+            self.strokes + other.strokes,
+        )
 
 
 def _pieces(labels: np.ndarray, members: list[list[int]]) -> list[_Piece]:
@@ -110,9 +114,14 @@ def _pieces(labels: np.ndarray, members: list[list[int]]) -> list[_Piece]:
     np.maximum.at(x1, group, xs)
     np.maximum.at(y1, group, ys)
     return [  # a group without ink: strokes whose ink was erased or lies off the canvas
-        _Piece((int(x0[g]), int(y0[g]), int(x1[g] - x0[g] + 1), int(y1[g] - y0[g] + 1)), int(pixels[g]), (g,),
-               tuple(members[g - 1]))
-        for g in range(1, n) if pixels[g]
+        _Piece(
+            (int(x0[g]), int(y0[g]), int(x1[g] - x0[g] + 1), int(y1[g] - y0[g] + 1)),
+            int(pixels[g]),
+            (g,),
+            tuple(members[g - 1]),
+        )
+        for g in range(1, n)
+        if pixels[g]
     ]
 
 
@@ -128,17 +137,18 @@ def _merge_fragments(pieces: list[_Piece]) -> list[_Piece]:
     if not digits:
         return pieces
     for frag in fragments:
-        lo, hi = frag.box[0], frag.box[0] + frag.box[2]
-
-        def gap(p: _Piece) -> float:  # negative: overlap in x, in pixels
-            return max(lo, p.box[0]) - min(hi, p.box[0] + p.box[2])
-
-        best = min(range(len(digits)), key=lambda i: gap(digits[i]))
-        if gap(digits[best]) <= FRAGMENT_GAP * typical:
+        gaps = [_x_gap(frag.box, p.box) for p in digits]
+        best = int(np.argmin(gaps))
+        if gaps[best] <= FRAGMENT_GAP * typical:
             digits[best] = digits[best] | frag
         else:
             digits.append(frag)
     return digits
+
+
+def _x_gap(a: Box, b: Box) -> float:
+    """Horizontal gap between two boxes in pixels (negative: they overlap in x by that much)."""
+    return max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
 
 
 def x_overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -205,8 +215,9 @@ def _label_by_strokes(ink: np.ndarray, strokes: Sequence[Stroke], radius: float)
     lines = owner > 0
     if not lines.any():  # every stroke off the canvas
         return np.zeros(ink.shape, np.int32), groups
-    _, nearest = cv2.distanceTransformWithLabels(np.where(lines, 0, 255).astype(np.uint8), cv2.DIST_L2, 5,
-                                                 labelType=cv2.DIST_LABEL_PIXEL)
+    _, nearest = cv2.distanceTransformWithLabels(
+        np.where(lines, 0, 255).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
     lookup = np.zeros(int(nearest.max()) + 1, np.int32)
     lookup[nearest[lines]] = owner[lines]  # a centre-line pixel is its own nearest
     labels = np.where(ink, lookup[nearest], 0).astype(np.int32)
@@ -220,8 +231,7 @@ def _drop_specks(segments: list[Segment]) -> list[Segment]:
     tallest = max(s.box[3] for s in segments)
     most_ink = max(int(s.mask.sum()) for s in segments)
     return [
-        s for s in segments
-        if max(s.box[2], s.box[3]) >= SPECK_SIDE * tallest or s.mask.sum() >= SPECK_AREA * most_ink
+        s for s in segments if max(s.box[2], s.box[3]) >= SPECK_SIDE * tallest or s.mask.sum() >= SPECK_AREA * most_ink
     ]
 
 
@@ -265,16 +275,24 @@ def cut_candidates(seg: Segment, typical_height: float) -> list[tuple[Segment, S
     ink = seg.mask.sum(axis=0).astype(np.float64)
     profile = np.convolve(ink, np.ones(3) / 3, mode="same")
     lo, hi = max(1, int(0.2 * w)), min(w - 1, int(np.ceil(0.8 * w)))
-    columns = [c for c in range(lo, hi) if profile[c] <= profile[c - 1] and profile[c] <= profile[c + 1]
-               and ink[c] <= SPLIT_MAX_INK * width and _runs(seg.mask[:, c]) <= SPLIT_MAX_RUNS]
+    columns = [
+        c
+        for c in range(lo, hi)
+        if profile[c] <= profile[c - 1]
+        and profile[c] <= profile[c + 1]
+        and ink[c] <= SPLIT_MAX_INK * width
+        and _runs(seg.mask[:, c]) <= SPLIT_MAX_RUNS
+    ]
     columns.sort(key=lambda c: (profile[c], abs(c - w / 2)))
     cuts, used = [], []
     for c in columns:
         if any(abs(c - u) < 0.1 * w for u in used):
             continue
         halves = (_sub_segment(seg, 0, c), _sub_segment(seg, c, w))
-        if all(half is not None and half.box[3] >= SPLIT_HEIGHT * h and half.box[2] >= 0.1 * typical_height
-               for half in halves):
+        if all(
+            half is not None and half.box[3] >= SPLIT_HEIGHT * h and half.box[2] >= 0.1 * typical_height
+            for half in halves
+        ):
             cuts.append(halves)
             used.append(c)
         if len(cuts) == SPLIT_CUTS:

@@ -14,8 +14,7 @@ from .strokes import Point
 
 # Upright Hershey fonts: digits are drawn in them (and a script one); the digit detector's letters
 # never are, so that letters in these fonts measure how its training carries over (bench/numbers.py).
-UPRIGHT_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
-                 cv2.FONT_HERSHEY_TRIPLEX)
+UPRIGHT_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX)
 FONTS = UPRIGHT_FONTS + (cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,)
 
 
@@ -50,9 +49,15 @@ WORK_UPSCALE = 4  # MNIST digits are thinned to a centerline at 4x their resolut
 CENTERLINE_LEVEL = 100  # ink level (of 255) that counts as stroke when finding the centerline
 
 
-def redraw(digit: np.ndarray, canvas_size: int = 640, height_frac: float = 0.5,
-           stroke_px: float | None = None, slant: float = 0.0, center: tuple[float, float] | None = None,
-           canvas: np.ndarray | None = None) -> np.ndarray:
+def redraw(
+    digit: np.ndarray,
+    canvas_size: int = 640,
+    height_frac: float = 0.5,
+    stroke_px: float | None = None,
+    slant: float = 0.0,
+    center: tuple[float, float] | None = None,
+    canvas: np.ndarray | None = None,
+) -> np.ndarray:
     """Draw a 28x28 MNIST digit onto a large canvas as a user would: at any size (the ink's height
     as a fraction of the canvas), position (`center` of the ink box, (x, y); default the middle,
     moved inside the canvas if needed), slant (x shift per unit of height, top to the right for
@@ -95,8 +100,7 @@ def _scaled_mask(crop: np.ndarray, target_h: int, slant: float) -> np.ndarray:
 
 def _pen_drawing(crop: np.ndarray, target_h: int, stroke_px: float, slant: float) -> np.ndarray:
     """The digit's centerline drawn with a round pen stroke_px wide; the ink is target_h tall."""
-    up = cv2.resize(crop, (crop.shape[1] * WORK_UPSCALE, crop.shape[0] * WORK_UPSCALE),
-                    interpolation=cv2.INTER_LINEAR)
+    up = cv2.resize(crop, (crop.shape[1] * WORK_UPSCALE, crop.shape[0] * WORK_UPSCALE), interpolation=cv2.INTER_LINEAR)
     skeleton = thin(up > CENTERLINE_LEVEL)
     rows, cols = np.nonzero(skeleton)
     if rows.size == 0:  # cannot happen for a digit with ink, but draw a dot rather than nothing
@@ -177,8 +181,13 @@ def draw_like_user(digit: np.ndarray, rng: np.random.Generator, canvas_size: int
 NUMBER_GAP = (-0.06, 0.35)  # space between a number's digit boxes, as a share of the digit height
 
 
-def compose_number(digits: list[np.ndarray], rng: np.random.Generator, height: int | None = None,
-                   gap: tuple[float, float] = NUMBER_GAP, touching: bool = False) -> tuple[np.ndarray, list[Box]]:
+def compose_number(
+    digits: list[np.ndarray],
+    rng: np.random.Generator,
+    height: int | None = None,
+    gap: tuple[float, float] = NUMBER_GAP,
+    touching: bool = False,
+) -> tuple[np.ndarray, list[Box]]:
     """Draw 28x28 digit images side by side on one canvas, as a number: each digit 80-100% of
     `height` px (random if None), baselines moved by up to 10% of it, gaps of gap[0]..gap[1] times
     it between boxes (negative: the boxes overlap), a margin around. Unless `touching`, a digit
@@ -230,13 +239,47 @@ DIGIT_STROKES: dict[int, list[list[Point]]] = {
     0: [_loop(0.5, 0.5, 0.28, 0.4, start=-0.3, turns=1.05)],
     1: [[(0.46, 0.2), (0.55, 0.1), (0.55, 0.9)]],
     2: [[(0.25, 0.3), (0.33, 0.16), (0.5, 0.1), (0.67, 0.15), (0.73, 0.3), (0.65, 0.48), (0.25, 0.9), (0.8, 0.9)]],
-    3: [[(0.25, 0.17), (0.45, 0.1), (0.65, 0.14), (0.7, 0.3), (0.45, 0.47), (0.7, 0.6), (0.72, 0.78),
-         (0.55, 0.9), (0.25, 0.86)]],
+    3: [
+        [
+            (0.25, 0.17),
+            (0.45, 0.1),
+            (0.65, 0.14),
+            (0.7, 0.3),
+            (0.45, 0.47),
+            (0.7, 0.6),
+            (0.72, 0.78),
+            (0.55, 0.9),
+            (0.25, 0.86),
+        ]
+    ],
     4: [[(0.58, 0.1), (0.22, 0.62), (0.8, 0.62)], [(0.62, 0.32), (0.62, 0.92)]],
-    5: [[(0.72, 0.12), (0.33, 0.12), (0.29, 0.45), (0.5, 0.4), (0.68, 0.5), (0.72, 0.7), (0.6, 0.87),
-         (0.42, 0.9), (0.25, 0.82)]],
-    6: [[(0.66, 0.1), (0.45, 0.28), (0.3, 0.55), (0.3, 0.78), (0.45, 0.9), (0.63, 0.85), (0.7, 0.7),
-         (0.62, 0.55), (0.45, 0.52), (0.31, 0.62)]],
+    5: [
+        [
+            (0.72, 0.12),
+            (0.33, 0.12),
+            (0.29, 0.45),
+            (0.5, 0.4),
+            (0.68, 0.5),
+            (0.72, 0.7),
+            (0.6, 0.87),
+            (0.42, 0.9),
+            (0.25, 0.82),
+        ]
+    ],
+    6: [
+        [
+            (0.66, 0.1),
+            (0.45, 0.28),
+            (0.3, 0.55),
+            (0.3, 0.78),
+            (0.45, 0.9),
+            (0.63, 0.85),
+            (0.7, 0.7),
+            (0.62, 0.55),
+            (0.45, 0.52),
+            (0.31, 0.62),
+        ]
+    ],
     7: [[(0.22, 0.12), (0.78, 0.12), (0.42, 0.9)]],
     8: [[(0.5 + 0.2 * np.sin(2 * t), 0.5 - 0.4 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 40)]],
     9: [_loop(0.5, 0.3, 0.2, 0.2, start=1.6, turns=1.0), [(0.7, 0.3), (0.66, 0.9)]],
@@ -269,23 +312,49 @@ LETTER_STROKES: dict[str, list[list[Point]]] = {
     "W": [[(0.05, 0.05), (0.25, 0.95), (0.5, 0.35), (0.75, 0.95), (0.95, 0.05)]],
     "X": [[(0.2, 0.05), (0.8, 0.95)], [(0.8, 0.05), (0.2, 0.95)]],
     "Y": [[(0.2, 0.05), (0.5, 0.5), (0.8, 0.05)], [(0.5, 0.5), (0.5, 0.95)]],
-    "e": [[(0.2, 0.55), (0.8, 0.55), (0.75, 0.35), (0.5, 0.25), (0.25, 0.35), (0.18, 0.6), (0.3, 0.85),
-           (0.55, 0.92), (0.78, 0.82)]],
+    "e": [
+        [
+            (0.2, 0.55),
+            (0.8, 0.55),
+            (0.75, 0.35),
+            (0.5, 0.25),
+            (0.25, 0.35),
+            (0.18, 0.6),
+            (0.3, 0.85),
+            (0.55, 0.92),
+            (0.78, 0.82),
+        ]
+    ],
     "h": [[(0.25, 0.0), (0.25, 1.0)], [(0.25, 0.6), (0.4, 0.45), (0.6, 0.45), (0.72, 0.6), (0.72, 1.0)]],
     "+": [[(0.5, 0.1), (0.5, 0.9)], [(0.1, 0.5), (0.9, 0.5)]],
-    "#": [[(0.38, 0.05), (0.32, 0.95)], [(0.7, 0.05), (0.64, 0.95)], [(0.1, 0.35), (0.9, 0.35)],
-          [(0.1, 0.65), (0.9, 0.65)]],
+    "#": [
+        [(0.38, 0.05), (0.32, 0.95)],
+        [(0.7, 0.05), (0.64, 0.95)],
+        [(0.1, 0.35), (0.9, 0.35)],
+        [(0.1, 0.65), (0.9, 0.65)],
+    ],
 }
 
 
-def digit_strokes(digit: int, size: int = 400, box: tuple[float, float, float, float] | None = None,
-                  rng: np.random.Generator | None = None, jitter: float = 0.0) -> list[list[Point]]:
+def digit_strokes(
+    digit: int,
+    size: int = 400,
+    box: tuple[float, float, float, float] | None = None,
+    rng: np.random.Generator | None = None,
+    jitter: float = 0.0,
+) -> list[list[Point]]:
     """The strokes of DIGIT_STROKES[digit] placed on a size x size canvas (see place_strokes)."""
     return place_strokes(DIGIT_STROKES[digit], size, box, rng, jitter)
 
 
-def place_strokes(unit_strokes: list[list[Point]], size: int = 400, box: tuple[float, float, float, float] | None = None,
-                  rng: np.random.Generator | None = None, jitter: float = 0.0, slant: float = 0.0) -> list[list[Point]]:
+def place_strokes(
+    unit_strokes: list[list[Point]],
+    size: int = 400,
+    box: tuple[float, float, float, float] | None = None,
+    rng: np.random.Generator | None = None,
+    jitter: float = 0.0,
+    slant: float = 0.0,
+) -> list[list[Point]]:
     """Strokes drawn in a unit box (DIGIT_STROKES, LETTER_STROKES) placed in box (x, y, w, h) on a
     size x size canvas (default: the middle 60%), each point moved by up to `jitter` of the box for
     variety, and slanted (x shift per unit of height, top to the right for slant > 0)."""
@@ -306,9 +375,12 @@ NON_DIGIT_GLYPHS = NON_DIGIT_LETTERS + "#%&@*+=<>"
 # Hershey fonts for training only: italic and script designs. The UPRIGHT_FONTS glyphs are kept
 # apart for measuring (bench/numbers.py), with hand-drawn letter strokes.
 NON_DIGIT_FONTS = (
-    cv2.FONT_HERSHEY_PLAIN | cv2.FONT_ITALIC, cv2.FONT_HERSHEY_COMPLEX | cv2.FONT_ITALIC,
-    cv2.FONT_HERSHEY_TRIPLEX | cv2.FONT_ITALIC, cv2.FONT_HERSHEY_COMPLEX_SMALL | cv2.FONT_ITALIC,
-    cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
+    cv2.FONT_HERSHEY_PLAIN | cv2.FONT_ITALIC,
+    cv2.FONT_HERSHEY_COMPLEX | cv2.FONT_ITALIC,
+    cv2.FONT_HERSHEY_TRIPLEX | cv2.FONT_ITALIC,
+    cv2.FONT_HERSHEY_COMPLEX_SMALL | cv2.FONT_ITALIC,
+    cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+    cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
 )
 PAIR_SHARE = 0.15  # share of glyph images that are two glyphs joined (cursive "ab")
 SQUIGGLE_SHARE = 0.15  # share of images that are random smooth curves of many turns

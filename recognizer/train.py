@@ -58,14 +58,37 @@ def train(
     from .model import build_model
 
     validation = (data.x_test, data.y_test) if data.x_test is not None else None
-    return fit_checkpointed(build_model, "sparse_categorical_crossentropy", data.x_train, data.y_train,
-                            validation, epochs, work_dir, resume, batch_size, seed, verbose, callbacks)
+    return fit_checkpointed(
+        build_model,
+        "sparse_categorical_crossentropy",
+        data.x_train,
+        data.y_train,
+        validation,
+        epochs,
+        work_dir,
+        resume,
+        batch_size,
+        seed,
+        verbose,
+        callbacks,
+    )
 
 
-def fit_checkpointed(build: Callable, loss: str, x: np.ndarray, y: np.ndarray, validation, epochs: int,
-                     work_dir: str | os.PathLike, resume: bool = False, batch_size: int = BATCH_SIZE,
-                     seed: int = SEED, verbose: int | str = "auto", callbacks: list | tuple = (),
-                     schedule: Callable[[int, int], float] = learning_rate):
+def fit_checkpointed(
+    build: Callable,
+    loss: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    validation,
+    epochs: int,
+    work_dir: str | os.PathLike,
+    resume: bool = False,
+    batch_size: int = BATCH_SIZE,
+    seed: int = SEED,
+    verbose: int | str = "auto",
+    callbacks: list | tuple = (),
+    schedule: Callable[[int, int], float] = learning_rate,
+):
     """The one training recipe (classifier, detector, fine-tuning, the training benchmark): build()
     after seeding (a fresh model, or one to go on training), fit behind the drawn-digit augmenter
     with Adam at schedule(epoch, epochs) (default: the cosine from PEAK_LR), a checkpoint every
@@ -193,11 +216,17 @@ def accuracy_on_test_set(model, data: Mnist) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recognizer.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
-    parser.add_argument("--unipen", help="unipen_dev.npz: add real pen digits of the training people "
-                        "(default: $UNIPEN_NPZ; without either, MNIST alone)")
+    parser.add_argument(
+        "--unipen",
+        help="unipen_dev.npz: add real pen digits of the training people "
+        "(default: $UNIPEN_NPZ; without either, MNIST alone)",
+    )
     parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
-    parser.add_argument("--out", default=str(MODELS_DIR / "mnist_cnn.keras"),
-                        help="where to write the .keras model (default: the shipped one, which the app loads)")
+    parser.add_argument(
+        "--out",
+        default=str(MODELS_DIR / "mnist_cnn.keras"),
+        help="where to write the .keras model (default: the shipped one, which the app loads)",
+    )
     parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints and history.csv (default: <out dir>/checkpoints)")
@@ -214,18 +243,26 @@ def main(argv: list[str] | None = None) -> int:
         model, history = train(data, args.epochs, work_dir, resume=args.resume)
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
-        card = model_card(model, (keras_path, tflite_path), {"mnist": mnist_source, "unipen": unipen_path},
-                          epochs=args.epochs, batch_size=BATCH_SIZE,
-                          train_images=int(len(data.x_train)), training_seconds=training_seconds(history),
-                          **accuracy_on_test_set(model, data))
+        card = model_card(
+            model,
+            (keras_path, tflite_path),
+            {"mnist": mnist_source, "unipen": unipen_path},
+            epochs=args.epochs,
+            batch_size=BATCH_SIZE,
+            train_images=int(len(data.x_train)),
+            training_seconds=training_seconds(history),
+            **accuracy_on_test_set(model, data),
+        )
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"saved {keras_path} and {tflite_path}")
     if "test_accuracy" in card:
-        print(f"test accuracy {card['test_accuracy']:.2%} on {card['test_images']} images, "
-              f"training {card['training_seconds']:.0f} s")
+        print(
+            f"test accuracy {card['test_accuracy']:.2%} on {card['test_images']} images, "
+            f"training {card['training_seconds']:.0f} s"
+        )
     return 0
 
 

@@ -48,8 +48,14 @@ REAL_RENDERS = 2  # drawings of each real training character (UNIPEN "train" peo
 NON_DIGIT_GROUPS = ("made-up non-digits", "real letters")
 
 
-def detector_data(data: Mnist, seed: int = SEED, holdout: int = HOLDOUT, drawn: int = DRAWN,
-                  non_digits: int = NON_DIGITS, chars: PenCharacters | None = None):
+def detector_data(
+    data: Mnist,
+    seed: int = SEED,
+    holdout: int = HOLDOUT,
+    drawn: int = DRAWN,
+    non_digits: int = NON_DIGITS,
+    chars: PenCharacters | None = None,
+):
     """((x, y) to train on, (x, y, group) held out), x (n, 28, 28) uint8, y 1 = not a digit, group
     names each held-out image's kind (HELD_GROUPS). The held-out digits are training images the
     detector never sees. A share of the digits and of the non-digits alike is redrawn as a user
@@ -64,8 +70,9 @@ def detector_data(data: Mnist, seed: int = SEED, holdout: int = HOLDOUT, drawn: 
     rng = np.random.default_rng(seed)
 
     def redrawn(images: np.ndarray) -> np.ndarray:
-        return np.stack([np.round(to_mnist(draw_like_user(image, rng)) * 255).astype(np.uint8)
-                         for image in images]).reshape(-1, 28, 28)
+        return np.stack(
+            [np.round(to_mnist(draw_like_user(image, rng)) * 255).astype(np.uint8) for image in images]
+        ).reshape(-1, 28, 28)
 
     def half_redrawn(images: np.ndarray) -> np.ndarray:
         return np.concatenate([images[: len(images) // 2], redrawn(images[len(images) // 2 :])])
@@ -100,19 +107,39 @@ def detector_data(data: Mnist, seed: int = SEED, holdout: int = HOLDOUT, drawn: 
     return (x, y), (x_held, y_held, group)
 
 
-def train_detector(train_set, held_set, epochs: int = EPOCHS, work_dir: str | os.PathLike = "models/checkpoints/detector",
-                   resume: bool = False, seed: int = SEED, verbose: int | str = "auto", callbacks: list | tuple = ()):
+def train_detector(
+    train_set,
+    held_set,
+    epochs: int = EPOCHS,
+    work_dir: str | os.PathLike = "models/checkpoints/detector",
+    resume: bool = False,
+    seed: int = SEED,
+    verbose: int | str = "auto",
+    callbacks: list | tuple = (),
+):
     """Fit the detector (or resume it from work_dir); return (model, history rows per epoch).
     callbacks: more Keras callbacks, run after the checkpointing and logging ones."""
     from .model import build_detector
 
     (x, y), held = train_set, held_set[:2]
-    return fit_checkpointed(build_detector, "binary_crossentropy", x, y, held, epochs, work_dir, resume,
-                            seed=seed, verbose=verbose, callbacks=callbacks)
+    return fit_checkpointed(
+        build_detector,
+        "binary_crossentropy",
+        x,
+        y,
+        held,
+        epochs,
+        work_dir,
+        resume,
+        seed=seed,
+        verbose=verbose,
+        callbacks=callbacks,
+    )
 
 
-def choose_threshold(model, held_set, false_reject: float = FALSE_REJECT,
-                     real_false_reject: float = REAL_FALSE_REJECT) -> dict:
+def choose_threshold(
+    model, held_set, false_reject: float = FALSE_REJECT, real_false_reject: float = REAL_FALSE_REJECT
+) -> dict:
     """The P(not a digit) above which ink reads "not a digit": the lowest that lets at most
     false_reject of the held-out MNIST digits and real_false_reject of the held-out real pen digits
     read "not a digit"; with the figures it gives on each held-out group."""
@@ -125,17 +152,24 @@ def choose_threshold(model, held_set, false_reject: float = FALSE_REJECT,
     return {
         "threshold": round(threshold, 5),
         "false_reject_target": {"mnist digits": false_reject, "real digits": real_false_reject},
-        "holdout": {name: {"images": int((group == name).sum()),
-                           "read_not_a_digit": round(float(rejected[group == name].mean()), 5)}
-                    for name in dict.fromkeys(group)},
+        "holdout": {
+            name: {
+                "images": int((group == name).sum()),
+                "read_not_a_digit": round(float(rejected[group == name].mean()), 5),
+            }
+            for name in dict.fromkeys(group)
+        },
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recognizer train-detector", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
-    parser.add_argument("--unipen", help="unipen_dev.npz: real pen digits and letters of the training people "
-                        "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)")
+    parser.add_argument(
+        "--unipen",
+        help="unipen_dev.npz: real pen digits and letters of the training people "
+        "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)",
+    )
     parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs (default {EPOCHS})")
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"where to write the .keras model (default {DEFAULT_OUT})")
     parser.add_argument("--limit", type=int, help="use the first N training digits and N non-digits (smoke runs)")
@@ -158,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
         card = model_card(
-            model, (keras_path, tflite_path), {"mnist": mnist_source, "unipen": unipen_path},
+            model,
+            (keras_path, tflite_path),
+            {"mnist": mnist_source, "unipen": unipen_path},
             output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
             **figures,
             epochs=args.epochs,
@@ -170,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     shares = ", ".join(f"{name} {v['read_not_a_digit']:.2%}" for name, v in card["holdout"].items())
-    print(f"saved {keras_path} and {tflite_path}: threshold {card['threshold']:.4f}; held out, read 'not a digit': {shares}")
+    print(
+        f"saved {keras_path} and {tflite_path}: threshold {card['threshold']:.4f}; "
+        f"held out, read 'not a digit': {shares}"
+    )
     return 0
 
 

@@ -218,8 +218,9 @@ def write_row(chars: PenCharacters, row: list[int], rng: np.random.Generator, st
     return Row(rasterize(lists, (tall_px, width), pen), lists, [k for k, _ in order], pen)
 
 
-def _late_strokes(order: list[tuple[int, int]], counts: list[int], chance: float,
-                  rng: np.random.Generator) -> list[tuple[int, int]]:
+def _late_strokes(
+    order: list[tuple[int, int]], counts: list[int], chance: float, rng: np.random.Generator
+) -> list[tuple[int, int]]:
     """Writing order with, now and then, a character's last stroke put after the next character's
     strokes (a 7's bar or a 4's stem added once the next digit is written)."""
     out = list(order)

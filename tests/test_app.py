@@ -201,8 +201,9 @@ def test_prediction_updates_while_drawing(shipped, screen, threaded):
     dense = [tuple(p) for a, b in zip(stroke, stroke[1:]) for p in np.linspace(a, b, 20)[:-1]]
     events = stroke_events([dense], app.layout.canvas.topleft)[:-1]  # no mouse-up
     seen = []
-    run_script(app, events, screen, events_per_frame=1,
-               on_frame=lambda a, _: seen.append(a.state.prediction is not None))
+    run_script(
+        app, events, screen, events_per_frame=1, on_frame=lambda a, _: seen.append(a.state.prediction is not None)
+    )
     assert app.canvas.drawing and app.state.prediction is not None  # shown before the mouse-up
     if not threaded:  # on the simulated clock (the worker runs on real time, faster than these frames)
         assert sum(seen) > len(seen) / 2 and app.predictions >= 10
@@ -239,8 +240,9 @@ def test_right_click_clears(app, screen):
     assert app.canvas.is_empty and app.state.prediction is None
 
 
-@pytest.mark.parametrize("key, mod", [(pygame.K_u, 0), (pygame.K_z, pygame.KMOD_LCTRL),
-                                      (pygame.K_z, pygame.KMOD_RCTRL)])
+@pytest.mark.parametrize(
+    "key, mod", [(pygame.K_u, 0), (pygame.K_z, pygame.KMOD_LCTRL), (pygame.K_z, pygame.KMOD_RCTRL)]
+)
 def test_undo_removes_the_last_stroke(app, screen, key, mod):
     draw_digit(app, 4, screen)  # two strokes
     assert len(app.canvas.strokes) == 2 and app.state.prediction.digit == 4
@@ -258,10 +260,16 @@ def test_plain_z_does_not_undo(app, screen):
     assert len(app.canvas.strokes) == 2
 
 
-@pytest.mark.parametrize("event", [
-    key_event(pygame.K_q), key_event(pygame.K_ESCAPE), pygame.event.Event(pygame.QUIT),
-    pygame.event.Event(pygame.WINDOWCLOSE, window=None),
-], ids=["q", "esc", "quit", "window-close"])
+@pytest.mark.parametrize(
+    "event",
+    [
+        key_event(pygame.K_q),
+        key_event(pygame.K_ESCAPE),
+        pygame.event.Event(pygame.QUIT),
+        pygame.event.Event(pygame.WINDOWCLOSE, window=None),
+    ],
+    ids=["q", "esc", "quit", "window-close"],
+)
 def test_quit_events_stop_the_loop_cleanly(app, screen, event):
     draw_digit(app, 5, screen)
     run_script(app, [event], screen)
@@ -282,8 +290,10 @@ def test_a_stroke_leaving_the_canvas_is_cut_at_its_edge(app, screen):
 
 def test_motion_without_the_button_ends_the_stroke(app, screen):
     c = app.layout.canvas
-    events = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=c.center, button=1),
-              pygame.event.Event(pygame.MOUSEMOTION, pos=(c.centerx + 40, c.centery), rel=(40, 0), buttons=(0, 0, 0))]
+    events = [
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=c.center, button=1),
+        pygame.event.Event(pygame.MOUSEMOTION, pos=(c.centerx + 40, c.centery), rel=(40, 0), buttons=(0, 0, 0)),
+    ]
     run_script(app, events, screen)
     assert not app.canvas.drawing
 
@@ -300,8 +310,10 @@ def test_drawing_updates_only_what_changed(app, screen):
     assert app.draw(screen, 0.0) == [screen.get_rect()]  # first frame: everything
     assert not app.needs_draw(0.1)
     c = app.layout.canvas
-    events = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=c.center, button=1),
-              pygame.event.Event(pygame.MOUSEMOTION, pos=(c.centerx + 10, c.centery), rel=(10, 0), buttons=(1, 0, 0))]
+    events = [
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=c.center, button=1),
+        pygame.event.Event(pygame.MOUSEMOTION, pos=(c.centerx + 10, c.centery), rel=(10, 0), buttons=(1, 0, 0)),
+    ]
     for event in events:
         app.handle_event(event)
     assert app.needs_draw(0.2)
@@ -412,8 +424,9 @@ def colour_pixels(surface: pygame.Surface, colour, rect: pygame.Rect | None = No
 
 
 def two_digit_strokes(left: int, right: int, side: int) -> list:
-    return (digit_strokes(left, side, box=(0.08 * side, 0.25 * side, 0.38 * side, 0.5 * side))
-            + digit_strokes(right, side, box=(0.54 * side, 0.25 * side, 0.38 * side, 0.5 * side)))
+    return digit_strokes(left, side, box=(0.08 * side, 0.25 * side, 0.38 * side, 0.5 * side)) + digit_strokes(
+        right, side, box=(0.54 * side, 0.25 * side, 0.38 * side, 0.5 * side)
+    )
 
 
 @pytest.fixture
@@ -532,8 +545,9 @@ def test_app_py_flags_for_models_and_samples():
 # ---- python app.py, headless ------------------------------------------------------------------
 def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "app.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_help_answers_without_starting_anything():
@@ -541,8 +555,9 @@ def test_help_answers_without_starting_anything():
     assert out.returncode == 0 and "--model" in out.stdout and "--debug-dump" in out.stdout
 
 
-@pytest.mark.parametrize("content, message", [(None, "model file not found"), (b"junk", "cannot load model"),
-                                              (b"", "cannot load model")])
+@pytest.mark.parametrize(
+    "content, message", [(None, "model file not found"), (b"junk", "cannot load model"), (b"", "cannot load model")]
+)
 def test_bad_model_exits_non_zero_with_one_line(tmp_path, content, message):
     model = tmp_path / "model.tflite"
     if content is not None:
@@ -562,8 +577,14 @@ def test_bad_window_size_is_a_usage_error():
 def test_real_main_loop_starts_without_tensorflow_and_quits_on_sigterm(tmp_path):
     dump = tmp_path / "state.json"
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--debug-dump", str(dump)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--debug-dump", str(dump)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         state = {}
         deadline = time.time() + 60
@@ -591,8 +612,12 @@ def accent_pixels(surface: pygame.Surface) -> int:
 def test_pane_renders_every_state_at_any_size(shipped, size):
     pred = shipped.predict(rasterize(digit_strokes(2, 300), (300, 300), 14))
     panel = Panel()
-    states = [PanelState(LOADING), PanelState(READY), PanelState(READY, pred),
-              PanelState(ERROR_STATUS, message="cannot load model /a/very/long/path/" + "x" * 80 + ".tflite: bad")]
+    states = [
+        PanelState(LOADING),
+        PanelState(READY),
+        PanelState(READY, pred),
+        PanelState(ERROR_STATUS, message="cannot load model /a/very/long/path/" + "x" * 80 + ".tflite: bad"),
+    ]
     surfaces = [panel.render(state, size) for state in states]
     assert all(s.get_size() == size for s in surfaces)
     if size[0] >= 200:

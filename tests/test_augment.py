@@ -16,8 +16,9 @@ def batch():
 
 
 def test_ranges_survive_the_config():
-    layer = RandomDigitAffine(seed=3, max_rotation_deg=5.0, max_shear=0.1, zoom=(0.9, 1.2), max_aspect=0.05,
-                              max_shift_px=1.5)
+    layer = RandomDigitAffine(
+        seed=3, max_rotation_deg=5.0, max_shear=0.1, zoom=(0.9, 1.2), max_aspect=0.05, max_shift_px=1.5
+    )
     again = RandomDigitAffine.from_config(layer.get_config())
     for name in ("seed", "max_rotation_deg", "max_shear", "zoom", "max_aspect", "max_shift_px"):
         assert getattr(again, name) == getattr(layer, name), name

@@ -62,5 +62,6 @@ def test_a_keras_model_is_called_in_inference_mode(digits):
     x, _ = digits
     model = keras.saving.load_model(DEFAULT_MODEL.with_suffix(".keras"), safe_mode=True, compile=False)
     expected = Recognizer.load(DEFAULT_MODEL.with_suffix(".keras"), calibrated=False, detector=None).probabilities(
-        x / np.float32(255))
+        x / np.float32(255)
+    )
     np.testing.assert_allclose(predict_batches(model, x, 16), expected, atol=1e-5)

@@ -22,8 +22,14 @@ def quick_run(tiny_mnist, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "results.json"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("MNIST_NPZ", None)
-    proc = subprocess.run([sys.executable, "-m", "bench", "--quick", "--data", str(tiny_mnist), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--data", str(tiny_mnist), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
     return proc, out
 
 
@@ -52,7 +58,8 @@ def test_quick_bench_prints_the_table_and_writes_json(quick_run):
     training = results["training"]
     assert training["validation_seconds"] > 0 and training["train_seconds_per_epoch"] > 0
     assert training["seconds_per_epoch_extrapolated"] == pytest.approx(
-        training["train_seconds_per_epoch"] + training["validation_seconds"], abs=0.11)
+        training["train_seconds_per_epoch"] + training["validation_seconds"], abs=0.11
+    )
     assert training["step"]["n"] == training["timed_steps"]
     assert "skipped" not in results["numbers"], results["numbers"]
     assert "5. Several digits" in proc.stdout
@@ -68,7 +75,8 @@ def test_quick_bench_results_name_no_machine_path(quick_run):
     text = out.read_text()
     results = json.loads(text)
     assert results["data"] == "mnist.npz" and results["latency"]["paths"]["litert"]["model"] == (
-        "recognizer/models/mnist_cnn.tflite")
+        "recognizer/models/mnist_cnn.tflite"
+    )
     assert str(ROOT) not in text and str(out.parent.parent) not in text
 
 

@@ -88,11 +88,13 @@ def npz_bomb(path: Path, keys: dict[str, np.ndarray], bomb_key: str, shape: tupl
 def refuse_in_child(call: str, path: Path) -> tuple[str, float, float]:
     """Run `call`(path) in a new interpreter: (its DataError message, seconds, peak MiB)."""
     module, name = call.rsplit(".", 1)
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-            f"from {module} import {name}\nfrom recognizer.errors import DataError\n"
-            f"try:\n    {name}({str(path)!r})\n    print('LOADED')\n"
-            "except DataError as exc:\n    print('DataError:', exc)\n"
-            "print('peak_kib', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n")
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        f"from {module} import {name}\nfrom recognizer.errors import DataError\n"
+        f"try:\n    {name}({str(path)!r})\n    print('LOADED')\n"
+        "except DataError as exc:\n    print('DataError:', exc)\n"
+        "print('peak_kib', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+    )
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
     seconds = time.perf_counter() - start
@@ -147,8 +149,11 @@ def test_idx_header_declaring_absurd_sizes_is_refused(tmp_path, shape):
 
 def test_npz_member_inflating_to_1_5_gb_is_refused_from_its_header(tmp_path):
     path = tmp_path / "mnist.npz"
-    small = {"y_train": np.zeros(10, np.uint8), "x_test": np.zeros((10, 28, 28), np.uint8),
-             "y_test": np.zeros(10, np.uint8)}
+    small = {
+        "y_train": np.zeros(10, np.uint8),
+        "x_test": np.zeros((10, 28, 28), np.uint8),
+        "y_test": np.zeros(10, np.uint8),
+    }
     npz_bomb(path, small, "x_train", (BOMB_IMAGES, 28, 28), BOMB_BYTES)
     assert path.stat().st_size < 2 * MIB
     assert_refused_small("recognizer.data.load_mnist", path, "over")
@@ -157,8 +162,11 @@ def test_npz_member_inflating_to_1_5_gb_is_refused_from_its_header(tmp_path):
 def test_npz_member_declaring_a_huge_unpacked_size_is_refused(tmp_path):
     """A small .npy header but 1.5 GB declared in the zip directory (and really there)."""
     path = tmp_path / "mnist.npz"
-    small = {"y_train": np.zeros(10, np.uint8), "x_test": np.zeros((10, 28, 28), np.uint8),
-             "y_test": np.zeros(10, np.uint8)}
+    small = {
+        "y_train": np.zeros(10, np.uint8),
+        "x_test": np.zeros((10, 28, 28), np.uint8),
+        "y_test": np.zeros(10, np.uint8),
+    }
     npz_bomb(path, small, "x_train", (10, 28, 28), BOMB_BYTES)
     assert_refused_small("recognizer.data.load_mnist", path, "over")
 
@@ -170,4 +178,3 @@ def test_unipen_npz_bomb_is_refused(tmp_path):
     small = {k: np.array(["1"]) for k in UNIPEN_KEYS if k != "points"}
     npz_bomb(path, small, "points", (BOMB_BYTES // 2, 2), BOMB_BYTES)
     assert_refused_small("recognizer.data.load_unipen", path, "over")
-

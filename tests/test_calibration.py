@@ -9,8 +9,13 @@ import pytest
 
 from recognizer.calibrate import MAX_THRESHOLD
 from recognizer.calibrate import main as calibrate_main
-from recognizer.calibration import (apply_temperature, calibration_path, expected_calibration_error, fit_temperature,
-                                    load_calibration)
+from recognizer.calibration import (
+    apply_temperature,
+    calibration_path,
+    expected_calibration_error,
+    fit_temperature,
+    load_calibration,
+)
 from recognizer.predictor import DEFAULT_MODEL, Recognizer
 
 

@@ -83,8 +83,9 @@ def test_missing_model(command, tmp_path):
 
 def test_corrupt_model(tmp_path):
     (tmp_path / "m.tflite").write_bytes(b"garbage" * 10)
-    assert_clean_error(run("predict", "--model", str(tmp_path / "m.tflite"), str(DIGITS / "1.png")), 2,
-                       "cannot load model")
+    assert_clean_error(
+        run("predict", "--model", str(tmp_path / "m.tflite"), str(DIGITS / "1.png")), 2, "cannot load model"
+    )
 
 
 def test_evaluate_on_a_small_test_set(tiny_mnist, shipped):

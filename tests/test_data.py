@@ -78,8 +78,11 @@ def test_idx_folder_missing_a_file(tmp_path):
         load_mnist(tmp_path)
 
 
-@pytest.mark.parametrize("labels", [np.array(list("01234")), np.array([0.5, 1, 2, 3, 4]), np.arange(5) + 6],
-                         ids=["strings", "fractions", "over 9"])
+@pytest.mark.parametrize(
+    "labels",
+    [np.array(list("01234")), np.array([0.5, 1, 2, 3, 4]), np.arange(5) + 6],
+    ids=["strings", "fractions", "over 9"],
+)
 def test_npz_with_labels_that_are_not_digits(tmp_path, labels):
     path = tmp_path / "mnist.npz"
     z = np.zeros((5, 28, 28), np.uint8)

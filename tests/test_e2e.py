@@ -41,10 +41,13 @@ def densify(stroke: list[tuple[float, float]], step: float) -> list[tuple[float,
         points += [tuple(p) for p in np.linspace(a, b, n + 1)[1:]]
     return points
 
+
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(bool(MISSING), reason=f"needs {' and '.join(MISSING)} on PATH "
-                                              "(apt-get install xvfb xdotool; .ci/run installs them)"),
+    pytest.mark.skipif(
+        bool(MISSING),
+        reason=f"needs {' and '.join(MISSING)} on PATH (apt-get install xvfb xdotool; .ci/run installs them)",
+    ),
 ]
 
 
@@ -52,8 +55,12 @@ pytestmark = [
 def display():
     """A fresh Xvfb server; its display name (":N", the number chosen by Xvfb itself)."""
     read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     try:
         ready, _, _ = select.select([read_fd], [], [], TIMEOUT)
@@ -73,8 +80,13 @@ def wait_for_x(display: str) -> None:
     display number a moment before a client can connect)."""
     deadline = time.time() + TIMEOUT
     while time.time() < deadline:
-        probe = subprocess.run(["xdotool", "getdisplaygeometry"], env={**os.environ, "DISPLAY": display},
-                               capture_output=True, text=True, timeout=TIMEOUT)
+        probe = subprocess.run(
+            ["xdotool", "getdisplaygeometry"],
+            env={**os.environ, "DISPLAY": display},
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
         if probe.returncode == 0:
             return
         time.sleep(0.1)
@@ -92,8 +104,14 @@ class RunningApp:
         env = {**os.environ, "DISPLAY": display, "SDL_AUDIODRIVER": "dummy", "SDL_VIDEODRIVER": "x11"}
         for attempt in range(1, LAUNCH_TRIES + 1):
             self.started = time.time()
-            self.proc = subprocess.Popen([sys.executable, "app.py", "--debug-dump", str(self.dump), *args],
-                                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "app.py", "--debug-dump", str(self.dump), *args],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             window = self._find_window(retry_display=attempt < LAUNCH_TRIES)
             if window:
                 self.window = window
@@ -118,8 +136,13 @@ class RunningApp:
         pytest.fail("the app's window did not appear")
 
     def xdotool(self, *args: str) -> str:
-        out = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": self.display},
-                             capture_output=True, text=True, timeout=TIMEOUT)
+        out = subprocess.run(
+            ["xdotool", *args],
+            env={**os.environ, "DISPLAY": self.display},
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
         return out.stdout
 
     def geometry(self) -> tuple[int, int, int, int]:
@@ -151,12 +174,15 @@ class RunningApp:
             if self.proc.poll() is not None:
                 pytest.fail(f"app.py exited with {self.proc.returncode} waiting for {what}: {self.proc.stderr.read()}")
             time.sleep(0.05)
-        where = (f"window {self.window} at {self.geometry()}, pointer {self.xdotool('getmouselocation').strip()}, "
-                 f"focus {self.xdotool('getwindowfocus').strip()}")
+        where = (
+            f"window {self.window} at {self.geometry()}, pointer {self.xdotool('getmouselocation').strip()}, "
+            f"focus {self.xdotool('getwindowfocus').strip()}"
+        )
         pytest.fail(f"timed out waiting for {what} ({where}); last state: {self.state()}")
 
-    def draw(self, strokes: list[list[tuple[float, float]]], canvas_origin: tuple[int, int],
-             pause: str = MOVE_PAUSE) -> None:
+    def draw(
+        self, strokes: list[list[tuple[float, float]]], canvas_origin: tuple[int, int], pause: str = MOVE_PAUSE
+    ) -> None:
         """One xdotool run: for each stroke, press, move point to point, release."""
         args: list[str] = []
         for stroke in strokes:
@@ -212,8 +238,15 @@ def test_draw_a_digit_in_the_real_window(display, tmp_path):
         app.wait_for("a cleared canvas", lambda s: s["strokes"] == 0 and s["prediction"] is None)
 
         app.draw(digit_strokes(4, side), (x0, y0))  # two strokes, moved vertex to vertex: big jumps
-        state = app.wait_for("the drawn 4 to be read", lambda s: s["strokes"] == 2 and not s["drawing"]
-                             and s["shown_version"] == s["version"] and s["prediction"] is not None)
+        state = app.wait_for(
+            "the drawn 4 to be read",
+            lambda s: (
+                s["strokes"] == 2
+                and not s["drawing"]
+                and s["shown_version"] == s["version"]
+                and s["prediction"] is not None
+            ),
+        )
         assert state["prediction"]["digit"] == 4 and state["number"] == "4", state["prediction"]
         assert state["tensorflow_imported"] is False
 
@@ -233,8 +266,15 @@ def test_draw_a_digit_in_the_real_window(display, tmp_path):
 
         # A long stroke at a real mouse's pace (a move every DENSE_PAUSE s): the frame rate while drawing.
         app.draw([densify(stroke, DENSE_STEP) for stroke in digit_strokes(8, side)], (x0, y0), pause=DENSE_PAUSE)
-        state = app.wait_for("the drawn 8 to be read", lambda s: s["strokes"] == 1 and not s["drawing"]
-                             and s["shown_version"] == s["version"] and s["prediction"] is not None)
+        state = app.wait_for(
+            "the drawn 8 to be read",
+            lambda s: (
+                s["strokes"] == 1
+                and not s["drawing"]
+                and s["shown_version"] == s["version"]
+                and s["prediction"] is not None
+            ),
+        )
         assert state["prediction"]["digit"] == 8, state["prediction"]
         assert state["drawing_frames"] > 30
         shot = app.screenshot()
@@ -247,12 +287,14 @@ def test_draw_a_digit_in_the_real_window(display, tmp_path):
         app.kill()
     assert code == 0 and "Traceback" not in err
     final = app.state()
-    print(f"\nlaunch->window {times['window'] - app.started:.2f} s, "
-          f"launch->model {times['model_loaded'] - app.started:.2f} s, "
-          f"launch->first prediction {times['first_prediction'] - app.started:.2f} s (from Popen); "
-          f"in-app: window {times['window_s']} s, first prediction {times['first_prediction_s']} s; "
-          f"FPS while drawing {final['drawing_fps']} over {final['drawing_frames']} frames, "
-          f"slowest frame {final['drawing_max_frame_ms']} ms")
+    print(
+        f"\nlaunch->window {times['window'] - app.started:.2f} s, "
+        f"launch->model {times['model_loaded'] - app.started:.2f} s, "
+        f"launch->first prediction {times['first_prediction'] - app.started:.2f} s (from Popen); "
+        f"in-app: window {times['window_s']} s, first prediction {times['first_prediction_s']} s; "
+        f"FPS while drawing {final['drawing_fps']} over {final['drawing_frames']} frames, "
+        f"slowest frame {final['drawing_max_frame_ms']} ms"
+    )
 
 
 def test_missing_model_is_reported_in_the_window_and_on_stderr(display, tmp_path):

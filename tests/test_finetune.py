@@ -53,8 +53,23 @@ def test_finetune_runs_and_changes_the_model(tmp_path, tiny_mnist, capsys):
     samples = tmp_path / "samples.npz"
     make_samples(samples, 15)
     out = tmp_path / "me" / "personal.keras"
-    rc = cli(["finetune", "--samples", str(samples), "--data", str(tiny_mnist), "--out", str(out),
-              "--epochs", "1", "--mnist", "300", "--max-drop", "100"])
+    rc = cli(
+        [
+            "finetune",
+            "--samples",
+            str(samples),
+            "--data",
+            str(tiny_mnist),
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--mnist",
+            "300",
+            "--max-drop",
+            "100",
+        ]
+    )
     text = capsys.readouterr().out
     assert rc == 0, text
     assert "MNIST test accuracy:" in text and "->" in text
@@ -82,8 +97,9 @@ def test_finetune_runs_and_changes_the_model(tmp_path, tiny_mnist, capsys):
     rec = Recognizer.load(out.with_suffix(".tflite"))  # the app's view: fast model + its calibration
     assert rec.calibration.source.endswith("personal.calibration.json")
     image = UserSamples(samples).load().images[0] / np.float32(255)
-    np.testing.assert_allclose(rec.probabilities(image[None], calibrated=False),
-                               tuned(image[None, :, :, None], training=False), atol=1e-4)
+    np.testing.assert_allclose(
+        rec.probabilities(image[None], calibrated=False), tuned(image[None, :, :, None], training=False), atol=1e-4
+    )
 
 
 def test_a_drop_on_mnist_blocks_the_personal_model(tmp_path, tiny_mnist, capsys, monkeypatch):
@@ -98,10 +114,13 @@ def test_a_drop_on_mnist_blocks_the_personal_model(tmp_path, tiny_mnist, capsys,
     assert not out.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--model", "models/mnist_cnn.tflite"], "needs a .keras model"),
-    (["--out", "personal.tflite"], "must end in .keras"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--model", "models/mnist_cnn.tflite"], "needs a .keras model"),
+        (["--out", "personal.tflite"], "must end in .keras"),
+    ],
+)
 def test_bad_arguments(tmp_path, tiny_mnist, capsys, args, message):
     make_samples(tmp_path / "samples.npz", 10)
     assert cli(["finetune", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), *args]) == 2

@@ -233,8 +233,14 @@ def test_cli_reports_bad_images_in_one_line(workdir):
     garbage = write(workdir, b"\x89PNG\r\n\x1a\n" + os.urandom(200), ".png")
     empty = write(workdir, b"", ".jpg")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-m", "recognizer", "predict", str(bomb), str(garbage), str(empty)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "recognizer", "predict", str(bomb), str(garbage), str(empty)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert proc.returncode == 1, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 3, proc.stderr
@@ -299,8 +305,34 @@ def test_truncated_csv(workdir, csv, data):
 
 CELL_TEXT = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", " ", "nan", "NA", "inf", "-1", "256", "3.5", "1e2", "0x10", "\"", "\"\"", ",", "\n",
-                     "\r", "\0", "1,2", "é", "\ufeff", "255.0", "+7", "  9 ", "9\n9", "--1"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "nan",
+            "NA",
+            "inf",
+            "-1",
+            "256",
+            "3.5",
+            "1e2",
+            "0x10",
+            '"',
+            '""',
+            ",",
+            "\n",
+            "\r",
+            "\0",
+            "1,2",
+            "é",
+            "\ufeff",
+            "255.0",
+            "+7",
+            "  9 ",
+            "9\n9",
+            "--1",
+        ]
+    ),
 )
 
 
@@ -359,20 +391,26 @@ def _in_subprocess(code: str, timeout: float) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.mark.parametrize("text", [
-    ",".join(["1"] * 200_000) + "\n1\n",  # a first line of 200,000 fields (e.g. a flattened dump)
-    ",".join(f"c{i}" for i in range(200_000)) + "\n1\n",  # a header of 200,000 distinct names
-    LABELED_HEADER + "\n" + ",".join(["1"] * 200_000) + "\n",  # the right header, then a huge row
-], ids=["huge-line", "huge-header", "huge-first-row"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        ",".join(["1"] * 200_000) + "\n1\n",  # a first line of 200,000 fields (e.g. a flattened dump)
+        ",".join(f"c{i}" for i in range(200_000)) + "\n1\n",  # a header of 200,000 distinct names
+        LABELED_HEADER + "\n" + ",".join(["1"] * 200_000) + "\n",  # the right header, then a huge row
+    ],
+    ids=["huge-line", "huge-header", "huge-first-row"],
+)
 def test_csv_with_a_huge_line_is_refused_fast(workdir, text):
     """Kaggle's rows have 785 fields. Lines of 200,000 fields must be refused in seconds, not
     parsed by pandas (which takes time quadratic in the number of fields of the first rows)."""
     path = write(workdir, text.encode(), ".csv")
-    code = ("import sys; sys.path.insert(0, '.')\n"
-            "from recognizer.data import read_kaggle_csv\nfrom recognizer.errors import DataError\n"
-            f"try:\n    read_kaggle_csv({str(path)!r}, True)\nexcept DataError as exc:\n    print('DataError', exc)\n"
-            "hwm = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
-            "print('rss_mib', int(hwm) // 1024)\n")
+    code = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "from recognizer.data import read_kaggle_csv\nfrom recognizer.errors import DataError\n"
+        f"try:\n    read_kaggle_csv({str(path)!r}, True)\nexcept DataError as exc:\n    print('DataError', exc)\n"
+        "hwm = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+        "print('rss_mib', int(hwm) // 1024)\n"
+    )
     try:
         proc = _in_subprocess(code, timeout=20)
     except subprocess.TimeoutExpired:

@@ -11,9 +11,9 @@ from PIL import Image
 
 from recognizer.errors import ImageError
 from recognizer.images import ink_canvas, load_image
+from recognizer.ink import INK_LEVEL
 from recognizer.photo import WORK_SIDE
 from recognizer.predictor import number_text
-from recognizer.ink import INK_LEVEL
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 

@@ -11,8 +11,7 @@ from recognizer import Recognizer
 from recognizer.__main__ import main as cli
 from recognizer.data import KAGGLE_PIXELS, read_kaggle_csv
 from recognizer.errors import DataError
-from recognizer.kaggle import (holdout_split, read_submission, write_kaggle_csv, write_standins,
-                               write_submission)
+from recognizer.kaggle import holdout_split, read_submission, write_kaggle_csv, write_standins, write_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,8 +93,24 @@ def test_kaggle_command_round_trip(tmp_path, digits, capsys):
     train_csv = write_kaggle_csv(tmp_path / "train.csv", x[:50], y[:50])
     test_csv = write_kaggle_csv(tmp_path / "test.csv", x[50:])
     out, model = tmp_path / "submission.csv", tmp_path / "kaggle.keras"
-    assert cli(["kaggle", "--train", str(train_csv), "--test", str(test_csv), "--out", str(out), "--epochs", "1",
-                "--save-model", str(model)]) == 0
+    assert (
+        cli(
+            [
+                "kaggle",
+                "--train",
+                str(train_csv),
+                "--test",
+                str(test_csv),
+                "--out",
+                str(out),
+                "--epochs",
+                "1",
+                "--save-model",
+                str(model),
+            ]
+        )
+        == 0
+    )
     saved = Recognizer.load(model, detector=None).probabilities(x[50:] / np.float32(255))
     assert np.array_equal(read_submission(out), saved.argmax(axis=1))
     assert f"wrote {out}: 10 predictions" in capsys.readouterr().out
@@ -109,8 +124,10 @@ BAD_TRAIN = {
     "wrong columns": ("a,b,c\n1,2,3\n", "wrong columns"),
     "test.csv given as train": (HEADER_TEST + "\n" + row() + "\n", "looks like test.csv"),
     "semicolons": (HEADER_TRAIN.replace(",", ";") + "\n", "separated by ';'"),
-    "missing value": (HEADER_TRAIN + "\n" + row(3) + "\n" + row(3).replace(",0,", ",,", 1) + "\n",
-                      "missing value on line 3 (column pixel0)"),
+    "missing value": (
+        HEADER_TRAIN + "\n" + row(3) + "\n" + row(3).replace(",0,", ",,", 1) + "\n",
+        "missing value on line 3 (column pixel0)",
+    ),
     "short row": (HEADER_TRAIN + "\n" + row(3, n=783) + "\n", "line 2 has 784 values, expected 785"),
     "long row": (HEADER_TRAIN + "\n" + row(3) + "\n" + row(3, n=785) + "\n", "line 3 has 786 values, expected 785"),
     "pixel 256": (HEADER_TRAIN + "\n" + row(3, 256) + "\n", "pixel value 256 on line 2"),
@@ -120,8 +137,10 @@ BAD_TRAIN = {
     "label 10": (HEADER_TRAIN + "\n" + row(10) + "\n", "label 10 on line 2"),
     "blank first line": ("\n" + HEADER_TRAIN + "\n" + row(3) + "\n", "the first line is blank"),
     "huge row": (HEADER_TRAIN + "\n" + row(3, n=200_000) + "\n", "line 2 is over 100,000 bytes long"),
-    "carriage return": (HEADER_TRAIN + "\n" + row(3).replace(",0,", ",0\r0,", 1) + "\n",
-                        "line 2 has a carriage return inside it"),
+    "carriage return": (
+        HEADER_TRAIN + "\n" + row(3).replace(",0,", ",0\r0,", 1) + "\n",
+        "line 2 has a carriage return inside it",
+    ),
     "blank lines counted": (HEADER_TRAIN + "\n\n" + row(3) + "\n\n" + row(3, 300) + "\n", "on line 5"),
 }
 
@@ -167,8 +186,10 @@ def test_bad_arguments_fail_before_training(tmp_path, capsys):
     train_csv.write_text(HEADER_TRAIN + "\n" + row(3) + "\n")
     cases = [
         (["--train", str(tmp_path / "nope.csv"), "--test", str(train_csv)], "file not found"),
-        (["--train", str(train_csv), "--test", str(train_csv), "--out", str(tmp_path / "no" / "s.csv")],
-         "does not exist"),
+        (
+            ["--train", str(train_csv), "--test", str(train_csv), "--out", str(tmp_path / "no" / "s.csv")],
+            "does not exist",
+        ),
         (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "0"], "--epochs"),
         (["--train", str(train_csv), "--test", str(train_csv), "--holdout", "1.5"], "--holdout"),
         (["--train", str(train_csv), "--test", str(train_csv), "--resume"], "--work-dir"),
@@ -185,10 +206,26 @@ def test_command_prints_no_traceback(tmp_path):
     bad.write_text(HEADER_TRAIN + "\n" + row(3, 999) + "\n")
     test_csv = tmp_path / "test.csv"
     test_csv.write_text(HEADER_TEST + "\n" + row() + "\n")
-    done = subprocess.run([sys.executable, "-m", "recognizer", "kaggle", "--train", str(bad), "--test", str(test_csv),
-                           "--out", str(tmp_path / "submission.csv")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "recognizer",
+            "kaggle",
+            "--train",
+            str(bad),
+            "--test",
+            str(test_csv),
+            "--out",
+            str(tmp_path / "submission.csv"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [f"error: {bad}: pixel value 999 on line 2 (column pixel0) is not "
-                                                "allowed; pixels must be whole numbers 0-255"]
+    assert done.stderr.strip().splitlines() == [
+        f"error: {bad}: pixel value 999 on line 2 (column pixel0) is not allowed; pixels must be whole numbers 0-255"
+    ]
     assert done.stdout == ""

@@ -32,10 +32,18 @@ def quick_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("notebook")
     figures = work / "figures"
     before = NOTEBOOK.read_bytes()
-    nb = run_notebook.execute(NOTEBOOK, NOTEBOOK.parent, "quick", env={
-        "MNIST_NPZ": "", "MNIST_DOWNLOAD": "0", "KAGGLE_DIR": "",
-        "MNIST_WORK_DIR": str(work / "run"), "MNIST_FIGURES_DIR": str(figures),
-    })
+    nb = run_notebook.execute(
+        NOTEBOOK,
+        NOTEBOOK.parent,
+        "quick",
+        env={
+            "MNIST_NPZ": "",
+            "MNIST_DOWNLOAD": "0",
+            "KAGGLE_DIR": "",
+            "MNIST_WORK_DIR": str(work / "run"),
+            "MNIST_FIGURES_DIR": str(figures),
+        },
+    )
     assert NOTEBOOK.read_bytes() == before  # executing never touches the file
     return nb, work
 

@@ -46,8 +46,13 @@ def test_default_path_does_not_import_tensorflow():
         "import sys, numpy as np; from recognizer import Recognizer; r = Recognizer.load(); "
         "r.predict(np.eye(50, dtype=np.uint8) * 255); print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert out.stdout.split() == ["False", "False"]
 
 

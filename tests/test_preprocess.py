@@ -55,8 +55,9 @@ def test_center_of_mass_is_centered(stroke, width):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 9), st.floats(20, 300), st.floats(0.5, 1.5), st.floats(0, 300), st.floats(0, 300),
-       st.integers(2, 40))
+@given(
+    st.integers(0, 9), st.floats(20, 300), st.floats(0.5, 1.5), st.floats(0, 300), st.floats(0, 300), st.integers(2, 40)
+)
 def test_drawn_digits_are_centered(digit, height, aspect, x, y, width):
     out = to_mnist(rasterize(digit_strokes(digit, 640, (x, y, height * aspect, height)), (640, 640), width))
     assert_centered(out)

@@ -1,4 +1,4 @@
-""""Not sure": ink checks and the models' verdicts (recognizer.reject, through Recognizer)."""
+""" "Not sure": ink checks and the models' verdicts (recognizer.reject, through Recognizer)."""
 
 from pathlib import Path
 
@@ -109,8 +109,10 @@ def test_a_scribble_filling_the_canvas(seed):
 
 def test_scribble_by_strokes_alone():
     # a small zig-zag: its ink could pass for a digit, its strokes cannot
-    zigzag = [[(150.0 + 100 * (i % 2), 100.0 + 25 * i) for i in range(9)],
-              [(250.0 - 100 * (i % 2), 100.0 + 25 * i) for i in range(9)]]
+    zigzag = [
+        [(150.0 + 100 * (i % 2), 100.0 + 25 * i) for i in range(9)],
+        [(250.0 - 100 * (i % 2), 100.0 + 25 * i) for i in range(9)],
+    ]
     assert count_crossings([np.asarray(s) for s in zigzag]) > reject.MAX_CROSSINGS
     canvas = rasterize(zigzag, SIZE, 8)
     assert ink_reason(canvas, SIZE, zigzag) == SCRIBBLE

@@ -62,15 +62,18 @@ def test_default_path_follows_xdg(monkeypatch, tmp_path):
     assert data_dir() == Path.home() / ".local" / "share" / "digit-recognizer"
 
 
-@pytest.mark.parametrize("bad", [
-    dict(image=np.zeros((20, 20)), label=1),
-    dict(image=np.zeros((28, 28)), label=10),
-    dict(image=np.zeros((28, 28)), label=-1),
-    dict(image=np.zeros((28, 28)), label=True),
-    dict(image=np.zeros((28, 28)), label=2.0),
-    dict(image=np.full((28, 28), np.nan), label=1),
-    dict(image=np.zeros((28, 28)), label=1, strokes=[[(0, np.inf)]]),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(image=np.zeros((20, 20)), label=1),
+        dict(image=np.zeros((28, 28)), label=10),
+        dict(image=np.zeros((28, 28)), label=-1),
+        dict(image=np.zeros((28, 28)), label=True),
+        dict(image=np.zeros((28, 28)), label=2.0),
+        dict(image=np.full((28, 28), np.nan), label=1),
+        dict(image=np.zeros((28, 28)), label=1, strokes=[[(0, np.inf)]]),
+    ],
+)
 def test_bad_samples_are_refused_and_nothing_changes(tmp_path, bad):
     store = UserSamples(tmp_path / "samples.npz")
     store.add(image(0), 5)
@@ -105,13 +108,17 @@ def test_crash_while_saving_keeps_the_old_file(tmp_path, monkeypatch, where):
         pass
 
     if where == "mid-write":
+
         def savez(f, **arrays):  # write part of the new file, then die
             f.write(b"PK\x03\x04" + b"\0" * 100)
             raise Crash
+
         monkeypatch.setattr(np, "savez", savez)
     else:
+
         def replace(src, dst):
             raise Crash
+
         monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(Crash):
         store.add(image(2), 3)

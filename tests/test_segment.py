@@ -41,8 +41,10 @@ def unit(strokes, box=(100, 40, 120, 200)):
 
 # Digits people draw in pieces that do not touch: each must stay one digit.
 PIECES = {
-    "5, flag apart": [[(0.32, 0.14), (0.28, 0.45), (0.5, 0.4), (0.7, 0.52), (0.72, 0.72), (0.58, 0.88), (0.25, 0.84)],
-                      [(0.4, 0.06), (0.78, 0.06)]],
+    "5, flag apart": [
+        [(0.32, 0.14), (0.28, 0.45), (0.5, 0.4), (0.7, 0.52), (0.72, 0.72), (0.58, 0.88), (0.25, 0.84)],
+        [(0.4, 0.06), (0.78, 0.06)],
+    ],
     "7, crossbar apart": [[(0.2, 0.1), (0.8, 0.1), (0.45, 0.92)], [(0.32, 0.52), (0.5, 0.52)]],
     "4, stem broken": [[(0.58, 0.1), (0.22, 0.62), (0.85, 0.62)], [(0.64, 0.72), (0.64, 0.98)]],
     "1 with a dot": [[(0.5, 0.3), (0.5, 0.95)], [(0.5, 0.08)]],
@@ -185,7 +187,9 @@ def test_read_blank_and_single_digit(shipped):
 def test_number_text_marks_unsure_digits():
     from recognizer.predictor import Prediction
 
-    p = [Prediction(4, 0.99, np.zeros(10), np.zeros((28, 28))), Prediction(2, 0.3, np.zeros(10), np.zeros((28, 28)),
-                                                                            unsure="low confidence")]
+    p = [
+        Prediction(4, 0.99, np.zeros(10), np.zeros((28, 28))),
+        Prediction(2, 0.3, np.zeros(10), np.zeros((28, 28)), unsure="low confidence"),
+    ]
     assert number_text(p) == "4?"
     assert number_text([]) == ""

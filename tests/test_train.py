@@ -12,12 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognizer.styles import STYLES
-
 from recognizer import Recognizer
 from recognizer.card import command_line, model_card
 from recognizer.data import load_mnist
 from recognizer.fileio import file_sha256
+from recognizer.styles import STYLES
 from recognizer.train import read_history, save_model, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +58,9 @@ def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["command"] == "python -m recognizer " + shlex.join(args)  # as typed, not "recognizer.train train"
     # --limit 200 keeps 200 MNIST images; the style variants (recognizer.styles) add limit // 50 each
-    assert card["train_images"] == 200 + len(STYLES) * (200 // 50) and card["epochs"] == 1 and card["test_images"] == 100
+    assert (
+        card["train_images"] == 200 + len(STYLES) * (200 // 50) and card["epochs"] == 1 and card["test_images"] == 100
+    )
     assert card["data"] == {"mnist": {"file": "mnist.npz", "sha256": file_sha256(tiny_mnist)}}
     assert card["model_sha256"] == {p.name: file_sha256(p) for p in (out, out.with_suffix(".tflite"))}
     history = read_history(out.with_suffix(".history.csv"))
@@ -70,8 +71,10 @@ def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     assert card["test_accuracy"] == pytest.approx((saved.argmax(axis=1) == data.y_test).mean(), abs=0.011)
 
 
-@pytest.mark.parametrize("module, typed", [("recognizer.train", "python -m recognizer.train"),
-                                           ("recognizer.__main__", "python -m recognizer")])
+@pytest.mark.parametrize(
+    "module, typed",
+    [("recognizer.train", "python -m recognizer.train"), ("recognizer.__main__", "python -m recognizer")],
+)
 def test_command_line_is_what_the_user_typed(monkeypatch, module, typed):
     main = types.ModuleType("__main__")
     main.__spec__ = importlib.util.find_spec(module)
@@ -97,11 +100,17 @@ def test_model_card_hashes_every_data_file_and_names_no_paths(tiny_mnist, tmp_pa
     model_file.write_bytes(b"weights")
     idx_folder = tmp_path / "idx"
     idx_folder.mkdir()
-    card = model_card(StandIn(), [model_file], {"mnist": tiny_mnist, "unipen": None, "idx": idx_folder,
-                                                "download": "keras.datasets.mnist"}, epochs=3)
+    card = model_card(
+        StandIn(),
+        [model_file],
+        {"mnist": tiny_mnist, "unipen": None, "idx": idx_folder, "download": "keras.datasets.mnist"},
+        epochs=3,
+    )
     assert card["model"] == "stand_in" and card["parameters"] == 1234 and card["epochs"] == 3
     assert card["model_sha256"] == {"m.keras": hashlib.sha256(b"weights").hexdigest()}
-    assert card["data"] == {"mnist": {"file": "mnist.npz", "sha256": file_sha256(tiny_mnist)},
-                            "idx": {"file": "idx", "sha256": None},
-                            "download": {"file": "keras.datasets.mnist", "sha256": None}}
+    assert card["data"] == {
+        "mnist": {"file": "mnist.npz", "sha256": file_sha256(tiny_mnist)},
+        "idx": {"file": "idx", "sha256": None},
+        "download": {"file": "keras.datasets.mnist", "sha256": None},
+    }
     assert str(tmp_path) not in json.dumps(card)

@@ -11,8 +11,16 @@ from recognizer.preprocess import to_mnist
 from recognizer.strokes import rasterize
 from recognizer.synthetic import DIGIT_STROKES, LETTER_STROKES
 
-WRITERS = ["kai/kai0/hykim0.dat", "kai/kai1/hykim4.dat", "art/art01trn.dat", "art/art01tst.dat",
-           "syn/syn1/bek-dig2.dat", "gmd/alek.dat", "gmd/kast.dat", "ced/aaaa9018_s_2h.dat"]
+WRITERS = [
+    "kai/kai0/hykim0.dat",
+    "kai/kai1/hykim4.dat",
+    "art/art01trn.dat",
+    "art/art01tst.dat",
+    "syn/syn1/bek-dig2.dat",
+    "gmd/alek.dat",
+    "gmd/kast.dat",
+    "ced/aaaa9018_s_2h.dat",
+]
 
 
 def pen_file(path, chars: list[tuple[str, str, list]]) -> None:
@@ -27,9 +35,16 @@ def pen_file(path, chars: list[tuple[str, str, list]]) -> None:
         kinds.append("digit" if label.isdigit() else "upper" if label.isupper() else "lower")
         sites.append(writer.split("/")[0])
         writers.append(writer)
-    np.savez(path, points=np.array(points, np.int32), stroke_end=np.array(stroke_end, np.int64),
-             char_end=np.array(char_end, np.int64), label=np.array(labels), kind=np.array(kinds),
-             site=np.array(sites), writer=np.array(writers))
+    np.savez(
+        path,
+        points=np.array(points, np.int32),
+        stroke_end=np.array(stroke_end, np.int64),
+        char_end=np.array(char_end, np.int64),
+        label=np.array(labels),
+        kind=np.array(kinds),
+        site=np.array(sites),
+        writer=np.array(writers),
+    )
 
 
 @pytest.fixture
@@ -58,8 +73,16 @@ def test_load_needs_a_path_and_a_unipen_file(tmp_path, monkeypatch, tiny_mnist):
     with pytest.raises(DataError, match="missing arrays"):
         load_unipen(tiny_mnist)
     bad = tmp_path / "bad.npz"
-    np.savez(bad, points=np.zeros((3, 2), np.int32), stroke_end=np.array([2, 5]), char_end=np.array([2]),
-             label=np.array(["1"]), kind=np.array(["digit"]), site=np.array(["a"]), writer=np.array(["a/b"]))
+    np.savez(
+        bad,
+        points=np.zeros((3, 2), np.int32),
+        stroke_end=np.array([2, 5]),
+        char_end=np.array([2]),
+        label=np.array(["1"]),
+        kind=np.array(["digit"]),
+        site=np.array(["a"]),
+        writer=np.array(["a/b"]),
+    )
     with pytest.raises(DataError, match="inconsistent"):
         load_unipen(bad)
 
@@ -183,7 +206,9 @@ def test_training_set_adds_real_digits_of_training_people_and_styles(pen_chars):
     styled_real = sum(int(((pen_chars.label == str(d)) & (split == "train")).sum()) for d in STYLES.values())
     assert len(data.x_train) == 200 + 2 * real + 3 * len(STYLES) + styled_real
     assert data.x_train.dtype == np.uint8 and data.x_train.shape[1:] == (28, 28)
-    assert np.bincount(data.y_train, minlength=10)[[0, 1, 4, 7]].min() > np.bincount(y, minlength=10)[[0, 1, 4, 7]].max()
+    assert (
+        np.bincount(data.y_train, minlength=10)[[0, 1, 4, 7]].min() > np.bincount(y, minlength=10)[[0, 1, 4, 7]].max()
+    )
     assert data.x_test is mnist.x_test  # the test set is only reported
     alone = training_set(mnist, None, per_style=0)
     assert len(alone.x_train) == 200 and to_mnist(alone.x_train[0]) is not None

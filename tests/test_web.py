@@ -183,13 +183,19 @@ def test_blank_image_reads_no_digits(client):
 def png_declaring(width: int, height: int, rows: int = 0) -> bytes:
     """A 1-bit greyscale PNG whose header says width x height; `rows` rows of real zero pixels
     (a decompression bomb: megabytes of pixels in a few kilobytes)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     row = b"\x00" * (1 + (width + 7) // 8)
     z = zlib.compressobj(9)
     data = b"".join(z.compress(row) for _ in range(rows)) + z.flush()
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+        + chunk(b"IDAT", data)
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_declaring(width: int, height: int) -> bytes:
@@ -198,7 +204,7 @@ def jpeg_declaring(width: int, height: int) -> bytes:
     Image.new("L", (16, 16), 255).save(buf, "JPEG")
     data = bytearray(buf.getvalue())
     sof = data.index(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
     return bytes(data)
 
 
@@ -236,10 +242,12 @@ BAD_DRAWINGS = [
     ("point with text", {"width": 400, "height": 400, "strokes": [[["1", 2]]]}, "[x, y]"),
     ("point with null", {"width": 400, "height": 400, "strokes": [[[None, 2]]]}, "[x, y]"),
     ("point as object", {"width": 400, "height": 400, "strokes": [[{"x": 1, "y": 2}]]}, "[x, y]"),
-    ("too many strokes", {"width": 400, "height": 400, "strokes": [[[1, 1]]] * (api.MAX_STROKES + 1)},
-     "too many strokes"),
-    ("too many points", {"width": 400, "height": 400, "strokes": [[[1, 1]] * (api.MAX_POINTS + 1)]},
-     "too many points"),
+    (
+        "too many strokes",
+        {"width": 400, "height": 400, "strokes": [[[1, 1]]] * (api.MAX_STROKES + 1)},
+        "too many strokes",
+    ),
+    ("too many points", {"width": 400, "height": 400, "strokes": [[[1, 1]] * (api.MAX_POINTS + 1)]}, "too many points"),
     ("pen zero", {"width": 400, "height": 400, "strokes": [], "pen": 0}, "pen"),
     ("pen huge", {"width": 400, "height": 400, "strokes": [], "pen": 10_000}, "pen"),
     ("pen as text", {"width": 400, "height": 400, "strokes": [], "pen": "thick"}, "pen"),
@@ -289,12 +297,15 @@ def test_body_over_the_limit_without_content_length(client):
     def chunks():  # a chunked upload declares no length: the limit is counted while reading
         for _ in range(api.MAX_JSON_BYTES // 65536 + 2):
             yield b" " * 65536
+
     r = client.post(PREDICT, content=chunks(), headers={"Content-Type": "application/json"})
     assert_error(r, 413, "too large")
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "image/gif",
-                                          "multipart/form-data; boundary=x", None])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "image/gif", "multipart/form-data; boundary=x", None],
+)
 def test_wrong_content_type(client, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
     r = client.post(PREDICT, content=json.dumps(drawing("1")), headers=headers)
@@ -309,8 +320,12 @@ def test_wrong_method_and_path(client):
 
 
 def test_server_keeps_serving_after_bad_input(client):
-    for body, kind in ((b"{", "application/json"), (png_declaring(100_000, 100_000), "image/png"),
-                       (b"\x00" * 10, "image/jpeg"), (b"x", "text/plain")):
+    for body, kind in (
+        (b"{", "application/json"),
+        (png_declaring(100_000, 100_000), "image/png"),
+        (b"\x00" * 10, "image/jpeg"),
+        (b"x", "text/plain"),
+    ):
         assert client.post(PREDICT, content=body, headers={"Content-Type": kind}).status_code in (400, 413, 415)
     assert post_json(client, drawing("47")).json()["number"] == "47"
 
@@ -326,5 +341,7 @@ def test_a_crash_is_a_one_line_500(shipped, monkeypatch):
 # ---- the command --------------------------------------------------------------------------------
 @pytest.mark.parametrize("args, words", [(["--port", "http"], "not a port"), (["--workers", "0"], "workers")])
 def test_command_line_errors(args, words):
-    r = subprocess.run([sys.executable, "-m", "web", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "web", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr

@@ -39,8 +39,11 @@ except ImportError:
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium on PATH (apt-get install chromium; "
-                                                ".ci/run installs it) or CHROMIUM=/path/to/chromium"),
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="needs Debian's chromium on PATH (apt-get install chromium; "
+        ".ci/run installs it) or CHROMIUM=/path/to/chromium",
+    ),
     pytest.mark.skipif(sync_playwright is None, reason="needs playwright (pip install -r requirements-dev.txt)"),
 ]
 
@@ -69,8 +72,13 @@ def server_url():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT
     try:
@@ -119,9 +127,13 @@ def open_page(browser, url: str, viewport: dict, **options):
 def settle(page, strokes: int | None = None) -> dict:
     """Wait until the page holds `strokes` strokes (if given: a click or key may still be on its
     way) and shows the answer to its latest ink; the last answer."""
-    page.wait_for_function("n => (n === null || window.digitPage.strokes === n)"
-                           " && window.digitPage.shownVersion === window.digitPage.version"
-                           " && !window.digitPage.busy", arg=strokes, timeout=SETTLE_MS)
+    page.wait_for_function(
+        "n => (n === null || window.digitPage.strokes === n)"
+        " && window.digitPage.shownVersion === window.digitPage.version"
+        " && !window.digitPage.busy",
+        arg=strokes,
+        timeout=SETTLE_MS,
+    )
     return page.evaluate("() => window.digitPage.stats.last")
 
 
@@ -146,7 +158,9 @@ def touch_draw(page, strokes) -> None:
         points = densify(stroke)
         for i, (x, y) in enumerate(points):
             kind = "touchStart" if i == 0 else "touchMove"
-            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]})
+            cdp.send(
+                "Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": box["x"] + x, "y": box["y"] + y}]}
+            )
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
@@ -178,8 +192,10 @@ def test_draw_a_digit_a_number_undo_and_clear(server_url, browser, tmp_path):
         assert page.locator("#bars li").count() == 10
         assert page.locator("#bars li.best .label").inner_text() == "3"
         assert text(page, "#confidence").endswith("%")
-        model_input = page.evaluate("() => Array.from(document.getElementById('input').getContext('2d')"
-                                    ".getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0)")
+        model_input = page.evaluate(
+            "() => Array.from(document.getElementById('input').getContext('2d')"
+            ".getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0)"
+        )
         assert model_input == answer["digits"][0]["image"]  # the 28x28 image the model saw, pixel for pixel
         first_ms = page.evaluate("() => window.digitPage.stats.firstShown - window.digitPage.stats.firstInk")
         assert first_ms > 0
@@ -244,8 +260,7 @@ def test_draw_a_digit_a_number_undo_and_clear(server_url, browser, tmp_path):
 
 
 def test_phone_screen_with_a_finger(server_url, browser, tmp_path):
-    context, page, errors = open_page(browser, server_url, PHONE, has_touch=True, is_mobile=True,
-                                      device_scale_factor=3)
+    context, page, errors = open_page(browser, server_url, PHONE, has_touch=True, is_mobile=True, device_scale_factor=3)
     try:
         pad = page.locator("#pad").bounding_box()
         assert pad["width"] <= PHONE["width"] and pad["width"] > 0.8 * PHONE["width"]

@@ -36,13 +36,24 @@ FPS = 60
 ERROR_LINGER = 20.0  # s; a model error stays on screen this long unless a key or click quits first
 ERROR_EXIT_CODE = 2  # as the CLI's, for a RecognizerError
 DRAW_BUTTON, CLEAR_BUTTON = 1, 3
-HINT_TEXT = ("Draw: left mouse   \u00b7   Clear: R or right click   \u00b7   Undo: U or Ctrl+Z   \u00b7   "
-             "0-9: save as my sample   \u00b7   Quit: Q or Esc")
+HINT_TEXT = (
+    "Draw: left mouse   \u00b7   Clear: R or right click   \u00b7   Undo: U or Ctrl+Z   \u00b7   "
+    "0-9: save as my sample   \u00b7   Quit: Q or Esc"
+)
 PERSONAL_NOTE = "personal model"
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
-REDRAW_EVENTS = {getattr(pygame, name) for name in (  # the window's pixels may have been lost: draw all
-    "VIDEOEXPOSE", "WINDOWEXPOSED", "WINDOWSHOWN", "WINDOWRESTORED", "WINDOWMAXIMIZED", "WINDOWSIZECHANGED")
-    if hasattr(pygame, name)}
+REDRAW_EVENTS = {
+    getattr(pygame, name)
+    for name in (  # the window's pixels may have been lost: draw all
+        "VIDEOEXPOSE",
+        "WINDOWEXPOSED",
+        "WINDOWSHOWN",
+        "WINDOWRESTORED",
+        "WINDOWMAXIMIZED",
+        "WINDOWSIZECHANGED",
+    )
+    if hasattr(pygame, name)
+}
 
 
 class App:
@@ -51,10 +62,19 @@ class App:
     With threaded=False the canvas is read, and samples and the dump are written, inline
     (deterministic: for tests and the benchmark's frame-work figures)."""
 
-    def __init__(self, size: tuple[int, int] = DEFAULT_WINDOW, *, model_path: str | os.PathLike | None = None,
-                 recognizer: Recognizer | None = None, debug_dump: str | os.PathLike | None = None,
-                 launch_time: float | None = None, error_linger: float = ERROR_LINGER,
-                 threaded: bool = True, personal: bool = False, samples: UserSamples | None = None) -> None:
+    def __init__(
+        self,
+        size: tuple[int, int] = DEFAULT_WINDOW,
+        *,
+        model_path: str | os.PathLike | None = None,
+        recognizer: Recognizer | None = None,
+        debug_dump: str | os.PathLike | None = None,
+        launch_time: float | None = None,
+        error_linger: float = ERROR_LINGER,
+        threaded: bool = True,
+        personal: bool = False,
+        samples: UserSamples | None = None,
+    ) -> None:
         self.layout = compute_layout(size)
         self.canvas = Canvas(self.layout.canvas.width)
         self.view = View(HINT_TEXT)
@@ -116,8 +136,13 @@ class App:
     def _single_digit(self) -> Prediction | None:
         """The digit read from the current ink if it is one finished digit (what a digit key saves)."""
         pred = self.state.prediction
-        if (pred is None or len(self.state.digits) != 1 or pred.unsure == BLANK or self.canvas.drawing
-                or self.shown_version != self.canvas.version):
+        if (
+            pred is None
+            or len(self.state.digits) != 1
+            or pred.unsure == BLANK
+            or self.canvas.drawing
+            or self.shown_version != self.canvas.version
+        ):
             return None
         return pred
 
@@ -196,8 +221,14 @@ class App:
         """Put a reading on the pane: its rightmost digit (None: blank canvas) and the number."""
         digits = tuple(reading.digits)
         prediction = digits[-1] if digits else None
-        self.state = PanelState(READY, prediction, digits=digits, number=number_text(list(digits)),
-                                canvas_side=reading.side, note=self._note)
+        self.state = PanelState(
+            READY,
+            prediction,
+            digits=digits,
+            number=number_text(list(digits)),
+            canvas_side=reading.side,
+            note=self._note,
+        )
         if prediction is not None:
             self.predictions += 1
             if self.timeline.first_prediction is None:
@@ -243,10 +274,12 @@ class App:
         def left() -> float:
             return max(0.0, deadline - time.monotonic())
 
-        return ((self._loader is None or self._loader.done.wait(left()))
-                and (self.worker is None or self.worker.wait(left()))
-                and self.samples.wait(left())
-                and (self.dump is None or self.dump.wait(left())))
+        return (
+            (self._loader is None or self._loader.done.wait(left()))
+            and (self.worker is None or self.worker.wait(left()))
+            and self.samples.wait(left())
+            and (self.dump is None or self.dump.wait(left()))
+        )
 
     def close(self) -> None:
         """Stop the prediction worker, let a sample being saved finish; write the final dump (with

@@ -29,15 +29,24 @@ def snapshot(app: App) -> dict:
         "pid": os.getpid(),
         "status": state.status,
         "message": state.message,
-        "prediction": None if pred is None else {
+        "prediction": None
+        if pred is None
+        else {
             "digit": pred.digit,
             "confidence": round(pred.confidence, 6),
             "probabilities": [round(float(p), 6) for p in pred.probabilities],
             "unsure": pred.unsure,
         },
         "number": state.number if state.digits else None,
-        "digits": [{"digit": p.digit, "confidence": round(p.confidence, 6), "unsure": p.unsure,
-                    "box": None if p.box is None else [int(v) for v in p.box]} for p in state.digits],
+        "digits": [
+            {
+                "digit": p.digit,
+                "confidence": round(p.confidence, 6),
+                "unsure": p.unsure,
+                "box": None if p.box is None else [int(v) for v in p.box],
+            }
+            for p in state.digits
+        ],
         "model": None if app.worker is None else str(app.worker.recognizer.path),
         "personal_model": app.personal,
         "note": state.note,

@@ -18,8 +18,9 @@ from recognizer.strokes import Point
 from .app import DRAW_BUTTON, FPS, App
 
 
-def stroke_events(strokes: Iterable[Sequence[Point]], origin: tuple[int, int] = (0, 0),
-                  button: int = DRAW_BUTTON) -> list[pygame.event.Event]:
+def stroke_events(
+    strokes: Iterable[Sequence[Point]], origin: tuple[int, int] = (0, 0), button: int = DRAW_BUTTON
+) -> list[pygame.event.Event]:
     """Mouse down / motion / up events drawing `strokes` (canvas px) on a canvas placed at `origin`."""
     events = []
     pressed = (1, 0, 0) if button == DRAW_BUTTON else (0, 0, 1)
@@ -40,9 +41,17 @@ def key_event(key: int, mod: int = 0) -> pygame.event.Event:
     return pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode="", scancode=0)
 
 
-def run_script(app: App, events: Sequence[pygame.event.Event], surface: pygame.Surface | None = None, *,
-               events_per_frame: int = 2, frame_dt: float = 1 / FPS, start: float | None = None, settle: bool = True,
-               on_frame: Callable[[App, list[pygame.Rect]], None] | None = None) -> list[float]:
+def run_script(
+    app: App,
+    events: Sequence[pygame.event.Event],
+    surface: pygame.Surface | None = None,
+    *,
+    events_per_frame: int = 2,
+    frame_dt: float = 1 / FPS,
+    start: float | None = None,
+    settle: bool = True,
+    on_frame: Callable[[App, list[pygame.Rect]], None] | None = None,
+) -> list[float]:
     """Play `events` through the real handlers, `events_per_frame` per frame; each frame then runs
     update() on a simulated clock advancing `frame_dt` (from `start`; by default it goes on from the
     app's last update), and draw() onto `surface` (None: no drawing) whose changed rects go to

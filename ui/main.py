@@ -26,24 +26,39 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Draw a digit with the mouse; the CNN reads it as you draw. "
-                    "Left mouse: draw; R or right click: clear; U or Ctrl+Z: undo; "
-                    "0-9 after a digit is read: save it as your own sample (for `python -m recognizer "
-                    "finetune`); Q or Esc: quit.",
+        "Left mouse: draw; R or right click: clear; U or Ctrl+Z: undo; "
+        "0-9 after a digit is read: save it as your own sample (for `python -m recognizer "
+        "finetune`); Q or Esc: quit.",
     )
     model = parser.add_mutually_exclusive_group()
-    model.add_argument("--model", metavar="PATH",
-                       help="a .tflite (fast) or .keras model (default: your personal model from "
-                            "`python -m recognizer finetune` if there is one, else the shipped model)")
-    model.add_argument("--shipped-model", action="store_true",
-                       help="use the shipped model even if you have a personal one")
-    parser.add_argument("--samples", metavar="PATH",
-                        help="the .npz your samples are saved to "
-                             "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...)")
-    parser.add_argument("--size", metavar="WxH", type=_size, default=None,
-                        help="initial window size in pixels (default: 984x640; the window is resizable)")
-    parser.add_argument("--debug-dump", metavar="PATH",
-                        help="write the app's state as JSON to PATH on start-up, on each prediction and "
-                             "on exit (start-up timings, prediction, frame rate while drawing)")
+    model.add_argument(
+        "--model",
+        metavar="PATH",
+        help="a .tflite (fast) or .keras model (default: your personal model from "
+        "`python -m recognizer finetune` if there is one, else the shipped model)",
+    )
+    model.add_argument(
+        "--shipped-model", action="store_true", help="use the shipped model even if you have a personal one"
+    )
+    parser.add_argument(
+        "--samples",
+        metavar="PATH",
+        help="the .npz your samples are saved to "
+        "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...)",
+    )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_size,
+        default=None,
+        help="initial window size in pixels (default: 984x640; the window is resizable)",
+    )
+    parser.add_argument(
+        "--debug-dump",
+        metavar="PATH",
+        help="write the app's state as JSON to PATH on start-up, on each prediction and "
+        "on exit (start-up timings, prediction, frame rate while drawing)",
+    )
     return parser.parse_args(argv)
 
 
@@ -96,8 +111,15 @@ def run(args: argparse.Namespace) -> int:
     # With no real screen nobody can read an error in the window: exit at once.
     linger = 0.0 if driver in HEADLESS_DRIVERS else ERROR_LINGER
     model_path, personal = choose_model(args.model, args.shipped_model)
-    app = App(screen.get_size(), model_path=model_path, personal=personal, samples=UserSamples(args.samples),
-              debug_dump=args.debug_dump, launch_time=LAUNCH_TIME, error_linger=linger)
+    app = App(
+        screen.get_size(),
+        model_path=model_path,
+        personal=personal,
+        samples=UserSamples(args.samples),
+        debug_dump=args.debug_dump,
+        launch_time=LAUNCH_TIME,
+        error_linger=linger,
+    )
     # `kill` (SIGTERM) quits as cleanly as the close button does.
     signal.signal(signal.SIGTERM, lambda *_: pygame.event.post(pygame.event.Event(pygame.QUIT)))
     clock = pygame.time.Clock()

@@ -117,14 +117,24 @@ class Panel:
             self._render_centered(pane, scale, EMPTY_TEXT)
         elif state.has_boxes:
             top = self._render_number(pane, scale, state.number, len(state.digits))
-            self._render_prediction(pane, scale, state.prediction, top, round(FOCUS_BOX * scale), FOCUS_TITLE,
-                                    bool(state.note))
+            self._render_prediction(
+                pane, scale, state.prediction, top, round(FOCUS_BOX * scale), FOCUS_TITLE, bool(state.note)
+            )
         else:
-            self._render_prediction(pane, scale, state.prediction, round(PAD * scale), round(DIGIT_BOX * scale),
-                                    SINGLE_TITLE, bool(state.note))
+            self._render_prediction(
+                pane,
+                scale,
+                state.prediction,
+                round(PAD * scale),
+                round(DIGIT_BOX * scale),
+                SINGLE_TITLE,
+                bool(state.note),
+            )
         if state.status == READY and state.note:
             note = self.font(round(NOTE_FONT * scale)).render(state.note, True, MUTED)
-            pane.blit(note, note.get_rect(bottomright=(size[0] - round(PAD * scale), size[1] - round(PAD * scale) // 2)))
+            pane.blit(
+                note, note.get_rect(bottomright=(size[0] - round(PAD * scale), size[1] - round(PAD * scale) // 2))
+            )
         return pane
 
     def draw_boxes(self, surface: pygame.Surface, rect: pygame.Rect, state: PanelState) -> None:
@@ -191,8 +201,9 @@ class Panel:
             x += glyph.get_width()
         return y + font.get_linesize() + pad // 2
 
-    def _render_prediction(self, pane: pygame.Surface, scale: float, pred: Prediction, top: int, box: int,
-                           title: str, footer: bool = False) -> None:
+    def _render_prediction(
+        self, pane: pygame.Surface, scale: float, pred: Prediction, top: int, box: int, title: str, footer: bool = False
+    ) -> None:
         """One digit from `top` down: the digit (or "not sure") in a `box` px square beside the 28x28
         image, the confidence, and the 10 bars (greyed when not sure), fitted above the footer."""
         pad = round(PAD * scale)
@@ -265,8 +276,14 @@ class Hint:
         self.text = text
         self._cache: tuple[int, str, tuple, pygame.Surface] | None = None
 
-    def draw(self, surface: pygame.Surface, rect: pygame.Rect, scale: float = 1.0, notice: str = "",
-             colour: tuple[int, int, int] = ACCENT) -> None:
+    def draw(
+        self,
+        surface: pygame.Surface,
+        rect: pygame.Rect,
+        scale: float = 1.0,
+        notice: str = "",
+        colour: tuple[int, int, int] = ACCENT,
+    ) -> None:
         """Fill `rect` and blit the hint (or `notice`, in `colour`) centred in it; font size follows `scale`."""
         size = max(10, round(HINT_FONT * scale))
         text, colour = (notice, colour) if notice else (self.text, MUTED)

@@ -34,11 +34,23 @@ class View:
 
     def needs_draw(self, now: float, canvas: Canvas, state: PanelState, notice: tuple[str, bool]) -> bool:
         """True when some of the screen is out of date (or IDLE_REDRAW passed): idle frames draw nothing."""
-        return (self._full_redraw or canvas.has_dirty or state is not self._drawn_state
-                or notice != self._drawn_notice or now - self._last_draw >= IDLE_REDRAW)
+        return (
+            self._full_redraw
+            or canvas.has_dirty
+            or state is not self._drawn_state
+            or notice != self._drawn_notice
+            or now - self._last_draw >= IDLE_REDRAW
+        )
 
-    def draw(self, surface: pygame.Surface, now: float, layout: Layout, canvas: Canvas, state: PanelState,
-             notice: tuple[str, bool]) -> list[pygame.Rect]:
+    def draw(
+        self,
+        surface: pygame.Surface,
+        now: float,
+        layout: Layout,
+        canvas: Canvas,
+        state: PanelState,
+        notice: tuple[str, bool],
+    ) -> list[pygame.Rect]:
         """Draw what changed since the last call onto `surface` and return the changed rects."""
         dirty = canvas.take_dirty()
         if self._full_redraw or now - self._last_draw >= IDLE_REDRAW:
@@ -52,7 +64,8 @@ class View:
         else:
             rects = []
             boxes_changed = state is not self._drawn_state and (
-                state.has_boxes or (self._drawn_state is not None and self._drawn_state.has_boxes))
+                state.has_boxes or (self._drawn_state is not None and self._drawn_state.has_boxes)
+            )
             if boxes_changed:  # the old boxes must go: the whole canvas, then the new boxes
                 surface.blit(self._canvas_view(canvas), layout.canvas.topleft)
                 self.panel.draw_boxes(surface, layout.canvas, state)

@@ -98,7 +98,8 @@ class PredictionWorker:
         self.recognizer = recognizer
         self.shown_version = -1  # the ink version of the newest reading handed out
         self._thread: LatestJobThread[tuple[int, np.ndarray, list | None]] = LatestJobThread(
-            self._read, "predictor", threaded)
+            self._read, "predictor", threaded
+        )
         self._lock = threading.Lock()
         self._result: Reading | BaseException | None = None  # finished, not yet handed out
         self._submitted_version = -1
@@ -115,8 +116,11 @@ class PredictionWorker:
         if canvas.version != shown:
             if canvas.is_empty:
                 reading = Reading(canvas.version, [], canvas.side)  # nothing to read: no need to ask the model
-            elif (canvas.version != self._submitted_version and not self._thread.busy
-                  and now - self._last_submit >= PREDICT_INTERVAL):
+            elif (
+                canvas.version != self._submitted_version
+                and not self._thread.busy
+                and now - self._last_submit >= PREDICT_INTERVAL
+            ):
                 self._submit(canvas, now)
                 if not self._thread.threaded:
                     reading = self._take()

@@ -17,12 +17,23 @@ APP = "web.server:app"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m web", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default=os.environ.get("HOST", DEFAULT_HOST),
-                        help="address to listen on (default: $HOST or %(default)s)")
-    parser.add_argument("--port", default=os.environ.get("PORT", str(DEFAULT_PORT)), type=_port,
-                        help="port (default: $PORT or %(default)s)")
-    parser.add_argument("--workers", default=os.environ.get("WORKERS", "1"), type=_count,
-                        help="worker processes (default: $WORKERS or %(default)s)")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("HOST", DEFAULT_HOST),
+        help="address to listen on (default: $HOST or %(default)s)",
+    )
+    parser.add_argument(
+        "--port",
+        default=os.environ.get("PORT", str(DEFAULT_PORT)),
+        type=_port,
+        help="port (default: $PORT or %(default)s)",
+    )
+    parser.add_argument(
+        "--workers",
+        default=os.environ.get("WORKERS", "1"),
+        type=_count,
+        help="worker processes (default: $WORKERS or %(default)s)",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request (costs CPU under load)")
     return parser.parse_args(argv)
 
@@ -63,8 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # One worker serves the model just loaded; several each load their own from the import string.
     app = create_app(recognizer) if args.workers == 1 else APP
-    uvicorn.run(app, host=args.host, port=args.port, workers=args.workers, access_log=args.access_log,
-                log_level="info", server_header=False)  # exits non-zero by itself if the port is taken
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=args.access_log,
+        log_level="info",
+        server_header=False,
+    )  # exits non-zero by itself if the port is taken
     return 0
 
 

@@ -145,8 +145,9 @@ def _strokes(value, width: int, height: int) -> list[list[Point]]:
         for point in stroke:
             if not (isinstance(point, list) and len(point) == 2 and _is_number(point[0]) and _is_number(point[1])):
                 raise ApiError(400, f"stroke {i}: each point must be [x, y], two finite numbers")
-            points.append((min(max(float(point[0]), x_range[0]), x_range[1]),
-                           min(max(float(point[1]), y_range[0]), y_range[1])))
+            points.append(
+                (min(max(float(point[0]), x_range[0]), x_range[1]), min(max(float(point[1]), y_range[0]), y_range[1]))
+            )
         if points:
             strokes.append(points)
     return strokes
@@ -166,8 +167,9 @@ def decode_image(body: bytes) -> np.ndarray | None:
         with Image.open(io.BytesIO(body), formats=list(IMAGE_TYPES.values())) as img:
             w, h = img.size
             if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE or w * h > MAX_IMAGE_PIXELS:
-                raise ApiError(413, f"image too large: {w}x{h} px (limit {MAX_IMAGE_PIXELS:,} px, "
-                                    f"{MAX_IMAGE_SIDE} px a side)")
+                raise ApiError(
+                    413, f"image too large: {w}x{h} px (limit {MAX_IMAGE_PIXELS:,} px, {MAX_IMAGE_SIDE} px a side)"
+                )
             gray = np.asarray(_on_white(img).convert("L"))
     except ApiError:
         raise
@@ -209,4 +211,3 @@ def answer(predictions: list[Prediction], with_image: bool = False) -> dict:
             digit["image"] = np.rint(np.clip(p.image, 0, 1) * IMAGE_LEVELS).astype(np.uint8).ravel().tolist()
         digits.append(digit)
     return {"number": number_text(predictions), "digits": digits}
-

@@ -63,8 +63,12 @@ class Model:
 
 def page_html() -> str:
     """index.html with the desktop app's brush (ui.canvas) and the API's limits filled in."""
-    values = {"BRUSH_DIVISOR": BRUSH_DIVISOR, "MIN_BRUSH": MIN_BRUSH, "MAX_STROKES": api.MAX_STROKES,
-              "MAX_POINTS": api.MAX_POINTS}
+    values = {
+        "BRUSH_DIVISOR": BRUSH_DIVISOR,
+        "MIN_BRUSH": MIN_BRUSH,
+        "MAX_STROKES": api.MAX_STROKES,
+        "MAX_POINTS": api.MAX_POINTS,
+    }
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     for name, value in values.items():
         html = html.replace(f"%{name}%", str(value))
