@@ -8,8 +8,8 @@
 Parameters reach the notebook through environment variables (its first cell reads them):
 MNIST_MODE (quick|full), MNIST_NPZ (the data), UNIPEN_NPZ (real pen strokes), MNIST_WORK_DIR
 (checkpoints, models, Kaggle files), MNIST_FIGURES_DIR, MNIST_EPOCHS / KAGGLE_EPOCHS (dry runs),
-MNIST_RESUME (continue a stopped training), MNIST_REUSE (load the model an earlier run saved), MNIST_DOWNLOAD=0 (no Keras
-download: generated digits in quick mode), KAGGLE_DIR (Kaggle's own train.csv and test.csv).
+MNIST_RESUME (continue a stopped training), MNIST_REUSE (load the model an earlier run saved),
+MNIST_DOWNLOAD=0 (no Keras download: generated digits in quick mode), KAGGLE_DIR (Kaggle's own train.csv and test.csv).
 Exit status 0 when every cell ran, 1 when a cell failed (its error is printed, and a full run keeps
 its outputs so far in MNIST.failed.ipynb), 2 for bad usage.
 """
