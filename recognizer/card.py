@@ -16,6 +16,14 @@ from pathlib import Path
 
 from .fileio import file_sha256
 
+# Anything that ships a model trained on UNIPEN must credit it (CC BY 4.0).
+UNIPEN_CREDIT = (
+    "UNIPEN train_r01_v07: I. Guyon, L. Schomaker, R. Plamondon, M. Liberman and S. Janet, ICPR 1994, "
+    "doi:10.1109/ICPR.1994.576870; Unipen Consortium (1999), doi:10.5281/zenodo.1195803; "
+    "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); modified: sections 1a/1b/1c of seven sites, "
+    "pen-down strokes only, y flipped, characters shifted, drawn as images"
+)
+
 
 def command_line() -> str:
     """The command that started this process, as typed: `python -m recognizer train ...`,
@@ -45,6 +53,7 @@ def model_card(
             for name, path in data_files.items()
             if path is not None
         },
+        **({"data_credit": UNIPEN_CREDIT} if data_files.get("unipen") is not None else {}),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command_line(),
         "keras": keras.__version__,

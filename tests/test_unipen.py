@@ -227,3 +227,18 @@ def test_calibration_set_adds_the_val_peoples_digits(pen_chars, monkeypatch):
     assert np.array_equal(images[:20], plain) and np.array_equal(labels[:20], plain_labels)
     assert list(labels[20:30]) == list(range(10))  # the val digits, in order, with their labels
     assert 0.0 <= images.min() and images.max() <= 1.0 and images[20:].max() == 1.0
+
+
+def test_a_card_of_a_model_trained_on_unipen_credits_it(tmp_path, pen_chars):
+    import keras
+
+    from recognizer.card import UNIPEN_CREDIT, model_card
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)], name="tiny")
+    weights = tmp_path / "tiny.keras"
+    model.save(weights)
+    unipen = tmp_path / "unipen.npz"  # written by the pen_chars fixture
+    card = model_card(model, [weights], {"mnist": None, "unipen": unipen})
+    assert card["data_credit"] == UNIPEN_CREDIT and "CC BY 4.0" in UNIPEN_CREDIT
+    assert card["data"]["unipen"]["file"] == "unipen.npz" and len(card["data"]["unipen"]["sha256"]) == 64
+    assert "data_credit" not in model_card(model, [weights], {"mnist": None})
