@@ -33,8 +33,7 @@ import numpy as np
 from recognizer.data import PenCharacters
 from recognizer.predictor import Recognizer, number_text
 from recognizer.reject import NOT_A_DIGIT
-from recognizer.strokes import rasterize
-from recognizer.unipen import DIGIT_LIKE_LETTERS, person_split, place, write_row
+from recognizer.unipen import DIGIT_LIKE_LETTERS, draw_placed, person_split, real_digits, write_row
 
 from .common import accuracy_entry
 
@@ -43,12 +42,6 @@ RENDERS = 2  # drawings of each held-out digit (random size, place, pen)
 MNIST_STYLED = 300  # MNIST test digits per style
 WORDS = 300  # rows "digit letters digit"
 STRAIGHT = 1.12  # a stroke is straight when its path is at most this times its end-to-end length
-
-
-def _canvas(strokes: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[list]]:
-    placed, side, pen = place(strokes, rng)
-    lists = [s.tolist() for s in placed]
-    return rasterize(lists, (side, side), pen), lists
 
 
 def _straight(stroke: np.ndarray) -> tuple[float, float] | None:
@@ -96,7 +89,7 @@ def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: 
     for _ in range(renders):
         for i in indices:
             strokes = chars.strokes(int(i))
-            canvas, lists = _canvas(strokes, rng)
+            canvas, lists, _ = draw_placed(strokes, rng)
             pred = rec.predict(canvas, lists)
             rows.append(
                 (chars.site[i], chars.label[i], real_style(strokes, chars.label[i]), str(pred.digit), pred.unsure)
@@ -144,7 +137,7 @@ def letters(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> 
     """Held-out real letters read one by one: how many read "not a digit" / "not sure", per letter."""
     by_letter: dict[str, list] = collections.defaultdict(list)
     for i in indices:
-        canvas, lists = _canvas(chars.strokes(int(i)), rng)
+        canvas, lists, _ = draw_placed(chars.strokes(int(i)), rng)
         pred = rec.predict(canvas, lists)
         by_letter[chars.label[i]].append((pred.unsure, pred.digit))
 
@@ -215,7 +208,7 @@ def run(
     """Every figure of this module as one dict (quick: a few of each, for tests of the bench)."""
     rng = np.random.default_rng(seed)
     split = person_split(chars)
-    test_digits = np.flatnonzero((chars.kind == "digit") & (split == "test"))
+    test_digits = real_digits(chars, split, "test")
     test_letters = np.flatnonzero((chars.kind != "digit") & (split == "test"))
     clear = test_letters[~np.isin(chars.label[test_letters], list(DIGIT_LIKE_LETTERS))]
     few = (lambda idx: rng.permutation(idx)[:40]) if quick else (lambda idx: idx)

@@ -62,9 +62,9 @@ def calibration_set(
     ]
     labels = [y[idx]]
     if chars is not None:
-        from .unipen import person_split, render
+        from .unipen import person_split, real_digits, render
 
-        real = np.flatnonzero((chars.kind == "digit") & (person_split(chars) == "val"))
+        real = real_digits(chars, person_split(chars), "val")
         for r in range(REAL_RENDERS):
             images.append(render(chars, real, seed + 1 + r).astype(np.float32) / 255.0)
             labels.append(chars.label[real].astype(np.uint8))

@@ -23,11 +23,6 @@ STYLE_MNIST = 1200  # MNIST training digits per style
 SEED = 11
 
 
-def real_digits(chars: PenCharacters, split: np.ndarray, which: str = "train") -> np.ndarray:
-    """Indices of the digits in split `which`."""
-    return np.flatnonzero((chars.kind == "digit") & (split == which))
-
-
 def styled(canvases_and_pens, style: str, rng: np.random.Generator) -> np.ndarray:
     """(n, 28, 28) uint8: each (canvas, pen) with the style's stroke added, preprocessed as the app does."""
     images = [to_mnist(add_style(canvas, style, pen, rng)) for canvas, pen in canvases_and_pens]
@@ -51,12 +46,11 @@ def mnist_canvases(images: np.ndarray, rng: np.random.Generator):
 
 def pen_canvases(chars: PenCharacters, indices: np.ndarray, rng: np.random.Generator):
     """Real pen characters drawn on app-like canvases: yields (canvas, pen)."""
-    from .strokes import rasterize
-    from .unipen import place
+    from .unipen import draw_placed
 
     for i in indices:
-        placed, side, pen = place(chars.strokes(int(i)), rng)
-        yield rasterize([s.tolist() for s in placed], (side, side), pen), pen
+        canvas, _, pen = draw_placed(chars.strokes(int(i)), rng)
+        yield canvas, pen
 
 
 def style_set(
@@ -89,13 +83,13 @@ def training_set(
 ) -> Mnist:
     """MNIST's training images plus real pen digits (if chars is given) and style variants, shuffled
     into one Mnist (its test set is MNIST's, for reporting only)."""
-    from .unipen import person_split, render
+    from .unipen import person_split, real_digits, render
 
     xs, ys = [mnist.x_train], [mnist.y_train]
     real = np.array([], np.int64)
     if chars is not None:
         split = person_split(chars) if split is None else split
-        real = real_digits(chars, split)
+        real = real_digits(chars, split, "train")
         labels = chars.label[real].astype(np.uint8)
         for r in range(renders):
             xs.append(render(chars, real, seed=seed + r))

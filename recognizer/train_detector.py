@@ -86,13 +86,13 @@ def detector_data(
     x_parts, y_parts = [digits, others[:non_digits]], [np.zeros(len(digits)), np.ones(non_digits)]
     held_parts = [(half_redrawn(held), "mnist digits"), (others[non_digits:], "made-up non-digits")]
     if chars is not None:
-        from .unipen import clear_letters, person_split, render
+        from .unipen import clear_letters, person_split, real_digits, render
 
         split = person_split(chars)
         for which, renders in (("train", REAL_RENDERS), ("val", 1)):
-            real_digits = np.flatnonzero((chars.kind == "digit") & (split == which))
+            digits_of = real_digits(chars, split, which)
             letters = clear_letters(chars, split, which)
-            drawn_digits = np.concatenate([render(chars, real_digits, seed + 10 + r) for r in range(renders)])
+            drawn_digits = np.concatenate([render(chars, digits_of, seed + 10 + r) for r in range(renders)])
             drawn_letters = np.concatenate([render(chars, letters, seed + 20 + r) for r in range(renders)])
             if which == "train":
                 x_parts += [drawn_digits, drawn_letters]

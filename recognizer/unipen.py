@@ -93,6 +93,11 @@ def person_split(chars: PenCharacters) -> np.ndarray:
     return np.array([lookup[p] for p in by_person])
 
 
+def real_digits(chars: PenCharacters, split: np.ndarray, which: str) -> np.ndarray:
+    """Indices of the digits in split `which`."""
+    return np.flatnonzero((chars.kind == "digit") & (split == which))
+
+
 def clear_letters(chars: PenCharacters, split: np.ndarray, which: str) -> np.ndarray:
     """Indices of the letters in split `which` that no one writes as a digit."""
     letter = chars.kind != "digit"
@@ -118,10 +123,17 @@ def place(strokes: list[np.ndarray], rng: np.random.Generator) -> tuple[list[np.
     return [(s - low) * scale + (x0, y0) for s in strokes], side, pen
 
 
+def draw_placed(strokes: list[np.ndarray], rng: np.random.Generator) -> tuple[np.ndarray, list[list], int]:
+    """A character placed on a random app-like canvas (place) and drawn as the app's canvas draws it:
+    (canvas (side, side) uint8 white on black, the strokes as drawn in canvas pixels, pen width)."""
+    placed, side, pen = place(strokes, rng)
+    lists = [s.tolist() for s in placed]
+    return rasterize(lists, (side, side), pen), lists, pen
+
+
 def draw(strokes: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """A character drawn as the app's canvas would show it: (side, side) uint8, white on black."""
-    placed, side, pen = place(strokes, rng)
-    return rasterize([s.tolist() for s in placed], (side, side), pen)
+    return draw_placed(strokes, rng)[0]
 
 
 def render(chars: PenCharacters, indices: np.ndarray, seed: int = 0) -> np.ndarray:
