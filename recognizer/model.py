@@ -53,14 +53,14 @@ def build_detector(dropout: float = 0.3) -> keras.Model:
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
-            layers.Conv2D(32, 3, activation="relu"),
+            layers.Conv2D(48, 3, activation="relu"),
             layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, activation="relu"),
+            layers.Conv2D(96, 3, activation="relu"),
             layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, activation="relu"),
+            layers.Conv2D(96, 3, activation="relu"),
             layers.Flatten(),
             layers.Dropout(dropout),
-            layers.Dense(64, activation="relu"),
+            layers.Dense(128, activation="relu"),
             layers.Dense(1, activation="sigmoid"),
         ],
         name="digit_detector",

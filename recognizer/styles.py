@@ -45,17 +45,17 @@ def style_strokes(canvas: np.ndarray, style: str, rng: np.random.Generator) -> l
             return [[(x + inset, y + h + over), (x + w - inset, y - over)]]
         return [[(x + inset, y - over), (x + w - inset, y + h + over)]]
     if style == "crossed seven":  # a short bar across the stem, about mid-height
-        row = y + int(rng.uniform(0.4, 0.62) * h)
+        row = y + int(rng.uniform(0.45, 0.65) * h)
         cols = _ink_columns(ink, row)
         centre = float(cols.mean()) + rng.uniform(-0.08, 0.08) * w
         half = rng.uniform(0.22, 0.4) * max(w, 0.6 * h)
         tilt = rng.uniform(-0.06, 0.06) * h
         return [[(centre - half, row + tilt), (centre + half, row - tilt)]]
-    if style in ("flagged one", "flag and base one"):  # a long flag down-left from the top
+    if style in ("flagged one", "flag and base one"):  # a flag down-left from the top, steeper than a 7's bar
         top = _ink_columns(ink, y)
         tip = (float(top.mean()), float(y))
-        length = rng.uniform(0.3, 0.6) * h
-        angle = np.radians(rng.uniform(20, 55))  # below the horizontal, towards the left
+        length = rng.uniform(0.25, 0.45) * h
+        angle = np.radians(rng.uniform(30, 60))  # below the horizontal, towards the left
         flag = [(tip[0] - length * np.cos(angle), tip[1] + length * np.sin(angle)), tip]
         if style == "flagged one":
             return [flag]
@@ -63,15 +63,18 @@ def style_strokes(canvas: np.ndarray, style: str, rng: np.random.Generator) -> l
         foot = float(bottom.mean())
         half = rng.uniform(0.15, 0.3) * h
         return [flag, [(foot - half, y + h - 1.0), (foot + half, y + h - 1.0)]]
-    if style == "closed four":  # join the top of the left arm to the top of the stem
-        left, right = ink[:, x : x + w // 2], ink[:, x + w // 2 : x + w]
-        if not left.any() or not right.any():
+    if style == "closed four":  # the printed 4: a diagonal from the stem's top down to the bar's left end
+        right = ink[:, x + w // 2 : x + w]
+        if not right.any():
             return []
-        left_top = int(np.flatnonzero(left.any(axis=1))[0])
-        right_top = int(np.flatnonzero(right.any(axis=1))[0])
-        lx = x + float(np.flatnonzero(left[left_top]).mean())
-        rx = x + w // 2 + float(np.flatnonzero(right[right_top]).mean())
-        return [[(lx, float(left_top)), (rx, float(right_top))]]
+        stem_top = int(np.flatnonzero(right.any(axis=1))[0])
+        stem_x = x + w // 2 + float(np.flatnonzero(right[stem_top]).mean())
+        rows = ink[y + h // 3 : y + h - h // 6, x : x + w].sum(axis=1)
+        if not rows.any():
+            return []
+        bar = y + h // 3 + int(np.argmax(rows))  # the widest row below the top third
+        bar_left = x + float(np.flatnonzero(ink[bar, x : x + w])[0])
+        return [[(stem_x, float(stem_top)), (bar_left, float(bar))]]
     raise ValueError(f"unknown style {style!r}; expected one of {', '.join(STYLES)}")
 
 

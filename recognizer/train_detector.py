@@ -44,7 +44,9 @@ DRAWN = 24_000  # training digits redrawn as a user draws them (stroke width, si
 NON_DIGITS = 50_000  # synthetic non-digits to train on
 FALSE_REJECT = 0.001  # share of held-out MNIST digits allowed to read "not a digit" ...
 REAL_FALSE_REJECT = 0.003  # ... and of held-out real pen digits (the threshold meets both)
-REAL_RENDERS = 2  # drawings of each real training character (UNIPEN "train" people)
+REAL_RENDERS = 2  # drawings of each real training digit (UNIPEN "train" people)
+LETTER_RENDERS = 4  # ... and of each clear letter: the negatives that look most like what users write
+STYLED = 600  # training digits per writing style (recognizer.styles) on the digit side: a slashed zero is a 0
 NON_DIGIT_GROUPS = ("made-up non-digits", "real letters")
 
 
@@ -55,14 +57,17 @@ def detector_data(
     drawn: int = DRAWN,
     non_digits: int = NON_DIGITS,
     chars: PenCharacters | None = None,
+    styled: int = STYLED,
 ):
     """((x, y) to train on, (x, y, group) held out), x (n, 28, 28) uint8, y 1 = not a digit, group
     names each held-out image's kind (HELD_GROUPS). The held-out digits are training images the
     detector never sees. A share of the digits and of the non-digits alike is redrawn as a user
     draws (a round pen of one width): were only digits redrawn, the detector would learn "even
     strokes mean a digit" and pass a drawn letter. With chars (UNIPEN), real pen digits and real
-    clear letters of the "train" people join both sides (REAL_RENDERS drawings each), and those of
-    the "val" people join the held-out set."""
+    clear letters of the "train" people join both sides (REAL_RENDERS and LETTER_RENDERS drawings),
+    and those of the "val" people join the held-out set. The writing styles MNIST lacks (slashed
+    zeros, crossed sevens...) join the digits, so that an extra stroke alone never means "a letter"."""
+    from .dataset import style_set
     from .preprocess import to_mnist
     from .synthetic import draw_like_user
     from .synthetic import non_digits as make_non_digits
@@ -85,20 +90,27 @@ def detector_data(
     others = np.concatenate([redrawn(others[:share]), others[share:non_digits], half_redrawn(others[non_digits:])])
     x_parts, y_parts = [digits, others[:non_digits]], [np.zeros(len(digits)), np.ones(non_digits)]
     held_parts = [(half_redrawn(held), "mnist digits"), (others[non_digits:], "made-up non-digits")]
+    real_train = np.array([], np.int64)
     if chars is not None:
         from .unipen import clear_letters, person_split, real_digits, render
 
         split = person_split(chars)
-        for which, renders in (("train", REAL_RENDERS), ("val", 1)):
+        real_train = real_digits(chars, split, "train")
+        for which, renders, letter_renders in (("train", REAL_RENDERS, LETTER_RENDERS), ("val", 1, 1)):
             digits_of = real_digits(chars, split, which)
             letters = clear_letters(chars, split, which)
             drawn_digits = np.concatenate([render(chars, digits_of, seed + 10 + r) for r in range(renders)])
-            drawn_letters = np.concatenate([render(chars, letters, seed + 20 + r) for r in range(renders)])
+            drawn_letters = np.concatenate([render(chars, letters, seed + 20 + r) for r in range(letter_renders)])
             if which == "train":
                 x_parts += [drawn_digits, drawn_letters]
                 y_parts += [np.zeros(len(drawn_digits)), np.ones(len(drawn_letters))]
             else:
                 held_parts += [(drawn_digits, "real digits"), (drawn_letters, "real letters")]
+    if styled:
+        kept_labels = data.y_train[order[holdout:]]
+        x_styled = style_set(kept, kept_labels, chars, real_train, styled, seed + 30)[0]
+        x_parts.append(x_styled)
+        y_parts.append(np.zeros(len(x_styled)))
     x = np.concatenate(x_parts)
     y = np.concatenate(y_parts).astype(np.float32)
     x_held = np.concatenate([images for images, _ in held_parts])
@@ -182,7 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         sizes = {}
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], None, None, data.source)
-            sizes = {"holdout": max(2, args.limit // 5), "drawn": args.limit // 5, "non_digits": args.limit}
+            sizes = {
+                "holdout": max(2, args.limit // 5),
+                "drawn": args.limit // 5,
+                "non_digits": args.limit,
+                "styled": args.limit // 50,
+            }
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         chars = load_unipen(unipen_path) if unipen_path else None
         train_set, held_set = detector_data(data, **sizes, chars=chars)
