@@ -10,8 +10,8 @@ trained on or chose anything. Figures:
 * digits: accuracy (the top digit, "not sure" or not), the share read "not sure" and the accuracy
   of the rest, per site and per digit, and the most frequent confusions;
 * writing styles: held-out real digits tagged by their strokes (real_style), and MNIST *test*
-  digits redrawn with a pen plus the style's stroke (recognizer.styles; the generator that also
-  made training variants, from other digits and seeds: a proxy, reported beside the real ones);
+  digits redrawn with a pen plus the style's stroke drawn by bench.style_proxy, a generator written
+  apart from the training one (recognizer.styles): a proxy, reported beside the real ones;
 * letters (issue 13): the share of clear non-digit letters that read "not a digit" (and "not sure"
   for any reason), per letter; letters people also write as digits (unipen.DIGIT_LIKE_LETTERS)
   are counted apart, against neither side;
@@ -119,14 +119,18 @@ def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: 
 
 
 def mnist_styles(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, per_style: int, rng) -> dict:
-    """MNIST test digits redrawn with a pen plus each style's stroke, read with predict."""
+    """MNIST test digits redrawn with a pen plus each style's stroke drawn by bench.style_proxy (a
+    generator that never made a training image), read with predict."""
     from recognizer.dataset import mnist_canvases
-    from recognizer.styles import STYLES, add_style
+    from recognizer.styles import STYLES
+
+    from .style_proxy import add_proxy_style
 
     out = {}
     for style, digit in STYLES.items():
         pick = rng.permutation(np.flatnonzero(y_test == digit))[:per_style]
-        preds = [rec.predict(add_style(canvas, style, pen, rng)) for canvas, pen in mnist_canvases(x_test[pick], rng)]
+        canvases = mnist_canvases(x_test[pick], rng)
+        preds = [rec.predict(add_proxy_style(canvas, style, pen, rng)) for canvas, pen in canvases]
         entry = accuracy_entry(sum(p.digit == digit for p in preds), len(preds))
         entry["unsure"] = round(sum(bool(p.unsure) for p in preds) / len(preds), 5)
         out[style] = entry

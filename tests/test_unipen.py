@@ -161,11 +161,16 @@ def test_clear_letters_leave_out_digit_like_letters(pen_chars):
     assert len(clear_letters(pen_chars, split, "test")) == 0
 
 
+@pytest.mark.parametrize("generator", ["training", "bench proxy"])
 @pytest.mark.parametrize("style", ["slashed zero", "crossed seven", "flagged one", "flag and base one", "closed four"])
-def test_each_style_adds_a_stroke_to_its_digit(style):
-    from recognizer.styles import STYLES, add_style
+def test_each_style_adds_a_stroke_to_its_digit(style, generator):
+    """Both generators: the one that makes training variants and the bench's independent one."""
+    from bench.style_proxy import add_proxy_style
+    from recognizer.styles import STYLES
+    from recognizer.styles import add_style as training_style
     from recognizer.synthetic import digit_strokes
 
+    add_style = training_style if generator == "training" else add_proxy_style
     digit = STYLES[style]
     strokes = digit_strokes(digit, size=400)
     if style == "closed four":  # the template 4 is nearly closed already: an open one, as MNIST often has
@@ -176,9 +181,14 @@ def test_each_style_adds_a_stroke_to_its_digit(style):
     assert added.sum() > 0.05 * (canvas > 64).sum()  # a real stroke, not a speck
     assert np.array_equal(np.maximum(styled, canvas), styled)  # ink is only added
     if style == "slashed zero":  # the slash crosses the oval and leaves it at both ends
+        import cv2
+
+        hull = np.zeros_like(canvas)
+        cv2.fillConvexPoly(hull, cv2.convexHull(np.argwhere(canvas > 64)[:, ::-1].astype(np.int32)), 255)
         bx, by, bw, bh = ink_box(canvas)
-        sx, sy, sw, sh = ink_box(styled)
-        assert sh > bh
+        assert added[by + bh // 2 - 20 : by + bh // 2 + 20, bx + bw // 2 - 20 : bx + bw // 2 + 20].any()
+        outside = np.argwhere(added & (hull == 0))
+        assert (outside[:, 1] < bx + bw / 2).any() and (outside[:, 1] > bx + bw / 2).any()
     if style == "crossed seven":  # the bar sits below the top bar
         rows = np.flatnonzero(added.any(axis=1))
         assert rows.min() > ink_box(canvas)[1] + 0.2 * ink_box(canvas)[3]
