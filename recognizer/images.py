@@ -2,7 +2,7 @@
 
 The file is decoded upright (its EXIF orientation applied, as phones store photos turned), as
 grey, transparent pixels as paper; a JPEG is decoded straight at the reduced size the cleaning
-works at. ink_canvas (recognizer.photo; also for pictures decoded elsewhere, as the web API does)
+works at (upright_gray; the web API decodes its uploads with it too). ink_canvas (recognizer.photo)
 then keeps only the ink: light, shadows, lines, table and specks removed.
 """
 
@@ -23,7 +23,7 @@ MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would
 def load_image(path: str | os.PathLike) -> np.ndarray:
     """Image file (PNG, JPG, ...) -> 2-D uint8 canvas with bright ink on a black background, at
     most photo.WORK_SIDE px long."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
     if path.is_dir():
@@ -38,11 +38,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
             with Image.open(path) as img:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"{path}: image too large ({img.width}x{img.height} pixels)")
-                scale = WORK_SIDE / max(img.size)
-                if scale < 1:  # JPEG only: decode at 1/2, 1/4 or 1/8 size, still at least WORK_SIDE
-                    img.draft("L", (int(img.width * scale) + 1, int(img.height * scale) + 1))
-                ImageOps.exif_transpose(img, in_place=True)
-                gray = np.asarray(_flatten_alpha(img).convert("L"))
+                gray = upright_gray(img)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -50,6 +46,19 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
     return ink_canvas(gray, str(path))
+
+
+def upright_gray(img) -> np.ndarray:
+    """An opened PIL image -> its grey pixels as shown (load_image's and the web API's one decoding
+    step): EXIF orientation applied, transparent pixels as paper, a JPEG decoded straight at the
+    reduced size the cleaning works at. A corrupt EXIF tag leaves the picture as stored."""
+    from PIL import ImageOps
+
+    scale = WORK_SIDE / max(1, *img.size)
+    if scale < 1:  # JPEG only: decode at 1/2, 1/4 or 1/8 size, still at least WORK_SIDE
+        img.draft("L", (int(img.width * scale) + 1, int(img.height * scale) + 1))
+    ImageOps.exif_transpose(img, in_place=True)
+    return np.asarray(_flatten_alpha(img).convert("L"))
 
 
 def _flatten_alpha(img):

@@ -53,6 +53,12 @@ def png_bytes(gray: np.ndarray, mode: str = "L") -> bytes:
     return buf.getvalue()
 
 
+def jpeg_bytes(gray: np.ndarray, **options) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(gray).convert("RGB").save(buf, "JPEG", quality=92, **options)
+    return buf.getvalue()
+
+
 def post_json(client, payload, query: str = ""):
     return client.post(PREDICT + query, content=json.dumps(payload), headers={"Content-Type": "application/json"})
 
@@ -164,6 +170,56 @@ def test_png_and_jpeg_uploads(client, digit):
     r = client.post(PREDICT + "?image=1", content=buf.getvalue(), headers={"Content-Type": "image/jpeg; q=1"})
     assert r.status_code == 200 and r.json()["number"] == str(digit), r.text
     assert len(r.json()["digits"][0]["image"]) == 784
+
+
+EXIF_ORIENTATION = 0x0112
+
+
+@pytest.mark.parametrize("orientation, turns", [(3, 2), (6, 1), (8, -1)])
+def test_a_jpeg_turned_by_its_exif_tag_is_read_upright(client, orientation, turns):
+    """A phone stores a photo's pixels turned and says in EXIF how to show them: the API reads the
+    picture as shown, as recognizer.images.load_image does (same number, same box)."""
+    gray = np.asarray(Image.open(DIGITS / "7.png").convert("L"))
+    page = np.full((240, 400), 255, np.uint8)  # wider than tall, the 7 left of centre: a turn shows
+    page[:, 40:280] = gray
+    upright = client.post(PREDICT, content=jpeg_bytes(page), headers={"Content-Type": "image/jpeg"}).json()
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    turned = jpeg_bytes(np.ascontiguousarray(np.rot90(page, turns)), exif=exif.tobytes())
+    r = client.post(PREDICT, content=turned, headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 200, r.text
+    assert upright["number"] == r.json()["number"] == "7", (upright, r.json())
+    box, upright_box = np.array(r.json()["digits"][0]["box"]), np.array(upright["digits"][0]["box"])
+    assert np.abs(box - upright_box).max() <= 2, (box, upright_box)
+
+
+def test_an_upload_is_decoded_as_load_image_decodes_the_file(tmp_path):
+    """One decoding step for the API and the library: a big turned phone JPEG gives the very canvas
+    recognizer.images.load_image gives for the same file (upright, decoded at reduced size)."""
+    from recognizer.images import load_image
+
+    gray = np.asarray(Image.open(DIGITS / "4.png").convert("L").resize((1200, 1200)))
+    page = np.full((2200, 3400), 255, np.uint8)  # over twice WORK_SIDE: the JPEG is decoded at half size
+    page[500:1700, 600:1800] = gray
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    body = jpeg_bytes(np.ascontiguousarray(np.rot90(page, 1)), exif=exif.tobytes())
+    (tmp_path / "photo.jpg").write_bytes(body)
+    canvas = api.decode_image(body)
+    assert canvas.shape[1] > canvas.shape[0]  # upright: wider than tall
+    np.testing.assert_array_equal(canvas, load_image(tmp_path / "photo.jpg"))
+
+
+@pytest.mark.filterwarnings("ignore:Tag data larger than file")  # Pillow's note that it skips the tag
+def test_a_corrupt_exif_tag_reads_the_image_as_stored(client):
+    """An orientation entry pointing past its data: the picture as stored, not an error."""
+    gray = np.asarray(Image.open(DIGITS / "7.png").convert("L"))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6
+    entry = b"\x01\x12\x00\x03\x00\x00\x00\x01"  # tag 274 (orientation), type short, count 1
+    broken = exif.tobytes().replace(entry, entry[:-2] + b"\x10\x00")  # 4096 shorts: past the data
+    r = client.post(PREDICT, content=jpeg_bytes(gray, exif=broken), headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 200 and r.json()["number"] == "7", r.text
 
 
 def test_transparent_png_reads_as_ink_on_white(client):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.errors import ImageError
-from recognizer.images import ink_canvas
+from recognizer.images import ink_canvas, upright_gray
 from recognizer.predictor import Prediction, number_text
 from recognizer.strokes import Point, rasterize
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
@@ -170,7 +170,7 @@ def decode_image(body: bytes) -> np.ndarray | None:
                 raise ApiError(
                     413, f"image too large: {w}x{h} px (limit {MAX_IMAGE_PIXELS:,} px, {MAX_IMAGE_SIDE} px a side)"
                 )
-            gray = np.asarray(_on_white(img).convert("L"))
+            gray = upright_gray(img)  # as recognizer.images.load_image: upright, transparency as paper
     except ApiError:
         raise
     except Image.DecompressionBombError:
@@ -183,16 +183,6 @@ def decode_image(body: bytes) -> np.ndarray | None:
         return ink_canvas(gray)
     except ImageError:  # blank paper, or too little contrast to find ink: nothing to read
         return None
-
-
-def _on_white(img):
-    """Transparent pixels become white paper (a PNG with alpha drawn on nothing)."""
-    from PIL import Image
-
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
-    return img
 
 
 def answer(predictions: list[Prediction], with_image: bool = False) -> dict:

@@ -22,7 +22,9 @@ const pad = $("pad");
 const ctx = pad.getContext("2d");
 const wrap = $("pad-wrap");
 
-const ink = { strokes: [], points: 0, side: 0, version: 0, pointerId: null };
+// ink.version counts changes; ink.erased is the first version after the last undo or clear: an answer
+// to older ink may still be on its way, and it reads strokes that are gone, so it is never shown.
+const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null };
 const net = { inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null };
 // What the browser test (tests/test_web_browser.py) reads: first ink and first answer shown, in ms.
 const stats = { firstInk: null, firstShown: null, requests: 0, answers: 0, last: null };
@@ -127,8 +129,7 @@ function undo() {
   end();
   if (!ink.strokes.length) return;
   ink.points -= ink.strokes.pop().length;
-  redraw();
-  changed();
+  erased();
 }
 
 function clearAll() {
@@ -136,6 +137,11 @@ function clearAll() {
   if (!ink.strokes.length) return;
   ink.strokes = [];
   ink.points = 0;
+  erased();
+}
+
+function erased() {
+  ink.erased = ink.version + 1;
   redraw();
   changed();
 }
@@ -180,8 +186,25 @@ document.addEventListener("keydown", (e) => {
     else if (key === "r") clearAll();
   }
 });
-$("undo").addEventListener("click", undo);
-$("clear").addEventListener("click", clearAll);
+// A button acts on its click (mouse, keyboard, pen) and, for a finger, on the tap's touchend itself:
+// Chromium drops the click of a tap that comes within 180 ms of a stroke lifted while still moving
+// (it reads the lift as a fling and the tap as the touch that stops it: its tap suppression), and
+// finishing a digit, then tapping Undo or Clear at once is just that. preventDefault() cancels the
+// click that may follow, so a tap acts once.
+for (const [id, action] of [["undo", undo], ["clear", clearAll]]) {
+  const button = $(id);
+  button.addEventListener("click", action);
+  button.addEventListener("touchend", (e) => {
+    const touch = e.changedTouches[0];
+    // Not a tap: a scroll (the touchend is then not cancelable), a second finger, or a finger that
+    // slid off the button before lifting.
+    if (!e.cancelable || e.touches.length || !button.contains(document.elementFromPoint(touch.clientX, touch.clientY))) {
+      return;
+    }
+    e.preventDefault();
+    action();
+  });
+}
 
 // ---- prediction -----------------------------------------------------------------------------
 function predictSoon() {
@@ -217,7 +240,7 @@ async function send() {
     if (!response.ok) throw new Error(answer.error || `the server answered ${response.status}`);
     stats.answers += 1;
     net.error = null;
-    if (version > net.shownVersion) show(answer, version, side);
+    if (version > net.shownVersion && version >= ink.erased) show(answer, version, side); // never a stale one
     setStatus("ready", "ready");
   } catch (err) {
     net.error = err instanceof TypeError ? "cannot reach the server" : err.message;
