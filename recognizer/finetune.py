@@ -31,6 +31,7 @@ from .data import Mnist, load_mnist
 from .errors import DataError, ModelError, RecognizerError
 from .predictor import MODELS_DIR
 from .samples import Samples, UserSamples, personal_model_path
+from .train import check_out
 
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"
 MIN_SAMPLES = 10
@@ -181,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     data = load_mnist(args.data)
     if data.x_test is None:
         raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
-    out = Path(args.out) if args.out else personal_model_path(".keras")
-    if out.suffix != ".keras":
-        raise DataError(f"--out must end in .keras, got {out}")
+    out = check_out(args.out if args.out else personal_model_path(".keras"))
 
     import keras
 
