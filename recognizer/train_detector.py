@@ -80,9 +80,8 @@ def detector_data(
     rng = np.random.default_rng(seed)
 
     def redrawn(images: np.ndarray) -> np.ndarray:
-        return np.stack(
-            [np.round(to_mnist(draw_like_user(image, rng)) * 255).astype(np.uint8) for image in images]
-        ).reshape(-1, 28, 28)
+        drawings = [np.round(to_mnist(draw_like_user(image, rng)) * 255).astype(np.uint8) for image in images]
+        return np.stack(drawings).reshape(-1, 28, 28) if drawings else np.empty((0, 28, 28), np.uint8)
 
     def half_redrawn(images: np.ndarray) -> np.ndarray:
         return np.concatenate([images[: len(images) // 2], redrawn(images[len(images) // 2 :])])
@@ -94,9 +93,10 @@ def detector_data(
     holdout = min(holdout, int(len(data.x_train) * HOLDOUT_SHARE))
     order = rng.permutation(len(data.x_train))
     held, kept = data.x_train[order[:holdout]], data.x_train[order[holdout:]]
-    digits = np.concatenate([kept, redrawn(kept[: min(drawn, len(kept))])])
+    drawn = min(drawn, len(kept))
+    digits = np.concatenate([kept, redrawn(kept[:drawn])])
     others = make_non_digits(non_digits + holdout, seed=seed + 1)
-    share = round(non_digits * drawn / max(1, len(digits)))  # as large a share as the digits'
+    share = round(non_digits * drawn / len(digits))  # as large a share as the digits'
     others = np.concatenate([redrawn(others[:share]), others[share:non_digits], half_redrawn(others[non_digits:])])
     x_parts, y_parts = [digits, others[:non_digits]], [np.zeros(len(digits)), np.ones(non_digits)]
     held_parts = [(half_redrawn(held), "mnist digits"), (others[non_digits:], "made-up non-digits")]
