@@ -569,6 +569,17 @@ def test_bad_model_exits_non_zero_with_one_line(tmp_path, content, message):
     assert "Traceback" not in out.stderr
 
 
+def test_a_model_that_cannot_serve_is_refused_before_the_first_stroke(unusable_models):
+    """A .tflite taking uint8 images (a quantized export) used to load, then fail on the first stroke."""
+    model = unusable_models["uint8"].with_suffix(".tflite")
+    out = run_app("--model", str(model))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: unusable model {model}: its input is uint8, expected float32 images in [0, 1] (a quantized model?)"
+    ], out.stderr
+
+
 @pytest.mark.parametrize(
     "size, message",
     [
