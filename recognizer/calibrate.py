@@ -199,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.reject_rate < 0.5:
         raise DataError(f"--reject-rate must be between 0 and 0.5, got {args.reject_rate}")
+    if args.seed < 0:
+        raise DataError(f"--seed must be 0 or more, got {args.seed}")
     if args.images < MIN_CALIBRATION_IMAGES:
         raise DataError(
             f"--images must be at least {MIN_CALIBRATION_IMAGES}, got {args.images}: "

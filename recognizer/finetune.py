@@ -166,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.epochs < 1:
         raise DataError("--epochs must be at least 1")
+    if not 0 < args.learning_rate < 1:  # NaN too
+        raise DataError(f"--learning-rate must be between 0 and 1, e.g. {LEARNING_RATE}, got {args.learning_rate}")
+    if args.mnist < 0:
+        raise DataError(f"--mnist must be 0 or more, got {args.mnist}")
+    if args.seed < 0:
+        raise DataError(f"--seed must be 0 or more, got {args.seed}")
 
     store = UserSamples(args.samples)
     samples = store.load()

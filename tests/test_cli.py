@@ -217,6 +217,12 @@ def test_calibrate_needs_a_few_hundred_images(tmp_path, images):
     assert not (tmp_path / "c.json").exists()
 
 
+def test_calibrate_with_a_negative_seed(tmp_path):
+    data = save_mnist(tmp_path / "mnist.npz")
+    result = run("calibrate", "--data", str(data), "--out", str(tmp_path / "c.json"), "--seed", "-1")
+    assert_one_error(result, 2, "--seed must be 0 or more, got -1")
+
+
 def test_calibrate_on_too_few_training_images(tmp_path):
     data = save_mnist(tmp_path / "mnist.npz", n_train=100)
     result = run("calibrate", "--data", str(data), "--out", str(tmp_path / "c.json"))

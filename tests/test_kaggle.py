@@ -12,6 +12,7 @@ from recognizer.__main__ import main as cli
 from recognizer.data import KAGGLE_PIXELS, read_kaggle_csv
 from recognizer.errors import DataError
 from recognizer.kaggle import holdout_split, read_submission, write_kaggle_csv, write_standins, write_submission
+from recognizer.predictor import MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -221,8 +222,8 @@ def test_bad_arguments_fail_before_training(tmp_path, capsys):
             "--holdout 0.1 of 1 images keeps 0 to validate on and 1 to train on; each needs at least 10",
         ),
         (
-            ["--train", str(train_csv), "--test", str(train_csv), "--save-model", "recognizer/models/mnist_cnn.keras"],
-            "--save-model recognizer/models/mnist_cnn.keras is in the shipped models' folder",
+            ["--train", str(train_csv), "--test", str(train_csv), "--save-model", str(MODELS_DIR / "mnist_cnn.keras")],
+            f"--save-model {MODELS_DIR / 'mnist_cnn.keras'} is in the shipped models' folder",
         ),
         (["--train", str(train_csv), "--test", str(train_csv), "--resume"], "--work-dir"),
     ]
