@@ -1,8 +1,9 @@
 """python -m bench [--data PATH] [--quick] [--out bench/results.json] [--only SECTIONS]
 
 Runs the sections in an order that keeps TensorFlow out of the app's figures: the LiteRT latency,
-the app and the accuracy first (the app never imports TensorFlow), then the Keras paths and the
-training steps. Prints Markdown tables and writes every figure to --out as JSON.
+the app, the accuracy, numbers, real handwriting, photos and the web API first (none imports
+TensorFlow), then the Keras paths and the training steps. Prints Markdown tables and writes every
+figure to --out as JSON.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from . import drawn  # noqa: E402
 from .common import ROOT, Clock, load_state, machine_info, portable  # noqa: E402
 from .report import render  # noqa: E402
 
-SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "web", "training")
+SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "photos", "web", "training")
 NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
+PHOTOS = {"full": (50, 5), "quick": (1, 1)}  # (photos per condition, 12-megapixel loads) for bench.photos
 LATENCY_CANVASES = 50
 
 
@@ -137,6 +139,18 @@ def main(argv: list[str] | None = None) -> int:
                 results["real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
                 results["real_numbers"] = results["real"]
         _done("real handwriting", c)
+
+    if "photos" in sections:  # generated photos and scans of numbers on paper (bench/photos.py)
+        from . import photos
+
+        with Clock() as c:
+            if has_test:
+                per_condition, loads = PHOTOS["quick" if args.quick else "full"]
+                results["photos"] = photos.run(litert_rec, data.x_test, data.y_test, per_condition, 0, loads)
+                print(photos.report(results["photos"]), flush=True)
+            else:
+                results["photos"] = {"skipped": f"{data.source} has no test set: pass mnist.npz or the IDX folder"}
+        _done("photos", c)
 
     if "web" in sections:  # the web API under bounded load on 127.0.0.1 (bench/load.py)
         from . import load

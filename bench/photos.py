@@ -23,7 +23,8 @@ Photos are written to files (PNG for the scan, JPEG quality 88-95 otherwise, as 
 read as the CLI reads them: recognizer.images.load_image, then Recognizer.read (no strokes). A
 number is read exactly when number_text equals it ("?" for a digit not sure counts as wrong).
 The 12-megapixel timing loads one 4000x3000 photo of all conditions (JPEG and PNG) repeatedly.
-bench/__main__.py calls run(rec, digits_x, digits_y, n, seed) -> dict.
+`make bench` runs it as its section "photos" (bench/__main__.py: run(rec, digits_x, digits_y, n,
+seed, timing_repeats) -> dict); bench/report.py writes the README's table from that.
 """
 
 from __future__ import annotations
@@ -337,7 +338,7 @@ def condition_run(
     }
 
 
-def timing_12mp(digits_x: np.ndarray, rng: np.random.Generator, folder: Path) -> dict:
+def timing_12mp(digits_x: np.ndarray, rng: np.random.Generator, folder: Path, repeats: int = TIMING_REPEATS) -> dict:
     """Median and max ms of load_image on one 4000x3000 photo of all conditions, as JPEG and PNG:
     wall time, and CPU time (which another busy process on the machine inflates less)."""
     from PIL import Image
@@ -350,7 +351,7 @@ def timing_12mp(digits_x: np.ndarray, rng: np.random.Generator, folder: Path) ->
         Image.fromarray(image).save(path, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
         load_image(path)  # warm up (imports, caches)
         wall, cpu = [], []
-        for _ in range(TIMING_REPEATS):
+        for _ in range(repeats):
             start, start_cpu = time.perf_counter(), time.process_time()
             load_image(path)
             wall.append(1000 * (time.perf_counter() - start))
@@ -359,20 +360,28 @@ def timing_12mp(digits_x: np.ndarray, rng: np.random.Generator, folder: Path) ->
             "p50_ms": round(float(np.median(wall)), 1),
             "max_ms": round(max(wall), 1),
             "cpu_p50_ms": round(float(np.median(cpu)), 1),
-            "repeats": TIMING_REPEATS,
+            "repeats": repeats,
         }
     return out
 
 
-def run(rec: Recognizer, digits_x: np.ndarray, digits_y: np.ndarray, n: int = 50, seed: int = 0) -> dict:
-    """Every condition's figures on n photos each, plus the 12-megapixel load time."""
+def run(
+    rec: Recognizer,
+    digits_x: np.ndarray,
+    digits_y: np.ndarray,
+    n: int = 50,
+    seed: int = 0,
+    timing_repeats: int = TIMING_REPEATS,
+) -> dict:
+    """Every condition's figures on n photos each, plus the 12-megapixel load time (timing_repeats
+    loads of each format)."""
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as tmp:
         folder = Path(tmp)
         conditions = {
             name: condition_run(rec, digits_x, digits_y, cond, n, rng, folder) for name, cond in CONDITIONS.items()
         }
-        timing = timing_12mp(digits_x, rng, folder)
+        timing = timing_12mp(digits_x, rng, folder, timing_repeats)
     exact = sum(c["exact"]["correct"] for c in conditions.values())
     total = sum(c["exact"]["n"] for c in conditions.values())
     return {

@@ -486,6 +486,14 @@ def _real_numbers(r: dict) -> str:
     return report(numbers) if "skipped" not in numbers and numbers else "Not measured."
 
 
+def _photos(r: dict) -> str:
+    """Generated photos and scans of numbers, per condition, and the 12-megapixel load time (bench/photos.py)."""
+    from .photos import report
+
+    photos = r.get("photos") or {}
+    return report(photos) if photos and "skipped" not in photos else "Not measured."
+
+
 def _web_load(r: dict) -> str:
     """The web API's load table (bench/load.py)."""
     from .load import report
@@ -517,6 +525,7 @@ BLOCKS = {
     "real-letters": _real_letters,
     "web-load": _web_load,
     "real-numbers": _real_numbers,
+    "photos": _photos,
     "tables": lambda r: render(r, title="Latest figures"),
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from .errors import RecognizerError
 
@@ -46,13 +47,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{given}; choose from {', '.join(COMMANDS)}")  # exits with status 2
     module, function, _ = COMMANDS[argv[0]]
     try:
-        return getattr(importlib.import_module(module), function)(argv[1:])
+        with warnings.catch_warnings():  # restores the default display when the command is done
+            warnings.showwarning = _one_line_warning
+            return getattr(importlib.import_module(module), function)(argv[1:])
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as the user needs it: one line, without our file name and source line."""
+    print(f"warning: {message}", file=file or sys.stderr)
 
 
 if __name__ == "__main__":

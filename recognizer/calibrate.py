@@ -40,6 +40,7 @@ from .preprocess import to_mnist
 from .synthetic import draw_like_user
 
 CALIBRATION_IMAGES = 10_000
+MIN_CALIBRATION_IMAGES = 300  # fewer, and the temperature and the 0.5% quantile are mostly noise
 REJECT_RATE = 0.005
 MAX_THRESHOLD = 0.99  # cap: where nearly every top probability is 1.0 (easy or few images), the quantile
 # would be 1.0 itself and any hesitation at all would read "not sure"
@@ -134,6 +135,12 @@ def run_calibration(
     """Calibrate the model file on data's training images, write the JSON, return its payload."""
     from .train import write_json_atomic
 
+    available = min(n, len(data.x_train))
+    if available < MIN_CALIBRATION_IMAGES:
+        raise DataError(
+            f"{data.source}: calibration needs at least {MIN_CALIBRATION_IMAGES} training images, "
+            f"got {available}; a temperature and threshold fitted on fewer would be noise"
+        )
     rec = Recognizer.load(model_path, calibrated=False)
     images, labels = calibration_set(data.x_train, data.y_train, n, seed, chars)
     payload = {
@@ -192,6 +199,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 < args.reject_rate < 0.5:
         raise DataError(f"--reject-rate must be between 0 and 0.5, got {args.reject_rate}")
+    if args.seed < 0:
+        raise DataError(f"--seed must be 0 or more, got {args.seed}")
+    if args.images < MIN_CALIBRATION_IMAGES:
+        raise DataError(
+            f"--images must be at least {MIN_CALIBRATION_IMAGES}, got {args.images}: "
+            "a temperature and threshold fitted on fewer would be noise"
+        )
     data = load_mnist(args.data)
     unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
     chars = load_unipen(unipen_path) if unipen_path else None

@@ -50,6 +50,8 @@ def load_calibration(model_path: str | os.PathLike) -> Calibration:
         hashes = payload.get("model_sha256", {})
         if not (0.01 <= temperature <= 100 and 0.0 <= threshold <= 1.0):
             raise ValueError("temperature or threshold out of range")
+        if not isinstance(hashes, dict):
+            raise TypeError(f"model_sha256 must be an object of file name: SHA-256, got {type(hashes).__name__}")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         warnings.warn(f"ignoring {path}: unreadable ({exc.__class__.__name__}: {exc})", stacklevel=2)
         return Calibration()

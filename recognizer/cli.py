@@ -66,6 +66,8 @@ def evaluate_main(argv: list[str]) -> int:
     data = load_mnist(args.data)
     if data.x_test is None:
         raise RecognizerError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+    if not len(data.x_test):
+        raise RecognizerError(f"{data.source}: its test set has no images; pass a file with test images")
     predicted = predict_batches(rec.probabilities, data.x_test).argmax(axis=1)
     accuracy = float((predicted == data.y_test).mean())
     print(f"model: {rec.path}")

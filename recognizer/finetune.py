@@ -31,6 +31,7 @@ from .data import Mnist, load_mnist
 from .errors import DataError, ModelError, RecognizerError
 from .predictor import MODELS_DIR
 from .samples import Samples, UserSamples, personal_model_path
+from .train import check_out
 
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"
 MIN_SAMPLES = 10
@@ -165,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.epochs < 1:
         raise DataError("--epochs must be at least 1")
+    if not 0 < args.learning_rate < 1:  # NaN too
+        raise DataError(f"--learning-rate must be between 0 and 1, e.g. {LEARNING_RATE}, got {args.learning_rate}")
+    if args.mnist < 0:
+        raise DataError(f"--mnist must be 0 or more, got {args.mnist}")
+    if args.seed < 0:
+        raise DataError(f"--seed must be 0 or more, got {args.seed}")
 
     store = UserSamples(args.samples)
     samples = store.load()
@@ -181,9 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     data = load_mnist(args.data)
     if data.x_test is None:
         raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
-    out = Path(args.out) if args.out else personal_model_path(".keras")
-    if out.suffix != ".keras":
-        raise DataError(f"--out must end in .keras, got {out}")
+    out = check_out(args.out if args.out else personal_model_path(".keras"))
 
     import keras
 

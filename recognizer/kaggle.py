@@ -22,10 +22,12 @@ from .batch import predict_batches
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
 from .fileio import atomic_write
-from .train import DEFAULT_EPOCHS, SEED
+from .train import DEFAULT_EPOCHS, SEED, check_out
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
 KAGGLE_TEST_IMAGES = 28_000  # rows of Kaggle's test.csv
+MAX_HOLDOUT = 0.5  # more kept aside than trained on, and the figure says little about the model
+MIN_SPLIT_IMAGES = 10  # fewest images on either side of a --holdout split
 
 
 def write_kaggle_csv(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray | None = None) -> Path:
@@ -65,12 +67,18 @@ def write_standins(
 
 
 def holdout_split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int = SEED) -> Mnist:
-    """A random `fraction` of (x, y) as the test (validation) split, the rest as training."""
-    if not 0 <= fraction < 1:
-        raise DataError(f"holdout must be a fraction in [0, 1), got {fraction}")
-    n_val = int(round(len(x) * fraction))
-    if n_val == 0:
+    """A random `fraction` of (x, y) as the test (validation) split, the rest as training; each
+    side at least MIN_SPLIT_IMAGES (fraction 0: no validation split)."""
+    if not 0 <= fraction <= MAX_HOLDOUT:
+        raise DataError(f"--holdout must be a fraction from 0 to {MAX_HOLDOUT}, e.g. 0.1, got {fraction}")
+    if fraction == 0:
         return Mnist(x, y)
+    n_val = int(round(len(x) * fraction))
+    if min(n_val, len(x) - n_val) < MIN_SPLIT_IMAGES:
+        raise DataError(
+            f"--holdout {fraction} of {len(x)} images keeps {n_val} to validate on and {len(x) - n_val} to "
+            f"train on; each needs at least {MIN_SPLIT_IMAGES} (use more rows, or --holdout 0)"
+        )
     order = np.random.default_rng(seed).permutation(len(x))
     val, tr = order[:n_val], order[n_val:]
     return Mnist(x[tr], y[tr], x[val], y[val])
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         "--holdout",
         type=float,
         default=0.0,
-        help="fraction of train.csv kept aside to report validation accuracy (default 0)",
+        help=f"fraction of train.csv kept aside to report validation accuracy (default 0, at most {MAX_HOLDOUT})",
     )
     parser.add_argument("--limit", type=int, help="train on the first N rows only (smoke runs)")
     parser.add_argument("--save-model", metavar="PATH.keras", help="also save the trained model (and its .tflite)")
@@ -178,14 +186,14 @@ def _check_args(args) -> None:
         raise DataError(f"--out {args.out}: cannot write to {out_dir}; choose another path")
     if args.epochs < 1:
         raise DataError(f"--epochs must be at least 1, got {args.epochs}")
-    if not 0 <= args.holdout < 1:
-        raise DataError(f"--holdout must be a fraction in [0, 1), e.g. 0.1, got {args.holdout}")
+    if not 0 <= args.holdout <= MAX_HOLDOUT:
+        raise DataError(f"--holdout must be a fraction from 0 to {MAX_HOLDOUT}, e.g. 0.1, got {args.holdout}")
     if args.limit is not None and args.limit < 1:
         raise DataError(f"--limit must be at least 1, got {args.limit}")
     if args.resume and not args.work_dir:
         raise DataError("--resume needs the --work-dir of the stopped run")
-    if args.save_model and not args.save_model.endswith(".keras"):
-        raise DataError(f"--save-model {args.save_model}: the file name must end in .keras")
+    if args.save_model:
+        check_out(args.save_model, flag="--save-model")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +42,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
+PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,21 @@ def _quiet_stderr():
             os.close(saved)
 
 
+class _Unusable(Exception):
+    """A model file that loads but is not a model this program can use; the message says why."""
+
+
+def _check_signature(input_shape, input_dtype: np.dtype, output_shape, outputs: int) -> None:
+    """The model must take (batch, 28, 28, 1) float32 images and give (batch, outputs)."""
+    if tuple(input_shape[1:]) != (SIZE, SIZE, 1) or tuple(output_shape[1:]) != (outputs,):
+        raise _Unusable(
+            f"it takes input {tuple(input_shape)} and gives {tuple(output_shape)}; "
+            f"expected (n, {SIZE}, {SIZE}, 1) images in, (n, {outputs}) out"
+        )
+    if input_dtype != np.float32:
+        raise _Unusable(f"its input is {input_dtype}, expected float32 images in [0, 1] (a quantized model?)")
+
+
 class _LiteRT:
     """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency)."""
 
@@ -87,8 +104,7 @@ class _LiteRT:
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]
         self.batch_size = 1
-        if tuple(self.input["shape"][1:]) != (SIZE, SIZE, 1) or self.output["shape"][-1] != outputs:
-            raise ValueError(f"input {self.input['shape']}, output {self.output['shape']}")
+        _check_signature(self.input["shape"], np.dtype(self.input["dtype"]), self.output["shape"], outputs)
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) != self.batch_size:
@@ -104,28 +120,63 @@ class _Keras:
     """The .keras model, loaded safely and called directly (no model.predict per call)."""
 
     def __init__(self, path: Path, outputs: int = NUM_CLASSES):
-        import keras
+        if not zipfile.is_zipfile(path):  # Keras would say "File not found" for a damaged file
+            raise ValueError(
+                "not a Keras model: the file is not a .keras zip archive (damaged, truncated or another format)"
+            )
+        with _quiet_stderr():  # TensorFlow's C++ logs INFO lines on import, whatever TF_CPP_MIN_LOG_LEVEL says
+            import keras
 
-        self.model = keras.saving.load_model(path, safe_mode=True, compile=False)
-        if tuple(self.model.input_shape[1:]) != (SIZE, SIZE, 1) or self.model.output_shape[-1] != outputs:
-            raise ValueError(f"input {self.model.input_shape}, output {self.model.output_shape}")
+            self.model = keras.saving.load_model(path, safe_mode=True, compile=False)
+        if len(self.model.inputs) != 1 or len(self.model.outputs) != 1:
+            raise _Unusable(f"{len(self.model.inputs)} inputs and {len(self.model.outputs)} outputs, expected one each")
+        _check_signature(self.model.input_shape, np.dtype(self.model.inputs[0].dtype), self.model.output_shape, outputs)
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         return np.asarray(self.model(batch, training=False))
 
 
+def _probe_image() -> np.ndarray:
+    """A fixed 28x28 stroke (a "1" with a foot), shaped as one batch: what a load checks the model on."""
+    image = np.zeros((1, SIZE, SIZE, 1), np.float32)
+    image[0, 5:23, 13:16, 0] = 1.0
+    image[0, 20:23, 9:20, 0] = 1.0
+    return image
+
+
+def _check_outputs(backend, outputs: int) -> None:
+    """Run the model once: it must answer probabilities (finite, in [0, 1]; a classifier's summing
+    to 1), not logits or NaN, which would read as nonsense or "nan%" at the first prediction."""
+    out = np.asarray(backend(_probe_image()), dtype=np.float64)
+    if out.shape != (1, outputs):
+        raise _Unusable(f"it answered an array of shape {out.shape}, expected (1, {outputs})")
+    if not np.isfinite(out).all():
+        raise _Unusable("it answers NaN or infinite values, not probabilities")
+    if out.min() < -PROBABILITY_TOLERANCE or out.max() > 1 + PROBABILITY_TOLERANCE:
+        raise _Unusable(f"it answers values from {out.min():.3g} to {out.max():.3g}, not probabilities (logits?)")
+    if outputs > 1 and abs(out.sum() - 1) > PROBABILITY_TOLERANCE:
+        raise _Unusable(f"its {outputs} outputs sum to {out.sum():.3g}, not 1 (no softmax at the end?)")
+
+
 def _load_backend(path: Path, outputs: int = NUM_CLASSES, make: str = "make train"):
-    """The .tflite (LiteRT) or .keras (safe_mode) model at path; ModelError in one line if unusable."""
+    """The .tflite (LiteRT) or .keras (safe_mode) model at path, checked on a probe image;
+    ModelError in one line if unusable."""
+    if path.is_dir():
+        raise ModelError(f"model {path} is a folder; pass the .tflite or .keras file")
     if not path.is_file():
         raise ModelError(f"model file not found: {path} (train one with `{make}`, or pass --model)")
     backend_type = {".tflite": _LiteRT, ".keras": _Keras}.get(path.suffix)
     if backend_type is None:
         raise ModelError(f"unsupported model file {path}: expected a .tflite or .keras file")
     try:
-        return backend_type(path, outputs)
+        backend = backend_type(path, outputs)
+        _check_outputs(backend, outputs)
+    except _Unusable as exc:
+        raise ModelError(f"unusable model {path}: {exc}") from None
     except Exception as exc:  # corrupt or foreign file: the loaders raise many kinds
         reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
         raise ModelError(f"cannot load model {path}: {reason}") from None
+    return backend
 
 
 class Detector:

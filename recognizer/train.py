@@ -28,7 +28,7 @@ from .batch import predict_batches, to_input
 from .card import model_card
 from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
-from .errors import RecognizerError
+from .errors import DataError, RecognizerError
 from .fileio import atomic_write
 from .predictor import MODELS_DIR
 
@@ -193,6 +193,28 @@ def save_model(model, out: str | os.PathLike) -> tuple[Path, Path]:
     return out, tflite_path
 
 
+def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str = "--out") -> Path:
+    """Where a trainer may write its .keras model (and .tflite, card beside it): a .keras path, and
+    not inside the shipped models' folder (the app's defaults) unless overwrite_shipped says so."""
+    out = Path(out)
+    if out.suffix != ".keras":
+        raise DataError(f"{flag} {out}: the file name must end in .keras")
+    if out.resolve().is_relative_to(MODELS_DIR.resolve()) and not overwrite_shipped:
+        raise DataError(
+            f"{flag} {out} is in the shipped models' folder recognizer/{MODELS_DIR.name}/: choose another "
+            "path for a new model (train and train-detector replace a shipped one with --overwrite-shipped)"
+        )
+    return out
+
+
+def check_counts(epochs: int, limit: int | None) -> None:
+    """Refuse --epochs below 1 (an untrained model) and --limit below 1, before anything loads."""
+    if epochs < 1:
+        raise DataError(f"--epochs must be at least 1, got {epochs}")
+    if limit is not None and limit < 1:
+        raise DataError(f"--limit must be at least 1, got {limit}")
+
+
 def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
     """Write JSON via a temporary file and rename, so a crash never leaves half a file."""
     with atomic_write(path) as f:
@@ -225,16 +247,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out",
         default=str(MODELS_DIR / "mnist_cnn.keras"),
-        help="where to write the .keras model (default: the shipped one, which the app loads)",
+        help="where to write the .keras model (default: the shipped one, which the app loads: "
+        "needs --overwrite-shipped)",
+    )
+    parser.add_argument(
+        "--overwrite-shipped", action="store_true", help="allow --out to replace a model in recognizer/models/"
     )
     parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints and history.csv (default: <out dir>/checkpoints)")
     args = parser.parse_args(argv)
     try:
+        check_counts(args.epochs, args.limit)
+        check_out(args.out, args.overwrite_shipped)
         data = load_mnist(args.data)
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], data.x_test, data.y_test, data.source)
+        if not len(data.x_train):
+            raise DataError(f"{data.source}: no training images")
         mnist_source = data.source
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         chars = load_unipen(unipen_path) if unipen_path else None

@@ -32,14 +32,24 @@ import numpy as np
 from .batch import predict_batches
 from .card import model_card
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
-from .errors import RecognizerError
+from .errors import DataError, RecognizerError
 from .predictor import MODELS_DIR
-from .train import fit_checkpointed, save_model, training_seconds, write_history, write_json_atomic
+from .train import (
+    check_counts,
+    check_out,
+    fit_checkpointed,
+    save_model,
+    training_seconds,
+    write_history,
+    write_json_atomic,
+)
 
 DEFAULT_OUT = str(MODELS_DIR / "digit_detector.keras")  # the shipped detector, which the app loads
 EPOCHS = 15
 SEED = 7
-HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold
+HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold ...
+HOLDOUT_SHARE = 0.25  # ... at most this share of them, when there are few
+MIN_DIGITS = 50  # training digits below which there is nothing to learn from, or to set a threshold on
 DRAWN = 24_000  # training digits redrawn as a user draws them (stroke width, size, slant)
 NON_DIGITS = 50_000  # synthetic non-digits to train on
 FALSE_REJECT = 0.001  # share of held-out MNIST digits allowed to read "not a digit" ...
@@ -61,12 +71,13 @@ def detector_data(
 ):
     """((x, y) to train on, (x, y, group) held out), x (n, 28, 28) uint8, y 1 = not a digit, group
     names each held-out image's kind (HELD_GROUPS). The held-out digits are training images the
-    detector never sees. A share of the digits and of the non-digits alike is redrawn as a user
-    draws (a round pen of one width): were only digits redrawn, the detector would learn "even
-    strokes mean a digit" and pass a drawn letter. With chars (UNIPEN), real pen digits and real
-    clear letters of the "train" people join both sides (REAL_RENDERS and LETTER_RENDERS drawings),
-    and those of the "val" people join the held-out set. The writing styles MNIST lacks (slashed
-    zeros, crossed sevens...) join the digits, so that an extra stroke alone never means "a letter"."""
+    detector never sees: `holdout` of them, at most HOLDOUT_SHARE of data's. A share of the digits
+    and of the non-digits alike is redrawn as a user draws (a round pen of one width): were only
+    digits redrawn, the detector would learn "even strokes mean a digit" and pass a drawn letter.
+    With chars (UNIPEN), real pen digits and real clear letters of the "train" people join both
+    sides (REAL_RENDERS and LETTER_RENDERS drawings), and those of the "val" people join the
+    held-out set. The writing styles MNIST lacks (slashed zeros, crossed sevens...) join the
+    digits, so that an extra stroke alone never means "a letter"."""
     from .dataset import style_set
     from .preprocess import to_mnist
     from .synthetic import draw_like_user
@@ -75,18 +86,23 @@ def detector_data(
     rng = np.random.default_rng(seed)
 
     def redrawn(images: np.ndarray) -> np.ndarray:
-        return np.stack(
-            [np.round(to_mnist(draw_like_user(image, rng)) * 255).astype(np.uint8) for image in images]
-        ).reshape(-1, 28, 28)
+        drawings = [np.round(to_mnist(draw_like_user(image, rng)) * 255).astype(np.uint8) for image in images]
+        return np.stack(drawings).reshape(-1, 28, 28) if drawings else np.empty((0, 28, 28), np.uint8)
 
     def half_redrawn(images: np.ndarray) -> np.ndarray:
         return np.concatenate([images[: len(images) // 2], redrawn(images[len(images) // 2 :])])
 
+    if len(data.x_train) < MIN_DIGITS:
+        raise DataError(
+            f"{data.source}: the detector needs at least {MIN_DIGITS} training digits, got {len(data.x_train)}"
+        )
+    holdout = min(holdout, int(len(data.x_train) * HOLDOUT_SHARE))
     order = rng.permutation(len(data.x_train))
     held, kept = data.x_train[order[:holdout]], data.x_train[order[holdout:]]
-    digits = np.concatenate([kept, redrawn(kept[: min(drawn, len(kept))])])
+    drawn = min(drawn, len(kept))
+    digits = np.concatenate([kept, redrawn(kept[:drawn])])
     others = make_non_digits(non_digits + holdout, seed=seed + 1)
-    share = round(non_digits * drawn / max(1, len(digits)))  # as large a share as the digits'
+    share = round(non_digits * drawn / len(digits))  # as large a share as the digits'
     others = np.concatenate([redrawn(others[:share]), others[share:non_digits], half_redrawn(others[non_digits:])])
     x_parts, y_parts = [digits, others[:non_digits]], [np.zeros(len(digits)), np.ones(non_digits)]
     held_parts = [(half_redrawn(held), "mnist digits"), (others[non_digits:], "made-up non-digits")]
@@ -183,12 +199,21 @@ def main(argv: list[str] | None = None) -> int:
         "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)",
     )
     parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs (default {EPOCHS})")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"where to write the .keras model (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        help=f"where to write the .keras model (default {DEFAULT_OUT}, the shipped one: needs --overwrite-shipped)",
+    )
+    parser.add_argument(
+        "--overwrite-shipped", action="store_true", help="allow --out to replace a model in recognizer/models/"
+    )
     parser.add_argument("--limit", type=int, help="use the first N training digits and N non-digits (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints (default: <out dir>/checkpoints/detector)")
     args = parser.parse_args(argv)
     try:
+        check_counts(args.epochs, args.limit)
+        check_out(args.out, args.overwrite_shipped)
         data = load_mnist(args.data)
         mnist_source = data.source
         sizes = {}

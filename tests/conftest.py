@@ -48,3 +48,31 @@ def crash_after_first_epoch():
             raise RuntimeError("simulated crash")
 
     return Crash()
+
+
+@pytest.fixture(scope="session")
+def unusable_models(tmp_path_factory) -> dict[str, Path]:
+    """Tiny models that load but cannot serve as the classifier, each as .keras and .tflite (the
+    path without suffix, by name): "uint8" takes uint8 images (as a quantized export does),
+    "logits" answers raw scores (no softmax), "nan" answers NaN (a diverged training)."""
+    import keras
+    from keras import layers
+
+    folder = tmp_path_factory.mktemp("unusable-models")
+    nan = keras.initializers.Constant(float("nan"))
+    models = {
+        "uint8": (keras.Input((28, 28, 1), dtype="uint8"), [layers.Rescaling(1 / 255), layers.Dense(10, "softmax")]),
+        "logits": (keras.Input((28, 28, 1)), [layers.Dense(10)]),
+        "nan": (keras.Input((28, 28, 1)), [layers.Dense(10, "softmax", kernel_initializer=nan)]),
+    }
+    paths = {}
+    for name, (inputs, head) in models.items():
+        keras.utils.set_random_seed(0)
+        x = layers.Flatten()(inputs)
+        for layer in head:
+            x = layer(x)
+        model = keras.Model(inputs, x, name=name)
+        model.save(folder / f"{name}.keras")
+        model.export(str(folder / f"{name}.tflite"), format="litert", verbose=False)
+        paths[name] = folder / name
+    return paths

@@ -569,9 +569,30 @@ def test_bad_model_exits_non_zero_with_one_line(tmp_path, content, message):
     assert "Traceback" not in out.stderr
 
 
-def test_bad_window_size_is_a_usage_error():
-    out = run_app("--size", "big")
-    assert out.returncode == 2 and "WIDTHxHEIGHT" in out.stderr and "Traceback" not in out.stderr
+def test_a_model_that_cannot_serve_is_refused_before_the_first_stroke(unusable_models):
+    """A .tflite taking uint8 images (a quantized export) used to load, then fail on the first stroke."""
+    model = unusable_models["uint8"].with_suffix(".tflite")
+    out = run_app("--model", str(model))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: unusable model {model}: its input is uint8, expected float32 images in [0, 1] (a quantized model?)"
+    ], out.stderr
+
+
+@pytest.mark.parametrize(
+    "size, message",
+    [
+        ("big", "expected WIDTHxHEIGHT, e.g. 984x640, got 'big'"),
+        ("0x5", "window size must be positive, got '0x5'"),
+        ("99999999999999999999x5", "window sides must be at most 16384 pixels, got '99999999999999999999x5'"),
+        ("640x100000", "window sides must be at most 16384 pixels, got '640x100000'"),
+    ],
+)
+def test_bad_window_size_is_a_usage_error(size, message):
+    out = run_app("--size", size)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.splitlines()[-1] == f"python app.py: error: argument --size: {message}", out.stderr
 
 
 def test_real_main_loop_starts_without_tensorflow_and_quits_on_sigterm(tmp_path):

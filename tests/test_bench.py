@@ -63,6 +63,11 @@ def test_quick_bench_prints_the_table_and_writes_json(quick_run):
     assert training["step"]["n"] == training["timed_steps"]
     assert "skipped" not in results["numbers"], results["numbers"]
     assert "5. Several digits" in proc.stdout
+    photos = results["photos"]
+    assert photos["photos_per_condition"] == 1 and photos["tracebacks"] == 0
+    assert len(photos["conditions"]) == 12 and photos["overall_exact"]["n"] == 12
+    assert photos["load_12mp"]["jpeg"]["repeats"] == 1 and photos["load_12mp"]["png"]["p50_ms"] > 0
+    assert "| all combined " in proc.stdout and "12-megapixel photo" in proc.stdout
     app = results["app"]
     assert app["status"] == "ok", app
     assert 0 < app["launch"]["window_s"][0] <= app["launch"]["first_prediction_s"][0]

@@ -41,7 +41,7 @@ def test_temperature_and_ece():
 def test_calibrate_writes_json_that_the_model_then_uses(tiny_mnist, tmp_path, capsys):
     model = tmp_path / "m.tflite"
     shutil.copy(DEFAULT_MODEL, model)
-    assert calibrate_main(["--data", str(tiny_mnist), "--model", str(model), "--images", "200"]) == 0
+    assert calibrate_main(["--data", str(tiny_mnist), "--model", str(model), "--images", "300"]) == 0
     out = capsys.readouterr().out
     assert "temperature" in out and "threshold" in out and "report only" in out
     path = calibration_path(model)

@@ -1,5 +1,6 @@
 """The CLI: right answers on good input; one-line errors and non-zero exits on bad input."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -107,7 +108,8 @@ def test_evaluate_with_a_wrong_data_file(tmp_path):
 
 
 def test_train_with_a_missing_data_file(tmp_path):
-    assert_clean_error(run("train", "--data", str(tmp_path / "none.npz")), 2, "data file not found")
+    result = run("train", "--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras"))
+    assert_clean_error(result, 2, "data file not found")
 
 
 def test_unknown_command_and_help():
@@ -116,3 +118,185 @@ def test_unknown_command_and_help():
     assert help_.returncode == 0 and "predict" in help_.stdout
     for command in ("predict", "evaluate", "train"):
         assert run(command, "--help").returncode == 0
+
+
+# --- every bad input of the adversarial pass (issue 15): exactly one `error:` line, its words ----
+
+
+def assert_one_error(result: subprocess.CompletedProcess, code: int, line: str) -> None:
+    """Exit status `code`, no traceback, and stderr's only `error:` line is exactly `line`."""
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert [x for x in result.stderr.splitlines() if x.startswith("error:")] == [f"error: {line}"], result.stderr
+
+
+def save_mnist(path: Path, n_train: int = 300, n_test: int = 20, **replace) -> Path:
+    """A Keras-layout mnist.npz of font digits, with any array replaced."""
+    from recognizer.synthetic import font_digits
+
+    x, y = font_digits(n_train + n_test, seed=4)
+    arrays = dict(x_train=x[:n_train], y_train=y[:n_train], x_test=x[n_train:], y_test=y[n_train:])
+    np.savez(path, **{**arrays, **replace})
+    return path
+
+
+def test_evaluate_on_an_empty_test_set(tmp_path):
+    data = save_mnist(tmp_path / "mnist.npz", n_test=0)
+    assert_one_error(
+        run("evaluate", "--data", str(data)), 2, f"{data}: its test set has no images; pass a file with test images"
+    )
+
+
+def test_evaluate_with_labels_that_are_strings(tmp_path):
+    data = save_mnist(tmp_path / "mnist.npz", y_test=np.array(list("0123456789" * 2)))
+    assert_one_error(
+        run("evaluate", "--data", str(data)), 2, f"{data} (test): labels must be 20 whole numbers 0-9, got (20,) <U1"
+    )
+
+
+def test_predict_a_folder(tmp_path):
+    assert_one_error(run("predict", str(tmp_path)), 1, f"{tmp_path} is a folder; pass the image files in it")
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("uint8.tflite", "its input is uint8, expected float32 images in [0, 1] (a quantized model?)"),
+        ("nan.tflite", "it answers NaN or infinite values, not probabilities"),
+    ],
+)
+def test_predict_with_a_model_that_cannot_serve(unusable_models, name, reason):
+    model = unusable_models[name.split(".")[0]].with_suffix(".tflite")
+    result = run("predict", "--model", str(model), str(DIGITS / "3.png"))
+    assert_one_error(result, 2, f"unusable model {model}: {reason}")
+
+
+def test_predict_with_a_model_giving_logits(unusable_models):
+    model = unusable_models["logits"].with_suffix(".tflite")
+    result = run("predict", "--model", str(model), str(DIGITS / "3.png"))
+    assert_clean_error(result, 2, f"unusable model {model}: it answers values from -")
+    assert result.stderr.rstrip().endswith(", not probabilities (logits?)") and "nan%" not in result.stdout
+
+
+def test_predict_with_a_damaged_keras_model(tmp_path):
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"PK\x03\x04" + b"\0" * 200)  # starts like a zip, is none
+    result = run("predict", "--model", str(model), str(DIGITS / "3.png"))
+    assert_one_error(
+        result,
+        2,
+        f"cannot load model {model}: not a Keras model: the file is not a .keras zip archive "
+        "(damaged, truncated or another format)",
+    )
+    assert result.stderr.count("\n") == 1, result.stderr  # and no TensorFlow log lines before it
+
+
+@pytest.mark.parametrize("hashes", ["abc", ["m.tflite"], 5, None])
+def test_a_calibration_whose_hashes_are_not_an_object_is_ignored_with_one_warning(tmp_path, hashes):
+    from recognizer.predictor import DEFAULT_MODEL
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(DEFAULT_MODEL.read_bytes())
+    calibration = tmp_path / "m.calibration.json"
+    calibration.write_text(json.dumps({"temperature": 1.5, "threshold": 0.6, "model_sha256": hashes}))
+    result = run("predict", "--model", str(model), str(DIGITS / "3.png"))
+    assert result.returncode == 0 and result.stdout.startswith(f"{DIGITS / '3.png'}: 3 ("), result.stderr
+    kind = type(hashes).__name__
+    assert result.stderr.splitlines() == [
+        f"warning: ignoring {calibration}: unreadable (TypeError: model_sha256 must be an object of "
+        f"file name: SHA-256, got {kind})"
+    ]
+
+
+@pytest.mark.parametrize("images", ["0", "-5", "1", "299"])
+def test_calibrate_needs_a_few_hundred_images(tmp_path, images):
+    data = save_mnist(tmp_path / "mnist.npz")
+    result = run("calibrate", "--data", str(data), "--out", str(tmp_path / "c.json"), "--images", images)
+    line = f"--images must be at least 300, got {images}: a temperature and threshold fitted on fewer would be noise"
+    assert_one_error(result, 2, line)
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_calibrate_with_a_negative_seed(tmp_path):
+    data = save_mnist(tmp_path / "mnist.npz")
+    result = run("calibrate", "--data", str(data), "--out", str(tmp_path / "c.json"), "--seed", "-1")
+    assert_one_error(result, 2, "--seed must be 0 or more, got -1")
+
+
+def test_calibrate_on_too_few_training_images(tmp_path):
+    data = save_mnist(tmp_path / "mnist.npz", n_train=100)
+    result = run("calibrate", "--data", str(data), "--out", str(tmp_path / "c.json"))
+    line = (
+        f"{data}: calibration needs at least 300 training images, got 100; "
+        "a temperature and threshold fitted on fewer would be noise"
+    )
+    assert_one_error(result, 2, line)
+    assert not (tmp_path / "c.json").exists()
+
+
+@pytest.mark.parametrize("command", ["train", "train-detector"])
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (["--epochs", "-3"], "--epochs must be at least 1, got -3"),
+        (["--limit", "0"], "--limit must be at least 1, got 0"),
+        (["--limit", "-5"], "--limit must be at least 1, got -5"),
+        (["--out", "model.h5"], "--out model.h5: the file name must end in .keras"),
+    ],
+)
+def test_training_arguments_that_would_train_nothing(tmp_path, command, args, line):
+    """Refused before any data is read (the data file given does not even exist)."""
+    base = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")]
+    assert_one_error(run(command, *base, *args), 2, line)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command, shipped", [("train", "mnist_cnn.keras"), ("train-detector", "digit_detector.keras")])
+def test_training_never_overwrites_a_shipped_model_by_default(tmp_path, command, shipped):
+    from recognizer.predictor import MODELS_DIR
+
+    before = {p.name: p.stat().st_mtime_ns for p in MODELS_DIR.iterdir()}
+    data = str(tmp_path / "none.npz")
+    for out, args in (
+        (MODELS_DIR / shipped, []),
+        ("recognizer/models/other.keras", ["--out", "recognizer/models/other.keras"]),
+    ):
+        assert_one_error(
+            run(command, "--data", data, "--epochs", "1", *args),
+            2,
+            f"--out {out} is in the shipped models' folder recognizer/models/: choose another path for a new "
+            "model (train and train-detector replace a shipped one with --overwrite-shipped)",
+        )
+    assert {p.name: p.stat().st_mtime_ns for p in MODELS_DIR.iterdir()} == before
+
+
+def test_overwrite_shipped_is_what_lets_a_trainer_write_there():
+    from recognizer.errors import DataError
+    from recognizer.predictor import MODELS_DIR
+    from recognizer.train import check_out
+
+    shipped = MODELS_DIR / "mnist_cnn.keras"
+    assert check_out(shipped, overwrite_shipped=True) == shipped
+    with pytest.raises(DataError, match="shipped models' folder"):
+        check_out(shipped)
+    with pytest.raises(DataError, match="shipped models' folder"):
+        check_out(MODELS_DIR / "sub" / ".." / "x.keras")
+
+
+def test_make_targets_that_retrain_the_shipped_models_say_so():
+    """`make train`, `make resume` and `make train-detector` mean to replace the shipped models."""
+    recipes = [line.strip() for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("\t")]
+    trainers = [r for r in recipes if "recognizer.train " in r or "recognizer train-detector" in r]
+    assert len(trainers) == 3 and all("--overwrite-shipped" in r for r in trainers), trainers
+
+
+@pytest.mark.parametrize("command", ["train", "train-detector"])
+def test_training_on_no_images(tmp_path, command):
+    data = save_mnist(tmp_path / "mnist.npz", n_train=0)
+    line = (
+        f"{data}: no training images"
+        if command == "train"
+        else (f"{data}: the detector needs at least 50 training digits, got 0")
+    )
+    assert_one_error(run(command, "--data", str(data), "--out", str(tmp_path / "m.keras")), 2, line)

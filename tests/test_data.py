@@ -100,3 +100,26 @@ def test_kaggle_csv_with_bare_carriage_returns_says_so(tmp_path):
     path.write_bytes("\r".join(rows).encode() + b"\r")
     with pytest.raises(DataError, match="bare carriage return"):
         read_kaggle_csv(path, labeled=True)
+
+
+def test_kaggle_csv_loads_to_its_values_in_kaggle_pixel_order(tmp_path):
+    """pixelK is row K // 28, column K % 28 (Kaggle's layout); the label column comes first."""
+    from recognizer.data import KAGGLE_PIXELS, read_kaggle_csv
+
+    first, second = ["0"] * 784, ["0"] * 784
+    first[0], first[29], first[783] = "255", "7", "128"  # (0, 0), (1, 1), (27, 27)
+    second[27], second[28 * 27] = "1", "200"  # (0, 27), (27, 0)
+    text = "\n".join(["label," + ",".join(KAGGLE_PIXELS), "4," + ",".join(first), "9," + ",".join(second)]) + "\n"
+    (tmp_path / "train.csv").write_text(text)
+    (tmp_path / "test.csv").write_text("\n".join([",".join(KAGGLE_PIXELS), ",".join(second)]) + "\n")
+    x, y = read_kaggle_csv(tmp_path / "train.csv", labeled=True)
+    expected = np.zeros((2, 28, 28), np.uint8)
+    expected[0, 0, 0], expected[0, 1, 1], expected[0, 27, 27] = 255, 7, 128
+    expected[1, 0, 27], expected[1, 27, 0] = 1, 200
+    assert x.dtype == np.uint8 and y.dtype == np.uint8
+    np.testing.assert_array_equal(x, expected)
+    np.testing.assert_array_equal(y, [4, 9])
+    x_test, no_labels = read_kaggle_csv(tmp_path / "test.csv", labeled=False)
+    np.testing.assert_array_equal(x_test, expected[1:])
+    assert no_labels is None
+    assert load_mnist(tmp_path / "train.csv").x_train.tolist() == expected.tolist()  # --data train.csv too

@@ -82,7 +82,7 @@ def test_detector_files_are_checked(tmp_path):
     path.with_suffix(".json").write_text(json.dumps(card))
     with pytest.raises(ModelError, match="another d.tflite"):
         Detector.load(path)
-    with pytest.raises(ModelError, match="cannot load model"):
+    with pytest.raises(ModelError, match=r"unusable model .*\(n, 1\) out"):
         Detector.load(DEFAULT_MODEL)  # 10 outputs, not 1
     with pytest.raises(ModelError, match="make train-detector"):
         Recognizer.load(detector=tmp_path / "missing.tflite")
@@ -100,6 +100,25 @@ def test_train_detector_smoke_run_writes_a_usable_detector(tiny_mnist, tmp_path,
         assert detector.threshold == pytest.approx(card["threshold"])
         p = detector.not_digit(non_digits(4, seed=5) / np.float32(255))
         assert p.shape == (4,) and ((0 <= p) & (p <= 1)).all()
+
+
+def test_detector_data_from_a_few_thousand_digits_keeps_most_for_training():
+    """With fewer training digits than HOLDOUT, a share is held out (all of them were, and the
+    training set was empty: a traceback); below MIN_DIGITS there is nothing to train on."""
+    from recognizer.data import Mnist
+    from recognizer.errors import DataError
+    from recognizer.train_detector import HOLDOUT, MIN_DIGITS, detector_data
+
+    n = 3000
+    assert n < HOLDOUT
+    rng = np.random.default_rng(0)
+    data = Mnist(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n) % 10, source="few.npz")
+    (x, y), (x_held, y_held, group) = detector_data(data, drawn=5, non_digits=20)
+    assert (group == "mnist digits").sum() == n // 4 and (y == 0).sum() == n - n // 4 + 5
+    assert (y == 1).sum() == 20 and len(x) == len(y) and len(x_held) == len(y_held) == len(group)
+    small = Mnist(data.x_train[: MIN_DIGITS - 1], data.y_train[: MIN_DIGITS - 1], source="few.npz")
+    with pytest.raises(DataError, match=f"^few.npz: the detector needs at least {MIN_DIGITS} training digits, got 49$"):
+        detector_data(small, non_digits=20)
 
 
 def test_train_detector_resumes_after_a_crash(tmp_path, crash_after_first_epoch):

@@ -119,9 +119,15 @@ def test_a_drop_on_mnist_blocks_the_personal_model(tmp_path, tiny_mnist, capsys,
     [
         (["--model", "models/mnist_cnn.tflite"], "needs a .keras model"),
         (["--out", "personal.tflite"], "must end in .keras"),
+        (["--out", str(MODELS_DIR / "mnist_cnn.keras")], "is in the shipped models' folder recognizer/models/"),
+        (["--learning-rate", "0"], "--learning-rate must be between 0 and 1, e.g. 3e-05, got 0.0"),
+        (["--learning-rate", "nan"], "--learning-rate must be between 0 and 1, e.g. 3e-05, got nan"),
+        (["--mnist", "-5"], "--mnist must be 0 or more, got -5"),
+        (["--seed", "-1"], "--seed must be 0 or more, got -1"),
     ],
 )
 def test_bad_arguments(tmp_path, tiny_mnist, capsys, args, message):
     make_samples(tmp_path / "samples.npz", 10)
     assert cli(["finetune", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), *args]) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err

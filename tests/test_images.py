@@ -74,6 +74,14 @@ def test_light_ink_on_dark_paper_loads_as_the_same_canvas(tmp_path, seven):
     np.testing.assert_array_equal(dark_on_light, light_on_dark)
 
 
+def test_clean_ink_loads_with_exactly_its_values(tmp_path, seven):
+    """Ink already clean (0 or 255, as a drawing program saves it): light on dark, it loads
+    unchanged, pixel for pixel; dark on light, as exactly its negative."""
+    ink = np.where(seven > 127, 255, 0).astype(np.uint8)
+    np.testing.assert_array_equal(load_image(save(tmp_path, "light-on-dark.png", ink)), ink)
+    np.testing.assert_array_equal(load_image(save(tmp_path, "dark-on-light.png", 255 - ink)), ink)
+
+
 def test_pixels_decoded_elsewhere_give_the_same_canvas(tmp_path, seven):
     """ink_canvas, for a picture already decoded (the web API decodes its own uploads)."""
     scan = on_paper(seven)

@@ -12,6 +12,7 @@ from recognizer.__main__ import main as cli
 from recognizer.data import KAGGLE_PIXELS, read_kaggle_csv
 from recognizer.errors import DataError
 from recognizer.kaggle import holdout_split, read_submission, write_kaggle_csv, write_standins, write_submission
+from recognizer.predictor import MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,6 +67,24 @@ def test_holdout_split_is_a_partition():
     assert holdout_split(x, y, 0.0).x_test is None
     with pytest.raises(DataError):
         holdout_split(x, y, 1.0)
+
+
+@pytest.mark.parametrize(
+    "n, fraction, message",
+    [
+        (100, 0.99, "--holdout must be a fraction from 0 to 0.5, e.g. 0.1, got 0.99"),
+        (100, -0.1, "--holdout must be a fraction from 0 to 0.5, e.g. 0.1, got -0.1"),
+        (20, 0.3, "--holdout 0.3 of 20 images keeps 6 to validate on and 14 to train on; each needs at least 10"),
+        (1000, 0.004, "--holdout 0.004 of 1000 images keeps 4 to validate on and 996 to train on"),
+    ],
+)
+def test_a_holdout_that_leaves_too_little_to_train_or_validate_is_refused(n, fraction, message):
+    x, y = np.zeros((n, 28, 28), np.uint8), np.arange(n) % 10
+    with pytest.raises(DataError) as caught:
+        holdout_split(x, y, fraction)
+    assert str(caught.value).startswith(message)
+    split = holdout_split(x, y, 0.5)  # the most it keeps aside
+    assert len(split.x_train) == len(split.x_test) == n // 2
 
 
 def label_by_ink(batch):
@@ -184,6 +203,8 @@ def test_bad_test_csv_fails_before_training(tmp_path, case, capsys):
 def test_bad_arguments_fail_before_training(tmp_path, capsys):
     train_csv = tmp_path / "train.csv"
     train_csv.write_text(HEADER_TRAIN + "\n" + row(3) + "\n")
+    test_csv = tmp_path / "test.csv"
+    test_csv.write_text(HEADER_TEST + "\n" + row() + "\n")
     cases = [
         (["--train", str(tmp_path / "nope.csv"), "--test", str(train_csv)], "file not found"),
         (
@@ -192,6 +213,18 @@ def test_bad_arguments_fail_before_training(tmp_path, capsys):
         ),
         (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "0"], "--epochs"),
         (["--train", str(train_csv), "--test", str(train_csv), "--holdout", "1.5"], "--holdout"),
+        (
+            ["--train", str(train_csv), "--test", str(train_csv), "--holdout", "0.99"],
+            "from 0 to 0.5, e.g. 0.1, got 0.99",
+        ),
+        (
+            ["--train", str(train_csv), "--test", str(test_csv), "--holdout", "0.1"],
+            "--holdout 0.1 of 1 images keeps 0 to validate on and 1 to train on; each needs at least 10",
+        ),
+        (
+            ["--train", str(train_csv), "--test", str(train_csv), "--save-model", str(MODELS_DIR / "mnist_cnn.keras")],
+            f"--save-model {MODELS_DIR / 'mnist_cnn.keras'} is in the shipped models' folder",
+        ),
         (["--train", str(train_csv), "--test", str(train_csv), "--resume"], "--work-dir"),
     ]
     for args, expected in cases:

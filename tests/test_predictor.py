@@ -1,5 +1,6 @@
 """The shipped model: loads fast without TensorFlow, reads drawn digits, agrees across formats."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,53 @@ def test_corrupt_model(tmp_path, name):
     path.write_bytes(b"\x00garbage" * 100)
     with pytest.raises(ModelError, match="cannot load model"):
         Recognizer.load(path)
+
+
+@pytest.mark.parametrize("cut", [100, 0.5])
+def test_a_damaged_keras_file_is_called_damaged_not_missing(tmp_path, cut):
+    """Keras itself says "File not found" for a .keras file that is not a zip archive."""
+    data = DEFAULT_MODEL.with_suffix(".keras").read_bytes()
+    path = tmp_path / "cut.keras"
+    path.write_bytes(data[: cut if isinstance(cut, int) else int(len(data) * cut)])
+    with pytest.raises(ModelError) as caught:
+        Recognizer.load(path)
+    assert str(caught.value) == (
+        f"cannot load model {path}: not a Keras model: the file is not a .keras zip archive "
+        "(damaged, truncated or another format)"
+    )
+
+
+def test_a_folder_is_not_a_model(tmp_path):
+    with pytest.raises(
+        ModelError, match=f"^model {re.escape(str(tmp_path))} is a folder; pass the .tflite or .keras file$"
+    ):
+        Recognizer.load(tmp_path)
+
+
+UNUSABLE = {  # regular expressions
+    "uint8": re.escape("its input is uint8, expected float32 images in [0, 1] (a quantized model?)"),
+    "logits": r"it answers values from -[\d.]+ to [\d.]+, not probabilities \(logits\?\)",
+    "nan": "it answers NaN or infinite values, not probabilities",
+}
+
+
+@pytest.mark.parametrize("suffix", [".tflite", ".keras"])
+@pytest.mark.parametrize("name", sorted(UNUSABLE))
+def test_models_that_cannot_serve_are_refused_at_load(unusable_models, name, suffix):
+    """Checked once at load, on a probe image: never a failure at the first stroke, or "nan%"."""
+    path = unusable_models[name].with_suffix(suffix)
+    with pytest.raises(ModelError, match=f"^unusable model {re.escape(str(path))}: {UNUSABLE[name]}$"):
+        Recognizer.load(path)
+
+
+def test_outputs_that_do_not_sum_to_one_are_refused():
+    """Positive scores that are not a softmax (a sigmoid per class, say) are not probabilities."""
+    from recognizer.predictor import _check_outputs
+
+    with pytest.raises(Exception, match=r"its 10 outputs sum to 5, not 1 \(no softmax at the end\?\)"):
+        _check_outputs(lambda batch: np.full((len(batch), 10), 0.5, np.float32), 10)
+    _check_outputs(lambda batch: np.full((len(batch), 10), 0.1, np.float32), 10)  # a softmax's output passes
+    _check_outputs(lambda batch: np.full((len(batch), 1), 0.7, np.float32), 1)  # the detector: one probability
 
 
 def test_unsupported_model_format(tmp_path):

@@ -19,6 +19,7 @@ import signal  # noqa: E402
 import sys  # noqa: E402
 
 HEADLESS_DRIVERS = ("dummy", "offscreen")  # SDL video drivers that show nothing
+MAX_WINDOW_SIDE = 16_384  # SDL's own limit on a window side; larger numbers cannot even be passed to it
 
 
 def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.Namespace:
@@ -69,6 +70,8 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 984x640, got {text!r}") from None
     if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(f"window size must be positive, got {text!r}")
+    if max(w, h) > MAX_WINDOW_SIDE:
+        raise argparse.ArgumentTypeError(f"window sides must be at most {MAX_WINDOW_SIDE} pixels, got {text!r}")
     return w, h
 
 
