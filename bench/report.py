@@ -52,6 +52,8 @@ def render(r: dict, title: str = "Benchmark") -> str:
         parts.append(_training(r["training"]))
     if "numbers" in r:
         parts.append(_numbers(r["numbers"]))
+    if "personal" in r:
+        parts.append("#### 6. Learning a writer's handwriting (bench/personal.py)\n\n" + _personal(r))
     return "\n\n".join(parts)
 
 
@@ -486,6 +488,13 @@ def _real_numbers(r: dict) -> str:
     return report(numbers) if "skipped" not in numbers and numbers else "Not measured."
 
 
+def _personal(r: dict) -> str:
+    """Real writers' saved samples -> their personal model, per writer and summed up (issue 14)."""
+    from .personal import report
+
+    return report(r["personal"]) if "personal" in r else "Not measured."
+
+
 def _web_load(r: dict) -> str:
     """The web API's load table (bench/load.py)."""
     from .load import report
@@ -517,6 +526,7 @@ BLOCKS = {
     "real-letters": _real_letters,
     "web-load": _web_load,
     "real-numbers": _real_numbers,
+    "personal": _personal,
     "tables": lambda r: render(r, title="Latest figures"),
 }
 
