@@ -696,7 +696,8 @@ def test_thousands_of_random_strokes_keep_memory_flat(shipped, threaded):
 
 def test_l_learns_from_the_samples_in_the_background_and_m_switches_back(monkeypatch, tmp_path, shipped, screen):
     """L runs `python -m recognizer learn` in a child process while the loop keeps going; the pane
-    shows the samples of each digit, the progress and the model in use; M returns to the shipped model."""
+    shows the samples of each digit, the progress and the model in use; M returns to the shipped model.
+    Set LEARN_SCREENSHOT=docs/screenshot_learning.png to keep a frame drawn while it learns (the README's)."""
     from recognizer.preprocess import to_mnist as image_of
     from tests.test_finetune import make_samples
 
@@ -723,7 +724,7 @@ def test_l_learns_from_the_samples_in_the_background_and_m_switches_back(monkeyp
     draw_digit(app, 3, screen)
     run_script(app, [key_event(pygame.K_l)], screen)
     assert app.learner is not None and "learning from your 20 samples" in app.samples.notice
-    frames, progress = 0, []
+    frames, progress, shot = 0, [], os.environ.get("LEARN_SCREENSHOT")
     deadline = time.monotonic() + 240
     while app.learner is not None and time.monotonic() < deadline:  # the loop keeps running meanwhile
         app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=(5, 5), rel=(0, 0), buttons=(0, 0, 0)))
@@ -732,6 +733,9 @@ def test_l_learns_from_the_samples_in_the_background_and_m_switches_back(monkeyp
             app.draw(screen)
         if app.state.progress is not None:
             progress.append(app.state.progress)
+            if shot and progress[-1] >= 0.4:
+                pygame.image.save(screen, shot)
+                shot = None
         frames += 1
         time.sleep(0.02)
     assert app.learner is None, "learning did not finish in time"

@@ -40,7 +40,7 @@ ERROR_EXIT_CODE = 2  # as the CLI's, for a RecognizerError
 DRAW_BUTTON, CLEAR_BUTTON = 1, 3
 HINT_TEXT = (
     "Draw: left mouse  \u00b7  Clear: R or right click  \u00b7  Undo: U or Ctrl+Z  \u00b7  "
-    "0-9: save as my sample  \u00b7  L: learn from my samples  \u00b7  M: my/shipped model  \u00b7  Quit: Q or Esc"
+    "0-9: save my sample  \u00b7  L: learn my writing  \u00b7  M: my/shipped model  \u00b7  Quit: Q or Esc"
 )
 PERSONAL_NOTE = "personal model"
 SHIPPED_NOTE = "shipped model"
