@@ -162,7 +162,10 @@ def judge(
 
     own = f"your {n} samples, each read as if unseen: shipped {before:.0%}, personal {after:.0%}"
     if after < before:
-        return verdict(False, f"not kept: it reads your samples worse ({own})")
+        counts = np.bincount(labels, minlength=NUM_CLASSES)
+        few = [str(d) for d in range(NUM_CLASSES) if counts[d] < 2]
+        advice = f"; save 2 or more samples of each digit (fewer of {', '.join(few)})" if few else ""
+        return verdict(False, f"not kept: it reads your samples worse ({own}){advice}")
     if mnist_before is not None and 100.0 * (mnist_before - mnist_after) > max_drop:
         drop = 100.0 * (mnist_before - mnist_after)
         return verdict(False, f"not kept: MNIST test accuracy would drop {drop:.2f} points (limit {max_drop}) ({own})")

@@ -97,7 +97,13 @@ def test_guard_refuses_when_mnist_drops_too_much_or_the_samples_read_worse():
     plain[odd, 1], plain[odd, 10] = 5.0, 2.0
     worse = personal.judge(personal.Head(kernel, np.zeros(10)), plain, plain_labels, None, None)
     assert worse.own_before == 1.0 and worse.own_after < 1.0
-    assert not worse.kept and "reads your samples worse" in worse.reason
+    assert not worse.kept and "reads your samples worse" in worse.reason and "save 2 or more" not in worse.reason
+    one = np.flatnonzero(np.r_[True, plain_labels[1:] != plain_labels[:-1]] | (np.arange(len(plain)) == odd))
+    one = one[plain_labels[one] != 7].tolist() + [odd]  # one sample of each digit (K=1), the odd 7 among them
+    single = personal.judge(personal.Head(kernel, np.zeros(10)), plain[one], plain_labels[one], None, None)
+    assert not single.kept and single.reason.endswith(
+        "; save 2 or more samples of each digit (fewer of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)"
+    )
 
 
 def test_app_note_says_whether_the_app_uses_the_model(tmp_path):
