@@ -340,9 +340,15 @@ def report(p: dict) -> str:
         summary_rows,
     )
     once = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in p["once_seconds"].items())
+    refused = [
+        f"- {r['writer']}, K={r['k']}: {r['methods'][chosen]['reason']}"
+        for r in p["rows"]
+        if r["methods"][chosen]["kept"] is False
+    ]
     return "\n\n".join(
         [
             table,
+            "Why refused:\n" + "\n".join(refused) if refused else "None refused.",
             summary,
             f"UNIPEN `{p['split']}` people; MNIST test before: {100 * p['mnist_test_before']:.2f}%; "
             f"a change counts what the user gets (0 when refused); once per learning: {once}.",
