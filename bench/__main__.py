@@ -25,7 +25,7 @@ from . import drawn  # noqa: E402
 from .common import ROOT, Clock, load_state, machine_info, portable  # noqa: E402
 from .report import render  # noqa: E402
 
-SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "photos", "web", "training")
+SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "photos", "web", "training", "personal")
 NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
 PHOTOS = {"full": (50, 5), "quick": (1, 1)}  # (photos per condition, 12-megapixel loads) for bench.photos
 LATENCY_CANVASES = 50
@@ -187,6 +187,29 @@ def main(argv: list[str] | None = None) -> int:
                 data.x_train, data.y_train, data.x_test, data.y_test, args.quick, card_path
             )
         _done("training", c)
+
+    if "personal" in sections:  # issue 14: real writers' saved samples -> their personal model (bench/personal.py)
+        from . import personal
+
+        with Clock() as c:
+            if chars is None:
+                results["personal"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
+            elif not has_test or not keras_path.is_file():
+                results["personal"] = {"skipped": f"needs {keras_path.name} and MNIST's test set"}
+            else:
+                results["personal"] = personal.run(
+                    chars,
+                    keras_path,
+                    data.x_test,
+                    data.y_test,
+                    data.x_train,
+                    data.y_train,
+                    ks=(3,) if args.quick else personal.KS,
+                    max_writers=1 if args.quick else None,
+                    compare_ks=(3,),
+                )
+                results["personal"]["data"] = chars.source
+        _done("personal", c)
 
     results["load_after"] = load_state()
     results["bench_seconds"] = round(time.perf_counter() - started, 1)

@@ -52,6 +52,8 @@ def render(r: dict, title: str = "Benchmark") -> str:
         parts.append(_training(r["training"]))
     if "numbers" in r:
         parts.append(_numbers(r["numbers"]))
+    if "personal" in r:
+        parts.append("#### 6. Learning a writer's handwriting (bench/personal.py)\n\n" + _personal(r))
     return "\n\n".join(parts)
 
 
@@ -494,6 +496,13 @@ def _photos(r: dict) -> str:
     return report(photos) if photos and "skipped" not in photos else "Not measured."
 
 
+def _personal(r: dict) -> str:
+    """Real writers' saved samples -> their personal model, per writer and summed up (issue 14)."""
+    from .personal import report
+
+    return report(r["personal"]) if "personal" in r else "Not measured."
+
+
 def _web_load(r: dict) -> str:
     """The web API's load table (bench/load.py)."""
     from .load import report
@@ -526,6 +535,7 @@ BLOCKS = {
     "web-load": _web_load,
     "real-numbers": _real_numbers,
     "photos": _photos,
+    "personal": _personal,
     "tables": lambda r: render(r, title="Latest figures"),
 }
 

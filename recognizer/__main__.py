@@ -1,5 +1,5 @@
 """digit-recognizer COMMAND ...  (or python -m recognizer COMMAND ...): app, predict, evaluate, train,
-train-detector, kaggle, finetune, calibrate."""
+train-detector, kaggle, learn, finetune, calibrate."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ COMMANDS = {
     "train": ("recognizer.train", "main", "train the CNN (same as python -m recognizer.train)"),
     "train-detector": ("recognizer.train_detector", "main", "train the 'not a digit' detector"),
     "kaggle": ("recognizer.kaggle", "main", "train on Kaggle train.csv and write submission.csv"),
+    "learn": ("recognizer.learn", "main", "learn your handwriting from your saved samples (seconds)"),
     "finetune": ("recognizer.finetune", "main", "adapt the model to your saved handwriting samples"),
     "calibrate": ("recognizer.calibrate", "main", "fit a model's 'not sure' threshold and temperature"),
 }

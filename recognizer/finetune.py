@@ -30,7 +30,7 @@ from .card import command_line, model_card
 from .data import Mnist, load_mnist
 from .errors import DataError, ModelError, RecognizerError
 from .predictor import MODELS_DIR
-from .samples import Samples, UserSamples, personal_model_path
+from .samples import Samples, UserSamples, app_note, personal_model_path
 from .train import check_out
 
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"
@@ -256,7 +256,7 @@ def write_personal(
         seconds=round(result.seconds, 1),
     )
     write_json_atomic(out.with_suffix(".json"), card)
-    print(f"wrote {saved[0]}, {saved[1]} and {out.with_suffix('.json').name}; the app uses it from now on")
+    print(f"wrote {saved[0]}, {saved[1]} and {out.with_suffix('.json').name}: {app_note(out)}")
 
 
 if __name__ == "__main__":

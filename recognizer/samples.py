@@ -203,6 +203,19 @@ PERSONAL_MODEL = "personal.keras"
 
 
 def personal_model_path(kind: str = ".tflite") -> Path:
-    """Where `python -m recognizer finetune` writes the personal model (.keras and .tflite) by
-    default; the app loads it when it exists: Recognizer.load(p if p.exists() else None)."""
+    """Where `python -m recognizer learn` and `finetune` write the personal model (.keras and
+    .tflite) by default; the app loads it when it exists (ui.model.choose_model)."""
     return (data_dir() / PERSONAL_MODEL).with_suffix(kind)
+
+
+def uses_personal(model: str | os.PathLike) -> bool:
+    """True when the app loads the model written to `model` (.keras or .tflite): ui.model.choose_model
+    picks the .tflite at personal_model_path() when no --model is given."""
+    return Path(model).with_suffix(".tflite").resolve() == personal_model_path(".tflite").resolve()
+
+
+def app_note(model: str | os.PathLike) -> str:
+    """What to tell the user about the app and a personal model just written to `model`."""
+    if uses_personal(model):
+        return "the app uses it from now on (M in the app, or --shipped-model, for the shipped one)"
+    return f"the app does not use it unless started with --model {Path(model).with_suffix('.tflite')}"

@@ -713,3 +713,76 @@ def test_thousands_of_random_strokes_keep_memory_flat(shipped, threaded):
     run_script(app, [key_event(pygame.K_r)], surface)
     draw_digit(app, 7, surface)
     assert app.state.prediction is not None and app.state.prediction.digit == 7
+
+
+def test_l_learns_from_the_samples_in_the_background_and_m_switches_back(monkeypatch, tmp_path, shipped, screen):
+    """L runs `python -m recognizer learn` in a child process while the loop keeps going; the pane
+    shows the samples of each digit, the progress and the model in use; M returns to the shipped model.
+    Set LEARN_SCREENSHOT=docs/screenshot_learning.png to keep a frame drawn while it learns (the README's)."""
+    from recognizer.preprocess import to_mnist as image_of
+    from tests.test_finetune import make_samples
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    store = UserSamples(tmp_path / "samples.npz")
+    app = App(recognizer=shipped, samples=store)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert "save at least 2 samples" in app.samples.notice and app.learner is None
+    run_script(app, [key_event(pygame.K_m)], screen)
+    assert "no personal model yet" in app.samples.notice
+
+    make_samples(store.path, 20)
+    saved = store.load()
+    # MNIST's stand-in for the check: the samples' own digits redrawn, so the outcome does not hang on chance.
+    rng = np.random.default_rng(7)
+    test = [(image_of(rasterize(digit_strokes(d, 300, rng=rng, jitter=0.05), (300, 300), 12)), d) for d in range(10)]
+    x_test = np.stack([np.round(img * 255).astype(np.uint8) for img, _ in test] + list(saved.images))
+    y_test = np.array([d for _, d in test] + saved.labels.tolist(), np.uint8)
+    np.savez(tmp_path / "mnist.npz", x_train=x_test, y_train=y_test, x_test=x_test, y_test=y_test)
+    monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "mnist.npz"))
+    app = App(recognizer=shipped, samples=store)
+    run_script(app, [], screen)
+    assert app.state.samples == tuple([2] * 10) and app.state.note == "shipped model"
+    draw_digit(app, 3, screen)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert app.learner is not None and "learning from your 20 samples" in app.samples.notice
+    frames, progress, shot = 0, [], os.environ.get("LEARN_SCREENSHOT")
+    deadline = time.monotonic() + 240
+    while app.learner is not None and time.monotonic() < deadline:  # the loop keeps running meanwhile
+        app.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=(5, 5), rel=(0, 0), buttons=(0, 0, 0)))
+        app.update()
+        if app.needs_draw():
+            app.draw(screen)
+        if app.state.progress is not None:
+            progress.append(app.state.progress)
+            if shot and progress[-1] >= 0.4:
+                pygame.image.save(screen, shot)
+                shot = None
+        frames += 1
+        time.sleep(0.02)
+    assert app.learner is None, "learning did not finish in time"
+    assert progress and progress == sorted(progress) and frames > 10
+    assert app.samples.notice.startswith("personal model kept"), app.samples.notice
+    assert app.personal and app.state.note == PERSONAL_NOTE and app.state.progress is None
+    assert app.worker.recognizer.path == personal_model_path(".tflite")
+    run_script(app, [], screen)
+    assert app.state.prediction.digit == 3  # the canvas read again with the personal model
+    run_script(app, [key_event(pygame.K_m)], screen)
+    app.wait()
+    run_script(app, [], screen)
+    assert not app.personal and app.state.note == "shipped model" and "shipped model" in app.samples.notice
+    run_script(app, [key_event(pygame.K_m)], screen)  # and back to the personal one
+    app.wait()
+    run_script(app, [], screen)
+    assert app.personal and app.state.note == PERSONAL_NOTE
+    app.close()
+
+
+def test_the_pane_shows_samples_progress_and_model(shipped):
+    pane_size = compute_layout(DEFAULT_WINDOW).panel.size
+    pred = shipped.classify(np.zeros((28, 28), np.float32))
+    plain = Panel().render(PanelState(READY, pred, digits=(pred,)), pane_size)
+    footer = PanelState(READY, pred, digits=(pred,), note="shipped model", samples=(3,) * 10, progress=0.5)
+    assert footer.footer_lines == 2
+    learning = Panel().render(footer, pane_size)
+    bottom = pygame.Rect(0, pane_size[1] - 60, pane_size[0], 60)
+    assert colour_pixels(learning, ACCENT, bottom) > colour_pixels(plain, ACCENT, bottom) + 50  # the bar

@@ -74,6 +74,7 @@ def test_finetune_runs_and_changes_the_model(tmp_path, tiny_mnist, capsys):
     assert rc == 0, text
     assert "MNIST test accuracy:" in text and "->" in text
     assert "held-out user samples:" in text and "(3 samples)" in text
+    assert f"the app does not use it unless started with --model {out.with_suffix('.tflite')}" in text  # not its place
     for name in ("personal.keras", "personal.tflite", "personal.json", "personal.calibration.json"):
         assert (out.parent / name).is_file(), name
     card = json.loads((out.parent / "personal.json").read_text())

@@ -13,17 +13,19 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pygame
 
-from recognizer.predictor import Prediction, Recognizer, number_text
+from recognizer.predictor import DEFAULT_MODEL, Prediction, Recognizer, number_text
 from recognizer.reject import BLANK
-from recognizer.samples import UserSamples
+from recognizer.samples import UserSamples, personal_model_path
 from recognizer.strokes import Point
 
 from .canvas import Canvas
 from .dump import DebugDump
 from .layout import DEFAULT_WINDOW, compute_layout
+from .learner import Learner
 from .model import ModelLoader
 from .panel import ERROR_STATUS, LOADING, READY, PanelState
 from .samples import SampleCollector
@@ -37,10 +39,13 @@ ERROR_LINGER = 20.0  # s; a model error stays on screen this long unless a key o
 ERROR_EXIT_CODE = 2  # as the CLI's, for a RecognizerError
 DRAW_BUTTON, CLEAR_BUTTON = 1, 3
 HINT_TEXT = (
-    "Draw: left mouse   \u00b7   Clear: R or right click   \u00b7   Undo: U or Ctrl+Z   \u00b7   "
-    "0-9: save as my sample   \u00b7   Quit: Q or Esc"
+    "Draw: left mouse  \u00b7  Clear: R or right click  \u00b7  Undo: U or Ctrl+Z  \u00b7  "
+    "0-9: save my sample  \u00b7  L: learn my writing  \u00b7  M: my/shipped model  \u00b7  Quit: Q or Esc"
 )
 PERSONAL_NOTE = "personal model"
+SHIPPED_NOTE = "shipped model"
+MIN_LEARN_SAMPLES = 2  # recognizer.learn.MIN_SAMPLES (not imported: that module imports the model code)
+LEARN_NOTICE_TIME = 8.0  # s; the verdict of a learning run stays this long
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
 REDRAW_EVENTS = {
     getattr(pygame, name)
@@ -91,6 +96,8 @@ class App:
         self.dump = DebugDump(debug_dump, threaded) if debug_dump else None
         self._threaded = threaded
         self._loader = None if recognizer is not None else ModelLoader(model_path)
+        self.learner: Learner | None = None  # learning from the samples (key L), until picked up
+        self._switch: tuple[ModelLoader, bool] | None = None  # another model loading (key M), personal or not
         self._error_linger = error_linger
         self._error_deadline: float | None = None
         if recognizer is not None:
@@ -132,6 +139,38 @@ class App:
             self.canvas.undo()
         elif key in DIGIT_KEYS:
             self.samples.save(DIGIT_KEYS[key], self._single_digit(), self.canvas.version, self.canvas.strokes)
+        elif key == pygame.K_l:
+            self.learn()
+        elif key == pygame.K_m:
+            self.switch_model()
+
+    def learn(self) -> None:
+        """Start learning from the saved samples in the background (a child process); the pane shows
+        its progress and the app switches to the personal model when it is kept."""
+        if self.learner is not None:
+            self.samples.notify("already learning from your samples\u2026", ok=False)
+        elif self.worker is None or self._switch is not None:
+            self.samples.notify("wait for the model to load", ok=False)
+        elif sum(self.samples.counts) < MIN_LEARN_SAMPLES:
+            self.samples.notify(
+                f"save at least {MIN_LEARN_SAMPLES} samples first: draw a digit, then press its key", ok=False
+            )
+        else:
+            self.learner = Learner(self.samples.path)
+            self.samples.notify(f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)")
+
+    def switch_model(self) -> None:
+        """Load the shipped model if the personal one is in use, else the personal one (if there is one)."""
+        if self.learner is not None or self._switch is not None or self.worker is None:
+            self.samples.notify("wait: a model is being made or loaded", ok=False)
+            return
+        personal = personal_model_path(".tflite")
+        if self.personal:
+            self._switch = (ModelLoader(None), False)
+        elif personal.is_file():
+            self._switch = (ModelLoader(personal), True)
+        else:
+            self.samples.notify("no personal model yet: save samples (digit keys), then press L", ok=False)
 
     def _single_digit(self) -> Prediction | None:
         """The digit read from the current ink if it is one finished digit (what a digit key saves)."""
@@ -189,7 +228,9 @@ class App:
                 self._model_failed(loader.error or "cannot load the model", now)
         if self._error_deadline is not None and now >= self._error_deadline:
             self.quit()
+        self._update_models()
         self.samples.update(now)
+        self._update_footer()
         if self.worker is not None:
             reading = self.worker.update(self.canvas, now)
             if reading is not None:
@@ -202,14 +243,50 @@ class App:
         """The ink version the pane's reading belongs to (-1: none yet)."""
         return -1 if self.worker is None else self.worker.shown_version
 
+    def _update_models(self) -> None:
+        """Pick up a finished learning run or model switch: use the new model, or say why not."""
+        if self.learner is not None and self.learner.done.is_set():
+            learner, self.learner = self.learner, None
+            if learner.recognizer is not None:
+                self._use(learner.recognizer, personal=True)
+            self.samples.notify(learner.message, ok=learner.recognizer is not None, seconds=LEARN_NOTICE_TIME)
+        if self._switch is not None and self._switch[0].done.is_set():
+            (loader, personal), self._switch = self._switch, None
+            if loader.recognizer is not None:
+                self._use(loader.recognizer, personal)
+                self.samples.notify(f"reading with the {PERSONAL_NOTE if personal else SHIPPED_NOTE}")
+            else:
+                self.samples.notify(loader.error or "cannot load the model", ok=False, seconds=LEARN_NOTICE_TIME)
+
+    def _use(self, recognizer: Recognizer, personal: bool) -> None:
+        """Read with `recognizer` from now on (the canvas is read again with it)."""
+        if self.worker is not None:
+            self.worker.close()
+        self.personal = personal
+        self._model_ready(recognizer)
+
+    def _update_footer(self) -> None:
+        """The pane's small print: samples of each digit, learning progress."""
+        if self.state.status != READY:
+            return
+        progress = None if self.learner is None else self.learner.progress
+        text = "" if self.learner is None else f"learning: {self.learner.step}"
+        if (self.state.samples, self.state.progress, self.state.progress_text) != (self.samples.counts, progress, text):
+            self.state = replace(self.state, samples=self.samples.counts, progress=progress, progress_text=text)
+
     def _model_ready(self, recognizer: Recognizer) -> None:
         self.worker = PredictionWorker(recognizer, threaded=self._threaded)
-        self.timeline.model_loaded = time.time()
-        self.state = PanelState(READY, note=self._note)
+        if self.timeline.model_loaded is None:
+            self.timeline.model_loaded = time.time()
+        self.state = PanelState(READY, note=self._note, samples=self.samples.counts)
 
     @property
     def _note(self) -> str:
-        return PERSONAL_NOTE if self.personal else ""
+        """Which model reads: personal, shipped, or the file given with --model."""
+        if self.personal:
+            return PERSONAL_NOTE
+        path = None if self.worker is None else self.worker.recognizer.path
+        return SHIPPED_NOTE if path is None or path.resolve() == DEFAULT_MODEL.resolve() else f"model {path.name}"
 
     def _model_failed(self, message: str, now: float) -> None:
         print(f"error: {message}", file=sys.stderr, flush=True)
@@ -228,6 +305,7 @@ class App:
             number=number_text(list(digits)),
             canvas_side=reading.side,
             note=self._note,
+            samples=self.samples.counts,
         )
         if prediction is not None:
             self.predictions += 1
@@ -264,7 +342,8 @@ class App:
         ink, no sample or dump is being written."""
         reading_due = self.state.status == READY and self.shown_version != self.canvas.version
         dumping = self.dump is not None and self.dump.busy
-        return not (self.state.status == LOADING or reading_due or self.samples.pending or dumping)
+        switching = self._switch is not None
+        return not (self.state.status == LOADING or reading_due or self.samples.pending or dumping or switching)
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until the background threads are idle (headless drivers); the next update() shows
@@ -286,6 +365,8 @@ class App:
         the frame statistics)."""
         if self.worker is not None:
             self.worker.close()
+        if self.learner is not None:
+            self.learner.cancel()
         self.samples.wait()
         if self.dump is not None:
             self.dump.close(self)

@@ -50,6 +50,8 @@ def snapshot(app: App) -> dict:
         "model": None if app.worker is None else str(app.worker.recognizer.path),
         "personal_model": app.personal,
         "note": state.note,
+        "samples_per_digit": list(state.samples),
+        "learning": None if app.learner is None else {"progress": app.learner.progress, "step": app.learner.step},
         "notice": app.samples.notice,
         "samples_file": str(app.samples.path),
         "predictions": app.predictions,

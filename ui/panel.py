@@ -63,6 +63,8 @@ NUMBER_FONT = 96  # the number read, when there are several digits
 FOCUS_BOX = 90  # the rightmost digit's box and image, below the number
 NOTE_FONT = 17  # small print: the reason for "not sure", "personal model"
 BOX_FONT = 18  # a digit's label on the canvas
+PROGRESS_WIDTH = 90  # the learning progress bar
+SAMPLES_TEXT = "my samples  "
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +82,14 @@ class PanelState:
     number: str = ""
     canvas_side: int = 0
     note: str = ""
+    samples: tuple[int, ...] = ()  # the user's saved samples of each digit, 0-9 (() while not known)
+    progress: float | None = None  # learning from the samples (key L): 0-1, None when not learning
+    progress_text: str = ""  # the step under way
+
+    @property
+    def footer_lines(self) -> int:
+        """Lines of small print under the digit: the samples saved, then the model (or the learning)."""
+        return (1 if self.samples else 0) + (1 if self.note or self.progress is not None else 0)
 
     @property
     def has_boxes(self) -> bool:
@@ -118,7 +128,7 @@ class Panel:
         elif state.has_boxes:
             top = self._render_number(pane, scale, state.number, len(state.digits))
             self._render_prediction(
-                pane, scale, state.prediction, top, round(FOCUS_BOX * scale), FOCUS_TITLE, bool(state.note)
+                pane, scale, state.prediction, top, round(FOCUS_BOX * scale), FOCUS_TITLE, state.footer_lines
             )
         else:
             self._render_prediction(
@@ -128,14 +138,39 @@ class Panel:
                 round(PAD * scale),
                 round(DIGIT_BOX * scale),
                 SINGLE_TITLE,
-                bool(state.note),
+                state.footer_lines,
             )
-        if state.status == READY and state.note:
-            note = self.font(round(NOTE_FONT * scale)).render(state.note, True, MUTED)
-            pane.blit(
-                note, note.get_rect(bottomright=(size[0] - round(PAD * scale), size[1] - round(PAD * scale) // 2))
-            )
+        if state.status == READY:
+            self._render_footer(pane, scale, state)
         return pane
+
+    def _render_footer(self, pane: pygame.Surface, scale: float, state: PanelState) -> None:
+        """The small print at the bottom: the samples saved of each digit; below it the model in use
+        on the right and, while learning, a progress bar with the step on the left."""
+        font = self.font(round(NOTE_FONT * scale))
+        pad = round(PAD * scale)
+        width, bottom = pane.get_width(), pane.get_height() - pad // 2
+        line = font.get_linesize()
+        if state.note or state.progress is not None:
+            right = width - pad
+            if state.note:
+                note = font.render(state.note, True, MUTED)
+                pane.blit(note, note.get_rect(bottomright=(right, bottom)))
+                right = note.get_rect(bottomright=(right, bottom)).left - pad // 2
+            if state.progress is not None:
+                label = font.render(state.progress_text, True, ACCENT)
+                bar_w = max(0, min(round(PROGRESS_WIDTH * scale), right - pad - label.get_width() - pad // 2))
+                bar = pygame.Rect(pad, bottom - line // 2 - 3, bar_w, 6)
+                pygame.draw.rect(pane, BAR, bar, border_radius=3)
+                done = round(bar_w * min(1.0, max(0.0, state.progress)))
+                if done:
+                    pygame.draw.rect(pane, ACCENT, (bar.x, bar.y, done, bar.height), border_radius=3)
+                pane.blit(label, label.get_rect(midleft=(bar.right + pad // 2, bar.centery)))
+            bottom -= line
+        if state.samples:
+            text = SAMPLES_TEXT + "  ".join(f"{d}:{n}" for d, n in enumerate(state.samples))
+            counts = font.render(text, True, MUTED)
+            pane.blit(counts, counts.get_rect(bottomleft=(pad, bottom)))
 
     def draw_boxes(self, surface: pygame.Surface, rect: pygame.Rect, state: PanelState) -> None:
         """Each digit's box and label over the canvas shown at `rect` (boxes are measured on a canvas
@@ -202,7 +237,7 @@ class Panel:
         return y + font.get_linesize() + pad // 2
 
     def _render_prediction(
-        self, pane: pygame.Surface, scale: float, pred: Prediction, top: int, box: int, title: str, footer: bool = False
+        self, pane: pygame.Surface, scale: float, pred: Prediction, top: int, box: int, title: str, footer: int = 0
     ) -> None:
         """One digit from `top` down: the digit (or "not sure") in a `box` px square beside the 28x28
         image, the confidence, and the 10 bars (greyed when not sure), fitted above the footer."""
@@ -233,7 +268,7 @@ class Panel:
         pane.blit(value, (width - pad - value.get_width(), y))
         y += conf_font.get_linesize() + pad // 2
         # Rows 3..12: one bar per digit, as tall as fits above the footer.
-        bottom = pane.get_height() - pad // 2 - (self.font(round(NOTE_FONT * scale)).get_linesize() if footer else 0)
+        bottom = pane.get_height() - pad // 2 - footer * self.font(round(NOTE_FONT * scale)).get_linesize()
         row_h = max(1, min(round(ROW_HEIGHT * scale), (bottom - y) // 10))
         row_font = self.font(min(round(ROW_FONT * scale), round(row_h * 0.8)))
         bar_x = pad + round(LABEL_WIDTH * scale)

@@ -1,5 +1,5 @@
 """The user's own samples, collected in the app: a digit key stores the single digit just read (the
-28x28 image the model saw, and its strokes) for `python -m recognizer finetune`. The disk work runs
+28x28 image the model saw, and its strokes) for learning (key L, `python -m recognizer learn`). The disk work runs
 on its own thread; the outcome shows as a notice in place of the hint line, and U takes a save back
 while it shows."""
 
@@ -43,8 +43,13 @@ class SampleSaver:
         """Remove the newest sample (the user pressed the wrong digit)."""
         self._submit(("pop",))
 
-    def poll(self) -> list[tuple[str, bool, str]]:
-        """Outcomes finished since the last call, oldest first."""
+    def count(self) -> None:
+        """Count the samples of each digit (an outcome with no message)."""
+        self._submit(("count",))
+
+    def poll(self) -> list[tuple[str, bool, str, tuple[int, ...] | None]]:
+        """Outcomes finished since the last call, oldest first: (kind, ok, message, samples of each
+        digit after the job or None)."""
         out = []
         while True:
             try:
@@ -72,19 +77,30 @@ class SampleSaver:
         else:
             self._done.put(self._run(job))
 
-    def _run(self, job: tuple) -> tuple[str, bool, str]:
+    def _run(self, job: tuple) -> tuple[str, bool, str, tuple[int, ...] | None]:
         try:
+            if job[0] == "count":
+                return "count", True, "", self._counts()
             if job[0] == "add":
                 count = self.store.add(job[1], job[2], job[3])
-                return "add", True, f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}; U to undo"
+                return (
+                    "add",
+                    True,
+                    f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}; U to undo",
+                    self._counts(),
+                )
             label = self.store.pop()
             if label is None:
-                return "pop", True, "no samples to remove"
-            return "pop", True, f"removed the sample saved as {label} \u2014 {len(self.store)} left"
+                return "pop", True, "no samples to remove", self._counts()
+            return "pop", True, f"removed the sample saved as {label} \u2014 {len(self.store)} left", self._counts()
         except (RecognizerError, OSError) as exc:  # a full disk or a damaged file: say so, keep drawing
-            message = f"cannot save the sample: {exc}".splitlines()[0]
+            verb = "read the samples" if job[0] == "count" else "save the sample"
+            message = f"cannot {verb}: {exc}".splitlines()[0]
             print(f"error: {message}", file=sys.stderr, flush=True)
-            return job[0], False, message
+            return job[0], False, message, None
+
+    def _counts(self) -> tuple[int, ...]:
+        return tuple(int(n) for n in np.bincount(self.store.load().labels, minlength=10))
 
     def _work(self) -> None:
         while True:
@@ -106,6 +122,9 @@ class SampleCollector:
         self._notice_until: float | None = None  # None: NOTICE_TIME from the next update()
         self._saved_version = -1  # the ink version last saved (one sample per drawing)
         self._can_unsave = False
+        self._notice_seconds = NOTICE_TIME
+        self.counts: tuple[int, ...] = ()  # samples of each digit, 0-9, once counted
+        self._saver.count()
 
     @property
     def path(self) -> Path:
@@ -135,11 +154,14 @@ class SampleCollector:
 
     def update(self, now: float) -> None:
         """Once a frame: show the outcome of finished saves, and end a notice whose time is up."""
-        for kind, ok, message in self._saver.poll():
-            self._set_notice(message, ok, can_unsave=ok and kind == "add")
+        for kind, ok, message, counts in self._saver.poll():
+            if counts is not None:
+                self.counts = counts
+            if message:
+                self._set_notice(message, ok, can_unsave=ok and kind == "add")
         if self.notice:
             if self._notice_until is None:
-                self._notice_until = now + NOTICE_TIME
+                self._notice_until = now + self._notice_seconds
             elif now >= self._notice_until:
                 self.notice, self._can_unsave = "", False
 
@@ -152,6 +174,11 @@ class SampleCollector:
         """Block until every save is done (headless drivers, exit); False on timeout."""
         return self._saver.wait(timeout)
 
+    def notify(self, text: str, ok: bool = True, seconds: float = NOTICE_TIME) -> None:
+        """Show `text` in place of the hint line for `seconds` (the app's own news: learning)."""
+        self._set_notice(text, ok)
+        self._notice_seconds = seconds
+
     def _set_notice(self, text: str, ok: bool = True, can_unsave: bool = False) -> None:
         self.notice, self.notice_ok, self._can_unsave = text, ok, can_unsave
-        self._notice_until = None
+        self._notice_until, self._notice_seconds = None, NOTICE_TIME

@@ -1,0 +1,165 @@
+"""`python -m recognizer learn`: a personal model from the user's saved samples in seconds, no training.
+
+    python -m recognizer learn [--samples PATH] [--data mnist.npz] [--model BASE.keras] [--out X.keras]
+
+Builds recognizer.personal's prototype layer from the saved samples (the app's store by default),
+judges it (each sample left out in turn; MNIST test accuracy may drop by at most --max-drop points)
+and, when kept, writes personal.keras + personal.tflite (+ calibration and a card) where the app
+looks for them (recognizer.samples.personal_model_path), or to --out. Prints one `[step/STEPS] what`
+line per step (the app's progress bar reads them) and the verdict; exit 0 kept, 1 not kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import personal
+from .card import command_line, model_card
+from .data import Mnist, load_mnist
+from .errors import DataError, ModelError, RecognizerError
+from .predictor import MODELS_DIR
+from .samples import Samples, UserSamples, app_note, personal_model_path
+
+DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"
+MIN_SAMPLES = 2
+CALIBRATION_IMAGES = 4000
+STEPS = ("loading the model and MNIST", "reading your samples", "checking on MNIST", "checking your samples", "writing")
+NOT_KEPT = 1
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The kept-or-not verdict and the seconds the learning itself took (model loading and writing apart)."""
+
+    verdict: personal.Verdict
+    seconds: float
+
+
+def step(k: int, what: str | None = None) -> None:
+    """One progress line: `[k/STEPS] what` (the app's progress bar parses it)."""
+    print(f"[{k}/{len(STEPS)}] {what or STEPS[k - 1]}", flush=True)
+
+
+def learn(
+    model, samples: Samples, data: Mnist, blend: float = personal.BLEND, max_drop: float = personal.MAX_DROP_POINTS
+) -> Learned:
+    """Judge the prototype layer of the samples and, when kept, put it into the Keras model (in place)."""
+    start = time.perf_counter()
+    extractor = personal.feature_model(model)
+    base = personal.shipped_head(model)
+    step(2)
+    feats = personal.features(extractor, samples.images)
+    labels = samples.labels.astype(np.int64)
+    step(3)
+    mnist_feats = personal.features(extractor, data.x_test)
+    step(4)
+    verdict = personal.judge(base, feats, labels, mnist_feats, data.y_test.astype(np.int64), blend, max_drop)
+    if verdict.kept:
+        personal.set_head(model, personal.prototype_head(base, feats, labels, blend))
+    return Learned(verdict, time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m recognizer learn",
+        description="Learn your handwriting from your saved samples (seconds, no training).",
+    )
+    parser.add_argument(
+        "--samples", help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)"
+    )
+    parser.add_argument(
+        "--data", help="mnist.npz or IDX folder, for the MNIST check (default: $MNIST_NPZ, else download)"
+    )
+    parser.add_argument("--model", default=str(DEFAULT_BASE), help="the .keras model to start from (default: shipped)")
+    parser.add_argument(
+        "--out", help="the personal .keras model to write, with its .tflite beside it (default: where the app looks)"
+    )
+    parser.add_argument(
+        "--max-drop",
+        type=float,
+        default=personal.MAX_DROP_POINTS,
+        help=f"refuse the model if MNIST test accuracy drops by more points (default {personal.MAX_DROP_POINTS})",
+    )
+    args = parser.parse_args(argv)
+    store = UserSamples(args.samples)
+    samples = store.load()
+    if len(samples) < MIN_SAMPLES:
+        raise DataError(
+            f"need at least {MIN_SAMPLES} saved samples to learn from, found {len(samples)} in {store.path} "
+            "(in the app, press the right digit key after a prediction to save one)"
+        )
+    base = Path(args.model)
+    if base.suffix != ".keras" or not base.is_file():
+        raise ModelError(f"learning needs the .keras model file, got {base}")
+    out = Path(args.out) if args.out else personal_model_path(".keras")
+    if out.suffix != ".keras":
+        raise DataError(f"--out must end in .keras, got {out}")
+    step(1)
+    data = load_mnist(args.data)
+    if data.x_test is None:
+        raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+
+    import keras
+
+    try:
+        model = keras.saving.load_model(base, safe_mode=True, compile=False)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
+        raise ModelError(f"cannot load model {base}: {reason}") from None
+    result = learn(model, samples, data, max_drop=args.max_drop)
+    v = result.verdict
+    counts = np.bincount(samples.labels, minlength=10)
+    print(f"{len(samples)} samples ({', '.join(f'{d}: {n}' for d, n in enumerate(counts))}) from {store.path}")
+    print(
+        f"MNIST test accuracy: {v.mnist_before:.2%} -> {v.mnist_after:.2%} ({-v.mnist_drop_points:+.2f} points, "
+        f"limit -{args.max_drop}); learned in {result.seconds:.1f} s"
+    )
+    if not v.kept:
+        print(f"personal model {v.reason}", file=sys.stderr)
+        return NOT_KEPT
+    step(5)
+    write_personal(model, out, base, samples, store.path, data, result)
+    print(f"personal model {v.reason}")
+    print(f"wrote {out} and {out.with_suffix('.tflite').name}: {app_note(out)}")
+    return 0
+
+
+def write_personal(
+    model, out: Path, base: Path, samples: Samples, samples_file: Path, data: Mnist, result: Learned
+) -> None:
+    """The model (.keras + .tflite), its calibration, and a card with the figures."""
+    from .calibrate import run_calibration
+    from .train import save_model, write_json_atomic
+
+    saved = save_model(model, out)
+    try:
+        run_calibration(saved[1], data, n=min(CALIBRATION_IMAGES, len(data.x_train)), command=command_line())
+    except RecognizerError as exc:  # the model is fine; it reads "not sure" with default settings
+        print(f"warning: calibration skipped ({exc})", file=sys.stderr)
+    v = result.verdict
+    card = model_card(
+        model,
+        saved,
+        {"mnist": data.source, "samples": samples_file},
+        base_model=str(base),
+        method="class means of the samples' penultimate features blended with the softmax (recognizer/personal.py)",
+        blend=personal.BLEND,
+        samples=len(samples),
+        samples_per_digit=np.bincount(samples.labels, minlength=10).tolist(),
+        own_samples_leave_one_out_before=round(v.own_before, 4),
+        own_samples_leave_one_out_after=round(v.own_after, 4),
+        mnist_test_accuracy_before=round(v.mnist_before, 5),
+        mnist_test_accuracy_after=round(v.mnist_after, 5),
+        seconds=round(result.seconds, 1),
+    )
+    write_json_atomic(out.with_suffix(".json"), card)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

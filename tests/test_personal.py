@@ -1,0 +1,196 @@
+"""Learning the user's handwriting (recognizer.personal, `python -m recognizer learn`, bench/personal.py)
+on generated samples, a tiny MNIST stand-in and the shipped model (no training)."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from recognizer import personal
+from recognizer.__main__ import main as cli
+from recognizer.predictor import MODELS_DIR, Recognizer
+from recognizer.samples import UserSamples, app_note, personal_model_path, uses_personal
+from tests.test_finetune import make_samples
+
+BASE = MODELS_DIR / "mnist_cnn.keras"
+
+
+def random_head(rng, dims=6):
+    return personal.Head(rng.normal(size=(dims, 10)), rng.normal(size=10))
+
+
+def test_prototype_head_is_the_shipped_logits_plus_nearest_mean_scores():
+    rng = np.random.default_rng(0)
+    base = random_head(rng)
+    feats = rng.normal(size=(30, 6))
+    labels = np.arange(30) % 10
+    head = personal.prototype_head(base, feats, labels, blend=2.0)
+    means = np.stack([feats[labels == c].mean(axis=0) for c in range(10)])
+    spread = ((feats - feats.mean(axis=0)) ** 2).sum(axis=1).mean()
+    probe = rng.normal(size=(5, 6))
+    distance = ((probe[:, None, :] - means[None]) ** 2).sum(axis=2)
+    extra = head.logits(probe) - base.logits(probe)
+    expected = -2.0 * distance / spread
+    # Equal up to a constant per row (the -||f||^2 term, the same for every class).
+    np.testing.assert_allclose(extra - expected, (extra - expected)[:, :1].repeat(10, axis=1), atol=1e-9)
+
+
+def test_a_digit_without_samples_gets_the_average_score():
+    rng = np.random.default_rng(1)
+    base = personal.Head(np.zeros((4, 10)), np.zeros(10))
+    feats = rng.normal(size=(9, 4))
+    labels = np.arange(9)  # no 9
+    logits = personal.prototype_head(base, feats, labels).logits(rng.normal(size=(3, 4)))
+    np.testing.assert_allclose(logits[:, 9], logits[:, :9].mean(axis=1), atol=1e-9)
+    with pytest.raises(Exception, match="at least two samples"):
+        personal.prototype_head(base, feats[:1], labels[:1])
+
+
+def clusters(rng, per_class, shift=None):
+    """Features in 10 clusters; the base head reads them by cluster, except that `shift` moves the
+    user's 3s next to the base's idea of a 5 (a writer's style)."""
+    centers = np.eye(10) * 5
+    labels = np.repeat(np.arange(10), per_class)
+    feats = centers[labels] + rng.normal(scale=0.1, size=(len(labels), 10))
+    if shift is not None:
+        feats[labels == 3] += shift
+    return feats, labels
+
+
+def test_guard_keeps_a_model_that_fixes_a_writers_style_and_says_so():
+    rng = np.random.default_rng(2)
+    base = personal.Head(np.eye(10), np.zeros(10))
+    shift = np.zeros(10)
+    shift[3], shift[5] = -2.8, 2.8  # the writer's 3 reads 5 to the shipped model
+    feats, labels = clusters(rng, 3, shift)
+    mnist, mnist_labels = clusters(rng, 20)
+    verdict = personal.judge(base, feats, labels, mnist, mnist_labels)
+    assert verdict.own_before == pytest.approx(0.9)  # the three 3s misread
+    assert verdict.own_after == 1.0 and verdict.kept and verdict.reason.startswith("kept")
+    other, other_labels = clusters(rng, 10, shift)  # the writer's other digits
+    head = personal.prototype_head(base, feats, labels)
+    assert (base.predict(other) == other_labels).mean() == pytest.approx(0.9)
+    assert (head.predict(other) == other_labels).mean() == 1.0
+
+
+def test_guard_refuses_when_mnist_drops_too_much_or_the_samples_read_worse():
+    rng = np.random.default_rng(3)
+    base = personal.Head(np.eye(10), np.zeros(10))
+    shift = np.zeros(10)
+    shift[3], shift[5] = -2.8, 2.8
+    feats, labels = clusters(rng, 3, shift)
+    mnist, mnist_labels = clusters(rng, 20)
+    five = mnist_labels == 5
+    mnist[five] = feats[labels == 3].mean(axis=0) + rng.normal(scale=0.1, size=(five.sum(), 10))
+    # MNIST's 5s look like this writer's 3s: the personal model reads them 3.
+    strict = personal.judge(base, feats, labels, mnist, mnist_labels, max_drop=0.5)
+    assert strict.mnist_drop_points > 5
+    assert not strict.kept and "MNIST test accuracy would drop" in strict.reason
+    # A 7 the shipped model reads by a trait the class means do not weigh (feature 10): it looks
+    # like the writer's 1s, so the model built without it reads it 1.
+    kernel = np.vstack([np.eye(10), 3 * np.eye(10)[7]])
+    plain, plain_labels = clusters(rng, 3)
+    plain = np.hstack([plain, np.zeros((len(plain), 1))])
+    odd = np.flatnonzero(plain_labels == 7)[0]
+    plain[odd] = 0
+    plain[odd, 1], plain[odd, 10] = 5.0, 2.0
+    worse = personal.judge(personal.Head(kernel, np.zeros(10)), plain, plain_labels, None, None)
+    assert worse.own_before == 1.0 and worse.own_after < 1.0
+    assert not worse.kept and "reads your samples worse" in worse.reason and "save 2 or more" not in worse.reason
+    one = np.flatnonzero(np.r_[True, plain_labels[1:] != plain_labels[:-1]] | (np.arange(len(plain)) == odd))
+    one = one[plain_labels[one] != 7].tolist() + [odd]  # one sample of each digit (K=1), the odd 7 among them
+    single = personal.judge(personal.Head(kernel, np.zeros(10)), plain[one], plain_labels[one], None, None)
+    assert not single.kept and single.reason.endswith(
+        "; save 2 or more samples of each digit (fewer of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)"
+    )
+
+
+def test_app_note_says_whether_the_app_uses_the_model(tmp_path):
+    assert uses_personal(personal_model_path(".keras"))
+    assert "uses it from now on" in app_note(personal_model_path(".keras"))
+    elsewhere = tmp_path / "mine.keras"
+    assert not uses_personal(elsewhere)
+    assert app_note(elsewhere) == f"the app does not use it unless started with --model {tmp_path / 'mine.tflite'}"
+
+
+def test_learn_refuses_with_too_few_samples(tmp_path, tiny_mnist, capsys):
+    make_samples(tmp_path / "samples.npz", 1)
+    assert cli(["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: need at least 2 saved samples") and "found 1" in err and "\n" not in err
+
+
+def test_learn_writes_a_model_that_reads_as_its_head_says(tmp_path, tiny_mnist, capsys):
+    """The exported .tflite is the shipped network with the prototype layer: it reads as the Head does."""
+    import keras
+
+    samples = tmp_path / "samples.npz"
+    make_samples(samples, 20)
+    out = tmp_path / "me" / "personal.keras"
+    rc = cli(["learn", "--samples", str(samples), "--data", str(tiny_mnist), "--out", str(out), "--max-drop", "100"])
+    captured = capsys.readouterr()
+    text = captured.out
+    assert [line[:5] for line in text.splitlines() if line.startswith("[")] == [f"[{k}/5]" for k in range(1, 6)]
+    assert rc == 0, captured.err
+    assert "personal model kept: your 20 samples" in text
+    assert f"the app does not use it unless started with --model {out.with_suffix('.tflite')}" in text
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["samples"] == 20 and card["blend"] == personal.BLEND
+
+    shipped = keras.saving.load_model(BASE, safe_mode=True, compile=False)
+    images = UserSamples(samples).load().images
+    feats = personal.features(personal.feature_model(shipped), images)
+    head = personal.prototype_head(personal.shipped_head(shipped), feats, UserSamples(samples).load().labels)
+    probe = make_samples(tmp_path / "probe.npz", 30, seed=5).load().images
+    expected = head.predict(personal.features(personal.feature_model(shipped), probe))
+    rec = Recognizer.load(out.with_suffix(".tflite"), detector=None)
+    got = rec.probabilities(probe.astype(np.float32) / 255).argmax(axis=1)
+    assert (got == expected).mean() >= 0.95  # float32 LiteRT vs float64 NumPy: a near tie may differ
+    assert rec.calibration.threshold > 0  # its own calibration, made for this file
+
+
+def test_learn_says_why_a_model_is_not_kept(tmp_path, tiny_mnist, capsys):
+    samples = tmp_path / "samples.npz"
+    make_samples(samples, 20)
+    out = tmp_path / "personal.keras"
+    rc = cli(["learn", "--samples", str(samples), "--data", str(tiny_mnist), "--out", str(out), "--max-drop", "-1"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert re.search(
+        r"^personal model not kept: (MNIST test accuracy would drop|it reads your samples worse)", err, re.M
+    )
+    assert not out.exists() and not out.with_suffix(".tflite").exists()
+
+
+def test_bench_section_plays_a_writer_saving_k_samples(tmp_path, tiny_mnist):
+    """bench/personal.py on a tiny UNIPEN-layout file: one held-out ('test') person, 4 of each digit."""
+    from bench import personal as bench_personal
+    from recognizer.data import load_mnist, load_unipen
+    from recognizer.synthetic import DIGIT_STROKES
+    from recognizer.unipen import split_of
+    from tests.test_unipen import pen_file
+
+    writer = "ced/ayml3525_s_0k.dat"
+    assert split_of("ced/ayml3525_s_0k") == "test"
+    rng = np.random.default_rng(0)
+    rows = [
+        (str(d), writer, [[(x + rng.normal(0, 0.02), y + rng.normal(0, 0.02)) for x, y in s] for s in DIGIT_STROKES[d]])
+        for _ in range(4)
+        for d in range(10)
+    ]
+    pen_file(tmp_path / "unipen.npz", rows)
+    chars = load_unipen(tmp_path / "unipen.npz")
+    data = load_mnist(tiny_mnist)
+    result = bench_personal.run(
+        chars, BASE, data.x_test, data.y_test, data.x_train, data.y_train, ks=(1, 3, 5), compare_ks=(3,)
+    )
+    assert [(r["k"], r["samples"], r["tested"]) for r in result["rows"]] == [(1, 10, 30), (3, 30, 10)]  # 5: too few
+    for row in result["rows"]:
+        chosen = row["methods"][f"prototypes {personal.BLEND:g}"]
+        assert 0 <= row["before"] <= 1 and 0 <= chosen["after"] <= 1 and isinstance(chosen["kept"], bool)
+        assert chosen["reason"].startswith("kept" if chosen["kept"] else "not kept")
+    assert set(result["rows"][1]["methods"]) == {f"prototypes {personal.BLEND:g}", "last layer"}
+    assert result["summary"]["last layer"].keys() == {"3"}
+    text = bench_personal.report(result)
+    assert "| ced/ayml3525_s_0k " in text and "K=3: before -> after" in text and "UNIPEN `test` people" in text

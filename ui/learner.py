@@ -1,0 +1,101 @@
+"""Learning the user's handwriting from inside the app (key L): `python -m recognizer learn` in a child
+process, watched by a daemon thread that turns its `[k/n] step` lines into progress and, when the
+personal model is written, loads it (LiteRT) for the app to switch to.
+
+A child process keeps TensorFlow out of the app (no import stall, no memory growth) and runs at a
+lower priority, so drawing never stutters while it learns; the loop only reads `progress`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from recognizer.errors import RecognizerError
+from recognizer.predictor import Recognizer
+from recognizer.samples import personal_model_path
+
+STEP_LINE = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
+VERDICT_PREFIXES = ("personal model ", "error: ")
+NICENESS = 10  # the child's CPU priority below the app's
+
+
+def learn_command(samples: Path, out: Path | None = None) -> list[str]:
+    """The command the app runs: this Python, `-m recognizer learn` on the app's samples file."""
+    command = [sys.executable, "-m", "recognizer", "learn", "--samples", str(samples)]
+    return command + (["--out", str(out)] if out is not None else [])
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+
+
+class Learner:
+    """One learning run: `progress` (0-1) and `step` while it runs; when `done` is set, `recognizer`
+    (the personal model, loaded) or None, and `message`, one line saying what happened."""
+
+    def __init__(self, samples: Path, out: Path | None = None) -> None:
+        self.model_path = (out or personal_model_path(".keras")).with_suffix(".tflite")
+        self.progress = 0.0
+        self.step = "starting"
+        self.recognizer: Recognizer | None = None
+        self.message = ""
+        self.done = threading.Event()
+        self._command = learn_command(samples, out)
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        threading.Thread(target=self._run, name="learner", daemon=True).start()
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (the app is closing); nothing is half-written (it writes atomically)."""
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                self._process.terminate()
+
+    def _run(self) -> None:
+        try:
+            self._learn()
+        except Exception as exc:  # never a traceback in the window: whatever it is, say it in one line
+            self.message = f"cannot learn: {exc.__class__.__name__}: {exc}".splitlines()[0]
+        finally:
+            self.done.set()
+
+    def _learn(self) -> None:
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        with self._lock:
+            self._process = subprocess.Popen(
+                self._command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,  # one pipe: TensorFlow's chatter cannot fill a second one and block
+                stdin=subprocess.DEVNULL,
+                text=True,
+                env=env,
+                preexec_fn=_lower_priority if os.name == "posix" else None,
+            )
+        verdict = ""
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            line = line.rstrip("\n")
+            step = STEP_LINE.match(line)
+            if step:
+                k, n = int(step[1]), int(step[2])
+                self.progress, self.step = (k - 1) / n, step[3]
+            elif line.startswith(VERDICT_PREFIXES):
+                verdict = line
+        code = self._process.wait()
+        if code != 0:
+            self.message = verdict or f"learning failed (exit status {code})"
+            return
+        self.progress, self.step = 1.0, "loading the personal model"
+        try:
+            self.recognizer = Recognizer.load(self.model_path)
+        except RecognizerError as exc:
+            self.message = str(exc)
+            return
+        self.message = verdict or "personal model written"
