@@ -113,9 +113,12 @@ def test_detector_data_from_a_few_thousand_digits_keeps_most_for_training():
     assert n < HOLDOUT
     rng = np.random.default_rng(0)
     data = Mnist(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), np.arange(n) % 10, source="few.npz")
-    (x, y), (x_held, y_held, group) = detector_data(data, drawn=5, non_digits=20)
+    (x, y), (x_held, y_held, group) = detector_data(data, drawn=5, non_digits=20, styled=0)
     assert (group == "mnist digits").sum() == n // 4 and (y == 0).sum() == n - n // 4 + 5
     assert (y == 1).sum() == 20 and len(x) == len(y) and len(x_held) == len(y_held) == len(group)
+    # the writing styles MNIST lacks join the digits' side: up to `styled` per style, no non-digit
+    (_, y_styled), _ = detector_data(data, drawn=5, non_digits=20, styled=3)
+    assert 0 < (y_styled == 0).sum() - (y == 0).sum() <= 3 * 5 and (y_styled == 1).sum() == 20
     small = Mnist(data.x_train[: MIN_DIGITS - 1], data.y_train[: MIN_DIGITS - 1], source="few.npz")
     with pytest.raises(DataError, match=f"^few.npz: the detector needs at least {MIN_DIGITS} training digits, got 49$"):
         detector_data(small, non_digits=20)
