@@ -12,9 +12,9 @@ says when ink is not a digit at all.
     number_text(preds)                        # "42?7": "?" where a digit is not sure
 
 A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
-(segment.find_digits, segment.split_touching) -> each digit's ink (Segment.ink) -> 28x28 image
-(preprocess.ink_to_mnist) -> model (Recognizer.probabilities) -> verdict (reject.ink_reason,
-reject.model_reason); Recognizer.recognize runs the last three for a list of inks.
+(grouping.group_digits: candidate digits' inks -> 28x28 images (preprocess.ink_to_mnist) -> model
+(one batched call) -> the best sequence of candidates) -> verdict (reject.ink_reason,
+reject.model_reason). Recognizer.recognize runs images, model and verdicts for a list of inks.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ import numpy as np
 from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import ModelError
 from .fileio import file_sha256
+from .grouping import group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, too_little_ink
-from .segment import find_digits, split_touching
 from .strokes import Stroke
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
@@ -222,19 +222,27 @@ class Recognizer:
     def read(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Prediction]:
         """All the digits on the canvas, left to right ([] when blank), each with its .box
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
-        from, if known; they keep a digit drawn in several strokes together and part digits that
-        touch. Without them the ink's connected pieces are grouped (see recognizer.segment)."""
+        from, if known, in writing order; they keep a digit drawn in several strokes together and
+        part digits that touch. Which ink makes each digit is chosen by reading the candidates
+        (recognizer.grouping): one batched call of the classifier and the detector per read."""
         ink = ink_from_canvas(canvas)
-        segments = find_digits(ink, strokes)
-        if not segments:
+        if ink.box is None:
             return []
         if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
-        if not strokes:  # touching digits: only the model can tell where to cut
-            segments = split_touching(ink, segments, self._top_confidence)
-        own_strokes = [[strokes[i] for i in s.strokes] for s in segments]
-        predictions = self.recognize([s.ink(ink) for s in segments], ink.pixels.shape, own_strokes)
-        return [replace(p, box=s.box) for p, s in zip(predictions, segments)]
+        groups = group_digits(ink, strokes, self.scores)
+        if not groups:
+            return []
+        own_strokes = [[strokes[i] for i in g.segment.strokes] for g in groups]
+        predictions = self._verdicts(
+            [g.ink for g in groups],
+            [g.image for g in groups],
+            [g.probabilities for g in groups],
+            [g.not_digit for g in groups],
+            ink.pixels.shape,
+            own_strokes,
+        )
+        return [replace(p, box=g.segment.box) for p, g in zip(predictions, groups)]
 
     def recognize(
         self, inks: list[Ink], canvas_shape: tuple[int, int], strokes: Sequence[Sequence[Stroke] | None] | None = None
@@ -245,27 +253,39 @@ class Recognizer:
         if not inks:
             return []
         images = np.stack([ink_to_mnist(ink) for ink in inks])
+        probs, not_digit = self.scores(images)
+        return self._verdicts(
+            inks, images, probs, [None] * len(inks) if not_digit is None else not_digit, canvas_shape, strokes
+        )
+
+    def scores(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(n, 10) probabilities (rows summing to 1) and (n,) P(not a digit) (None without a
+        detector) of a batch of 28x28 images: one call of each model."""
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)
-        model_reasons = self._model_reason(images, probs.max(axis=1))
+        return probs, self.detector.not_digit(images) if self.detector else None
+
+    def _verdicts(
+        self,
+        inks: list[Ink],
+        images: Sequence[np.ndarray],
+        probs: Sequence[np.ndarray],
+        not_digit: Sequence[float | None],
+        canvas_shape: tuple[int, int],
+        strokes: Sequence[Sequence[Stroke] | None] | None = None,
+    ) -> list[Prediction]:
+        """A Prediction (without .box) for each ink from its 28x28 image and the models' answers
+        (probabilities, P(not a digit)): .unsure from the ink checks first, then the models."""
+        threshold = self.detector.threshold if self.detector else 1.0
         out = []
-        for ink, image, p, own, reason in zip(inks, images, probs, strokes or [None] * len(inks), model_reasons):
+        for ink, image, p, nd, own in zip(inks, images, probs, not_digit, strokes or [None] * len(inks)):
             digit = int(p.argmax())
+            reason = model_reason(nd, threshold, float(p[digit]), self.threshold)
             if not image.any():  # ink too sparse to survive the downscale: the model saw nothing
                 reason = BLANK
             unsure = ink_reason(ink, canvas_shape, own) or reason
             out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
         return out
-
-    def _model_reason(self, images: np.ndarray, confidences) -> list[str | None]:
-        """For each image: "not a digit" (detector), "low confidence" (classifier) or None."""
-        not_digit = self.detector.not_digit(images) if self.detector else [None] * len(images)
-        threshold = self.detector.threshold if self.detector else 1.0
-        return [model_reason(n, threshold, float(c), self.threshold) for n, c in zip(not_digit, confidences)]
-
-    def _top_confidence(self, inks: list[Ink]) -> np.ndarray:
-        """The model's top probability for each digit's ink."""
-        return self.probabilities(np.stack([ink_to_mnist(ink) for ink in inks])).max(axis=1)
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?") -> str:
