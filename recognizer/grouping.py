@@ -35,6 +35,7 @@ from .segment import (
     SPECK_AREA,
     SPECK_SIDE,
     Segment,
+    find_digits,
     group_by_x_overlap,
 )
 from .strokes import Stroke
@@ -43,6 +44,8 @@ from .strokes import Stroke
 Scorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
 
 MAX_ATOMS = 4  # strokes (or pieces) per digit at most
+MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
+MAX_CANDIDATES = 64  # candidates read at most (singles first, then groups by their shape's score)
 # Candidates: a group whose atoms leave a gap wider than MAX_GAP, or which is wider than MAX_WIDTH (in
 # typical digit heights), is not read at all.
 MAX_GAP = 0.6
@@ -108,35 +111,70 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
     """The digits in a canvas's ink as Groups, left to right; [] when blank.
 
     strokes: the point lists the canvas was drawn from, in writing order, if known (the app's);
-    scorer: reads a batch of 28x28 images, called once per call of this function."""
+    scorer: reads a batch of 28x28 images, called once per call of this function. Ink of more than
+    MAX_PIECES strokes or pieces (a scribble, noise) is grouped by segment.find_digits' rules
+    instead: reading its candidates would cost too much time and memory while the user draws."""
     if ink.box is None:
         return []
     x0, y0, w, h = ink.box
     part = ink.mask[y0 : y0 + h, x0 : x0 + w]
     drawn = strokes is not None and any(len(s) for s in strokes)
-    atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
-    if atoms is None:
-        return []
+    if drawn and sum(1 for s in strokes if len(s)) > MAX_PIECES:
+        atoms = None
+    else:
+        atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
+    if atoms is None or len(atoms.spans) > MAX_PIECES:
+        return _rule_based(ink, strokes, scorer)
     candidates = _candidates(atoms)
     geometry = _geometry(atoms, candidates)
-    keep = [k for k, members in enumerate(candidates) if len(members) == 1 or geometry[k] > GEOMETRY_FLOOR]
+    keep = _keep(candidates, geometry)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
-    segments = [_segment(atoms, members, (x0, y0)) for members in candidates]
-    inks = [segment.ink(ink) for segment in segments]
-    images = np.stack([ink_to_mnist(digit) for digit in inks])
+    # One candidate's ink at a time: only the images are kept (a few KB each, not a mask each)
+    images = np.stack([ink_to_mnist(_segment(atoms, members, (x0, y0)).ink(ink)) for members in candidates])
     probs, not_digit = scorer(images)
     chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
+    segments = [_segment(atoms, candidates[k], (x0, y0)) for k in chosen]
+    return _groups(ink, segments, images[chosen], probs[chosen], _pick(not_digit, chosen))
+
+
+def _keep(candidates: list[tuple[int, ...]], geometry: np.ndarray) -> list[int]:
+    """The candidates worth reading: every single atom, and the groups of several whose shape
+    alone scores above GEOMETRY_FLOOR, the MAX_CANDIDATES best in all at most."""
+    single = [k for k, members in enumerate(candidates) if len(members) == 1]
+    groups = [k for k, members in enumerate(candidates) if len(members) > 1 and geometry[k] > GEOMETRY_FLOOR]
+    groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, MAX_CANDIDATES - len(single))]
+    return sorted(single + groups)
+
+
+def _pick(values: np.ndarray | None, chosen: list[int]) -> np.ndarray | None:
+    return None if values is None else np.asarray(values)[chosen]
+
+
+def _groups(
+    ink: Ink, segments: list[Segment], images: np.ndarray, probs: np.ndarray, not_digit: np.ndarray | None
+) -> list[Group]:
+    """The chosen segments as Groups with their inks and the models' answers, left to right."""
     groups = [
         Group(
-            segments[k],
-            inks[k],
+            segment,
+            segment.ink(ink),
             images[k],
             np.asarray(probs[k], dtype=np.float64),
             None if not_digit is None else float(not_digit[k]),
         )
-        for k in chosen
+        for k, segment in enumerate(segments)
     ]
     return sorted(groups, key=lambda g: g.segment.box[0] + g.segment.box[2] / 2)
+
+
+def _rule_based(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
+    """The digits as segment.find_digits groups them, read in one batched call."""
+    segments = find_digits(ink, strokes)
+    if not segments:
+        return []
+    images = np.stack([ink_to_mnist(segment.ink(ink)) for segment in segments])
+    probs, not_digit = scorer(images)
+    return _groups(ink, segments, images, probs, not_digit)
 
 
 def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int, int]) -> _Atoms | None:

@@ -41,6 +41,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
+BATCH_SIZES = (1, 4, 8, 16)  # LiteRT runs batches of these sizes only (padded; in chunks of the last)
 
 
 @dataclass(frozen=True)
@@ -76,28 +77,50 @@ def _quiet_stderr():
 
 
 class _LiteRT:
-    """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency)."""
+    """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency).
+
+    A batch runs in chunks of at most BATCH_SIZES[-1] images, each padded up to the next of
+    BATCH_SIZES, on one interpreter per size, all made at load: no interpreter is ever made or
+    resized later, for resizing LiteRT's tensors to every new batch size (segmentation reads a
+    different number of candidates on each update while the user draws) made the app's memory
+    grow by tens of MB."""
 
     def __init__(self, path: Path, outputs: int = NUM_CLASSES):
-        from ai_edge_litert.interpreter import Interpreter
-
-        with _quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
-            self.interpreter = Interpreter(model_path=str(path), num_threads=1)
-            self.interpreter.allocate_tensors()
-        self.input = self.interpreter.get_input_details()[0]
-        self.output = self.interpreter.get_output_details()[0]
-        self.batch_size = 1
+        self.path = path
+        self._interpreters: dict[int, tuple] = {}
+        interpreter, self.input, self.output = self._interpreter(1)
+        for size in BATCH_SIZES[1:]:
+            self._interpreter(size)
         if tuple(self.input["shape"][1:]) != (SIZE, SIZE, 1) or self.output["shape"][-1] != outputs:
             raise ValueError(f"input {self.input['shape']}, output {self.output['shape']}")
 
+    def _interpreter(self, size: int) -> tuple:
+        """The interpreter for batches of `size` images, with its input and output details (made once)."""
+        if size not in self._interpreters:
+            from ai_edge_litert.interpreter import Interpreter
+
+            with _quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
+                interpreter = Interpreter(model_path=str(self.path), num_threads=1)
+                if size != 1:
+                    index = interpreter.get_input_details()[0]["index"]
+                    interpreter.resize_tensor_input(index, [size, SIZE, SIZE, 1])
+                interpreter.allocate_tensors()
+            details = (interpreter.get_input_details()[0], interpreter.get_output_details()[0])
+            self._interpreters[size] = (interpreter, *details)
+        return self._interpreters[size]
+
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        if len(batch) != self.batch_size:
-            self.interpreter.resize_tensor_input(self.input["index"], [len(batch), SIZE, SIZE, 1])
-            self.interpreter.allocate_tensors()
-            self.batch_size = len(batch)
-        self.interpreter.set_tensor(self.input["index"], batch)
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output["index"])
+        out = []
+        for start in range(0, len(batch), BATCH_SIZES[-1]):
+            chunk = batch[start : start + BATCH_SIZES[-1]]
+            size = next(s for s in BATCH_SIZES if s >= len(chunk))
+            if size > len(chunk):
+                chunk = np.concatenate([chunk, np.zeros((size - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+            interpreter, given, taken = self._interpreter(size)
+            interpreter.set_tensor(given["index"], chunk)
+            interpreter.invoke()
+            out.append(interpreter.get_tensor(taken["index"])[: len(batch) - start])
+        return np.concatenate(out) if out else np.zeros((0, *self.output["shape"][1:]), np.float32)
 
 
 class _Keras:
