@@ -7,10 +7,10 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     back over an earlier one (a 7's bar or a 4's stem added late) is moved next to it;
   * without strokes (an image), one atom per connected piece of ink, a piece that is wider than a
     digit cut at the columns where two digits could touch, in order left to right.
-Candidates are runs of up to MAX_ATOMS consecutive atoms that could be one digit by their geometry.
+Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
 All of them are read in ONE batched call of the classifier and the digit detector, and each
 reading of the whole ink as a sequence of candidates is scored by
-  * recognition: log max(P(digit) * top probability, NOT_DIGIT_PRIOR * P(not a digit)): it reads
+  * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
   * geometry (log-priors in units of the row's typical digit height): gaps inside a digit, digits
     far wider than tall or far shorter than the others, neighbours overlapping in x.
@@ -43,7 +43,6 @@ from .strokes import Stroke
 # (n, 28, 28) images -> (n, 10) class probabilities and (n,) P(not a digit), or None without a detector
 Scorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
 
-MAX_ATOMS = 4  # strokes (or pieces) per digit at most
 MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
 MAX_CANDIDATES = 64  # candidates read at most (singles first, then groups by their shape's score)
 # Candidates: a group whose atoms leave a gap wider than MAX_GAP, or which is wider than MAX_WIDTH (in
@@ -51,22 +50,55 @@ MAX_CANDIDATES = 64  # candidates read at most (singles first, then groups by th
 MAX_GAP = 0.6
 MAX_WIDTH = 1.8
 GEOMETRY_FLOOR = -8.0  # ... nor a group of several atoms whose shape alone scores below this
-# Scores: log-probabilities; the geometric terms are linear penalties past a free allowance.
-# How much less likely a sign other than a digit is than a digit: with strokes, only strokes that
-# reach each other make one sign (a letter); in an image, a blob that is no digit is more often
-# digits touching than a letter.
-NOT_DIGIT_STROKES, NOT_DIGIT_INK = 0.5, 0.02
-GAP_FREE, GAP_WEIGHT = 0.1, 6.0  # the widest gap inside a digit, in heights
-WIDE_FREE, WIDE_WEIGHT = 0.8, 6.0  # a digit's width, in heights
-SHORT_FREE, SHORT_WEIGHT = 0.6, 6.0  # a digit's height, in heights (lower-case letters are 0.6)
-OVERLAP_FREE, OVERLAP_WEIGHT = 0.2, 4.0  # images: neighbours' x-overlap, share of the narrower
-# Strokes: a digit's first stroke starting left of the last digit's right end (in heights), up to a cap
-START_FREE, START_WEIGHT, START_CAP = 0.05, 10.0, 99.0
-LINK_NEAR, LINK_FAR, LINK_WEIGHT = 0.1, 0.3, 3.0  # strokes: a digit's strokes away from each other
-# A digit's strokes or pieces side by side rather than one over another (x-overlap under APART_OVERLAP)
-APART_OVERLAP, APART_STROKES, APART_INK = 0.3, 1.5, 3.0
+LINK_NEAR, LINK_FAR = 0.1, 0.3  # strokes: a digit's strokes linked when this near, not from this far
+APART_OVERLAP = 0.3  # strokes or pieces side by side: their x-overlap under this share of the narrower
 APART_TALL = 0.75  # with strokes, only when both are at least this tall (in heights): two whole digits
-GROUP_BONUS = -1.0  # added per digit: above 0 favours more, smaller digits
+START_CAP = 99.0  # the most a digit starting too far left costs
+
+
+@dataclass(frozen=True)
+class Priors:
+    """How one path scores a reading besides recognition: log-priors, linear penalties past a free
+    allowance, lengths in the row's typical digit height. One set for strokes, one for images, each
+    tuned on the digits of 'val' people only (recognizer.unipen.person_split), never 'test' ones."""
+
+    atoms: int  # strokes (or slices of ink) per digit at most
+    # How much less likely another sign is than a digit: with strokes, strokes that reach each other
+    # may be a letter; in an image, a blob that is no digit is far more often digits touching.
+    not_digit: float
+    group: float  # added per digit: above 0 favours more, smaller digits
+    gap: tuple[float, float]  # (free, weight): the widest x-gap between a digit's atoms
+    wide: tuple[float, float]  # a digit's width
+    short: tuple[float, float]  # a digit's height under the free share (lower-case letters are 0.6)
+    apart: float  # per atom side by side with the rest of its digit (see _side_by_side)
+    link: float = 0.0  # strokes: how far a digit's strokes are from hanging together (_unlinked)
+    start: tuple[float, float] = (0.0, 0.0)  # strokes: a digit starting left of the last one's end
+    overlap: tuple[float, float] = (0.0, 0.0)  # images: neighbours' x-overlap, share of the narrower
+    cut: float = 0.0  # images: per stroke a cut crosses, on each side of the cut
+
+
+STROKE_PRIORS = Priors(
+    atoms=4,
+    not_digit=0.12,
+    group=-1.0,
+    gap=(0.1, 6.0),
+    wide=(0.8, 6.0),
+    short=(0.6, 6.0),
+    apart=1.5,
+    link=1.5,
+    start=(0.05, 10.0),
+)
+INK_PRIORS = Priors(
+    atoms=4,
+    not_digit=0.007,
+    group=-0.7,
+    gap=(0.1, 6.0),
+    wide=(0.8, 6.0),
+    short=(0.6, 24.0),
+    apart=6.0,
+    overlap=(0.2, 4.0),
+    cut=0.7,
+)
 # Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS paths from
 # top to bottom that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
 CUT_WIDTH = 0.8
@@ -74,8 +106,9 @@ CUTS = 3
 CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
 CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay straight where they can
 CUT_RUNS = 2
+CUT_ANY = False
+STRAIGHT_CUTS: tuple[float, ...] = ()  # straight cuts at these shares of a wide piece's width, too
 CUT_INK = 3.0
-CUT_WEIGHT = 1.0  # per stroke a cut crosses, on each side of the cut
 SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
 PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
 
@@ -207,7 +240,7 @@ def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int,
     apart = {
         (a, b): _distance(paths[a], paths[b], far) / atoms.height
         for b in range(len(paths))
-        for a in range(max(0, b - MAX_ATOMS + 1), b)
+        for a in range(max(0, b - STROKE_PRIORS.atoms + 1), b)
     }
     return replace(
         atoms,
@@ -392,6 +425,8 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     # Paths end in the valleys of the cost along the bottom row, cheapest first.
     padded = np.concatenate([[np.inf], total, [np.inf]])
     valleys = np.flatnonzero((total <= padded[:-2]) & (total < padded[2:]))
+    if CUT_ANY:
+        valleys = np.arange(n)
     found: list[tuple[np.ndarray, int]] = []
     width_px = max(2 * radius * scale, 1.0)
     for end in valleys[np.argsort(total[valleys], kind="stable")]:
@@ -408,6 +443,13 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
         if any(abs(path.mean() - other.mean()) < 0.1 * n for other, _ in found):
             continue
         found.append((path, runs))
+    for share in STRAIGHT_CUTS:  # straight cuts too: digits that overlap leave no clean path
+        col = int(round(share * cols)) - lo
+        if not 0 <= col < n or any(abs(col - other.mean()) < 0.1 * n for other, _ in found):
+            continue
+        along = ink[:, col]
+        runs = int((np.diff((along > 0.5).astype(np.int8), prepend=0) == 1).sum())
+        found.append((np.full(rows, col, np.int64), runs))
     out = []
     for path, runs in sorted(found, key=lambda f: f[0].mean()):
         column = (path + lo + 0.5) / scale  # back to the mask's columns, every row
@@ -472,14 +514,14 @@ def _specks(atoms: _Atoms) -> np.ndarray:
 
 
 def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
-    """Runs of up to MAX_ATOMS consecutive atoms that could be one digit: no gap inside wider than
+    """Runs of up to Priors.atoms consecutive atoms that could be one digit: no gap inside wider than
     MAX_GAP, no wider than MAX_WIDTH (typical heights); single atoms always (specks excepted)."""
-    n, height = len(atoms.spans), atoms.height
+    n, height, most = len(atoms.spans), atoms.height, _priors(atoms).atoms
     specks = _specks(atoms)
     out = []
     whole = _whole_pieces(atoms)
     for i in range(n):
-        for j in range(i + 1, min(n, i + MAX_ATOMS) + 1):
+        for j in range(i + 1, min(n, i + most) + 1):
             members = tuple(range(i, j))
             lo, hi = atoms.spans[i:j, 0].min(), atoms.spans[i:j, 1].max()
             if members in whole:
@@ -528,13 +570,13 @@ def _recognition(atoms: _Atoms, probs: np.ndarray, not_digit: np.ndarray | None)
     """Each candidate's log-probability of reading as some digit, or (less likely) another sign."""
     top = np.asarray(probs, dtype=np.float64).max(axis=1)
     nd = np.zeros(len(top)) if not_digit is None else np.asarray(not_digit, dtype=np.float64)
-    prior = NOT_DIGIT_STROKES if atoms.starts is not None else NOT_DIGIT_INK
+    prior = _priors(atoms).not_digit
     return np.log(np.maximum(np.maximum((1 - nd) * top, prior * nd), PROB_FLOOR))
 
 
 def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
-    """Each candidate's log-prior as one digit from its shape alone (GROUP_BONUS included)."""
-    height = atoms.height
+    """Each candidate's log-prior as one digit from its shape alone (Priors.group included)."""
+    height, p = atoms.height, _priors(atoms)
     geometry = np.empty(len(candidates))
     for k, members in enumerate(candidates):
         spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
@@ -543,14 +585,19 @@ def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
         tall = (ys[:, 1].max() - ys[:, 0].min()) / height
         cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
         geometry[k] = (
-            -GAP_WEIGHT * max(0.0, gap - GAP_FREE)
-            - WIDE_WEIGHT * max(0.0, width - WIDE_FREE)
-            - SHORT_WEIGHT * max(0.0, SHORT_FREE - tall)
-            - CUT_WEIGHT * cut
-            - LINK_WEIGHT * _unlinked(atoms, members)
-            - (APART_STROKES if atoms.apart is not None else APART_INK) * _side_by_side(atoms, members)
+            -p.gap[1] * max(0.0, gap - p.gap[0])
+            - p.wide[1] * max(0.0, width - p.wide[0])
+            - p.short[1] * max(0.0, p.short[0] - tall)
+            - p.cut * cut
+            - p.link * _unlinked(atoms, members)
+            - p.apart * _side_by_side(atoms, members)
         )
-    return geometry + GROUP_BONUS
+    return geometry + p.group
+
+
+def _priors(atoms: _Atoms) -> Priors:
+    """The priors of the path these atoms come from: strokes (the app) or an image."""
+    return STROKE_PRIORS if atoms.starts is not None else INK_PRIORS
 
 
 def _unary(
@@ -573,7 +620,7 @@ def _unlinked(atoms: _Atoms, members: tuple[int, ...]) -> float:
         return min(1.0, max(0.0, (gap - LINK_NEAR) / (LINK_FAR - LINK_NEAR)))
 
     linked, rest, total = [members[0]], list(members[1:]), 0.0
-    while rest:  # Prim's algorithm on at most MAX_ATOMS strokes
+    while rest:  # Prim's algorithm on at most STROKE_PRIORS.atoms strokes
         price, b = min((min(cost(a, b) for a in linked), b) for b in rest)
         total += price
         linked.append(b)
@@ -620,9 +667,11 @@ def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
     sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
     if atoms.starts is not None:
         inside = (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height
-        return -min(START_CAP, START_WEIGHT * max(0.0, inside - START_FREE))
+        free, weight = _priors(atoms).start
+        return -min(START_CAP, weight * max(0.0, inside - free))
     overlap = _overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), SLACK * atoms.height)
-    return -OVERLAP_WEIGHT * max(0.0, overlap - OVERLAP_FREE)
+    free, weight = _priors(atoms).overlap
+    return -weight * max(0.0, overlap - free)
 
 
 def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
