@@ -73,7 +73,7 @@ class Priors:
     apart: float  # per atom side by side with the rest of its digit (see _side_by_side)
     link: float = 0.0  # strokes: how far a digit's strokes are from hanging together (_unlinked)
     start: tuple[float, float] = (0.0, 0.0)  # strokes: a digit starting left of the last one's end
-    overlap: tuple[float, float] = (0.0, 0.0)  # images: neighbours' x-overlap, share of the narrower
+    overlap: tuple[float, float] = (0.0, 0.0)  # neighbours' x-overlap, share of the narrower
     cut: float = 0.0  # images: per stroke a cut crosses, on each side of the cut
 
 
@@ -87,28 +87,27 @@ STROKE_PRIORS = Priors(
     apart=1.5,
     link=1.5,
     start=(0.05, 10.0),
+    overlap=(0.5, 4.0),
 )
 INK_PRIORS = Priors(
-    atoms=4,
-    not_digit=0.007,
-    group=-0.7,
-    gap=(0.1, 6.0),
-    wide=(0.8, 6.0),
-    short=(0.6, 24.0),
-    apart=6.0,
+    atoms=6,
+    not_digit=0.0025,
+    group=-0.35,
+    gap=(0.1, 3.0),
+    wide=(0.56, 6.0),
+    short=(0.6, 60.0),
+    apart=1.5,
     overlap=(0.2, 4.0),
     cut=0.7,
 )
 # Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS paths from
 # top to bottom that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
 CUT_WIDTH = 0.8
-CUTS = 3
+CUTS = 5
 CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
 CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay straight where they can
-CUT_RUNS = 2
-CUT_ANY = False
-STRAIGHT_CUTS: tuple[float, ...] = ()  # straight cuts at these shares of a wide piece's width, too
-CUT_INK = 3.0
+CUT_RUNS = 4
+CUT_INK = 8.0
 SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
 PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
 
@@ -422,14 +421,12 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
         step[from_right < best] = 1
         came[y] = step
         total = np.minimum(best, from_right) + ink[y]
-    # Paths end in the valleys of the cost along the bottom row, cheapest first.
-    padded = np.concatenate([[np.inf], total, [np.inf]])
-    valleys = np.flatnonzero((total <= padded[:-2]) & (total < padded[2:]))
-    if CUT_ANY:
-        valleys = np.arange(n)
+    # The cheapest path ending in each column of the bottom row, cheapest first (not only the
+    # valleys of that cost: where digits overlap, the cut between them is seldom the cheapest).
+    ends = np.argsort(total, kind="stable")
     found: list[tuple[np.ndarray, int]] = []
     width_px = max(2 * radius * scale, 1.0)
-    for end in valleys[np.argsort(total[valleys], kind="stable")]:
+    for end in ends:
         if len(found) == CUTS:
             break
         path = np.empty(rows, np.int64)
@@ -443,13 +440,6 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
         if any(abs(path.mean() - other.mean()) < 0.1 * n for other, _ in found):
             continue
         found.append((path, runs))
-    for share in STRAIGHT_CUTS:  # straight cuts too: digits that overlap leave no clean path
-        col = int(round(share * cols)) - lo
-        if not 0 <= col < n or any(abs(col - other.mean()) < 0.1 * n for other, _ in found):
-            continue
-        along = ink[:, col]
-        runs = int((np.diff((along > 0.5).astype(np.int8), prepend=0) == 1).sum())
-        found.append((np.full(rows, col, np.int64), runs))
     out = []
     for path, runs in sorted(found, key=lambda f: f[0].mean()):
         column = (path + lo + 0.5) / scale  # back to the mask's columns, every row
@@ -661,17 +651,18 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
 
 
 def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Penalty for two neighbouring digits, a then b: with strokes, b's first stroke starting left
-    of a's right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go back
-    over their digit); without, the two overlapping in x (parts of one digit usually do)."""
+    """Penalty for two neighbouring digits, a then b: the two overlapping in x (the strokes or
+    pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do), and with
+    strokes, b's first stroke starting left of a's right end (a new digit starts to the right of
+    the last; a 7's bar, a 5's flag go back over their digit)."""
     sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
+    priors = _priors(atoms)
+    overlap = _overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), SLACK * atoms.height)
+    penalty = priors.overlap[1] * max(0.0, overlap - priors.overlap[0])
     if atoms.starts is not None:
         inside = (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height
-        free, weight = _priors(atoms).start
-        return -min(START_CAP, weight * max(0.0, inside - free))
-    overlap = _overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), SLACK * atoms.height)
-    free, weight = _priors(atoms).overlap
-    return -weight * max(0.0, overlap - free)
+        penalty += min(START_CAP, priors.start[1] * max(0.0, inside - priors.start[0]))
+    return -penalty
 
 
 def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
