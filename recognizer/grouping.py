@@ -44,7 +44,7 @@ from .strokes import Stroke
 Scorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
 
 MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
-MAX_CANDIDATES = 64  # candidates read at most (singles first, then groups by their shape's score)
+MAX_CANDIDATES = 48  # candidates read at most (singles first, then groups by their shape's score)
 # Candidates: a group whose atoms leave a gap wider than MAX_GAP, or which is wider than MAX_WIDTH (in
 # typical digit heights), is not read at all.
 MAX_GAP = 0.6
@@ -107,6 +107,7 @@ CUTS = 5
 CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
 CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay straight where they can
 CUT_RUNS = 4
+CUT_TRIES = 12  # paths traced at most per cut wanted, cheapest end first
 CUT_INK = 8.0
 SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
 PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
@@ -426,9 +427,12 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     ends = np.argsort(total, kind="stable")
     found: list[tuple[np.ndarray, int]] = []
     width_px = max(2 * radius * scale, 1.0)
-    for end in ends:
+    means: list[float] = []
+    for end in ends[: CUT_TRIES * CUTS]:
         if len(found) == CUTS:
             break
+        if any(abs(end - other[-1]) < 0.1 * n for other, _ in found):  # ends near a cut found: its path
+            continue
         path = np.empty(rows, np.int64)
         path[-1] = end
         for y in range(rows - 1, 0, -1):
@@ -437,9 +441,10 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
         runs = int((np.diff((along > 0.5).astype(np.int8), prepend=0) == 1).sum())
         if runs > CUT_RUNS or along.sum() > CUT_INK * width_px:
             continue
-        if any(abs(path.mean() - other.mean()) < 0.1 * n for other, _ in found):
+        if any(abs(path.mean() - other) < 0.1 * n for other in means):
             continue
         found.append((path, runs))
+        means.append(float(path.mean()))
     out = []
     for path, runs in sorted(found, key=lambda f: f[0].mean()):
         column = (path + lo + 0.5) / scale  # back to the mask's columns, every row
