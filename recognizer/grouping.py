@@ -91,14 +91,14 @@ STROKE_PRIORS = Priors(
 )
 INK_PRIORS = Priors(
     atoms=6,
-    not_digit=0.0025,
+    not_digit=0.0006,
     group=-0.35,
-    gap=(0.1, 3.0),
-    wide=(0.56, 6.0),
+    gap=(0.1, 12.0),
+    wide=(1.1, 2.0),
     short=(0.6, 60.0),
-    apart=1.5,
+    apart=0.5,
     overlap=(0.2, 4.0),
-    cut=0.7,
+    cut=0.35,
 )
 # Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS paths from
 # top to bottom that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
