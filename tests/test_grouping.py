@@ -155,3 +155,53 @@ def test_dynamic_programming_prefers_what_reads_best():
     assert best_sequence(3, candidates, unary, lambda p, k: 0.0) == [3, 2]
     # a pair term against putting (0, 1) before (2,) tips it to 0 then 1+2
     assert best_sequence(3, candidates, unary, lambda p, k: -9.0 if (p, k) == (3, 2) else 0.0) == [0, 4]
+
+
+@pytest.mark.parametrize(("digits", "gap"), [((2, 7), -40), ((0, 2), -40), ((5, 4), -35), ((2, 3), -35)])
+def test_an_image_of_two_overlapping_digits_is_cut(shipped, digits, gap):
+    """Neighbours whose ink overlaps (no cut between them is the cheapest path): still two digits."""
+    canvas, _ = write(*digits, gap=gap)
+    assert components(canvas) == 1
+    assert number_text(shipped.read(canvas)) == "".join(map(str, digits))
+
+
+def test_a_wide_digit_in_an_image_is_not_cut(shipped):
+    """A 0 written wider than tall stays one digit: cutting it would cost more than it reads."""
+    zero = place_strokes(DIGIT_STROKES[0], box=(30, 60, 1.0 * HEIGHT, HEIGHT))
+    canvas = rasterize(zero + place_strokes(DIGIT_STROKES[1], box=(250, 60, 96, HEIGHT)), (HEIGHT + 120, 400), PEN)
+    assert number_text(shipped.read(canvas)) == "01"
+
+
+def test_many_strokes_are_grouped_by_the_rules_in_one_batched_call(shipped):
+    """More than MAX_PIECES strokes (a scribble): find_digits' groups, read in one model call."""
+    from recognizer.grouping import MAX_PIECES
+    from recognizer.segment import find_digits
+
+    rng = np.random.default_rng(3)
+    strokes = [[tuple(p) for p in rng.uniform([20, 20], [580, 260], (4, 2))] for _ in range(MAX_PIECES + 6)]
+    canvas = rasterize(strokes, (280, 600), PEN)
+    calls = []
+
+    def scorer(images):
+        calls.append(len(images))
+        return shipped.scores(images)
+
+    groups = group_digits(ink_from_canvas(canvas), strokes, scorer)
+    rules = find_digits(ink_from_canvas(canvas), strokes)
+    assert [g.segment.box for g in groups] == [s.box for s in rules] and calls == [len(rules)]
+
+
+def test_every_batch_size_runs_on_fixed_size_interpreters(shipped):
+    """LiteRT never resizes (that made the app's memory grow): any number of images is padded to
+    the fixed sizes and gives the same answers as one image at a time."""
+    from recognizer.predictor import BATCH_SIZES
+
+    backend = shipped._backend
+    before = dict(backend._interpreters)
+    assert sorted(before) == sorted(BATCH_SIZES)
+    images = np.random.default_rng(0).random((37, 28, 28)).astype(np.float32)
+    batched = shipped.probabilities(images)
+    alone = np.concatenate([shipped.probabilities(image[None]) for image in images[:5]])
+    assert batched.shape == (37, 10) and np.allclose(batched[:5], alone, atol=1e-5)
+    assert shipped.probabilities(images[:0]).shape == (0, 10)
+    assert backend._interpreters == before  # no interpreter made or replaced
