@@ -425,26 +425,25 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     # The cheapest path ending in each column of the bottom row, cheapest first (not only the
     # valleys of that cost: where digits overlap, the cut between them is seldom the cheapest).
     ends = np.argsort(total, kind="stable")
-    found: list[tuple[np.ndarray, int]] = []
     width_px = max(2 * radius * scale, 1.0)
-    means: list[float] = []
-    for end in ends[: CUT_TRIES * CUTS]:
-        if len(found) == CUTS:
+    # Trace the cheapest CUT_TRIES * CUTS paths back up at once, one row at a time.
+    tried = ends[: CUT_TRIES * CUTS]
+    paths = np.empty((rows, len(tried)), np.int64)
+    paths[-1] = tried
+    for y in range(rows - 1, 0, -1):
+        paths[y - 1] = paths[y] + came[y, paths[y]]
+    along = ink[np.arange(rows)[:, None], paths]
+    all_runs = (np.diff((along > 0.5).astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
+    usable = (all_runs <= CUT_RUNS) & (along.sum(axis=0) <= CUT_INK * width_px)
+    means = paths.mean(axis=0)
+    chosen: list[int] = []
+    for k in np.flatnonzero(usable):
+        if len(chosen) == CUTS:
             break
-        if any(abs(end - other[-1]) < 0.1 * n for other, _ in found):  # ends near a cut found: its path
+        if any(abs(tried[k] - tried[j]) < 0.1 * n or abs(means[k] - means[j]) < 0.1 * n for j in chosen):
             continue
-        path = np.empty(rows, np.int64)
-        path[-1] = end
-        for y in range(rows - 1, 0, -1):
-            path[y - 1] = path[y] + came[y, path[y]]
-        along = ink[np.arange(rows), path]
-        runs = int((np.diff((along > 0.5).astype(np.int8), prepend=0) == 1).sum())
-        if runs > CUT_RUNS or along.sum() > CUT_INK * width_px:
-            continue
-        if any(abs(path.mean() - other) < 0.1 * n for other in means):
-            continue
-        found.append((path, runs))
-        means.append(float(path.mean()))
+        chosen.append(int(k))
+    found = [(paths[:, k], int(all_runs[k])) for k in chosen]
     out = []
     for path, runs in sorted(found, key=lambda f: f[0].mean()):
         column = (path + lo + 0.5) / scale  # back to the mask's columns, every row
