@@ -13,8 +13,12 @@ reading of the whole ink as a sequence of candidates is scored by
   * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
   * geometry (log-priors in units of the row's typical digit height): gaps inside a digit, digits
-    far wider than tall or far shorter than the others, neighbours overlapping in x.
+    far wider than tall or far shorter than the others, neighbours overlapping in x (the strokes
+    of one digit overlap; neighbours barely do), with strokes a digit starting left of the last.
 Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
+The priors are one Priors set per path, tuned on 'val' people (and, for images, numbers of MNIST
+training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
+segment.find_digits' rules) and MAX_CANDIDATES candidates are read.
 """
 
 from __future__ import annotations
@@ -592,13 +596,6 @@ def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
 def _priors(atoms: _Atoms) -> Priors:
     """The priors of the path these atoms come from: strokes (the app) or an image."""
     return STROKE_PRIORS if atoms.starts is not None else INK_PRIORS
-
-
-def _unary(
-    atoms: _Atoms, candidates: list[tuple[int, ...]], probs: np.ndarray, not_digit: np.ndarray | None
-) -> np.ndarray:
-    """Each candidate's score as one digit (or sign): recognition plus its own geometry."""
-    return _recognition(atoms, probs, not_digit) + _geometry(atoms, candidates)
 
 
 def _unlinked(atoms: _Atoms, members: tuple[int, ...]) -> float:
