@@ -12,9 +12,9 @@ says when ink is not a digit at all.
     number_text(preds)                        # "42?7": "?" where a digit is not sure
 
 A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
-(segment.find_digits, segment.split_touching) -> each digit's ink (Segment.ink) -> 28x28 image
-(preprocess.ink_to_mnist) -> model (Recognizer.probabilities) -> verdict (reject.ink_reason,
-reject.model_reason); Recognizer.recognize runs the last three for a list of inks.
+(grouping.group_digits: candidate digits' inks -> 28x28 images (preprocess.ink_to_mnist) -> model
+(one batched call) -> the best sequence of candidates) -> verdict (reject.ink_reason,
+reject.model_reason). Recognizer.recognize runs images, model and verdicts for a list of inks.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ import numpy as np
 from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import ModelError
 from .fileio import file_sha256
+from .grouping import group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, too_little_ink
-from .segment import find_digits, split_touching
 from .strokes import Stroke
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
@@ -43,6 +43,7 @@ DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
 PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
+BATCH_SIZES = (1, 4, 8, 16)  # LiteRT runs batches of these sizes only (padded; in chunks of the last)
 
 
 @dataclass(frozen=True)
@@ -93,27 +94,49 @@ def _check_signature(input_shape, input_dtype: np.dtype, output_shape, outputs: 
 
 
 class _LiteRT:
-    """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency)."""
+    """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency).
+
+    A batch runs in chunks of at most BATCH_SIZES[-1] images, each padded up to the next of
+    BATCH_SIZES, on one interpreter per size, all made at load: no interpreter is ever made or
+    resized later, for resizing LiteRT's tensors to every new batch size (segmentation reads a
+    different number of candidates on each update while the user draws) made the app's memory
+    grow by tens of MB."""
 
     def __init__(self, path: Path, outputs: int = NUM_CLASSES):
-        from ai_edge_litert.interpreter import Interpreter
-
-        with _quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
-            self.interpreter = Interpreter(model_path=str(path), num_threads=1)
-            self.interpreter.allocate_tensors()
-        self.input = self.interpreter.get_input_details()[0]
-        self.output = self.interpreter.get_output_details()[0]
-        self.batch_size = 1
+        self.path = path
+        self._interpreters: dict[int, tuple] = {}
+        _, self.input, self.output = self._interpreter(1)
         _check_signature(self.input["shape"], np.dtype(self.input["dtype"]), self.output["shape"], outputs)
+        for size in BATCH_SIZES[1:]:
+            self._interpreter(size)
+
+    def _interpreter(self, size: int) -> tuple:
+        """The interpreter for batches of `size` images, with its input and output details (made once)."""
+        if size not in self._interpreters:
+            from ai_edge_litert.interpreter import Interpreter
+
+            with _quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
+                interpreter = Interpreter(model_path=str(self.path), num_threads=1)
+                if size != 1:
+                    index = interpreter.get_input_details()[0]["index"]
+                    interpreter.resize_tensor_input(index, [size, SIZE, SIZE, 1])
+                interpreter.allocate_tensors()
+            details = (interpreter.get_input_details()[0], interpreter.get_output_details()[0])
+            self._interpreters[size] = (interpreter, *details)
+        return self._interpreters[size]
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        if len(batch) != self.batch_size:
-            self.interpreter.resize_tensor_input(self.input["index"], [len(batch), SIZE, SIZE, 1])
-            self.interpreter.allocate_tensors()
-            self.batch_size = len(batch)
-        self.interpreter.set_tensor(self.input["index"], batch)
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output["index"])
+        out = []
+        for start in range(0, len(batch), BATCH_SIZES[-1]):
+            chunk = batch[start : start + BATCH_SIZES[-1]]
+            size = next(s for s in BATCH_SIZES if s >= len(chunk))
+            if size > len(chunk):
+                chunk = np.concatenate([chunk, np.zeros((size - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+            interpreter, given, taken = self._interpreter(size)
+            interpreter.set_tensor(given["index"], chunk)
+            interpreter.invoke()
+            out.append(interpreter.get_tensor(taken["index"])[: len(batch) - start])
+        return np.concatenate(out) if out else np.zeros((0, *self.output["shape"][1:]), np.float32)
 
 
 class _Keras:
@@ -273,19 +296,27 @@ class Recognizer:
     def read(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Prediction]:
         """All the digits on the canvas, left to right ([] when blank), each with its .box
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
-        from, if known; they keep a digit drawn in several strokes together and part digits that
-        touch. Without them the ink's connected pieces are grouped (see recognizer.segment)."""
+        from, if known, in writing order; they keep a digit drawn in several strokes together and
+        part digits that touch. Which ink makes each digit is chosen by reading the candidates
+        (recognizer.grouping): one batched call of the classifier and the detector per read."""
         ink = ink_from_canvas(canvas)
-        segments = find_digits(ink, strokes)
-        if not segments:
+        if ink.box is None:
             return []
         if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
-        if not strokes:  # touching digits: only the model can tell where to cut
-            segments = split_touching(ink, segments, self._top_confidence)
-        own_strokes = [[strokes[i] for i in s.strokes] for s in segments]
-        predictions = self.recognize([s.ink(ink) for s in segments], ink.pixels.shape, own_strokes)
-        return [replace(p, box=s.box) for p, s in zip(predictions, segments)]
+        groups = group_digits(ink, strokes, self.scores)
+        if not groups:
+            return []
+        own_strokes = [[strokes[i] for i in g.segment.strokes] for g in groups]
+        predictions = self._verdicts(
+            [g.ink for g in groups],
+            [g.image for g in groups],
+            [g.probabilities for g in groups],
+            [g.not_digit for g in groups],
+            ink.pixels.shape,
+            own_strokes,
+        )
+        return [replace(p, box=g.segment.box) for p, g in zip(predictions, groups)]
 
     def recognize(
         self, inks: list[Ink], canvas_shape: tuple[int, int], strokes: Sequence[Sequence[Stroke] | None] | None = None
@@ -296,27 +327,39 @@ class Recognizer:
         if not inks:
             return []
         images = np.stack([ink_to_mnist(ink) for ink in inks])
+        probs, not_digit = self.scores(images)
+        return self._verdicts(
+            inks, images, probs, [None] * len(inks) if not_digit is None else not_digit, canvas_shape, strokes
+        )
+
+    def scores(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(n, 10) probabilities (rows summing to 1) and (n,) P(not a digit) (None without a
+        detector) of a batch of 28x28 images: one call of each model."""
         probs = self.probabilities(images).astype(np.float64)
         probs /= probs.sum(axis=1, keepdims=True)
-        model_reasons = self._model_reason(images, probs.max(axis=1))
+        return probs, self.detector.not_digit(images) if self.detector else None
+
+    def _verdicts(
+        self,
+        inks: list[Ink],
+        images: Sequence[np.ndarray],
+        probs: Sequence[np.ndarray],
+        not_digit: Sequence[float | None],
+        canvas_shape: tuple[int, int],
+        strokes: Sequence[Sequence[Stroke] | None] | None = None,
+    ) -> list[Prediction]:
+        """A Prediction (without .box) for each ink from its 28x28 image and the models' answers
+        (probabilities, P(not a digit)): .unsure from the ink checks first, then the models."""
+        threshold = self.detector.threshold if self.detector else 1.0
         out = []
-        for ink, image, p, own, reason in zip(inks, images, probs, strokes or [None] * len(inks), model_reasons):
+        for ink, image, p, nd, own in zip(inks, images, probs, not_digit, strokes or [None] * len(inks)):
             digit = int(p.argmax())
+            reason = model_reason(nd, threshold, float(p[digit]), self.threshold)
             if not image.any():  # ink too sparse to survive the downscale: the model saw nothing
                 reason = BLANK
             unsure = ink_reason(ink, canvas_shape, own) or reason
             out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
         return out
-
-    def _model_reason(self, images: np.ndarray, confidences) -> list[str | None]:
-        """For each image: "not a digit" (detector), "low confidence" (classifier) or None."""
-        not_digit = self.detector.not_digit(images) if self.detector else [None] * len(images)
-        threshold = self.detector.threshold if self.detector else 1.0
-        return [model_reason(n, threshold, float(c), self.threshold) for n, c in zip(not_digit, confidences)]
-
-    def _top_confidence(self, inks: list[Ink]) -> np.ndarray:
-        """The model's top probability for each digit's ink."""
-        return self.probabilities(np.stack([ink_to_mnist(ink) for ink in inks])).max(axis=1)
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?") -> str:

@@ -1,0 +1,718 @@
+"""Segmentation by recognition: which strokes (or pieces of ink) make up each digit, decided by
+reading the candidates rather than by fixed rules.
+
+The ink is first cut into atoms, pieces that belong to one digit each:
+  * with the app's strokes, one atom per stroke (each ink pixel goes to the nearest stroke), in
+    writing order: a digit's strokes are usually written one after another, and a stroke that goes
+    back over an earlier one (a 7's bar or a 4's stem added late) is moved next to it;
+  * without strokes (an image), one atom per connected piece of ink, a piece that is wider than a
+    digit cut at the columns where two digits could touch, in order left to right.
+Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
+All of them are read in ONE batched call of the classifier and the digit detector, and each
+reading of the whole ink as a sequence of candidates is scored by
+  * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
+    as some digit, or (much less likely) as some other sign;
+  * geometry (log-priors in units of the row's typical digit height): gaps inside a digit, digits
+    far wider than tall or far shorter than the others, neighbours overlapping in x (the strokes
+    of one digit overlap; neighbours barely do), with strokes a digit starting left of the last.
+Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
+The priors are one Priors set per path, tuned on 'val' people (and, for images, numbers of MNIST
+training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
+segment.find_digits' rules) and MAX_CANDIDATES candidates are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+from scipy.ndimage import find_objects
+
+from .ink import Ink
+from .preprocess import ink_to_mnist
+from .segment import (
+    FRAGMENT_GAP,
+    FRAGMENT_HEIGHT,
+    MAX_COMPONENTS,
+    SPECK_AREA,
+    SPECK_SIDE,
+    Segment,
+    find_digits,
+    group_by_x_overlap,
+)
+from .strokes import Stroke
+
+# (n, 28, 28) images -> (n, 10) class probabilities and (n,) P(not a digit), or None without a detector
+Scorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+
+MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
+MAX_CANDIDATES = 48  # candidates read at most (singles first, then groups by their shape's score)
+# Candidates: a group whose atoms leave a gap wider than MAX_GAP, or which is wider than MAX_WIDTH (in
+# typical digit heights), is not read at all.
+MAX_GAP = 0.6
+MAX_WIDTH = 1.8
+GEOMETRY_FLOOR = -8.0  # ... nor a group of several atoms whose shape alone scores below this
+LINK_NEAR, LINK_FAR = 0.1, 0.3  # strokes: a digit's strokes linked when this near, not from this far
+APART_OVERLAP = 0.3  # strokes or pieces side by side: their x-overlap under this share of the narrower
+APART_TALL = 0.75  # with strokes, only when both are at least this tall (in heights): two whole digits
+START_CAP = 99.0  # the most a digit starting too far left costs
+
+
+@dataclass(frozen=True)
+class Priors:
+    """How one path scores a reading besides recognition: log-priors, linear penalties past a free
+    allowance, lengths in the row's typical digit height. One set for strokes, one for images, each
+    tuned on the digits of 'val' people only (recognizer.unipen.person_split), never 'test' ones."""
+
+    atoms: int  # strokes (or slices of ink) per digit at most
+    # How much less likely another sign is than a digit: with strokes, strokes that reach each other
+    # may be a letter; in an image, a blob that is no digit is far more often digits touching.
+    not_digit: float
+    group: float  # added per digit: above 0 favours more, smaller digits
+    gap: tuple[float, float]  # (free, weight): the widest x-gap between a digit's atoms
+    wide: tuple[float, float]  # a digit's width
+    short: tuple[float, float]  # a digit's height under the free share (lower-case letters are 0.6)
+    apart: float  # per atom side by side with the rest of its digit (see _side_by_side)
+    link: float = 0.0  # strokes: how far a digit's strokes are from hanging together (_unlinked)
+    start: tuple[float, float] = (0.0, 0.0)  # strokes: a digit starting left of the last one's end
+    overlap: tuple[float, float] = (0.0, 0.0)  # neighbours' x-overlap, share of the narrower
+    cut: float = 0.0  # images: per stroke a cut crosses, on each side of the cut
+
+
+STROKE_PRIORS = Priors(
+    atoms=4,
+    not_digit=0.12,
+    group=-1.0,
+    gap=(0.1, 6.0),
+    wide=(0.8, 6.0),
+    short=(0.6, 6.0),
+    apart=1.5,
+    link=1.5,
+    start=(0.05, 10.0),
+    overlap=(0.5, 4.0),
+)
+INK_PRIORS = Priors(
+    atoms=6,
+    not_digit=0.0006,
+    group=-0.35,
+    gap=(0.1, 12.0),
+    wide=(1.1, 2.0),
+    short=(0.6, 60.0),
+    apart=0.5,
+    overlap=(0.2, 4.0),
+    cut=0.35,
+)
+# Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS paths from
+# top to bottom that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
+CUT_WIDTH = 0.8
+CUTS = 5
+CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
+CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay straight where they can
+CUT_RUNS = 4
+CUT_TRIES = 12  # paths traced at most per cut wanted, cheapest end first
+CUT_INK = 8.0
+SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
+PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
+
+
+@dataclass(frozen=True)
+class Group:
+    """One digit found: where it is, its ink, the 28x28 image the models read, and their answers."""
+
+    segment: Segment
+    ink: Ink  # the digit's ink alone, cut from the canvas's (Segment.ink)
+    image: np.ndarray  # (28, 28) float32
+    probabilities: np.ndarray  # (10,) float64, sums to 1
+    not_digit: float | None  # the detector's P(not a digit); None without a detector
+
+
+@dataclass(frozen=True)
+class _Atoms:
+    """The atoms of the inked part of a canvas, in the order candidates are formed in."""
+
+    labels: np.ndarray  # (h, w) int32: 0 background, else 1 + the atom's index in `order`
+    boxes: np.ndarray  # (n, 4) int: x, y, w, h of each atom's ink, in the part
+    pixels: np.ndarray  # (n,) ink pixels
+    spans: np.ndarray  # (n, 2) float: x-range of the pen path (strokes) or of the ink less the pen
+    heights: np.ndarray  # (n, 2) float: y-range, likewise
+    strokes: list[tuple[int, ...]]  # the stroke indices of each atom (empty for images)
+    height: float  # the row's typical digit height, px
+    cuts: list[tuple[int, int, int]]  # images: (left atom, right atom, strokes crossed) where a piece was cut
+    apart: dict[tuple[int, int], float] | None = None  # strokes: (earlier, later) -> their paths' distance, in heights
+    starts: np.ndarray | None = None  # strokes: (n,) x where each stroke starts
+
+
+def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
+    """The digits in a canvas's ink as Groups, left to right; [] when blank.
+
+    strokes: the point lists the canvas was drawn from, in writing order, if known (the app's);
+    scorer: reads a batch of 28x28 images, called once per call of this function. Ink of more than
+    MAX_PIECES strokes or pieces (a scribble, noise) is grouped by segment.find_digits' rules
+    instead: reading its candidates would cost too much time and memory while the user draws."""
+    if ink.box is None:
+        return []
+    x0, y0, w, h = ink.box
+    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
+    drawn = strokes is not None and any(len(s) for s in strokes)
+    if drawn and sum(1 for s in strokes if len(s)) > MAX_PIECES:
+        atoms = None
+    else:
+        atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
+    if atoms is None or len(atoms.spans) > MAX_PIECES:
+        return _rule_based(ink, strokes, scorer)
+    candidates = _candidates(atoms)
+    geometry = _geometry(atoms, candidates)
+    keep = _keep(candidates, geometry)
+    candidates, geometry = [candidates[k] for k in keep], geometry[keep]
+    # One candidate's ink at a time: only the images are kept (a few KB each, not a mask each)
+    images = np.stack([ink_to_mnist(_segment(atoms, members, (x0, y0)).ink(ink)) for members in candidates])
+    probs, not_digit = scorer(images)
+    chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
+    segments = [_segment(atoms, candidates[k], (x0, y0)) for k in chosen]
+    return _groups(ink, segments, images[chosen], probs[chosen], _pick(not_digit, chosen))
+
+
+def _keep(candidates: list[tuple[int, ...]], geometry: np.ndarray) -> list[int]:
+    """The candidates worth reading: every single atom, and the groups of several whose shape
+    alone scores above GEOMETRY_FLOOR, the MAX_CANDIDATES best in all at most."""
+    single = [k for k, members in enumerate(candidates) if len(members) == 1]
+    groups = [k for k, members in enumerate(candidates) if len(members) > 1 and geometry[k] > GEOMETRY_FLOOR]
+    groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, MAX_CANDIDATES - len(single))]
+    return sorted(single + groups)
+
+
+def _pick(values: np.ndarray | None, chosen: list[int]) -> np.ndarray | None:
+    return None if values is None else np.asarray(values)[chosen]
+
+
+def _groups(
+    ink: Ink, segments: list[Segment], images: np.ndarray, probs: np.ndarray, not_digit: np.ndarray | None
+) -> list[Group]:
+    """The chosen segments as Groups with their inks and the models' answers, left to right."""
+    groups = [
+        Group(
+            segment,
+            segment.ink(ink),
+            images[k],
+            np.asarray(probs[k], dtype=np.float64),
+            None if not_digit is None else float(not_digit[k]),
+        )
+        for k, segment in enumerate(segments)
+    ]
+    return sorted(groups, key=lambda g: g.segment.box[0] + g.segment.box[2] / 2)
+
+
+def _rule_based(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
+    """The digits as segment.find_digits groups them, read in one batched call."""
+    segments = find_digits(ink, strokes)
+    if not segments:
+        return []
+    images = np.stack([ink_to_mnist(segment.ink(ink)) for segment in segments])
+    probs, not_digit = scorer(images)
+    return _groups(ink, segments, images, probs, not_digit)
+
+
+def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int, int]) -> _Atoms | None:
+    """One atom per stroke with ink of its own, late strokes moved next to the stroke they go over."""
+    drawn = [i for i, s in enumerate(strokes) if len(s)]
+    points = [np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) - origin for i in drawn]
+    # Each stroke's centre line in its own number; every ink pixel takes the nearest one's.
+    lines = np.zeros(ink.shape, np.uint16)
+    for k, pts in enumerate(points, start=1):
+        cv2.polylines(lines, [np.round(pts).astype(np.int32).reshape(-1, 1, 2)], False, k, 1)
+        if len(pts) == 1:
+            cv2.circle(lines, tuple(int(v) for v in np.round(pts[0])), 0, k, -1)
+    on_line = lines > 0
+    if not on_line.any():  # every stroke off the canvas
+        return None
+    _, nearest = cv2.distanceTransformWithLabels(
+        np.where(on_line, 0, 255).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    lookup = np.zeros(int(nearest.max()) + 1, np.int32)
+    lookup[nearest[on_line]] = lines[on_line]
+    owner = np.where(ink, lookup[nearest], 0)
+    spans = np.array([(p[:, 0].min(), p[:, 0].max()) for p in points])
+    heights = np.array([(p[:, 1].min(), p[:, 1].max()) for p in points])
+    order = _writing_order(spans)
+    atoms = _make_atoms(owner, order, spans, heights, [(k,) for k in range(len(drawn))])
+    if atoms is None:
+        return None
+    paths = [_simplify(points[k], atoms.height / 20) for (k,) in atoms.strokes]
+    far = LINK_FAR * atoms.height
+    apart = {
+        (a, b): _distance(paths[a], paths[b], far) / atoms.height
+        for b in range(len(paths))
+        for a in range(max(0, b - STROKE_PRIORS.atoms + 1), b)
+    }
+    return replace(
+        atoms,
+        strokes=[(drawn[k],) for (k,) in atoms.strokes],
+        apart=apart,
+        starts=np.array([points[k][0, 0] for (k,) in atoms.strokes]),
+    )
+
+
+def _simplify(path: np.ndarray, step: float) -> np.ndarray:
+    """The path's points about `step` apart along it (mouse jitter makes no crossings)."""
+    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
+    keep = np.flatnonzero(np.diff(np.floor(along / max(step, 1e-9)), prepend=-1.0) > 0)
+    if keep[-1] != len(path) - 1:
+        keep = np.append(keep, len(path) - 1)
+    return path[keep]
+
+
+def _distance(a: np.ndarray, b: np.ndarray, far: float) -> float:
+    """How close two pen paths come (0 where they cross), px; `far` or more if their boxes are."""
+    gap = np.maximum(np.maximum(a.min(axis=0) - b.max(axis=0), b.min(axis=0) - a.max(axis=0)), 0.0)
+    if np.hypot(*gap) >= far:
+        return max(far, float(np.hypot(*gap)))
+    if _cross(a, b):
+        return 0.0
+    return min(_point_to_path(a, b), _point_to_path(b, a))
+
+
+def _point_to_path(points: np.ndarray, path: np.ndarray) -> float:
+    """The least distance from any of `points` to the polyline `path`."""
+    if len(path) == 1:
+        return float(np.hypot(*(points - path[0]).T).min())
+    start, step = path[None, :-1], (path[1:] - path[:-1])[None]
+    rel = points[:, None] - start
+    t = np.clip((rel * step).sum(-1) / np.maximum((step * step).sum(-1), 1e-9), 0.0, 1.0)
+    gap = rel - t[..., None] * step
+    return float(np.sqrt((gap * gap).sum(-1).min()))
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two pen paths cross (a segment of each strictly inside the other's)."""
+    if len(a) < 2 or len(b) < 2:
+        return False
+    p, r = a[:-1, None, :], (a[1:] - a[:-1])[:, None, :]
+    q, s = b[None, :-1, :], (b[1:] - b[:-1])[None, :, :]
+    denom = r[..., 0] * s[..., 1] - r[..., 1] * s[..., 0]
+    qp = q - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (qp[..., 0] * s[..., 1] - qp[..., 1] * s[..., 0]) / denom
+        u = (qp[..., 0] * r[..., 1] - qp[..., 1] * r[..., 0]) / denom
+    return bool(((t > 0) & (t < 1) & (u > 0) & (u < 1)).any())
+
+
+def _writing_order(spans: np.ndarray) -> list[int]:
+    """The strokes in writing order, except that a stroke that goes back left, apart from the one
+    written before it, to an earlier stroke it overlaps (a 4's stem or a 7's bar added after the next
+    digit) is moved right after that one."""
+    order = [0] if len(spans) else []
+    for k in range(1, len(spans)):
+        back = spans[k].mean() < spans[k - 1][0]
+        earlier = [(_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1)]
+        best, j = max(earlier, default=(0.0, -1))
+        if back and best > 0:
+            order.insert(order.index(j) + 1, k)
+        else:
+            order.append(k)
+    return order
+
+
+def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
+    """One atom per connected piece of an ink mask, a piece wider than a digit cut where digits may
+    touch; radius: half the pen's width, px."""
+    count, components, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    ids = np.arange(1, count)
+    if len(ids) > MAX_COMPONENTS:  # noise: keep the largest pieces
+        ids = ids[np.argsort(stats[ids, cv2.CC_STAT_AREA])[::-1][:MAX_COMPONENTS]]
+    if not len(ids):
+        return None
+    x, y = stats[ids, cv2.CC_STAT_LEFT], stats[ids, cv2.CC_STAT_TOP]
+    w, h = stats[ids, cv2.CC_STAT_WIDTH], stats[ids, cv2.CC_STAT_HEIGHT]
+    spans = _deflate(np.stack([x, x + w - 1], axis=1), radius)
+    heights = _deflate(np.stack([y, y + h - 1], axis=1), radius)
+    typical = _typical_height(spans, heights)
+    lookup = np.zeros(count, np.int32)
+    lookup[ids] = np.arange(1, len(ids) + 1)
+    for fragment, piece in _fragments(spans, heights, typical).items():
+        lookup[ids[fragment]] = piece + 1
+    labels = lookup[components]
+    cuts = []  # (left label, right label, strokes the cut crosses): a wide piece's slices, left to right
+    next_label = len(ids) + 1
+    for k, (bx, by, bw, bh) in enumerate(_label_boxes(labels, len(ids))[0], start=1):
+        if bw - 2 * radius < CUT_WIDTH * typical:
+            continue
+        region = labels[by : by + bh, bx : bx + bw]  # a view: relabelling it relabels the atoms
+        left = k
+        for boundary, runs in _cuts(region == k, typical, radius):
+            right = (np.arange(bw)[None, :] >= boundary[:, None]) & (region == left)
+            region[right] = next_label
+            cuts.append((left, next_label, runs, bx + float(boundary.mean())))
+            left, next_label = next_label, next_label + 1
+    boxes, _ = _label_boxes(labels, next_label - 1)
+    spans = _deflate(np.stack([boxes[:, 0], boxes[:, 0] + boxes[:, 2] - 1], axis=1), radius)
+    heights = _deflate(np.stack([boxes[:, 1], boxes[:, 1] + boxes[:, 3] - 1], axis=1), radius)
+    for a, b, _, column in cuts:  # slices meet at the cut: no pen to take off there
+        spans[a - 1, 1], spans[b - 1, 0] = column - 0.5, column - 0.5
+    order = sorted(range(next_label - 1), key=lambda a: (spans[a].mean(), spans[a][0]))
+    return _make_atoms(
+        labels,
+        order,
+        spans,
+        heights,
+        [() for _ in range(next_label - 1)],
+        typical,
+        [(a - 1, b - 1, runs) for a, b, runs, _ in cuts],
+    )
+
+
+def _fragments(spans: np.ndarray, heights: np.ndarray, typical: float) -> dict[int, int]:
+    """Pieces much shorter than a digit (a broken-off stroke end, a loose flag or dot) and the piece
+    each belongs to: the full-height piece it overlaps most in x, or is nearest to, if that is within
+    FRAGMENT_GAP heights. Joined before anything is read, so that a digit broken in many pieces
+    stays one candidate."""
+    tall = heights[:, 1] - heights[:, 0]
+    full = np.flatnonzero(tall >= FRAGMENT_HEIGHT * typical)
+    out: dict[int, int] = {}
+    if not full.size:
+        return out
+    for j in np.flatnonzero(tall < FRAGMENT_HEIGHT * typical):
+        gaps = np.maximum(spans[j, 0], spans[full, 0]) - np.minimum(spans[j, 1], spans[full, 1])  # < 0: overlap
+        if gaps.min() <= FRAGMENT_GAP * typical:
+            out[int(j)] = int(full[gaps.argmin()])
+    return out
+
+
+def _deflate(ranges: np.ndarray, radius: float) -> np.ndarray:
+    """Ink extents shrunk by the pen's radius on both sides (never below a point)."""
+    ranges = ranges.astype(np.float64)
+    mid = ranges.mean(axis=1)
+    lo = np.minimum(ranges[:, 0] + radius, mid)
+    hi = np.maximum(ranges[:, 1] - radius, mid)
+    return np.stack([lo, hi], axis=1)
+
+
+def _typical_height(spans: np.ndarray, heights: np.ndarray) -> float:
+    """A digit's height in this row: the median height of the pieces grouped by x-overlap, leaving
+    out groups under half the tallest (fragments, specks)."""
+    groups = group_by_x_overlap([tuple(s) for s in spans])
+    tall = np.array([heights[g, 1].max() - heights[g, 0].min() for g in groups])
+    return max(float(np.median(tall[tall >= 0.5 * tall.max()])), 1.0)
+
+
+def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndarray, int]]:
+    """Where two touching digits could meet in a piece's mask: paths from top to bottom through its
+    middle 70% that cross the least ink (dynamic programming, one column to the side per row at
+    most, on a copy about CUT_ROWS rows tall), each crossing at most CUT_RUNS strokes holding at
+    most CUT_INK stroke widths of ink; the CUTS best, apart by a tenth of the width, left to right.
+    Each as (the path's column in every row of the mask, strokes crossed)."""
+    h, w = mask.shape
+    if h - 2 * radius < 0.5 * typical:
+        return []
+    scale = min(1.0, CUT_ROWS / h)
+    small = cv2.resize(
+        mask.astype(np.float32), (max(3, round(w * scale)), max(2, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+    rows, cols = small.shape
+    lo, hi = max(1, int(0.15 * cols)), min(cols - 1, int(np.ceil(0.85 * cols)))
+    if hi - lo < 1:
+        return []
+    ink = small[:, lo:hi]
+    n = hi - lo
+    total = ink[0].copy()
+    came = np.zeros(ink.shape, np.int8)  # -1, 0, 1: the column before, in the row above
+    from_left, from_right = np.full(n, np.inf, np.float32), np.full(n, np.inf, np.float32)
+    for y in range(1, rows):
+        from_left[1:] = total[:-1] + CUT_STEP
+        from_right[:-1] = total[1:] + CUT_STEP
+        step = np.where(from_left < total, -1, 0).astype(np.int8)
+        best = np.minimum(from_left, total)
+        step[from_right < best] = 1
+        came[y] = step
+        total = np.minimum(best, from_right) + ink[y]
+    # The cheapest path ending in each column of the bottom row, cheapest first (not only the
+    # valleys of that cost: where digits overlap, the cut between them is seldom the cheapest).
+    ends = np.argsort(total, kind="stable")
+    width_px = max(2 * radius * scale, 1.0)
+    # Trace the cheapest CUT_TRIES * CUTS paths back up at once, one row at a time.
+    tried = ends[: CUT_TRIES * CUTS]
+    paths = np.empty((rows, len(tried)), np.int64)
+    paths[-1] = tried
+    for y in range(rows - 1, 0, -1):
+        paths[y - 1] = paths[y] + came[y, paths[y]]
+    along = ink[np.arange(rows)[:, None], paths]
+    all_runs = (np.diff((along > 0.5).astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
+    usable = (all_runs <= CUT_RUNS) & (along.sum(axis=0) <= CUT_INK * width_px)
+    means = paths.mean(axis=0)
+    chosen: list[int] = []
+    for k in np.flatnonzero(usable):
+        if len(chosen) == CUTS:
+            break
+        if any(abs(tried[k] - tried[j]) < 0.1 * n or abs(means[k] - means[j]) < 0.1 * n for j in chosen):
+            continue
+        chosen.append(int(k))
+    found = [(paths[:, k], int(all_runs[k])) for k in chosen]
+    out = []
+    for path, runs in sorted(found, key=lambda f: f[0].mean()):
+        column = (path + lo + 0.5) / scale  # back to the mask's columns, every row
+        boundary = np.interp(np.arange(h), (np.arange(rows) + 0.5) / scale - 0.5, column)
+        out.append((np.round(boundary).astype(np.int64), runs))
+    return out
+
+
+def _label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 4) ink boxes (x, y, w, h) and (n,) pixel counts of labels 1..n (a label without ink:
+    an empty box)."""
+    pixels = np.bincount(labels.ravel(), minlength=n + 1)[1 : n + 1]
+    boxes = np.zeros((n, 4), np.int64)
+    for k, found in enumerate(find_objects(labels, n)):
+        if found is not None:
+            rows, cols = found
+            boxes[k] = cols.start, rows.start, cols.stop - cols.start, rows.stop - rows.start
+    return boxes, pixels
+
+
+def _make_atoms(
+    labels: np.ndarray,
+    order: list[int],
+    spans: np.ndarray,
+    heights: np.ndarray,
+    strokes: list[tuple[int, ...]],
+    typical: float | None = None,
+    cuts: Sequence[tuple[int, int, int]] = (),
+) -> _Atoms | None:
+    """Atoms in `order` (indices into the label values 1.. and the other lists), those without ink
+    left out, relabelled 1..n in that order; typical: the row's digit height if known; cuts:
+    (left, right, strokes crossed) of the slices of cut pieces, in the same indices."""
+    boxes, pixels = _label_boxes(labels, len(spans))
+    order = [a for a in order if pixels[a]]
+    if not order:
+        return None
+    lookup = np.zeros(len(spans) + 1, np.int32)
+    lookup[np.array(order) + 1] = np.arange(1, len(order) + 1)
+    typical = typical or _typical_height(spans[order], heights[order])
+    where = lookup[1:] - 1  # old index -> new index (-1: left out)
+    kept = [(int(where[a]), int(where[b]), runs) for a, b, runs in cuts if where[a] >= 0 and where[b] >= 0]
+    return _Atoms(
+        lookup[labels],
+        boxes[order],
+        pixels[order],
+        spans[order],
+        heights[order],
+        [strokes[a] for a in order],
+        typical,
+        kept,
+    )
+
+
+def _specks(atoms: _Atoms) -> np.ndarray:
+    """Atoms far smaller than the digits (a stray click, a noise dot): they may be left out. A slice
+    of a cut piece never is one."""
+    side = np.maximum(atoms.boxes[:, 2], atoms.boxes[:, 3])
+    tallest = float(atoms.boxes[:, 3].max())
+    small = (side < SPECK_SIDE * tallest) & (atoms.pixels < SPECK_AREA * atoms.pixels.max())
+    small[[a for cut in atoms.cuts for a in cut[:2]]] = False
+    return small
+
+
+def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
+    """Runs of up to Priors.atoms consecutive atoms that could be one digit: no gap inside wider than
+    MAX_GAP, no wider than MAX_WIDTH (typical heights); single atoms always (specks excepted)."""
+    n, height, most = len(atoms.spans), atoms.height, _priors(atoms).atoms
+    specks = _specks(atoms)
+    out = []
+    whole = _whole_pieces(atoms)
+    for i in range(n):
+        for j in range(i + 1, min(n, i + most) + 1):
+            members = tuple(range(i, j))
+            lo, hi = atoms.spans[i:j, 0].min(), atoms.spans[i:j, 1].max()
+            if members in whole:
+                out.append(members)
+                continue
+            if j - i > 1 and hi - lo > MAX_WIDTH * height:
+                break
+            if j - i == 1 and specks[i] and not specks.all():
+                continue
+            if j - i == 1 or _widest_gap(atoms.spans[i:j]) <= MAX_GAP * height:
+                out.append(members)
+    return out
+
+
+def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:
+    """The atoms of each piece of ink that was cut in slices, as one tuple per piece (images)."""
+    slices: dict[int, list[int]] = {}
+    for a, b, _ in atoms.cuts:  # cuts run left to right along a piece: a chain of slices
+        chain = next((c for c in slices.values() if a in c), None)
+        if chain is None:
+            slices[a] = chain = [a]
+        chain.append(b)
+    return {tuple(sorted(chain)) for chain in slices.values()}
+
+
+def _widest_gap(spans: np.ndarray) -> float:
+    """The widest gap in x left between ranges (0 when they chain together)."""
+    spans = spans[np.argsort(spans[:, 0])]
+    reach = np.maximum.accumulate(spans[:, 1])
+    return float(max(0.0, (spans[1:, 0] - reach[:-1]).max(initial=0.0)))
+
+
+def _segment(atoms: _Atoms, members: tuple[int, ...], origin: tuple[int, int]) -> Segment:
+    """A candidate as a Segment: its atoms' box on the canvas (the part starts at origin), the
+    pixels of the box that are its atoms' ink, and its strokes."""
+    boxes = atoms.boxes[list(members)]
+    x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+    x1, y1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
+    labels = atoms.labels[y0:y1, x0:x1]
+    mask = (labels >= members[0] + 1) & (labels <= members[-1] + 1)  # members are consecutive labels
+    strokes = tuple(sorted(i for m in members for i in atoms.strokes[m]))
+    return Segment((int(x0) + origin[0], int(y0) + origin[1], int(x1 - x0), int(y1 - y0)), mask, strokes)
+
+
+def _recognition(atoms: _Atoms, probs: np.ndarray, not_digit: np.ndarray | None) -> np.ndarray:
+    """Each candidate's log-probability of reading as some digit, or (less likely) another sign."""
+    top = np.asarray(probs, dtype=np.float64).max(axis=1)
+    nd = np.zeros(len(top)) if not_digit is None else np.asarray(not_digit, dtype=np.float64)
+    prior = _priors(atoms).not_digit
+    return np.log(np.maximum(np.maximum((1 - nd) * top, prior * nd), PROB_FLOOR))
+
+
+def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
+    """Each candidate's log-prior as one digit from its shape alone (Priors.group included)."""
+    height, p = atoms.height, _priors(atoms)
+    geometry = np.empty(len(candidates))
+    for k, members in enumerate(candidates):
+        spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
+        gap = _widest_gap(spans) / height
+        width = (spans[:, 1].max() - spans[:, 0].min()) / height
+        tall = (ys[:, 1].max() - ys[:, 0].min()) / height
+        cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
+        geometry[k] = (
+            -p.gap[1] * max(0.0, gap - p.gap[0])
+            - p.wide[1] * max(0.0, width - p.wide[0])
+            - p.short[1] * max(0.0, p.short[0] - tall)
+            - p.cut * cut
+            - p.link * _unlinked(atoms, members)
+            - p.apart * _side_by_side(atoms, members)
+        )
+    return geometry + p.group
+
+
+def _priors(atoms: _Atoms) -> Priors:
+    """The priors of the path these atoms come from: strokes (the app) or an image."""
+    return STROKE_PRIORS if atoms.starts is not None else INK_PRIORS
+
+
+def _unlinked(atoms: _Atoms, members: tuple[int, ...]) -> float:
+    """How far a digit's strokes are from hanging together: the cheapest way to link them all
+    (a minimum spanning tree), a link costing 0 between strokes that cross or come within LINK_NEAR
+    heights (a 4's stem, a 7's bar, a 5's flag, an H's bar), 1 from LINK_FAR heights on, in
+    proportion between. Two digits side by side rarely come so near."""
+    if atoms.apart is None or len(members) == 1:
+        return 0.0
+
+    def cost(a: int, b: int) -> float:
+        gap = atoms.apart[(min(a, b), max(a, b))]
+        return min(1.0, max(0.0, (gap - LINK_NEAR) / (LINK_FAR - LINK_NEAR)))
+
+    linked, rest, total = [members[0]], list(members[1:]), 0.0
+    while rest:  # Prim's algorithm on at most STROKE_PRIORS.atoms strokes
+        price, b = min((min(cost(a, b) for a in linked), b) for b in rest)
+        total += price
+        linked.append(b)
+        rest.remove(b)
+    return total
+
+
+def _overlap(a: Sequence[float], b: Sequence[float], slack: float) -> float:
+    """x-overlap of two ranges as a share of the narrower (0 to 1), each widened by `slack` px on
+    both sides: a vertical stroke has a range of no width, yet lies over what it crosses."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0]) + 2 * slack
+    return min(1.0, max(0.0, overlap / (min(a[1] - a[0], b[1] - b[0]) + 2 * slack)))
+
+
+def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
+    """How many strokes or pieces of a group sit beside the rest of it rather than over it (an
+    x-overlap under APART_OVERLAP of the narrower, in proportion): a 7's bar, a 5's flag, a 4's
+    stem, an H's bar lie over their sign; the next digit lies beside it. With strokes only when
+    both are tall (two whole digits; a 4's stem beside its bar is fine); a slice of a cut piece
+    is never beside the slice it was cut from."""
+    if len(members) == 1:
+        return 0.0
+    neighbours = {a for cut in atoms.cuts for a in cut[:2] if cut[0] in members and cut[1] in members}
+    total = 0.0
+    for m in members[1:]:
+        if m in neighbours:
+            continue
+        rest = [r for r in members if r != m]
+        lo, hi = atoms.spans[rest, 0].min(), atoms.spans[rest, 1].max()
+        if atoms.apart is not None:
+            tall = min(
+                atoms.heights[m, 1] - atoms.heights[m, 0], atoms.heights[rest, 1].max() - atoms.heights[rest, 0].min()
+            )
+            if tall < APART_TALL * atoms.height:
+                continue
+        total += max(0.0, 1.0 - _overlap(atoms.spans[m], (lo, hi), SLACK * atoms.height) / APART_OVERLAP)
+    return total
+
+
+def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Penalty for two neighbouring digits, a then b: the two overlapping in x (the strokes or
+    pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do), and with
+    strokes, b's first stroke starting left of a's right end (a new digit starts to the right of
+    the last; a 7's bar, a 5's flag go back over their digit)."""
+    sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
+    priors = _priors(atoms)
+    overlap = _overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), SLACK * atoms.height)
+    penalty = priors.overlap[1] * max(0.0, overlap - priors.overlap[0])
+    if atoms.starts is not None:
+        inside = (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height
+        penalty += min(START_CAP, priors.start[1] * max(0.0, inside - priors.start[0]))
+    return -penalty
+
+
+def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
+    """The best reading of these atoms (best_sequence with this module's pair term; specks optional)."""
+    return best_sequence(
+        len(atoms.spans), candidates, unary, lambda p, k: _pair(atoms, candidates[p], candidates[k]), _specks(atoms)
+    )
+
+
+def best_sequence(
+    n: int,
+    candidates: Sequence[tuple[int, ...]],
+    unary: Sequence[float],
+    pair: Callable[[int, int], float],
+    optional: Sequence[bool] | None = None,
+) -> list[int]:
+    """Dynamic programming: the indices of the candidates (each a run of consecutive atoms of
+    0..n-1) that cover every atom once, in order, with the highest total score: the sum of their
+    unary scores plus pair(p, k) for every candidate p followed by k. Atoms marked optional may be
+    left out. [] when no sequence covers the atoms."""
+    optional = np.zeros(n, bool) if optional is None else np.asarray(optional, bool)
+    by_end: dict[int, list[int]] = {}
+    for k, members in enumerate(candidates):
+        by_end.setdefault(members[-1] + 1, []).append(k)
+    best = np.full(len(candidates), -np.inf)
+    back = np.full(len(candidates), -1)
+    for k in sorted(range(len(candidates)), key=lambda k: candidates[k][0]):  # predecessors first
+        start = candidates[k][0]
+        if optional[:start].all():  # nothing but optional atoms before it: it may come first
+            best[k] = unary[k]
+        end = start
+        while True:  # predecessors end at `start`, or earlier with only optional atoms between
+            for p in by_end.get(end, ()):
+                if best[p] > -np.inf:
+                    score = best[p] + pair(p, k) + unary[k]
+                    if score > best[k]:
+                        best[k], back[k] = score, p
+            if end == 0 or not optional[end - 1]:
+                break
+            end -= 1
+    tail = n  # the last candidate ends at n, or earlier with only optional atoms after it
+    while tail > 0 and optional[tail - 1]:
+        tail -= 1
+    last = [k for e in range(tail, n + 1) for k in by_end.get(e, ()) if best[k] > -np.inf]
+    if not last:
+        return []
+    k = max(last, key=lambda k: best[k])
+    chosen = []
+    while k >= 0:
+        chosen.append(int(k))
+        k = back[k]
+    return chosen[::-1]

@@ -1,0 +1,207 @@
+"""Segmentation by recognition (recognizer.grouping): which strokes or pieces of ink make each digit."""
+
+import itertools
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.grouping import best_sequence, group_digits
+from recognizer.ink import ink_from_canvas
+from recognizer.predictor import number_text
+from recognizer.reject import NOT_A_DIGIT
+from recognizer.strokes import rasterize
+from recognizer.synthetic import DIGIT_STROKES, LETTER_STROKES, place_strokes
+
+PEN = 14  # px
+HEIGHT = 160  # px, a digit's box
+SEVEN = [[(0.22, 0.12), (0.78, 0.12), (0.42, 0.9)]]
+SEVEN_BAR = [[(0.3, 0.52), (0.72, 0.52)]]
+# A 4 whose stem is drawn beside the end of its bar (it touches the bar, crosses nothing)
+FOUR_STEM_BESIDE = [[(0.5, 0.1), (0.2, 0.62), (0.62, 0.62)], [(0.64, 0.3), (0.64, 0.95)]]
+
+
+def write(*characters, gap: float = 30.0) -> tuple[np.ndarray, list]:
+    """Characters (digits, letters or unit-box strokes) written left to right: canvas, strokes."""
+    strokes, x = [], 30.0
+    for c in characters:
+        unit = DIGIT_STROKES[c] if isinstance(c, int) else LETTER_STROKES[c] if isinstance(c, str) else c
+        width = (0.6 if isinstance(c, int) or not isinstance(c, str) else 0.8) * HEIGHT
+        strokes += place_strokes(unit, box=(x, 60, width, HEIGHT))
+        x += width + gap
+    return rasterize(strokes, (HEIGHT + 120, int(x + 30)), PEN), strokes
+
+
+def components(canvas: np.ndarray) -> int:
+    return cv2.connectedComponents((canvas > 64).astype(np.uint8))[0] - 1
+
+
+@pytest.mark.parametrize("four", [DIGIT_STROKES[4], FOUR_STEM_BESIDE], ids=["stem crossing", "stem beside"])
+def test_a_four_in_two_strokes_stays_one_digit(shipped, four):
+    canvas, strokes = write(four)
+    assert len(strokes) == 2
+    assert number_text(shipped.read(canvas, strokes)) == "4"
+    canvas, strokes = write(1, four, 7)  # and between other digits
+    preds = shipped.read(canvas, strokes)
+    assert number_text(preds) == "147"
+    assert [len(p.box) for p in preds] == [4, 4, 4]
+
+
+@pytest.mark.parametrize(("digits", "gap"), [((7, 7), -25), ((0, 2), -35), ((5, 4), -35), ((3, 7), -40)])
+def test_strokes_part_two_touching_digits(shipped, digits, gap):
+    canvas, strokes = write(*digits, gap=gap)
+    assert components(canvas) == 1  # their ink is one piece: only the strokes tell them apart
+    preds = shipped.read(canvas, strokes)
+    assert number_text(preds) == "".join(map(str, digits))
+    (x0, _, w0, _), (x1, _, w1, _) = preds[0].box, preds[1].box
+    assert x0 < x1 and x0 + w0 < x1 + w1  # each digit's own box, left to right
+
+
+def test_a_seven_with_a_late_bar_keeps_its_bar(shipped):
+    """The 7's bar is drawn after the 1 beside it: it still joins the 7 (it goes back over it)."""
+    seven = place_strokes(SEVEN, box=(30, 60, 96, HEIGHT))
+    one = place_strokes(DIGIT_STROKES[1], box=(160, 60, 96, HEIGHT))
+    bar = place_strokes(SEVEN_BAR, box=(30, 60, 96, HEIGHT))
+    strokes = seven + one + bar
+    canvas = rasterize(strokes, (HEIGHT + 120, 300), PEN)
+    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    assert [g.segment.strokes for g in groups] == [(0, 2), (1,)]
+    assert number_text(shipped.read(canvas, strokes)) == "71"
+
+
+@pytest.mark.parametrize(("digits", "gap"), [((7, 7), -25), ((4, 0), -25), ((3, 4), -35)])
+def test_an_image_of_two_touching_digits_is_cut(shipped, digits, gap):
+    canvas, _ = write(*digits, gap=gap)
+    assert components(canvas) == 1
+    preds = shipped.read(canvas)
+    assert number_text(preds) == "".join(map(str, digits))
+    total = np.zeros(canvas.shape, np.int32)  # the cut gives every ink pixel to one digit
+    for group in group_digits(ink_from_canvas(canvas), None, shipped.scores):
+        x, y, w, h = group.segment.box
+        total[y : y + h, x : x + w] += group.segment.mask
+    assert (total[canvas > 64] == 1).all() and (total[canvas <= 64] == 0).all()
+
+
+@pytest.mark.parametrize("letter", ["H", "E", "T", "X", "+"])
+def test_a_letter_between_digits_reads_not_sure(shipped, letter):
+    """A letter of several strokes stays one sign, read "not a digit", and the digits stand."""
+    canvas, strokes = write(4, letter, 7)
+    preds = shipped.read(canvas, strokes)
+    assert number_text(preds) == "4?7"
+    assert preds[1].unsure == NOT_A_DIGIT
+
+
+def test_blank_and_specks(shipped):
+    assert group_digits(ink_from_canvas(np.zeros((100, 200), np.uint8)), None, shipped.scores) == []
+    canvas, strokes = write(2, 5)
+    canvas[5:8, 5:8] = 255  # a stray speck: left out, whether strokes are known or not
+    assert number_text(shipped.read(canvas, strokes)) == "25"
+    assert number_text(shipped.read(canvas)) == "25"
+
+
+def test_one_batched_model_call_per_read(shipped):
+    calls = []
+
+    def scorer(images):
+        calls.append(len(images))
+        return shipped.scores(images)
+
+    canvas, strokes = write(4, 0, 7, 1, 5)
+    groups = group_digits(ink_from_canvas(canvas), strokes, scorer)
+    assert "".join(str(int(g.probabilities.argmax())) for g in groups) == "40715"
+    assert len(calls) == 1 and calls[0] >= 5
+
+
+def brute_force(n, candidates, unary, pair, optional) -> float:
+    """The best score of every way to cover the atoms with candidates in order."""
+    best_score = -np.inf
+    for size in range(1, n + 1):
+        for chosen in itertools.combinations(range(len(candidates)), size):
+            covered = [a for k in chosen for a in candidates[k]]
+            if covered != sorted(set(covered)) or any(a not in covered for a in range(n) if not optional[a]):
+                continue
+            score = sum(unary[k] for k in chosen) + sum(pair(p, k) for p, k in itertools.pairwise(chosen))
+            best_score = max(best_score, score)
+    return best_score
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_dynamic_programming_finds_the_best_scoring_grouping(seed):
+    """On a hand-made scorer (random unary and pair scores), the DP's choice scores as well as the
+    best of every possible grouping, found by brute force."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 7))
+    candidates = [tuple(range(i, j)) for i in range(n) for j in range(i + 1, min(n, i + 3) + 1)]
+    candidates = [c for c in candidates if len(c) == 1 or rng.random() < 0.7]
+    unary = rng.normal(size=len(candidates))
+    table = rng.normal(size=(len(candidates), len(candidates)))
+    optional = rng.random(n) < 0.2
+
+    def pair(p, k):
+        return float(table[p, k])
+
+    chosen = best_sequence(n, candidates, unary, pair, optional)
+    expected_score = brute_force(n, candidates, unary, pair, optional)
+    score = sum(unary[k] for k in chosen) + sum(pair(p, k) for p, k in itertools.pairwise(chosen))
+    assert score == pytest.approx(expected_score)
+    covered = [a for k in chosen for a in candidates[k]]
+    assert covered == sorted(set(covered)) and all(a in covered for a in range(n) if not optional[a])
+
+
+def test_dynamic_programming_prefers_what_reads_best():
+    """Three atoms; reading 0+1 as one digit and 2 alone beats every other grouping."""
+    candidates = [(0,), (1,), (2,), (0, 1), (1, 2), (0, 1, 2)]
+    unary = [-2.0, -2.0, -0.1, -0.2, -1.0, -5.0]
+    assert best_sequence(3, candidates, unary, lambda p, k: 0.0) == [3, 2]
+    # a pair term against putting (0, 1) before (2,) tips it to 0 then 1+2
+    assert best_sequence(3, candidates, unary, lambda p, k: -9.0 if (p, k) == (3, 2) else 0.0) == [0, 4]
+
+
+@pytest.mark.parametrize(("digits", "gap"), [((2, 7), -40), ((0, 2), -40), ((5, 4), -35), ((2, 3), -35)])
+def test_an_image_of_two_overlapping_digits_is_cut(shipped, digits, gap):
+    """Neighbours whose ink overlaps (no cut between them is the cheapest path): still two digits."""
+    canvas, _ = write(*digits, gap=gap)
+    assert components(canvas) == 1
+    assert number_text(shipped.read(canvas)) == "".join(map(str, digits))
+
+
+def test_a_wide_digit_in_an_image_is_not_cut(shipped):
+    """A 0 written wider than tall stays one digit: cutting it would cost more than it reads."""
+    zero = place_strokes(DIGIT_STROKES[0], box=(30, 60, 1.0 * HEIGHT, HEIGHT))
+    canvas = rasterize(zero + place_strokes(DIGIT_STROKES[1], box=(250, 60, 96, HEIGHT)), (HEIGHT + 120, 400), PEN)
+    assert number_text(shipped.read(canvas)) == "01"
+
+
+def test_many_strokes_are_grouped_by_the_rules_in_one_batched_call(shipped):
+    """More than MAX_PIECES strokes (a scribble): find_digits' groups, read in one model call."""
+    from recognizer.grouping import MAX_PIECES
+    from recognizer.segment import find_digits
+
+    rng = np.random.default_rng(3)
+    strokes = [[tuple(p) for p in rng.uniform([20, 20], [580, 260], (4, 2))] for _ in range(MAX_PIECES + 6)]
+    canvas = rasterize(strokes, (280, 600), PEN)
+    calls = []
+
+    def scorer(images):
+        calls.append(len(images))
+        return shipped.scores(images)
+
+    groups = group_digits(ink_from_canvas(canvas), strokes, scorer)
+    rules = find_digits(ink_from_canvas(canvas), strokes)
+    assert [g.segment.box for g in groups] == [s.box for s in rules] and calls == [len(rules)]
+
+
+def test_every_batch_size_runs_on_fixed_size_interpreters(shipped):
+    """LiteRT never resizes (that made the app's memory grow): any number of images is padded to
+    the fixed sizes and gives the same answers as one image at a time."""
+    from recognizer.predictor import BATCH_SIZES
+
+    backend = shipped._backend
+    before = dict(backend._interpreters)
+    assert sorted(before) == sorted(BATCH_SIZES)
+    images = np.random.default_rng(0).random((37, 28, 28)).astype(np.float32)
+    batched = shipped.probabilities(images)
+    alone = np.concatenate([shipped.probabilities(image[None]) for image in images[:5]])
+    assert batched.shape == (37, 10) and np.allclose(batched[:5], alone, atol=1e-5)
+    assert shipped.probabilities(images[:0]).shape == (0, 10)
+    assert backend._interpreters == before  # no interpreter made or replaced
