@@ -12,6 +12,7 @@ line per step (the app's progress bar reads them) and the verdict; exit 0 kept, 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -24,10 +25,10 @@ from .card import command_line, model_card
 from .data import Mnist, load_mnist
 from .errors import DataError, ModelError, RecognizerError
 from .predictor import MODELS_DIR
-from .samples import Samples, UserSamples, app_note, personal_model_path
+from .samples import MIN_LEARN_SAMPLES, Samples, UserSamples, app_note, personal_model_path
+from .train import check_out
 
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"
-MIN_SAMPLES = 2
 CALIBRATION_IMAGES = 4000
 STEPS = ("loading the model and MNIST", "reading your samples", "checking on MNIST", "checking your samples", "writing")
 NOT_KEPT = 1
@@ -89,17 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     store = UserSamples(args.samples)
     samples = store.load()
-    if len(samples) < MIN_SAMPLES:
+    if len(samples) < MIN_LEARN_SAMPLES:
         raise DataError(
-            f"need at least {MIN_SAMPLES} saved samples to learn from, found {len(samples)} in {store.path} "
+            f"need at least {MIN_LEARN_SAMPLES} saved samples to learn from, found {len(samples)} in {store.path} "
             "(in the app, press the right digit key after a prediction to save one)"
         )
     base = Path(args.model)
     if base.suffix != ".keras" or not base.is_file():
         raise ModelError(f"learning needs the .keras model file, got {base}")
-    out = Path(args.out) if args.out else personal_model_path(".keras")
-    if out.suffix != ".keras":
-        raise DataError(f"--out must end in .keras, got {out}")
+    out = check_out(args.out if args.out else personal_model_path(".keras"))
+    if not math.isfinite(args.max_drop) or args.max_drop < 0:
+        raise DataError(f"--max-drop must be a number of points, 0 or more, got {args.max_drop}")
     step(1)
     data = load_mnist(args.data)
     if data.x_test is None:

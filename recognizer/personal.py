@@ -161,6 +161,8 @@ def judge(
         return Verdict(kept, reason, n, before, after, mnist_before, mnist_after)
 
     own = f"your {n} samples, each read as if unseen: shipped {before:.0%}, personal {after:.0%}"
+    if len(np.unique(labels)) < 2:  # one digit's prototype alone scores every class alike: nothing learned
+        return verdict(False, "not kept: your samples are all of one digit; save samples of other digits too")
     if after < before:
         counts = np.bincount(labels, minlength=NUM_CLASSES)
         few = [str(d) for d in range(NUM_CLASSES) if counts[d] < 2]

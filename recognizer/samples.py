@@ -200,6 +200,8 @@ def _write_atomic(path: Path, samples: Samples) -> None:
 
 
 PERSONAL_MODEL = "personal.keras"
+# Samples `learn` needs: each is left out in turn, and the prototypes need two of the rest (recognizer.personal).
+MIN_LEARN_SAMPLES = 3
 
 
 def personal_model_path(kind: str = ".tflite") -> Path:

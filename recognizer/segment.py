@@ -6,18 +6,20 @@ touch its bar, a 7's crossbar, a dot over a gap) while neighbouring digits sit s
 With the app's strokes: strokes are grouped the same way by their x-extents, and each ink pixel
 goes to the nearest group's strokes, so that digits drawn touching each other still come apart.
 Specks far smaller than the digits around them (a stray click, a noise dot) are dropped.
-Knows nothing about the model: ink (and strokes) in, boxes and masks out.
+Knows nothing about the model: ink (and strokes) in, boxes and masks out. These rules are the
+candidates' starting point and the fallback of recognizer.grouping, which reads the numbers (it
+scores groupings and cuts of touching digits with the model).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .ink import Box, Ink, stroke_width
+from .ink import Box, Ink
 from .strokes import Stroke
 
 MERGE_OVERLAP = 0.5  # pieces whose x-ranges overlap by more than this share of the narrower one merge
@@ -25,21 +27,6 @@ FRAGMENT_HEIGHT = 0.55  # a piece shorter than this share of the typical digit h
 FRAGMENT_GAP = 0.15  # ... joined to the digit it overlaps most in x, or one this close (share of height)
 SPECK_SIDE = 0.25  # a piece whose longer side is below this share of the tallest digit's height ...
 SPECK_AREA = 0.1  # ... and whose ink is below this share of the largest digit's ink is a speck
-# Touching digits (images only; split_touching): touching pairs are wider than a digit and meet
-# where a column crosses one or two strokes. First set on composed numbers of MNIST test digits,
-# then re-checked on 3,000 composed numbers of *training* digits: no single change moves whole-number
-# accuracy beyond noise, and the best combination (SPLIT_DOUBT 1.0, looser shape limits) gains 1.2
-# points on touching numbers for -0.2 on apart ones, on digits the model was trained on, whose
-# confidences (which SPLIT_DOUBT acts on) flatter it; so these values were kept.
-SPLIT_WIDTH = 0.9  # a piece at least this wide (share of the typical height) may be touching digits
-SPLIT_MAX_RUNS = 2  # a cut column crosses at most this many strokes ...
-SPLIT_MAX_INK = 3.0  # ... holding at most this many stroke widths of ink
-SPLIT_HEIGHT = 0.6  # both halves at least this share of the piece's height
-SPLIT_CUTS = 3  # cuts tried per piece: the columns with least ink, as local minima
-# Split when the halves' doubt (1 - the product of their top probabilities) is at most this share
-# of the whole's doubt: a squashed pair often reads as some digit at 0.99, its halves at 0.9999.
-SPLIT_DOUBT = 0.25
-DOUBT_FLOOR = 1e-4  # probabilities saturate: doubts are compared from this floor up
 MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only the largest
 
 
@@ -233,86 +220,3 @@ def _drop_specks(segments: list[Segment]) -> list[Segment]:
     return [
         s for s in segments if max(s.box[2], s.box[3]) >= SPECK_SIDE * tallest or s.mask.sum() >= SPECK_AREA * most_ink
     ]
-
-
-Confidence = Callable[[list[Ink]], np.ndarray]  # digits' inks -> the model's top probability for each
-
-
-def split_touching(canvas: Ink, segments: list[Segment], confidence: Confidence, depth: int = 2) -> list[Segment]:
-    """Cut apart pieces that are digits touching each other, checked by the model: a wide piece
-    is cut at the columns with least ink, and a cut stands when the two halves read as digits
-    with far less doubt than the whole (SPLIT_DOUBT). For images; the app's strokes keep
-    touching digits apart without this."""
-    if not segments:
-        return segments
-    typical = float(np.median([s.box[3] for s in segments]))
-    out = []
-    for seg in segments:
-        cuts = cut_candidates(seg, typical) if depth > 0 else []
-        if not cuts:
-            out.append(seg)
-            continue
-        inks = [seg.ink(canvas)] + [half.ink(canvas) for cut in cuts for half in cut]
-        conf = np.asarray(confidence(inks), dtype=np.float64)
-        scores = conf[1::2] * conf[2::2]
-        best = int(np.argmax(scores))
-        if 1 - scores[best] + DOUBT_FLOOR <= SPLIT_DOUBT * (1 - conf[0] + DOUBT_FLOOR):
-            out.extend(split_touching(canvas, list(cuts[best]), confidence, depth - 1))
-        else:
-            out.append(seg)
-    return sorted(out, key=lambda s: s.box[0] + s.box[2] / 2)
-
-
-def cut_candidates(seg: Segment, typical_height: float) -> list[tuple[Segment, Segment]]:
-    """Ways to cut a wide piece in two at a column where two digits could touch: local minima
-    of the ink per column in the middle 60% that cross at most SPLIT_MAX_RUNS strokes holding at
-    most SPLIT_MAX_INK stroke widths of ink, leaving two halves nearly as tall as the piece.
-    The SPLIT_CUTS columns with least ink, at least a tenth of the width apart."""
-    x, y, w, h = seg.box
-    if w < SPLIT_WIDTH * typical_height or h < 0.5 * typical_height:
-        return []
-    width = stroke_width(seg.mask.astype(np.uint8) * 255)
-    ink = seg.mask.sum(axis=0).astype(np.float64)
-    profile = np.convolve(ink, np.ones(3) / 3, mode="same")
-    lo, hi = max(1, int(0.2 * w)), min(w - 1, int(np.ceil(0.8 * w)))
-    columns = [
-        c
-        for c in range(lo, hi)
-        if profile[c] <= profile[c - 1]
-        and profile[c] <= profile[c + 1]
-        and ink[c] <= SPLIT_MAX_INK * width
-        and _runs(seg.mask[:, c]) <= SPLIT_MAX_RUNS
-    ]
-    columns.sort(key=lambda c: (profile[c], abs(c - w / 2)))
-    cuts, used = [], []
-    for c in columns:
-        if any(abs(c - u) < 0.1 * w for u in used):
-            continue
-        halves = (_sub_segment(seg, 0, c), _sub_segment(seg, c, w))
-        if all(
-            half is not None and half.box[3] >= SPLIT_HEIGHT * h and half.box[2] >= 0.1 * typical_height
-            for half in halves
-        ):
-            cuts.append(halves)
-            used.append(c)
-        if len(cuts) == SPLIT_CUTS:
-            break
-    return cuts
-
-
-def _runs(column: np.ndarray) -> int:
-    """How many separate runs of ink (strokes crossed) a column of a mask has."""
-    edges = np.diff(np.concatenate([[0], column.astype(np.int8), [0]]))
-    return int((edges == 1).sum())
-
-
-def _sub_segment(seg: Segment, start: int, stop: int) -> Segment | None:
-    """The part of the segment in its columns [start, stop), cropped to its ink."""
-    mask = np.zeros_like(seg.mask)
-    mask[:, start:stop] = seg.mask[:, start:stop]
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        return None
-    x, y = seg.box[0] + int(cols[0]), seg.box[1] + int(rows[0])
-    w, h = int(cols[-1] - cols[0]) + 1, int(rows[-1] - rows[0]) + 1
-    return Segment((x, y, w, h), mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], seg.strokes)

@@ -1,6 +1,8 @@
 """Train the CNN on MNIST with drawn-digit augmentation; write .keras, .tflite and a model card.
 
-    python -m recognizer.train --data ../shared/data/mnist.npz --unipen ../shared/data/unipen_dev.npz
+    python -m recognizer.train --data ../shared/data/mnist.npz --unipen ../shared/data/unipen_dev.npz --out my.keras
+
+(`make train` replaces the shipped model: --out recognizer/models/mnist_cnn.keras --overwrite-shipped.)
 
 Trains on MNIST's 60,000 training images plus, with --unipen, real pen digits of the UNIPEN people
 in the "train" split drawn as the app draws them, and style variants (recognizer.dataset).

@@ -1,6 +1,8 @@
 """Train the digit detector: is this ink a digit at all, or a letter, a sign, a squiggle?
 
-    python -m recognizer train-detector --data ../shared/data/mnist.npz
+    python -m recognizer train-detector --data ../shared/data/mnist.npz --out my_detector.keras
+
+(`make train-detector` replaces the shipped one: --out recognizer/models/digit_detector.keras --overwrite-shipped.)
 
 The classifier's softmax must pick one of 10 digits, and a letter often gets one with high
 confidence (an "A" reads 4), so a confidence threshold alone cannot say "not a digit". The

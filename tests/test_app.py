@@ -726,7 +726,7 @@ def test_l_learns_from_the_samples_in_the_background_and_m_switches_back(monkeyp
     store = UserSamples(tmp_path / "samples.npz")
     app = App(recognizer=shipped, samples=store)
     run_script(app, [key_event(pygame.K_l)], screen)
-    assert "save at least 2 samples" in app.samples.notice and app.learner is None
+    assert "save at least 3 samples" in app.samples.notice and app.learner is None
     run_script(app, [key_event(pygame.K_m)], screen)
     assert "no personal model yet" in app.samples.notice
 
@@ -786,3 +786,22 @@ def test_the_pane_shows_samples_progress_and_model(shipped):
     learning = Panel().render(footer, pane_size)
     bottom = pygame.Rect(0, pane_size[1] - 60, pane_size[0], 60)
     assert colour_pixels(learning, ACCENT, bottom) > colour_pixels(plain, ACCENT, bottom) + 50  # the bar
+
+
+def test_a_learner_cancelled_before_its_child_starts_never_starts_it(monkeypatch, tmp_path):
+    """Closing the app while the learner thread is still starting: the child must not start later
+    and write a personal model nobody waits for."""
+    import threading
+
+    from ui import learner as learner_module
+
+    started = []
+    monkeypatch.setattr(learner_module.subprocess, "Popen", lambda *a, **k: started.append(a))
+    gate = threading.Event()
+    real_run = learner_module.Learner._run
+    monkeypatch.setattr(learner_module.Learner, "_run", lambda self: (gate.wait(5), real_run(self)))
+    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    learner.cancel()  # before the thread reaches Popen
+    gate.set()
+    assert learner.done.wait(5)
+    assert started == [] and learner.recognizer is None and learner.message == "learning cancelled"

@@ -115,10 +115,37 @@ def test_app_note_says_whether_the_app_uses_the_model(tmp_path):
 
 
 def test_learn_refuses_with_too_few_samples(tmp_path, tiny_mnist, capsys):
-    make_samples(tmp_path / "samples.npz", 1)
+    """Two samples are too few: leaving one out leaves one, and prototypes need two."""
+    make_samples(tmp_path / "samples.npz", 2)
     assert cli(["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: need at least 2 saved samples") and "found 1" in err and "\n" not in err
+    assert err.startswith("error: need at least 3 saved samples") and "found 2" in err and "\n" not in err
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--out", str(MODELS_DIR / "mnist_cnn.keras")], "is in the shipped models' folder"),
+        (["--max-drop", "nan"], "--max-drop must be a number of points, 0 or more, got nan"),
+        (["--max-drop", "-1"], "--max-drop must be a number of points, 0 or more, got -1.0"),
+    ],
+)
+def test_learn_refuses_the_shipped_folder_and_absurd_limits(tmp_path, tiny_mnist, capsys, extra, message):
+    make_samples(tmp_path / "samples.npz", 12)
+    shipped = {p: p.stat().st_mtime_ns for p in MODELS_DIR.iterdir() if p.is_file()}
+    assert cli(["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+    assert {p: p.stat().st_mtime_ns for p in MODELS_DIR.iterdir() if p.is_file()} == shipped
+
+
+def test_guard_refuses_samples_of_a_single_digit():
+    """One digit's prototype alone scores every class alike: the model would change nothing."""
+    rng = np.random.default_rng(4)
+    base = personal.Head(np.eye(10), np.zeros(10))
+    feats = rng.normal(0, 0.1, (6, 10)) + np.eye(10)[3]
+    verdict = personal.judge(base, feats, np.full(6, 3), None, None)
+    assert not verdict.kept and "all of one digit" in verdict.reason
 
 
 def test_learn_writes_a_model_that_reads_as_its_head_says(tmp_path, tiny_mnist, capsys):
@@ -151,15 +178,20 @@ def test_learn_writes_a_model_that_reads_as_its_head_says(tmp_path, tiny_mnist, 
 
 
 def test_learn_says_why_a_model_is_not_kept(tmp_path, tiny_mnist, capsys):
+    from recognizer.preprocess import to_mnist
+    from recognizer.strokes import rasterize
+    from recognizer.synthetic import digit_strokes
+
     samples = tmp_path / "samples.npz"
-    make_samples(samples, 20)
+    store, rng = UserSamples(samples), np.random.default_rng(0)
+    for _ in range(6):  # six 3s and nothing else
+        strokes = digit_strokes(3, 300, rng=rng, jitter=0.05)
+        store.add(to_mnist(rasterize(strokes, (300, 300), 12)), 3, strokes)
     out = tmp_path / "personal.keras"
-    rc = cli(["learn", "--samples", str(samples), "--data", str(tiny_mnist), "--out", str(out), "--max-drop", "-1"])
+    rc = cli(["learn", "--samples", str(samples), "--data", str(tiny_mnist), "--out", str(out)])
     err = capsys.readouterr().err
     assert rc == 1
-    assert re.search(
-        r"^personal model not kept: (MNIST test accuracy would drop|it reads your samples worse)", err, re.M
-    )
+    assert re.search(r"^personal model not kept: your samples are all of one digit", err, re.M)
     assert not out.exists() and not out.with_suffix(".tflite").exists()
 
 

@@ -19,7 +19,7 @@ import pygame
 
 from recognizer.predictor import DEFAULT_MODEL, Prediction, Recognizer, number_text
 from recognizer.reject import BLANK
-from recognizer.samples import UserSamples, personal_model_path
+from recognizer.samples import MIN_LEARN_SAMPLES, UserSamples, personal_model_path
 from recognizer.strokes import Point
 
 from .canvas import Canvas
@@ -44,7 +44,6 @@ HINT_TEXT = (
 )
 PERSONAL_NOTE = "personal model"
 SHIPPED_NOTE = "shipped model"
-MIN_LEARN_SAMPLES = 2  # recognizer.learn.MIN_SAMPLES (not imported: that module imports the model code)
 LEARN_NOTICE_TIME = 8.0  # s; the verdict of a learning run stays this long
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
 REDRAW_EVENTS = {
@@ -86,7 +85,7 @@ class App:
         self.state = PanelState(LOADING)
         self.running = True
         self.exit_code = 0
-        self.personal = personal  # the model is the user's fine-tuned one (ui.model.choose_model)
+        self.personal = personal  # the model is the user's personal one (learned or fine-tuned; ui.model.choose_model)
         self.predictions = 0  # predictions shown (blank-canvas states not counted)
         self.stats = FrameStats()
         self.timeline = Timeline(launch_time)

@@ -49,12 +49,14 @@ class Learner:
         self.done = threading.Event()
         self._command = learn_command(samples, out)
         self._process: subprocess.Popen | None = None
+        self._cancelled = False
         self._lock = threading.Lock()
         threading.Thread(target=self._run, name="learner", daemon=True).start()
 
     def cancel(self) -> None:
         """Stop the child if it still runs (the app is closing); nothing is half-written (it writes atomically)."""
         with self._lock:
+            self._cancelled = True  # a child not started yet never starts
             if self._process is not None and self._process.poll() is None:
                 self._process.terminate()
 
@@ -69,6 +71,9 @@ class Learner:
     def _learn(self) -> None:
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
         with self._lock:
+            if self._cancelled:
+                self.message = "learning cancelled"
+                return
             self._process = subprocess.Popen(
                 self._command,
                 stdout=subprocess.PIPE,

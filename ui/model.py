@@ -14,8 +14,8 @@ from recognizer.samples import personal_model_path
 
 def choose_model(model: str | os.PathLike | None = None, shipped: bool = False) -> tuple[Path | None, bool]:
     """The model to load and whether it is the user's personal one: `model` if given, else the
-    personal model written by `python -m recognizer finetune` if there is one (unless `shipped`),
-    else None (the shipped model)."""
+    personal model (written by L in the app, `python -m recognizer learn` or `finetune`) if there
+    is one (unless `shipped`), else None (the shipped model)."""
     if model is not None:
         return Path(model), False
     personal = personal_model_path(".tflite")
