@@ -1,7 +1,7 @@
 """Per-call latency of rec.predict(canvas) on a 640x640 canvas (preprocessing, the classifier and
 the "not sure" checks: ink measures and the digit detector), and of its two main parts timed apart:
 preprocessing (`to_mnist`) and inference (`classify`: the classifier, normalisation, the
-Prediction), per path:
+Prediction), and the digit detector's own cost per digit, per path:
 
 - `litert`: the .tflite model in the LiteRT interpreter, one thread: what the app uses;
 - `keras-call`: the .keras model called directly, `model(x, training=False)`;
@@ -46,9 +46,9 @@ class _KerasPredict:
 
 
 def time_path(rec: Recognizer, canvases: list[np.ndarray], calls: int, repeats: int) -> dict:
-    """Time `calls` x `repeats` predictions (total) and, for the same canvases, preprocessing and
-    inference apart."""
-    pre, inf, total = [], [], []
+    """Time `calls` x `repeats` predictions (total) and, for the same canvases, preprocessing,
+    inference and the digit detector (if the recognizer has one) apart."""
+    pre, inf, det, total = [], [], [], []
     clock = time.perf_counter_ns
     t0 = clock()
     first = rec.predict(canvases[0])
@@ -66,6 +66,9 @@ def time_path(rec: Recognizer, canvases: list[np.ndarray], calls: int, repeats: 
             t2 = clock()
             rec.classify(image)
             t3 = clock()
+            if rec.detector is not None:
+                rec.detector.not_digit(image[None])
+                det.append(clock() - t3)
             total.append(t1 - t0)
             pre.append(t2 - t1)
             inf.append(t3 - t2)
@@ -73,6 +76,7 @@ def time_path(rec: Recognizer, canvases: list[np.ndarray], calls: int, repeats: 
         "first_call_ms": round(first_ns / 1e6, 3),
         "preprocess": timing_stats(pre, repeats),
         "inference": timing_stats(inf, repeats),
+        **({"detector": timing_stats(det, repeats)} if det else {}),
         "total": timing_stats(total, repeats),
     }
 
