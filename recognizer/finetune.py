@@ -25,15 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import personal
 from .batch import predict_batches
-from .card import command_line, model_card
 from .data import Mnist, load_mnist
-from .errors import DataError, ModelError, RecognizerError
-from .predictor import MODELS_DIR
+from .errors import DataError, ModelError
 from .samples import Samples, UserSamples, app_note, personal_model_path
 from .train import check_out
 
-DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"
 MIN_SAMPLES = 10
 HOLDOUT = 0.2
 EPOCHS = 3
@@ -42,7 +40,6 @@ BATCH_SIZE = 64
 MNIST_MIX = 6000
 USER_SHARE = 0.25
 MAX_DROP_POINTS = 0.1
-CALIBRATION_IMAGES = 4000
 SEED = 0
 
 
@@ -145,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         "--samples", help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)"
     )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
-    parser.add_argument("--model", default=str(DEFAULT_BASE), help="the .keras model to start from (default: shipped)")
+    parser.add_argument(
+        "--model", default=str(personal.DEFAULT_BASE), help="the .keras model to start from (default: shipped)"
+    )
     parser.add_argument(
         "--out",
         help="the personal .keras model to write, with its .tflite beside it "
@@ -219,33 +218,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    write_personal(model, out, base, samples, store.path, data, result, args)
-    return 0
-
-
-def write_personal(
-    model, out: Path, base: Path, samples: Samples, samples_file: Path, data: Mnist, result: Result, args
-) -> None:
-    """The model (.keras + .tflite), its calibration, and a card with the figures."""
-    from .calibrate import run_calibration
-    from .train import save_model, write_json_atomic
-
-    saved = save_model(model, out)
-    try:
-        run_calibration(
-            saved[1], data, n=min(CALIBRATION_IMAGES, len(data.x_train)), seed=args.seed, command=command_line()
-        )
-    except RecognizerError as exc:  # the model is fine; it reads "not sure" with default settings
-        print(f"warning: calibration skipped ({exc})", file=sys.stderr)
-    card = model_card(
+    saved = personal.write_model(
         model,
-        saved,
-        {"mnist": data.source, "samples": samples_file},
-        base_model=str(base),
-        samples=len(samples),
+        out,
+        base,
+        samples,
+        store.path,
+        data,
+        seed=args.seed,
         train_samples=result.train_samples,
         held_out_samples=result.held_out,
-        samples_per_digit=np.bincount(samples.labels, minlength=10).tolist(),
         epochs=args.epochs,
         learning_rate=args.learning_rate,
         mnist_mix=min(args.mnist, len(data.x_train)),
@@ -255,8 +237,8 @@ def write_personal(
         user_held_out_accuracy_after=None if result.user_after is None else round(result.user_after, 4),
         seconds=round(result.seconds, 1),
     )
-    write_json_atomic(out.with_suffix(".json"), card)
     print(f"wrote {saved[0]}, {saved[1]} and {out.with_suffix('.json').name}: {app_note(out)}")
+    return 0
 
 
 if __name__ == "__main__":

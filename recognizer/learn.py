@@ -21,15 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from . import personal
-from .card import command_line, model_card
 from .data import Mnist, load_mnist
-from .errors import DataError, ModelError, RecognizerError
-from .predictor import MODELS_DIR
+from .errors import DataError, ModelError
 from .samples import MIN_LEARN_SAMPLES, Samples, UserSamples, app_note, personal_model_path
 from .train import check_out
 
-DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"
-CALIBRATION_IMAGES = 4000
 STEPS = ("loading the model and MNIST", "reading your samples", "checking on MNIST", "checking your samples", "writing")
 NOT_KEPT = 1
 
@@ -77,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", help="mnist.npz or IDX folder, for the MNIST check (default: $MNIST_NPZ, else download)"
     )
-    parser.add_argument("--model", default=str(DEFAULT_BASE), help="the .keras model to start from (default: shipped)")
+    parser.add_argument(
+        "--model", default=str(personal.DEFAULT_BASE), help="the .keras model to start from (default: shipped)"
+    )
     parser.add_argument(
         "--out", help="the personal .keras model to write, with its .tflite beside it (default: where the app looks)"
     )
@@ -125,41 +123,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"personal model {v.reason}", file=sys.stderr)
         return NOT_KEPT
     step(5)
-    write_personal(model, out, base, samples, store.path, data, result)
-    print(f"personal model {v.reason}")
-    print(f"wrote {out} and {out.with_suffix('.tflite').name}: {app_note(out)}")
-    return 0
-
-
-def write_personal(
-    model, out: Path, base: Path, samples: Samples, samples_file: Path, data: Mnist, result: Learned
-) -> None:
-    """The model (.keras + .tflite), its calibration, and a card with the figures."""
-    from .calibrate import run_calibration
-    from .train import save_model, write_json_atomic
-
-    saved = save_model(model, out)
-    try:
-        run_calibration(saved[1], data, n=min(CALIBRATION_IMAGES, len(data.x_train)), command=command_line())
-    except RecognizerError as exc:  # the model is fine; it reads "not sure" with default settings
-        print(f"warning: calibration skipped ({exc})", file=sys.stderr)
-    v = result.verdict
-    card = model_card(
+    personal.write_model(
         model,
-        saved,
-        {"mnist": data.source, "samples": samples_file},
-        base_model=str(base),
+        out,
+        base,
+        samples,
+        store.path,
+        data,
         method="class means of the samples' penultimate features blended with the softmax (recognizer/personal.py)",
         blend=personal.BLEND,
-        samples=len(samples),
-        samples_per_digit=np.bincount(samples.labels, minlength=10).tolist(),
         own_samples_leave_one_out_before=round(v.own_before, 4),
         own_samples_leave_one_out_after=round(v.own_after, 4),
         mnist_test_accuracy_before=round(v.mnist_before, 5),
         mnist_test_accuracy_after=round(v.mnist_after, 5),
         seconds=round(result.seconds, 1),
     )
-    write_json_atomic(out.with_suffix(".json"), card)
+    print(f"personal model {v.reason}")
+    print(f"wrote {out} and {out.with_suffix('.tflite').name}: {app_note(out)}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,12 +18,15 @@ worse. The blend was chosen on the UNIPEN `val` people (bench/personal.py).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .batch import predict_batches
-from .errors import DataError, ModelError
+from .errors import DataError, ModelError, RecognizerError
+from .predictor import MODELS_DIR
 
 NUM_CLASSES = 10
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
@@ -32,6 +35,8 @@ NUM_CLASSES = 10
 BLEND = 4.0
 MAX_DROP_POINTS = 0.5  # MNIST test accuracy may drop this much (issue 14's budget)
 MIN_PER_DIGIT = 1
+DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"  # the model a personal one starts from (learn, finetune)
+CALIBRATION_IMAGES = 4000  # MNIST training images a personal model is calibrated on
 
 
 @dataclass(frozen=True)
@@ -179,3 +184,29 @@ def set_head(model, head: Head) -> None:
     layer = last_dense(model)
     kernel, bias = layer.get_weights()
     layer.set_weights([head.kernel.astype(kernel.dtype), head.bias.astype(bias.dtype)])
+
+
+def write_model(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int = 0, **figures) -> tuple:
+    """Write a personal model (learn's or finetune's): .keras + .tflite, its calibration (skipped
+    with a warning if it cannot be made: the model then reads "not sure" with default settings)
+    and its card with the figures given. Returns the (.keras, .tflite) paths."""
+    from .calibrate import run_calibration
+    from .card import command_line, model_card
+    from .train import save_model, write_json_atomic
+
+    saved = save_model(model, out)
+    try:
+        run_calibration(saved[1], data, n=min(CALIBRATION_IMAGES, len(data.x_train)), seed=seed, command=command_line())
+    except RecognizerError as exc:
+        print(f"warning: calibration skipped ({exc})", file=sys.stderr)
+    card = model_card(
+        model,
+        saved,
+        {"mnist": data.source, "samples": samples_file},
+        base_model=str(base),
+        samples=len(samples),
+        samples_per_digit=np.bincount(samples.labels, minlength=NUM_CLASSES).tolist(),
+        **figures,
+    )
+    write_json_atomic(Path(out).with_suffix(".json"), card)
+    return saved
