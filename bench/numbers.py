@@ -25,6 +25,7 @@ import time
 import cv2
 import numpy as np
 
+from recognizer.data import require_test_set
 from recognizer.strokes import rasterize
 from recognizer.synthetic import LETTER_STROKES, NON_DIGIT_LETTERS, UPRIGHT_FONTS, compose_number, place_strokes
 
@@ -178,10 +179,7 @@ def rejection_benchmark(rec, seed: int) -> dict:
 
 def run(rec, data, n: int = 1000, seed: int = 0, drawn: int = 3000) -> dict:
     """All of this module's figures for the model `rec` on `data` (a recognizer.data.Mnist)."""
-    if data.x_test is None:
-        from recognizer.errors import DataError
-
-        raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+    require_test_set(data)
     return {
         "model": str(rec.path),
         "numbers": numbers_benchmark(rec, data.x_test, data.y_test, n, seed),

@@ -447,7 +447,7 @@ def report(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from recognizer.data import load_mnist
+    from recognizer.data import load_mnist, require_test_set
 
     parser = argparse.ArgumentParser(prog="python -m bench.photos", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
@@ -458,9 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         rec = Recognizer.load(args.model)
-        data = load_mnist(args.data)
-        if data.x_test is None:
-            raise RecognizerError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+        data = require_test_set(load_mnist(args.data))
         results = run(rec, data.x_test, data.y_test, args.photos, args.seed)
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from recognizer.ink import INK_LEVEL, ink_box
-from recognizer.strokes import draw_stroke
+from recognizer.strokes import draw_strokes
 
 Stroke = list[tuple[float, float]]
 
@@ -87,7 +87,4 @@ def proxy_strokes(canvas: np.ndarray, style: str, rng: np.random.Generator) -> l
 
 def add_proxy_style(canvas: np.ndarray, style: str, pen: int, rng: np.random.Generator) -> np.ndarray:
     """A copy of the canvas with the proxy style's strokes drawn with the app's round pen."""
-    out = canvas.copy()
-    for stroke in proxy_strokes(canvas, style, rng):
-        draw_stroke(out, stroke, pen)
-    return out
+    return draw_strokes(canvas.copy(), proxy_strokes(canvas, style, rng), pen)

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from .batch import predict_batches
-from .data import load_mnist
+from .data import load_mnist, require_test_set
 from .errors import RecognizerError
 from .images import load_image
 from .predictor import Prediction, Recognizer, number_text
@@ -63,11 +63,7 @@ def evaluate_main(argv: list[str]) -> int:
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     args = parser.parse_args(argv)
     rec = Recognizer.load(args.model)
-    data = load_mnist(args.data)
-    if data.x_test is None:
-        raise RecognizerError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
-    if not len(data.x_test):
-        raise RecognizerError(f"{data.source}: its test set has no images; pass a file with test images")
+    data = require_test_set(load_mnist(args.data))
     predicted = predict_batches(rec.probabilities, data.x_test).argmax(axis=1)
     accuracy = float((predicted == data.y_test).mean())
     print(f"model: {rec.path}")

@@ -47,6 +47,15 @@ class Mnist:
     source: str = ""
 
 
+def require_test_set(data: Mnist) -> Mnist:
+    """`data` itself, when it has test images to measure on (evaluate, learn, finetune, bench); else DataError."""
+    if data.x_test is None:
+        raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+    if not len(data.x_test):
+        raise DataError(f"{data.source}: its test set has no images; pass a file with test images")
+    return data
+
+
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """Load MNIST from ``path`` (.npz, IDX folder, or Kaggle train.csv), ``$MNIST_NPZ``, or Keras."""
     path = path or os.environ.get(ENV_VAR)

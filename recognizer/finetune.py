@@ -21,15 +21,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from . import personal
 from .batch import predict_batches
-from .data import Mnist, load_mnist
+from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError, ModelError
-from .samples import Samples, UserSamples, app_note, personal_model_path
+from .samples import Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
 
 MIN_SAMPLES = 10
@@ -172,21 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed < 0:
         raise DataError(f"--seed must be 0 or more, got {args.seed}")
 
-    store = UserSamples(args.samples)
-    samples = store.load()
-    if len(samples) < MIN_SAMPLES:
-        raise DataError(
-            f"need at least {MIN_SAMPLES} samples to fine-tune, found {len(samples)} in {store.path} "
-            "(in the app, press the right digit key after a prediction to save one)"
-        )
-    base = Path(args.model)
-    if base.suffix != ".keras":
-        raise ModelError(f"fine-tuning needs a .keras model, got {base}")
-    if not base.is_file():
-        raise ModelError(f"model file not found: {base}")
-    data = load_mnist(args.data)
-    if data.x_test is None:
-        raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+    store, samples = load_at_least(args.samples, MIN_SAMPLES, "samples to fine-tune")
+    base = personal.base_model(args.model, "fine-tuning")
+    data = require_test_set(load_mnist(args.data))
     out = check_out(args.out if args.out else personal_model_path(".keras"))
 
     import keras

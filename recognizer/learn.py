@@ -16,14 +16,13 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from . import personal
-from .data import Mnist, load_mnist
+from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError, ModelError
-from .samples import MIN_LEARN_SAMPLES, Samples, UserSamples, app_note, personal_model_path
+from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
 
 STEPS = ("loading the model and MNIST", "reading your samples", "checking on MNIST", "checking your samples", "writing")
@@ -86,23 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         help=f"refuse the model if MNIST test accuracy drops by more points (default {personal.MAX_DROP_POINTS})",
     )
     args = parser.parse_args(argv)
-    store = UserSamples(args.samples)
-    samples = store.load()
-    if len(samples) < MIN_LEARN_SAMPLES:
-        raise DataError(
-            f"need at least {MIN_LEARN_SAMPLES} saved samples to learn from, found {len(samples)} in {store.path} "
-            "(in the app, press the right digit key after a prediction to save one)"
-        )
-    base = Path(args.model)
-    if base.suffix != ".keras" or not base.is_file():
-        raise ModelError(f"learning needs the .keras model file, got {base}")
+    store, samples = load_at_least(args.samples, MIN_LEARN_SAMPLES, "saved samples to learn from")
+    base = personal.base_model(args.model, "learning")
     out = check_out(args.out if args.out else personal_model_path(".keras"))
     if not math.isfinite(args.max_drop) or args.max_drop < 0:
         raise DataError(f"--max-drop must be a number of points, 0 or more, got {args.max_drop}")
     step(1)
-    data = load_mnist(args.data)
-    if data.x_test is None:
-        raise DataError(f"{data.source} has no test set: pass mnist.npz or the IDX folder")
+    data = require_test_set(load_mnist(args.data))
 
     import keras
 

@@ -18,6 +18,7 @@ worse. The blend was chosen on the UNIPEN `val` people (bench/personal.py).
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +185,16 @@ def set_head(model, head: Head) -> None:
     layer = last_dense(model)
     kernel, bias = layer.get_weights()
     layer.set_weights([head.kernel.astype(kernel.dtype), head.bias.astype(bias.dtype)])
+
+
+def base_model(path: str | os.PathLike, job: str) -> Path:
+    """The .keras model a personal one starts from (learn, finetune), checked: ModelError otherwise."""
+    base = Path(path)
+    if base.suffix != ".keras":
+        raise ModelError(f"{job} needs a .keras model, got {base}")
+    if not base.is_file():
+        raise ModelError(f"model file not found: {base}")
+    return base
 
 
 def write_model(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int = 0, **figures) -> tuple:

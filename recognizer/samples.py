@@ -204,6 +204,19 @@ PERSONAL_MODEL = "personal.keras"
 MIN_LEARN_SAMPLES = 3
 
 
+def load_at_least(path: str | os.PathLike | None, minimum: int, needed_for: str) -> tuple[UserSamples, Samples]:
+    """The store at `path` (default: the app's) and its samples, when it holds at least `minimum`;
+    else DataError saying how to save more (`needed_for`: "samples to fine-tune", ...)."""
+    store = UserSamples(path)
+    samples = store.load()
+    if len(samples) < minimum:
+        raise DataError(
+            f"need at least {minimum} {needed_for}, found {len(samples)} in {store.path} "
+            "(in the app, press the right digit key after a prediction to save one)"
+        )
+    return store, samples
+
+
 def personal_model_path(kind: str = ".tflite") -> Path:
     """Where `python -m recognizer learn` and `finetune` write the personal model (.keras and
     .tflite) by default; the app loads it when it exists (ui.model.choose_model)."""

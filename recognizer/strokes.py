@@ -31,9 +31,13 @@ def draw_stroke(canvas: np.ndarray, stroke: Stroke, width: int) -> None:
         cv2.circle(canvas, (int(x), int(y)), radius, INK, -1, cv2.LINE_AA)
 
 
-def rasterize(strokes: Iterable[Stroke], size: tuple[int, int], width: int) -> np.ndarray:
-    """A fresh canvas (height, width) = size with all strokes drawn, white on black."""
-    canvas = np.zeros(size, np.uint8)
+def draw_strokes(canvas: np.ndarray, strokes: Iterable[Stroke], width: int) -> np.ndarray:
+    """Draw every stroke in place with one round pen; returns the canvas."""
     for stroke in strokes:
         draw_stroke(canvas, stroke, width)
     return canvas
+
+
+def rasterize(strokes: Iterable[Stroke], size: tuple[int, int], width: int) -> np.ndarray:
+    """A fresh canvas (height, width) = size with all strokes drawn, white on black."""
+    return draw_strokes(np.zeros(size, np.uint8), strokes, width)

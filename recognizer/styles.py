@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ink import INK_LEVEL, ink_box
-from .strokes import draw_stroke
+from .strokes import draw_strokes
 
 # Style -> the digit it applies to (and stays: a slashed zero is still labelled 0).
 STYLES: dict[str, int] = {
@@ -80,7 +80,4 @@ def style_strokes(canvas: np.ndarray, style: str, rng: np.random.Generator) -> l
 
 def add_style(canvas: np.ndarray, style: str, pen: int, rng: np.random.Generator) -> np.ndarray:
     """A copy of the canvas with the style's strokes drawn on it with a round pen `pen` px wide."""
-    out = canvas.copy()
-    for stroke in style_strokes(canvas, style, rng):
-        draw_stroke(out, stroke, pen)
-    return out
+    return draw_strokes(canvas.copy(), style_strokes(canvas, style, rng), pen)
