@@ -27,7 +27,7 @@ import numpy as np
 from . import personal
 from .batch import predict_batches
 from .data import Mnist, load_mnist, require_test_set
-from .errors import DataError, ModelError
+from .errors import DataError
 from .samples import Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
 
@@ -176,13 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     data = require_test_set(load_mnist(args.data))
     out = check_out(args.out if args.out else personal_model_path(".keras"))
 
-    import keras
-
-    try:
-        model = keras.saving.load_model(base, safe_mode=True, compile=False)
-    except Exception as exc:
-        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
-        raise ModelError(f"cannot load model {base}: {reason}") from None
+    model = personal.load_model(base)
     held = split_samples(samples, HOLDOUT, args.seed)[1].size
     print(
         f"fine-tuning {base} on {len(samples)} samples from {store.path} "

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import personal
 from .data import Mnist, load_mnist, require_test_set
-from .errors import DataError, ModelError
+from .errors import DataError
 from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
 
@@ -93,13 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     step(1)
     data = require_test_set(load_mnist(args.data))
 
-    import keras
-
-    try:
-        model = keras.saving.load_model(base, safe_mode=True, compile=False)
-    except Exception as exc:
-        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
-        raise ModelError(f"cannot load model {base}: {reason}") from None
+    model = personal.load_model(base)
     result = learn(model, samples, data, max_drop=args.max_drop)
     v = result.verdict
     counts = np.bincount(samples.labels, minlength=10)

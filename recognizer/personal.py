@@ -197,6 +197,17 @@ def base_model(path: str | os.PathLike, job: str) -> Path:
     return base
 
 
+def load_model(base: Path):
+    """The Keras model at `base` (see base_model), loaded safely; ModelError in one line otherwise."""
+    import keras
+
+    try:
+        return keras.saving.load_model(base, safe_mode=True, compile=False)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
+        raise ModelError(f"cannot load model {base}: {reason}") from None
+
+
 def write_model(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int = 0, **figures) -> tuple:
     """Write a personal model (learn's or finetune's): .keras + .tflite, its calibration (skipped
     with a warning if it cannot be made: the model then reads "not sure" with default settings)
