@@ -49,18 +49,22 @@ def build_model(dropout: float = 0.4) -> keras.Model:
 
 
 def build_detector(dropout: float = 0.3) -> keras.Model:
-    """Return the uncompiled digit detector: three small conv blocks, sigmoid P(not a digit)."""
+    """Return the uncompiled digit detector: three conv blocks with BatchNorm, sigmoid P(not a digit)."""
+
+    def conv(filters: int) -> list[layers.Layer]:
+        return [layers.Conv2D(filters, 3, use_bias=False), layers.BatchNormalization(), layers.Activation("relu")]
+
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
-            layers.Conv2D(48, 3, activation="relu"),
+            *conv(64),
             layers.MaxPooling2D(),
-            layers.Conv2D(96, 3, activation="relu"),
+            *conv(96),
             layers.MaxPooling2D(),
-            layers.Conv2D(96, 3, activation="relu"),
+            *conv(128),
             layers.Flatten(),
             layers.Dropout(dropout),
-            layers.Dense(128, activation="relu"),
+            layers.Dense(256, activation="relu"),
             layers.Dense(1, activation="sigmoid"),
         ],
         name="digit_detector",

@@ -57,7 +57,7 @@ NON_DIGITS = 50_000  # synthetic non-digits to train on
 FALSE_REJECT = 0.002  # share of held-out MNIST digits (half redrawn) allowed to read "not a digit" ...
 REAL_FALSE_REJECT = 0.004  # ... and of held-out real pen digits (the threshold meets both)
 REAL_RENDERS = 2  # drawings of each real training digit (UNIPEN "train" people)
-LETTER_RENDERS = 4  # ... and of each clear letter: the negatives that look most like what users write
+LETTER_RENDERS = 6  # ... and of each clear letter: the negatives that look most like what users write
 STYLED = 600  # training digits per writing style (recognizer.styles) on the digit side: a slashed zero is a 0
 NON_DIGIT_GROUPS = ("made-up non-digits", "real letters")
 
