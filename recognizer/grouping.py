@@ -6,7 +6,8 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     writing order: a digit's strokes are usually written one after another, and a stroke that goes
     back over an earlier one (a 7's bar or a 4's stem added late) is moved next to it;
   * without strokes (an image), one atom per connected piece of ink, a piece that is wider than a
-    digit cut at the columns where two digits could touch, in order left to right.
+    digit cut where two digits could touch (upright straight lines that cross the least ink, and
+    one least-ink winding path), in order left to right.
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
 All of them are read in ONE batched call of the classifier and the digit detector, and each
 reading of the whole ink as a sequence of candidates is scored by
@@ -18,7 +19,7 @@ reading of the whole ink as a sequence of candidates is scored by
 Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
 The priors are one Priors set per path, tuned on 'val' people (and, for images, numbers of MNIST
 training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
-segment.find_digits' rules) and MAX_CANDIDATES candidates are read.
+segment.find_digits' rules) and MAX_CANDIDATES candidates (MAX_INK_CANDIDATES for an image) are read.
 """
 
 from __future__ import annotations
@@ -436,14 +437,15 @@ def _straight_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tupl
     middle = mask[:, lo:hi]
     ink = middle.sum(axis=0)
     runs = (np.diff(middle.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
-    usable = np.flatnonzero((runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius))
-    apart = max(0.1 * (hi - lo), CUT_APART * typical)
+    cost = np.where((runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius), ink, np.inf)
+    apart = int(np.ceil(max(0.1 * (hi - lo), CUT_APART * typical)))
     chosen: list[int] = []
-    for k in usable[np.argsort(ink[usable], kind="stable")]:
-        if len(chosen) == CUTS:
+    while len(chosen) < CUTS:  # the cheapest column left, then none nearer to it than `apart`
+        k = int(np.argmin(cost))
+        if cost[k] == np.inf:
             break
-        if all(abs(k - j) >= apart for j in chosen):
-            chosen.append(int(k))
+        chosen.append(k)
+        cost[max(0, k - apart + 1) : k + apart] = np.inf
     return [(lo + k, int(runs[k])) for k in sorted(chosen)]
 
 
