@@ -114,8 +114,8 @@ CUTS = 5
 CUT_APART = 0.3
 CUT_RUNS = 4
 CUT_INK = 8.0
-WINDING_CUTS = 1
-WINDING_APART = 0.1
+WINDING_CUTS = 1  # ... and along this many least-ink winding paths (where touching digits leave a
+WINDING_APART = 0.1  # curved gap); a cut within this many heights of one crossing fewer strokes is dropped
 CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
 CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay straight where they can
 CUT_TRIES = 12  # paths traced at most per cut wanted, cheapest end first
@@ -190,7 +190,8 @@ def _keep(
     read uncut, as the rules would), and the other groups of several whose shape alone scores above
     GEOMETRY_FLOOR, the `most` best in all at most."""
     must = [k for k, members in enumerate(candidates) if len(members) == 1 or members in whole]
-    groups = [k for k, members in enumerate(candidates) if k not in set(must) and geometry[k] > GEOMETRY_FLOOR]
+    rest = set(range(len(candidates))) - set(must)
+    groups = [k for k in sorted(rest) if len(candidates[k]) > 1 and geometry[k] > GEOMETRY_FLOOR]
     groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, most - len(must))]
     return sorted(must + groups)
 
@@ -453,7 +454,7 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     """Where two touching digits could meet in a piece's mask: paths from top to bottom through its
     middle 70% that cross the least ink (dynamic programming, one column to the side per row at
     most, on a copy about CUT_ROWS rows tall), each crossing at most CUT_RUNS strokes holding at
-    most CUT_INK stroke widths of ink; the CUTS best, apart by a tenth of the width, left to right.
+    most CUT_INK stroke widths of ink; the WINDING_CUTS best, apart by a tenth of the width, left to right.
     Each as (the path's column in every row of the mask, strokes crossed)."""
     h, w = mask.shape
     if h - 2 * radius < 0.5 * typical:
