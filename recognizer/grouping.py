@@ -6,7 +6,8 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     writing order: a digit's strokes are usually written one after another, and a stroke that goes
     back over an earlier one (a 7's bar or a 4's stem added late) is moved next to it;
   * without strokes (an image), one atom per connected piece of ink, a piece that is wider than a
-    digit cut at the columns where two digits could touch, in order left to right.
+    digit cut where two digits could touch (upright straight lines that cross the least ink, and
+    one least-ink winding path), in order left to right.
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
 All of them are read in ONE batched call of the classifier and the digit detector, and each
 reading of the whole ink as a sequence of candidates is scored by
@@ -18,7 +19,7 @@ reading of the whole ink as a sequence of candidates is scored by
 Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
 The priors are one Priors set per path, tuned on 'val' people (and, for images, numbers of MNIST
 training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
-segment.find_digits' rules) and MAX_CANDIDATES candidates are read.
+segment.find_digits' rules) and MAX_CANDIDATES candidates (MAX_INK_CANDIDATES for an image) are read.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ Scorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
 
 MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
 MAX_CANDIDATES = 48  # candidates read at most (singles first, then groups by their shape's score)
+MAX_INK_CANDIDATES = 32  # the same for an image (whole pieces kept too)
 # Candidates: a group whose atoms leave a gap wider than MAX_GAP, or which is wider than MAX_WIDTH (in
 # typical digit heights), is not read at all.
 MAX_GAP = 0.6
@@ -104,15 +106,19 @@ INK_PRIORS = Priors(
     overlap=(0.2, 4.0),
     cut=0.35,
 )
-# Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS paths from
-# top to bottom that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
+# Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS upright
+# lines at least CUT_APART heights apart that cross at most CUT_RUNS strokes holding at most CUT_INK
+# stroke widths of ink.
 CUT_WIDTH = 0.8
 CUTS = 5
+CUT_APART = 0.3
+CUT_RUNS = 4
+CUT_INK = 8.0
+WINDING_CUTS = 1  # ... and along this many least-ink winding paths (where touching digits leave a
+WINDING_APART = 0.1  # curved gap); a cut within this many heights of one crossing fewer strokes is dropped
 CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
 CUT_STEP = 0.05  # cost of a step to the side, in ink pixels, so that paths stay straight where they can
-CUT_RUNS = 4
 CUT_TRIES = 12  # paths traced at most per cut wanted, cheapest end first
-CUT_INK = 8.0
 SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
 PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
 
@@ -164,7 +170,7 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
         return _rule_based(ink, strokes, scorer)
     candidates = _candidates(atoms)
     geometry = _geometry(atoms, candidates)
-    keep = _keep(candidates, geometry)
+    keep = _keep(candidates, geometry, _whole_pieces(atoms), MAX_CANDIDATES if drawn else MAX_INK_CANDIDATES)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
     # One candidate's ink at a time: only the images are kept (a few KB each, not a mask each)
     images = np.stack([ink_to_mnist(_segment(atoms, members, (x0, y0)).ink(ink)) for members in candidates])
@@ -174,13 +180,20 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
     return _groups(ink, segments, images[chosen], probs[chosen], _pick(not_digit, chosen))
 
 
-def _keep(candidates: list[tuple[int, ...]], geometry: np.ndarray) -> list[int]:
-    """The candidates worth reading: every single atom, and the groups of several whose shape
-    alone scores above GEOMETRY_FLOOR, the MAX_CANDIDATES best in all at most."""
-    single = [k for k, members in enumerate(candidates) if len(members) == 1]
-    groups = [k for k, members in enumerate(candidates) if len(members) > 1 and geometry[k] > GEOMETRY_FLOOR]
-    groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, MAX_CANDIDATES - len(single))]
-    return sorted(single + groups)
+def _keep(
+    candidates: list[tuple[int, ...]],
+    geometry: np.ndarray,
+    whole: set[tuple[int, ...]] = frozenset(),
+    most: int = MAX_CANDIDATES,
+) -> list[int]:
+    """The candidates worth reading: every single atom and every whole piece that was cut (whole:
+    read uncut, as the rules would), and the other groups of several whose shape alone scores above
+    GEOMETRY_FLOOR, the `most` best in all at most."""
+    must = [k for k, members in enumerate(candidates) if len(members) == 1 or members in whole]
+    rest = set(range(len(candidates))) - set(must)
+    groups = [k for k in sorted(rest) if len(candidates[k]) > 1 and geometry[k] > GEOMETRY_FLOOR]
+    groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, most - len(must))]
+    return sorted(must + groups)
 
 
 def _pick(values: np.ndarray | None, chosen: list[int]) -> np.ndarray | None:
@@ -397,10 +410,51 @@ def _typical_height(spans: np.ndarray, heights: np.ndarray) -> float:
 
 
 def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndarray, int]]:
+    """Where two touching digits could meet in a piece's mask, left to right, each as (its column
+    in every row of the mask, strokes crossed): the straight cuts (_straight_cuts) and the winding
+    ones (_winding_cuts); of two within WINDING_APART heights of each other on average, the one
+    that crosses fewer strokes."""
+    h = mask.shape[0]
+    found = [(np.full(h, column, np.int64), runs) for column, runs in _straight_cuts(mask, typical, radius)]
+    found += _winding_cuts(mask, typical, radius) if WINDING_CUTS else []
+    out: list[tuple[np.ndarray, int]] = []
+    for path, runs in sorted(found, key=lambda cut: cut[1]):  # stable: straight first on a tie
+        if all(np.abs(path - other).mean() >= WINDING_APART * typical for other, _ in out):
+            out.append((path, runs))
+    return sorted(out, key=lambda cut: cut[0].mean())
+
+
+def _straight_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[int, int]]:
+    """Where two touching digits could meet in a piece's mask: upright straight lines through its
+    middle 70% that cross the least ink, each crossing at most CUT_RUNS strokes holding at most
+    CUT_INK stroke widths of ink, CUT_APART heights apart; the CUTS best, left to right, each as
+    (column, strokes crossed). Straight: neighbours written side by side are parted by such a line
+    even where their pen paths overlap, while a path free to wind round the ink follows one digit's
+    own strokes instead (measured on 'val' and 'train' people's numbers)."""
+    h, w = mask.shape
+    lo, hi = max(1, int(0.15 * w)), min(w - 1, int(np.ceil(0.85 * w)))
+    if h - 2 * radius < 0.5 * typical or hi <= lo:
+        return []
+    middle = mask[:, lo:hi]
+    ink = middle.sum(axis=0)
+    runs = (np.diff(middle.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
+    cost = np.where((runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius), ink, np.inf)
+    apart = int(np.ceil(max(0.1 * (hi - lo), CUT_APART * typical)))
+    chosen: list[int] = []
+    while len(chosen) < CUTS:  # the cheapest column left, then none nearer to it than `apart`
+        k = int(np.argmin(cost))
+        if cost[k] == np.inf:
+            break
+        chosen.append(k)
+        cost[max(0, k - apart + 1) : k + apart] = np.inf
+    return [(lo + k, int(runs[k])) for k in sorted(chosen)]
+
+
+def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndarray, int]]:
     """Where two touching digits could meet in a piece's mask: paths from top to bottom through its
     middle 70% that cross the least ink (dynamic programming, one column to the side per row at
     most, on a copy about CUT_ROWS rows tall), each crossing at most CUT_RUNS strokes holding at
-    most CUT_INK stroke widths of ink; the CUTS best, apart by a tenth of the width, left to right.
+    most CUT_INK stroke widths of ink; the WINDING_CUTS best, apart by a tenth of the width, left to right.
     Each as (the path's column in every row of the mask, strokes crossed)."""
     h, w = mask.shape
     if h - 2 * radius < 0.5 * typical:
@@ -431,7 +485,7 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     ends = np.argsort(total, kind="stable")
     width_px = max(2 * radius * scale, 1.0)
     # Trace the cheapest CUT_TRIES * CUTS paths back up at once, one row at a time.
-    tried = ends[: CUT_TRIES * CUTS]
+    tried = ends[: CUT_TRIES * WINDING_CUTS]
     paths = np.empty((rows, len(tried)), np.int64)
     paths[-1] = tried
     for y in range(rows - 1, 0, -1):
@@ -442,7 +496,7 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     means = paths.mean(axis=0)
     chosen: list[int] = []
     for k in np.flatnonzero(usable):
-        if len(chosen) == CUTS:
+        if len(chosen) == WINDING_CUTS:
             break
         if any(abs(tried[k] - tried[j]) < 0.1 * n or abs(means[k] - means[j]) < 0.1 * n for j in chosen):
             continue

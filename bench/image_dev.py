@@ -1,0 +1,148 @@
+"""Dev figures for the image path (Recognizer.read(canvas), no strokes) on training-side data only.
+
+    python -m bench.image_dev --unipen ../shared/data/unipen_dev.npz --data ../shared/data/mnist.npz
+        [--split val] [--numbers 400] [--mnist 300] [--json OUT]
+
+The same numbers as bench.real_numbers (one writer per number, NUMBER_STYLE, 640 px canvas), but of
+'val' (or 'train') people and another seed, so that the image path's priors and cuts can be tuned
+without ever looking at the 'test' people the bench reports on; and numbers of MNIST *training*
+digits (bench.numbers' composition, apart and touching) in place of its MNIST test digits.
+Each wrong number is put in one failure class from where the digits' true ink fell in the boxes read:
+  * split: a digit's ink spread over two boxes or more (a 4 or 5 whose pieces do not touch);
+  * merged: one box holding most of the ink of two digits or more (touching neighbours);
+  * cut wrong: the count right but some box holding the wrong ink (a cut through a digit);
+  * not sure / wrong digit: segmented right, read wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+import time
+
+import numpy as np
+
+from recognizer.ink import INK_LEVEL
+from recognizer.predictor import Recognizer, number_text
+from recognizer.strokes import rasterize
+from recognizer.unipen import people, person_split
+
+from .numbers import lcs_length, numbers_benchmark
+from .real_numbers import LENGTHS, compose
+
+DEV_SEED = 4242  # not the bench's seed
+SHARE = 0.5  # a box "holds" a digit when it covers more than this share of the digit's ink
+SPREAD = 0.2  # a digit is split when two boxes or more each hold more than this share of its ink
+
+
+def compose_numbers(chars, split: str, n: int, seed: int) -> list[tuple[np.ndarray, str, list[np.ndarray]]]:
+    """n numbers of `split` people (equal shares of each length): (canvas, truth, each digit's ink drawn alone)."""
+    rng = np.random.default_rng(seed)
+    who, where = people(chars), person_split(chars)
+    chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
+    digits_of = {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
+    out = []
+    for k in range(n):
+        length = LENGTHS[k % len(LENGTHS)]
+        written, row = compose(chars, digits_of, length, rng)
+        inks = [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) for d in range(length)]
+        out.append((written.canvas, "".join(chars.label[i] for i in row), inks))
+    return out
+
+
+def failure_class(truth: str, read: str, boxes: list, inks: list[np.ndarray]) -> str:
+    """Why a number was read wrong (see the module docstring); "right" when it was not."""
+    if read == truth:
+        return "right"
+    inks = [ink > INK_LEVEL for ink in inks]
+    totals = [max(int(ink.sum()), 1) for ink in inks]
+    share = np.array([[ink[y : y + h, x : x + w].sum() / t for ink, t in zip(inks, totals)] for x, y, w, h in boxes])
+    if len(boxes) and ((share > SHARE).sum(axis=1) >= 2).any():
+        return "merged"
+    if len(boxes) and ((share > SPREAD).sum(axis=0) >= 2).any() and len(read) > len(truth):
+        return "split"
+    if len(read) != len(truth):
+        return "too many" if len(read) > len(truth) else "too few"
+    if len(boxes) and not all(share[k, k] > SHARE for k in range(len(truth))):
+        return "cut wrong"
+    return "not sure" if "?" in read else "wrong digit"
+
+
+def real_figures(rec: Recognizer, numbers: list, alone: list[list[bool]]) -> dict:
+    """Whole, count, per digit, bound p^n, by length, failure classes and read() CPU times."""
+    rows = []
+    for (canvas, truth, inks), ok in zip(numbers, alone):
+        cpu = time.process_time_ns()
+        preds = rec.read(canvas)
+        ms = (time.process_time_ns() - cpu) / 1e6
+        read = number_text(preds)
+        rows.append((truth, read, ms, failure_class(truth, read, [p.box for p in preds], inks), ok))
+
+    def summary(sel: list) -> dict:
+        p = np.mean([o for r in sel for o in r[4]])
+        return {
+            "n": len(sel),
+            "whole": round(np.mean([r[0] == r[1] for r in sel]), 4),
+            "count": round(np.mean([len(r[0]) == len(r[1]) for r in sel]), 4),
+            "per_digit": round(sum(lcs_length(r[0], r[1]) for r in sel) / sum(len(r[0]) for r in sel), 4),
+            "bound": round(float(np.mean([p ** len(r[0]) for r in sel])), 4),
+        }
+
+    five = np.array([r[2] for r in rows if len(r[0]) == 5])
+    return {
+        "all": summary(rows),
+        "by_length": {k: summary([r for r in rows if len(r[0]) == k]) for k in LENGTHS},
+        "failures": dict(collections.Counter(r[3] for r in rows if r[3] != "right").most_common()),
+        "examples": [f"{r[0]}->{r[1]} ({r[3]})" for r in rows if r[3] != "right"][:40],
+        "cpu_ms_5": {"p50": round(float(np.percentile(five, 50)), 2), "p99": round(float(np.percentile(five, 99)), 2)}
+        if len(five)
+        else None,
+    }
+
+
+def alone_right(rec: Recognizer, numbers: list) -> list[list[bool]]:
+    """For each number, whether each digit reads right alone on the canvas (the p of p^n)."""
+    out = []
+    for _, truth, inks in numbers:
+        row = []
+        for label, ink in zip(truth, inks):
+            pred = rec.predict(ink)
+            row.append(pred is not None and pred.unsure is None and str(pred.digit) == label)
+        out.append(row)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from recognizer.data import load_mnist, load_unipen
+
+    parser = argparse.ArgumentParser(prog="python -m bench.image_dev", description=__doc__.split("\n")[0])
+    parser.add_argument("--unipen", required=True)
+    parser.add_argument("--data", help="mnist.npz: also numbers of MNIST training digits")
+    parser.add_argument("--split", choices=("val", "train"), default="val")
+    parser.add_argument("--numbers", type=int, default=400)
+    parser.add_argument("--mnist", type=int, default=300, help="MNIST numbers, apart and touching each")
+    parser.add_argument("--seed", type=int, default=DEV_SEED)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+    rec = Recognizer.load()
+    numbers = compose_numbers(load_unipen(args.unipen), args.split, args.numbers, args.seed)
+    out = {"split": args.split, "seed": args.seed, "real": real_figures(rec, numbers, alone_right(rec, numbers))}
+    if args.data and args.mnist:
+        mnist = load_mnist(args.data)
+        x_train, y_train = mnist.x_train, mnist.y_train
+        for touching in (False, True):
+            fig = numbers_benchmark(rec, x_train, y_train, args.mnist, args.seed, touching=touching)
+            out["mnist_touching" if touching else "mnist_apart"] = {
+                k: fig[k] for k in ("whole_number_accuracy", "digit_count_right", "per_digit_accuracy")
+            }
+    print(json.dumps(out, indent=1))
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

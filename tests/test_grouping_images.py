@@ -1,0 +1,104 @@
+"""Segmentation of images (no strokes) by recognition: where touching digits are cut, and which
+candidates are read (recognizer.grouping's image side)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer import grouping
+from recognizer.grouping import group_digits
+from recognizer.ink import ink_from_canvas
+from recognizer.predictor import number_text
+from recognizer.strokes import rasterize
+from recognizer.synthetic import DIGIT_STROKES, place_strokes
+
+HEIGHT = 160  # px, a digit's box
+
+
+def write(*digits: int, gap: float, pen: int) -> np.ndarray:
+    """Digits written left to right, each 0.6 as wide as tall, `gap` px apart (negative: their
+    boxes overlap), with a pen `pen` px wide."""
+    strokes, x = [], 30.0
+    for d in digits:
+        strokes += place_strokes(DIGIT_STROKES[d], box=(x, 60, 0.6 * HEIGHT, HEIGHT))
+        x += 0.6 * HEIGHT + gap
+    return rasterize(strokes, (HEIGHT + 120, int(x + 0.6 * HEIGHT + 30)), pen)
+
+
+def one_piece(canvas: np.ndarray) -> bool:
+    return cv2.connectedComponents((canvas > 64).astype(np.uint8))[0] - 1 == 1
+
+
+@pytest.mark.parametrize(
+    ("digits", "gap", "pen"),
+    [((0, 8), -35, 40), ((7, 2), -35, 40), ((5, 0), -20, 40), ((4, 5), -35, 28), ((0, 0), -20, 28)],
+)
+def test_thick_touching_digits_in_an_image_are_cut(shipped, digits, gap, pen):
+    """Neighbours written with a thick pen whose ink runs together (as people's pen numbers do,
+    and as the least-ink winding path alone did not part): a straight cut parts them."""
+    canvas = write(*digits, gap=gap, pen=pen)
+    assert one_piece(canvas)
+    assert number_text(shipped.read(canvas)) == "".join(map(str, digits))
+
+
+def test_straight_cuts_take_the_thinnest_columns_apart():
+    """Upright cuts cross the least ink first, never two nearer than CUT_APART heights, at most
+    CUTS, none crossing more than CUT_RUNS strokes; left to right."""
+    typical, radius = 100.0, 4.0
+    mask = np.zeros((100, 300), bool)
+    mask[20:80, 30:270] = True  # a slab far too thick to cut ...
+    mask[40:48, :] = False  # ... but for a slot across it: two strokes, 52 px of ink a column
+    for column in (120, 200):  # and two thin necks, one stroke of 6 px
+        mask[:, column - 3 : column + 3] = False
+        mask[48:54, column - 3 : column + 3] = True
+    cuts = grouping._straight_cuts(mask, typical, radius)
+    columns = [c for c, _ in cuts]
+    assert columns == sorted(columns) and len(cuts) <= grouping.CUTS
+    assert all(b - a >= grouping.CUT_APART * typical for a, b in zip(columns, columns[1:]))
+    assert all(runs <= grouping.CUT_RUNS for _, runs in cuts)
+    assert {117, 197} <= set(columns)  # both necks, at their first column
+
+
+def test_a_cut_crossing_fewer_strokes_wins_where_two_meet(shipped):
+    """Of a straight and a winding cut within WINDING_APART heights of each other, the one that
+    crosses fewer strokes is kept: two cuts of one boundary would only double the candidates."""
+    canvas = write(0, 2, gap=-40, pen=14)
+    ink = ink_from_canvas(canvas)
+    x, y, w, h = ink.box
+    mask, radius = ink.mask[y : y + h, x : x + w], ink.stroke_width / 2
+    typical = float(h)
+    cuts = grouping._cuts(mask, typical, radius)
+    means = [float(path.mean()) for path, _ in cuts]
+    assert means == sorted(means)
+    found = grouping._straight_cuts(mask, typical, radius) + [
+        (float(path.mean()), runs) for path, runs in grouping._winding_cuts(mask, typical, radius)
+    ]
+    for path, runs in cuts:  # no cut dropped for one near it that crosses more strokes
+        near = [r for c, r in found if abs(c - path.mean()) < grouping.WINDING_APART * typical]
+        assert runs == min(near)
+    assert any(runs == 1 for _, runs in cuts)  # the one stroke where the 0 and the 2 touch
+    assert number_text(shipped.read(canvas)) == "02"
+
+
+def test_whole_pieces_are_read_whatever_the_budget():
+    """A cut piece is always also read uncut (the reading the rules would give), even when the
+    shapes of its slices' groups score better and the budget of candidates is spent on them."""
+    candidates = [(0,), (1,), (2,), (0, 1), (1, 2), (0, 1, 2)]
+    geometry = np.array([0.0, 0.0, 0.0, -1.0, -1.0, -6.0])
+    kept = grouping._keep(candidates, geometry, {(0, 1, 2)}, most=4)
+    assert [candidates[k] for k in kept] == [(0,), (1,), (2,), (0, 1, 2)]
+    # without a whole piece to keep, the best-shaped group fills the budget
+    assert [candidates[k] for k in grouping._keep(candidates, geometry, set(), most=4)] == [(0,), (1,), (2,), (0, 1)]
+
+
+def test_an_image_read_stays_within_its_candidate_budget(shipped):
+    """A long row of touching digits in an image: one batched call of at most MAX_INK_CANDIDATES."""
+    calls = []
+
+    def scorer(images):
+        calls.append(len(images))
+        return shipped.scores(images)
+
+    canvas = write(4, 0, 7, 1, 5, 2, 8, gap=-30, pen=30)
+    group_digits(ink_from_canvas(canvas), None, scorer)
+    assert len(calls) == 1 and 7 <= calls[0] <= grouping.MAX_INK_CANDIDATES
