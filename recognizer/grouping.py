@@ -16,8 +16,8 @@ reading of the whole ink as a sequence of candidates is scored by
     far wider than tall or far shorter than the others, neighbours overlapping in x (the strokes
     of one digit overlap; neighbours barely do), with strokes a digit starting left of the last.
 Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
-The priors are one Priors set per path, tuned on 'val' people (and, for images, numbers of MNIST
-training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
+The priors are one Priors set per path, tuned on training-side people (and, for images, numbers of
+MNIST training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
 segment.find_digits' rules) and MAX_CANDIDATES candidates are read.
 """
 
@@ -64,7 +64,8 @@ START_CAP = 99.0  # the most a digit starting too far left costs
 class Priors:
     """How one path scores a reading besides recognition: log-priors, linear penalties past a free
     allowance, lengths in the row's typical digit height. One set for strokes, one for images, each
-    tuned on the digits of 'val' people only (recognizer.unipen.person_split), never 'test' ones."""
+    tuned on training-side people only (recognizer.unipen.person_split: 'val', for strokes 'train'
+    too, by bench.stroke_dev), never 'test' ones."""
 
     atoms: int  # strokes (or slices of ink) per digit at most
     # How much less likely another sign is than a digit: with strokes, strokes that reach each other
