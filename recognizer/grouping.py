@@ -17,8 +17,8 @@ reading of the whole ink as a sequence of candidates is scored by
     far wider than tall or far shorter than the others, neighbours overlapping in x (the strokes
     of one digit overlap; neighbours barely do), with strokes a digit starting left of the last.
 Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
-The priors are one Priors set per path, tuned on 'val' people (and, for images, numbers of MNIST
-training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
+The priors are one Priors set per path, tuned on training-side people (and, for images, numbers of
+MNIST training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
 segment.find_digits' rules) and MAX_CANDIDATES candidates (MAX_INK_CANDIDATES for an image) are read.
 """
 
@@ -66,7 +66,8 @@ START_CAP = 99.0  # the most a digit starting too far left costs
 class Priors:
     """How one path scores a reading besides recognition: log-priors, linear penalties past a free
     allowance, lengths in the row's typical digit height. One set for strokes, one for images, each
-    tuned on the digits of 'val' people only (recognizer.unipen.person_split), never 'test' ones."""
+    tuned on training-side people only (recognizer.unipen.person_split: 'val', for strokes 'train'
+    too, by bench.stroke_dev), never 'test' ones."""
 
     atoms: int  # strokes (or slices of ink) per digit at most
     # How much less likely another sign is than a digit: with strokes, strokes that reach each other
@@ -83,15 +84,15 @@ class Priors:
     cut: float = 0.0  # images: per stroke a cut crosses, on each side of the cut
 
 
-STROKE_PRIORS = Priors(
+STROKE_PRIORS = Priors(  # bench.stroke_dev: numbers of 'val' and 'train' people, letters kept whole no less often
     atoms=4,
     not_digit=0.12,
     group=-1.0,
-    gap=(0.1, 6.0),
+    gap=(0.1, 3.0),
     wide=(0.8, 6.0),
-    short=(0.6, 6.0),
+    short=(0.6, 12.0),
     apart=1.5,
-    link=1.5,
+    link=0.75,
     start=(0.05, 10.0),
     overlap=(0.5, 4.0),
 )
@@ -317,14 +318,26 @@ def _writing_order(spans: np.ndarray) -> list[int]:
     digit) is moved right after that one."""
     order = [0] if len(spans) else []
     for k in range(1, len(spans)):
-        back = spans[k].mean() < spans[k - 1][0]
-        earlier = [(_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1)]
-        best, j = max(earlier, default=(0.0, -1))
-        if back and best > 0:
+        j = _written_over(spans, k) if spans[k].mean() < spans[k - 1][0] else -1
+        if j >= 0:
             order.insert(order.index(j) + 1, k)
         else:
             order.append(k)
     return order
+
+
+def _written_over(spans: np.ndarray, k: int) -> int:
+    """The earlier stroke (before k - 1) that stroke k, which lies back left of the stroke before
+    it, was added to: the one it overlaps most in x, else the nearest one if it is nearer than
+    the stroke before (a 5's flag or a 4's stem beside its digit); -1 if none."""
+    if k < 2:
+        return -1
+    best, j = max((_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1))
+    if best > 0:
+        return j
+    gaps = np.maximum(spans[: k - 1, 0] - spans[k, 1], spans[k, 0] - spans[: k - 1, 1])
+    nearest = int(np.argmin(gaps))
+    return nearest if gaps[nearest] < spans[k - 1, 0] - spans[k, 1] else -1
 
 
 def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:

@@ -69,6 +69,35 @@ def test_a_seven_with_a_late_bar_keeps_its_bar(shipped):
     assert number_text(shipped.read(canvas, strokes)) == "71"
 
 
+# A 4 whose stem stands clear of its bar's end (about 0.06 heights: their ink touches, their pen paths
+# do not), as some people write it
+FOUR_STEM_CLEAR = [[(0.45, 0.1), (0.15, 0.62), (0.62, 0.62)], [(0.72, 0.3), (0.72, 0.95)]]
+
+
+def test_a_late_stroke_beside_its_digit_joins_it(shipped):
+    """The 4's stem, beside its bar without overlapping it, is drawn after the 7 to its right: it
+    lies back left of the 7, nearer the bar than the 7, so it still joins the 4."""
+    bar, stem = place_strokes(FOUR_STEM_CLEAR, box=(30, 60, 96, HEIGHT))
+    seven = place_strokes(SEVEN, box=(160, 60, 96, HEIGHT))
+    strokes = [bar, *seven, stem]
+    canvas = rasterize(strokes, (HEIGHT + 120, 300), PEN)
+    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    assert [g.segment.strokes for g in groups] == [(0, 2), (1,)]
+    assert number_text(shipped.read(canvas, strokes)) == "47"
+
+
+def test_a_new_digit_after_a_late_stroke_stays_apart(shipped):
+    """A stroke back left of the one before it joins an earlier digit only when nearer to it than
+    to the stroke before: a 1 written left of the 7 after it, far from the 4, stays a digit."""
+    four = place_strokes(DIGIT_STROKES[4], box=(30, 60, 96, HEIGHT))
+    seven = place_strokes(SEVEN, box=(330, 60, 96, HEIGHT))
+    one = place_strokes(DIGIT_STROKES[1], box=(200, 60, 96, HEIGHT))
+    strokes = four + seven + one
+    canvas = rasterize(strokes, (HEIGHT + 120, 460), PEN)
+    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    assert [g.segment.strokes for g in groups] == [(0, 1), (3,), (2,)]
+
+
 @pytest.mark.parametrize(("digits", "gap"), [((7, 7), -25), ((4, 0), -25), ((3, 4), -35)])
 def test_an_image_of_two_touching_digits_is_cut(shipped, digits, gap):
     canvas, _ = write(*digits, gap=gap)
