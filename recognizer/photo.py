@@ -15,7 +15,8 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    with soft edges as in MNIST.
 4. What is not writing: a table (far darker than the page, along a side of the frame), pieces
    running along a side of the frame (a page's edge), ruled and squared lines (long thin runs,
-   found after turning the page straight by the lines' own angle; strokes they cut are mended),
+   found after turning the page straight by the lines' own angle; strokes they cut are mended,
+   strokes far thicker than the lines that lie along them stay),
    and specks.
 The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
 """
@@ -56,6 +57,7 @@ LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half
 # 1-3 px thick at 1000 px: 100-500; a digit's stem: 2-25, or 40 for a pen 2.5% of the digit's height)
 SOLO_THINNESS = 100  # a line alone (a margin line, the others too faint) counts only this thin
 LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
+THICKER = 2.0  # ink this many times as thick across a line as the line (+1 px) is a stroke on it
 MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
@@ -235,7 +237,8 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
 @dataclass(frozen=True)
 class _Lines:
     """Ruled or squared lines on a canvas: their pixels along rows and along columns, and the strips
-    a few px wide they run in (ink wholly inside a strip is what is left of a line)."""
+    a few px wide they run in, less the ink thicker than the lines (ink wholly inside a strip is
+    what is left of a line)."""
 
     across: np.ndarray
     down: np.ndarray
@@ -248,7 +251,8 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     at least, and LINE_THINNESS times as long as thick: two or more such, or one SOLO_THINNESS thin
     (a single stroke of a tight crop may be as long). Found on a copy of half the size (any ink in
     2x2 px counts, which keeps thin lines); their pixels are then the ink in unbroken runs of
-    LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays."""
+    LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays, less
+    the ink THICKER times as thick across the line as the line itself: a pen stroke lying on it."""
     ink = canvas > 0
     half = (
         cv2.resize(
@@ -277,13 +281,34 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
         strips.append(cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST))
     if len(thinness) < 2 and not any(t >= SOLO_THINNESS for t in thinness):
         return None
-    pixels = []
+    pixels, bands = [], []
     for axis, strip in zip((1, 0), strips):
         run = max(3, int(LINE_RUN * ink.shape[axis]))
         bar = np.ones((1, run) if axis == 1 else (run, 1), np.uint8)
-        runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar)
-        pixels.append((runs & strip).astype(bool))
-    return _Lines(pixels[0], pixels[1], (strips[0] | strips[1]).astype(bool))
+        line = (cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar) & strip).astype(bool)
+        if line.any():  # a pen stroke lying on a line or crossing it is no part of it
+            stroke = _thicker(ink, axis, THICKER * _thickness(line, axis) + 1)
+            line &= ~stroke
+            strip = strip.astype(bool) & ~stroke
+        pixels.append(line)
+        bands.append(strip.astype(bool))
+    return _Lines(pixels[0], pixels[1], bands[0] | bands[1])
+
+
+def _thickness(line: np.ndarray, axis: int) -> float:
+    """The mean thickness (px) of lines running along `axis` (1: rows, 0: columns): their pixels
+    over the runs they make across them."""
+    across = line if axis == 1 else line.T
+    starts = across[0].sum() + (across[1:] & ~across[:-1]).sum()
+    return float(across.sum()) / max(int(starts), 1)
+
+
+def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
+    """The ink in runs at least `side` px long across lines along `axis`: a pen stroke lying on
+    such a line, or crossing it, rather than the line itself."""
+    k = max(2, int(np.ceil(side)))
+    bar = np.ones((k, 1) if axis == 1 else (1, k), np.uint8)
+    return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
 
 
 def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
