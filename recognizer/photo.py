@@ -47,7 +47,9 @@ MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness
 NOISE_SAMPLES = 100_000  # pixels, evenly spread, that the paper's median and spread are taken from
 MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
 INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
-HALF = 0.5  # ... and ink at least this share of the way to it becomes 255
+HALF = 0.5  # ... and ink at least this share of the way to it becomes FULL
+FULL = 255  # full-strength ink on the canvas: every piece of writing has some (STRONG or more
+STRONG = 224  # once the canvas is turned straight and interpolated)
 TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
 EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
 LINE_WINDOW = 0.2  # lines: LINE_FILL of every window this share of the frame's side is inked ...
@@ -86,7 +88,7 @@ def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
         canvas = _to_canvas(ink, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
-    keep = _writing(canvas > INK_LEVEL, lines)
+    keep = _writing(canvas > INK_LEVEL, canvas >= STRONG, lines)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
@@ -202,7 +204,7 @@ def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
         raise ImageError(f"{name}: no ink found (the image is blank or has too little contrast)")
     core = float(np.percentile(strong, 100 * INK_CORE))
     high = low + HALF * (core - low)
-    return (np.clip((ink - low) / (high - low), 0, 1) * 255).astype(np.uint8)
+    return (np.clip((ink - low) / (high - low), 0, 1) * FULL).astype(np.uint8)
 
 
 def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
@@ -311,9 +313,11 @@ def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
     return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
 
 
-def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
+def _writing(ink: np.ndarray, full: np.ndarray, lines: _Lines | None) -> np.ndarray:
     """The ink that is writing: without the lines (strokes that crossed one mended) and what is left
-    of them, without pieces running along a side of the frame, without specks."""
+    of them, without pieces running along a side of the frame, without pieces that nowhere reach
+    full strength (`full`, STRONG: a shade the paper's estimate missed, such as the narrow end of a
+    shadow; writing is as dark against its own paper in a shadow as in the light), without specks."""
     kept = ink.copy()
     if lines is not None:
         kept &= ~(lines.across | lines.down)
@@ -326,6 +330,9 @@ def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
         good[np.unique(pieces.labels[kept & ~lines.strips])] = True
+    strong = np.zeros_like(good)
+    strong[np.unique(pieces.labels[kept & full])] = True
+    good &= strong
     good[0] = False
     return (good & _near_writing(pieces, good))[pieces.labels]
 

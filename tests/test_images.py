@@ -200,6 +200,20 @@ def test_uneven_light_and_a_shadow_are_not_ink(tmp_path, shipped):
     assert number_text(shipped.read(canvas)) == "38"
 
 
+def test_a_faint_shadow_away_from_the_number_is_not_ink(tmp_path, shipped):
+    """A small soft shadow (30% darker) that the paper's estimate fills in, as the narrow end of a
+    shadow is: a broad faint shade, never as dark against its paper as the ink. It used to stay
+    as the largest piece, and the digits, far smaller, went as specks ("00")."""
+    h, w = 480, 640
+    ink = number_ink("38", (h, w), 380, 330, 70, 5)
+    shade = np.zeros((h, w), np.float32)
+    cv2.ellipse(shade, (200, 130), (90, 45), 15, 0, 360, 1.0, -1)
+    light = 1 - 0.3 * cv2.GaussianBlur(shade, (0, 0), 15)
+    canvas = load_image(save(tmp_path, "shade.png", on_paper(ink, PAPER * light)))
+    assert_canvas_is(canvas, ink)
+    assert number_text(shipped.read(canvas)) == "38"
+
+
 def test_a_dark_table_around_the_page_is_not_ink_and_does_not_flip_polarity(tmp_path, shipped):
     """The page covers the middle; a dark table shows along the left and top of the frame."""
     h, w = 480, 640
