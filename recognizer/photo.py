@@ -15,7 +15,8 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    with soft edges as in MNIST.
 4. What is not writing: a table (far darker than the page, along a side of the frame), pieces
    running along a side of the frame (a page's edge), ruled and squared lines (long thin runs,
-   found after turning the page straight by the lines' own angle; strokes they cut are mended),
+   found after turning the page straight by the lines' own angle; strokes they cut are mended,
+   strokes far thicker than the lines that lie along them stay),
    and specks.
 The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
 """
@@ -46,7 +47,9 @@ MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness
 NOISE_SAMPLES = 100_000  # pixels, evenly spread, that the paper's median and spread are taken from
 MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
 INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
-HALF = 0.5  # ... and ink at least this share of the way to it becomes 255
+HALF = 0.5  # ... and ink at least this share of the way to it becomes FULL
+FULL = 255  # full-strength ink on the canvas: every piece of writing has some (STRONG or more
+STRONG = 224  # once the canvas is turned straight and interpolated)
 TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
 EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
 LINE_WINDOW = 0.2  # lines: LINE_FILL of every window this share of the frame's side is inked ...
@@ -56,6 +59,7 @@ LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half
 # 1-3 px thick at 1000 px: 100-500; a digit's stem: 2-25, or 40 for a pen 2.5% of the digit's height)
 SOLO_THINNESS = 100  # a line alone (a margin line, the others too faint) counts only this thin
 LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
+THICKER = 2.0  # ink this many times as thick across a line as the line (+1 px) is a stroke on it
 MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
@@ -84,7 +88,7 @@ def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
         canvas = _to_canvas(ink, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
-    keep = _writing(canvas > INK_LEVEL, lines)
+    keep = _writing(canvas > INK_LEVEL, canvas >= STRONG, lines)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
@@ -200,7 +204,7 @@ def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
         raise ImageError(f"{name}: no ink found (the image is blank or has too little contrast)")
     core = float(np.percentile(strong, 100 * INK_CORE))
     high = low + HALF * (core - low)
-    return (np.clip((ink - low) / (high - low), 0, 1) * 255).astype(np.uint8)
+    return (np.clip((ink - low) / (high - low), 0, 1) * FULL).astype(np.uint8)
 
 
 def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
@@ -235,7 +239,8 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
 @dataclass(frozen=True)
 class _Lines:
     """Ruled or squared lines on a canvas: their pixels along rows and along columns, and the strips
-    a few px wide they run in (ink wholly inside a strip is what is left of a line)."""
+    a few px wide they run in, less the ink thicker than the lines (ink wholly inside a strip is
+    what is left of a line)."""
 
     across: np.ndarray
     down: np.ndarray
@@ -248,7 +253,8 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     at least, and LINE_THINNESS times as long as thick: two or more such, or one SOLO_THINNESS thin
     (a single stroke of a tight crop may be as long). Found on a copy of half the size (any ink in
     2x2 px counts, which keeps thin lines); their pixels are then the ink in unbroken runs of
-    LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays."""
+    LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays, less
+    the ink THICKER times as thick across the line as the line itself: a pen stroke lying on it."""
     ink = canvas > 0
     half = (
         cv2.resize(
@@ -277,18 +283,41 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
         strips.append(cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST))
     if len(thinness) < 2 and not any(t >= SOLO_THINNESS for t in thinness):
         return None
-    pixels = []
+    pixels, bands = [], []
     for axis, strip in zip((1, 0), strips):
         run = max(3, int(LINE_RUN * ink.shape[axis]))
         bar = np.ones((1, run) if axis == 1 else (run, 1), np.uint8)
-        runs = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar)
-        pixels.append((runs & strip).astype(bool))
-    return _Lines(pixels[0], pixels[1], (strips[0] | strips[1]).astype(bool))
+        line = (cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar) & strip).astype(bool)
+        if line.any():  # a pen stroke lying on a line or crossing it is no part of it
+            stroke = _thicker(ink, axis, THICKER * _thickness(line, axis) + 1)
+            line &= ~stroke
+            strip = strip.astype(bool) & ~stroke
+        pixels.append(line)
+        bands.append(strip.astype(bool))
+    return _Lines(pixels[0], pixels[1], bands[0] | bands[1])
 
 
-def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
+def _thickness(line: np.ndarray, axis: int) -> float:
+    """The mean thickness (px) of lines running along `axis` (1: rows, 0: columns): their pixels
+    over the runs they make across them."""
+    across = line if axis == 1 else line.T
+    starts = across[0].sum() + (across[1:] & ~across[:-1]).sum()
+    return float(across.sum()) / max(int(starts), 1)
+
+
+def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
+    """The ink in runs at least `side` px long across lines along `axis`: a pen stroke lying on
+    such a line, or crossing it, rather than the line itself."""
+    k = max(2, int(np.ceil(side)))
+    bar = np.ones((k, 1) if axis == 1 else (1, k), np.uint8)
+    return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
+
+
+def _writing(ink: np.ndarray, full: np.ndarray, lines: _Lines | None) -> np.ndarray:
     """The ink that is writing: without the lines (strokes that crossed one mended) and what is left
-    of them, without pieces running along a side of the frame, without specks."""
+    of them, without pieces running along a side of the frame, without pieces that nowhere reach
+    full strength (`full`, STRONG: a shade the paper's estimate missed, such as the narrow end of a
+    shadow; writing is as dark against its own paper in a shadow as in the light), without specks."""
     kept = ink.copy()
     if lines is not None:
         kept &= ~(lines.across | lines.down)
@@ -301,6 +330,9 @@ def _writing(ink: np.ndarray, lines: _Lines | None) -> np.ndarray:
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
         good[np.unique(pieces.labels[kept & ~lines.strips])] = True
+    strong = np.zeros_like(good)
+    strong[np.unique(pieces.labels[kept & full])] = True
+    good &= strong
     good[0] = False
     return (good & _near_writing(pieces, good))[pieces.labels]
 
