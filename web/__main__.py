@@ -1,7 +1,7 @@
 """python -m web [--host H] [--port P] [--workers N] [--access-log]: serve the page and the API.
 
 Defaults come from the HOST, PORT and WORKERS environment variables, else 127.0.0.1:8000 and one
-worker process (each worker loads its own model: a worker takes about 90 MB of memory).
+worker process (each worker loads its own model: a worker holds about 140 MB of memory).
 """
 
 from __future__ import annotations
