@@ -328,14 +328,16 @@ def _writing_order(spans: np.ndarray) -> list[int]:
 
 def _written_over(spans: np.ndarray, k: int) -> int:
     """The earlier stroke (before k - 1) that stroke k, which lies back left of the stroke before
-    it, was added to: the one it overlaps most in x, else the nearest one if it is nearer than
-    the stroke before (a 5's flag or a 4's stem beside its digit); -1 if none."""
+    it, was added to: the one it overlaps most in x, else the nearest one left of it if that is
+    nearer than the stroke before (a 5's flag or a 4's stem beside its digit; a stroke left of
+    everything is a digit added in front); -1 if none."""
     if k < 2:
         return -1
     best, j = max((_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1))
     if best > 0:
         return j
-    gaps = np.maximum(spans[: k - 1, 0] - spans[k, 1], spans[k, 0] - spans[: k - 1, 1])
+    gaps = spans[k, 0] - spans[: k - 1, 1]
+    gaps[gaps < 0] = np.inf  # strokes right of k
     nearest = int(np.argmin(gaps))
     return nearest if gaps[nearest] < spans[k - 1, 0] - spans[k, 1] else -1
 
