@@ -24,6 +24,7 @@ import time
 
 import numpy as np
 
+from recognizer.fileio import atomic_write
 from recognizer.ink import INK_LEVEL
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import rasterize
@@ -116,6 +117,7 @@ def alone_right(rec: Recognizer, numbers: list) -> list[list[bool]]:
 
 def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
+    from recognizer.errors import RecognizerError
 
     parser = argparse.ArgumentParser(prog="python -m bench.image_dev", description=__doc__.split("\n")[0])
     parser.add_argument("--unipen", required=True)
@@ -126,11 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEV_SEED)
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    rec = Recognizer.load()
-    numbers = compose_numbers(load_unipen(args.unipen), args.split, args.numbers, args.seed)
+    if args.numbers < 1 or args.mnist < 0:
+        parser.exit(2, "error: --numbers must be at least 1 and --mnist at least 0\n")
+    try:
+        rec, chars = Recognizer.load(), load_unipen(args.unipen)
+        mnist = load_mnist(args.data) if args.data and args.mnist else None
+    except RecognizerError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    numbers = compose_numbers(chars, args.split, args.numbers, args.seed)
     out = {"split": args.split, "seed": args.seed, "real": real_figures(rec, numbers, alone_right(rec, numbers))}
-    if args.data and args.mnist:
-        mnist = load_mnist(args.data)
+    if mnist is not None:
         x_train, y_train = mnist.x_train, mnist.y_train
         for touching in (False, True):
             fig = numbers_benchmark(rec, x_train, y_train, args.mnist, args.seed, touching=touching)
@@ -139,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             }
     print(json.dumps(out, indent=1))
     if args.json:
-        with open(args.json, "w") as f:
+        with atomic_write(args.json) as f:
             f.write(json.dumps(out, indent=1) + "\n")
     return 0
 

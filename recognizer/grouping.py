@@ -249,7 +249,7 @@ def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int,
     owner = np.where(ink, lookup[nearest], 0)
     spans = np.array([(p[:, 0].min(), p[:, 0].max()) for p in points])
     heights = np.array([(p[:, 1].min(), p[:, 1].max()) for p in points])
-    order = _writing_order(spans)
+    order = _writing_order(spans, LINK_NEAR * _typical_height(spans, heights))
     atoms = _make_atoms(owner, order, spans, heights, [(k,) for k in range(len(drawn))])
     if atoms is None:
         return None
@@ -312,13 +312,13 @@ def _cross(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(((t > 0) & (t < 1) & (u > 0) & (u < 1)).any())
 
 
-def _writing_order(spans: np.ndarray) -> list[int]:
+def _writing_order(spans: np.ndarray, near: float) -> list[int]:
     """The strokes in writing order, except that a stroke that goes back left, apart from the one
-    written before it, to an earlier stroke it overlaps (a 4's stem or a 7's bar added after the next
-    digit) is moved right after that one."""
+    written before it, to an earlier stroke it overlaps or lies within `near` px beside (a 4's stem
+    or a 7's bar added after the next digit) is moved right after that one."""
     order = [0] if len(spans) else []
     for k in range(1, len(spans)):
-        j = _written_over(spans, k) if spans[k].mean() < spans[k - 1][0] else -1
+        j = _written_over(spans, k, near) if spans[k].mean() < spans[k - 1][0] else -1
         if j >= 0:
             order.insert(order.index(j) + 1, k)
         else:
@@ -326,18 +326,20 @@ def _writing_order(spans: np.ndarray) -> list[int]:
     return order
 
 
-def _written_over(spans: np.ndarray, k: int) -> int:
+def _written_over(spans: np.ndarray, k: int, near: float) -> int:
     """The earlier stroke (before k - 1) that stroke k, which lies back left of the stroke before
-    it, was added to: the one it overlaps most in x, else the nearest one if it is nearer than
-    the stroke before (a 5's flag or a 4's stem beside its digit); -1 if none."""
+    it, was added to: the one it overlaps most in x, else the nearest one left of it if that is
+    within `near` px and nearer than the stroke before (a 5's flag or a 4's stem beside its digit;
+    a digit added later in front of a number or between two digits is no part of either); -1 if none."""
     if k < 2:
         return -1
     best, j = max((_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1))
     if best > 0:
         return j
-    gaps = np.maximum(spans[: k - 1, 0] - spans[k, 1], spans[k, 0] - spans[: k - 1, 1])
+    gaps = spans[k, 0] - spans[: k - 1, 1]
+    gaps[gaps < 0] = np.inf  # strokes right of k
     nearest = int(np.argmin(gaps))
-    return nearest if gaps[nearest] < spans[k - 1, 0] - spans[k, 1] else -1
+    return nearest if gaps[nearest] < min(near, spans[k - 1, 0] - spans[k, 1]) else -1
 
 
 def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:

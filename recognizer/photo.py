@@ -283,14 +283,16 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
         strips.append(cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST))
     if len(thinness) < 2 and not any(t >= SOLO_THINNESS for t in thinness):
         return None
-    pixels, bands = [], []
+    runs = []  # ink in long runs in a strip: line, or a pen stroke lying on a line or crossing it
     for axis, strip in zip((1, 0), strips):
         run = max(3, int(LINE_RUN * ink.shape[axis]))
         bar = np.ones((1, run) if axis == 1 else (run, 1), np.uint8)
-        line = (cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar) & strip).astype(bool)
-        if line.any():  # a pen stroke lying on a line or crossing it is no part of it
-            stroke = _thicker(ink, axis, THICKER * _thickness(line, axis) + 1)
-            line &= ~stroke
+        runs.append((cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar) & strip).astype(bool))
+    pixels, bands = [], []
+    for axis, strip, line, other in zip((1, 0), strips, runs, runs[::-1]):
+        if line.any():  # a pen stroke is no part of the line; the lines crossing it (a grid's) are
+            stroke = _thicker(ink, axis, THICKER * _thickness(line, axis) + 1) & ~other
+            line = line & ~stroke
             strip = strip.astype(bool) & ~stroke
         pixels.append(line)
         bands.append(strip.astype(bool))

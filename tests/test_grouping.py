@@ -98,6 +98,37 @@ def test_a_new_digit_after_a_late_stroke_stays_apart(shipped):
     assert [g.segment.strokes for g in groups] == [(0, 1), (3,), (2,)]
 
 
+@pytest.mark.parametrize(("digits", "late"), [((4, 7, 3), 1), ((7, 4, 1), 1)])
+def test_a_digit_added_between_two_others_stays_a_digit(shipped, digits, late):
+    """A digit written last between two others, apart from both (0.4 heights): nearest a stroke of
+    the digit before, yet no part of it (a 4's bar and stem stay together)."""
+    placed, x = [], 30.0
+    for d in digits:
+        placed.append(place_strokes(DIGIT_STROKES[d], box=(x, 60, 96, HEIGHT)))
+        x += 96 + 60
+    strokes = [s for digit in placed[:late] + placed[late + 1 :] + [placed[late]] for s in digit]
+    canvas = rasterize(strokes, (HEIGHT + 120, int(x + 30)), PEN)
+    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    assert [len(g.segment.strokes) for g in groups] == [len(digit) for digit in placed]
+    assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, digits))
+
+
+@pytest.mark.parametrize(("first", "rest"), [(2, (4, 7)), (3, (9, 1))])
+def test_a_digit_added_in_front_of_a_number_stays_a_digit(shipped, first, rest):
+    """A digit written last, in front of (left of) the number: it lies left of everything, so it
+    is nearest the number's first digit, yet it goes with none of them (a digit's own late stroke,
+    a 4's stem, a 5's flag, lies over it or right of it)."""
+    placed, x = [], 30.0
+    for d in (first, *rest):
+        placed.append(place_strokes(DIGIT_STROKES[d], box=(x, 60, 96, HEIGHT)))
+        x += 96 + 60
+    strokes = [s for digit in placed[1:] + placed[:1] for s in digit]
+    canvas = rasterize(strokes, (HEIGHT + 120, int(x + 30)), PEN)
+    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    assert [len(g.segment.strokes) for g in groups] == [len(digit) for digit in placed]
+    assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, (first, *rest)))
+
+
 @pytest.mark.parametrize(("digits", "gap"), [((7, 7), -25), ((4, 0), -25), ((3, 4), -35)])
 def test_an_image_of_two_touching_digits_is_cut(shipped, digits, gap):
     canvas, _ = write(*digits, gap=gap)
