@@ -32,7 +32,7 @@ import numpy as np
 from scipy.ndimage import find_objects
 
 from .ink import Ink
-from .preprocess import ink_to_mnist
+from .preprocess import ink_to_mnist, strokes_to_mnist
 from .segment import (
     FRAGMENT_GAP,
     FRAGMENT_HEIGHT,
@@ -60,6 +60,10 @@ LINK_NEAR, LINK_FAR = 0.1, 0.3  # strokes: a digit's strokes linked when this ne
 APART_OVERLAP = 0.3  # strokes or pieces side by side: their x-overlap under this share of the narrower
 APART_TALL = 0.75  # with strokes, only when both are at least this tall (in heights): two whole digits
 START_CAP = 99.0  # the most a digit starting too far left costs
+# With strokes, a candidate is drawn again from them with a pen this share of its pen path's longer
+# side when the canvas's pen is bolder: MNIST's strokes are about a tenth of a digit's size, and a
+# number written small with the app's brush has strokes up to twice that (bench.stroke_dev).
+MAX_PEN = 0.15
 
 
 @dataclass(frozen=True)
@@ -173,8 +177,7 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
     geometry = _geometry(atoms, candidates)
     keep = _keep(candidates, geometry, _whole_pieces(atoms), MAX_CANDIDATES if drawn else MAX_INK_CANDIDATES)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
-    # One candidate's ink at a time: only the images are kept (a few KB each, not a mask each)
-    images = np.stack([ink_to_mnist(_segment(atoms, members, (x0, y0)).ink(ink)) for members in candidates])
+    images = _images(ink, atoms, candidates, strokes, (x0, y0))
     probs, not_digit = scorer(images)
     chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
     segments = [_segment(atoms, candidates[k], (x0, y0)) for k in chosen]
@@ -195,6 +198,37 @@ def _keep(
     groups = [k for k in sorted(rest) if len(candidates[k]) > 1 and geometry[k] > GEOMETRY_FLOOR]
     groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, most - len(must))]
     return sorted(must + groups)
+
+
+def _images(
+    ink: Ink,
+    atoms: _Atoms,
+    candidates: list[tuple[int, ...]],
+    strokes: Sequence[Stroke] | None,
+    origin: tuple[int, int],
+) -> np.ndarray:
+    """(c, 28, 28) images of the candidates, one candidate's ink at a time (only the images are
+    kept: a few KB each, not a mask each): its ink cut from the canvas, or, with strokes, when the
+    canvas's pen is bolder than MAX_PEN of the candidate's size, its strokes drawn again with a pen
+    that wide (a number written small with the app's brush: the models read such bold digits worse)."""
+    images = []
+    for members in candidates:
+        pen = _thinner_pen(ink, atoms, members)
+        if pen is None:
+            images.append(ink_to_mnist(_segment(atoms, members, origin).ink(ink)))
+        else:
+            images.append(strokes_to_mnist([strokes[i] for m in members for i in atoms.strokes[m]], pen))
+    return np.stack(images)
+
+
+def _thinner_pen(ink: Ink, atoms: _Atoms, members: tuple[int, ...]) -> float | None:
+    """With strokes, the pen a candidate is drawn again with when the canvas's is bolder than
+    MAX_PEN of the candidate's pen path's longer side; else None (its ink is read as drawn)."""
+    if atoms.starts is None:
+        return None
+    spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
+    side = max(spans[:, 1].max() - spans[:, 0].min(), ys[:, 1].max() - ys[:, 0].min())
+    return MAX_PEN * side if ink.stroke_width > MAX_PEN * side else None
 
 
 def _pick(values: np.ndarray | None, chosen: list[int]) -> np.ndarray | None:

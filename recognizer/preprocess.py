@@ -4,18 +4,23 @@ MNIST's recipe (LeCun et al.): crop to the ink, scale so the longer side is 20 p
 aspect ratio (anti-aliased), paste into 28x28 so that the center of mass sits at the center.
 One addition for drawings: a stroke much thinner than MNIST's (a big digit drawn with a thin pen)
 is thickened first, because after a 20-px downscale it would otherwise fade to a faint hairline.
+And where the pen strokes are known, a digit drawn small with a bold pen (a number written with the
+app's brush) can be drawn again from them with a thinner pen (strokes_to_mnist): MNIST's strokes
+are about a tenth of the digit's size, and the models read far bolder ones worse.
 stages() keeps every intermediate image (the notebook draws them); ink_to_mnist returns the last.
-Knows nothing about pygame or Keras: canvas in, array out.
+Knows nothing about pygame or Keras: canvas or strokes in, array out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from .ink import Ink, ink_box, ink_from_canvas, stroke_width
+from .strokes import Stroke, rasterize
 
 SIZE = 28  # output side
 BOX = 20  # the digit's longer side inside the output, as in MNIST
@@ -47,6 +52,30 @@ def to_mnist(canvas: np.ndarray) -> np.ndarray | None:
 def ink_to_mnist(ink: Ink) -> np.ndarray:
     """The 28x28 float32 image in [0, 1] of an ink that has a box (ink.box is not None)."""
     return stages(ink).image
+
+
+def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
+    """The 28x28 image of one digit drawn again from its pen strokes (points in any unit, at least
+    one point) with a round pen `pen` units wide: drawn at most BOX * WORK_SCALE px tall or wide,
+    as ink_to_mnist would scale it, then ink_to_mnist."""
+    paths = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    every = np.concatenate(paths)
+    low = every.min(axis=0)
+    side = float(np.ptp(every, axis=0).max()) + pen
+    scale = min(1.0, BOX * WORK_SCALE / max(side, 1.0))
+    width = max(2, round(pen * scale))
+    margin = width  # room for the round pen on every side
+    shape = np.ceil(np.ptp(every, axis=0)[::-1] * scale).astype(int) + 2 * margin + 1
+    drawn = [_distinct((p - low) * scale + margin) for p in paths]
+    return ink_to_mnist(ink_from_canvas(rasterize(drawn, (int(shape[0]), int(shape[1])), width)))
+
+
+def _distinct(path: np.ndarray) -> list[tuple[float, float]]:
+    """A path's points, less those that round to the same pixel as the one before (a pen that
+    barely moved draws nothing new)."""
+    keep = np.ones(len(path), bool)
+    keep[1:] = np.any(np.round(path[1:]) != np.round(path[:-1]), axis=1)
+    return [tuple(p) for p in path[keep].tolist()]
 
 
 def stages(ink: Ink) -> Stages:
