@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from .ink import Ink, ink_box, ink_from_canvas, stroke_width
-from .strokes import Stroke, rasterize
+from .strokes import Stroke, rasterize_quickly
 
 SIZE = 28  # output side
 BOX = 20  # the digit's longer side inside the output, as in MNIST
@@ -66,16 +66,8 @@ def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
     width = max(2, round(pen * scale))
     margin = width  # room for the round pen on every side
     shape = np.ceil(np.ptp(every, axis=0)[::-1] * scale).astype(int) + 2 * margin + 1
-    drawn = [_distinct((p - low) * scale + margin) for p in paths]
-    return ink_to_mnist(ink_from_canvas(rasterize(drawn, (int(shape[0]), int(shape[1])), width)))
-
-
-def _distinct(path: np.ndarray) -> list[tuple[float, float]]:
-    """A path's points, less those that round to the same pixel as the one before (a pen that
-    barely moved draws nothing new)."""
-    keep = np.ones(len(path), bool)
-    keep[1:] = np.any(np.round(path[1:]) != np.round(path[:-1]), axis=1)
-    return [tuple(p) for p in path[keep].tolist()]
+    drawn = [(p - low) * scale + margin for p in paths]
+    return ink_to_mnist(ink_from_canvas(rasterize_quickly(drawn, (int(shape[0]), int(shape[1])), width)))
 
 
 def stages(ink: Ink) -> Stages:
