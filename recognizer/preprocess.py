@@ -28,6 +28,10 @@ CENTER = 14.0  # where MNIST puts the center of mass (row, col), measured on its
 WORK_SCALE = 4  # stroke width is measured and fixed at 4x the output resolution
 MIN_STROKE_PX = 1.6  # thinner than this (in output px) gets thickened ...
 TARGET_STROKE_PX = 2.2  # ... to about this; MNIST's median stroke is ~2.3 px
+# Strokes drawn again are drawn at most this many px tall or wide, twice the work size: its area
+# downscale then smooths the edges as it does a big canvas's (drawn at the work size, they come out
+# a tenth bolder or thinner)
+REDRAW_SIDE = 2 * BOX * WORK_SCALE
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,14 +60,16 @@ def ink_to_mnist(ink: Ink) -> np.ndarray:
 
 def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
     """The 28x28 image of one digit drawn again from its pen strokes (points in any unit, at least
-    one point) with a round pen `pen` units wide: drawn at most BOX * WORK_SCALE px tall or wide,
-    as ink_to_mnist would scale it, then ink_to_mnist."""
+    one point) with a round pen `pen` units wide: drawn at most REDRAW_SIDE px tall or wide, then
+    ink_to_mnist, as if drawn on a canvas with that pen."""
     paths = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
     every = np.concatenate(paths)
     low = every.min(axis=0)
     side = float(np.ptp(every, axis=0).max()) + pen
-    scale = min(1.0, BOX * WORK_SCALE / max(side, 1.0))
-    width = max(2, round(pen * scale))
+    scale = min(1.0, REDRAW_SIDE / max(side, 1.0))
+    width = max(2, 2 * round(pen * scale / 2))  # the round pen's width is even (strokes.draw_stroke)
+    if scale < 1.0:  # scaled down: by just as much as makes the pen's width exact
+        scale = width / max(pen, 1e-9)
     margin = width  # room for the round pen on every side
     shape = np.ceil(np.ptp(every, axis=0)[::-1] * scale).astype(int) + 2 * margin + 1
     drawn = [(p - low) * scale + margin for p in paths]
