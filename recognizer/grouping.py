@@ -9,7 +9,9 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     digit cut where two digits could touch (upright straight lines that cross the least ink, and
     one least-ink winding path), in order left to right.
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
-All of them are read in ONE batched call of the classifier and the digit detector, and each
+All of them are read in ONE batched call of the classifier and the digit detector (with strokes, a
+candidate whose pen is bolder than MAX_PEN of its size, as a number written small with the app's
+brush is, is read drawn again from its strokes with a pen that wide), and each
 reading of the whole ink as a sequence of candidates is scored by
   * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
