@@ -213,13 +213,17 @@ def _images(
     kept: a few KB each, not a mask each): its ink cut from the canvas, or, with strokes, when the
     canvas's pen is bolder than MAX_PEN of the candidate's size, its strokes drawn again with a pen
     that wide (a number written small with the app's brush: the models read such bold digits worse)."""
-    images = []
+    images, paths = [], {}  # paths: the strokes as arrays, each converted once
     for members in candidates:
         pen = _thinner_pen(ink, atoms, members)
         if pen is None:
             images.append(ink_to_mnist(_segment(atoms, members, origin).ink(ink)))
-        else:
-            images.append(strokes_to_mnist([strokes[i] for m in members for i in atoms.strokes[m]], pen))
+            continue
+        own = [i for m in members for i in atoms.strokes[m]]
+        for i in own:
+            if i not in paths:
+                paths[i] = np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2)
+        images.append(strokes_to_mnist([paths[i] for i in own], pen))
     return np.stack(images)
 
 
