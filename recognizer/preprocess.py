@@ -67,9 +67,10 @@ def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
     low = every.min(axis=0)
     side = float(np.ptp(every, axis=0).max()) + pen
     scale = min(1.0, REDRAW_SIDE / max(side, 1.0))
-    width = max(2, 2 * round(pen * scale / 2))  # the round pen's width is even (strokes.draw_stroke)
-    if scale < 1.0:  # scaled down: by just as much as makes the pen's width exact
-        scale = width / max(pen, 1e-9)
+    even = 2 * round(pen * scale / 2)  # the round pen's width is even (strokes.draw_stroke)
+    width = max(2, even)
+    if scale < 1.0 and width == even:  # scaled down: by just as much as makes the pen's width exact
+        scale = width / pen
     margin = width  # room for the round pen on every side
     shape = np.ceil(np.ptp(every, axis=0)[::-1] * scale).astype(int) + 2 * margin + 1
     drawn = [(p - low) * scale + margin for p in paths]

@@ -172,3 +172,14 @@ def test_strokes_drawn_again_in_any_unit_give_the_same_image(digit):
 def test_a_dot_drawn_again_is_a_dot():
     image = strokes_to_mnist([[(10.0, 10.0)]], 6)
     assert image.shape == (SIZE, SIZE) and image.max() == pytest.approx(1.0)
+
+
+point_strategy = st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(point_strategy, min_size=1, max_size=8), min_size=1, max_size=4), st.floats(0.0, 200.0))
+def test_any_strokes_drawn_again_give_28x28_in_unit_range(strokes, pen):
+    out = strokes_to_mnist(strokes, pen)
+    assert out.shape == (SIZE, SIZE) and out.dtype == np.float32
+    assert np.isfinite(out).all() and out.min() >= 0.0 and out.max() <= 1.0 + 1e-6
