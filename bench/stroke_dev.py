@@ -125,7 +125,7 @@ def cache_case(rec: Recognizer, row: Row, truth: str) -> Case | None:
     candidates = grouping._candidates(atoms)
     segments = [grouping._segment(atoms, m, (x0, y0)) for m in candidates]
     inks = [s.ink(ink) for s in segments]
-    images = np.stack([grouping.ink_to_mnist(i) for i in inks])
+    images = grouping._images(ink, atoms, candidates, row.strokes, (x0, y0))
     probs, not_digit = rec.scores(images)
     own = [[row.strokes[i] for i in s.strokes] for s in segments]
     verdicts = rec._verdicts(inks, list(images), list(probs), list(not_digit), ink.pixels.shape, own)

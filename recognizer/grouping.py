@@ -9,7 +9,9 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     digit cut where two digits could touch (upright straight lines that cross the least ink, and
     one least-ink winding path), in order left to right.
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
-All of them are read in ONE batched call of the classifier and the digit detector, and each
+All of them are read in ONE batched call of the classifier and the digit detector (with strokes, a
+candidate whose pen is bolder than MAX_PEN of its size, as a number written small with the app's
+brush is, is read drawn again from its strokes with a pen that wide), and each
 reading of the whole ink as a sequence of candidates is scored by
   * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
@@ -32,7 +34,7 @@ import numpy as np
 from scipy.ndimage import find_objects
 
 from .ink import Ink
-from .preprocess import ink_to_mnist
+from .preprocess import ink_to_mnist, strokes_to_mnist
 from .segment import (
     FRAGMENT_GAP,
     FRAGMENT_HEIGHT,
@@ -60,6 +62,10 @@ LINK_NEAR, LINK_FAR = 0.1, 0.3  # strokes: a digit's strokes linked when this ne
 APART_OVERLAP = 0.3  # strokes or pieces side by side: their x-overlap under this share of the narrower
 APART_TALL = 0.75  # with strokes, only when both are at least this tall (in heights): two whole digits
 START_CAP = 99.0  # the most a digit starting too far left costs
+# With strokes, a candidate is drawn again from them with a pen this share of its pen path's longer
+# side when the canvas's pen is bolder: MNIST's strokes are about a tenth of a digit's size, and a
+# number written small with the app's brush has strokes up to twice that (bench.stroke_dev).
+MAX_PEN = 0.15
 
 
 @dataclass(frozen=True)
@@ -173,8 +179,7 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
     geometry = _geometry(atoms, candidates)
     keep = _keep(candidates, geometry, _whole_pieces(atoms), MAX_CANDIDATES if drawn else MAX_INK_CANDIDATES)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
-    # One candidate's ink at a time: only the images are kept (a few KB each, not a mask each)
-    images = np.stack([ink_to_mnist(_segment(atoms, members, (x0, y0)).ink(ink)) for members in candidates])
+    images = _images(ink, atoms, candidates, strokes, (x0, y0))
     probs, not_digit = scorer(images)
     chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
     segments = [_segment(atoms, candidates[k], (x0, y0)) for k in chosen]
@@ -195,6 +200,41 @@ def _keep(
     groups = [k for k in sorted(rest) if len(candidates[k]) > 1 and geometry[k] > GEOMETRY_FLOOR]
     groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, most - len(must))]
     return sorted(must + groups)
+
+
+def _images(
+    ink: Ink,
+    atoms: _Atoms,
+    candidates: list[tuple[int, ...]],
+    strokes: Sequence[Stroke] | None,
+    origin: tuple[int, int],
+) -> np.ndarray:
+    """(c, 28, 28) images of the candidates, one candidate's ink at a time (only the images are
+    kept: a few KB each, not a mask each): its ink cut from the canvas, or, with strokes, when the
+    canvas's pen is bolder than MAX_PEN of the candidate's size, its strokes drawn again with a pen
+    that wide (a number written small with the app's brush: the models read such bold digits worse)."""
+    images, paths = [], {}  # paths: the strokes as arrays, each converted once
+    for members in candidates:
+        pen = _thinner_pen(ink, atoms, members)
+        if pen is None:
+            images.append(ink_to_mnist(_segment(atoms, members, origin).ink(ink)))
+            continue
+        own = [i for m in members for i in atoms.strokes[m]]
+        for i in own:
+            if i not in paths:
+                paths[i] = np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2)
+        images.append(strokes_to_mnist([paths[i] for i in own], pen))
+    return np.stack(images)
+
+
+def _thinner_pen(ink: Ink, atoms: _Atoms, members: tuple[int, ...]) -> float | None:
+    """With strokes, the pen a candidate is drawn again with when the canvas's is bolder than
+    MAX_PEN of the candidate's pen path's longer side; else None (its ink is read as drawn)."""
+    if atoms.starts is None:
+        return None
+    spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
+    side = max(spans[:, 1].max() - spans[:, 0].min(), ys[:, 1].max() - ys[:, 0].min())
+    return MAX_PEN * side if ink.stroke_width > MAX_PEN * side else None
 
 
 def _pick(values: np.ndarray | None, chosen: list[int]) -> np.ndarray | None:

@@ -4,18 +4,23 @@ MNIST's recipe (LeCun et al.): crop to the ink, scale so the longer side is 20 p
 aspect ratio (anti-aliased), paste into 28x28 so that the center of mass sits at the center.
 One addition for drawings: a stroke much thinner than MNIST's (a big digit drawn with a thin pen)
 is thickened first, because after a 20-px downscale it would otherwise fade to a faint hairline.
+And where the pen strokes are known, a digit drawn small with a bold pen (a number written with the
+app's brush) can be drawn again from them with a thinner pen (strokes_to_mnist): MNIST's strokes
+are about a tenth of the digit's size, and the models read far bolder ones worse.
 stages() keeps every intermediate image (the notebook draws them); ink_to_mnist returns the last.
-Knows nothing about pygame or Keras: canvas in, array out.
+Knows nothing about pygame or Keras: canvas or strokes in, array out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from .ink import Ink, ink_box, ink_from_canvas, stroke_width
+from .strokes import Stroke, rasterize_quickly
 
 SIZE = 28  # output side
 BOX = 20  # the digit's longer side inside the output, as in MNIST
@@ -23,6 +28,10 @@ CENTER = 14.0  # where MNIST puts the center of mass (row, col), measured on its
 WORK_SCALE = 4  # stroke width is measured and fixed at 4x the output resolution
 MIN_STROKE_PX = 1.6  # thinner than this (in output px) gets thickened ...
 TARGET_STROKE_PX = 2.2  # ... to about this; MNIST's median stroke is ~2.3 px
+# Strokes drawn again are drawn at most this many px tall or wide, twice the work size: its area
+# downscale then smooths the edges as it does a big canvas's (drawn at the work size, they come out
+# a tenth bolder or thinner)
+REDRAW_SIDE = 2 * BOX * WORK_SCALE
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +56,25 @@ def to_mnist(canvas: np.ndarray) -> np.ndarray | None:
 def ink_to_mnist(ink: Ink) -> np.ndarray:
     """The 28x28 float32 image in [0, 1] of an ink that has a box (ink.box is not None)."""
     return stages(ink).image
+
+
+def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
+    """The 28x28 image of one digit drawn again from its pen strokes (points in any unit, at least
+    one point) with a round pen `pen` units wide: drawn at most REDRAW_SIDE px tall or wide, then
+    ink_to_mnist, as if drawn on a canvas with that pen."""
+    paths = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    every = np.concatenate(paths)
+    low = every.min(axis=0)
+    side = float(np.ptp(every, axis=0).max()) + pen
+    scale = min(1.0, REDRAW_SIDE / max(side, 1.0))
+    even = 2 * round(pen * scale / 2)  # the round pen's width is even (strokes.draw_stroke)
+    width = max(2, even)
+    if scale < 1.0 and width == even:  # scaled down: by just as much as makes the pen's width exact
+        scale = width / pen
+    margin = width  # room for the round pen on every side
+    shape = np.ceil(np.ptp(every, axis=0)[::-1] * scale).astype(int) + 2 * margin + 1
+    drawn = [(p - low) * scale + margin for p in paths]
+    return ink_to_mnist(ink_from_canvas(rasterize_quickly(drawn, (int(shape[0]), int(shape[1])), width)))
 
 
 def stages(ink: Ink) -> Stages:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from recognizer.grouping import best_sequence, group_digits
-from recognizer.ink import ink_from_canvas
+from recognizer.ink import ink_from_canvas, stroke_width
 from recognizer.predictor import number_text
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.strokes import rasterize
@@ -140,6 +140,21 @@ def test_an_image_of_two_touching_digits_is_cut(shipped, digits, gap):
         x, y, w, h = group.segment.box
         total[y : y + h, x : x + w] += group.segment.mask
     assert (total[canvas > 64] == 1).all() and (total[canvas <= 64] == 0).all()
+
+
+@pytest.mark.parametrize("digits", [(0, 1, 2, 3, 4), (5, 6, 7, 8, 9)])
+def test_a_number_written_small_with_a_bold_pen_reads_right(shipped, digits):
+    """Digits 70 px tall drawn with a 28 px pen (a number written small with the app's brush):
+    read from their strokes drawn again with a thinner pen, they read right (their bold ink, its
+    loops filled, reads as 8s and "not sure")."""
+    strokes, x = [], 30.0
+    for d in digits:
+        strokes += place_strokes(DIGIT_STROKES[d], box=(x, 60, 42, 70))
+        x += 42 + 40
+    canvas = rasterize(strokes, (190, int(x + 30)), 28)
+    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, digits))
+    assert all(stroke_width((g.image * 255).astype(np.uint8)) < 4.0 for g in groups)  # 28 px images
 
 
 @pytest.mark.parametrize("letter", ["H", "E", "T", "X", "+"])

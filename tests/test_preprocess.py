@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 
 from recognizer.errors import CanvasError
 from recognizer.ink import INK_LEVEL, ink_from_canvas, stroke_width
-from recognizer.preprocess import BOX, CENTER, MIN_STROKE_PX, SIZE, stages, to_mnist
+from recognizer.preprocess import BOX, CENTER, MIN_STROKE_PX, SIZE, stages, strokes_to_mnist, to_mnist
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes, font_digits
 
@@ -143,3 +143,43 @@ def test_stages_end_in_what_to_mnist_returns():
     assert max(steps.fitted.shape) == BOX and steps.fitted.max() == 1.0
     x, y, w, h = ink_from_canvas(canvas).box
     assert np.array_equal(steps.crop, canvas[y : y + h, x : x + w])
+
+
+def stroke_px(image: np.ndarray) -> float:
+    """The stroke width of a 28x28 image, in its pixels."""
+    big = cv2.resize((image * 255).astype(np.uint8), None, fx=4, fy=4, interpolation=cv2.INTER_LINEAR)
+    return stroke_width(big) / 4
+
+
+@pytest.mark.parametrize("digit", range(10))
+@pytest.mark.parametrize("height, pen", [(60, 9), (200, 30), (400, 50)], ids=["small", "middle", "large"])
+def test_strokes_drawn_again_read_as_the_canvas_drawn_with_that_pen(digit, height, pen):
+    """strokes_to_mnist(strokes, pen) is the image of the strokes drawn on a canvas with that pen,
+    whether they are drawn at their own size (small) or scaled down first (large)."""
+    strokes = digit_strokes(digit, 600, (50, 50, 0.75 * height, height))
+    canvas, again = to_mnist(rasterize(strokes, (600, 600), pen)), strokes_to_mnist(strokes, pen)
+    assert aligned_diff(again, canvas) < 0.04  # as test_scaling_the_digit_changes_little
+    assert stroke_px(again) == pytest.approx(stroke_px(canvas), rel=0.1)
+
+
+@pytest.mark.parametrize("digit", [1, 4, 8])
+def test_strokes_drawn_again_in_any_unit_give_the_same_image(digit):
+    strokes = digit_strokes(digit, 600, (50, 50, 150, 200))
+    scaled = [[(3 * x - 500, 3 * y + 70) for x, y in s] for s in strokes]
+    assert aligned_diff(strokes_to_mnist(strokes, 20), strokes_to_mnist(scaled, 60)) < 0.02
+
+
+def test_a_dot_drawn_again_is_a_dot():
+    image = strokes_to_mnist([[(10.0, 10.0)]], 6)
+    assert image.shape == (SIZE, SIZE) and image.max() == pytest.approx(1.0)
+
+
+point_strategy = st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(point_strategy, min_size=1, max_size=8), min_size=1, max_size=4), st.floats(0.0, 200.0))
+def test_any_strokes_drawn_again_give_28x28_in_unit_range(strokes, pen):
+    out = strokes_to_mnist(strokes, pen)
+    assert out.shape == (SIZE, SIZE) and out.dtype == np.float32
+    assert np.isfinite(out).all() and out.min() >= 0.0 and out.max() <= 1.0 + 1e-6

@@ -13,7 +13,7 @@ from recognizer.unipen import Row
 PEN, HEIGHT = 14, 160
 
 
-def row(*digits: int, gap: float = 40.0) -> tuple[Row, str]:
+def row(*digits: int, gap: float = 40.0, pen: int = PEN) -> tuple[Row, str]:
     """Digits written left to right in order: the Row write_row would give, and its truth."""
     strokes, owner, x = [], [], 30.0
     for k, d in enumerate(digits):
@@ -21,11 +21,12 @@ def row(*digits: int, gap: float = 40.0) -> tuple[Row, str]:
         strokes += placed
         owner += [k] * len(placed)
         x += 96 + gap
-    return Row(rasterize(strokes, (HEIGHT + 120, int(x + 30)), PEN), strokes, owner, PEN), "".join(map(str, digits))
+    return Row(rasterize(strokes, (HEIGHT + 120, int(x + 30)), pen), strokes, owner, pen), "".join(map(str, digits))
 
 
-def test_the_cached_reading_is_reads(shipped):
-    written, truth = row(4, 7, 1)
+@pytest.mark.parametrize("pen", [PEN, 40], ids=["pen", "bold pen: drawn again"])
+def test_the_cached_reading_is_reads(shipped, pen):
+    written, truth = row(4, 7, 1, pen=pen)
     case = stroke_dev.cache_case(shipped, written, truth)
     chosen = stroke_dev.choose(case, grouping.STROKE_PRIORS)
     assert stroke_dev.text_of(case, chosen) == number_text(shipped.read(written.canvas, written.strokes)) == "471"

@@ -1,0 +1,25 @@
+"""recognizer.strokes: point lists drawn as the app's canvas draws them."""
+
+import numpy as np
+import pytest
+
+from recognizer.strokes import rasterize, rasterize_quickly
+from recognizer.synthetic import DIGIT_STROKES, place_strokes
+
+
+@pytest.mark.parametrize("digit", range(10))
+@pytest.mark.parametrize("pen", [3, 8, 25])
+def test_drawing_quickly_draws_what_rasterize_draws(digit, pen):
+    """Points on whole pixels (rasterize rounds them; rasterize_quickly places them to 1/8 px)."""
+    strokes = [[(round(x), round(y)) for x, y in s] for s in place_strokes(DIGIT_STROKES[digit], box=(20, 20, 90, 150))]
+    slow, quick = rasterize(strokes, (200, 150), pen), rasterize_quickly(strokes, (200, 150), pen)
+    assert quick.dtype == np.uint8 and quick.shape == slow.shape
+    differ = (slow > 64) != (quick > 64)
+    assert differ.sum() <= 0.02 * (slow > 64).sum()
+
+
+def test_a_dot_and_no_strokes():
+    dot = rasterize_quickly([[(20.0, 20.0)], []], (40, 40), 10) > 64
+    slow = rasterize([[(20.0, 20.0)]], (40, 40), 10) > 64
+    assert dot[20, 20] and abs(int(dot.sum()) - int(slow.sum())) <= 0.1 * slow.sum()
+    assert not rasterize_quickly([], (10, 10), 4).any()
