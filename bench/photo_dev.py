@@ -141,24 +141,26 @@ def dev_run(
 
 
 def summary(results: dict) -> str:
-    """Per condition exact (photo, oracle); failure classes; 28x28 stats of right and wrong digits."""
-    lines = ["condition            photo  oracle"]
+    """Per condition exact (photo, oracle) and the photo's failures by kind; the classes; the digits
+    wrong on the photo, the oracle or both; 28x28 stats of right and wrong digits."""
+    rows = results["digits"]
+    kinds = ("misread", "? not a digit", "? low confidence", "? ink checks", "count wrong")
+    lines = ["condition            photo  oracle  " + "  ".join(kinds)]
     for name, c in results["conditions"].items():
-        lines.append(f"{name:20s} {c['exact']:5.1%}  {c['oracle_exact']:5.1%}")
+        found = collections.Counter(_kind(r["class"]) for r in rows if r["condition"] == name)
+        counts = "  ".join(f"{found[k]:{len(k)}d}" for k in kinds)
+        lines.append(f"{name:20s} {c['exact']:5.1%}  {c['oracle_exact']:5.1%}   {counts}")
     total = np.mean([c["exact"] for c in results["conditions"].values()])
     ototal = np.mean([c["oracle_exact"] for c in results["conditions"].values()])
     lines.append(f"{'overall':20s} {total:5.1%}  {ototal:5.1%}")
-    rows = results["digits"]
     classes = collections.Counter(r["class"] for r in rows if r["class"] != "right")
     lines.append("failures: " + ", ".join(f"{k}: {v}" for k, v in classes.most_common()))
     both = collections.Counter(
-        (r["class"] != "right", r.get("oracle_class") not in (None, "right"))
-        for r in rows
-        if r["class"] != "count wrong"
+        (r["class"] != "right", r["oracle_class"] != "right") for r in rows if r.get("oracle_class") is not None
     )
     lines.append(
-        f"digits: photo wrong & oracle right {both[(True, False)]}, both wrong {both[(True, True)]}, "
-        f"photo right & oracle wrong {both[(False, True)]}"
+        f"digits (both counts right): photo wrong & oracle right {both[(True, False)]}, both wrong "
+        f"{both[(True, True)]}, photo right & oracle wrong {both[(False, True)]}"
     )
     by_digit = collections.Counter(r["digit"] for r in rows if r["class"] not in ("right", "count wrong"))
     lines.append("wrong digits by truth: " + ", ".join(f"{k}: {v}" for k, v in sorted(by_digit.items())))
@@ -174,6 +176,15 @@ def summary(results: dict) -> str:
         lost = sum(r["stats"]["holes"] < r["oracle_stats"]["holes"] for r in sel)
         lines.append(f"{label:5s} holes lost vs oracle: {lost}/{len(sel)}")
     return "\n".join(lines)
+
+
+def _kind(digit_class: str) -> str:
+    """A digit's class as one of summary's columns (the ink checks' reasons together)."""
+    if digit_class.startswith("misread"):
+        return "misread"
+    if digit_class in ("? not a digit", "? low confidence", "count wrong", "right"):
+        return digit_class
+    return "? ink checks"
 
 
 def main(argv: list[str] | None = None) -> int:
