@@ -27,6 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from recognizer.errors import RecognizerError
+from recognizer.fileio import atomic_write
 from recognizer.images import load_image
 from recognizer.predictor import Prediction, Recognizer, number_text
 from recognizer.synthetic import thin
@@ -199,8 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", help="also write the 28x28 images (photo, oracle) to this .npz")
     parser.add_argument("--failed", help="copy the photos read wrong (and their bare ink) to this folder")
     args = parser.parse_args(argv)
-    rec = Recognizer.load(args.model)
-    data = load_mnist(args.data)
+    if args.photos < 1:
+        parser.exit(2, "error: --photos must be at least 1\n")
+    try:
+        rec = Recognizer.load(args.model)
+        data = load_mnist(args.data)
+    except RecognizerError as exc:
+        parser.exit(2, f"error: {exc}\n")
     results = dev_run(
         rec,
         data.x_train,
@@ -211,10 +218,13 @@ def main(argv: list[str] | None = None) -> int:
         failed=Path(args.failed) if args.failed else None,
     )
     print(summary(results))
+    images = results.pop("images", None)
     if args.images:
-        np.savez_compressed(args.images, images=np.array(results.pop("images")))
+        with atomic_write(args.images, "wb") as f:
+            np.savez_compressed(f, images=np.array(images))
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
+        with atomic_write(args.json) as f:
+            f.write(json.dumps(results, indent=1) + "\n")
     return 0
 
 

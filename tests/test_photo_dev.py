@@ -74,3 +74,12 @@ def test_a_dev_run_counts_what_its_rows_say(shipped, tmp_path):
     wrong = sum(1 - c["exact"] for c in results["conditions"].values())
     assert len(list(tmp_path.glob("*-oracle.png"))) == wrong
     assert "overall" in photo_dev.summary(results)
+
+
+@pytest.mark.parametrize("args", [["--photos", "0"], ["--data", "no-such-mnist.npz"]])
+def test_bad_input_is_one_error_line(args, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        photo_dev.main(args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
