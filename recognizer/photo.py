@@ -13,7 +13,8 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    paper a pixel is, as a share of that paper's brightness, so that it reads the same in a shadow.
 3. A threshold above the paper's own noise (its median and spread); the strongest ink saturates,
    with soft edges as in MNIST.
-4. What is not writing: a table (far darker than the page, along a side of the frame), pieces
+4. What is not writing: a table (far darker than the page, along a side of the frame, its lighter
+   grain closed over), pieces
    running along a side of the frame (a page's edge), ruled and squared lines (long thin runs,
    found after turning the page straight by the lines' own angle; strokes they cut are mended,
    strokes far thicker than the lines that lie along them stay),
@@ -51,6 +52,7 @@ HALF = 0.5  # ... and ink at least this share of the way to it becomes FULL
 FULL = 255  # full-strength ink on the canvas: every piece of writing has some (STRONG or more
 STRONG = 224  # once the canvas is turned straight and interpolated)
 TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
+TABLE_GRAIN = 7  # px on the small copy: lighter specks in a table this wide are table too
 EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
 LINE_WINDOW = 0.2  # lines: LINE_FILL of every window this share of the frame's side is inked ...
 LINE_FILL = 0.75
@@ -132,7 +134,10 @@ def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndar
     square = np.ones((_odd(closing * max(small.shape) / max(work.shape)),) * 2, np.uint8)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square).astype(np.float32) + 1.0
     level = float(np.percentile(background, 90))
-    table = _along_frame(small < DARK_PAPER * level, TABLE_CONTACT)
+    dark = (small < DARK_PAPER * level).astype(np.uint8)
+    # A table's grain and noise leave lighter specks in it: closed over, else they read as ink
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((TABLE_GRAIN, TABLE_GRAIN), np.uint8))
+    table = _along_frame(dark.astype(bool), TABLE_CONTACT)
     table = cv2.dilate(table.astype(np.uint8), np.ones((5, 5), np.uint8))
     size = work.shape[::-1]
     paper = cv2.resize(background, size, interpolation=cv2.INTER_LINEAR)

@@ -245,6 +245,21 @@ def test_a_dark_table_around_the_page_is_not_ink_and_does_not_flip_polarity(tmp_
     assert number_text(shipped.read(canvas)) == "61"
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_grainy_table_lightening_toward_the_page_is_not_ink(tmp_path, seed):
+    """A wood table along the left side, 40 of 255 at the top lightening to 70 at the bottom, with
+    grain: its lighter specks fall under the table's darkness threshold (0.3 of the page) and were
+    left as ink along the page's edge (seed 2: 548 px) before the table's mask was closed over them."""
+    h, w = 480, 640
+    ink = number_ink("61", (h, w), 260, 200, 160, 12)
+    rng = np.random.default_rng(seed)
+    grain = cv2.GaussianBlur(rng.standard_normal((h, w)).astype(np.float32), (0, 0), 2)
+    table = np.linspace(40, 70, h, dtype=np.float32)[:, None] + 12 * grain / grain.std()
+    page = on_paper(ink)
+    page[:, :150] = np.clip(table[:, :150], 0, 255).astype(np.uint8)
+    assert_canvas_is(load_image(save(tmp_path, "grainy-table.jpg", page, quality=92)), ink, core=0.9)
+
+
 def test_specks_are_not_ink(tmp_path, seven):
     page = on_paper(seven)
     for x, y in [(20, 20), (220, 30), (30, 280), (225, 270), (120, 285)]:

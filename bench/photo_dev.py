@@ -1,0 +1,232 @@
+"""Dev figures for photos (issue 15) on training-side data only: bench.photos' generator, but numbers
+of MNIST *training* digits and another seed, so that the photo cleaning can be tuned without ever
+looking at the MNIST test digits or the seed the bench reports on.
+
+    python -m bench.photo_dev --data ../shared/data/mnist.npz [--photos 50] [--seed 7001] [--json OUT]
+
+Each photo is also read as its bare ink (the digits as drawn, before any photo effect: the oracle
+of a perfect cleaning). Each digit of a number whose count came out right is classed:
+  * right;
+  * not sure, and why (reject.REASONS: "not a digit" is the detector, "low confidence" the
+    classifier, the others the ink checks);
+  * misread, as what;
+and whether the oracle read that digit right, so that misses of the cleaning are told from misses
+of the reading. The 28x28 images the models saw are compared with the oracle's: stroke width
+(ink mass over skeleton length, 28x28 px), ink mass, and enclosed holes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from recognizer.errors import RecognizerError
+from recognizer.fileio import atomic_write
+from recognizer.images import load_image
+from recognizer.predictor import Prediction, Recognizer, number_text
+from recognizer.synthetic import thin
+
+from . import photos
+
+DEV_SEED = 7001  # not the bench's seed (0)
+PAD = 0.5  # the oracle canvas: the bare ink with this share of its height as a margin
+
+
+def oracle_canvas(ink: np.ndarray) -> np.ndarray:
+    """The bare ink (0-1 float, as bench.photos draws it) as a canvas: 0-255 uint8 with a margin."""
+    pad = int(PAD * ink.shape[0])
+    return np.pad(np.round(ink * 255).astype(np.uint8), pad)
+
+
+def image_stats(image: np.ndarray) -> dict[str, float]:
+    """Stroke width (mass over skeleton length, px), ink mass and holes of a 28x28 image (0-1)."""
+    mask = (image > 0.25).astype(np.uint8)
+    skeleton = thin(mask.astype(bool))
+    mass = float(image.sum())
+    holes = _holes(mask)
+    return {"width": mass / max(int(skeleton.sum()), 1), "mass": mass, "holes": holes}
+
+
+def _holes(mask: np.ndarray) -> int:
+    """Background regions of a 0/1 mask that do not reach its border (a 0's, 6's, 8's loops)."""
+    count, labels = cv2.connectedComponents((1 - mask).astype(np.uint8), connectivity=4)
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    sizes = np.bincount(labels.ravel(), minlength=count)
+    return sum(1 for k in range(1, count) if k not in border and sizes[k] >= 2)
+
+
+def digit_class(pred: Prediction, truth: str) -> str:
+    """ "right", "? <reason>" or "misread as D"."""
+    if pred.unsure:
+        return f"? {pred.unsure}"
+    return "right" if str(pred.digit) == truth else f"misread as {pred.digit}"
+
+
+def dev_run(
+    rec: Recognizer,
+    digits_x: np.ndarray,
+    digits_y: np.ndarray,
+    n: int,
+    seed: int,
+    keep_images: bool = False,
+    failed: Path | None = None,
+) -> dict:
+    """n photos per condition of numbers of `digits_x`, read as photos and as bare ink; the photos
+    read wrong are copied to the folder `failed`, if given."""
+    rng = np.random.default_rng(seed)
+    inks: list[np.ndarray] = []
+    draw = photos._number_ink
+
+    def capture(*args, **kwargs):
+        out = draw(*args, **kwargs)
+        inks.append(out)
+        return out
+
+    photos._number_ink = capture
+    per_condition, digits, images = {}, [], []
+    try:
+        with tempfile.TemporaryDirectory(prefix="photo-dev-") as tmp:
+            for name, cond in photos.CONDITIONS.items():
+                exact = oracle_exact = 0
+                for i in range(n):
+                    idx = rng.choice(
+                        len(digits_x), int(rng.integers(photos.DIGITS[0], photos.DIGITS[1] + 1)), replace=False
+                    )
+                    truth = "".join(str(int(d)) for d in digits_y[idx])
+                    data, suffix = photos.encode(photos.render(list(digits_x[idx]), cond, rng), cond, rng)
+                    path = Path(tmp) / f"p{suffix}"
+                    path.write_bytes(data)
+                    preds = rec.read(load_image(path))
+                    oracle = rec.read(oracle_canvas(inks[-1]))
+                    text, otext = number_text(preds), number_text(oracle)
+                    exact += text == truth
+                    if failed is not None and text != truth:
+                        failed.mkdir(parents=True, exist_ok=True)
+                        stem = f"{name.replace(' ', '_')}-{i}-{truth}-{text.replace('?', 'x')}"
+                        (failed / f"{stem}{suffix}").write_bytes(data)
+                        cv2.imwrite(str(failed / f"{stem}-oracle.png"), oracle_canvas(inks[-1]))
+                    oracle_exact += otext == truth
+                    if len(preds) != len(truth):
+                        digits.append({"condition": name, "truth": truth, "read": text, "class": "count wrong"})
+                        continue
+                    for k, (p, t) in enumerate(zip(preds, truth)):
+                        o = oracle[k] if len(oracle) == len(truth) else None
+                        row = {
+                            "condition": name,
+                            "truth": truth,
+                            "read": text,
+                            "oracle": otext,
+                            "digit": t,
+                            "class": digit_class(p, t),
+                            "oracle_class": None if o is None else digit_class(o, t),
+                            "stats": image_stats(p.image),
+                            "oracle_stats": None if o is None else image_stats(o.image),
+                        }
+                        if keep_images:
+                            row["index"] = len(images)
+                            images.append((p.image, np.zeros((28, 28), np.float32) if o is None else o.image))
+                        digits.append(row)
+                per_condition[name] = {"exact": exact / n, "oracle_exact": oracle_exact / n}
+    finally:
+        photos._number_ink = draw
+    out = {"photos_per_condition": n, "seed": seed, "conditions": per_condition, "digits": digits}
+    if keep_images:
+        out["images"] = images
+    return out
+
+
+def summary(results: dict) -> str:
+    """Per condition exact (photo, oracle) and the photo's failures by kind; the classes; the digits
+    wrong on the photo, the oracle or both; 28x28 stats of right and wrong digits."""
+    rows = results["digits"]
+    kinds = ("misread", "? not a digit", "? low confidence", "? ink checks", "count wrong")
+    lines = ["condition            photo  oracle  " + "  ".join(kinds)]
+    for name, c in results["conditions"].items():
+        found = collections.Counter(_kind(r["class"]) for r in rows if r["condition"] == name)
+        counts = "  ".join(f"{found[k]:{len(k)}d}" for k in kinds)
+        lines.append(f"{name:20s} {c['exact']:5.1%}  {c['oracle_exact']:5.1%}   {counts}")
+    total = np.mean([c["exact"] for c in results["conditions"].values()])
+    ototal = np.mean([c["oracle_exact"] for c in results["conditions"].values()])
+    lines.append(f"{'overall':20s} {total:5.1%}  {ototal:5.1%}")
+    classes = collections.Counter(r["class"] for r in rows if r["class"] != "right")
+    lines.append("failures: " + ", ".join(f"{k}: {v}" for k, v in classes.most_common()))
+    both = collections.Counter(
+        (r["class"] != "right", r["oracle_class"] != "right") for r in rows if r.get("oracle_class") is not None
+    )
+    lines.append(
+        f"digits (both counts right): photo wrong & oracle right {both[(True, False)]}, both wrong "
+        f"{both[(True, True)]}, photo right & oracle wrong {both[(False, True)]}"
+    )
+    by_digit = collections.Counter(r["digit"] for r in rows if r["class"] not in ("right", "count wrong"))
+    lines.append("wrong digits by truth: " + ", ".join(f"{k}: {v}" for k, v in sorted(by_digit.items())))
+    paired = [r for r in rows if r.get("oracle_stats")]
+    for label, pick in (("right", lambda r: r["class"] == "right"), ("wrong", lambda r: r["class"] != "right")):
+        sel = [r for r in paired if pick(r)]
+        if not sel:
+            continue
+        for key in ("width", "mass", "holes"):
+            a = np.array([r["stats"][key] for r in sel])
+            b = np.array([r["oracle_stats"][key] for r in sel])
+            lines.append(f"{label:5s} {key:5s} photo {a.mean():6.2f}  oracle {b.mean():6.2f}  (n {len(sel)})")
+        lost = sum(r["stats"]["holes"] < r["oracle_stats"]["holes"] for r in sel)
+        lines.append(f"{label:5s} holes lost vs oracle: {lost}/{len(sel)}")
+    return "\n".join(lines)
+
+
+def _kind(digit_class: str) -> str:
+    """A digit's class as one of summary's columns (the ink checks' reasons together)."""
+    if digit_class.startswith("misread"):
+        return "misread"
+    if digit_class in ("? not a digit", "? low confidence", "count wrong", "right"):
+        return digit_class
+    return "? ink checks"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from recognizer.data import load_mnist
+
+    parser = argparse.ArgumentParser(prog="python -m bench.photo_dev", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
+    parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
+    parser.add_argument("--photos", type=int, default=50, help="photos per condition (default 50)")
+    parser.add_argument("--seed", type=int, default=DEV_SEED)
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--images", help="also write the 28x28 images (photo, oracle) to this .npz")
+    parser.add_argument("--failed", help="copy the photos read wrong (and their bare ink) to this folder")
+    args = parser.parse_args(argv)
+    if args.photos < 1:
+        parser.exit(2, "error: --photos must be at least 1\n")
+    try:
+        rec = Recognizer.load(args.model)
+        data = load_mnist(args.data)
+    except RecognizerError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    results = dev_run(
+        rec,
+        data.x_train,
+        data.y_train,
+        args.photos,
+        args.seed,
+        keep_images=bool(args.images),
+        failed=Path(args.failed) if args.failed else None,
+    )
+    print(summary(results))
+    images = results.pop("images", None)
+    if args.images:
+        with atomic_write(args.images, "wb") as f:
+            np.savez_compressed(f, images=np.array(images))
+    if args.json:
+        with atomic_write(args.json) as f:
+            f.write(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
