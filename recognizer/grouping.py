@@ -6,8 +6,8 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     writing order: a digit's strokes are usually written one after another, and a stroke that goes
     back over an earlier one (a 7's bar or a 4's stem added late) is moved next to it;
   * without strokes (an image), one atom per connected piece of ink, a piece that is wider than a
-    digit cut where two digits could touch (upright straight lines that cross the least ink, and
-    one least-ink winding path), in order left to right.
+    digit cut where two digits could touch (straight lines, upright or slanted as handwriting
+    leans, that cross the least ink, and one least-ink winding path), in order left to right.
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
 All of them are read in ONE batched call of the classifier and the digit detector, and each
 reading of the whole ink as a sequence of candidates is scored by
@@ -107,10 +107,10 @@ INK_PRIORS = Priors(
     overlap=(0.2, 4.0),
     cut=0.35,
 )
-# Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS upright
-# lines at least CUT_APART heights apart that cross at most CUT_RUNS strokes holding at most CUT_INK
-# stroke widths of ink.
-CUT_WIDTH = 0.8
+# Touching digits in images: a piece wider than CUT_WIDTH heights (a leaning 1 beside its neighbour is
+# not much wider than one digit) is cut along up to CUTS straight lines at least CUT_APART heights apart
+# that cross at most CUT_RUNS strokes holding at most CUT_INK stroke widths of ink.
+CUT_WIDTH = 0.7
 CUTS = 5
 SLANTS = (0.0, -0.25, 0.25)  # the straight cuts' slants, x per y: upright, leaning right, left
 # A slanted line is taken over an upright one only where it crosses SLANT_PRICE * SLANT_RUNS ** (strokes
