@@ -459,10 +459,10 @@ def _straight_cuts(
     slants = np.asarray(SLANTS if slants is None else slants, np.float64)
     rows = np.arange(h)
     shifts = np.round(slants[:, None] * (rows - (h - 1) / 2)[None, :]).astype(np.int64)
-    columns = np.arange(lo, hi)
-    where = columns[None, None, :] + shifts[:, :, None]  # (slant, row, column at the middle row)
-    inside = (where >= 0) & (where < w)
-    along = mask[rows[None, :, None], np.clip(where, 0, w - 1)] & inside
+    pad = int(np.abs(shifts).max())  # lines may leave the mask at the top or bottom: no ink there
+    padded = np.pad(mask, ((0, 0), (pad, pad))).ravel()
+    start = (rows * (w + 2 * pad) + pad)[None, :] + shifts  # (slant, row): where column 0's line is
+    along = padded[start[:, :, None] + np.arange(lo, hi)[None, None, :]]  # (slant, row, column at the middle)
     ink = along.sum(axis=1)
     runs = (np.diff(along.astype(np.int8), axis=1, prepend=0) == 1).sum(axis=1)
     order = np.argsort(np.abs(slants), kind="stable")  # the upright line first on a tie
