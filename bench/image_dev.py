@@ -12,6 +12,8 @@ Each wrong number is put in one failure class from where the digits' true ink fe
   * merged: one box holding most of the ink of two digits or more (touching neighbours);
   * cut wrong: the count right but some box holding the wrong ink (a cut through a digit);
   * not sure / wrong digit: segmented right, read wrong.
+The figures and failure classes are also given for the numbers whose neighbours' ink touches
+(bench.real_numbers' test), where the cuts matter.
 """
 
 from __future__ import annotations

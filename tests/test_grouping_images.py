@@ -100,22 +100,6 @@ def test_leaning_neighbours_are_parted_by_a_slanted_cut():
     assert runs == 1 and path[0] > path[-1]  # the link alone, leaning with them
 
 
-def test_a_leaning_pair_not_much_wider_than_a_digit_is_cut():
-    """Two leaning 1s that touch make a piece only about 0.75 digit heights wide (less its pen):
-    it is cut (CUT_WIDTH), so that each can be read alone, the left one whole in one slice."""
-    mask, left = leaning_bars(slant=-0.25, gap=36, pen=8)
-    atoms = grouping._ink_atoms(mask, radius=4.0)
-    assert (mask.shape[1] - 8) / atoms.height < 0.8  # not much wider than one digit
-    right = mask & ~left
-    right[mask.shape[0] // 2 - 1 : mask.shape[0] // 2 + 2] = False  # the link aside
-    alone = [
-        a
-        for a in range(1, len(atoms.spans) + 1)
-        if (atoms.labels[left] == a).mean() > 0.95 and not (atoms.labels[right] == a).any()
-    ]
-    assert len(alone) == 1
-
-
 def test_a_cut_crossing_fewer_strokes_wins_where_two_meet(shipped):
     """Of a straight and a winding cut within WINDING_APART heights of each other, the one that
     crosses fewer strokes is kept: two cuts of one boundary would only double the candidates."""
