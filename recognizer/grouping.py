@@ -466,9 +466,10 @@ def _straight_cuts(
     ink = along.sum(axis=1)
     runs = (np.diff(along.astype(np.int8), axis=1, prepend=0) == 1).sum(axis=1)
     order = np.argsort(np.abs(slants), kind="stable")  # the upright line first on a tie
-    price = ink + (slants[:, None] != 0) * SLANT_PRICE * SLANT_RUNS**runs * 2 * radius
-    # A line that crosses no ink leaves the whole piece on one side (a slanted one can pass beside its end)
-    usable = (runs >= 1) & (runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius)
+    slanted = slants[:, None] != 0
+    price = ink + slanted * SLANT_PRICE * SLANT_RUNS**runs * 2 * radius
+    # A slanted line that crosses no ink passes beside the piece's end: it parts nothing
+    usable = ((runs >= 1) | ~slanted) & (runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius)
     cost = np.where(usable, price, np.inf)[order]
     apart = int(np.ceil(max(0.1 * (hi - lo), CUT_APART * typical)))
     chosen: list[tuple[int, int]] = []
