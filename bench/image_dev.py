@@ -12,6 +12,8 @@ Each wrong number is put in one failure class from where the digits' true ink fe
   * merged: one box holding most of the ink of two digits or more (touching neighbours);
   * cut wrong: the count right but some box holding the wrong ink (a cut through a digit);
   * not sure / wrong digit: segmented right, read wrong.
+The figures and failure classes are also given for the numbers whose neighbours' ink touches
+(bench.real_numbers' test), where the cuts matter.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from recognizer.strokes import rasterize
 from recognizer.unipen import people, person_split
 
 from .numbers import lcs_length, numbers_benchmark
-from .real_numbers import LENGTHS, compose
+from .real_numbers import LENGTHS, _touching, compose
 
 DEV_SEED = 4242  # not the bench's seed
 SHARE = 0.5  # a box "holds" a digit when it covers more than this share of the digit's ink
@@ -79,7 +81,7 @@ def real_figures(rec: Recognizer, numbers: list, alone: list[list[bool]]) -> dic
         preds = rec.read(canvas)
         ms = (time.process_time_ns() - cpu) / 1e6
         read = number_text(preds)
-        rows.append((truth, read, ms, failure_class(truth, read, [p.box for p in preds], inks), ok))
+        rows.append((truth, read, ms, failure_class(truth, read, [p.box for p in preds], inks), ok, _touching(inks)))
 
     def summary(sel: list) -> dict:
         p = np.mean([o for r in sel for o in r[4]])
@@ -95,6 +97,8 @@ def real_figures(rec: Recognizer, numbers: list, alone: list[list[bool]]) -> dic
     return {
         "all": summary(rows),
         "by_length": {k: summary([r for r in rows if len(r[0]) == k]) for k in LENGTHS},
+        "touching": summary([r for r in rows if r[5]]),
+        "touching_failures": dict(collections.Counter(r[3] for r in rows if r[5] and r[3] != "right").most_common()),
         "failures": dict(collections.Counter(r[3] for r in rows if r[3] != "right").most_common()),
         "examples": [f"{r[0]}->{r[1]} ({r[3]})" for r in rows if r[3] != "right"][:40],
         "cpu_ms_5": {"p50": round(float(np.percentile(five, 50)), 2), "p99": round(float(np.percentile(five, 99)), 2)}

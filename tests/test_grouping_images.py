@@ -51,12 +51,53 @@ def test_straight_cuts_take_the_thinnest_columns_apart():
     for column in (120, 200):  # and two thin necks, one stroke of 6 px
         mask[:, column - 3 : column + 3] = False
         mask[48:54, column - 3 : column + 3] = True
-    cuts = grouping._straight_cuts(mask, typical, radius)
-    columns = [c for c, _ in cuts]
+    cuts = grouping._straight_cuts(mask, typical, radius, slants=(0.0,))
+    assert all((path == path[0]).all() for path, _ in cuts)  # upright: one column in every row
+    columns = [int(path[0]) for path, _ in cuts]
     assert columns == sorted(columns) and len(cuts) <= grouping.CUTS
     assert all(b - a >= grouping.CUT_APART * typical for a, b in zip(columns, columns[1:]))
     assert all(runs <= grouping.CUT_RUNS for _, runs in cuts)
     assert {117, 197} <= set(columns)  # both necks, at their first column
+
+
+def leaning_bars(slant: float, gap: int, pen: int, height: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Two parallel bars `gap` px apart leaning by `slant` (x per y, < 0: top to the right, as
+    handwriting leans), joined by a thin link at mid height: two leaning 1s that touch. The mask
+    of the two, and of the left bar alone, cropped to their ink."""
+    width, rows = 160, np.arange(height)
+    bars = []
+    for centre in (width / 2 - (gap + pen) / 2, width / 2 + (gap + pen) / 2):
+        bar = np.zeros((height, width), bool)
+        for y, x in zip(rows, centre + slant * (rows - (height - 1) / 2)):
+            bar[y, int(round(x - pen / 2)) : int(round(x + pen / 2))] = True
+        bars.append(bar)
+    link = np.zeros((height, width), bool)
+    link[height // 2 - 1 : height // 2 + 2, width // 2 - gap : width // 2 + gap] = True
+    mask = bars[0] | bars[1] | link
+    inked = np.flatnonzero(mask.any(axis=0))  # cropped to the ink, as a piece is
+    return mask[:, inked[0] : inked[-1] + 1], bars[0][:, inked[0] : inked[-1] + 1]
+
+
+def parts(mask: np.ndarray, left: np.ndarray, path: np.ndarray) -> bool:
+    """Whether a cut (its column in every row) leaves the whole left bar on its left and all the
+    rest but the link on its right."""
+    right_of = np.arange(mask.shape[1])[None, :] >= path[:, None]
+    link_rows = np.zeros_like(mask)
+    link_rows[mask.shape[0] // 2 - 1 : mask.shape[0] // 2 + 2] = True
+    return not (left & right_of & ~link_rows).any() and not (mask & ~left & ~right_of & ~link_rows).any()
+
+
+def test_leaning_neighbours_are_parted_by_a_slanted_cut():
+    """Neighbours that lean as handwriting does overlap in x, so every upright line between them
+    slices one or both; a line slanted with them (SLANTS) passes between them, crossing only the
+    ink where they touch."""
+    typical, radius = 100.0, 4.0
+    mask, left = leaning_bars(slant=-0.25, gap=16, pen=8)
+    assert not any(parts(mask, left, path) for path, _ in grouping._straight_cuts(mask, typical, radius, (0.0,)))
+    between = [(path, runs) for path, runs in grouping._straight_cuts(mask, typical, radius) if parts(mask, left, path)]
+    assert len(between) == 1
+    path, runs = between[0]
+    assert runs == 1 and path[0] > path[-1]  # the link alone, leaning with them
 
 
 def test_a_cut_crossing_fewer_strokes_wins_where_two_meet(shipped):
@@ -70,8 +111,9 @@ def test_a_cut_crossing_fewer_strokes_wins_where_two_meet(shipped):
     cuts = grouping._cuts(mask, typical, radius)
     means = [float(path.mean()) for path, _ in cuts]
     assert means == sorted(means)
-    found = grouping._straight_cuts(mask, typical, radius) + [
-        (float(path.mean()), runs) for path, runs in grouping._winding_cuts(mask, typical, radius)
+    found = [
+        (float(path.mean()), runs)
+        for path, runs in grouping._straight_cuts(mask, typical, radius) + grouping._winding_cuts(mask, typical, radius)
     ]
     for path, runs in cuts:  # no cut dropped for one near it that crosses more strokes
         near = [r for c, r in found if abs(c - path.mean()) < grouping.WINDING_APART * typical]
