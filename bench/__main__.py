@@ -9,7 +9,6 @@ figure to --out as JSON.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -22,7 +21,7 @@ from recognizer.errors import RecognizerError  # noqa: E402
 from recognizer.predictor import DEFAULT_MODEL, Recognizer  # noqa: E402
 
 from . import drawn  # noqa: E402
-from .common import ROOT, Clock, load_state, machine_info, portable  # noqa: E402
+from .common import ROOT, Clock, load_state, machine_info, portable, write_json  # noqa: E402
 from .report import render  # noqa: E402
 
 SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "photos", "web", "training", "personal")
@@ -215,10 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     results = portable(results)  # committed: no absolute paths of this machine (model files, command lines)
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    os.replace(tmp, out)
+    write_json(out, results)
     print()
     print(render(results))
     print(f"\nwritten {out} in {results['bench_seconds']:.0f} s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 import platform
@@ -14,6 +15,8 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
+from recognizer.fileio import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 # An absolute path inside a string: "/" not preceded by a word character, ".", ":", "/" or "~"
@@ -235,3 +238,9 @@ class Clock:
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
         return False
+
+
+def write_json(path: str | os.PathLike, value, indent: int = 2) -> None:
+    """Write `value` as JSON to `path` atomically: a stopped run never leaves a half-written file."""
+    with atomic_write(path) as f:
+        f.write(json.dumps(value, indent=indent) + "\n")

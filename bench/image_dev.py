@@ -26,12 +26,12 @@ import time
 
 import numpy as np
 
-from recognizer.fileio import atomic_write
 from recognizer.ink import INK_LEVEL
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import rasterize
 from recognizer.unipen import people, person_split
 
+from .common import write_json
 from .numbers import lcs_length, numbers_benchmark
 from .real_numbers import LENGTHS, _touching, compose
 
@@ -150,8 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             }
     print(json.dumps(out, indent=1))
     if args.json:
-        with atomic_write(args.json) as f:
-            f.write(json.dumps(out, indent=1) + "\n")
+        write_json(args.json, out, indent=1)
     return 0
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import ROOT, fmt_ms, load_state, md_table
+from .common import ROOT, fmt_ms, load_state, md_table, write_json
 
 USERS = (1, 5, 20, 50)
 SECONDS = 20.0
@@ -475,10 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(users, args.seconds, args.workers, args.url, find_saturation=not args.no_saturation)
     print(report(result))
     if args.out:
-        out = Path(args.out)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-        os.replace(tmp, out)
+        write_json(args.out, result)
     return 1 if "skipped" in result else 0
 
 

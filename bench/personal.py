@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ from recognizer.data import PenCharacters, load_mnist, load_unipen
 from recognizer.samples import UserSamples
 from recognizer.unipen import people, person_split, render
 
-from .common import md_table
+from .common import md_table, write_json
 
 KS = (1, 3, 5)
 MIN_TEST = 10  # other digits to read after saving K of each
@@ -381,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(report(result))
     if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+        write_json(args.json, result)
     return 0
 
 

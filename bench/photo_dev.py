@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +33,7 @@ from recognizer.predictor import Prediction, Recognizer, number_text
 from recognizer.synthetic import thin
 
 from . import photos
+from .common import write_json
 
 DEV_SEED = 7001  # not the bench's seed (0)
 PAD = 0.5  # the oracle canvas: the bare ink with this share of its height as a margin
@@ -223,8 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         with atomic_write(args.images, "wb") as f:
             np.savez_compressed(f, images=np.array(images))
     if args.json:
-        with atomic_write(args.json) as f:
-            f.write(json.dumps(results, indent=1) + "\n")
+        write_json(args.json, results, indent=1)
     return 0
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ from recognizer.images import load_image
 from recognizer.predictor import Recognizer, number_text
 from recognizer.synthetic import redraw
 
-from .common import accuracy_entry, md_table
+from .common import accuracy_entry, md_table, write_json
 
 DIGITS = (2, 5)  # digits per number, inclusive
 FRAME_SIDE = (1000, 1800)  # the frame's longer side in px (4:3)
@@ -465,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(report(results))
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        write_json(args.json, results)
     return 0
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
-import json
 import sys
 import time
 
@@ -36,7 +35,7 @@ from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import rasterize
 from recognizer.unipen import RowStyle, people, person_split, write_row
 
-from .common import accuracy_entry, md_table, timing_stats
+from .common import accuracy_entry, md_table, timing_stats, write_json
 from .numbers import lcs_length
 
 SEED = 1717
@@ -325,8 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         cv2.imwrite(args.failures, failure_sheet(results.pop("failed")))
     print(report(results))
     if args.json:
-        with open(args.json, "w") as f:
-            f.write(json.dumps(results, indent=2) + "\n")
+        write_json(args.json, results)
     return 0
 
 
