@@ -26,7 +26,7 @@ segment.find_digits' rules) and MAX_CANDIDATES candidates (MAX_INK_CANDIDATES fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 import cv2
@@ -194,7 +194,7 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
 def _keep(
     candidates: list[tuple[int, ...]],
     geometry: np.ndarray,
-    whole: set[tuple[int, ...]] = frozenset(),
+    whole: Collection[tuple[int, ...]] = frozenset(),
     most: int = MAX_CANDIDATES,
 ) -> list[int]:
     """The candidates worth reading: every single atom and every whole piece that was cut (whole:
@@ -202,7 +202,7 @@ def _keep(
     GEOMETRY_FLOOR, the `most` best in all at most."""
     must = [k for k, members in enumerate(candidates) if len(members) == 1 or members in whole]
     rest = set(range(len(candidates))) - set(must)
-    groups = [k for k in sorted(rest) if len(candidates[k]) > 1 and geometry[k] > GEOMETRY_FLOOR]
+    groups = [k for k in sorted(rest) if geometry[k] > GEOMETRY_FLOOR]  # rest: groups of several
     groups = sorted(groups, key=lambda k: -geometry[k])[: max(0, most - len(must))]
     return sorted(must + groups)
 
@@ -475,7 +475,7 @@ def _cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple[np.ndar
     ones (_winding_cuts); of two within WINDING_APART heights of each other on average, the one
     that crosses fewer strokes."""
     found = _straight_cuts(mask, typical, radius)
-    found += _winding_cuts(mask, typical, radius) if WINDING_CUTS else []
+    found += _winding_cuts(mask, typical, radius)
     out: list[tuple[np.ndarray, int]] = []
     for path, runs in sorted(found, key=lambda cut: cut[1]):  # stable: straight first on a tie
         if all(np.abs(path - other).mean() >= WINDING_APART * typical for other, _ in out):
@@ -558,7 +558,7 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     # valleys of that cost: where digits overlap, the cut between them is seldom the cheapest).
     ends = np.argsort(total, kind="stable")
     width_px = max(2 * radius * scale, 1.0)
-    # Trace the cheapest CUT_TRIES * CUTS paths back up at once, one row at a time.
+    # Trace the cheapest CUT_TRIES * WINDING_CUTS paths back up at once, one row at a time.
     tried = ends[: CUT_TRIES * WINDING_CUTS]
     paths = np.empty((rows, len(tried)), np.int64)
     paths[-1] = tried
