@@ -291,3 +291,31 @@ def worst_errors(images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarr
     fig.suptitle(f"The {len(order)} most confident errors of {len(wrong):,} (of {len(y_true):,} images)")
     fig.tight_layout()
     return fig
+
+
+def letter_verdicts(
+    images: np.ndarray, labels: np.ndarray, not_digit: np.ndarray, threshold: float, n: int = 32, cols: int = 8
+):
+    """Letters with the digit detector's verdict: the n the detector took most surely for digits
+    (in red, the ones to study next) beside random ones it caught, each with its P(not a digit)."""
+    plt = _pyplot()
+    caught = not_digit > threshold
+    missed = np.flatnonzero(~caught)[np.argsort(not_digit[~caught])][: n // 2]
+    rng = np.random.default_rng(0)
+    hits = np.flatnonzero(caught)
+    shown = np.concatenate([missed, rng.choice(hits, size=min(n - len(missed), len(hits)), replace=False)])
+    rows = max(1, -(-len(shown) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.5, rows * 1.8), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, shown.astype(int)):
+        ax.axis("on")
+        verdict = "not a digit" if caught[i] else "passes"
+        color = "tab:green" if caught[i] else "tab:red"
+        _show(ax, images[i], f"{labels[i]}: {verdict}\nP = {not_digit[i]:.2f}", fontsize=9, color=color)
+    fig.suptitle(
+        f"{caught.mean():.1%} of {len(labels):,} letters read 'not a digit' (P above {threshold:.3f}); "
+        f"red: the {len(missed)} it was surest were digits"
+    )
+    fig.tight_layout()
+    return fig

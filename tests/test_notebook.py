@@ -113,6 +113,22 @@ def test_save_figure_is_atomic(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["balance.png"]
 
 
+def test_letter_verdicts_shows_the_letters_taken_for_digits_first():
+    """The figure leads with the letters the detector passed, surest first, in red; then caught ones."""
+    from recognizer import plots
+
+    images = np.zeros((6, 28, 28), np.float32)
+    labels = np.array(list("abcdef"))
+    p = np.array([0.99, 0.10, 0.97, 0.50, 0.999, 0.30])
+    fig = plots.letter_verdicts(images, labels, p, threshold=0.95, n=4, cols=4)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles[:2] == ["b: passes\nP = 0.10", "f: passes\nP = 0.30"]
+    assert all(t.split(":")[0] in "ace" and "not a digit" in t for t in titles[2:]) and len(titles) == 4
+    colors = [ax.title.get_color() for ax in fig.axes if ax.get_title()]
+    assert colors[:2] == ["tab:red"] * 2 and colors[2:] == ["tab:green"] * 2
+    assert "50.0% of 6 letters" in fig._suptitle.get_text()
+
+
 # --- the runner: quick leaves the notebook alone, full saves it in place, errors exit 1 --------
 
 
