@@ -28,12 +28,10 @@ import numpy as np
 
 from recognizer.ink import INK_LEVEL
 from recognizer.predictor import Recognizer, number_text
-from recognizer.strokes import rasterize
-from recognizer.unipen import people, person_split
 
 from .common import write_json
 from .numbers import lcs_length, numbers_benchmark
-from .real_numbers import LENGTHS, _touching, compose
+from .real_numbers import LENGTHS, digit_inks, digits_by_person, number_rows, read_alone, touching
 
 DEV_SEED = 4242  # not the bench's seed
 SHARE = 0.5  # a box "holds" a digit when it covers more than this share of the digit's ink
@@ -42,17 +40,8 @@ SPREAD = 0.2  # a digit is split when two boxes or more each hold more than this
 
 def compose_numbers(chars, split: str, n: int, seed: int) -> list[tuple[np.ndarray, str, list[np.ndarray]]]:
     """n numbers of `split` people (equal shares of each length): (canvas, truth, each digit's ink drawn alone)."""
-    rng = np.random.default_rng(seed)
-    who, where = people(chars), person_split(chars)
-    chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
-    digits_of = {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
-    out = []
-    for k in range(n):
-        length = LENGTHS[k % len(LENGTHS)]
-        written, row = compose(chars, digits_of, length, rng)
-        inks = [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) for d in range(length)]
-        out.append((written.canvas, "".join(chars.label[i] for i in row), inks))
-    return out
+    rows = number_rows(chars, digits_by_person(chars, split), n, np.random.default_rng(seed))
+    return [(written.canvas, truth, digit_inks(written)) for written, truth in rows]
 
 
 def failure_class(truth: str, read: str, boxes: list, inks: list[np.ndarray]) -> str:
@@ -81,7 +70,7 @@ def real_figures(rec: Recognizer, numbers: list, alone: list[list[bool]]) -> dic
         preds = rec.read(canvas)
         ms = (time.process_time_ns() - cpu) / 1e6
         read = number_text(preds)
-        rows.append((truth, read, ms, failure_class(truth, read, [p.box for p in preds], inks), ok, _touching(inks)))
+        rows.append((truth, read, ms, failure_class(truth, read, [p.box for p in preds], inks), ok, touching(inks)))
 
     def summary(sel: list) -> dict:
         p = np.mean([o for r in sel for o in r[4]])
@@ -109,14 +98,9 @@ def real_figures(rec: Recognizer, numbers: list, alone: list[list[bool]]) -> dic
 
 def alone_right(rec: Recognizer, numbers: list) -> list[list[bool]]:
     """For each number, whether each digit reads right alone on the canvas (the p of p^n)."""
-    out = []
-    for _, truth, inks in numbers:
-        row = []
-        for label, ink in zip(truth, inks):
-            pred = rec.predict(ink)
-            row.append(pred is not None and pred.unsure is None and str(pred.digit) == label)
-        out.append(row)
-    return out
+    right = read_alone(rec, [ink for _, _, inks in numbers for ink in inks], "".join(t for _, t, _ in numbers))
+    ends = np.cumsum([len(truth) for _, truth, _ in numbers])
+    return [right[end - len(truth) : end] for (_, truth, _), end in zip(numbers, ends)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     out = {"split": args.split, "seed": args.seed, "real": real_figures(rec, numbers, alone_right(rec, numbers))}
     if mnist is not None:
         x_train, y_train = mnist.x_train, mnist.y_train
-        for touching in (False, True):
-            fig = numbers_benchmark(rec, x_train, y_train, args.mnist, args.seed, touching=touching)
-            out["mnist_touching" if touching else "mnist_apart"] = {
+        for touch in (False, True):
+            fig = numbers_benchmark(rec, x_train, y_train, args.mnist, args.seed, touching=touch)
+            out["mnist_touching" if touch else "mnist_apart"] = {
                 k: fig[k] for k in ("whole_number_accuracy", "digit_count_right", "per_digit_accuracy")
             }
     print(json.dumps(out, indent=1))

@@ -81,61 +81,47 @@ def dev_run(
     """n photos per condition of numbers of `digits_x`, read as photos and as bare ink; the photos
     read wrong are copied to the folder `failed`, if given."""
     rng = np.random.default_rng(seed)
-    inks: list[np.ndarray] = []
-    draw = photos._number_ink
-
-    def capture(*args, **kwargs):
-        out = draw(*args, **kwargs)
-        inks.append(out)
-        return out
-
-    photos._number_ink = capture
+    bare: list[np.ndarray] = []  # the photo's bare ink, from render's on_ink
     per_condition, digits, images = {}, [], []
-    try:
-        with tempfile.TemporaryDirectory(prefix="photo-dev-") as tmp:
-            for name, cond in photos.CONDITIONS.items():
-                exact = oracle_exact = 0
-                for i in range(n):
-                    idx = rng.choice(
-                        len(digits_x), int(rng.integers(photos.DIGITS[0], photos.DIGITS[1] + 1)), replace=False
-                    )
-                    truth = "".join(str(int(d)) for d in digits_y[idx])
-                    data, suffix = photos.encode(photos.render(list(digits_x[idx]), cond, rng), cond, rng)
-                    path = Path(tmp) / f"p{suffix}"
-                    path.write_bytes(data)
-                    preds = rec.read(load_image(path))
-                    oracle = rec.read(oracle_canvas(inks[-1]))
-                    text, otext = number_text(preds), number_text(oracle)
-                    exact += text == truth
-                    if failed is not None and text != truth:
-                        failed.mkdir(parents=True, exist_ok=True)
-                        stem = f"{name.replace(' ', '_')}-{i}-{truth}-{text.replace('?', 'x')}"
-                        (failed / f"{stem}{suffix}").write_bytes(data)
-                        cv2.imwrite(str(failed / f"{stem}-oracle.png"), oracle_canvas(inks[-1]))
-                    oracle_exact += otext == truth
-                    if len(preds) != len(truth):
-                        digits.append({"condition": name, "truth": truth, "read": text, "class": "count wrong"})
-                        continue
-                    for k, (p, t) in enumerate(zip(preds, truth)):
-                        o = oracle[k] if len(oracle) == len(truth) else None
-                        row = {
-                            "condition": name,
-                            "truth": truth,
-                            "read": text,
-                            "oracle": otext,
-                            "digit": t,
-                            "class": digit_class(p, t),
-                            "oracle_class": None if o is None else digit_class(o, t),
-                            "stats": image_stats(p.image),
-                            "oracle_stats": None if o is None else image_stats(o.image),
-                        }
-                        if keep_images:
-                            row["index"] = len(images)
-                            images.append((p.image, np.zeros((28, 28), np.float32) if o is None else o.image))
-                        digits.append(row)
-                per_condition[name] = {"exact": exact / n, "oracle_exact": oracle_exact / n}
-    finally:
-        photos._number_ink = draw
+    with tempfile.TemporaryDirectory(prefix="photo-dev-") as tmp:
+        for name, cond in photos.CONDITIONS.items():
+            exact = oracle_exact = 0
+            for i in range(n):
+                truth, data, suffix = photos.random_photo(digits_x, digits_y, cond, rng, on_ink=bare.append)
+                bare_canvas = oracle_canvas(bare.pop())
+                path = Path(tmp) / f"p{suffix}"
+                path.write_bytes(data)
+                preds = rec.read(load_image(path))
+                oracle = rec.read(bare_canvas)
+                text, otext = number_text(preds), number_text(oracle)
+                exact += text == truth
+                if failed is not None and text != truth:
+                    failed.mkdir(parents=True, exist_ok=True)
+                    stem = f"{name.replace(' ', '_')}-{i}-{truth}-{text.replace('?', 'x')}"
+                    (failed / f"{stem}{suffix}").write_bytes(data)
+                    cv2.imwrite(str(failed / f"{stem}-oracle.png"), bare_canvas)
+                oracle_exact += otext == truth
+                if len(preds) != len(truth):
+                    digits.append({"condition": name, "truth": truth, "read": text, "class": "count wrong"})
+                    continue
+                for k, (p, t) in enumerate(zip(preds, truth)):
+                    o = oracle[k] if len(oracle) == len(truth) else None
+                    row = {
+                        "condition": name,
+                        "truth": truth,
+                        "read": text,
+                        "oracle": otext,
+                        "digit": t,
+                        "class": digit_class(p, t),
+                        "oracle_class": None if o is None else digit_class(o, t),
+                        "stats": image_stats(p.image),
+                        "oracle_stats": None if o is None else image_stats(o.image),
+                    }
+                    if keep_images:
+                        row["index"] = len(images)
+                        images.append((p.image, np.zeros((28, 28), np.float32) if o is None else o.image))
+                    digits.append(row)
+            per_condition[name] = {"exact": exact / n, "oracle_exact": oracle_exact / n}
     out = {"photos_per_condition": n, "seed": seed, "conditions": per_condition, "digits": digits}
     if keep_images:
         out["images"] = images

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -187,9 +188,15 @@ def _light(shape: tuple[int, int], cond: Conditions, rng: np.random.Generator) -
 
 
 def render(
-    digits: list[np.ndarray], cond: Conditions, rng: np.random.Generator, frame: tuple[int, int] | None = None
+    digits: list[np.ndarray],
+    cond: Conditions,
+    rng: np.random.Generator,
+    frame: tuple[int, int] | None = None,
+    on_ink: Callable[[np.ndarray], object] | None = None,
 ) -> np.ndarray:
-    """The upright photo (h, w, 3) uint8 RGB of a number written with `digits` (28x28 images)."""
+    """The upright photo (h, w, 3) uint8 RGB of a number written with `digits` (28x28 images).
+    on_ink, if given, is handed the number's bare ink ((h, w) float32 0-1, before any photo
+    effect: what a perfect cleaning would give back, bench.photo_dev's oracle)."""
     if frame is None:
         side = int(rng.uniform(*FRAME_SIDE))
         frame = (side, side * 3 // 4) if rng.random() < 0.7 else (side * 3 // 4, side)
@@ -208,6 +215,8 @@ def render(
         inner = (x_lo + tx0, y_lo + ty0, x_lo + tx1, y_lo + ty1)
     height = int(rng.uniform(*DIGIT_HEIGHT) * min(fw, fh))
     ink = _number_ink(digits, height, rng)
+    if on_ink is not None:
+        on_ink(ink)
     margin = int((0.12 if angle else 0.04) * min(fw, fh))  # turning moves the frame's edges by up to 9%
     room = (inner[2] - inner[0] - 2 * margin, inner[3] - inner[1] - 2 * margin)
     scale = min(1.0, room[0] / ink.shape[1], room[1] / ink.shape[0])
@@ -282,6 +291,21 @@ def encode(image: np.ndarray, cond: Conditions, rng: np.random.Generator) -> tup
     return buf.getvalue(), ".jpg"
 
 
+def random_photo(
+    digits_x: np.ndarray,
+    digits_y: np.ndarray,
+    cond: Conditions,
+    rng: np.random.Generator,
+    on_ink: Callable[[np.ndarray], object] | None = None,
+) -> tuple[str, bytes, str]:
+    """A photo under `cond` of a number of DIGITS distinct images of digits_x (labels digits_y): the
+    number, the file's bytes and its suffix (encode). on_ink: as render's."""
+    idx = rng.choice(len(digits_x), int(rng.integers(DIGITS[0], DIGITS[1] + 1)), replace=False)
+    truth = "".join(str(int(d)) for d in digits_y[idx])
+    data, suffix = encode(render(list(digits_x[idx]), cond, rng, on_ink=on_ink), cond, rng)
+    return truth, data, suffix
+
+
 def read_photo(rec: Recognizer, path: Path) -> tuple[str, float, float]:
     """(number read, ms to load the file into a canvas, ms to read the canvas)."""
     start = time.perf_counter()
@@ -304,9 +328,7 @@ def condition_run(
     exact = count_right = refused = crashed = 0
     load_ms, read_ms, failures, wrong = [], [], [], []
     for i in range(n):
-        idx = rng.choice(len(digits_x), int(rng.integers(DIGITS[0], DIGITS[1] + 1)), replace=False)
-        truth = "".join(str(int(d)) for d in digits_y[idx])
-        data, suffix = encode(render(list(digits_x[idx]), cond, rng), cond, rng)
+        truth, data, suffix = random_photo(digits_x, digits_y, cond, rng)
         path = folder / f"photo{i}{suffix}"
         path.write_bytes(data)
         try:

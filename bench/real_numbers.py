@@ -25,15 +25,16 @@ import collections
 import dataclasses
 import sys
 import time
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np
 
 from recognizer.data import PenCharacters
-from recognizer.ink import INK_LEVEL, ink_box
+from recognizer.ink import INK_LEVEL, ink_box, ink_from_canvas
 from recognizer.predictor import Recognizer, number_text
-from recognizer.strokes import rasterize
-from recognizer.unipen import RowStyle, people, person_split, write_row
+from recognizer.strokes import Stroke, rasterize
+from recognizer.unipen import Row, RowStyle, people, person_split, write_row
 
 from .common import accuracy_entry, md_table, timing_stats, write_json
 from .numbers import lcs_length
@@ -60,6 +61,7 @@ NUMBER_STYLE = RowStyle(
     canvas=(CANVAS, CANVAS),
 )
 PATHS = ("app", "image")
+ALONE_BATCH = 256  # digits read alone per batched call (each holds a canvas-sized mask meanwhile)
 
 
 @dataclasses.dataclass
@@ -88,6 +90,30 @@ def compose(chars: PenCharacters, digits_of: dict[str, np.ndarray], length: int,
     return write_row(chars, row, rng, style_for(length)), row
 
 
+def digits_by_person(chars: PenCharacters, split: str, most_strokes: int | None = None) -> dict[str, np.ndarray]:
+    """The indices of each `split` person's digits (of at most most_strokes strokes; None: any)."""
+    who, where = people(chars), person_split(chars)
+    chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
+    if most_strokes is not None:
+        chosen = np.array([i for i in chosen if len(chars.strokes(int(i))) <= most_strokes], dtype=np.int64)
+    return {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
+
+
+def number_rows(
+    chars: PenCharacters, digits_of: dict[str, np.ndarray], n: int, rng: np.random.Generator
+) -> Iterator[tuple[Row, str]]:
+    """n numbers, lengths taking turns through LENGTHS, each of one person's digits (compose): the
+    row written and the digits it holds. One at a time: a canvas takes 400 KB or more."""
+    for k in range(n):
+        written, row = compose(chars, digits_of, LENGTHS[k % len(LENGTHS)], rng)
+        yield written, "".join(chars.label[i] for i in row)
+
+
+def digit_inks(written: Row) -> list[np.ndarray]:
+    """Each digit of a number drawn alone on the number's canvas, with its pen."""
+    return [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) for d in range(max(written.owner) + 1)]
+
+
 def _read(rec: Recognizer, canvas: np.ndarray, strokes) -> tuple[str, float, float, list]:
     """The number read, the wall and CPU time of read() in ms, and the boxes read."""
     wall, cpu = time.perf_counter_ns(), time.process_time_ns()
@@ -96,7 +122,30 @@ def _read(rec: Recognizer, canvas: np.ndarray, strokes) -> tuple[str, float, flo
     return number_text(preds), wall / 1e6, cpu / 1e6, [p.box for p in preds]
 
 
-def _touching(inks: list[np.ndarray]) -> bool:
+def read_alone(
+    rec: Recognizer,
+    canvases: Sequence[np.ndarray],
+    labels: Sequence[str],
+    strokes: Sequence[Sequence[Stroke]] | None = None,
+) -> list[bool]:
+    """Whether each digit, drawn alone on a canvas of its own (strokes: its own, if known), reads as
+    its label, not "not sure", as Recognizer.predict reads it; ALONE_BATCH digits a batched call
+    (Recognizer.recognize, one per canvas size among them)."""
+    right = [False] * len(canvases)  # a canvas without ink reads nothing
+    for start in range(0, len(canvases), ALONE_BATCH):
+        inks = {k: ink_from_canvas(canvases[k]) for k in range(start, min(start + ALONE_BATCH, len(canvases)))}
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for k, ink in inks.items():
+            if ink.box is not None:
+                by_shape.setdefault(ink.pixels.shape, []).append(k)
+        for shape, ks in by_shape.items():
+            own = None if strokes is None else [strokes[k] for k in ks]
+            for k, pred in zip(ks, rec.recognize([inks[k] for k in ks], shape, own)):
+                right[k] = pred.unsure is None and str(pred.digit) == labels[k]
+    return right
+
+
+def touching(inks: list[np.ndarray]) -> bool:
     """Whether the ink of any two neighbouring digits touches (8-connected) or overlaps."""
     grown = [cv2.dilate((ink > INK_LEVEL).astype(np.uint8), np.ones((3, 3), np.uint8)) for ink in inks]
     return any((a & (b > INK_LEVEL)).any() for a, b in zip(grown, inks[1:]))
@@ -115,25 +164,17 @@ def run(
     keep_failures: keep the canvases of up to this many numbers read with too many or too few digits
     per path (for pictures: failure_sheet), under the key "failed" (not JSON)."""
     n = QUICK_NUMBERS if quick else n
-    rng = np.random.default_rng(seed)
-    who, where = people(chars), person_split(chars)
-    chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
-    digits_of = {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
+    digits_of = digits_by_person(chars, split)
     rows, failed = [], {path: [] for path in PATHS}
-    for k in range(n):
-        length = LENGTHS[k % len(LENGTHS)]
-        written, row = compose(chars, digits_of, length, rng)
-        truth = "".join(chars.label[i] for i in row)
-        inks = [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) for d in range(length)]
-        number = _Number(length, truth, _touching(inks), {}, {}, {}, {}, {})
+    for written, truth in number_rows(chars, digits_of, n, np.random.default_rng(seed)):
+        length, inks = len(truth), digit_inks(written)
+        number = _Number(length, truth, touching(inks), {}, {}, {}, {}, {})
         for path, strokes in (("app", written.strokes), ("image", None)):
             number.read[path], number.ms[path], number.cpu_ms[path], number.boxes[path] = _read(
                 rec, written.canvas, strokes
             )
-            number.alone[path] = []
-            for d, (label, ink) in enumerate(zip(truth, inks)):
-                pred = rec.predict(ink, written.strokes_of(d) if strokes is not None else None)
-                number.alone[path].append(pred is not None and pred.unsure is None and str(pred.digit) == label)
+            own = [written.strokes_of(d) for d in range(length)] if strokes is not None else None
+            number.alone[path] = read_alone(rec, inks, truth, own)
             if len(number.read[path]) != length and len(failed[path]) < keep_failures:
                 failed[path].append((written.canvas, number.truth, number.read[path], number.boxes[path]))
         rows.append(number)

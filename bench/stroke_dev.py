@@ -4,7 +4,7 @@ tune its priors. Never run on the 'test' people: those are the real-numbers benc
     python -m bench.stroke_dev --unipen ../shared/data/unipen_dev.npz [--split val] [--numbers 1000]
         [--seed 7] [--tune]
 
-Numbers are composed exactly as bench.real_numbers composes them (compose, NUMBER_STYLE), from the
+Numbers are composed exactly as bench.real_numbers composes them (number_rows, NUMBER_STYLE), from the
 digits of 'val' (default) or 'train' people. Each number's stroke atoms and every candidate group
 are read once (one batched call, as grouping.group_digits does) and cached; a reading is then the
 best sequence under a Priors set, so that many sets can be compared on the same readings. The
@@ -36,7 +36,7 @@ from recognizer.predictor import Recognizer
 from recognizer.unipen import Row, clear_letters, people, person_split, write_row
 
 from .numbers import lcs_length
-from .real_numbers import LENGTHS, compose, style_for
+from .real_numbers import LENGTHS, digits_by_person, number_rows, style_for
 
 DEV_SEED = 7  # never the benchmark's SEED
 DEV_NUMBERS = 1000
@@ -67,46 +67,39 @@ def dev_rows(
 ) -> list[tuple[Row, str]]:
     """n numbers (equal shares of each length) of `split` people, composed as the benchmark does,
     of digits of at most most_strokes strokes (None: any)."""
-    if split == "test":
-        raise ValueError("the 'test' people are the benchmark's: tune on 'val' or 'train'")
-    rng = np.random.default_rng(seed)
-    who, where = people(chars), person_split(chars)
-    chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
-    if most_strokes is not None:
-        chosen = np.array([i for i in chosen if len(chars.strokes(int(i))) <= most_strokes], dtype=np.int64)
-    digits_of = {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
-    out = []
-    for k in range(n):
-        written, row = compose(chars, digits_of, LENGTHS[k % len(LENGTHS)], rng)
-        out.append((written, "".join(chars.label[i] for i in row)))
-    return out
+    _training_side(split)
+    return list(number_rows(chars, digits_by_person(chars, split, most_strokes), n, np.random.default_rng(seed)))
 
 
 def letter_rows(chars: PenCharacters, split: str, n: int, seed: int) -> list[tuple[Row, str]]:
     """n numbers like dev_rows' with one digit replaced by an upper-case letter of several strokes
     that no one writes as a digit, of the same person: it should stay one sign, read "?" (the
     numbers alone would teach the priors to split an X or an H into digits)."""
-    if split == "test":
-        raise ValueError("the 'test' people are the benchmark's: tune on 'val' or 'train'")
+    _training_side(split)
     rng = np.random.default_rng(seed)
     who, where = people(chars), person_split(chars)
     letters = [
         i for i in clear_letters(chars, where, split) if chars.kind[i] == "upper" and len(chars.strokes(int(i))) > 1
     ]
-    digits = np.flatnonzero((chars.kind == "digit") & (where == split))
-    digits = np.array([i for i in digits if len(chars.strokes(int(i))) <= MOST_STROKES], dtype=np.int64)
-    persons = sorted(set(who[letters]) & set(who[digits]))
+    digits_of = digits_by_person(chars, split, MOST_STROKES)
+    persons = sorted(set(who[letters]) & set(digits_of))
     out = []
     for k in range(n):
         length = LENGTHS[k % len(LENGTHS)]
         person = persons[rng.integers(len(persons))]
-        own = digits[who[digits] == person]
+        own = digits_of[person]
         row = list(rng.choice(own, min(length, len(own)), replace=False))
         at = int(rng.integers(len(row)))
         row[at] = rng.choice([i for i in letters if who[i] == person])
         written = write_row(chars, row, rng, style_for(len(row)))
         out.append((written, "".join("?" if chars.kind[i] != "digit" else chars.label[i] for i in row)))
     return out
+
+
+def _training_side(split: str) -> None:
+    """ValueError for the 'test' people: they are the benchmark's, never tuned on."""
+    if split == "test":
+        raise ValueError("the 'test' people are the benchmark's: tune on 'val' or 'train'")
 
 
 def late_digits(owner: list[int]) -> frozenset[int]:
@@ -241,19 +234,20 @@ def failure(case: Case, chosen: list[int], p: Priors) -> str | None:
     return kind
 
 
+def figures(readings: list[tuple[Case, list[int]]]) -> dict:
+    """Whole-number, digit-count and per-digit accuracy of numbers read (each case and its reading)."""
+    return {
+        "n": len(readings),
+        "whole": float(np.mean([text_of(c, ch) == c.truth for c, ch in readings])),
+        "count": float(np.mean([len(ch) == len(c.truth) for c, ch in readings])),
+        "per_digit": sum(lcs_length(c.truth, text_of(c, ch)) for c, ch in readings)
+        / sum(len(c.truth) for c, _ in readings),
+    }
+
+
 def evaluate(cases: list[Case], p: Priors) -> dict:
-    """Whole-number, digit-count and per-digit accuracy, by length, and the failures by class."""
+    """figures over all numbers and by length, and the failures by class."""
     rows = [(c, choose(c, p)) for c in cases]
-
-    def figures(selected):
-        return {
-            "n": len(selected),
-            "whole": float(np.mean([text_of(c, ch) == c.truth for c, ch in selected])),
-            "count": float(np.mean([len(ch) == len(c.truth) for c, ch in selected])),
-            "per_digit": sum(lcs_length(c.truth, text_of(c, ch)) for c, ch in selected)
-            / sum(len(c.truth) for c, _ in selected),
-        }
-
     out = {"all": figures(rows)}
     for n in LENGTHS:
         out[str(n)] = figures([r for r in rows if len(r[0].truth) == n])
@@ -264,10 +258,8 @@ def evaluate(cases: list[Case], p: Priors) -> dict:
 def objective(numbers: list[Case], letters: list[Case], p: Priors, floor: float = 0.0) -> float:
     """What tuning maximizes: numbers read with the right count plus numbers read exactly, less a
     heavy penalty when fewer numbers with a letter than `floor` keep it one sign (count right)."""
-    read = [(c, choose(c, p)) for c in numbers]
-    count = np.mean([len(ch) == len(c.truth) for c, ch in read])
-    whole = np.mean([text_of(c, ch) == c.truth for c, ch in read])
-    return float(count + whole - LETTER_PENALTY * max(0.0, floor - letter_count(letters, p)))
+    read = figures([(c, choose(c, p)) for c in numbers])
+    return float(read["count"] + read["whole"] - LETTER_PENALTY * max(0.0, floor - letter_count(letters, p)))
 
 
 def letter_count(letters: list[Case], p: Priors) -> float:

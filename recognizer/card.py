@@ -34,12 +34,17 @@ def command_line() -> str:
 
 
 def model_card(
-    model, model_files: Iterable[str | os.PathLike], data_files: Mapping[str, str | os.PathLike | None], **facts
+    model,
+    model_files: Iterable[str | os.PathLike],
+    data_files: Mapping[str, str | os.PathLike | None],
+    command: str | None = None,
+    **facts,
 ) -> dict:
     """The card of a trained Keras model saved as model_files: the facts given, each model file's
     SHA-256, and for each data file used (name -> path; None: not used, left out) its file name
     and SHA-256 (None for a folder or a download), so a model can be traced to its exact data.
-    Files are named, not located: cards are committed beside the shipped models."""
+    Files are named, not located: cards are committed beside the shipped models. command: the
+    command that makes the model again (default: command_line(), the one that ran)."""
     import keras
     import tensorflow as tf
 
@@ -55,7 +60,7 @@ def model_card(
         },
         **({"data_credit": UNIPEN_CREDIT} if data_files.get("unipen") is not None else {}),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": command_line(),
+        "command": command or command_line(),
         "keras": keras.__version__,
         "tensorflow": tf.__version__,
         "machine": f"{os.cpu_count()} CPU cores",

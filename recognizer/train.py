@@ -18,6 +18,7 @@ import csv
 import json
 import math
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -28,6 +29,7 @@ import numpy as np
 
 from .batch import predict_batches, to_input
 from .card import model_card
+from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
@@ -201,12 +203,37 @@ def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str
     out = Path(out)
     if out.suffix != ".keras":
         raise DataError(f"{flag} {out}: the file name must end in .keras")
-    if out.resolve().is_relative_to(MODELS_DIR.resolve()) and not overwrite_shipped:
+    if in_shipped_folder(out) and not overwrite_shipped:
         raise DataError(
             f"{flag} {out} is in the shipped models' folder recognizer/{MODELS_DIR.name}/: choose another "
             "path for a new model (train and train-detector replace a shipped one with --overwrite-shipped)"
         )
     return out
+
+
+def in_shipped_folder(path: str | os.PathLike) -> bool:
+    """Whether a path lies in the shipped models' folder, recognizer/models/ (the app's defaults)."""
+    return Path(path).resolve().is_relative_to(MODELS_DIR.resolve())
+
+
+def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The command that trains a model again from scratch, for its card (train's and
+    train-detector's options): the program, the data files used (those named by $MNIST_NPZ or
+    $UNIPEN_NPZ written out), the epochs, --out and --limit where given, and --overwrite-shipped
+    where the model goes to the shipped folder (refused without it). --resume and --work-dir
+    change how a run goes, not the model it makes: left out."""
+    argv = []
+    for flag, given, variable in (("--data", args.data, MNIST_ENV_VAR), ("--unipen", args.unipen, UNIPEN_ENV_VAR)):
+        if path := given or os.environ.get(variable):
+            argv += [flag, path]
+    argv += ["--epochs", str(args.epochs)]
+    if args.out != parser.get_default("out"):
+        argv += ["--out", str(args.out)]
+    if args.limit is not None:
+        argv += ["--limit", str(args.limit)]
+    if in_shipped_folder(args.out):
+        argv.append("--overwrite-shipped")
+    return shlex.join([*shlex.split(parser.prog), *argv])
 
 
 def check_counts(epochs: int, limit: int | None) -> None:
@@ -237,7 +264,7 @@ def accuracy_on_test_set(model, data: Mnist) -> dict:
     return {"test_images": int(len(data.x_test)), "test_accuracy": round(float((predicted == data.y_test).mean()), 5)}
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m recognizer.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
     parser.add_argument(
@@ -258,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints and history.csv (default: <out dir>/checkpoints)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         check_counts(args.epochs, args.limit)
@@ -279,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             model,
             (keras_path, tflite_path),
             {"mnist": mnist_source, "unipen": unipen_path},
+            training_command(parser, args),
             epochs=args.epochs,
             batch_size=BATCH_SIZE,
             train_images=int(len(data.x_train)),

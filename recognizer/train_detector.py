@@ -41,6 +41,7 @@ from .train import (
     check_out,
     fit_checkpointed,
     save_model,
+    training_command,
     training_seconds,
     write_history,
     write_json_atomic,
@@ -192,7 +193,7 @@ def choose_threshold(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m recognizer train-detector", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
     parser.add_argument(
@@ -212,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="use the first N training digits and N non-digits (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument("--work-dir", help="checkpoints (default: <out dir>/checkpoints/detector)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         check_counts(args.epochs, args.limit)
@@ -239,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             model,
             (keras_path, tflite_path),
             {"mnist": mnist_source, "unipen": unipen_path},
+            training_command(parser, args),
             output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
             **figures,
             epochs=args.epochs,

@@ -95,6 +95,8 @@ def test_train_detector_smoke_run_writes_a_usable_detector(tiny_mnist, tmp_path,
     assert "threshold" in capsys.readouterr().out
     card = json.loads(out.with_suffix(".json").read_text())
     assert 0.0 <= card["threshold"] <= 1.0 and card["train_images"]["non_digits"] == 200
+    assert card["command"].startswith("python -m recognizer train-detector --data ")
+    assert card["command"].endswith(f"--epochs 1 --out {out} --limit 200")
     for suffix in (".keras", ".tflite"):
         detector = Detector.load(out.with_suffix(suffix))
         assert detector.threshold == pytest.approx(card["threshold"])

@@ -54,15 +54,31 @@ def test_the_oracle_canvas_is_the_bare_ink_with_a_margin():
     assert canvas[30:50, 32:36].min() == 255 and canvas.sum() == 255 * 80
 
 
-def test_a_dev_run_counts_what_its_rows_say(shipped, tmp_path):
-    """One photo per condition of the fixture digits: per-condition exact is the share of numbers
-    whose every digit row is right, and the photo generator is left as it was."""
+def fixture_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The fixture scans as MNIST-like 28x28 uint8 digits, and their labels."""
     scans = [255 - np.asarray(Image.open(DIGITS / f"{d}.png").convert("L")) for d in range(10)]
     x = np.stack([np.round(to_mnist(np.where(s > 64, s, 0)) * 255).astype(np.uint8) for s in scans])
-    y = np.arange(10)
-    draw = photos._number_ink
+    return x, np.arange(10)
+
+
+def test_the_bare_ink_hook_hands_over_the_ink_and_changes_no_photo():
+    """render's on_ink gets the number's ink (0-1 float) and draws no random number of its own."""
+    x, y = fixture_digits()
+    cond = photos.CONDITIONS["clean scan"]
+    plain = photos.random_photo(x, y, cond, np.random.default_rng(3))
+    got: list[np.ndarray] = []
+    hooked = photos.random_photo(x, y, cond, np.random.default_rng(3), on_ink=got.append)
+    assert hooked == plain and len(got) == 1
+    ink = got[0]
+    assert ink.dtype == np.float32 and ink.ndim == 2 and 0 <= ink.min() and ink.max() <= 1 and ink.max() > 0.5
+    assert ink.shape[1] > ink.shape[0]  # 2-5 digits side by side
+
+
+def test_a_dev_run_counts_what_its_rows_say(shipped, tmp_path):
+    """One photo per condition of the fixture digits: per-condition exact is the share of numbers
+    whose every digit row is right."""
+    x, y = fixture_digits()
     results = photo_dev.dev_run(shipped, x, y, n=1, seed=5, failed=tmp_path)
-    assert photos._number_ink is draw
     assert list(results["conditions"]) == list(photos.CONDITIONS)
     for name, figures in results["conditions"].items():
         rows = [r for r in results["digits"] if r["condition"] == name]

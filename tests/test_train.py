@@ -56,7 +56,11 @@ def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     result = subprocess.run([sys.executable, "-m", "recognizer", *args], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     card = json.loads(out.with_suffix(".json").read_text())
-    assert card["command"] == "python -m recognizer " + shlex.join(args)  # as typed, not "recognizer.train train"
+    # the command that trains it again: the trainer's own program, then its options in one order
+    assert card["command"] == shlex.join(
+        ["python", "-m", "recognizer.train", "--data", str(tiny_mnist), "--epochs", "1", "--out", str(out)]
+        + ["--limit", "200"]
+    )
     # --limit 200 keeps 200 MNIST images; the style variants (recognizer.styles) add limit // 50 each
     assert (
         card["train_images"] == 200 + len(STYLES) * (200 // 50) and card["epochs"] == 1 and card["test_images"] == 100
@@ -114,3 +118,39 @@ def test_model_card_hashes_every_data_file_and_names_no_paths(tiny_mnist, tmp_pa
         "download": {"file": "keras.datasets.mnist", "sha256": None},
     }
     assert str(tmp_path) not in json.dumps(card)
+
+
+@pytest.mark.parametrize("module", ["recognizer.train", "recognizer.train_detector"])
+def test_the_card_records_the_command_that_trains_the_model_again(monkeypatch, module):
+    """As `make train` / `make train-detector` run it: a shipped --out with --overwrite-shipped,
+    the data named by environment variables written out, --resume and --work-dir left out."""
+    trainer = importlib.import_module(module)
+    parser = trainer.build_parser()
+    monkeypatch.delenv("MNIST_NPZ", raising=False)
+    monkeypatch.setenv("UNIPEN_NPZ", "../shared/data/unipen dev.npz")
+    typed = ["--data", "../shared/data/mnist.npz", "--epochs", "3", "--out", "recognizer/models/m.keras"]
+    args = parser.parse_args([*typed, "--overwrite-shipped", "--resume", "--work-dir", "/tmp/w"])
+    assert shlex.split(trainer.training_command(parser, args)) == [
+        *shlex.split(parser.prog),
+        "--data",
+        "../shared/data/mnist.npz",
+        "--unipen",
+        "../shared/data/unipen dev.npz",
+        "--epochs",
+        "3",
+        "--out",
+        "recognizer/models/m.keras",
+        "--overwrite-shipped",
+    ]
+    # The default --out is the shipped model: left as the default, with the flag that allows it.
+    monkeypatch.delenv("UNIPEN_NPZ")
+    monkeypatch.setenv("MNIST_NPZ", "mnist.npz")
+    args = parser.parse_args(["--limit", "200", "--overwrite-shipped"])
+    assert trainer.training_command(parser, args) == (
+        f"{parser.prog} --data mnist.npz --epochs {args.epochs} --limit 200 --overwrite-shipped"
+    )
+    # A model written elsewhere needs no flag, and a card says the command given.
+    args = parser.parse_args(["--out", "new/m.keras"])
+    assert trainer.training_command(parser, args).endswith(f"--epochs {args.epochs} --out new/m.keras")
+    card = model_card(StandIn(), [], {}, trainer.training_command(parser, args))
+    assert card["command"] == trainer.training_command(parser, args)

@@ -401,3 +401,48 @@ def test_command_line_errors(args, words):
         [sys.executable, "-m", "web", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
+
+
+# What `python -m web --workers 2` runs before it serves: the check in a child, then uvicorn (stubbed).
+PARENT_OF_WORKERS = """
+import sys, uvicorn
+served = []
+uvicorn.run = lambda app, **kw: served.append((app, kw["workers"]))
+from web.__main__ import main
+code = main(["--workers", "2"])
+print(code, served, "recognizer.predictor" in sys.modules, "web.server" in sys.modules)
+"""
+
+
+def test_the_parent_of_several_workers_holds_no_model():
+    """It checks the model in a child process and hands the workers the import string: it never
+    imports the model code, so it cannot hold a model while they serve."""
+    r = subprocess.run(
+        [sys.executable, "-c", PARENT_OF_WORKERS], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[-2] == "0 [('web.server:app', 2)] False False"
+
+
+def test_a_broken_model_is_found_by_the_check(monkeypatch, tmp_path):
+    from recognizer import predictor
+    from web import check
+
+    assert check.model_error() is None  # the shipped model loads
+    broken = tmp_path / "mnist_cnn.tflite"
+    broken.write_bytes(b"not a model")
+    monkeypatch.setattr(predictor, "DEFAULT_MODEL", broken)
+    message = check.model_error()
+    assert message and "\n" not in message and str(broken) in message
+
+
+def test_several_workers_start_only_if_the_check_passes(monkeypatch, capsys):
+    import uvicorn
+
+    import web.__main__ as command
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(app))
+    monkeypatch.setattr(command, "check_in_child", lambda: "cannot load model x.tflite: damaged")
+    assert command.main(["--workers", "3"]) == 2 and not served
+    assert capsys.readouterr().err == "error: cannot load model x.tflite: damaged\n"

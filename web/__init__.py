@@ -2,6 +2,7 @@
 
     web.api      request bodies -> canvas and strokes (limits, one-line errors); predictions -> JSON
     web.server   the Starlette app: routes, error handlers, one Recognizer per process
+    web.check    whether the model loads, checked in a child process (the parent of workers holds none)
     web.static   the page: index.html, app.js, style.css (no CDN, no build step)
 
 `python -m web` (or `make web`) serves it on http://127.0.0.1:8000.

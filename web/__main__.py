@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from .check import check_in_child
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 APP = "web.server:app"
@@ -62,18 +64,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import uvicorn
 
-    from recognizer.errors import RecognizerError
-    from recognizer.predictor import Recognizer
+    # A missing or broken model is said in one line here, not as a traceback from each worker. One
+    # worker serves the model loaded for the check; several each load their own from the import
+    # string, so their parent only checks, in a child process.
+    if args.workers == 1:
+        from recognizer.errors import RecognizerError
+        from recognizer.predictor import Recognizer
 
-    from .server import create_app
+        from .server import create_app
 
-    try:  # a missing or broken model is said in one line here, not as a traceback from each worker
-        recognizer = Recognizer.load()
-    except RecognizerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    # One worker serves the model just loaded; several each load their own from the import string.
-    app = create_app(recognizer) if args.workers == 1 else APP
+        try:
+            app = create_app(Recognizer.load())
+        except RecognizerError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        error = check_in_child()
+        if error is not None:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        app = APP
     uvicorn.run(
         app,
         host=args.host,

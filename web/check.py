@@ -1,0 +1,27 @@
+"""Whether the shipped model loads, checked in a child process: `python -m web --workers N` (N > 1)
+says a missing or broken model in one line before it starts, yet its process serves nothing and
+so never holds a model (~50 MB) nor the memory its libraries keep (~50 MB more) while the workers
+run. The function a child runs must live in an importable module, not in web/__main__.py."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+
+def model_error() -> str | None:
+    """Load the shipped model and let it go: None when it loads, else why not (one line)."""
+    from recognizer.errors import RecognizerError
+    from recognizer.predictor import Recognizer
+
+    try:
+        Recognizer.load()
+    except RecognizerError as exc:
+        return str(exc)
+    return None
+
+
+def check_in_child() -> str | None:
+    """model_error, run in a child process of its own (spawned: the parent imports no model code)."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(model_error).result()
