@@ -3,6 +3,7 @@ library calls as the desktop app, and every kind of bad input answered with a on
 
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -446,3 +447,15 @@ def test_several_workers_start_only_if_the_check_passes(monkeypatch, capsys):
     monkeypatch.setattr(command, "check_in_child", lambda: "cannot load model x.tflite: damaged")
     assert command.main(["--workers", "3"]) == 2 and not served
     assert capsys.readouterr().err == "error: cannot load model x.tflite: damaged\n"
+
+
+def test_a_check_that_dies_is_one_line(monkeypatch):
+    """A child killed before it answers (out of memory, a crash in a model loader) is an error
+    message, not a BrokenProcessPool traceback."""
+    import functools
+
+    from web import check
+
+    monkeypatch.setattr(check, "model_error", functools.partial(os._exit, 3))  # run in the child
+    message = check.check_in_child()
+    assert message and "\n" not in message and "died" in message

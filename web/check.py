@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 
 def model_error() -> str | None:
@@ -22,6 +23,13 @@ def model_error() -> str | None:
 
 
 def check_in_child() -> str | None:
-    """model_error, run in a child process of its own (spawned: the parent imports no model code)."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(model_error).result()
+    """model_error, run in a child process of its own (spawned: the parent imports no model code).
+    A child that cannot start, or dies before it answers (killed for memory, a crash in a model
+    loader), is said in one line too: the workers would meet the same fate."""
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            return pool.submit(model_error).result()
+    except BrokenProcessPool:
+        return "the model check's process died before it answered (out of memory, or a crash loading the model)"
+    except OSError as exc:
+        return f"cannot start the model check's process: {exc}"
