@@ -23,6 +23,7 @@ import collections
 import json
 import sys
 import time
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -38,10 +39,11 @@ SHARE = 0.5  # a box "holds" a digit when it covers more than this share of the 
 SPREAD = 0.2  # a digit is split when two boxes or more each hold more than this share of its ink
 
 
-def compose_numbers(chars, split: str, n: int, seed: int) -> list[tuple[np.ndarray, str, list[np.ndarray]]]:
-    """n numbers of `split` people (equal shares of each length): (canvas, truth, each digit's ink drawn alone)."""
-    rows = number_rows(chars, digits_by_person(chars, split), n, np.random.default_rng(seed))
-    return [(written.canvas, truth, digit_inks(written)) for written, truth in rows]
+def compose_numbers(chars, split: str, n: int, seed: int) -> Iterator[tuple[np.ndarray, str, list[np.ndarray]]]:
+    """n numbers of `split` people (equal shares of each length): (canvas, truth, each digit's ink
+    drawn alone), one at a time (a number and its digits' inks take about 2 MB)."""
+    for written, truth in number_rows(chars, digits_by_person(chars, split), n, np.random.default_rng(seed)):
+        yield written.canvas, truth, digit_inks(written)
 
 
 def failure_class(truth: str, read: str, boxes: list, inks: list[np.ndarray]) -> str:
@@ -62,10 +64,12 @@ def failure_class(truth: str, read: str, boxes: list, inks: list[np.ndarray]) ->
     return "not sure" if "?" in read else "wrong digit"
 
 
-def real_figures(rec: Recognizer, numbers: list, alone: list[list[bool]]) -> dict:
-    """Whole, count, per digit, bound p^n, by length, failure classes and read() CPU times."""
+def real_figures(rec: Recognizer, numbers: Iterable[tuple[np.ndarray, str, list[np.ndarray]]]) -> dict:
+    """Whole, count, per digit, bound p^n (p: each digit read alone, read_alone), by length,
+    failure classes and read() CPU times; each number is let go once read."""
     rows = []
-    for (canvas, truth, inks), ok in zip(numbers, alone):
+    for canvas, truth, inks in numbers:
+        ok = read_alone(rec, inks, truth)
         cpu = time.process_time_ns()
         preds = rec.read(canvas)
         ms = (time.process_time_ns() - cpu) / 1e6
@@ -96,13 +100,6 @@ def real_figures(rec: Recognizer, numbers: list, alone: list[list[bool]]) -> dic
     }
 
 
-def alone_right(rec: Recognizer, numbers: list) -> list[list[bool]]:
-    """For each number, whether each digit reads right alone on the canvas (the p of p^n)."""
-    right = read_alone(rec, [ink for _, _, inks in numbers for ink in inks], "".join(t for _, t, _ in numbers))
-    ends = np.cumsum([len(truth) for _, truth, _ in numbers])
-    return [right[end - len(truth) : end] for (_, truth, _), end in zip(numbers, ends)]
-
-
 def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
@@ -124,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
     numbers = compose_numbers(chars, args.split, args.numbers, args.seed)
-    out = {"split": args.split, "seed": args.seed, "real": real_figures(rec, numbers, alone_right(rec, numbers))}
+    out = {"split": args.split, "seed": args.seed, "real": real_figures(rec, numbers)}
     if mnist is not None:
         x_train, y_train = mnist.x_train, mnist.y_train
         for touch in (False, True):
