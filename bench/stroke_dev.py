@@ -25,6 +25,7 @@ import collections
 import dataclasses
 import sys
 import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -64,11 +65,11 @@ class Case:
 
 def dev_rows(
     chars: PenCharacters, split: str, n: int, seed: int, most_strokes: int | None = MOST_STROKES
-) -> list[tuple[Row, str]]:
+) -> Iterator[tuple[Row, str]]:
     """n numbers (equal shares of each length) of `split` people, composed as the benchmark does,
-    of digits of at most most_strokes strokes (None: any)."""
+    of digits of at most most_strokes strokes (None: any), one at a time (number_rows)."""
     _training_side(split)
-    return list(number_rows(chars, digits_by_person(chars, split, most_strokes), n, np.random.default_rng(seed)))
+    return number_rows(chars, digits_by_person(chars, split, most_strokes), n, np.random.default_rng(seed))
 
 
 def letter_rows(chars: PenCharacters, split: str, n: int, seed: int) -> list[tuple[Row, str]]:
@@ -336,15 +337,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"error: {exc}\n")
     started = time.perf_counter()
     most = None if args.all_digits else MOST_STROKES
-    rows = dev_rows(chars, args.split, args.numbers, args.seed, most)
+    numbers, to_check = [], []  # the cases; the first --check of them with their rows
+    for row, truth in dev_rows(chars, args.split, args.numbers, args.seed, most):
+        if (case := cache_case(rec, row, truth)) is not None:
+            numbers.append(case)
+            if len(to_check) < args.check:
+                to_check.append((row, case))
     with_letters = letter_rows(chars, args.split, args.letters, args.seed) if args.letters else []
-    numbers = [c for row, truth in rows if (c := cache_case(rec, row, truth)) is not None]
     letters = [c for row, truth in with_letters if (c := cache_case(rec, row, truth)) is not None]
     print(
         f"{len(numbers)} numbers, {len(letters)} with a letter, of '{args.split}' people, seed {args.seed}: "
         f"cached in {time.perf_counter() - started:.0f} s"
     )
-    for (row, _), case in list(zip(rows, numbers))[: args.check]:
+    for row, case in to_check:
         read, mine = number_text(rec.read(row.canvas, row.strokes)), text_of(case, choose(case, grouping.STROKE_PRIORS))
         if read != mine:
             print(f"error: the cached reading {mine!r} is not read()'s {read!r} ({case.truth})")
