@@ -296,8 +296,8 @@ def worst_errors(images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarr
 def letter_verdicts(
     images: np.ndarray, labels: np.ndarray, not_digit: np.ndarray, threshold: float, n: int = 32, cols: int = 8
 ):
-    """Letters with the digit detector's verdict: the n the detector took most surely for digits
-    (in red, the ones to study next) beside random ones it caught, each with its P(not a digit)."""
+    """n letters with the digit detector's verdict, each with its P(not a digit): up to n // 2 it
+    passed as digits, surest first (in red, the ones to study next), then random ones it caught."""
     plt = _pyplot()
     caught = not_digit > threshold
     missed = np.flatnonzero(~caught)[np.argsort(not_digit[~caught])][: n // 2]
