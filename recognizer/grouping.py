@@ -11,7 +11,8 @@ The ink is first cut into atoms, pieces that belong to one digit each:
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
 All of them are read in ONE batched call of the classifier and the digit detector (with strokes, a
 candidate whose pen is bolder than MAX_PEN of its size, as a number written small with the app's
-brush is, is read drawn again from its strokes with a pen that wide), and each
+brush is, is read drawn again from its strokes with a pen that wide; in an image, one bolder than
+INK_MAX_PEN is read with its ink eroded to about that), and each
 reading of the whole ink as a sequence of candidates is scored by
   * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
@@ -66,6 +67,11 @@ START_CAP = 99.0  # the most a digit starting too far left costs
 # side when the canvas's pen is bolder: MNIST's strokes are about a tenth of a digit's size, and a
 # number written small with the app's brush has strokes up to twice that (bench.stroke_dev).
 MAX_PEN = 0.15
+# Without strokes, a candidate's ink is eroded to a pen this share of its longer side (less the pen)
+# when bolder: the same bold digits as MAX_PEN's, without the strokes to draw again (bench.image_dev,
+# 'val' and 'train' people: whole numbers up 3 and 4.5 points, no number of MNIST training digits
+# read worse; 0.15 to 0.22 gave the same within about a point). Not for slices: see _ink_pen.
+INK_MAX_PEN = 0.18
 
 
 @dataclass(frozen=True)
@@ -217,12 +223,14 @@ def _images(
     """(c, 28, 28) images of the candidates, one candidate's ink at a time (only the images are
     kept: a few KB each, not a mask each): its ink cut from the canvas, or, with strokes, when the
     canvas's pen is bolder than MAX_PEN of the candidate's size, its strokes drawn again with a pen
-    that wide (a number written small with the app's brush: the models read such bold digits worse)."""
+    that wide (a number written small with the app's brush: the models read such bold digits worse);
+    without strokes, its ink eroded to INK_MAX_PEN of its size where bolder."""
     images, paths = [], {}  # paths: the strokes as arrays, each converted once
+    whole = _whole_pieces(atoms)
     for members in candidates:
         pen = _thinner_pen(ink, atoms, members)
         if pen is None:
-            images.append(ink_to_mnist(_segment(atoms, members, origin).ink(ink)))
+            images.append(ink_to_mnist(_segment(atoms, members, origin).ink(ink), _ink_pen(atoms, members, whole)))
             continue
         own = [i for m in members for i in atoms.strokes[m]]
         for i in own:
@@ -230,6 +238,16 @@ def _images(
                 paths[i] = np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2)
         images.append(strokes_to_mnist([paths[i] for i in own], pen))
     return np.stack(images)
+
+
+def _ink_pen(atoms: _Atoms, members: tuple[int, ...], whole: Collection[tuple[int, ...]]) -> float | None:
+    """In an image, INK_MAX_PEN: the candidate's ink is eroded where bolder; None with strokes, and
+    for slices of a cut piece read without the rest of it: eroded, a slice of a bold 8 reads as a
+    confident 1 (the cuts were tuned on slices read as cut; 'val' numbers read the same either way)."""
+    if atoms.starts is not None:
+        return None
+    sliced = {a for cut in atoms.cuts for a in cut[:2]}
+    return None if sliced.intersection(members) and members not in whole else INK_MAX_PEN
 
 
 def _thinner_pen(ink: Ink, atoms: _Atoms, members: tuple[int, ...]) -> float | None:
