@@ -424,19 +424,22 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
     for fragment, piece in _fragments(spans, heights, typical).items():
         lookup[ids[fragment]] = piece + 1
     labels = lookup[components]
+    boxes, pixels = _piece_boxes(stats, lookup, len(ids))
     cuts = []  # (left label, right label, strokes the cut crosses): a wide piece's slices, left to right
     next_label = len(ids) + 1
-    for k, (bx, by, bw, bh) in enumerate(_label_boxes(labels, len(ids))[0], start=1):
+    sliced = []  # (its box, its labels) of each piece cut
+    for k, (bx, by, bw, bh) in enumerate(boxes.copy(), start=1):
         if bw - 2 * radius < CUT_WIDTH * typical:
             continue
         region = labels[by : by + bh, bx : bx + bw]  # a view: relabelling it relabels the atoms
-        left = k
+        left, first = k, next_label
         for boundary, runs in _cuts(region == k, typical, radius):
             right = (np.arange(bw)[None, :] >= boundary[:, None]) & (region == left)
             region[right] = next_label
             cuts.append((left, next_label, runs, bx + float(boundary.mean())))
             left, next_label = next_label, next_label + 1
-    boxes, _ = _label_boxes(labels, next_label - 1)
+        sliced.append(((bx, by, bw, bh), [k, *range(first, next_label)]))
+    boxes, pixels = _slice_boxes(labels, boxes, pixels, sliced, next_label - 1)
     spans = _deflate(np.stack([boxes[:, 0], boxes[:, 0] + boxes[:, 2] - 1], axis=1), radius)
     heights = _deflate(np.stack([boxes[:, 1], boxes[:, 1] + boxes[:, 3] - 1], axis=1), radius)
     for a, b, _, column in cuts:  # slices meet at the cut: no pen to take off there
@@ -450,7 +453,40 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
         [() for _ in range(next_label - 1)],
         typical,
         [(a - 1, b - 1, runs) for a, b, runs, _ in cuts],
+        (boxes, pixels),
     )
+
+
+def _piece_boxes(stats: np.ndarray, lookup: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 4) ink boxes (x, y, w, h) and (n,) pixel counts of pieces 1..n made of the connected
+    components that lookup maps to them, from the components' stats (no pass over the image)."""
+    boxes, pixels = np.zeros((n, 4), np.int64), np.zeros(n, np.int64)
+    low, high = np.full((n, 2), np.iinfo(np.int64).max), np.full((n, 2), -1)
+    for c in np.flatnonzero(lookup):
+        k = lookup[c] - 1
+        x, y, w, h, area = stats[c]
+        low[k] = np.minimum(low[k], (x, y))
+        high[k] = np.maximum(high[k], (x + w, y + h))
+        pixels[k] += area
+    inked = pixels > 0
+    boxes[inked, :2], boxes[inked, 2:] = low[inked], high[inked] - low[inked]
+    return boxes, pixels
+
+
+def _slice_boxes(
+    labels: np.ndarray, boxes: np.ndarray, pixels: np.ndarray, sliced: list, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The boxes and pixel counts of labels 1..n (as _label_boxes) after pieces were cut in slices:
+    those of the pieces left whole as they were, those of each cut piece's slices found in its box."""
+    boxes = np.concatenate([boxes, np.zeros((n - len(boxes), 4), np.int64)])
+    pixels = np.concatenate([pixels, np.zeros(n - len(pixels), np.int64)])
+    for (bx, by, bw, bh), own in sliced:
+        region = labels[by : by + bh, bx : bx + bw]
+        found, count = _label_boxes(region, n)
+        own = np.array(own) - 1
+        boxes[own], pixels[own] = found[own] + (bx, by, 0, 0), count[own]
+        boxes[own[count[own] == 0]] = 0
+    return boxes, pixels
 
 
 def _fragments(spans: np.ndarray, heights: np.ndarray, typical: float) -> dict[int, int]:
@@ -622,11 +658,13 @@ def _make_atoms(
     strokes: list[tuple[int, ...]],
     typical: float | None = None,
     cuts: Sequence[tuple[int, int, int]] = (),
+    found: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> _Atoms | None:
     """Atoms in `order` (indices into the label values 1.. and the other lists), those without ink
     left out, relabelled 1..n in that order; typical: the row's digit height if known; cuts:
-    (left, right, strokes crossed) of the slices of cut pieces, in the same indices."""
-    boxes, pixels = _label_boxes(labels, len(spans))
+    (left, right, strokes crossed) of the slices of cut pieces, in the same indices; found: the
+    labels' boxes and pixel counts (_label_boxes) if known."""
+    boxes, pixels = _label_boxes(labels, len(spans)) if found is None else found
     order = [a for a in order if pixels[a]]
     if not order:
         return None

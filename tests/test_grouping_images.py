@@ -162,3 +162,17 @@ def test_bold_digits_in_an_image_are_read_eroded(shipped, digits):
     assert "".join(str(int(g.probabilities.argmax())) for g in groups) == "".join(map(str, digits))
     for g in groups:  # the images read are thinner than the digits' ink as drawn
         assert stroke_px(g.image) < 0.8 * stroke_px(ink_to_mnist(g.ink))
+
+
+def test_atoms_boxes_and_pixels_are_those_of_their_labels():
+    """_ink_atoms finds boxes and pixel counts from the pieces' stats and the cut pieces' boxes
+    only (no pass over the whole image): they are the labels' own, fragments and slices included."""
+    canvas = write(4, 0, 7, 1, gap=-30, pen=24)  # touching: pieces cut in slices
+    canvas[40:46, 400:406] = 255  # a speck, a piece of its own
+    canvas[250:256, 60:90] = 255  # a fragment below the 4, joined to it
+    ink = ink_from_canvas(canvas)
+    x, y, w, h = ink.box
+    atoms = grouping._ink_atoms(ink.mask[y : y + h, x : x + w], ink.stroke_width / 2)
+    assert atoms.cuts and len(atoms.boxes) > 4
+    boxes, pixels = grouping._label_boxes(atoms.labels, len(atoms.boxes))
+    assert np.array_equal(atoms.boxes, boxes) and np.array_equal(atoms.pixels, pixels)
