@@ -35,7 +35,7 @@ import numpy as np
 from scipy.ndimage import find_objects
 
 from .ink import Ink
-from .preprocess import ink_to_mnist, strokes_to_mnist
+from .preprocess import crop_to_mnist, ink_to_mnist, strokes_to_mnist
 from .segment import (
     FRAGMENT_GAP,
     FRAGMENT_HEIGHT,
@@ -230,7 +230,10 @@ def _images(
     for members in candidates:
         pen = _thinner_pen(ink, atoms, members)
         if pen is None:
-            images.append(ink_to_mnist(_segment(atoms, members, origin).ink(ink), _ink_pen(atoms, members, whole)))
+            segment = _segment(atoms, members, origin)  # its box is its ink's: cut to it already
+            (x, y, w, h), mask = segment.box, segment.mask
+            crop = np.where(mask, ink.pixels[y : y + h, x : x + w], 0).astype(np.uint8)
+            images.append(crop_to_mnist(crop, _ink_pen(atoms, members, whole)))
             continue
         own = [i for m in members for i in atoms.strokes[m]]
         for i in own:

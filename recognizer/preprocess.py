@@ -14,6 +14,7 @@ Knows nothing about pygame or Keras: canvas or strokes in, array out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -84,7 +85,17 @@ def stages(ink: Ink, max_pen: float | None = None) -> Stages:
     downscale (a few pixels far apart) gives an empty image rather than a division by zero.
     max_pen: strokes bolder than this share of the pen path's longer side are eroded to it first."""
     x, y, w, h = ink.box
-    crop = ink.pixels[y : y + h, x : x + w]
+    return crop_stages(ink.pixels[y : y + h, x : x + w], max_pen)
+
+
+def crop_to_mnist(crop: np.ndarray, max_pen: float | None = None) -> np.ndarray:
+    """ink_to_mnist of a uint8 crop already cut to its ink (its ink reaches all four edges): for a
+    caller that has cut it, without making an Ink of it."""
+    return crop_stages(crop, max_pen).image
+
+
+def crop_stages(crop: np.ndarray, max_pen: float | None = None) -> Stages:
+    """stages of a uint8 crop already cut to its ink."""
     work = _fit(crop, BOX * WORK_SCALE)
     stroke_px = stroke_width(work) / WORK_SCALE
     thinned = work if max_pen is None else _thin(work, stroke_px * WORK_SCALE, max_pen)
@@ -122,8 +133,13 @@ def _thin(digit: np.ndarray, stroke: float, max_pen: float) -> np.ndarray:
     shrink = round((stroke - max_pen * side) / 2)
     if shrink < 1:
         return digit
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * shrink + 1, 2 * shrink + 1))
-    return cv2.erode(digit, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)  # the ink reaches the edges
+    return cv2.erode(digit, _disc(shrink), borderType=cv2.BORDER_CONSTANT, borderValue=0)  # the ink reaches the edges
+
+
+@functools.cache
+def _disc(radius: int) -> np.ndarray:
+    """An elliptic structuring element `radius` px round its centre (made once per radius)."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
 def _thicken(digit: np.ndarray, stroke_px: float) -> np.ndarray:

@@ -9,7 +9,17 @@ from hypothesis.extra.numpy import arrays
 
 from recognizer.errors import CanvasError
 from recognizer.ink import INK_LEVEL, ink_from_canvas, stroke_width
-from recognizer.preprocess import BOX, CENTER, MIN_STROKE_PX, SIZE, WORK_SCALE, stages, strokes_to_mnist, to_mnist
+from recognizer.preprocess import (
+    BOX,
+    CENTER,
+    MIN_STROKE_PX,
+    SIZE,
+    WORK_SCALE,
+    crop_to_mnist,
+    stages,
+    strokes_to_mnist,
+    to_mnist,
+)
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes, font_digits
 
@@ -158,6 +168,14 @@ def test_bold_strokes_are_eroded_to_max_pen(digit):
     assert 0.8 * 0.15 * side <= stroke_width(bold.thickened) <= 0.7 * before
     thin = rasterize(strokes, (600, 600), 12)
     assert np.array_equal(stages(ink_from_canvas(thin), max_pen=0.15).image, to_mnist(thin))
+
+
+@pytest.mark.parametrize("max_pen", [None, 0.15])
+def test_a_crop_cut_to_its_ink_gives_what_its_canvas_gives(max_pen):
+    canvas = rasterize(digit_strokes(5, 600, (50, 60, 120, 160)), (600, 600), 40)
+    x, y, w, h = ink_from_canvas(canvas).box
+    crop = canvas[y : y + h, x : x + w]
+    assert np.array_equal(crop_to_mnist(crop, max_pen), stages(ink_from_canvas(canvas), max_pen).image)
 
 
 def stroke_px(image: np.ndarray) -> float:
