@@ -733,10 +733,13 @@ def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:
 
 
 def _widest_gap(spans: np.ndarray) -> float:
-    """The widest gap in x left between ranges (0 when they chain together)."""
-    spans = spans[np.argsort(spans[:, 0])]
-    reach = np.maximum.accumulate(spans[:, 1])
-    return float(max(0.0, (spans[1:, 0] - reach[:-1]).max(initial=0.0)))
+    """The widest gap in x left between ranges (0 when they chain together). In plain Python: it
+    is called for every candidate, on a few ranges."""
+    ranges = sorted(spans.tolist())
+    widest, reach = 0.0, ranges[0][1]
+    for lo, hi in ranges[1:]:
+        widest, reach = max(widest, lo - reach), max(reach, hi)
+    return widest
 
 
 def _segment(atoms: _Atoms, members: tuple[int, ...], origin: tuple[int, int]) -> Segment:
@@ -838,25 +841,34 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
     return total
 
 
-def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Penalty for two neighbouring digits, a then b: the two overlapping in x (the strokes or
-    pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do), and with
-    strokes, b's first stroke starting left of a's right end (a new digit starts to the right of
-    the last; a 7's bar, a 5's flag go back over their digit)."""
-    sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
+def _pair(atoms: _Atoms, a: tuple[float, float], b: tuple[float, float], b_starts: float | None) -> float:
+    """Penalty for two neighbouring digits spanning x-ranges a then b (_x_range): the two
+    overlapping in x (the strokes or pieces of one digit usually do: an X's, a 4's stem and bar;
+    neighbours barely do), and with strokes, b's first stroke starting (at x b_starts) left of a's
+    right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go back over
+    their digit)."""
     priors = _priors(atoms)
-    overlap = _overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), SLACK * atoms.height)
+    overlap = _overlap(a, b, SLACK * atoms.height)
     penalty = priors.overlap[1] * max(0.0, overlap - priors.overlap[0])
-    if atoms.starts is not None:
-        inside = (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height
+    if b_starts is not None:
+        inside = (a[1] - b_starts) / atoms.height
         penalty += min(START_CAP, priors.start[1] * max(0.0, inside - priors.start[0]))
     return -penalty
 
 
+def _x_range(atoms: _Atoms, members: tuple[int, ...]) -> tuple[float, float]:
+    """The x-range a candidate's atoms span."""
+    spans = atoms.spans[list(members)]
+    return float(spans[:, 0].min()), float(spans[:, 1].max())
+
+
 def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
-    """The best reading of these atoms (best_sequence with this module's pair term; specks optional)."""
+    """The best reading of these atoms (best_sequence with this module's pair term; specks optional).
+    Each candidate's x-range is found once, not once per neighbour."""
+    ranges = [_x_range(atoms, members) for members in candidates]
+    starts = [None if atoms.starts is None else float(atoms.starts[members[0]]) for members in candidates]
     return best_sequence(
-        len(atoms.spans), candidates, unary, lambda p, k: _pair(atoms, candidates[p], candidates[k]), _specks(atoms)
+        len(atoms.spans), candidates, unary, lambda p, k: _pair(atoms, ranges[p], ranges[k], starts[k]), _specks(atoms)
     )
 
 
