@@ -735,7 +735,12 @@ def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:
 def _widest_gap(spans: np.ndarray) -> float:
     """The widest gap in x left between ranges (0 when they chain together). In plain Python: it
     is called for every candidate, on a few ranges."""
-    ranges = sorted(spans.tolist())
+    return _gap_between(spans.tolist())
+
+
+def _gap_between(ranges: list[list[float]]) -> float:
+    """_widest_gap of ranges given as (lo, hi) lists."""
+    ranges = sorted(ranges)
     widest, reach = 0.0, ranges[0][1]
     for lo, hi in ranges[1:]:
         widest, reach = max(widest, lo - reach), max(reach, hi)
@@ -766,11 +771,12 @@ def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
     """Each candidate's log-prior as one digit from its shape alone (Priors.group included)."""
     height, p = atoms.height, _priors(atoms)
     geometry = np.empty(len(candidates))
+    all_spans, all_ys = atoms.spans.tolist(), atoms.heights.tolist()  # plain floats: read per candidate
     for k, members in enumerate(candidates):
-        spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
-        gap = _widest_gap(spans) / height
-        width = (spans[:, 1].max() - spans[:, 0].min()) / height
-        tall = (ys[:, 1].max() - ys[:, 0].min()) / height
+        spans, ys = [all_spans[m] for m in members], [all_ys[m] for m in members]
+        gap = _gap_between(spans) / height
+        width = (max(hi for _, hi in spans) - min(lo for lo, _ in spans)) / height
+        tall = (max(hi for _, hi in ys) - min(lo for lo, _ in ys)) / height
         cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
         geometry[k] = (
             -p.gap[1] * max(0.0, gap - p.gap[0])
