@@ -11,7 +11,8 @@ The ink is first cut into atoms, pieces that belong to one digit each:
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
 All of them are read in ONE batched call of the classifier and the digit detector (with strokes, a
 candidate whose pen is bolder than MAX_PEN of its size, as a number written small with the app's
-brush is, is read drawn again from its strokes with a pen that wide), and each
+brush is, is read drawn again from its strokes with a pen that wide; in an image, one bolder than
+INK_MAX_PEN is read with its ink eroded to about that), and each
 reading of the whole ink as a sequence of candidates is scored by
   * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
@@ -34,7 +35,7 @@ import numpy as np
 from scipy.ndimage import find_objects
 
 from .ink import Ink
-from .preprocess import ink_to_mnist, strokes_to_mnist
+from .preprocess import crop_to_mnist, ink_to_mnist, strokes_to_mnist
 from .segment import (
     FRAGMENT_GAP,
     FRAGMENT_HEIGHT,
@@ -66,6 +67,11 @@ START_CAP = 99.0  # the most a digit starting too far left costs
 # side when the canvas's pen is bolder: MNIST's strokes are about a tenth of a digit's size, and a
 # number written small with the app's brush has strokes up to twice that (bench.stroke_dev).
 MAX_PEN = 0.15
+# Without strokes, a candidate's ink is eroded to a pen this share of its longer side (less the pen)
+# when bolder: the same bold digits as MAX_PEN's, without the strokes to draw again (bench.image_dev,
+# 'val' and 'train' people: whole numbers up 3 and 4.5 points, no number of MNIST training digits
+# read worse; 0.15 to 0.22 gave the same within about a point). Not for slices: see _ink_pen.
+INK_MAX_PEN = 0.18
 
 
 @dataclass(frozen=True)
@@ -217,12 +223,17 @@ def _images(
     """(c, 28, 28) images of the candidates, one candidate's ink at a time (only the images are
     kept: a few KB each, not a mask each): its ink cut from the canvas, or, with strokes, when the
     canvas's pen is bolder than MAX_PEN of the candidate's size, its strokes drawn again with a pen
-    that wide (a number written small with the app's brush: the models read such bold digits worse)."""
+    that wide (a number written small with the app's brush: the models read such bold digits worse);
+    without strokes, its ink eroded to INK_MAX_PEN of its size where bolder."""
     images, paths = [], {}  # paths: the strokes as arrays, each converted once
+    whole = _whole_pieces(atoms)
     for members in candidates:
         pen = _thinner_pen(ink, atoms, members)
         if pen is None:
-            images.append(ink_to_mnist(_segment(atoms, members, origin).ink(ink)))
+            segment = _segment(atoms, members, origin)  # its box is its ink's: cut to it already
+            (x, y, w, h), mask = segment.box, segment.mask
+            crop = np.where(mask, ink.pixels[y : y + h, x : x + w], 0).astype(np.uint8)
+            images.append(crop_to_mnist(crop, _ink_pen(atoms, members, whole)))
             continue
         own = [i for m in members for i in atoms.strokes[m]]
         for i in own:
@@ -230,6 +241,16 @@ def _images(
                 paths[i] = np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2)
         images.append(strokes_to_mnist([paths[i] for i in own], pen))
     return np.stack(images)
+
+
+def _ink_pen(atoms: _Atoms, members: tuple[int, ...], whole: Collection[tuple[int, ...]]) -> float | None:
+    """In an image, INK_MAX_PEN: the candidate's ink is eroded where bolder; None with strokes, and
+    for slices of a cut piece read without the rest of it: eroded, a slice of a bold 8 reads as a
+    confident 1 (the cuts were tuned on slices read as cut; 'val' numbers read the same either way)."""
+    if atoms.starts is not None:
+        return None
+    sliced = {a for cut in atoms.cuts for a in cut[:2]}
+    return None if sliced.intersection(members) and members not in whole else INK_MAX_PEN
 
 
 def _thinner_pen(ink: Ink, atoms: _Atoms, members: tuple[int, ...]) -> float | None:
@@ -406,19 +427,22 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
     for fragment, piece in _fragments(spans, heights, typical).items():
         lookup[ids[fragment]] = piece + 1
     labels = lookup[components]
+    boxes, pixels = _piece_boxes(stats, lookup, len(ids))
     cuts = []  # (left label, right label, strokes the cut crosses): a wide piece's slices, left to right
     next_label = len(ids) + 1
-    for k, (bx, by, bw, bh) in enumerate(_label_boxes(labels, len(ids))[0], start=1):
+    sliced = []  # (its box, its labels) of each piece cut
+    for k, (bx, by, bw, bh) in enumerate(boxes.copy(), start=1):
         if bw - 2 * radius < CUT_WIDTH * typical:
             continue
         region = labels[by : by + bh, bx : bx + bw]  # a view: relabelling it relabels the atoms
-        left = k
+        left, first = k, next_label
         for boundary, runs in _cuts(region == k, typical, radius):
             right = (np.arange(bw)[None, :] >= boundary[:, None]) & (region == left)
             region[right] = next_label
             cuts.append((left, next_label, runs, bx + float(boundary.mean())))
             left, next_label = next_label, next_label + 1
-    boxes, _ = _label_boxes(labels, next_label - 1)
+        sliced.append(((bx, by, bw, bh), [k, *range(first, next_label)]))
+    boxes, pixels = _slice_boxes(labels, boxes, pixels, sliced, next_label - 1)
     spans = _deflate(np.stack([boxes[:, 0], boxes[:, 0] + boxes[:, 2] - 1], axis=1), radius)
     heights = _deflate(np.stack([boxes[:, 1], boxes[:, 1] + boxes[:, 3] - 1], axis=1), radius)
     for a, b, _, column in cuts:  # slices meet at the cut: no pen to take off there
@@ -432,7 +456,40 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
         [() for _ in range(next_label - 1)],
         typical,
         [(a - 1, b - 1, runs) for a, b, runs, _ in cuts],
+        (boxes, pixels),
     )
+
+
+def _piece_boxes(stats: np.ndarray, lookup: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 4) ink boxes (x, y, w, h) and (n,) pixel counts of pieces 1..n made of the connected
+    components that lookup maps to them, from the components' stats (no pass over the image)."""
+    boxes, pixels = np.zeros((n, 4), np.int64), np.zeros(n, np.int64)
+    low, high = np.full((n, 2), np.iinfo(np.int64).max), np.full((n, 2), -1)
+    for c in np.flatnonzero(lookup):
+        k = lookup[c] - 1
+        x, y, w, h, area = stats[c]
+        low[k] = np.minimum(low[k], (x, y))
+        high[k] = np.maximum(high[k], (x + w, y + h))
+        pixels[k] += area
+    inked = pixels > 0
+    boxes[inked, :2], boxes[inked, 2:] = low[inked], high[inked] - low[inked]
+    return boxes, pixels
+
+
+def _slice_boxes(
+    labels: np.ndarray, boxes: np.ndarray, pixels: np.ndarray, sliced: list, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The boxes and pixel counts of labels 1..n (as _label_boxes) after pieces were cut in slices:
+    those of the pieces left whole as they were, those of each cut piece's slices found in its box."""
+    boxes = np.concatenate([boxes, np.zeros((n - len(boxes), 4), np.int64)])
+    pixels = np.concatenate([pixels, np.zeros(n - len(pixels), np.int64)])
+    for (bx, by, bw, bh), own in sliced:
+        region = labels[by : by + bh, bx : bx + bw]
+        found, count = _label_boxes(region, n)
+        own = np.array(own) - 1
+        boxes[own], pixels[own] = found[own] + (bx, by, 0, 0), count[own]
+        boxes[own[count[own] == 0]] = 0
+    return boxes, pixels
 
 
 def _fragments(spans: np.ndarray, heights: np.ndarray, typical: float) -> dict[int, int]:
@@ -604,11 +661,13 @@ def _make_atoms(
     strokes: list[tuple[int, ...]],
     typical: float | None = None,
     cuts: Sequence[tuple[int, int, int]] = (),
+    found: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> _Atoms | None:
     """Atoms in `order` (indices into the label values 1.. and the other lists), those without ink
     left out, relabelled 1..n in that order; typical: the row's digit height if known; cuts:
-    (left, right, strokes crossed) of the slices of cut pieces, in the same indices."""
-    boxes, pixels = _label_boxes(labels, len(spans))
+    (left, right, strokes crossed) of the slices of cut pieces, in the same indices; found: the
+    labels' boxes and pixel counts (_label_boxes) if known."""
+    boxes, pixels = _label_boxes(labels, len(spans)) if found is None else found
     order = [a for a in order if pixels[a]]
     if not order:
         return None
@@ -674,10 +733,18 @@ def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:
 
 
 def _widest_gap(spans: np.ndarray) -> float:
-    """The widest gap in x left between ranges (0 when they chain together)."""
-    spans = spans[np.argsort(spans[:, 0])]
-    reach = np.maximum.accumulate(spans[:, 1])
-    return float(max(0.0, (spans[1:, 0] - reach[:-1]).max(initial=0.0)))
+    """The widest gap in x left between ranges (0 when they chain together). In plain Python: it
+    is called for every candidate, on a few ranges."""
+    return _gap_between(spans.tolist())
+
+
+def _gap_between(ranges: list[list[float]]) -> float:
+    """_widest_gap of ranges given as (lo, hi) lists."""
+    ranges = sorted(ranges)
+    widest, reach = 0.0, ranges[0][1]
+    for lo, hi in ranges[1:]:
+        widest, reach = max(widest, lo - reach), max(reach, hi)
+    return widest
 
 
 def _segment(atoms: _Atoms, members: tuple[int, ...], origin: tuple[int, int]) -> Segment:
@@ -704,11 +771,12 @@ def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
     """Each candidate's log-prior as one digit from its shape alone (Priors.group included)."""
     height, p = atoms.height, _priors(atoms)
     geometry = np.empty(len(candidates))
+    all_spans, all_ys = atoms.spans.tolist(), atoms.heights.tolist()  # plain floats: read per candidate
     for k, members in enumerate(candidates):
-        spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
-        gap = _widest_gap(spans) / height
-        width = (spans[:, 1].max() - spans[:, 0].min()) / height
-        tall = (ys[:, 1].max() - ys[:, 0].min()) / height
+        spans, ys = [all_spans[m] for m in members], [all_ys[m] for m in members]
+        gap = _gap_between(spans) / height
+        width = (max(hi for _, hi in spans) - min(lo for lo, _ in spans)) / height
+        tall = (max(hi for _, hi in ys) - min(lo for lo, _ in ys)) / height
         cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
         geometry[k] = (
             -p.gap[1] * max(0.0, gap - p.gap[0])
@@ -779,25 +847,34 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
     return total
 
 
-def _pair(atoms: _Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Penalty for two neighbouring digits, a then b: the two overlapping in x (the strokes or
-    pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do), and with
-    strokes, b's first stroke starting left of a's right end (a new digit starts to the right of
-    the last; a 7's bar, a 5's flag go back over their digit)."""
-    sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
+def _pair(atoms: _Atoms, a: tuple[float, float], b: tuple[float, float], b_starts: float | None) -> float:
+    """Penalty for two neighbouring digits spanning x-ranges a then b (_x_range): the two
+    overlapping in x (the strokes or pieces of one digit usually do: an X's, a 4's stem and bar;
+    neighbours barely do), and with strokes, b's first stroke starting (at x b_starts) left of a's
+    right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go back over
+    their digit)."""
     priors = _priors(atoms)
-    overlap = _overlap((sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), SLACK * atoms.height)
+    overlap = _overlap(a, b, SLACK * atoms.height)
     penalty = priors.overlap[1] * max(0.0, overlap - priors.overlap[0])
-    if atoms.starts is not None:
-        inside = (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height
+    if b_starts is not None:
+        inside = (a[1] - b_starts) / atoms.height
         penalty += min(START_CAP, priors.start[1] * max(0.0, inside - priors.start[0]))
     return -penalty
 
 
+def _x_range(atoms: _Atoms, members: tuple[int, ...]) -> tuple[float, float]:
+    """The x-range a candidate's atoms span."""
+    spans = atoms.spans[list(members)]
+    return float(spans[:, 0].min()), float(spans[:, 1].max())
+
+
 def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
-    """The best reading of these atoms (best_sequence with this module's pair term; specks optional)."""
+    """The best reading of these atoms (best_sequence with this module's pair term; specks optional).
+    Each candidate's x-range is found once, not once per neighbour."""
+    ranges = [_x_range(atoms, members) for members in candidates]
+    starts = [None if atoms.starts is None else float(atoms.starts[members[0]]) for members in candidates]
     return best_sequence(
-        len(atoms.spans), candidates, unary, lambda p, k: _pair(atoms, candidates[p], candidates[k]), _specks(atoms)
+        len(atoms.spans), candidates, unary, lambda p, k: _pair(atoms, ranges[p], ranges[k], starts[k]), _specks(atoms)
     )
 
 

@@ -6,13 +6,15 @@ One addition for drawings: a stroke much thinner than MNIST's (a big digit drawn
 is thickened first, because after a 20-px downscale it would otherwise fade to a faint hairline.
 And where the pen strokes are known, a digit drawn small with a bold pen (a number written with the
 app's brush) can be drawn again from them with a thinner pen (strokes_to_mnist): MNIST's strokes
-are about a tenth of the digit's size, and the models read far bolder ones worse.
+are about a tenth of the digit's size, and the models read far bolder ones worse; without its
+strokes, such a digit's ink can be eroded instead (ink_to_mnist's max_pen).
 stages() keeps every intermediate image (the notebook draws them); ink_to_mnist returns the last.
 Knows nothing about pygame or Keras: canvas or strokes in, array out.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,7 +43,7 @@ class Stages:
     crop: np.ndarray  # uint8: the canvas cut to the ink box
     work: np.ndarray  # uint8: crop scaled to a longer side of BOX * WORK_SCALE px
     stroke_px: float  # the stroke width in work, in 28x28 pixels
-    thickened: np.ndarray  # uint8: work with thin strokes dilated (work itself if kept)
+    thickened: np.ndarray  # uint8: work with thin strokes dilated, or bold ones eroded (max_pen); work if kept
     fitted: np.ndarray  # float32 in [0, 1]: thickened cut to its ink, longer side BOX px
     image: np.ndarray  # (SIZE, SIZE) float32 in [0, 1]: fitted with its center of mass at CENTER
 
@@ -53,9 +55,10 @@ def to_mnist(canvas: np.ndarray) -> np.ndarray | None:
     return None if ink.box is None else ink_to_mnist(ink)
 
 
-def ink_to_mnist(ink: Ink) -> np.ndarray:
-    """The 28x28 float32 image in [0, 1] of an ink that has a box (ink.box is not None)."""
-    return stages(ink).image
+def ink_to_mnist(ink: Ink, max_pen: float | None = None) -> np.ndarray:
+    """The 28x28 float32 image in [0, 1] of an ink that has a box (ink.box is not None); max_pen:
+    see stages."""
+    return stages(ink, max_pen).image
 
 
 def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
@@ -77,14 +80,26 @@ def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
     return ink_to_mnist(ink_from_canvas(rasterize_quickly(drawn, (int(shape[0]), int(shape[1])), width)))
 
 
-def stages(ink: Ink) -> Stages:
+def stages(ink: Ink, max_pen: float | None = None) -> Stages:
     """MNIST's recipe step by step on an ink that has a box. Ink too sparse to survive the
-    downscale (a few pixels far apart) gives an empty image rather than a division by zero."""
+    downscale (a few pixels far apart) gives an empty image rather than a division by zero.
+    max_pen: strokes bolder than this share of the pen path's longer side are eroded to it first."""
     x, y, w, h = ink.box
-    crop = ink.pixels[y : y + h, x : x + w]
+    return crop_stages(ink.pixels[y : y + h, x : x + w], max_pen)
+
+
+def crop_to_mnist(crop: np.ndarray, max_pen: float | None = None) -> np.ndarray:
+    """ink_to_mnist of a uint8 crop already cut to its ink (its ink reaches all four edges): for a
+    caller that has cut it, without making an Ink of it."""
+    return crop_stages(crop, max_pen).image
+
+
+def crop_stages(crop: np.ndarray, max_pen: float | None = None) -> Stages:
+    """stages of a uint8 crop already cut to its ink."""
     work = _fit(crop, BOX * WORK_SCALE)
     stroke_px = stroke_width(work) / WORK_SCALE
-    thickened = _thicken(work, stroke_px)
+    thinned = work if max_pen is None else _thin(work, stroke_px * WORK_SCALE, max_pen)
+    thickened = _thicken(thinned, stroke_px)
     fitted = _fit(_crop(thickened), BOX).astype(np.float32)
     peak = fitted.max()
     if peak == 0:
@@ -109,6 +124,22 @@ def _crop(image: np.ndarray) -> np.ndarray:
         return image
     x, y, w, h = box
     return image[y : y + h, x : x + w]
+
+
+def _thin(digit: np.ndarray, stroke: float, max_pen: float) -> np.ndarray:
+    """Erode strokes `stroke` px wide (digit's mean stroke width) that are bolder than max_pen of the
+    pen path's longer side (the digit's less one stroke width) to about that width."""
+    side = max(digit.shape) - stroke
+    shrink = round((stroke - max_pen * side) / 2)
+    if shrink < 1:
+        return digit
+    return cv2.erode(digit, _disc(shrink), borderType=cv2.BORDER_CONSTANT, borderValue=0)  # the ink reaches the edges
+
+
+@functools.cache
+def _disc(radius: int) -> np.ndarray:
+    """An elliptic structuring element `radius` px round its centre (made once per radius)."""
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
 def _thicken(digit: np.ndarray, stroke_px: float) -> np.ndarray:

@@ -7,8 +7,9 @@ import pytest
 
 from recognizer import grouping
 from recognizer.grouping import group_digits
-from recognizer.ink import ink_from_canvas
+from recognizer.ink import ink_from_canvas, stroke_width
 from recognizer.predictor import number_text
+from recognizer.preprocess import ink_to_mnist
 from recognizer.strokes import rasterize
 from recognizer.synthetic import DIGIT_STROKES, place_strokes
 
@@ -23,6 +24,12 @@ def write(*digits: int, gap: float, pen: int) -> np.ndarray:
         strokes += place_strokes(DIGIT_STROKES[d], box=(x, 60, 0.6 * HEIGHT, HEIGHT))
         x += 0.6 * HEIGHT + gap
     return rasterize(strokes, (HEIGHT + 120, int(x + 0.6 * HEIGHT + 30)), pen)
+
+
+def stroke_px(image: np.ndarray) -> float:
+    """The stroke width of a 28x28 image, in its pixels."""
+    big = cv2.resize((image * 255).astype(np.uint8), None, fx=4, fy=4, interpolation=cv2.INTER_LINEAR)
+    return stroke_width(big) / 4
 
 
 def one_piece(canvas: np.ndarray) -> bool:
@@ -144,3 +151,28 @@ def test_an_image_read_stays_within_its_candidate_budget(shipped):
     canvas = write(4, 0, 7, 1, 5, 2, 8, gap=-30, pen=30)
     group_digits(ink_from_canvas(canvas), None, scorer)
     assert len(calls) == 1 and 7 <= calls[0] <= grouping.MAX_INK_CANDIDATES
+
+
+@pytest.mark.parametrize("digits", [(2, 5), (9, 3)])
+def test_bold_digits_in_an_image_are_read_eroded(shipped, digits):
+    """Digits written small for their pen (a stroke a third of their height) are read with their
+    ink eroded to INK_MAX_PEN of their size: as drawn, their loops fill in (2 -> 8, 5 -> 3)."""
+    canvas = write(*digits, gap=30, pen=56)
+    groups = group_digits(ink_from_canvas(canvas), None, shipped.scores)
+    assert "".join(str(int(g.probabilities.argmax())) for g in groups) == "".join(map(str, digits))
+    for g in groups:  # the images read are thinner than the digits' ink as drawn
+        assert stroke_px(g.image) < 0.8 * stroke_px(ink_to_mnist(g.ink))
+
+
+def test_atoms_boxes_and_pixels_are_those_of_their_labels():
+    """_ink_atoms finds boxes and pixel counts from the pieces' stats and the cut pieces' boxes
+    only (no pass over the whole image): they are the labels' own, fragments and slices included."""
+    canvas = write(4, 0, 7, 1, gap=-30, pen=24)  # touching: pieces cut in slices
+    canvas[40:46, 400:406] = 255  # a speck, a piece of its own
+    canvas[250:256, 60:90] = 255  # a fragment below the 4, joined to it
+    ink = ink_from_canvas(canvas)
+    x, y, w, h = ink.box
+    atoms = grouping._ink_atoms(ink.mask[y : y + h, x : x + w], ink.stroke_width / 2)
+    assert atoms.cuts and len(atoms.boxes) > 4
+    boxes, pixels = grouping._label_boxes(atoms.labels, len(atoms.boxes))
+    assert np.array_equal(atoms.boxes, boxes) and np.array_equal(atoms.pixels, pixels)

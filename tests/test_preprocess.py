@@ -9,7 +9,17 @@ from hypothesis.extra.numpy import arrays
 
 from recognizer.errors import CanvasError
 from recognizer.ink import INK_LEVEL, ink_from_canvas, stroke_width
-from recognizer.preprocess import BOX, CENTER, MIN_STROKE_PX, SIZE, stages, strokes_to_mnist, to_mnist
+from recognizer.preprocess import (
+    BOX,
+    CENTER,
+    MIN_STROKE_PX,
+    SIZE,
+    WORK_SCALE,
+    crop_to_mnist,
+    stages,
+    strokes_to_mnist,
+    to_mnist,
+)
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes, font_digits
 
@@ -143,6 +153,29 @@ def test_stages_end_in_what_to_mnist_returns():
     assert max(steps.fitted.shape) == BOX and steps.fitted.max() == 1.0
     x, y, w, h = ink_from_canvas(canvas).box
     assert np.array_equal(steps.crop, canvas[y : y + h, x : x + w])
+
+
+@pytest.mark.parametrize("digit", [0, 1, 2, 4, 7])
+def test_bold_strokes_are_eroded_to_max_pen(digit):
+    """With max_pen, strokes bolder than that share of the pen path's longer side are eroded
+    towards it, on every side (the ink reaches the work image's edges), never below it (a number
+    written small with a bold pen, read without its strokes); thinner ones are left as they are."""
+    strokes = digit_strokes(digit, 600, (50, 50, 120, 160))
+    bold = stages(ink_from_canvas(rasterize(strokes, (600, 600), 48)), max_pen=0.15)
+    before = bold.stroke_px * WORK_SCALE
+    side = max(bold.work.shape) - before
+    assert before > 0.25 * side  # bold indeed
+    assert 0.8 * 0.15 * side <= stroke_width(bold.thickened) <= 0.7 * before
+    thin = rasterize(strokes, (600, 600), 12)
+    assert np.array_equal(stages(ink_from_canvas(thin), max_pen=0.15).image, to_mnist(thin))
+
+
+@pytest.mark.parametrize("max_pen", [None, 0.15])
+def test_a_crop_cut_to_its_ink_gives_what_its_canvas_gives(max_pen):
+    canvas = rasterize(digit_strokes(5, 600, (50, 60, 120, 160)), (600, 600), 40)
+    x, y, w, h = ink_from_canvas(canvas).box
+    crop = canvas[y : y + h, x : x + w]
+    assert np.array_equal(crop_to_mnist(crop, max_pen), stages(ink_from_canvas(canvas), max_pen).image)
 
 
 def stroke_px(image: np.ndarray) -> float:
