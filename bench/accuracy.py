@@ -1,8 +1,9 @@
 """Accuracy of the shipped model: the MNIST test set, and MNIST test digits redrawn on a 640x640
 canvas (see bench/drawn.py) through three preprocessing pipelines, same model, same canvases:
 
-- `ours`: recognizer.preprocess.to_mnist (crop, long side 20 px, thicken thin strokes, center of
-  mass at (14, 14)), what the app does;
+- `ours`: what Recognizer.predict(canvas) does: recognizer.preprocess's recipe (crop, erode strokes
+  bolder than INK_MAX_PEN of the digit's size, thicken thin ones, long side 20 px, center of mass
+  at (14, 14));
 - `resize-canvas`: the whole canvas resized to 28x28 (cv2.INTER_AREA, the kindest filter for a
   big downscale), what most web demos do;
 - `box22-center`: crop to the ink's bounding box, long side to 22 px (INTER_AREA), pasted in the
@@ -19,9 +20,10 @@ import cv2
 import numpy as np
 
 from recognizer.batch import predict_batches
-from recognizer.ink import ink_box
+from recognizer.grouping import INK_MAX_PEN
+from recognizer.ink import ink_box, ink_from_canvas
 from recognizer.predictor import Recognizer
-from recognizer.preprocess import SIZE, to_mnist
+from recognizer.preprocess import SIZE, ink_to_mnist
 
 from . import drawn
 from .common import accuracy_entry
@@ -33,8 +35,9 @@ STROKE_BINS = ((0.0, 0.07, "thin pen <0.07 h"), (0.07, 0.14, "medium 0.07-0.14 h
 
 
 def pipeline_ours(canvas: np.ndarray) -> np.ndarray:
-    image = to_mnist(canvas)
-    return np.zeros((SIZE, SIZE), np.float32) if image is None else image
+    """What Recognizer.predict(canvas) feeds the model: to_mnist, bold ink eroded (INK_MAX_PEN)."""
+    ink = ink_from_canvas(canvas)
+    return np.zeros((SIZE, SIZE), np.float32) if ink.box is None else ink_to_mnist(ink, INK_MAX_PEN)
 
 
 def pipeline_resize_canvas(canvas: np.ndarray) -> np.ndarray:

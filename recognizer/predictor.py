@@ -33,7 +33,7 @@ import numpy as np
 from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import ModelError
 from .fileio import file_sha256
-from .grouping import group_digits
+from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, too_little_ink
@@ -324,10 +324,12 @@ class Recognizer:
     ) -> list[Prediction]:
         """Digits' inks (each with a box) on a canvas of canvas_shape, and each one's strokes if
         known -> their 28x28 images -> the model -> a Prediction for each (without .box), .unsure
-        from the ink checks first, then from the detector and the confidence."""
+        from the ink checks first, then from the detector and the confidence. An ink without its
+        strokes is eroded where bolder than INK_MAX_PEN of its size, as read() reads one."""
         if not inks:
             return []
-        images = np.stack([ink_to_mnist(ink) for ink in inks])
+        own = strokes or [None] * len(inks)
+        images = np.stack([ink_to_mnist(ink, None if s else INK_MAX_PEN) for ink, s in zip(inks, own)])
         probs, not_digit = self.scores(images)
         return self._verdicts(
             inks, images, probs, [None] * len(inks) if not_digit is None else not_digit, canvas_shape, strokes
