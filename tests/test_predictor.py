@@ -30,6 +30,22 @@ def test_prediction_fields(shipped):
     assert pred.image.shape == (28, 28)
 
 
+def test_a_bold_digit_alone_is_read_eroded_without_strokes_and_as_drawn_with_them(shipped):
+    """predict(canvas) erodes bold ink as read(canvas) does; with the app's strokes, reads it as drawn."""
+    from recognizer.grouping import INK_MAX_PEN
+    from recognizer.ink import ink_from_canvas
+    from recognizer.preprocess import ink_to_mnist, to_mnist
+
+    strokes = digit_strokes(8, 640, box=(200, 200, 120, 200))
+    canvas = rasterize(strokes, (640, 640), 56)  # a pen over a quarter of the digit's height
+    eroded = shipped.predict(canvas).image
+    assert np.array_equal(eroded, ink_to_mnist(ink_from_canvas(canvas), INK_MAX_PEN))
+    assert eroded.sum() < 0.9 * to_mnist(canvas).sum()  # thinner: the erosion did act
+    assert np.array_equal(shipped.predict(canvas, strokes).image, to_mnist(canvas))
+    thin = rasterize(strokes, (640, 640), 14)
+    assert np.array_equal(shipped.predict(thin).image, to_mnist(thin))  # a thin pen is left alone
+
+
 def test_blank_canvas_gives_no_prediction(shipped):
     assert shipped.predict(np.zeros((640, 640), np.uint8)) is None
 
