@@ -5,8 +5,9 @@ and a table around the page; scans are cleaner but may be light ink on dark. The
 at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well under a second):
 
 1. Polarity from the ink/paper statistics: the ink is the minority that strays far from the local
-   median (made on a small copy, where the median keeps a table's edge sharp); the side, darker or
-   lighter, holding more of that is the ink. Light ink is inverted, so from here on ink is dark.
+   median (made on a small copy, where the median keeps a table's edge sharp), away from where that
+   median falls steeply (a table's or page's edge); the side, darker or lighter, holding more of
+   that is the ink. Light ink is inverted, so from here on ink is dark.
 2. The paper's brightness everywhere (light falling off, shadows): a grey closing (local maximum,
    then minimum) on a small copy, a few times wider than the strokes (measured on a first pass
    with a wide one), so that it follows narrow shadows too. Ink is how much darker than its own
@@ -40,7 +41,10 @@ MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer
 CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
 STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
 MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
-TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity
+TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity ...
+EDGE_RATIO = 0.5  # ... but not where the median falls below this share of its nearby maximum: a table's
+# or a page's edge (the median there is whichever side is wider: a page's corner poking into a table
+# is all "lighter than the median", as much as the writing is darker; shadows and light fall off less)
 DARK_PAPER = 0.3  # darker than this share of the page's brightness is not page (a table), and no
 # paper is taken as darker (its noise would be magnified)
 NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
@@ -50,7 +54,8 @@ MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
 INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
 HALF = 0.5  # ... and ink at least this share of the way to it becomes FULL
 FULL = 255  # full-strength ink on the canvas: every piece of writing has some ...
-STRONG = 224  # ... that is, this much or more once the canvas is turned straight and interpolated
+STRONG = 224  # ... that is, this much or more once the canvas is turned straight and interpolated,
+SHARP = 0.15  # ... or its edges fall by this share of its peak per px at least (a pen's, not a shade's)
 TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
 TABLE_GRAIN = 7  # px on the small copy: lighter specks in a table this wide are table too
 EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
@@ -83,18 +88,18 @@ def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
         work = 255 - work
     side = max(work.shape)
     ink, table = _ink_darkness(work, CLOSING_SHARE * side)
-    canvas = _to_canvas(ink, name)
+    canvas = _to_canvas(ink, table, name)
     closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * side)
     if closing < CLOSING_SHARE * side / 2:  # thin strokes: follow the light more closely
         ink, table = _ink_darkness(work, closing)
-        canvas = _to_canvas(ink, name)
+        canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
-    keep = _writing(canvas > INK_LEVEL, canvas >= STRONG, lines)
+    keep, faint = _writing(canvas, lines)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
-    return np.where(keep | edge, canvas, 0).astype(np.uint8)
+    return _full_strength(np.where(keep | edge, canvas, 0).astype(np.uint8), faint)
 
 
 def _shrink(image: np.ndarray, side: int) -> np.ndarray:
@@ -113,14 +118,23 @@ def _odd(n: float) -> int:
 def _light_ink(work: np.ndarray) -> bool:
     """True when the ink is lighter than the paper: of what strays far from the local median (made
     on a small copy, where the median keeps a table's edge sharp), more lies on the light side.
-    The ink is the minority, so the median is the paper."""
+    The ink is the minority, so the median is the paper. Where the median itself falls steeply (a
+    table's or page's edge within its reach) the median is no paper: those pixels do not count."""
     if max(work.shape) < EVEN_LIGHT_SIDE:
         diff = work.astype(np.float32) - float(np.median(work))
+        smooth = np.ones(work.shape, bool)
     else:
         small = _shrink(work, SMALL_SIDE)
-        diff = small.astype(np.float32) - cv2.medianBlur(small, _odd(MEDIAN_SHARE * max(small.shape)))
+        size = _odd(MEDIAN_SHARE * max(small.shape))
+        median = cv2.medianBlur(small, size)
+        diff = small.astype(np.float32) - median
+        square = np.ones((size, size), np.uint8)
+        smooth = cv2.erode(median, square) >= EDGE_RATIO * cv2.dilate(median, square).astype(np.float32)
     far = TAIL_SIGMAS * (1.4826 * float(np.median(np.abs(diff))) + 1.0)
-    return float(np.clip(diff - far, 0, None).sum()) > float(np.clip(-diff - far, 0, None).sum())
+    light, dark = np.clip(diff - far, 0, None), np.clip(-diff - far, 0, None)
+    if light[smooth].any() or dark[smooth].any():  # away from edges, unless the writing is all near one
+        light, dark = light[smooth], dark[smooth]
+    return float(light.sum()) > float(dark.sum())
 
 
 def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndarray]:
@@ -197,14 +211,18 @@ def _along_frame(mask: np.ndarray, share: float) -> np.ndarray:
     return along[labels]
 
 
-def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
-    """Ink darkness -> 0-255: zero up to the paper's noise, 255 from halfway to the ink's core."""
+def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
+    """Ink darkness -> 0-255: zero up to the paper's noise, 255 from halfway to the ink's core.
+    The noise and the ink are the page's, not the table's (its grain would hide the ink when it
+    fills most of the frame)."""
     step = max(1, round(np.sqrt(ink.size / NOISE_SAMPLES)))
-    sample = ink[::step, ::step]
+    sample = ink[::step, ::step][~table[::step, ::step]]
+    if sample.size == 0:
+        raise ImageError(f"{name}: no ink found (no page, only a dark surface)")
     median = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - median)))
     low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)
-    strong = ink[ink > low + MIN_CONTRAST]
+    strong = ink[(ink > low + MIN_CONTRAST) & ~table]
     if strong.size == 0:
         raise ImageError(f"{name}: no ink found (the image is blank or has too little contrast)")
     core = float(np.percentile(strong, 100 * INK_CORE))
@@ -320,11 +338,14 @@ def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
     return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
 
 
-def _writing(ink: np.ndarray, full: np.ndarray, lines: _Lines | None) -> np.ndarray:
-    """The ink that is writing: without the lines (strokes that crossed one mended) and what is left
-    of them, without pieces running along a side of the frame, without pieces that nowhere reach
-    full strength (`full`, STRONG: a shade the paper's estimate missed, such as the narrow end of a
-    shadow; writing is as dark against its own paper in a shadow as in the light), without specks."""
+def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.ndarray]:
+    """(the ink that is writing, the part of it written faint). Writing is the ink without the lines
+    (strokes that crossed one mended) and what is left of them, without pieces running along a side
+    of the frame, without specks, and without pieces that nowhere reach full strength (STRONG) unless
+    their edges are as sharp as a pen's (a digit written lighter than the rest: a pencil correction,
+    light pressure); a shade the paper's estimate missed, such as the narrow end of a shadow, fades
+    out over many px (and writing is as dark against its own paper in a shadow as in the light)."""
+    ink = canvas > INK_LEVEL
     kept = ink.copy()
     if lines is not None:
         kept &= ~(lines.across | lines.down)
@@ -337,11 +358,47 @@ def _writing(ink: np.ndarray, full: np.ndarray, lines: _Lines | None) -> np.ndar
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
         good[np.unique(pieces.labels[kept & ~lines.strips])] = True
-    strong = np.zeros_like(good)
-    strong[np.unique(pieces.labels[kept & full])] = True
-    good &= strong
     good[0] = False
-    return (good & _near_writing(pieces, good))[pieces.labels]
+    strong = np.zeros_like(good)
+    strong[np.unique(pieces.labels[kept & (canvas >= STRONG)])] = True
+    faint = _sharp(canvas, pieces, good & ~strong)
+    good &= strong | faint
+    keep = good & _near_writing(pieces, good)
+    return keep[pieces.labels], (keep & faint)[pieces.labels]
+
+
+def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
+    """Which candidate pieces have a pen's sharp edges: darkness on their outline falling by at
+    least SHARP of their peak per px (a stroke's edge falls in a px or two, a shade's over tens).
+    Specks (under SPECK_SHARE of the largest candidate piece's ink) are not looked at."""
+    sharp = np.zeros_like(candidates)
+    if not candidates.any():
+        return sharp
+    floor = SPECK_SHARE * pieces.area[pieces.big(np.ones_like(candidates))].max(initial=0)
+    for label in np.flatnonzero(candidates & (pieces.area >= floor)):
+        x, y, w, h = pieces.box[label]
+        x0, y0 = max(x - 2, 0), max(y - 2, 0)
+        crop = canvas[y0 : y + h + 2, x0 : x + w + 2].astype(np.float32)
+        mask = pieces.labels[y0 : y + h + 2, x0 : x + w + 2] == label
+        outline = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        slope = np.hypot(cv2.Sobel(crop, cv2.CV_32F, 1, 0), cv2.Sobel(crop, cv2.CV_32F, 0, 1)) / 8
+        sharp[label] = float(slope[outline].mean()) >= SHARP * float(crop[mask].max())
+    return sharp
+
+
+def _full_strength(canvas: np.ndarray, faint: np.ndarray) -> np.ndarray:
+    """The canvas with each faint piece of writing brought to full strength as the rest is: its
+    levels scaled so that HALF of its own core (INK_CORE) saturates, the px around it alike."""
+    if not faint.any():
+        return canvas
+    count, labels = cv2.connectedComponents(faint.astype(np.uint8), connectivity=8)
+    out = canvas.astype(np.float32)
+    for label in range(1, count):
+        piece = labels == label
+        core = float(np.percentile(canvas[piece], 100 * INK_CORE))
+        near = cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        out[near] *= FULL / (HALF * max(core, 1.0))
+    return np.clip(out, 0, FULL).astype(np.uint8)
 
 
 def _near_writing(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
