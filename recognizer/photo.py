@@ -56,6 +56,7 @@ HALF = 0.5  # ... and ink at least this share of the way to it becomes FULL
 FULL = 255  # full-strength ink on the canvas: every piece of writing has some ...
 STRONG = 224  # ... that is, this much or more once the canvas is turned straight and interpolated,
 SHARP = 0.15  # ... or its edges fall by this share of its peak per px at least (a pen's, not a shade's)
+FAINT_SIZE = 0.3  # ... and it is this share of the writing's height long at least (not a speck)
 TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
 TABLE_GRAIN = 7  # px on the small copy: lighter specks in a table this wide are table too
 EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
@@ -361,21 +362,24 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
     good[0] = False
     strong = np.zeros_like(good)
     strong[np.unique(pieces.labels[kept & (canvas >= STRONG)])] = True
-    faint = _sharp(canvas, pieces, good & ~strong)
+    faint = _sharp(canvas, pieces, good & ~strong, good & strong)
     good &= strong | faint
     keep = good & _near_writing(pieces, good)
     return keep[pieces.labels], (keep & faint)[pieces.labels]
 
 
-def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
+def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: np.ndarray) -> np.ndarray:
     """Which candidate pieces have a pen's sharp edges: darkness on their outline falling by at
     least SHARP of their peak per px (a stroke's edge falls in a px or two, a shade's over tens).
-    Specks (under SPECK_SHARE of the largest candidate piece's ink) are not looked at."""
+    Only pieces shaped as a digit and of a digit's size are looked at: FAINT_SIZE of the strong big
+    pieces' height at least (a speck, a bit of a line, is no digit written faint)."""
     sharp = np.zeros_like(candidates)
-    if not candidates.any():
+    big = pieces.big(strong)
+    if not (candidates.any() and big.any()):
         return sharp
-    floor = SPECK_SHARE * pieces.area[pieces.big(np.ones_like(candidates))].max(initial=0)
-    for label in np.flatnonzero(candidates & (pieces.area >= floor)):
+    size = np.maximum(pieces.box[:, 2], pieces.box[:, 3])
+    sized = pieces.digit_like() & (size >= FAINT_SIZE * np.median(pieces.box[big, 3]))
+    for label in np.flatnonzero(candidates & sized):
         x, y, w, h = pieces.box[label]
         x0, y0 = max(x - 2, 0), max(y - 2, 0)
         crop = canvas[y0 : y + h + 2, x0 : x + w + 2].astype(np.float32)
