@@ -370,24 +370,31 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
 
 def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: np.ndarray) -> np.ndarray:
     """Which candidate pieces have a pen's sharp edges: darkness on their outline falling by at
-    least SHARP of their peak per px (a stroke's edge falls in a px or two, a shade's over tens).
-    Only pieces shaped as a digit and of a digit's size are looked at: FAINT_SIZE of the strong big
-    pieces' height at least (a speck, a bit of a line, is no digit written faint)."""
+    least SHARP of their peak (INK_CORE) per px (a stroke's edge falls in a px or two, a shade's
+    over tens). A faint stroke breaks up in noise, so pieces within the writing's stroke width of
+    each other are judged together, and only groups of a digit's size, not flat, are looked at:
+    FAINT_SIZE of the strong big pieces' height at least (a speck, a bit of a line, is no digit
+    written faint)."""
     sharp = np.zeros_like(candidates)
     big = pieces.big(strong)
     if not (candidates.any() and big.any()):
         return sharp
-    size = np.maximum(pieces.box[:, 2], pieces.box[:, 3])
-    sized = pieces.digit_like() & (size >= FAINT_SIZE * np.median(pieces.box[big, 3]))
-    for label in np.flatnonzero(candidates & sized):
-        x, y, w, h = pieces.box[label]
-        x0, y0 = max(x - 2, 0), max(y - 2, 0)
-        crop = canvas[y0 : y + h + 2, x0 : x + w + 2].astype(np.float32)
-        mask = pieces.labels[y0 : y + h + 2, x0 : x + w + 2] == label
+    weak = candidates[pieces.labels]
+    gap = np.ones((_odd(np.median(pieces.width[big])),) * 2, np.uint8)
+    count, groups, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(weak.astype(np.uint8), gap), connectivity=8)
+    x, y, w, h = stats[:, :4].T
+    sized = (h >= FLAT * w) & (np.maximum(w, h) >= FAINT_SIZE * np.median(pieces.box[big, 3]))
+    for group in np.flatnonzero(sized[1:]) + 1:
+        crop = canvas[y[group] : y[group] + h[group], x[group] : x[group] + w[group]].astype(np.float32)
+        labels = pieces.labels[y[group] : y[group] + h[group], x[group] : x[group] + w[group]]
+        mask = weak[y[group] : y[group] + h[group], x[group] : x[group] + w[group]]
+        mask &= groups[y[group] : y[group] + h[group], x[group] : x[group] + w[group]] == group
         outline = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         slope = np.hypot(cv2.Sobel(crop, cv2.CV_32F, 1, 0), cv2.Sobel(crop, cv2.CV_32F, 0, 1)) / 8
-        sharp[label] = float(slope[outline].mean()) >= SHARP * float(crop[mask].max())
-    return sharp
+        peak = float(np.percentile(crop[mask], 100 * INK_CORE))  # not the max: noise's peaks
+        if float(slope[outline].mean()) >= SHARP * peak:
+            sharp[np.unique(labels[mask])] = True
+    return sharp & candidates
 
 
 def _full_strength(canvas: np.ndarray, faint: np.ndarray) -> np.ndarray:
