@@ -372,17 +372,25 @@ def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: 
     """Which candidate pieces have a pen's sharp edges: darkness on their outline falling by at
     least SHARP of their peak (INK_CORE) per px (a stroke's edge falls in a px or two, a shade's
     over tens). A faint stroke breaks up in noise, so pieces within the writing's stroke width of
-    each other are judged together, and only groups of a digit's size, not flat, are looked at:
+    each other are judged together (specks aside: under SPECK_SHARE of the largest strong piece's
+    ink), and only groups of a digit's size, not flat, are looked at:
     FAINT_SIZE of the strong big pieces' height at least (a speck, a bit of a line, is no digit
     written faint)."""
     sharp = np.zeros_like(candidates)
     big = pieces.big(strong)
     if not (candidates.any() and big.any()):
         return sharp
-    weak = candidates[pieces.labels]
+    weak = (candidates & (pieces.area >= SPECK_SHARE * pieces.area[big].max()))[pieces.labels]
+    rows, cols = np.flatnonzero(weak.any(axis=1)), np.flatnonzero(weak.any(axis=0))
+    if rows.size == 0:
+        return sharp
+    top, left = rows[0], cols[0]  # the groups are found in the weak pieces' box only (less work)
+    box = weak[top : rows[-1] + 1, left : cols[-1] + 1].astype(np.uint8)
     gap = np.ones((_odd(np.median(pieces.width[big])),) * 2, np.uint8)
-    count, groups, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(weak.astype(np.uint8), gap), connectivity=8)
+    count, groups, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(box, gap), connectivity=8)
+    groups = np.pad(groups, ((top, weak.shape[0] - rows[-1] - 1), (left, weak.shape[1] - cols[-1] - 1)))
     x, y, w, h = stats[:, :4].T
+    x, y = x + left, y + top
     sized = (h >= FLAT * w) & (np.maximum(w, h) >= FAINT_SIZE * np.median(pieces.box[big, 3]))
     for group in np.flatnonzero(sized[1:]) + 1:
         crop = canvas[y[group] : y[group] + h[group], x[group] : x[group] + w[group]].astype(np.float32)
@@ -400,16 +408,23 @@ def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: 
 def _full_strength(canvas: np.ndarray, faint: np.ndarray) -> np.ndarray:
     """The canvas with each faint piece of writing brought to full strength as the rest is: its
     levels scaled so that HALF of its own core (INK_CORE) saturates, the px around it alike."""
-    if not faint.any():
+    rows, cols = np.flatnonzero(faint.any(axis=1)), np.flatnonzero(faint.any(axis=0))
+    if rows.size == 0:
         return canvas
-    count, labels = cv2.connectedComponents(faint.astype(np.uint8), connectivity=8)
-    out = canvas.astype(np.float32)
-    for label in range(1, count):
-        piece = labels == label
-        core = float(np.percentile(canvas[piece], 100 * INK_CORE))
+    # the faint pieces' box and a px around it: all the work is done in it
+    top, left = max(rows[0] - 1, 0), max(cols[0] - 1, 0)
+    area = np.s_[top : rows[-1] + 2, left : cols[-1] + 2]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(faint[area].astype(np.uint8), connectivity=8)
+    out = canvas.copy()
+    inside, result = canvas[area], out[area]
+    for label, (x, y, w, h) in enumerate(stats[1:, :4], start=1):
+        box = np.s_[max(y - 1, 0) : y + h + 1, max(x - 1, 0) : x + w + 1]  # the piece and a px around it
+        piece = labels[box] == label
+        core = float(np.percentile(inside[box][piece], 100 * INK_CORE))
         near = cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        out[near] *= FULL / (HALF * max(core, 1.0))
-    return np.clip(out, 0, FULL).astype(np.uint8)
+        gain = FULL / (HALF * max(core, 1.0))
+        result[box][near] = np.clip(inside[box][near] * gain, 0, FULL).astype(np.uint8)
+    return out
 
 
 def _near_writing(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
