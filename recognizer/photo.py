@@ -362,28 +362,32 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
     good[0] = False
     strong = np.zeros_like(good)
     strong[np.unique(pieces.labels[kept & (canvas >= STRONG)])] = True
-    faint = _sharp(canvas, pieces, good & ~strong, good & strong)
+    faint, whole = _sharp(canvas, pieces, good & ~strong, good & strong)
     good &= strong | faint
-    keep = good & _near_writing(pieces, good)
+    keep = good & _near_writing(pieces, good, whole)
     return keep[pieces.labels], (keep & faint)[pieces.labels]
 
 
-def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: np.ndarray) -> np.ndarray:
-    """Which candidate pieces have a pen's sharp edges: darkness on their outline falling by at
-    least SHARP of their peak (INK_CORE) per px (a stroke's edge falls in a px or two, a shade's
-    over tens). A faint stroke breaks up in noise, so pieces within the writing's stroke width of
-    each other are judged together (specks aside: under SPECK_SHARE of the largest strong piece's
-    ink), and only groups of a digit's size, not flat, are looked at:
+def _sharp(
+    canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(which candidate pieces have a pen's sharp edges; which of those are of a digit's size on
+    their own: writing, whatever their ragged outline makes of their shape). Sharp: darkness on
+    their outline falls by SHARP of their peak (INK_CORE) per px at least (a stroke's edge falls in
+    a px or two, a shade's over tens). A faint stroke breaks up in noise, so pieces within the
+    writing's stroke width of each other are judged together (specks aside: under SPECK_SHARE of
+    the largest strong piece's ink), and only groups of a digit's size, not flat, are looked at:
     FAINT_SIZE of the strong big pieces' height at least (a speck, a bit of a line, is no digit
     written faint)."""
     sharp = np.zeros_like(candidates)
     big = pieces.big(strong)
     if not (candidates.any() and big.any()):
-        return sharp
+        return sharp, sharp
+    least = FAINT_SIZE * np.median(pieces.box[big, 3])
     weak = (candidates & (pieces.area >= SPECK_SHARE * pieces.area[big].max()))[pieces.labels]
     rows, cols = np.flatnonzero(weak.any(axis=1)), np.flatnonzero(weak.any(axis=0))
     if rows.size == 0:
-        return sharp
+        return sharp, sharp
     top, left = rows[0], cols[0]  # the groups are found in the weak pieces' box only (less work)
     box = weak[top : rows[-1] + 1, left : cols[-1] + 1].astype(np.uint8)
     gap = np.ones((_odd(np.median(pieces.width[big])),) * 2, np.uint8)
@@ -391,7 +395,7 @@ def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: 
     groups = np.pad(groups, ((top, weak.shape[0] - rows[-1] - 1), (left, weak.shape[1] - cols[-1] - 1)))
     x, y, w, h = stats[:, :4].T
     x, y = x + left, y + top
-    sized = (h >= FLAT * w) & (np.maximum(w, h) >= FAINT_SIZE * np.median(pieces.box[big, 3]))
+    sized = (h >= FLAT * w) & (np.maximum(w, h) >= least)
     for group in np.flatnonzero(sized[1:]) + 1:
         crop = canvas[y[group] : y[group] + h[group], x[group] : x[group] + w[group]].astype(np.float32)
         labels = pieces.labels[y[group] : y[group] + h[group], x[group] : x[group] + w[group]]
@@ -402,7 +406,8 @@ def _sharp(canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: 
         peak = float(np.percentile(crop[mask], 100 * INK_CORE))  # not the max: noise's peaks
         if float(slope[outline].mean()) >= SHARP * peak:
             sharp[np.unique(labels[mask])] = True
-    return sharp & candidates
+    sharp &= candidates
+    return sharp, sharp & (np.maximum(pieces.box[:, 2], pieces.box[:, 3]) >= least)
 
 
 def _full_strength(canvas: np.ndarray, faint: np.ndarray) -> np.ndarray:
@@ -427,12 +432,12 @@ def _full_strength(canvas: np.ndarray, faint: np.ndarray) -> np.ndarray:
     return out
 
 
-def _near_writing(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
-    """Which pieces to keep among the candidates: the big digit-like ones, and others but specks
-    (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big ones' height from one
-    (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit above or below them when
-    the digits are read, or read as digits themselves."""
-    big = pieces.big(candidates)
+def _near_writing(pieces: _Pieces, candidates: np.ndarray, writing: np.ndarray) -> np.ndarray:
+    """Which pieces to keep among the candidates: the big digit-like ones and `writing`, and others
+    but specks (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big ones' height
+    from one (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit above or below
+    them when the digits are read, or read as digits themselves."""
+    big = pieces.big(candidates) | writing
     if not big.any():
         return np.zeros_like(candidates)
     x0, y0, w, h = pieces.box.T

@@ -87,3 +87,15 @@ def test_a_faint_digit_stays_and_a_faint_shade_goes_on_the_same_page(tmp_path, s
     canvas = load_image(save(tmp_path, "faint-and-shade.png", on_paper(ink, paper)))
     assert_canvas_is(canvas, np.maximum(ink, light), iou=0.85)
     assert number_text(shipped.read(canvas)) == "385"
+
+
+def test_a_faint_digit_in_sensor_noise_is_kept(tmp_path, shipped):
+    """Noise (sd 8) breaks the faint digit's ink into a ragged piece and bits, thinner than its pen:
+    judged together its pieces are sharp, and of a digit's size it is writing in its own right
+    (as a ragged piece it was taken for no digit and, further than half a digit from the others,
+    dropped: "38")."""
+    ink, light = faint_number("38", "5", 0.36)
+    page = on_paper(ink).astype(np.float32) + np.random.default_rng(0).normal(0, 8, ink.shape)
+    canvas = load_image(save(tmp_path, "noisy-faint.jpg", np.clip(page, 0, 255).astype(np.uint8), quality=90))
+    assert (canvas[light > 128] > 0).mean() > 0.8
+    assert number_text(shipped.read(canvas)) == "385"
