@@ -12,14 +12,15 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    then minimum) on a small copy, a few times wider than the strokes (measured on a first pass
    with a wide one), so that it follows narrow shadows too. Ink is how much darker than its own
    paper a pixel is, as a share of that paper's brightness, so that it reads the same in a shadow.
-3. A threshold above the paper's own noise (its median and spread); the strongest ink saturates,
-   with soft edges as in MNIST.
+3. A threshold above the page's own noise (its median and spread, the table's grain aside); the
+   strongest ink saturates, with soft edges as in MNIST.
 4. What is not writing: a table (far darker than the page, along a side of the frame, its lighter
-   grain closed over), pieces
-   running along a side of the frame (a page's edge), ruled and squared lines (long thin runs,
-   found after turning the page straight by the lines' own angle; strokes they cut are mended,
-   strokes far thicker than the lines that lie along them stay),
-   and specks.
+   grain closed over), pieces running along a side of the frame (a page's edge), ruled and squared
+   lines (long thin runs, found after turning the page straight by the lines' own angle; strokes
+   they cut are mended, strokes far thicker than the lines that lie along them stay), specks, and
+   faint shades the paper's estimate missed (pieces that nowhere reach full strength and whose
+   edges fade out over many px; a digit written lighter than the rest has a pen's sharp edges: it
+   stays, brought to full strength).
 The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
 """
 
