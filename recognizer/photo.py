@@ -433,18 +433,26 @@ def _full_strength(canvas: np.ndarray, faint: np.ndarray) -> np.ndarray:
     return out
 
 
-def _near_writing(pieces: _Pieces, candidates: np.ndarray, writing: np.ndarray) -> np.ndarray:
-    """Which pieces to keep among the candidates: the big digit-like ones and `writing`, and others
-    but specks (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big ones' height
-    from one (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit above or below
-    them when the digits are read, or read as digits themselves."""
-    big = pieces.big(candidates) | writing
+def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) -> np.ndarray:
+    """Which pieces to keep among the candidates: the big digit-like ones, faint digits (`faint`,
+    whatever their ragged outline makes of their shape) within a big one's height of one, and
+    others but specks (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big
+    ones' height from one (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit
+    above or below them when the digits are read, or read as digits themselves (a bit of a margin
+    line)."""
+    big = pieces.big(candidates)
     if not big.any():
         return np.zeros_like(candidates)
+    height = float(np.median(pieces.box[big, 3]))
+    big |= faint & (_gap(pieces, big) <= height)
+    near = _gap(pieces, big) <= NEAR_WRITING * height
+    return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
+
+
+def _gap(pieces: _Pieces, to: np.ndarray) -> np.ndarray:
+    """Each piece's gap (px, the larger of across and down) to the nearest of the pieces `to`."""
     x0, y0, w, h = pieces.box.T
     x1, y1 = x0 + w, y0 + h
-    reach = NEAR_WRITING * float(np.median(h[big]))
-    gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[big][None], x0[big][None] - x1[:, None]))
-    gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[big][None], y0[big][None] - y1[:, None]))
-    near = np.maximum(gap_x, gap_y).min(axis=1) <= reach
-    return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
+    gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[to][None], x0[to][None] - x1[:, None]))
+    gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[to][None], y0[to][None] - y1[:, None]))
+    return np.maximum(gap_x, gap_y).min(axis=1)
