@@ -398,10 +398,9 @@ def _sharp(
     x, y = x + left, y + top
     sized = (h >= FLAT * w) & (np.maximum(w, h) >= least)
     for group in np.flatnonzero(sized[1:]) + 1:
-        crop = canvas[y[group] : y[group] + h[group], x[group] : x[group] + w[group]].astype(np.float32)
-        labels = pieces.labels[y[group] : y[group] + h[group], x[group] : x[group] + w[group]]
-        mask = weak[y[group] : y[group] + h[group], x[group] : x[group] + w[group]]
-        mask &= groups[y[group] : y[group] + h[group], x[group] : x[group] + w[group]] == group
+        area = np.s_[y[group] : y[group] + h[group], x[group] : x[group] + w[group]]
+        crop, labels = canvas[area].astype(np.float32), pieces.labels[area]
+        mask = weak[area] & (groups[area] == group)  # a new array: `weak` stays whole for the next group
         outline = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         slope = np.hypot(cv2.Sobel(crop, cv2.CV_32F, 1, 0), cv2.Sobel(crop, cv2.CV_32F, 0, 1)) / 8
         peak = float(np.percentile(crop[mask], 100 * INK_CORE))  # not the max: noise's peaks

@@ -99,3 +99,21 @@ def test_a_faint_digit_in_sensor_noise_is_kept(tmp_path, shipped):
     canvas = load_image(save(tmp_path, "noisy-faint.jpg", np.clip(page, 0, 255).astype(np.uint8), quality=90))
     assert (canvas[light > 128] > 0).mean() > 0.8
     assert number_text(shipped.read(canvas)) == "385"
+
+
+def test_faint_pieces_inside_another_faint_piece_s_box_are_judged_too():
+    """A faint digit tucked into another's box (a 1 under a 7's bar): each faint group is judged on
+    its own pixels; the first judged used to blank the pieces in its box for the others, and the
+    next one found no pixels at all (IndexError from a dev photo)."""
+    canvas = np.zeros((300, 500), np.uint8)
+    canvas[50:200, 20:40] = canvas[50:200, 80:100] = 255  # the strong writing: two bars
+    canvas[50:60, 200:330] = 120  # a faint 7: its bar ...
+    canvas[50:200, 320:330] = 120  # ... and its stem, down the right
+    canvas[90:200, 230:240] = 120  # a faint 1 under the bar, inside the 7's box
+    pieces = photo._Pieces.of(canvas > 64)
+    strong = np.isin(np.arange(len(pieces.area)), np.unique(pieces.labels[canvas == 255]))
+    others = ~strong
+    others[0] = False  # the background
+    faint, whole = photo._sharp(canvas, pieces, others, strong)
+    one, seven = pieces.labels[150, 235], pieces.labels[55, 250]
+    assert one != seven and faint[one] and faint[seven] and whole[one] and whole[seven]
