@@ -3,6 +3,7 @@ of MNIST *training* digits and another seed, so that the photo cleaning can be t
 looking at the MNIST test digits or the seed the bench reports on.
 
     python -m bench.photo_dev --data ../shared/data/mnist.npz [--photos 50] [--seed 7001] [--json OUT]
+                              [--faint SHARE]
 
 Each photo is also read as its bare ink (the digits as drawn, before any photo effect: the oracle
 of a perfect cleaning). Each digit of a number whose count came out right is classed:
@@ -12,7 +13,9 @@ of a perfect cleaning). Each digit of a number whose count came out right is cla
   * misread, as what;
 and whether the oracle read that digit right, so that misses of the cleaning are told from misses
 of the reading. The 28x28 images the models saw are compared with the oracle's: stroke width
-(ink mass over skeleton length, 28x28 px), ink mass, and enclosed holes.
+(ink mass over skeleton length, 28x28 px), ink mass, and enclosed holes. With --faint, one digit of
+each number is written at SHARE of the others' darkness (0.3-0.42: a pencil correction, light
+pressure), in otherwise the same photos.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import argparse
 import collections
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import cv2
@@ -37,6 +42,7 @@ from .common import write_json
 
 DEV_SEED = 7001  # not the bench's seed (0)
 PAD = 0.5  # the oracle canvas: the bare ink with this share of its height as a margin
+FAINT_SEED = 1  # --faint: the digit written faint is picked by a generator seeded seed + this
 
 
 def oracle_canvas(ink: np.ndarray) -> np.ndarray:
@@ -62,6 +68,29 @@ def _holes(mask: np.ndarray) -> int:
     return sum(1 for k in range(1, count) if k not in border and sizes[k] >= 2)
 
 
+@contextmanager
+def faint_digits(share: float, pick: np.random.Generator) -> Iterator[None]:
+    """Within it, bench.photos draws one digit of each number (which one: `pick`) at `share` of the
+    others' darkness; the photos' own random draws are untouched."""
+    draw, pen = photos._number_ink, photos.redraw
+    left = [-1]  # digits of the number still to draw before the faint one
+
+    def number(digits, *args, **kwargs):
+        left[0] = int(pick.integers(len(digits)))
+        return draw(digits, *args, **kwargs)
+
+    def digit(*args, **kwargs):
+        out = pen(*args, **kwargs)
+        left[0] -= 1
+        return np.round(out * share).astype(out.dtype) if left[0] == -1 else out
+
+    photos._number_ink, photos.redraw = number, digit
+    try:
+        yield
+    finally:
+        photos._number_ink, photos.redraw = draw, pen
+
+
 def digit_class(pred: Prediction, truth: str) -> str:
     """ "right", "? <reason>" or "misread as D"."""
     if pred.unsure:
@@ -77,13 +106,17 @@ def dev_run(
     seed: int,
     keep_images: bool = False,
     failed: Path | None = None,
+    faint: float | None = None,
 ) -> dict:
     """n photos per condition of numbers of `digits_x`, read as photos and as bare ink; the photos
-    read wrong are copied to the folder `failed`, if given."""
+    read wrong are copied to the folder `failed`, if given. With `faint`, one digit of each number
+    (picked by a generator of its own: the photos are otherwise the same) is written at that share
+    of the others' darkness: a pencil correction, light pressure."""
     rng = np.random.default_rng(seed)
     bare: list[np.ndarray] = []  # the photo's bare ink, from render's on_ink
+    lighter = faint_digits(faint, np.random.default_rng(seed + FAINT_SEED)) if faint is not None else nullcontext()
     per_condition, digits, images = {}, [], []
-    with tempfile.TemporaryDirectory(prefix="photo-dev-") as tmp:
+    with lighter, tempfile.TemporaryDirectory(prefix="photo-dev-") as tmp:
         for name, cond in photos.CONDITIONS.items():
             exact = oracle_exact = 0
             for i in range(n):
@@ -186,9 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--images", help="also write the 28x28 images (photo, oracle) to this .npz")
     parser.add_argument("--failed", help="copy the photos read wrong (and their bare ink) to this folder")
+    parser.add_argument(
+        "--faint", type=float, help="write one digit of each number at this share (0-1) of the others' darkness"
+    )
     args = parser.parse_args(argv)
     if args.photos < 1:
         parser.exit(2, "error: --photos must be at least 1\n")
+    if args.faint is not None and not 0 < args.faint <= 1:
+        parser.exit(2, "error: --faint must be more than 0 and at most 1\n")
     try:
         rec = Recognizer.load(args.model)
         data = load_mnist(args.data)
@@ -202,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         args.seed,
         keep_images=bool(args.images),
         failed=Path(args.failed) if args.failed else None,
+        faint=args.faint,
     )
     print(summary(results))
     images = results.pop("images", None)

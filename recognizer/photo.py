@@ -5,20 +5,22 @@ and a table around the page; scans are cleaner but may be light ink on dark. The
 at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well under a second):
 
 1. Polarity from the ink/paper statistics: the ink is the minority that strays far from the local
-   median (made on a small copy, where the median keeps a table's edge sharp); the side, darker or
-   lighter, holding more of that is the ink. Light ink is inverted, so from here on ink is dark.
+   median (made on a small copy, where the median keeps a table's edge sharp), away from where that
+   median falls steeply (a table's or page's edge); the side, darker or lighter, holding more of
+   that is the ink. Light ink is inverted, so from here on ink is dark.
 2. The paper's brightness everywhere (light falling off, shadows): a grey closing (local maximum,
    then minimum) on a small copy, a few times wider than the strokes (measured on a first pass
    with a wide one), so that it follows narrow shadows too. Ink is how much darker than its own
    paper a pixel is, as a share of that paper's brightness, so that it reads the same in a shadow.
-3. A threshold above the paper's own noise (its median and spread); the strongest ink saturates,
-   with soft edges as in MNIST.
+3. A threshold above the page's own noise (its median and spread, the table's grain aside); the
+   strongest ink saturates, with soft edges as in MNIST.
 4. What is not writing: a table (far darker than the page, along a side of the frame, its lighter
-   grain closed over), pieces
-   running along a side of the frame (a page's edge), ruled and squared lines (long thin runs,
-   found after turning the page straight by the lines' own angle; strokes they cut are mended,
-   strokes far thicker than the lines that lie along them stay),
-   and specks.
+   grain closed over), pieces running along a side of the frame (a page's edge), ruled and squared
+   lines (long thin runs, found after turning the page straight by the lines' own angle; strokes
+   they cut are mended, strokes far thicker than the lines that lie along them stay), specks, and
+   faint shades the paper's estimate missed (pieces that nowhere reach full strength and whose
+   edges fade out over many px; a digit written lighter than the rest has a pen's sharp edges: it
+   stays, brought to full strength).
 The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
 """
 
@@ -40,7 +42,10 @@ MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer
 CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
 STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
 MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
-TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity
+TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity ...
+EDGE_RATIO = 0.5  # ... but not where the median falls below this share of its nearby maximum: a table's
+# or a page's edge (the median there is whichever side is wider: a page's corner poking into a table
+# is all "lighter than the median", as much as the writing is darker; shadows and light fall off less)
 DARK_PAPER = 0.3  # darker than this share of the page's brightness is not page (a table), and no
 # paper is taken as darker (its noise would be magnified)
 NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
@@ -50,7 +55,9 @@ MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
 INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
 HALF = 0.5  # ... and ink at least this share of the way to it becomes FULL
 FULL = 255  # full-strength ink on the canvas: every piece of writing has some ...
-STRONG = 224  # ... that is, this much or more once the canvas is turned straight and interpolated
+STRONG = 224  # ... that is, this much or more once the canvas is turned straight and interpolated,
+SHARP = 0.15  # ... or its edges fall by this share of its peak per px at least (a pen's, not a shade's)
+FAINT_SIZE = 0.3  # ... and it is this share of the writing's height long at least (not a speck)
 TABLE_CONTACT = 0.2  # a dark region along this share of a side of the frame is a table
 TABLE_GRAIN = 7  # px on the small copy: lighter specks in a table this wide are table too
 EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
@@ -83,18 +90,18 @@ def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
         work = 255 - work
     side = max(work.shape)
     ink, table = _ink_darkness(work, CLOSING_SHARE * side)
-    canvas = _to_canvas(ink, name)
+    canvas = _to_canvas(ink, table, name)
     closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * side)
     if closing < CLOSING_SHARE * side / 2:  # thin strokes: follow the light more closely
         ink, table = _ink_darkness(work, closing)
-        canvas = _to_canvas(ink, name)
+        canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
-    keep = _writing(canvas > INK_LEVEL, canvas >= STRONG, lines)
+    keep, faint = _writing(canvas, lines)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
-    return np.where(keep | edge, canvas, 0).astype(np.uint8)
+    return _full_strength(np.where(keep | edge, canvas, 0).astype(np.uint8), faint)
 
 
 def _shrink(image: np.ndarray, side: int) -> np.ndarray:
@@ -113,14 +120,23 @@ def _odd(n: float) -> int:
 def _light_ink(work: np.ndarray) -> bool:
     """True when the ink is lighter than the paper: of what strays far from the local median (made
     on a small copy, where the median keeps a table's edge sharp), more lies on the light side.
-    The ink is the minority, so the median is the paper."""
+    The ink is the minority, so the median is the paper. Where the median itself falls steeply (a
+    table's or page's edge within its reach) the median is no paper: those pixels do not count."""
     if max(work.shape) < EVEN_LIGHT_SIDE:
         diff = work.astype(np.float32) - float(np.median(work))
+        smooth = np.ones(work.shape, bool)
     else:
         small = _shrink(work, SMALL_SIDE)
-        diff = small.astype(np.float32) - cv2.medianBlur(small, _odd(MEDIAN_SHARE * max(small.shape)))
+        size = _odd(MEDIAN_SHARE * max(small.shape))
+        median = cv2.medianBlur(small, size)
+        diff = small.astype(np.float32) - median
+        square = np.ones((size, size), np.uint8)
+        smooth = cv2.erode(median, square) >= EDGE_RATIO * cv2.dilate(median, square).astype(np.float32)
     far = TAIL_SIGMAS * (1.4826 * float(np.median(np.abs(diff))) + 1.0)
-    return float(np.clip(diff - far, 0, None).sum()) > float(np.clip(-diff - far, 0, None).sum())
+    light, dark = np.clip(diff - far, 0, None), np.clip(-diff - far, 0, None)
+    if light[smooth].any() or dark[smooth].any():  # away from edges, unless the writing is all near one
+        light, dark = light[smooth], dark[smooth]
+    return float(light.sum()) > float(dark.sum())
 
 
 def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndarray]:
@@ -197,14 +213,18 @@ def _along_frame(mask: np.ndarray, share: float) -> np.ndarray:
     return along[labels]
 
 
-def _to_canvas(ink: np.ndarray, name: str) -> np.ndarray:
-    """Ink darkness -> 0-255: zero up to the paper's noise, 255 from halfway to the ink's core."""
+def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
+    """Ink darkness -> 0-255: zero up to the paper's noise, 255 from halfway to the ink's core.
+    The noise and the ink are the page's, not the table's (its grain would hide the ink when it
+    fills most of the frame)."""
     step = max(1, round(np.sqrt(ink.size / NOISE_SAMPLES)))
-    sample = ink[::step, ::step]
+    sample = ink[::step, ::step][~table[::step, ::step]]
+    if sample.size == 0:
+        raise ImageError(f"{name}: no ink found (no page, only a dark surface)")
     median = float(np.median(sample))
     noise = 1.4826 * float(np.median(np.abs(sample - median)))
     low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)
-    strong = ink[ink > low + MIN_CONTRAST]
+    strong = ink[(ink > low + MIN_CONTRAST) & ~table]
     if strong.size == 0:
         raise ImageError(f"{name}: no ink found (the image is blank or has too little contrast)")
     core = float(np.percentile(strong, 100 * INK_CORE))
@@ -320,11 +340,14 @@ def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
     return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
 
 
-def _writing(ink: np.ndarray, full: np.ndarray, lines: _Lines | None) -> np.ndarray:
-    """The ink that is writing: without the lines (strokes that crossed one mended) and what is left
-    of them, without pieces running along a side of the frame, without pieces that nowhere reach
-    full strength (`full`, STRONG: a shade the paper's estimate missed, such as the narrow end of a
-    shadow; writing is as dark against its own paper in a shadow as in the light), without specks."""
+def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.ndarray]:
+    """(the ink that is writing, the part of it written faint). Writing is the ink without the lines
+    (strokes that crossed one mended) and what is left of them, without pieces running along a side
+    of the frame, without specks, and without pieces that nowhere reach full strength (STRONG) unless
+    their edges are as sharp as a pen's (a digit written lighter than the rest: a pencil correction,
+    light pressure); a shade the paper's estimate missed, such as the narrow end of a shadow, fades
+    out over many px (and writing is as dark against its own paper in a shadow as in the light)."""
+    ink = canvas > INK_LEVEL
     kept = ink.copy()
     if lines is not None:
         kept &= ~(lines.across | lines.down)
@@ -337,25 +360,98 @@ def _writing(ink: np.ndarray, full: np.ndarray, lines: _Lines | None) -> np.ndar
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
         good[np.unique(pieces.labels[kept & ~lines.strips])] = True
-    strong = np.zeros_like(good)
-    strong[np.unique(pieces.labels[kept & full])] = True
-    good &= strong
     good[0] = False
-    return (good & _near_writing(pieces, good))[pieces.labels]
+    strong = np.zeros_like(good)
+    strong[np.unique(pieces.labels[kept & (canvas >= STRONG)])] = True
+    faint, whole = _sharp(canvas, pieces, good & ~strong, good & strong)
+    good &= strong | faint
+    keep = good & _near_writing(pieces, good, whole)
+    return keep[pieces.labels], (keep & faint)[pieces.labels]
 
 
-def _near_writing(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
-    """Which pieces to keep among the candidates: the big digit-like ones, and others but specks
-    (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big ones' height from one
-    (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit above or below them when
-    the digits are read, or read as digits themselves."""
+def _sharp(
+    canvas: np.ndarray, pieces: _Pieces, candidates: np.ndarray, strong: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(which candidate pieces have a pen's sharp edges; which of those are of a digit's size on
+    their own: writing, whatever their ragged outline makes of their shape). Sharp: darkness on
+    their outline falls by SHARP of their peak (INK_CORE) per px at least (a stroke's edge falls in
+    a px or two, a shade's over tens). A faint stroke breaks up in noise, so pieces within the
+    writing's stroke width of each other are judged together (specks aside: under SPECK_SHARE of
+    the largest strong piece's ink), and only groups of a digit's size, not flat, are looked at:
+    FAINT_SIZE of the strong big pieces' height at least (a speck, a bit of a line, is no digit
+    written faint)."""
+    sharp = np.zeros_like(candidates)
+    big = pieces.big(strong)
+    if not (candidates.any() and big.any()):
+        return sharp, sharp
+    least = FAINT_SIZE * np.median(pieces.box[big, 3])
+    weak = (candidates & (pieces.area >= SPECK_SHARE * pieces.area[big].max()))[pieces.labels]
+    rows, cols = np.flatnonzero(weak.any(axis=1)), np.flatnonzero(weak.any(axis=0))
+    if rows.size == 0:
+        return sharp, sharp
+    top, left = rows[0], cols[0]  # the groups are found in the weak pieces' box only (less work)
+    box = weak[top : rows[-1] + 1, left : cols[-1] + 1].astype(np.uint8)
+    gap = np.ones((_odd(np.median(pieces.width[big])),) * 2, np.uint8)
+    count, groups, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(box, gap), connectivity=8)
+    groups = np.pad(groups, ((top, weak.shape[0] - rows[-1] - 1), (left, weak.shape[1] - cols[-1] - 1)))
+    x, y, w, h = stats[:, :4].T
+    x, y = x + left, y + top
+    sized = (h >= FLAT * w) & (np.maximum(w, h) >= least)
+    for group in np.flatnonzero(sized[1:]) + 1:
+        area = np.s_[y[group] : y[group] + h[group], x[group] : x[group] + w[group]]
+        crop, labels = canvas[area].astype(np.float32), pieces.labels[area]
+        mask = weak[area] & (groups[area] == group)  # a new array: `weak` stays whole for the next group
+        outline = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        slope = np.hypot(cv2.Sobel(crop, cv2.CV_32F, 1, 0), cv2.Sobel(crop, cv2.CV_32F, 0, 1)) / 8
+        peak = float(np.percentile(crop[mask], 100 * INK_CORE))  # not the max: noise's peaks
+        if float(slope[outline].mean()) >= SHARP * peak:
+            sharp[np.unique(labels[mask])] = True
+    sharp &= candidates
+    return sharp, sharp & (np.maximum(pieces.box[:, 2], pieces.box[:, 3]) >= least)
+
+
+def _full_strength(canvas: np.ndarray, faint: np.ndarray) -> np.ndarray:
+    """The canvas with each faint piece of writing brought to full strength as the rest is: its
+    levels scaled so that HALF of its own core (INK_CORE) saturates, the px around it alike."""
+    rows, cols = np.flatnonzero(faint.any(axis=1)), np.flatnonzero(faint.any(axis=0))
+    if rows.size == 0:
+        return canvas
+    # the faint pieces' box and a px around it: all the work is done in it
+    top, left = max(rows[0] - 1, 0), max(cols[0] - 1, 0)
+    area = np.s_[top : rows[-1] + 2, left : cols[-1] + 2]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(faint[area].astype(np.uint8), connectivity=8)
+    out = canvas.copy()
+    inside, result = canvas[area], out[area]
+    for label, (x, y, w, h) in enumerate(stats[1:, :4], start=1):
+        box = np.s_[max(y - 1, 0) : y + h + 1, max(x - 1, 0) : x + w + 1]  # the piece and a px around it
+        piece = labels[box] == label
+        core = float(np.percentile(inside[box][piece], 100 * INK_CORE))
+        near = cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        gain = FULL / (HALF * max(core, 1.0))
+        result[box][near] = np.clip(inside[box][near] * gain, 0, FULL).astype(np.uint8)
+    return out
+
+
+def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) -> np.ndarray:
+    """Which pieces to keep among the candidates: the big digit-like ones, faint digits (`faint`,
+    whatever their ragged outline makes of their shape) within a big one's height of one, and
+    others but specks (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big
+    ones' height from one (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit
+    above or below them when the digits are read, or read as digits themselves (a bit of a margin
+    line)."""
     big = pieces.big(candidates)
     if not big.any():
         return np.zeros_like(candidates)
+    height = float(np.median(pieces.box[big, 3]))
+    big |= faint & (_gap(pieces, big) <= height)
+    near = _gap(pieces, big) <= NEAR_WRITING * height
+    return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
+
+
+def _gap(pieces: _Pieces, to: np.ndarray) -> np.ndarray:
+    """Each piece's gap (px, the larger of across and down) to the nearest of the pieces `to`."""
     x0, y0, w, h = pieces.box.T
     x1, y1 = x0 + w, y0 + h
-    reach = NEAR_WRITING * float(np.median(h[big]))
-    gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[big][None], x0[big][None] - x1[:, None]))
-    gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[big][None], y0[big][None] - y1[:, None]))
-    near = np.maximum(gap_x, gap_y).min(axis=1) <= reach
-    return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
+    gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[to][None], x0[to][None] - x1[:, None]))
+    gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[to][None], y0[to][None] - y1[:, None]))
+    return np.maximum(gap_x, gap_y).min(axis=1)

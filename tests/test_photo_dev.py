@@ -92,7 +92,25 @@ def test_a_dev_run_counts_what_its_rows_say(shipped, tmp_path):
     assert "overall" in photo_dev.summary(results)
 
 
-@pytest.mark.parametrize("args", [["--photos", "0"], ["--data", "no-such-mnist.npz"]])
+def test_faint_digits_draws_one_digit_of_each_number_at_its_share():
+    """Within faint_digits, each number the generator draws has exactly one digit (of one stroke
+    here: a bar) at the share's darkness, the others as drawn; after it, the generator is as it was."""
+    bar = np.zeros((28, 28), np.uint8)
+    bar[4:24, 12:16] = 255
+    draw, pen = photos._number_ink, photos.redraw
+    rng = np.random.default_rng(0)
+    with photo_dev.faint_digits(0.35, np.random.default_rng(1)):
+        inks = [photos._number_ink([bar] * 4, 80, rng) for _ in range(5)]
+    assert photos._number_ink is draw and photos.redraw is pen
+    for ink in inks:
+        count, labels = cv2.connectedComponents((ink > 0).astype(np.uint8))
+        peaks = sorted(float(ink[labels == k].max()) for k in range(1, count))
+        assert len(peaks) == 4 and abs(peaks[0] - 0.35) < 0.01 and min(peaks[1:]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "args", [["--photos", "0"], ["--data", "no-such-mnist.npz"], ["--faint", "0"], ["--faint", "1.5"]]
+)
 def test_bad_input_is_one_error_line(args, capsys):
     with pytest.raises(SystemExit) as exit_:
         photo_dev.main(args)
