@@ -227,13 +227,14 @@ def _images(
     without strokes, its ink eroded to INK_MAX_PEN of its size where bolder."""
     images, paths = [], {}  # paths: the strokes as arrays, each converted once
     whole = _whole_pieces(atoms)
+    sliced = {a for piece in whole for a in piece}  # the atoms that are slices of a cut piece
     for members in candidates:
         pen = _thinner_pen(ink, atoms, members)
         if pen is None:
             segment = _segment(atoms, members, origin)  # its box is its ink's: cut to it already
             (x, y, w, h), mask = segment.box, segment.mask
             crop = np.where(mask, ink.pixels[y : y + h, x : x + w], 0).astype(np.uint8)
-            images.append(crop_to_mnist(crop, _ink_pen(atoms, members, whole)))
+            images.append(crop_to_mnist(crop, _ink_pen(atoms, members, whole, sliced)))
             continue
         own = [i for m in members for i in atoms.strokes[m]]
         for i in own:
@@ -243,13 +244,15 @@ def _images(
     return np.stack(images)
 
 
-def _ink_pen(atoms: _Atoms, members: tuple[int, ...], whole: Collection[tuple[int, ...]]) -> float | None:
+def _ink_pen(
+    atoms: _Atoms, members: tuple[int, ...], whole: Collection[tuple[int, ...]], sliced: set[int]
+) -> float | None:
     """In an image, INK_MAX_PEN: the candidate's ink is eroded where bolder; None with strokes, and
-    for slices of a cut piece read without the rest of it: eroded, a slice of a bold 8 reads as a
-    confident 1 (the cuts were tuned on slices read as cut; 'val' numbers read the same either way)."""
+    for slices of a cut piece (sliced: their atoms; whole: each cut piece's) read without the rest
+    of it: eroded, a slice of a bold 8 reads as a confident 1 (the cuts were tuned on slices read as
+    cut; 'val' numbers read the same either way)."""
     if atoms.starts is not None:
         return None
-    sliced = {a for cut in atoms.cuts for a in cut[:2]}
     return None if sliced.intersection(members) and members not in whole else INK_MAX_PEN
 
 
