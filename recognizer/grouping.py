@@ -121,7 +121,8 @@ INK_PRIORS = Priors(
 )
 # Touching digits in images: a piece wider than CUT_WIDTH heights is cut along up to CUTS straight lines
 # at least CUT_APART heights apart that cross at most CUT_RUNS strokes holding at most CUT_INK stroke
-# widths of ink. (0.7 parts more touching pairs with a leaning 1, but cuts a K into "1" and "6".)
+# widths of ink and have ink in fewer than CUT_SOLID of their rows. (0.7 parts more touching pairs with
+# a leaning 1, but cuts a K into "1" and "6".)
 CUT_WIDTH = 0.8
 CUTS = 5
 SLANTS = (0.0, -0.25, 0.25)  # the straight cuts' slants, x per y: upright, leaning right, left
@@ -132,6 +133,7 @@ SLANT_RUNS = 4.0
 CUT_APART = 0.3
 CUT_RUNS = 4
 CUT_INK = 8.0
+CUT_SOLID = 0.9  # a line with ink in this share of its rows runs through solid ink (a bar, a box), not between digits
 WINDING_CUTS = 1  # ... and along this many least-ink winding paths (where touching digits leave a
 WINDING_APART = 0.1  # curved gap); a cut within this many heights of one crossing fewer strokes is dropped
 CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
@@ -549,11 +551,11 @@ def _straight_cuts(
     """Where two touching digits could meet in a piece's mask: straight lines, upright or slanted
     by one of SLANTS (x per y: handwriting leans, and so does the boundary between neighbours),
     through its middle 70% that cross the least ink, each crossing at most CUT_RUNS strokes holding
-    at most CUT_INK stroke widths of ink, no two nearer than CUT_APART heights at the middle row;
-    the CUTS best (an upright line first on a tie), left to right, each as (its column in every
-    row of the mask, strokes crossed). Straight: neighbours written side by side are parted by such
-    a line even where their pen paths overlap, while a path free to wind round the ink follows one
-    digit's own strokes instead (measured on 'val' and 'train' people's numbers)."""
+    at most CUT_INK stroke widths of ink and not solid (CUT_SOLID), no two nearer than CUT_APART
+    heights at the middle row; the CUTS best (an upright line first on a tie), left to right, each
+    as (its column in every row of the mask, strokes crossed). Straight: neighbours written side
+    by side are parted by such a line even where their pen paths overlap, while a path free to
+    wind round the ink follows one digit's own strokes instead (measured on 'val' and 'train' people's numbers)."""
     h, w = mask.shape
     lo, hi = max(1, int(0.15 * w)), min(w - 1, int(np.ceil(0.85 * w)))
     if h - 2 * radius < 0.5 * typical or hi <= lo:
@@ -571,7 +573,7 @@ def _straight_cuts(
     slanted = slants[:, None] != 0
     price = ink + slanted * SLANT_PRICE * SLANT_RUNS**runs * 2 * radius
     # A slanted line that crosses no ink passes beside the piece's end: it parts nothing
-    usable = ((runs >= 1) | ~slanted) & (runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius)
+    usable = ((runs >= 1) | ~slanted) & (runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius) & (ink < CUT_SOLID * h)
     cost = np.where(usable, price, np.inf)[order]
     apart = int(np.ceil(max(0.1 * (hi - lo), CUT_APART * typical)))
     chosen: list[tuple[int, int]] = []
@@ -588,8 +590,8 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     """Where two touching digits could meet in a piece's mask: paths from top to bottom through its
     middle 70% that cross the least ink (dynamic programming, one column to the side per row at
     most, on a copy about CUT_ROWS rows tall), each crossing at most CUT_RUNS strokes holding at
-    most CUT_INK stroke widths of ink; the WINDING_CUTS best, apart by a tenth of the width, left to right.
-    Each as (the path's column in every row of the mask, strokes crossed)."""
+    most CUT_INK stroke widths of ink and not solid; the WINDING_CUTS best, apart by a tenth of the
+    width, left to right. Each as (the path's column in every row of the mask, strokes crossed)."""
     h, w = mask.shape
     if h - 2 * radius < 0.5 * typical:
         return []
@@ -625,8 +627,10 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     for y in range(rows - 1, 0, -1):
         paths[y - 1] = paths[y] + came[y, paths[y]]
     along = ink[np.arange(rows)[:, None], paths]
-    all_runs = (np.diff((along > 0.5).astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
-    usable = (all_runs <= CUT_RUNS) & (along.sum(axis=0) <= CUT_INK * width_px)
+    inked = along > 0.5
+    all_runs = (np.diff(inked.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
+    solid = inked.sum(axis=0) >= CUT_SOLID * rows
+    usable = (all_runs <= CUT_RUNS) & (along.sum(axis=0) <= CUT_INK * width_px) & ~solid
     means = paths.mean(axis=0)
     chosen: list[int] = []
     for k in np.flatnonzero(usable):

@@ -176,3 +176,28 @@ def test_atoms_boxes_and_pixels_are_those_of_their_labels():
     assert atoms.cuts and len(atoms.boxes) > 4
     boxes, pixels = grouping._label_boxes(atoms.labels, len(atoms.boxes))
     assert np.array_equal(atoms.boxes, boxes) and np.array_equal(atoms.pixels, pixels)
+
+
+@pytest.mark.parametrize("box", [(60, 300), (100, 100)])
+def test_solid_ink_is_never_cut(box):
+    """A line with ink in nearly every row runs through solid ink (a marker's bar, a filled box),
+    not between touching digits (CUT_SOLID): neither kind of cut takes it, however little else
+    the piece has."""
+    h, w = box
+    mask = np.ones((h, w), bool)  # a piece's mask is cropped to its ink
+    for typical in (float(h), 1.0):
+        assert grouping._straight_cuts(mask, typical, radius=4.0) == []
+        assert grouping._winding_cuts(mask, typical, radius=4.0) == []
+
+
+@pytest.mark.parametrize("shape", ["bar", "square"])
+def test_a_filled_shape_in_an_image_is_one_box_not_a_number(shipped, shape):
+    """A marker's bar and a filled box were sliced into a row of "digits" ("??????", a sure
+    "101"): each is one box now, and not read as a digit."""
+    canvas = np.zeros((640, 640), np.uint8)
+    if shape == "bar":
+        cv2.line(canvas, (260, 320), (380, 320), 255, 18)
+    else:
+        cv2.rectangle(canvas, (250, 250), (390, 390), 255, -1)
+    read = shipped.read(canvas)
+    assert len(read) == 1 and read[0].unsure
