@@ -12,6 +12,7 @@ The temperature and the threshold come from the model's calibration (recognizer/
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -107,19 +108,18 @@ def _scribbled(strokes: Sequence[Stroke]) -> bool:
 def count_crossings(paths: Sequence[np.ndarray], min_step: float = 1.0) -> int:
     """Proper crossings between non-adjacent segments of the pen paths (after dropping points
     closer than min_step to the previous kept one, so that mouse jitter does not count)."""
-    segments = []
-    for path in paths:
-        kept = [path[0]]
-        for point in path[1:]:
-            if np.hypot(*(point - kept[-1])) >= min_step:
+    starts, ends = [], []
+    for path in paths:  # in plain floats: a numpy call per point costs more than the test itself
+        points = path.tolist()
+        kept = [points[0]]
+        for point in points[1:]:
+            if math.hypot(point[0] - kept[-1][0], point[1] - kept[-1][1]) >= min_step:
                 kept.append(point)
-        kept = np.asarray(kept)
-        for i in range(len(kept) - 1):
-            segments.append((kept[i], kept[i + 1]))
-    if len(segments) < 2:
+        starts += kept[:-1]
+        ends += kept[1:]
+    if len(starts) < 2:
         return 0
-    a = np.array([s[0] for s in segments])
-    b = np.array([s[1] for s in segments])
+    a, b = np.array(starts, dtype=np.float64), np.array(ends, dtype=np.float64)
     d = b - a
     ap = a[:, None, :] - a[None, :, :]  # a_i - a_j
 
