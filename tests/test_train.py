@@ -154,3 +154,20 @@ def test_the_card_records_the_command_that_trains_the_model_again(monkeypatch, m
     assert trainer.training_command(parser, args).endswith(f"--epochs {args.epochs} --out new/m.keras")
     card = model_card(StandIn(), [], {}, trainer.training_command(parser, args))
     assert card["command"] == trainer.training_command(parser, args)
+
+
+def test_the_classifier_ships_the_moving_average_of_its_weights(tiny_mnist, tmp_path):
+    """train() keeps a moving average of the weights (EMA_MOMENTUM) and returns it, not the last
+    step's weights: at the end of the last epoch the model still holds the raw ones."""
+    import keras
+
+    class Snapshot(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.raw = [np.array(w) for w in self.model.trainable_weights]
+            self.average = [np.array(v) for v in self.model.optimizer._model_variables_moving_average]
+
+    snapshot = Snapshot()
+    model, _ = train(load_mnist(tiny_mnist), epochs=2, work_dir=tmp_path, verbose=0, callbacks=[snapshot])
+    final = [np.array(w) for w in model.trainable_weights]
+    assert all(np.allclose(f, a) for f, a in zip(final, snapshot.average))
+    assert not all(np.allclose(f, r) for f, r in zip(final, snapshot.raw))
