@@ -17,7 +17,9 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
 4. What is not writing: a table (far darker than the page, along a side of the frame, its lighter
    grain closed over), pieces running along a side of the frame (a page's edge), ruled and squared
    lines (long thin runs, found after turning the page straight by the lines' own angle; strokes
-   they cut are mended, strokes far thicker than the lines that lie along them stay), specks, and
+   they cut are mended, strokes far thicker than the lines that lie along them stay), a form's
+   boxes (a piece's straight runs across joined by two upright sides or more, thin next to the
+   box: short sides would read as 1s), specks, and
    faint shades the paper's estimate missed (pieces that nowhere reach full strength and whose
    edges fade out over many px; a digit written lighter than the rest has a pen's sharp edges: it
    stays, brought to full strength).
@@ -69,6 +71,10 @@ LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half
 SOLO_THINNESS = 100  # a line alone (a margin line, the others too faint) counts only this thin
 LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
 THICKER = 2.0  # ink this many times as thick across a line as the line (+1 px) is a stroke on it
+BOX_LINE = 0.5  # a form's boxes: in a piece of ink, straight runs across this share of its width ...
+BOX_SIDE = 0.95  # ... two or more joined by upright ink in this share of the rows between them ...
+BOX_GAP = 8  # ... at least this many px apart, no thicker than the lines across (+1 px), at 2 sides or more
+BOX_THIN = 0.08  # ... and the lines no thicker than this share of the rows between them (a pen's are 0.1-0.2)
 MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
@@ -97,7 +103,7 @@ def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
         canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
-    keep, faint = _writing(canvas, lines)
+    keep, faint = _writing(canvas, _with_boxes(lines, canvas > INK_LEVEL))
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
@@ -322,6 +328,84 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
         pixels.append(line)
         bands.append(strip.astype(bool))
     return _Lines(pixels[0], pixels[1], bands[0] | bands[1])
+
+
+def _with_boxes(lines: _Lines | None, ink: np.ndarray) -> _Lines | None:
+    """The lines, and the boxes of a form (_form_boxes) as lines too: their lines across, their
+    upright sides down."""
+    across, sides = _form_boxes(ink)
+    if not sides.any():
+        return lines
+    if lines is None:
+        return _Lines(across, sides, across | sides)
+    return _Lines(lines.across | across, lines.down | sides, lines.strips | across | sides)
+
+
+def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lines across, upright sides) of a form's boxes, one digit to a box or a frame round a
+    number, which are too short or too thick to be ruled lines: in each piece of ink at least
+    BOX_GAP px tall, the straight runs across BOX_LINE of its width, where two of them are joined
+    by two or more sides (_box_sides). A hand's strokes are seldom so straight, upright and thin."""
+    across, sides = np.zeros(ink.shape, bool), np.zeros(ink.shape, bool)
+    for crop in _large_pieces(ink, BOX_GAP, 2 * BOX_GAP):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(ink[crop].astype(np.uint8), connectivity=8)
+        for k in range(1, count):
+            x, y, w, h = stats[k, :4]
+            if h < BOX_GAP or w < 2 * BOX_GAP:
+                continue
+            box = (slice(y, y + h), slice(x, x + w))
+            piece = labels[box] == k
+            bar = np.ones((1, max(3, int(BOX_LINE * w))), np.uint8)
+            lines = cv2.morphologyEx(piece.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
+            upright = _box_sides(piece, lines)
+            if upright.any():
+                at = (slice(crop[0].start + y, crop[0].start + y + h), slice(crop[1].start + x, crop[1].start + x + w))
+                across[at] |= lines
+                sides[at] |= upright
+    return across, sides
+
+
+def _large_pieces(ink: np.ndarray, tall: int, wide: int) -> list[tuple[slice, slice]]:
+    """The boxes (as slices, a px of margin) of the pieces of ink at least `tall` px tall and `wide`
+    px wide, found on a copy of half the size (any ink in 2x2 px counts): the statistics of every
+    piece at full size cost several times more."""
+    size = (max(1, ink.shape[1] // 2), max(1, ink.shape[0] // 2))
+    half = cv2.resize(ink.view(np.uint8) * np.uint8(255), size, interpolation=cv2.INTER_AREA)
+    count, _, stats, _ = cv2.connectedComponentsWithStats((half > 0).astype(np.uint8), connectivity=8)
+    out = []
+    for x, y, w, h, _ in stats[1:]:
+        if 2 * h + 2 >= tall and 2 * w + 2 >= wide:
+            out.append((slice(max(0, 2 * y - 1), 2 * (y + h) + 1), slice(max(0, 2 * x - 1), 2 * (x + w) + 1)))
+    return out
+
+
+def _box_sides(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
+    """The upright sides of boxes between lines across (across: their pixels): between two of
+    them, runs of columns inked in BOX_SIDE of the rows from one to the other, no thicker than the
+    lines (+1 px) and touching both, where there are two such sides or more."""
+    sides = np.zeros(ink.shape, bool)
+    rows = across.any(axis=1)
+    if not rows.any():
+        return sides
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
+    bands = edges.reshape(-1, 2)  # (first row, row after the last) of each line across, top to bottom
+    thick = _thickness(across, 1)
+    widest = max(1, int(np.ceil(thick))) + 1
+    for (above, top), (bottom, below) in zip(bands[:-1], bands[1:]):
+        if bottom - top < max(BOX_GAP, thick / BOX_THIN):
+            continue
+        between = ink[top:bottom]
+        upright = between.mean(axis=0) >= BOX_SIDE
+        runs = np.flatnonzero(np.diff(np.concatenate([[0], upright.astype(np.int8), [0]]))).reshape(-1, 2)
+        found = []
+        for start, stop in runs:
+            near = slice(max(0, start - widest), stop + widest)  # a line's end may stop short of a side
+            if stop - start <= widest and across[above:top, near].any() and across[bottom:below, near].any():
+                found.append((start, stop))
+        if len(found) >= 2:
+            for start, stop in found:
+                sides[top:bottom, start:stop] = between[:, start:stop]
+    return sides
 
 
 def _thickness(line: np.ndarray, axis: int) -> float:

@@ -117,3 +117,43 @@ def test_faint_pieces_inside_another_faint_piece_s_box_are_judged_too():
     faint, whole = photo._sharp(canvas, pieces, others, strong)
     one, seven = pieces.labels[150, 235], pieces.labels[55, 250]
     assert one != seven and faint[one] and faint[seven] and whole[one] and whole[seven]
+
+
+def form_lines(shape: tuple[int, int], x: int, y: int, box: int, boxes: int, thick: int, comb: bool) -> np.ndarray:
+    """A form's printed field from (x, y): `boxes` square boxes of side `box` in a row (comb: with
+    the sides between them; else only the frame round them), lines `thick` px, ink 255."""
+    lines = np.zeros(shape, np.uint8)
+    right, bottom = x + boxes * box, y + box
+    cv2.rectangle(lines, (x, y), (right, bottom), 255, thick)
+    for k in range(1, boxes) if comb else ():
+        cv2.line(lines, (x + k * box, y), (x + k * box, bottom), 255, thick)
+    return lines
+
+
+@pytest.mark.parametrize("comb", [True, False])
+@pytest.mark.parametrize("thick", [1, 3])
+def test_a_number_written_in_a_form_s_boxes_reads_without_them(tmp_path, shipped, comb, thick):
+    """A scanned form: a number written one digit to a box, or in a frame. The boxes' upright
+    sides are too short to be ruled lines, and read as sure 1s ("1311141" for "314"); they go now,
+    with the lines across them, and the digits stay whole."""
+    height, box = 110, 150
+    ink = np.zeros((400, 800), np.uint8)
+    for k, digit in enumerate("314"):
+        ink = np.maximum(ink, number_ink(digit, ink.shape, 100 + k * box + 30, 120, height, 9))
+    lines = form_lines(ink.shape, 100, 100, box, 3, thick, comb)
+    canvas = load_image(save(tmp_path, "form.png", on_paper(np.maximum(ink, lines))))
+    assert_canvas_is(canvas, ink, iou=0.85)
+    assert number_text(shipped.read(canvas)) == "314"
+
+
+def test_one_upright_stroke_between_two_lines_is_no_box():
+    """A box has two upright sides at least: a lone straight stroke joining two lines across (a 1
+    written from one ruled line to the next) stays ink."""
+    ink = np.zeros((120, 200), bool)
+    ink[10:13, 20:180] = ink[100:103, 20:180] = True  # two lines across, 3 px
+    ink[13:100, 99:102] = True  # one upright stroke joining them
+    across = ink.copy()
+    across[13:100] = False
+    assert not photo._box_sides(ink, across).any()
+    ink[13:100, 20:23] = True  # and a second one: the sides of a box
+    assert photo._box_sides(ink, across).sum() == 2 * 87 * 3

@@ -1,0 +1,112 @@
+"""Dev figures for scanned forms on training-side data only: numbers of MNIST *training* digits
+written one digit to a box of a printed field (comb boxes), or inside one frame, as a clean scan;
+read as the CLI reads a file (recognizer.photo.ink_canvas, then Recognizer.read), against the same
+numbers without the printed lines.
+
+    python -m bench.form_dev --data ../shared/data/mnist.npz [--numbers 200] [--seed 6] [--json OUT]
+
+Each number has 2-5 digits drawn with a round pen (recognizer.synthetic.redraw, 6-12% of the digit's
+height wide) at a random place in its box; boxes are 70-130 px, lines 1-3 px, dark grey on light
+paper. Figures: the share of numbers read exactly in each layout, and in boxes by line width.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import cv2
+import numpy as np
+
+from recognizer.errors import ImageError
+from recognizer.photo import ink_canvas
+from recognizer.predictor import Recognizer, number_text
+from recognizer.synthetic import redraw
+
+from .common import write_json
+
+DEV_SEED = 6
+PAPER, LINE_GREY = 235, 60
+BOX_PX = (70, 131)
+LINE_PX = (1, 4)
+LAYOUTS = ("boxes", "frame", "bare")
+
+
+def form(digits: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], int]:
+    """({layout: grey scan}, line width px) of MNIST digits (28x28 uint8) one to a box."""
+    n, box, line = len(digits), int(rng.integers(*BOX_PX)), int(rng.integers(*LINE_PX))
+    height, x0, y0 = int(box * rng.uniform(0.55, 0.85)), 60, 80
+    ink = np.zeros((box + 160, 2 * x0 + n * box), np.float32)
+    for k, digit in enumerate(digits):
+        pen = max(2, round(height * rng.uniform(0.06, 0.12)))
+        drawn = redraw(digit, 2 * box, height / (2 * box), stroke_px=pen, slant=rng.uniform(-0.2, 0.2))
+        ys, xs = np.nonzero(drawn > 25)
+        piece = drawn[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1][: box - 4, : box - 4] / np.float32(255)
+        h, w = piece.shape
+        x = x0 + k * box + int(rng.integers(2, max(3, box - w - 1)))
+        y = y0 + int(rng.integers(2, max(3, box - h - 1)))
+        ink[y : y + h, x : x + w] = np.maximum(ink[y : y + h, x : x + w], piece)
+    bare = (PAPER - (PAPER - 35) * ink).astype(np.uint8)
+    right, bottom = x0 + n * box, y0 + box
+    scans = {"bare": bare, "frame": bare.copy(), "boxes": bare.copy()}
+    for layout in ("frame", "boxes"):
+        cv2.rectangle(scans[layout], (x0, y0), (right, bottom), LINE_GREY, line)
+    for k in range(1, n):
+        cv2.line(scans["boxes"], (x0 + k * box, y0), (x0 + k * box, bottom), LINE_GREY, line)
+    return {name: np.minimum(scan, bare) for name, scan in scans.items()}, line
+
+
+def run(rec: Recognizer, x: np.ndarray, y: np.ndarray, numbers: int, seed: int) -> dict:
+    """Read `numbers` forms of digits from (x, y) in each layout: the figures of the docstring."""
+    rng = np.random.default_rng(seed)
+    right = {layout: 0 for layout in LAYOUTS}
+    by_line: dict[int, list[bool]] = {}
+    wrong = []
+    for _ in range(numbers):
+        pick = rng.integers(0, len(x), int(rng.integers(2, 6)))
+        truth = "".join(str(int(d)) for d in y[pick])
+        scans, line = form(x[pick], rng)
+        for layout in LAYOUTS:
+            try:
+                read = number_text(rec.read(ink_canvas(scans[layout])))
+            except ImageError as exc:  # "no ink found": a miss, as a wrong reading is
+                read = f"({exc})"
+            right[layout] += read == truth
+            if layout == "boxes":
+                by_line.setdefault(line, []).append(read == truth)
+                if read != truth:
+                    wrong.append(f"{truth}->{read}")
+    return {
+        "numbers": numbers,
+        "seed": seed,
+        "exact": {layout: round(right[layout] / numbers, 4) for layout in LAYOUTS},
+        "boxes_by_line_px": {str(k): round(float(np.mean(v)), 4) for k, v in sorted(by_line.items())},
+        "examples_wrong": wrong[:20],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from recognizer.data import load_mnist
+    from recognizer.errors import RecognizerError
+
+    parser = argparse.ArgumentParser(prog="python -m bench.form_dev", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ)")
+    parser.add_argument("--numbers", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=DEV_SEED)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+    if args.numbers < 1:
+        parser.exit(2, "error: --numbers must be at least 1\n")
+    try:
+        rec, mnist = Recognizer.load(), load_mnist(args.data)
+    except RecognizerError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    out = run(rec, mnist.x_train, mnist.y_train, args.numbers, args.seed)
+    print(out)
+    if args.json:
+        write_json(args.json, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
