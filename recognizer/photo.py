@@ -486,6 +486,8 @@ def _sharp(
         crop, labels = canvas[area].astype(np.float32), pieces.labels[area]
         mask = weak[area] & (groups[area] == group)  # a new array: `weak` stays whole for the next group
         outline = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        if not outline.any():  # ink filling its box to the frame's edge (a corrupt file's): no edge to judge
+            continue
         slope = np.hypot(cv2.Sobel(crop, cv2.CV_32F, 1, 0), cv2.Sobel(crop, cv2.CV_32F, 0, 1)) / 8
         peak = float(np.percentile(crop[mask], 100 * INK_CORE))  # not the max: noise's peaks
         if float(slope[outline].mean()) >= SHARP * peak:
