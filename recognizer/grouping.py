@@ -9,11 +9,11 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     digit cut where two digits could touch (straight lines, upright or slanted as handwriting
     leans, that cross the least ink, and one least-ink winding path), in order left to right.
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
-All of them are read in ONE batched call of the classifier, and the digit detector reads the few
-that could be chosen (_choose: the same choice as reading all, for a fraction of the work) (with strokes, a
-candidate whose pen is bolder than MAX_PEN of its size, as a number written small with the app's
-brush is, is read drawn again from its strokes with a pen that wide; in an image, one bolder than
-INK_MAX_PEN is read with its ink eroded to about that), and each
+All of them are read in ONE batched call of the classifier (with strokes, a candidate whose pen
+is bolder than MAX_PEN of its size, as a number written small with the app's brush is, is read
+drawn again from its strokes with a pen that wide; in an image, one bolder than INK_MAX_PEN is read
+with its ink eroded to about that), the digit detector only those that could be chosen (_choose:
+the same choice as reading all, for a fraction of the work), and each
 reading of the whole ink as a sequence of candidates is scored by
   * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
@@ -179,10 +179,10 @@ def group_digits(
 
     strokes: the point lists the canvas was drawn from, in writing order, if known (the app's);
     classify: the classifier on a batch of 28x28 images, called once per call of this function;
-    detect: the detector, called only on the candidates that could be chosen (_choose), or None
-    without one. Ink of more than
-    MAX_PIECES strokes or pieces (a scribble, noise) is grouped by segment.find_digits' rules
-    instead: reading its candidates would cost too much time and memory while the user draws."""
+    detect: the detector (P(not a digit), in [0, 1]), called only on the candidates that could be
+    chosen (_choose), or None without one. Ink of more than MAX_PIECES strokes or pieces (a
+    scribble, noise) is grouped by segment.find_digits' rules instead: reading its candidates
+    would cost too much time and memory while the user draws."""
     if ink.box is None:
         return []
     x0, y0, w, h = ink.box
@@ -785,7 +785,8 @@ def _choose(
     candidates that could be chosen: one it has not read scores the most it could, whatever the
     detector says (log max(top probability, Priors.not_digit)); once the best sequence holds only
     candidates it has read, no other can score higher, so the choice is the one reading every
-    candidate would make, for a fraction of the detector's work."""
+    candidate would make (up to the detector's rounding in batches of other sizes), for a fraction
+    of the detector's work. Candidates it never read keep not_digit 0."""
     if detect is None:
         return _best_sequence(atoms, candidates, _recognition(atoms, probs, None) + geometry), None
     top = np.asarray(probs, dtype=np.float64).max(axis=1)
@@ -798,7 +799,7 @@ def _choose(
         new = [k for k in chosen if not read[k]]
         if not new:
             return chosen, not_digit
-        not_digit[new] = detect(images[new])
+        not_digit[new] = np.clip(detect(images[new]), 0.0, 1.0)  # the bound holds for probabilities
         read[new] = True
 
 

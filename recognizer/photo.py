@@ -336,9 +336,10 @@ def _with_boxes(lines: _Lines | None, ink: np.ndarray) -> _Lines | None:
     across, sides = _form_boxes(ink)
     if not sides.any():
         return lines
+    strips = cv2.dilate((across | sides).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # soft edges
     if lines is None:
-        return _Lines(across, sides, across | sides)
-    return _Lines(lines.across | across, lines.down | sides, lines.strips | across | sides)
+        return _Lines(across, sides, strips)
+    return _Lines(lines.across | across, lines.down | sides, lines.strips | strips)
 
 
 def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

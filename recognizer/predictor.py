@@ -14,7 +14,8 @@ says when ink is not a digit at all.
 A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
 (grouping.group_digits: candidate digits' inks -> 28x28 images (preprocess.ink_to_mnist, or for a
 candidate drawn with a bold pen its strokes drawn again thinner, preprocess.strokes_to_mnist) ->
-model (one batched call) -> the best sequence of candidates) -> verdict (reject.ink_reason,
+the classifier (one batched call) and the detector (on the candidates that could be chosen) -> the
+best sequence of candidates) -> verdict (reject.ink_reason,
 reject.model_reason). Recognizer.recognize runs images, model and verdicts for a list of inks.
 """
 
