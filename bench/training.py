@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer.train import BATCH_SIZE, fit_checkpointed
+from recognizer.train import BATCH_SIZE, EMA_MOMENTUM, fit_checkpointed
 
 from .common import timing_stats
 
@@ -73,6 +73,7 @@ def run(
             work_dir=work_dir,
             verbose=0,
             callbacks=[StepClock()],
+            ema_momentum=EMA_MOMENTUM,
         )
     steps_ns = np.diff(train_ends[plan["warmup"] :])  # step k's time: end of k-1 to end of k
     step = timing_stats(steps_ns, 1)

@@ -9,10 +9,11 @@ The ink is first cut into atoms, pieces that belong to one digit each:
     digit cut where two digits could touch (straight lines, upright or slanted as handwriting
     leans, that cross the least ink, and one least-ink winding path), in order left to right.
 Candidates are runs of up to Priors.atoms consecutive atoms that could be one digit by their geometry.
-All of them are read in ONE batched call of the classifier and the digit detector (with strokes, a
-candidate whose pen is bolder than MAX_PEN of its size, as a number written small with the app's
-brush is, is read drawn again from its strokes with a pen that wide; in an image, one bolder than
-INK_MAX_PEN is read with its ink eroded to about that), and each
+All of them are read in ONE batched call of the classifier (with strokes, a candidate whose pen
+is bolder than MAX_PEN of its size, as a number written small with the app's brush is, is read
+drawn again from its strokes with a pen that wide; in an image, one bolder than INK_MAX_PEN is read
+with its ink eroded to about that), the digit detector only those that could be chosen (_choose:
+the same choice as reading all, for a fraction of the work), and each
 reading of the whole ink as a sequence of candidates is scored by
   * recognition: log max(P(digit) * top probability, Priors.not_digit * P(not a digit)): it reads
     as some digit, or (much less likely) as some other sign;
@@ -48,8 +49,9 @@ from .segment import (
 )
 from .strokes import Stroke
 
-# (n, 28, 28) images -> (n, 10) class probabilities and (n,) P(not a digit), or None without a detector
-Scorer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+# (n, 28, 28) images -> (n, 10) class probabilities (rows summing to 1), and -> (n,) P(not a digit)
+Classify = Callable[[np.ndarray], np.ndarray]
+Detect = Callable[[np.ndarray], np.ndarray]
 
 MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
 MAX_CANDIDATES = 48  # candidates read at most (singles first, then groups by their shape's score)
@@ -170,13 +172,17 @@ class _Atoms:
     starts: np.ndarray | None = None  # strokes: (n,) x where each stroke starts
 
 
-def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
+def group_digits(
+    ink: Ink, strokes: Sequence[Stroke] | None, classify: Classify, detect: Detect | None = None
+) -> list[Group]:
     """The digits in a canvas's ink as Groups, left to right; [] when blank.
 
     strokes: the point lists the canvas was drawn from, in writing order, if known (the app's);
-    scorer: reads a batch of 28x28 images, called once per call of this function. Ink of more than
-    MAX_PIECES strokes or pieces (a scribble, noise) is grouped by segment.find_digits' rules
-    instead: reading its candidates would cost too much time and memory while the user draws."""
+    classify: the classifier on a batch of 28x28 images, called once per call of this function;
+    detect: the detector (P(not a digit), in [0, 1]), called only on the candidates that could be
+    chosen (_choose), or None without one. Ink of more than MAX_PIECES strokes or pieces (a
+    scribble, noise) is grouped by segment.find_digits' rules instead: reading its candidates
+    would cost too much time and memory while the user draws."""
     if ink.box is None:
         return []
     x0, y0, w, h = ink.box
@@ -187,14 +193,14 @@ def group_digits(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> 
     else:
         atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
     if atoms is None or len(atoms.spans) > MAX_PIECES:
-        return _rule_based(ink, strokes, scorer)
+        return _rule_based(ink, strokes, classify, detect)
     candidates = _candidates(atoms)
     geometry = _geometry(atoms, candidates)
     keep = _keep(candidates, geometry, _whole_pieces(atoms), MAX_CANDIDATES if drawn else MAX_INK_CANDIDATES)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
     images = _images(ink, atoms, candidates, strokes, (x0, y0))
-    probs, not_digit = scorer(images)
-    chosen = _best_sequence(atoms, candidates, _recognition(atoms, probs, not_digit) + geometry)
+    probs = classify(images)
+    chosen, not_digit = _choose(atoms, candidates, images, probs, geometry, detect)
     segments = [_segment(atoms, candidates[k], (x0, y0)) for k in chosen]
     return _groups(ink, segments, images[chosen], probs[chosen], _pick(not_digit, chosen))
 
@@ -289,13 +295,13 @@ def _groups(
     return sorted(groups, key=lambda g: g.segment.box[0] + g.segment.box[2] / 2)
 
 
-def _rule_based(ink: Ink, strokes: Sequence[Stroke] | None, scorer: Scorer) -> list[Group]:
+def _rule_based(ink: Ink, strokes: Sequence[Stroke] | None, classify: Classify, detect: Detect | None) -> list[Group]:
     """The digits as segment.find_digits groups them, read in one batched call."""
     segments = find_digits(ink, strokes)
     if not segments:
         return []
     images = np.stack([ink_to_mnist(segment.ink(ink)) for segment in segments])
-    probs, not_digit = scorer(images)
+    probs, not_digit = classify(images), None if detect is None else detect(images)
     return _groups(ink, segments, images, probs, not_digit)
 
 
@@ -764,6 +770,37 @@ def _segment(atoms: _Atoms, members: tuple[int, ...], origin: tuple[int, int]) -
     mask = (labels >= members[0] + 1) & (labels <= members[-1] + 1)  # members are consecutive labels
     strokes = tuple(sorted(i for m in members for i in atoms.strokes[m]))
     return Segment((int(x0) + origin[0], int(y0) + origin[1], int(x1 - x0), int(y1 - y0)), mask, strokes)
+
+
+def _choose(
+    atoms: _Atoms,
+    candidates: list[tuple[int, ...]],
+    images: np.ndarray,
+    probs: np.ndarray,
+    geometry: np.ndarray,
+    detect: Detect | None,
+) -> tuple[list[int], np.ndarray | None]:
+    """The best sequence of candidates (_best_sequence on recognition and geometry) and each one's
+    P(not a digit) where the detector read it (None without one), which it reads only on the
+    candidates that could be chosen: one it has not read scores the most it could, whatever the
+    detector says (log max(top probability, Priors.not_digit)); once the best sequence holds only
+    candidates it has read, no other can score higher, so the choice is the one reading every
+    candidate would make (up to the detector's rounding in batches of other sizes), for a fraction
+    of the detector's work. Candidates it never read keep not_digit 0."""
+    if detect is None:
+        return _best_sequence(atoms, candidates, _recognition(atoms, probs, None) + geometry), None
+    top = np.asarray(probs, dtype=np.float64).max(axis=1)
+    bound = np.log(np.maximum(np.maximum(top, _priors(atoms).not_digit), PROB_FLOOR))
+    not_digit = np.zeros(len(candidates))
+    read = np.zeros(len(candidates), bool)
+    while True:
+        unary = np.where(read, _recognition(atoms, probs, not_digit), bound) + geometry
+        chosen = _best_sequence(atoms, candidates, unary)
+        new = [k for k in chosen if not read[k]]
+        if not new:
+            return chosen, not_digit
+        not_digit[new] = np.clip(detect(images[new]), 0.0, 1.0)  # the bound holds for probabilities
+        read[new] = True
 
 
 def _recognition(atoms: _Atoms, probs: np.ndarray, not_digit: np.ndarray | None) -> np.ndarray:

@@ -336,9 +336,10 @@ def _with_boxes(lines: _Lines | None, ink: np.ndarray) -> _Lines | None:
     across, sides = _form_boxes(ink)
     if not sides.any():
         return lines
+    strips = cv2.dilate((across | sides).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # soft edges
     if lines is None:
-        return _Lines(across, sides, across | sides)
-    return _Lines(lines.across | across, lines.down | sides, lines.strips | across | sides)
+        return _Lines(across, sides, strips)
+    return _Lines(lines.across | across, lines.down | sides, lines.strips | strips)
 
 
 def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -486,6 +487,8 @@ def _sharp(
         crop, labels = canvas[area].astype(np.float32), pieces.labels[area]
         mask = weak[area] & (groups[area] == group)  # a new array: `weak` stays whole for the next group
         outline = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        if not outline.any():  # ink filling its box to the frame's edge (a corrupt file's): no edge to judge
+            continue
         slope = np.hypot(cv2.Sobel(crop, cv2.CV_32F, 1, 0), cv2.Sobel(crop, cv2.CV_32F, 0, 1)) / 8
         peak = float(np.percentile(crop[mask], 100 * INK_CORE))  # not the max: noise's peaks
         if float(slope[outline].mean()) >= SHARP * peak:

@@ -14,7 +14,8 @@ says when ink is not a digit at all.
 A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
 (grouping.group_digits: candidate digits' inks -> 28x28 images (preprocess.ink_to_mnist, or for a
 candidate drawn with a bold pen its strokes drawn again thinner, preprocess.strokes_to_mnist) ->
-model (one batched call) -> the best sequence of candidates) -> verdict (reject.ink_reason,
+the classifier (one batched call) and the detector (on the candidates that could be chosen) -> the
+best sequence of candidates) -> verdict (reject.ink_reason,
 reject.model_reason). Recognizer.recognize runs images, model and verdicts for a list of inks.
 """
 
@@ -299,13 +300,15 @@ class Recognizer:
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
         from, if known, in writing order; they keep a digit drawn in several strokes together and
         part digits that touch. Which ink makes each digit is chosen by reading the candidates
-        (recognizer.grouping): one batched call of the classifier and the detector per read."""
+        (recognizer.grouping): one batched call of the classifier per read, and the detector on
+        the few candidates that could be chosen."""
         ink = ink_from_canvas(canvas)
         if ink.box is None:
             return []
         if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
-        groups = group_digits(ink, strokes, self.scores)
+        detect = self.detector.not_digit if self.detector else None
+        groups = group_digits(ink, strokes, self.batch_probabilities, detect)
         if not groups:
             return []
         own_strokes = [[strokes[i] for i in g.segment.strokes] for g in groups]
@@ -338,9 +341,13 @@ class Recognizer:
     def scores(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(n, 10) probabilities (rows summing to 1) and (n,) P(not a digit) (None without a
         detector) of a batch of 28x28 images: one call of each model."""
+        return self.batch_probabilities(images), self.detector.not_digit(images) if self.detector else None
+
+    def batch_probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(n, 10) calibrated probabilities of a batch of 28x28 images, float64, rows summing to 1:
+        what segmentation and the verdicts read."""
         probs = self.probabilities(images).astype(np.float64)
-        probs /= probs.sum(axis=1, keepdims=True)
-        return probs, self.detector.not_digit(images) if self.detector else None
+        return probs / probs.sum(axis=1, keepdims=True)
 
     def _verdicts(
         self,

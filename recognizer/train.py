@@ -103,7 +103,8 @@ def fit_checkpointed(
     epoch in work_dir (resume=True continues an interrupted run; otherwise old checkpoints are
     cleared) and history.csv there. x, validation's images: (n, 28, 28), see batch.to_input.
     ema_momentum: keep a moving average of the weights, validate with it and return it (steadier
-    than the last step's weights); None for short runs (fine-tuning), where the average would lag.
+    than the last step's weights); None for plain weights: fine-tuning's few steps, where the
+    average would lag, and the detector, whose threshold was chosen on its plain weights.
     Returns (model, history rows per epoch)."""
     import keras
 
@@ -323,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             training_command(parser, args),
             epochs=args.epochs,
             batch_size=BATCH_SIZE,
+            ema_momentum=EMA_MOMENTUM,
             train_images=int(len(data.x_train)),
             training_seconds=training_seconds(history),
             **accuracy_on_test_set(model, data),

@@ -13,7 +13,7 @@ def test_a_form_differs_from_its_bare_number_only_on_its_printed_lines(tiny_mnis
     scans, line = form_dev.form(data.x_train[:3], np.random.default_rng(0))
     assert set(scans) == set(form_dev.LAYOUTS) and 1 <= line <= 3
     bare, frame, boxes = scans["bare"], scans["frame"], scans["boxes"]
-    assert (frame <= bare).all() and (boxes <= frame).all()  # lines only ever darken the paper
+    assert (frame < bare).sum() > 0 and ((boxes < frame).sum(axis=0) > 0).sum() <= 2 * (line + 1)
     sides = (boxes < frame).any(axis=0)  # the columns only the comb's inner sides darken
     runs = np.flatnonzero(np.diff(np.concatenate([[0], sides.astype(np.int8), [0]]))).reshape(-1, 2)
     assert len(runs) == 2 and all(stop - start <= line + 1 for start, stop in runs)
@@ -24,6 +24,6 @@ def test_a_run_reads_every_layout_of_every_number(shipped, tiny_mnist):
     data = load_mnist(tiny_mnist)
     out = form_dev.run(shipped, data.x_train, data.y_train, numbers=4, seed=1)
     assert out["numbers"] == 4 and set(out["exact"]) == set(form_dev.LAYOUTS)
-    assert all(v * 4 == round(v * 4) for v in out["exact"].values())
+    assert out["exact"]["boxes"] >= out["exact"]["bare"] - 0.25  # the boxes cost one number of 4 at most
     assert out["boxes_by_line_px"]
     assert len(out["examples_wrong"]) == round((1 - out["exact"]["boxes"]) * 4)

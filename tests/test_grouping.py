@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from recognizer import grouping
 from recognizer.grouping import best_sequence, group_digits
 from recognizer.ink import ink_from_canvas, stroke_width
 from recognizer.predictor import number_text
@@ -30,6 +31,11 @@ def write(*characters, gap: float = 30.0) -> tuple[np.ndarray, list]:
         strokes += place_strokes(unit, box=(x, 60, width, HEIGHT))
         x += width + gap
     return rasterize(strokes, (HEIGHT + 120, int(x + 30)), PEN), strokes
+
+
+def models(rec) -> tuple:
+    """group_digits' classify and detect of a Recognizer."""
+    return rec.batch_probabilities, rec.detector.not_digit
 
 
 def components(canvas: np.ndarray) -> int:
@@ -64,7 +70,7 @@ def test_a_seven_with_a_late_bar_keeps_its_bar(shipped):
     bar = place_strokes(SEVEN_BAR, box=(30, 60, 96, HEIGHT))
     strokes = seven + one + bar
     canvas = rasterize(strokes, (HEIGHT + 120, 300), PEN)
-    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
     assert [g.segment.strokes for g in groups] == [(0, 2), (1,)]
     assert number_text(shipped.read(canvas, strokes)) == "71"
 
@@ -81,7 +87,7 @@ def test_a_late_stroke_beside_its_digit_joins_it(shipped):
     seven = place_strokes(SEVEN, box=(160, 60, 96, HEIGHT))
     strokes = [bar, *seven, stem]
     canvas = rasterize(strokes, (HEIGHT + 120, 300), PEN)
-    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
     assert [g.segment.strokes for g in groups] == [(0, 2), (1,)]
     assert number_text(shipped.read(canvas, strokes)) == "47"
 
@@ -94,7 +100,7 @@ def test_a_new_digit_after_a_late_stroke_stays_apart(shipped):
     one = place_strokes(DIGIT_STROKES[1], box=(200, 60, 96, HEIGHT))
     strokes = four + seven + one
     canvas = rasterize(strokes, (HEIGHT + 120, 460), PEN)
-    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
     assert [g.segment.strokes for g in groups] == [(0, 1), (3,), (2,)]
 
 
@@ -108,7 +114,7 @@ def test_a_digit_added_between_two_others_stays_a_digit(shipped, digits, late):
         x += 96 + 60
     strokes = [s for digit in placed[:late] + placed[late + 1 :] + [placed[late]] for s in digit]
     canvas = rasterize(strokes, (HEIGHT + 120, int(x + 30)), PEN)
-    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
     assert [len(g.segment.strokes) for g in groups] == [len(digit) for digit in placed]
     assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, digits))
 
@@ -124,7 +130,7 @@ def test_a_digit_added_in_front_of_a_number_stays_a_digit(shipped, first, rest):
         x += 96 + 60
     strokes = [s for digit in placed[1:] + placed[:1] for s in digit]
     canvas = rasterize(strokes, (HEIGHT + 120, int(x + 30)), PEN)
-    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
     assert [len(g.segment.strokes) for g in groups] == [len(digit) for digit in placed]
     assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, (first, *rest)))
 
@@ -136,7 +142,7 @@ def test_an_image_of_two_touching_digits_is_cut(shipped, digits, gap):
     preds = shipped.read(canvas)
     assert number_text(preds) == "".join(map(str, digits))
     total = np.zeros(canvas.shape, np.int32)  # the cut gives every ink pixel to one digit
-    for group in group_digits(ink_from_canvas(canvas), None, shipped.scores):
+    for group in group_digits(ink_from_canvas(canvas), None, *models(shipped)):
         x, y, w, h = group.segment.box
         total[y : y + h, x : x + w] += group.segment.mask
     assert (total[canvas > 64] == 1).all() and (total[canvas <= 64] == 0).all()
@@ -152,7 +158,7 @@ def test_a_number_written_small_with_a_bold_pen_reads_right(shipped, digits):
         strokes += place_strokes(DIGIT_STROKES[d], box=(x, 60, 42, 70))
         x += 42 + 40
     canvas = rasterize(strokes, (190, int(x + 30)), 28)
-    groups = group_digits(ink_from_canvas(canvas), strokes, shipped.scores)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
     assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, digits))
     assert all(stroke_width((g.image * 255).astype(np.uint8)) < 4.0 for g in groups)  # 28 px images
 
@@ -167,24 +173,96 @@ def test_a_letter_between_digits_reads_not_sure(shipped, letter):
 
 
 def test_blank_and_specks(shipped):
-    assert group_digits(ink_from_canvas(np.zeros((100, 200), np.uint8)), None, shipped.scores) == []
+    assert group_digits(ink_from_canvas(np.zeros((100, 200), np.uint8)), None, *models(shipped)) == []
     canvas, strokes = write(2, 5)
     canvas[5:8, 5:8] = 255  # a stray speck: left out, whether strokes are known or not
     assert number_text(shipped.read(canvas, strokes)) == "25"
     assert number_text(shipped.read(canvas)) == "25"
 
 
-def test_one_batched_model_call_per_read(shipped):
-    calls = []
+def counting(rec) -> tuple[dict[str, list[int]], tuple]:
+    """(the batch sizes each model was called with, group_digits' classify and detect counting them)."""
+    calls: dict[str, list[int]] = {"classify": [], "detect": []}
 
-    def scorer(images):
-        calls.append(len(images))
-        return shipped.scores(images)
+    def classify(images):
+        calls["classify"].append(len(images))
+        return rec.batch_probabilities(images)
 
-    canvas, strokes = write(4, 0, 7, 1, 5)
-    groups = group_digits(ink_from_canvas(canvas), strokes, scorer)
+    def detect(images):
+        calls["detect"].append(len(images))
+        return rec.detector.not_digit(images)
+
+    return calls, (classify, detect)
+
+
+def test_one_classifier_call_per_read_and_the_detector_on_a_few_candidates(shipped):
+    calls, readers = counting(shipped)
+    canvas, strokes = write(4, 0, 7, 1, 5, gap=-10)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *readers)
     assert "".join(str(int(g.probabilities.argmax())) for g in groups) == "40715"
-    assert len(calls) == 1 and calls[0] >= 5
+    assert len(calls["classify"]) == 1 and calls["classify"][0] >= 5
+    assert 5 <= sum(calls["detect"]) < calls["classify"][0]
+    assert all(g.not_digit is not None for g in groups)
+
+
+@pytest.mark.parametrize(
+    "characters", [(4, 0, 7, 1, 5), (3, "X", 8), (2, "H", "K", 6), (1, 1, 7, 4)], ids=["digits", "X", "HK", "1174"]
+)
+@pytest.mark.parametrize("with_strokes", [True, False], ids=["strokes", "image"])
+def test_the_detector_on_a_few_candidates_chooses_as_on_every_one(shipped, characters, with_strokes):
+    """_choose reads the detector only where a candidate could be chosen, and its choice is the
+    one reading every candidate makes (for numbers with letters, where the detector decides)."""
+    canvas, strokes = write(*characters, gap=-10)
+    strokes = strokes if with_strokes else None
+    ink = ink_from_canvas(canvas)
+    x0, y0, w, h = ink.box
+    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
+    atoms = (
+        grouping._stroke_atoms(part, strokes, (x0, y0)) if strokes else grouping._ink_atoms(part, ink.stroke_width / 2)
+    )
+    candidates = grouping._candidates(atoms)
+    geometry = grouping._geometry(atoms, candidates)
+    images = grouping._images(ink, atoms, candidates, strokes, (x0, y0))
+    probs, not_digit = shipped.scores(images)
+    every = grouping._best_sequence(atoms, candidates, grouping._recognition(atoms, probs, not_digit) + geometry)
+    calls, (_, detect) = counting(shipped)
+    chosen, read = grouping._choose(atoms, candidates, images, probs, geometry, detect)
+    assert chosen == every
+    assert np.allclose(read[chosen], not_digit[chosen], atol=1e-5)
+    assert sum(calls["detect"]) <= len(candidates)
+
+
+@pytest.mark.parametrize("with_strokes", [True, False], ids=["strokes", "image"])
+def test_the_lazy_choice_is_the_eager_one_whatever_the_scores(with_strokes):
+    """_choose against reading every candidate, on a real number's atoms with random probabilities
+    and detector outputs (both Priors sets: a stroke row's prior of another sign is 0.12, above
+    some top probabilities): the same choice, each candidate read once at most."""
+    canvas, strokes = write(2, "H", 4, "K", 7, gap=-10)
+    ink = ink_from_canvas(canvas)
+    x0, y0, w, h = ink.box
+    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
+    if with_strokes:
+        atoms = grouping._stroke_atoms(part, strokes, (x0, y0))
+    else:
+        atoms = grouping._ink_atoms(part, ink.stroke_width / 2)
+    candidates = grouping._candidates(atoms)
+    geometry = grouping._geometry(atoms, candidates)
+    rng = np.random.default_rng(0)
+    rounds = []
+    for _ in range(200):
+        probs = rng.dirichlet(np.full(10, rng.choice([0.05, 1.0, 500.0])), len(candidates))  # 500: tops near 0.1
+        not_digit = rng.choice([rng.uniform(0, 1, len(candidates)), rng.beta(0.2, 0.2, len(candidates))])
+        every = grouping._best_sequence(atoms, candidates, grouping._recognition(atoms, probs, not_digit) + geometry)
+        read: list[int] = []
+
+        def detect(indices, read=read, not_digit=not_digit):
+            read.extend(indices.tolist())
+            return not_digit[indices]
+
+        chosen, _ = grouping._choose(atoms, candidates, np.arange(len(candidates)), probs, geometry, detect)
+        assert chosen == every and len(read) == len(set(read))
+        rounds.append(len(read) > len(chosen))
+    assert any(rounds)  # some choices needed more than one round of the detector
 
 
 def brute_force(n, candidates, unary, pair, optional) -> float:
@@ -255,15 +333,11 @@ def test_many_strokes_are_grouped_by_the_rules_in_one_batched_call(shipped):
     rng = np.random.default_rng(3)
     strokes = [[tuple(p) for p in rng.uniform([20, 20], [580, 260], (4, 2))] for _ in range(MAX_PIECES + 6)]
     canvas = rasterize(strokes, (280, 600), PEN)
-    calls = []
-
-    def scorer(images):
-        calls.append(len(images))
-        return shipped.scores(images)
-
-    groups = group_digits(ink_from_canvas(canvas), strokes, scorer)
+    calls, readers = counting(shipped)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *readers)
     rules = find_digits(ink_from_canvas(canvas), strokes)
-    assert [g.segment.box for g in groups] == [s.box for s in rules] and calls == [len(rules)]
+    assert [g.segment.box for g in groups] == [s.box for s in rules]
+    assert calls == {"classify": [len(rules)], "detect": [len(rules)]}
 
 
 def test_every_batch_size_runs_on_fixed_size_interpreters(shipped):

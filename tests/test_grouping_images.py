@@ -12,6 +12,7 @@ from recognizer.predictor import number_text
 from recognizer.preprocess import ink_to_mnist
 from recognizer.strokes import rasterize
 from recognizer.synthetic import DIGIT_STROKES, place_strokes
+from tests.test_grouping import counting, models
 
 HEIGHT = 160  # px, a digit's box
 
@@ -142,15 +143,11 @@ def test_whole_pieces_are_read_whatever_the_budget():
 
 def test_an_image_read_stays_within_its_candidate_budget(shipped):
     """A long row of touching digits in an image: one batched call of at most MAX_INK_CANDIDATES."""
-    calls = []
-
-    def scorer(images):
-        calls.append(len(images))
-        return shipped.scores(images)
-
+    calls, readers = counting(shipped)
     canvas = write(4, 0, 7, 1, 5, 2, 8, gap=-30, pen=30)
-    group_digits(ink_from_canvas(canvas), None, scorer)
-    assert len(calls) == 1 and 7 <= calls[0] <= grouping.MAX_INK_CANDIDATES
+    group_digits(ink_from_canvas(canvas), None, *readers)
+    assert len(calls["classify"]) == 1 and 7 <= calls["classify"][0] <= grouping.MAX_INK_CANDIDATES
+    assert sum(calls["detect"]) < calls["classify"][0]
 
 
 @pytest.mark.parametrize("digits", [(2, 5), (9, 3)])
@@ -158,7 +155,7 @@ def test_bold_digits_in_an_image_are_read_eroded(shipped, digits):
     """Digits written small for their pen (a stroke a third of their height) are read with their
     ink eroded to INK_MAX_PEN of their size: as drawn, their loops fill in (2 -> 8, 5 -> 3)."""
     canvas = write(*digits, gap=30, pen=56)
-    groups = group_digits(ink_from_canvas(canvas), None, shipped.scores)
+    groups = group_digits(ink_from_canvas(canvas), None, *models(shipped))
     assert "".join(str(int(g.probabilities.argmax())) for g in groups) == "".join(map(str, digits))
     for g in groups:  # the images read are thinner than the digits' ink as drawn
         assert stroke_px(g.image) < 0.8 * stroke_px(ink_to_mnist(g.ink))
