@@ -3,11 +3,12 @@ written one digit to a box of a printed field (comb boxes), or inside one frame,
 read as the CLI reads a file (recognizer.photo.ink_canvas, then Recognizer.read), against the same
 numbers without the printed lines.
 
-    python -m bench.form_dev --data ../shared/data/mnist.npz [--numbers 200] [--seed 6] [--json OUT]
+    python -m bench.form_dev --data ../shared/data/mnist.npz [--numbers 200] [--seed 6] [--tilt DEG] [--json OUT]
 
 Each number has 2-5 digits drawn with a round pen (recognizer.synthetic.redraw, 6-12% of the digit's
 height wide) at a random place in its box; boxes are 70-130 px, lines 1-3 px, dark grey on light
-paper. Figures: the share of numbers read exactly in each layout, and in boxes by line width.
+paper, the whole scan turned by --tilt degrees (a sheet fed a little askew). Figures: the share of
+numbers read exactly in each layout, and in boxes by line width.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ LINE_PX = (1, 4)
 LAYOUTS = ("boxes", "frame", "bare")
 
 
-def form(digits: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, np.ndarray], int]:
-    """({layout: grey scan}, line width px) of MNIST digits (28x28 uint8) one to a box."""
+def form(digits: np.ndarray, rng: np.random.Generator, tilt: float = 0.0) -> tuple[dict[str, np.ndarray], int]:
+    """({layout: grey scan}, line width px) of MNIST digits (28x28 uint8) one to a box, the scans
+    turned by `tilt` degrees."""
     n, box, line = len(digits), int(rng.integers(*BOX_PX)), int(rng.integers(*LINE_PX))
     height, x0, y0 = int(box * rng.uniform(0.55, 0.85)), 60, 80
     ink = np.zeros((box + 160, 2 * x0 + n * box), np.float32)
@@ -53,10 +55,15 @@ def form(digits: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, np.nda
         cv2.rectangle(scans[layout], (x0, y0), (right, bottom), LINE_GREY, line)
     for k in range(1, n):
         cv2.line(scans["boxes"], (x0 + k * box, y0), (x0 + k * box, bottom), LINE_GREY, line)
-    return {name: np.minimum(scan, bare) for name, scan in scans.items()}, line
+    scans = {name: np.minimum(scan, bare) for name, scan in scans.items()}
+    if tilt:
+        h, w = bare.shape
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), tilt, 1.0)
+        scans = {name: cv2.warpAffine(scan, turn, (w, h), borderValue=PAPER) for name, scan in scans.items()}
+    return scans, line
 
 
-def run(rec: Recognizer, x: np.ndarray, y: np.ndarray, numbers: int, seed: int) -> dict:
+def run(rec: Recognizer, x: np.ndarray, y: np.ndarray, numbers: int, seed: int, tilt: float = 0.0) -> dict:
     """Read `numbers` forms of digits from (x, y) in each layout: the figures of the docstring."""
     rng = np.random.default_rng(seed)
     right = {layout: 0 for layout in LAYOUTS}
@@ -65,7 +72,7 @@ def run(rec: Recognizer, x: np.ndarray, y: np.ndarray, numbers: int, seed: int) 
     for _ in range(numbers):
         pick = rng.integers(0, len(x), int(rng.integers(2, 6)))
         truth = "".join(str(int(d)) for d in y[pick])
-        scans, line = form(x[pick], rng)
+        scans, line = form(x[pick], rng, tilt)
         for layout in LAYOUTS:
             try:
                 read = number_text(rec.read(ink_canvas(scans[layout])))
@@ -79,6 +86,7 @@ def run(rec: Recognizer, x: np.ndarray, y: np.ndarray, numbers: int, seed: int) 
     return {
         "numbers": numbers,
         "seed": seed,
+        "tilt_degrees": tilt,
         "exact": {layout: round(right[layout] / numbers, 4) for layout in LAYOUTS},
         "boxes_by_line_px": {str(k): round(float(np.mean(v)), 4) for k, v in sorted(by_line.items())},
         "examples_wrong": wrong[:20],
@@ -93,15 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ)")
     parser.add_argument("--numbers", type=int, default=200)
     parser.add_argument("--seed", type=int, default=DEV_SEED)
+    parser.add_argument("--tilt", type=float, default=0.0, help="turn every scan by this many degrees")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    if args.numbers < 1:
-        parser.exit(2, "error: --numbers must be at least 1\n")
+    if args.numbers < 1 or not abs(args.tilt) <= 45:
+        parser.exit(2, "error: --numbers must be at least 1 and --tilt within 45 degrees\n")
     try:
         rec, mnist = Recognizer.load(), load_mnist(args.data)
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
-    out = run(rec, mnist.x_train, mnist.y_train, args.numbers, args.seed)
+    out = run(rec, mnist.x_train, mnist.y_train, args.numbers, args.seed, args.tilt)
     print(out)
     if args.json:
         write_json(args.json, out)

@@ -239,8 +239,8 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
 
 
 def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
-    """(the canvas turned so that ruled or squared lines, if any, run straight across; the lines
-    in it). The angle is the one at which the ink piles up most in rows and columns: searched in
+    """(the canvas turned so that ruled or squared lines or a form's boxes, if any, run straight
+    across; the ruled lines in it). The angle is the one at which the ink piles up most in rows and columns: searched in
     whole degrees, then in SKEW_STEP around the best."""
     ys, xs = np.nonzero(canvas)
     if ys.size < 2:
@@ -262,7 +262,7 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
             canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h), flags=cv2.INTER_LINEAR, borderValue=0
         )
         lines = _lines(turned)
-        if lines is not None:
+        if lines is not None or _box_sides_found(turned) > _box_sides_found(canvas):  # a tilted form's boxes
             return turned, lines
     return canvas, _lines(canvas)
 
@@ -340,6 +340,12 @@ def _with_boxes(lines: _Lines | None, ink: np.ndarray) -> _Lines | None:
     if lines is None:
         return _Lines(across, sides, strips)
     return _Lines(lines.across | across, lines.down | sides, lines.strips | strips)
+
+
+def _box_sides_found(canvas: np.ndarray) -> int:
+    """How many pixels of a form's box sides the canvas shows (_form_boxes): more once it is turned
+    straight, since a tilted line has no long straight run."""
+    return int(_form_boxes(canvas > INK_LEVEL)[1].sum())
 
 
 def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
