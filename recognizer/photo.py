@@ -103,7 +103,7 @@ def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
         canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
-    keep, faint = _writing(canvas, _with_boxes(lines, canvas > INK_LEVEL))
+    keep, faint = _writing(canvas, lines)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
@@ -240,11 +240,13 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
 
 def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
     """(the canvas turned so that ruled or squared lines or a form's boxes, if any, run straight
-    across; the ruled lines in it). The angle is the one at which the ink piles up most in rows and columns: searched in
-    whole degrees, then in SKEW_STEP around the best."""
+    across; the lines and boxes in it, _with_boxes). The angle is the one at which the ink piles up
+    most in rows and columns: searched in whole degrees, then in SKEW_STEP around the best. Turned,
+    the canvas is kept when it has ruled lines, or shows more of a form's box sides than as it was
+    (a tilted line has no long straight run)."""
     ys, xs = np.nonzero(canvas)
     if ys.size < 2:
-        return canvas, None
+        return canvas, None  # no box in fewer than two ink pixels
     stride = max(1, ys.size // SKEW_POINTS)
     ys, xs = ys[::stride].astype(np.float64), xs[::stride].astype(np.float64)
     h, w = canvas.shape
@@ -261,10 +263,14 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
         turned = cv2.warpAffine(
             canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h), flags=cv2.INTER_LINEAR, borderValue=0
         )
-        lines = _lines(turned)
-        if lines is not None or _box_sides_found(turned) > _box_sides_found(canvas):  # a tilted form's boxes
-            return turned, lines
-    return canvas, _lines(canvas)
+        lines, boxes = _lines(turned), _form_boxes(turned > INK_LEVEL)
+        if lines is not None:
+            return turned, _with_boxes(lines, boxes)
+        as_it_was = _form_boxes(canvas > INK_LEVEL)
+        if boxes[1].sum() > as_it_was[1].sum():
+            return turned, _with_boxes(None, boxes)
+        return canvas, _with_boxes(_lines(canvas), as_it_was)
+    return canvas, _with_boxes(_lines(canvas), _form_boxes(canvas > INK_LEVEL))
 
 
 @dataclass(frozen=True)
@@ -330,22 +336,16 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     return _Lines(pixels[0], pixels[1], bands[0] | bands[1])
 
 
-def _with_boxes(lines: _Lines | None, ink: np.ndarray) -> _Lines | None:
-    """The lines, and the boxes of a form (_form_boxes) as lines too: their lines across, their
-    upright sides down."""
-    across, sides = _form_boxes(ink)
+def _with_boxes(lines: _Lines | None, boxes: tuple[np.ndarray, np.ndarray]) -> _Lines | None:
+    """The lines, and the boxes of a form (_form_boxes: (lines across, sides)) as lines too: their
+    lines across, their upright sides down."""
+    across, sides = boxes
     if not sides.any():
         return lines
     strips = cv2.dilate((across | sides).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # soft edges
     if lines is None:
         return _Lines(across, sides, strips)
     return _Lines(lines.across | across, lines.down | sides, lines.strips | strips)
-
-
-def _box_sides_found(canvas: np.ndarray) -> int:
-    """How many pixels of a form's box sides the canvas shows (_form_boxes): more once it is turned
-    straight, since a tilted line has no long straight run."""
-    return int(_form_boxes(canvas > INK_LEVEL)[1].sum())
 
 
 def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
