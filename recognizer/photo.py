@@ -394,8 +394,7 @@ def _box_sides(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
     rows = across.any(axis=1)
     if not rows.any():
         return sides
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
-    bands = edges.reshape(-1, 2)  # (first row, row after the last) of each line across, top to bottom
+    bands = _runs(rows)  # (first row, row after the last) of each line across, top to bottom
     thick = _thickness(across, 1)
     widest = max(1, int(np.ceil(thick))) + 1
     for (above, top), (bottom, below) in zip(bands[:-1], bands[1:]):
@@ -403,9 +402,8 @@ def _box_sides(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
             continue
         between = ink[top:bottom]
         upright = between.mean(axis=0) >= BOX_SIDE
-        runs = np.flatnonzero(np.diff(np.concatenate([[0], upright.astype(np.int8), [0]]))).reshape(-1, 2)
         found = []
-        for start, stop in runs:
+        for start, stop in _runs(upright):
             near = slice(max(0, start - widest), stop + widest)  # a line's end may stop short of a side
             if stop - start <= widest and across[above:top, near].any() and across[bottom:below, near].any():
                 found.append((start, stop))
@@ -413,6 +411,11 @@ def _box_sides(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
             for start, stop in found:
                 sides[top:bottom, start:stop] = between[:, start:stop]
     return sides
+
+
+def _runs(flags: np.ndarray) -> np.ndarray:
+    """(n, 2) (start, stop) of each run of True in a 1-D boolean array, stop exclusive."""
+    return np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))).reshape(-1, 2)
 
 
 def _thickness(line: np.ndarray, axis: int) -> float:
