@@ -787,15 +787,16 @@ def _choose(
     candidates it has read, no other can score higher, so the choice is the one reading every
     candidate would make (up to the detector's rounding in batches of other sizes), for a fraction
     of the detector's work. Candidates it never read keep not_digit 0."""
+    choose = _sequencer(atoms, candidates)
     if detect is None:
-        return _best_sequence(atoms, candidates, _recognition(atoms, probs, None) + geometry), None
+        return choose(_recognition(atoms, probs, None) + geometry), None
     top = np.asarray(probs, dtype=np.float64).max(axis=1)
     bound = np.log(np.maximum(np.maximum(top, _priors(atoms).not_digit), PROB_FLOOR))
     not_digit = np.zeros(len(candidates))
     read = np.zeros(len(candidates), bool)
     while True:
         unary = np.where(read, _recognition(atoms, probs, not_digit), bound) + geometry
-        chosen = _best_sequence(atoms, candidates, unary)
+        chosen = choose(unary)
         new = [k for k in chosen if not read[k]]
         if not new:
             return chosen, not_digit
@@ -913,13 +914,22 @@ def _x_range(atoms: _Atoms, members: tuple[int, ...]) -> tuple[float, float]:
 
 
 def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
-    """The best reading of these atoms (best_sequence with this module's pair term; specks optional).
-    Each candidate's x-range is found once, not once per neighbour."""
+    """The best reading of these atoms (best_sequence with this module's pair term; specks optional)."""
+    return _sequencer(atoms, candidates)(unary)
+
+
+def _sequencer(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> Callable[[np.ndarray], list[int]]:
+    """_best_sequence for these candidates as a function of their unary scores, for _choose's
+    rounds: each candidate's x-range, first stroke's start and the specks are found once, not once
+    per neighbour or per round."""
     ranges = [_x_range(atoms, members) for members in candidates]
     starts = [None if atoms.starts is None else float(atoms.starts[members[0]]) for members in candidates]
-    return best_sequence(
-        len(atoms.spans), candidates, unary, lambda p, k: _pair(atoms, ranges[p], ranges[k], starts[k]), _specks(atoms)
-    )
+    specks = _specks(atoms)
+
+    def pair(p: int, k: int) -> float:
+        return _pair(atoms, ranges[p], ranges[k], starts[k])
+
+    return lambda unary: best_sequence(len(atoms.spans), candidates, unary, pair, specks)
 
 
 def best_sequence(
