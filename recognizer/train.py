@@ -274,28 +274,40 @@ def accuracy_on_test_set(model, data: Mnist) -> dict:
     return {"test_images": int(len(data.x_test)), "test_accuracy": round(float((predicted == data.y_test).mean()), 5)}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m recognizer.train", description=__doc__.split("\n")[0])
+def training_parser(
+    prog: str, description: str, unipen: str, epochs: int, out: str, limit: str
+) -> argparse.ArgumentParser:
+    """The options train and train-detector share (their own defaults and help where they differ):
+    the data files, --epochs, --out (the shipped model by default: needs --overwrite-shipped),
+    --limit for smoke runs, --resume and --work-dir."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
-    parser.add_argument(
-        "--unipen",
-        help="unipen_dev.npz: add real pen digits of the training people "
-        "(default: $UNIPEN_NPZ; without either, MNIST alone)",
-    )
-    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help=f"epochs (default {DEFAULT_EPOCHS})")
+    parser.add_argument("--unipen", help=f"unipen_dev.npz: {unipen}")
+    parser.add_argument("--epochs", type=int, default=epochs, help=f"epochs (default {epochs})")
     parser.add_argument(
         "--out",
-        default=str(MODELS_DIR / "mnist_cnn.keras"),
+        default=out,
         help="where to write the .keras model (default: the shipped one, which the app loads: "
         "needs --overwrite-shipped)",
     )
     parser.add_argument(
         "--overwrite-shipped", action="store_true", help="allow --out to replace a model in recognizer/models/"
     )
-    parser.add_argument("--limit", type=int, help="train on the first N images only (smoke runs)")
+    parser.add_argument("--limit", type=int, help=f"{limit} (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
-    parser.add_argument("--work-dir", help="checkpoints and history.csv (default: <out dir>/checkpoints)")
+    parser.add_argument("--work-dir", help="checkpoints and history.csv (default: checkpoints/ beside --out)")
     return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return training_parser(
+        "python -m recognizer.train",
+        __doc__.split("\n")[0],
+        unipen="add real pen digits of the training people (default: $UNIPEN_NPZ; without either, MNIST alone)",
+        epochs=DEFAULT_EPOCHS,
+        out=str(MODELS_DIR / "mnist_cnn.keras"),
+        limit="train on the first N images only",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,6 +42,7 @@ from .train import (
     fit_checkpointed,
     save_model,
     training_command,
+    training_parser,
     training_seconds,
     write_history,
     write_json_atomic,
@@ -194,26 +195,15 @@ def choose_threshold(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m recognizer train-detector", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
-    parser.add_argument(
-        "--unipen",
-        help="unipen_dev.npz: real pen digits and letters of the training people "
+    return training_parser(
+        "python -m recognizer train-detector",
+        __doc__.split("\n")[0],
+        unipen="real pen digits and letters of the training people "
         "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)",
+        epochs=EPOCHS,
+        out=DEFAULT_OUT,
+        limit="use the first N training digits and N non-digits",
     )
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs (default {EPOCHS})")
-    parser.add_argument(
-        "--out",
-        default=DEFAULT_OUT,
-        help=f"where to write the .keras model (default {DEFAULT_OUT}, the shipped one: needs --overwrite-shipped)",
-    )
-    parser.add_argument(
-        "--overwrite-shipped", action="store_true", help="allow --out to replace a model in recognizer/models/"
-    )
-    parser.add_argument("--limit", type=int, help="use the first N training digits and N non-digits (smoke runs)")
-    parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
-    parser.add_argument("--work-dir", help="checkpoints (default: <out dir>/checkpoints/detector)")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
