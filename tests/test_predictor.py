@@ -1,5 +1,6 @@
 """The shipped model: loads fast without TensorFlow, reads drawn digits, agrees across formats."""
 
+import os
 import re
 import subprocess
 import sys
@@ -56,6 +57,18 @@ def test_keras_and_litert_give_the_same_probabilities(shipped):
         canvas = rasterize(digit_strokes(digit, 300), (300, 300), 14)
         a, b = shipped.predict(canvas), keras_rec.predict(canvas)
         assert np.allclose(a.probabilities, b.probabilities, atol=1e-5)
+
+
+def test_one_thread_or_several_give_the_same_answers(shipped):
+    """THREADS (the app's and the CLI's) and one thread (web.server's) split the work, not the sums."""
+    from recognizer.predictor import THREADS
+
+    assert shipped._backend.threads == THREADS == min(2, os.cpu_count() or 1)
+    one = Recognizer.load(threads=1)
+    assert one._backend.threads == one.detector._backend.threads == 1
+    images = np.random.default_rng(1).random((21, 28, 28)).astype(np.float32)
+    assert np.allclose(one.probabilities(images), shipped.probabilities(images), atol=1e-6)
+    assert np.allclose(one.detector.not_digit(images), shipped.detector.not_digit(images), atol=1e-6)
 
 
 def test_default_path_does_not_import_tensorflow():

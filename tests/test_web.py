@@ -20,7 +20,7 @@ from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 from web import api
-from web.server import create_app
+from web.server import MODEL_THREADS, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS = Path(__file__).resolve().parent / "fixtures" / "digits"
@@ -32,6 +32,13 @@ PREDICT = "/api/predict"
 def client(shipped):
     with TestClient(create_app(shipped)) as c:
         yield c
+
+
+def test_the_server_loads_its_model_on_one_thread_per_read():
+    """A busy server gains nothing from LiteRT threads that wait on each other (web.server.MODEL_THREADS)."""
+    with TestClient(create_app()) as c:
+        recognizer = c.app.state.model.recognizer
+        assert recognizer._backend.threads == recognizer.detector._backend.threads == MODEL_THREADS == 1
 
 
 def number_strokes(digits: str, side: int = SIDE) -> list[list[list[float]]]:

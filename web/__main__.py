@@ -71,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         from recognizer.errors import RecognizerError
         from recognizer.predictor import Recognizer
 
-        from .server import create_app
+        from .server import MODEL_THREADS, create_app
 
         try:
-            app = create_app(Recognizer.load())
+            app = create_app(Recognizer.load(threads=MODEL_THREADS))
         except RecognizerError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
