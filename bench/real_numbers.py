@@ -72,7 +72,7 @@ class _Number:
     read: dict  # path -> text read (number_text: "?" where not sure)
     alone: dict  # path -> per digit: read right alone
     ms: dict  # path -> read() time, wall clock
-    cpu_ms: dict  # path -> read() time, CPU (this process): what an idle machine's wall clock would show
+    cpu_ms: dict  # path -> read() time, CPU of this process (all its threads: LiteRT's two count twice)
     boxes: dict  # path -> each digit's box as read
 
 
@@ -295,8 +295,8 @@ def report(results: dict) -> str:
         t, c = fig["read_ms_5_digits"], fig["read_cpu_ms_5_digits"]
         if t:
             lines.append(
-                f"{path} path: read() of 5 digits p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms of CPU "
-                f"(wall clock on this machine p50 {t['p50_ms']:.1f}, p99 {t['p99_ms']:.1f} ms; "
+                f"{path} path: read() of 5 digits p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms wall clock "
+                f"(CPU time, LiteRT's two threads added up: p50 {c['p50_ms']:.1f}, p99 {c['p99_ms']:.1f} ms; "
                 f"{t['n']} numbers)"
             )
         lines.append(f"  failures: {fail['kinds']}; e.g. {', '.join(fail['examples'][:8])}")
