@@ -49,7 +49,8 @@ BATCH_SIZES = (1, 4, 8, 16)  # LiteRT runs batches of these sizes only (padded; 
 # LiteRT threads per model call: two halve its time on an idle machine (16 images 2.2 -> 1.1 ms, one
 # image 0.14 -> 0.09 ms; the image path reads some 30 candidates a number); more gain little on
 # batches this small. A busy server does better with one (web.server: its threads would wait on each other).
-THREADS = min(2, os.cpu_count() or 1)
+# Counted in the cores this process may run on (a container's or taskset's), not the machine's.
+THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)

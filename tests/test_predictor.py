@@ -63,12 +63,21 @@ def test_one_thread_or_several_give_the_same_answers(shipped):
     """THREADS (the app's and the CLI's) and one thread (web.server's) split the work, not the sums."""
     from recognizer.predictor import THREADS
 
-    assert shipped._backend.threads == THREADS == min(2, os.cpu_count() or 1)
+    assert shipped._backend.threads == THREADS >= 1
     one = Recognizer.load(threads=1)
     assert one._backend.threads == one.detector._backend.threads == 1
     images = np.random.default_rng(1).random((21, 28, 28)).astype(np.float32)
     assert np.allclose(one.probabilities(images), shipped.probabilities(images), atol=1e-6)
     assert np.allclose(one.detector.not_digit(images), shipped.detector.not_digit(images), atol=1e-6)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_a_process_held_to_one_core_runs_the_model_on_one_thread():
+    """THREADS counts the cores the process may use (a container's, taskset's), not the machine's."""
+    code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+    code += "from recognizer.predictor import THREADS; print(THREADS)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1"]
 
 
 def test_default_path_does_not_import_tensorflow():
