@@ -611,17 +611,24 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
         return []
     ink = small[:, lo:hi]
     n = hi - lo
-    total = ink[0].copy()
-    came = np.zeros(ink.shape, np.int8)  # -1, 0, 1: the column before, in the row above
-    from_left, from_right = np.full(n, np.inf, np.float32), np.full(n, np.inf, np.float32)
+    # totals[y, 1 + x]: the least ink of a path from the top row to column x of row y (inf beside)
+    totals = np.full((rows, n + 2), np.inf, np.float32)
+    totals[0, 1:-1] = ink[0]
     for y in range(1, rows):
-        from_left[1:] = total[:-1] + CUT_STEP
-        from_right[:-1] = total[1:] + CUT_STEP
-        step = np.where(from_left < total, -1, 0).astype(np.int8)
-        best = np.minimum(from_left, total)
-        step[from_right < best] = 1
-        came[y] = step
-        total = np.minimum(best, from_right) + ink[y]
+        above = totals[y - 1]
+        side = np.minimum(above[:-2], above[2:]) + np.float32(CUT_STEP)
+        np.add(np.minimum(side, above[1:-1]), ink[y], out=totals[y, 1:-1])
+    # -1, 0, 1: the column before, in the row above (straight down on a tie, then from the left)
+    above = totals[:-1]
+    from_left, here, from_right = (
+        above[:, :-2] + np.float32(CUT_STEP),
+        above[:, 1:-1],
+        above[:, 2:] + np.float32(CUT_STEP),
+    )
+    came = np.zeros(ink.shape, np.int8)
+    came[1:][from_left < here] = -1
+    came[1:][from_right < np.minimum(from_left, here)] = 1
+    total = totals[-1, 1:-1]
     # The cheapest path ending in each column of the bottom row, cheapest first (not only the
     # valleys of that cost: where digits overlap, the cut between them is seldom the cheapest).
     ends = np.argsort(total, kind="stable")
