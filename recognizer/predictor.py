@@ -46,10 +46,10 @@ DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
 PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
 BATCH_SIZES = (1, 4, 8, 16)  # LiteRT runs batches of these sizes only (padded; in chunks of the last)
-# LiteRT threads per model call: two halve its time on an idle machine (16 images 2.2 -> 1.1 ms, one
-# image 0.14 -> 0.09 ms; the image path reads some 30 candidates a number); more gain little on
-# batches this small. A busy server does better with one (web.server: its threads would wait on each other).
-# Counted in the cores this process may run on (a container's or taskset's), not the machine's.
+# LiteRT threads per model call: two halve its time on an idle 2-core machine (16 images 2.2 -> 1.1 ms,
+# one image 0.14 -> 0.09 ms; the image path reads some 30 candidates a number). Not more: measured on
+# 2 cores only, and the app's drawing loop needs a core too. A busy server does better with one
+# (web.server). Counted in the cores this process may run on (a container's or taskset's).
 THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
@@ -150,7 +150,7 @@ class _LiteRT:
 class _Keras:
     """The .keras model, loaded safely and called directly (no model.predict per call)."""
 
-    def __init__(self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS):
+    def __init__(self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS):  # threads: LiteRT's only
         if not zipfile.is_zipfile(path):  # Keras would say "File not found" for a damaged file
             raise ValueError(
                 "not a Keras model: the file is not a .keras zip archive (damaged, truncated or another format)"
@@ -266,7 +266,8 @@ class Recognizer:
         threshold; calibrated=False gives the raw probabilities and the default threshold.
         detector: the digit detector's .tflite or .keras file (default: the shipped one, skipped
         if absent); None: no detector, only ink checks and confidence say "not sure".
-        threads: LiteRT threads per model call (THREADS; 1 for a server answering many at once)."""
+        threads: LiteRT threads per model call (THREADS; 1 for a server answering many at once; a
+        .keras model runs on the threads TensorFlow chooses)."""
         path = Path(path) if path is not None else DEFAULT_MODEL
         backend = _load_backend(path, threads=threads)
         wanted = detector is not None and (Path(detector) != DEFAULT_DETECTOR or DEFAULT_DETECTOR.is_file())
