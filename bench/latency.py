@@ -3,13 +3,13 @@ the "not sure" checks: ink measures and the digit detector), and of its two main
 preprocessing (`to_mnist`) and inference (`classify`: the classifier, normalisation, the
 Prediction), and the digit detector's own cost per digit, per path:
 
-- `litert`: the .tflite model in the LiteRT interpreter, one thread: what the app uses;
+- `litert`: the .tflite model in the LiteRT interpreter, on predictor.THREADS threads: what the app uses;
 - `keras-call`: the .keras model called directly, `model(x, training=False)`;
 - `keras-predict`: the .keras model through `model.predict(x)`, the common approach: the baseline.
 
 Each path gets the same canvases (MNIST test digits redrawn at random size and pen width), a cold
 first call (reported apart), a warm-up, then `repeats` runs of `calls` predictions, one after
-another in one thread. Times are wall clock (perf_counter_ns) with the garbage collector on, as in
+another in one calling thread. Times are wall clock (perf_counter_ns) with the garbage collector on, as in
 the app. The LiteRT path is timed before TensorFlow is imported, as the app never imports it.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer.predictor import Recognizer
+from recognizer.predictor import THREADS, Recognizer
 from recognizer.preprocess import to_mnist
 
 from .common import timing_stats
@@ -98,6 +98,7 @@ def run_litert(rec: Recognizer, load_s: float, canvases: list[np.ndarray], quick
     result = time_path(rec, canvases, calls, repeats)
     result["load_s"] = round(load_s, 3)
     result["model"] = str(rec.path)
+    result["threads"] = THREADS  # rec is loaded with the default, as the app loads it
     total = result["total"]
     result["target"] = {
         "p50_ms": TARGET_P50_MS,

@@ -72,7 +72,7 @@ class _Number:
     read: dict  # path -> text read (number_text: "?" where not sure)
     alone: dict  # path -> per digit: read right alone
     ms: dict  # path -> read() time, wall clock
-    cpu_ms: dict  # path -> read() time, CPU of this process (all its threads: LiteRT's two count twice)
+    cpu_ms: dict  # path -> read() time, CPU of this process (all its threads added up: LiteRT's too)
     boxes: dict  # path -> each digit's box as read
 
 
@@ -296,7 +296,7 @@ def report(results: dict) -> str:
         if t:
             lines.append(
                 f"{path} path: read() of 5 digits p50 {t['p50_ms']:.1f} ms, p99 {t['p99_ms']:.1f} ms wall clock "
-                f"(CPU time, LiteRT's two threads added up: p50 {c['p50_ms']:.1f}, p99 {c['p99_ms']:.1f} ms; "
+                f"(CPU time, all threads added up: p50 {c['p50_ms']:.1f}, p99 {c['p99_ms']:.1f} ms; "
                 f"{t['n']} numbers)"
             )
         lines.append(f"  failures: {fail['kinds']}; e.g. {', '.join(fail['examples'][:8])}")

@@ -46,10 +46,11 @@ DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
 PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
 BATCH_SIZES = (1, 4, 8, 16)  # LiteRT runs batches of these sizes only (padded; in chunks of the last)
-# LiteRT threads per model call: two halve its time on an idle 2-core machine (16 images 2.2 -> 1.1 ms,
-# one image 0.14 -> 0.09 ms; the image path reads some 30 candidates a number). Not more: measured on
-# 2 cores only, and the app's drawing loop needs a core too. A busy server does better with one
-# (web.server). Counted in the cores this process may run on (a container's or taskset's).
+# LiteRT threads per model call: on an idle 2-core machine two halve a batch's time (16 images 2.2 ->
+# 1.1 ms; the image path reads some 30 candidates a number) and cut one image's by a third (0.14 ->
+# 0.09 ms). Not more: measured on 2 cores only, and the app's drawing loop needs a core too. A busy
+# server does better with one (web.server). Counted in the cores this process may run on (its CPU
+# affinity: a cpuset or taskset; a CPU quota such as docker --cpus is not seen).
 THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
@@ -101,7 +102,7 @@ def _check_signature(input_shape, input_dtype: np.dtype, output_shape, outputs: 
 
 
 class _LiteRT:
-    """The exported .tflite model in the LiteRT interpreter (single thread: predictable latency).
+    """The exported .tflite model in the LiteRT interpreter, on `threads` threads (THREADS by default).
 
     A batch runs in chunks of at most BATCH_SIZES[-1] images, each padded up to the next of
     BATCH_SIZES, on one interpreter per size, all made at load: no interpreter is ever made or

@@ -275,7 +275,7 @@ def accuracy_on_test_set(model, data: Mnist) -> dict:
 
 
 def training_parser(
-    prog: str, description: str, unipen: str, epochs: int, out: str, limit: str
+    prog: str, description: str, unipen: str, epochs: int, out: str, limit: str, work_dir: str
 ) -> argparse.ArgumentParser:
     """The options train and train-detector share (their own defaults and help where they differ):
     the data files, --epochs, --out (the shipped model by default: needs --overwrite-shipped),
@@ -295,7 +295,7 @@ def training_parser(
     )
     parser.add_argument("--limit", type=int, help=f"{limit} (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
-    parser.add_argument("--work-dir", help="checkpoints and history.csv (default: checkpoints/ beside --out)")
+    parser.add_argument("--work-dir", help=f"checkpoints and history.csv (default: {work_dir})")
     return parser
 
 
@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         epochs=DEFAULT_EPOCHS,
         out=str(MODELS_DIR / "mnist_cnn.keras"),
         limit="train on the first N images only",
+        work_dir="<out dir>/checkpoints",
     )
 
 

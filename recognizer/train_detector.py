@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         epochs=EPOCHS,
         out=DEFAULT_OUT,
         limit="use the first N training digits and N non-digits",
+        work_dir="<out dir>/checkpoints/detector",
     )
 
 

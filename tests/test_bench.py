@@ -49,6 +49,10 @@ def test_quick_bench_prints_the_table_and_writes_json(quick_run):
             assert path[part]["p50_ms"] > 0 and path[part]["p99_ms"] >= path[part]["p50_ms"]
         if name != "litert":  # the reference the others are compared with
             assert path["digit_differs_from_litert"] == 0
+    from recognizer.predictor import THREADS
+
+    assert paths["litert"]["threads"] == THREADS  # the app's path, as the app loads it
+    assert f"LiteRT interpreter, {THREADS} thread" in proc.stdout
     detector = paths["litert"]["detector"]  # the shipped detector, timed apart (issue 13's budget)
     assert 0 < detector["p50_ms"] <= detector["p99_ms"] and "digit detector alone" in proc.stdout
     target, total = paths["litert"]["target"], paths["litert"]["total"]

@@ -59,16 +59,17 @@ def test_keras_and_litert_give_the_same_probabilities(shipped):
         assert np.allclose(a.probabilities, b.probabilities, atol=1e-5)
 
 
-def test_one_thread_or_several_give_the_same_answers(shipped):
-    """THREADS (the app's and the CLI's) and one thread (web.server's) split the work, not the sums."""
+def test_one_thread_or_two_give_the_same_answers(shipped):
+    """Two threads (THREADS: the app's and the CLI's) and one (web.server's) split the work, not the sums."""
     from recognizer.predictor import THREADS
 
     assert shipped._backend.threads == THREADS >= 1
-    one = Recognizer.load(threads=1)
+    one, two = Recognizer.load(threads=1), Recognizer.load(threads=2)
     assert one._backend.threads == one.detector._backend.threads == 1
+    assert two._backend.threads == two.detector._backend.threads == 2
     images = np.random.default_rng(1).random((21, 28, 28)).astype(np.float32)
-    assert np.allclose(one.probabilities(images), shipped.probabilities(images), atol=1e-6)
-    assert np.allclose(one.detector.not_digit(images), shipped.detector.not_digit(images), atol=1e-6)
+    assert np.allclose(one.probabilities(images), two.probabilities(images), atol=1e-6)
+    assert np.allclose(one.detector.not_digit(images), two.detector.not_digit(images), atol=1e-6)
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")

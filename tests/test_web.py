@@ -20,7 +20,7 @@ from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 from web import api
-from web.server import MODEL_THREADS, create_app
+from web.server import MODEL_THREADS, create_app, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS = Path(__file__).resolve().parent / "fixtures" / "digits"
@@ -35,10 +35,13 @@ def client(shipped):
 
 
 def test_the_server_loads_its_model_on_one_thread_per_read():
-    """A busy server gains nothing from LiteRT threads that wait on each other (web.server.MODEL_THREADS)."""
+    """A busy server's LiteRT threads would compete for the cores (web.server.MODEL_THREADS): both
+    ways the server loads its model (create_app alone; `python -m web` hands it load_model's) use one."""
+    served = load_model()
+    assert served._backend.threads == served.detector._backend.threads == MODEL_THREADS
     with TestClient(create_app()) as c:
         recognizer = c.app.state.model.recognizer
-        assert recognizer._backend.threads == recognizer.detector._backend.threads == MODEL_THREADS == 1
+        assert recognizer._backend.threads == recognizer.detector._backend.threads == MODEL_THREADS
 
 
 def number_strokes(digits: str, side: int = SIDE) -> list[list[list[float]]]:

@@ -69,12 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     # string, so their parent only checks, in a child process.
     if args.workers == 1:
         from recognizer.errors import RecognizerError
-        from recognizer.predictor import Recognizer
 
-        from .server import MODEL_THREADS, create_app
+        from .server import create_app, load_model
 
         try:
-            app = create_app(Recognizer.load(threads=MODEL_THREADS))
+            app = create_app(load_model())
         except RecognizerError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

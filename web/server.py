@@ -35,8 +35,9 @@ PAGE_HEADERS = {  # the page loads nothing from elsewhere; the 28x28 view is dra
     "Cache-Control": "no-cache",
 }
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-# LiteRT threads per read: one. Two halve a lone read's model time, but under load each request's
-# threads wait on each other and on the event loop (saturation 390 -> 340 requests/s on 2 cores)
+# LiteRT threads per read: one. Two speed up a lone read, but under load a request's two threads wait
+# on each other and on the event loop (bench.load, one worker, 2 cores, 60 users: 294 requests/s
+# answered with two threads, 370-387 with one)
 MODEL_THREADS = 1
 IMAGE_DECODERS = 2  # images decoded at once per process: a 12 MP one takes a few hundred MB for a moment
 log = logging.getLogger("web")
@@ -145,12 +146,17 @@ async def on_crash(request: Request, exc: Exception) -> Response:
     return error(500, "internal error")
 
 
+def load_model() -> Recognizer:
+    """The shipped model as the server runs it: on MODEL_THREADS threads per read."""
+    return Recognizer.load(threads=MODEL_THREADS)
+
+
 def create_app(recognizer: Recognizer | None = None) -> Starlette:
     """The app; it loads the shipped model at start-up unless given a Recognizer (tests share one)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        app.state.model = Model(recognizer or Recognizer.load(threads=MODEL_THREADS))
+        app.state.model = Model(recognizer or load_model())
         app.state.decoders = anyio.CapacityLimiter(IMAGE_DECODERS)
         app.state.page = page_html()
         yield
