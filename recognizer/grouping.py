@@ -615,9 +615,9 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     totals = np.full((rows, n + 2), np.inf, np.float32)
     totals[0, 1:-1] = ink[0]
     for y in range(1, rows):
-        above = totals[y - 1]
-        side = np.minimum(above[:-2], above[2:]) + np.float32(CUT_STEP)
-        np.add(np.minimum(side, above[1:-1]), ink[y], out=totals[y, 1:-1])
+        previous = totals[y - 1]
+        side = np.minimum(previous[:-2], previous[2:]) + np.float32(CUT_STEP)
+        np.add(np.minimum(side, previous[1:-1]), ink[y], out=totals[y, 1:-1])
     # -1, 0, 1: the column before, in the row above (straight down on a tie, then from the left)
     above = totals[:-1]
     from_left, here, from_right = (
@@ -787,7 +787,7 @@ def _choose(
     geometry: np.ndarray,
     detect: Detect | None,
 ) -> tuple[list[int], np.ndarray | None]:
-    """The best sequence of candidates (_best_sequence on recognition and geometry) and each one's
+    """The best sequence of candidates (_sequencer's, on recognition and geometry) and each one's
     P(not a digit) where the detector read it (None without one), which it reads only on the
     candidates that could be chosen: one it has not read scores the most it could, whatever the
     detector says (log max(top probability, Priors.not_digit)); once the best sequence holds only
@@ -920,15 +920,11 @@ def _x_range(atoms: _Atoms, members: tuple[int, ...]) -> tuple[float, float]:
     return float(spans[:, 0].min()), float(spans[:, 1].max())
 
 
-def _best_sequence(atoms: _Atoms, candidates: list[tuple[int, ...]], unary: np.ndarray) -> list[int]:
-    """The best reading of these atoms (best_sequence with this module's pair term; specks optional)."""
-    return _sequencer(atoms, candidates)(unary)
-
-
 def _sequencer(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> Callable[[np.ndarray], list[int]]:
-    """_best_sequence for these candidates as a function of their unary scores, for _choose's
-    rounds: each candidate's x-range, first stroke's start and the specks are found once, not once
-    per neighbour or per round."""
+    """The best reading of these atoms (best_sequence with this module's pair term; specks
+    optional) as a function of the candidates' unary scores, for _choose's rounds: each
+    candidate's x-range, first stroke's start and the specks are found once, not once per
+    neighbour or per round."""
     ranges = [_x_range(atoms, members) for members in candidates]
     starts = [None if atoms.starts is None else float(atoms.starts[members[0]]) for members in candidates]
     specks = _specks(atoms)

@@ -104,7 +104,7 @@ def fit_checkpointed(
     cleared) and history.csv there. x, validation's images: (n, 28, 28), see batch.to_input.
     ema_momentum: keep a moving average of the weights, validate with it and return it (steadier
     than the last step's weights); None for plain weights: fine-tuning's few steps, where the
-    average would lag, and the detector, whose threshold was chosen on its plain weights.
+    average would lag, and the detector (trained with the average, it was no better on 'val').
     Returns (model, history rows per epoch)."""
     import keras
 

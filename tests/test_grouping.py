@@ -224,7 +224,7 @@ def test_the_detector_on_a_few_candidates_chooses_as_on_every_one(shipped, chara
     geometry = grouping._geometry(atoms, candidates)
     images = grouping._images(ink, atoms, candidates, strokes, (x0, y0))
     probs, not_digit = shipped.scores(images)
-    every = grouping._best_sequence(atoms, candidates, grouping._recognition(atoms, probs, not_digit) + geometry)
+    every = grouping._sequencer(atoms, candidates)(grouping._recognition(atoms, probs, not_digit) + geometry)
     calls, (_, detect) = counting(shipped)
     chosen, read = grouping._choose(atoms, candidates, images, probs, geometry, detect)
     assert chosen == every
@@ -252,7 +252,7 @@ def test_the_lazy_choice_is_the_eager_one_whatever_the_scores(with_strokes):
     for _ in range(200):
         probs = rng.dirichlet(np.full(10, rng.choice([0.05, 1.0, 500.0])), len(candidates))  # 500: tops near 0.1
         not_digit = rng.choice([rng.uniform(0, 1, len(candidates)), rng.beta(0.2, 0.2, len(candidates))])
-        every = grouping._best_sequence(atoms, candidates, grouping._recognition(atoms, probs, not_digit) + geometry)
+        every = grouping._sequencer(atoms, candidates)(grouping._recognition(atoms, probs, not_digit) + geometry)
         read: list[int] = []
 
         def detect(indices, read=read, not_digit=not_digit):
