@@ -29,10 +29,11 @@ import numpy as np
 
 from recognizer.ink import INK_LEVEL
 from recognizer.predictor import Recognizer, number_text
+from recognizer.unipen import digits_by_person
 
 from .common import write_json
 from .numbers import lcs_length, numbers_benchmark
-from .real_numbers import LENGTHS, digit_inks, digits_by_person, number_rows, read_alone, touching
+from .real_numbers import LENGTHS, digit_inks, number_rows, read_alone, touching
 
 DEV_SEED = 4242  # not the bench's seed
 SHARE = 0.5  # a box "holds" a digit when it covers more than this share of the digit's ink

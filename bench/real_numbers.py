@@ -34,7 +34,7 @@ from recognizer.data import PenCharacters
 from recognizer.ink import INK_LEVEL, ink_box, ink_from_canvas
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import Stroke, rasterize
-from recognizer.unipen import Row, RowStyle, people, person_split, write_row
+from recognizer.unipen import Row, RowStyle, digits_by_person, write_row
 
 from .common import accuracy_entry, md_table, timing_stats, write_json
 from .numbers import lcs_length
@@ -88,15 +88,6 @@ def compose(chars: PenCharacters, digits_of: dict[str, np.ndarray], length: int,
     person = persons[rng.integers(len(persons))]
     row = list(rng.choice(digits_of[person], length, replace=False))
     return write_row(chars, row, rng, style_for(length)), row
-
-
-def digits_by_person(chars: PenCharacters, split: str, most_strokes: int | None = None) -> dict[str, np.ndarray]:
-    """The indices of each `split` person's digits (of at most most_strokes strokes; None: any)."""
-    who, where = people(chars), person_split(chars)
-    chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
-    if most_strokes is not None:
-        chosen = np.array([i for i in chosen if len(chars.strokes(int(i))) <= most_strokes], dtype=np.int64)
-    return {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
 
 
 def number_rows(

@@ -35,10 +35,10 @@ from recognizer.data import PenCharacters
 from recognizer.grouping import Priors
 from recognizer.ink import ink_from_canvas
 from recognizer.predictor import Recognizer
-from recognizer.unipen import Row, clear_letters, people, person_split, write_row
+from recognizer.unipen import Row, clear_letters, digits_by_person, people, person_split, write_row
 
 from .numbers import lcs_length
-from .real_numbers import LENGTHS, digits_by_person, number_rows, style_for
+from .real_numbers import LENGTHS, number_rows, style_for
 
 DEV_SEED = 7  # never the benchmark's SEED
 DEV_NUMBERS = 1000

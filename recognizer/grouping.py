@@ -185,24 +185,52 @@ def group_digits(
     would cost too much time and memory while the user draws."""
     if ink.box is None:
         return []
+    found = _read_candidates(ink, strokes)
+    if found is None:
+        return _rule_based(ink, strokes, classify, detect)
+    atoms, candidates, geometry, images = found
+    probs = classify(images)
+    chosen, not_digit = _choose(atoms, candidates, images, probs, geometry, detect)
+    segments = [_segment(atoms, candidates[k], ink.box[:2]) for k in chosen]
+    return _groups(ink, segments, images[chosen], probs[chosen], _pick(not_digit, chosen))
+
+
+def read_candidates(ink: Ink) -> list[tuple[Segment, np.ndarray, bool]]:
+    """The candidates group_digits reads in an image's ink (no strokes), each as its Segment, its
+    28x28 image and whether it holds a slice of a piece that was cut (not the whole piece); []
+    when blank or when the rules take over. The detector trains on them (train_detector): digits
+    cut from their neighbours, and neighbours read as one, are what segmentation shows it."""
+    found = None if ink.box is None else _read_candidates(ink, None)
+    if found is None:
+        return []
+    atoms, candidates, _, images = found
+    whole = _whole_pieces(atoms)
+    sliced = {a for piece in whole for a in piece}
+    return [
+        (_segment(atoms, members, ink.box[:2]), image, bool(sliced.intersection(members)) and members not in whole)
+        for members, image in zip(candidates, images)
+    ]
+
+
+def _read_candidates(
+    ink: Ink, strokes: Sequence[Stroke] | None
+) -> tuple[_Atoms, list[tuple[int, ...]], np.ndarray, np.ndarray] | None:
+    """The atoms of inked ink, the candidates worth reading (_keep), their shapes' scores
+    (_geometry) and their 28x28 images; None when there are too many strokes or pieces to read
+    (group_digits' rules take over)."""
     x0, y0, w, h = ink.box
     part = ink.mask[y0 : y0 + h, x0 : x0 + w]
     drawn = strokes is not None and any(len(s) for s in strokes)
     if drawn and sum(1 for s in strokes if len(s)) > MAX_PIECES:
-        atoms = None
-    else:
-        atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
+        return None
+    atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
     if atoms is None or len(atoms.spans) > MAX_PIECES:
-        return _rule_based(ink, strokes, classify, detect)
+        return None
     candidates = _candidates(atoms)
     geometry = _geometry(atoms, candidates)
     keep = _keep(candidates, geometry, _whole_pieces(atoms), MAX_CANDIDATES if drawn else MAX_INK_CANDIDATES)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
-    images = _images(ink, atoms, candidates, strokes, (x0, y0))
-    probs = classify(images)
-    chosen, not_digit = _choose(atoms, candidates, images, probs, geometry, detect)
-    segments = [_segment(atoms, candidates[k], (x0, y0)) for k in chosen]
-    return _groups(ink, segments, images[chosen], probs[chosen], _pick(not_digit, chosen))
+    return atoms, candidates, geometry, _images(ink, atoms, candidates, strokes, (x0, y0))
 
 
 def _keep(

@@ -47,6 +47,7 @@ from .train import (
     write_history,
     write_json_atomic,
 )
+from .unipen import RowStyle
 
 DEFAULT_OUT = str(MODELS_DIR / "digit_detector.keras")  # the shipped detector, which the app loads
 EPOCHS = 15
@@ -61,7 +62,27 @@ REAL_FALSE_REJECT = 0.004  # ... and of held-out real pen digits (the threshold 
 REAL_RENDERS = 2  # drawings of each real training digit (UNIPEN "train" people)
 LETTER_RENDERS = 6  # ... and of each clear letter: the negatives that look most like what users write
 STYLED = 600  # training digits per writing style (recognizer.styles) on the digit side: a slashed zero is a 0
-NON_DIGIT_GROUPS = ("made-up non-digits", "real letters")
+NON_DIGIT_GROUPS = ("made-up non-digits", "real letters", "merged digits")
+# Numbers of real people's digits written with neighbours touching (SLICE_STYLE: most of them touch),
+# read as the image path reads them: the candidates cut from a touching neighbour that hold one
+# digit's ink (CUT_DIGIT of it, and of theirs) join the digits; those holding most of two digits
+# (MERGED of each), the non-digits. SLICE_NUMBERS from "train" people, VAL_SLICE_NUMBERS from "val"
+# people held out.
+SLICE_NUMBERS = 6_000
+VAL_SLICE_NUMBERS = 1_000
+CUT_DIGIT = 0.9
+MERGED = 0.6
+SLICE_STYLE = RowStyle(
+    height=(80.0, 160.0),
+    gap=(0.08, 0.5),
+    ink_gaps=True,
+    size=0.1,
+    drift=0.15,
+    wobble=0.05,
+    slant=0.15,
+    touch=0.6,
+    overlap=0.1,
+)
 
 
 def detector_data(
@@ -72,6 +93,7 @@ def detector_data(
     non_digits: int = NON_DIGITS,
     chars: PenCharacters | None = None,
     styled: int = STYLED,
+    slice_numbers: int = SLICE_NUMBERS,
 ):
     """((x, y) to train on, (x, y, group) held out), x (n, 28, 28) uint8, y 1 = not a digit, group
     names each held-out image's kind (HELD_GROUPS). The held-out digits are training images the
@@ -121,11 +143,14 @@ def detector_data(
             letters = clear_letters(chars, split, which)
             drawn_digits = np.concatenate([render(chars, digits_of, seed + 10 + r) for r in range(renders)])
             drawn_letters = np.concatenate([render(chars, letters, seed + 20 + r) for r in range(letter_renders)])
+            numbers = slice_numbers if which == "train" else round(slice_numbers * VAL_SLICE_NUMBERS / SLICE_NUMBERS)
+            slices, merged = segment_samples(chars, which, numbers, seed + 40 + (which == "val"))
             if which == "train":
-                x_parts += [drawn_digits, drawn_letters]
-                y_parts += [np.zeros(len(drawn_digits)), np.ones(len(drawn_letters))]
+                x_parts += [drawn_digits, drawn_letters, slices]
+                y_parts += [np.zeros(len(drawn_digits)), np.ones(len(drawn_letters)), merged]
             else:
                 held_parts += [(drawn_digits, "real digits"), (drawn_letters, "real letters")]
+                held_parts += [(slices[merged == 0], "cut digits"), (slices[merged == 1], "merged digits")]
     if styled:
         kept_labels = data.y_train[order[holdout:]]
         x_styled = style_set(kept, kept_labels, chars, real_train, styled, seed + 30)[0]
@@ -137,6 +162,41 @@ def detector_data(
     group = np.concatenate([np.full(len(images), name) for images, name in held_parts])
     y_held = np.isin(group, NON_DIGIT_GROUPS).astype(np.float32)
     return (x, y), (x_held, y_held, group)
+
+
+def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates the image path reads (grouping.read_candidates) in `numbers` numbers of 2-5
+    digits of one `which` person each, written with SLICE_STYLE: (x (n, 28, 28) uint8, y) where
+    y 0 is a slice cut from a touching neighbour holding one digit's ink (CUT_DIGIT of its ink and
+    of the slice's) and 1 a candidate holding MERGED of the ink of two digits or more; candidates
+    that are neither (a whole digit, part of one) are left out. The detector never saw cut edges:
+    it called true slices "not a digit" and passed touching digits read as one."""
+    from .grouping import read_candidates
+    from .ink import INK_LEVEL, ink_from_canvas
+    from .strokes import rasterize
+    from .unipen import digits_by_person, write_row
+
+    rng = np.random.default_rng(seed)
+    digits_of = digits_by_person(chars, which)
+    persons = sorted(p for p, idx in digits_of.items() if len(idx) >= 2)
+    images, labels = [], []
+    for _ in range(numbers if persons else 0):
+        person = persons[rng.integers(len(persons))]
+        length = min(int(rng.integers(2, 6)), len(digits_of[person]))
+        written = write_row(chars, list(rng.choice(digits_of[person], length, replace=False)), rng, SLICE_STYLE)
+        inks = [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) > INK_LEVEL for d in range(length)]
+        totals = np.array([max(int(ink.sum()), 1) for ink in inks])
+        for segment, image, cut in read_candidates(ink_from_canvas(written.canvas)):
+            x, y, w, h = segment.box
+            shared = np.array([(ink[y : y + h, x : x + w] & segment.mask).sum() for ink in inks])
+            cover, purity = shared / totals, shared / max(int(segment.mask.sum()), 1)
+            one = cut and ((cover >= CUT_DIGIT) & (purity >= CUT_DIGIT)).any()
+            if one or (cover >= MERGED).sum() >= 2:
+                images.append(np.round(image * 255).astype(np.uint8))
+                labels.append(0.0 if one else 1.0)
+    if not images:
+        return np.empty((0, 28, 28), np.uint8), np.empty(0, np.float32)
+    return np.stack(images), np.array(labels, np.float32)
 
 
 def train_detector(

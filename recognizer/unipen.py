@@ -104,6 +104,15 @@ def clear_letters(chars: PenCharacters, split: np.ndarray, which: str) -> np.nda
     return np.flatnonzero(letter & (split == which) & ~np.isin(chars.label, list(DIGIT_LIKE_LETTERS)))
 
 
+def digits_by_person(chars: PenCharacters, split: str, most_strokes: int | None = None) -> dict[str, np.ndarray]:
+    """The indices of each `split` person's digits (of at most most_strokes strokes; None: any)."""
+    who, where = people(chars), person_split(chars)
+    chosen = np.flatnonzero((chars.kind == "digit") & (where == split))
+    if most_strokes is not None:
+        chosen = np.array([i for i in chosen if len(chars.strokes(int(i))) <= most_strokes], dtype=np.int64)
+    return {p: chosen[who[chosen] == p] for p in np.unique(who[chosen])}
+
+
 def place(strokes: list[np.ndarray], rng: np.random.Generator) -> tuple[list[np.ndarray], int, int]:
     """A character's strokes scaled and moved onto a random app-like canvas: returns (strokes in
     canvas pixels, canvas side, pen width)."""

@@ -198,3 +198,27 @@ def test_a_filled_shape_in_an_image_is_one_box_not_a_number(shipped, shape):
         cv2.rectangle(canvas, (250, 250), (390, 390), 255, -1)
     read = shipped.read(canvas)
     assert len(read) == 1 and read[0].unsure
+
+
+def test_read_candidates_are_what_the_image_path_reads(shipped):
+    """read_candidates (the detector's training candidates) gives the candidates group_digits reads,
+    with the images it reads: the whole piece of two touching digits uncut, and slices of it, one of
+    them the left digit's ink alone."""
+    canvas = write(0, 8, gap=-35, pen=40)
+    ink = ink_from_canvas(canvas)
+    found = grouping.read_candidates(ink)
+    left = rasterize(place_strokes(DIGIT_STROKES[0], box=(30, 60, 0.6 * HEIGHT, HEIGHT)), canvas.shape, 40) > 64
+    assert one_piece(canvas) and len(found) > 2
+    whole = [segment for segment, _, cut in found if segment.mask.sum() == (canvas > 64).sum()]
+    assert len(whole) == 1 and not [cut for segment, _, cut in found if segment is whole[0]][0]
+
+    def share(segment) -> float:  # of the slice's ink, the left digit's
+        x, y, w, h = segment.box
+        return (left[y : y + h, x : x + w] & segment.mask).sum() / segment.mask.sum()
+
+    assert any(cut and share(segment) > 0.9 and segment.mask.sum() > 0.6 * left.sum() for segment, _, cut in found)
+    groups = group_digits(ink, None, shipped.batch_probabilities, shipped.detector.not_digit)
+    images = np.stack([image for _, image, _ in found])
+    for group in groups:  # each digit read is a candidate, with the same image
+        assert np.abs(images - group.image).reshape(len(images), -1).max(axis=1).min() == 0
+    assert grouping.read_candidates(ink_from_canvas(np.zeros((50, 50), np.uint8))) == []

@@ -252,3 +252,20 @@ def test_a_card_of_a_model_trained_on_unipen_credits_it(tmp_path, pen_chars):
     assert card["data_credit"] == UNIPEN_CREDIT and "CC BY 4.0" in UNIPEN_CREDIT
     assert card["data"]["unipen"]["file"] == "unipen.npz" and len(card["data"]["unipen"]["sha256"]) == 64
     assert "data_credit" not in model_card(model, [weights], {"mnist": None})
+
+
+def test_segment_samples_label_cut_digits_and_merged_neighbours(pen_chars, monkeypatch):
+    """The detector's segmentation samples: numbers of one person's digits written touching, read as
+    the image path reads them; a slice holding one digit's ink is a digit (0), a candidate holding
+    most of two digits is not (1). Deterministic for a seed; nothing when the split has nobody."""
+    from recognizer import train_detector, unipen
+
+    monkeypatch.setattr(unipen, "person_split", lambda chars: np.full(len(chars), "train"))
+    x, y = train_detector.segment_samples(pen_chars, "train", 12, seed=3)
+    assert x.dtype == np.uint8 and x.shape[1:] == (28, 28) and len(x) == len(y)
+    assert set(np.unique(y)) == {0.0, 1.0}
+    assert (x.reshape(len(x), -1).max(axis=1) > 0).all()
+    again = train_detector.segment_samples(pen_chars, "train", 12, seed=3)
+    assert np.array_equal(x, again[0]) and np.array_equal(y, again[1])
+    nobody = train_detector.segment_samples(pen_chars, "val", 12, seed=3)
+    assert nobody[0].shape == (0, 28, 28) and len(nobody[1]) == 0
