@@ -13,7 +13,9 @@ squiggles), as many of them redrawn with a pen as of the digits, with the same a
 classifier.
 
 With --unipen, real pen digits and real letters (UNIPEN people of the "train" split, drawn as the
-app draws them; letters people also write as digits left out) join both sides.
+app draws them; letters people also write as digits left out) join both sides, and so does what
+segmentation shows it in an image (segment_samples): digits cut from a touching neighbour (digits)
+and candidates holding two digits (not a digit).
 Its threshold is set on held-out training-side data the detector never saw: HOLDOUT MNIST training
 digits (half as MNIST has them, half redrawn; at most FALSE_REJECT of them read "not a digit") and
 the real digits of the "val" people (at most REAL_FALSE_REJECT). The MNIST test set and the "test"
