@@ -67,12 +67,14 @@ STYLED = 600  # training digits per writing style (recognizer.styles) on the dig
 NON_DIGIT_GROUPS = ("made-up non-digits", "real letters", "merged digits")
 # Numbers of real people's digits written with neighbours touching (SLICE_STYLE: most of them touch),
 # read as the image path reads them: the candidates cut from a touching neighbour that hold one
-# digit's ink (CUT_DIGIT of it, and of theirs) join the digits; those holding most of two digits
-# (MERGED of each), the non-digits. SLICE_NUMBERS from "train" people, VAL_SLICE_NUMBERS from "val"
-# people held out.
+# digit's ink (CUT_COVER of it, and at least CUT_PURITY of theirs: a cut through overlapping ink
+# leaves a bit of the neighbour) join the digits; those holding most of two digits (MERGED of
+# each), the non-digits. SLICE_NUMBERS from "train" people, VAL_SLICE_NUMBERS from "val" people
+# held out.
 SLICE_NUMBERS = 6_000
 VAL_SLICE_NUMBERS = 1_000
-CUT_DIGIT = 0.9
+CUT_COVER = 0.85
+CUT_PURITY = 0.8
 MERGED = 0.6
 SLICE_STYLE = RowStyle(
     height=(80.0, 160.0),
@@ -169,8 +171,8 @@ def detector_data(
 def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Candidates the image path reads (grouping.read_candidates) in `numbers` numbers of 2-5
     digits of one `which` person each, written with SLICE_STYLE: (x (n, 28, 28) uint8, y) where
-    y 0 is a slice cut from a touching neighbour holding one digit's ink (CUT_DIGIT of its ink and
-    of the slice's) and 1 a candidate holding MERGED of the ink of two digits or more; candidates
+    y 0 is a slice cut from a touching neighbour holding one digit's ink (CUT_COVER of its ink,
+    CUT_PURITY of the slice's) and 1 a candidate holding MERGED of the ink of two digits or more; candidates
     that are neither (a whole digit, part of one) are left out. The detector never saw cut edges:
     it called true slices "not a digit" and passed touching digits read as one."""
     from .grouping import read_candidates
@@ -192,7 +194,7 @@ def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -
             x, y, w, h = segment.box
             shared = np.array([(ink[y : y + h, x : x + w] & segment.mask).sum() for ink in inks])
             cover, purity = shared / totals, shared / max(int(segment.mask.sum()), 1)
-            one = cut and ((cover >= CUT_DIGIT) & (purity >= CUT_DIGIT)).any()
+            one = cut and ((cover >= CUT_COVER) & (purity >= CUT_PURITY)).any()
             if one or (cover >= MERGED).sum() >= 2:
                 images.append(np.round(image * 255).astype(np.uint8))
                 labels.append(0.0 if one else 1.0)
