@@ -197,7 +197,8 @@ def group_digits(
 
 def read_candidates(ink: Ink) -> list[tuple[Segment, np.ndarray, bool]]:
     """The candidates group_digits reads in an image's ink (no strokes), each as its Segment, its
-    28x28 image and whether it holds a slice of a piece that was cut (not the whole piece); []
+    28x28 image and whether it holds a slice of a piece that was cut without the whole piece (a
+    slice, slices, or a whole piece with a slice of another); []
     when blank or when the rules take over. The detector trains on them (train_detector): digits
     cut from their neighbours, and neighbours read as one, are what segmentation shows it."""
     found = None if ink.box is None else _read_candidates(ink, None)
@@ -207,9 +208,15 @@ def read_candidates(ink: Ink) -> list[tuple[Segment, np.ndarray, bool]]:
     whole = _whole_pieces(atoms)
     sliced = {a for piece in whole for a in piece}
     return [
-        (_segment(atoms, members, ink.box[:2]), image, bool(sliced.intersection(members)) and members not in whole)
+        (_segment(atoms, members, ink.box[:2]), image, _holds_slice(members, whole, sliced))
         for members, image in zip(candidates, images)
     ]
+
+
+def _holds_slice(members: tuple[int, ...], whole: Collection[tuple[int, ...]], sliced: set[int]) -> bool:
+    """Whether a candidate holds a slice of a cut piece without the whole piece (sliced: the
+    slices' atoms; whole: each cut piece's): it is read as cut, not eroded (_ink_pen)."""
+    return bool(sliced.intersection(members)) and members not in whole
 
 
 def _read_candidates(
@@ -289,7 +296,7 @@ def _ink_pen(
     cut; 'val' numbers read the same either way)."""
     if atoms.starts is not None:
         return None
-    return None if sliced.intersection(members) and members not in whole else INK_MAX_PEN
+    return None if _holds_slice(members, whole, sliced) else INK_MAX_PEN
 
 
 def _thinner_pen(ink: Ink, atoms: _Atoms, members: tuple[int, ...]) -> float | None:

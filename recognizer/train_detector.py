@@ -98,16 +98,19 @@ def detector_data(
     chars: PenCharacters | None = None,
     styled: int = STYLED,
     slice_numbers: int = SLICE_NUMBERS,
+    val_slice_numbers: int = VAL_SLICE_NUMBERS,
 ):
     """((x, y) to train on, (x, y, group) held out), x (n, 28, 28) uint8, y 1 = not a digit, group
-    names each held-out image's kind (HELD_GROUPS). The held-out digits are training images the
-    detector never sees: `holdout` of them, at most HOLDOUT_SHARE of data's. A share of the digits
+    names each held-out image's kind (those in NON_DIGIT_GROUPS are not digits). The held-out
+    digits are training images the detector never sees: `holdout` of them, at most HOLDOUT_SHARE
+    of data's. A share of the digits
     and of the non-digits alike is redrawn as a user draws (a round pen of one width): were only
     digits redrawn, the detector would learn "even strokes mean a digit" and pass a drawn letter.
     With chars (UNIPEN), real pen digits and real clear letters of the "train" people join both
     sides (REAL_RENDERS and LETTER_RENDERS drawings), and those of the "val" people join the
-    held-out set. The writing styles MNIST lacks (slashed zeros, crossed sevens...) join the
-    digits, so that an extra stroke alone never means "a letter"."""
+    held-out set, and so do the candidates of slice_numbers and val_slice_numbers numbers written
+    touching (segment_samples). The writing styles MNIST lacks (slashed zeros, crossed sevens...)
+    join the digits, so that an extra stroke alone never means "a letter"."""
     from .dataset import style_set
     from .preprocess import to_mnist
     from .synthetic import draw_like_user
@@ -147,8 +150,8 @@ def detector_data(
             letters = clear_letters(chars, split, which)
             drawn_digits = np.concatenate([render(chars, digits_of, seed + 10 + r) for r in range(renders)])
             drawn_letters = np.concatenate([render(chars, letters, seed + 20 + r) for r in range(letter_renders)])
-            numbers = slice_numbers if which == "train" else round(slice_numbers * VAL_SLICE_NUMBERS / SLICE_NUMBERS)
-            slices, merged = segment_samples(chars, which, numbers, seed + 40 + (which == "val"))
+            numbers = slice_numbers if which == "train" else val_slice_numbers
+            slices, merged = segment_samples(chars, which, numbers, seed + {"train": 40, "val": 41}[which])
             if which == "train":
                 x_parts += [drawn_digits, drawn_letters, slices]
                 y_parts += [np.zeros(len(drawn_digits)), np.ones(len(drawn_letters)), merged]
@@ -193,14 +196,24 @@ def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -
         for segment, image, cut in read_candidates(ink_from_canvas(written.canvas)):
             x, y, w, h = segment.box
             shared = np.array([(ink[y : y + h, x : x + w] & segment.mask).sum() for ink in inks])
-            cover, purity = shared / totals, shared / max(int(segment.mask.sum()), 1)
-            one = cut and ((cover >= CUT_COVER) & (purity >= CUT_PURITY)).any()
-            if one or (cover >= MERGED).sum() >= 2:
+            label = sample_label(shared / totals, shared / max(int(segment.mask.sum()), 1), cut)
+            if label is not None:
                 images.append(np.round(image * 255).astype(np.uint8))
-                labels.append(0.0 if one else 1.0)
+                labels.append(label)
     if not images:
         return np.empty((0, 28, 28), np.uint8), np.empty(0, np.float32)
     return np.stack(images), np.array(labels, np.float32)
+
+
+def sample_label(cover: np.ndarray, purity: np.ndarray, cut: bool) -> float | None:
+    """segment_samples' label of a candidate from each digit's share of ink in it: cover (of the
+    digit's ink) and purity (of the candidate's). 0.0: a slice cut from a neighbour that holds one
+    digit (CUT_COVER, CUT_PURITY); 1.0: it holds MERGED of two digits or more; None: neither. A
+    slice that is both (a bold digit with most of a thin neighbour) counts as a digit, as the
+    shipped detector was trained."""
+    if cut and ((cover >= CUT_COVER) & (purity >= CUT_PURITY)).any():
+        return 0.0
+    return 1.0 if (cover >= MERGED).sum() >= 2 else None
 
 
 def train_detector(
@@ -287,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
                 "drawn": args.limit // 5,
                 "non_digits": args.limit,
                 "styled": args.limit // 50,
+                "slice_numbers": max(1, args.limit // 50),
+                "val_slice_numbers": max(1, args.limit // 300),
             }
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         chars = load_unipen(unipen_path) if unipen_path else None

@@ -138,3 +138,17 @@ def test_train_detector_resumes_after_a_crash(tmp_path, crash_after_first_epoch)
     first = read_history(tmp_path / "history.csv")
     _, history = train_detector((x, y), (x, y), epochs=2, work_dir=tmp_path, resume=True, verbose=0)
     assert [int(r["epoch"]) for r in history] == [0, 1] and history[0] == first[0]  # epoch 0 not trained again
+
+
+def test_segmentation_samples_are_labelled_by_whose_ink_they_hold():
+    """A slice holding one digit (85% of its ink, 80% of the slice) is a digit, even with a bit of
+    its neighbour; a candidate holding most of two digits is not; a part of a digit, or a whole
+    digit read uncut, is left out."""
+    from recognizer.train_detector import sample_label
+
+    clean = sample_label(np.array([1.0, 0.0]), np.array([1.0, 0.0]), cut=True)
+    with_a_bit = sample_label(np.array([0.9, 0.15]), np.array([0.85, 0.15]), cut=True)
+    merged = sample_label(np.array([1.0, 0.7]), np.array([0.6, 0.4]), cut=False)
+    part = sample_label(np.array([0.5, 0.0]), np.array([1.0, 0.0]), cut=True)
+    uncut = sample_label(np.array([1.0, 0.0]), np.array([1.0, 0.0]), cut=False)
+    assert (clean, with_a_bit, merged, part, uncut) == (0.0, 0.0, 1.0, None, None)

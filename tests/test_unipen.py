@@ -269,3 +269,20 @@ def test_segment_samples_label_cut_digits_and_merged_neighbours(pen_chars, monke
     assert np.array_equal(x, again[0]) and np.array_equal(y, again[1])
     nobody = train_detector.segment_samples(pen_chars, "val", 12, seed=3)
     assert nobody[0].shape == (0, 28, 28) and len(nobody[1]) == 0
+
+
+def test_detector_data_holds_out_the_val_peoples_cut_and_merged_digits(pen_chars, monkeypatch):
+    """With UNIPEN, the "train" people's segmentation samples join training, the "val" people's are
+    held out as "cut digits" (digits) and "merged digits" (not digits)."""
+    from recognizer import train_detector, unipen
+    from recognizer.synthetic import font_digits
+
+    split = np.where(np.arange(len(pen_chars)) < 40, "val", "train")  # the templates make one "person"
+    monkeypatch.setattr(unipen, "person_split", lambda chars: split)
+    x, y = font_digits(200, seed=4)
+    mnist = Mnist(x, y, source="tiny")
+    sizes = {"holdout": 20, "drawn": 5, "non_digits": 20, "styled": 0, "slice_numbers": 6, "val_slice_numbers": 6}
+    (x_train, y_train), (x_held, y_held, group) = train_detector.detector_data(mnist, chars=pen_chars, **sizes)
+    (_, y_plain), _ = train_detector.detector_data(mnist, chars=pen_chars, **{**sizes, "slice_numbers": 0})
+    assert len(y_train) > len(y_plain) and {"cut digits", "merged digits"} <= set(group)
+    assert (y_held[group == "merged digits"] == 1).all() and (y_held[group == "cut digits"] == 0).all()
