@@ -33,7 +33,7 @@ from recognizer.unipen import digits_by_person
 
 from .common import write_json
 from .numbers import lcs_length, numbers_benchmark
-from .real_numbers import LENGTHS, digit_inks, number_rows, read_alone, touching
+from .real_numbers import LENGTHS, number_rows, read_alone, touching
 
 DEV_SEED = 4242  # not the bench's seed
 SHARE = 0.5  # a box "holds" a digit when it covers more than this share of the digit's ink
@@ -44,7 +44,7 @@ def compose_numbers(chars, split: str, n: int, seed: int) -> Iterator[tuple[np.n
     """n numbers of `split` people (equal shares of each length): (canvas, truth, each digit's ink
     drawn alone), one at a time (a number and its digits' inks take about 2 MB)."""
     for written, truth in number_rows(chars, digits_by_person(chars, split), n, np.random.default_rng(seed)):
-        yield written.canvas, truth, digit_inks(written)
+        yield written.canvas, truth, written.inks()
 
 
 def failure_class(truth: str, read: str, boxes: list, inks: list[np.ndarray]) -> str:

@@ -33,7 +33,7 @@ import numpy as np
 from recognizer.data import PenCharacters
 from recognizer.ink import INK_LEVEL, ink_box, ink_from_canvas
 from recognizer.predictor import Recognizer, number_text
-from recognizer.strokes import Stroke, rasterize
+from recognizer.strokes import Stroke
 from recognizer.unipen import Row, RowStyle, digits_by_person, write_row
 
 from .common import accuracy_entry, md_table, timing_stats, write_json
@@ -100,11 +100,6 @@ def number_rows(
         yield written, "".join(chars.label[i] for i in row)
 
 
-def digit_inks(written: Row) -> list[np.ndarray]:
-    """Each digit of a number drawn alone on the number's canvas, with its pen."""
-    return [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) for d in range(max(written.owner) + 1)]
-
-
 def _read(rec: Recognizer, canvas: np.ndarray, strokes) -> tuple[str, float, float, list]:
     """The number read, the wall and CPU time of read() in ms, and the boxes read."""
     wall, cpu = time.perf_counter_ns(), time.process_time_ns()
@@ -158,7 +153,7 @@ def run(
     digits_of = digits_by_person(chars, split)
     rows, failed = [], {path: [] for path in PATHS}
     for written, truth in number_rows(chars, digits_of, n, np.random.default_rng(seed)):
-        length, inks = len(truth), digit_inks(written)
+        length, inks = len(truth), written.inks()
         number = _Number(length, truth, touching(inks), {}, {}, {}, {}, {})
         for path, strokes in (("app", written.strokes), ("image", None)):
             number.read[path], number.ms[path], number.cpu_ms[path], number.boxes[path] = _read(

@@ -198,8 +198,8 @@ def group_digits(
 def read_candidates(ink: Ink) -> list[tuple[Segment, np.ndarray, bool]]:
     """The candidates group_digits reads in an image's ink (no strokes), each as its Segment, its
     28x28 image and whether it holds a slice of a piece that was cut without the whole piece (a
-    slice, slices, or a whole piece with a slice of another); []
-    when blank or when the rules take over. The detector trains on them (train_detector): digits
+    slice, slices, or a whole piece with a slice of another); [] when blank or when the rules
+    take over. The detector trains on them (train_detector): digits
     cut from their neighbours, and neighbours read as one, are what segmentation shows it."""
     found = None if ink.box is None else _read_candidates(ink, None)
     if found is None:

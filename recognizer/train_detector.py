@@ -103,9 +103,9 @@ def detector_data(
     """((x, y) to train on, (x, y, group) held out), x (n, 28, 28) uint8, y 1 = not a digit, group
     names each held-out image's kind (those in NON_DIGIT_GROUPS are not digits). The held-out
     digits are training images the detector never sees: `holdout` of them, at most HOLDOUT_SHARE
-    of data's. A share of the digits
-    and of the non-digits alike is redrawn as a user draws (a round pen of one width): were only
-    digits redrawn, the detector would learn "even strokes mean a digit" and pass a drawn letter.
+    of data's. A share of the digits and of the non-digits alike is redrawn as a user draws (a
+    round pen of one width): were only digits redrawn, the detector would learn "even strokes
+    mean a digit" and pass a drawn letter.
     With chars (UNIPEN), real pen digits and real clear letters of the "train" people join both
     sides (REAL_RENDERS and LETTER_RENDERS drawings), and those of the "val" people join the
     held-out set, and so do the candidates of slice_numbers and val_slice_numbers numbers written
@@ -174,13 +174,12 @@ def detector_data(
 def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Candidates the image path reads (grouping.read_candidates) in `numbers` numbers of 2-5
     digits of one `which` person each, written with SLICE_STYLE: (x (n, 28, 28) uint8, y) where
-    y 0 is a slice cut from a touching neighbour holding one digit's ink (CUT_COVER of its ink,
-    CUT_PURITY of the slice's) and 1 a candidate holding MERGED of the ink of two digits or more; candidates
-    that are neither (a whole digit, part of one) are left out. The detector never saw cut edges:
+    y is sample_label's: 0 a slice cut from a touching neighbour holding one digit's ink, 1 a
+    candidate holding most of two digits; candidates that are neither (a whole digit, part of
+    one) are left out. The detector never saw cut edges:
     it called true slices "not a digit" and passed touching digits read as one."""
     from .grouping import read_candidates
     from .ink import INK_LEVEL, ink_from_canvas
-    from .strokes import rasterize
     from .unipen import digits_by_person, write_row
 
     rng = np.random.default_rng(seed)
@@ -191,7 +190,7 @@ def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -
         person = persons[rng.integers(len(persons))]
         length = min(int(rng.integers(2, 6)), len(digits_of[person]))
         written = write_row(chars, list(rng.choice(digits_of[person], length, replace=False)), rng, SLICE_STYLE)
-        inks = [rasterize(written.strokes_of(d), written.canvas.shape, written.pen) > INK_LEVEL for d in range(length)]
+        inks = [ink > INK_LEVEL for ink in written.inks()]
         totals = np.array([max(int(ink.sum()), 1) for ink in inks])
         for segment, image, cut in read_candidates(ink_from_canvas(written.canvas)):
             x, y, w, h = segment.box

@@ -190,6 +190,10 @@ class Row:
         """The strokes of the row's k-th character, in writing order."""
         return [s for s, o in zip(self.strokes, self.owner) if o == k]
 
+    def inks(self) -> list[np.ndarray]:
+        """Each character drawn alone on the row's canvas, with its pen: whose ink is where."""
+        return [rasterize(self.strokes_of(k), self.canvas.shape, self.pen) for k in range(max(self.owner) + 1)]
+
 
 LETTERS_WITH_ASCENDERS = "bdfhklt"
 MARGIN = 30.0  # px left and right of a row; 60 above and below (or more on a taller canvas)
