@@ -6,7 +6,7 @@ tune its priors. Never run on the 'test' people: those are the real-numbers benc
 
 Numbers are composed exactly as bench.real_numbers composes them (number_rows, NUMBER_STYLE), from the
 digits of 'val' (default) or 'train' people. Each number's stroke atoms and every candidate group
-are read once by both models (one batched call each; group_digits reads the detector only where a
+are read once by both models (one batched call each; group_digits reads them only where a
 candidate could be chosen, which makes the same choice) and cached; a reading is then the
 best sequence under a Priors set, so that many sets can be compared on the same readings. The
 candidates read are those group_digits reads (its _keep), so the figures are those of

@@ -14,8 +14,8 @@ says when ink is not a digit at all.
 A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
 (grouping.group_digits: candidate digits' inks -> 28x28 images (preprocess.ink_to_mnist, or for a
 candidate drawn with a bold pen its strokes drawn again thinner, preprocess.strokes_to_mnist) ->
-the classifier (one batched call) and the detector (on the candidates that could be chosen) -> the
-best sequence of candidates) -> verdict (reject.ink_reason,
+the classifier and the detector, both on the candidates that could be chosen only -> the best
+sequence of candidates) -> verdict (reject.ink_reason,
 reject.model_reason). Recognizer.recognize runs images, model and verdicts for a list of inks.
 """
 
@@ -309,8 +309,8 @@ class Recognizer:
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
         from, if known, in writing order; they keep a digit drawn in several strokes together and
         part digits that touch. Which ink makes each digit is chosen by reading the candidates
-        (recognizer.grouping): one batched call of the classifier per read, and the detector on
-        the few candidates that could be chosen."""
+        (recognizer.grouping): the classifier and the detector read only the candidates that
+        could be chosen, in a round or two of small batches."""
         ink = ink_from_canvas(canvas)
         if ink.box is None:
             return []

@@ -195,13 +195,15 @@ def counting(rec) -> tuple[dict[str, list[int]], tuple]:
     return calls, (classify, detect)
 
 
-def test_one_classifier_call_per_read_and_the_detector_on_a_few_candidates(shipped):
+def test_the_models_read_only_the_candidates_that_could_be_chosen(shipped):
+    """Both models read the same few candidates, each once, fewer than the candidates there are."""
     calls, readers = counting(shipped)
     canvas, strokes = write(4, 0, 7, 1, 5, gap=-10)
-    groups = group_digits(ink_from_canvas(canvas), strokes, *readers)
+    ink = ink_from_canvas(canvas)
+    groups = group_digits(ink, strokes, *readers)
     assert "".join(str(int(g.probabilities.argmax())) for g in groups) == "40715"
-    assert len(calls["classify"]) == 1 and calls["classify"][0] >= 5
-    assert 5 <= sum(calls["detect"]) < calls["classify"][0]
+    assert calls["classify"] == calls["detect"] and 5 <= sum(calls["classify"])
+    assert sum(calls["classify"]) < len(grouping._read_candidates(ink, strokes)[1])
     assert all(g.not_digit is not None for g in groups)
 
 
@@ -209,60 +211,59 @@ def test_one_classifier_call_per_read_and_the_detector_on_a_few_candidates(shipp
     "characters", [(4, 0, 7, 1, 5), (3, "X", 8), (2, "H", "K", 6), (1, 1, 7, 4)], ids=["digits", "X", "HK", "1174"]
 )
 @pytest.mark.parametrize("with_strokes", [True, False], ids=["strokes", "image"])
-def test_the_detector_on_a_few_candidates_chooses_as_on_every_one(shipped, characters, with_strokes):
-    """_choose reads the detector only where a candidate could be chosen, and its choice is the
-    one reading every candidate makes (for numbers with letters, where the detector decides)."""
+def test_reading_a_few_candidates_chooses_as_reading_every_one(shipped, characters, with_strokes):
+    """_choose reads the models only where a candidate could be chosen, and its choice (and the
+    chosen ones' answers) are those of reading every candidate (numbers with letters included,
+    where the detector decides)."""
     canvas, strokes = write(*characters, gap=-10)
     strokes = strokes if with_strokes else None
     ink = ink_from_canvas(canvas)
-    x0, y0, w, h = ink.box
-    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
-    atoms = (
-        grouping._stroke_atoms(part, strokes, (x0, y0)) if strokes else grouping._ink_atoms(part, ink.stroke_width / 2)
-    )
-    candidates = grouping._candidates(atoms)
-    geometry = grouping._geometry(atoms, candidates)
-    images = grouping._images(ink, atoms, candidates, strokes, (x0, y0))
+    atoms, candidates, geometry, image_of = grouping._read_candidates(ink, strokes)
+    images = image_of(candidates)
     probs, not_digit = shipped.scores(images)
     every = grouping._sequencer(atoms, candidates)(grouping._recognition(atoms, probs, not_digit) + geometry)
-    calls, (_, detect) = counting(shipped)
-    chosen, read = grouping._choose(atoms, candidates, images, probs, geometry, detect)
+    asked: list[int] = []
+
+    def read(ks):
+        asked.extend(ks)
+        return shipped.scores(images[ks])
+
+    chosen, chosen_probs, chosen_not_digit = grouping._choose(atoms, candidates, geometry, read)
     assert chosen == every
-    assert np.allclose(read[chosen], not_digit[chosen], atol=1e-5)
-    assert sum(calls["detect"]) <= len(candidates)
+    assert np.allclose(chosen_probs, probs[chosen], atol=1e-5)
+    assert np.allclose(chosen_not_digit, not_digit[chosen], atol=1e-5)
+    assert len(asked) == len(set(asked)) <= len(candidates)
 
 
 @pytest.mark.parametrize("with_strokes", [True, False], ids=["strokes", "image"])
-def test_the_lazy_choice_is_the_eager_one_whatever_the_scores(with_strokes):
+@pytest.mark.parametrize("detector", [True, False], ids=["detector", "no detector"])
+def test_the_lazy_choice_is_the_eager_one_whatever_the_scores(with_strokes, detector):
     """_choose against reading every candidate, on a real number's atoms with random probabilities
     and detector outputs (both Priors sets: a stroke row's prior of another sign is 0.12, above
     some top probabilities): the same choice, each candidate read once at most."""
     canvas, strokes = write(2, "H", 4, "K", 7, gap=-10)
     ink = ink_from_canvas(canvas)
-    x0, y0, w, h = ink.box
-    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
-    if with_strokes:
-        atoms = grouping._stroke_atoms(part, strokes, (x0, y0))
-    else:
-        atoms = grouping._ink_atoms(part, ink.stroke_width / 2)
-    candidates = grouping._candidates(atoms)
-    geometry = grouping._geometry(atoms, candidates)
+    atoms, candidates, geometry, _ = grouping._read_candidates(ink, strokes if with_strokes else None)
     rng = np.random.default_rng(0)
     rounds = []
     for _ in range(200):
         probs = rng.dirichlet(np.full(10, rng.choice([0.05, 1.0, 500.0])), len(candidates))  # 500: tops near 0.1
         not_digit = rng.choice([rng.uniform(0, 1, len(candidates)), rng.beta(0.2, 0.2, len(candidates))])
+        not_digit = not_digit if detector else None
         every = grouping._sequencer(atoms, candidates)(grouping._recognition(atoms, probs, not_digit) + geometry)
-        read: list[int] = []
+        asked: list[list[int]] = []
 
-        def detect(indices, read=read, not_digit=not_digit):
-            read.extend(indices.tolist())
-            return not_digit[indices]
+        def read(ks, asked=asked, probs=probs, not_digit=not_digit):
+            asked.append(list(ks))
+            return probs[ks], None if not_digit is None else not_digit[ks]
 
-        chosen, _ = grouping._choose(atoms, candidates, np.arange(len(candidates)), probs, geometry, detect)
-        assert chosen == every and len(read) == len(set(read))
-        rounds.append(len(read) > len(chosen))
-    assert any(rounds)  # some choices needed more than one round of the detector
+        chosen, chosen_probs, chosen_not_digit = grouping._choose(atoms, candidates, geometry, read)
+        read_once = [k for ks in asked for k in ks]
+        assert chosen == every and len(read_once) == len(set(read_once))
+        assert np.array_equal(chosen_probs, probs[chosen])
+        assert chosen_not_digit == ([None] * len(chosen) if not_digit is None else list(not_digit[chosen]))
+        rounds.append(len(asked))
+    assert max(rounds) > 1  # some choices needed more than one round of reading
 
 
 def brute_force(n, candidates, unary, pair, optional) -> float:
