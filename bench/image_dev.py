@@ -77,7 +77,9 @@ def real_figures(rec: Recognizer, numbers: Iterable[tuple[np.ndarray, str, list[
         read = number_text(preds)
         rows.append((truth, read, ms, failure_class(truth, read, [p.box for p in preds], inks), ok, touching(inks)))
 
-    def summary(sel: list) -> dict:
+    def summary(sel: list) -> dict | None:
+        if not sel:  # few numbers: some lengths, or touching ones, may have none
+            return None
         p = np.mean([o for r in sel for o in r[4]])
         return {
             "n": len(sel),

@@ -142,13 +142,13 @@ def test_whole_pieces_are_read_whatever_the_budget():
 
 
 def test_an_image_read_stays_within_its_candidate_budget(shipped):
-    """A long row of touching digits in an image: at most MAX_INK_CANDIDATES candidates, of which
+    """A long row of touching digits in an image: at most MAX_CANDIDATES candidates, of which
     both models read only some, each once."""
     calls, readers = counting(shipped)
     ink = ink_from_canvas(write(4, 0, 7, 1, 5, 2, 8, gap=-30, pen=30))
     group_digits(ink, None, *readers)
     candidates = grouping._read_candidates(ink, None)[1]
-    assert 7 <= len(candidates) <= grouping.MAX_INK_CANDIDATES
+    assert 7 <= len(candidates) <= grouping.MAX_CANDIDATES
     assert calls["classify"] == calls["detect"] and 7 <= sum(calls["classify"]) < len(candidates)
 
 
