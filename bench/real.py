@@ -138,21 +138,25 @@ def mnist_styles(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, per_st
 
 
 def letters(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> dict:
-    """Held-out real letters read one by one: how many read "not a digit" / "not sure", per letter."""
+    """Held-out real letters read one by one: how many read "not a digit" / "not sure", per letter;
+    and how many read only "?" on the image path (read(canvas), the CLI's and photos'), which may
+    cut a letter into pieces that read as digits."""
     by_letter: dict[str, list] = collections.defaultdict(list)
     for i in indices:
         canvas, lists, _ = draw_placed(chars.strokes(int(i)), rng)
         pred = rec.predict(canvas, lists)
-        by_letter[chars.label[i]].append((pred.unsure, pred.digit))
+        image = number_text(rec.read(canvas))
+        by_letter[chars.label[i]].append((pred.unsure, pred.digit, bool(image) and set(image) == {"?"}))
 
     def share(rows, test) -> float:
-        return round(sum(test(u) for u, _ in rows) / len(rows), 5) if rows else None
+        return round(sum(test(row) for row in rows) / len(rows), 5) if rows else None
 
     def summary(rows) -> dict:
         return {
             "n": len(rows),
-            "not_a_digit": share(rows, lambda u: u == NOT_A_DIGIT),
-            "not_sure": share(rows, lambda u: u is not None),
+            "not_a_digit": share(rows, lambda row: row[0] == NOT_A_DIGIT),
+            "not_sure": share(rows, lambda row: row[0] is not None),
+            "image_only_unsure": share(rows, lambda row: row[2]),
         }
 
     clear = [r for k, rows in by_letter.items() if k not in DIGIT_LIKE_LETTERS for r in rows]
@@ -163,8 +167,8 @@ def letters(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> 
         "per_letter": {
             k: {
                 **summary(rows),
-                "read_as": collections.Counter(str(d) for u, d in rows if u is None).most_common(1)[0][0]
-                if any(u is None for u, _ in rows)
+                "read_as": collections.Counter(str(d) for u, d, _ in rows if u is None).most_common(1)[0][0]
+                if any(u is None for u, _, _ in rows)
                 else None,
             }
             for k, rows in sorted(by_letter.items())

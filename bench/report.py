@@ -488,6 +488,15 @@ def _real_letters(r: dict) -> str:
                 ],
             ),
             table,
+            *(
+                [
+                    f"The same letters as images (`read(canvas)`, the CLI's and photos' path, where a letter may be "
+                    f"cut into pieces that read as digits): {fmt_pct(let['clear']['image_only_unsure'], 1)} of the "
+                    f'clear ones read only "?".'
+                ]
+                if "image_only_unsure" in let["clear"]
+                else []
+            ),
             f"Rows of a digit, 1-3 letters and a digit by one writer, read with `read(canvas, strokes)`: "
             f'{fmt_pct(rows["exact"]["accuracy"], 1)} read exactly (every letter "?", both digits right; '
             f"{rows['rows']} rows), {fmt_pct(rows['count_right']['accuracy'], 1)} with the right number of characters.",
