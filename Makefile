@@ -9,7 +9,7 @@ DATA_ARG := $(if $(DATA),--data $(DATA))
 # models train on MNIST alone.
 UNIPEN ?= $(wildcard ../shared/data/unipen_dev.npz)
 UNIPEN_ARG := $(if $(UNIPEN),--unipen $(UNIPEN))
-EPOCHS ?= 20
+EPOCHS ?= 40
 MODEL ?= recognizer/models/mnist_cnn.keras
 # `make web`: where the web page and API listen, and how many worker processes serve them.
 HOST ?= 127.0.0.1
