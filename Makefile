@@ -44,7 +44,7 @@ lint: $(VENV)/.dev  ## ruff: lint rules and formatting (pinned in requirements-d
 test: lint  ## lint, then the test suite (a few minutes, no full training)
 	$(BIN)/python -m pytest
 
-train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~40 min on 2 cores, idle)
+train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~35 min on 2 cores, idle)
 	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --out $(MODEL) --overwrite-shipped
 
 resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch
