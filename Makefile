@@ -9,7 +9,7 @@ DATA_ARG := $(if $(DATA),--data $(DATA))
 # models train on MNIST alone.
 UNIPEN ?= $(wildcard ../shared/data/unipen_dev.npz)
 UNIPEN_ARG := $(if $(UNIPEN),--unipen $(UNIPEN))
-EPOCHS ?= 40
+EPOCHS ?= 20
 MODEL ?= recognizer/models/mnist_cnn.keras
 # `make web`: where the web page and API listen, and how many worker processes serve them.
 HOST ?= 127.0.0.1
@@ -44,7 +44,7 @@ lint: $(VENV)/.dev  ## ruff: lint rules and formatting (pinned in requirements-d
 test: lint  ## lint, then the test suite (a few minutes, no full training)
 	$(BIN)/python -m pytest
 
-train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~35 min on 2 cores, idle)
+train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~40 min on 2 cores, idle)
 	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --out $(MODEL) --overwrite-shipped
 
 resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch

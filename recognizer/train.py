@@ -37,7 +37,7 @@ from .errors import DataError, RecognizerError
 from .fileio import atomic_write
 from .predictor import MODELS_DIR
 
-DEFAULT_EPOCHS = 40
+DEFAULT_EPOCHS = 20
 BATCH_SIZE = 128
 PEAK_LR = 1e-3
 SEED = 42
