@@ -445,8 +445,11 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
     kept = ink.copy()
     if lines is not None:
         kept &= ~(lines.across | lines.down)
-        for line, mend in ((lines.across, (MEND, 1)), (lines.down, (1, MEND))):  # strokes a line cut
-            closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
+        # Strokes a line cut are mended between their ends outside the line's strip: what is left of
+        # the line in its strip (a side's edge, a px off after the page was turned) mends nothing.
+        ends = (kept & ~lines.strips).astype(np.uint8)
+        for line, mend in ((lines.across, (MEND, 1)), (lines.down, (1, MEND))):
+            closed = cv2.morphologyEx(ends, cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
             kept |= line & closed.astype(bool)
     kept &= ~_along_frame(kept, EDGE_CONTACT)
     pieces = _Pieces.of(kept)

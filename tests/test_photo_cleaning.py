@@ -173,3 +173,21 @@ def test_a_form_scanned_a_little_askew_is_turned_straight_and_its_boxes_go(shipp
     pick = rng.integers(0, 60, 3)
     scans, _ = form_dev.form(x[pick], rng, tilt=1.0)
     assert number_text(shipped.read(ink_canvas(scans["boxes"]))) == "".join(map(str, y[pick]))
+
+
+def test_what_is_left_of_a_line_beside_it_mends_no_stub_onto_a_digit():
+    """A box's side with a px of it left on both sides (a scan turned straight) and a stroke ending
+    on it: no line pixel is put back there (that left a stub hanging from a 1's base, read 7); a
+    stroke that crosses the line is still mended."""
+    canvas = np.zeros((100, 100), np.uint8)
+    down = np.zeros(canvas.shape, bool)
+    down[5:95, 50:52] = True  # the side ...
+    strips = cv2.dilate(down.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    canvas[down] = 255
+    canvas[20:60, 49] = canvas[20:60, 52] = 255  # ... what is left beside it, in its strip
+    canvas[20:24, 20:49] = 255  # a stroke ending on the side
+    canvas[70:74, 25:80] = 255  # a stroke crossing it
+    across = np.zeros(canvas.shape, bool)
+    keep, _ = photo._writing(canvas, photo._Lines(across, down, strips))
+    assert not (keep & down)[:65].any()
+    assert keep[70:74, 25:80].all()  # the crossing stroke whole, the line's px in it mended
