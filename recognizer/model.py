@@ -13,8 +13,9 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from .predictor import NUM_CLASSES
+
 INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
 
 
 def build_model(dropout: float = 0.4) -> keras.Model:

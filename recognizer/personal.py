@@ -27,9 +27,8 @@ import numpy as np
 
 from .batch import predict_batches
 from .errors import DataError, ModelError, RecognizerError
-from .predictor import MODELS_DIR
+from .predictor import MODELS_DIR, NUM_CLASSES
 
-NUM_CLASSES = 10
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
 # (bench/personal.py --split val, blends 1-8): 4 gained most at K=3 and 5 with no try losing and
 # MNIST at most 0.16 points lower; 8 gained a little more at K=3 but cost MNIST 0.67 points at K=1.
