@@ -199,8 +199,9 @@ def group_digits(
     images = np.zeros((len(candidates), SIZE, SIZE), np.float32)
 
     def read(ks: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
-        images[ks] = image_of([candidates[k] for k in ks])
-        return classify(images[ks]), None if detect is None else detect(images[ks])
+        batch = image_of([candidates[k] for k in ks])
+        images[ks] = batch  # kept for the Groups chosen
+        return classify(batch), None if detect is None else detect(batch)
 
     chosen, probs, not_digit = _choose(atoms, candidates, geometry, read)
     segments = [_segment(atoms, candidates[k], ink.box[:2]) for k in chosen]
