@@ -10,6 +10,9 @@ DATA_ARG := $(if $(DATA),--data $(DATA))
 UNIPEN ?= $(wildcard ../shared/data/unipen_dev.npz)
 UNIPEN_ARG := $(if $(UNIPEN),--unipen $(UNIPEN))
 EPOCHS ?= 20
+# Networks trained one after another and shipped as one averaging them (recognizer/model.py's
+# build_ensemble); 2 doubles the training time and was measured not to pay (README, "The model").
+MEMBERS ?= 1
 MODEL ?= recognizer/models/mnist_cnn.keras
 # `make web`: where the web page and API listen, and how many worker processes serve them.
 HOST ?= 127.0.0.1
@@ -45,10 +48,10 @@ test: lint  ## lint, then the test suite (a few minutes, no full training)
 	$(BIN)/python -m pytest
 
 train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~40 min on 2 cores, idle)
-	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --out $(MODEL) --overwrite-shipped
+	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --members $(MEMBERS) --out $(MODEL) --overwrite-shipped
 
 resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch
-	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --out $(MODEL) --overwrite-shipped --resume
+	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --members $(MEMBERS) --out $(MODEL) --overwrite-shipped --resume
 
 train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~30 min on 2 cores; RESUME=1 continues)
 	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(RESUME),--resume)

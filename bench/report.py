@@ -295,6 +295,13 @@ def _accuracy(acc: dict) -> str:
     return "\n".join(lines)
 
 
+def _epochs(card: dict) -> str:
+    """The epochs a model card's training ran: "20 epochs", or "40 epochs (2 networks of 20)"."""
+    members = card.get("members", 1)
+    each = f" ({members} networks of {card['epochs'] // members})" if members > 1 else ""
+    return f"{card['epochs']} epochs{each}"
+
+
 def _training(tr: dict) -> str:
     step = tr["step"]
     validation = tr["validation_seconds"] if tr["validation_seconds"] is not None else "n/a"
@@ -312,7 +319,7 @@ def _training(tr: dict) -> str:
         spread = f"; per epoch median {hist['median']:.0f}, {hist['min']:.0f}-{hist['max']:.0f}" if hist else ""
         rows.append(
             [
-                f"measured by the full training run (model card: {card['epochs']} epochs in "
+                f"measured by the full training run (model card: {_epochs(card)} in "
                 f"{card['training_seconds']:.0f} s{spread}; {card.get('date') or '?'}, "
                 f"{card.get('machine') or '?'}; not necessarily this machine)",
                 f"{card['seconds_per_epoch']:.0f}",
@@ -374,7 +381,7 @@ def _model(r: dict) -> str:
     hist = card.get("history_epoch_seconds")
     if card.get("training_seconds") is not None and hist:
         text += (
-            f" Its training took {card['training_seconds']:,.0f} s for {card['epochs']} epochs "
+            f" Its training took {card['training_seconds']:,.0f} s for {_epochs(card)} "
             f"({hist['min']:.0f}-{hist['max']:.0f} s an epoch, median {hist['median']:.0f}); the benchmark "
             f"extrapolates {r['training']['seconds_per_epoch_extrapolated']:.0f} s an epoch on "
             f"{'an idle' if not _busy(r) else 'a busy'} machine."

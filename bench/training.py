@@ -107,12 +107,14 @@ def model_card_figure(card_path: Path | None) -> dict | None:
     out: dict = {}
     try:
         card = json.loads(card_path.read_text())
-        seconds, epochs = float(card["training_seconds"]), int(card["epochs"])
+        members = int(card.get("members", 1))  # networks trained one after another, card["epochs"] each
+        seconds, epochs = float(card["training_seconds"]), int(card["epochs"]) * members
         out.update(
             {
                 "seconds_per_epoch": round(seconds / epochs, 1) if epochs else None,
                 "training_seconds": seconds,
                 "epochs": epochs,
+                "members": members,
                 "date": card.get("date"),
                 "machine": card.get("machine"),
                 "path": str(card_path),

@@ -1,6 +1,8 @@
-"""The CNNs: the digit classifier and the small digit detector, each built in one function.
+"""The CNNs: the digit classifier, an ensemble of classifiers, and the small digit detector, each
+built in one function.
 
-The classifier is the well-known ~99.7% MNIST design (Deotte's Kaggle CNN), built in one function.
+The classifier is the well-known ~99.7% MNIST design (Deotte's Kaggle CNN), built in one function;
+several trained apart can be averaged in one graph (build_ensemble, `train --members`).
 
 Two blocks of three convolutions (the third with stride 2 replaces max pooling), each followed by
 BatchNorm, and Dropout 0.4 after each block. Input is 28x28x1 in [0, 1]; output is softmax over 10.
@@ -10,7 +12,10 @@ The detector answers one question the classifier cannot, "is this a digit at all
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import keras
+import numpy as np
 from keras import layers
 
 from .predictor import NUM_CLASSES
@@ -47,6 +52,28 @@ def build_model(dropout: float = 0.4) -> keras.Model:
         ],
         name="mnist_cnn",
     )
+
+
+def build_ensemble(members: Sequence[keras.Model]) -> keras.Model:
+    """One classifier that averages the logits of trained classifiers (build_model's): each
+    member's layers but its last, side by side, then one Dense softmax on their features with the
+    members' last layers stacked and divided by their number (networks trained apart err on
+    partly different digits). One graph: one .tflite file, and one last layer for personal.py to
+    fold a user's prototypes into."""
+    inputs = keras.Input(INPUT_SHAPE)
+    towers = []
+    for member in members:
+        fresh = build_model()  # new layers, named apart from the other members'
+        x = inputs
+        for layer, trained in zip(fresh.layers[:-1], member.layers[:-1]):
+            x = layer(x)
+            layer.set_weights(trained.get_weights())
+        towers.append(x)
+    head = layers.Dense(NUM_CLASSES, activation="softmax")
+    outputs = head(layers.Concatenate()(towers) if len(towers) > 1 else towers[0])
+    kernels, biases = zip(*(member.layers[-1].get_weights() for member in members))
+    head.set_weights([np.concatenate(kernels) / len(members), np.mean(biases, axis=0)])
+    return keras.Model(inputs, outputs, name="mnist_cnn")
 
 
 def build_detector(dropout: float = 0.3) -> keras.Model:

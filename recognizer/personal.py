@@ -97,12 +97,7 @@ def feature_model(model):
     """A Keras model sharing the classifier's layers that outputs the features its last layer reads."""
     import keras
 
-    last_dense(model)
-    inputs = keras.Input(model.input_shape[1:])
-    x = inputs
-    for layer in model.layers[:-1]:  # a Sequential classifier: its layers in order, shared
-        x = layer(x)
-    return keras.Model(inputs, x)
+    return keras.Model(model.inputs[0], last_dense(model).input)  # a single model or an ensemble
 
 
 def features(extractor, images: np.ndarray) -> np.ndarray:

@@ -215,17 +215,23 @@ def augmentation_preview(images: np.ndarray, seed: int = 0):
 
 
 def training_curves(history: list[dict[str, float]]):
-    """Loss and accuracy per epoch, training and validation (history rows from train.train)."""
+    """Loss and accuracy per epoch, training and validation (history rows from train.train, or
+    from train.train_members: a line for each member)."""
     from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, PercentFormatter
 
     plt = _pyplot()
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
+    members = sorted({r.get("member") for r in history}, key=lambda m: -1 if m is None else m)
     epochs = [int(r["epoch"]) + 1 for r in history]
     for ax, key, title in ((ax_loss, "loss", "Loss"), (ax_acc, "accuracy", "Accuracy")):
         for prefix, label, style in (("", "training (augmented, dropout on)", "-o"), ("val_", "validation", "-s")):
-            values = [r.get(prefix + key) for r in history]
-            if any(v is not None for v in values):
-                ax.plot(epochs, [np.nan if v is None else v for v in values], style, ms=3, label=label)
+            for member in members:
+                rows = [r for r in history if r.get("member") == member]
+                values = [r.get(prefix + key) for r in rows]
+                if any(v is not None for v in values):
+                    named = label if len(members) == 1 else f"{label}, network {int(member) + 1}"
+                    x = [int(r["epoch"]) + 1 for r in rows]
+                    ax.plot(x, [np.nan if v is None else v for v in values], style, ms=3, label=named)
         ax.set_xlabel("epoch")
         ax.set_title(title)
         ax.grid(alpha=0.3)

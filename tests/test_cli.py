@@ -252,6 +252,13 @@ def test_training_arguments_that_would_train_nothing(tmp_path, command, args, li
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("members", ["0", "9"])
+def test_train_refuses_absurd_members(tmp_path, members):
+    base = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")]
+    assert_one_error(run("train", *base, "--members", members), 2, f"--members must be 1 to 8, got {members}")
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("command, shipped", [("train", "mnist_cnn.keras"), ("train-detector", "digit_detector.keras")])
 def test_training_never_overwrites_a_shipped_model_by_default(tmp_path, command, shipped):
     from recognizer.predictor import MODELS_DIR

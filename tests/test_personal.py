@@ -226,3 +226,23 @@ def test_bench_section_plays_a_writer_saving_k_samples(tmp_path, tiny_mnist):
     assert result["summary"]["last layer"].keys() == {"3"}
     text = bench_personal.report(result)
     assert "| ced/ayml3525_s_0k " in text and "K=3: before -> after" in text and "UNIPEN `test` people" in text
+
+
+@pytest.mark.parametrize("members", [1, 2])
+def test_features_and_head_rebuild_the_classifier_single_or_ensemble(members):
+    """feature_model + shipped_head: softmax(features @ kernel + bias) is the model's own output,
+    for one network and for an ensemble of them (model.build_ensemble), whose features are its
+    members' side by side."""
+    import keras
+
+    from recognizer.model import build_ensemble, build_model
+
+    keras.utils.set_random_seed(members)
+    model = build_model() if members == 1 else build_ensemble([build_model() for _ in range(members)])
+    images = np.random.default_rng(members).integers(0, 256, (5, 28, 28)).astype(np.uint8)
+    feats = personal.features(personal.feature_model(model), images)
+    assert feats.shape == (5, 128 * members)
+    logits = personal.shipped_head(model).logits(feats)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(np.asarray(model(images[..., None] / np.float32(255))), expected, atol=1e-5)

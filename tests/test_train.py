@@ -16,8 +16,9 @@ from recognizer import Recognizer
 from recognizer.card import command_line, model_card
 from recognizer.data import load_mnist
 from recognizer.fileio import file_sha256
+from recognizer.model import build_ensemble, build_model
 from recognizer.styles import STYLES
-from recognizer.train import read_history, save_model, train
+from recognizer.train import MEMBERS, read_history, save_model, train, train_members
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,24 +53,25 @@ def test_a_fresh_run_discards_old_checkpoints(tiny_mnist, tmp_path):
 
 def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     out = tmp_path / "models" / "m.keras"
-    args = ["train", "--data", str(tiny_mnist), "--epochs", "1", "--limit", "200", "--out", str(out)]
+    args = ["train", "--data", str(tiny_mnist), "--epochs", "1", "--members", "2", "--limit", "200", "--out", str(out)]
     result = subprocess.run([sys.executable, "-m", "recognizer", *args], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]
     card = json.loads(out.with_suffix(".json").read_text())
     # the command that trains it again: the trainer's own program, then its options in one order
     assert card["command"] == shlex.join(
-        ["python", "-m", "recognizer.train", "--data", str(tiny_mnist), "--epochs", "1", "--out", str(out)]
-        + ["--limit", "200"]
+        ["python", "-m", "recognizer.train", "--data", str(tiny_mnist), "--epochs", "1", "--members", "2"]
+        + ["--out", str(out), "--limit", "200"]
     )
     # --limit 200 keeps 200 MNIST images; the style variants (recognizer.styles) add limit // 50 each
     assert (
         card["train_images"] == 200 + len(STYLES) * (200 // 50) and card["epochs"] == 1 and card["test_images"] == 100
     )
+    assert card["members"] == 2 and card["parameters"] == 2 * build_model().count_params() - 10  # one bias
     assert card["data"] == {"mnist": {"file": "mnist.npz", "sha256": file_sha256(tiny_mnist)}}
     assert card["model_sha256"] == {p.name: file_sha256(p) for p in (out, out.with_suffix(".tflite"))}
     history = read_history(out.with_suffix(".history.csv"))
-    assert [int(r["epoch"]) for r in history] == [0]
-    assert card["training_seconds"] == round(history[0]["epoch_seconds"], 1) > 0
+    assert [(int(r["member"]), int(r["epoch"])) for r in history] == [(0, 0), (1, 0)]
+    assert card["training_seconds"] == round(sum(r["epoch_seconds"] for r in history), 1) > 0
     data = load_mnist(tiny_mnist)
     saved = Recognizer.load(out, detector=None).probabilities(data.x_test / np.float32(255))
     assert card["test_accuracy"] == pytest.approx((saved.argmax(axis=1) == data.y_test).mean(), abs=0.011)
@@ -152,6 +154,10 @@ def test_the_card_records_the_command_that_trains_the_model_again(monkeypatch, m
     # A model written elsewhere needs no flag, and a card says the command given.
     args = parser.parse_args(["--out", "new/m.keras"])
     assert trainer.training_command(parser, args).endswith(f"--epochs {args.epochs} --out new/m.keras")
+    if module == "recognizer.train":  # an ensemble's card says how many networks (the default: one)
+        assert MEMBERS == 1
+        args = parser.parse_args(["--members", "2", "--out", "new/m.keras"])
+        assert trainer.training_command(parser, args).endswith(f"--epochs {args.epochs} --members 2 --out new/m.keras")
     card = model_card(StandIn(), [], {}, trainer.training_command(parser, args))
     assert card["command"] == trainer.training_command(parser, args)
 
@@ -171,3 +177,56 @@ def test_the_classifier_ships_the_moving_average_of_its_weights(tiny_mnist, tmp_
     final = [np.array(w) for w in model.trainable_weights]
     assert all(np.allclose(f, a) for f, a in zip(final, snapshot.average))
     assert not all(np.allclose(f, r) for f, r in zip(final, snapshot.raw))
+
+
+def test_an_ensemble_is_its_members_logits_averaged_in_one_model(tmp_path):
+    """build_ensemble: softmax of the mean of the members' logits, one last Dense layer (which
+    personal.py folds a user's prototypes into), saved and exported like a single model."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    members = [build_model(), build_model()]
+    x = np.random.default_rng(0).random((6, 28, 28, 1)).astype(np.float32)
+
+    def logits(model):
+        features = keras.Model(model.inputs[0], model.layers[-1].input)(x)
+        kernel, bias = model.layers[-1].get_weights()
+        return np.asarray(features) @ kernel + bias
+
+    mean = (logits(members[0]) + logits(members[1])) / 2
+    expected = np.exp(mean - mean.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    ensemble = build_ensemble(members)
+    assert np.allclose(np.asarray(ensemble(x)), expected, atol=1e-6)
+    assert isinstance(ensemble.layers[-1], keras.layers.Dense) and ensemble.layers[-1].input.shape[-1] == 2 * 128
+    _, tflite = save_model(ensemble, tmp_path / "e.keras")
+    for path in (tmp_path / "e.keras", tflite):
+        probabilities = Recognizer.load(path, detector=None).probabilities(x[..., 0], calibrated=False)
+        assert np.allclose(probabilities, expected, atol=1e-5)
+
+
+def test_members_train_one_after_another_and_resume_after_the_last_finished(tiny_mnist, tmp_path):
+    """A stop during the second member: --resume loads the first (not trained again) and goes on
+    with the second from its last epoch."""
+    import keras
+
+    class CrashThirdEpoch(keras.callbacks.Callback):
+        ends = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            CrashThirdEpoch.ends += 1
+            if CrashThirdEpoch.ends == 3:  # member 0's two epochs passed, member 1's first ends
+                raise RuntimeError("simulated crash")
+
+    data = load_mnist(tiny_mnist)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train_members(data, 2, epochs=2, work_dir=tmp_path, verbose=0, callbacks=[CrashThirdEpoch()])
+    first = keras.saving.load_model(tmp_path / "member0.keras")
+    assert not (tmp_path / "member1.keras").exists()
+    ensemble, history = train_members(data, 2, epochs=2, work_dir=tmp_path, resume=True, verbose=0)
+    assert [(int(r["member"]), int(r["epoch"])) for r in history] == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert CrashThirdEpoch.ends == 3  # the resumed run had no crashing callback; nothing ran it again
+    kernel = ensemble.layers[-1].get_weights()[0]
+    assert np.allclose(kernel[:128], first.layers[-1].get_weights()[0] / 2)
+    single, rows = train_members(data, 1, epochs=1, work_dir=tmp_path / "one", verbose=0)
+    assert single.name == "mnist_cnn" and [int(r["member"]) for r in rows] == [0]
