@@ -221,8 +221,7 @@ def training_curves(history: list[dict[str, float]]):
 
     plt = _pyplot()
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
-    members = sorted({r.get("member") for r in history}, key=lambda m: -1 if m is None else m)
-    epochs = [int(r["epoch"]) + 1 for r in history]
+    members = list(dict.fromkeys(r.get("member") for r in history))  # [None] for train.train's rows
     for ax, key, title in ((ax_loss, "loss", "Loss"), (ax_acc, "accuracy", "Accuracy")):
         for prefix, label, style in (("", "training (augmented, dropout on)", "-o"), ("val_", "validation", "-s")):
             for member in members:
@@ -240,7 +239,7 @@ def training_curves(history: list[dict[str, float]]):
         last = history[-1].get("val_accuracy")
         if last is not None:
             ax_acc.set_title(f"Accuracy (last validation {last:.2%})")
-    if len(epochs) > 3:  # near 0 and near 1, where differences matter, these scales spread them out
+    if len(history) > 3:  # near 0 and near 1, where differences matter, these scales spread them out
         ax_loss.set_yscale("log")
         ax_acc.set_yscale("logit")
         ax_acc.yaxis.set_major_locator(FixedLocator([0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995]))

@@ -289,12 +289,15 @@ def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     return shlex.join([*shlex.split(parser.prog), *argv])
 
 
-def check_counts(epochs: int, limit: int | None) -> None:
-    """Refuse --epochs below 1 (an untrained model) and --limit below 1, before anything loads."""
+def check_counts(epochs: int, limit: int | None, members: int = 1) -> None:
+    """Refuse --epochs below 1 (an untrained model), --limit below 1 and --members outside 1 to
+    MAX_MEMBERS, before anything loads."""
     if epochs < 1:
         raise DataError(f"--epochs must be at least 1, got {epochs}")
     if limit is not None and limit < 1:
         raise DataError(f"--limit must be at least 1, got {limit}")
+    if not 1 <= members <= MAX_MEMBERS:
+        raise DataError(f"--members must be 1 to {MAX_MEMBERS}, got {members}")
 
 
 def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
@@ -366,9 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        check_counts(args.epochs, args.limit)
-        if not 1 <= args.members <= MAX_MEMBERS:
-            raise DataError(f"--members must be 1 to {MAX_MEMBERS}, got {args.members}")
+        check_counts(args.epochs, args.limit, args.members)
         check_out(args.out, args.overwrite_shipped)
         data = load_mnist(args.data)
         if args.limit:

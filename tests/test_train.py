@@ -230,3 +230,18 @@ def test_members_train_one_after_another_and_resume_after_the_last_finished(tiny
     assert np.allclose(kernel[:128], first.layers[-1].get_weights()[0] / 2)
     single, rows = train_members(data, 1, epochs=1, work_dir=tmp_path / "one", verbose=0)
     assert single.name == "mnist_cnn" and [int(r["member"]) for r in rows] == [0]
+
+
+def test_training_curves_draw_a_line_for_each_network():
+    """History rows of train_members (a member column) draw each network apart; train()'s one line."""
+    from recognizer.plots import training_curves
+
+    rows = [{"member": m, "epoch": e, "loss": 1.0 / (e + 1), "accuracy": 0.9} for m in (0.0, 1.0) for e in range(4)]
+    loss_axis = training_curves(rows).axes[0]
+    assert [line.get_label() for line in loss_axis.lines] == [
+        "training (augmented, dropout on), network 1",
+        "training (augmented, dropout on), network 2",
+    ]
+    assert [list(line.get_xdata()) for line in loss_axis.lines] == [[1, 2, 3, 4]] * 2
+    single = training_curves([{k: v for k, v in r.items() if k != "member"} for r in rows[:4]]).axes[0]
+    assert [line.get_label() for line in single.lines] == ["training (augmented, dropout on)"]
