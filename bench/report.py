@@ -296,7 +296,8 @@ def _accuracy(acc: dict) -> str:
 
 
 def _epochs(card: dict) -> str:
-    """The epochs a model card's training ran: "20 epochs", or "40 epochs (2 networks of 20)"."""
+    """The epochs a model card's training ran, over all its networks (bench.training's
+    model_card_figure counts them so): "20 epochs", or "40 epochs (2 networks of 20)"."""
     members = card.get("members", 1)
     each = f" ({members} networks of {card['epochs'] // members})" if members > 1 else ""
     return f"{card['epochs']} epochs{each}"
