@@ -214,13 +214,14 @@ def group_digits(
     return _groups(ink, segments, images[chosen], probs, not_digit)
 
 
-def read_candidates(ink: Ink) -> list[tuple[Segment, np.ndarray, bool]]:
+def read_candidates(ink: Ink, cut_width: float = CUT_WIDTH) -> list[tuple[Segment, np.ndarray, bool]]:
     """The candidates group_digits reads in an image's ink (no strokes), each as its Segment, its
     28x28 image and whether it holds a slice of a piece that was cut without the whole piece (a
     slice, slices, or a whole piece with a slice of another); [] when blank or when the rules
     take over. The detector trains on them (train_detector): digits
-    cut from their neighbours, and neighbours read as one, are what segmentation shows it."""
-    found = None if ink.box is None else _read_candidates(ink, None)
+    cut from their neighbours, and neighbours read as one, are what segmentation shows it.
+    cut_width: pieces at least this many heights wide are cut (CUT_WIDTH, as group_digits does)."""
+    found = None if ink.box is None else _read_candidates(ink, None, cut_width)
     if found is None:
         return []
     atoms, candidates, _, image_of = found
@@ -240,7 +241,7 @@ def _holds_slice(members: tuple[int, ...], whole: Collection[tuple[int, ...]], s
 
 
 def _read_candidates(
-    ink: Ink, strokes: Sequence[Stroke] | None
+    ink: Ink, strokes: Sequence[Stroke] | None, cut_width: float = CUT_WIDTH
 ) -> tuple[_Atoms, list[tuple[int, ...]], np.ndarray, Images] | None:
     """The atoms of inked ink, the candidates worth reading (_keep), their shapes' scores
     (_geometry) and the function making candidates' 28x28 images (_imager: made when read); None
@@ -250,7 +251,8 @@ def _read_candidates(
     drawn = strokes is not None and any(len(s) for s in strokes)
     if drawn and sum(1 for s in strokes if len(s)) > MAX_PIECES:
         return None
-    atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, max(1.0, ink.stroke_width / 2))
+    radius = max(1.0, ink.stroke_width / 2)
+    atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, radius, cut_width)
     if atoms is None or len(atoms.spans) > MAX_PIECES:
         return None
     candidates = _candidates(atoms)
@@ -484,9 +486,9 @@ def _written_over(spans: np.ndarray, k: int, near: float) -> int:
     return nearest if gaps[nearest] < min(near, spans[k - 1, 0] - spans[k, 1]) else -1
 
 
-def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
-    """One atom per connected piece of an ink mask, a piece wider than a digit cut where digits may
-    touch; radius: half the pen's width, px."""
+def _ink_atoms(ink: np.ndarray, radius: float, cut_width: float = CUT_WIDTH) -> _Atoms | None:
+    """One atom per connected piece of an ink mask, a piece at least cut_width heights wide cut
+    where digits may touch; radius: half the pen's width, px."""
     count, components, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     ids = np.arange(1, count)
     if len(ids) > MAX_COMPONENTS:  # noise: keep the largest pieces
@@ -508,7 +510,7 @@ def _ink_atoms(ink: np.ndarray, radius: float) -> _Atoms | None:
     next_label = len(ids) + 1
     sliced = []  # (its box, its labels) of each piece cut
     for k, (bx, by, bw, bh) in enumerate(boxes.copy(), start=1):
-        if bw - 2 * radius < CUT_WIDTH * typical:
+        if bw - 2 * radius < cut_width * typical:
             continue
         region = labels[by : by + bh, bx : bx + bw]  # a view: relabelling it relabels the atoms
         left, first = k, next_label

@@ -2,7 +2,8 @@
 built in one function.
 
 The classifier is the well-known ~99.7% MNIST design (Deotte's Kaggle CNN), built in one function;
-several trained apart can be averaged in one graph (build_ensemble, `train --members`).
+several trained apart can be averaged in one graph (build_ensemble, `train --members`), and so
+can detectors (build_detector_ensemble, `train-detector --average-with`).
 
 Two blocks of three convolutions (the third with stride 2 replaces max pooling), each followed by
 BatchNorm, and Dropout 0.4 after each block. Input is 28x28x1 in [0, 1]; output is softmax over 10.
@@ -97,3 +98,20 @@ def build_detector(dropout: float = 0.3) -> keras.Model:
         ],
         name="digit_detector",
     )
+
+
+def build_detector_ensemble(members: Sequence[keras.Model]) -> keras.Model:
+    """One detector answering the mean P(not a digit) of trained detectors (build_detector's), their
+    layers side by side in one graph: one .tflite file, one call per batch. Detectors trained on
+    different non-digits err on different letters (README, "The digit detector")."""
+    inputs = keras.Input(INPUT_SHAPE)
+    towers = []
+    for member in members:
+        fresh = build_detector()  # new layers, named apart from the other members'
+        x = inputs
+        for layer, trained in zip(fresh.layers, member.layers, strict=True):
+            x = layer(x)
+            layer.set_weights(trained.get_weights())
+        towers.append(x)
+    outputs = layers.Average()(towers) if len(towers) > 1 else towers[0]
+    return keras.Model(inputs, outputs, name="digit_detector")

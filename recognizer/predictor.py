@@ -211,6 +211,15 @@ def _load_backend(path: Path, outputs: int = NUM_CLASSES, make: str = "make trai
     return backend
 
 
+def load_keras_model(path: str | os.PathLike, outputs: int = NUM_CLASSES):
+    """The .keras model at path, loaded safely (safe_mode) and checked on a probe image as the app
+    checks its models: one to build on (train-detector --average-with); ModelError in one line."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ModelError(f"{path}: expected a .keras model file")
+    return _load_backend(path, outputs).model
+
+
 class Detector:
     """The digit detector: P(not a digit) for 28x28 images, and the threshold above which ink
     reads "not a digit" (from the card <model>.json written with it; see recognizer.train_detector)."""

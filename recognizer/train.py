@@ -263,14 +263,17 @@ def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str
 
 
 def in_shipped_folder(path: str | os.PathLike) -> bool:
-    """Whether a path lies in the shipped models' folder, recognizer/models/ (the app's defaults)."""
-    return Path(path).resolve().is_relative_to(MODELS_DIR.resolve())
+    """Whether a path lies in the shipped models' folder, recognizer/models/ (the app's defaults),
+    outside its checkpoints/ (training's work, never shipped: `make train-detector`'s first detector)."""
+    path = Path(path).resolve()
+    return path.is_relative_to(MODELS_DIR.resolve()) and not path.is_relative_to((MODELS_DIR / "checkpoints").resolve())
 
 
 def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
     """The command that trains a model again from scratch, for its card (train's and
     train-detector's options): the program, the data files used (those named by $MNIST_NPZ or
-    $UNIPEN_NPZ written out), the epochs, the classifier's --members, --out and --limit where given,
+    $UNIPEN_NPZ written out), the epochs, the classifier's --members and the detector's
+    --letter-slices, --cut-width and --average-with where not the default, --out and --limit where given,
     and --overwrite-shipped where the model goes to the shipped folder (refused without it).
     --resume and --work-dir change how a run goes, not the model it makes: left out."""
     argv = []
@@ -278,8 +281,9 @@ def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         if path := given or os.environ.get(variable):
             argv += [flag, path]
     argv += ["--epochs", str(args.epochs)]
-    if vars(args).get("members", MEMBERS) != MEMBERS:  # the classifier's, where not the default
-        argv += ["--members", str(args.members)]
+    for name in ("members", "letter_slices", "cut_width", "average_with"):  # each trainer's own, where not the default
+        if vars(args).get(name) not in (None, parser.get_default(name)):
+            argv += ["--" + name.replace("_", "-"), str(vars(args)[name])]
     if args.out != parser.get_default("out"):
         argv += ["--out", str(args.out)]
     if args.limit is not None:

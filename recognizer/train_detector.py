@@ -22,11 +22,18 @@ the real digits of the "val" people (at most REAL_FALSE_REJECT). The MNIST test 
 people are not used.
 Writes models/digit_detector.keras, .tflite and .json (threshold, figures, command); checkpoints
 every epoch under models/checkpoints/detector (rerun with --resume after a stop).
+
+The shipped detector is two averaged in one graph (model.build_detector_ensemble): `make
+train-detector` trains the first as above, then a second also on slices of real letters
+(--letter-slices, pieces cut from --cut-width 0.5 heights) and saves their average
+(--average-with the first), its threshold set for the average by the same rule: the two err on
+different letters, and averaged they tell more letters from digits (README, "The digit detector").
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -37,11 +44,14 @@ from .batch import predict_batches
 from .card import model_card
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
-from .predictor import MODELS_DIR
+from .fileio import file_sha256
+from .grouping import CUT_WIDTH
+from .predictor import MODELS_DIR, load_keras_model
 from .train import (
     check_counts,
     check_out,
     fit_checkpointed,
+    read_history,
     save_model,
     training_command,
     training_parser,
@@ -64,7 +74,15 @@ REAL_FALSE_REJECT = 0.004  # ... and of held-out real pen digits (the threshold 
 REAL_RENDERS = 2  # drawings of each real training digit (UNIPEN "train" people)
 LETTER_RENDERS = 6  # ... and of each clear letter: the negatives that look most like what users write
 STYLED = 600  # training digits per writing style (recognizer.styles) on the digit side: a slashed zero is a 0
-NON_DIGIT_GROUPS = ("made-up non-digits", "real letters", "merged digits")
+NON_DIGIT_GROUPS = ("made-up non-digits", "real letters", "merged digits", "letter slices")
+# With letter_slices (--letter-slices), clear letters of the "train" people drawn alone and read as
+# the image path reads them: the slices it cuts from them (a cut "m", "w", "k" shows "1"s and "7"s)
+# join the non-digits, that many at most; those of the "val" people, the held-out set ("letter
+# slices"). Cut from pieces LETTER_CUT_WIDTH heights wide (--cut-width), narrower than the reader
+# cuts (grouping.CUT_WIDTH), numbers too, so that the detector learns slices the reader may make.
+LETTER_SLICES = 43_000
+LETTER_CUT_WIDTH = 0.5
+MIN_CUT_WIDTH, MAX_CUT_WIDTH = 0.2, 5.0  # --cut-width's sensible range, in heights
 # Numbers of real people's digits written with neighbours touching (SLICE_STYLE: most of them touch),
 # read as the image path reads them: the candidates cut from a touching neighbour that hold one
 # digit's ink (CUT_COVER of it, and at least CUT_PURITY of theirs: a cut through overlapping ink
@@ -99,6 +117,8 @@ def detector_data(
     styled: int = STYLED,
     slice_numbers: int = SLICE_NUMBERS,
     val_slice_numbers: int = VAL_SLICE_NUMBERS,
+    letter_slices: int = 0,
+    cut_width: float = CUT_WIDTH,
 ):
     """((x, y) to train on, (x, y, group) held out), x (n, 28, 28) uint8, y 1 = not a digit, group
     names each held-out image's kind (those in NON_DIGIT_GROUPS are not digits). The held-out
@@ -109,8 +129,10 @@ def detector_data(
     With chars (UNIPEN), real pen digits and real clear letters of the "train" people join both
     sides (REAL_RENDERS and LETTER_RENDERS drawings), and those of the "val" people join the
     held-out set, and so do the candidates of slice_numbers and val_slice_numbers numbers written
-    touching (segment_samples). The writing styles MNIST lacks (slashed zeros, crossed sevens...)
-    join the digits, so that an extra stroke alone never means "a letter"."""
+    touching (segment_samples), and with letter_slices, slices of letters (cut_letters: at most
+    that many of the "train" people's, all of the "val" people's); pieces at least cut_width
+    heights wide are cut. The writing styles MNIST lacks (slashed zeros, crossed sevens...) join
+    the digits, so that an extra stroke alone never means "a letter"."""
     from .dataset import style_set
     from .preprocess import to_mnist
     from .synthetic import draw_like_user
@@ -151,13 +173,19 @@ def detector_data(
             drawn_digits = np.concatenate([render(chars, digits_of, seed + 10 + r) for r in range(renders)])
             drawn_letters = np.concatenate([render(chars, letters, seed + 20 + r) for r in range(letter_renders)])
             numbers = slice_numbers if which == "train" else val_slice_numbers
-            slices, merged = segment_samples(chars, which, numbers, seed + {"train": 40, "val": 41}[which])
+            slices, merged = segment_samples(chars, which, numbers, seed + {"train": 40, "val": 41}[which], cut_width)
             if which == "train":
                 x_parts += [drawn_digits, drawn_letters, slices]
                 y_parts += [np.zeros(len(drawn_digits)), np.ones(len(drawn_letters)), merged]
             else:
                 held_parts += [(drawn_digits, "real digits"), (drawn_letters, "real letters")]
                 held_parts += [(slices[merged == 0], "cut digits"), (slices[merged == 1], "merged digits")]
+        if letter_slices:
+            cut = cut_letters(chars, clear_letters(chars, split, "train"), seed + 50, cut_width)
+            x_parts.append(cut[rng.permutation(len(cut))[:letter_slices]])
+            y_parts.append(np.ones(len(x_parts[-1])))
+            val_slices = cut_letters(chars, clear_letters(chars, split, "val"), seed + 51, cut_width)
+            held_parts.append((val_slices, "letter slices"))
     if styled:
         kept_labels = data.y_train[order[holdout:]]
         x_styled = style_set(kept, kept_labels, chars, real_train, styled, seed + 30)[0]
@@ -171,9 +199,11 @@ def detector_data(
     return (x, y), (x_held, y_held, group)
 
 
-def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Candidates the image path reads (grouping.read_candidates) in `numbers` numbers of 2-5
-    digits of one `which` person each, written with SLICE_STYLE: (x (n, 28, 28) uint8, y) where
+def segment_samples(
+    chars: PenCharacters, which: str, numbers: int, seed: int, cut_width: float = CUT_WIDTH
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates the image path reads (grouping.read_candidates, pieces cut from cut_width heights) in
+    `numbers` numbers of 2-5 digits of one `which` person each, written with SLICE_STYLE: (x (n, 28, 28) uint8, y) where
     y is sample_label's: 0 a slice cut from a touching neighbour holding one digit's ink, 1 a
     candidate holding most of two digits; candidates that are neither (a whole digit, part of
     one) are left out. The detector never saw cut edges:
@@ -192,7 +222,7 @@ def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -
         written = write_row(chars, list(rng.choice(digits_of[person], length, replace=False)), rng, SLICE_STYLE)
         inks = [ink > INK_LEVEL for ink in written.inks()]
         totals = np.array([max(int(ink.sum()), 1) for ink in inks])
-        for segment, image, cut in read_candidates(ink_from_canvas(written.canvas)):
+        for segment, image, cut in read_candidates(ink_from_canvas(written.canvas), cut_width):
             x, y, w, h = segment.box
             shared = np.array([(ink[y : y + h, x : x + w] & segment.mask).sum() for ink in inks])
             label = sample_label(shared / totals, shared / max(int(segment.mask.sum()), 1), cut)
@@ -202,6 +232,24 @@ def segment_samples(chars: PenCharacters, which: str, numbers: int, seed: int) -
     if not images:
         return np.empty((0, 28, 28), np.uint8), np.empty(0, np.float32)
     return np.stack(images), np.array(labels, np.float32)
+
+
+def cut_letters(chars: PenCharacters, indices: np.ndarray, seed: int, cut_width: float = CUT_WIDTH) -> np.ndarray:
+    """The slices the image path cuts (pieces from cut_width heights) from the letters at `indices`,
+    each drawn alone on an app-like canvas (unipen.draw_placed): the candidates
+    grouping.read_candidates marks as cut, (n, 28, 28) uint8."""
+    from .grouping import read_candidates
+    from .ink import ink_from_canvas
+    from .unipen import draw_placed
+
+    rng = np.random.default_rng(seed)
+    images = [
+        np.round(image * 255).astype(np.uint8)
+        for i in indices
+        for _, image, cut in read_candidates(ink_from_canvas(draw_placed(chars.strokes(int(i)), rng)[0]), cut_width)
+        if cut
+    ]
+    return np.stack(images) if images else np.empty((0, 28, 28), np.uint8)
 
 
 def sample_label(cover: np.ndarray, purity: np.ndarray, cut: bool) -> float | None:
@@ -271,7 +319,7 @@ def choose_threshold(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    return training_parser(
+    parser = training_parser(
         "python -m recognizer train-detector",
         __doc__.split("\n")[0],
         unipen="real pen digits and letters of the training people "
@@ -281,6 +329,52 @@ def build_parser() -> argparse.ArgumentParser:
         limit="use the first N training digits and N non-digits",
         work_dir="<out dir>/checkpoints/detector",
     )
+    parser.add_argument(
+        "--letter-slices",
+        type=int,
+        default=0,
+        help=f"with --unipen, train on up to N slices cut from real letters as non-digits (the shipped pair's "
+        f"second detector: {LETTER_SLICES}; default 0)",
+    )
+    parser.add_argument(
+        "--cut-width",
+        type=float,
+        default=CUT_WIDTH,
+        help=f"cut touching digits and letters from pieces this many heights wide in the training data "
+        f"(default {CUT_WIDTH}, as the reader cuts; the shipped pair's second detector: {LETTER_CUT_WIDTH})",
+    )
+    parser.add_argument(
+        "--average-with",
+        metavar="DETECTOR.keras",
+        help="save one detector averaging this trained one and the new one (threshold set for the average)",
+    )
+    return parser
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse absurd detector options, and a missing --average-with file, before anything loads."""
+    if args.letter_slices < 0:
+        raise DataError(f"--letter-slices must be 0 or more, got {args.letter_slices}")
+    if not MIN_CUT_WIDTH <= args.cut_width <= MAX_CUT_WIDTH:
+        raise DataError(f"--cut-width must be {MIN_CUT_WIDTH} to {MAX_CUT_WIDTH} heights, got {args.cut_width}")
+    if args.average_with and not Path(args.average_with).is_file():
+        raise DataError(f"--average-with {args.average_with}: no such detector file")
+
+
+def fit_or_load(train_set, held_set, epochs: int, work_dir: Path, resume: bool):
+    """The detector trained (train_detector), kept as work_dir/detector.keras once fitted so that
+    --resume after a later stop (the threshold, the export) loads it instead of training again."""
+    import keras
+
+    done = work_dir / "detector.keras"
+    if resume and done.is_file():
+        return keras.saving.load_model(done, safe_mode=True, compile=False), read_history(work_dir / "history.csv")
+    done.unlink(missing_ok=True)  # an earlier run's: a stop in this one must not leave it to --resume
+    model, history = train_detector(train_set, held_set, epochs, work_dir, resume=resume)
+    partial = done.with_suffix(".partial.keras")  # renamed when whole: a stop leaves no half file
+    model.save(partial)
+    os.replace(partial, done)
+    return model, history
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,9 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_counts(args.epochs, args.limit)
         check_out(args.out, args.overwrite_shipped)
+        check_options(args)
+        other = load_keras_model(args.average_with, outputs=1) if args.average_with else None
         data = load_mnist(args.data)
         mnist_source = data.source
-        sizes = {}
+        sizes = {"letter_slices": args.letter_slices}
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], None, None, data.source)
             sizes = {
@@ -301,12 +397,19 @@ def main(argv: list[str] | None = None) -> int:
                 "styled": args.limit // 50,
                 "slice_numbers": max(1, args.limit // 50),
                 "val_slice_numbers": max(1, args.limit // 300),
+                "letter_slices": min(args.letter_slices, args.limit // 10),
             }
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         chars = load_unipen(unipen_path) if unipen_path else None
-        train_set, held_set = detector_data(data, **sizes, chars=chars)
-        work_dir = args.work_dir or Path(args.out).parent / "checkpoints" / "detector"
-        model, history = train_detector(train_set, held_set, args.epochs, work_dir, resume=args.resume)
+        train_set, held_set = detector_data(data, **sizes, chars=chars, cut_width=args.cut_width)
+        work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints" / "detector")
+        model, history = fit_or_load(train_set, held_set, args.epochs, work_dir, args.resume)
+        if other is not None:
+            from .model import build_detector_ensemble
+
+            alone = choose_threshold(model, held_set)
+            model = build_detector_ensemble([other, model])
+            pair = {"average_with": other_card(args.average_with), "second_alone": alone}
         figures = choose_threshold(model, held_set)
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
@@ -320,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
             epochs=args.epochs,
             train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
             training_seconds=training_seconds(history),
+            **(pair if other is not None else {}),
         )
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except RecognizerError as exc:
@@ -331,6 +435,19 @@ def main(argv: list[str] | None = None) -> int:
         f"held out, read 'not a digit': {shares}"
     )
     return 0
+
+
+def other_card(path: str | os.PathLike) -> dict:
+    """What the card of an averaged pair says of the detector it was averaged with: the file, its
+    hash and, from the card beside it where there is one, the command that trained it and how long."""
+    path = Path(path)
+    about = {"file": path.name, "sha256": file_sha256(path)}
+    try:
+        card = json.loads(path.with_suffix(".json").read_text())
+        about |= {key: card[key] for key in ("command", "epochs", "training_seconds", "threshold") if key in card}
+    except (OSError, ValueError, TypeError):
+        pass  # no card: the file and its hash say which detector it was
+    return about
 
 
 if __name__ == "__main__":

@@ -152,3 +152,76 @@ def test_segmentation_samples_are_labelled_by_whose_ink_they_hold():
     part = sample_label(np.array([0.5, 0.0]), np.array([1.0, 0.0]), cut=True)
     uncut = sample_label(np.array([1.0, 0.0]), np.array([1.0, 0.0]), cut=False)
     assert (clean, with_a_bit, merged, part, uncut) == (0.0, 0.0, 1.0, None, None)
+
+
+def test_a_detector_ensemble_answers_its_members_mean():
+    """build_detector_ensemble: one graph whose P(not a digit) is the mean of its members'."""
+    import keras
+
+    from recognizer.model import build_detector, build_detector_ensemble
+
+    keras.utils.set_random_seed(3)
+    a, b = build_detector(), build_detector()
+    x = np.random.default_rng(3).random((6, 28, 28, 1)).astype(np.float32)
+    pair = build_detector_ensemble([a, b])
+    expected = (np.asarray(a(x, training=False)) + np.asarray(b(x, training=False))) / 2
+    assert pair.count_params() == 2 * a.count_params()
+    np.testing.assert_allclose(np.asarray(pair(x, training=False)), expected, atol=1e-6)
+
+
+def test_train_detector_averages_with_a_trained_detector(tiny_mnist, tmp_path, monkeypatch):
+    """--average-with: the saved detector is the mean of the given one and the one trained, its
+    threshold set for the mean, its card naming both; --resume after a stop past the fitting loads
+    the one trained instead of training again."""
+    import keras
+
+    from recognizer import train_detector
+
+    base = ["--data", str(tiny_mnist), "--limit", "200", "--epochs", "1"]
+    first, pair = tmp_path / "first.keras", tmp_path / "pair.keras"
+    assert train_detector_main([*base, "--out", str(first)]) == 0
+    work = tmp_path / "work"
+    argv = [*base, "--average-with", str(first), "--out", str(pair), "--work-dir", str(work)]
+    assert train_detector_main(argv) == 0
+    card = json.loads(pair.with_suffix(".json").read_text())
+    assert card["average_with"]["file"] == "first.keras"
+    assert card["average_with"]["command"] == json.loads(first.with_suffix(".json").read_text())["command"]
+    assert f"--epochs 1 --average-with {first} --out {pair}" in card["command"]
+    assert set(card["second_alone"]) == {"threshold", "false_reject_target", "holdout"}
+    x = non_digits(8, seed=6) / np.float32(255)
+    second = keras.saving.load_model(work / "detector.keras", safe_mode=True, compile=False)
+    mean = (Detector.load(first.with_suffix(".tflite")).not_digit(x) + np.asarray(second(x[..., None])).ravel()) / 2
+    np.testing.assert_allclose(Detector.load(pair.with_suffix(".tflite")).not_digit(x), mean, atol=1e-5)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(train_detector, "train_detector", no_training)
+    assert train_detector_main([*argv, "--resume"]) == 0
+    assert json.loads(pair.with_suffix(".json").read_text())["threshold"] == card["threshold"]
+
+
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (["--letter-slices", "-1"], "--letter-slices must be 0 or more, got -1"),
+        (["--cut-width", "0"], "--cut-width must be 0.2 to 5.0 heights, got 0.0"),
+        (["--cut-width", "nan"], "--cut-width must be 0.2 to 5.0 heights, got nan"),
+        (["--average-with", "missing.keras"], "--average-with missing.keras: no such detector file"),
+    ],
+)
+def test_train_detector_refuses_absurd_options(tmp_path, capsys, args, line):
+    """Refused in one line before any data is read (the data file given does not even exist)."""
+    argv = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "d.keras"), *args]
+    assert train_detector_main(argv) == 2
+    assert capsys.readouterr().err == f"error: {line}\n"
+
+
+def test_train_detector_refuses_a_non_keras_detector_to_average_with(tmp_path, capsys):
+    argv = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "d.keras")]
+    assert train_detector_main([*argv, "--average-with", str(DEFAULT_DETECTOR)]) == 2
+    assert capsys.readouterr().err == f"error: {DEFAULT_DETECTOR}: expected a .keras model file\n"
+    junk = tmp_path / "junk.keras"
+    junk.write_bytes(b"not a zip")
+    assert train_detector_main([*argv, "--average-with", str(junk)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: cannot load model {junk}: not a Keras model")

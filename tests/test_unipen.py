@@ -286,3 +286,28 @@ def test_detector_data_holds_out_the_val_peoples_cut_and_merged_digits(pen_chars
     (_, y_plain), _ = train_detector.detector_data(mnist, chars=pen_chars, **{**sizes, "slice_numbers": 0})
     assert len(y_train) > len(y_plain) and {"cut digits", "merged digits"} <= set(group)
     assert (y_held[group == "merged digits"] == 1).all() and (y_held[group == "cut digits"] == 0).all()
+
+
+def test_letter_slices_join_the_non_digits(pen_chars, monkeypatch):
+    """--letter-slices: the slices the image path cuts from letters drawn alone join the non-digits
+    (at most so many, from the "train" people) and the "val" people's are held out as "letter
+    slices"; pieces are cut from cut_width heights (these letters are narrower than grouping's 0.8)."""
+    from recognizer import train_detector, unipen
+    from recognizer.synthetic import font_digits
+
+    letters = np.flatnonzero(~np.char.isdigit(pen_chars.label.astype(str)))
+    assert len(train_detector.cut_letters(pen_chars, letters, seed=3, cut_width=0.5)) > 0
+    assert len(train_detector.cut_letters(pen_chars, letters, seed=3)) == 0  # grouping.CUT_WIDTH
+    split = np.full(len(pen_chars), "train")
+    split[:40] = "val"
+    split[letters[:8]] = "val"  # two writers' letters
+    monkeypatch.setattr(unipen, "person_split", lambda chars: split)
+    mnist = Mnist(*font_digits(200, seed=4), source="tiny")
+    sizes = {"holdout": 20, "drawn": 5, "non_digits": 20, "styled": 0, "slice_numbers": 0, "val_slice_numbers": 0}
+    (_, y_plain), (_, _, group_plain) = train_detector.detector_data(mnist, chars=pen_chars, **sizes)
+    (_, y), (_, y_held, group) = train_detector.detector_data(
+        mnist, chars=pen_chars, letter_slices=10, cut_width=0.5, **sizes
+    )
+    assert (y == 1).sum() == (y_plain == 1).sum() + 10 and (y == 0).sum() == (y_plain == 0).sum()
+    assert "letter slices" not in group_plain and (group == "letter slices").sum() > 0
+    assert (y_held[group == "letter slices"] == 1).all()
