@@ -53,16 +53,8 @@ train: $(VENV)/.runtime  ## train the shipped model from scratch on the CPU (~40
 resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last epoch
 	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --members $(MEMBERS) --out $(MODEL) --overwrite-shipped --resume
 
-# The shipped detector is two averaged (recognizer/train_detector.py): the first as train-detector
-# trains by default, the second also on slices of real letters; the first is kept beside its checkpoints.
-DETECTOR_WORK := recognizer/models/checkpoints
-DETECTOR_FIRST := $(DETECTOR_WORK)/detector_first.keras
-
-train-detector: $(VENV)/.runtime  ## train the "not a digit" detector, two averaged (~2 h on 2 cores; RESUME=1 continues)
-	$(if $(RESUME),test -f $(DETECTOR_FIRST) || )$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) \
-		--out $(DETECTOR_FIRST) --work-dir $(DETECTOR_WORK)/detector_first $(if $(RESUME),--resume)
-	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) --epochs 6 --letter-slices 43000 --cut-width 0.5 \
-		--average-with $(DETECTOR_FIRST) --work-dir $(DETECTOR_WORK)/detector_second --overwrite-shipped $(if $(RESUME),--resume)
+train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~30 min on 2 cores; RESUME=1 continues)
+	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(RESUME),--resume)
 
 calibrate: $(VENV)/.runtime  ## refit the temperature and "not sure" threshold after any retraining
 	$(BIN)/python -m recognizer calibrate $(DATA_ARG) $(UNIPEN_ARG)

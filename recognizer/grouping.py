@@ -134,10 +134,10 @@ INK_PRIORS = Priors(
 # numbers, but 14 points fewer of the 'val' people's letters, drawn alone, read only "?". Pieces of 0.5
 # to 0.8 cut with each of their cuts priced 1 nat more, December 3: 400 'val' and 'train' numbers each
 # counted right 97.0 -> 97.75% and 97.5 -> 97.75%, 1,200 'val' letters only "?" 72.8 -> 65.3%; priced
-# 2 nats more, no number read differently. A detector trained with letters' slices as non-digits
-# (6 epochs, December 4) and pieces from 0.5 cut: 'val' count 97.25%, 'train' 97.25%, letters only "?"
-# 77.7%, but it tells whole letters from digits worse than the shipped one; the two averaged: 98.25%,
-# 97.75%, letters only "?" 69.0% (from 0.8: 97.25%, 97.5%, 78.5%). The README has the figures.)
+# 2 nats more, no number read differently. A detector pair (one of the two trained with letters'
+# slices cut from 0.5, train_detector.LETTER_CUT_WIDTH; measured, not shipped), with pieces from 0.5
+# cut here: 'val' count 98.25%, 'train' 97.75%, letters only "?" 69.0%; from 0.8: 97.25%, 97.5%,
+# 78.5%: 4 numbers of 400 against 114 letters of 1,200. The README has the figures.)
 CUT_WIDTH = 0.8
 CUTS = 5
 SLANTS = (0.0, -0.25, 0.25)  # the straight cuts' slants, x per y: upright, leaning right, left

@@ -263,10 +263,8 @@ def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str
 
 
 def in_shipped_folder(path: str | os.PathLike) -> bool:
-    """Whether a path lies in the shipped models' folder, recognizer/models/ (the app's defaults),
-    outside its checkpoints/ (training's work, never shipped: `make train-detector`'s first detector)."""
-    path = Path(path).resolve()
-    return path.is_relative_to(MODELS_DIR.resolve()) and not path.is_relative_to((MODELS_DIR / "checkpoints").resolve())
+    """Whether a path lies in the shipped models' folder, recognizer/models/ (the app's defaults)."""
+    return Path(path).resolve().is_relative_to(MODELS_DIR.resolve())
 
 
 def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:

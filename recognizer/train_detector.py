@@ -23,11 +23,11 @@ people are not used.
 Writes models/digit_detector.keras, .tflite and .json (threshold, figures, command); checkpoints
 every epoch under models/checkpoints/detector (rerun with --resume after a stop).
 
-The shipped detector is two averaged in one graph (model.build_detector_ensemble): `make
-train-detector` trains the first as above, then a second also on slices of real letters
-(--letter-slices, pieces cut from --cut-width 0.5 heights) and saves their average
-(--average-with the first), its threshold set for the average by the same rule: the two err on
-different letters, and averaged they tell more letters from digits (README, "The digit detector").
+--letter-slices also trains on slices cut from real letters (pieces from --cut-width heights), and
+--average-with saves one graph averaging an earlier detector and the new one
+(model.build_detector_ensemble), its threshold set for the average by the same rule. Such a pair was
+measured and not shipped: it caught more letters but flagged more real digits and MNIST test
+digits, at twice the cost (README, "The digit detector").
 """
 
 from __future__ import annotations
@@ -202,12 +202,12 @@ def detector_data(
 def segment_samples(
     chars: PenCharacters, which: str, numbers: int, seed: int, cut_width: float = CUT_WIDTH
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidates the image path reads (grouping.read_candidates, pieces cut from cut_width heights) in
-    `numbers` numbers of 2-5 digits of one `which` person each, written with SLICE_STYLE: (x (n, 28, 28) uint8, y) where
-    y is sample_label's: 0 a slice cut from a touching neighbour holding one digit's ink, 1 a
-    candidate holding most of two digits; candidates that are neither (a whole digit, part of
-    one) are left out. The detector never saw cut edges:
-    it called true slices "not a digit" and passed touching digits read as one."""
+    """Candidates the image path reads (grouping.read_candidates, pieces cut from cut_width heights)
+    in `numbers` numbers of 2-5 digits of one `which` person each, written with SLICE_STYLE:
+    (x (n, 28, 28) uint8, y) where y is sample_label's: 0 a slice cut from a touching neighbour
+    holding one digit's ink, 1 a candidate holding most of two digits; candidates that are neither
+    (a whole digit, part of one) are left out. The detector never saw cut edges: it called true
+    slices "not a digit" and passed touching digits read as one."""
     from .grouping import read_candidates
     from .ink import INK_LEVEL, ink_from_canvas
     from .unipen import digits_by_person, write_row
@@ -333,15 +333,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--letter-slices",
         type=int,
         default=0,
-        help=f"with --unipen, train on up to N slices cut from real letters as non-digits (the shipped pair's "
-        f"second detector: {LETTER_SLICES}; default 0)",
+        help=f"with --unipen, train on up to N slices cut from real letters as non-digits (the README's pair: "
+        f"{LETTER_SLICES}; default 0)",
     )
     parser.add_argument(
         "--cut-width",
         type=float,
         default=CUT_WIDTH,
         help=f"cut touching digits and letters from pieces this many heights wide in the training data "
-        f"(default {CUT_WIDTH}, as the reader cuts; the shipped pair's second detector: {LETTER_CUT_WIDTH})",
+        f"(default {CUT_WIDTH}, as the reader cuts; the README's pair: {LETTER_CUT_WIDTH})",
     )
     parser.add_argument(
         "--average-with",

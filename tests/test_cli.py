@@ -289,21 +289,13 @@ def test_overwrite_shipped_is_what_lets_a_trainer_write_there():
         check_out(shipped)
     with pytest.raises(DataError, match="shipped models' folder"):
         check_out(MODELS_DIR / "sub" / ".." / "x.keras")
-    with pytest.raises(DataError, match="shipped models' folder"):
-        check_out(MODELS_DIR / "checkpoints" / ".." / "x.keras")
-    work = MODELS_DIR / "checkpoints" / "detector_first.keras"  # training's work (gitignored), never shipped
-    assert check_out(work) == work
 
 
 def test_make_targets_that_retrain_the_shipped_models_say_so():
-    """`make train`, `make resume` and `make train-detector` mean to replace the shipped models; the
-    detector's first step writes the first of the two it averages to the checkpoints' folder."""
-    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
-    recipes = [line.strip() for line in makefile.splitlines() if line.startswith("\t")]
+    """`make train`, `make resume` and `make train-detector` mean to replace the shipped models."""
+    recipes = [line.strip() for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("\t")]
     trainers = [r for r in recipes if "recognizer.train " in r or "recognizer train-detector" in r]
-    first = [r for r in trainers if "--overwrite-shipped" not in r]
-    assert len(trainers) == 4 and len(first) == 1 and "--out $(DETECTOR_FIRST)" in first[0], trainers
-    assert "DETECTOR_WORK := recognizer/models/checkpoints" in makefile
+    assert len(trainers) == 3 and all("--overwrite-shipped" in r for r in trainers), trainers
 
 
 @pytest.mark.parametrize("command", ["train", "train-detector"])
