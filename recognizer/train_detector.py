@@ -23,8 +23,9 @@ people are not used.
 Writes models/digit_detector.keras, .tflite and .json (threshold, figures, command); checkpoints
 every epoch under models/checkpoints/detector (rerun with --resume after a stop).
 
---letter-slices also trains on slices cut from real letters (pieces from --cut-width heights), and
---average-with saves one graph averaging an earlier detector and the new one
+--letter-slices also trains on slices cut from real letters, --cut-width sets how wide a piece must
+be to be cut in all the segmentation samples (letters' and numbers', held out too; both need
+--unipen), and --average-with saves one graph averaging an earlier detector and the new one
 (model.build_detector_ensemble), its threshold set for the average by the same rule. Such a pair was
 measured and not shipped: it caught more letters but flagged more real digits and MNIST test
 digits, at twice the cost (README, "The digit detector").
@@ -81,6 +82,7 @@ NON_DIGIT_GROUPS = ("made-up non-digits", "real letters", "merged digits", "lett
 # slices"). Cut from pieces LETTER_CUT_WIDTH heights wide (--cut-width), narrower than the reader
 # cuts (grouping.CUT_WIDTH), numbers too, so that the detector learns slices the reader may make.
 LETTER_SLICES = 43_000
+FITTED = "detector.keras"  # in the work dir: the fitted detector, until the run's files are saved
 LETTER_CUT_WIDTH = 0.5
 MIN_CUT_WIDTH, MAX_CUT_WIDTH = 0.2, 5.0  # --cut-width's sensible range, in heights
 # Numbers of real people's digits written with neighbours touching (SLICE_STYLE: most of them touch),
@@ -352,23 +354,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def check_options(args: argparse.Namespace) -> None:
-    """Refuse absurd detector options, and a missing --average-with file, before anything loads."""
+    """Refuse absurd detector options, options that need --unipen without it, and a missing
+    --average-with file, before anything loads."""
     if args.letter_slices < 0:
         raise DataError(f"--letter-slices must be 0 or more, got {args.letter_slices}")
     if not MIN_CUT_WIDTH <= args.cut_width <= MAX_CUT_WIDTH:
         raise DataError(f"--cut-width must be {MIN_CUT_WIDTH} to {MAX_CUT_WIDTH} heights, got {args.cut_width}")
+    if (args.letter_slices or args.cut_width != CUT_WIDTH) and not (args.unipen or os.environ.get(UNIPEN_ENV_VAR)):
+        raise DataError("--letter-slices and --cut-width cut real people's writing: give --unipen")
     if args.average_with and not Path(args.average_with).is_file():
         raise DataError(f"--average-with {args.average_with}: no such detector file")
 
 
 def fit_or_load(train_set, held_set, epochs: int, work_dir: Path, resume: bool):
-    """The detector trained (train_detector), kept as work_dir/detector.keras once fitted so that
-    --resume after a later stop (the threshold, the export) loads it instead of training again."""
-    import keras
-
-    done = work_dir / "detector.keras"
+    """The detector trained (train_detector), kept as work_dir/FITTED until the run's files are
+    saved, so that --resume after a stop past the fitting (the threshold, the export) loads it
+    instead of training again."""
+    done = work_dir / FITTED
     if resume and done.is_file():
-        return keras.saving.load_model(done, safe_mode=True, compile=False), read_history(work_dir / "history.csv")
+        return load_keras_model(done, outputs=1), read_history(work_dir / "history.csv")
     done.unlink(missing_ok=True)  # an earlier run's: a stop in this one must not leave it to --resume
     model, history = train_detector(train_set, held_set, epochs, work_dir, resume=resume)
     partial = done.with_suffix(".partial.keras")  # renamed when whole: a stop leaves no half file
@@ -384,7 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         check_counts(args.epochs, args.limit)
         check_out(args.out, args.overwrite_shipped)
         check_options(args)
-        other = load_keras_model(args.average_with, outputs=1) if args.average_with else None
+        pair = {}
+        if args.average_with:
+            other = load_keras_model(args.average_with, outputs=1)
+            check_detector(other, args.average_with)
+            pair["average_with"] = other_card(args.average_with)  # now: the file may change while training
         data = load_mnist(args.data)
         mnist_source = data.source
         sizes = {"letter_slices": args.letter_slices}
@@ -404,12 +412,11 @@ def main(argv: list[str] | None = None) -> int:
         train_set, held_set = detector_data(data, **sizes, chars=chars, cut_width=args.cut_width)
         work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints" / "detector")
         model, history = fit_or_load(train_set, held_set, args.epochs, work_dir, args.resume)
-        if other is not None:
+        if pair:
             from .model import build_detector_ensemble
 
-            alone = choose_threshold(model, held_set)
+            pair["second_alone"] = choose_threshold(model, held_set)
             model = build_detector_ensemble([other, model])
-            pair = {"average_with": other_card(args.average_with), "second_alone": alone}
         figures = choose_threshold(model, held_set)
         keras_path, tflite_path = save_model(model, args.out)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
@@ -423,9 +430,10 @@ def main(argv: list[str] | None = None) -> int:
             epochs=args.epochs,
             train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
             training_seconds=training_seconds(history),
-            **(pair if other is not None else {}),
+            **pair,
         )
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
+        (work_dir / FITTED).unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -435,6 +443,15 @@ def main(argv: list[str] | None = None) -> int:
         f"held out, read 'not a digit': {shares}"
     )
     return 0
+
+
+def check_detector(model, path: str | os.PathLike) -> None:
+    """Refuse, before any training, a model to average with that build_detector did not make (a
+    saved pair, another network): its weights could not be copied into the pair."""
+    from .model import build_detector
+
+    if [tuple(w.shape) for w in model.weights] != [tuple(w.shape) for w in build_detector().weights]:
+        raise DataError(f"--average-with {path}: not a single detector as train-detector makes (model.build_detector)")
 
 
 def other_card(path: str | os.PathLike) -> dict:

@@ -172,33 +172,37 @@ def test_a_detector_ensemble_answers_its_members_mean():
 def test_train_detector_averages_with_a_trained_detector(tiny_mnist, tmp_path, monkeypatch):
     """--average-with: the saved detector is the mean of the given one and the one trained, its
     threshold set for the mean, its card naming both; --resume after a stop past the fitting loads
-    the one trained instead of training again."""
-    import keras
-
+    the one trained instead of training again, and a finished run leaves nothing to resume."""
     from recognizer import train_detector
+    from recognizer.predictor import load_keras_model
 
     base = ["--data", str(tiny_mnist), "--limit", "200", "--epochs", "1"]
     first, pair = tmp_path / "first.keras", tmp_path / "pair.keras"
     assert train_detector_main([*base, "--out", str(first)]) == 0
     work = tmp_path / "work"
     argv = [*base, "--average-with", str(first), "--out", str(pair), "--work-dir", str(work)]
-    assert train_detector_main(argv) == 0
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("simulated stop")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(train_detector, "save_model", stop)
+        with pytest.raises(RuntimeError, match="simulated stop"):
+            train_detector_main(argv)
+    second = load_keras_model(work / train_detector.FITTED, outputs=1)
+    with monkeypatch.context() as patch:
+        patch.setattr(train_detector, "train_detector", stop)  # --resume must not train again
+        assert train_detector_main([*argv, "--resume"]) == 0
+    assert not (work / train_detector.FITTED).exists()
     card = json.loads(pair.with_suffix(".json").read_text())
     assert card["average_with"]["file"] == "first.keras"
     assert card["average_with"]["command"] == json.loads(first.with_suffix(".json").read_text())["command"]
     assert f"--epochs 1 --average-with {first} --out {pair}" in card["command"]
     assert set(card["second_alone"]) == {"threshold", "false_reject_target", "holdout"}
+    assert card["parameters"] == 2 * json.loads(first.with_suffix(".json").read_text())["parameters"]
     x = non_digits(8, seed=6) / np.float32(255)
-    second = keras.saving.load_model(work / "detector.keras", safe_mode=True, compile=False)
     mean = (Detector.load(first.with_suffix(".tflite")).not_digit(x) + np.asarray(second(x[..., None])).ravel()) / 2
     np.testing.assert_allclose(Detector.load(pair.with_suffix(".tflite")).not_digit(x), mean, atol=1e-5)
-
-    def no_training(*args, **kwargs):
-        raise AssertionError("trained again")
-
-    monkeypatch.setattr(train_detector, "train_detector", no_training)
-    assert train_detector_main([*argv, "--resume"]) == 0
-    assert json.loads(pair.with_suffix(".json").read_text())["threshold"] == card["threshold"]
 
 
 @pytest.mark.parametrize(
@@ -208,10 +212,13 @@ def test_train_detector_averages_with_a_trained_detector(tiny_mnist, tmp_path, m
         (["--cut-width", "0"], "--cut-width must be 0.2 to 5.0 heights, got 0.0"),
         (["--cut-width", "nan"], "--cut-width must be 0.2 to 5.0 heights, got nan"),
         (["--average-with", "missing.keras"], "--average-with missing.keras: no such detector file"),
+        (["--letter-slices", "10"], "--letter-slices and --cut-width cut real people's writing: give --unipen"),
+        (["--cut-width", "0.5"], "--letter-slices and --cut-width cut real people's writing: give --unipen"),
     ],
 )
-def test_train_detector_refuses_absurd_options(tmp_path, capsys, args, line):
+def test_train_detector_refuses_absurd_options(tmp_path, capsys, monkeypatch, args, line):
     """Refused in one line before any data is read (the data file given does not even exist)."""
+    monkeypatch.delenv("UNIPEN_NPZ", raising=False)
     argv = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "d.keras"), *args]
     assert train_detector_main(argv) == 2
     assert capsys.readouterr().err == f"error: {line}\n"
@@ -225,3 +232,11 @@ def test_train_detector_refuses_a_non_keras_detector_to_average_with(tmp_path, c
     junk.write_bytes(b"not a zip")
     assert train_detector_main([*argv, "--average-with", str(junk)]) == 2
     assert capsys.readouterr().err.startswith(f"error: cannot load model {junk}: not a Keras model")
+    from recognizer.model import build_detector, build_detector_ensemble
+
+    pair = tmp_path / "pair.keras"  # a saved pair answers one P(not a digit) too, but is no single detector
+    build_detector_ensemble([build_detector(), build_detector()]).save(pair)
+    assert train_detector_main([*argv, "--average-with", str(pair)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --average-with {pair}: not a single detector as train-detector makes (model.build_detector)\n"
+    )
