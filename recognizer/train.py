@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import math
 import os
@@ -35,7 +36,7 @@ from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
 from .fileio import atomic_write
-from .predictor import MODELS_DIR
+from .predictor import MODELS_DIR, NUM_CLASSES, load_keras_model
 
 DEFAULT_EPOCHS = 20
 # Classifiers trained apart, one after another (seeds SEED, SEED + 1, ...), and shipped as one model
@@ -99,27 +100,40 @@ def train_members(
     work_dir/member<i>/, saved as work_dir/member<i>.keras when done, which resume=True loads
     instead of training again) and return (their ensemble, or the one model, and every epoch's
     history row, each with its member). callbacks: as train()'s, for every member."""
-    import keras
-
     from .model import build_ensemble
 
     work_dir = Path(work_dir)
     models, history = [], []
     for i in range(members):
-        done = work_dir / f"member{i}.keras"
-        if resume and done.is_file():
-            model = keras.saving.load_model(done, safe_mode=True, compile=False)
-            rows = read_history(work_dir / f"member{i}" / "history.csv")
-        else:
-            model, rows = train(
-                data, epochs, work_dir / f"member{i}", resume, seed=SEED + i, verbose=verbose, callbacks=callbacks
-            )
-            partial = done.with_suffix(".partial.keras")  # renamed when whole: a stop leaves no half file
-            model.save(partial)
-            os.replace(partial, done)
+        member_dir = work_dir / f"member{i}"
+        model, rows = fit_once(
+            work_dir / f"member{i}.keras",
+            member_dir / "history.csv",
+            resume,
+            functools.partial(
+                train, data, epochs, member_dir, resume, seed=SEED + i, verbose=verbose, callbacks=callbacks
+            ),
+        )
         models.append(model)
         history += [{"member": i, **row} for row in rows]
     return (models[0] if members == 1 else build_ensemble(models)), history
+
+
+def fit_once(
+    done: Path, history_csv: Path, resume: bool, fit: Callable[[], tuple], outputs: int = NUM_CLASSES
+) -> tuple:
+    """fit() -> (model, history rows), the model then kept at `done` (written whole: a temporary
+    file, then rename), so that resume=True after a later stop loads it (safely, checked as the app
+    checks its models) with history_csv's rows instead of fitting again. A fresh run first removes
+    an earlier run's `done`: a stop in this one must not leave it to resume."""
+    if resume and done.is_file():
+        return load_keras_model(done, outputs), read_history(history_csv)
+    done.unlink(missing_ok=True)
+    model, rows = fit()
+    partial = done.with_suffix(".partial.keras")
+    model.save(partial)
+    os.replace(partial, done)
+    return model, rows
 
 
 def fit_checkpointed(

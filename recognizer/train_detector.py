@@ -52,7 +52,7 @@ from .train import (
     check_counts,
     check_out,
     fit_checkpointed,
-    read_history,
+    fit_once,
     save_model,
     training_command,
     training_parser,
@@ -82,9 +82,9 @@ NON_DIGIT_GROUPS = ("made-up non-digits", "real letters", "merged digits", "lett
 # slices"). Cut from pieces LETTER_CUT_WIDTH heights wide (--cut-width), narrower than the reader
 # cuts (grouping.CUT_WIDTH), numbers too, so that the detector learns slices the reader may make.
 LETTER_SLICES = 43_000
-FITTED = "detector.keras"  # in the work dir: the fitted detector, until the run's files are saved
 LETTER_CUT_WIDTH = 0.5
 MIN_CUT_WIDTH, MAX_CUT_WIDTH = 0.2, 5.0  # --cut-width's sensible range, in heights
+FITTED = "detector.keras"  # in the work dir: the fitted detector, until the run's files are saved
 # Numbers of real people's digits written with neighbours touching (SLICE_STYLE: most of them touch),
 # read as the image path reads them: the candidates cut from a touching neighbour that hold one
 # digit's ink (CUT_COVER of it, and at least CUT_PURITY of theirs: a cut through overlapping ink
@@ -366,21 +366,6 @@ def check_options(args: argparse.Namespace) -> None:
         raise DataError(f"--average-with {args.average_with}: no such detector file")
 
 
-def fit_or_load(train_set, held_set, epochs: int, work_dir: Path, resume: bool):
-    """The detector trained (train_detector), kept as work_dir/FITTED until the run's files are
-    saved, so that --resume after a stop past the fitting (the threshold, the export) loads it
-    instead of training again."""
-    done = work_dir / FITTED
-    if resume and done.is_file():
-        return load_keras_model(done, outputs=1), read_history(work_dir / "history.csv")
-    done.unlink(missing_ok=True)  # an earlier run's: a stop in this one must not leave it to --resume
-    model, history = train_detector(train_set, held_set, epochs, work_dir, resume=resume)
-    partial = done.with_suffix(".partial.keras")  # renamed when whole: a stop leaves no half file
-    model.save(partial)
-    os.replace(partial, done)
-    return model, history
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -411,7 +396,13 @@ def main(argv: list[str] | None = None) -> int:
         chars = load_unipen(unipen_path) if unipen_path else None
         train_set, held_set = detector_data(data, **sizes, chars=chars, cut_width=args.cut_width)
         work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints" / "detector")
-        model, history = fit_or_load(train_set, held_set, args.epochs, work_dir, args.resume)
+        model, history = fit_once(  # kept until the run's files are saved, for --resume after a stop
+            work_dir / FITTED,
+            work_dir / "history.csv",
+            args.resume,
+            lambda: train_detector(train_set, held_set, args.epochs, work_dir, resume=args.resume),
+            outputs=1,
+        )
         if pair:
             from .model import build_detector_ensemble
 
