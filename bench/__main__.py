@@ -205,9 +205,15 @@ def main(argv: list[str] | None = None) -> int:
                     data.y_train,
                     ks=(3,) if args.quick else personal.KS,
                     max_writers=1 if args.quick else None,
-                    compare_ks=(3,),
                 )
                 results["personal"]["data"] = chars.source
+                if not args.quick:  # the writers issue 14 is about: a base that never saw them
+                    results["personal"]["mnist_only"] = {
+                        split: personal.run(
+                            chars, personal.MNIST_ONLY, data.x_test, data.y_test, data.x_train, data.y_train, split
+                        )
+                        for split in ("test", "train")
+                    }
         _done("personal", c)
 
     results["load_after"] = load_state()

@@ -1,9 +1,11 @@
-"""`python -m recognizer learn`: a personal model from the user's saved samples in seconds, no training.
+"""`python -m recognizer learn`: a personal model from the user's saved samples in seconds.
 
     python -m recognizer learn [--samples PATH] [--data mnist.npz] [--model BASE.keras] [--out X.keras]
 
-Builds recognizer.personal's prototype layer from the saved samples (the app's store by default),
-judges it (each sample left out in turn; MNIST test accuracy may drop by at most --max-drop points)
+Makes recognizer.personal's last layer from the saved samples (the app's store by default): the
+shipped one fine-tuned on the samples' features, or with one sample of some digit, the class means;
+judges it (each fold of the samples read by the layer made from the others; MNIST test accuracy may
+drop by at most --max-drop points)
 and, when kept, writes personal.keras + personal.tflite (+ calibration and a card) where the app
 looks for them (recognizer.samples.personal_model_path), or to --out. Prints one `[step/STEPS] what`
 line per step (the app's progress bar reads them) and the verdict; exit 0 kept, 1 not kept.
@@ -27,6 +29,12 @@ from .train import check_out
 
 STEPS = ("loading the model and MNIST", "reading your samples", "checking on MNIST", "checking your samples", "writing")
 NOT_KEPT = 1
+FINETUNED = {"user_share": personal.USER_SHARE, "steps": personal.FINETUNE_STEPS, "mnist_mixed": personal.MIX_IMAGES}
+METHODS = {  # personal.learn_head's names -> what the card says
+    "last layer": "the last Dense layer fine-tuned on the samples' penultimate features, mixed with MNIST's "
+    "(recognizer/personal.py)",
+    "class means": "class means of the samples' penultimate features blended with the softmax (recognizer/personal.py)",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,7 @@ class Learned:
     """The kept-or-not verdict and the seconds the learning itself took (model loading and writing apart)."""
 
     verdict: personal.Verdict
+    method: str  # "last layer" or "class means" (personal.learn_head)
     seconds: float
 
 
@@ -42,10 +51,9 @@ def step(k: int, what: str | None = None) -> None:
     print(f"[{k}/{len(STEPS)}] {what or STEPS[k - 1]}", flush=True)
 
 
-def learn(
-    model, samples: Samples, data: Mnist, blend: float = personal.BLEND, max_drop: float = personal.MAX_DROP_POINTS
-) -> Learned:
-    """Judge the prototype layer of the samples and, when kept, put it into the Keras model (in place)."""
+def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_DROP_POINTS, seed: int = 0) -> Learned:
+    """Judge the personal last layer made from the samples (personal.learn_head) and, when kept, put
+    it into the Keras model (in place)."""
     start = time.perf_counter()
     extractor = personal.feature_model(model)
     base = personal.shipped_head(model)
@@ -54,17 +62,21 @@ def learn(
     labels = samples.labels.astype(np.int64)
     step(3)
     mnist_feats = personal.features(extractor, data.x_test)
+    mix = np.random.default_rng(seed).choice(len(data.x_train), min(personal.MIX_IMAGES, len(data.x_train)), False)
+    mix_feats, mix_labels = personal.features(extractor, data.x_train[mix]), data.y_train[mix].astype(np.int64)
     step(4)
-    verdict = personal.judge(base, feats, labels, mnist_feats, data.y_test.astype(np.int64), blend, max_drop)
+    name, verdict = personal.learn_head(
+        base, feats, labels, (mix_feats, mix_labels), (mnist_feats, data.y_test.astype(np.int64)), max_drop
+    )
     if verdict.kept:
-        personal.set_head(model, personal.prototype_head(base, feats, labels, blend))
-    return Learned(verdict, time.perf_counter() - start)
+        personal.set_head(model, verdict.head)
+    return Learned(verdict, name, time.perf_counter() - start)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m recognizer learn",
-        description="Learn your handwriting from your saved samples (seconds, no training).",
+        description="Learn your handwriting from your saved samples (seconds).",
     )
     parser.add_argument(
         "--samples", help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)"
@@ -100,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(samples)} samples ({', '.join(f'{d}: {n}' for d, n in enumerate(counts))}) from {store.path}")
     print(
         f"MNIST test accuracy: {v.mnist_before:.2%} -> {v.mnist_after:.2%} ({-v.mnist_drop_points:+.2f} points, "
-        f"limit -{args.max_drop}); learned in {result.seconds:.1f} s"
+        f"limit -{args.max_drop}); learned in {result.seconds:.1f} s ({METHODS[result.method].split(' (')[0]})"
     )
     if not v.kept:
         print(f"personal model {v.reason}", file=sys.stderr)
@@ -113,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         samples,
         store.path,
         data,
-        method="class means of the samples' penultimate features blended with the softmax (recognizer/personal.py)",
-        blend=personal.BLEND,
-        own_samples_leave_one_out_before=round(v.own_before, 4),
-        own_samples_leave_one_out_after=round(v.own_after, 4),
+        method=METHODS[result.method],
+        **(FINETUNED if result.method == "last layer" else {"blend": personal.BLEND}),
+        own_samples_held_out_folds=personal.FOLDS,
+        own_samples_held_out_before=round(v.own_before, 4),
+        own_samples_held_out_after=round(v.own_after, 4),
         mnist_test_accuracy_before=round(v.mnist_before, 5),
         mnist_test_accuracy_after=round(v.mnist_after, 5),
         seconds=round(result.seconds, 1),

@@ -60,7 +60,7 @@ def build_ensemble(members: Sequence[keras.Model]) -> keras.Model:
     member's layers but its last, side by side, then one Dense softmax on their features with the
     members' last layers stacked and divided by their number (networks trained apart err on
     partly different digits). One graph: one .tflite file, and one last layer for personal.py to
-    fold a user's prototypes into."""
+    personalize."""
     inputs = keras.Input(INPUT_SHAPE)
     towers = []
     for member in members:

@@ -200,7 +200,7 @@ def _write_atomic(path: Path, samples: Samples) -> None:
 
 
 PERSONAL_MODEL = "personal.keras"
-# Samples `learn` needs: each is left out in turn, and the prototypes need two of the rest (recognizer.personal).
+# Samples `learn` needs: each fold is left out in turn, and the class means need two of the rest (recognizer.personal).
 MIN_LEARN_SAMPLES = 3
 
 

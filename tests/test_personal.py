@@ -65,7 +65,7 @@ def test_guard_keeps_a_model_that_fixes_a_writers_style_and_says_so():
     shift[3], shift[5] = -2.8, 2.8  # the writer's 3 reads 5 to the shipped model
     feats, labels = clusters(rng, 3, shift)
     mnist, mnist_labels = clusters(rng, 20)
-    verdict = personal.judge(base, feats, labels, mnist, mnist_labels)
+    verdict = personal.judge(base, feats, labels, personal.prototypes(base), mnist, mnist_labels)
     assert verdict.own_before == pytest.approx(0.9)  # the three 3s misread
     assert verdict.own_after == 1.0 and verdict.kept and verdict.reason.startswith("kept")
     other, other_labels = clusters(rng, 10, shift)  # the writer's other digits
@@ -84,7 +84,7 @@ def test_guard_refuses_when_mnist_drops_too_much_or_the_samples_read_worse():
     five = mnist_labels == 5
     mnist[five] = feats[labels == 3].mean(axis=0) + rng.normal(scale=0.1, size=(five.sum(), 10))
     # MNIST's 5s look like this writer's 3s: the personal model reads them 3.
-    strict = personal.judge(base, feats, labels, mnist, mnist_labels, max_drop=0.5)
+    strict = personal.judge(base, feats, labels, personal.prototypes(base), mnist, mnist_labels, max_drop=0.5)
     assert strict.mnist_drop_points > 5
     assert not strict.kept and "MNIST test accuracy would drop" in strict.reason
     # A 7 the shipped model reads by a trait the class means do not weigh (feature 10): it looks
@@ -95,12 +95,13 @@ def test_guard_refuses_when_mnist_drops_too_much_or_the_samples_read_worse():
     odd = np.flatnonzero(plain_labels == 7)[0]
     plain[odd] = 0
     plain[odd, 1], plain[odd, 10] = 5.0, 2.0
-    worse = personal.judge(personal.Head(kernel, np.zeros(10)), plain, plain_labels, None, None)
+    odd_base = personal.Head(kernel, np.zeros(10))
+    worse = personal.judge(odd_base, plain, plain_labels, personal.prototypes(odd_base), None, None)
     assert worse.own_before == 1.0 and worse.own_after < 1.0
     assert not worse.kept and "reads your samples worse" in worse.reason and "save 2 or more" not in worse.reason
     one = np.flatnonzero(np.r_[True, plain_labels[1:] != plain_labels[:-1]] | (np.arange(len(plain)) == odd))
     one = one[plain_labels[one] != 7].tolist() + [odd]  # one sample of each digit (K=1), the odd 7 among them
-    single = personal.judge(personal.Head(kernel, np.zeros(10)), plain[one], plain_labels[one], None, None)
+    single = personal.judge(odd_base, plain[one], plain_labels[one], personal.prototypes(odd_base), None, None)
     assert not single.kept and single.reason.endswith(
         "; save 2 or more samples of each digit (fewer of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)"
     )
@@ -144,13 +145,17 @@ def test_guard_refuses_samples_of_a_single_digit():
     rng = np.random.default_rng(4)
     base = personal.Head(np.eye(10), np.zeros(10))
     feats = rng.normal(0, 0.1, (6, 10)) + np.eye(10)[3]
-    verdict = personal.judge(base, feats, np.full(6, 3), None, None)
+    verdict = personal.judge(base, feats, np.full(6, 3), personal.prototypes(base), None, None)
     assert not verdict.kept and "all of one digit" in verdict.reason
 
 
 def test_learn_writes_a_model_that_reads_as_its_head_says(tmp_path, tiny_mnist, capsys):
-    """The exported .tflite is the shipped network with the prototype layer: it reads as the Head does."""
+    """The exported .tflite is the shipped network with the personal last layer that
+    personal.learn_head keeps for these samples: it reads as that Head does."""
     import keras
+
+    from recognizer.data import load_mnist
+    from recognizer.learn import METHODS
 
     samples = tmp_path / "samples.npz"
     make_samples(samples, 20)
@@ -163,14 +168,27 @@ def test_learn_writes_a_model_that_reads_as_its_head_says(tmp_path, tiny_mnist, 
     assert "personal model kept: your 20 samples" in text
     assert f"the app does not use it unless started with --model {out.with_suffix('.tflite')}" in text
     card = json.loads(out.with_suffix(".json").read_text())
-    assert card["samples"] == 20 and card["blend"] == personal.BLEND
+    assert card["samples"] == 20 and card["method"] in METHODS.values()
 
     shipped = keras.saving.load_model(BASE, safe_mode=True, compile=False)
-    images = UserSamples(samples).load().images
-    feats = personal.features(personal.feature_model(shipped), images)
-    head = personal.prototype_head(personal.shipped_head(shipped), feats, UserSamples(samples).load().labels)
+    extractor, base = personal.feature_model(shipped), personal.shipped_head(shipped)
+    stored = UserSamples(samples).load()
+    data = load_mnist(tiny_mnist)
+    mix = np.random.default_rng(0).choice(len(data.x_train), min(personal.MIX_IMAGES, len(data.x_train)), False)
+    name, verdict = personal.learn_head(
+        base,
+        personal.features(extractor, stored.images),
+        stored.labels,
+        (personal.features(extractor, data.x_train[mix]), data.y_train[mix]),
+        (personal.features(extractor, data.x_test), data.y_test),
+        max_drop=100,
+    )
+    assert card["method"] == METHODS[name] and f"({METHODS[name].split(' (')[0]})" in text
+    written = personal.shipped_head(keras.saving.load_model(out, safe_mode=True, compile=False))
+    np.testing.assert_allclose(written.kernel, verdict.head.kernel, atol=1e-5)
+    np.testing.assert_allclose(written.bias, verdict.head.bias, atol=1e-5)
     probe = make_samples(tmp_path / "probe.npz", 30, seed=5).load().images
-    expected = head.predict(personal.features(personal.feature_model(shipped), probe))
+    expected = verdict.head.predict(personal.features(extractor, probe))
     rec = Recognizer.load(out.with_suffix(".tflite"), detector=None)
     got = rec.probabilities(probe.astype(np.float32) / 255).argmax(axis=1)
     assert (got == expected).mean() >= 0.95  # float32 LiteRT vs float64 NumPy: a near tie may differ
@@ -214,18 +232,21 @@ def test_bench_section_plays_a_writer_saving_k_samples(tmp_path, tiny_mnist):
     pen_file(tmp_path / "unipen.npz", rows)
     chars = load_unipen(tmp_path / "unipen.npz")
     data = load_mnist(tiny_mnist)
-    result = bench_personal.run(
-        chars, BASE, data.x_test, data.y_test, data.x_train, data.y_train, ks=(1, 3, 5), compare_ks=(3,)
-    )
+    result = bench_personal.run(chars, BASE, data.x_test, data.y_test, data.x_train, data.y_train, ks=(1, 3, 5))
     assert [(r["k"], r["samples"], r["tested"]) for r in result["rows"]] == [(1, 10, 30), (3, 30, 10)]  # 5: too few
     for row in result["rows"]:
-        chosen = row["methods"][f"prototypes {personal.BLEND:g}"]
-        assert 0 <= row["before"] <= 1 and 0 <= chosen["after"] <= 1 and isinstance(chosen["kept"], bool)
-        assert chosen["reason"].startswith("kept" if chosen["kept"] else "not kept")
-    assert set(result["rows"][1]["methods"]) == {f"prototypes {personal.BLEND:g}", "last layer"}
-    assert result["summary"]["last layer"].keys() == {"3"}
+        assert set(row["methods"]) == {"learn", "class means"}
+        for chosen in row["methods"].values():
+            assert 0 <= row["before"] <= 1 and 0 <= chosen["after"] <= 1 and isinstance(chosen["kept"], bool)
+            assert chosen["reason"].startswith("kept" if chosen["kept"] else "not kept")
+    assert result["rows"][0]["methods"]["learn"]["method"] == "class means"  # K=1: one sample of each digit
+    assert result["summary"]["learn"].keys() == {"1", "3"}
     text = bench_personal.report(result)
     assert "| ced/ayml3525_s_0k " in text and "K=3: before -> after" in text and "UNIPEN `test` people" in text
+    unseen = dict(result, base="mnist_only.keras", split="train")
+    both = bench_personal.report(dict(result, mnist_only={"train": unseen}))
+    assert both.startswith(text) and "`train` people: where the method was chosen" in both
+    assert both.count("| ced/ayml3525_s_0k ") == 1  # the train people: the summary alone
 
 
 @pytest.mark.parametrize("members", [1, 2])
@@ -246,3 +267,53 @@ def test_features_and_head_rebuild_the_classifier_single_or_ensemble(members):
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     assert np.allclose(np.asarray(model(images[..., None] / np.float32(255))), expected, atol=1e-5)
+
+
+def test_finetuned_layer_learns_a_writers_style_and_keeps_the_rest():
+    """The writer's 3s sit where the base reads 5: the fine-tuned layer reads their other 3s, and the
+    mixed-in images keep the base's other digits."""
+    rng = np.random.default_rng(5)
+    base = personal.Head(np.eye(10), np.zeros(10))
+    shift = np.zeros(10)
+    shift[3], shift[5] = -2.8, 2.8
+    feats, labels = clusters(rng, 3, shift)
+    mix, mix_labels = clusters(rng, 30)
+    head = personal.finetune_head(base, feats, labels, mix, mix_labels)
+    other, other_labels = clusters(rng, 10, shift)
+    assert (base.predict(other) == other_labels).mean() == pytest.approx(0.9)
+    assert (head.predict(other) == other_labels).mean() == 1.0
+    assert (head.predict(mix) == mix_labels).mean() == 1.0
+    unchanged = personal.finetune_head(base, feats, labels, mix, mix_labels, steps=0)
+    np.testing.assert_array_equal(unchanged.kernel, np.eye(10))
+
+
+@pytest.mark.parametrize("per_digit, n", [(1, 5), (3, 5), (7, 5), (2, 7), (1, 30)])
+def test_folds_spread_each_digit_over_the_folds(per_digit, n):
+    labels = np.random.default_rng(per_digit).permutation(np.repeat(np.arange(10), per_digit))
+    fold = personal.folds(labels, n)
+    used = min(n, len(labels))
+    assert sorted(np.unique(fold)) == list(range(used))
+    sizes = np.bincount(fold)
+    assert sizes.max() - sizes.min() <= 1
+    for digit in range(10):  # a digit's samples in as many folds as they can be
+        assert np.bincount(fold[labels == digit], minlength=used).max() == -(-per_digit // used)
+
+
+def test_learn_head_fine_tunes_only_when_that_reads_the_samples_better():
+    rng = np.random.default_rng(6)
+    base = personal.Head(np.eye(10), np.zeros(10))
+    shift = np.zeros(10)
+    shift[3], shift[5] = -2.8, 2.8
+    mix, mix_labels = clusters(rng, 30)
+    styled, styled_labels = clusters(rng, 3, shift)  # the base misreads this writer's 3s
+    name, verdict = personal.learn_head(base, styled, styled_labels, (mix, mix_labels), (mix, mix_labels))
+    assert name == "last layer" and verdict.kept and verdict.own_after > verdict.own_before
+    plain, plain_labels = clusters(rng, 3)  # read right already: the fine-tuning cannot do better
+    name, verdict = personal.learn_head(base, plain, plain_labels, (mix, mix_labels), (mix, mix_labels))
+    assert name == "class means" and verdict.kept
+    fit = personal.last_layer(base, mix, mix_labels)
+    tuned = personal.judge(base, plain, plain_labels, fit, None, None, better=True)
+    assert not tuned.kept and "does not read your samples better" in tuned.reason
+    one = np.flatnonzero(np.r_[True, styled_labels[1:] != styled_labels[:-1]])  # one sample of each digit
+    name, _ = personal.learn_head(base, styled[one], styled_labels[one], (mix, mix_labels), None)
+    assert name == "class means"
