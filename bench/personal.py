@@ -13,9 +13,9 @@ the base model's accuracy on the other digits (before), the personal model's (af
 the guard kept it and why, its MNIST test change, and the seconds the learning took (features of
 the samples, the folds of the guard, the last layer, the MNIST check; the features of MNIST's test
 set and of the mixed-in training images are computed once per learning, see `once_seconds`).
-Two methods: what `learn` does (recognizer.personal.learn_head: the last layer fine-tuned when it
-reads the saved samples better, else the class means) and, beside it, the class means alone (the
-earlier method).
+Two methods: what `learn` does (recognizer.personal.learn_head: the last layer fine-tuned when the
+base misreads some saved samples and the guard keeps it, else the class means) and, beside it, the
+class means alone (the earlier method).
 
 The shipped model has learnt the `train` people and reads the `test` people's digits at 94-100%,
 so few of them are the writers issue 14 is about (read below WEAK). BASE can be the MNIST-only
@@ -309,8 +309,8 @@ def _report(p: dict, per_writer: bool) -> str:
             summary,
             f"UNIPEN `{p['split']}` people, base `{p['base']}`; "
             f"MNIST test before: {100 * p['mnist_test_before']:.2f}%; "
-            f"a change counts what the user gets (0 when refused); `learn` keeps the fine-tuned last layer when "
-            f"every digit has {personal.FINETUNE_MIN_PER_DIGIT} or more samples and it reads them better, "
+            "a change counts what the user gets (0 when refused); `learn` tries the fine-tuned last layer when "
+            f"every digit has {personal.FINETUNE_MIN_PER_DIGIT} or more samples and the base misreads some, "
             "else the class means; "
             f"once per learning: {once}.",
         ]

@@ -3,7 +3,7 @@
     python -m recognizer learn [--samples PATH] [--data mnist.npz] [--model BASE.keras] [--out X.keras]
 
 Makes recognizer.personal's last layer from the saved samples (the app's store by default): the
-shipped one fine-tuned on the samples' features, or with one sample of some digit, the class means;
+shipped one fine-tuned on the samples' features when it misreads some of them, else the class means;
 judges it (each fold of the samples read by the layer made from the others; MNIST test accuracy may
 drop by at most --max-drop points)
 and, when kept, writes personal.keras + personal.tflite (+ calibration and a card) where the app

@@ -15,12 +15,13 @@ exports to the same LiteRT file and predicts exactly as fast:
   a digit with no sample gets the average of the others' scores.
 
 The guard (`judge`) splits the samples into FOLDS folds and reads each fold with the layer made from
-the others. `learn_head` keeps the fine-tuned layer when it reads the samples so better than the
-shipped model (and MNIST's test set at most MAX_DROP_POINTS worse), else the class means when they
-read them no worse. Chosen with bench/personal.py: on writers the base reads below 97% (the `train`
-people, with the MNIST-only model to which they are unseen) the fine-tuned layer gained most; on
-writers the shipped model already reads well (the `val` people) it could lose a point where the
-class means did not, hence "better" for it and "no worse" for them.
+the others: a layer is kept when it reads them so at least as well as the shipped model, and MNIST's
+test set at most MAX_DROP_POINTS worse. `learn_head` tries the fine-tuned layer when the shipped
+model misreads some of the samples, else (or when refused) the class means. Chosen with
+bench/personal.py: on writers the base reads below 97% (the `train` people, with the MNIST-only
+model to which they are unseen) the fine-tuned layer gained most; on writers the shipped model reads
+well (the `val` people) it lost up to 1.2 points where the class means did not, always where the
+shipped model read every saved sample right.
 """
 
 from __future__ import annotations
@@ -197,14 +198,16 @@ def learn_head(
     mnist: tuple[np.ndarray, np.ndarray] | None,
     max_drop: float = MAX_DROP_POINTS,
 ) -> tuple[str, Verdict]:
-    """The personal last layer `learn` keeps, named, with its verdict: the fine-tuned last layer when
-    every digit has FINETUNE_MIN_PER_DIGIT samples and it reads them (held out by folds) better than
-    `base`; else the class means, when they read them no worse. `mix`: MNIST training images'
-    features and labels (finetune_head); `mnist`: the test set's, for the MNIST check."""
+    """The personal last layer `learn` keeps, named, with its verdict: when `base` misreads some of
+    the samples and every digit has FINETUNE_MIN_PER_DIGIT of them, the fine-tuned last layer if the
+    guard keeps it; else the class means (a base that reads every sample right gives no evidence to
+    retrain on). `mix`: MNIST training images' features and labels (finetune_head); `mnist`: the
+    test set's, for the MNIST check."""
     labels = np.asarray(labels, dtype=np.int64)
     mnist_feats, mnist_labels = mnist if mnist is not None else (None, None)
-    if np.bincount(labels, minlength=NUM_CLASSES).min() >= FINETUNE_MIN_PER_DIGIT:
-        tuned = judge(base, feats, labels, last_layer(base, *mix), mnist_feats, mnist_labels, max_drop, better=True)
+    enough = np.bincount(labels, minlength=NUM_CLASSES).min() >= FINETUNE_MIN_PER_DIGIT
+    if enough and (base.predict(feats) != labels).any():
+        tuned = judge(base, feats, labels, last_layer(base, *mix), mnist_feats, mnist_labels, max_drop)
         if tuned.kept:
             return "last layer", tuned
     return "class means", judge(base, feats, labels, prototypes(base), mnist_feats, mnist_labels, max_drop)
@@ -239,11 +242,10 @@ def judge(
     mnist_feats: np.ndarray | None,
     mnist_labels: np.ndarray | None,
     max_drop: float = MAX_DROP_POINTS,
-    better: bool = False,
 ) -> Verdict:
     """Keep the personal head `fit` makes from all the samples when the heads made without each fold
-    read that fold's samples at least as well as `base` (`better`: strictly better), and MNIST (if
-    given) at most max_drop points worse. The verdict carries the head."""
+    read that fold's samples at least as well as `base`, and MNIST (if given) at most max_drop points
+    worse. The verdict carries the head."""
     labels = np.asarray(labels, dtype=np.int64)
     n = len(labels)
     if n < 2:
@@ -262,8 +264,6 @@ def judge(
     own = f"your {n} samples, each read as if unseen: shipped {before:.0%}, personal {after:.0%}"
     if len(np.unique(labels)) < 2:  # nothing tells one digit from another: nothing to learn
         return verdict(False, "not kept: your samples are all of one digit; save samples of other digits too")
-    if better and after <= before:
-        return verdict(False, f"not kept: it does not read your samples better ({own})")
     if after < before:
         counts = np.bincount(labels, minlength=NUM_CLASSES)
         few = [str(d) for d in range(NUM_CLASSES) if counts[d] < 2]
