@@ -207,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
                     max_writers=1 if args.quick else None,
                 )
                 results["personal"]["data"] = chars.source
-                if not args.quick:  # the writers issue 14 is about: a base that never saw them
+                if not args.quick and not personal.MNIST_ONLY.is_file():
+                    results["personal"]["mnist_only"] = {"skipped": f"no {personal.MNIST_ONLY.name}"}
+                elif not args.quick:  # the writers issue 14 is about: a base that never saw them
                     results["personal"]["mnist_only"] = {
                         split: personal.run(
                             chars, personal.MNIST_ONLY, data.x_test, data.y_test, data.x_train, data.y_train, split

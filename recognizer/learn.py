@@ -29,7 +29,12 @@ from .train import check_out
 
 STEPS = ("loading the model and MNIST", "reading your samples", "checking on MNIST", "checking your samples", "writing")
 NOT_KEPT = 1
-FINETUNED = {"user_share": personal.USER_SHARE, "steps": personal.FINETUNE_STEPS, "mnist_mixed": personal.MIX_IMAGES}
+FINETUNED = {
+    "user_share": personal.USER_SHARE,
+    "steps": personal.FINETUNE_STEPS,
+    "learning_rate": personal.FINETUNE_RATE,
+    "mnist_mixed": personal.MIX_IMAGES,
+}
 METHODS = {  # personal.learn_head's names -> what the card says
     "last layer": "the last Dense layer fine-tuned on the samples' penultimate features, mixed with MNIST's "
     "(recognizer/personal.py)",
@@ -51,7 +56,7 @@ def step(k: int, what: str | None = None) -> None:
     print(f"[{k}/{len(STEPS)}] {what or STEPS[k - 1]}", flush=True)
 
 
-def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_DROP_POINTS, seed: int = 0) -> Learned:
+def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_DROP_POINTS) -> Learned:
     """Judge the personal last layer made from the samples (personal.learn_head) and, when kept, put
     it into the Keras model (in place)."""
     start = time.perf_counter()
@@ -62,12 +67,9 @@ def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_D
     labels = samples.labels.astype(np.int64)
     step(3)
     mnist_feats = personal.features(extractor, data.x_test)
-    mix = np.random.default_rng(seed).choice(len(data.x_train), min(personal.MIX_IMAGES, len(data.x_train)), False)
-    mix_feats, mix_labels = personal.features(extractor, data.x_train[mix]), data.y_train[mix].astype(np.int64)
+    mix = personal.mix_set(extractor, data.x_train, data.y_train)
     step(4)
-    name, verdict = personal.learn_head(
-        base, feats, labels, (mix_feats, mix_labels), (mnist_feats, data.y_test.astype(np.int64)), max_drop
-    )
+    name, verdict = personal.learn_head(base, feats, labels, mix, (mnist_feats, data.y_test.astype(np.int64)), max_drop)
     if verdict.kept:
         personal.set_head(model, verdict.head)
     return Learned(verdict, name, time.perf_counter() - start)
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         data,
         method=METHODS[result.method],
         **(FINETUNED if result.method == "last layer" else {"blend": personal.BLEND}),
-        own_samples_held_out_folds=personal.FOLDS,
+        own_samples_held_out_folds=min(personal.FOLDS, v.samples),
         own_samples_held_out_before=round(v.own_before, 4),
         own_samples_held_out_after=round(v.own_after, 4),
         mnist_test_accuracy_before=round(v.mnist_before, 5),

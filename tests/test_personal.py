@@ -1,5 +1,5 @@
 """Learning the user's handwriting (recognizer.personal, `python -m recognizer learn`, bench/personal.py)
-on generated samples, a tiny MNIST stand-in and the shipped model (no training)."""
+on generated samples, a tiny MNIST stand-in and the shipped model (no network is trained)."""
 
 import json
 import re
@@ -116,7 +116,7 @@ def test_app_note_says_whether_the_app_uses_the_model(tmp_path):
 
 
 def test_learn_refuses_with_too_few_samples(tmp_path, tiny_mnist, capsys):
-    """Two samples are too few: leaving one out leaves one, and prototypes need two."""
+    """Two samples are too few: leaving a fold of one out leaves one, and the class means need two."""
     make_samples(tmp_path / "samples.npz", 2)
     assert cli(["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist)]) == 2
     err = capsys.readouterr().err.strip()
@@ -174,12 +174,11 @@ def test_learn_writes_a_model_that_reads_as_its_head_says(tmp_path, tiny_mnist, 
     extractor, base = personal.feature_model(shipped), personal.shipped_head(shipped)
     stored = UserSamples(samples).load()
     data = load_mnist(tiny_mnist)
-    mix = np.random.default_rng(0).choice(len(data.x_train), min(personal.MIX_IMAGES, len(data.x_train)), False)
     name, verdict = personal.learn_head(
         base,
         personal.features(extractor, stored.images),
         stored.labels,
-        (personal.features(extractor, data.x_train[mix]), data.y_train[mix]),
+        personal.mix_set(extractor, data.x_train, data.y_train),
         (personal.features(extractor, data.x_test), data.y_test),
         max_drop=100,
     )
@@ -245,8 +244,10 @@ def test_bench_section_plays_a_writer_saving_k_samples(tmp_path, tiny_mnist):
     assert "| ced/ayml3525_s_0k " in text and "K=3: before -> after" in text and "UNIPEN `test` people" in text
     unseen = dict(result, base="mnist_only.keras", split="train")
     both = bench_personal.report(dict(result, mnist_only={"train": unseen}))
-    assert both.startswith(text) and "`train` people: where the method was chosen" in both
+    assert both.startswith(text) and "`train` people: where the rule was chosen" in both
     assert both.count("| ced/ayml3525_s_0k ") == 1  # the train people: the summary alone
+    missing = bench_personal.report(dict(result, mnist_only={"skipped": "no mnist_only.keras"}))
+    assert missing.startswith(text) and missing.endswith("MNIST-only base not measured: no mnist_only.keras.")
 
 
 @pytest.mark.parametrize("members", [1, 2])
@@ -321,4 +322,36 @@ def test_learn_head_fine_tunes_only_for_samples_the_base_misreads():
     crowded = mix.copy()
     crowded[fives] = styled[styled_labels == 3].mean(axis=0) + rng.normal(scale=0.1, size=(fives.sum(), 10))
     name, verdict = personal.learn_head(base, styled, styled_labels, (mix, mix_labels), (crowded, mix_labels))
-    assert name == "class means"
+    assert name == "class means" and not verdict.kept
+    assert verdict.reason.startswith("not kept: MNIST test accuracy would drop")
+    assert "; the fine-tuned layer was not kept either: MNIST test accuracy would drop" in verdict.reason
+
+
+def test_learn_fine_tunes_for_samples_the_shipped_model_misreads(tmp_path, tiny_mnist, capsys):
+    """Every sample saved under the next digit's label (a writer whose digits the shipped model reads
+    as others): `learn` writes the fine-tuned layer, and its card says so with its settings."""
+    from recognizer.learn import METHODS
+
+    source = make_samples(tmp_path / "drawn.npz", 30).load()
+    store = UserSamples(tmp_path / "samples.npz")
+    for image, label in zip(source.images, source.labels):
+        store.add(image, (int(label) + 1) % 10)
+    out = tmp_path / "personal.keras"
+    rc = cli(["learn", "--samples", str(store.path), "--data", str(tiny_mnist), "--out", str(out), "--max-drop", "100"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["method"] == METHODS["last layer"] and "(the last Dense layer fine-tuned" in captured.out
+    assert card["steps"] == personal.FINETUNE_STEPS and card["mnist_mixed"] == personal.MIX_IMAGES
+    assert card["own_samples_held_out_folds"] == personal.FOLDS and card["own_samples_held_out_after"] > 0.5
+    assert card["own_samples_held_out_before"] < 0.5  # the shipped model reads the relabelled samples wrong
+
+
+def test_learn_refuses_a_data_file_without_training_images(tmp_path, tiny_mnist, capsys):
+    make_samples(tmp_path / "samples.npz", 12)
+    arrays = dict(np.load(tiny_mnist))
+    empty = tmp_path / "test_only.npz"
+    np.savez(empty, **dict(arrays, x_train=arrays["x_train"][:0], y_train=arrays["y_train"][:0]))
+    rc = cli(["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(empty)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith("error: ") and "MNIST's training images" in err and "\n" not in err

@@ -181,7 +181,7 @@ def test_the_classifier_ships_the_moving_average_of_its_weights(tiny_mnist, tmp_
 
 def test_an_ensemble_is_its_members_logits_averaged_in_one_model(tmp_path):
     """build_ensemble: softmax of the mean of the members' logits, one last Dense layer (which
-    personal.py folds a user's prototypes into), saved and exported like a single model."""
+    personal.py personalizes), saved and exported like a single model."""
     import keras
 
     keras.utils.set_random_seed(0)
