@@ -58,11 +58,17 @@ def clusters(rng, per_class, shift=None):
     return feats, labels
 
 
+def style() -> np.ndarray:
+    """A writer's style for `clusters`: their 3s moved next to the base's 5."""
+    shift = np.zeros(10)
+    shift[3], shift[5] = -2.8, 2.8
+    return shift
+
+
 def test_guard_keeps_a_model_that_fixes_a_writers_style_and_says_so():
     rng = np.random.default_rng(2)
     base = personal.Head(np.eye(10), np.zeros(10))
-    shift = np.zeros(10)
-    shift[3], shift[5] = -2.8, 2.8  # the writer's 3 reads 5 to the shipped model
+    shift = style()  # the writer's 3 reads 5 to the shipped model
     feats, labels = clusters(rng, 3, shift)
     mnist, mnist_labels = clusters(rng, 20)
     verdict = personal.judge(base, feats, labels, personal.prototypes(base), mnist, mnist_labels)
@@ -77,8 +83,7 @@ def test_guard_keeps_a_model_that_fixes_a_writers_style_and_says_so():
 def test_guard_refuses_when_mnist_drops_too_much_or_the_samples_read_worse():
     rng = np.random.default_rng(3)
     base = personal.Head(np.eye(10), np.zeros(10))
-    shift = np.zeros(10)
-    shift[3], shift[5] = -2.8, 2.8
+    shift = style()
     feats, labels = clusters(rng, 3, shift)
     mnist, mnist_labels = clusters(rng, 20)
     five = mnist_labels == 5
@@ -275,8 +280,7 @@ def test_finetuned_layer_learns_a_writers_style_and_keeps_the_rest():
     mixed-in images keep the base's other digits."""
     rng = np.random.default_rng(5)
     base = personal.Head(np.eye(10), np.zeros(10))
-    shift = np.zeros(10)
-    shift[3], shift[5] = -2.8, 2.8
+    shift = style()
     feats, labels = clusters(rng, 3, shift)
     mix, mix_labels = clusters(rng, 30)
     head = personal.finetune_head(base, feats, labels, mix, mix_labels)
@@ -303,8 +307,7 @@ def test_folds_spread_each_digit_over_the_folds(per_digit, n):
 def test_learn_head_fine_tunes_only_for_samples_the_base_misreads():
     rng = np.random.default_rng(6)
     base = personal.Head(np.eye(10), np.zeros(10))
-    shift = np.zeros(10)
-    shift[3], shift[5] = -2.8, 2.8
+    shift = style()
     mix, mix_labels = clusters(rng, 30)
     styled, styled_labels = clusters(rng, 3, shift)  # the base misreads this writer's 3s
     name, verdict = personal.learn_head(base, styled, styled_labels, (mix, mix_labels), (mix, mix_labels))
