@@ -203,7 +203,7 @@ def prototypes(base: Head, blend: float = BLEND) -> Fit:
 
 
 def last_layer(base: Head, mix_feats: np.ndarray, mix_labels: np.ndarray) -> Fit:
-    """The fine-tuned last layer as a Fit (see finetune_head): the method the app uses."""
+    """The fine-tuned last layer as a Fit (see finetune_head): what learn_head tries first."""
     return lambda feats, labels: finetune_head(base, feats, labels, mix_feats, mix_labels)
 
 
