@@ -240,7 +240,6 @@ def report(p: dict, per_writer: bool = True) -> str:
 
 def _report(p: dict, per_writer: bool) -> str:
     """One run's tables (see report)."""
-    chosen = CHOSEN
     by_writer: dict[str, dict[int, dict]] = {}
     for r in p["rows"]:
         by_writer.setdefault(r["writer"], {})[r["k"]] = r
@@ -249,15 +248,15 @@ def _report(p: dict, per_writer: bool) -> str:
     def cell(r: dict | None) -> str:
         if r is None:
             return "-"
-        e = r["methods"][chosen]
+        e = r["methods"][CHOSEN]
         kept = f"kept ({'last layer' if e['method'] == 'last layer' else 'means'})" if e["kept"] else "refused"
         return f"{100 * r['before']:.1f} -> {100 * e['after']:.1f}% {kept}"
 
     rows = []
     for name, per_k in by_writer.items():
         first = per_k[min(per_k)]
-        changes = [per_k[k]["methods"][chosen]["mnist_change_points"] for k in ks if k in per_k]
-        seconds = [per_k[k]["methods"][chosen]["seconds"] for k in ks if k in per_k]
+        changes = [per_k[k]["methods"][CHOSEN]["mnist_change_points"] for k in ks if k in per_k]
+        seconds = [per_k[k]["methods"][CHOSEN]["seconds"] for k in ks if k in per_k]
         rows.append(
             [name, str(first["tested"])]
             + [cell(per_k.get(k)) for k in ks]
@@ -276,7 +275,7 @@ def _report(p: dict, per_writer: bool) -> str:
             worst = "n/a" if s["weak_worst_change_points"] is None else f"{s['weak_worst_change_points']:+.1f}"
             summary_rows.append(
                 [
-                    method + (" (chosen)" if method == chosen else ""),
+                    method + (" (chosen)" if method == CHOSEN else ""),
                     k,
                     f"{s['weak_kept']} of {s['weak']}",
                     gain,
@@ -303,9 +302,9 @@ def _report(p: dict, per_writer: bool) -> str:
     )
     once = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in p["once_seconds"].items())
     refused = [
-        f"- {r['writer']}, K={r['k']}: {r['methods'][chosen]['reason']}"
+        f"- {r['writer']}, K={r['k']}: {r['methods'][CHOSEN]['reason']}"
         for r in p["rows"]
-        if r["methods"][chosen]["kept"] is False
+        if r["methods"][CHOSEN]["kept"] is False
     ]
     return "\n\n".join(
         ([table, "Why refused:\n" + "\n".join(refused) if refused else "None refused."] if per_writer else [])
@@ -325,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.personal", description=__doc__.split("\n")[0])
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras downloads it)")
-    parser.add_argument("--model", default=str(personal_default_model()))
+    parser.add_argument("--model", default=str(personal.DEFAULT_BASE))
     parser.add_argument(
         "--split",
         default="test",
@@ -351,12 +350,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         write_json(args.json, result)
     return 0
-
-
-def personal_default_model() -> Path:
-    from recognizer.predictor import MODELS_DIR
-
-    return MODELS_DIR / "mnist_cnn.keras"
 
 
 if __name__ == "__main__":
