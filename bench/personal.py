@@ -142,7 +142,9 @@ def run(
                     t0 = time.perf_counter()
                     feats = personal.features(extractor, s_images)
                     if method == CHOSEN:  # what `learn` does
-                        used, verdict = personal.learn_head(base, feats, s_labels, mix, (mnist_feats, mnist_labels))
+                        used, verdict = personal.learn_head(
+                            base, feats, s_labels, lambda: mix, (mnist_feats, mnist_labels)
+                        )
                     else:
                         used = method
                         verdict = personal.judge(

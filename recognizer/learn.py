@@ -67,8 +67,11 @@ def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_D
     labels = samples.labels.astype(np.int64)
     step(3)
     mnist_feats = personal.features(extractor, data.x_test)
-    mix = personal.mix_set(extractor, data.x_train, data.y_train)
     step(4)
+
+    def mix() -> tuple[np.ndarray, np.ndarray]:
+        return personal.mix_set(extractor, data.x_train, data.y_train)
+
     name, verdict = personal.learn_head(base, feats, labels, mix, (mnist_feats, data.y_test.astype(np.int64)), max_drop)
     if verdict.kept:
         personal.set_head(model, verdict.head)
@@ -106,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         raise DataError(f"--max-drop must be a number of points, 0 or more, got {args.max_drop}")
     step(1)
     data = require_test_set(load_mnist(args.data))
+    if not len(data.x_train):  # checked first: mix_set needs them only when the fine-tuning is tried
+        raise DataError(personal.NO_TRAINING_IMAGES)
 
     model = personal.load_model(base)
     result = learn(model, samples, data, max_drop=args.max_drop)

@@ -58,6 +58,7 @@ FOLDS = 5  # the guard reads each fold of the samples with the head made from th
 MAX_DROP_POINTS = 0.5  # MNIST test accuracy may drop this much (issue 14's budget)
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"  # the model a personal one starts from (learn, finetune)
 CALIBRATION_IMAGES = 4000  # MNIST training images a personal model is calibrated on
+NO_TRAINING_IMAGES = "learning needs MNIST's training images, to mix in with your samples; the file has none"
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def mix_set(extractor, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     """The features and labels of MIX_IMAGES of MNIST's training images (drawn with MIX_SEED), the
     ones the fine-tuned layer is mixed with; DataError when there are none."""
     if len(images) == 0:
-        raise DataError("learning needs MNIST's training images, to mix in with your samples; the file has none")
+        raise DataError(NO_TRAINING_IMAGES)
     pick = np.random.default_rng(MIX_SEED).choice(len(images), min(MIX_IMAGES, len(images)), replace=False)
     return features(extractor, images[pick]), np.asarray(labels)[pick].astype(np.int64)
 
@@ -211,21 +212,22 @@ def learn_head(
     base: Head,
     feats: np.ndarray,
     labels: np.ndarray,
-    mix: tuple[np.ndarray, np.ndarray],
+    mix: Callable[[], tuple[np.ndarray, np.ndarray]],
     mnist: tuple[np.ndarray, np.ndarray] | None,
     max_drop: float = MAX_DROP_POINTS,
 ) -> tuple[str, Verdict]:
     """The personal last layer `learn` keeps, named, with its verdict: when `base` misreads some of
     the samples and every digit has FINETUNE_MIN_PER_DIGIT of them, the fine-tuned last layer if the
     guard keeps it; else the class means (a base that reads every sample right gives no evidence to
-    retrain on). `mix`: MNIST training images' features and labels (finetune_head); `mnist`: the
-    test set's, for the MNIST check."""
+    retrain on). `mix()`: MNIST training images' features and labels (finetune_head), called only
+    when the fine-tuning is tried (mix_set takes seconds); `mnist`: the test set's, for the MNIST
+    check."""
     labels = np.asarray(labels, dtype=np.int64)
     mnist_feats, mnist_labels = mnist if mnist is not None else (None, None)
     enough = np.bincount(labels, minlength=NUM_CLASSES).min() >= FINETUNE_MIN_PER_DIGIT
     tuned = None
     if enough and (base.predict(feats) != labels).any():
-        tuned = judge(base, feats, labels, last_layer(base, *mix), mnist_feats, mnist_labels, max_drop)
+        tuned = judge(base, feats, labels, last_layer(base, *mix()), mnist_feats, mnist_labels, max_drop)
         if tuned.kept:
             return "last layer", tuned
     means = judge(base, feats, labels, prototypes(base), mnist_feats, mnist_labels, max_drop)

@@ -36,7 +36,11 @@ MAX_THICKNESS = 0.4  # stroke width / longer side above this: a blob (a disc has
 BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (too small), else a scribble
 MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble
 MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit is a scribble
-MAX_CROSSINGS = 4  # ... or more self-crossings than this (an 8 has one, a 4 in two strokes one)
+# ... or more self-crossings than this (an 8 has one, a 4 in two strokes one). Real pen digits go
+# over their strokes more than mouse ones: of the 5,799 digits of UNIPEN's 'train' and 'val' people
+# (training-side), 6 had 5-8 crossings and were read "scribble" at a limit of 4, none at 8, while
+# 4 of their 16,350 clear letters were caught by this rule alone (the detector catches the rest).
+MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
 
 

@@ -183,7 +183,7 @@ def test_learn_writes_a_model_that_reads_as_its_head_says(tmp_path, tiny_mnist, 
         base,
         personal.features(extractor, stored.images),
         stored.labels,
-        personal.mix_set(extractor, data.x_train, data.y_train),
+        lambda: personal.mix_set(extractor, data.x_train, data.y_train),
         (personal.features(extractor, data.x_test), data.y_test),
         max_drop=100,
     )
@@ -310,22 +310,28 @@ def test_learn_head_fine_tunes_only_for_samples_the_base_misreads():
     shift = style()
     mix, mix_labels = clusters(rng, 30)
     styled, styled_labels = clusters(rng, 3, shift)  # the base misreads this writer's 3s
-    name, verdict = personal.learn_head(base, styled, styled_labels, (mix, mix_labels), (mix, mix_labels))
+    name, verdict = personal.learn_head(base, styled, styled_labels, lambda: (mix, mix_labels), (mix, mix_labels))
     assert name == "last layer" and verdict.kept and verdict.own_after > verdict.own_before
     other, other_labels = clusters(rng, 10, shift)
     assert (verdict.head.predict(other) == other_labels).mean() == 1.0
     plain, plain_labels = clusters(rng, 3)  # read right already: nothing to fine-tune on
-    name, verdict = personal.learn_head(base, plain, plain_labels, (mix, mix_labels), (mix, mix_labels))
-    assert name == "class means" and verdict.kept
+    mixed = []  # the MNIST images to mix in are made only when the fine-tuning is tried
+
+    def mix_once() -> tuple[np.ndarray, np.ndarray]:
+        mixed.append(True)
+        return mix, mix_labels
+
+    name, verdict = personal.learn_head(base, plain, plain_labels, mix_once, (mix, mix_labels))
+    assert name == "class means" and verdict.kept and not mixed
     one = np.flatnonzero(np.r_[True, styled_labels[1:] != styled_labels[:-1]])  # one sample of each digit
-    name, _ = personal.learn_head(base, styled[one], styled_labels[one], (mix, mix_labels), None)
-    assert name == "class means"
+    name, _ = personal.learn_head(base, styled[one], styled_labels[one], mix_once, None)
+    assert name == "class means" and not mixed
     # A fine-tuning the guard refuses (MNIST's 5s look like the writer's 3s) falls back to the class means.
     fives = mix_labels == 5
     crowded = mix.copy()
     crowded[fives] = styled[styled_labels == 3].mean(axis=0) + rng.normal(scale=0.1, size=(fives.sum(), 10))
-    name, verdict = personal.learn_head(base, styled, styled_labels, (mix, mix_labels), (crowded, mix_labels))
-    assert name == "class means" and not verdict.kept
+    name, verdict = personal.learn_head(base, styled, styled_labels, mix_once, (crowded, mix_labels))
+    assert name == "class means" and not verdict.kept and mixed == [True]
     assert verdict.reason.startswith("not kept: MNIST test accuracy would drop")
     assert "; the fine-tuned layer was not kept either: MNIST test accuracy would drop" in verdict.reason
 

@@ -110,8 +110,8 @@ def test_a_scribble_filling_the_canvas(seed):
 def test_scribble_by_strokes_alone():
     # a small zig-zag: its ink could pass for a digit, its strokes cannot
     zigzag = [
-        [(150.0 + 100 * (i % 2), 100.0 + 25 * i) for i in range(9)],
-        [(250.0 - 100 * (i % 2), 100.0 + 25 * i) for i in range(9)],
+        [(150.0 + 100 * (i % 2), 100.0 + 18 * i) for i in range(13)],
+        [(250.0 - 100 * (i % 2), 100.0 + 18 * i) for i in range(13)],
     ]
     assert count_crossings([np.asarray(s) for s in zigzag]) > reject.MAX_CROSSINGS
     canvas = rasterize(zigzag, SIZE, 8)
