@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         raise DataError(f"--max-drop must be a number of points, 0 or more, got {args.max_drop}")
     step(1)
     data = require_test_set(load_mnist(args.data))
-    if not len(data.x_train):  # checked first: mix_set needs them only when the fine-tuning is tried
+    if not len(data.x_train):  # for mix_set, which runs only when the fine-tuning is tried, and the calibration
         raise DataError(personal.NO_TRAINING_IMAGES)
 
     model = personal.load_model(base)

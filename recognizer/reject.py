@@ -39,7 +39,8 @@ MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit 
 # ... or more self-crossings than this (an 8 has one, a 4 in two strokes one). Real pen digits go
 # over their strokes more than mouse ones: of the 5,799 digits of UNIPEN's 'train' and 'val' people
 # (training-side), 6 had 5-8 crossings and were read "scribble" at a limit of 4, none at 8, while
-# 4 of their 16,350 clear letters were caught by this rule alone (the detector catches the rest).
+# 4 of their 16,350 clear letters were caught by this rule alone (the detector or the classifier's
+# doubt catches the others).
 MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
 

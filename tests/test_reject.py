@@ -107,17 +107,31 @@ def test_a_scribble_filling_the_canvas(seed):
     assert rec.predict(canvas).unsure == SCRIBBLE
 
 
+def zigzags(points: int, step: float) -> list[list[tuple[float, float]]]:
+    """Two narrow zig-zags down the canvas, crossing each other points - 1 times."""
+    return [
+        [(150.0 + 36 * (i % 2), 100.0 + step * i) for i in range(points)],
+        [(186.0 - 36 * (i % 2), 100.0 + step * i) for i in range(points)],
+    ]
+
+
 def test_scribble_by_strokes_alone():
     # a small zig-zag: its ink could pass for a digit, its strokes cannot
-    zigzag = [
-        [(150.0 + 100 * (i % 2), 100.0 + 18 * i) for i in range(13)],
-        [(250.0 - 100 * (i % 2), 100.0 + 18 * i) for i in range(13)],
-    ]
+    zigzag = zigzags(13, 18)
     assert count_crossings([np.asarray(s) for s in zigzag]) > reject.MAX_CROSSINGS
     canvas = rasterize(zigzag, SIZE, 8)
+    assert ink_reason(canvas, SIZE) is None
     assert ink_reason(canvas, SIZE, zigzag) == SCRIBBLE
     many = [[(100.0 + 20 * i, 100.0), (100.0 + 20 * i, 300.0)] for i in range(reject.MAX_STROKES + 1)]
     assert ink_reason(rasterize(many, SIZE, 8), SIZE, many) == SCRIBBLE
+
+
+def test_a_digit_may_cross_itself_up_to_the_limit():
+    # real pen digits go back over their strokes (reject.MAX_CROSSINGS): as many crossings pass
+    for points, reason in ((reject.MAX_CROSSINGS + 1, None), (reject.MAX_CROSSINGS + 2, SCRIBBLE)):
+        strokes = zigzags(points, 25)
+        assert count_crossings([np.asarray(s) for s in strokes]) == points - 1
+        assert ink_reason(rasterize(strokes, SIZE, 8), SIZE, strokes) == reason
 
 
 def test_crossings():
