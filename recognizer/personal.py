@@ -58,7 +58,9 @@ FOLDS = 5  # the guard reads each fold of the samples with the head made from th
 MAX_DROP_POINTS = 0.5  # MNIST test accuracy may drop this much (issue 14's budget)
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"  # the model a personal one starts from (learn, finetune)
 CALIBRATION_IMAGES = 4000  # MNIST training images a personal model is calibrated on
-NO_TRAINING_IMAGES = "learning needs MNIST's training images, to mix in with your samples; the file has none"
+NO_TRAINING_IMAGES = (
+    "learning needs MNIST's training images (mixed in with your samples, and to calibrate); the file has none"
+)
 
 
 @dataclass(frozen=True)
