@@ -1,19 +1,24 @@
-"""Classifier recipes compared on training-side data only (issue 12): does a change to the training
-recipe read MNIST better without reading real writing worse?
+"""Compare variants of the classifier's training recipe on training-side data only (issue 12).
+
+Does a change to the recipe read MNIST better without reading real writing worse?
 
     python -m bench.recipe_sweep prep --data ../shared/data/mnist.npz --unipen ../shared/data/unipen_dev.npz \\
         --out sweep/data.npz [--recipes shipped,epochs40] [--phase held-out|full]
     KERAS_BACKEND=jax python -m bench.recipe_sweep run sweep/data.npz sweep/runs [--recipes ...] [--seeds 42,43]
     python -m bench.recipe_sweep report sweep/data.npz sweep/runs [--json bench/recipe_sweep.json]
 
+(--phase full, to prep and run, trains on all of MNIST's training images: what would ship.)
+
 Each recipe is recognizer.train's one recipe (fit_checkpointed: the drawn-digit augmenter, Adam on
-the cosine schedule, the weights' moving average) with one thing changed (RECIPES). In the
+the cosine schedule, the weights' moving average) with one thing changed (RECIPES; "mnistonly"
+drops both the real pen digits and the styles). In the
 "held-out" phase a recipe trains on the first 50,000 MNIST training images plus its extras, drawn
 as recognizer.dataset draws them, and is judged on the other 10,000 and on the 'val' people's
 digits drawn three times as the app draws them; choose() picks on those alone, by a rule fixed
 before any run. The "full" phase trains on all 60,000 (what would ship). MNIST test is only
-reported. Every run is its own process, all at once: on one GPU (KERAS_BACKEND=jax) eight 20-epoch
-runs took about 3 minutes together; on this project's 2-core CPU one takes 25 minutes to 2 hours.
+reported. Every run is its own process, all at once, which suits a GPU (KERAS_BACKEND=jax: six
+20-epoch runs at once took about 2 minutes on one H200); on this project's 2-core CPU one run takes
+25 minutes to 2 hours, so name fewer there (--recipes, --seeds).
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from recognizer.data import Mnist, load_mnist, load_unipen
+from recognizer.data import Mnist, PenCharacters, load_mnist, load_unipen
 from recognizer.dataset import REAL_RENDERS, STYLE_MNIST, training_set
 from recognizer.errors import RecognizerError
 
@@ -38,7 +44,10 @@ from .common import write_json
 HELD_OUT = 10_000  # the last MNIST training images, judged on in the held-out phase
 VAL_SEEDS = (7, 8, 9)  # the 'val' people's digits, drawn once with each
 SEEDS = (42, 43)
-PHASES = ("held-out", "full")
+PHASES = ("held-out", "full")  # training sets: MNIST's first 50,000 training images + extras; all of them
+JUDGED = ("heldout", "val", "test")  # the sets each run is read on (MNIST's last 10,000 training images, ...)
+PREDICT_BATCH = 2048
+LOG_FLOOR = 1e-7  # keeps log(probability) finite when the seeds' runs are averaged
 # choose(): a recipe replaces the shipped one only if its mean over the seeds reads the held-out
 # MNIST images better by MIN_GAIN (5 of 10,000) and the 'val' digits worse by at most MAX_VAL_LOSS
 # (4 of 3,894 drawings).
@@ -60,6 +69,7 @@ class Recipe:
 
     @property
     def data_key(self) -> str:
+        """The name of its training set in prep's file (recipes differing only in training share one)."""
         return f"m{self.mnist_copies}r{self.renders}s{int(self.styles)}"
 
 
@@ -74,7 +84,9 @@ RECIPES = {
 }
 
 
-def recipe_set(mnist: Mnist, chars, split: np.ndarray | None, recipe: Recipe) -> tuple[np.ndarray, np.ndarray]:
+def recipe_set(
+    mnist: Mnist, chars: PenCharacters | None, split: np.ndarray | None, recipe: Recipe
+) -> tuple[np.ndarray, np.ndarray]:
     """The recipe's training images and labels: recognizer.dataset's set, its parts as the recipe says."""
     data = training_set(
         mnist,
@@ -140,16 +152,26 @@ def worker(data: str, name: str, phase: str, seed: int, out: Path) -> None:
     result = {"recipe": name, "phase": phase, "seed": seed, "seconds": round(time.perf_counter() - start, 1)}
     result["train_images"] = len(y)
     probs = {}
-    for judged in ("heldout", "val", "test"):
-        probs[judged] = model.predict(to_input(arrays[f"x_{judged}"]), batch_size=2048, verbose=0)
+    for judged in JUDGED:
+        probs[judged] = model.predict(to_input(arrays[f"x_{judged}"]), batch_size=PREDICT_BATCH, verbose=0)
         result[judged] = float((probs[judged].argmax(axis=1) == arrays[f"y_{judged}"]).mean())
     np.savez_compressed(out / "probs.npz", **{k: v.astype(np.float16) for k, v in probs.items()})
     model.save(out / "model.keras")
     write_json(out / "result.json", {**result, "history": rows})
 
 
+def check_sets(data: str, names: list[str], phase: str) -> None:
+    """RecognizerError unless prep's file holds every set these runs read (before any process starts)."""
+    with np.load(data) as arrays:
+        missing = [f"x_{phase}_{RECIPES[n].data_key}" for n in names] + [f"x_{j}" for j in JUDGED]
+        missing = sorted({key for key in missing if key not in arrays.files})
+    if missing:
+        raise RecognizerError(f"{data} lacks {', '.join(missing)}: run prep with --phase {phase} and these --recipes")
+
+
 def run(data: str, runs: str, names: list[str], phase: str, seeds: list[int]) -> int:
     """Every (recipe, seed) in its own process, all at once; returns how many failed."""
+    check_sets(data, names, phase)
     env = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", **os.environ, "PYTHONUNBUFFERED": "1"}
     procs = []
     for name in names:
@@ -169,18 +191,19 @@ def summarize(runs: list[Path], labels: dict[str, np.ndarray]) -> dict:
     """Per recipe and phase: the runs' accuracies, their means, and the seeds' probabilities averaged
     (log-probabilities, as an ensemble of them would)."""
     groups: dict[tuple[str, str], list[Path]] = {}
+    results: dict[Path, dict] = {}
     for path in runs:
-        result = json.loads((path / "result.json").read_text())
-        groups.setdefault((result["recipe"], result["phase"]), []).append(path)
+        results[path] = json.loads((path / "result.json").read_text())
+        groups.setdefault((results[path]["recipe"], results[path]["phase"]), []).append(path)
     summary = {}
     for (name, phase), paths in sorted(groups.items()):
-        results = [json.loads((p / "result.json").read_text()) for p in paths]
         entry = {"recipe": asdict(RECIPES[name]), "phase": phase, "runs": []}
-        for result in results:
+        for result in (results[p] for p in paths):
             entry["runs"].append({k: result[k] for k in ("seed", "seconds", "train_images", "heldout", "val", "test")})
         for judged, y in labels.items():
-            entry[f"mean_{judged}"] = round(float(np.mean([r[judged] for r in results])), 5)
-            logp = np.mean([np.log(np.load(p / "probs.npz")[judged].astype(np.float32) + 1e-7) for p in paths], axis=0)
+            entry[f"mean_{judged}"] = round(float(np.mean([r[judged] for r in entry["runs"]])), 5)
+            logp = [np.log(np.load(p / "probs.npz")[judged].astype(np.float32) + LOG_FLOOR) for p in paths]
+            logp = np.mean(logp, axis=0)
             entry[f"averaged_{judged}"] = round(float((logp.argmax(axis=1) == y).mean()), 5)
         summary[f"{name} {phase}"] = entry
     return summary
@@ -199,12 +222,13 @@ def choose(means: dict[str, tuple[float, float]], baseline: str = BASELINE) -> s
 def report(data: str, runs_dir: str, out_json: str | None) -> dict:
     """Print the table (and write it as JSON): recipes of the held-out phase, then any full-phase runs."""
     arrays = np.load(data)
-    labels = {judged: arrays[f"y_{judged}"] for judged in ("heldout", "val", "test")}
+    labels = {judged: arrays[f"y_{judged}"] for judged in JUDGED}
     runs = sorted(p.parent for p in Path(runs_dir).glob("*/result.json"))
     if not runs:
         raise RecognizerError(f"{runs_dir}: no finished runs (result.json)")
     summary = summarize(runs, labels)
-    print("| recipe | phase | runs | held-out MNIST (mean; seeds averaged) | 'val' digits | MNIST test, report only |")
+    print("Each cell: the runs' mean; their log-probabilities averaged (an ensemble of them).")
+    print("| recipe | phase | runs | held-out MNIST | 'val' digits | MNIST test, report only |")
     print("|---|---|---|---|---|---|")
     for key, e in summary.items():
         cells = [f"{e[f'mean_{j}']:.2%}; {e[f'averaged_{j}']:.2%}" for j in labels]
@@ -212,19 +236,34 @@ def report(data: str, runs_dir: str, out_json: str | None) -> dict:
             cells[0] = "trained on"
         print(f"| {key.split()[0]} | {e['phase']} | {len(e['runs'])} | " + " | ".join(cells) + " |")
     means = {k.split()[0]: (e["mean_heldout"], e["mean_val"]) for k, e in summary.items() if e["phase"] == "held-out"}
+    counts = {len(e["runs"]) for e in summary.values() if e["phase"] == "held-out"}
+    if len(counts) > 1:
+        print("warning: the recipes have different numbers of finished runs", file=sys.stderr)
     chosen = choose(means) if BASELINE in means else None
-    print(f"chosen by the rule (held-out phase): {chosen}")
+    print(f"chosen by the rule (held-out phase): {chosen}" if chosen else f"no choice: {BASELINE!r} was not run")
     if out_json:
         write_json(out_json, {"chosen": chosen, "min_gain": MIN_GAIN, "max_val_loss": MAX_VAL_LOSS, "summary": summary})
     return summary
 
 
 def names_arg(text: str) -> list[str]:
-    names = [n for n in text.split(",") if n]
+    """--recipes: names from RECIPES, comma-separated, each once."""
+    names = list(dict.fromkeys(n for n in text.split(",") if n))
     unknown = [n for n in names if n not in RECIPES]
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"unknown recipe {unknown or text!r}: choose from {', '.join(RECIPES)}")
     return names
+
+
+def seeds_arg(text: str) -> list[int]:
+    """--seeds: integers, comma-separated, each once."""
+    try:
+        seeds = list(dict.fromkeys(int(s) for s in text.split(",") if s))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds are integers separated by commas, not {text!r}") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("no seed given")
+    return seeds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("runs")
     p.add_argument("--recipes", type=names_arg, default=list(RECIPES))
     p.add_argument("--phase", choices=PHASES, default="held-out")
-    p.add_argument("--seeds", type=lambda t: [int(s) for s in t.split(",")], default=list(SEEDS))
+    p.add_argument("--seeds", type=seeds_arg, default=list(SEEDS))
     p = sub.add_parser("worker", help=argparse.SUPPRESS)
     p.add_argument("sweep_data")
     p.add_argument("recipe", choices=list(RECIPES))
@@ -254,9 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json")
     args = parser.parse_args(argv)
     try:
-        for path in [getattr(args, "sweep_data", None)]:
-            if path is not None and not Path(path).is_file():
-                raise RecognizerError(f"{path}: no such file (make it with `prep`)")
+        data = getattr(args, "sweep_data", None)
+        if data is not None and not Path(data).is_file():
+            raise RecognizerError(f"{data}: no such file (make it with `prep`)")
         if args.command == "prep":
             prep(args.data, args.unipen, args.out, args.recipes, args.phase)
         elif args.command == "run":
@@ -265,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             worker(args.sweep_data, args.recipe, args.phase, args.seed, args.out)
         else:
             report(args.sweep_data, args.runs, args.json)
-    except (RecognizerError, KeyError, ValueError) as exc:
+    except (RecognizerError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -28,6 +28,8 @@ def build_model(dropout: float = 0.4, width: float = 1.0) -> keras.Model:
     """Return the uncompiled classifier; width scales every layer's filters (1.5 was measured and not
     shipped: README, "The model")."""
     small, middle, large = (round(filters * width) for filters in (32, 64, 128))
+    if small < 1:
+        raise ValueError(f"width {width} leaves the first layers no filters")
 
     def conv(filters: int, size: int, strides: int = 1) -> list[layers.Layer]:
         padding = "same" if strides > 1 else "valid"

@@ -14,6 +14,7 @@ from recognizer.data import Mnist
 def test_choose_keeps_the_baseline_unless_a_recipe_gains_enough():
     base = (0.9958, 0.9881)
     assert choose({"shipped": base, "a": (0.9958 + MIN_GAIN / 2, 0.995)}) == "shipped"
+    assert choose({"shipped": base, "a": (0.9958 + MIN_GAIN, 0.9881 - MAX_VAL_LOSS)}) == "a"  # both limits allowed
     assert choose({"shipped": base, "a": (0.9958 + MIN_GAIN, 0.9881), "b": (0.9958 + 2 * MIN_GAIN, 0.9881)}) == "b"
 
 
@@ -34,6 +35,7 @@ def test_recipe_set_repeats_mnist_and_leaves_out_what_the_recipe_drops():
 
 
 def fake_run(runs, name, phase, seed, probs, labels):
+    """A finished run's folder as `worker` writes it, with made-up probabilities."""
     out = runs / f"{name}_{phase}_{seed}"
     out.mkdir(parents=True)
     accuracy = {k: float((p.argmax(axis=1) == labels[k]).mean()) for k, p in probs.items()}
@@ -42,23 +44,46 @@ def fake_run(runs, name, phase, seed, probs, labels):
     np.savez(out / "probs.npz", **{k: v.astype(np.float16) for k, v in probs.items()})
 
 
+def soft(rows):
+    """Probabilities from (class, p) per image: p on the class, the rest spread evenly."""
+    probs = np.array([[(1 - p) / 9] * 10 for _, p in rows])
+    probs[np.arange(len(rows)), [c for c, _ in rows]] = [p for _, p in rows]
+    return probs
+
+
 def test_report_averages_the_seeds_and_applies_the_rule(tmp_path, capsys):
     labels = {k: np.array([0, 1, 2, 3]) for k in ("heldout", "val", "test")}
     np.savez(tmp_path / "data.npz", **{f"y_{k}": v for k, v in labels.items()})
-    right, one_wrong = np.eye(10)[[0, 1, 2, 3]], np.eye(10)[[0, 1, 2, 5]]
+    # Each run misreads one image, unsurely; the other run reads it surely right: averaged, all right.
+    first = soft([(0, 0.9), (1, 0.9), (2, 0.9), (5, 0.4)])
+    second = soft([(9, 0.4), (1, 0.9), (2, 0.9), (3, 0.9)])
     runs = tmp_path / "runs"
-    for seed, probs in ((42, right), (43, one_wrong)):
+    for seed, probs in ((42, first), (43, second)):
         fake_run(runs, "shipped", "held-out", seed, {k: probs for k in labels}, labels)
+    right = np.eye(10)[[0, 1, 2, 3]]
     for seed in (42, 43):
         fake_run(runs, "wider", "held-out", seed, {k: right for k in labels}, labels)
+    fake_run(runs, "mnist2", "full", 42, {k: right for k in labels}, labels)
     out = tmp_path / "sweep.json"
     assert recipe_sweep.main(["report", str(tmp_path / "data.npz"), str(runs), "--json", str(out)]) == 0
     saved = json.loads(out.read_text())
     shipped = saved["summary"]["shipped held-out"]
-    assert shipped["mean_heldout"] == 0.875 and len(shipped["runs"]) == 2
-    assert saved["summary"]["wider held-out"]["averaged_val"] == 1.0
-    assert saved["chosen"] == "wider"
-    assert "chosen by the rule (held-out phase): wider" in capsys.readouterr().out
+    assert shipped["mean_heldout"] == 0.75 and len(shipped["runs"]) == 2
+    assert shipped["averaged_heldout"] == 1.0 and shipped["averaged_val"] == 1.0
+    assert saved["summary"]["mnist2 full"]["phase"] == "full"
+    assert saved["chosen"] == "wider"  # the full-phase run, perfect too, is not a candidate
+    printed = capsys.readouterr().out
+    assert "chosen by the rule (held-out phase): wider" in printed
+    assert "| mnist2 | full | 1 | trained on |" in printed
+
+
+def test_run_refuses_a_file_without_the_sets_it_needs(tmp_path, capsys):
+    np.savez(tmp_path / "data.npz", **{"x_held-out_m1r3s1": np.zeros((1, 28, 28)), "x_heldout": [0], "x_val": [0]})
+    argv = ["run", str(tmp_path / "data.npz"), str(tmp_path / "runs"), "--phase", "full", "--recipes", "shipped"]
+    assert recipe_sweep.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "lacks x_full_m1r3s1, x_test" in err and err.count("\n") == 1
+    assert not (tmp_path / "runs").exists()
 
 
 @pytest.mark.parametrize(
@@ -74,6 +99,15 @@ def test_bad_input_is_one_line(tmp_path, capsys, argv, message):
     assert message in err and err.count("\n") == 1
 
 
+def test_a_corrupt_file_and_a_file_for_a_folder_are_one_line(tmp_path, capsys):
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not a zip")
+    assert recipe_sweep.main(["report", str(tmp_path / "bad.npz"), str(tmp_path)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    np.savez(tmp_path / "data.npz", y_heldout=[0], y_val=[0], y_test=[0])
+    (tmp_path / "runs").write_text("a file")
+    assert recipe_sweep.main(["report", str(tmp_path / "data.npz"), str(tmp_path / "runs")]) == 2
+
+
 def test_report_of_an_empty_folder_and_unknown_recipes_are_refused(tmp_path, capsys):
     np.savez(tmp_path / "data.npz", y_heldout=[0], y_val=[0], y_test=[0])
     (tmp_path / "runs").mkdir()
@@ -82,3 +116,11 @@ def test_report_of_an_empty_folder_and_unknown_recipes_are_refused(tmp_path, cap
     with pytest.raises(SystemExit) as stop:
         recipe_sweep.main(["run", str(tmp_path / "data.npz"), "runs", "--recipes", "nonsense"])
     assert stop.value.code == 2 and "unknown recipe" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        recipe_sweep.main(["run", str(tmp_path / "data.npz"), "runs", "--seeds", "42,x"])
+    assert stop.value.code == 2 and "seeds are integers" in capsys.readouterr().err
+
+
+def test_recipes_and_seeds_given_twice_run_once():
+    assert recipe_sweep.names_arg("shipped,wider,shipped") == ["shipped", "wider"]
+    assert recipe_sweep.seeds_arg("42,42,43") == [42, 43]

@@ -245,3 +245,11 @@ def test_training_curves_draw_a_line_for_each_network():
     assert [list(line.get_xdata()) for line in loss_axis.lines] == [[1, 2, 3, 4]] * 2
     single = training_curves([{k: v for k, v in r.items() if k != "member"} for r in rows[:4]]).axes[0]
     assert [line.get_label() for line in single.lines] == ["training (augmented, dropout on)"]
+
+
+def test_width_scales_every_layer_and_refuses_none():
+    shipped, wider = build_model(), build_model(width=1.5)
+    assert shipped.count_params() == 326_826 and wider.count_params() == 732_922
+    assert [layer.filters for layer in wider.layers if hasattr(layer, "filters")] == [48, 48, 48, 96, 96, 96, 192]
+    with pytest.raises(ValueError, match="no filters"):
+        build_model(width=0.01)
