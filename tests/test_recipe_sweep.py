@@ -124,3 +124,30 @@ def test_report_of_an_empty_folder_and_unknown_recipes_are_refused(tmp_path, cap
 def test_recipes_and_seeds_given_twice_run_once():
     assert recipe_sweep.names_arg("shipped,wider,shipped") == ["shipped", "wider"]
     assert recipe_sweep.seeds_arg("42,42,43") == [42, 43]
+
+
+def test_styles_reads_each_run_on_each_style(tmp_path, tiny_mnist, capsys):
+    from recognizer.model import build_model
+    from recognizer.styles import STYLES
+
+    run = tmp_path / "runs" / "shipped_held-out_42"
+    run.mkdir(parents=True)
+    build_model().save(run / "model.keras")
+    out = tmp_path / "styles.json"
+    argv = ["styles", "--data", str(tiny_mnist), str(tmp_path / "runs"), "--per-style", "3", "--json", str(out)]
+    assert recipe_sweep.main(argv) == 0
+    saved = json.loads(out.read_text())
+    assert list(saved["runs"]) == ["shipped_held-out_42"]
+    assert set(saved["runs"]["shipped_held-out_42"]) == set(STYLES)
+    assert all(0 <= v <= 1 for v in saved["runs"]["shipped_held-out_42"].values())
+    assert all(1 <= n <= 3 for n in saved["images"].values())
+    assert "| shipped_held-out_42 |" in capsys.readouterr().out
+
+
+def test_styles_refuses_no_runs_and_no_digits(tmp_path, tiny_mnist, capsys):
+    (tmp_path / "runs").mkdir()
+    assert recipe_sweep.main(["styles", "--data", str(tiny_mnist), str(tmp_path / "runs")]) == 2
+    assert "no finished runs" in capsys.readouterr().err
+    argv = ["styles", "--data", str(tiny_mnist), str(tmp_path / "runs"), "--per-style", "0"]
+    assert recipe_sweep.main(argv) == 2
+    assert "--per-style must be at least 1" in capsys.readouterr().err
