@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.data import Mnist, PenCharacters, load_mnist, load_unipen
-from recognizer.dataset import REAL_RENDERS, STYLE_MNIST, training_set
+from recognizer.dataset import REAL_RENDERS, STYLE_MNIST, style_set, training_set
+from recognizer.dataset import SEED as DATASET_SEED
 from recognizer.errors import RecognizerError
 
 from .common import write_json
@@ -63,18 +64,20 @@ BASELINE = "shipped"
 @dataclass(frozen=True)
 class Recipe:
     """The shipped recipe with one thing changed: epochs, width (every layer's filters), MNIST's
-    images repeated, real pen digits drawn `renders` times (0: none), style variants or not."""
+    images repeated, real pen digits drawn `renders` times (0: none), style variants or not, and
+    whether they are made from MNIST digits too or from the real pen digits alone."""
 
     epochs: int = 20
     width: float = 1.0
     mnist_copies: int = 1
     renders: int = REAL_RENDERS
     styles: bool = True
+    mnist_styles: bool = True
 
     @property
     def data_key(self) -> str:
         """The name of its training set in prep's file (recipes differing only in training share one)."""
-        return f"m{self.mnist_copies}r{self.renders}s{int(self.styles)}"
+        return f"m{self.mnist_copies}r{self.renders}s{int(self.styles)}" + ("" if self.mnist_styles else "real")
 
 
 RECIPES = {
@@ -85,6 +88,7 @@ RECIPES = {
     "nostyles": Recipe(styles=False),
     "renders1": Recipe(renders=1),
     "mnistonly": Recipe(renders=0, styles=False),
+    "realstyles": Recipe(mnist_styles=False),
 }
 
 
@@ -92,14 +96,21 @@ def recipe_set(
     mnist: Mnist, chars: PenCharacters | None, split: np.ndarray | None, recipe: Recipe
 ) -> tuple[np.ndarray, np.ndarray]:
     """The recipe's training images and labels: recognizer.dataset's set, its parts as the recipe says."""
+    from recognizer.unipen import person_split, real_digits
+
     data = training_set(
         mnist,
         chars if recipe.renders else None,
         split,
         renders=recipe.renders,
-        per_style=STYLE_MNIST if recipe.styles else 0,
+        per_style=STYLE_MNIST if recipe.styles and recipe.mnist_styles else 0,
     )
     x, y = data.x_train, data.y_train
+    if recipe.styles and not recipe.mnist_styles and chars is not None and recipe.renders:
+        real = real_digits(chars, person_split(chars) if split is None else split, "train")
+        none = mnist.x_train[:0], mnist.y_train[:0]
+        x_style, y_style, _ = style_set(*none, chars, real, 0, DATASET_SEED + 100)
+        x, y = np.concatenate([x, x_style]), np.concatenate([y, y_style])
     copies = recipe.mnist_copies - 1
     return np.concatenate([x] + [mnist.x_train] * copies), np.concatenate([y] + [mnist.y_train] * copies)
 

@@ -311,3 +311,21 @@ def test_letter_slices_join_the_non_digits(pen_chars, monkeypatch):
     assert (y == 1).sum() == (y_plain == 1).sum() + 10 and (y == 0).sum() == (y_plain == 0).sum()
     assert "letter slices" not in group_plain and (group == "letter slices").sum() > 0
     assert (y_held[group == "letter slices"] == 1).all()
+
+
+def test_sweep_recipe_with_styles_of_the_real_digits_alone(pen_chars):
+    """bench.recipe_sweep's "realstyles": the style variants of the real pen digits, none made from MNIST's."""
+    from dataclasses import replace
+
+    from bench.recipe_sweep import RECIPES, recipe_set
+    from recognizer.styles import STYLES
+    from recognizer.synthetic import font_digits
+
+    mnist = Mnist(*font_digits(40, seed=1))
+    split = np.full(len(pen_chars.label), "train")
+    plain = recipe_set(mnist, pen_chars, split, replace(RECIPES["shipped"], styles=False))[1]
+    real_only = recipe_set(mnist, pen_chars, split, RECIPES["realstyles"])[1]
+    both = recipe_set(mnist, pen_chars, split, RECIPES["shipped"])[1]
+    added = np.bincount(real_only, minlength=10) - np.bincount(plain, minlength=10)
+    assert added.sum() > 0 and set(np.flatnonzero(added)) <= set(STYLES.values())
+    assert len(plain) < len(real_only) < len(both)
