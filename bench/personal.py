@@ -118,14 +118,14 @@ def run(
         names = sorted(chosen)[:max_writers] if max_writers else sorted(chosen)
         for name in names:
             idx = chosen[name]
+            seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
             if name not in rendered:  # drawn and read once, for every K
-                seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
                 drawn = render(chars, idx, seed=seed)
                 rendered[name] = (drawn, chars.label[idx].astype(np.int64), personal.features(extractor, drawn))
             images, labels, all_feats = rendered[name]
             many = np.bincount(labels, minlength=10).min() >= MANY
             for draw in range(DRAWS if many else 1):
-                rng = np.random.default_rng([SEED, k, draw, int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)])
+                rng = np.random.default_rng([SEED, k, draw, seed])
                 saved = choose_samples(labels, k, rng)
                 test = np.setdiff1d(np.arange(len(labels)), saved)
                 with tempfile.TemporaryDirectory(prefix="bench-personal-") as tmp:

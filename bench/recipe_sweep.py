@@ -38,8 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.data import Mnist, PenCharacters, load_mnist, load_unipen
-from recognizer.dataset import REAL_RENDERS, STYLE_MNIST, style_set, training_set
-from recognizer.dataset import SEED as DATASET_SEED
+from recognizer.dataset import REAL_RENDERS, STYLE_MNIST, training_set
 from recognizer.errors import RecognizerError
 
 from .common import write_json
@@ -96,21 +95,15 @@ def recipe_set(
     mnist: Mnist, chars: PenCharacters | None, split: np.ndarray | None, recipe: Recipe
 ) -> tuple[np.ndarray, np.ndarray]:
     """The recipe's training images and labels: recognizer.dataset's set, its parts as the recipe says."""
-    from recognizer.unipen import person_split, real_digits
-
     data = training_set(
         mnist,
         chars if recipe.renders else None,
         split,
         renders=recipe.renders,
-        per_style=STYLE_MNIST if recipe.styles and recipe.mnist_styles else 0,
+        per_style=STYLE_MNIST if recipe.styles else 0,
+        mnist_styles=recipe.mnist_styles,
     )
     x, y = data.x_train, data.y_train
-    if recipe.styles and not recipe.mnist_styles and chars is not None and recipe.renders:
-        real = real_digits(chars, person_split(chars) if split is None else split, "train")
-        none = mnist.x_train[:0], mnist.y_train[:0]
-        x_style, y_style, _ = style_set(*none, chars, real, 0, DATASET_SEED + 100)
-        x, y = np.concatenate([x, x_style]), np.concatenate([y, y_style])
     copies = recipe.mnist_copies - 1
     return np.concatenate([x] + [mnist.x_train] * copies), np.concatenate([y] + [mnist.y_train] * copies)
 
@@ -215,10 +208,10 @@ def summarize(runs: list[Path], labels: dict[str, np.ndarray]) -> dict:
         entry = {"recipe": asdict(RECIPES[name]), "phase": phase, "runs": []}
         for result in (results[p] for p in paths):
             entry["runs"].append({k: result[k] for k in ("seed", "seconds", "train_images", "heldout", "val", "test")})
+        probs = [dict(np.load(p / "probs.npz")) for p in paths]  # each file read once
         for judged, y in labels.items():
             entry[f"mean_{judged}"] = round(float(np.mean([r[judged] for r in entry["runs"]])), 5)
-            logp = [np.log(np.load(p / "probs.npz")[judged].astype(np.float32) + LOG_FLOOR) for p in paths]
-            logp = np.mean(logp, axis=0)
+            logp = np.mean([np.log(run[judged].astype(np.float32) + LOG_FLOOR) for run in probs], axis=0)
             entry[f"averaged_{judged}"] = round(float((logp.argmax(axis=1) == y).mean()), 5)
         summary[f"{name} {phase}"] = entry
     return summary

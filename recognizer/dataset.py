@@ -80,9 +80,12 @@ def training_set(
     renders: int = REAL_RENDERS,
     per_style: int = STYLE_MNIST,
     seed: int = SEED,
+    mnist_styles: bool = True,
 ) -> Mnist:
     """MNIST's training images plus real pen digits (if chars is given) and style variants, shuffled
-    into one Mnist (its test set is MNIST's, for reporting only)."""
+    into one Mnist (its test set is MNIST's, for reporting only). mnist_styles=False: the style
+    variants of the real digits alone, none made from MNIST digits (per_style unused; measured and
+    not shipped, bench.recipe_sweep)."""
     from .unipen import person_split, real_digits, render
 
     xs, ys = [mnist.x_train], [mnist.y_train]
@@ -94,8 +97,9 @@ def training_set(
         for r in range(renders):
             xs.append(render(chars, real, seed=seed + r))
             ys.append(labels)
-    if per_style:
-        x_style, y_style, _ = style_set(mnist.x_train, mnist.y_train, chars, real, per_style, seed + 100)
+    if per_style or not mnist_styles:
+        source = (mnist.x_train, mnist.y_train) if mnist_styles else (mnist.x_train[:0], mnist.y_train[:0])
+        x_style, y_style, _ = style_set(*source, chars, real, per_style if mnist_styles else 0, seed + 100)
         xs.append(x_style)
         ys.append(y_style)
     order = np.random.default_rng(seed).permutation(sum(len(x) for x in xs))
