@@ -145,10 +145,17 @@ def main(argv: list[str] | None = None) -> int:
         with Clock() as c:
             if has_test:
                 per_condition, loads = PHOTOS["quick" if args.quick else "full"]
-                results["photos"] = photos.run(litert_rec, data.x_test, data.y_test, per_condition, 0, loads)
+                mnist_numbers = photos.mnist_numbers(data.x_test, data.y_test)
+                results["photos"] = photos.run(litert_rec, mnist_numbers, per_condition, 0, loads)
                 print(photos.report(results["photos"]), flush=True)
             else:
                 results["photos"] = {"skipped": f"{data.source} has no test set: pass mnist.npz or the IDX folder"}
+            if chars is not None:  # the same photos of held-out people's real pen digits
+                pen_numbers = photos.pen_numbers(chars)
+                results["photos_real"] = photos.run(litert_rec, pen_numbers, per_condition, 0, 0, photos.PEN_DIGITS)
+                print(photos.report(results["photos_real"]), flush=True)
+            else:
+                results["photos_real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
         _done("photos", c)
 
     if "web" in sections:  # the web API under bounded load on 127.0.0.1 (bench/load.py)

@@ -3,7 +3,7 @@ of MNIST *training* digits and another seed, so that the photo cleaning can be t
 looking at the MNIST test digits or the seed the bench reports on.
 
     python -m bench.photo_dev --data ../shared/data/mnist.npz [--photos 50] [--seed 7001] [--json OUT]
-                              [--faint SHARE]
+                              [--faint SHARE] [--unipen ../shared/data/unipen_dev.npz]
 
 Each photo is also read as its bare ink (the digits as drawn, before any photo effect: the oracle
 of a perfect cleaning). Each digit of a number whose count came out right is classed:
@@ -15,7 +15,8 @@ and whether the oracle read that digit right, so that misses of the cleaning are
 of the reading. The 28x28 images the models saw are compared with the oracle's: stroke width
 (ink mass over skeleton length, 28x28 px), ink mass, and enclosed holes. With --faint, one digit of
 each number is written at SHARE of the others' darkness (0.3-0.42: a pencil correction, light
-pressure), in otherwise the same photos.
+pressure), in otherwise the same photos. With --unipen, the numbers are of real pen digits of the
+UNIPEN 'val' people (bench.photos.pen_numbers) in place of MNIST training digits.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _holes(mask: np.ndarray) -> int:
 def faint_digits(share: float, pick: np.random.Generator) -> Iterator[None]:
     """Within it, bench.photos draws one digit of each number (which one: `pick`) at `share` of the
     others' darkness; the photos' own random draws are untouched."""
-    draw, pen = photos._number_ink, photos.redraw
+    draw, pen = photos._number_ink, photos._digit_ink
     left = [-1]  # digits of the number still to draw before the faint one
 
     def number(digits, *args, **kwargs):
@@ -84,11 +85,11 @@ def faint_digits(share: float, pick: np.random.Generator) -> Iterator[None]:
         left[0] -= 1
         return np.round(out * share).astype(out.dtype) if left[0] == -1 else out
 
-    photos._number_ink, photos.redraw = number, digit
+    photos._number_ink, photos._digit_ink = number, digit
     try:
         yield
     finally:
-        photos._number_ink, photos.redraw = draw, pen
+        photos._number_ink, photos._digit_ink = draw, pen
 
 
 def digit_class(pred: Prediction, truth: str) -> str:
@@ -100,15 +101,14 @@ def digit_class(pred: Prediction, truth: str) -> str:
 
 def dev_run(
     rec: Recognizer,
-    digits_x: np.ndarray,
-    digits_y: np.ndarray,
+    numbers: photos.Numbers,
     n: int,
     seed: int,
     keep_images: bool = False,
     failed: Path | None = None,
     faint: float | None = None,
 ) -> dict:
-    """n photos per condition of numbers of `digits_x`, read as photos and as bare ink; the photos
+    """n photos per condition of `numbers`, read as photos and as bare ink; the photos
     read wrong are copied to the folder `failed`, if given. With `faint`, one digit of each number
     (picked by a generator of its own: the photos are otherwise the same) is written at that share
     of the others' darkness: a pencil correction, light pressure."""
@@ -120,7 +120,7 @@ def dev_run(
         for name, cond in photos.CONDITIONS.items():
             exact = oracle_exact = 0
             for i in range(n):
-                truth, data, suffix = photos.random_photo(digits_x, digits_y, cond, rng, on_ink=bare.append)
+                truth, data, suffix = photos.random_photo(numbers, cond, rng, on_ink=bare.append)
                 bare_canvas = oracle_canvas(bare.pop())
                 path = Path(tmp) / f"p{suffix}"
                 path.write_bytes(data)
@@ -209,10 +209,11 @@ def _kind(digit_class: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from recognizer.data import load_mnist
+    from recognizer.data import load_mnist, load_unipen
 
     parser = argparse.ArgumentParser(prog="python -m bench.photo_dev", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
+    parser.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     parser.add_argument("--photos", type=int, default=50, help="photos per condition (default 50)")
     parser.add_argument("--seed", type=int, default=DEV_SEED)
@@ -229,13 +230,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, "error: --faint must be more than 0 and at most 1\n")
     try:
         rec = Recognizer.load(args.model)
-        data = load_mnist(args.data)
+        if args.unipen:
+            numbers = photos.pen_numbers(load_unipen(args.unipen), "val")
+        else:
+            data = load_mnist(args.data)
+            numbers = photos.mnist_numbers(data.x_train, data.y_train)
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
     results = dev_run(
         rec,
-        data.x_train,
-        data.y_train,
+        numbers,
         args.photos,
         args.seed,
         keep_images=bool(args.images),

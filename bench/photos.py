@@ -1,11 +1,14 @@
 """Photos and scans of handwritten numbers: how many read exactly, per condition (issue 15).
 
-    python -m bench.photos --data ../shared/data/mnist.npz [--model M] [--photos 50] [--seed 0] [--json OUT]
+    python -m bench.photos --data ../shared/data/mnist.npz [--unipen ../shared/data/unipen_dev.npz]
+                           [--model M] [--photos 50] [--seed 0] [--json OUT]
 
-Every photo is made here, from a number of 2-5 MNIST *test* digits (never trained on) drawn with a
-round pen (recognizer.synthetic.redraw: the digit's centerline, 5-12% of its height wide) as ink on
-paper, framed as a phone photo of a note (digits 7-20% of the frame's shorter side). Conditions,
-each alone and then all together:
+Every photo is made here, from a number of 2-5 digits written with a round pen 5-12% of their
+height wide as ink on paper, framed as a phone photo of a note (digits 7-20% of the frame's shorter
+side). The digits are MNIST *test* digits (never trained on) redrawn along their centerline
+(recognizer.synthetic.redraw), a proxy; with --unipen, the same photos are also made of real pen
+digits of the held-out UNIPEN 'test' people (one person's digits to a number, as a person writes
+one), their strokes drawn as written. Conditions, each alone and then all together:
   clean scan         white paper, black ink, even light, PNG
   paper texture      tinted paper with blotches and grain
   lighting gradient  light falling to 45-65% across the page, and vignetting
@@ -23,8 +26,9 @@ Photos are written to files (PNG for the scan, JPEG quality 88-95 otherwise, as 
 read as the CLI reads them: recognizer.images.load_image, then Recognizer.read (no strokes). A
 number is read exactly when number_text equals it ("?" for a digit not sure counts as wrong).
 The 12-megapixel timing loads one 4000x3000 photo of all conditions (JPEG and PNG) repeatedly.
-`make bench` runs it as its section "photos" (bench/__main__.py: run(rec, digits_x, digits_y, n,
-seed, timing_repeats) -> dict); bench/report.py writes the README's table from that.
+`make bench` runs it as its section "photos" (bench/__main__.py: run(rec, numbers, n, seed,
+timing_repeats, digits) -> dict, once for MNIST and once for the UNIPEN people); bench/report.py
+writes the README's tables from that.
 """
 
 from __future__ import annotations
@@ -42,10 +46,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from recognizer.data import PenCharacters
 from recognizer.errors import RecognizerError
 from recognizer.images import load_image
 from recognizer.predictor import Recognizer, number_text
+from recognizer.strokes import rasterize
 from recognizer.synthetic import redraw
+from recognizer.unipen import digits_by_person
 
 from .common import accuracy_entry, md_table, write_json
 
@@ -61,6 +68,38 @@ EXIF_ORIENTATION = 0x0112
 # Stored pixels for each EXIF orientation: the upright picture turned the other way round, so that
 # PIL.ImageOps.exif_transpose (3: rotate 180, 6: rotate 270, 8: rotate 90) turns it upright again.
 STORED_TURN = {3: cv2.ROTATE_180, 6: cv2.ROTATE_90_COUNTERCLOCKWISE, 8: cv2.ROTATE_90_CLOCKWISE}
+
+# A digit to write: a 28x28 image (MNIST, redrawn along its centerline) or a real digit's pen
+# strokes ((n, 2) point arrays in writing order, any units: drawn as written).
+Digit = np.ndarray | list[np.ndarray]
+# Where a photo's number comes from: rng -> (the number's text, its digits).
+Numbers = Callable[[np.random.Generator], tuple[str, list[Digit]]]
+
+
+def mnist_numbers(digits_x: np.ndarray, digits_y: np.ndarray) -> Numbers:
+    """Numbers of DIGITS[0]-DIGITS[1] distinct images of digits_x (labels digits_y)."""
+
+    def number(rng: np.random.Generator) -> tuple[str, list[Digit]]:
+        idx = rng.choice(len(digits_x), int(rng.integers(DIGITS[0], DIGITS[1] + 1)), replace=False)
+        return "".join(str(int(d)) for d in digits_y[idx]), list(digits_x[idx])
+
+    return number
+
+
+def pen_numbers(chars: PenCharacters, split: str = "test") -> Numbers:
+    """Numbers of DIGITS[0]-DIGITS[1] real pen digits, each of one `split` person (chosen at random
+    among those with that many digits, as bench.real_numbers chooses), as a person writes one."""
+    digits_of = digits_by_person(chars, split)
+    if not any(len(idx) >= DIGITS[1] for idx in digits_of.values()):
+        raise RecognizerError(f"no {split} person with {DIGITS[1]} digits in {chars.source or 'the UNIPEN data'}")
+
+    def number(rng: np.random.Generator) -> tuple[str, list[Digit]]:
+        length = int(rng.integers(DIGITS[0], DIGITS[1] + 1))
+        persons = sorted(p for p, idx in digits_of.items() if len(idx) >= length)
+        row = rng.choice(digits_of[persons[rng.integers(len(persons))]], length, replace=False)
+        return "".join(chars.label[i] for i in row), [chars.strokes(int(i)) for i in row]
+
+    return number
 
 
 @dataclass(frozen=True)
@@ -108,16 +147,28 @@ def _smooth_noise(shape: tuple[int, int], sigma: float, rng: np.random.Generator
     return field / max(float(field.std()), 1e-6)
 
 
-def _number_ink(digits: list[np.ndarray], height: int, rng: np.random.Generator) -> np.ndarray:
+def _digit_ink(digit: Digit, height: int, pen: float, rng: np.random.Generator) -> np.ndarray:
+    """One digit written about `height` px tall with a round pen `pen` px wide: its ink, cropped,
+    (h, w) uint8 0-255. An image is redrawn along its centerline with a slight random slant; real
+    strokes keep their own slant and shape, scaled so that the ink is `height` tall."""
+    if isinstance(digit, list):
+        points = np.concatenate(digit)
+        low, span = points.min(axis=0), np.ptp(points, axis=0)
+        scale = max(height - pen - 2, 1.0) / max(float(span[1]), 1.0)  # the pen's anti-aliased rim: 1 px each end
+        margin = pen / 2 + 1
+        size = (int(span[1] * scale + 2 * margin) + 1, int(span[0] * scale + 2 * margin) + 1)
+        canvas = rasterize([((s - low) * scale + margin).tolist() for s in digit], size, max(1, round(pen)))
+    else:
+        side = int(height * 1.8)
+        canvas = redraw(digit, side, height / side, stroke_px=pen, slant=rng.uniform(-0.2, 0.2))
+    ys, xs = np.nonzero(canvas)
+    return canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _number_ink(digits: list[Digit], height: int, rng: np.random.Generator) -> np.ndarray:
     """The digits drawn with one pen side by side, bottoms on one baseline: (h, w) float32 ink 0-1."""
     pen = max(2.0, height * rng.uniform(*PEN))
-    inks = []
-    for digit in digits:
-        h = int(height * rng.uniform(0.85, 1.0))
-        side = int(h * 1.8)
-        canvas = redraw(digit, side, h / side, stroke_px=pen, slant=rng.uniform(-0.2, 0.2))
-        ys, xs = np.nonzero(canvas)
-        inks.append(canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+    inks = [_digit_ink(digit, int(height * rng.uniform(0.85, 1.0)), pen, rng) for digit in digits]
     lift = int(0.06 * height)
     width = sum(i.shape[1] for i in inks) + int(GAP[1] * height) * len(inks)
     out = np.zeros((height + 3 * lift + 2, width), np.float32)
@@ -188,13 +239,13 @@ def _light(shape: tuple[int, int], cond: Conditions, rng: np.random.Generator) -
 
 
 def render(
-    digits: list[np.ndarray],
+    digits: list[Digit],
     cond: Conditions,
     rng: np.random.Generator,
     frame: tuple[int, int] | None = None,
     on_ink: Callable[[np.ndarray], object] | None = None,
 ) -> np.ndarray:
-    """The upright photo (h, w, 3) uint8 RGB of a number written with `digits` (28x28 images).
+    """The upright photo (h, w, 3) uint8 RGB of a number written with `digits` (_digit_ink's).
     on_ink, if given, is handed the number's bare ink ((h, w) float32 0-1, before any photo
     effect: what a perfect cleaning would give back, bench.photo_dev's oracle)."""
     if frame is None:
@@ -292,17 +343,15 @@ def encode(image: np.ndarray, cond: Conditions, rng: np.random.Generator) -> tup
 
 
 def random_photo(
-    digits_x: np.ndarray,
-    digits_y: np.ndarray,
+    numbers: Numbers,
     cond: Conditions,
     rng: np.random.Generator,
     on_ink: Callable[[np.ndarray], object] | None = None,
 ) -> tuple[str, bytes, str]:
-    """A photo under `cond` of a number of DIGITS distinct images of digits_x (labels digits_y): the
-    number, the file's bytes and its suffix (encode). on_ink: as render's."""
-    idx = rng.choice(len(digits_x), int(rng.integers(DIGITS[0], DIGITS[1] + 1)), replace=False)
-    truth = "".join(str(int(d)) for d in digits_y[idx])
-    data, suffix = encode(render(list(digits_x[idx]), cond, rng, on_ink=on_ink), cond, rng)
+    """A photo under `cond` of a number drawn from `numbers`: the number, the file's bytes and its
+    suffix (encode). on_ink: as render's."""
+    truth, digits = numbers(rng)
+    data, suffix = encode(render(digits, cond, rng, on_ink=on_ink), cond, rng)
     return truth, data, suffix
 
 
@@ -317,8 +366,7 @@ def read_photo(rec: Recognizer, path: Path) -> tuple[str, float, float]:
 
 def condition_run(
     rec: Recognizer,
-    digits_x: np.ndarray,
-    digits_y: np.ndarray,
+    numbers: Numbers,
     cond: Conditions,
     n: int,
     rng: np.random.Generator,
@@ -328,7 +376,7 @@ def condition_run(
     exact = count_right = refused = crashed = 0
     load_ms, read_ms, failures, wrong = [], [], [], []
     for i in range(n):
-        truth, data, suffix = random_photo(digits_x, digits_y, cond, rng)
+        truth, data, suffix = random_photo(numbers, cond, rng)
         path = folder / f"photo{i}{suffix}"
         path.write_bytes(data)
         try:
@@ -359,13 +407,13 @@ def condition_run(
     }
 
 
-def timing_12mp(digits_x: np.ndarray, rng: np.random.Generator, folder: Path, repeats: int = TIMING_REPEATS) -> dict:
+def timing_12mp(numbers: Numbers, rng: np.random.Generator, folder: Path, repeats: int = TIMING_REPEATS) -> dict:
     """Median and max ms of load_image on one 4000x3000 photo of all conditions, as JPEG and PNG:
     wall time, and CPU time (which another busy process on the machine inflates less)."""
     from PIL import Image
 
     half = (TIMING_SIDE[0] // 2, TIMING_SIDE[1] // 2)  # rendered at 3 MP and enlarged: the same work to load
-    image = cv2.resize(render(list(digits_x[:4]), replace(ALL, exif=False), rng, frame=half), TIMING_SIDE)
+    image = cv2.resize(render(numbers(rng)[1], replace(ALL, exif=False), rng, frame=half), TIMING_SIDE)
     out = {"pixels": TIMING_SIDE[0] * TIMING_SIDE[1]}
     for fmt, suffix in (("JPEG", ".jpg"), ("PNG", ".png")):
         path = folder / f"big{suffix}"
@@ -388,26 +436,25 @@ def timing_12mp(digits_x: np.ndarray, rng: np.random.Generator, folder: Path, re
 
 def run(
     rec: Recognizer,
-    digits_x: np.ndarray,
-    digits_y: np.ndarray,
+    numbers: Numbers,
     n: int = 50,
     seed: int = 0,
     timing_repeats: int = TIMING_REPEATS,
+    digits: str = "MNIST test digits",
 ) -> dict:
-    """Every condition's figures on n photos each, plus the 12-megapixel load time (timing_repeats
-    loads of each format)."""
+    """Every condition's figures on n photos each of `numbers` (`digits` says what they are), plus
+    the 12-megapixel load time (timing_repeats loads of each format; 0: not timed)."""
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as tmp:
         folder = Path(tmp)
-        conditions = {
-            name: condition_run(rec, digits_x, digits_y, cond, n, rng, folder) for name, cond in CONDITIONS.items()
-        }
-        timing = timing_12mp(digits_x, rng, folder, timing_repeats)
+        conditions = {name: condition_run(rec, numbers, cond, n, rng, folder) for name, cond in CONDITIONS.items()}
+        timing = timing_12mp(numbers, rng, folder, timing_repeats) if timing_repeats else None
     exact = sum(c["exact"]["correct"] for c in conditions.values())
     total = sum(c["exact"]["n"] for c in conditions.values())
     return {
         "model": str(rec.path),
         "photos_per_condition": n,
+        "digits": digits,
         "conditions": conditions,
         "overall_exact": accuracy_entry(exact, total),
         "tracebacks": sum(c["tracebacks"] for c in conditions.values()),
@@ -416,6 +463,9 @@ def run(
 
 
 def report(results: dict) -> str:
+    """The per-condition table; the load and read times and the 12-megapixel load only for a run
+    that timed the 12-megapixel photo (the MNIST one in `make bench`: the other's photos are as big)."""
+    timed = bool(results.get("load_12mp"))
     rows = [
         [
             name,
@@ -424,9 +474,8 @@ def report(results: dict) -> str:
             f"{c['digit_count_right']:.1%}",
             str(c["refused"]),
             str(c["tracebacks"]),
-            f"{c['load_ms_p50']}",
-            f"{c['read_ms_p50']}",
         ]
+        + ([f"{c['load_ms_p50']}", f"{c['read_ms_p50']}"] if timed else [])
         for name, c in results["conditions"].items()
     ]
     overall = results["overall_exact"]
@@ -438,53 +487,50 @@ def report(results: dict) -> str:
             "",
             "",
             str(results["tracebacks"]),
-            "",
-            "",
         ]
+        + (["", ""] if timed else [])
     )
-    table = md_table(
-        [
-            "condition",
-            "numbers read exactly",
-            "95% CI",
-            "digit count right",
-            "refused",
-            "tracebacks",
-            "load ms p50",
-            "read ms p50",
-        ],
-        rows,
+    head = ["condition", "numbers read exactly", "95% CI", "digit count right", "refused", "tracebacks"]
+    table = md_table(head + (["load ms p50", "read ms p50"] if timed else []), rows)
+    n, t = results["photos_per_condition"], results.get("load_12mp")
+    what = results.get("digits", "MNIST test digits")
+    text = f"{n} photos per condition, numbers of {DIGITS[0]}-{DIGITS[1]} {what}\n{table}"
+    if not timed:
+        return text
+    return f"{text}\n12-megapixel photo, load_image (file -> canvas), p50 of {t['jpeg']['repeats']}: " + ", ".join(
+        f"{fmt.upper()} {t[fmt]['p50_ms']} ms wall (max {t[fmt]['max_ms']}), {t[fmt]['cpu_p50_ms']} ms CPU"
+        for fmt in ("jpeg", "png")
     )
-    t = results["load_12mp"]
-    n = results["photos_per_condition"]
-    return (
-        f"{n} photos per condition, numbers of {DIGITS[0]}-{DIGITS[1]} MNIST test digits\n"
-        f"{table}\n12-megapixel photo, load_image (file -> canvas), p50 of {t['jpeg']['repeats']}: "
-        + ", ".join(
-            f"{fmt.upper()} {t[fmt]['p50_ms']} ms wall (max {t[fmt]['max_ms']}), {t[fmt]['cpu_p50_ms']} ms CPU"
-            for fmt in ("jpeg", "png")
-        )
-    )
+
+
+PEN_DIGITS = "real pen digits of held-out UNIPEN 'test' people, one person to a number"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from recognizer.data import load_mnist, require_test_set
+    from recognizer.data import load_mnist, load_unipen, require_test_set
 
     parser = argparse.ArgumentParser(prog="python -m bench.photos", description=__doc__.split("\n")[0])
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
+    parser.add_argument("--unipen", help="unipen_dev.npz: also photos of the 'test' people's real digits")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     parser.add_argument("--photos", type=int, default=50, help="photos per condition (default 50)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--json", help="also write the figures to this JSON file: {photos, photos_real}")
     args = parser.parse_args(argv)
+    if args.photos < 1:
+        parser.exit(2, "error: --photos must be at least 1\n")
     try:
         rec = Recognizer.load(args.model)
         data = require_test_set(load_mnist(args.data))
-        results = run(rec, data.x_test, data.y_test, args.photos, args.seed)
+        pen = pen_numbers(load_unipen(args.unipen)) if args.unipen else None
+        results = {"photos": run(rec, mnist_numbers(data.x_test, data.y_test), args.photos, args.seed)}
+        print(report(results["photos"]), flush=True)
+        if pen is not None:
+            results["photos_real"] = run(rec, pen, args.photos, args.seed, 0, PEN_DIGITS)
+            print(report(results["photos_real"]))
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(report(results))
     if args.json:
         write_json(args.json, results)
     return 0

@@ -521,11 +521,12 @@ def _real_numbers(r: dict) -> str:
 
 
 def _photos(r: dict) -> str:
-    """Generated photos and scans of numbers, per condition, and the 12-megapixel load time (bench/photos.py)."""
+    """Generated photos and scans of numbers, per condition: of held-out people's real pen digits,
+    then of MNIST test digits (the proxy), with the 12-megapixel load time (bench/photos.py)."""
     from .photos import report
 
-    photos = r.get("photos") or {}
-    return report(photos) if photos and "skipped" not in photos else "Not measured."
+    runs = [r.get(key) or {} for key in ("photos_real", "photos")]
+    return "\n\n".join(report(run) for run in runs if run and "skipped" not in run) or "Not measured."
 
 
 def _personal(r: dict) -> str:

@@ -65,9 +65,9 @@ def test_the_bare_ink_hook_hands_over_the_ink_and_changes_no_photo():
     """render's on_ink gets the number's ink (0-1 float) and draws no random number of its own."""
     x, y = fixture_digits()
     cond = photos.CONDITIONS["clean scan"]
-    plain = photos.random_photo(x, y, cond, np.random.default_rng(3))
+    plain = photos.random_photo(photos.mnist_numbers(x, y), cond, np.random.default_rng(3))
     got: list[np.ndarray] = []
-    hooked = photos.random_photo(x, y, cond, np.random.default_rng(3), on_ink=got.append)
+    hooked = photos.random_photo(photos.mnist_numbers(x, y), cond, np.random.default_rng(3), on_ink=got.append)
     assert hooked == plain and len(got) == 1
     ink = got[0]
     assert ink.dtype == np.float32 and ink.ndim == 2 and 0 <= ink.min() and ink.max() <= 1 and ink.max() > 0.5
@@ -78,7 +78,7 @@ def test_a_dev_run_counts_what_its_rows_say(shipped, tmp_path):
     """One photo per condition of the fixture digits: per-condition exact is the share of numbers
     whose every digit row is right."""
     x, y = fixture_digits()
-    results = photo_dev.dev_run(shipped, x, y, n=1, seed=5, failed=tmp_path)
+    results = photo_dev.dev_run(shipped, photos.mnist_numbers(x, y), n=1, seed=5, failed=tmp_path)
     assert list(results["conditions"]) == list(photos.CONDITIONS)
     for name, figures in results["conditions"].items():
         rows = [r for r in results["digits"] if r["condition"] == name]
@@ -97,11 +97,11 @@ def test_faint_digits_draws_one_digit_of_each_number_at_its_share():
     here: a bar) at the share's darkness, the others as drawn; after it, the generator is as it was."""
     bar = np.zeros((28, 28), np.uint8)
     bar[4:24, 12:16] = 255
-    draw, pen = photos._number_ink, photos.redraw
+    draw, pen = photos._number_ink, photos._digit_ink
     rng = np.random.default_rng(0)
     with photo_dev.faint_digits(0.35, np.random.default_rng(1)):
         inks = [photos._number_ink([bar] * 4, 80, rng) for _ in range(5)]
-    assert photos._number_ink is draw and photos.redraw is pen
+    assert photos._number_ink is draw and photos._digit_ink is pen
     for ink in inks:
         count, labels = cv2.connectedComponents((ink > 0).astype(np.uint8))
         peaks = sorted(float(ink[labels == k].max()) for k in range(1, count))

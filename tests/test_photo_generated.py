@@ -46,3 +46,73 @@ def test_a_photo_with_everything_wrong_at_once_reads_as_the_number_written(tmp_p
     pixels stored turned with an EXIF tag, heavy JPEG."""
     canvas = load_image(photo(tmp_path, digits, NUMBER, ALL, seed))
     assert number_text(shipped.read(canvas)) == NUMBER
+
+
+def pen_chars(tmp_path: Path):
+    """A tiny UNIPEN-layout file: every template digit by each of eight writer files (people of
+    every split), loaded as the bench loads the real one."""
+    from recognizer.data import load_unipen
+    from recognizer.synthetic import DIGIT_STROKES
+    from tests.test_unipen import WRITERS, pen_file
+
+    path = tmp_path / "unipen.npz"
+    pen_file(path, [(str(d), w, DIGIT_STROKES[d]) for w in WRITERS for d in range(10)])
+    return load_unipen(path)
+
+
+def test_real_pen_numbers_are_one_persons_digits(tmp_path):
+    """bench.photos.pen_numbers: 2-5 digits to a number, all of one person of the split asked for,
+    each the strokes of a digit it names."""
+    from bench.photos import DIGITS as LENGTHS
+    from bench.photos import pen_numbers
+    from recognizer.unipen import people, person_split
+
+    chars = pen_chars(tmp_path)
+    who, split = people(chars), person_split(chars)
+    which = str(split[0])
+    numbers, rng = pen_numbers(chars, which), np.random.default_rng(0)
+    lengths = set()
+    for _ in range(40):
+        truth, digits = numbers(rng)
+        lengths.add(len(truth))
+        assert len(digits) == len(truth)
+        found = [
+            next(i for i in range(len(chars)) if all(np.array_equal(a, b) for a, b in zip(chars.strokes(i), d)))
+            for d in digits
+        ]
+        assert len({who[i] for i in found}) == 1 and all(split[i] == which for i in found)
+        assert "".join(chars.label[i] for i in found) == truth
+    assert lengths == set(range(LENGTHS[0], LENGTHS[1] + 1))
+
+
+def test_a_split_without_enough_digits_is_a_clear_error(tmp_path):
+    from bench.photos import pen_numbers
+    from recognizer.errors import RecognizerError
+
+    with pytest.raises(RecognizerError, match="no nobody person with 5 digits"):
+        pen_numbers(pen_chars(tmp_path), "nobody")
+
+
+@pytest.mark.parametrize("height, pen", [(60, 4.0), (150, 12.0)])
+def test_real_strokes_are_written_as_tall_and_as_bold_as_asked(height, pen):
+    from bench.photos import _digit_ink
+    from recognizer.ink import stroke_width
+    from recognizer.synthetic import DIGIT_STROKES
+
+    strokes = [np.array(s, np.float64) * (300, 400) for s in DIGIT_STROKES[4]]
+    ink = _digit_ink(strokes, height, pen, np.random.default_rng(0))
+    assert ink.dtype == np.uint8 and abs(ink.shape[0] - height) <= 1
+    assert abs(stroke_width(ink) - pen) <= 0.2 * pen + 1
+
+
+@pytest.mark.parametrize("name", ["clean scan", "all combined"])
+def test_a_photo_of_pen_strokes_reads_as_the_number_written(tmp_path, shipped, name):
+    """Real digits come as strokes: a number of the template digits' strokes, photographed, reads back."""
+    from recognizer.synthetic import DIGIT_STROKES
+
+    cond, rng = CONDITIONS[name], np.random.default_rng(2)
+    digits = [[np.array(s, np.float64) * (300, 400) for s in DIGIT_STROKES[int(d)]] for d in NUMBER]
+    data, suffix = encode(render(digits, cond, rng), cond, rng)
+    path = tmp_path / f"strokes{suffix}"
+    path.write_bytes(data)
+    assert number_text(shipped.read(load_image(path))) == NUMBER

@@ -101,3 +101,19 @@ def test_portable_makes_every_absolute_path_relative():
         "n": 3,
     }
     assert relative_path(ROOT) == "."
+
+
+def test_the_photos_block_puts_real_digits_first_and_their_untimed_table_has_no_times(results):
+    """bench.photos' two runs: the real pen digits' table (no 12-megapixel timing, so no time
+    columns: its host may not be the MNIST run's) above the MNIST proxy's, which keeps its times;
+    either alone when the other is missing or skipped."""
+    block = report.BLOCKS["photos"](results)
+    real, mnist = block.split("\n\n")
+    assert "real pen digits of held-out UNIPEN 'test' people" in real.splitlines()[0]
+    assert "load ms" not in real and "12-megapixel" not in real
+    assert "MNIST test digits" in mnist.splitlines()[0] and "load ms p50" in mnist and "12-megapixel" in mnist
+    skipped = {**results, "photos_real": {"skipped": "no UNIPEN file"}}
+    assert report.BLOCKS["photos"](skipped) == mnist
+    assert report.BLOCKS["photos"]({k: v for k, v in results.items() if k not in ("photos", "photos_real")}) == (
+        "Not measured."
+    )
