@@ -28,9 +28,11 @@ import collections
 import json
 import sys
 
+import cv2
 import numpy as np
 
 from recognizer.data import PenCharacters
+from recognizer.ink import ink_box
 from recognizer.predictor import Recognizer, number_text
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.unipen import DIGIT_LIKE_LETTERS, draw_placed, person_split, real_digits, write_row
@@ -42,6 +44,9 @@ RENDERS = 2  # drawings of each held-out digit (random size, place, pen)
 MNIST_STYLED = 300  # MNIST test digits per style
 WORDS = 300  # rows "digit letters digit"
 STRAIGHT = 1.12  # a stroke is straight when its path is at most this times its end-to-end length
+UNSURE_WRITERS = 5  # the writer files with most digits read "not sure", named in the figures
+SHEET_WIDTH = 1200  # px: --unsure's picture
+SHEET_HEIGHT = 110  # px: each drawing's height in it
 
 
 def _straight(stroke: np.ndarray) -> tuple[float, float] | None:
@@ -83,9 +88,14 @@ def real_style(strokes: list[np.ndarray], label: str) -> str | None:
     return None
 
 
-def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: int, rng) -> dict:
-    """Held-out real digits read one by one: overall, per site, per digit, per style, confusions."""
-    rows = []
+def digits(
+    rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: int, rng, unsure: list | None = None
+) -> dict:
+    """Held-out real digits read one by one: overall, per site, per digit, per style, confusions,
+    and whose digits read "not sure" (the writer files with most, and the share averaged over
+    writer files, each counted once). `unsure`, if given, gets each drawing read "not sure" as
+    (canvas cropped to its ink, "label -> digit (reason)")."""
+    rows, writers, unsure_writers = [], [], []
     for _ in range(renders):
         for i in indices:
             strokes = chars.strokes(int(i))
@@ -94,6 +104,12 @@ def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: 
             rows.append(
                 (chars.site[i], chars.label[i], real_style(strokes, chars.label[i]), str(pred.digit), pred.unsure)
             )
+            writers.append(str(chars.writer[i]))
+            if pred.unsure:
+                unsure_writers.append(writers[-1])
+                if unsure is not None and (box := ink_box(canvas)) is not None:
+                    x, y, w, h = box
+                    unsure.append((canvas[y : y + h, x : x + w], f"{chars.label[i]} -> {pred.digit} ({pred.unsure})"))
 
     def summary(selected) -> dict:
         n = len(selected)
@@ -107,6 +123,7 @@ def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: 
         return entry
 
     confusions = collections.Counter(f"{r[1]}->{r[3]}" for r in rows if r[1] != r[3])
+    drawn, unsure_by = collections.Counter(writers), collections.Counter(unsure_writers)
     return {
         "digits": len(indices),
         "renders": renders,
@@ -115,6 +132,11 @@ def digits(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: 
         "per_digit": {d: summary([r for r in rows if r[1] == d]) for d in "0123456789"},
         "per_style": {s: summary([r for r in rows if r[2] == s]) for s in sorted({r[2] for r in rows if r[2]})},
         "confusions": dict(confusions.most_common(12)),
+        "writers": len(drawn),
+        "unsure_writers": len(unsure_by),  # writer files with any drawing read "not sure"
+        "unsure_by_writer": dict(unsure_by.most_common(UNSURE_WRITERS)),
+        # the share read "not sure" with each writer file counted once, however many digits it holds
+        "unsure_writer_mean": round(float(np.mean([unsure_by[w] / n for w, n in drawn.items()])), 5) if drawn else None,
     }
 
 
@@ -212,8 +234,10 @@ def run(
     y_test: np.ndarray | None = None,
     quick: bool = False,
     seed: int = SEED,
+    unsure: list | None = None,
 ) -> dict:
-    """Every figure of this module as one dict (quick: a few of each, for tests of the bench)."""
+    """Every figure of this module as one dict (quick: a few of each, for tests of the bench);
+    `unsure`: as digits'."""
     rng = np.random.default_rng(seed)
     split = person_split(chars)
     test_digits = real_digits(chars, split, "test")
@@ -221,7 +245,7 @@ def run(
     clear = test_letters[~np.isin(chars.label[test_letters], list(DIGIT_LIKE_LETTERS))]
     few = (lambda idx: rng.permutation(idx)[:40]) if quick else (lambda idx: idx)
     out = {
-        "digits": digits(rec, chars, few(test_digits), 1 if quick else RENDERS, rng),
+        "digits": digits(rec, chars, few(test_digits), 1 if quick else RENDERS, rng, unsure),
         "letters": letters(rec, chars, few(test_letters), rng),
         "letters_between_digits": words(rec, chars, test_digits, clear, 5 if quick else WORDS, rng),
     }
@@ -230,9 +254,31 @@ def run(
     return out
 
 
+def unsure_sheet(drawings: list[tuple[np.ndarray, str]]) -> np.ndarray:
+    """The drawings read "not sure" (digits' `unsure`), SHEET_HEIGHT px tall in rows SHEET_WIDTH px
+    wide, each captioned "label -> digit (reason)": dark ink on white, uint8."""
+    rows, row, used = [], [], 0
+    for ink, caption in drawings:
+        scale = (SHEET_HEIGHT - 30) / max(ink.shape[0], 1)
+        ink = cv2.resize(ink, (max(1, round(ink.shape[1] * scale)), SHEET_HEIGHT - 30), interpolation=cv2.INTER_AREA)
+        (text_w, _), _ = cv2.getTextSize(caption, cv2.FONT_HERSHEY_SIMPLEX, 0.4, 1)
+        tile = np.full((SHEET_HEIGHT, min(SHEET_WIDTH, max(ink.shape[1], text_w) + 12)), 255, np.uint8)
+        tile[24 : 24 + ink.shape[0], 6 : 6 + min(ink.shape[1], tile.shape[1] - 6)] = 255 - ink[:, : tile.shape[1] - 6]
+        cv2.putText(tile, caption, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 0, 1, cv2.LINE_AA)
+        if used + tile.shape[1] > SHEET_WIDTH:
+            rows.append(row)
+            row, used = [], 0
+        row.append(tile)
+        used += tile.shape[1]
+    rows.append(row)
+    blank = [np.full((SHEET_HEIGHT, SHEET_WIDTH - sum(t.shape[1] for t in r)), 255, np.uint8) for r in rows]
+    return np.vstack([np.hstack([*r, b]) for r, b in zip(rows, blank)])
+
+
 def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
+    from recognizer.fileio import atomic_write
     from recognizer.predictor import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(prog="python -m bench.real", description=__doc__.split("\n")[0])
@@ -243,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
     parser.add_argument("--quick", action="store_true", help="a few characters of each kind")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--unsure", help='also draw the held-out digits read "not sure" into this PNG')
     args = parser.parse_args(argv)
     try:
         rec = Recognizer.load(args.model)
@@ -250,12 +297,19 @@ def main(argv: list[str] | None = None) -> int:
         mnist = load_mnist(args.data) if args.data else None
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
-    figures = run(rec, chars, mnist.x_test if mnist else None, mnist.y_test if mnist else None, args.quick)
+    unsure: list | None = [] if args.unsure else None
+    figures = run(
+        rec, chars, mnist.x_test if mnist else None, mnist.y_test if mnist else None, args.quick, unsure=unsure
+    )
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:
-        with open(args.json, "w") as f:
+        with atomic_write(args.json, "w") as f:
             f.write(text + "\n")
+    if unsure is not None:
+        ok, png = cv2.imencode(".png", unsure_sheet(unsure))
+        with atomic_write(args.unsure, "wb") as f:
+            f.write(png.tobytes())
     return 0
 
 

@@ -461,7 +461,15 @@ def _real_digits(r: dict) -> str:
         ],
     )
     confusions = ", ".join(f"{k} ({v})" for k, v in d["confusions"].items())
-    return "\n\n".join([every, digits, styles, f"Most frequent errors (true->read, count): {confusions}."])
+    parts = [every, digits, styles, f"Most frequent errors (true->read, count): {confusions}."]
+    if "unsure_by_writer" in d:  # since December 4
+        unsure = round(d["all"]["unsure"] * d["all"]["n"])
+        most = ", ".join(f"{w} ({v})" for w, v in d["unsure_by_writer"].items())
+        parts.append(
+            f'Read "not sure": {unsure:,} drawings, of {d["unsure_writers"]} of the {d["writers"]} writer files; '
+            f'the most: {most}. Each writer file counted once: {d["unsure_writer_mean"]:.2%} read "not sure".'
+        )
+    return "\n\n".join(parts)
 
 
 def _real_letters(r: dict) -> str:

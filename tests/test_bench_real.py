@@ -1,0 +1,49 @@
+"""bench.real's held-out digits: whose digits read "not sure", and the picture of them (--unsure),
+on a tiny UNIPEN-layout file of stroke templates and a stand-in recognizer (never the real data)."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from bench import real
+from recognizer.data import load_unipen
+from recognizer.predictor import Prediction
+from recognizer.synthetic import DIGIT_STROKES
+from tests.test_unipen import WRITERS, pen_file
+
+
+class TwoStrokesUnsure:
+    """Reads every drawing as 1, "not sure" when it has two strokes or more (a 4, a 5, a 7 ...)."""
+
+    def predict(self, canvas, strokes):
+        probs = np.full(10, 0.1)
+        unsure = "low confidence" if len(strokes) >= 2 else None
+        return Prediction(1, 0.5, probs, np.zeros((28, 28), np.float32), unsure=unsure)
+
+
+def test_digits_name_the_writers_whose_digits_read_not_sure_and_keep_their_drawings(tmp_path):
+    path = tmp_path / "unipen.npz"
+    pen_file(path, [(str(d), w, DIGIT_STROKES[d]) for w in WRITERS[:3] for d in range(10)])
+    chars = load_unipen(path)
+    indices = np.arange(len(chars))
+    drawings: list = []
+    figures = real.digits(TwoStrokesUnsure(), chars, indices, 2, np.random.default_rng(0), drawings)
+    multi = [i for i in indices if len(chars.strokes(int(i))) >= 2]
+    assert multi and len(drawings) == 2 * len(multi)
+    expected = collections.Counter(str(chars.writer[i]) for i in multi for _ in range(2))
+    assert figures["unsure_writers"] == len(expected)
+    assert figures["unsure_by_writer"] == dict(expected.most_common(real.UNSURE_WRITERS))
+    assert figures["all"]["unsure"] == len(drawings) / (2 * len(indices))
+    assert figures["writers"] == 3  # each writer file's share of multi-stroke digits, averaged:
+    assert figures["unsure_writer_mean"] == round(np.mean([expected[w] / 20 for w in WRITERS[:3]]), 5)
+    for ink, caption in drawings:
+        assert ink.dtype == np.uint8 and ink.max() > 0 and ink[0].any() and ink[-1].any()  # cropped to the ink
+        assert caption.endswith("-> 1 (low confidence)") and caption[0].isdigit()
+
+    sheet = real.unsure_sheet(drawings)
+    assert sheet.dtype == np.uint8 and sheet.shape[1] == real.SHEET_WIDTH
+    assert sheet.shape[0] % real.SHEET_HEIGHT == 0 and sheet.shape[0] >= real.SHEET_HEIGHT
+    assert (sheet < 128).mean() > 0.01  # dark ink and captions on white
+    assert real.unsure_sheet([]).shape == (real.SHEET_HEIGHT, real.SHEET_WIDTH)
