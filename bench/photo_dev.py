@@ -83,7 +83,11 @@ def faint_digits(share: float, pick: np.random.Generator) -> Iterator[None]:
     def digit(*args, **kwargs):
         out = pen(*args, **kwargs)
         left[0] -= 1
-        return np.round(out * share).astype(out.dtype) if left[0] == -1 else out
+        if left[0] != -1:
+            return out
+        faint = np.round(out * share).astype(out.dtype)
+        ys, xs = np.nonzero(faint)  # cropped again: the faintest edge pixels round to nothing
+        return faint[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
     photos._number_ink, photos._digit_ink = number, digit
     try:
@@ -212,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
 
     parser = argparse.ArgumentParser(prog="python -m bench.photo_dev", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
-    parser.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
+    source.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     parser.add_argument("--photos", type=int, default=50, help="photos per condition (default 50)")
     parser.add_argument("--seed", type=int, default=DEV_SEED)

@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,8 +50,7 @@ from recognizer.data import PenCharacters
 from recognizer.errors import RecognizerError
 from recognizer.images import load_image
 from recognizer.predictor import Recognizer, number_text
-from recognizer.strokes import rasterize
-from recognizer.synthetic import redraw
+from recognizer.synthetic import pen_ink, redraw
 from recognizer.unipen import digits_by_person
 
 from .common import accuracy_entry, md_table, write_json
@@ -61,6 +60,9 @@ FRAME_SIDE = (1000, 1800)  # the frame's longer side in px (4:3)
 DIGIT_HEIGHT = (0.07, 0.20)  # digit height over the frame's shorter side
 PEN = (0.05, 0.12)  # pen width over the digit height: a ballpoint to a felt tip
 GAP = (0.15, 0.45)  # space between digits over the digit height
+MNIST_DIGITS = "MNIST test digits"  # what run's numbers are, as the report's title says
+PEN_DIGITS = "real pen digits of held-out UNIPEN 'test' people, one person to a number (people equally often)"
+MAX_WIDTH = 3.0  # real strokes: a digit at most this many times as wide as it is tall (the widest is 2.6)
 PHONE_QUALITY = (88, 95)  # JPEG quality of an ordinary phone photo
 TIMING_SIDE = (4000, 3000)  # 12 megapixels
 TIMING_REPEATS = 5
@@ -87,16 +89,18 @@ def mnist_numbers(digits_x: np.ndarray, digits_y: np.ndarray) -> Numbers:
 
 
 def pen_numbers(chars: PenCharacters, split: str = "test") -> Numbers:
-    """Numbers of DIGITS[0]-DIGITS[1] real pen digits, each of one `split` person (chosen at random
-    among those with that many digits, as bench.real_numbers chooses), as a person writes one."""
+    """Numbers of DIGITS[0]-DIGITS[1] real pen digits, each of one `split` person (chosen at random,
+    each equally often, among those with that many digits, as bench.real_numbers chooses), as a
+    person writes one."""
     digits_of = digits_by_person(chars, split)
     if not any(len(idx) >= DIGITS[1] for idx in digits_of.values()):
         raise RecognizerError(f"no {split} person with {DIGITS[1]} digits in {chars.source or 'the UNIPEN data'}")
+    persons = {n: sorted(p for p, idx in digits_of.items() if len(idx) >= n) for n in range(DIGITS[0], DIGITS[1] + 1)}
 
     def number(rng: np.random.Generator) -> tuple[str, list[Digit]]:
         length = int(rng.integers(DIGITS[0], DIGITS[1] + 1))
-        persons = sorted(p for p, idx in digits_of.items() if len(idx) >= length)
-        row = rng.choice(digits_of[persons[rng.integers(len(persons))]], length, replace=False)
+        who = persons[length]
+        row = rng.choice(digits_of[who[rng.integers(len(who))]], length, replace=False)
         return "".join(chars.label[i] for i in row), [chars.strokes(int(i)) for i in row]
 
     return number
@@ -149,20 +153,44 @@ def _smooth_noise(shape: tuple[int, int], sigma: float, rng: np.random.Generator
 
 def _digit_ink(digit: Digit, height: int, pen: float, rng: np.random.Generator) -> np.ndarray:
     """One digit written about `height` px tall with a round pen `pen` px wide: its ink, cropped,
-    (h, w) uint8 0-255. An image is redrawn along its centerline with a slight random slant; real
-    strokes keep their own slant and shape, scaled so that the ink is `height` tall."""
-    if isinstance(digit, list):
-        points = np.concatenate(digit)
-        low, span = points.min(axis=0), np.ptp(points, axis=0)
-        scale = max(height - pen - 2, 1.0) / max(float(span[1]), 1.0)  # the pen's anti-aliased rim: 1 px each end
-        margin = pen / 2 + 1
-        size = (int(span[1] * scale + 2 * margin) + 1, int(span[0] * scale + 2 * margin) + 1)
-        canvas = rasterize([((s - low) * scale + margin).tolist() for s in digit], size, max(1, round(pen)))
+    (h, w) uint8 0-255. An image is redrawn along its centerline with a slight random slant
+    (_image_ink); real strokes keep their own slant and shape (_strokes_ink)."""
+    if isinstance(digit, np.ndarray):
+        canvas = _image_ink(digit, height, pen, rng)
     else:
-        side = int(height * 1.8)
-        canvas = redraw(digit, side, height / side, stroke_px=pen, slant=rng.uniform(-0.2, 0.2))
+        canvas = _strokes_ink(digit, height, pen)
     ys, xs = np.nonzero(canvas)
     return canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _image_ink(digit: np.ndarray, height: int, pen: float, rng: np.random.Generator) -> np.ndarray:
+    """A 28x28 digit redrawn along its centerline (recognizer.synthetic.redraw), uncropped."""
+    side = int(height * 1.8)
+    return redraw(digit, side, height / side, stroke_px=pen, slant=rng.uniform(-0.2, 0.2))
+
+
+def _strokes_ink(strokes: Sequence[np.ndarray], height: int, pen: float) -> np.ndarray:
+    """Pen strokes (any units) drawn with the pen redraw uses (recognizer.synthetic.pen_ink: the
+    path 1 px wide, then every pixel within pen / 2 of it), scaled as redraw scales so that the ink
+    is `height` tall, or at most MAX_WIDTH heights wide; uncropped."""
+    points = np.concatenate([np.asarray(s, np.float64).reshape(-1, 2) for s in strokes])
+    if not len(points):
+        raise ValueError("a digit without a point")
+    low, span = points.min(axis=0), np.ptp(points, axis=0)
+    room = max(height - pen, 1.0)
+    scale = min(room / max(float(span[1]), 1e-9), MAX_WIDTH * room / max(float(span[0]), 1e-9))
+    margin = pen / 2 + 2
+    size = (int(np.ceil(span[1] * scale + 2 * margin)) + 1, int(np.ceil(span[0] * scale + 2 * margin)) + 1)
+    line = np.full(size, 255, np.uint8)
+    shift = 4  # sub-pixel precision of the path's points
+    for stroke in strokes:
+        xy = (np.asarray(stroke, np.float64).reshape(-1, 2) - low) * scale + margin
+        if len(xy) == 1:  # a dot
+            line[int(round(xy[0, 1])), int(round(xy[0, 0]))] = 0
+        elif len(xy):
+            path = np.round(xy * (1 << shift)).astype(np.int32)
+            cv2.polylines(line, [path.reshape(-1, 1, 2)], False, 0, 1, cv2.LINE_8, shift)
+    return pen_ink(line, pen)
 
 
 def _number_ink(digits: list[Digit], height: int, rng: np.random.Generator) -> np.ndarray:
@@ -440,21 +468,21 @@ def run(
     n: int = 50,
     seed: int = 0,
     timing_repeats: int = TIMING_REPEATS,
-    digits: str = "MNIST test digits",
+    source: str = MNIST_DIGITS,
 ) -> dict:
-    """Every condition's figures on n photos each of `numbers` (`digits` says what they are), plus
+    """Every condition's figures on n photos each of `numbers` (`source` says what they are), plus
     the 12-megapixel load time (timing_repeats loads of each format; 0: not timed)."""
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as tmp:
         folder = Path(tmp)
         conditions = {name: condition_run(rec, numbers, cond, n, rng, folder) for name, cond in CONDITIONS.items()}
-        timing = timing_12mp(numbers, rng, folder, timing_repeats) if timing_repeats else None
+        timing = timing_12mp(numbers, np.random.default_rng(seed), folder, timing_repeats) if timing_repeats else None
     exact = sum(c["exact"]["correct"] for c in conditions.values())
     total = sum(c["exact"]["n"] for c in conditions.values())
     return {
         "model": str(rec.path),
         "photos_per_condition": n,
-        "digits": digits,
+        "digits": source,
         "conditions": conditions,
         "overall_exact": accuracy_entry(exact, total),
         "tracebacks": sum(c["tracebacks"] for c in conditions.values()),
@@ -493,7 +521,7 @@ def report(results: dict) -> str:
     head = ["condition", "numbers read exactly", "95% CI", "digit count right", "refused", "tracebacks"]
     table = md_table(head + (["load ms p50", "read ms p50"] if timed else []), rows)
     n, t = results["photos_per_condition"], results.get("load_12mp")
-    what = results.get("digits", "MNIST test digits")
+    what = results.get("digits", MNIST_DIGITS)
     text = f"{n} photos per condition, numbers of {DIGITS[0]}-{DIGITS[1]} {what}\n{table}"
     if not timed:
         return text
@@ -501,9 +529,6 @@ def report(results: dict) -> str:
         f"{fmt.upper()} {t[fmt]['p50_ms']} ms wall (max {t[fmt]['max_ms']}), {t[fmt]['cpu_p50_ms']} ms CPU"
         for fmt in ("jpeg", "png")
     )
-
-
-PEN_DIGITS = "real pen digits of held-out UNIPEN 'test' people, one person to a number"
 
 
 def main(argv: list[str] | None = None) -> int:

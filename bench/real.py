@@ -27,6 +27,7 @@ import argparse
 import collections
 import json
 import sys
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -44,7 +45,6 @@ RENDERS = 2  # drawings of each held-out digit (random size, place, pen)
 MNIST_STYLED = 300  # MNIST test digits per style
 WORDS = 300  # rows "digit letters digit"
 STRAIGHT = 1.12  # a stroke is straight when its path is at most this times its end-to-end length
-UNSURE_WRITERS = 5  # the writer files with most digits read "not sure", named in the figures
 SHEET_WIDTH = 1200  # px: --unsure's picture
 SHEET_HEIGHT = 110  # px: each drawing's height in it
 
@@ -89,41 +89,44 @@ def real_style(strokes: list[np.ndarray], label: str) -> str | None:
 
 
 def digits(
-    rec: Recognizer, chars: PenCharacters, indices: np.ndarray, renders: int, rng, unsure: list | None = None
+    rec: Recognizer,
+    chars: PenCharacters,
+    indices: np.ndarray,
+    renders: int,
+    rng,
+    on_unsure: Callable[[np.ndarray, str], object] | None = None,
 ) -> dict:
     """Held-out real digits read one by one: overall, per site, per digit, per style, confusions,
-    and whose digits read "not sure" (the writer files with most, and the share averaged over
-    writer files, each counted once). `unsure`, if given, gets each drawing read "not sure" as
-    (canvas cropped to its ink, "label -> digit (reason)")."""
-    rows, writers, unsure_writers = [], [], []
+    and whose digits read "not sure" (drawings per writer file, and the share averaged over writer
+    files, each counted once). on_unsure, if given, is handed each drawing read "not sure" (the
+    canvas cropped to its ink) and "label -> digit (reason)"."""
+    rows = []
     for _ in range(renders):
         for i in indices:
             strokes = chars.strokes(int(i))
             canvas, lists, _ = draw_placed(strokes, rng)
             pred = rec.predict(canvas, lists)
-            rows.append(
-                (chars.site[i], chars.label[i], real_style(strokes, chars.label[i]), str(pred.digit), pred.unsure)
-            )
-            writers.append(str(chars.writer[i]))
-            if pred.unsure:
-                unsure_writers.append(writers[-1])
-                if unsure is not None and (box := ink_box(canvas)) is not None:
-                    x, y, w, h = box
-                    unsure.append((canvas[y : y + h, x : x + w], f"{chars.label[i]} -> {pred.digit} ({pred.unsure})"))
+            label = chars.label[i]
+            style, writer = real_style(strokes, label), str(chars.writer[i])
+            rows.append((chars.site[i], label, style, str(pred.digit), pred.unsure, writer))
+            if pred.unsure and on_unsure is not None and (box := ink_box(canvas)) is not None:
+                x, y, w, h = box
+                on_unsure(canvas[y : y + h, x : x + w], f"{label} -> {pred.digit} ({pred.unsure})")
 
     def summary(selected) -> dict:
         n = len(selected)
         right = sum(r[1] == r[3] for r in selected)
-        unsure = [r for r in selected if r[4]]
+        not_sure = [r for r in selected if r[4]]
         sure = [r for r in selected if not r[4]]
         entry = accuracy_entry(right, n)
-        entry["unsure"] = round(len(unsure) / n, 5) if n else None
+        entry["unsure"] = round(len(not_sure) / n, 5) if n else None
         entry["not_a_digit"] = round(sum(r[4] == NOT_A_DIGIT for r in selected) / n, 5) if n else None
         entry["sure_accuracy"] = round(sum(r[1] == r[3] for r in sure) / len(sure), 5) if sure else None
         return entry
 
     confusions = collections.Counter(f"{r[1]}->{r[3]}" for r in rows if r[1] != r[3])
-    drawn, unsure_by = collections.Counter(writers), collections.Counter(unsure_writers)
+    drawn = collections.Counter(r[5] for r in rows)
+    unsure_by = collections.Counter(r[5] for r in rows if r[4])
     return {
         "digits": len(indices),
         "renders": renders,
@@ -133,8 +136,8 @@ def digits(
         "per_style": {s: summary([r for r in rows if r[2] == s]) for s in sorted({r[2] for r in rows if r[2]})},
         "confusions": dict(confusions.most_common(12)),
         "writers": len(drawn),
-        "unsure_writers": len(unsure_by),  # writer files with any drawing read "not sure"
-        "unsure_by_writer": dict(unsure_by.most_common(UNSURE_WRITERS)),
+        "unsure_drawings": sum(unsure_by.values()),
+        "unsure_by_writer": dict(unsure_by.most_common()),  # writer files with any drawing read "not sure"
         # the share read "not sure" with each writer file counted once, however many digits it holds
         "unsure_writer_mean": round(float(np.mean([unsure_by[w] / n for w, n in drawn.items()])), 5) if drawn else None,
     }
@@ -234,10 +237,10 @@ def run(
     y_test: np.ndarray | None = None,
     quick: bool = False,
     seed: int = SEED,
-    unsure: list | None = None,
+    on_unsure: Callable[[np.ndarray, str], object] | None = None,
 ) -> dict:
     """Every figure of this module as one dict (quick: a few of each, for tests of the bench);
-    `unsure`: as digits'."""
+    on_unsure: as digits'."""
     rng = np.random.default_rng(seed)
     split = person_split(chars)
     test_digits = real_digits(chars, split, "test")
@@ -245,7 +248,7 @@ def run(
     clear = test_letters[~np.isin(chars.label[test_letters], list(DIGIT_LIKE_LETTERS))]
     few = (lambda idx: rng.permutation(idx)[:40]) if quick else (lambda idx: idx)
     out = {
-        "digits": digits(rec, chars, few(test_digits), 1 if quick else RENDERS, rng, unsure),
+        "digits": digits(rec, chars, few(test_digits), 1 if quick else RENDERS, rng, on_unsure),
         "letters": letters(rec, chars, few(test_letters), rng),
         "letters_between_digits": words(rec, chars, test_digits, clear, 5 if quick else WORDS, rng),
     }
@@ -255,7 +258,7 @@ def run(
 
 
 def unsure_sheet(drawings: list[tuple[np.ndarray, str]]) -> np.ndarray:
-    """The drawings read "not sure" (digits' `unsure`), SHEET_HEIGHT px tall in rows SHEET_WIDTH px
+    """The drawings read "not sure" (as digits' on_unsure gets them), SHEET_HEIGHT px tall in rows SHEET_WIDTH px
     wide, each captioned "label -> digit (reason)": dark ink on white, uint8."""
     rows, row, used = [], [], 0
     for ink, caption in drawings:
@@ -297,17 +300,19 @@ def main(argv: list[str] | None = None) -> int:
         mnist = load_mnist(args.data) if args.data else None
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
-    unsure: list | None = [] if args.unsure else None
-    figures = run(
-        rec, chars, mnist.x_test if mnist else None, mnist.y_test if mnist else None, args.quick, unsure=unsure
-    )
+    drawings: list[tuple[np.ndarray, str]] = []
+    x_test, y_test = (mnist.x_test, mnist.y_test) if mnist else (None, None)
+    on_unsure = (lambda ink, caption: drawings.append((ink, caption))) if args.unsure else None
+    figures = run(rec, chars, x_test, y_test, args.quick, on_unsure=on_unsure)
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:
         with atomic_write(args.json, "w") as f:
             f.write(text + "\n")
-    if unsure is not None:
-        ok, png = cv2.imencode(".png", unsure_sheet(unsure))
+    if args.unsure:
+        ok, png = cv2.imencode(".png", unsure_sheet(drawings))
+        if not ok:
+            parser.exit(1, f"error: cannot encode the picture for {args.unsure}\n")
         with atomic_write(args.unsure, "wb") as f:
             f.write(png.tobytes())
     return 0

@@ -462,12 +462,14 @@ def _real_digits(r: dict) -> str:
     )
     confusions = ", ".join(f"{k} ({v})" for k, v in d["confusions"].items())
     parts = [every, digits, styles, f"Most frequent errors (true->read, count): {confusions}."]
-    if "unsure_by_writer" in d:  # since December 4
-        unsure = round(d["all"]["unsure"] * d["all"]["n"])
-        most = ", ".join(f"{w} ({v})" for w, v in d["unsure_by_writer"].items())
+    if d.get("unsure_drawings"):  # since December 4
+        by = d["unsure_by_writer"]
+        most = [f"{w} ({v})" for w, v in by.items() if v > 1]
+        ones = sum(v == 1 for v in by.values())
+        most += [f"{ones} more with 1 each"] if ones else []
         parts.append(
-            f'Read "not sure": {unsure:,} drawings, of {d["unsure_writers"]} of the {d["writers"]} writer files; '
-            f'the most: {most}. Each writer file counted once: {d["unsure_writer_mean"]:.2%} read "not sure".'
+            f'Read "not sure": {d["unsure_drawings"]:,} drawings, of {len(by)} of the {d["writers"]} writer files: '
+            f'{", ".join(most)}. Each writer file counted once: {d["unsure_writer_mean"]:.2%} read "not sure".'
         )
     return "\n\n".join(parts)
 

@@ -124,8 +124,15 @@ def _pen_drawing(crop: np.ndarray, target_h: int, stroke_px: float, slant: float
     if i.size:
         cv2.polylines(line, list(np.stack([pts[i], pts[j]], axis=1)), False, 0, 1, cv2.LINE_8, shift)
     line[np.round(y).astype(int), np.round(x).astype(int)] = 0  # isolated pixels (dots) too
-    dist = cv2.distanceTransform(line, cv2.DIST_L2, cv2.DIST_MASK_5)
-    ink = np.clip(radius + 0.5 - dist, 0.0, 1.0)  # a 1-px anti-aliased edge
+    return pen_ink(line, stroke_px)
+
+
+def pen_ink(centerline: np.ndarray, stroke_px: float) -> np.ndarray:
+    """The ink (uint8) of a round pen stroke_px wide drawn along a centerline (a uint8 canvas: 0 on
+    the line, 255 elsewhere): every pixel within stroke_px / 2 of it, with a 1-px anti-aliased edge,
+    so the stroke is as wide everywhere, whatever the line's angle."""
+    dist = cv2.distanceTransform(centerline, cv2.DIST_L2, cv2.DIST_MASK_5)
+    ink = np.clip(stroke_px / 2 + 0.5 - dist, 0.0, 1.0)
     return (ink * 255).astype(np.uint8)
 
 

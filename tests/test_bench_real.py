@@ -29,14 +29,15 @@ def test_digits_name_the_writers_whose_digits_read_not_sure_and_keep_their_drawi
     chars = load_unipen(path)
     indices = np.arange(len(chars))
     drawings: list = []
-    figures = real.digits(TwoStrokesUnsure(), chars, indices, 2, np.random.default_rng(0), drawings)
+    figures = real.digits(
+        TwoStrokesUnsure(), chars, indices, 2, np.random.default_rng(0), lambda ink, text: drawings.append((ink, text))
+    )
     multi = [i for i in indices if len(chars.strokes(int(i))) >= 2]
-    assert multi and len(drawings) == 2 * len(multi)
+    assert multi and len(drawings) == 2 * len(multi) == figures["unsure_drawings"]
     expected = collections.Counter(str(chars.writer[i]) for i in multi for _ in range(2))
-    assert figures["unsure_writers"] == len(expected)
-    assert figures["unsure_by_writer"] == dict(expected.most_common(real.UNSURE_WRITERS))
+    assert figures["writers"] == 3 and figures["unsure_by_writer"] == dict(expected.most_common())
     assert figures["all"]["unsure"] == len(drawings) / (2 * len(indices))
-    assert figures["writers"] == 3  # each writer file's share of multi-stroke digits, averaged:
+    # each writer file's share of multi-stroke digits, averaged (each file holds 10 digits, drawn twice)
     assert figures["unsure_writer_mean"] == round(np.mean([expected[w] / 20 for w in WRITERS[:3]]), 5)
     for ink, caption in drawings:
         assert ink.dtype == np.uint8 and ink.max() > 0 and ink[0].any() and ink[-1].any()  # cropped to the ink

@@ -50,13 +50,19 @@ def test_a_photo_with_everything_wrong_at_once_reads_as_the_number_written(tmp_p
 
 def pen_chars(tmp_path: Path):
     """A tiny UNIPEN-layout file: every template digit by each of eight writer files (people of
-    every split), loaded as the bench loads the real one."""
+    every split), each writer's a size of its own so that a digit tells its writer, loaded as the
+    bench loads the real one."""
     from recognizer.data import load_unipen
     from recognizer.synthetic import DIGIT_STROKES
     from tests.test_unipen import WRITERS, pen_file
 
+    rows = []
+    for k, writer in enumerate(WRITERS):
+        for d in range(10):
+            size = 1 + 0.1 * k
+            rows.append((str(d), writer, [[(x * size, y * size) for x, y in s] for s in DIGIT_STROKES[d]]))
     path = tmp_path / "unipen.npz"
-    pen_file(path, [(str(d), w, DIGIT_STROKES[d]) for w in WRITERS for d in range(10)])
+    pen_file(path, rows)
     return load_unipen(path)
 
 
@@ -70,19 +76,20 @@ def test_real_pen_numbers_are_one_persons_digits(tmp_path):
     chars = pen_chars(tmp_path)
     who, split = people(chars), person_split(chars)
     which = str(split[0])
+    first = {chars.strokes(i)[0].tobytes() + chars.strokes(i)[-1].tobytes(): i for i in range(len(chars))}
+    assert len(first) == len(chars)  # every writer's digits differ
     numbers, rng = pen_numbers(chars, which), np.random.default_rng(0)
-    lengths = set()
-    for _ in range(40):
+    lengths, seen = set(), set()
+    for _ in range(60):
         truth, digits = numbers(rng)
         lengths.add(len(truth))
-        assert len(digits) == len(truth)
-        found = [
-            next(i for i in range(len(chars)) if all(np.array_equal(a, b) for a, b in zip(chars.strokes(i), d)))
-            for d in digits
-        ]
+        found = [first[d[0].tobytes() + d[-1].tobytes()] for d in digits]
+        assert len(found) == len(set(found)) == len(truth)
         assert len({who[i] for i in found}) == 1 and all(split[i] == which for i in found)
         assert "".join(chars.label[i] for i in found) == truth
+        seen.add(who[found[0]])
     assert lengths == set(range(LENGTHS[0], LENGTHS[1] + 1))
+    assert seen == set(who[split == which])  # every person of the split writes some
 
 
 def test_a_split_without_enough_digits_is_a_clear_error(tmp_path):
@@ -93,16 +100,40 @@ def test_a_split_without_enough_digits_is_a_clear_error(tmp_path):
         pen_numbers(pen_chars(tmp_path), "nobody")
 
 
-@pytest.mark.parametrize("height, pen", [(60, 4.0), (150, 12.0)])
-def test_real_strokes_are_written_as_tall_and_as_bold_as_asked(height, pen):
-    from bench.photos import _digit_ink
-    from recognizer.ink import stroke_width
-    from recognizer.synthetic import DIGIT_STROKES
+def middle_row_width(ink: np.ndarray) -> float:
+    """The ink across the middle row of an upright bar, in px (coverage summed)."""
+    return float(ink[ink.shape[0] // 2].sum()) / 255
 
-    strokes = [np.array(s, np.float64) * (300, 400) for s in DIGIT_STROKES[4]]
-    ink = _digit_ink(strokes, height, pen, np.random.default_rng(0))
-    assert ink.dtype == np.uint8 and abs(ink.shape[0] - height) <= 1
-    assert abs(stroke_width(ink) - pen) <= 0.2 * pen + 1
+
+@pytest.mark.parametrize("pen", [2.0, 4.5, 7.5, 12.0])
+def test_real_strokes_are_written_as_tall_and_with_the_pen_mnist_digits_get(pen):
+    """An upright bar, as strokes and as a 28x28 image, comes out as tall and as wide as asked,
+    so real and MNIST digits are written with the same pen."""
+    from bench.photos import _digit_ink
+
+    height, rng = 90, np.random.default_rng(0)
+    stroked = _digit_ink([np.array([[50.0, 0.0], [50.0, 400.0]])], height, pen, rng)
+    bar = np.zeros((28, 28), np.uint8)
+    bar[4:24, 13:15] = 255
+    imaged = _digit_ink(bar, height, pen, rng)
+    for ink in (stroked, imaged):
+        assert ink.dtype == np.uint8 and abs(ink.shape[0] - height) <= 1
+    assert abs(middle_row_width(stroked) - pen) <= 0.3
+    assert abs(middle_row_width(stroked) - middle_row_width(imaged)) <= 0.5
+
+
+def test_odd_strokes_are_drawn_or_refused_plainly():
+    """A dot is a dot the pen's size; a flat stroke is capped at MAX_WIDTH heights; no point at all
+    is an error, not an empty picture."""
+    from bench.photos import MAX_WIDTH, _digit_ink
+
+    rng = np.random.default_rng(0)
+    dot = _digit_ink([np.array([[3.0, 4.0]])], 60, 8.0, rng)
+    assert 7 <= dot.shape[0] <= 10 and 7 <= dot.shape[1] <= 10
+    flat = _digit_ink([np.array([[0.0, 0.0], [1000.0, 3.0]])], 60, 4.0, rng)
+    assert flat.shape[1] <= MAX_WIDTH * 60 + 8
+    with pytest.raises(ValueError, match="without a point"):
+        _digit_ink([np.zeros((0, 2))], 60, 4.0, rng)
 
 
 @pytest.mark.parametrize("name", ["clean scan", "all combined"])
