@@ -27,7 +27,7 @@ read as the CLI reads them: recognizer.images.load_image, then Recognizer.read (
 number is read exactly when number_text equals it ("?" for a digit not sure counts as wrong).
 The 12-megapixel timing loads one 4000x3000 photo of all conditions (JPEG and PNG) repeatedly.
 `make bench` runs it as its section "photos" (bench/__main__.py: run(rec, numbers, n, seed,
-timing_repeats, digits) -> dict, once for MNIST and once for the UNIPEN people); bench/report.py
+timing_repeats, source) -> dict, once for MNIST and once for the UNIPEN people); bench/report.py
 writes the README's tables from that.
 """
 
