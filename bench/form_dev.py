@@ -1,20 +1,24 @@
 """Dev figures for scanned forms on training-side data only: numbers of MNIST *training* digits
-written one digit to a box of a printed field (comb boxes), or inside one frame, as a clean scan;
-read as the CLI reads a file (recognizer.photo.ink_canvas, then Recognizer.read), against the same
-numbers without the printed lines.
+(or, with --unipen, real pen digits of the UNIPEN 'val' people, one person's to a number) written
+one digit to a box of a printed field (comb boxes), or inside one frame, as a clean scan; read as
+the CLI reads a file (recognizer.photo.ink_canvas, then Recognizer.read), against the same numbers
+without the printed lines.
 
-    python -m bench.form_dev --data ../shared/data/mnist.npz [--numbers 200] [--seed 6] [--tilt DEG] [--json OUT]
+    python -m bench.form_dev (--data ../shared/data/mnist.npz | --unipen ../shared/data/unipen_dev.npz)
+                             [--numbers 200] [--seed 6] [--tilt DEG] [--json OUT]
 
-Each number has 2-5 digits drawn with a round pen (recognizer.synthetic.redraw, 6-12% of the digit's
-height wide) at a random place in its box; boxes are 70-130 px, lines 1-3 px, dark grey on light
-paper, the whole scan turned by --tilt degrees (a sheet fed a little askew). Figures: the share of
-numbers read exactly in each layout, and in boxes by line width.
+Each number has 2-5 digits drawn with a round pen 6-12% of the digit's height wide (bench.photos'
+digit_ink: an MNIST digit along its centerline, real strokes as written) at a random place in its
+box, made smaller if it would not fit; boxes are 70-130 px, lines 1-3 px, dark grey on light paper,
+the whole scan turned by --tilt degrees (a sheet fed a little askew). Figures: the share of numbers
+read exactly in each layout, and in boxes by line width.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -22,9 +26,9 @@ import numpy as np
 from recognizer.errors import ImageError
 from recognizer.photo import ink_canvas
 from recognizer.predictor import Recognizer, number_text
-from recognizer.synthetic import redraw
 
 from .common import write_json
+from .photos import Digit, Numbers, digit_ink, pen_numbers
 
 DEV_SEED = 6
 PAPER, LINE_GREY = 235, 60
@@ -33,17 +37,31 @@ LINE_PX = (1, 4)
 LAYOUTS = ("boxes", "frame", "bare")
 
 
-def form(digits: np.ndarray, rng: np.random.Generator, tilt: float = 0.0) -> tuple[dict[str, np.ndarray], int]:
-    """({layout: grey scan}, line width px) of MNIST digits (28x28 uint8) one to a box, the scans
-    turned by `tilt` degrees."""
+def mnist_forms(x: np.ndarray, y: np.ndarray) -> Numbers:
+    """Numbers of 2-5 digits of (x, y), drawn with replacement, as this tool always drew them."""
+
+    def number(rng: np.random.Generator) -> tuple[str, list[Digit]]:
+        pick = rng.integers(0, len(x), int(rng.integers(2, 6)))
+        return "".join(str(int(d)) for d in y[pick]), list(x[pick])
+
+    return number
+
+
+def form(digits: Sequence[Digit], rng: np.random.Generator, tilt: float = 0.0) -> tuple[dict[str, np.ndarray], int]:
+    """({layout: grey scan}, line width px) of digits (bench.photos.Digit: 28x28 images or pen
+    strokes) one to a box, the scans turned by `tilt` degrees."""
     n, box, line = len(digits), int(rng.integers(*BOX_PX)), int(rng.integers(*LINE_PX))
     height, x0, y0 = int(box * rng.uniform(0.55, 0.85)), 60, 80
     ink = np.zeros((box + 160, 2 * x0 + n * box), np.float32)
     for k, digit in enumerate(digits):
         pen = max(2, round(height * rng.uniform(0.06, 0.12)))
-        drawn = redraw(digit, 2 * box, height / (2 * box), stroke_px=pen, slant=rng.uniform(-0.2, 0.2))
+        drawn = digit_ink(digit, height, pen, rng)
         ys, xs = np.nonzero(drawn > 25)
-        piece = drawn[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1][: box - 4, : box - 4] / np.float32(255)
+        piece = drawn[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        if piece.shape[1] > box - 4:  # a wide digit: written smaller, to fit its box
+            scale = (box - 4) / piece.shape[1]
+            piece = cv2.resize(piece, (box - 4, max(1, round(piece.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+        piece = piece[: box - 4] / np.float32(255)
         h, w = piece.shape
         x = x0 + k * box + int(rng.integers(2, max(3, box - w - 1)))
         y = y0 + int(rng.integers(2, max(3, box - h - 1)))
@@ -63,16 +81,16 @@ def form(digits: np.ndarray, rng: np.random.Generator, tilt: float = 0.0) -> tup
     return scans, line
 
 
-def run(rec: Recognizer, x: np.ndarray, y: np.ndarray, numbers: int, seed: int, tilt: float = 0.0) -> dict:
-    """Read `numbers` forms of digits from (x, y) in each layout: the figures of the docstring."""
+def run(rec: Recognizer, numbers: Numbers, n: int, seed: int, tilt: float = 0.0) -> dict:
+    """Read `n` forms of `numbers` (mnist_forms, bench.photos.pen_numbers) in each layout: the
+    figures of the docstring."""
     rng = np.random.default_rng(seed)
     right = {layout: 0 for layout in LAYOUTS}
     by_line: dict[int, list[bool]] = {}
     wrong = []
-    for _ in range(numbers):
-        pick = rng.integers(0, len(x), int(rng.integers(2, 6)))
-        truth = "".join(str(int(d)) for d in y[pick])
-        scans, line = form(x[pick], rng, tilt)
+    for _ in range(n):
+        truth, digits = numbers(rng)
+        scans, line = form(digits, rng, tilt)
         for layout in LAYOUTS:
             try:
                 read = number_text(rec.read(ink_canvas(scans[layout])))
@@ -84,21 +102,23 @@ def run(rec: Recognizer, x: np.ndarray, y: np.ndarray, numbers: int, seed: int, 
                 if read != truth:
                     wrong.append(f"{truth}->{read}")
     return {
-        "numbers": numbers,
+        "numbers": n,
         "seed": seed,
         "tilt_degrees": tilt,
-        "exact": {layout: round(right[layout] / numbers, 4) for layout in LAYOUTS},
+        "exact": {layout: round(right[layout] / n, 4) for layout in LAYOUTS},
         "boxes_by_line_px": {str(k): round(float(np.mean(v)), 4) for k, v in sorted(by_line.items())},
         "examples_wrong": wrong[:20],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    from recognizer.data import load_mnist
+    from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
 
     parser = argparse.ArgumentParser(prog="python -m bench.form_dev", description=__doc__.split("\n")[0])
-    parser.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ)")
+    source.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")
     parser.add_argument("--numbers", type=int, default=200)
     parser.add_argument("--seed", type=int, default=DEV_SEED)
     parser.add_argument("--tilt", type=float, default=0.0, help="turn every scan by this many degrees")
@@ -107,10 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.numbers < 1 or not abs(args.tilt) <= 45:
         parser.exit(2, "error: --numbers must be at least 1 and --tilt within 45 degrees\n")
     try:
-        rec, mnist = Recognizer.load(), load_mnist(args.data)
+        rec = Recognizer.load()
+        if args.unipen:
+            numbers = pen_numbers(load_unipen(args.unipen), "val")
+        else:
+            mnist = load_mnist(args.data)
+            numbers = mnist_forms(mnist.x_train, mnist.y_train)
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
-    out = run(rec, mnist.x_train, mnist.y_train, args.numbers, args.seed, args.tilt)
+    out = run(rec, numbers, args.numbers, args.seed, args.tilt)
     print(out)
     if args.json:
         write_json(args.json, out)

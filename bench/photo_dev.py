@@ -73,7 +73,7 @@ def _holes(mask: np.ndarray) -> int:
 def faint_digits(share: float, pick: np.random.Generator) -> Iterator[None]:
     """Within it, bench.photos draws one digit of each number (which one: `pick`) at `share` of the
     others' darkness; the photos' own random draws are untouched."""
-    draw, pen = photos._number_ink, photos._digit_ink
+    draw, pen = photos._number_ink, photos.digit_ink
     left = [-1]  # digits of the number still to draw before the faint one
 
     def number(digits, *args, **kwargs):
@@ -89,11 +89,11 @@ def faint_digits(share: float, pick: np.random.Generator) -> Iterator[None]:
         ys, xs = np.nonzero(faint)  # cropped again: the faintest edge pixels round to nothing
         return faint[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
-    photos._number_ink, photos._digit_ink = number, digit
+    photos._number_ink, photos.digit_ink = number, digit
     try:
         yield
     finally:
-        photos._number_ink, photos._digit_ink = draw, pen
+        photos._number_ink, photos.digit_ink = draw, pen
 
 
 def digit_class(pred: Prediction, truth: str) -> str:

@@ -151,7 +151,7 @@ def _smooth_noise(shape: tuple[int, int], sigma: float, rng: np.random.Generator
     return field / max(float(field.std()), 1e-6)
 
 
-def _digit_ink(digit: Digit, height: int, pen: float, rng: np.random.Generator) -> np.ndarray:
+def digit_ink(digit: Digit, height: int, pen: float, rng: np.random.Generator) -> np.ndarray:
     """One digit written about `height` px tall with a round pen `pen` px wide: its ink, cropped,
     (h, w) uint8 0-255. An image is redrawn along its centerline with a slight random slant
     (_image_ink); real strokes keep their own slant and shape (_strokes_ink)."""
@@ -196,7 +196,7 @@ def _strokes_ink(strokes: Sequence[np.ndarray], height: int, pen: float) -> np.n
 def _number_ink(digits: list[Digit], height: int, rng: np.random.Generator) -> np.ndarray:
     """The digits drawn with one pen side by side, bottoms on one baseline: (h, w) float32 ink 0-1."""
     pen = max(2.0, height * rng.uniform(*PEN))
-    inks = [_digit_ink(digit, int(height * rng.uniform(0.85, 1.0)), pen, rng) for digit in digits]
+    inks = [digit_ink(digit, int(height * rng.uniform(0.85, 1.0)), pen, rng) for digit in digits]
     lift = int(0.06 * height)
     width = sum(i.shape[1] for i in inks) + int(GAP[1] * height) * len(inks)
     out = np.zeros((height + 3 * lift + 2, width), np.float32)
@@ -273,7 +273,7 @@ def render(
     frame: tuple[int, int] | None = None,
     on_ink: Callable[[np.ndarray], object] | None = None,
 ) -> np.ndarray:
-    """The upright photo (h, w, 3) uint8 RGB of a number written with `digits` (_digit_ink's).
+    """The upright photo (h, w, 3) uint8 RGB of a number written with `digits` (digit_ink's).
     on_ink, if given, is handed the number's bare ink ((h, w) float32 0-1, before any photo
     effect: what a perfect cleaning would give back, bench.photo_dev's oracle)."""
     if frame is None:

@@ -22,8 +22,23 @@ def test_a_form_differs_from_its_bare_number_only_on_its_printed_lines(tiny_mnis
 
 def test_a_run_reads_every_layout_of_every_number(shipped, tiny_mnist):
     data = load_mnist(tiny_mnist)
-    out = form_dev.run(shipped, data.x_train, data.y_train, numbers=4, seed=1)
+    out = form_dev.run(shipped, form_dev.mnist_forms(data.x_train, data.y_train), n=4, seed=1)
     assert out["numbers"] == 4 and set(out["exact"]) == set(form_dev.LAYOUTS)
     assert out["exact"]["boxes"] >= out["exact"]["bare"] - 0.25  # the boxes cost one number of 4 at most
     assert out["boxes_by_line_px"]
     assert len(out["examples_wrong"]) == round((1 - out["exact"]["boxes"]) * 4)
+
+
+def test_real_strokes_go_in_the_boxes_a_wide_one_written_smaller():
+    """Digits given as pen strokes (bench.form_dev --unipen) are written in their boxes, as images
+    are: a digit as wide as four of its heights is made smaller rather than cut or spilt over."""
+    from recognizer.synthetic import DIGIT_STROKES
+
+    one = [np.array(s, np.float64) * (300, 400) for s in DIGIT_STROKES[1]]
+    flat = [np.array([[0.0, 0.0], [400.0, 30.0], [0.0, 100.0]])]
+    scans, _ = form_dev.form([one, flat, one], np.random.default_rng(0))
+    bare = scans["bare"]
+    dark = (bare < form_dev.PAPER - 60).any(axis=0)
+    assert dark.any() and not dark[:60].any() and not dark[-60:].any()  # the field starts and ends 60 px in
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], dark.astype(np.int8), [0]]))).reshape(-1, 2)
+    assert len(runs) == 3  # three digits, apart

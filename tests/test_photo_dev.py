@@ -97,11 +97,11 @@ def test_faint_digits_draws_one_digit_of_each_number_at_its_share():
     here: a bar) at the share's darkness, the others as drawn; after it, the generator is as it was."""
     bar = np.zeros((28, 28), np.uint8)
     bar[4:24, 12:16] = 255
-    draw, pen = photos._number_ink, photos._digit_ink
+    draw, pen = photos._number_ink, photos.digit_ink
     rng = np.random.default_rng(0)
     with photo_dev.faint_digits(0.35, np.random.default_rng(1)):
         inks = [photos._number_ink([bar] * 4, 80, rng) for _ in range(5)]
-    assert photos._number_ink is draw and photos._digit_ink is pen
+    assert photos._number_ink is draw and photos.digit_ink is pen
     for ink in inks:
         count, labels = cv2.connectedComponents((ink > 0).astype(np.uint8))
         peaks = sorted(float(ink[labels == k].max()) for k in range(1, count))

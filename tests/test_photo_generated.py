@@ -109,13 +109,13 @@ def middle_row_width(ink: np.ndarray) -> float:
 def test_real_strokes_are_written_as_tall_and_with_the_pen_mnist_digits_get(pen):
     """An upright bar, as strokes and as a 28x28 image, comes out as tall and as wide as asked,
     so real and MNIST digits are written with the same pen."""
-    from bench.photos import _digit_ink
+    from bench.photos import digit_ink
 
     height, rng = 90, np.random.default_rng(0)
-    stroked = _digit_ink([np.array([[50.0, 0.0], [50.0, 400.0]])], height, pen, rng)
+    stroked = digit_ink([np.array([[50.0, 0.0], [50.0, 400.0]])], height, pen, rng)
     bar = np.zeros((28, 28), np.uint8)
     bar[4:24, 13:15] = 255
-    imaged = _digit_ink(bar, height, pen, rng)
+    imaged = digit_ink(bar, height, pen, rng)
     for ink in (stroked, imaged):
         assert ink.dtype == np.uint8 and abs(ink.shape[0] - height) <= 1
     assert abs(middle_row_width(stroked) - pen) <= 0.3
@@ -125,15 +125,15 @@ def test_real_strokes_are_written_as_tall_and_with_the_pen_mnist_digits_get(pen)
 def test_odd_strokes_are_drawn_or_refused_plainly():
     """A dot is a dot the pen's size; a flat stroke is capped at MAX_WIDTH heights; no point at all
     is an error, not an empty picture."""
-    from bench.photos import MAX_WIDTH, _digit_ink
+    from bench.photos import MAX_WIDTH, digit_ink
 
     rng = np.random.default_rng(0)
-    dot = _digit_ink([np.array([[3.0, 4.0]])], 60, 8.0, rng)
+    dot = digit_ink([np.array([[3.0, 4.0]])], 60, 8.0, rng)
     assert 7 <= dot.shape[0] <= 10 and 7 <= dot.shape[1] <= 10
-    flat = _digit_ink([np.array([[0.0, 0.0], [1000.0, 3.0]])], 60, 4.0, rng)
+    flat = digit_ink([np.array([[0.0, 0.0], [1000.0, 3.0]])], 60, 4.0, rng)
     assert flat.shape[1] <= MAX_WIDTH * 60 + 8
     with pytest.raises(ValueError, match="without a point"):
-        _digit_ink([np.zeros((0, 2))], 60, 4.0, rng)
+        digit_ink([np.zeros((0, 2))], 60, 4.0, rng)
 
 
 @pytest.mark.parametrize("name", ["clean scan", "all combined"])
