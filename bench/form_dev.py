@@ -28,23 +28,13 @@ from recognizer.photo import ink_canvas
 from recognizer.predictor import Recognizer, number_text
 
 from .common import write_json
-from .photos import Digit, Numbers, digit_ink, pen_numbers
+from .photos import Digit, Numbers, digit_ink, mnist_numbers, pen_numbers
 
 DEV_SEED = 6
 PAPER, LINE_GREY = 235, 60
 BOX_PX = (70, 131)
 LINE_PX = (1, 4)
 LAYOUTS = ("boxes", "frame", "bare")
-
-
-def mnist_forms(x: np.ndarray, y: np.ndarray) -> Numbers:
-    """Numbers of 2-5 digits of (x, y), drawn with replacement, as this tool always drew them."""
-
-    def number(rng: np.random.Generator) -> tuple[str, list[Digit]]:
-        pick = rng.integers(0, len(x), int(rng.integers(2, 6)))
-        return "".join(str(int(d)) for d in y[pick]), list(x[pick])
-
-    return number
 
 
 def form(digits: Sequence[Digit], rng: np.random.Generator, tilt: float = 0.0) -> tuple[dict[str, np.ndarray], int]:
@@ -82,7 +72,7 @@ def form(digits: Sequence[Digit], rng: np.random.Generator, tilt: float = 0.0) -
 
 
 def run(rec: Recognizer, numbers: Numbers, n: int, seed: int, tilt: float = 0.0) -> dict:
-    """Read `n` forms of `numbers` (mnist_forms, bench.photos.pen_numbers) in each layout: the
+    """Read `n` forms of `numbers` (bench.photos' mnist_numbers, pen_numbers) in each layout: the
     figures of the docstring."""
     rng = np.random.default_rng(seed)
     right = {layout: 0 for layout in LAYOUTS}
@@ -132,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             numbers = pen_numbers(load_unipen(args.unipen), "val")
         else:
             mnist = load_mnist(args.data)
-            numbers = mnist_forms(mnist.x_train, mnist.y_train)
+            numbers = mnist_numbers(mnist.x_train, mnist.y_train, replace=True)  # as this tool always drew them
     except RecognizerError as exc:
         parser.exit(2, f"error: {exc}\n")
     out = run(rec, numbers, args.numbers, args.seed, args.tilt)

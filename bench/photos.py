@@ -78,29 +78,27 @@ Digit = np.ndarray | list[np.ndarray]
 Numbers = Callable[[np.random.Generator], tuple[str, list[Digit]]]
 
 
-def mnist_numbers(digits_x: np.ndarray, digits_y: np.ndarray) -> Numbers:
-    """Numbers of DIGITS[0]-DIGITS[1] distinct images of digits_x (labels digits_y)."""
+def mnist_numbers(digits_x: np.ndarray, digits_y: np.ndarray, replace: bool = False) -> Numbers:
+    """Numbers of DIGITS[0]-DIGITS[1] images of digits_x (labels digits_y), distinct unless `replace`."""
 
     def number(rng: np.random.Generator) -> tuple[str, list[Digit]]:
-        idx = rng.choice(len(digits_x), int(rng.integers(DIGITS[0], DIGITS[1] + 1)), replace=False)
+        idx = rng.choice(len(digits_x), int(rng.integers(DIGITS[0], DIGITS[1] + 1)), replace=replace)
         return "".join(str(int(d)) for d in digits_y[idx]), list(digits_x[idx])
 
     return number
 
 
 def pen_numbers(chars: PenCharacters, split: str = "test") -> Numbers:
-    """Numbers of DIGITS[0]-DIGITS[1] real pen digits, each of one `split` person (chosen at random,
-    each equally often, among those with that many digits, as bench.real_numbers chooses), as a
-    person writes one."""
+    """Numbers of DIGITS[0]-DIGITS[1] real pen digits, each of one `split` person (chosen as
+    bench.real_numbers chooses: one_persons_digits), as a person writes one."""
+    from .real_numbers import one_persons_digits
+
     digits_of = digits_by_person(chars, split)
     if not any(len(idx) >= DIGITS[1] for idx in digits_of.values()):
         raise RecognizerError(f"no {split} person with {DIGITS[1]} digits in {chars.source or 'the UNIPEN data'}")
-    persons = {n: sorted(p for p, idx in digits_of.items() if len(idx) >= n) for n in range(DIGITS[0], DIGITS[1] + 1)}
 
     def number(rng: np.random.Generator) -> tuple[str, list[Digit]]:
-        length = int(rng.integers(DIGITS[0], DIGITS[1] + 1))
-        who = persons[length]
-        row = rng.choice(digits_of[who[rng.integers(len(who))]], length, replace=False)
+        row = one_persons_digits(digits_of, int(rng.integers(DIGITS[0], DIGITS[1] + 1)), rng)
         return "".join(chars.label[i] for i in row), [chars.strokes(int(i)) for i in row]
 
     return number

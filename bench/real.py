@@ -146,16 +146,11 @@ def digits(
 def mnist_styles(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, per_style: int, rng) -> dict:
     """MNIST test digits redrawn with a pen plus each style's stroke drawn by bench.style_proxy (a
     generator that never made a training image), read with predict."""
-    from recognizer.dataset import mnist_canvases
-    from recognizer.styles import STYLES
-
-    from .style_proxy import add_proxy_style
+    from .style_proxy import proxy_canvases
 
     out = {}
-    for style, digit in STYLES.items():
-        pick = rng.permutation(np.flatnonzero(y_test == digit))[:per_style]
-        canvases = mnist_canvases(x_test[pick], rng)
-        preds = [rec.predict(add_proxy_style(canvas, style, pen, rng)) for canvas, pen in canvases]
+    for style, digit, canvases in proxy_canvases(x_test, y_test, per_style, rng):
+        preds = [rec.predict(canvas) for canvas in canvases]
         entry = accuracy_entry(sum(p.digit == digit for p in preds), len(preds))
         entry["unsure"] = round(sum(bool(p.unsure) for p in preds) / len(preds), 5)
         out[style] = entry

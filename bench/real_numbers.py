@@ -82,11 +82,17 @@ def style_for(length: int) -> RowStyle:
     return dataclasses.replace(NUMBER_STYLE, height=(NUMBER_STYLE.height[0], top))
 
 
-def compose(chars: PenCharacters, digits_of: dict[str, np.ndarray], length: int, rng: np.random.Generator):
-    """A number of `length` digits of one person (chosen at random): its row and its digits' indices."""
+def one_persons_digits(digits_of: dict[str, np.ndarray], length: int, rng: np.random.Generator) -> list[int]:
+    """`length` distinct digits (indices) of one person, chosen at random, each person equally often,
+    among those with that many (digits_of: unipen.digits_by_person), as a person writes a number."""
     persons = sorted(p for p, idx in digits_of.items() if len(idx) >= length)
     person = persons[rng.integers(len(persons))]
-    row = list(rng.choice(digits_of[person], length, replace=False))
+    return list(rng.choice(digits_of[person], length, replace=False))
+
+
+def compose(chars: PenCharacters, digits_of: dict[str, np.ndarray], length: int, rng: np.random.Generator):
+    """A number of `length` digits of one person (one_persons_digits): its row and its digits' indices."""
+    row = one_persons_digits(digits_of, length, rng)
     return write_row(chars, row, rng, style_for(length)), row
 
 

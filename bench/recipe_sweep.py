@@ -259,12 +259,11 @@ def styles(data: str, runs_dir: str, per_style: int, out_json: str | None) -> di
     digit, redrawn with a pen plus the style's stroke by bench.style_proxy (the same images for every
     run): the share read right, per style. Report only: MNIST test chooses nothing."""
     from recognizer.batch import to_input
-    from recognizer.dataset import mnist_canvases
     from recognizer.predictor import NUM_CLASSES, load_keras_model
     from recognizer.preprocess import to_mnist
     from recognizer.styles import STYLES
 
-    from .style_proxy import add_proxy_style
+    from .style_proxy import proxy_canvases
 
     runs = sorted(p.parent for p in Path(runs_dir).glob("*/model.keras"))
     if not runs:
@@ -274,9 +273,8 @@ def styles(data: str, runs_dir: str, per_style: int, out_json: str | None) -> di
         raise RecognizerError(f"{data}: no test images")
     rng = np.random.default_rng(STYLES_SEED)
     sets = {}
-    for style, digit in STYLES.items():
-        pick = rng.permutation(np.flatnonzero(mnist.y_test == digit))[:per_style]
-        drawn = (to_mnist(add_proxy_style(c, style, pen, rng)) for c, pen in mnist_canvases(mnist.x_test[pick], rng))
+    for style, _, canvases in proxy_canvases(mnist.x_test, mnist.y_test, per_style, rng):
+        drawn = (to_mnist(canvas) for canvas in canvases)
         sets[style] = np.stack([image for image in drawn if image is not None])
     table = {}
     for run in runs:

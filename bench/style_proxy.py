@@ -13,6 +13,8 @@ slightly curved strokes where the training generator draws straight ones:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from recognizer.ink import INK_LEVEL, ink_box
@@ -88,3 +90,18 @@ def proxy_strokes(canvas: np.ndarray, style: str, rng: np.random.Generator) -> l
 def add_proxy_style(canvas: np.ndarray, style: str, pen: int, rng: np.random.Generator) -> np.ndarray:
     """A copy of the canvas with the proxy style's strokes drawn with the app's round pen."""
     return draw_strokes(canvas.copy(), proxy_strokes(canvas, style, rng), pen)
+
+
+def proxy_canvases(
+    x: np.ndarray, y: np.ndarray, per_style: int, rng: np.random.Generator
+) -> Iterator[tuple[str, int, Iterator[np.ndarray]]]:
+    """For each style of recognizer.styles.STYLES: (style, its digit, canvases of per_style digits
+    of (x, y) redrawn with a pen (recognizer.dataset.mnist_canvases) plus the style's stroke by
+    this module). The canvases come one at a time, drawn from rng as they are taken: take every
+    one of a style before the next style."""
+    from recognizer.dataset import mnist_canvases
+    from recognizer.styles import STYLES
+
+    for style, digit in STYLES.items():
+        pick = rng.permutation(np.flatnonzero(y == digit))[:per_style]
+        yield style, digit, (add_proxy_style(c, style, pen, rng) for c, pen in mnist_canvases(x[pick], rng))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench import form_dev
+from bench.photos import mnist_numbers
 from recognizer.data import load_mnist
 
 
@@ -22,7 +23,7 @@ def test_a_form_differs_from_its_bare_number_only_on_its_printed_lines(tiny_mnis
 
 def test_a_run_reads_every_layout_of_every_number(shipped, tiny_mnist):
     data = load_mnist(tiny_mnist)
-    out = form_dev.run(shipped, form_dev.mnist_forms(data.x_train, data.y_train), n=4, seed=1)
+    out = form_dev.run(shipped, mnist_numbers(data.x_train, data.y_train, replace=True), n=4, seed=1)
     assert out["numbers"] == 4 and set(out["exact"]) == set(form_dev.LAYOUTS)
     assert out["exact"]["boxes"] >= out["exact"]["bare"] - 0.25  # the boxes cost one number of 4 at most
     assert out["boxes_by_line_px"]
