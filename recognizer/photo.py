@@ -79,6 +79,18 @@ MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
 SKEW_POINTS = 20_000  # ink pixels sampled to find the lines' angle
+# The search's steps leave a long line a px or two askew, enough to break it into short runs. So the
+# angle is then fitted (FIT_ROUNDS times) to the lines themselves: the rows (and columns) whose
+# band FIT_BAND px each side holds FIT_PEAK of the most inked band's ink; in each, the ink within
+# FIT_INLIER px of a straight line fitted to it (a digit's stroke crossing it is dropped).
+FIT_BAND = 3
+FIT_PEAK = 0.5
+FIT_INLIER = 1.5
+FIT_PASSES = 3  # fits to a line, each dropping the ink off the one before
+FIT_LINES = 8  # the most inked lines fitted at most, along rows and along columns each
+FIT_ROUNDS = 2
+FIT_MIN_POINTS = 10  # a line holds at least this many ink pixels
+FIT_MIN = 0.06  # degrees: a smaller correction is not made (turning a page by a hair blurs 1-px lines)
 SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks
 FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
@@ -241,7 +253,8 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
 def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
     """(the canvas turned so that ruled or squared lines or a form's boxes, if any, run straight
     across; the lines and boxes in it, _with_boxes). The angle is the one at which the ink piles up
-    most in rows and columns: searched in whole degrees, then in SKEW_STEP around the best. Turned,
+    most in rows and columns: searched in whole degrees, then in SKEW_STEP around the best, then
+    fitted to the lines (_fitted_angle). Turned,
     the canvas is kept when it has ruled lines, or shows more of a form's box sides than as it was
     (a tilted line has no long straight run)."""
     ys, xs = np.nonzero(canvas)
@@ -258,7 +271,7 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
         return float(rows @ rows + cols @ cols)
 
     coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5), key=pile_up)
-    angle = max(np.arange(coarse - 1 + SKEW_STEP, coarse + 1, SKEW_STEP), key=pile_up)
+    angle = _fitted_angle(ys, xs, float(max(np.arange(coarse - 1 + SKEW_STEP, coarse + 1, SKEW_STEP), key=pile_up)))
     if angle:
         turned = cv2.warpAffine(
             canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h), flags=cv2.INTER_LINEAR, borderValue=0
@@ -271,6 +284,46 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
             return turned, _with_boxes(None, boxes)
         return canvas, _with_boxes(_lines(canvas), as_it_was)
     return canvas, _with_boxes(_lines(canvas), _form_boxes(canvas > INK_LEVEL))
+
+
+def _fitted_angle(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:
+    """The angle (degrees) at which the lines among the ink at ys, xs run straight, fitted to
+    them starting from `angle` (see FIT_BAND); moved by SKEW_STEP at most a round, and only by
+    FIT_MIN or more."""
+    for _ in range(FIT_ROUNDS):
+        t = np.radians(angle)
+        rows, cols = ys * np.cos(t) - xs * np.sin(t), xs * np.cos(t) + ys * np.sin(t)
+        (rows_across, rows_along), (cols_across, cols_along) = _line_sums(rows, cols), _line_sums(cols, rows)
+        if rows_along + cols_along == 0:
+            break
+        delta = float(np.degrees(np.arctan((rows_across - cols_across) / (rows_along + cols_along))))
+        if abs(delta) < FIT_MIN:
+            break
+        angle = round(angle + float(np.clip(delta, -SKEW_STEP, SKEW_STEP)), 2)
+    return angle
+
+
+def _line_sums(across: np.ndarray, along: np.ndarray) -> tuple[float, float]:
+    """(sum of along * across, sum of along ** 2), each line's points centred, over the lines
+    running along `along` (FIT_BAND): a least-squares slope of all of them at once."""
+    at = np.round(across - across.min()).astype(np.int64)
+    bands = np.convolve(np.bincount(at).astype(np.float64), np.ones(2 * FIT_BAND + 1), "same")
+    peaks = (bands >= FIT_PEAK * bands.max()) & (bands == ndimage.maximum_filter1d(bands, 4 * FIT_BAND + 1))
+    sums = [0.0, 0.0]
+    for peak in np.flatnonzero(peaks)[np.argsort(-bands[peaks])][:FIT_LINES]:
+        near = np.abs(at - peak) <= FIT_BAND
+        a, b = along[near], across[near]
+        for _ in range(FIT_PASSES):
+            if a.size < FIT_MIN_POINTS or np.ptp(a) == 0:
+                break
+            slope, offset = np.polyfit(a, b, 1)
+            inliers = np.abs(b - (slope * a + offset)) <= FIT_INLIER
+            a, b = a[inliers], b[inliers]
+        if a.size >= FIT_MIN_POINTS:
+            a, b = a - a.mean(), b - b.mean()
+            sums[0] += float(a @ b)
+            sums[1] += float(a @ a)
+    return sums[0], sums[1]
 
 
 @dataclass(frozen=True)
