@@ -1,7 +1,7 @@
 """python -m bench [--data PATH] [--quick] [--out bench/results.json] [--only SECTIONS]
 
 Runs the sections in an order that keeps TensorFlow out of the app's figures: the LiteRT latency,
-the app, the accuracy, numbers, real handwriting, photos and the web API first (none imports
+the app, the accuracy, numbers, real handwriting, photos, forms and the web API first (none imports
 TensorFlow), then the Keras paths and the training steps. Prints Markdown tables and writes every
 figure to --out as JSON.
 """
@@ -24,9 +24,10 @@ from . import drawn  # noqa: E402
 from .common import ROOT, Clock, load_state, machine_info, portable, write_json  # noqa: E402
 from .report import render  # noqa: E402
 
-SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "photos", "web", "training", "personal")
+SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "photos", "forms", "web", "training", "personal")
 NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
 PHOTOS = {"full": (50, 5), "quick": (1, 1)}  # (photos per condition, 12-megapixel loads) for bench.photos
+FORMS = {"full": 200, "quick": 1}  # scans per source and tilt for bench.forms
 LATENCY_CANVASES = 50
 
 
@@ -161,6 +162,25 @@ def main(argv: list[str] | None = None) -> int:
             except RecognizerError as exc:  # no 'test' person with enough digits
                 results["photos_real"] = {"skipped": str(exc)}
         _done("photos", c)
+
+    if "forms" in sections:  # scanned forms: digits in printed boxes, straight and askew (bench/forms.py)
+        from . import forms, photos
+
+        with Clock() as c:
+            sources = {}
+            try:
+                if chars is not None:
+                    sources["real pen digits of held-out 'test' people"] = photos.pen_numbers(chars)
+            except RecognizerError as exc:  # no 'test' person with enough digits
+                print(f"note: forms of real digits skipped: {exc}", file=sys.stderr)
+            if has_test:
+                sources["MNIST test digits (proxy)"] = photos.mnist_numbers(data.x_test, data.y_test)
+            if sources:
+                results["forms"] = forms.section(litert_rec, sources, FORMS["quick" if args.quick else "full"])
+                print(forms.report(results["forms"]), flush=True)
+            else:
+                results["forms"] = {"skipped": "no test digits: pass mnist.npz with its test set, or --unipen PATH"}
+        _done("forms", c)
 
     if "web" in sections:  # the web API under bounded load on 127.0.0.1 (bench/load.py)
         from . import load

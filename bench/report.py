@@ -539,6 +539,15 @@ def _photos(r: dict) -> str:
     return "\n\n".join(report(run) for run in runs if run and "skipped" not in run) or "Not measured."
 
 
+def _forms(r: dict) -> str:
+    """Scanned forms: numbers in printed boxes, straight and askew, of held-out people's real pen
+    digits and of MNIST test digits (bench/forms.py)."""
+    from .forms import report
+
+    forms = r.get("forms") or {}
+    return report(forms) if forms and "skipped" not in forms else "Not measured."
+
+
 def _personal(r: dict) -> str:
     """Real writers' saved samples -> their personal model, per writer and summed up (issue 14)."""
     from .personal import report
@@ -578,6 +587,7 @@ BLOCKS = {
     "web-load": _web_load,
     "real-numbers": _real_numbers,
     "photos": _photos,
+    "forms": _forms,
     "personal": _personal,
     "tables": lambda r: render(r, title="Latest figures"),
 }

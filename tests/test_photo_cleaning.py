@@ -162,16 +162,16 @@ def test_one_upright_stroke_between_two_lines_is_no_box():
 
 @pytest.mark.parametrize("seed", [2, 3, 4, 5])
 def test_a_form_scanned_a_little_askew_is_turned_straight_and_its_boxes_go(shipped, seed):
-    """A form fed 1 degree askew (bench.form_dev's scans of font digits): its lines have no straight
+    """A form fed 1 degree askew (bench.forms' scans of font digits): its lines have no straight
     run long enough until the page is turned, and it is turned for its boxes as for ruled lines
     (these read "05?", "181510", "3?2" and "??" before)."""
-    from bench import form_dev
+    from bench import forms
     from recognizer.synthetic import font_digits
 
     x, y = font_digits(60, seed=1)
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, 60, 3)
-    scans, _ = form_dev.form(x[pick], rng, tilt=1.0)
+    scans, _ = forms.form(x[pick], rng, tilt=1.0)
     assert number_text(shipped.read(ink_canvas(scans["boxes"]))) == "".join(map(str, y[pick]))
 
 
@@ -195,7 +195,7 @@ def test_what_is_left_of_a_line_beside_it_mends_no_stub_onto_a_digit():
 
 def _lines_askew(angle: float, clutter: bool) -> tuple[np.ndarray, np.ndarray]:
     """(ys, xs) of the ink of two long 1-px lines across and two short sides, turned by `angle`
-    degrees as bench.form_dev turns a scan, with a slanted digit-like stroke crossing a line
+    degrees as bench.forms turns a scan, with a slanted digit-like stroke crossing a line
     (clutter)."""
     ink = np.zeros((400, 900), np.uint8)
     cv2.rectangle(ink, (100, 150), (800, 250), 255, 1)
@@ -229,7 +229,7 @@ def test_a_long_form_scanned_askew_between_the_search_s_steps_loses_its_boxes(sh
     """Five-box forms turned 0.6 degrees, in boxes and in a frame: turned back only to the search's
     0.5 or 0.75, their long lines broke into runs too short to be lines, and bits of them stayed
     (4 of these 32 read wrong before)."""
-    from bench import form_dev
+    from bench import forms
     from recognizer.synthetic import font_digits
 
     x, y = font_digits(60, seed=1)
@@ -237,7 +237,7 @@ def test_a_long_form_scanned_askew_between_the_search_s_steps_loses_its_boxes(sh
     for seed in range(16):
         rng = np.random.default_rng(seed)
         pick = rng.integers(0, 60, 5)
-        scans, _ = form_dev.form(x[pick], rng, tilt=0.6)
+        scans, _ = forms.form(x[pick], rng, tilt=0.6)
         for layout in ("boxes", "frame"):
             read = number_text(shipped.read(ink_canvas(scans[layout])))
             if read != "".join(map(str, y[pick])):
