@@ -167,19 +167,22 @@ def main(argv: list[str] | None = None) -> int:
         from . import forms, photos
 
         with Clock() as c:
-            sources = {}
+            sources, skipped = {}, {}
             try:
-                if chars is not None:
-                    sources["real pen digits of held-out 'test' people"] = photos.pen_numbers(chars)
+                if chars is None:
+                    skipped[forms.REAL_DIGITS] = "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"
+                else:
+                    sources[forms.REAL_DIGITS] = photos.pen_numbers(chars)
             except RecognizerError as exc:  # no 'test' person with enough digits
-                print(f"note: forms of real digits skipped: {exc}", file=sys.stderr)
+                skipped[forms.REAL_DIGITS] = str(exc)
             if has_test:
-                sources["MNIST test digits (proxy)"] = photos.mnist_numbers(data.x_test, data.y_test)
-            if sources:
-                results["forms"] = forms.section(litert_rec, sources, FORMS["quick" if args.quick else "full"])
-                print(forms.report(results["forms"]), flush=True)
+                sources[forms.MNIST_DIGITS] = photos.mnist_numbers(data.x_test, data.y_test)
             else:
-                results["forms"] = {"skipped": "no test digits: pass mnist.npz with its test set, or --unipen PATH"}
+                skipped[forms.MNIST_DIGITS] = f"{data.source} has no test set: pass mnist.npz or the IDX folder"
+            results["forms"] = forms.section(litert_rec, sources, FORMS["quick" if args.quick else "full"])
+            if skipped:
+                results["forms"]["skipped"] = skipped
+            print(forms.report(results["forms"]), flush=True)
         _done("forms", c)
 
     if "web" in sections:  # the web API under bounded load on 127.0.0.1 (bench/load.py)

@@ -23,7 +23,7 @@ from recognizer.errors import ImageError
 from recognizer.photo import ink_canvas
 from recognizer.predictor import Recognizer, number_text
 
-from .photos import Digit, Numbers, digit_ink
+from .photos import DIGITS, Digit, Numbers, digit_ink
 
 PAPER, LINE_GREY = 235, 60
 BOX_PX = (70, 131)
@@ -32,6 +32,9 @@ LAYOUTS = ("boxes", "frame", "bare")
 LAYOUT_NAMES = {"boxes": "one digit to a box", "frame": "in one frame", "bare": "no printed lines"}
 TILTS = (0.0, 1.0)  # degrees askew, in make bench
 SEED = 0  # make bench's forms
+REAL_DIGITS = "real pen digits of held-out 'test' people"  # make bench's sources, as the table names them
+MNIST_DIGITS = "MNIST test digits (proxy)"
+NOT_SOURCES = ("measured", "skipped")  # beside the sources in the results: a merged run's record, why one is missing
 
 
 def form(digits: Sequence[Digit], rng: np.random.Generator, tilt: float = 0.0) -> tuple[dict[str, np.ndarray], int]:
@@ -105,21 +108,26 @@ def section(rec: Recognizer, sources: dict[str, Numbers], n: int, seed: int = SE
 
 
 def report(results: dict) -> str:
-    """Markdown: the share of numbers read exactly, per layout and tilt, for each source (a
-    `measured` record beside them, from a run merged into the results, is not a source)."""
-    names = [name for name in results if name != "measured"]
+    """Markdown: the share of numbers read exactly, per layout and tilt, for each source; then
+    the sources not measured, and why."""
+    names = [name for name in results if name not in NOT_SOURCES]
+    skipped = "".join(f"\n\nNot measured: {name}: {why}." for name, why in (results.get("skipped") or {}).items())
+    if not names:
+        return "Not measured." + skipped
     head = "| layout | " + " | ".join(f"{name}, {_askew(tilt)}" for name in names for tilt in results[name]) + " |"
     rows = [head, "|" + "---|" * (1 + sum(len(results[name]) for name in names))]
     for layout in LAYOUTS:
         cells = [f"{100 * results[name][tilt]['exact'][layout]:.1f}%" for name in names for tilt in results[name]]
         rows.append(f"| {LAYOUT_NAMES[layout]} | " + " | ".join(cells) + " |")
-    first = results[names[0]][next(iter(results[names[0]]))]
-    return (
-        f"{first['numbers']} scans per column, numbers of 2-5 digits, seed {first['seed']}; read exactly:\n\n"
-        + "\n".join(rows)
+    first = next(iter(results[names[0]].values()))
+    n = first["numbers"]
+    title = (
+        f"{n} scan{'s' if n != 1 else ''} per column, numbers of {DIGITS[0]}-{DIGITS[1]} digits, seed {first['seed']}"
     )
+    return f"{title}; read exactly:\n\n" + "\n".join(rows) + skipped
 
 
 def _askew(tilt: str) -> str:
+    """A column's tilt (degrees, as the results store it) in words."""
     degrees = float(tilt)
     return "straight" if degrees == 0 else f"{degrees:g} degree{'s' if degrees != 1 else ''} askew"

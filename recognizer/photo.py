@@ -254,9 +254,9 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
     """(the canvas turned so that ruled or squared lines or a form's boxes, if any, run straight
     across; the lines and boxes in it, _with_boxes). The angle is the one at which the ink piles up
     most in rows and columns: searched in whole degrees, then in SKEW_STEP around the best, then
-    fitted to the lines (_fitted_angle). Turned,
-    the canvas is kept when it has ruled lines, or shows more of a form's box sides than as it was
-    (a tilted line has no long straight run)."""
+    fitted to the lines (_fitted_angle) where the ink piles up at least as much (1-px rows) at the
+    fitted angle. Turned, the canvas is kept when it has ruled lines, or shows more of a form's box
+    sides than as it was (a tilted line has no long straight run)."""
     ys, xs = np.nonzero(canvas)
     if ys.size < 2:
         return canvas, None  # no box in fewer than two ink pixels
@@ -264,14 +264,16 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
     ys, xs = ys[::stride].astype(np.float64), xs[::stride].astype(np.float64)
     h, w = canvas.shape
 
-    def pile_up(angle: float) -> float:
+    def pile_up(angle: float, bin_px: int = 2) -> float:
         t = np.radians(angle)
-        rows = np.bincount((ys * np.cos(t) - xs * np.sin(t) + w).astype(np.int64) // 2).astype(np.float64)
-        cols = np.bincount((xs * np.cos(t) + ys * np.sin(t) + h).astype(np.int64) // 2).astype(np.float64)
+        rows = np.bincount((ys * np.cos(t) - xs * np.sin(t) + w).astype(np.int64) // bin_px).astype(np.float64)
+        cols = np.bincount((xs * np.cos(t) + ys * np.sin(t) + h).astype(np.int64) // bin_px).astype(np.float64)
         return float(rows @ rows + cols @ cols)
 
     coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5), key=pile_up)
-    angle = _fitted_angle(ys, xs, float(max(np.arange(coarse - 1 + SKEW_STEP, coarse + 1, SKEW_STEP), key=pile_up)))
+    searched = float(max(np.arange(coarse - 1 + SKEW_STEP, coarse + 1, SKEW_STEP), key=pile_up))
+    fitted = _fitted_angle(ys, xs, searched)
+    angle = fitted if pile_up(fitted, 1) >= pile_up(searched, 1) else searched  # a stroke along a line pulls a fit
     if angle:
         turned = cv2.warpAffine(
             canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h), flags=cv2.INTER_LINEAR, borderValue=0
@@ -308,9 +310,12 @@ def _line_sums(across: np.ndarray, along: np.ndarray) -> tuple[float, float]:
     running along `along` (FIT_BAND): a least-squares slope of all of them at once."""
     at = np.round(across - across.min()).astype(np.int64)
     bands = np.convolve(np.bincount(at).astype(np.float64), np.ones(2 * FIT_BAND + 1), "same")
-    peaks = (bands >= FIT_PEAK * bands.max()) & (bands == ndimage.maximum_filter1d(bands, 4 * FIT_BAND + 1))
+    peaks, floor = [], FIT_PEAK * bands.max()
+    while len(peaks) < FIT_LINES and bands.max() >= floor:  # the most inked band, then the next apart from it ...
+        peaks.append(int(np.argmax(bands)))
+        bands[max(0, peaks[-1] - 2 * FIT_BAND) : peaks[-1] + 2 * FIT_BAND + 1] = 0
     sums = [0.0, 0.0]
-    for peak in np.flatnonzero(peaks)[np.argsort(-bands[peaks])][:FIT_LINES]:
+    for peak in peaks:
         near = np.abs(at - peak) <= FIT_BAND
         a, b = along[near], across[near]
         for _ in range(FIT_PASSES):

@@ -74,6 +74,7 @@ def test_quick_bench_prints_the_table_and_writes_json(quick_run):
     assert len(photos["conditions"]) == 12 and photos["overall_exact"]["n"] == 12
     assert photos["load_12mp"]["jpeg"]["repeats"] == 1 and photos["load_12mp"]["png"]["p50_ms"] > 0
     assert "| all combined " in proc.stdout and "12-megapixel photo" in proc.stdout
+    assert "no UNIPEN file" in results["forms"]["skipped"]["real pen digits of held-out 'test' people"]
     form_runs = results["forms"]["MNIST test digits (proxy)"]
     assert list(form_runs) == ["0.0", "1.0"] and all(run["numbers"] == 1 for run in form_runs.values())
     assert "| one digit to a box |" in proc.stdout

@@ -59,6 +59,11 @@ def test_the_section_reads_each_source_at_each_tilt_and_the_table_has_a_column_e
     rows = {line.split(" | ")[0].strip("| "): line for line in lines[4:]}
     assert list(rows) == [forms.LAYOUT_NAMES[layout] for layout in forms.LAYOUTS]
     assert rows["one digit to a box"].endswith("| 50.0% |") and rows["no printed lines"].endswith("| 25.0% |")
+    why = {"skipped": {"C": "no file"}}
+    assert forms.report({**out, **why}).endswith("| 25.0% |\n\nNot measured: C: no file.")
+    assert forms.report(why) == "Not measured.\n\nNot measured: C: no file."
+    one = forms.section(shipped, {"A": sources["A"]}, n=1, seed=3)
+    assert forms.report(one).startswith("1 scan per column, numbers of 2-5 digits, seed 3; read exactly:")
 
 
 def test_the_dev_tool_refuses_absurd_arguments(capsys):
