@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from recognizer.data import UNIPEN_ENV_VAR, load_mnist, load_unipen  # noqa: E402
+from recognizer.data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen  # noqa: E402
 from recognizer.errors import RecognizerError  # noqa: E402
 from recognizer.predictor import DEFAULT_MODEL, Recognizer  # noqa: E402
 
@@ -29,6 +29,7 @@ NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redraw
 PHOTOS = {"full": (50, 5), "quick": (1, 1)}  # (photos per condition, 12-megapixel loads) for bench.photos
 FORMS = {"full": 200, "quick": 1}  # scans per source and tilt for bench.forms
 LATENCY_CANVASES = 50
+NO_UNIPEN = "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"  # why a section on real handwriting was skipped
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results["data"] = data.source
     has_test = data.x_test is not None
+    no_test = f"{data.source} has no test set: pass mnist.npz or the IDX folder"
     digits = data.x_test if has_test else data.x_train
     labels = data.y_test if has_test else data.y_train
     latency_cases = drawn.cases(len(digits), LATENCY_CANVASES, seed=drawn.SEED + 1, labels=labels)
@@ -110,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 n = args.drawn or (accuracy.QUICK_DRAWN if args.quick else accuracy.FULL_DRAWN)
                 acc["drawn"] = accuracy.drawn_accuracy(litert_rec, data.x_test, data.y_test, n)
             else:
-                acc["skipped"] = f"{data.source} has no test set: pass mnist.npz or the IDX folder"
+                acc["skipped"] = no_test
             results["accuracy"] = acc
         _done("accuracy", c)
 
@@ -136,51 +138,38 @@ def main(argv: list[str] | None = None) -> int:
 
                 results["real_numbers"] = real_numbers.run(litert_rec, chars, quick=args.quick)
             else:
-                results["real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
+                results["real"] = {"skipped": NO_UNIPEN}
                 results["real_numbers"] = results["real"]
         _done("real handwriting", c)
 
-    if "photos" in sections:  # generated photos and scans of numbers on paper (bench/photos.py)
+    if "photos" in sections or "forms" in sections:  # numbers written on paper: held-out digits, real and MNIST
         from . import photos
 
+        mnist_numbers, pen_numbers = _held_out_numbers(data, chars, no_test)
+
+    if "photos" in sections:  # generated photos and scans of numbers on paper (bench/photos.py)
         with Clock() as c:
             per_condition, loads = PHOTOS["quick" if args.quick else "full"]
-            if has_test:
-                source = photos.mnist_numbers(data.x_test, data.y_test)
-                results["photos"] = photos.run(litert_rec, source, per_condition, 0, loads)
+            if callable(mnist_numbers):
+                results["photos"] = photos.run(litert_rec, mnist_numbers, per_condition, 0, loads)
                 print(photos.report(results["photos"]), flush=True)
             else:
-                results["photos"] = {"skipped": f"{data.source} has no test set: pass mnist.npz or the IDX folder"}
-            # The same photos of held-out people's real pen digits.
-            try:
-                if chars is None:
-                    results["photos_real"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
-                else:
-                    source = photos.pen_numbers(chars)
-                    results["photos_real"] = photos.run(litert_rec, source, per_condition, 0, 0, photos.PEN_DIGITS)
-                    print(photos.report(results["photos_real"]), flush=True)
-            except RecognizerError as exc:  # no 'test' person with enough digits
-                results["photos_real"] = {"skipped": str(exc)}
+                results["photos"] = {"skipped": mnist_numbers}
+            if callable(pen_numbers):  # the same photos of held-out people's real pen digits
+                results["photos_real"] = photos.run(litert_rec, pen_numbers, per_condition, 0, 0, photos.PEN_DIGITS)
+                print(photos.report(results["photos_real"]), flush=True)
+            else:
+                results["photos_real"] = {"skipped": pen_numbers}
         _done("photos", c)
 
     if "forms" in sections:  # scanned forms: digits in printed boxes, straight and askew (bench/forms.py)
-        from . import forms, photos
+        from . import forms
 
         with Clock() as c:
-            sources, skipped = {}, {}
-            try:
-                if chars is None:
-                    skipped[forms.REAL_DIGITS] = "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"
-                else:
-                    sources[forms.REAL_DIGITS] = photos.pen_numbers(chars)
-            except RecognizerError as exc:  # no 'test' person with enough digits
-                skipped[forms.REAL_DIGITS] = str(exc)
-            if has_test:
-                sources[forms.MNIST_DIGITS] = photos.mnist_numbers(data.x_test, data.y_test)
-            else:
-                skipped[forms.MNIST_DIGITS] = f"{data.source} has no test set: pass mnist.npz or the IDX folder"
+            named = {forms.REAL_DIGITS: pen_numbers, forms.MNIST_DIGITS: mnist_numbers}
+            sources = {name: source for name, source in named.items() if callable(source)}
             results["forms"] = forms.section(litert_rec, sources, FORMS["quick" if args.quick else "full"])
-            if skipped:
+            if skipped := {name: why for name, why in named.items() if not callable(why)}:
                 results["forms"]["skipped"] = skipped
             print(forms.report(results["forms"]), flush=True)
         _done("forms", c)
@@ -226,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with Clock() as c:
             if chars is None:
-                results["personal"] = {"skipped": "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"}
+                results["personal"] = {"skipped": NO_UNIPEN}
             elif not has_test or not keras_path.is_file():
                 results["personal"] = {"skipped": f"needs {keras_path.name} and MNIST's test set"}
             else:
@@ -261,6 +250,20 @@ def main(argv: list[str] | None = None) -> int:
     print(render(results))
     print(f"\nwritten {out} in {results['bench_seconds']:.0f} s")
     return 0
+
+
+def _held_out_numbers(data: Mnist, chars: PenCharacters | None, no_test: str) -> tuple:
+    """(MNIST test digits, the UNIPEN 'test' people's real pen digits): the numbers the photos and
+    forms are written with, each a bench.photos.Numbers or the reason it cannot be made (a str;
+    no_test: the data has no test set)."""
+    from . import photos
+
+    mnist = photos.mnist_numbers(data.x_test, data.y_test) if data.x_test is not None else no_test
+    try:
+        pen = photos.pen_numbers(chars) if chars is not None else NO_UNIPEN
+    except RecognizerError as exc:  # no 'test' person with enough digits
+        pen = str(exc)
+    return mnist, pen
 
 
 def _done(what: str, clock: Clock) -> None:
