@@ -265,9 +265,9 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
     h, w = canvas.shape
 
     def pile_up(angle: float, bin_px: int = 2) -> float:
-        t = np.radians(angle)
-        rows = np.bincount((ys * np.cos(t) - xs * np.sin(t) + w).astype(np.int64) // bin_px).astype(np.float64)
-        cols = np.bincount((xs * np.cos(t) + ys * np.sin(t) + h).astype(np.int64) // bin_px).astype(np.float64)
+        across, along = _turned(ys, xs, angle)
+        rows = np.bincount((across + w).astype(np.int64) // bin_px).astype(np.float64)
+        cols = np.bincount((along + h).astype(np.int64) // bin_px).astype(np.float64)
         return float(rows @ rows + cols @ cols)
 
     coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5), key=pile_up)
@@ -293,8 +293,7 @@ def _fitted_angle(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:
     them starting from `angle` (see FIT_BAND); moved by SKEW_STEP at most a round, and only by
     FIT_MIN or more."""
     for _ in range(FIT_ROUNDS):
-        t = np.radians(angle)
-        rows, cols = ys * np.cos(t) - xs * np.sin(t), xs * np.cos(t) + ys * np.sin(t)
+        rows, cols = _turned(ys, xs, angle)
         (rows_across, rows_along), (cols_across, cols_along) = _line_sums(rows, cols), _line_sums(cols, rows)
         if rows_along + cols_along == 0:
             break
@@ -303,6 +302,12 @@ def _fitted_angle(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:
             break
         angle = round(angle + float(np.clip(delta, -SKEW_STEP, SKEW_STEP)), 2)
     return angle
+
+
+def _turned(ys: np.ndarray, xs: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of the points ys, xs on the page turned by `angle` degrees (before any shift)."""
+    t = np.radians(angle)
+    return ys * np.cos(t) - xs * np.sin(t), xs * np.cos(t) + ys * np.sin(t)
 
 
 def _line_sums(across: np.ndarray, along: np.ndarray) -> tuple[float, float]:
