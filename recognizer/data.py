@@ -62,7 +62,13 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     if path is None:
         import keras  # only here: importing TensorFlow costs seconds
 
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        try:
+            (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+        except Exception as exc:  # no network, a proxy, a damaged download: Keras raises a bare Exception
+            reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+            raise DataError(
+                f"cannot download MNIST ({reason}); pass --data PATH to mnist.npz, or set {ENV_VAR}"
+            ) from None
         return Mnist(x_train, y_train, x_test, y_test, source="keras.datasets.mnist")
     path = Path(path)
     if not path.exists():

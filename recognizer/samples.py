@@ -168,28 +168,34 @@ def _pack(samples: Samples) -> dict[str, np.ndarray]:
 
 def _read(path: Path) -> Samples:
     a = read_npz(path, KEYS, "samples file", "move it aside to start a new file")
-    if int(a["version"]) > FORMAT_VERSION:
-        raise DataError(f"{path}: samples format {int(a['version'])} is newer than this program's")
-    n = len(a["labels"])
+    version, ss, ps, pts = a["version"], a["stroke_start"], a["point_start"], a["points"]
+    if not all(np.issubdtype(x.dtype, np.integer) for x in (version, ss, ps)) or version.size != 1:
+        raise DataError(f"{path}: inconsistent samples file; move it aside to start a new file")
+    if int(version.item()) > FORMAT_VERSION:
+        raise DataError(f"{path}: samples format {int(version.item())} is newer than this program's")
+    n = len(a["labels"]) if a["labels"].ndim == 1 else -1
     ok = (
-        a["images"].shape == (n, 28, 28)
+        n >= 0
+        and a["images"].shape == (n, 28, 28)
         and a["images"].dtype == np.uint8
         and a["labels"].dtype == np.uint8
         and (a["labels"] <= 9).all()
         and a["created"].shape == (n,)
-        and a["stroke_start"].shape == (n + 1,)
-        and a["points"].ndim == 2
-        and a["points"].shape[1] == 2
-        and len(a["point_start"]) == int(a["stroke_start"][-1]) + 1
-        and int(a["point_start"][-1]) == len(a["points"])
-        and (np.diff(a["stroke_start"]) >= 0).all()
-        and (np.diff(a["point_start"]) >= 0).all()
+        and ss.shape == (n + 1,)
+        and ps.ndim == 1
+        and np.issubdtype(pts.dtype, np.number)
+        and pts.ndim == 2
+        and pts.shape[1] == 2
+        and ss[0] == 0
+        and len(ps) == int(ss[-1]) + 1
+        and ps[0] == 0
+        and int(ps[-1]) == len(pts)
+        and (np.diff(ss) >= 0).all()
+        and (np.diff(ps) >= 0).all()
     )
     if not ok:
-        raise DataError(f"{path}: inconsistent samples file")
-    ps, pts = a["point_start"], a["points"]
+        raise DataError(f"{path}: inconsistent samples file; move it aside to start a new file")
     flat = [pts[ps[j] : ps[j + 1]] for j in range(len(ps) - 1)]
-    ss = a["stroke_start"]
     strokes = [flat[ss[i] : ss[i + 1]] for i in range(n)]
     return Samples(a["images"], a["labels"], a["created"], strokes)
 

@@ -27,10 +27,25 @@ from ui.dump import snapshot
 from ui.headless import key_event, run_script, stroke_events
 from ui.layout import DEFAULT_WINDOW, compute_layout
 from ui.model import choose_model
-from ui.panel import ACCENT, BOX, EMPTY_TEXT, ERROR_STATUS, LOADING, READY, WARNING, Panel, PanelState, percent, wrap
-from ui.samples import NOTICE_TIME
+from ui.panel import (
+    ACCENT,
+    BOX,
+    EMPTY_TEXT,
+    ERROR_STATUS,
+    FONT_CACHE,
+    LOADING,
+    MUTED,
+    READY,
+    WARNING,
+    Hint,
+    Panel,
+    PanelState,
+    percent,
+    wrap,
+)
+from ui.samples import NOTICE_TIME, SampleSaver
 from ui.timing import FrameStats
-from ui.worker import PREDICT_INTERVAL, LatestJobThread
+from ui.worker import PREDICT_INTERVAL, LatestJobThread, PredictionWorker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -508,6 +523,126 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     assert len(samples.load()) == 1 and app.canvas.is_empty
 
 
+def test_a_save_that_failed_can_be_made_again(shipped, screen, samples, monkeypatch):
+    """A full disk (or a damaged file the user then moves aside): the notice says the save failed,
+    and the same drawing is not then refused as "already saved" when the user tries again."""
+    app = App(recognizer=shipped, samples=samples)
+    draw_digit(app, 7, screen)
+    add = samples.add
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(samples, "add", full_disk)
+    run_script(app, [key_event(pygame.K_7)], screen)
+    assert app.samples.notice.startswith("cannot save the sample") and not app.samples.notice_ok
+    monkeypatch.setattr(samples, "add", add)
+    run_script(app, [key_event(pygame.K_7)], screen)
+    assert samples.load().labels.tolist() == [7] and "saved as 7" in app.samples.notice
+
+
+def test_u_undoes_a_stroke_once_the_saved_drawing_changed(shipped, screen, samples):
+    """U takes a save back only while the drawing saved is on the canvas: after a clear and a new
+    stroke, U undoes that stroke and the sample stays (the notice stops offering U)."""
+    app = App(recognizer=shipped, samples=samples)
+    draw_digit(app, 7, screen)
+    run_script(app, [key_event(pygame.K_7)], screen)
+    assert app.samples.notice.endswith("U to undo")
+    side = app.canvas.side
+    stray = [[(0.2 * side, 0.2 * side), (0.3 * side, 0.25 * side)]]
+    run_script(app, [key_event(pygame.K_r), *stroke_events(stray, app.layout.canvas.topleft)], screen)
+    assert "saved as 7" in app.samples.notice and "U to undo" not in app.samples.notice
+    run_script(app, [key_event(pygame.K_u)], screen)
+    assert samples.load().labels.tolist() == [7] and app.canvas.is_empty
+
+
+def test_a_failed_removal_and_an_unexpected_error_are_said_and_saving_goes_on(tmp_path, monkeypatch):
+    """The saving thread reports every failure as a notice, with the right verb, and survives
+    errors it did not expect (a bug there once lost every later save without a word)."""
+    store = UserSamples(tmp_path / "samples.npz")
+    saver = SampleSaver(store)
+    saver.wait()
+    monkeypatch.setattr(store, "pop", lambda: (_ for _ in ()).throw(OSError(13, "Permission denied")))
+    monkeypatch.setattr(store, "add", lambda *a: (_ for _ in ()).throw(ValueError("a bug")))
+    saver.pop()
+    saver.add(np.zeros((28, 28), np.float32), 3, [])
+    assert saver.wait()
+    outcomes = [o for o in saver.poll() if o[0] != "count"]
+    assert [(kind, ok) for kind, ok, _, _ in outcomes] == [("pop", False), ("add", False)]
+    assert outcomes[0][2] == "cannot remove the sample: [Errno 13] Permission denied"
+    assert outcomes[1][2] == "cannot save the sample: ValueError: a bug"
+    monkeypatch.undo()
+    saver.add(np.zeros((28, 28), np.float32), 3, [])
+    assert saver.wait() and [o[:2] for o in saver.poll()] == [("add", True)]
+    assert store.load().labels.tolist() == [3]
+
+
+def test_a_reading_of_undone_ink_is_never_shown(shipped):
+    """A reading that finishes after U (of ink that is gone) is dropped, as a clear's is: the pane
+    waits for the reading of what is on the canvas."""
+    started, gate, reads = threading.Event(), threading.Event(), []
+
+    class Slow:
+        def read(self, pixels, strokes=None):
+            reads.append(len(strokes))
+            started.set()
+            gate.wait(10)
+            return shipped.read(pixels, strokes)
+
+    worker = PredictionWorker(Slow())
+    canvas = Canvas(280)
+    draw_strokes(canvas, [*digit_strokes(1, 280), [(20.0, 20.0), (260.0, 260.0)]])  # a digit and a slip
+    drawn = len(canvas.strokes)
+    assert worker.update(canvas, 0.0) is None and started.wait(5) and reads == [drawn]  # reading the slip
+    assert canvas.undo()
+    gate.set()
+    assert worker.wait()
+    assert worker.update(canvas, 1.0) is None  # the slip's reading: dropped, and the canvas read again
+    assert worker.wait()
+    reading = worker.update(canvas, 2.0)
+    assert reading is not None and reading.version == canvas.version and reads == [drawn, drawn - 1]
+    worker.close()
+
+
+def test_fonts_stay_few_while_the_window_is_resized(shipped):
+    """Dragging a window's corner renders the pane at hundreds of sizes: the fonts kept (each
+    holding the font file open) stay bounded."""
+    pred = shipped.classify(np.zeros((28, 28), np.float32))
+    state = PanelState(READY, pred, digits=(pred,), note="shipped model", samples=(2,) * 10)
+    panel = Panel()
+    for width in range(200, 1400, 6):
+        panel.render(state, (width, round(width * 1.6)))
+    assert len(panel._fonts) <= FONT_CACHE
+
+
+def test_a_long_notice_wraps_within_the_window():
+    """A learning verdict longer than the window is wide wraps (and shrinks if it must) instead of
+    losing both ends off the screen."""
+    verdict = (
+        "personal model not kept: it reads your samples worse (your 30 samples, each read as if unseen: "
+        "shipped 100%, personal 97%); save 2 or more samples of each digit (fewer of 0, 2, 3, 5, 8)"
+    )
+    layout = compute_layout(DEFAULT_WINDOW)
+    hint, surface = Hint("hint"), pygame.Surface(DEFAULT_WINDOW)
+    hint.draw(surface, layout.hint, layout.scale, verdict)
+    label = hint._cache[-1]
+    assert label.get_width() <= layout.hint.width and label.get_height() <= layout.hint.height
+    assert label.get_height() >= 2 * pygame.font.Font(None, 12).get_linesize()  # two lines
+    hint.draw(surface, layout.hint, layout.scale, verdict * 5)  # far too long: cut short at the end
+    assert hint._cache[-1].get_width() <= layout.hint.width
+
+
+def test_many_samples_fit_the_pane(shipped):
+    """The samples of each digit stay readable at the foot of the pane, however many: the line
+    keeps clear of the pane's right edge (it once ran off it, "9:13" shown as "9:1")."""
+    pred = shipped.classify(np.zeros((28, 28), np.float32))
+    size = compute_layout(DEFAULT_WINDOW).panel.size
+    pane = Panel().render(PanelState(READY, pred, digits=(pred,), samples=(1234,) * 10), size)
+    rgb = pygame.surfarray.array3d(pane)[:, size[1] - 40 :]  # (x, y): the bottom rows, the samples line
+    inked = np.flatnonzero((np.abs(rgb.astype(int) - np.array(MUTED)).sum(axis=2) < 60).any(axis=1))
+    assert inked.size and inked.max() < size[0] - 10
+
+
 def test_a_digit_key_without_a_single_digit_saves_nothing(shipped, screen, samples):
     app = App(recognizer=shipped, samples=samples)
     run_script(app, [key_event(pygame.K_5)], screen)
@@ -786,6 +921,19 @@ def test_the_pane_shows_samples_progress_and_model(shipped):
     learning = Panel().render(footer, pane_size)
     bottom = pygame.Rect(0, pane_size[1] - 60, pane_size[0], 60)
     assert colour_pixels(learning, ACCENT, bottom) > colour_pixels(plain, ACCENT, bottom) + 50  # the bar
+
+
+def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkeypatch, tmp_path):
+    """A child that dies before it can say "error: ..." (an uncaught exception, a crash): the
+    pane shows the last thing it printed, not only its exit status."""
+    from ui import learner as learner_module
+
+    script = "print('[1/5] loading'); print('Exception: URL fetch failure'); print(); raise SystemExit(3)"
+    monkeypatch.setattr(learner_module, "learn_command", lambda samples, out=None: [sys.executable, "-c", script])
+    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    assert learner.done.wait(60)
+    assert learner.message == "learning failed (exit status 3): Exception: URL fetch failure"
+    assert learner.recognizer is None
 
 
 def test_a_learner_cancelled_before_its_child_starts_never_starts_it(monkeypatch, tmp_path):

@@ -21,6 +21,20 @@ def test_npz_loads(tiny_mnist):
     assert data.x_train.dtype == np.uint8
 
 
+def test_no_path_and_no_network_is_one_clear_error(monkeypatch):
+    """Without a path, MNIST_NPZ or a network, Keras's download fails with a bare Exception: the
+    loader says what to pass instead (the app's L key runs `learn` without --data)."""
+    import keras
+
+    def offline():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None -- [Errno -3]")
+
+    monkeypatch.delenv("MNIST_NPZ", raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(DataError, match=r"cannot download MNIST \(URL fetch failure.*--data PATH.*MNIST_NPZ"):
+        load_mnist()
+
+
 def test_env_var_is_used(tiny_mnist, monkeypatch):
     monkeypatch.setenv("MNIST_NPZ", str(tiny_mnist))
     assert len(load_mnist().x_train) == 300

@@ -97,6 +97,31 @@ def test_corrupt_file_is_reported_and_never_overwritten(tmp_path):
         store.load()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(version=np.array("one")),  # text where a number belongs
+        dict(version=np.array([1, 2])),
+        dict(stroke_start=np.array([0.0, 1.5])),
+        dict(labels=np.zeros((1, 1), np.uint8)),
+        dict(point_start=np.array([-2, 0])),
+        dict(points=np.array([["a", "b"]])),
+    ],
+)
+def test_a_samples_file_with_malformed_arrays_is_refused_in_one_line(tmp_path, change):
+    """Arrays of the wrong type or shape (a file written by something else, or damaged) are a
+    DataError saying what to do, never a ValueError or IndexError from deep inside the reader
+    (the app's saving thread once died of one)."""
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(image(0), 5, [[(1.0, 2.0), (3.0, 4.0)]])
+    with np.load(store.path) as f:
+        arrays = {k: f[k] for k in f.files}
+    np.savez(store.path, **{**arrays, **change})
+    with pytest.raises(DataError, match="inconsistent samples file; move it aside") as caught:
+        store.load()
+    assert len(str(caught.value).splitlines()) == 1
+
+
 @pytest.mark.parametrize("where", ["mid-write", "before-rename"])
 def test_crash_while_saving_keeps_the_old_file(tmp_path, monkeypatch, where):
     store = UserSamples(tmp_path / "samples.npz")

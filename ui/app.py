@@ -132,7 +132,7 @@ class App:
             self.quit()
         elif key == pygame.K_r:
             self.canvas.clear()
-        elif key == pygame.K_u and self.samples.can_unsave:  # U right after a save takes it back, not a stroke
+        elif key == pygame.K_u and self.samples.can_unsave(self.canvas.version):  # a save just made, not a stroke
             self.samples.unsave()
         elif key == pygame.K_u or (key == pygame.K_z and mod & (pygame.KMOD_CTRL | pygame.KMOD_META)):
             self.canvas.undo()
@@ -228,7 +228,7 @@ class App:
         if self._error_deadline is not None and now >= self._error_deadline:
             self.quit()
         self._update_models()
-        self.samples.update(now)
+        self.samples.update(now, self.canvas.version)
         self._update_footer()
         if self.worker is not None:
             reading = self.worker.update(self.canvas, now)

@@ -30,6 +30,7 @@ class Canvas:
         self.strokes: list[list[Point]] = []  # undoable strokes, oldest first; the last may be in progress
         self.drawing = False  # True between begin() and end(): the last stroke is still growing
         self.version = 0  # incremented on every change of ink
+        self.erased_version = 0  # the version made by the last undo or clear: a reading of older ink shows ink now gone
         self.pixels = np.zeros((self.side, self.side), np.uint8)  # updated in place where possible
         self._base: np.ndarray | None = None  # strokes older than MAX_UNDO, flattened; None while there are none
         self._dirty: tuple[int, int, int, int] | None = (0, 0, self.side, self.side)  # changed since take_dirty()
@@ -87,6 +88,7 @@ class Canvas:
         self.strokes.pop()
         self._rasterize()
         self.version += 1
+        self.erased_version = self.version
         return True
 
     def clear(self) -> bool:
@@ -99,6 +101,7 @@ class Canvas:
         self.pixels.fill(0)
         self._dirty = (0, 0, self.side, self.side)
         self.version += 1
+        self.erased_version = self.version
         return True
 
     def resize(self, side: int) -> None:

@@ -83,19 +83,21 @@ class Learner:
                 env=env,
                 preexec_fn=_lower_priority if os.name == "posix" else None,
             )
-        verdict = ""
+        verdict, last = "", ""
         assert self._process.stdout is not None
         for line in self._process.stdout:
-            line = line.rstrip("\n")
+            line = line.strip()
             step = STEP_LINE.match(line)
             if step:
                 k, n = int(step[1]), int(step[2])
                 self.progress, self.step = (k - 1) / n, step[3]
             elif line.startswith(VERDICT_PREFIXES):
                 verdict = line
+            elif line:
+                last = line
         code = self._process.wait()
-        if code != 0:
-            self.message = verdict or f"learning failed (exit status {code})"
+        if code != 0:  # the child's verdict or error line, else the last thing it said
+            self.message = verdict or f"learning failed (exit status {code})" + (f": {last}" if last else "")
             return
         self.progress, self.step = 1.0, "loading the personal model"
         try:

@@ -28,15 +28,15 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
         prog=prog,
         description="Draw a digit with the mouse; the CNN reads it as you draw. "
         "Left mouse: draw; R or right click: clear; U or Ctrl+Z: undo; "
-        "0-9 after a digit is read: save it as your own sample (for `python -m recognizer "
-        "finetune`); Q or Esc: quit.",
+        "0-9 after a digit is read: save it as your own sample; L: learn your writing from the samples "
+        "(in the background); M: switch between your personal model and the shipped one; Q or Esc: quit.",
     )
     model = parser.add_mutually_exclusive_group()
     model.add_argument(
         "--model",
         metavar="PATH",
-        help="a .tflite (fast) or .keras model (default: your personal model from "
-        "`python -m recognizer finetune` if there is one, else the shipped model)",
+        help="a .tflite (fast) or .keras model (default: your personal model, from key L or "
+        "`python -m recognizer learn` or `finetune`, if there is one, else the shipped model)",
     )
     model.add_argument(
         "--shipped-model", action="store_true", help="use the shipped model even if you have a personal one"

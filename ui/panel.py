@@ -8,6 +8,7 @@ other frames), so drawing it costs next to nothing while the user draws. Default
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -64,7 +65,12 @@ FOCUS_BOX = 90  # the rightmost digit's box and image, below the number
 NOTE_FONT = 17  # small print: the reason for "not sure", "personal model"
 BOX_FONT = 18  # a digit's label on the canvas
 PROGRESS_WIDTH = 90  # the learning progress bar
+MIN_PROGRESS_WIDTH = 30  # the bar keeps this much room; a longer step label is cut short
 SAMPLES_TEXT = "my samples  "
+MIN_FONT = 8  # px; text is never drawn smaller
+FONT_CACHE = 32  # font sizes kept loaded (each holds the font file open): a window dragged wider needs new ones
+HINT_LINES = 2  # a notice too long for the window's width wraps to this many lines, then shrinks
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +108,7 @@ class Panel:
 
     def __init__(self) -> None:
         pygame.font.init()
-        self._fonts: dict[int, pygame.font.Font] = {}
+        self._fonts: OrderedDict[int, pygame.font.Font] = OrderedDict()
         self._cache: tuple[PanelState, tuple[int, int], pygame.Surface] | None = None
         self.renders = 0  # how many times the pane was actually rendered (tests, benchmarks)
 
@@ -158,7 +164,8 @@ class Panel:
                 pane.blit(note, note.get_rect(bottomright=(right, bottom)))
                 right = note.get_rect(bottomright=(right, bottom)).left - pad // 2
             if state.progress is not None:
-                label = font.render(state.progress_text, True, ACCENT)
+                room = right - pad - round(MIN_PROGRESS_WIDTH * scale) - pad // 2
+                label = font.render(elide(state.progress_text, font, max(0, room)), True, ACCENT)
                 bar_w = max(0, min(round(PROGRESS_WIDTH * scale), right - pad - label.get_width() - pad // 2))
                 bar = pygame.Rect(pad, bottom - line // 2 - 3, bar_w, 6)
                 pygame.draw.rect(pane, BAR, bar, border_radius=3)
@@ -168,9 +175,17 @@ class Panel:
                 pane.blit(label, label.get_rect(midleft=(bar.right + pad // 2, bar.centery)))
             bottom -= line
         if state.samples:
-            text = SAMPLES_TEXT + "  ".join(f"{d}:{n}" for d, n in enumerate(state.samples))
-            counts = font.render(text, True, MUTED)
-            pane.blit(counts, counts.get_rect(bottomleft=(pad, bottom)))
+            counts = "  ".join(f"{d}:{n}" for d, n in enumerate(state.samples))
+            for text in (SAMPLES_TEXT + counts, counts, counts.replace("  ", " ")):  # the first that fits
+                if font.size(text)[0] <= width - 2 * pad:
+                    break
+            else:  # many samples in a narrow pane: a smaller font, never a count cut off
+                size = max(MIN_FONT, round(NOTE_FONT * scale))
+                while self.font(size).size(text)[0] > width - 2 * pad and size > MIN_FONT:
+                    size -= 1
+                font = self.font(size)
+            label = font.render(text, True, MUTED)
+            pane.blit(label, label.get_rect(bottomleft=(pad, bottom)))
 
     def draw_boxes(self, surface: pygame.Surface, rect: pygame.Rect, state: PanelState) -> None:
         """Each digit's box and label over the canvas shown at `rect` (boxes are measured on a canvas
@@ -191,10 +206,15 @@ class Panel:
             surface.blit(label, where)
 
     def font(self, size: int) -> pygame.font.Font:
-        """The default font at `size` (cached: creating a font costs a fraction of a millisecond)."""
-        size = max(8, size)
-        if size not in self._fonts:
+        """The default font at `size` (the FONT_CACHE sizes used last are kept: creating a font costs a
+        fraction of a millisecond, and every size of a window being resized would pile up)."""
+        size = max(MIN_FONT, size)
+        if size in self._fonts:
+            self._fonts.move_to_end(size)
+        else:
             self._fonts[size] = pygame.font.Font(None, size)
+            if len(self._fonts) > FONT_CACHE:
+                self._fonts.popitem(last=False)
         return self._fonts[size]
 
     def _render_centered(self, pane: pygame.Surface, scale: float, text: str) -> None:
@@ -303,13 +323,13 @@ class Panel:
 
 
 class Hint:
-    """The one-line hint of the controls, centred in its rect, or a short notice in its place
-    (rendered once per size and text)."""
+    """The one-line hint of the controls, centred in its rect, or a notice in its place (rendered
+    once per size and text); text too wide for the rect wraps to HINT_LINES lines, then shrinks."""
 
     def __init__(self, text: str) -> None:
         pygame.font.init()
         self.text = text
-        self._cache: tuple[int, str, tuple, pygame.Surface] | None = None
+        self._cache: tuple[int, str, tuple, tuple[int, int], pygame.Surface] | None = None
 
     def draw(
         self,
@@ -322,11 +342,30 @@ class Hint:
         """Fill `rect` and blit the hint (or `notice`, in `colour`) centred in it; font size follows `scale`."""
         size = max(10, round(HINT_FONT * scale))
         text, colour = (notice, colour) if notice else (self.text, MUTED)
-        if self._cache is None or self._cache[:3] != (size, text, colour):
-            self._cache = (size, text, colour, pygame.font.Font(None, size).render(text, True, colour))
-        label = self._cache[3]
+        if self._cache is None or self._cache[:4] != (size, text, colour, rect.size):
+            self._cache = (size, text, colour, rect.size, _lines(text, size, colour, rect.size))
+        label = self._cache[4]
         surface.fill(BACKGROUND, rect)
         surface.blit(label, label.get_rect(center=rect.center))
+
+
+def _lines(text: str, size: int, colour: tuple[int, int, int], room: tuple[int, int]) -> pygame.Surface:
+    """`text` in the default font at `size`, or smaller, wrapped to at most HINT_LINES centred lines
+    that fit `room` (w, h) less a margin; the last line cut short if even MIN_FONT needs more."""
+    width, height = max(1, room[0] - 2 * PAD), room[1]
+    while True:
+        font = pygame.font.Font(None, size)
+        lines = wrap(text, font, width)
+        if (len(lines) <= HINT_LINES and len(lines) * font.get_linesize() <= height) or size <= MIN_FONT:
+            break
+        size = max(MIN_FONT, size - 2)
+    if len(lines) > HINT_LINES:
+        lines = [*lines[: HINT_LINES - 1], elide(" ".join(lines[HINT_LINES - 1 :]), font, width)]
+    rendered = [font.render(line, True, colour) for line in lines]
+    out = pygame.Surface((max(r.get_width() for r in rendered), font.get_linesize() * len(rendered)), pygame.SRCALPHA)
+    for k, r in enumerate(rendered):
+        out.blit(r, r.get_rect(midtop=(out.get_width() // 2, k * font.get_linesize())))
+    return out
 
 
 def model_input_surface(image: np.ndarray, side: int) -> pygame.Surface:
@@ -344,6 +383,15 @@ def percent(p: float) -> str:
     """A probability as a percentage with one decimal that never claims a certainty it is not
     (0.99996 is '>99.9%', not '100.0%')."""
     return ">99.9%" if 0.9995 <= p < 1.0 else f"{p:.1%}"
+
+
+def elide(text: str, font: pygame.font.Font, width: int) -> str:
+    """`text`, or as much of its start as fits `width` px in `font` followed by an ellipsis."""
+    if font.size(text)[0] <= width:
+        return text
+    while text and font.size(text + ELLIPSIS)[0] > width:
+        text = text[:-1]
+    return text.rstrip() + ELLIPSIS
 
 
 def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:

@@ -1,7 +1,7 @@
 """The user's own samples, collected in the app: a digit key stores the single digit just read (the
-28x28 image the model saw, and its strokes) for learning (key L, `python -m recognizer learn`). The disk work runs
-on its own thread; the outcome shows as a notice in place of the hint line, and U takes a save back
-while it shows."""
+28x28 image the model saw, and its strokes) for learning (key L, `python -m recognizer learn`). The
+disk work runs on its own thread; the outcome shows as a notice in place of the hint line, and U
+takes a save back while it shows and the drawing saved is still the one on the canvas."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from recognizer.samples import UserSamples
 from recognizer.strokes import Point
 
 NOTICE_TIME = 2.0  # s; a notice ("saved as 7 ...") replaces the hint line this long; U undoes a save meanwhile
+UNSAVE_HINT = "; U to undo"  # ends a save's notice while U would take it back
 
 
 class SampleSaver:
@@ -83,21 +84,21 @@ class SampleSaver:
                 return "count", True, "", self._counts()
             if job[0] == "add":
                 count = self.store.add(job[1], job[2], job[3])
-                return (
-                    "add",
-                    True,
-                    f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}; U to undo",
-                    self._counts(),
-                )
+                return "add", True, f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}", self._counts()
             label = self.store.pop()
             if label is None:
                 return "pop", True, "no samples to remove", self._counts()
             return "pop", True, f"removed the sample saved as {label} \u2014 {len(self.store)} left", self._counts()
         except (RecognizerError, OSError) as exc:  # a full disk or a damaged file: say so, keep drawing
-            verb = "read the samples" if job[0] == "count" else "save the sample"
-            message = f"cannot {verb}: {exc}".splitlines()[0]
-            print(f"error: {message}", file=sys.stderr, flush=True)
-            return job[0], False, message, None
+            return self._failed(job[0], str(exc))
+
+    @staticmethod
+    def _failed(kind: str, reason: str) -> tuple[str, bool, str, None]:
+        """The outcome of a job that failed, said on stderr too."""
+        verb = {"count": "read the samples", "add": "save the sample", "pop": "remove the sample"}[kind]
+        message = f"cannot {verb}: {reason}".splitlines()[0]
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        return kind, False, message, None
 
     def _counts(self) -> tuple[int, ...]:
         return tuple(int(n) for n in np.bincount(self.store.load().labels, minlength=10))
@@ -106,14 +107,19 @@ class SampleSaver:
         while True:
             job = self._jobs.get()
             try:
-                self._done.put(self._run(job))
+                try:
+                    outcome = self._run(job)
+                except Exception as exc:  # a bug must not kill the thread: every later save would be lost
+                    outcome = self._failed(job[0], f"{exc.__class__.__name__}: {exc}")
+                self._done.put(outcome)
             finally:
                 self._jobs.task_done()
 
 
 class SampleCollector:
     """What the digit keys do: one sample per drawing, the notice saying how it went (shown for
-    NOTICE_TIME from the next update()), and U taking the save back while that notice shows."""
+    NOTICE_TIME from the next update()), and U taking the save back while that notice shows and
+    the drawing saved is still on the canvas."""
 
     def __init__(self, store: UserSamples, threaded: bool = True) -> None:
         self._saver = SampleSaver(store, threaded)
@@ -131,17 +137,17 @@ class SampleCollector:
         """The .npz the samples go to."""
         return self._saver.store.path
 
-    @property
-    def can_unsave(self) -> bool:
-        """True while the notice of a save shows: then U takes the sample back instead of a stroke."""
-        return self._can_unsave and bool(self.notice)
+    def can_unsave(self, version: int) -> bool:
+        """True while the notice of a save shows and the canvas (at ink `version`) still holds the
+        drawing saved: then U takes the sample back instead of a stroke."""
+        return self._can_unsave and bool(self.notice) and version == self._saved_version
 
     def save(self, label: int, digit: Prediction | None, version: int, strokes: Sequence[Sequence[Point]]) -> None:
         """Store `digit`, the single digit read for ink `version` (None: there is none), as a `label`."""
         if digit is None:
             self._set_notice("draw one digit first, then press what it is", ok=False)
         elif self._saved_version == version:
-            text = "already saved; U to undo" if self._can_unsave else "already saved; draw the next digit"
+            text = "already saved" if self._can_unsave else "already saved; draw the next digit"
             self._set_notice(text, ok=False, can_unsave=self._can_unsave)
         else:
             self._saved_version = version
@@ -152,13 +158,18 @@ class SampleCollector:
         self._saved_version, self._can_unsave = -1, False
         self._saver.pop()
 
-    def update(self, now: float) -> None:
-        """Once a frame: show the outcome of finished saves, and end a notice whose time is up."""
+    def update(self, now: float, version: int | None = None) -> None:
+        """Once a frame: show the outcome of finished saves, and end a notice whose time is up.
+        version: the canvas's ink version; once it is not the drawing saved, U undoes strokes again."""
         for kind, ok, message, counts in self._saver.poll():
             if counts is not None:
                 self.counts = counts
+            if kind == "add" and not ok:
+                self._saved_version = -1  # nothing was saved: the same drawing may be saved again
             if message:
                 self._set_notice(message, ok, can_unsave=ok and kind == "add")
+        if self._can_unsave and version is not None and version != self._saved_version:
+            self._set_notice(self.notice.removesuffix(UNSAVE_HINT), self.notice_ok, keep_time=True)
         if self.notice:
             if self._notice_until is None:
                 self._notice_until = now + self._notice_seconds
@@ -179,6 +190,10 @@ class SampleCollector:
         self._set_notice(text, ok)
         self._notice_seconds = seconds
 
-    def _set_notice(self, text: str, ok: bool = True, can_unsave: bool = False) -> None:
-        self.notice, self.notice_ok, self._can_unsave = text, ok, can_unsave
-        self._notice_until, self._notice_seconds = None, NOTICE_TIME
+    def _set_notice(self, text: str, ok: bool = True, can_unsave: bool = False, keep_time: bool = False) -> None:
+        """Show `text` (with UNSAVE_HINT while U would take a save back) for NOTICE_TIME from the
+        next update(), or only as long as the notice it replaces had left (keep_time)."""
+        self.notice = text + UNSAVE_HINT if can_unsave else text
+        self.notice_ok, self._can_unsave = ok, can_unsave
+        if not keep_time:
+            self._notice_until, self._notice_seconds = None, NOTICE_TIME

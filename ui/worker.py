@@ -110,8 +110,8 @@ class PredictionWorker:
         Starts reading the canvas when its ink changed, no reading is under way and PREDICT_INTERVAL
         has passed since the last one started."""
         reading = self._take()
-        if reading is not None and reading.version <= self.shown_version:
-            reading = None  # overtaken: the canvas was cleared (and shown blank) while it was read
+        if reading is not None and (reading.version <= self.shown_version or reading.version < canvas.erased_version):
+            reading = None  # overtaken: ink it read was undone or cleared (a clear is shown blank at once)
         shown = self.shown_version if reading is None else reading.version
         if canvas.version != shown:
             if canvas.is_empty:
