@@ -28,6 +28,7 @@ KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
 KAGGLE_TEST_IMAGES = 28_000  # rows of Kaggle's test.csv
 MAX_HOLDOUT = 0.5  # more kept aside than trained on, and the figure says little about the model
 MIN_SPLIT_IMAGES = 10  # fewest images on either side of a --holdout split
+RUN_FOLDER = "kaggle"  # inside --work-dir: the run's checkpoints (a fresh run empties it, never the rest)
 
 
 def write_kaggle_csv(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray | None = None) -> Path:
@@ -102,8 +103,8 @@ def train_kaggle(
         x, y = x[:limit], y[:limit]
     data = holdout_split(x, y, holdout)
     data = Mnist(data.x_train, data.y_train, data.x_test, data.y_test, source=str(train_csv))
-    with tempfile.TemporaryDirectory(prefix="kaggle-train-") as tmp:
-        return train(data, epochs, work_dir or tmp, resume=resume, verbose=verbose)
+    with tempfile.TemporaryDirectory(prefix="kaggle-train-") as tmp:  # a folder of its own: a fresh run empties it
+        return train(data, epochs, Path(work_dir) / RUN_FOLDER if work_dir else tmp, resume=resume, verbose=verbose)
 
 
 def write_submission(model, x_test: np.ndarray, path: str | os.PathLike) -> np.ndarray:
@@ -145,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, help="train on the first N rows only (smoke runs)")
     parser.add_argument("--save-model", metavar="PATH.keras", help="also save the trained model (and its .tflite)")
-    parser.add_argument("--work-dir", help="keep checkpoints here, to continue a stopped run with --resume")
+    parser.add_argument(
+        "--work-dir",
+        help=f"keep checkpoints here (in a folder '{RUN_FOLDER}' inside), to continue a stopped run with --resume",
+    )
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch saved in --work-dir")
     args = parser.parse_args(argv)
     try:

@@ -357,7 +357,10 @@ def training_parser(
     )
     parser.add_argument("--limit", type=int, help=f"{limit} (smoke runs)")
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
-    parser.add_argument("--work-dir", help=f"checkpoints and history.csv (default: {work_dir})")
+    parser.add_argument(
+        "--work-dir",
+        help=f"checkpoints and history.csv, in folders of the run's own inside (default: {work_dir})",
+    )
     return parser
 
 

@@ -64,6 +64,7 @@ from .unipen import RowStyle
 
 DEFAULT_OUT = str(MODELS_DIR / "digit_detector.keras")  # the shipped detector, which the app loads
 EPOCHS = 15
+RUN_FOLDER = "detector"  # inside --work-dir: the run's checkpoints (a fresh run empties it, never the rest)
 SEED = 7
 HOLDOUT = 10_000  # training digits kept out of the detector's training, for its threshold ...
 HOLDOUT_SHARE = 0.25  # ... at most this share of them, when there are few
@@ -329,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
         epochs=EPOCHS,
         out=DEFAULT_OUT,
         limit="use the first N training digits and N non-digits",
-        work_dir="<out dir>/checkpoints/detector",
+        work_dir="<out dir>/checkpoints",
     )
     parser.add_argument(
         "--letter-slices",
@@ -395,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         chars = load_unipen(unipen_path) if unipen_path else None
         train_set, held_set = detector_data(data, **sizes, chars=chars, cut_width=args.cut_width)
-        work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints" / "detector")
+        work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints") / RUN_FOLDER
         model, history = fit_once(  # kept until the run's files are saved, for --resume after a stop
             work_dir / FITTED,
             work_dir / "history.csv",

@@ -189,11 +189,11 @@ def test_train_detector_averages_with_a_trained_detector(tiny_mnist, tmp_path, m
         patch.setattr(train_detector, "save_model", stop)
         with pytest.raises(RuntimeError, match="simulated stop"):
             train_detector_main(argv)
-    second = load_keras_model(work / train_detector.FITTED, outputs=1)
+    second = load_keras_model(work / train_detector.RUN_FOLDER / train_detector.FITTED, outputs=1)
     with monkeypatch.context() as patch:
         patch.setattr(train_detector, "train_detector", stop)  # --resume must not train again
         assert train_detector_main([*argv, "--resume"]) == 0
-    assert not (work / train_detector.FITTED).exists()
+    assert not (work / train_detector.RUN_FOLDER / train_detector.FITTED).exists()
     card = json.loads(pair.with_suffix(".json").read_text())
     assert card["average_with"]["file"] == "first.keras"
     assert card["average_with"]["command"] == json.loads(first.with_suffix(".json").read_text())["command"]

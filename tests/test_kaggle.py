@@ -107,11 +107,17 @@ def test_write_submission_format(tmp_path, digits):
 
 
 def test_kaggle_command_round_trip(tmp_path, digits, capsys):
-    """Generated train.csv/test.csv -> one short epoch -> submission.csv holding the model's answers."""
+    """Generated train.csv/test.csv -> one short epoch -> submission.csv holding the model's answers;
+    the user's own files in --work-dir are left alone (the run keeps its checkpoints in a folder of
+    its own: a fresh run empties that one only)."""
     x, y = digits
     train_csv = write_kaggle_csv(tmp_path / "train.csv", x[:50], y[:50])
     test_csv = write_kaggle_csv(tmp_path / "test.csv", x[50:])
     out, model = tmp_path / "submission.csv", tmp_path / "kaggle.keras"
+    work = tmp_path / "work"
+    (work / "backup").mkdir(parents=True)
+    (work / "backup" / "notes.txt").write_text("precious")
+    (work / "history.csv").write_text("mine")
     assert (
         cli(
             [
@@ -126,10 +132,14 @@ def test_kaggle_command_round_trip(tmp_path, digits, capsys):
                 "1",
                 "--save-model",
                 str(model),
+                "--work-dir",
+                str(work),
             ]
         )
         == 0
     )
+    assert (work / "backup" / "notes.txt").read_text() == "precious" and (work / "history.csv").read_text() == "mine"
+    assert (work / "kaggle" / "history.csv").is_file()
     saved = Recognizer.load(model, detector=None).probabilities(x[50:] / np.float32(255))
     assert np.array_equal(read_submission(out), saved.argmax(axis=1))
     assert f"wrote {out}: 10 predictions" in capsys.readouterr().out

@@ -318,6 +318,10 @@ BAD_DRAWINGS = [
     ("pen zero", {"width": 400, "height": 400, "strokes": [], "pen": 0}, "pen"),
     ("pen huge", {"width": 400, "height": 400, "strokes": [], "pen": 10_000}, "pen"),
     ("pen as text", {"width": 400, "height": 400, "strokes": [], "pen": "thick"}, "pen"),
+    # ints beyond any float (JSON allows them): 400, not a 500 from float()
+    ("width of 400 digits", {"width": 10**400, "height": 400, "strokes": []}, "width"),
+    ("point of 400 digits", {"width": 400, "height": 400, "strokes": [[[-(10**400), 2]]]}, "[x, y]"),
+    ("pen of 400 digits", {"width": 400, "height": 400, "strokes": [], "pen": 10**400}, "pen"),
 ]
 
 
@@ -406,7 +410,10 @@ def test_a_crash_is_a_one_line_500(shipped, monkeypatch):
 
 
 # ---- the command --------------------------------------------------------------------------------
-@pytest.mark.parametrize("args, words", [(["--port", "http"], "not a port"), (["--workers", "0"], "workers")])
+@pytest.mark.parametrize(
+    "args, words",
+    [(["--port", "http"], "not a port"), (["--workers", "0"], "workers"), (["--workers", "100000"], "per CPU core")],
+)
 def test_command_line_errors(args, words):
     r = subprocess.run(
         [sys.executable, "-m", "web", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60

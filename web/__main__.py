@@ -40,6 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+MAX_WORKERS = 4 * (os.cpu_count() or 1)
+
+
 def _port(text) -> int:
     try:
         port = int(text)
@@ -57,6 +60,8 @@ def _count(text) -> int:
         n = 0
     if n < 1:
         raise argparse.ArgumentTypeError(f"not a positive number of workers: {text!r}")
+    if n > MAX_WORKERS:  # each loads the model (about 140 MB): a typo must not start thousands
+        raise argparse.ArgumentTypeError(f"{n} workers is more than {MAX_WORKERS} (4 per CPU core here)")
     return n
 
 

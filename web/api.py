@@ -113,8 +113,14 @@ def parse_drawing(body: bytes) -> Drawing:
 
 
 def _is_number(value) -> bool:
-    """A JSON number (bool is an int in Python, not in JSON)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number that a float can hold (bool is an int in Python, not in JSON; an int
+    of hundreds of digits overflows float(), so it is no canvas size or coordinate either)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _side(payload: dict, key: str) -> int:
