@@ -50,6 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     args = parser.parse_args(argv)
     args.sections = SECTIONS if not args.only else tuple(s.strip() for s in args.only.split(","))
+    if args.drawn is not None and args.drawn < 1:
+        parser.error(f"--drawn must be at least 1, got {args.drawn}")
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         chars = load_unipen(args.unipen) if args.unipen or os.environ.get(UNIPEN_ENV_VAR) else None
         if not Path(tflite).is_file():
             raise RecognizerError(f"model file not found: {tflite} (train one with `make train`)")
+        with Clock() as load:
+            litert_rec = Recognizer.load(tflite)  # the first load: ai_edge_litert's import included
     except RecognizerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -80,9 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     labels = data.y_test if has_test else data.y_train
     latency_cases = drawn.cases(len(digits), LATENCY_CANVASES, seed=drawn.SEED + 1, labels=labels)
     canvases = list(drawn.canvases(latency_cases, digits))
-
-    with Clock() as load:
-        litert_rec = Recognizer.load(tflite)  # the first load: ai_edge_litert's import included
     if "latency" in sections:
         from . import latency
 

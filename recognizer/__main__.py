@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():  # restores the default display when the command is done
             warnings.showwarning = _one_line_warning
             return getattr(importlib.import_module(module), function)(argv[1:])
-    except RecognizerError as exc:
+    except (RecognizerError, OSError) as exc:  # OSError: a disk full, a file taken away while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -34,7 +34,7 @@ from .batch import predict_batches
 from .calibration import apply_temperature, calibration_path, expected_calibration_error, fit_temperature
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError
-from .fileio import file_sha256
+from .fileio import check_writable, file_sha256
 from .predictor import DEFAULT_MODEL, Recognizer
 from .preprocess import to_mnist
 from .synthetic import draw_like_user
@@ -206,10 +206,10 @@ def main(argv: list[str] | None = None) -> int:
             f"--images must be at least {MIN_CALIBRATION_IMAGES}, got {args.images}: "
             "a temperature and threshold fitted on fewer would be noise"
         )
+    out = check_writable(args.out if args.out else calibration_path(args.model), "--out")
     data = load_mnist(args.data)
     unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
     chars = load_unipen(unipen_path) if unipen_path else None
-    out = Path(args.out) if args.out else calibration_path(args.model)
     payload = run_calibration(
         args.model,
         data,

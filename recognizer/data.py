@@ -409,7 +409,10 @@ def load_unipen(path: str | os.PathLike | None = None) -> PenCharacters:
         and np.issubdtype(points.dtype, np.integer)
         and stroke_end.ndim == 1
         and char_end.ndim == 1
+        and np.issubdtype(stroke_end.dtype, np.integer)
+        and np.issubdtype(char_end.dtype, np.integer)
         and n > 0
+        and len(stroke_end) > 0
         and all(arrays[k].shape == (n,) and arrays[k].dtype.kind == "U" for k in UNIPEN_KEYS[3:])
         and np.all(np.diff(stroke_end) > 0)
         and np.all(np.diff(char_end) > 0)

@@ -21,7 +21,7 @@ import numpy as np
 from .batch import predict_batches
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write
+from .fileio import atomic_write, check_writable
 from .train import DEFAULT_EPOCHS, SEED, check_out
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
             save_model(model, args.save_model)
         labels = write_submission(model, x_test, args.out)
-    except RecognizerError as exc:
+    except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2
     last = history[-1] if history else {}
@@ -186,8 +186,9 @@ def _check_args(args) -> None:
     out_dir = Path(args.out).resolve().parent
     if not out_dir.is_dir():
         raise DataError(f"--out {args.out}: folder {out_dir} does not exist; create it or choose another path")
-    if not os.access(out_dir, os.W_OK):
-        raise DataError(f"--out {args.out}: cannot write to {out_dir}; choose another path")
+    check_writable(args.out, "--out")
+    if args.work_dir:
+        check_writable(args.work_dir, "--work-dir", folder=True)
     if args.epochs < 1:
         raise DataError(f"--epochs must be at least 1, got {args.epochs}")
     if not 0 <= args.holdout <= MAX_HOLDOUT:

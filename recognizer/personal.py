@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,6 +323,8 @@ def load_model(base: Path):
     """The Keras model at `base` (see base_model), loaded safely; ModelError in one line otherwise."""
     import keras
 
+    if not zipfile.is_zipfile(base):  # Keras would say "File not found" for a damaged file
+        raise ModelError(f"cannot load model {base}: not a .keras zip archive (damaged, truncated or another format)")
     try:
         return keras.saving.load_model(base, safe_mode=True, compile=False)
     except Exception as exc:

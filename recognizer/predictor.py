@@ -90,11 +90,16 @@ class _Unusable(Exception):
     """A model file that loads but is not a model this program can use; the message says why."""
 
 
+def _plain(shape) -> tuple:
+    """A shape as plain ints (LiteRT gives NumPy's: "np.int32(28)"), None where unknown."""
+    return tuple(None if d is None else int(d) for d in shape)
+
+
 def _check_signature(input_shape, input_dtype: np.dtype, output_shape, outputs: int) -> None:
     """The model must take (batch, 28, 28, 1) float32 images and give (batch, outputs)."""
     if tuple(input_shape[1:]) != (SIZE, SIZE, 1) or tuple(output_shape[1:]) != (outputs,):
         raise _Unusable(
-            f"it takes input {tuple(input_shape)} and gives {tuple(output_shape)}; "
+            f"it takes input {_plain(input_shape)} and gives {_plain(output_shape)}; "
             f"expected (n, {SIZE}, {SIZE}, 1) images in, (n, {outputs}) out"
         )
     if input_dtype != np.float32:
@@ -238,7 +243,7 @@ class Detector:
             payload = json.loads(card.read_text())
             threshold = float(payload["threshold"])
             made_for = payload["model_sha256"].values()
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise ModelError(f"detector {path} has no readable card {card} with its threshold") from None
         if file_sha256(path) not in made_for:
             raise ModelError(

@@ -35,7 +35,7 @@ from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write
+from .fileio import atomic_write, check_writable
 from .predictor import MODELS_DIR, NUM_CLASSES, load_keras_model
 
 DEFAULT_EPOCHS = 20
@@ -220,9 +220,17 @@ def read_history(log_path: str | os.PathLike) -> list[dict[str, float]]:
     path = Path(log_path)
     if not path.exists():
         return []
+    rows = []
     with open(path, newline="") as f:
-        # CSVLogger writes "NA" in the val_* columns of a run without validation data.
-        rows = [{k: float(v) for k, v in row.items() if v not in ("", "NA")} for row in csv.DictReader(f)]
+        for row in csv.DictReader(f):
+            if None in row or None in row.values():  # a line cut short (a stop mid-write) or run together
+                continue
+            try:  # CSVLogger writes "NA" in the val_* columns of a run without validation data
+                parsed = {k: float(v) for k, v in row.items() if v not in ("", "NA")}
+                int(parsed["epoch"])
+            except (KeyError, ValueError):
+                continue
+            rows.append(parsed)
     # A run stopped mid-epoch and resumed can log an epoch twice: keep the last of each (of each member).
     return list({(r.get("member"), int(r["epoch"])): r for r in rows}.values())
 
@@ -264,7 +272,8 @@ def save_model(model, out: str | os.PathLike) -> tuple[Path, Path]:
 
 def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str = "--out") -> Path:
     """Where a trainer may write its .keras model (and .tflite, card beside it): a .keras path, and
-    not inside the shipped models' folder (the app's defaults) unless overwrite_shipped says so."""
+    not inside the shipped models' folder (the app's defaults) unless overwrite_shipped says so,
+    where those files can be written (fileio.check_writable)."""
     out = Path(out)
     if out.suffix != ".keras":
         raise DataError(f"{flag} {out}: the file name must end in .keras")
@@ -273,6 +282,8 @@ def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str
             f"{flag} {out} is in the shipped models' folder recognizer/{MODELS_DIR.name}/: choose another "
             "path for a new model (train and train-detector replace a shipped one with --overwrite-shipped)"
         )
+    for path in (out, *(out.with_suffix(suffix) for suffix in (".tflite", ".json", ".history.csv"))):
+        check_writable(path, flag)  # a folder in the way: found now, not after the training
     return out
 
 
@@ -390,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_counts(args.epochs, args.limit, args.members)
         check_out(args.out, args.overwrite_shipped)
+        if args.work_dir:
+            check_writable(args.work_dir, "--work-dir", folder=True)
         data = load_mnist(args.data)
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], data.x_test, data.y_test, data.source)
@@ -417,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
             **accuracy_on_test_set(model, data),
         )
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
-    except RecognizerError as exc:
+    except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"saved {keras_path} and {tflite_path}")

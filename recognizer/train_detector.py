@@ -45,7 +45,7 @@ from .batch import predict_batches
 from .card import model_card
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import file_sha256
+from .fileio import check_writable, file_sha256
 from .grouping import CUT_WIDTH
 from .predictor import MODELS_DIR, load_keras_model
 from .train import (
@@ -373,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_counts(args.epochs, args.limit)
         check_out(args.out, args.overwrite_shipped)
+        if args.work_dir:
+            check_writable(args.work_dir, "--work-dir", folder=True)
         check_options(args)
         pair = {}
         if args.average_with:
@@ -426,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         write_json_atomic(Path(args.out).with_suffix(".json"), card)
         (work_dir / FITTED).unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
-    except RecognizerError as exc:
+    except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2
     shares = ", ".join(f"{name} {v['read_not_a_digit']:.2%}" for name, v in card["holdout"].items())
@@ -454,7 +456,7 @@ def other_card(path: str | os.PathLike) -> dict:
     try:
         card = json.loads(path.with_suffix(".json").read_text())
         about |= {key: card[key] for key in ("command", "epochs", "training_seconds", "threshold") if key in card}
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, RecursionError):
         pass  # no card: the file and its hash say which detector it was
     return about
 

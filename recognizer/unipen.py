@@ -48,6 +48,8 @@ MAX_WIDTH_SHARE = 0.9
 def person(writer: str) -> str:
     """The person behind a writer file: 'kai/kai1/hykim4.dat' -> 'kai/hykim', 'art/art01tst.dat'
     -> 'art/art01', 'syn/syn1/bek-dig2.dat' -> 'syn/bek'; other sites' files are one person each."""
+    if "/" not in writer:  # not a UNIPEN site's path: the file is its own person
+        return writer
     site, *_, name = writer.split("/")
     stem = name.rsplit(".", 1)[0]
     if site in ("kai", "mot", "syn", "art"):

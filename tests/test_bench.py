@@ -95,6 +95,25 @@ def test_quick_bench_results_name_no_machine_path(quick_run):
     assert str(ROOT) not in text and str(out.parent.parent) not in text
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [(["--model", "junk.tflite"], "error: cannot load model"), (["--drawn", "-5"], "--drawn must be at least 1")],
+)
+def test_bad_arguments_are_one_line_and_no_results(tiny_mnist, tmp_path, args, words):
+    out = tmp_path / "results.json"
+    (tmp_path / "junk.tflite").write_text("not a model")
+    args = [str(tmp_path / a) if a.endswith(".tflite") else a for a in args]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--data", str(tiny_mnist), "--out", str(out), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and words in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
 def test_drawn_cases_are_reproducible_and_in_range():
     labels = np.arange(50) % 10
     a, b = drawn.cases(50, 30, labels=labels), drawn.cases(50, 30, labels=labels)

@@ -252,6 +252,41 @@ def test_training_arguments_that_would_train_nothing(tmp_path, command, args, li
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    "command, flag",
+    [
+        ("train", "--out"),
+        ("train", "--work-dir"),
+        ("train-detector", "--out"),
+        ("train-detector", "--work-dir"),
+        ("calibrate", "--out"),
+        ("kaggle", "--out"),
+        ("kaggle", "--work-dir"),
+    ],
+)
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, command, flag):
+    """A folder where a file goes (or a file where a folder goes): one line before the data is
+    even read, not a traceback after the training (the data file given does not exist)."""
+    folder, file = tmp_path / "taken.keras", tmp_path / "taken.txt"
+    folder.mkdir()
+    file.write_text("mine")
+    args = {
+        "train": ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")],
+        "train-detector": ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")],
+        "calibrate": ["--data", str(tmp_path / "none.npz")],
+        "kaggle": ["--train", str(file), "--test", str(file), "--out", str(tmp_path / "s.csv")],
+    }[command]
+    target, words = (folder, "is a folder; give a file name") if flag == "--out" else (file, "is a file; give a folder")
+    assert_one_error(run(command, *args, flag, str(target)), 2, f"{flag} {target}: {words}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.keras", "taken.txt"] and not list(folder.iterdir())
+
+
+def test_a_model_whose_sibling_files_are_folders_is_refused(tmp_path):
+    (tmp_path / "m.tflite").mkdir()
+    base = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")]
+    assert_one_error(run("train", *base), 2, f"--out {tmp_path / 'm.tflite'}: is a folder; give a file name")
+
+
 @pytest.mark.parametrize("members", ["0", "9"])
 def test_train_refuses_absurd_members(tmp_path, members):
     base = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")]

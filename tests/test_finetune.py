@@ -124,7 +124,10 @@ def test_a_drop_on_mnist_blocks_the_personal_model(tmp_path, tiny_mnist, capsys,
         (["--learning-rate", "0"], "--learning-rate must be between 0 and 1, e.g. 3e-05, got 0.0"),
         (["--learning-rate", "nan"], "--learning-rate must be between 0 and 1, e.g. 3e-05, got nan"),
         (["--mnist", "-5"], "--mnist must be 0 or more, got -5"),
-        (["--seed", "-1"], "--seed must be 0 or more, got -1"),
+        (["--seed", "-1"], "--seed must be 0 to 4294967295, got -1"),
+        (["--seed", str(2**33)], f"--seed must be 0 to 4294967295, got {2**33}"),
+        (["--max-drop", "nan"], "--max-drop must be a number of points, 0 or more, got nan"),
+        (["--max-drop", "-1"], "--max-drop must be a number of points, 0 or more, got -1.0"),
     ],
 )
 def test_bad_arguments(tmp_path, tiny_mnist, capsys, args, message):

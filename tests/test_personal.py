@@ -364,3 +364,15 @@ def test_learn_refuses_a_data_file_without_training_images(tmp_path, tiny_mnist,
     rc = cli(["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(empty)])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and err.startswith("error: ") and "MNIST's training images" in err and "\n" not in err
+
+
+def test_a_damaged_base_model_is_called_damaged_not_missing(tmp_path):
+    """learn and finetune load the .keras base themselves: a file that is not a zip archive is
+    named for what it is (Keras says "File not found" for one)."""
+    from recognizer.errors import ModelError
+    from recognizer.personal import load_model
+
+    junk = tmp_path / "base.keras"
+    junk.write_bytes(b"\x00garbage" * 100)
+    with pytest.raises(ModelError, match=r"base.keras: not a .keras zip archive \(damaged, truncated"):
+        load_model(junk)

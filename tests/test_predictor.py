@@ -146,6 +146,29 @@ def test_models_that_cannot_serve_are_refused_at_load(unusable_models, name, suf
         Recognizer.load(path)
 
 
+def test_a_model_of_the_wrong_shape_says_its_shapes_in_plain_numbers():
+    """The detector (one output) given as the classifier: its shapes as (1, 28, 28, 1), not
+    LiteRT's (np.int32(1), np.int32(28), ...)."""
+    detector = DEFAULT_MODEL.parent / "digit_detector.tflite"
+    with pytest.raises(ModelError) as caught:
+        Recognizer.load(detector)
+    assert "it takes input (1, 28, 28, 1) and gives (1, 1); expected (n, 28, 28, 1) images in, (n, 10) out" in str(
+        caught.value
+    )
+
+
+def test_a_nested_calibration_file_is_ignored_not_a_crash(tmp_path):
+    """A calibration JSON nested too deep for Python's parser (RecursionError): ignored with a
+    warning, as any unreadable one is."""
+    from recognizer.calibration import calibration_path, load_calibration
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(DEFAULT_MODEL.read_bytes())
+    calibration_path(model).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert load_calibration(model).source == "default"
+
+
 def test_outputs_that_do_not_sum_to_one_are_refused():
     """Positive scores that are not a softmax (a sigmoid per class, say) are not probabilities."""
     from recognizer.predictor import _check_outputs

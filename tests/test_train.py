@@ -44,6 +44,14 @@ def test_train_save_and_resume(tiny_mnist, tmp_path, crash_after_first_epoch):
     assert a.shape == (16, 10) and np.allclose(a, b, atol=1e-5)
 
 
+def test_history_cut_short_by_a_stop_is_read_without_its_broken_lines(tmp_path):
+    """A stop mid-write can leave history.csv's last line short, or run into the next run's first:
+    --resume reads the whole lines and leaves those out (it logs that epoch again), never a TypeError."""
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,accuracy,loss\n0,0.5,1.2\n1,0.6,0.9,1,0.7\n1,0.6\n")
+    assert read_history(path) == [{"epoch": 0.0, "accuracy": 0.5, "loss": 1.2}]
+
+
 def test_a_fresh_run_discards_old_checkpoints(tiny_mnist, tmp_path):
     data = load_mnist(tiny_mnist)
     train(data, epochs=1, work_dir=tmp_path, verbose=0)

@@ -85,6 +85,14 @@ def test_load_needs_a_path_and_a_unipen_file(tmp_path, monkeypatch, tiny_mnist):
     )
     with pytest.raises(DataError, match="inconsistent"):
         load_unipen(bad)
+    for changed in (  # no strokes at all; stroke ends that are not counts
+        dict(points=np.zeros((0, 2), np.int32), stroke_end=np.zeros(0, np.int64), char_end=np.array([1])),
+        dict(points=np.zeros((3, 2), np.int32), stroke_end=np.array([3.0]), char_end=np.array([1])),
+    ):
+        arrays = dict(label=np.array(["1"]), kind=np.array(["digit"]), site=np.array(["a"]), writer=np.array(["a/b"]))
+        np.savez(bad, **arrays, **changed)
+        with pytest.raises(DataError, match="inconsistent"):
+            load_unipen(bad)
 
 
 def test_people_join_a_persons_files_and_shared_characters(pen_chars):
@@ -94,6 +102,7 @@ def test_people_join_a_persons_files_and_shared_characters(pen_chars):
     assert person("art/art01tst.dat") == person("art/art01trn.dat") == "art/art01"
     assert person("syn/syn1/bek-dig2.dat") == "syn/bek"
     assert person("ced/aaaa9018_s_2h.dat") == "ced/aaaa9018_s_2h"
+    assert person("writer.dat") == "writer.dat"  # not a site's path: its own person, not a ValueError
     who = people(pen_chars)
     # alek and kast share a character, so they are one person; every writer here shares the
     # template digits too, which joins them all: the split can then never leak a duplicate.
