@@ -17,14 +17,16 @@ from .errors import DataError
 def check_writable(path: str | os.PathLike, flag: str, folder: bool = False) -> Path:
     """`path` if a command can write its file there (a folder with folder=True), else a DataError
     naming `flag`: checked before any work, so that a typo is not found after an hour of training.
-    Folders that do not exist yet are made when written; the nearest existing one must be writable."""
+    Folders that do not exist yet are made when written: the nearest existing one (a folder given
+    itself, if it exists) must be writable."""
     path = Path(path)
     if path.exists() and path.is_dir() != folder:
         raise DataError(
             f"{flag} {path}: is {'a file' if folder else 'a folder'}; give {'a folder' if folder else 'a file name'}"
         )
-    existing = next((p for p in path.absolute().parents if p.exists()), None)
-    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    candidates = [path.absolute()] if folder else []
+    existing = next((p for p in [*candidates, *path.absolute().parents] if p.exists()), path.absolute())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise DataError(f"{flag} {path}: cannot write there ({existing} is not a folder this user may write to)")
     return path
 

@@ -170,8 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         raise DataError(f"--mnist must be 0 or more, got {args.mnist}")
     if not 0 <= args.seed < 2**32:  # Keras seeds NumPy's generator: 32 bits
         raise DataError(f"--seed must be 0 to {2**32 - 1}, got {args.seed}")
-    if not (math.isfinite(args.max_drop) and args.max_drop >= 0):  # NaN would turn the MNIST check off
-        raise DataError(f"--max-drop must be a number of points, 0 or more, got {args.max_drop}")
+    personal.check_max_drop(args.max_drop)
 
     store, samples = load_at_least(args.samples, MIN_SAMPLES, "samples to fine-tune")
     base = personal.base_model(args.model, "fine-tuning")

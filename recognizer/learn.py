@@ -14,7 +14,6 @@ line per step (the app's progress bar reads them) and the verdict; exit 0 kept, 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from dataclasses import dataclass
@@ -105,8 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     store, samples = load_at_least(args.samples, MIN_LEARN_SAMPLES, "saved samples to learn from")
     base = personal.base_model(args.model, "learning")
     out = check_out(args.out if args.out else personal_model_path(".keras"))
-    if not math.isfinite(args.max_drop) or args.max_drop < 0:
-        raise DataError(f"--max-drop must be a number of points, 0 or more, got {args.max_drop}")
+    personal.check_max_drop(args.max_drop)
     step(1)
     data = require_test_set(load_mnist(args.data))
     if not len(data.x_train):  # for mix_set, which runs only when the fine-tuning is tried, and the calibration

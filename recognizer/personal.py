@@ -28,6 +28,7 @@ shipped model read every saved sample right.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import zipfile
@@ -317,6 +318,12 @@ def base_model(path: str | os.PathLike, job: str) -> Path:
     if not base.is_file():
         raise ModelError(f"model file not found: {base}")
     return base
+
+
+def check_max_drop(points: float) -> None:
+    """--max-drop (learn, finetune): a number of points, 0 or more; NaN would turn the MNIST check off."""
+    if not (math.isfinite(points) and points >= 0):
+        raise DataError(f"--max-drop must be a number of points, 0 or more, got {points}")
 
 
 def load_model(base: Path):

@@ -187,11 +187,11 @@ def _read(path: Path) -> Samples:
         and pts.ndim == 2
         and pts.shape[1] == 2
         and ss[0] == 0
+        and (np.diff(ss) >= 0).all()  # so ss[-1] >= 0, and ps below has an element
         and len(ps) == int(ss[-1]) + 1
         and ps[0] == 0
-        and int(ps[-1]) == len(pts)
-        and (np.diff(ss) >= 0).all()
         and (np.diff(ps) >= 0).all()
+        and int(ps[-1]) == len(pts)
     )
     if not ok:
         raise DataError(f"{path}: inconsistent samples file; move it aside to start a new file")

@@ -270,6 +270,18 @@ def save_model(model, out: str | os.PathLike) -> tuple[Path, Path]:
     return out, tflite_path
 
 
+def refuse_old_layout(work_dir: str | os.PathLike, run: str, names: tuple[str, ...]) -> None:
+    """--resume of a run stopped before its checkpoints moved into a folder of its own (`run`,
+    inside work_dir, December 5): say where to move them, rather than start again at epoch 0."""
+    work_dir = Path(work_dir)
+    old = [name for name in names if (work_dir / name).exists()]
+    if old and not (work_dir / run).exists():
+        raise DataError(
+            f"--resume: {', '.join(old)} in {work_dir} may be a run of an earlier version, which kept its "
+            f"checkpoints there: move them into {work_dir / run} and resume again"
+        )
+
+
 def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str = "--out") -> Path:
     """Where a trainer may write its .keras model (and .tflite, card beside it): a .keras path, and
     not inside the shipped models' folder (the app's defaults) unless overwrite_shipped says so,

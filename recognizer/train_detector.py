@@ -53,6 +53,7 @@ from .train import (
     check_out,
     fit_checkpointed,
     fit_once,
+    refuse_old_layout,
     save_model,
     training_command,
     training_parser,
@@ -375,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
         check_out(args.out, args.overwrite_shipped)
         if args.work_dir:
             check_writable(args.work_dir, "--work-dir", folder=True)
+            if args.resume:
+                refuse_old_layout(args.work_dir, RUN_FOLDER, ("backup", "history.csv", FITTED))
         check_options(args)
         pair = {}
         if args.average_with:

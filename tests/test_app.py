@@ -21,7 +21,7 @@ from recognizer.samples import UserSamples, personal_model_path
 from recognizer.strokes import rasterize
 from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
-from ui.app import PERSONAL_NOTE, App
+from ui.app import HINT_TEXT, PERSONAL_NOTE, App
 from ui.canvas import MAX_UNDO, Canvas
 from ui.dump import snapshot
 from ui.headless import key_event, run_script, stroke_events
@@ -35,7 +35,9 @@ from ui.panel import (
     FONT_CACHE,
     LOADING,
     MUTED,
+    PAD,
     READY,
+    SEPARATOR,
     WARNING,
     Hint,
     Panel,
@@ -43,7 +45,7 @@ from ui.panel import (
     percent,
     wrap,
 )
-from ui.samples import NOTICE_TIME, SampleSaver
+from ui.samples import NOTICE_TIME, SampleCollector, SampleSaver
 from ui.timing import FrameStats
 from ui.worker import PREDICT_INTERVAL, LatestJobThread, PredictionWorker
 
@@ -556,6 +558,31 @@ def test_u_undoes_a_stroke_once_the_saved_drawing_changed(shipped, screen, sampl
     assert samples.load().labels.tolist() == [7] and app.canvas.is_empty
 
 
+def test_a_failed_save_never_forgets_a_newer_one(tmp_path, monkeypatch):
+    """Save A fails while save B (new ink) is queued behind it: A's failure re-arms A's drawing
+    only, so B's stays saved (not saved twice) and U can still take it back."""
+    from types import SimpleNamespace
+
+    store = UserSamples(tmp_path / "samples.npz")
+    collector = SampleCollector(store, threaded=False)
+    add, calls = store.add, []
+
+    def first_fails(*args):
+        calls.append(args[1])
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return add(*args)
+
+    monkeypatch.setattr(store, "add", first_fails)
+    digit = SimpleNamespace(image=np.zeros((28, 28), np.float32))
+    collector.save(4, digit, 1, [])  # A: fails (its outcome not yet seen)
+    collector.save(5, digit, 2, [])  # B: new ink, saved
+    collector.update(0.0, 2)
+    assert collector.can_unsave(2) and "saved as 5" in collector.notice
+    collector.save(5, digit, 2, [])  # B's drawing again: not a second sample
+    assert store.load().labels.tolist() == [5] and "already saved" in collector.notice
+
+
 def test_a_failed_removal_and_an_unexpected_error_are_said_and_saving_goes_on(tmp_path, monkeypatch):
     """The saving thread reports every failure as a notice, with the right verb, and survives
     errors it did not expect (a bug there once lost every later save without a word)."""
@@ -630,6 +657,24 @@ def test_a_long_notice_wraps_within_the_window():
     assert label.get_height() >= 2 * pygame.font.Font(None, 12).get_linesize()  # two lines
     hint.draw(surface, layout.hint, layout.scale, verdict * 5)  # far too long: cut short at the end
     assert hint._cache[-1].get_width() <= layout.hint.width
+
+
+@pytest.mark.parametrize("size", [DEFAULT_WINDOW, (800, 600), (480, 320)])
+def test_the_controls_hint_is_one_line_at_the_default_size_and_breaks_between_controls(size):
+    """The hint fits one line in the default window; narrower, it wraps between two controls
+    (never "Quit: Q or" / "Esc")."""
+    layout = compute_layout(size)
+    hint = Hint(HINT_TEXT)
+    hint.draw(pygame.Surface(layout.window), layout.hint, layout.scale)
+    label = hint._cache[-1]
+    line = pygame.font.Font(None, hint._cache[0]).get_linesize()
+    assert label.get_width() <= layout.hint.width
+    if size == DEFAULT_WINDOW:
+        assert label.get_height() == line
+    controls = HINT_TEXT.split(SEPARATOR)
+    font = pygame.font.Font(None, hint._cache[0])
+    lines = wrap(HINT_TEXT, font, layout.hint.width - PAD, SEPARATOR)
+    assert all(part in controls for text in lines for part in text.split(SEPARATOR))
 
 
 def test_many_samples_fit_the_pane(shipped):

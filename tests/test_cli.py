@@ -281,6 +281,44 @@ def test_outputs_that_cannot_be_written_are_refused_before_any_work(tmp_path, co
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.keras", "taken.txt"] and not list(folder.iterdir())
 
 
+def test_a_work_dir_is_judged_by_itself_not_by_its_parent(tmp_path, monkeypatch):
+    """`--work-dir .` in one's home folder (whose parent, /home, is root's): the folder itself must
+    be writable, and then that is enough."""
+    from recognizer import fileio
+    from recognizer.errors import DataError
+
+    work = tmp_path / "work"
+    work.mkdir()
+    writable = {work}
+    monkeypatch.setattr(fileio.os, "access", lambda path, mode: Path(path) in writable)
+    assert fileio.check_writable(work, "--work-dir", folder=True) == work
+    writable = {tmp_path}
+    with pytest.raises(DataError, match=f"cannot write there \\({work} is not a folder"):
+        fileio.check_writable(work, "--work-dir", folder=True)
+
+
+@pytest.mark.parametrize("command, left", [("kaggle", "history.csv"), ("train-detector", "detector.keras")])
+def test_resuming_a_run_kept_before_the_run_folders_says_where_to_move_it(tmp_path, command, left):
+    """kaggle and train-detector keep their checkpoints in a folder of their own inside --work-dir
+    (since December 5): --resume of a run stopped before says so, rather than start at epoch 0."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / left).write_text("from an earlier run")
+    file = tmp_path / "train.csv"
+    file.write_text("label")
+    args = {
+        "kaggle": ["--train", str(file), "--test", str(file), "--out", str(tmp_path / "s.csv")],
+        "train-detector": ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")],
+    }[command]
+    run_folder = work / ("kaggle" if command == "kaggle" else "detector")
+    assert_one_error(
+        run(command, *args, "--work-dir", str(work), "--resume"),
+        2,
+        f"--resume: {left} in {work} may be a run of an earlier version, which kept its checkpoints there: "
+        f"move them into {run_folder} and resume again",
+    )
+
+
 def test_a_model_whose_sibling_files_are_folders_is_refused(tmp_path):
     (tmp_path / "m.tflite").mkdir()
     base = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.keras")]

@@ -105,6 +105,7 @@ def test_corrupt_file_is_reported_and_never_overwritten(tmp_path):
         dict(stroke_start=np.array([0.0, 1.5])),
         dict(labels=np.zeros((1, 1), np.uint8)),
         dict(point_start=np.array([-2, 0])),
+        dict(stroke_start=np.array([0, -1]), point_start=np.zeros(0, np.int64)),
         dict(points=np.array([["a", "b"]])),
     ],
 )

@@ -27,7 +27,7 @@ from .dump import DebugDump
 from .layout import DEFAULT_WINDOW, compute_layout
 from .learner import Learner
 from .model import ModelLoader
-from .panel import ERROR_STATUS, LOADING, READY, PanelState
+from .panel import ERROR_STATUS, LOADING, READY, SEPARATOR, PanelState
 from .samples import SampleCollector
 from .timing import FrameStats, Timeline
 from .view import View
@@ -38,9 +38,16 @@ FPS = 60
 ERROR_LINGER = 20.0  # s; a model error stays on screen this long unless a key or click quits first
 ERROR_EXIT_CODE = 2  # as the CLI's, for a RecognizerError
 DRAW_BUTTON, CLEAR_BUTTON = 1, 3
-HINT_TEXT = (
-    "Draw: left mouse  \u00b7  Clear: R or right click  \u00b7  Undo: U or Ctrl+Z  \u00b7  "
-    "0-9: save my sample  \u00b7  L: learn my writing  \u00b7  M: my/shipped model  \u00b7  Quit: Q or Esc"
+HINT_TEXT = SEPARATOR.join(
+    (
+        "Draw: left mouse",
+        "Clear: R or right click",
+        "Undo: U or Ctrl+Z",
+        "0-9: save my sample",
+        "L: learn my writing",
+        "M: my/shipped model",
+        "Quit: Q or Esc",
+    )
 )
 PERSONAL_NOTE = "personal model"
 SHIPPED_NOTE = "shipped model"

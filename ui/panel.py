@@ -71,6 +71,7 @@ MIN_FONT = 8  # px; text is never drawn smaller
 FONT_CACHE = 32  # font sizes kept loaded (each holds the font file open): a window dragged wider needs new ones
 HINT_LINES = 2  # a notice too long for the window's width wraps to this many lines, then shrinks
 ELLIPSIS = "\u2026"
+SEPARATOR = "  \u00b7  "  # between the hint's controls: a wrapped hint breaks here, never inside one
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,7 +180,7 @@ class Panel:
             for text in (SAMPLES_TEXT + counts, counts, counts.replace("  ", " ")):  # the first that fits
                 if font.size(text)[0] <= width - 2 * pad:
                     break
-            else:  # many samples in a narrow pane: a smaller font, never a count cut off
+            else:  # many samples in a narrow pane: a smaller font (down to MIN_FONT)
                 size = max(MIN_FONT, round(NOTE_FONT * scale))
                 while self.font(size).size(text)[0] > width - 2 * pad and size > MIN_FONT:
                     size -= 1
@@ -351,16 +352,18 @@ class Hint:
 
 def _lines(text: str, size: int, colour: tuple[int, int, int], room: tuple[int, int]) -> pygame.Surface:
     """`text` in the default font at `size`, or smaller, wrapped to at most HINT_LINES centred lines
-    that fit `room` (w, h) less a margin; the last line cut short if even MIN_FONT needs more."""
-    width, height = max(1, room[0] - 2 * PAD), room[1]
+    that fit `room` (w, h) less a margin (between SEPARATORs where it has them); the last line cut
+    short if even MIN_FONT needs more."""
+    width, height = max(1, room[0] - PAD), room[1]
+    sep = SEPARATOR if SEPARATOR in text else " "
     while True:
         font = pygame.font.Font(None, size)
-        lines = wrap(text, font, width)
+        lines = wrap(text, font, width, sep)
         if (len(lines) <= HINT_LINES and len(lines) * font.get_linesize() <= height) or size <= MIN_FONT:
             break
         size = max(MIN_FONT, size - 2)
     if len(lines) > HINT_LINES:
-        lines = [*lines[: HINT_LINES - 1], elide(" ".join(lines[HINT_LINES - 1 :]), font, width)]
+        lines = [*lines[: HINT_LINES - 1], elide(sep.join(lines[HINT_LINES - 1 :]), font, width)]
     rendered = [font.render(line, True, colour) for line in lines]
     out = pygame.Surface((max(r.get_width() for r in rendered), font.get_linesize() * len(rendered)), pygame.SRCALPHA)
     for k, r in enumerate(rendered):
@@ -394,14 +397,14 @@ def elide(text: str, font: pygame.font.Font, width: int) -> str:
     return text.rstrip() + ELLIPSIS
 
 
-def wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
-    """Split `text` into lines that fit `width` px in `font`; a word longer than a line (a file
-    path) is cut where it must be."""
+def wrap(text: str, font: pygame.font.Font, width: int, sep: str = " ") -> list[str]:
+    """Split `text` into lines that fit `width` px in `font`, between the words `sep` parts; a word
+    longer than a line (a file path) is cut where it must be."""
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
+        for word in paragraph.split(sep):
+            candidate = f"{line}{sep}{word}" if line else word
             if font.size(candidate)[0] <= width:
                 line = candidate
                 continue

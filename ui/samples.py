@@ -5,6 +5,7 @@ takes a save back while it shows and the drawing saved is still the one on the c
 
 from __future__ import annotations
 
+import collections
 import queue
 import sys
 import threading
@@ -127,6 +128,7 @@ class SampleCollector:
         self.notice_ok = True
         self._notice_until: float | None = None  # None: NOTICE_TIME from the next update()
         self._saved_version = -1  # the ink version last saved (one sample per drawing)
+        self._adding: collections.deque[int] = collections.deque()  # ink versions of the saves under way, in order
         self._can_unsave = False
         self._notice_seconds = NOTICE_TIME
         self.counts: tuple[int, ...] = ()  # samples of each digit, 0-9, once counted
@@ -151,6 +153,7 @@ class SampleCollector:
             self._set_notice(text, ok=False, can_unsave=self._can_unsave)
         else:
             self._saved_version = version
+            self._adding.append(version)
             self._saver.add(digit.image, label, strokes)
 
     def unsave(self) -> None:
@@ -164,10 +167,11 @@ class SampleCollector:
         for kind, ok, message, counts in self._saver.poll():
             if counts is not None:
                 self.counts = counts
-            if kind == "add" and not ok:
+            added = self._adding.popleft() if kind == "add" and self._adding else None  # jobs run in order
+            if added is not None and not ok and added == self._saved_version:
                 self._saved_version = -1  # nothing was saved: the same drawing may be saved again
             if message:
-                self._set_notice(message, ok, can_unsave=ok and kind == "add")
+                self._set_notice(message, ok, can_unsave=ok and added is not None and added == self._saved_version)
         if self._can_unsave and version is not None and version != self._saved_version:
             self._set_notice(self.notice.removesuffix(UNSAVE_HINT), self.notice_ok, keep_time=True)
         if self.notice:

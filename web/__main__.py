@@ -40,7 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-MAX_WORKERS = 4 * (os.cpu_count() or 1)
+WORKERS_PER_CORE = 4  # at most: each worker loads the model (about 140 MB), a typo must not start thousands
+MAX_WORKERS = WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
 def _port(text) -> int:
@@ -60,8 +61,8 @@ def _count(text) -> int:
         n = 0
     if n < 1:
         raise argparse.ArgumentTypeError(f"not a positive number of workers: {text!r}")
-    if n > MAX_WORKERS:  # each loads the model (about 140 MB): a typo must not start thousands
-        raise argparse.ArgumentTypeError(f"{n} workers is more than {MAX_WORKERS} (4 per CPU core here)")
+    if n > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"{n} workers: at most {MAX_WORKERS}, {WORKERS_PER_CORE} per CPU core here")
     return n
 
 
