@@ -18,7 +18,6 @@ bench/__main__.py calls run(rec, data, n, seed) -> dict.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
@@ -237,8 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(report(results))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+        from .common import write_json
+
+        write_json(args.json, results)
     return 0
 
 
