@@ -229,6 +229,10 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
         raise DataError(f"{path}: {row_lines}")
     if not row_lines:
         raise DataError(f"{path}: no images, only a header line; expected one row per image")
+    if len(row_lines) > MAX_DATA_BYTES // N_PIXELS:  # as for .npz and IDX files; pandas takes ~10 bytes a pixel
+        raise DataError(
+            f"{path}: {len(row_lines):,} images, over {MAX_DATA_BYTES // N_PIXELS:,}; refusing a CSV file this large"
+        )
     try:
         frame = pd.read_csv(path, header=None, skiprows=1, dtype="float64", quoting=csv.QUOTE_NONE)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):

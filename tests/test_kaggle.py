@@ -147,6 +147,20 @@ def test_kaggle_command_round_trip(tmp_path, digits, capsys):
 
 # --- bad files: one line, naming the problem and what is expected, exit status 2 ---------------
 
+
+def test_a_csv_of_more_images_than_any_data_file_may_hold_is_refused_before_parsing(tmp_path, monkeypatch):
+    """The same cap as .npz and IDX files (data.MAX_DATA_BYTES): counted by the line scan, before
+    pandas parses the numbers (about 10 bytes of memory a pixel). Here the cap is set to 3 images."""
+    from recognizer import data
+
+    monkeypatch.setattr(data, "MAX_DATA_BYTES", 3 * data.N_PIXELS)
+    path = write_kaggle_csv(tmp_path / "train.csv", np.zeros((4, 28, 28), np.uint8), np.zeros(4, np.int64))
+    with pytest.raises(DataError, match=r"train.csv: 4 images, over 3; refusing a CSV file this large"):
+        read_kaggle_csv(path, labeled=True)
+    write_kaggle_csv(path, np.zeros((3, 28, 28), np.uint8), np.zeros(3, np.int64))
+    assert read_kaggle_csv(path, labeled=True)[0].shape == (3, 28, 28)
+
+
 BAD_TRAIN = {
     "empty file": ("", "empty file; expected Kaggle's train.csv"),
     "header only": (HEADER_TRAIN + "\n", "no images, only a header line"),
