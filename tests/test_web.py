@@ -476,3 +476,33 @@ def test_a_check_that_dies_is_one_line(monkeypatch):
     monkeypatch.setattr(check, "model_error", functools.partial(os._exit, 3))  # run in the child
     message = check.check_in_child()
     assert message and "\n" not in message and "died" in message
+
+
+def test_a_body_that_stops_coming_is_a_408_not_a_held_connection(monkeypatch):
+    """A client that declares a length and then sends nothing more (a slow-loris) is answered 408
+    once BODY_IDLE passes with no bytes (here 0.2 s); a body sent in pieces in good time is read."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from web import server
+
+    monkeypatch.setattr(server, "BODY_IDLE", 0.2)
+
+    def request(pieces: list[bytes], stall: bool) -> Request:
+        messages = [{"type": "http.request", "body": p, "more_body": True} for p in pieces]
+
+        async def receive():
+            if messages:
+                return messages.pop(0)
+            if stall:
+                await asyncio.sleep(3600)
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        scope = {"type": "http", "method": "POST", "path": server.PREDICT_PATH, "headers": []}
+        return Request(scope, receive)
+
+    with pytest.raises(api.ApiError) as caught:
+        asyncio.run(server.read_body(request([b'{"width": 4'], stall=True), 1000))
+    assert caught.value.status == 408 and "stopped coming" in str(caught.value)
+    assert asyncio.run(server.read_body(request([b'{"a":', b" 1}"], stall=False), 1000)) == b'{"a": 1}'

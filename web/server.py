@@ -39,6 +39,9 @@ API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 # on each other and on the event loop (bench.load, one worker, 2 cores, 60 users: 294 requests/s
 # answered with two threads, 370-387 with one)
 MODEL_THREADS = 1
+# s: a body whose next bytes take longer (a client that declared a length and stalled) is refused
+# (408) rather than holding its connection for ever; a slow link still sends something every second.
+BODY_IDLE = 15.0
 IMAGE_DECODERS = 2  # images decoded at once per process: a 12 MP one takes a few hundred MB for a moment
 log = logging.getLogger("web")
 
@@ -84,9 +87,17 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it passes `limit` bytes, whatever it declared."""
+    """The request body, refused (413) as soon as it passes `limit` bytes, whatever it declared,
+    and (408) when its next bytes take over BODY_IDLE seconds to come."""
     chunks, size = [], 0
-    async for chunk in request.stream():
+    stream = request.stream()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(stream), BODY_IDLE)
+        except StopAsyncIteration:
+            break
+        except TimeoutError:
+            raise api.ApiError(408, f"the body stopped coming: nothing for {BODY_IDLE:.0f} s") from None
         size += len(chunk)
         if size > limit:
             raise api.ApiError(413, f"body too large: over {limit:,} bytes")
