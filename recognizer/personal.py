@@ -31,7 +31,6 @@ import dataclasses
 import math
 import os
 import sys
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ import numpy as np
 
 from .batch import predict_batches
 from .errors import DataError, ModelError, RecognizerError
-from .predictor import MODELS_DIR, NUM_CLASSES
+from .predictor import MODELS_DIR, NUM_CLASSES, load_keras_model
 
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
 # (bench/personal.py --split val --blends 1,2,4,8, an option until December 4): 4 gained most at
@@ -327,16 +326,9 @@ def check_max_drop(points: float) -> None:
 
 
 def load_model(base: Path):
-    """The Keras model at `base` (see base_model), loaded safely; ModelError in one line otherwise."""
-    import keras
-
-    if not zipfile.is_zipfile(base):  # Keras would say "File not found" for a damaged file
-        raise ModelError(f"cannot load model {base}: not a .keras zip archive (damaged, truncated or another format)")
-    try:
-        return keras.saving.load_model(base, safe_mode=True, compile=False)
-    except Exception as exc:
-        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else exc.__class__.__name__
-        raise ModelError(f"cannot load model {base}: {reason}") from None
+    """The Keras model at `base` (see base_model), loaded safely and checked as the app checks its
+    models (predictor.load_keras_model); ModelError in one line otherwise."""
+    return load_keras_model(base)
 
 
 def write_model(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int = 0, **figures) -> tuple:
