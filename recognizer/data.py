@@ -188,6 +188,7 @@ def _load_idx_dir(folder: Path) -> Mnist:
     return Mnist(**arrays, source=str(folder))
 
 
+CSV_CHUNK_ROWS = 5_000  # a Kaggle CSV is parsed this many rows at a time (~31 MB of float64)
 MAX_LINE_BYTES = 100_000  # Kaggle's header is ~7 KB and its rows ~3 KB: anything longer is refused
 
 
@@ -229,17 +230,43 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
         raise DataError(f"{path}: {row_lines}")
     if not row_lines:
         raise DataError(f"{path}: no images, only a header line; expected one row per image")
-    if len(row_lines) > MAX_DATA_BYTES // N_PIXELS:  # as for .npz and IDX files; pandas takes ~10 bytes a pixel
+    if len(row_lines) > MAX_DATA_BYTES // N_PIXELS:  # as for .npz and IDX files
         raise DataError(
             f"{path}: {len(row_lines):,} images, over {MAX_DATA_BYTES // N_PIXELS:,}; refusing a CSV file this large"
         )
+    x = np.empty((len(row_lines), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    labels = np.empty(len(row_lines), np.uint8) if labeled else None
+    done = 0
     try:
-        frame = pd.read_csv(path, header=None, skiprows=1, dtype="float64", quoting=csv.QUOTE_NONE)
+        # parsed CSV_CHUNK_ROWS rows at a time, each checked and kept as uint8: float64 for the whole
+        # file would take ~6 KB an image (1.8 GB at the cap) where the result takes 784 bytes
+        chunks = pd.read_csv(
+            path, header=None, skiprows=1, dtype="float64", quoting=csv.QUOTE_NONE, chunksize=CSV_CHUNK_ROWS
+        )
+        for frame in chunks:
+            values = frame.to_numpy()
+            end = done + len(values)
+            if end > len(row_lines) or values.shape[1] != len(expected):  # the scan and pandas disagree: never guess
+                raise DataError(
+                    f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}"
+                )
+            _check_kaggle_values(values, row_lines[done:end], path, expected, shape, labeled)
+            x[done:end] = (values[:, 1:] if labeled else values).astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+            if labels is not None:
+                labels[done:end] = values[:, 0].astype(np.uint8)
+            done = end
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
         raise DataError(f"{path}: {_non_numeric_problem(path, expected, row_lines)}") from None
-    values = frame.to_numpy()
-    if values.shape != (len(row_lines), len(expected)):  # the scan and pandas disagree: never guess
+    if done != len(row_lines):
         raise DataError(f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}")
+    return x, labels
+
+
+def _check_kaggle_values(
+    values: np.ndarray, row_lines: list[int], path: Path, expected: list[str], shape: str, labeled: bool
+) -> None:
+    """Refuse missing values, pixels that are not whole numbers 0-255 and labels that are not
+    digits, naming the first one's line and column (row_lines: the file's line of each row)."""
     if np.isnan(values).any():
         row, col = _first(np.isnan(values))
         raise DataError(
@@ -253,17 +280,14 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
             f"{path}: pixel value {pixels[row, col]:g} on line {row_lines[row]} (column pixel{col}) "
             f"is not allowed; pixels must be whole numbers 0-255"
         )
-    x = pixels.astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
-    if not labeled:
-        return x, None
-    labels = values[:, 0]
-    bad_labels = (labels < 0) | (labels > 9) | (labels != np.round(labels))
-    if bad_labels.any():
-        row = int(bad_labels.argmax())
-        raise DataError(
-            f"{path}: label {labels[row]:g} on line {row_lines[row]} is not allowed; labels must be digits 0-9"
-        )
-    return x, labels.astype(np.uint8)
+    if labeled:
+        labels = values[:, 0]
+        bad_labels = (labels < 0) | (labels > 9) | (labels != np.round(labels))
+        if bad_labels.any():
+            row = int(bad_labels.argmax())
+            raise DataError(
+                f"{path}: label {labels[row]:g} on line {row_lines[row]} is not allowed; labels must be digits 0-9"
+            )
 
 
 def _scan_lines(path: Path, n_fields: int, shape: str, kind: str) -> tuple[bytes | None, list[int] | str]:

@@ -161,6 +161,31 @@ def test_a_csv_of_more_images_than_any_data_file_may_hold_is_refused_before_pars
     assert read_kaggle_csv(path, labeled=True)[0].shape == (3, 28, 28)
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 1000])
+def test_a_csv_parsed_in_chunks_reads_the_same_and_names_the_right_line(tmp_path, digits, monkeypatch, chunk):
+    """read_kaggle_csv parses CSV_CHUNK_ROWS rows at a time (bounded memory): rows across chunk
+    boundaries come back in order, and a bad value in a later chunk names its own line."""
+    from recognizer import data
+
+    monkeypatch.setattr(data, "CSV_CHUNK_ROWS", chunk)
+    x, y = digits
+    path = write_kaggle_csv(tmp_path / "train.csv", x[:7], y[:7])
+    got_x, got_y = read_kaggle_csv(path, labeled=True)
+    assert got_x.dtype == np.uint8 and got_y.dtype == np.uint8
+    np.testing.assert_array_equal(got_x, x[:7])
+    np.testing.assert_array_equal(got_y, y[:7])
+    lines = path.read_text().splitlines()
+    lines[6] = lines[6].rsplit(",", 1)[0] + ",256"  # line 7 of the file, the sixth image
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="pixel value 256 on line 7 \\(column pixel783\\)"):
+        read_kaggle_csv(path, labeled=True)
+    lines[6] = "12" + lines[6][lines[6].index(",") :]
+    lines[6] = lines[6].rsplit(",", 1)[0] + ",0"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="label 12 on line 7 is not allowed"):
+        read_kaggle_csv(path, labeled=True)
+
+
 BAD_TRAIN = {
     "empty file": ("", "empty file; expected Kaggle's train.csv"),
     "header only": (HEADER_TRAIN + "\n", "no images, only a header line"),
