@@ -51,6 +51,19 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
     _fsync_dir(path.parent)
 
 
+def replace_files(moves: list[tuple[Path, Path]]) -> None:
+    """Rename each finished temporary file over its target, after flushing all of them to disk: a
+    crash then leaves every target old or new and whole (a set of files cannot be swapped in one
+    step, so between two renames a reader can still see one new file beside one old)."""
+    for tmp, _ in moves:
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+    for tmp, target in moves:
+        os.replace(tmp, target)
+    for folder in {target.parent for _, target in moves}:
+        _fsync_dir(folder)
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
     try:

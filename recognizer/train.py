@@ -35,7 +35,7 @@ from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write, check_writable
+from .fileio import atomic_write, check_writable, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES, load_keras_model
 
 DEFAULT_EPOCHS = 20
@@ -265,8 +265,7 @@ def save_model(model, out: str | os.PathLike) -> tuple[Path, Path]:
         model.save(tmp_keras)
         tmp_tflite = Path(tmp) / tflite_path.name
         model.export(str(tmp_tflite), format="litert", verbose=False)
-        os.replace(tmp_keras, out)
-        os.replace(tmp_tflite, tflite_path)
+        replace_files([(tmp_keras, out), (tmp_tflite, tflite_path)])
     return out, tflite_path
 
 

@@ -261,3 +261,18 @@ def test_width_scales_every_layer_and_refuses_none():
     assert [layer.filters for layer in wider.layers if hasattr(layer, "filters")] == [48, 48, 48, 96, 96, 96, 192]
     with pytest.raises(ValueError, match="no filters"):
         build_model(width=0.01)
+
+
+def test_save_model_flushes_both_files_before_renaming_either(tmp_path, monkeypatch):
+    """A crash during save_model leaves each of the .keras and .tflite whole: both temporary files
+    are on disk (fsync) before the first rename, and the folder after the last."""
+    from recognizer import fileio
+
+    events = []
+    real_fsync, real_replace = fileio.os.fsync, fileio.os.replace
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: events.append("fsync") or real_fsync(fd))
+    monkeypatch.setattr(fileio.os, "replace", lambda a, b: events.append(Path(b).suffix) or real_replace(a, b))
+    keras_path, tflite_path = save_model(build_model(), tmp_path / "m.keras")
+    assert events == ["fsync", "fsync", ".keras", ".tflite", "fsync"]
+    assert keras_path.stat().st_size > 0 and tflite_path.stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.tflite"]
