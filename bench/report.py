@@ -622,14 +622,21 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads(args.results.read_text())
     except (OSError, ValueError) as exc:
         parser.error(f"cannot read {args.results}: {exc}")
-    if not (args.readme or args.check):
-        print(render(results))
-        return 0
-    text = README.read_text(encoding="utf-8")
     try:
+        if not (args.readme or args.check):
+            print(render(results))
+            return 0
+        text = README.read_text(encoding="utf-8")
         updated = update_readme(text, results)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:  # a figure the tables need is absent
+        print(
+            f"error: {args.results}: a figure the report needs is missing or malformed ({exc.__class__.__name__}: "
+            f"{exc}); write it again with `make bench`, or the section with `python -m bench --only SECTION`",
+            file=sys.stderr,
+        )
         return 1
     if args.check:
         if updated != text:

@@ -33,6 +33,23 @@ def test_readme_figures_are_what_bench_report_writes(results):
     )
 
 
+@pytest.mark.parametrize("mode", [[], ["--check"], ["--readme"]])
+@pytest.mark.parametrize("damage", ["missing key", "not a table"])
+def test_a_results_file_missing_a_figure_is_one_line_not_a_traceback(results, tmp_path, capsys, mode, damage):
+    broken = copy.deepcopy(results)
+    if damage == "missing key":
+        del broken["latency"]["canvas"]
+    else:
+        broken = [1, 2]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(broken))
+    before = README.read_bytes()
+    assert report.main([str(path), *mode]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: a figure the report needs is missing") and err.count("\n") == 1, err
+    assert README.read_bytes() == before
+
+
 def test_a_changed_result_or_a_hand_edit_is_drift(results):
     text = README.read_text(encoding="utf-8")
     changed = copy.deepcopy(results)
