@@ -217,7 +217,7 @@ def augmentation_preview(images: np.ndarray, seed: int = 0):
 def training_curves(history: list[dict[str, float]]):
     """Loss and accuracy per epoch, training and validation (history rows from train.train, or
     from train.train_members: a line for each member)."""
-    from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, PercentFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
     plt = _pyplot()
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -243,7 +243,8 @@ def training_curves(history: list[dict[str, float]]):
         ax_loss.set_yscale("log")
         ax_acc.set_yscale("logit")
         ax_acc.yaxis.set_major_locator(FixedLocator([0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995]))
-    ax_acc.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    # as many decimals as each tick needs (99.5%, 99.95%): a fixed count shows 0.995 and 0.999 both as 100%
+    ax_acc.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v * 100, 2):g}%"))
     ax_acc.yaxis.set_minor_formatter(NullFormatter())
     for ax in (ax_loss, ax_acc):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
