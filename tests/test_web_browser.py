@@ -329,3 +329,101 @@ def test_a_late_answer_never_shows_erased_ink(server_url, browser, key):
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 844, "height": 390}, {"width": 1366, "height": 650}])
+def test_the_canvas_and_its_buttons_fit_a_short_screen(server_url, browser, viewport):
+    """A phone held sideways, a short laptop screen: the whole canvas and its buttons are in view,
+    since a finger on the canvas draws and cannot scroll the page to reach them."""
+    touch = {"has_touch": True, "is_mobile": True} if viewport["height"] < 500 else {}
+    context, page, errors = open_page(browser, server_url, viewport, **touch)
+    try:
+        pad = page.locator("#pad").bounding_box()
+        clear = page.locator("#clear").bounding_box()
+        assert pad["y"] + pad["height"] <= viewport["height"] and clear["y"] + clear["height"] <= viewport["height"]
+        assert pad["width"] >= 240 and page.evaluate("() => window.scrollY") == 0
+        draw(page, number_strokes("5", pad["width"]))
+        assert settle(page)["number"] == "5"
+        page.set_viewport_size({"width": viewport["width"], "height": 900})  # a taller window: back to full size
+        page.wait_for_function(
+            f"() => document.getElementById('pad').getBoundingClientRect().width > {pad['width'] + 20}"
+        )
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_failed_request_is_tried_again_without_new_ink(server_url, browser):
+    """A server that is down, restarting or failing when the last stroke is sent: the page says so,
+    tries again on its own, and shows the answer once the server answers."""
+    context, page, _ = open_page(browser, server_url, DESKTOP)
+    down = {"now": True, "refused": 0}
+
+    def flaky(route):
+        if down["now"]:
+            down["refused"] += 1
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    try:
+        page.route("**/api/predict*", flaky)
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("7", side))
+        page.wait_for_function("() => document.getElementById('status').textContent.includes('cannot reach')")
+        refused = down["refused"]
+        page.wait_for_timeout(1500)
+        assert down["refused"] > refused  # it keeps trying while the server is down ...
+        down["now"] = False
+        assert settle(page, 1)["number"] == "7"  # ... and reads the ink once it is back, with no new ink
+        assert text(page, "#status") == "ready"
+        page.unroute("**/api/predict*")
+
+        page.route("**/api/predict*", lambda route: route.abort("connectionrefused"))
+        draw(page, [[(side * 0.2, side * 0.9), (side * 0.8, side * 0.9)]])
+        page.wait_for_function("() => document.body.dataset.state === 'error'")
+        page.keyboard.press("r")  # nothing left to read: nothing is wrong any more
+        settle(page, 0)
+        assert text(page, "#status") == "ready"
+    finally:
+        context.close()
+
+
+def test_undo_marks_the_answer_shown_out_of_date_and_a_slow_one_says_reading(server_url, browser):
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("47", side))
+        assert settle(page, 3)["number"] == "47"
+        page.evaluate(HOLD_ANSWERS)
+        page.keyboard.press("u")  # its answer is held: the "47" shown reads a stroke that is gone
+        page.wait_for_function("() => window.held.length === 1")
+        assert "stale" in page.locator("#panel").get_attribute("class")
+        page.wait_for_function("() => document.getElementById('status').textContent === 'reading…'")
+        page.evaluate("() => { window.holding = false; window.held.forEach((go) => go()); }")
+        assert settle(page, 2)["number"] == "4"
+        assert "stale" not in page.locator("#panel").get_attribute("class") and text(page, "#status") == "ready"
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_digit_answered_before_the_pen_lifts_is_announced(server_url, browser):
+    """Screen readers hear the reading once a stroke is done, also when the answer came while the
+    pen rested before lifting."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        box = page.locator("#pad").bounding_box()
+        points = densify([(side * 0.5, side * 0.2), (side * 0.5, side * 0.8)])
+        page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + x, box["y"] + y)
+        settle(page, 1)  # answered while the button is still down
+        assert page.locator("#said").text_content() == ""
+        page.mouse.up()
+        assert page.locator("#said").text_content() == "read: 1"
+        assert errors == []
+    finally:
+        context.close()

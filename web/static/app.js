@@ -8,6 +8,11 @@
 const THROTTLE_MS = 100; // between two posts while drawing (bench/load.py simulates users this way)
 const MIN_POINT_STEP = 1; // px: a smaller move adds no point (ui/canvas.py)
 const MAX_SIDE = 560; // px: the desktop app's default canvas
+const MIN_FIT = 240; // px: the canvas shrinks to fit a short window's height, to no less than this
+const FIT_MARGIN = 8; // px left below the buttons when the canvas fits the window's height
+const REQUEST_TIMEOUT_MS = 10000; // a request unanswered this long is abandoned, reported and tried again
+const SLOW_MS = 800; // a request taking longer than this shows "reading…"
+const RETRY_MS = [500, 1000, 2000, 4000]; // after a failed request, the waits before trying again
 const UNSURE_MARK = "?";
 const API = "/api/predict?image=1";
 
@@ -25,7 +30,11 @@ const wrap = $("pad-wrap");
 // ink.version counts changes; ink.erased is the first version after the last undo or clear: an answer
 // to older ink may still be on its way, and it reads strokes that are gone, so it is never shown.
 const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null };
-const net = { inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null };
+const net = {
+  inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null,
+  // after a failed request: whether trying again may help, its timer, and how many failed in a row
+  retrying: false, retry: null, failures: 0,
+};
 // What the browser test (tests/test_web_browser.py) reads: first ink and first answer shown, in ms.
 const stats = { firstInk: null, firstShown: null, requests: 0, answers: 0, last: null };
 window.digitPage = {
@@ -46,6 +55,17 @@ function radius() {
   // recognizer/strokes.py draws with radius max(1, width // 2): the same here, so the page shows
   // exactly the ink the server reads.
   return Math.max(1, Math.floor(brush() / 2));
+}
+
+function fitHeight() {
+  // The canvas and its buttons fit the window's height too (a phone held sideways, a short laptop
+  // screen): the canvas takes touches for drawing, so a page that must be scrolled to reach the
+  // canvas's bottom or the buttons cannot be scrolled by a finger on it.
+  const card = wrap.parentElement;
+  const box = wrap.getBoundingClientRect();
+  const below = card.getBoundingClientRect().bottom - box.bottom; // the buttons
+  const fit = Math.floor(window.innerHeight - (box.top + window.scrollY) - below - FIT_MARGIN);
+  card.style.maxWidth = `${Math.max(MIN_FIT, Math.min(MAX_SIDE, fit))}px`;
 }
 
 function layout() {
@@ -123,6 +143,7 @@ function extend(point) {
 function end() {
   ink.pointerId = null;
   page.dataset.drawing = "no";
+  if (stats.last && net.shownVersion === ink.version) announce(stats.last); // answered before the lift
 }
 
 function undo() {
@@ -142,6 +163,7 @@ function clearAll() {
 
 function erased() {
   ink.erased = ink.version + 1;
+  $("panel").classList.toggle("stale", ink.strokes.length > 0); // the answer shown reads ink now gone
   redraw();
   changed();
 }
@@ -208,8 +230,13 @@ for (const [id, action] of [["undo", undo], ["clear", clearAll]]) {
 
 // ---- prediction -----------------------------------------------------------------------------
 function predictSoon() {
-  if (!ink.strokes.length) { // nothing to read: no need to ask the server
+  clearTimeout(net.retry); // new ink tries again now (still at most every THROTTLE_MS)
+  net.retry = null;
+  if (!ink.strokes.length) { // nothing to read: no need to ask the server, and nothing is wrong
     show({ number: "", digits: [] }, ink.version, ink.side);
+    net.error = null;
+    net.failures = 0;
+    setStatus("ready", "ready");
     return;
   }
   if (net.inFlight || net.timer !== null || ink.version === net.sentVersion) return;
@@ -234,21 +261,46 @@ async function send() {
   net.lastSent = performance.now();
   stats.requests += 1;
   page.dataset.state = "busy";
+  const abort = new AbortController();
+  const timeout = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  const slow = setTimeout(() => setStatus("reading…", "busy"), SLOW_MS);
   try {
-    const response = await fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    const response = await fetch(API, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body, signal: abort.signal,
+    });
     const answer = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(answer.error || `the server answered ${response.status}`);
+    if (!response.ok) {
+      const problem = new Error(answer.error || `the server answered ${response.status}`);
+      problem.retry = response.status >= 500 || response.status === 429; // busy or broken: may pass
+      throw problem;
+    }
     stats.answers += 1;
     net.error = null;
+    net.failures = 0;
     if (version > net.shownVersion && version >= ink.erased) show(answer, version, side); // never a stale one
     setStatus("ready", "ready");
   } catch (err) {
-    net.error = err instanceof TypeError ? "cannot reach the server" : err.message;
+    if (err.name === "AbortError") net.error = `no answer in ${REQUEST_TIMEOUT_MS / 1000} s: trying again`;
+    else if (err instanceof TypeError) net.error = "cannot reach the server: trying again";
+    else net.error = err.message;
+    net.retrying = err.name === "AbortError" || err instanceof TypeError || err.retry === true;
+    net.sentVersion = -1; // the same ink may be sent again
     setStatus(net.error, "error");
   } finally {
+    clearTimeout(timeout);
+    clearTimeout(slow);
     net.inFlight = false;
-    if (!net.error) predictSoon(); // ink drawn meanwhile; after an error, the next change tries again
+    if (!net.error) predictSoon(); // ink drawn meanwhile
+    else if (net.retrying && net.shownVersion !== ink.version) retryLater(); // else the next change tries again
   }
+}
+
+function retryLater() {
+  // The answer shown is behind the ink: ask again after a growing wait (a restarted server, a lost
+  // connection), rather than leave the reading out of date until the next stroke.
+  const wait = RETRY_MS[Math.min(net.failures, RETRY_MS.length - 1)];
+  net.failures += 1;
+  net.retry = setTimeout(() => { net.retry = null; predictSoon(); }, wait);
 }
 
 // ---- the answer -----------------------------------------------------------------------------
@@ -265,10 +317,9 @@ function show(answer, version, side) {
   $("empty").hidden = digits.length > 0;
   $("result").hidden = digits.length === 0;
   page.dataset.number = answer.number || "";
+  $("panel").classList.remove("stale");
   clearBoxes();
-  if (ink.pointerId === null) { // for screen readers: once a stroke is done, not on every update
-    $("said").textContent = digits.length ? `read: ${digits.map((d) => (d.unsure ? "not sure" : d.digit)).join(", ")}` : "";
-  }
+  if (ink.pointerId === null) announce(answer); // for screen readers: once a stroke is done, not on every update
   if (!digits.length) return;
   const several = digits.length > 1;
   $("number-block").hidden = !several;
@@ -284,6 +335,11 @@ function show(answer, version, side) {
     drawBoxes(digits, side);
   }
   showDigit(digits[digits.length - 1], several);
+}
+
+function announce(answer) {
+  const digits = answer.digits || [];
+  $("said").textContent = digits.length ? `read: ${digits.map((d) => (d.unsure ? "not sure" : d.digit)).join(", ")}` : "";
 }
 
 function showDigit(d, several) {
@@ -361,5 +417,7 @@ function notice(text) {
   noticeTimer = setTimeout(() => { noticeTimer = null; setStatus(net.error || "ready", net.error ? "error" : "ready"); }, 3000);
 }
 
+window.addEventListener("resize", fitHeight);
+fitHeight();
 new ResizeObserver(layout).observe(wrap);
 layout();
