@@ -272,6 +272,51 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray):
     return fig
 
 
+CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999, 1.0)  # finest near 1, where most fall
+
+
+def reliability(raw: np.ndarray, scaled: np.ndarray, labels: np.ndarray, threshold: float):
+    """Calibration at a glance. Left: accuracy against the top probability, in bins, before and
+    after temperature scaling (on the diagonal, a 90% answer is right 90% of the time). Right: the
+    scaled top probability of right and wrong answers, and the "low confidence" threshold."""
+    from .calibration import expected_calibration_error
+
+    plt = _pyplot()
+    fig, (ax_rel, ax_hist) = plt.subplots(1, 2, figsize=(12, 4.2))
+    ax_rel.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+    for name, probs, color in (("the model's own", raw, "tab:orange"), ("temperature-scaled", scaled, "tab:blue")):
+        confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == labels
+        which = np.clip(np.digitize(confidence, CONFIDENCE_BINS[1:-1]), 0, len(CONFIDENCE_BINS) - 2)
+        used = [b for b in range(len(CONFIDENCE_BINS) - 1) if (which == b).any()]
+        x = [confidence[which == b].mean() for b in used]
+        y = [correct[which == b].mean() for b in used]
+        sizes = [20 + 200 * np.sqrt((which == b).mean()) for b in used]
+        ece = expected_calibration_error(probs, labels)
+        ax_rel.plot(x, y, color=color, linewidth=1)
+        ax_rel.scatter(x, y, s=sizes, color=color, alpha=0.7, label=f"{name} (ECE {ece:.4f})")
+    ax_rel.set_xlabel("top probability (bin mean; marker area: share of answers)")
+    ax_rel.set_ylabel("share right")
+    ax_rel.set_title("Reliability")
+    ax_rel.legend(loc="upper left", fontsize=9)
+    confidence, correct = scaled.max(axis=1), scaled.argmax(axis=1) == labels
+    edges = np.linspace(0, 1, 41)
+    ax_hist.hist(confidence[correct], bins=edges, color="tab:green", alpha=0.6, label=f"right ({correct.sum():,})")
+    ax_hist.hist(confidence[~correct], bins=edges, color="tab:red", alpha=0.8, label=f"wrong ({(~correct).sum():,})")
+    ax_hist.set_yscale("log")
+    ax_hist.axvline(threshold, color="black", linestyle="--", linewidth=1)
+    low = confidence < threshold
+    ax_hist.set_title(
+        f"Below {threshold:.2f}: 'low confidence' ({low.mean():.1%} of answers, {(low & ~correct).sum()} of "
+        f"{(~correct).sum()} errors)",
+        fontsize=10,
+    )
+    ax_hist.set_xlabel("temperature-scaled top probability")
+    ax_hist.set_ylabel("answers (log scale)")
+    ax_hist.legend(loc="upper left", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def worst_errors(images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarray, n: int = 24, cols: int = 8):
     """The misclassified images the model was surest about, with predicted vs true labels."""
     plt = _pyplot()
