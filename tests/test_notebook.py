@@ -129,6 +129,26 @@ def test_letter_verdicts_shows_the_letters_taken_for_digits_first():
     assert "50.0% of 6 letters" in fig._suptitle.get_text()
 
 
+def test_reliability_plots_accuracy_against_confidence_and_the_threshold():
+    """Answers 95% sure and right 95% of the time sit on the diagonal; the right panel counts the
+    answers and the errors below the threshold."""
+    from recognizer import plots
+
+    labels = np.zeros(200, int)
+    probs = np.full((200, 10), 0.05 / 9)
+    probs[:, 0] = 0.95
+    probs[:10] = np.roll(probs[:10], 1, axis=1)  # 10 of 200 wrong, each 95% sure of digit 1
+    probs[:4, :2] = [0.3, 0.45]  # 4 of the wrong ones hesitate ...
+    probs[:4] /= probs[:4].sum(axis=1, keepdims=True)  # 57% sure
+    fig = plots.reliability(probs, probs, labels, threshold=0.6)
+    rel, hist = fig.axes
+    x, y = rel.collections[-1].get_offsets().T
+    top = np.argmax(x)
+    assert abs(x[top] - 0.95) < 1e-9 and abs(y[top] - 190 / 196) < 1e-9  # the 95% bin: 190 of 196 right
+    assert y[np.argmin(x)] == 0.0  # the hesitant ones are all wrong
+    assert hist.get_title() == "Below 0.60: 'low confidence' (2.0% of answers, 4 of 10 errors)"
+
+
 # --- the runner: quick leaves the notebook alone, full saves it in place, errors exit 1 --------
 
 
