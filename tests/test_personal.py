@@ -255,6 +255,32 @@ def test_bench_section_plays_a_writer_saving_k_samples(tmp_path, tiny_mnist):
     assert missing.startswith(text) and missing.endswith("MNIST-only base not measured: no mnist_only.keras.")
 
 
+def test_bench_never_tests_a_writer_on_ink_it_saved(tmp_path):
+    """A writer file holding the same character twice: when one copy is saved, the other is not
+    among the digits read afterwards (it would be reading ink the personal model learned from)."""
+    from bench import personal as bench_personal
+    from recognizer.data import load_unipen
+    from recognizer.synthetic import DIGIT_STROKES
+    from tests.test_unipen import pen_file
+
+    rng = np.random.default_rng(1)
+    rows = [
+        (
+            "3",
+            "ced/w.dat",
+            [[(x + rng.normal(0, 0.02), y + rng.normal(0, 0.02)) for x, y in s] for s in DIGIT_STROKES[3]],
+        )
+        for _ in range(4)
+    ]
+    rows.insert(2, rows[0])  # the first 3 again, as written once and stored twice
+    pen_file(tmp_path / "unipen.npz", rows)
+    chars = load_unipen(tmp_path / "unipen.npz")
+    idx = np.arange(len(chars))
+    assert bench_personal.others(chars, idx, np.array([0])).tolist() == [1, 3, 4]  # 2 is 0's twin
+    assert bench_personal.others(chars, idx, np.array([2])).tolist() == [1, 3, 4]
+    assert bench_personal.others(chars, idx, np.array([1, 4])).tolist() == [0, 2, 3]
+
+
 @pytest.mark.parametrize("members", [1, 2])
 def test_features_and_head_rebuild_the_classifier_single_or_ensemble(members):
     """feature_model + shipped_head: softmax(features @ kernel + bias) is the model's own output,
