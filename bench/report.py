@@ -358,7 +358,9 @@ def _summary(r: dict) -> str:
         text += f" `model.predict` alone takes {fmt_ms(lat['keras-predict']['total']['p50_ms'])} ms."
     text += (
         f" The app and the web API read the whole canvas with `read()` (split into digits, each read and "
-        f'checked for "not sure"): {fmt_ms(predicting["p50_ms"])} ms an update on the app\'s worker thread. '
+        f'checked for "not sure"): a frame of the app that does so takes {fmt_ms(predicting["p50_ms"])} ms of '
+        "work in all (timed in-process, the reading in the frame; other frames take "
+        f"{fmt_ms(app['frame_work']['frame_without_prediction']['p50_ms'])} ms). "
         f"The app's window is up {_median(launch['window_s']):.2f} s after launch and its first prediction "
         f"{_median(launch['first_prediction_s']):.2f} s; {_median(live['fps']):.0f} FPS while drawing."
     )

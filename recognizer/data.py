@@ -240,21 +240,25 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     try:
         # parsed CSV_CHUNK_ROWS rows at a time, each checked and kept as uint8: float64 for the whole
         # file would take ~6 KB an image (1.8 GB at the cap) where the result takes 784 bytes
-        chunks = pd.read_csv(
+        with pd.read_csv(
             path, header=None, skiprows=1, dtype="float64", quoting=csv.QUOTE_NONE, chunksize=CSV_CHUNK_ROWS
-        )
-        for frame in chunks:
-            values = frame.to_numpy()
-            end = done + len(values)
-            if end > len(row_lines) or values.shape[1] != len(expected):  # the scan and pandas disagree: never guess
-                raise DataError(
-                    f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}"
+        ) as chunks:  # closed on any error, too
+            for frame in chunks:
+                values = frame.to_numpy()
+                end = done + len(values)
+                if end > len(row_lines) or values.shape[1] != len(
+                    expected
+                ):  # the scan and pandas disagree: never guess
+                    raise DataError(
+                        f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}"
+                    )
+                _check_kaggle_values(values, row_lines[done:end], path, expected, shape, labeled)
+                x[done:end] = (
+                    (values[:, 1:] if labeled else values).astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
                 )
-            _check_kaggle_values(values, row_lines[done:end], path, expected, shape, labeled)
-            x[done:end] = (values[:, 1:] if labeled else values).astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
-            if labels is not None:
-                labels[done:end] = values[:, 0].astype(np.uint8)
-            done = end
+                if labels is not None:
+                    labels[done:end] = values[:, 0].astype(np.uint8)
+                done = end
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
         raise DataError(f"{path}: {_non_numeric_problem(path, expected, row_lines)}") from None
     if done != len(row_lines):

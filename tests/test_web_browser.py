@@ -427,3 +427,43 @@ def test_a_digit_answered_before_the_pen_lifts_is_announced(server_url, browser)
         assert errors == []
     finally:
         context.close()
+
+
+def test_an_answer_cut_off_is_tried_again_and_a_failure_after_clear_is_no_error(server_url, browser):
+    """A connection that drops in the middle of an answer is not shown as a blank reading: the page
+    asks again. A request that fails after Clear emptied the canvas leaves no error behind."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    cut = {"now": True, "n": 0}
+
+    def cut_off(route):
+        if cut["now"]:
+            cut["n"] += 1
+            route.fulfill(status=200, content_type="application/json", body='{"number": "7", "dig')
+        else:
+            route.continue_()
+
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        page.route("**/api/predict*", cut_off)
+        draw(page, [[(side * 0.3, side * 0.2), (side * 0.7, side * 0.2), (side * 0.45, side * 0.8)]])
+        page.wait_for_timeout(1000)  # every answer to the finished digit cut off ...
+        assert cut["n"] >= 2 and "cut off" in text(page, "#status")
+        cut["now"] = False
+        assert settle(page, 1)["number"] == "7"  # ... until one arrives whole, with no new ink
+        assert text(page, "#status") == "ready"
+        page.unroute("**/api/predict*")
+
+        held = []
+        page.route("**/api/predict*", lambda route: held.append(route))
+        draw(page, [[(side * 0.8, side * 0.2), (side * 0.8, side * 0.8)]])
+        page.wait_for_function("() => window.digitPage.busy")
+        while not held:
+            page.wait_for_timeout(50)
+        page.keyboard.press("r")  # cleared while the request is on its way ...
+        page.wait_for_function("() => window.digitPage.strokes === 0")
+        held[0].abort("connectionrefused")  # ... and then it fails
+        page.wait_for_timeout(1000)
+        assert text(page, "#status") == "ready" and page.evaluate("() => document.body.dataset.state") == "ready"
+        assert text(page, "#empty") == "draw a digit"
+    finally:
+        context.close()

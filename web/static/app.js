@@ -10,9 +10,9 @@ const MIN_POINT_STEP = 1; // px: a smaller move adds no point (ui/canvas.py)
 const MAX_SIDE = 560; // px: the desktop app's default canvas
 const MIN_FIT = 240; // px: the canvas shrinks to fit a short window's height, to no less than this
 const FIT_MARGIN = 8; // px left below the buttons when the canvas fits the window's height
-const REQUEST_TIMEOUT_MS = 10000; // a request unanswered this long is abandoned, reported and tried again
-const SLOW_MS = 800; // a request taking longer than this shows "reading…"
-const RETRY_MS = [500, 1000, 2000, 4000]; // after a failed request, the waits before trying again
+const SLOW_MS = 800; // a request taking longer than this shows "reading…" ...
+const STILL_WAITING_MS = 10000; // ... and this long, that the server is slow (it is never given up: see send)
+const RETRY_MS = [500, 1000, 2000, 4000]; // after a failed request, the waits before trying again (+-20%)
 const UNSURE_MARK = "?";
 const API = "/api/predict?image=1";
 
@@ -173,6 +173,7 @@ function changed() {
   page.dataset.version = ink.version;
   $("undo").disabled = $("clear").disabled = ink.strokes.length === 0;
   $("placeholder").hidden = ink.strokes.length > 0;
+  net.failures = 0; // new ink: the next failure waits the shortest time again
   predictSoon();
 }
 
@@ -261,17 +262,22 @@ async function send() {
   net.lastSent = performance.now();
   stats.requests += 1;
   page.dataset.state = "busy";
-  const abort = new AbortController();
-  const timeout = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+  // No time limit: a server that is only slow (a long queue) answers in the end, while a request given
+  // up and sent again would queue the same work twice and make every page wait longer still.
   const slow = setTimeout(() => setStatus("reading…", "busy"), SLOW_MS);
+  const waiting = setTimeout(() => setStatus("the server is slow: still waiting for it", "busy"), STILL_WAITING_MS);
   try {
-    const response = await fetch(API, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body, signal: abort.signal,
-    });
-    const answer = await response.json().catch(() => ({}));
+    const response = await fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body });
     if (!response.ok) {
-      const problem = new Error(answer.error || `the server answered ${response.status}`);
+      const refused = await response.json().catch(() => ({}));
+      const problem = new Error(refused.error || `the server answered ${response.status}`);
       problem.retry = response.status >= 500 || response.status === 429; // busy or broken: may pass
+      throw problem;
+    }
+    const answer = await response.json().catch(() => null);
+    if (!answer || !Array.isArray(answer.digits)) { // the connection dropped mid-answer, or a proxy's page
+      const problem = new Error("the server's answer was cut off: trying again");
+      problem.retry = true;
       throw problem;
     }
     stats.answers += 1;
@@ -280,15 +286,18 @@ async function send() {
     if (version > net.shownVersion && version >= ink.erased) show(answer, version, side); // never a stale one
     setStatus("ready", "ready");
   } catch (err) {
-    if (err.name === "AbortError") net.error = `no answer in ${REQUEST_TIMEOUT_MS / 1000} s: trying again`;
-    else if (err instanceof TypeError) net.error = "cannot reach the server: trying again";
-    else net.error = err.message;
-    net.retrying = err.name === "AbortError" || err instanceof TypeError || err.retry === true;
     net.sentVersion = -1; // the same ink may be sent again
-    setStatus(net.error, "error");
+    if (net.shownVersion === ink.version) { // the ink was cleared meanwhile: nothing is out of date
+      net.error = null;
+      setStatus("ready", "ready");
+    } else {
+      net.error = err instanceof TypeError ? "cannot reach the server: trying again" : err.message;
+      net.retrying = err instanceof TypeError || err.retry === true;
+      setStatus(net.error, "error");
+    }
   } finally {
-    clearTimeout(timeout);
     clearTimeout(slow);
+    clearTimeout(waiting);
     net.inFlight = false;
     if (!net.error) predictSoon(); // ink drawn meanwhile
     else if (net.retrying && net.shownVersion !== ink.version) retryLater(); // else the next change tries again
@@ -298,7 +307,8 @@ async function send() {
 function retryLater() {
   // The answer shown is behind the ink: ask again after a growing wait (a restarted server, a lost
   // connection), rather than leave the reading out of date until the next stroke.
-  const wait = RETRY_MS[Math.min(net.failures, RETRY_MS.length - 1)];
+  // +-20% at random, so that pages cut off together do not all come back at the same instant
+  const wait = RETRY_MS[Math.min(net.failures, RETRY_MS.length - 1)] * (0.8 + 0.4 * Math.random());
   net.failures += 1;
   net.retry = setTimeout(() => { net.retry = null; predictSoon(); }, wait);
 }
