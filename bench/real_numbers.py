@@ -282,6 +282,12 @@ def report(results: dict) -> str:
             )
     lines.append(md_table(header, table))
     lines.append("")
+    lines.append(
+        '"bound p^n": p is "alone p", the same digits each read alone with `predict`. On the app path they '
+        "are read as drawn, with the number's bold brush, while `read` reads a bold candidate redrawn with a "
+        "thinner pen, so whole numbers can read above the bound there."
+    )
+    lines.append("")
     for path in PATHS:
         fig, fail = results["paths"][path], results["failures"][path]
         t, c = fig["read_ms_5_digits"], fig["read_cpu_ms_5_digits"]
