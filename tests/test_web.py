@@ -506,3 +506,39 @@ def test_a_body_that_stops_coming_is_a_408_not_a_held_connection(monkeypatch):
         asyncio.run(server.read_body(request([b'{"width": 4'], stall=True), 1000))
     assert caught.value.status == 408 and "stopped coming" in str(caught.value)
     assert asyncio.run(server.read_body(request([b'{"a":', b" 1}"], stall=False), 1000)) == b'{"a": 1}'
+
+
+@pytest.mark.parametrize("hung_up", [True, False])
+def test_a_read_whose_client_hung_up_while_it_waited_is_never_done(hung_up):
+    """On a busy server a request waits for the model's thread; if its client hangs up meanwhile
+    (a closed tab, an API client that gave up), its read is skipped instead of delaying the others."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from web import server
+
+    model = server.Model(recognizer=None)
+    release = threading.Event()
+    model.thread.submit(release.wait)  # the model's thread is busy with an earlier read
+
+    class Client:
+        app = SimpleNamespace(state=SimpleNamespace(model=model))
+
+        async def is_disconnected(self) -> bool:
+            return hung_up
+
+    done = []
+
+    async def main():
+        waiting = asyncio.create_task(server.on_model_thread(Client(), lambda x: done.append(x) or x, 7))
+        await asyncio.sleep(3 * server.HANG_UP_POLL)  # long enough for the watcher to look
+        release.set()
+        return await waiting
+
+    try:
+        assert asyncio.run(main()) == (None if hung_up else 7)
+        assert done == ([] if hung_up else [7])
+    finally:
+        release.set()
+        model.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,6 +44,7 @@ MODEL_THREADS = 1
 # (408) rather than holding its connection for ever; a slow link still sends something every second.
 BODY_IDLE = 15.0
 IMAGE_DECODERS = 2  # images decoded at once per process: a 12 MP one takes a few hundred MB for a moment
+HANG_UP_POLL = 0.1  # s: how often a request waiting for the model's thread checks that its client is still there
 log = logging.getLogger("web")
 
 
@@ -66,6 +68,29 @@ class Model:
 
     def close(self) -> None:
         self.thread.shutdown(wait=True)
+
+
+async def on_model_thread(request: Request, work, *args):
+    """work(*args) on the model's thread, or None without running it when the client hung up while
+    the request waited its turn: reads that no one will see would only make every other client wait
+    longer on a busy server (a closed tab, an API client that gave up)."""
+    model = request.app.state.model
+    gone = threading.Event()
+    watch = asyncio.create_task(_watch_hang_up(request, gone))
+    try:
+        return await asyncio.get_running_loop().run_in_executor(model.thread, _unless, gone, work, *args)
+    finally:
+        watch.cancel()
+
+
+async def _watch_hang_up(request: Request, gone: threading.Event) -> None:
+    while not await request.is_disconnected():
+        await asyncio.sleep(HANG_UP_POLL)
+    gone.set()
+
+
+def _unless(gone: threading.Event, work, *args):
+    return None if gone.is_set() else work(*args)
 
 
 def page_html() -> str:
@@ -126,10 +151,12 @@ async def predict(request: Request) -> Response:
     with_image = request.query_params.get("image", "").lower() in ("1", "true", "yes")
     model = request.app.state.model
     if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
-        result = await asyncio.get_running_loop().run_in_executor(model.thread, model.drawing, body, with_image)
+        result = await on_model_thread(request, model.drawing, body, with_image)
     else:  # decoded beside the model's thread (Pillow and numpy let it run meanwhile), then read on it
         canvas = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
-        result = await asyncio.get_running_loop().run_in_executor(model.thread, model.image, canvas, with_image)
+        result = await on_model_thread(request, model.image, canvas, with_image)
+    if result is None:  # the client hung up: no one to answer
+        return Response(status_code=400)
     return JSONResponse(result, headers=API_HEADERS)
 
 
