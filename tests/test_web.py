@@ -520,7 +520,8 @@ def test_a_read_whose_client_hung_up_while_it_waited_is_never_done(hung_up):
 
     model = server.Model(recognizer=None)
     release = threading.Event()
-    model.thread.submit(release.wait)  # the model's thread is busy with an earlier read
+    model.thread.submit(release.wait)  # the model's thread is busy with an earlier read ...
+    model.pending += 1  # ... counted as on_model_thread counts the reads it submits
 
     class Client:
         app = SimpleNamespace(state=SimpleNamespace(model=model))

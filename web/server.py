@@ -56,6 +56,7 @@ class Model:
     def __init__(self, recognizer: Recognizer):
         self.recognizer = recognizer
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+        self.pending = 0  # reads submitted to the thread and not yet answered (counted on the event loop)
 
     def drawing(self, body: bytes, with_image: bool) -> dict:
         """A JSON drawing -> the answer (on the model's thread)."""
@@ -73,14 +74,18 @@ class Model:
 async def on_model_thread(request: Request, work, *args):
     """work(*args) on the model's thread, or None without running it when the client hung up while
     the request waited its turn: reads that no one will see would only make every other client wait
-    longer on a busy server (a closed tab, an API client that gave up)."""
+    longer on a busy server (a closed tab, an API client that gave up). Watched only when the read
+    must queue: an idle thread starts it at once, and the watcher would only cost time."""
     model = request.app.state.model
     gone = threading.Event()
-    watch = asyncio.create_task(_watch_hang_up(request, gone))
+    watch = asyncio.create_task(_watch_hang_up(request, gone)) if model.pending else None
+    model.pending += 1
     try:
         return await asyncio.get_running_loop().run_in_executor(model.thread, _unless, gone, work, *args)
     finally:
-        watch.cancel()
+        model.pending -= 1
+        if watch is not None:
+            watch.cancel()
 
 
 async def _watch_hang_up(request: Request, gone: threading.Event) -> None:
