@@ -28,6 +28,7 @@ from . import personal
 from .batch import predict_batches
 from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
+from .predictor import load_keras_model
 from .samples import Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
 
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     data = require_test_set(load_mnist(args.data))
     out = check_out(args.out if args.out else personal_model_path(".keras"))
 
-    model = personal.load_model(base)
+    model = load_keras_model(base)  # safely, checked as the app checks its models
     held = split_samples(samples, HOLDOUT, args.seed)[1].size
     print(
         f"fine-tuning {base} on {len(samples)} samples from {store.path} "

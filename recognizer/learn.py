@@ -23,6 +23,7 @@ import numpy as np
 from . import personal
 from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
+from .predictor import load_keras_model
 from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
 
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     if not len(data.x_train):  # for mix_set, which runs only when the fine-tuning is tried, and the calibration
         raise DataError(personal.NO_TRAINING_IMAGES)
 
-    model = personal.load_model(base)
+    model = load_keras_model(base)  # safely, checked as the app checks its models
     result = learn(model, samples, data, max_drop=args.max_drop)
     v = result.verdict
     counts = np.bincount(samples.labels, minlength=10)

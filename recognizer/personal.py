@@ -39,7 +39,7 @@ import numpy as np
 
 from .batch import predict_batches
 from .errors import DataError, ModelError, RecognizerError
-from .predictor import MODELS_DIR, NUM_CLASSES, load_keras_model
+from .predictor import MODELS_DIR, NUM_CLASSES
 
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
 # (bench/personal.py --split val --blends 1,2,4,8, an option until December 4): 4 gained most at
@@ -323,12 +323,6 @@ def check_max_drop(points: float) -> None:
     """--max-drop (learn, finetune): a number of points, 0 or more; NaN would turn the MNIST check off."""
     if not (math.isfinite(points) and points >= 0):
         raise DataError(f"--max-drop must be a number of points, 0 or more, got {points}")
-
-
-def load_model(base: Path):
-    """The Keras model at `base` (see base_model), loaded safely and checked as the app checks its
-    models (predictor.load_keras_model); ModelError in one line otherwise."""
-    return load_keras_model(base)
 
 
 def write_model(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int = 0, **figures) -> tuple:

@@ -396,10 +396,10 @@ def test_a_damaged_base_model_is_called_damaged_not_missing(tmp_path):
     """learn and finetune load the .keras base themselves: a file that is not a zip archive is
     named for what it is (Keras says "File not found" for one)."""
     from recognizer.errors import ModelError
-    from recognizer.personal import load_model
+    from recognizer.predictor import load_keras_model
 
     junk = tmp_path / "base.keras"
     junk.write_bytes(b"\x00garbage" * 100)
     damaged = r"base.keras: not a Keras model: the file is not a .keras zip archive \(damaged, truncated"
     with pytest.raises(ModelError, match=damaged):
-        load_model(junk)
+        load_keras_model(junk)
