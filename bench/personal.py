@@ -72,8 +72,8 @@ def others(chars: PenCharacters, idx: np.ndarray, saved: np.ndarray) -> np.ndarr
     strokes are identical to a saved one's (a few writer files hold the same character twice), so
     that the personal model is never tested on ink it learned from."""
     ink = [b"".join(s.tobytes() for s in chars.strokes(int(i))) for i in idx]
-    learned = {ink[j] for j in saved}
-    return np.array([j for j in range(len(idx)) if j not in set(saved.tolist()) and ink[j] not in learned], np.int64)
+    learned = {ink[j] for j in saved}  # the saved ones themselves among them
+    return np.array([j for j in range(len(idx)) if ink[j] not in learned], np.int64)
 
 
 def choose_samples(labels: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
