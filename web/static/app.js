@@ -32,8 +32,7 @@ const wrap = $("pad-wrap");
 const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null };
 const net = {
   inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null,
-  // after a failed request: whether trying again may help, its timer, and how many failed in a row
-  retrying: false, retry: null, failures: 0,
+  retry: null, failures: 0, // after a failed request: the timer that tries again, and how many failed in a row
 };
 // What the browser test (tests/test_web_browser.py) reads: first ink and first answer shown, in ms.
 const stats = { firstInk: null, firstShown: null, requests: 0, answers: 0, last: null };
@@ -236,7 +235,6 @@ function predictSoon() {
   if (!ink.strokes.length) { // nothing to read: no need to ask the server, and nothing is wrong
     show({ number: "", digits: [] }, ink.version, ink.side);
     net.error = null;
-    net.failures = 0;
     setStatus("ready", "ready");
     return;
   }
@@ -266,6 +264,7 @@ async function send() {
   // up and sent again would queue the same work twice and make every page wait longer still.
   const slow = setTimeout(() => setStatus("reading…", "busy"), SLOW_MS);
   const waiting = setTimeout(() => setStatus("the server is slow: still waiting for it", "busy"), STILL_WAITING_MS);
+  let retrying = false; // after a failure: whether asking again may help
   try {
     const response = await fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body });
     if (!response.ok) {
@@ -292,7 +291,7 @@ async function send() {
       setStatus("ready", "ready");
     } else {
       net.error = err instanceof TypeError ? "cannot reach the server: trying again" : err.message;
-      net.retrying = err instanceof TypeError || err.retry === true;
+      retrying = err instanceof TypeError || err.retry === true;
       setStatus(net.error, "error");
     }
   } finally {
@@ -300,7 +299,7 @@ async function send() {
     clearTimeout(waiting);
     net.inFlight = false;
     if (!net.error) predictSoon(); // ink drawn meanwhile
-    else if (net.retrying && net.shownVersion !== ink.version) retryLater(); // else the next change tries again
+    else if (retrying && net.shownVersion !== ink.version) retryLater(); // else the next change tries again
   }
 }
 
