@@ -237,6 +237,8 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     x = np.empty((len(row_lines), IMAGE_SIZE, IMAGE_SIZE), np.uint8)
     labels = np.empty(len(row_lines), np.uint8) if labeled else None
     done = 0
+    # for rows that pandas reads otherwise than the scan counted them: never guess
+    garbled = f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}"
     try:
         # parsed CSV_CHUNK_ROWS rows at a time, each checked and kept as uint8: float64 for the whole
         # file would take ~6 KB an image (1.8 GB at the cap) where the result takes 784 bytes
@@ -246,12 +248,8 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
             for frame in chunks:
                 values = frame.to_numpy()
                 end = done + len(values)
-                if end > len(row_lines) or values.shape[1] != len(
-                    expected
-                ):  # the scan and pandas disagree: never guess
-                    raise DataError(
-                        f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}"
-                    )
+                if end > len(row_lines) or values.shape[1] != len(expected):
+                    raise DataError(garbled)
                 _check_kaggle_values(values, row_lines[done:end], path, expected, shape, labeled)
                 x[done:end] = (
                     (values[:, 1:] if labeled else values).astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
@@ -262,7 +260,7 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
         raise DataError(f"{path}: {_non_numeric_problem(path, expected, row_lines)}") from None
     if done != len(row_lines):
-        raise DataError(f"{path}: cannot read the rows as plain comma-separated numbers; each row must be {shape}")
+        raise DataError(garbled)
     return x, labels
 
 
