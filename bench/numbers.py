@@ -28,6 +28,8 @@ from recognizer.data import require_test_set
 from recognizer.strokes import rasterize
 from recognizer.synthetic import LETTER_STROKES, NON_DIGIT_LETTERS, UPRIGHT_FONTS, compose_number, place_strokes
 
+from .common import write_json
+
 MAX_DIGITS = 6
 
 
@@ -236,8 +238,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(report(results))
     if args.json:
-        from .common import write_json
-
         write_json(args.json, results)
     return 0
 
