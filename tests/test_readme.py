@@ -70,6 +70,38 @@ def test_every_block_is_there_once(results):
         report.update_readme(without, results)
 
 
+def _goal_row(table: str, goal: str) -> list[str]:
+    """The cells of the goals table's rows whose goal column starts with `goal`."""
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in table.splitlines() if line.startswith("|")]
+    found = [r for r in rows if r[1].startswith(goal)]
+    assert found, f"no goal row {goal!r}"
+    return found
+
+
+def test_goals_say_met_or_not_from_the_figures(results):
+    """The goals table judges each goal from the results: moving a figure across its target flips it."""
+    table = report._goals(results)
+    assert _goal_row(table, "MNIST test (a proxy)")[0][4] == (
+        "yes" if results["accuracy"]["mnist_test"]["accuracy"] >= 0.997 else "**no**"
+    )
+    changed = copy.deepcopy(results)
+    changed["accuracy"]["mnist_test"]["accuracy"] = 0.9971
+    changed["real"]["digits"]["all"]["unsure"] = 0.0101
+    changed["real_numbers"]["paths"]["image"]["all"]["count_right"]["accuracy"] = 0.9705
+    changed["real_numbers"]["paths"]["image"]["all"]["whole"]["accuracy"] = 0.83
+    changed["real_numbers"]["paths"]["image"]["all"]["bound"] = 0.8801
+    flipped = report._goals(changed)
+    assert _goal_row(flipped, "MNIST test (a proxy)")[0][3:] == ["99.71%", "yes"]
+    assert _goal_row(flipped, 'real digits read "not sure"')[0][3:] == ["1.01%", "**no**"]
+    assert _goal_row(flipped, "numbers, image path: digit count")[0][3:] == ["97.0%", "yes"]
+    assert _goal_row(flipped, "numbers, image path: whole")[0][3:] == [
+        "83.0% against 88.0% (5.01 points under)",
+        "**no**",
+    ]
+    del changed["real"], changed["real_numbers"], changed["personal"]
+    assert "real digits" not in report._goals(changed)  # sections not measured: no row, not a made-up one
+
+
 def test_check_command_exits_1_on_drift(tmp_path, results):
     ok = subprocess.run([sys.executable, "-m", "bench.report", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
