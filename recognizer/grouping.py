@@ -137,7 +137,7 @@ INK_PRIORS = Priors(
 # 2 nats more, no number read differently. A detector pair (one of the two trained with letters'
 # slices cut from 0.5, train_detector.LETTER_CUT_WIDTH; measured, not shipped), with pieces from 0.5
 # cut here: 'val' count 98.25%, 'train' 97.75%, letters only "?" 69.0%; from 0.8: 97.25%, 97.5%,
-# 78.5%: 4 numbers of 400 against 114 letters of 1,200. The README has the figures.)
+# 78.5%: 4 numbers of 400 against 114 letters of 1,200. docs/measurements.md has the figures.)
 CUT_WIDTH = 0.8
 CUTS = 5
 SLANTS = (0.0, -0.25, 0.25)  # the straight cuts' slants, x per y: upright, leaning right, left

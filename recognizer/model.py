@@ -26,7 +26,7 @@ INPUT_SHAPE = (28, 28, 1)
 
 def build_model(dropout: float = 0.4, width: float = 1.0) -> keras.Model:
     """Return the uncompiled classifier; width scales every layer's filters (1.5 was measured and not
-    shipped: README, "The model")."""
+    shipped: docs/measurements.md, "The classifier")."""
     small, middle, large = (round(filters * width) for filters in (32, 64, 128))
     if small < 1:
         raise ValueError(f"width {width} leaves the first layers no filters")
@@ -107,7 +107,7 @@ def build_detector(dropout: float = 0.3) -> keras.Model:
 def build_detector_ensemble(members: Sequence[keras.Model]) -> keras.Model:
     """One detector answering the mean P(not a digit) of trained detectors (build_detector's), their
     layers side by side in one graph: one .tflite file, one call per batch. Detectors trained on
-    different non-digits err on different letters (README, "The digit detector")."""
+    different non-digits err on different letters (docs/measurements.md, "The digit detector")."""
     inputs = keras.Input(INPUT_SHAPE)
     towers = []
     for member in members:

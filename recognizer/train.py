@@ -40,8 +40,9 @@ from .predictor import MODELS_DIR, NUM_CLASSES, load_keras_model
 
 DEFAULT_EPOCHS = 20
 # Classifiers trained apart, one after another (seeds SEED, SEED + 1, ...), and shipped as one model
-# that averages their logits (model.build_ensemble). One ships: two were measured (README, "The
-# model") and read the 'val' people's digits no better while saying "not sure" more often.
+# that averages their logits (model.build_ensemble). One ships: two were measured
+# (docs/measurements.md, "The classifier") and read the 'val' people's digits no better while saying
+# "not sure" more often.
 MEMBERS = 1
 MAX_MEMBERS = 8
 BATCH_SIZE = 128

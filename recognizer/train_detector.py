@@ -28,7 +28,7 @@ be to be cut in all the segmentation samples (letters' and numbers', held out to
 --unipen), and --average-with saves one graph averaging an earlier detector and the new one
 (model.build_detector_ensemble), its threshold set for the average by the same rule. Such a pair was
 measured and not shipped: it caught more letters but flagged more real digits and MNIST test
-digits, at twice the cost (README, "The digit detector").
+digits, at twice the cost (docs/measurements.md, "The digit detector").
 """
 
 from __future__ import annotations
@@ -337,15 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--letter-slices",
         type=int,
         default=0,
-        help=f"with --unipen, train on up to N slices cut from real letters as non-digits (the README's pair: "
-        f"{LETTER_SLICES}; default 0)",
+        help="with --unipen, train on up to N slices cut from real letters as non-digits "
+        f"(docs/measurements.md's pair: {LETTER_SLICES}; default 0)",
     )
     parser.add_argument(
         "--cut-width",
         type=float,
         default=CUT_WIDTH,
         help=f"cut touching digits and letters from pieces this many heights wide in the training data "
-        f"(default {CUT_WIDTH}, as the reader cuts; the README's pair: {LETTER_CUT_WIDTH})",
+        f"(default {CUT_WIDTH}, as the reader cuts; docs/measurements.md's pair: {LETTER_CUT_WIDTH})",
     )
     parser.add_argument(
         "--average-with",
