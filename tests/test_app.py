@@ -21,7 +21,7 @@ from recognizer.samples import UserSamples, personal_model_path
 from recognizer.strokes import rasterize
 from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
-from ui.app import HINT_TEXT, PERSONAL_NOTE, App
+from ui.app import HINT_TEXT, PERSONAL_NOTE, SHIPPED_NOTE, App
 from ui.canvas import MAX_UNDO, Canvas
 from ui.dump import snapshot
 from ui.headless import key_event, run_script, stroke_events
@@ -713,6 +713,30 @@ def test_the_personal_model_is_chosen_and_reported(monkeypatch, tmp_path, screen
     assert app.state.note == PERSONAL_NOTE and app.state.prediction.digit == 3
     state = json.loads(dump.read_text())
     assert state["personal_model"] is True and state["model"] == str(personal) and state["note"] == PERSONAL_NOTE
+
+
+def test_a_personal_model_that_does_not_load_falls_back_to_the_shipped_one(monkeypatch, tmp_path, screen, capsys):
+    """A damaged personal model (a disk error, a half-copied file) used to stop the app: any key quit,
+    though the user had not asked for that model. Now the shipped model reads, and the pane says why."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    personal = personal_model_path()
+    personal.parent.mkdir(parents=True)
+    personal.write_bytes((ROOT / "recognizer" / "models" / "mnist_cnn.tflite").read_bytes()[:1000])
+    path, is_personal = choose_model()
+    assert (path, is_personal) == (personal, True)
+    app = App(model_path=path, personal=is_personal, samples=UserSamples(tmp_path / "s.npz"))
+    assert app.wait()
+    app.update(0.0)
+    assert app.wait()  # the shipped model, loading in its place
+    draw_digit(app, 7, screen)
+    assert app.running and app.exit_code == 0 and app.state.status == READY
+    assert app.state.note == SHIPPED_NOTE and not app.personal and app.state.prediction.digit == 7
+    assert "personal model did not load" in app.samples.notice and not app.samples.notice_ok
+    err = capsys.readouterr().err
+    assert err.startswith("warning: cannot load model") and "reading with the shipped model" in err
+    assert (
+        personal.read_bytes() == (ROOT / "recognizer" / "models" / "mnist_cnn.tflite").read_bytes()[:1000]
+    )  # kept as it was
 
 
 def test_app_py_flags_for_models_and_samples():

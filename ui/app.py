@@ -230,6 +230,8 @@ class App:
             loader, self._loader = self._loader, None
             if loader.recognizer is not None:
                 self._model_ready(loader.recognizer)
+            elif self.personal:  # chosen for the user, not asked for: read with the shipped model instead
+                self._personal_failed(loader.error or "cannot load the model")
             else:
                 self._model_failed(loader.error or "cannot load the model", now)
         if self._error_deadline is not None and now >= self._error_deadline:
@@ -293,6 +295,18 @@ class App:
             return PERSONAL_NOTE
         path = None if self.worker is None else self.worker.recognizer.path
         return SHIPPED_NOTE if path is None or path.resolve() == DEFAULT_MODEL.resolve() else f"model {path.name}"
+
+    def _personal_failed(self, message: str) -> None:
+        """The personal model (found at its place, not named with --model) did not load: the app reads
+        with the shipped model and says why, instead of refusing to draw until the file is mended."""
+        print(f"warning: {message}; reading with the shipped model", file=sys.stderr, flush=True)
+        self.personal = False
+        self._loader = ModelLoader(None)
+        self.samples.notify(
+            f"your personal model did not load ({message}): reading with the shipped model; L learns it again",
+            ok=False,
+            seconds=LEARN_NOTICE_TIME,
+        )
 
     def _model_failed(self, message: str, now: float) -> None:
         print(f"error: {message}", file=sys.stderr, flush=True)
