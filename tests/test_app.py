@@ -9,12 +9,14 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pygame
 import pytest
 
+from recognizer.predictor import Prediction
 from recognizer.preprocess import to_mnist
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.samples import UserSamples, personal_model_path
@@ -42,7 +44,9 @@ from ui.panel import (
     Hint,
     Panel,
     PanelState,
+    confidence_row,
     percent,
+    unsure_reasons,
     wrap,
 )
 from ui.samples import NOTICE_TIME, SampleCollector, SampleSaver
@@ -466,6 +470,38 @@ def test_a_two_digit_number_is_read_with_a_box_per_digit(app, screen):
     run_script(app, [], screen)
     assert len(app.state.digits) == 1 and not app.state.has_boxes
     assert colour_pixels(screen, BOX, app.layout.canvas) == 0
+
+
+def _pred(digit: int, p: float, unsure: str | None = None, x: int = 0) -> Prediction:
+    probs = np.full(10, (1 - p) / 9)
+    probs[digit] = p
+    return Prediction(digit, p, probs, np.zeros((28, 28), np.float32), (x, 100, 80, 120), unsure)
+
+
+def test_not_sure_shows_the_best_guess_not_a_confidence():
+    """A letter read "not sure / not a digit" beside "Confidence >99.9%" contradicted itself."""
+    assert confidence_row(_pred(7, 0.93)) == ("Confidence", "93.0%")
+    assert confidence_row(_pred(4, 0.9999, NOT_A_DIGIT)) == ("Best guess", "4, >99.9%")
+
+
+def test_a_numbers_unsure_digits_say_why_under_the_number():
+    """The bars show one digit (the rightmost): a "?" elsewhere in the number used to show no reason."""
+    digits = (
+        _pred(1, 0.99, x=0),
+        _pred(4, 0.999, NOT_A_DIGIT, x=100),
+        _pred(2, 0.5, "low confidence", x=200),
+        _pred(9, 0.6, NOT_A_DIGIT, x=300),
+        _pred(3, 0.99, x=400),
+    )
+    assert unsure_reasons(digits) == "? not a digit, low confidence"
+    assert unsure_reasons(digits[:1]) == ""
+    state = PanelState(READY, digits[-1], digits=digits, number="1??93", canvas_side=560)
+    no_reasons = replace(state, digits=tuple(replace(d, unsure=None) for d in digits))  # the same "?" glyphs
+    size = (352, 560)
+    panel = Panel()
+    band = pygame.Rect(0, 0, size[0], 200)  # the number and the line under it
+    with_line, without = (colour_pixels(panel.render(st, size), WARNING, band) for st in (state, no_reasons))
+    assert with_line > without + 150
 
 
 def test_boxes_scale_with_the_canvas_display(app, screen):

@@ -9,6 +9,7 @@ other frames), so drawing it costs next to nothing while the user draws. Default
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ UNSURE_MARK = "?"  # an unsure digit in a number and on its box
 SINGLE_TITLE = "Prediction"
 NUMBER_TITLE = "Number"
 FOCUS_TITLE = "Rightmost digit"  # with several digits the bars and the 28x28 view show this one
+CONFIDENCE_TITLE = "Confidence"
+GUESS_TITLE = "Best guess"  # when not sure: what the classifier would have said, greyed
 INPUT_TITLE = "Model input (28\u00d728)"
 LOADING_TEXT = "loading model\u2026"
 ERROR_TITLE = "Cannot load the model"
@@ -133,7 +136,7 @@ class Panel:
         elif state.prediction is None:
             self._render_centered(pane, scale, EMPTY_TEXT)
         elif state.has_boxes:
-            top = self._render_number(pane, scale, state.number, len(state.digits))
+            top = self._render_number(pane, scale, state.number, state.digits)
             self._render_prediction(
                 pane, scale, state.prediction, top, round(FOCUS_BOX * scale), FOCUS_TITLE, state.footer_lines
             )
@@ -238,11 +241,12 @@ class Panel:
             pane.blit(body.render(line, True, MUTED), (pad, y))
             y += body.get_linesize()
 
-    def _render_number(self, pane: pygame.Surface, scale: float, number: str, count: int) -> int:
-        """The number read, large, "?" for unsure digits; returns the y below it."""
+    def _render_number(self, pane: pygame.Surface, scale: float, number: str, digits: Sequence[Prediction]) -> int:
+        """The number read, large, "?" for unsure digits, and why they are unsure under it; returns
+        the y below it."""
         pad = round(PAD * scale)
         caption = self.font(round(CAPTION_FONT * scale))
-        pane.blit(caption.render(f"{NUMBER_TITLE} ({count} digits)", True, MUTED), (pad, pad))
+        pane.blit(caption.render(f"{NUMBER_TITLE} ({len(digits)} digits)", True, MUTED), (pad, pad))
         y = pad + caption.get_linesize()
         size = round(NUMBER_FONT * scale)
         room = pane.get_width() - 2 * pad
@@ -255,7 +259,13 @@ class Panel:
             glyph = font.render(ch, True, WARNING if ch == UNSURE_MARK else TEXT)
             pane.blit(glyph, (x, y))
             x += glyph.get_width()
-        return y + font.get_linesize() + pad // 2
+        y += font.get_linesize()
+        why = unsure_reasons(digits)
+        if why:  # the pane's bars show one digit: the reasons of every "?" are said here
+            small = self.font(round(NOTE_FONT * scale))
+            pane.blit(small.render(elide(why, small, room), True, WARNING), (pad, y))
+            y += small.get_linesize()
+        return y + pad // 2
 
     def _render_prediction(
         self, pane: pygame.Surface, scale: float, pred: Prediction, top: int, box: int, title: str, footer: int = 0
@@ -283,8 +293,9 @@ class Panel:
         sure = pred.unsure is None
         y = top + box + pad
         conf_font = self.font(round(CONFIDENCE_FONT * scale))
-        label = conf_font.render("Confidence", True, MUTED)
-        value = conf_font.render(percent(pred.confidence), True, ACCENT if sure else MUTED)
+        title, text = confidence_row(pred)
+        label = conf_font.render(title, True, MUTED)
+        value = conf_font.render(text, True, ACCENT if sure else MUTED)
         pane.blit(label, (pad, y))
         pane.blit(value, (width - pad - value.get_width(), y))
         y += conf_font.get_linesize() + pad // 2
@@ -380,6 +391,20 @@ def model_input_surface(image: np.ndarray, side: int) -> pygame.Surface:
 
 
 GREY_PALETTE = [(i, i, i) for i in range(256)]
+
+
+def confidence_row(pred: Prediction) -> tuple[str, str]:
+    """The row under the digit: its confidence when sure; when not sure, the classifier's best guess
+    and its probability, so that "not a digit" beside "Confidence >99.9%" does not contradict itself."""
+    if pred.unsure is None:
+        return CONFIDENCE_TITLE, percent(pred.confidence)
+    return GUESS_TITLE, f"{pred.digit}, {percent(pred.confidence)}"
+
+
+def unsure_reasons(digits: Sequence[Prediction]) -> str:
+    """Why the digits of a number read "?", in order, each reason once ("" when all are sure)."""
+    reasons = list(dict.fromkeys(d.unsure for d in digits if d.unsure))
+    return f"{UNSURE_MARK} {', '.join(reasons)}" if reasons else ""
 
 
 def percent(p: float) -> str:
