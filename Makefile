@@ -38,8 +38,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-run: $(VENV)/.runtime  ## start the app
-	$(BIN)/python app.py
+run: $(VENV)/.runtime  ## start the app (MNIST, where there is a copy, for learning your handwriting: key L)
+	$(BIN)/python app.py $(DATA_ARG)
 
 web: $(VENV)/.runtime  ## the web page and JSON API on http://$(HOST):$(PORT) (HOST, PORT, WORKERS change that)
 	$(BIN)/python -m web --host $(HOST) --port $(PORT) --workers $(WORKERS)

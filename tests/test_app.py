@@ -28,6 +28,7 @@ from ui.canvas import MAX_UNDO, Canvas
 from ui.dump import snapshot
 from ui.headless import key_event, run_script, stroke_events
 from ui.layout import DEFAULT_WINDOW, compute_layout
+from ui.main import parse_args
 from ui.model import choose_model
 from ui.panel import (
     ACCENT,
@@ -1034,11 +1035,49 @@ def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkey
     from ui import learner as learner_module
 
     script = "print('[1/5] loading'); print('Exception: URL fetch failure'); print(); raise SystemExit(3)"
-    monkeypatch.setattr(learner_module, "learn_command", lambda samples, out=None: [sys.executable, "-c", script])
+    monkeypatch.setattr(
+        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
+    )
     learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
     assert learner.done.wait(60)
     assert learner.message == "learning failed (exit status 3): Exception: URL fetch failure"
     assert learner.recognizer is None
+
+
+def test_the_apps_data_flag_reaches_the_learning_command(monkeypatch, tmp_path, shipped, screen):
+    """L checks the personal model on MNIST: without a way to name the file, an offline app could only
+    say "pass --data", which app.py did not take."""
+    from ui import learner as learner_module
+
+    assert learner_module.learn_command(Path("s.npz"))[-2:] == ["--samples", "s.npz"]
+    assert learner_module.learn_command(Path("s.npz"), data="m.npz")[-2:] == ["--data", "m.npz"]
+    assert parse_args(["--data", "m.npz"]).data == "m.npz" and parse_args([]).data is None
+    commands = []
+    monkeypatch.setattr(learner_module.subprocess, "Popen", lambda command, **_: commands.append(command) or 1 / 0)
+    store = UserSamples(tmp_path / "samples.npz")
+    for digit in (1, 2, 3):
+        store.add(np.zeros((28, 28), np.float32), digit)
+    app = App(recognizer=shipped, samples=store, data=tmp_path / "m.npz")
+    run_script(app, [], screen)
+    assert sum(app.state.samples) == 3
+    run_script(app, [key_event(pygame.K_l)], screen)
+    deadline = time.monotonic() + 10
+    while not commands and time.monotonic() < deadline:  # the learner's thread starts the child
+        time.sleep(0.01)
+    assert commands and commands[0][-2:] == ["--data", str(tmp_path / "m.npz")]
+
+
+def test_the_learning_bar_moves_with_the_time_each_step_takes():
+    """learn's steps take very different times (loading, the MNIST check, writing): the bar used to sit
+    at 80% for most of the run."""
+    from recognizer.learn import STEPS
+    from ui.learner import STEP_STARTS, step_progress
+
+    assert len(STEP_STARTS) == len(STEPS)  # one start per step of learn
+    starts = [step_progress(k, len(STEPS)) for k in range(1, len(STEPS) + 1)]
+    assert starts == list(STEP_STARTS) and starts == sorted(starts) and starts[0] == 0 and starts[-1] < 0.6
+    assert [step_progress(k, 4) for k in range(1, 5)] == [0.0, 0.25, 0.5, 0.75]  # another count: evenly
+    assert step_progress(9, 4) == 1.0 and step_progress(1, 0) == 0.0
 
 
 def test_a_learner_cancelled_before_its_child_starts_never_starts_it(monkeypatch, tmp_path):

@@ -92,6 +92,8 @@ def test_finetune_runs_and_changes_the_model(tmp_path, tiny_mnist, capsys):
     test = load_mnist(tiny_mnist)
     predicted = tuned(test.x_test[..., None] / np.float32(255), training=False).numpy().argmax(axis=1)
     assert card["mnist_test_accuracy_after"] == pytest.approx((predicted == test.y_test).mean(), abs=0.011)
+    calibration = json.loads((out.parent / "personal.calibration.json").read_text())
+    assert "temperature" in calibration and "test_report_only" not in calibration  # the card has MNIST test
 
     from recognizer import Recognizer
 

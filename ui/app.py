@@ -85,6 +85,7 @@ class App:
         threaded: bool = True,
         personal: bool = False,
         samples: UserSamples | None = None,
+        data: str | os.PathLike | None = None,
     ) -> None:
         self.layout = compute_layout(size)
         self.canvas = Canvas(self.layout.canvas.width)
@@ -93,6 +94,7 @@ class App:
         self.running = True
         self.exit_code = 0
         self.personal = personal  # the model is the user's personal one (learned or fine-tuned; ui.model.choose_model)
+        self.data = data  # mnist.npz for learning's MNIST check (key L); None: $MNIST_NPZ, else a download
         self.predictions = 0  # predictions shown (blank-canvas states not counted)
         self.stats = FrameStats()
         self.timeline = Timeline(launch_time)
@@ -162,7 +164,7 @@ class App:
                 f"save at least {MIN_LEARN_SAMPLES} samples first: draw a digit, then press its key", ok=False
             )
         else:
-            self.learner = Learner(self.samples.path)
+            self.learner = Learner(self.samples.path, data=self.data)
             self.samples.notify(f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)")
 
     def switch_model(self) -> None:

@@ -1,6 +1,7 @@
 """Handwritten digit recognizer: draw a digit with the mouse, watch the CNN read it as you draw.
 
-    digit-recognizer app [--model PATH | --shipped-model] [--samples PATH] [--size WxH] [--debug-dump PATH]
+    digit-recognizer app [--model PATH | --shipped-model] [--samples PATH] [--data mnist.npz] [--size WxH]
+                         [--debug-dump PATH]
     python app.py ...      (the same, from a checkout)
 
 The window opens at once; the model loads behind it (no TensorFlow: the .tflite model runs in
@@ -46,6 +47,12 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
         metavar="PATH",
         help="the .npz your samples are saved to "
         "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="PATH",
+        help="mnist.npz for learning your handwriting (key L checks the personal model on MNIST test; "
+        "default: $MNIST_NPZ, else Keras downloads it)",
     )
     parser.add_argument(
         "--size",
@@ -119,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         model_path=model_path,
         personal=personal,
         samples=UserSamples(args.samples),
+        data=args.data,
         debug_dump=args.debug_dump,
         launch_time=LAUNCH_TIME,
         error_linger=linger,
