@@ -556,6 +556,10 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     assert len(samples.load()) == 0 and len(app.canvas.strokes) == 1
     run_script(app, [key_event(pygame.K_KP1)], screen)  # the keypad too
     assert samples.load().labels.tolist() == [1]
+    run_script(app, [key_event(pygame.K_z, pygame.KMOD_LCTRL)], screen)  # Ctrl+Z, the other undo key, as U
+    assert len(samples.load()) == 0 and len(app.canvas.strokes) == 1
+    run_script(app, [key_event(pygame.K_KP1)], screen)
+    assert samples.load().labels.tolist() == [1]
     app.update(app.last_update + NOTICE_TIME + 0.1)
     assert app.samples.notice == ""
     run_script(app, [key_event(pygame.K_u)], screen)  # later, U undoes a stroke again
@@ -1004,6 +1008,7 @@ def test_l_learns_from_the_samples_in_the_background_and_m_switches_back(monkeyp
     assert progress and progress == sorted(progress) and frames > 10
     assert app.samples.notice.startswith("personal model kept"), app.samples.notice
     assert app.personal and app.state.note == PERSONAL_NOTE and app.state.progress is None
+    assert app.state.prediction is not None  # the last reading stays until the new model's: not "draw a digit"
     assert app.worker.recognizer.path == personal_model_path(".tflite")
     run_script(app, [], screen)
     assert app.state.prediction.digit == 3  # the canvas read again with the personal model

@@ -141,10 +141,11 @@ class App:
             self.quit()
         elif key == pygame.K_r:
             self.canvas.clear()
-        elif key == pygame.K_u and self.samples.can_unsave(self.canvas.version):  # a save just made, not a stroke
-            self.samples.unsave()
         elif key == pygame.K_u or (key == pygame.K_z and mod & (pygame.KMOD_CTRL | pygame.KMOD_META)):
-            self.canvas.undo()
+            if self.samples.can_unsave(self.canvas.version):  # a save just made: undo takes it back, not a stroke
+                self.samples.unsave()
+            else:
+                self.canvas.undo()
         elif key in DIGIT_KEYS:
             self.samples.save(DIGIT_KEYS[key], self._single_digit(), self.canvas.version, self.canvas.strokes)
         elif key == pygame.K_l:
@@ -288,7 +289,11 @@ class App:
         self.worker = PredictionWorker(recognizer, threaded=self._threaded)
         if self.timeline.model_loaded is None:
             self.timeline.model_loaded = time.time()
-        self.state = PanelState(READY, note=self._note, samples=self.samples.counts)
+        if self.state.status == READY and self.state.prediction is not None and not self.canvas.is_empty:
+            # Another model (L, M): the last reading stays until the new model's, not "draw a digit" over ink.
+            self.state = replace(self.state, note=self._note, samples=self.samples.counts)
+        else:
+            self.state = PanelState(READY, note=self._note, samples=self.samples.counts)
 
     @property
     def _note(self) -> str:
