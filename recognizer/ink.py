@@ -52,6 +52,13 @@ class Ink:
         x, y, w, h = box
         return _ink(np.where(mask, self.pixels[y : y + h, x : x + w], 0).astype(np.uint8), mask)
 
+    def band(self, top: int, bottom: int) -> Ink:
+        """The ink of rows top..bottom-1 alone, on a canvas as large as this one (one row of
+        writing, the others blanked out): boxes found in it are boxes on the whole canvas."""
+        mask = np.zeros_like(self.mask)
+        mask[top:bottom] = self.mask[top:bottom]
+        return _ink(np.where(mask, self.pixels, 0).astype(np.uint8), mask)
+
 
 def ink_from_canvas(canvas: np.ndarray) -> Ink:
     """Any 2-D canvas (uint8, bool, integer, or float in [0, 1] or [0, 255]; bright ink on dark)

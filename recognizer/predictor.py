@@ -38,6 +38,7 @@ from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, too_little_ink
+from .segment import row_strokes, text_rows
 from .strokes import Stroke
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
@@ -331,7 +332,20 @@ class Recognizer:
         if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
         detect = self.detector.not_digit if self.detector else None
-        groups = group_digits(ink, strokes, self.batch_probabilities, detect)
+        rows = text_rows(ink)
+        if rows:  # several lines of writing: each read left to right, top to bottom
+            groups = [
+                g
+                for top, bottom in rows
+                for g in group_digits(
+                    ink.band(top, bottom),
+                    None if strokes is None else row_strokes(strokes, top, bottom),
+                    self.batch_probabilities,
+                    detect,
+                )
+            ]
+        else:
+            groups = group_digits(ink, strokes, self.batch_probabilities, detect)
         if not groups:
             return []
         own_strokes = [[strokes[i] for i in g.segment.strokes] for g in groups]

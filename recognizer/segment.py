@@ -28,6 +28,12 @@ FRAGMENT_GAP = 0.15  # ... joined to the digit it overlaps most in x, or one thi
 SPECK_SIDE = 0.25  # a piece whose longer side is below this share of the tallest digit's height ...
 SPECK_AREA = 0.1  # ... and whose ink is below this share of the largest digit's ink is a speck
 MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only the largest
+# Rows of writing (a number written on two lines): bands of ink with empty rows between them, each
+# at least ROW_HEIGHT of the tallest band's height (lower bands, a 5's flag or a stray dot, join the
+# nearest row), apart by at least ROW_GAP of the shorter row's height (an 8 written as two loops
+# that do not quite meet is one digit, not two rows).
+ROW_HEIGHT = 0.5
+ROW_GAP = 0.2
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,49 @@ class Segment:
     def ink(self, canvas: Ink) -> Ink:
         """This digit's ink cut from the canvas's, other digits' ink blanked out."""
         return canvas.cut(self.box, self.mask)
+
+
+def text_rows(ink: Ink) -> list[tuple[int, int]]:
+    """The rows of writing on the canvas, top to bottom, as (top, bottom) pixel rows (bottom
+    excluded), each reaching halfway to its neighbour so that every ink pixel is in one; [] when
+    there is one row (or no ink). Digits of one row are read left to right, rows top to bottom:
+    read column by column, a number written on two lines had each digit read together with the
+    one below it, as a sure wrong digit."""
+    if ink.box is None:
+        return []
+    inked = ink.mask.any(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.astype(np.int8), [0]])))
+    bands = edges.reshape(-1, 2)  # runs of inked pixel rows: (first, last + 1)
+    if len(bands) < 2:
+        return []
+    heights = bands[:, 1] - bands[:, 0]
+    rows = [list(band) for band, h in zip(bands, heights) if h >= ROW_HEIGHT * heights.max()]
+    for band, h in zip(bands, heights):  # the low bands join the nearest row
+        if h < ROW_HEIGHT * heights.max():
+            row = min(rows, key=lambda r: max(r[0] - band[1], band[0] - r[1], 0))
+            row[0], row[1] = min(row[0], band[0]), max(row[1], band[1])
+    rows.sort()
+    merged = [rows[0]]
+    for row in rows[1:]:  # rows too near each other, or overlapping once the low bands joined: one row
+        last = merged[-1]
+        if row[0] - last[1] < ROW_GAP * min(row[1] - row[0], last[1] - last[0]):
+            last[1] = max(last[1], row[1])
+        else:
+            merged.append(row)
+    if len(merged) < 2:
+        return []
+    cuts = [0] + [(a[1] + b[0]) // 2 for a, b in zip(merged, merged[1:])] + [ink.mask.shape[0]]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def row_strokes(strokes: Sequence[Stroke], top: int, bottom: int) -> list[Stroke]:
+    """The strokes whose points lie mostly in pixel rows top..bottom-1 (text_rows'), in writing order;
+    the others as empty strokes, so that stroke indices still name the canvas's strokes."""
+    out: list[Stroke] = []
+    for stroke in strokes:
+        ys = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)[:, 1]
+        out.append(stroke if len(ys) and top <= float(np.median(ys)) < bottom else [])
+    return out
 
 
 def find_digits(ink: Ink, strokes: Sequence[Stroke] | None = None) -> list[Segment]:

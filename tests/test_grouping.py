@@ -355,3 +355,46 @@ def test_every_batch_size_runs_on_fixed_size_interpreters(shipped):
     assert batched.shape == (37, 10) and np.allclose(batched, alone, atol=1e-5)  # 16 + 16 + 5 padded to 8
     assert shipped.probabilities(images[:0]).shape == (0, 10)
     assert backend._interpreters == before  # no interpreter made or replaced
+
+
+def _rows(*rows: str, side: int = 560) -> tuple[np.ndarray, list]:
+    """Digits written in rows (each a string), as the app draws them: 170 px digits, 260 px apart."""
+    from recognizer.synthetic import digit_strokes
+
+    strokes = [
+        s
+        for r, row in enumerate(rows)
+        for c, d in enumerate(row)
+        for s in digit_strokes(int(d), side, box=(40 + c * 160, 40 + r * 260, 170, 170))
+    ]
+    return rasterize(strokes, (side, side), 25), strokes
+
+
+@pytest.mark.parametrize("rows", [("12", "34"), ("57", "28"), ("9", "6"), ("123", "45")])
+def test_a_number_written_on_two_lines_reads_row_by_row(shipped, rows):
+    """Read column by column, "12" over "34" used to come out as two tall boxes read "53", sure."""
+    canvas, strokes = _rows(*rows)
+    for path in (strokes, None):
+        preds = shipped.read(canvas, path)
+        assert number_text(preds) == "".join(rows)
+        tops = [p.box[1] for p in preds]
+        assert all(t < 300 for t in tops[: len(rows[0])]) and all(t > 250 for t in tops[len(rows[0]) :])
+
+
+def test_one_row_with_a_flag_or_a_split_loop_is_not_two_rows():
+    """A 5's flag drawn apart above it, or an 8 whose two loops do not quite meet, stays one row."""
+    from recognizer.segment import text_rows
+
+    flag = np.zeros((400, 400), np.uint8)
+    cv2.line(flag, (120, 60), (300, 60), 255, 12)  # a flag: far lower than the digit below it
+    cv2.circle(flag, (200, 250), 100, 255, 12)
+    assert text_rows(ink_from_canvas(flag)) == []
+    eight = np.zeros((400, 400), np.uint8)
+    cv2.circle(eight, (200, 110), 80, 255, 12)
+    cv2.circle(eight, (200, 290), 80, 255, 12)  # 4 px of blank between the loops
+    assert text_rows(ink_from_canvas(eight)) == []
+    apart = np.zeros((600, 400), np.uint8)
+    cv2.circle(apart, (200, 110), 80, 255, 12)
+    cv2.circle(apart, (200, 420), 80, 255, 12)  # far apart: two rows, each pixel in one
+    rows = text_rows(ink_from_canvas(apart))
+    assert len(rows) == 2 and rows[0][0] == 0 and rows[0][1] == rows[1][0] and rows[1][1] == 600
