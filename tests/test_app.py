@@ -645,6 +645,26 @@ def test_a_failed_removal_and_an_unexpected_error_are_said_and_saving_goes_on(tm
     assert store.load().labels.tolist() == [3]
 
 
+def test_a_reading_that_fails_is_raised_on_the_ui_thread_not_dropped():
+    """A bug in read() must not pass silently (a pane that stops updating, no sign why): the worker
+    hands the exception to the loop's thread, which raises it."""
+
+    class Broken:
+        def read(self, pixels, strokes=None):
+            raise ValueError("a bug in read")
+
+    for threaded in (True, False):
+        worker = PredictionWorker(Broken(), threaded=threaded)
+        canvas = Canvas(280)
+        draw_strokes(canvas, digit_strokes(1, 280))
+        with pytest.raises(RuntimeError, match="prediction failed") as raised:
+            worker.update(canvas, 0.0)
+            assert worker.wait()
+            worker.update(canvas, 1.0)
+        assert isinstance(raised.value.__cause__, ValueError)
+        worker.close()
+
+
 def test_a_reading_of_undone_ink_is_never_shown(shipped):
     """A reading that finishes after U (of ink that is gone) is dropped, as a clear's is: the pane
     waits for the reading of what is on the canvas."""
