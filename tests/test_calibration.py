@@ -3,6 +3,7 @@
 
 import json
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -69,3 +70,66 @@ def test_calibrate_rejects_bad_rate(tiny_mnist):
     from recognizer.__main__ import main
 
     assert main(["calibrate", "--data", str(tiny_mnist), "--reject-rate", "0.9"]) == 2
+
+
+class Lookup:
+    """A stand-in model: image i (its index written in pixel [0, 0]) gets row i of `probs`."""
+
+    def __init__(self, probs):
+        self.probs = np.asarray(probs, np.float32)
+
+    def __call__(self, batch):
+        return self.probs[batch[:, 0, 0, 0].astype(int)]
+
+
+def test_threshold_leaves_the_reject_rate_of_the_calibration_set_below_it():
+    """calibrate's threshold is the reject_rate quantile of the scaled top probability: that share
+    of the calibration digits reads "not sure", not 1 - reject_rate of them (every digit but the
+    surest would). Known probabilities, overconfident by a factor of 2 in the logits."""
+    from pathlib import Path
+
+    from recognizer.calibrate import calibrate
+
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 3, (2000, 10))
+    p_true = np.exp(logits / 2.0)
+    p_true /= p_true.sum(1, keepdims=True)
+    labels = np.array([rng.choice(10, p=p) for p in p_true])
+    p_model = np.exp(logits)
+    p_model /= p_model.sum(1, keepdims=True)
+    images = np.zeros((len(labels), 28, 28), np.float32)
+    images[:, 0, 0] = np.arange(len(labels))
+    rec = Recognizer(Lookup(p_model), Path("fake.tflite"))
+    for rate in (0.05, 0.2):
+        payload = calibrate(rec, images, labels, reject_rate=rate)
+        confidence = apply_temperature(p_model, payload["temperature"]).max(1)
+        below = float((confidence < payload["threshold"]).mean())
+        assert below == pytest.approx(rate, abs=0.01)
+        assert payload["calibration_set"]["low_confidence_rate"] == pytest.approx(rate, abs=0.01)
+        assert payload["threshold"] < MAX_THRESHOLD  # the quantile itself, not the cap
+
+
+@pytest.mark.parametrize(
+    "temperature, threshold, loaded",
+    [(0, 0.5, False), (1000, 0.5, False), (1.5, 5, False), (1.5, -0.1, False), (0.01, 0.0, True), (100, 1.0, True)],
+)
+def test_a_calibration_out_of_range_is_ignored_with_a_warning(tmp_path, temperature, threshold, loaded):
+    """A temperature of 0 (a division by zero in apply_temperature) or 1000, or a threshold outside
+    [0, 1] (5: every digit "not sure"; below 0: none), made for this very model, is ignored as any
+    unreadable file is, with a one-line warning; the limits themselves load."""
+    from recognizer.calibrate import model_hashes
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"a model")
+    payload = {"model_sha256": model_hashes(model), "temperature": temperature, "threshold": threshold}
+    calibration_path(model).write_text(json.dumps(payload))
+    if loaded:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no warning either
+            calibration = load_calibration(model)
+        assert (calibration.temperature, calibration.threshold) == (temperature, threshold)
+        assert calibration.source == str(calibration_path(model))
+        return
+    with pytest.warns(UserWarning, match="unreadable.*out of range") as caught:
+        assert load_calibration(model).source == "default"
+    assert len(str(caught[0].message).splitlines()) == 1

@@ -184,3 +184,26 @@ def test_unsupported_model_format(tmp_path):
     path.write_bytes(b"x")
     with pytest.raises(ModelError, match="expected a .tflite or .keras"):
         Recognizer.load(path)
+
+
+def test_calibrated_probabilities_are_the_model_s_own_scaled_by_its_temperature(shipped):
+    """Recognizer.probabilities (calibrated, the default) applies the calibration's temperature to
+    the model's output: the "not sure" threshold was fitted on scaled probabilities, so unscaled
+    ones would pass as sure digits the calibration means to doubt (T > 1 moves the top probability
+    away from 1). calibrated=False gives the model's own output, which calibrate fits on."""
+    from recognizer.calibration import Calibration, apply_temperature
+    from recognizer.preprocess import to_mnist
+
+    canvases = [rasterize(digit_strokes(d, 300), (300, 300), 14) for d in range(10)]
+    images = np.stack([to_mnist(c) for c in canvases])
+    rec = Recognizer(shipped._backend, shipped.path, Calibration(temperature=2.0, threshold=0.5))
+    raw = rec.probabilities(images, calibrated=False)
+    np.testing.assert_allclose(raw, shipped._backend(images.reshape(-1, 28, 28, 1)), atol=1e-6)
+    scaled = rec.probabilities(images)
+    np.testing.assert_allclose(scaled, apply_temperature(raw, 2.0), atol=1e-6)
+    assert (scaled.argmax(1) == raw.argmax(1)).all()  # the same digits ...
+    assert (scaled.max(1) < raw.max(1) - 1e-4).all()  # ... each less sure
+    pred = rec.predict(canvases[4])
+    assert pred.confidence == pytest.approx(float(scaled[4].max()), abs=1e-5)
+    sharper = Recognizer(shipped._backend, shipped.path, Calibration(temperature=0.5))
+    assert (sharper.probabilities(images).max(1) >= raw.max(1)).all()  # T < 1: surer

@@ -165,3 +165,33 @@ def test_shipped_model_reads_drawn_digits_as_sure(shipped):
         pred = shipped.predict(canvas, strokes)
         assert pred.digit == d
         assert pred.unsure is None, (d, pred.confidence)
+
+
+def test_one_line_gone_over_many_times_is_a_scribble():
+    """The pen path rule (reject.MAX_PATH_LENGTH): a single straight line drawn back and forth 15
+    times is one stroke without a crossing and its ink is a plain line, so only the pen's path,
+    15 times the line's length, tells it from a 1."""
+    line = [(100.0, 200.0), (300.0, 200.0)]
+    strokes = [line * 8]  # 16 points: over the line and back, 15 times
+    assert len(strokes[0]) == 16 and count_crossings([np.asarray(strokes[0])]) == 0
+    canvas = rasterize(strokes, SIZE, 8)
+    assert ink_reason(canvas, SIZE) is None  # its ink alone could be a 1
+    assert ink_reason(canvas, SIZE, strokes) == SCRIBBLE
+    assert ink_reason(canvas, SIZE, [line]) is None  # drawn once, it is a 1
+    twice = [line * 2]  # well within the limit
+    assert ink_reason(rasterize(twice, SIZE, 8), SIZE, twice) is None
+    assert fake(SURE).predict(canvas, strokes).unsure == SCRIBBLE
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_ink_checks_come_before_the_model_s_doubt(seed):
+    """A scribble that the model also reads with low confidence says "scribble", not "low
+    confidence": the ink's reason is the truer one (the app tells the user what to change), and
+    the model's doubt about a scribble is no news."""
+    canvas, strokes = scribble(seed)
+    rec = fake(UNSURE)
+    assert rec.predict(canvas, strokes).unsure == SCRIBBLE
+    assert rec.predict(canvas).unsure == SCRIBBLE
+    assert [p.unsure for p in rec.recognize([ink_from_canvas(canvas)], SIZE, [strokes])] == [SCRIBBLE]
+    line = [[(100.0, 200.0), (300.0, 200.0)] * 8]
+    assert rec.predict(rasterize(line, SIZE, 8), line).unsure == SCRIBBLE  # by its strokes alone

@@ -107,6 +107,7 @@ def test_corrupt_file_is_reported_and_never_overwritten(tmp_path):
         dict(point_start=np.array([-2, 0])),
         dict(stroke_start=np.array([0, -1]), point_start=np.zeros(0, np.int64)),
         dict(points=np.array([["a", "b"]])),
+        dict(labels=np.array([10], np.uint8)),  # not a digit: would be a class the model does not have
     ],
 )
 def test_a_samples_file_with_malformed_arrays_is_refused_in_one_line(tmp_path, change):
@@ -202,3 +203,65 @@ def test_two_writers_lose_nothing(tmp_path):
     for proc in procs:
         assert proc.wait(timeout=60) == 0
     assert len(UserSamples(path).load()) == 30
+
+
+def test_every_sample_is_kept_however_many(tmp_path):
+    """The store keeps every sample the user saves, oldest first: add() returns the count, which
+    grows by one each time, well past any small number a capped store would stop at."""
+    store = UserSamples(tmp_path / "samples.npz")
+    labels = [i % 10 for i in range(45)]
+    for i, label in enumerate(labels):
+        assert store.add(image(i), label, [[(float(i), 0.0)]]) == i + 1
+    s = store.load()
+    assert len(s) == len(store) == 45
+    assert s.labels.tolist() == labels
+    assert [float(x[0][0, 0]) for x in s.strokes] == list(range(45))
+    np.testing.assert_array_equal(s.images[0], np.round(image(0) * 255).astype(np.uint8))
+
+
+RACER = textwrap.dedent("""
+    import os, sys, time, numpy as np
+    sys.path.insert(0, {root!r})
+    from recognizer.samples import UserSamples
+    store = UserSamples(sys.argv[1])
+    go, seed = sys.argv[2], int(sys.argv[3])
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    for i in range(int(sys.argv[4])):
+        store.add(np.full((28, 28), seed, np.uint8), seed, [[(float(i), 0.0)]])
+""")
+
+
+def test_writers_adding_at_the_same_time_lose_nothing(tmp_path):
+    """Three processes (three app windows) add samples at the same moment, each waiting for one
+    start signal: the lock must serialize their read-modify-writes, or one rewrites the file
+    from what it read before another's add and that sample is lost."""
+    path, go = tmp_path / "samples.npz", tmp_path / "go"
+    code = RACER.format(root=str(ROOT))
+    count = 30
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path), str(go), str(seed), str(count)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for seed in (1, 2, 3)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout.readline().strip() == b"ready"
+        go.touch()  # all three start together
+        errors = [proc.communicate(timeout=60)[1].decode()[-2000:] for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert [proc.returncode for proc in procs] == [0, 0, 0], errors
+    s = UserSamples(path).load()
+    assert len(s) == 3 * count
+    for seed in (1, 2, 3):  # each writer's samples, all of them, in the order it added them
+        own = s.labels == seed
+        assert own.sum() == count and (s.images[own] == seed).all()
+        assert [float(x[0][0, 0]) for x, mine in zip(s.strokes, own) if mine] == list(range(count))

@@ -193,3 +193,50 @@ def test_number_text_marks_unsure_digits():
     ]
     assert number_text(p) == "4?"
     assert number_text([]) == ""
+
+
+def test_a_short_mark_left_of_the_digits_comes_first():
+    """A minus sign drawn in front of "12" (after the digits, as people add one) stays a piece of
+    its own, too far from the 1 to join it, and is listed first: segments come left to right by
+    their boxes, whatever order the pieces were found or drawn in."""
+    digits = digit_strokes(1, box=(100, 40, 72, 120)) + digit_strokes(2, box=(196, 40, 72, 120))
+    strokes = digits + [[(20.0, 100.0), (60.0, 100.0)]]  # the minus, drawn last
+    canvas = rasterize(strokes, (200, 300), WIDTH)
+    for known in (None, strokes):
+        boxes = segment(canvas, known)
+        assert len(boxes) == 3
+        assert boxes[0][0] < 20 and boxes[0][0] + boxes[0][2] < 70  # the minus
+        assert [b[0] + b[2] / 2 for b in boxes] == sorted(b[0] + b[2] / 2 for b in boxes)
+    segs = find_digits(ink_from_canvas(canvas), strokes)
+    assert segs[0].strokes == (len(strokes) - 1,)
+
+
+# Digits with a piece that grouping by x-overlap leaves apart (it overlaps the digit by less than
+# MERGE_OVERLAP of its width, or lies beside it): only the fragment rule joins it.
+FRAGMENTS = {
+    "5, long flag to the right": [
+        [(0.32, 0.14), (0.28, 0.45), (0.5, 0.4), (0.7, 0.52), (0.72, 0.72), (0.58, 0.88), (0.25, 0.84)],
+        [(0.55, 0.06), (1.1, 0.06)],
+    ],
+    "4, bar end broken off": [
+        [(0.58, 0.1), (0.22, 0.62), (0.75, 0.62)],
+        [(0.64, 0.1), (0.64, 0.98)],
+        [(0.9, 0.62), (1.25, 0.62)],
+    ],
+}
+
+
+@pytest.mark.parametrize("name", FRAGMENTS)
+def test_a_fragment_beside_its_digit_is_merged_into_it(name):
+    """A piece much shorter than the digit (a 5's flag drawn long, the broken-off end of a 4's bar)
+    that x-overlap grouping does not absorb is joined to the digit it overlaps or nearly touches
+    (segment._merge_fragments): one digit whose box holds all the ink, not a digit and a stray mark."""
+    import cv2
+
+    strokes = unit(FRAGMENTS[name])
+    canvas = rasterize(strokes, (300, 320), WIDTH)
+    assert cv2.connectedComponents((canvas > 64).astype(np.uint8))[0] - 1 == 2  # the fragment is apart
+    ink = ink_from_canvas(canvas)
+    for known in (None, strokes):
+        assert segment(canvas, known) == [ink.box]
+    assert find_digits(ink, strokes)[0].strokes == tuple(range(len(strokes)))

@@ -163,6 +163,23 @@ def test_points_off_the_canvas_are_clamped_not_refused(client):
     assert post_json(client, payload).status_code == 200
 
 
+def test_points_off_the_canvas_are_clamped_to_one_side_beyond_its_edges():
+    """parse_drawing clamps each coordinate to one canvas side beyond the canvas's edges (the
+    desktop app's range): a drag that leaves the canvas draws up to its edge in the direction it
+    left, where clamping to the canvas itself would bend the line along the edge, and a point at
+    1e9 px cannot send the rasterizer along a line a billion px long."""
+    far = [[200, 150], [1e9, -1e9], [-5000, 50], [450, 310], [-10, 299.5], [800, 600], [-400, -300]]
+    body = json.dumps({"width": 400, "height": 300, "strokes": [far]}).encode()
+    clamped = [(200, 150), (800, -300), (-400, 50), (450, 310), (-10, 299.5), (800, 600), (-400, -300)]
+    assert api.parse_drawing(body).strokes == [[(float(x), float(y)) for x, y in clamped]]
+    # a diagonal drag from inside to 300 px beyond the right and bottom edges: the ink reaches the
+    # right edge where the line crosses it, not in the corner the clamped end point would be
+    drag = {"width": SIDE, "height": SIDE, "strokes": [[[300, 100], [700, 700]]], "pen": 6}
+    canvas = api.parse_drawing(json.dumps(drag).encode()).canvas()
+    rows = np.flatnonzero(canvas[:, SIDE - 1])
+    assert len(rows) and abs(rows.mean() - 248) < 6  # x = 300 + (y - 100) * 2 / 3 is 399 at y = 248.5
+
+
 def test_a_scribble_reads_not_sure_with_its_reason(client):
     rng = np.random.default_rng(0)
     scribble = (SIDE * (0.3 + 0.4 * rng.random((80, 2)))).tolist()
