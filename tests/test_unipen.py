@@ -64,6 +64,18 @@ def test_loads_characters_in_writing_order(pen_chars):
     assert np.allclose(four[0][0], (round(0.58 * 300), round(0.1 * 400)))
 
 
+def test_a_digit_labelled_other_than_0_to_9_is_refused_in_one_line(tmp_path):
+    """Every reader turns a digit's label into an int: a file whose digits say 'Q' used to load, then
+    stop calibration with a traceback."""
+    path = tmp_path / "odd.npz"
+    pen_file(path, [("1", "aga/a.dat", DIGIT_STROKES[1]), ("7", "aga/a.dat", DIGIT_STROKES[7])])
+    data = dict(np.load(path))
+    data["label"] = np.array(["1", "Q"])
+    np.savez(path, **data)
+    with pytest.raises(DataError, match="labelled 'Q', not 0-9"):
+        load_unipen(path)
+
+
 def test_load_needs_a_path_and_a_unipen_file(tmp_path, monkeypatch, tiny_mnist):
     monkeypatch.delenv("UNIPEN_NPZ", raising=False)
     with pytest.raises(DataError, match="--unipen"):
