@@ -209,9 +209,17 @@ def main(argv: list[str] | None = None) -> int:
             f"--images must be at least {MIN_CALIBRATION_IMAGES}, got {args.images}: "
             "a temperature and threshold fitted on fewer would be noise"
         )
-    out = check_writable(args.out if args.out else calibration_path(args.model), "--out")
-    data = load_mnist(args.data)
     unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
+    model = Path(args.model)
+    inputs = {
+        "--model": model,
+        "--model's .keras": model.with_suffix(".keras"),
+        "--model's .tflite": model.with_suffix(".tflite"),
+        "--data": args.data,
+        "--unipen": unipen_path,
+    }
+    out = check_writable(args.out if args.out else calibration_path(args.model), "--out", inputs=inputs)
+    data = load_mnist(args.data)
     chars = load_unipen(unipen_path) if unipen_path else None
     payload = run_calibration(
         args.model,

@@ -7,19 +7,29 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
 from .errors import DataError
 
 
-def check_writable(path: str | os.PathLike, flag: str, folder: bool = False) -> Path:
+def check_writable(
+    path: str | os.PathLike,
+    flag: str,
+    folder: bool = False,
+    inputs: Mapping[str, str | os.PathLike | None] | None = None,
+) -> Path:
     """`path` if a command can write its file there (a folder with folder=True), else a DataError
     naming `flag`: checked before any work, so that a typo is not found after an hour of training.
     Folders that do not exist yet are made when written: the nearest existing one (a folder given
-    itself, if it exists) must be writable."""
+    itself, if it exists) must be writable. inputs: the files the command reads (flag -> path, None
+    when not given); writing over one of them is refused (`--out` naming the model being calibrated
+    replaced it with a page of JSON)."""
     path = Path(path)
+    for name, given in (inputs or {}).items():
+        if given is not None and _same_file(path, Path(given)):
+            raise DataError(f"{flag} {path} is the {name} file this command reads: choose another path")
     if path.exists() and path.is_dir() != folder:
         raise DataError(
             f"{flag} {path}: is {'a file' if folder else 'a folder'}; give {'a folder' if folder else 'a file name'}"
@@ -29,6 +39,14 @@ def check_writable(path: str | os.PathLike, flag: str, folder: bool = False) -> 
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise DataError(f"{flag} {path}: cannot write there ({existing} is not a folder this user may write to)")
     return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (links and relative paths included)."""
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

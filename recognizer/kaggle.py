@@ -186,7 +186,11 @@ def _check_args(args) -> None:
     out_dir = Path(args.out).resolve().parent
     if not out_dir.is_dir():
         raise DataError(f"--out {args.out}: folder {out_dir} does not exist; create it or choose another path")
-    check_writable(args.out, "--out")
+    inputs = {"--train": args.train, "--test": args.test}
+    check_writable(args.out, "--out", inputs=inputs)
+    if args.save_model:
+        for path in (Path(args.save_model), Path(args.save_model).with_suffix(".tflite")):
+            check_writable(path, "--save-model", inputs={**inputs, "--out": args.out})
     if args.work_dir:
         check_writable(args.work_dir, "--work-dir", folder=True)
         if args.resume:

@@ -66,6 +66,24 @@ def test_calibrate_writes_json_that_the_model_then_uses(tiny_mnist, tmp_path, ca
         assert load_calibration(model).source == "default"
 
 
+@pytest.mark.parametrize("target", ["m.tflite", "m.keras", "data"])
+def test_calibrate_never_writes_over_the_model_or_the_data_it_reads(tiny_mnist, tmp_path, capsys, target):
+    """`--out` naming the model (or its sibling, or the data file) replaced it with a page of JSON."""
+    from recognizer.__main__ import main
+
+    model = tmp_path / "m.tflite"
+    shutil.copy(DEFAULT_MODEL, model)
+    shutil.copy(DEFAULT_MODEL.with_suffix(".keras"), tmp_path / "m.keras")
+    data = tmp_path / "mnist.npz"
+    shutil.copy(tiny_mnist, data)
+    out = data if target == "data" else tmp_path / target
+    before = out.read_bytes()
+    assert main(["calibrate", "--data", str(data), "--model", str(model), "--out", str(out), "--images", "300"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --out {out} is the ") and "file this command reads" in err and err.count("\n") == 1
+    assert out.read_bytes() == before
+
+
 def test_calibrate_rejects_bad_rate(tiny_mnist):
     from recognizer.__main__ import main
 

@@ -45,6 +45,26 @@ def test_csv_round_trip(tmp_path, digits):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
+@pytest.mark.parametrize("flag", ["--out", "--save-model"])
+def test_kaggle_never_writes_over_its_own_csvs(tmp_path, digits, capsys, flag):
+    """`--out test.csv` replaced the user's Kaggle test set with ImageId,Label rows."""
+    from recognizer.kaggle import main
+
+    x, y = digits
+    train_csv = write_kaggle_csv(tmp_path / "train.csv", x, y)
+    test_csv = write_kaggle_csv(tmp_path / "test.csv", x)
+    before = test_csv.read_bytes()
+    target = (
+        ["--out", str(test_csv)]
+        if flag == "--out"
+        else ["--save-model", str(tmp_path / "train.keras"), "--out", str(tmp_path / "train.tflite")]
+    )
+    code = main(["--train", str(train_csv), "--test", str(test_csv), *target, "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "file this command reads" in err, err
+    assert test_csv.read_bytes() == before and not (tmp_path / "train.keras").exists()
+
+
 def test_standins_use_the_mnist_splits(tmp_path, digits):
     from recognizer.data import Mnist
 
