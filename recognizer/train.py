@@ -256,8 +256,13 @@ def clear_checkpoints(work_dir: Path) -> None:
             target.unlink()
 
 
-def save_model(model, out: str | os.PathLike) -> tuple[Path, Path]:
-    """Write the .keras file and its .tflite export atomically (temporary file, then rename)."""
+def save_model(
+    model, out: str | os.PathLike, card: Callable[[tuple[Path, Path]], dict] | None = None
+) -> tuple[Path, Path]:
+    """Write the .keras file and its .tflite export atomically (temporary files, then renames).
+    card: makes the model card (.json beside them) from the files written, renamed into place with
+    them, so that a failure leaves the old model and its card together: the detector's card holds
+    its threshold and the hashes of its files, and a card of other files refuses to load."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tflite_path = out.with_suffix(".tflite")
@@ -266,7 +271,12 @@ def save_model(model, out: str | os.PathLike) -> tuple[Path, Path]:
         model.save(tmp_keras)
         tmp_tflite = Path(tmp) / tflite_path.name
         model.export(str(tmp_tflite), format="litert", verbose=False)
-        replace_files([(tmp_keras, out), (tmp_tflite, tflite_path)])
+        moves = [(tmp_keras, out), (tmp_tflite, tflite_path)]
+        if card is not None:
+            tmp_card = Path(tmp) / out.with_suffix(".json").name
+            write_json_atomic(tmp_card, card((tmp_keras, tmp_tflite)))
+            moves.append((tmp_card, out.with_suffix(".json")))
+        replace_files(moves)
     return out, tflite_path
 
 
@@ -426,30 +436,33 @@ def main(argv: list[str] | None = None) -> int:
         data = training_set(data, chars, per_style=args.limit // 50 if args.limit else STYLE_MNIST)
         work_dir = args.work_dir or Path(args.out).parent / "checkpoints"
         model, history = train_members(data, args.members, args.epochs, work_dir, resume=args.resume)
-        keras_path, tflite_path = save_model(model, args.out)
+        accuracy = accuracy_on_test_set(model, data)
+
+        def card(files: tuple[Path, Path]) -> dict:
+            return model_card(
+                model,
+                files,
+                {"mnist": mnist_source, "unipen": unipen_path},
+                training_command(parser, args),
+                members=args.members,
+                epochs=args.epochs,
+                batch_size=BATCH_SIZE,
+                ema_momentum=EMA_MOMENTUM,
+                train_images=int(len(data.x_train)),
+                training_seconds=training_seconds(history),
+                **accuracy,
+            )
+
+        keras_path, tflite_path = save_model(model, args.out, card)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
-        card = model_card(
-            model,
-            (keras_path, tflite_path),
-            {"mnist": mnist_source, "unipen": unipen_path},
-            training_command(parser, args),
-            members=args.members,
-            epochs=args.epochs,
-            batch_size=BATCH_SIZE,
-            ema_momentum=EMA_MOMENTUM,
-            train_images=int(len(data.x_train)),
-            training_seconds=training_seconds(history),
-            **accuracy_on_test_set(model, data),
-        )
-        write_json_atomic(Path(args.out).with_suffix(".json"), card)
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"saved {keras_path} and {tflite_path}")
-    if "test_accuracy" in card:
+    if "test_accuracy" in accuracy:
         print(
-            f"test accuracy {card['test_accuracy']:.2%} on {card['test_images']} images, "
-            f"training {card['training_seconds']:.0f} s"
+            f"test accuracy {accuracy['test_accuracy']:.2%} on {accuracy['test_images']} images, "
+            f"training {training_seconds(history):.0f} s"
         )
     return 0
 

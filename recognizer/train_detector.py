@@ -59,7 +59,6 @@ from .train import (
     training_parser,
     training_seconds,
     write_history,
-    write_json_atomic,
 )
 from .unipen import RowStyle
 
@@ -415,21 +414,28 @@ def main(argv: list[str] | None = None) -> int:
             pair["second_alone"] = choose_threshold(model, held_set)
             model = build_detector_ensemble([other, model])
         figures = choose_threshold(model, held_set)
-        keras_path, tflite_path = save_model(model, args.out)
+        cards = []  # the card written with the model files (save_model), for the summary below
+
+        def make_card(files: tuple[Path, Path]) -> dict:
+            cards.append(
+                model_card(
+                    model,
+                    files,
+                    {"mnist": mnist_source, "unipen": unipen_path},
+                    training_command(parser, args),
+                    output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
+                    **figures,
+                    epochs=args.epochs,
+                    train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
+                    training_seconds=training_seconds(history),
+                    **pair,
+                )
+            )
+            return cards[-1]
+
+        keras_path, tflite_path = save_model(model, args.out, make_card)
+        card = cards[-1]
         write_history(history, Path(args.out).with_suffix(".history.csv"))
-        card = model_card(
-            model,
-            (keras_path, tflite_path),
-            {"mnist": mnist_source, "unipen": unipen_path},
-            training_command(parser, args),
-            output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
-            **figures,
-            epochs=args.epochs,
-            train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
-            training_seconds=training_seconds(history),
-            **pair,
-        )
-        write_json_atomic(Path(args.out).with_suffix(".json"), card)
         (work_dir / FITTED).unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)

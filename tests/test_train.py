@@ -263,6 +263,29 @@ def test_width_scales_every_layer_and_refuses_none():
         build_model(width=0.01)
 
 
+def test_save_model_writes_the_card_with_the_model_files_or_nothing(tmp_path):
+    """train-detector wrote its card after the model files: a failed card write (a disk full) left a
+    new .tflite beside the old card, which names other files' hashes, and the detector refused to
+    load. The card now goes into place with the files, or none of them does."""
+    from recognizer.card import model_card
+    from recognizer.fileio import file_sha256
+
+    out = tmp_path / "m.keras"
+    model = build_model()
+    save_model(model, out, lambda files: model_card(model, files, {}, "make it", threshold=0.5))
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["threshold"] == 0.5 and card["command"] == "make it"
+    assert card["model_sha256"] == {p.name: file_sha256(p) for p in (out, out.with_suffix(".tflite"))}
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def failing(files):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        save_model(build_model(), out, failing)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the old model and its card, whole
+
+
 def test_save_model_flushes_both_files_before_renaming_either(tmp_path, monkeypatch):
     """A crash during save_model leaves each of the .keras and .tflite whole: both temporary files
     are on disk (fsync) before the first rename, and the folder after the last."""
