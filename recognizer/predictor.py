@@ -39,7 +39,7 @@ from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, too_little_ink
 from .segment import row_strokes, text_rows
-from .strokes import Stroke
+from .strokes import Stroke, checked_strokes
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
@@ -53,6 +53,8 @@ BATCH_SIZES = (1, 4, 8, 16)  # LiteRT runs batches of these sizes only (padded; 
 # server does better with one (web.server). Counted in the cores this process may run on (its CPU
 # affinity: a cpuset or taskset; a CPU quota such as docker --cpus is not seen).
 THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+MAX_THREADS = 64  # LiteRT threads per call at most (a million tied up 2.4 GB and never answered)
+MAX_KERAS_BYTES = 512 * 2**20  # a .keras archive unpacking to more is refused (the shipped one: 1.4 MB)
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,10 @@ class _Keras:
             raise ValueError(
                 "not a Keras model: the file is not a .keras zip archive (damaged, truncated or another format)"
             )
+        with zipfile.ZipFile(path) as archive:  # declared sizes: zipfile never inflates a member past its own
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_KERAS_BYTES:  # a 2 MB file inflating to gigabytes took 5 GB to refuse
+            raise _Unusable(f"it would unpack to {unpacked:,} bytes, over the {MAX_KERAS_BYTES:,} a model may take")
         with _quiet_stderr():  # TensorFlow's C++ logs INFO lines on import, whatever TF_CPP_MIN_LOG_LEVEL says
             import keras
 
@@ -246,6 +252,8 @@ class Detector:
             made_for = payload["model_sha256"].values()
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise ModelError(f"detector {path} has no readable card {card} with its threshold") from None
+        if not 0.0 <= threshold <= 1.0:  # NaN included: above 1, nothing would ever read "not a digit"
+            raise ModelError(f"{card}: the threshold {threshold} is not a probability (0 to 1)")
         if file_sha256(path) not in made_for:
             raise ModelError(
                 f"{card} was written for another {path.name} (train it again: `python -m recognizer train-detector`)"
@@ -284,6 +292,8 @@ class Recognizer:
         if absent); None: no detector, only ink checks and confidence say "not sure".
         threads: LiteRT threads per model call (THREADS; 1 for a server answering many at once; a
         .keras model runs on the threads TensorFlow chooses)."""
+        if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
+            raise ValueError(f"threads must be a whole number from 1 to {MAX_THREADS}, got {threads!r}")
         path = Path(path) if path is not None else DEFAULT_MODEL
         backend = _load_backend(path, threads=threads)
         wanted = detector is not None and (Path(detector) != DEFAULT_DETECTOR or DEFAULT_DETECTOR.is_file())
@@ -315,6 +325,7 @@ class Recognizer:
         digit stands); strokes (the app's point lists), if given, also let scribbles be told from
         digits."""
         ink = ink_from_canvas(canvas)
+        strokes = checked_strokes(strokes)
         if ink.box is None:
             return None
         return self.recognize([ink], ink.pixels.shape, [strokes])[0]
@@ -327,6 +338,7 @@ class Recognizer:
         (recognizer.grouping): the classifier and the detector read only the candidates that
         could be chosen, in a round or two of small batches."""
         ink = ink_from_canvas(canvas)
+        strokes = checked_strokes(strokes)
         if ink.box is None:
             return []
         if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all

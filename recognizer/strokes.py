@@ -11,10 +11,34 @@ from collections.abc import Iterable, Sequence
 import cv2
 import numpy as np
 
+from .errors import CanvasError
+
 Point = tuple[float, float]
 Stroke = Sequence[Point]
 INK = 255
 SUBPIXEL_BITS = 3  # rasterize_quickly places points to 1/2**3 px
+
+
+def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
+    """The strokes a reader was given, checked: each a sequence of finite (x, y) points (an array of
+    them too), or CanvasError in one line; arrays become lists. A NaN point used to make the
+    canvas's ink vanish from the reading, and an array of strokes to stop predict with NumPy's error."""
+    if strokes is None:
+        return None
+    if isinstance(strokes, np.ndarray):
+        strokes = list(strokes)
+    out: list[Stroke] = []
+    for k, stroke in enumerate(strokes):
+        try:
+            points = np.asarray(stroke, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise CanvasError(f"stroke {k} is not a list of (x, y) points") from None
+        if points.size and (points.ndim != 2 or points.shape[1] != 2):
+            raise CanvasError(f"stroke {k} is not a list of (x, y) points (shape {points.shape})")
+        if not np.isfinite(points).all():
+            raise CanvasError(f"stroke {k} has NaN or infinite points")
+        out.append(stroke if isinstance(stroke, (list, tuple)) else points.tolist())
+    return out
 
 
 def draw_stroke(canvas: np.ndarray, stroke: Stroke, width: int) -> None:

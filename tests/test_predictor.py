@@ -207,3 +207,71 @@ def test_calibrated_probabilities_are_the_model_s_own_scaled_by_its_temperature(
     assert pred.confidence == pytest.approx(float(scaled[4].max()), abs=1e-5)
     sharper = Recognizer(shipped._backend, shipped.path, Calibration(temperature=0.5))
     assert (sharper.probabilities(images).max(1) >= raw.max(1)).all()  # T < 1: surer
+
+
+def test_a_keras_file_that_would_unpack_to_gigabytes_is_refused_unread(tmp_path):
+    """A 2 MB .keras whose weights inflate to 2 GB took 5 GB of memory and 36 s before Keras gave up."""
+    import zipfile
+
+    from recognizer.predictor import MAX_KERAS_BYTES
+
+    bomb = tmp_path / "bomb.keras"
+    with (
+        zipfile.ZipFile(DEFAULT_MODEL.with_suffix(".keras")) as shipped,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z,
+    ):
+        for name in shipped.namelist():
+            if name.endswith(".h5"):
+                with z.open(name, "w", force_zip64=True) as f:
+                    chunk = bytes(1 << 24)
+                    for _ in range(MAX_KERAS_BYTES // len(chunk) + 1):
+                        f.write(chunk)
+            else:
+                z.writestr(name, shipped.read(name))
+    assert bomb.stat().st_size < 2_000_000
+    with pytest.raises(ModelError, match="would unpack to .* bytes, over the"):
+        Recognizer.load(bomb)
+
+
+@pytest.mark.parametrize("threshold", ["NaN", "Infinity", "7", "-0.5"])
+def test_a_detector_card_whose_threshold_is_no_probability_is_refused(tmp_path, threshold):
+    """A threshold of 7 (or NaN) loaded silently and switched the "not a digit" check off."""
+    import json
+    import shutil
+
+    from recognizer.predictor import DEFAULT_DETECTOR
+
+    detector = tmp_path / "det.tflite"
+    shutil.copy(DEFAULT_DETECTOR, detector)
+    card = json.loads(DEFAULT_DETECTOR.with_suffix(".json").read_text())
+    text = json.dumps({**card, "threshold": 0.5}).replace('"threshold": 0.5', f'"threshold": {threshold}')
+    detector.with_suffix(".json").write_text(text)
+    with pytest.raises(ModelError, match="is not a probability"):
+        Recognizer.load(detector=detector)
+
+
+@pytest.mark.parametrize("threads", [0, -1, 65, 10**6, 1.5, True, "2"])
+def test_absurd_thread_counts_are_refused_before_loading(threads):
+    """threads=10**6 tied up 2.4 GB and never answered; threads=0 blamed the model file."""
+    with pytest.raises(ValueError, match="threads must be a whole number from 1 to 64"):
+        Recognizer.load(threads=threads)
+
+
+def test_strokes_are_checked_like_the_canvas(shipped):
+    """A NaN point made the digit on the canvas vanish from the reading; an array of strokes stopped
+    predict with NumPy's "truth value is ambiguous"."""
+    from recognizer.errors import CanvasError
+
+    strokes = [[(100.0, 50.0), (100.0, 150.0)]]
+    canvas = rasterize(strokes, (200, 200), 10)
+    assert shipped.predict(canvas, np.array(strokes)).digit == 1
+    assert [p.digit for p in shipped.read(canvas, np.array(strokes))] == [1]
+    for bad, message in [
+        ([[(float("nan"), 50.0), (100.0, 150.0)]], "NaN or infinite"),
+        ([[(100.0, 50.0), (float("inf"), 100.0)]], "NaN or infinite"),
+        ([[(1.0, 2.0, 3.0)]], "not a list of"),
+        ([["a", "b"]], "not a list of"),
+    ]:
+        for call in (shipped.predict, shipped.read):
+            with pytest.raises(CanvasError, match=message):
+                call(canvas, bad)
