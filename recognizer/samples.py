@@ -38,6 +38,11 @@ FORMAT_VERSION = 1
 APP_DIR = "digit-recognizer"
 SAMPLES_FILE = "samples.npz"
 KEYS = ("images", "labels", "created", "stroke_start", "point_start", "points", "version")
+# Strokes a file may hold: each one becomes a Python object when read, so the file's byte size does not
+# bound the memory they take (3 samples claiming 14 million strokes took 2.4 GB). The app keeps at most
+# ui.canvas.MAX_UNDO (100) strokes of a drawing.
+MAX_SAMPLE_STROKES = 1_000
+MAX_FILE_STROKES = 1_000_000
 
 
 def data_dir() -> Path:
@@ -188,6 +193,8 @@ def _read(path: Path) -> Samples:
         and pts.shape[1] == 2
         and ss[0] == 0
         and (np.diff(ss) >= 0).all()  # so ss[-1] >= 0, and ps below has an element
+        and (np.diff(ss) <= MAX_SAMPLE_STROKES).all()
+        and int(ss[-1]) <= MAX_FILE_STROKES
         and len(ps) == int(ss[-1]) + 1
         and ps[0] == 0
         and (np.diff(ps) >= 0).all()

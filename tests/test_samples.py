@@ -108,6 +108,9 @@ def test_corrupt_file_is_reported_and_never_overwritten(tmp_path):
         dict(stroke_start=np.array([0, -1]), point_start=np.zeros(0, np.int64)),
         dict(points=np.array([["a", "b"]])),
         dict(labels=np.array([10], np.uint8)),  # not a digit: would be a class the model does not have
+        # 14 million strokes of no points: a small file that took 2.4 GB to read, a Python object each
+        dict(stroke_start=np.array([0, 14_000_000]), point_start=np.zeros(14_000_001, np.int64)),
+        dict(stroke_start=np.array([0, 1_001]), point_start=np.zeros(1_002, np.int64)),
     ],
 )
 def test_a_samples_file_with_malformed_arrays_is_refused_in_one_line(tmp_path, change):
