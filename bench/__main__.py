@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from recognizer.data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen  # noqa: E402
 from recognizer.errors import RecognizerError  # noqa: E402
+from recognizer.fileio import check_writable  # noqa: E402
 from recognizer.predictor import DEFAULT_MODEL, Recognizer  # noqa: E402
 
 from . import drawn  # noqa: E402
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: {'quick smoke run' if args.quick else 'full run'}; measuring machine load ...", flush=True)
     results["load_before"] = load_state()
     try:
+        check_writable(args.out, "--out")  # found now, not after the run (its figures would be lost)
         data = load_mnist(args.data)
         chars = load_unipen(args.unipen) if args.unipen or os.environ.get(UNIPEN_ENV_VAR) else None
         if not Path(tflite).is_file():
@@ -246,9 +248,13 @@ def main(argv: list[str] | None = None) -> int:
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     results = portable(results)  # committed: no absolute paths of this machine (model files, command lines)
     out = Path(args.out)
-    write_json(out, results)
     print()
-    print(render(results))
+    print(render(results))  # first: the figures are on screen even if the file cannot be written
+    try:
+        write_json(out, results)
+    except OSError as exc:  # the disk filled up, the folder went away during the run
+        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
+        return 2
     print(f"\nwritten {out} in {results['bench_seconds']:.0f} s")
     return 0
 

@@ -801,8 +801,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         results = json.loads(args.results.read_text())
-    except (OSError, ValueError) as exc:
-        parser.error(f"cannot read {args.results}: {exc}")
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
+        parser.error(
+            f"cannot read {args.results}: {exc.__class__.__name__ if isinstance(exc, RecursionError) else exc}"
+        )
     try:
         if not (args.readme or args.check):
             print(render(results))

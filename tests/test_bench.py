@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,34 @@ def test_bad_arguments_are_one_line_and_no_results(tiny_mnist, tmp_path, args, w
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and words in proc.stderr, proc.stderr
     assert not out.exists()
+
+
+def test_an_out_path_that_cannot_be_written_is_refused_before_the_run(tiny_mnist, tmp_path):
+    """`--out` naming a folder was found only when the results were written, after the whole run
+    (minutes, or an hour for make bench), with a traceback: the figures were lost."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--only",
+            "latency",
+            "--data",
+            str(tiny_mnist),
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"error: --out {tmp_path}: is a folder; give a file name" in proc.stderr
+    assert "latency" not in proc.stdout.split("measuring machine load")[-1]  # nothing was measured
+    assert time.perf_counter() - started < 60
 
 
 def test_drawn_cases_are_reproducible_and_in_range():

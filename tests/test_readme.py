@@ -50,6 +50,16 @@ def test_a_results_file_missing_a_figure_is_one_line_not_a_traceback(results, tm
     assert README.read_bytes() == before
 
 
+def test_a_results_file_nested_thousands_deep_is_one_line(tmp_path, capsys):
+    """JSON nested 100,000 deep made json.loads raise RecursionError: a traceback."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SystemExit) as exit_:
+        report.main([str(deep)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and f"cannot read {deep}: RecursionError" in err and "Traceback" not in err
+
+
 def test_a_changed_result_or_a_hand_edit_is_drift(results):
     text = README.read_text(encoding="utf-8")
     changed = copy.deepcopy(results)

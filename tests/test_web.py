@@ -560,3 +560,17 @@ def test_a_read_whose_client_hung_up_while_it_waited_is_never_done(hung_up):
     finally:
         release.set()
         model.close()
+
+
+@pytest.mark.parametrize("host", ["bad..host", "", "a" * 70 + ".example"])
+def test_a_host_that_cannot_be_a_host_name_is_a_usage_error(host, capsys):
+    """`--host bad..host` ended in a 27-frame traceback from the idna codec when uvicorn bound it."""
+    from web.__main__ import parse_args
+
+    with pytest.raises(SystemExit) as exit_:
+        parse_args(["--host", host])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "not a host name or address" in err and "Traceback" not in err
+    assert (
+        parse_args(["--host", "0.0.0.0"]).host == "0.0.0.0" and parse_args(["--host", "localhost"]).host == "localhost"
+    )

@@ -22,6 +22,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--host",
         default=os.environ.get("HOST", DEFAULT_HOST),
+        type=_host,
         help="address to listen on (default: $HOST or %(default)s)",
     )
     parser.add_argument(
@@ -42,6 +43,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 WORKERS_PER_CORE = 4  # at most: each worker loads the model (about 140 MB), a typo must not start thousands
 MAX_WORKERS = WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def _host(text) -> str:
+    """A host name or address the server can bind to: one that cannot even be spelt as a host
+    name ("bad..host", an empty label) ended in a 27-frame traceback from the idna codec."""
+    try:
+        ok = bool(text) and bool(text.encode("idna"))
+    except UnicodeError:
+        ok = False
+    if not ok:
+        raise argparse.ArgumentTypeError(f"not a host name or address: {text!r}")
+    return text
 
 
 def _port(text) -> int:
