@@ -393,7 +393,8 @@ GOALS = {
     "real_digits": (12, "real digits of held-out writers read right", 0.985),
     "styles": (12, "each writing style read right", 0.98),
     "mnist": (12, "MNIST test (a proxy)", 0.997),
-    "predict_ms": (12, "`predict` a digit, all checks, p50 / p99", (1.5, 4.0)),
+    # issue 12's budget; the latency table's own target (bench.latency: 1 / 3 ms) is stricter
+    "predict_ms": (12, "`predict` a digit, all checks, p50 / p99 (issue 12's budget)", (1.5, 4.0)),
     "train_s": (12, "retraining from scratch on 2 cores", 3600),
     "letters": (13, 'clear real letters read "not a digit"', 0.90),
     "digits_unsure": (13, 'real digits read "not sure"', 0.01),
@@ -405,7 +406,7 @@ GOALS = {
     "app_whole": (17, "numbers, app's path: whole, at most this far under the bound p^n", 0.03),
     "image_count": (17, "numbers, image path: digit count right", 0.97),
     "image_whole": (17, "numbers, image path: whole, at most this far under the bound p^n", 0.05),
-    "read_ms": (17, "`read()` of 5 digits, p50", 15.0),
+    "read_ms": (17, "`read()` of 5 digits, p99 (wall clock)", 15.0),
 }
 
 
@@ -490,8 +491,8 @@ def _goals(r: dict) -> str:
         times = {path: nums[path]["read_ms_5_digits"] for path in ("app", "image")}
         row(
             "read_ms",
-            "; ".join(f"{path} {fmt_ms(t['p50_ms'])} ms (p99 {fmt_ms(t['p99_ms'])})" for path, t in times.items()),
-            all(t["p50_ms"] <= GOALS["read_ms"][2] for t in times.values()),
+            "; ".join(f"{path} {fmt_ms(t['p99_ms'])} ms (p50 {fmt_ms(t['p50_ms'])})" for path, t in times.items()),
+            all(t["p99_ms"] <= GOALS["read_ms"][2] for t in times.values()),
         )
     table = md_table(["issue", "goal", "target", "measured", "met"], rows)
     return (

@@ -8,7 +8,7 @@ says when ink is not a digit at all.
 
     rec = Recognizer.load()                   # + models/mnist_cnn.calibration.json if present
     pred = rec.predict(canvas)                # one digit; pred.unsure: None or why "not sure"
-    preds = rec.read(canvas, strokes)         # several digits, left to right, each with .box
+    preds = rec.read(canvas, strokes)         # several digits, in reading order, each with .box
     number_text(preds)                        # "42?7": "?" where a digit is not sure
 
 A reading is one path of small public steps: canvas -> ink (ink.ink_from_canvas) -> segments
@@ -331,7 +331,8 @@ class Recognizer:
         return self.recognize([ink], ink.pixels.shape, [strokes])[0]
 
     def read(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Prediction]:
-        """All the digits on the canvas, left to right ([] when blank), each with its .box
+        """All the digits on the canvas in reading order, left to right and row by row from the top
+        ([] when blank), each with its .box
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
         from, if known, in writing order; they keep a digit drawn in several strokes together and
         part digits that touch. Which ink makes each digit is chosen by reading the candidates
@@ -348,10 +349,10 @@ class Recognizer:
         if rows:  # several lines of writing: each read left to right, top to bottom
             groups = [
                 g
-                for top, bottom in rows
+                for k, (top, bottom) in enumerate(rows)
                 for g in group_digits(
                     ink.band(top, bottom),
-                    None if strokes is None else row_strokes(strokes, top, bottom),
+                    None if strokes is None else row_strokes(strokes, rows, k),
                     self.batch_probabilities,
                     detect,
                 )
@@ -422,5 +423,5 @@ class Recognizer:
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?") -> str:
-    """The digits read left to right as a string, with `unsure` where a digit is not sure."""
+    """The digits read, in reading order, as a string, with `unsure` where a digit is not sure."""
     return "".join(unsure if p.unsure else str(p.digit) for p in predictions)

@@ -97,6 +97,8 @@ class UserSamples:
         strokes = [np.asarray(s, dtype=np.float32).reshape(-1, 2) for s in strokes or ()]
         if any(not np.isfinite(s).all() for s in strokes):
             raise DataError("stroke points must be finite numbers")
+        if len(strokes) > MAX_SAMPLE_STROKES:  # the file would no longer read (_read), losing every sample
+            raise DataError(f"a sample holds at most {MAX_SAMPLE_STROKES:,} strokes, got {len(strokes):,}")
         with self._locked():
             old = self.load()
             new = Samples(

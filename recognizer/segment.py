@@ -31,9 +31,10 @@ MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only t
 # Rows of writing (a number written on two lines): bands of ink with empty rows between them, each
 # at least ROW_HEIGHT of the tallest band's height (lower bands, a 5's flag or a stray dot, join the
 # nearest row), apart by at least ROW_GAP of the shorter row's height (an 8 written as two loops
-# that do not quite meet is one digit, not two rows).
+# that do not quite meet is one digit, not two rows; one whose loops are further apart reads "00").
 ROW_HEIGHT = 0.5
 ROW_GAP = 0.2
+ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
 
 
 @dataclass(frozen=True)
@@ -69,27 +70,45 @@ def text_rows(ink: Ink) -> list[tuple[int, int]]:
             row = min(rows, key=lambda r: max(r[0] - band[1], band[0] - r[1], 0))
             row[0], row[1] = min(row[0], band[0]), max(row[1], band[1])
     rows.sort()
-    merged = [rows[0]]
-    for row in rows[1:]:  # rows too near each other, or overlapping once the low bands joined: one row
+    inked_cols = [ink.mask[top:bottom].any(axis=0) for top, bottom in rows]
+    merged, cols = [rows[0]], [inked_cols[0]]
+    for row, col in zip(rows[1:], inked_cols[1:]):
+        # One row: too near the last, or overlapping it once the low bands joined, or beside it rather
+        # than under it (a digit written high to the right of a low one: a line is read under a line).
         last = merged[-1]
-        if row[0] - last[1] < ROW_GAP * min(row[1] - row[0], last[1] - last[0]):
+        under = _span_overlap(col, cols[-1]) >= ROW_UNDER
+        if row[0] - last[1] < ROW_GAP * min(row[1] - row[0], last[1] - last[0]) or not under:
             last[1] = max(last[1], row[1])
+            cols[-1] = cols[-1] | col
         else:
             merged.append(row)
+            cols.append(col)
     if len(merged) < 2:
         return []
     cuts = [0] + [(a[1] + b[0]) // 2 for a, b in zip(merged, merged[1:])] + [ink.mask.shape[0]]
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def row_strokes(strokes: Sequence[Stroke], top: int, bottom: int) -> list[Stroke]:
-    """The strokes whose points lie mostly in pixel rows top..bottom-1 (text_rows'), in writing order;
+def row_strokes(strokes: Sequence[Stroke], rows: Sequence[tuple[int, int]], k: int) -> list[Stroke]:
+    """The strokes of row k of text_rows' `rows` (those whose points lie mostly in it; the first and
+    last rows reach past the canvas's edges, where a stroke dragged off it may lie), in writing order;
     the others as empty strokes, so that stroke indices still name the canvas's strokes."""
+    bounds = [bottom for _, bottom in rows[:-1]]  # between rows k and k + 1
     out: list[Stroke] = []
     for stroke in strokes:
         ys = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)[:, 1]
-        out.append(stroke if len(ys) and top <= float(np.median(ys)) < bottom else [])
+        row = int(np.searchsorted(bounds, float(np.median(ys)), side="right")) if len(ys) else -1
+        out.append(stroke if row == k else [])
     return out
+
+
+def _span_overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """How much two inked column masks' x-extents overlap, as a share of the narrower extent."""
+    xa, xb = np.flatnonzero(a), np.flatnonzero(b)
+    if not xa.size or not xb.size:
+        return 0.0
+    overlap = min(xa[-1], xb[-1]) - max(xa[0], xb[0]) + 1
+    return max(0.0, overlap / min(xa[-1] - xa[0] + 1, xb[-1] - xb[0] + 1))
 
 
 def find_digits(ink: Ink, strokes: Sequence[Stroke] | None = None) -> list[Segment]:

@@ -398,3 +398,29 @@ def test_one_row_with_a_flag_or_a_split_loop_is_not_two_rows():
     cv2.circle(apart, (200, 420), 80, 255, 12)  # far apart: two rows, each pixel in one
     rows = text_rows(ink_from_canvas(apart))
     assert len(rows) == 2 and rows[0][0] == 0 and rows[0][1] == rows[1][0] and rows[1][1] == 600
+
+
+def test_digits_beside_each_other_at_different_heights_are_one_row():
+    """A 1 written low and a 2 high to its right leave a blank band across the ink, yet are one line:
+    rows are read one under the other (x-extents overlapping), never side by side ("12" read "21")."""
+    from recognizer.segment import text_rows
+
+    canvas = np.zeros((560, 560), np.uint8)
+    cv2.line(canvas, (120, 330), (120, 500), 255, 20)  # the 1, low on the left
+    cv2.circle(canvas, (330, 150), 80, 255, 20)  # a round digit, high on the right
+    assert text_rows(ink_from_canvas(canvas)) == []
+
+
+def test_a_stroke_dragged_off_the_canvas_stays_with_its_row():
+    """Points may lie a canvas side past the edge: a stroke whose points lie mostly below the canvas
+    belongs to the bottom row (it fell out of every row, and its digit's ink out of the reading)."""
+    from recognizer.segment import row_strokes
+
+    rows = [(0, 280), (280, 560)]
+    strokes = [
+        [(50.0, 40.0), (50.0, 200.0)],
+        [(80.0, 330.0), (80.0, 800.0), (90.0, 900.0)],
+        [(60.0, -300.0), (60.0, 10.0)],
+    ]
+    assert row_strokes(strokes, rows, 0) == [strokes[0], [], strokes[2]]
+    assert row_strokes(strokes, rows, 1) == [[], strokes[1], []]

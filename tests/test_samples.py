@@ -127,6 +127,18 @@ def test_a_samples_file_with_malformed_arrays_is_refused_in_one_line(tmp_path, c
     assert len(str(caught.value).splitlines()) == 1
 
 
+def test_a_sample_of_more_strokes_than_a_file_may_hold_is_refused_and_the_file_stays_readable(tmp_path):
+    """The reader refuses a sample of over MAX_SAMPLE_STROKES strokes: adding one used to make the
+    whole file unreadable, every earlier sample with it."""
+    from recognizer.samples import MAX_SAMPLE_STROKES
+
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(image(0), 1, [[(0.0, 0.0), (1.0, 1.0)]] * MAX_SAMPLE_STROKES)
+    with pytest.raises(DataError, match="at most 1,000 strokes"):
+        store.add(image(1), 2, [[(0.0, 0.0)]] * (MAX_SAMPLE_STROKES + 1))
+    assert store.load().labels.tolist() == [1]
+
+
 @pytest.mark.parametrize("where", ["mid-write", "before-rename"])
 def test_crash_while_saving_keeps_the_old_file(tmp_path, monkeypatch, where):
     store = UserSamples(tmp_path / "samples.npz")

@@ -218,7 +218,7 @@ def test_draw_a_digit_a_number_undo_and_clear(server_url, browser, tmp_path):
         answer = settle(page, 3)
         assert answer["number"] == "47", answer
         assert text(page, "#number") == "47" and text(page, "#number-caption") == "Number (2 digits)"
-        assert text(page, "#digit-caption") == "Rightmost digit" and text(page, "#digit") == "7"
+        assert text(page, "#digit-caption") == "Last digit" and text(page, "#digit") == "7"
         labels = page.locator(".box .label").all_inner_texts()
         assert labels == ["4", "7"]
         lefts = [page.locator(".box").nth(i).bounding_box()["x"] for i in range(2)]

@@ -322,7 +322,7 @@ class App:
         self._error_deadline = now + self._error_linger
 
     def _show(self, reading: Reading) -> None:
-        """Put a reading on the pane: its rightmost digit (None: blank canvas) and the number."""
+        """Put a reading on the pane: its last digit (None: blank canvas) and the number."""
         digits = tuple(reading.digits)
         prediction = digits[-1] if digits else None
         self.state = PanelState(

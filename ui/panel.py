@@ -41,7 +41,9 @@ NOT_SURE_TEXT = "not sure"
 UNSURE_MARK = "?"  # an unsure digit in a number and on its box
 SINGLE_TITLE = "Prediction"
 NUMBER_TITLE = "Number"
-FOCUS_TITLE = "Rightmost digit"  # with several digits the bars and the 28x28 view show this one
+FOCUS_TITLE = (
+    "Last digit"  # with several digits the bars and the 28x28 view show the last one read (rightmost, lowest row)
+)
 CONFIDENCE_TITLE = "Confidence"
 GUESS_TITLE = "Best guess"  # when not sure: what the classifier would have said, greyed
 INPUT_TITLE = "Model input (28\u00d728)"
@@ -64,7 +66,7 @@ BODY_FONT = 22
 HINT_FONT = 20
 CORNER = 10
 NUMBER_FONT = 96  # the number read, when there are several digits
-FOCUS_BOX = 90  # the rightmost digit's box and image, below the number
+FOCUS_BOX = 90  # the last digit's box and image, below the number
 NOTE_FONT = 17  # small print: the reason for "not sure", "personal model"
 BOX_FONT = 18  # a digit's label on the canvas
 PROGRESS_WIDTH = 90  # the learning progress bar
@@ -80,7 +82,7 @@ SEPARATOR = "  \u00b7  "  # between the hint's controls: a wrapped hint breaks h
 @dataclass(frozen=True, eq=False)
 class PanelState:
     """What the right pane shows: the status, the latest prediction (None: blank canvas; with several
-    digits, the rightmost), a message; all the digits read with the number they make, the canvas
+    digits, the last read), a message; all the digits read with the number they make, the canvas
     side their boxes are measured on, and a small note (e.g. "personal model").
 
     Immutable and compared by identity: a new state object means "render again"."""

@@ -192,7 +192,8 @@ def decode_image(body: bytes) -> np.ndarray | None:
 
 
 def answer(predictions: list[Prediction], with_image: bool = False) -> dict:
-    """The JSON answer: the number read ("?" where not sure) and each digit, left to right.
+    """The JSON answer: the number read ("?" where not sure) and each digit, in reading order (left
+    to right, row by row from the top).
     with_image adds each digit's 28x28 model input as 784 ints 0..255, row by row."""
     digits = []
     for p in predictions:

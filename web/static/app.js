@@ -3,7 +3,7 @@
 // them (ui/canvas.py: white on black, round caps, brush = canvas side / BRUSH_DIVISOR), posted to
 // POST /api/predict while drawing (at most one request in flight, at most every THROTTLE_MS; the
 // first stroke is sent at once), and the answer shown: the number, a box and label per digit, the
-// rightmost digit's probability bars and the 28x28 image the model saw, "not sure" with its reason.
+// last digit's probability bars and the 28x28 image the model saw, "not sure" with its reason.
 
 const THROTTLE_MS = 100; // between two posts while drawing (bench/load.py simulates users this way)
 const MIN_POINT_STEP = 1; // px: a smaller move adds no point (ui/canvas.py)
@@ -352,7 +352,7 @@ function announce(answer) {
 }
 
 function showDigit(d, several) {
-  $("digit-caption").textContent = several ? "Rightmost digit" : "Prediction";
+  $("digit-caption").textContent = several ? "Last digit" : "Prediction";
   const box = $("digit-box");
   box.classList.toggle("unsure", d.unsure !== null);
   $("result").classList.toggle("several", several);
