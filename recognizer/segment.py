@@ -30,9 +30,11 @@ SPECK_AREA = 0.1  # ... and whose ink is below this share of the largest digit's
 MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only the largest
 # Rows of writing (a number written on two lines): bands of ink with empty rows between them, each
 # at least ROW_HEIGHT of the tallest band's height (lower bands, a 5's flag or a stray dot, join the
-# nearest row), apart by at least ROW_GAP of the shorter row's height (an 8 written as two loops
-# that do not quite meet is one digit, not two rows; one whose loops are further apart reads "00").
-ROW_HEIGHT = 0.5
+# nearest row: at 0.5, 65 of the 974 training-side people's i's drawn alone split at their dot, 25 at
+# 0.7, and a 5 with its flag far above), apart by at least ROW_GAP of the shorter row's height (an 8
+# written as two loops that do not quite meet is one digit, not two rows; one whose loops are further
+# apart reads "00").
+ROW_HEIGHT = 0.7
 ROW_GAP = 0.2
 ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
 
