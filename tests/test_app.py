@@ -1141,3 +1141,24 @@ def test_a_learner_cancelled_before_its_child_starts_never_starts_it(monkeypatch
     gate.set()
     assert learner.done.wait(5)
     assert started == [] and learner.recognizer is None and learner.message == "learning cancelled"
+
+
+def test_the_readmes_screenshots_are_made_by_the_app_itself(tmp_path, capsys):
+    """python -m ui.screenshots draws the README's number, letter and two-line screenshots through the
+    real App and the shipped model: each one reads what its picture says."""
+    from ui import screenshots
+
+    written = screenshots.make(tmp_path)
+    assert (
+        sorted(p.name for p in written)
+        == sorted(p.name for p in tmp_path.iterdir())
+        == [
+            "screenshot_not_a_digit.png",
+            "screenshot_number.png",
+            "screenshot_two_lines.png",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "screenshot_number.png: 47" in out and "screenshot_not_a_digit.png: 4?7" in out
+    assert "screenshot_two_lines.png: 1234" in out
+    assert all(pygame.image.load(str(p)).get_size() == DEFAULT_WINDOW for p in written)
