@@ -253,6 +253,24 @@ def test_draw_a_digit_a_number_undo_and_clear(server_url, browser, tmp_path):
         answer = settle(page, 2)
         assert answer["number"] == "?" and answer["digits"][0]["unsure"], answer
         assert text(page, "#digit") == "not sure" and text(page, "#reason") == answer["digits"][0]["unsure"]
+        d = answer["digits"][0]
+        assert text(page, "#confidence-caption") == "Best guess" and text(page, "#confidence").startswith(
+            f"{d['digit']}, "
+        )
+
+        # The scribble between two digits: its "?" says why under the number; a sure digit says "Confidence".
+        page.keyboard.press("r")
+        settle(page, 0)
+        four = digit_strokes(4, round(side), box=(side * 0.04, side * 0.3, side * 0.2, side * 0.35))
+        seven = digit_strokes(7, round(side), box=(side * 0.76, side * 0.3, side * 0.2, side * 0.35))
+        scribble = [(side * (0.4 + 0.2 * (i % 2)), side * (0.3 + 0.35 * i / 16)) for i in range(17)]
+        draw(page, [*four, scribble, [(x + side * 0.015, y) for x, y in scribble], *seven])
+        answer = settle(page, len(four) + 2 + len(seven))
+        assert "?" in answer["number"], answer
+        reasons = list(dict.fromkeys(d["unsure"] for d in answer["digits"] if d["unsure"]))
+        assert text(page, "#number-reasons") == f"? {', '.join(reasons)}"
+        last = answer["digits"][-1]
+        assert text(page, "#confidence-caption") == ("Confidence" if last["unsure"] is None else "Best guess")
         assert errors == []
     finally:
         context.close()

@@ -341,6 +341,9 @@ function show(answer, version, side) {
       if (ch === UNSURE_MARK) span.className = "unsure";
       return span;
     }));
+    // The bars show the last digit: why every "?" is not sure is said under the number, as in the app.
+    const reasons = [...new Set(digits.filter((d) => d.unsure !== null).map((d) => d.unsure))];
+    $("number-reasons").textContent = reasons.length ? `${UNSURE_MARK} ${reasons.join(", ")}` : "";
     drawBoxes(digits, side);
   }
   showDigit(digits[digits.length - 1], several);
@@ -358,7 +361,9 @@ function showDigit(d, several) {
   $("result").classList.toggle("several", several);
   $("digit").textContent = d.unsure === null ? String(d.digit) : (several ? UNSURE_MARK : "not sure");
   $("reason").textContent = d.unsure === null ? "" : d.unsure;
-  $("confidence").textContent = percent(d.confidence);
+  // Not sure: the classifier's best guess, greyed, never "Confidence >99.9%" beside "not a digit".
+  $("confidence-caption").textContent = d.unsure === null ? "Confidence" : "Best guess";
+  $("confidence").textContent = d.unsure === null ? percent(d.confidence) : `${d.digit}, ${percent(d.confidence)}`;
   $("confidence").classList.toggle("muted", d.unsure !== null);
   drawInput(d.image);
   const bars = $("bars");
