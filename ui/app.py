@@ -52,6 +52,7 @@ HINT_TEXT = SEPARATOR.join(
 PERSONAL_NOTE = "personal model"
 SHIPPED_NOTE = "shipped model"
 LEARN_NOTICE_TIME = 8.0  # s; the verdict of a learning run stays this long
+RESIZE_SETTLE = 0.2  # s without a resize before the canvas's strokes are drawn again at the new size
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
 REDRAW_EVENTS = {
     getattr(pygame, name)
@@ -107,6 +108,7 @@ class App:
         self.learner: Learner | None = None  # learning from the samples (key L), until picked up
         self._switch: tuple[ModelLoader, bool] | None = None  # another model loading (key M), personal or not
         self._error_linger = error_linger
+        self._resized_at = -math.inf  # the `now` of the latest resize (the canvas redrawn once it settles)
         self._error_deadline: float | None = None
         if recognizer is not None:
             self._model_ready(recognizer)
@@ -217,9 +219,11 @@ class App:
         self.running = False
 
     def resize(self, size: tuple[int, int]) -> None:
-        """Lay out for a new window size; the drawing is scaled with the canvas."""
+        """Lay out for a new window size; the drawing is scaled with the canvas (its pixels at once,
+        its strokes drawn again by update() once no resize came for RESIZE_SETTLE s)."""
         self.layout = compute_layout(size)
-        self.canvas.resize(self.layout.canvas.width)
+        self.canvas.resize(self.layout.canvas.width, exact=False)
+        self._resized_at = self.last_update
         self.view.invalidate()
 
     # ---- per-frame work -------------------------------------------------------------------
@@ -239,6 +243,8 @@ class App:
                 self._model_failed(loader.error or "cannot load the model", now)
         if self._error_deadline is not None and now >= self._error_deadline:
             self.quit()
+        if self.canvas.redraw_due and now - self._resized_at >= RESIZE_SETTLE and not self.canvas.drawing:
+            self.canvas.redraw()
         self._update_models()
         self.samples.update(now, self.canvas.version)
         self._update_footer()
@@ -370,7 +376,8 @@ class App:
         reading_due = self.state.status == READY and self.shown_version != self.canvas.version
         dumping = self.dump is not None and self.dump.busy
         switching = self._switch is not None
-        return not (self.state.status == LOADING or reading_due or self.samples.pending or dumping or switching)
+        busy = reading_due or self.samples.pending or dumping or switching or self.canvas.redraw_due
+        return not (self.state.status == LOADING or busy)
 
     def wait(self, timeout: float = 30.0) -> bool:
         """Block until the background threads are idle (headless drivers); the next update() shows
