@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -292,6 +293,9 @@ def _check_kaggle_values(
             )
 
 
+BOOLEAN_WORD = re.compile(rb"(?i)true|false")
+
+
 def _scan_lines(path: Path, n_fields: int, shape: str, kind: str) -> tuple[bytes | None, list[int] | str]:
     """Read the file once, line by line, without parsing numbers: returns (the header line, the
     line numbers of the data rows), or (header, a message) at the first line that is too long,
@@ -325,6 +329,11 @@ def _scan_lines(path: Path, n_fields: int, shape: str, kind: str) -> tuple[bytes
             fields = body.count(b",") + 1
             if fields != n_fields:
                 return header, f"line {number} has {fields} values, expected {n_fields}; each row must be {shape}"
+            if BOOLEAN_WORD.search(body):  # pandas reads a column of True as 1.0: a label or pixel of 1
+                return (
+                    header,
+                    f"line {number} holds a word (True or False) where a number belongs; each row must be {shape}",
+                )
             row_lines.append(number)
     return header, row_lines
 

@@ -223,6 +223,12 @@ BAD_TRAIN = {
     "fractional pixel": (HEADER_TRAIN + "\n" + row(3, 0.5) + "\n", "whole numbers 0-255"),
     "text": (HEADER_TRAIN + "\n" + row(3, "abc") + "\n", "non-numeric value 'abc' on line 2"),
     "label 10": (HEADER_TRAIN + "\n" + row(10) + "\n", "label 10 on line 2"),
+    # pandas reads a column of True as 1.0: a label 1 from a file of words
+    "label True": (
+        HEADER_TRAIN + "\n" + row("True") + "\n",
+        "line 2 holds a word (True or False) where a number belongs",
+    ),
+    "pixel false": (HEADER_TRAIN + "\n" + row(3, "false") + "\n", "line 2 holds a word (True or False)"),
     "blank first line": ("\n" + HEADER_TRAIN + "\n" + row(3) + "\n", "the first line is blank"),
     "huge row": (HEADER_TRAIN + "\n" + row(3, n=200_000) + "\n", "line 2 is over 100,000 bytes long"),
     "carriage return": (
