@@ -34,6 +34,7 @@ from ui.panel import (
     ACCENT,
     BOX,
     EMPTY_TEXT,
+    ERROR,
     ERROR_STATUS,
     FONT_CACHE,
     LOADING,
@@ -389,6 +390,8 @@ def test_missing_model_shows_the_error_and_exits_non_zero(tmp_path, screen, caps
     app.draw(screen, 0.0)
     assert app.state.status == ERROR_STATUS and "not found" in app.state.message
     assert app.exit_code == 2 and app.running
+    hint = app.layout.hint
+    assert colour_pixels(screen, ERROR, hint) > 20  # the hint line says only how to quit, in the error colour
     err = capsys.readouterr().err
     assert err.startswith("error: model file not found") and err.count("\n") == 1
     app.update(59.0)

@@ -49,6 +49,7 @@ HINT_TEXT = SEPARATOR.join(
         "Quit: Q or Esc",
     )
 )
+ERROR_HINT = "Any key or click: quit"  # the hint line while the model's error is shown
 PERSONAL_NOTE = "personal model"
 SHIPPED_NOTE = "shipped model"
 LEARN_NOTICE_TIME = 8.0  # s; the verdict of a learning run stays this long
@@ -359,6 +360,10 @@ class App:
 
     @property
     def _notice(self) -> tuple[str, bool]:
+        """The line under the canvas in place of the controls' hint: the model's error leaves only
+        quitting (every key or click quits), else the samples' notice ("" shows the hint)."""
+        if self.state.status == ERROR_STATUS:
+            return ERROR_HINT, False
         return self.samples.notice, self.samples.notice_ok
 
     def window_shown(self) -> None:
