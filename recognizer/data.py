@@ -329,7 +329,9 @@ def _scan_lines(path: Path, n_fields: int, shape: str, kind: str) -> tuple[bytes
             fields = body.count(b",") + 1
             if fields != n_fields:
                 return header, f"line {number} has {fields} values, expected {n_fields}; each row must be {shape}"
-            if BOOLEAN_WORD.search(body):  # pandas reads a column of True as 1.0: a label or pixel of 1
+            # pandas reads a column of True as 1.0, a label or pixel of 1. The regex only where the row holds
+            # more than digits and commas: on every row of a train.csv it made the scan 9 times slower.
+            if body.translate(None, b"0123456789,") and BOOLEAN_WORD.search(body):
                 return (
                     header,
                     f"line {number} holds a word (True or False) where a number belongs; each row must be {shape}",

@@ -546,6 +546,41 @@ def test_a_window_being_dragged_scales_the_pixels_and_draws_the_strokes_once_it_
     assert app.state.prediction.digit == 3 and app.shown_version == c.version  # read again once redrawn
 
 
+def test_no_sample_is_saved_from_pixels_a_resize_scaled(shipped, screen, samples):
+    """A digit key pressed within RESIZE_SETTLE of a resize saved the reading of the scaled pixels;
+    the redraw then moved the ink version, so U undid the stroke and kept the sample."""
+    app = App(recognizer=shipped, samples=samples, threaded=False)
+    draw_digit(app, 3, screen)
+    drawn = len(app.canvas.strokes)
+    resize = pygame.event.Event(pygame.VIDEORESIZE, size=(1100, 720), w=1100, h=720)
+    run_script(app, [resize], settle=False)
+    for _ in range(5):
+        app.update(app.last_update + 1 / 60)
+    assert app.canvas.redraw_due and app.shown_version == app.canvas.version  # the scaled pixels, read
+    run_script(app, [key_event(pygame.K_3)], settle=False)
+    assert app.samples.counts[3] == 0  # not from scaled pixels
+    run_script(app, [])  # the redraw comes, and its reading
+    run_script(app, [key_event(pygame.K_3)])
+    assert app.samples.counts[3] == 1 and "saved as 3" in app.samples.notice
+    run_script(app, [key_event(pygame.K_u)])  # U takes that sample back, and leaves the drawing
+    assert app.samples.counts[3] == 0 and len(app.canvas.strokes) == drawn
+
+
+def test_a_resize_while_the_button_is_held_does_not_keep_the_app_unsettled(app, screen):
+    """The redraw after a resize waits for the stroke to end: a headless script that resized in the
+    middle of a stroke and never released the button looped for ever waiting for it."""
+    side = app.canvas.side
+    x0, y0 = app.layout.canvas.topleft
+    press = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x0 + side // 3, y0 + side // 3), button=1)
+    move = pygame.event.Event(pygame.MOUSEMOTION, pos=(x0 + side // 2, y0 + side // 2), rel=(1, 1), buttons=(1, 0, 0))
+    resize = pygame.event.Event(pygame.VIDEORESIZE, size=(1100, 720), w=1100, h=720)
+    deadline = time.monotonic() + 30
+    run_script(app, [press, move, resize, move])
+    assert time.monotonic() < deadline and app.canvas.drawing and app.canvas.redraw_due
+    run_script(app, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x0, y0), button=1)])
+    assert not app.canvas.redraw_due
+
+
 def test_boxes_scale_with_the_canvas_display(app, screen):
     run_script(app, stroke_events(two_digit_strokes(1, 7, app.canvas.side), app.layout.canvas.topleft), screen)
     assert app.state.number == "17"

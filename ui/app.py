@@ -192,6 +192,7 @@ class App:
             or len(self.state.digits) != 1
             or pred.unsure == BLANK
             or self.canvas.drawing
+            or self.canvas.redraw_due  # a reading of pixels scaled by a resize: the redraw is on its way
             or self.shown_version != self.canvas.version
         ):
             return None
@@ -381,7 +382,8 @@ class App:
         reading_due = self.state.status == READY and self.shown_version != self.canvas.version
         dumping = self.dump is not None and self.dump.busy
         switching = self._switch is not None
-        busy = reading_due or self.samples.pending or dumping or switching or self.canvas.redraw_due
+        redrawing = self.canvas.redraw_due and not self.canvas.drawing  # the redraw waits for the stroke's end
+        busy = reading_due or self.samples.pending or dumping or switching or redrawing
         return not (self.state.status == LOADING or busy)
 
     def wait(self, timeout: float = 30.0) -> bool:
