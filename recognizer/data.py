@@ -465,7 +465,9 @@ def load_unipen(path: str | os.PathLike | None = None) -> PenCharacters:
     if not valid:
         raise DataError(f"{path}: not a UNIPEN pen-stroke file (inconsistent arrays); expected unipen_dev.npz")
     digits = arrays["label"][arrays["kind"] == "digit"]
-    if not np.isin(digits, list("0123456789")).all():
-        bad = str(digits[~np.isin(digits, list("0123456789"))][0])
-        raise DataError(f"{path}: a character of kind 'digit' is labelled {bad!r}, not 0-9; expected unipen_dev.npz")
+    bad = digits[~np.isin(digits, list("0123456789"))]
+    if bad.size:
+        raise DataError(
+            f"{path}: a character of kind 'digit' is labelled {str(bad[0])!r}, not 0-9; expected unipen_dev.npz"
+        )
     return PenCharacters(**arrays, source=str(path))
