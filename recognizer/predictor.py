@@ -347,15 +347,11 @@ class Recognizer:
         detect = self.detector.not_digit if self.detector else None
         rows = text_rows(ink)
         if rows:  # several lines of writing: each read left to right, top to bottom
+            per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
             groups = [
                 g
-                for k, (top, bottom) in enumerate(rows)
-                for g in group_digits(
-                    ink.band(top, bottom),
-                    None if strokes is None else row_strokes(strokes, rows, k),
-                    self.batch_probabilities,
-                    detect,
-                )
+                for (top, bottom), own in zip(rows, per_row)
+                for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect)
             ]
         else:
             groups = group_digits(ink, strokes, self.batch_probabilities, detect)

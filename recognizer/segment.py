@@ -91,17 +91,16 @@ def text_rows(ink: Ink) -> list[tuple[int, int]]:
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def row_strokes(strokes: Sequence[Stroke], rows: Sequence[tuple[int, int]], k: int) -> list[Stroke]:
-    """The strokes of row k of text_rows' `rows` (those whose points lie mostly in it; the first and
-    last rows reach past the canvas's edges, where a stroke dragged off it may lie), in writing order;
-    the others as empty strokes, so that stroke indices still name the canvas's strokes."""
+def row_strokes(strokes: Sequence[Stroke], rows: Sequence[tuple[int, int]]) -> list[list[Stroke]]:
+    """For each of text_rows' `rows`, the strokes whose points lie mostly in it (the first and last
+    rows reach past the canvas's edges, where a stroke dragged off it may lie), in writing order; the
+    others as empty strokes, so that stroke indices still name the canvas's strokes."""
     bounds = [bottom for _, bottom in rows[:-1]]  # between rows k and k + 1
-    out: list[Stroke] = []
+    owner = []
     for stroke in strokes:
         ys = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)[:, 1]
-        row = int(np.searchsorted(bounds, float(np.median(ys)), side="right")) if len(ys) else -1
-        out.append(stroke if row == k else [])
-    return out
+        owner.append(int(np.searchsorted(bounds, float(np.median(ys)), side="right")) if len(ys) else -1)
+    return [[s if o == k else [] for s, o in zip(strokes, owner)] for k in range(len(rows))]
 
 
 def _span_overlap(a: np.ndarray, b: np.ndarray) -> float:

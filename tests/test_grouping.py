@@ -422,5 +422,4 @@ def test_a_stroke_dragged_off_the_canvas_stays_with_its_row():
         [(80.0, 330.0), (80.0, 800.0), (90.0, 900.0)],
         [(60.0, -300.0), (60.0, 10.0)],
     ]
-    assert row_strokes(strokes, rows, 0) == [strokes[0], [], strokes[2]]
-    assert row_strokes(strokes, rows, 1) == [[], strokes[1], []]
+    assert row_strokes(strokes, rows) == [[strokes[0], [], strokes[2]], [[], strokes[1], []]]
