@@ -451,6 +451,23 @@ def test_a_job_submitted_while_another_waits_replaces_it():
     thread.close()
 
 
+def test_closing_waits_for_the_job_under_way():
+    """Quitting while a reading ran let the interpreter exit with OpenCV busy on the worker's
+    thread, which aborted the process (SIGABRT): close(wait) lets the job end first."""
+    started, done = threading.Event(), []
+
+    def work(job: int) -> None:
+        started.set()
+        time.sleep(0.3)
+        done.append(job)
+
+    thread = LatestJobThread(work, "test")
+    thread.submit(1)
+    assert started.wait(5)
+    thread.close(wait=5.0)
+    assert done == [1]
+
+
 def test_frame_stats_measure_only_while_drawing():
     stats = FrameStats()
     for t in range(10):
@@ -578,6 +595,22 @@ def test_a_resize_while_the_button_is_held_does_not_keep_the_app_unsettled(app, 
     run_script(app, [press, move, resize, move])
     assert time.monotonic() < deadline and app.canvas.drawing and app.canvas.redraw_due
     run_script(app, [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x0, y0), button=1)])
+    assert not app.canvas.redraw_due
+
+
+def test_slow_frames_in_a_window_drag_do_not_redraw_the_strokes_each_frame(shipped, screen):
+    """A resize was stamped with the frame before its own: after one frame of RESIZE_SETTLE or more
+    (the redraw's own, with much ink), every resize of the drag counted as settled at once and the
+    strokes were drawn again every frame. Only RESIZE_SETTLE without a resize redraws them."""
+    app = App(recognizer=shipped, threaded=False)
+    draw_digit(app, 3, screen)
+    now = app.last_update
+    for k in range(6):  # a drag whose frames take 0.3 s: a resize in every one
+        app.resize((1000 + 20 * k, 700))
+        now += 0.3
+        app.update(now)
+        assert app.canvas.redraw_due, f"redrawn in the drag's frame {k}"
+    app.update(now + 0.3)  # a frame with no resize, RESIZE_SETTLE after the last
     assert not app.canvas.redraw_due
 
 

@@ -54,6 +54,9 @@ PERSONAL_NOTE = "personal model"
 SHIPPED_NOTE = "shipped model"
 LEARN_NOTICE_TIME = 8.0  # s; the verdict of a learning run stays this long
 RESIZE_SETTLE = 0.2  # s without a resize before the canvas's strokes are drawn again at the new size
+# s that quitting waits for a reading under way to end: the interpreter exiting while OpenCV worked on
+# the worker's thread aborted the process ("terminate called without an active exception", SIGABRT)
+CLOSE_WAIT = 2.0
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
 REDRAW_EVENTS = {
     getattr(pygame, name)
@@ -110,6 +113,7 @@ class App:
         self._switch: tuple[ModelLoader, bool] | None = None  # another model loading (key M), personal or not
         self._error_linger = error_linger
         self._resized_at = -math.inf  # the `now` of the latest resize (the canvas redrawn once it settles)
+        self._resize_pending = False  # a resize came since the last update(): it stamps _resized_at
         self._error_deadline: float | None = None
         if recognizer is not None:
             self._model_ready(recognizer)
@@ -225,7 +229,10 @@ class App:
         its strokes drawn again by update() once no resize came for RESIZE_SETTLE s)."""
         self.layout = compute_layout(size)
         self.canvas.resize(self.layout.canvas.width, exact=False)
-        self._resized_at = self.last_update
+        # Stamped by the next update() with its own `now`: stamped with the last frame's, a resize
+        # after a frame of RESIZE_SETTLE or more (the redraw's own, with much ink) counted as settled
+        # at once, and every later frame of the drag drew every stroke again (0.3-0.6 s a frame)
+        self._resize_pending = True
         self.view.invalidate()
 
     # ---- per-frame work -------------------------------------------------------------------
@@ -234,6 +241,8 @@ class App:
         start reading the canvas if the ink changed, run timers, dump the state if it changed."""
         now = time.perf_counter() if now is None else now
         self.last_update = now
+        if self._resize_pending:
+            self._resized_at, self._resize_pending = now, False
         self.stats.record(now, self.canvas.drawing)
         if self._loader is not None and self._loader.done.is_set():
             loader, self._loader = self._loader, None
@@ -405,7 +414,7 @@ class App:
         """Stop the prediction worker, let a sample being saved finish; write the final dump (with
         the frame statistics)."""
         if self.worker is not None:
-            self.worker.close()
+            self.worker.close(wait=CLOSE_WAIT)
         if self.learner is not None:
             self.learner.cancel()
         self.samples.wait()

@@ -36,8 +36,10 @@ class LatestJobThread(Generic[Job]):
         self._job: Job | None = None  # waiting to start
         self._running = False
         self._closed = False
+        self._thread: threading.Thread | None = None
         if threaded:
-            threading.Thread(target=self._loop, name=name, daemon=True).start()
+            self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+            self._thread.start()
 
     @property
     def busy(self) -> bool:
@@ -59,11 +61,14 @@ class LatestJobThread(Generic[Job]):
         with self._cond:
             return self._cond.wait_for(lambda: self._job is None and not self._running, timeout)
 
-    def close(self) -> None:
-        """Stop the thread once its current job is done; a waiting job is dropped."""
+    def close(self, wait: float = 0.0) -> None:
+        """Stop the thread once its current job is done (waiting up to `wait` s for that); a waiting
+        job is dropped."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        if wait > 0 and self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(wait)
 
     def _loop(self) -> None:
         while True:
@@ -132,9 +137,10 @@ class PredictionWorker:
         """Block until no reading is waiting or under way; False on timeout."""
         return self._thread.wait(timeout)
 
-    def close(self) -> None:
-        """Stop the thread (a daemon: exiting without close() is fine too)."""
-        self._thread.close()
+    def close(self, wait: float = 0.0) -> None:
+        """Stop the thread, waiting up to `wait` s for a reading under way to end (before the
+        interpreter exits: OpenCV busy on a thread then aborts the process)."""
+        self._thread.close(wait)
 
     def _submit(self, canvas: Canvas, now: float) -> None:
         """Read the canvas next: a copy of its strokes, and of its pixels when threaded (the canvas keeps changing)."""
