@@ -26,6 +26,8 @@ from .common import ROOT, Clock, load_state, machine_info, portable, write_json 
 from .report import render  # noqa: E402
 
 SECTIONS = ("latency", "app", "accuracy", "numbers", "real", "photos", "forms", "web", "training", "personal")
+RESULTS = ROOT / "bench" / "results.json"  # the full run's figures, which the README is written from
+QUICK_RESULTS = ROOT / "bench" / "quick.json"  # a smoke run's (git-ignored): they mean nothing
 NUMBERS = {"full": (1000, 3000), "quick": (20, 40)}  # (composed numbers, redrawn digits) for bench.numbers
 PHOTOS = {"full": (50, 5), "quick": (1, 1)}  # (photos per condition, 12-megapixel loads) for bench.photos
 FORMS = {"full": 200, "quick": 1}  # scans per source and tilt for bench.forms
@@ -44,12 +46,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the .tflite model; the .keras and .json beside it are used too (default: shipped)",
     )
     parser.add_argument(
-        "--out", default=str(ROOT / "bench" / "results.json"), help="JSON results (default: %(default)s)"
+        "--out",
+        help=f"JSON results (default: {RESULTS.relative_to(ROOT)}; with --quick {QUICK_RESULTS.relative_to(ROOT)}, "
+        "leaving the full run's figures alone)",
     )
     parser.add_argument("--quick", action="store_true", help="smoke mode: a few calls and steps each, for tests")
     parser.add_argument("--drawn", type=int, help="number of redrawn digits (default 2000, --quick 40)")
     parser.add_argument("--only", help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     args = parser.parse_args(argv)
+    args.out = args.out or str(QUICK_RESULTS if args.quick else RESULTS)
     args.sections = SECTIONS if not args.only else tuple(s.strip() for s in args.only.split(","))
     if args.drawn is not None and args.drawn < 1:
         parser.error(f"--drawn must be at least 1, got {args.drawn}")

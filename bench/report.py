@@ -810,6 +810,11 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.readme or args.check):
             print(render(results))
             return 0
+        if isinstance(results, dict) and results.get("quick"):
+            raise ValueError(
+                f"{args.results} holds a quick smoke run's figures (python -m bench --quick), which mean nothing: "
+                "the README takes a full run's (make bench)"
+            )
         text = README.read_text(encoding="utf-8")
         updated = update_readme(text, results)
     except ValueError as exc:

@@ -176,3 +176,22 @@ def test_the_photos_block_puts_real_digits_first_and_their_untimed_table_has_no_
     assert report.BLOCKS["photos"]({k: v for k, v in results.items() if k not in ("photos", "photos_real")}) == (
         "Not measured."
     )
+
+
+@pytest.mark.parametrize("mode", [["--check"], ["--readme"]])
+def test_a_quick_runs_figures_never_reach_the_readme(results, tmp_path, capsys, mode):
+    """`python -m bench --quick` wrote over bench/results.json, and the report then failed with
+    "min() arg is an empty sequence" (or would have put smoke figures in the README)."""
+    quick = tmp_path / "results.json"
+    quick.write_text(json.dumps({**results, "quick": True}))
+    before = README.read_bytes()
+    assert report.main([str(quick), *mode]) == 1
+    err = capsys.readouterr().err
+    assert "quick smoke run" in err and err.count("\n") == 1, err
+    assert README.read_bytes() == before
+
+
+def test_a_quick_run_writes_its_own_file_by_default():
+    from bench.__main__ import QUICK_RESULTS, RESULTS, parse_args
+
+    assert parse_args(["--quick"]).out == str(QUICK_RESULTS) != str(RESULTS) == parse_args([]).out
