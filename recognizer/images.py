@@ -18,6 +18,7 @@ from .errors import ImageError
 from .photo import WORK_SIDE, ink_canvas
 
 MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would exhaust memory
+WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey deeper than 8 bits
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
@@ -58,7 +59,22 @@ def upright_gray(img) -> np.ndarray:
     if scale < 1:  # JPEG only: decode at 1/2, 1/4 or 1/8 size, still at least WORK_SIDE
         img.draft("L", (int(img.width * scale) + 1, int(img.height * scale) + 1))
     ImageOps.exif_transpose(img, in_place=True)
-    return np.asarray(_flatten_alpha(img).convert("L"))
+    img = _flatten_alpha(img)
+    if img.mode in WIDE_GRAY:  # convert("L") clips these to 0-255: a 16-bit scan came out all white
+        return _eight_bits(np.asarray(img), img.mode)
+    return np.asarray(img.convert("L"))
+
+
+def _eight_bits(pixels: np.ndarray, mode: str) -> np.ndarray:
+    """The grey levels of a 16- or 32-bit integer or a float image on 0-255: floats of 0-1 times 255,
+    levels above 255 (12 or 16 bits) scaled so that the brightest is 255, anything else as it is."""
+    pixels = np.nan_to_num(pixels.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    top = float(pixels.max(initial=0.0))
+    if mode == "F" and top <= 1.0:
+        pixels = pixels * 255.0
+    elif top > 255:
+        pixels = pixels * (255.0 / top)
+    return np.clip(np.round(pixels), 0, 255).astype(np.uint8)
 
 
 def _flatten_alpha(img):

@@ -288,3 +288,30 @@ def test_blank_paper_has_no_ink(tmp_path, light):
     page = on_paper(np.zeros((h, w), np.uint8), paper)
     with pytest.raises(ImageError, match="no ink"):
         load_image(save(tmp_path, "blank.png", page))
+
+
+@pytest.mark.parametrize("light", [False, True])
+def test_a_bold_digit_filling_the_photo_keeps_its_polarity(tmp_path, shipped, light):
+    """A close-up of a marker-written digit: its pen a ninth of the frame's height, wider than half
+    the polarity's median window. The median inside the stroke was ink, the paper beside it read
+    as light ink, and a 4 came out as the paper between its strokes (read "1", or no ink at all)."""
+    h, w = 900, 1200
+    ink = number_ink("4", (h, w), 420, 90, 720, 100)
+    page = 255 - on_paper(ink) if light else on_paper(ink)
+    assert photo._light_ink(page) == light
+    canvas = load_image(save(tmp_path, "bold.png", page))
+    assert_canvas_is(canvas, ink)
+    assert number_text(shipped.read(canvas)) == "4"
+
+
+def test_a_16_bit_scan_reads_as_its_8_bit_twin(tmp_path):
+    """Pillow opens a 16-bit grey PNG as "I;16", and convert("L") clipped its levels to 255: the
+    page came out all white, "no ink found"."""
+    ink = number_ink("25", (300, 400), 60, 60, 160, 10)
+    page = on_paper(ink)
+    wide = Image.fromarray(page.astype(np.uint16) * 257)
+    assert wide.mode.startswith("I;16")
+    wide.save(tmp_path / "wide.png")
+    wide_canvas, narrow = load_image(tmp_path / "wide.png"), load_image(save(tmp_path, "narrow.png", page))
+    assert np.abs(wide_canvas.astype(int) - narrow).max() <= 2  # its levels stretched so that the brightest is 255
+    assert_canvas_is(wide_canvas, ink)
