@@ -990,13 +990,17 @@ def _sequencer(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> Callable[[np
     """The best reading of these atoms (best_sequence with this module's pair term; specks
     optional) as a function of the candidates' unary scores, for _choose's rounds: each
     candidate's x-range, first stroke's start and the specks are found once, not once per
-    neighbour or per round."""
+    neighbour or per round, and so is each pair term (it does not depend on the scores: a number
+    read in many rounds priced its pairs again in every one)."""
     ranges = [_x_range(atoms, members) for members in candidates]
     starts = [None if atoms.starts is None else float(atoms.starts[members[0]]) for members in candidates]
     specks = _specks(atoms)
+    priced: dict[tuple[int, int], float] = {}
 
     def pair(p: int, k: int) -> float:
-        return _pair(atoms, ranges[p], ranges[k], starts[k])
+        if (p, k) not in priced:
+            priced[p, k] = _pair(atoms, ranges[p], ranges[k], starts[k])
+        return priced[p, k]
 
     return lambda unary: best_sequence(len(atoms.spans), candidates, unary, pair, specks)
 

@@ -46,7 +46,12 @@ DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
 PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
-BATCH_SIZES = (1, 4, 8, 16)  # LiteRT runs batches of these sizes only (padded; in chunks of the last)
+# LiteRT runs batches of these sizes only: n images as chunks of the largest that fit (5 as 4 + 1), not
+# padded up to the next (5 to 8 computed 3 blank images: the image path reads 2 or 5 candidates a round
+# more often than any other number). Each size is an interpreter of its own: the size 2 added 7 MB for
+# the two models, and with grouping's pairs priced once, the image path read 150 'val' people's numbers
+# of 5 digits 10% faster at p50 and 14-24% at p99 (a slow 2-core host, side by side, 3 runs each).
+BATCH_SIZES = (1, 2, 4, 8, 16)
 # LiteRT threads per model call: on an idle 2-core machine two halve a batch's time (16 images 2.2 ->
 # 1.1 ms; the image path reads some 30 candidates a number) and cut one image's by a third (0.14 ->
 # 0.09 ms). Not more: measured on 2 cores only, and the app's drawing loop needs a core too. A busy
@@ -112,11 +117,10 @@ def _check_signature(input_shape, input_dtype: np.dtype, output_shape, outputs: 
 class _LiteRT:
     """The exported .tflite model in the LiteRT interpreter, on `threads` threads (THREADS by default).
 
-    A batch runs in chunks of at most BATCH_SIZES[-1] images, each padded up to the next of
-    BATCH_SIZES, on one interpreter per size, all made at load: no interpreter is ever made or
-    resized later, for resizing LiteRT's tensors to every new batch size (segmentation reads a
-    different number of candidates on each update while the user draws) made the app's memory
-    grow by tens of MB."""
+    A batch runs in chunks of the sizes in BATCH_SIZES, the largest that fits first, on one
+    interpreter per size, all made at load: no interpreter is ever made or resized later, for
+    resizing LiteRT's tensors to every new batch size (segmentation reads a different number of
+    candidates on each update while the user draws) made the app's memory grow by tens of MB."""
 
     def __init__(self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS):
         self.path = path
@@ -143,16 +147,14 @@ class _LiteRT:
         return self._interpreters[size]
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        out = []
-        for start in range(0, len(batch), BATCH_SIZES[-1]):
-            chunk = batch[start : start + BATCH_SIZES[-1]]
-            size = next(s for s in BATCH_SIZES if s >= len(chunk))
-            if size > len(chunk):
-                chunk = np.concatenate([chunk, np.zeros((size - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+        out, start = [], 0
+        while start < len(batch):
+            size = max(s for s in BATCH_SIZES if s <= len(batch) - start)
             interpreter, given, taken = self._interpreter(size)
-            interpreter.set_tensor(given["index"], chunk)
+            interpreter.set_tensor(given["index"], batch[start : start + size])
             interpreter.invoke()
-            out.append(interpreter.get_tensor(taken["index"])[: len(batch) - start])
+            out.append(interpreter.get_tensor(taken["index"]))
+            start += size
         return np.concatenate(out) if out else np.zeros((0, *self.output["shape"][1:]), np.float32)
 
 

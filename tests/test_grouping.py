@@ -342,8 +342,8 @@ def test_many_strokes_are_grouped_by_the_rules_in_one_batched_call(shipped):
 
 
 def test_every_batch_size_runs_on_fixed_size_interpreters(shipped):
-    """LiteRT never resizes (that made the app's memory grow): any number of images is padded to
-    the fixed sizes and gives the same answers as one image at a time."""
+    """LiteRT never resizes (that made the app's memory grow): any number of images runs in chunks
+    of the fixed sizes and gives the same answers as one image at a time."""
     from recognizer.predictor import BATCH_SIZES
 
     backend = shipped._backend
@@ -352,7 +352,7 @@ def test_every_batch_size_runs_on_fixed_size_interpreters(shipped):
     images = np.random.default_rng(0).random((37, 28, 28)).astype(np.float32)
     batched = shipped.probabilities(images)
     alone = np.concatenate([shipped.probabilities(image[None]) for image in images])
-    assert batched.shape == (37, 10) and np.allclose(batched, alone, atol=1e-5)  # 16 + 16 + 5 padded to 8
+    assert batched.shape == (37, 10) and np.allclose(batched, alone, atol=1e-5)  # 16 + 16 + 4 + 1
     assert shipped.probabilities(images[:0]).shape == (0, 10)
     assert backend._interpreters == before  # no interpreter made or replaced
 
