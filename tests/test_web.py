@@ -574,3 +574,18 @@ def test_a_host_that_cannot_be_a_host_name_is_a_usage_error(host, capsys):
     assert (
         parse_args(["--host", "0.0.0.0"]).host == "0.0.0.0" and parse_args(["--host", "localhost"]).host == "localhost"
     )
+
+
+def test_a_big_canvas_is_read_at_the_read_side_and_answered_on_its_own(client, shipped):
+    """A 2048 px canvas with a 100 px pen and 20,000 points took seconds to draw, and every other
+    request waited: it is read scaled down to READ_SIDE, its boxes answered on its canvas."""
+    big = 4 * api.READ_SIDE // 2  # twice the read side
+    payload = drawing("47", side=big)
+    parsed = api.parse_drawing(json.dumps(payload).encode())
+    read = parsed.scaled()
+    assert (read.width, read.height) == (api.READ_SIDE, api.READ_SIDE) and read.pen == round(parsed.pen / 2)
+    assert api.parse_drawing(json.dumps(drawing("4")).encode()).scaled().width == SIDE  # small: as drawn
+    body = post_json(client, payload).json()
+    assert body["number"] == "47"
+    small = shipped.read(read.canvas(), read.strokes)
+    assert [d["box"] for d in body["digits"]] == [[2 * v for v in p.box] for p in small]

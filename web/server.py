@@ -61,7 +61,9 @@ class Model:
     def drawing(self, body: bytes, with_image: bool) -> dict:
         """A JSON drawing -> the answer (on the model's thread)."""
         drawing = api.parse_drawing(body)
-        return api.answer(self.recognizer.read(drawing.canvas(), drawing.strokes or None), with_image)
+        read = drawing.scaled()
+        predictions = self.recognizer.read(read.canvas(), read.strokes or None)
+        return api.answer(predictions, with_image, drawing.width / read.width)
 
     def image(self, canvas, with_image: bool) -> dict:
         """A decoded image's canvas (None: no ink) -> the answer (on the model's thread)."""
