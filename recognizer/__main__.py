@@ -18,7 +18,7 @@ COMMANDS = {
     "train": ("recognizer.train", "main", "train the CNN (same as python -m recognizer.train)"),
     "train-detector": ("recognizer.train_detector", "main", "train the 'not a digit' detector"),
     "kaggle": ("recognizer.kaggle", "main", "train on Kaggle train.csv and write submission.csv"),
-    "learn": ("recognizer.learn", "main", "learn your handwriting from your saved samples (seconds)"),
+    "learn": ("recognizer.learn", "main", "learn your handwriting from your saved samples (under a minute)"),
     "finetune": ("recognizer.finetune", "main", "adapt the model to your saved handwriting samples"),
     "calibrate": ("recognizer.calibrate", "main", "fit a model's 'not sure' threshold and temperature"),
 }

@@ -81,7 +81,7 @@ def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_D
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m recognizer learn",
-        description="Learn your handwriting from your saved samples (seconds).",
+        description="Learn your handwriting from your saved samples (under a minute).",
     )
     parser.add_argument(
         "--samples", help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)"
