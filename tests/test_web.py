@@ -309,6 +309,13 @@ BAD_JSON = [
     ("nested too deep", b"[" * 100_000 + b"]" * 100_000, 400, "JSON"),
     ("a list, not an object", b"[1, 2]", 400, "object"),
     ("empty body", b"", 400, "bad JSON"),
+    # past Python's 4,300-digit limit: its message named sys.set_int_max_str_digits, cut off mid-word
+    (
+        "point of 5000 digits",
+        b'{"width": 400, "height": 400, "strokes": [[[' + b"9" * 5000 + b", 2]]]}",
+        400,
+        "5,000 digits",
+    ),
 ]
 
 BAD_DRAWINGS = [

@@ -32,6 +32,7 @@ MAX_PEN = 100  # px: the widest pen a drawing may ask for
 # boxes answered on its own canvas: drawing 20,000 points with a 100 px pen on 2,048 px took 2.6 s on
 # an idle host (12 s on a busy one), and every other request waited for the model's one thread
 READ_SIDE = 640
+MAX_INT_DIGITS = 1000  # characters of a JSON integer (far beyond any number a drawing needs)
 MAX_IMAGE_SIDE = 8192  # px: an image's width or height, read from its header before decoding ...
 MAX_IMAGE_PIXELS = 12_000_000  # ... and its area (a 12 MP phone photo; well below a decompression bomb)
 IMAGE_LEVELS = 255  # the 28x28 model input is returned as ints 0..255
@@ -101,6 +102,14 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number")
 
 
+def _parse_int(text: str) -> int:
+    """A JSON integer; one too long for Python to convert (4,300 digits) is refused in plain words,
+    not with Python's message about sys.set_int_max_str_digits cut off mid-word."""
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError(f"a number of {len(text):,} digits")
+    return int(text)
+
+
 def parse_drawing(body: bytes) -> Drawing:
     """JSON {"width": W, "height": H, "strokes": [[[x, y], ...], ...], "pen": px?} -> Drawing.
 
@@ -109,7 +118,7 @@ def parse_drawing(body: bytes) -> Drawing:
     if len(body) > MAX_JSON_BYTES:
         raise ApiError(413, f"body too large: {len(body):,} bytes (limit {MAX_JSON_BYTES:,} for {JSON_TYPE})")
     try:
-        payload = json.loads(body, parse_constant=_reject_constant)
+        payload = json.loads(body, parse_constant=_reject_constant, parse_int=_parse_int)
     except UnicodeDecodeError:
         raise ApiError(400, "body is not UTF-8 JSON") from None
     except RecursionError:
