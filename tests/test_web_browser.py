@@ -395,14 +395,18 @@ def test_a_failed_request_is_tried_again_without_new_ink(server_url, browser):
         down["now"] = False
         assert settle(page, 1)["number"] == "7"  # ... and reads the ink once it is back, with no new ink
         assert text(page, "#status") == "ready"
+        assert "stale" not in page.locator("#panel").get_attribute("class")
         page.unroute("**/api/predict*")
 
         page.route("**/api/predict*", lambda route: route.abort("connectionrefused"))
         draw(page, [[(side * 0.2, side * 0.9), (side * 0.8, side * 0.9)]])
         page.wait_for_function("() => document.body.dataset.state === 'error'")
+        # the "7" still shown reads ink that has changed: dimmed, not shown as the answer
+        assert "stale" in page.locator("#panel").get_attribute("class")
         page.keyboard.press("r")  # nothing left to read: nothing is wrong any more
         settle(page, 0)
         assert text(page, "#status") == "ready"
+        assert "stale" not in page.locator("#panel").get_attribute("class")
     finally:
         context.close()
 

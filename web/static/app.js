@@ -293,6 +293,7 @@ async function send() {
       net.error = err instanceof TypeError ? "cannot reach the server: trying again" : err.message;
       retrying = err instanceof TypeError || err.retry === true;
       setStatus(net.error, "error");
+      $("panel").classList.add("stale"); // the answer shown is of older ink: dimmed, as after an undo
     }
   } finally {
     clearTimeout(slow);
