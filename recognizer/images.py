@@ -66,14 +66,20 @@ def upright_gray(img) -> np.ndarray:
 
 
 def _eight_bits(pixels: np.ndarray, mode: str) -> np.ndarray:
-    """The grey levels of a 16- or 32-bit integer or a float image on 0-255: floats of 0-1 times 255,
-    levels above 255 (12 or 16 bits) scaled so that the brightest is 255, anything else as it is."""
-    pixels = np.nan_to_num(pixels.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    top = float(pixels.max(initial=0.0))
+    """The grey levels of a 16- or 32-bit integer or a float image on 0-255: levels below 0 shifted up
+    to start at 0, then floats of 0-1 times 255 and levels above 255 (12 or 16 bits) scaled so that
+    the brightest is 255, anything else as it is; a pixel with no level (NaN, infinite) as paper."""
+    pixels = pixels.astype(np.float64)
+    known = np.isfinite(pixels)
+    if not known.any():
+        return np.full(pixels.shape, 255, np.uint8)
+    pixels = pixels - min(0.0, float(pixels[known].min()))
+    top = float(pixels[known].max())
     if mode == "F" and top <= 1.0:
         pixels = pixels * 255.0
     elif top > 255:
         pixels = pixels * (255.0 / top)
+    pixels[~known] = float(pixels[known].max())  # paper: the page's brightest
     return np.clip(np.round(pixels), 0, 255).astype(np.uint8)
 
 

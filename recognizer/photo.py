@@ -40,15 +40,7 @@ from .ink import INK_LEVEL
 WORK_SIDE = 1600  # px: larger pictures are read at this longer side
 SMALL_SIDE = 512  # px: polarity and background are judged on a copy this long
 EVEN_LIGHT_SIDE = 400  # px: a smaller picture is a crop of a digit or two, evenly lit: one paper level
-MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer side ...
-# ... or, when wider, this many stroke widths of the picture's lighter or darker pixels, whichever are
-# fewer (Otsu's split): within a stroke half as wide as the median's window, the median is ink, and a
-# close-up of a bold digit (a marker's, its pen a tenth of the frame) read as light ink on dark paper:
-# of 30 MNIST training digits 60-85% of the frame's height, pens 10-14% of their height, 60-97% read
-# right, 100% since. Every photo of bench.photo_dev's (60 a condition, 'val' people's and MNIST
-# training digits) is judged as before.
-MEDIAN_STROKES = 4.0
-MAX_MEDIAN_SHARE = 0.5  # ... but never wider than this share
+MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer side
 CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
 STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
 MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
@@ -153,8 +145,7 @@ def _light_ink(work: np.ndarray) -> bool:
         smooth = np.ones(work.shape, bool)
     else:
         small = _shrink(work, SMALL_SIDE)
-        side = max(small.shape)
-        size = _odd(max(MEDIAN_SHARE * side, min(MEDIAN_STROKES * _minority_width(small), MAX_MEDIAN_SHARE * side)))
+        size = _odd(MEDIAN_SHARE * max(small.shape))
         median = cv2.medianBlur(small, size)
         diff = small.astype(np.float32) - median
         square = np.ones((size, size), np.uint8)
@@ -164,18 +155,6 @@ def _light_ink(work: np.ndarray) -> bool:
     if light[smooth].any() or dark[smooth].any():  # away from edges, unless the writing is all near one
         light, dark = light[smooth], dark[smooth]
     return float(light.sum()) > float(dark.sum())
-
-
-def _minority_width(small: np.ndarray) -> float:
-    """The stroke width (px) of the fewer of a picture's dark and light pixels (Otsu's split): the
-    ink's, whichever its polarity, but for pieces touching the frame (a table around the page, a
-    shadow's edge); 0 if no digit-like piece is left."""
-    _, dark = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    pieces = _Pieces.of(dark.astype(bool) if dark.mean() <= 0.5 else ~dark.astype(bool))
-    x, y, w, h = pieces.box.T
-    inside = (x > 0) & (y > 0) & (x + w < small.shape[1]) & (y + h < small.shape[0])
-    big = pieces.big(inside)
-    return float(np.median(pieces.width[big])) if big.any() else 0.0
 
 
 def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndarray]:
