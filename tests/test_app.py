@@ -119,6 +119,14 @@ def test_the_window_does_not_wait_for_scipy():
     assert out.stdout.split()[-1] == "False"  # after pygame's banner
 
 
+def test_the_model_loader_imports_scipy_so_the_first_reading_need_not():
+    """... but the first reading, on the worker's thread while the user draws, paid for it (0.45 s)."""
+    code = "import sys; from ui.model import ModelLoader; m = ModelLoader(None); m.done.wait(120)\n"
+    code += "print(m.error is None and 'scipy.ndimage' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split()[-1] == "True"
+
+
 def test_strokes_are_kept_as_points_and_versions_count_changes():
     c = Canvas(200)
     assert c.is_empty and c.version == 0
