@@ -630,6 +630,16 @@ def test_slow_frames_in_a_window_drag_do_not_redraw_the_strokes_each_frame(shipp
     assert not app.canvas.redraw_due
 
 
+def test_of_a_frames_resizes_only_the_last_is_handled(app):
+    """A window drag sends several resizes a frame; each scaled the canvas and laid the pane out."""
+    sizes = []
+    app.resize = sizes.append
+    key = key_event(pygame.K_r)
+    app.handle_events([pygame.event.Event(pygame.VIDEORESIZE, size=(900 + k, 700), w=900 + k, h=700) for k in range(3)])
+    app.handle_events([key, pygame.event.Event(pygame.VIDEORESIZE, size=(1000, 700), w=1000, h=700), key])
+    assert sizes == [(902, 700), (1000, 700)]
+
+
 def test_boxes_scale_with_the_canvas_display(app, screen):
     run_script(app, stroke_events(two_digit_strokes(1, 7, app.canvas.side), app.layout.canvas.topleft), screen)
     assert app.state.number == "17"

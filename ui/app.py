@@ -1,6 +1,6 @@
 """The app: pygame events in, the canvas and the pane's state updated once a frame, drawn by View.
 
-One frame of app.py's clock-driven loop is handle_event(event) for each pygame event (state only,
+One frame of app.py's clock-driven loop is handle_events(the frame's pygame events) (state only,
 no drawing), update(now) (the loaded model, the newest reading, sample-saving outcomes, timers)
 and, when needs_draw(), draw(surface). Slow work never runs in the loop: the model loads, the
 canvas is read, samples and the debug dump are written on background threads.
@@ -119,6 +119,14 @@ class App:
             self._model_ready(recognizer)
 
     # ---- events ---------------------------------------------------------------------------
+    def handle_events(self, events: Sequence[pygame.event.Event]) -> None:
+        """A frame's events, in order; of several window resizes only the last (a drag sends a few a
+        frame, and each scaled the canvas and laid the pane out again)."""
+        last = max((i for i, e in enumerate(events) if e.type == pygame.VIDEORESIZE), default=-1)
+        for i, event in enumerate(events):
+            if event.type != pygame.VIDEORESIZE or i == last:
+                self.handle_event(event)
+
     def handle_event(self, event: pygame.event.Event) -> None:
         """Apply one pygame event (real or synthetic) to the app's state; draws nothing."""
         kind = event.type

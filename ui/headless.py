@@ -69,8 +69,7 @@ def run_script(
         if not batch and not app.wait():
             raise TimeoutError("the app's background work did not finish")
         t0 = time.perf_counter()
-        for event in batch:
-            app.handle_event(event)
+        app.handle_events(batch)
         app.update(now)
         rects = app.draw(surface, now) if surface is not None else []
         durations.append(time.perf_counter() - t0)

@@ -136,8 +136,7 @@ def run(args: argparse.Namespace) -> int:
     clock = pygame.time.Clock()
     try:
         while app.running:
-            for event in pygame.event.get():
-                app.handle_event(event)
+            app.handle_events(pygame.event.get())
             now = time.perf_counter()
             app.update(now)
             if app.needs_draw(now):
