@@ -411,6 +411,24 @@ def test_a_failed_request_is_tried_again_without_new_ink(server_url, browser):
         context.close()
 
 
+def test_clearing_from_the_keyboard_keeps_the_focus_on_the_page(server_url, browser):
+    """Space on the focused Clear button cleared the canvas and disabled the button, and the focus
+    fell to the page's body: Tab started over from the top. It stays on the canvas."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("7", side))
+        settle(page, 1)
+        page.focus("#clear")
+        page.keyboard.press("Space")
+        settle(page, 0)
+        assert page.locator("#clear").is_disabled()
+        assert page.evaluate("() => document.activeElement.id") == "pad"
+        assert errors == []
+    finally:
+        context.close()
+
+
 def test_undo_marks_the_answer_shown_out_of_date_and_a_slow_one_says_reading(server_url, browser):
     context, page, errors = open_page(browser, server_url, DESKTOP)
     try:

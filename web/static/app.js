@@ -170,7 +170,10 @@ function erased() {
 function changed() {
   ink.version += 1;
   page.dataset.version = ink.version;
+  const focused = document.activeElement; // taken before: a button turning disabled loses it at once
   $("undo").disabled = $("clear").disabled = ink.strokes.length === 0;
+  // ... and the keyboard's focus fell to the page's body: it stays on the canvas instead
+  if (focused && focused.disabled) pad.focus();
   $("placeholder").hidden = ink.strokes.length > 0;
   net.failures = 0; // new ink: the next failure waits the shortest time again
   predictSoon();
