@@ -37,9 +37,6 @@ class ModelLoader:
     def _load(self) -> None:
         try:
             self.recognizer = Recognizer.load(self.path)
-            # grouping imports scipy.ndimage at its first reading, so that the window need not wait
-            # for it: here, not on the worker's thread while the user draws (0.45 s on a busy host)
-            import scipy.ndimage  # noqa: F401
         except RecognizerError as exc:
             self.error = str(exc)
         except Exception as exc:  # never a traceback in the window: whatever it is, say it in one line
