@@ -41,6 +41,12 @@ def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     return out
 
 
+def scaled_strokes(strokes: Iterable[Stroke], factor: float) -> list[list[Point]]:
+    """The strokes with every point's coordinates times `factor`: the same drawing on a canvas
+    resized by it (the app's window, the web API's large canvases)."""
+    return [[(x * factor, y * factor) for x, y in stroke] for stroke in strokes]
+
+
 def draw_stroke(canvas: np.ndarray, stroke: Stroke, width: int) -> None:
     """Draw one stroke in place: consecutive points are joined by lines with round ends."""
     if not stroke:

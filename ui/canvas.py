@@ -14,7 +14,7 @@ import math
 import cv2
 import numpy as np
 
-from recognizer.strokes import Point, draw_stroke
+from recognizer.strokes import Point, draw_stroke, scaled_strokes
 
 BRUSH_DIVISOR = 22  # brush width = canvas side / this: after preprocessing, drawn digits look like MNIST
 MIN_BRUSH = 3  # px; a tiny window still gets a visible stroke
@@ -127,7 +127,7 @@ class Canvas:
             return
         scale = side / self.side
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        self.strokes = [[(x * scale, y * scale) for x, y in stroke] for stroke in self.strokes]
+        self.strokes = scaled_strokes(self.strokes, scale)
         if self._base is not None:
             self._base = cv2.resize(self._base, (side, side), interpolation=interpolation)
         old, self.side = self.pixels, side

@@ -17,7 +17,7 @@ import numpy as np
 from recognizer.errors import ImageError
 from recognizer.images import ink_canvas, upright_gray
 from recognizer.predictor import Prediction, number_text
-from recognizer.strokes import Point, rasterize
+from recognizer.strokes import Point, rasterize, scaled_strokes
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 
 JSON_TYPE = "application/json"
@@ -68,7 +68,7 @@ class Drawing:
         return Drawing(
             max(1, round(self.width * scale)),
             max(1, round(self.height * scale)),
-            [[(x * scale, y * scale) for x, y in stroke] for stroke in self.strokes],
+            scaled_strokes(self.strokes, scale),
             max(1, round(self.pen * scale)),
         )
 
