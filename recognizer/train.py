@@ -62,10 +62,11 @@ def learning_rate(epoch: int, epochs: int) -> float:
     return PEAK_LR * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
 
 
-def ema_momentum(steps: int) -> float | None:
-    """The classifier's weights' moving average for a run of `steps` steps: EMA_MOMENTUM, or None
-    (its last weights) for a run too short for the average to leave its first steps behind."""
-    return EMA_MOMENTUM if steps >= EMA_MIN_STEPS else None
+def ema_momentum(epochs: int, images: int, batch_size: int = BATCH_SIZE) -> float | None:
+    """The classifier's weights' moving average for a run of `epochs` over `images` in batches of
+    `batch_size`: EMA_MOMENTUM, or None (its last weights) for a run of too few steps for the
+    average to leave its first steps behind."""
+    return EMA_MOMENTUM if epochs * math.ceil(images / batch_size) >= EMA_MIN_STEPS else None
 
 
 def train(
@@ -96,7 +97,7 @@ def train(
         seed,
         verbose,
         callbacks,
-        ema_momentum=ema_momentum(epochs * math.ceil(len(data.x_train) / batch_size)),
+        ema_momentum=ema_momentum(epochs, len(data.x_train), batch_size),
     )
 
 
@@ -459,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
                 members=args.members,
                 epochs=args.epochs,
                 batch_size=BATCH_SIZE,
-                ema_momentum=ema_momentum(args.epochs * math.ceil(len(data.x_train) / BATCH_SIZE)),
+                ema_momentum=ema_momentum(args.epochs, len(data.x_train)),
                 train_images=int(len(data.x_train)),
                 training_seconds=training_seconds(history),
                 **accuracy,

@@ -198,9 +198,9 @@ def test_the_classifier_ships_the_moving_average_of_its_weights(tiny_mnist, tmp_
 def test_a_short_run_ships_its_last_weights(tiny_mnist, tmp_path):
     """A run of fewer than EMA_MIN_STEPS steps keeps no average: after a few hundred steps it is
     still mostly the first steps' weights (one epoch of Kaggle's digits read 9.7% with it)."""
-    from recognizer.train import EMA_MIN_STEPS, ema_momentum
+    from recognizer.train import BATCH_SIZE, EMA_MIN_STEPS, ema_momentum
 
-    assert ema_momentum(EMA_MIN_STEPS - 1) is None and ema_momentum(20 * 640) is not None
+    assert ema_momentum(1, (EMA_MIN_STEPS - 1) * BATCH_SIZE) is None and ema_momentum(20, 640 * BATCH_SIZE) is not None
     snapshot = _snapshot()
     model, _ = train(load_mnist(tiny_mnist), epochs=2, work_dir=tmp_path, verbose=0, callbacks=[snapshot])
     assert snapshot.average is None
