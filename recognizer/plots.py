@@ -14,6 +14,7 @@ import numpy as np
 from .fileio import atomic_write
 
 DIGITS = range(10)
+NUMBER_MARGIN = 12  # px of canvas around a number's ink in number_readings
 
 
 def _pyplot():
@@ -368,5 +369,37 @@ def letter_verdicts(
         f"{caught.mean():.1%} of {len(labels):,} letters read 'not a digit' (P above {threshold:.3f}); "
         f"red: the {len(missed)} it was surest were digits"
     )
+    fig.tight_layout()
+    return fig
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def number_readings(numbers: list[tuple[np.ndarray, str, dict[str, list[tuple[tuple[int, int, int, int], str]]]]]):
+    """Numbers written on a canvas, one row each, one panel per way of reading it: each digit's box
+    and what it read ("?": not sure); the panel's title green when the whole number reads right,
+    red when not. numbers: (canvas, the digits written, {path: [(box x, y, w, h; text)]})."""
+    plt = _pyplot()
+    paths = list(numbers[0][2]) if numbers else []
+    fig, axes = plt.subplots(
+        max(1, len(numbers)),
+        max(1, len(paths)),
+        figsize=(4.2 * max(1, len(paths)), 1.7 * max(1, len(numbers))),
+        squeeze=False,
+    )
+    for row, (canvas, truth, readings) in zip(axes, numbers):
+        ys, xs = np.nonzero(canvas)  # the panel shows the ink and a margin, not the whole canvas
+        y0, x0 = (max(0, ys.min() - NUMBER_MARGIN), max(0, xs.min() - NUMBER_MARGIN)) if len(ys) else (0, 0)
+        y1, x1 = (ys.max() + NUMBER_MARGIN + 1, xs.max() + NUMBER_MARGIN + 1) if len(ys) else canvas.shape
+        part = canvas[y0:y1, x0:x1]
+        for ax, path in zip(row, paths):
+            read = "".join(text for _, text in readings[path])
+            title = f"{path}: {read or 'nothing'}" + ("" if read == truth else f" (written {truth})")
+            _show(ax, part, title, fontsize=10, color="tab:green" if read == truth else "tab:red")
+            for (x, y, w, h), text in readings[path]:
+                ax.add_patch(plt.Rectangle((x - x0 - 0.5, y - y0 - 0.5), w, h, fill=False, lw=1.2, ec="tab:blue"))
+                ax.text(x - x0 + w / 2, y - y0 - 2, text, ha="center", va="bottom", fontsize=9, color="tab:blue")
+    fig.suptitle("Numbers by held-out writers, as each path splits and reads them (blue: a digit's box)")
     fig.tight_layout()
     return fig

@@ -185,3 +185,20 @@ def test_runner_reports_a_failing_cell(tmp_path, capsys):
     assert path.read_bytes() == original  # a failed run leaves the notebook alone ...
     failed = nbformat.read(tmp_path / "bad.failed.ipynb", as_version=4)  # ... and keeps its outputs beside it
     assert outputs(failed, "error")
+
+
+def test_number_readings_marks_each_path_right_or_wrong_with_the_digits_written():
+    """One row per number, one panel per path: a box per digit read, the title red with the digits
+    written when the path misread the number, green when it read it exactly."""
+    from recognizer import plots
+
+    canvas = np.zeros((100, 200), np.uint8)
+    canvas[30:70, 40:50] = canvas[30:70, 120:150] = 255
+    readings = {"app": [((40, 30, 10, 40), "1"), ((120, 30, 30, 40), "7")], "image": [((40, 30, 110, 40), "4")]}
+    fig = plots.number_readings([(canvas, "17", readings)])
+    app, image = fig.axes
+    assert (app.get_title(), app.title.get_color()) == ("app: 17", "tab:green")
+    assert (image.get_title(), image.title.get_color()) == ("image: 4 (written 17)", "tab:red")
+    assert [len(app.patches), len(image.patches)] == [2, 1]
+    assert app.patches[0].get_xy() == (40 - 28 - 0.5, 30 - 18 - 0.5)  # on the crop: the ink and 12 px around it
+    assert [t.get_text() for t in app.texts] == ["1", "7"]
