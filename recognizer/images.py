@@ -1,7 +1,7 @@
 """Read a photo or scan of handwriting into a canvas: bright ink on black, whatever the paper.
 
 The file is decoded upright (its EXIF orientation applied, as phones store photos turned), as
-grey, transparent pixels as paper; a JPEG is decoded straight at the reduced size the cleaning
+grey, transparent pixels as paper (black under light ink); a JPEG is decoded straight at the reduced size the cleaning
 works at (upright_gray; the web API decodes its uploads with it too). ink_canvas (recognizer.photo)
 then keeps only the ink: light, shadows, lines, table and specks removed.
 """
@@ -19,6 +19,8 @@ from .photo import WORK_SIDE, ink_canvas
 
 MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would exhaust memory
 WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey deeper than 8 bits
+LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601-2, as PIL's convert("L")
+LIGHT_INK = 128.0  # visible pixels this light on average, on a mostly transparent picture: light ink
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
@@ -84,11 +86,25 @@ def _eight_bits(pixels: np.ndarray, mode: str) -> np.ndarray:
 
 
 def _flatten_alpha(img):
-    """Transparent pixels become paper: composite RGBA/LA onto white."""
+    """Transparent pixels become paper: RGBA/LA composited onto white, or onto black when most of
+    the picture is transparent and what is drawn on it is light (white or yellow ink exported on a
+    transparent background, which on white paper would vanish: "no ink found")."""
     from PIL import Image
 
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba)
+        paper = (0, 0, 0, 255) if _light_on_transparent(rgba) else (255, 255, 255, 255)
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, paper), rgba)
     return img
+
+
+def _light_on_transparent(rgba) -> bool:
+    """Whether more than half of an RGBA picture is transparent and its visible pixels, weighted by
+    their opacity, are light on average: light ink drawn on nothing. A page with a transparent
+    margin fills most of its picture, so it stays on white whatever its colours."""
+    pixels = np.asarray(rgba, dtype=np.float64)
+    alpha = pixels[..., 3] / 255.0
+    if (alpha < 0.5).mean() <= 0.5 or alpha.sum() == 0:
+        return False
+    grey = pixels[..., :3] @ LUMA  # as convert("L") weighs red, green and blue
+    return float((grey * alpha).sum() / alpha.sum()) >= LIGHT_INK

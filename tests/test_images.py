@@ -313,3 +313,23 @@ def test_a_float_scan_with_missing_levels_reads_them_as_paper(tmp_path):
     shifted = on_paper(ink).astype(np.int32) * 100 - 5000  # 32-bit levels from -5,000
     Image.fromarray(shifted, "I").save(tmp_path / "shifted.tiff")
     assert_canvas_is(load_image(tmp_path / "shifted.tiff"), ink)
+
+
+@pytest.mark.parametrize("color", [(255, 255, 255), (250, 230, 40), (0, 0, 0), (200, 30, 30)])
+def test_ink_on_a_transparent_background_loads_whatever_its_colour(tmp_path, seven, color):
+    """Ink exported on nothing (a drawing program's PNG, transparent where there is no ink): dark
+    ink went onto white paper and read, but white or yellow ink went onto white too and vanished,
+    "no ink found". Light ink now goes onto black, the same canvas either way."""
+    rgba = np.zeros((*seven.shape, 4), np.uint8)
+    rgba[..., :3], rgba[..., 3] = color, seven
+    assert_canvas_is(load_image(save(tmp_path, "drawn.png", rgba)), seven)
+
+
+def test_a_page_with_a_transparent_margin_stays_on_white(tmp_path, seven):
+    """A light page in a transparent frame that holds most of the picture: the margin is paper."""
+    page = np.zeros((340, 280, 4), np.uint8)
+    page[20:320, 20:260] = 255
+    page[20:320, 20:260, :3] = on_paper(seven)[..., None]
+    ink = np.zeros((340, 280), np.uint8)  # the seven where the page put it
+    ink[20:320, 20:260] = seven
+    assert_canvas_is(load_image(save(tmp_path, "page.png", page)), ink)
