@@ -10,7 +10,7 @@ import numpy as np
 from .batch import predict_batches
 from .data import load_mnist, require_test_set
 from .errors import RecognizerError
-from .images import load_image
+from .images import MAX_PIXELS, load_image
 from .predictor import Prediction, Recognizer, number_text
 
 
@@ -18,7 +18,7 @@ def predict_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m recognizer predict",
         description="Recognize the digit, or the digits left to right, in each image (PNG, JPG, ...; "
-        "dark ink on light paper or the reverse).",
+        f"dark ink on light paper or the reverse; at most {MAX_PIXELS:,} pixels).",
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
