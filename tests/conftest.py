@@ -1,7 +1,12 @@
 """Shared fixtures. Tests never need ../shared: they make their data or use tests/fixtures."""
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -15,6 +20,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 60  # s for `python -m web` to answer; generous for a busy CI machine
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +83,41 @@ def unusable_models(tmp_path_factory) -> dict[str, Path]:
         model.export(str(folder / f"{name}.tflite"), format="litert", verbose=False)
         paths[name] = folder / name
     return paths
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """`python -m web` on a free 127.0.0.1 port, as a user starts it: its URL while the module runs."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"python -m web exited with {proc.returncode}: {proc.stderr.read()[-500:]}")
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"python -m web did not answer within {START_TIMEOUT} s")
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    assert "Traceback" not in err, err[-2000:]

@@ -4,6 +4,7 @@ library calls as the desktop app, and every kind of bad input answered with a on
 import io
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -443,6 +444,28 @@ def test_command_line_errors(args, words):
         [sys.executable, "-m", "web", *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"GARBAGE\r\n\r\n",
+        b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nhello",
+    ],
+    ids=["bad Content-Length", "no request line", "two Content-Lengths"],
+)
+def test_a_request_that_cannot_be_parsed_gets_a_json_400(server_url, raw):
+    """uvicorn answers these itself, before the app sees them: in plain text ("Invalid HTTP request
+    received."), until web.protocol made it the API's JSON error."""
+    with socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])), timeout=10) as conn:
+        conn.sendall(raw)
+        answer = b""
+        while chunk := conn.recv(4096):  # the server closes the connection after its answer
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ") and b"content-type: application/json" in head.lower(), answer
+    assert json.loads(body)["error"].startswith("bad HTTP request")
 
 
 # What `python -m web --workers 2` runs before it serves: the check in a child, then uvicorn (stubbed).

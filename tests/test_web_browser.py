@@ -10,11 +10,6 @@ import io
 import itertools
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +21,6 @@ from recognizer.synthetic import digit_strokes
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-START_TIMEOUT = 60  # s for the server to answer; generous for a busy CI machine
 SETTLE_MS = 15_000  # for the page to show the answer to its latest ink
 STEP_PX = 6.0  # between mouse positions along a stroke: a steady hand on a 125 Hz mouse
 DESKTOP = {"width": 1000, "height": 760}
@@ -65,43 +59,6 @@ def number_strokes(digits: str, side: float) -> list[list[tuple[float, float]]]:
         box = (side * (0.06 + 0.9 * i / n), side * 0.22, side * 0.9 / n * 0.75, side * 0.55)
         strokes += digit_strokes(int(d), round(side), box=box)
     return strokes
-
-
-@pytest.fixture(scope="module")
-def server_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"python -m web exited with {proc.returncode}: {proc.stderr.read()[-500:]}")
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"python -m web did not answer within {START_TIMEOUT} s")
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            _, err = proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
-    assert "Traceback" not in err, err[-2000:]
 
 
 @pytest.fixture(scope="module")

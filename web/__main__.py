@@ -102,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         app = APP
+    from .protocol import JsonErrorsProtocol
+
     uvicorn.run(
         app,
+        http=JsonErrorsProtocol,  # a request that cannot be parsed gets the API's JSON 400, not plain text
         host=args.host,
         port=args.port,
         workers=args.workers,

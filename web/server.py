@@ -28,6 +28,7 @@ from recognizer.predictor import Recognizer
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 
 from . import api
+from .protocol import API_HEADERS
 
 STATIC = Path(__file__).resolve().parent / "static"
 PREDICT_PATH = "/api/predict"
@@ -35,7 +36,6 @@ PAGE_HEADERS = {  # the page loads nothing from elsewhere; the 28x28 view is dra
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
     "Cache-Control": "no-cache",
 }
-API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 # LiteRT threads per read: one. Two speed up a lone read, but under load a request's two threads wait
 # on each other and on the event loop (bench.load, one worker, 2 cores, 60 users: 294 requests/s
 # answered with two threads, 370-387 with one)
