@@ -835,7 +835,7 @@ def test_fonts_stay_few_while_the_window_is_resized(shipped):
     panel = Panel()
     for width in range(200, 1400, 6):
         panel.render(state, (width, round(width * 1.6)))
-    assert len(panel._fonts) <= FONT_CACHE
+    assert len(panel.fonts) <= FONT_CACHE
 
 
 def test_a_long_notice_wraps_within_the_window():
@@ -848,11 +848,37 @@ def test_a_long_notice_wraps_within_the_window():
     layout = compute_layout(DEFAULT_WINDOW)
     hint, surface = Hint("hint"), pygame.Surface(DEFAULT_WINDOW)
     hint.draw(surface, layout.hint, layout.scale, verdict)
-    label = hint._cache[-1]
+    label = hint.label
     assert label.get_width() <= layout.hint.width and label.get_height() <= layout.hint.height
     assert label.get_height() >= 2 * pygame.font.Font(None, 12).get_linesize()  # two lines
     hint.draw(surface, layout.hint, layout.scale, verdict * 5)  # far too long: cut short at the end
-    assert hint._cache[-1].get_width() <= layout.hint.width
+    assert hint.label.get_width() <= layout.hint.width
+
+
+def test_a_resize_drag_reuses_the_hint_s_font_and_label(monkeypatch):
+    """Widening the window a frame at a time fits the hint again each frame, but with the font it
+    already has (a new one starts with cold glyph caches) and without rendering lines that did not
+    change; a new text or colour is rendered again, once."""
+    made, rendered = [], []
+
+    class CountingFont(pygame.font.Font):
+        def __init__(self, *args) -> None:
+            made.append(args)
+            super().__init__(*args)
+
+        def render(self, text, *args):
+            rendered.append(text)
+            return super().render(text, *args)
+
+    monkeypatch.setattr(pygame.font, "Font", CountingFont)
+    hint, surface = Hint(HINT_TEXT), pygame.Surface((1100, DEFAULT_WINDOW[1]))
+    for width in range(DEFAULT_WINDOW[0], 1100, 4):  # the scale stays 1: the same one line
+        layout = compute_layout((width, DEFAULT_WINDOW[1]))
+        hint.draw(surface, layout.hint, layout.scale)
+    assert len(made) == 1 and rendered == [HINT_TEXT]
+    for notice, colour in [("saved as 7", ACCENT), ("saved as 7", ERROR), ("saved as 7", ERROR), ("", ERROR)]:
+        hint.draw(surface, layout.hint, layout.scale, notice, colour)
+    assert rendered == [HINT_TEXT, "saved as 7", "saved as 7", HINT_TEXT] and len(made) == 1
 
 
 @pytest.mark.parametrize("size", [DEFAULT_WINDOW, (800, 600), (480, 320)])
@@ -862,13 +888,13 @@ def test_the_controls_hint_is_one_line_at_the_default_size_and_breaks_between_co
     layout = compute_layout(size)
     hint = Hint(HINT_TEXT)
     hint.draw(pygame.Surface(layout.window), layout.hint, layout.scale)
-    label = hint._cache[-1]
-    line = pygame.font.Font(None, hint._cache[0]).get_linesize()
+    label = hint.label
+    line = pygame.font.Font(None, hint.font_size).get_linesize()
     assert label.get_width() <= layout.hint.width
     if size == DEFAULT_WINDOW:
         assert label.get_height() == line
     controls = HINT_TEXT.split(SEPARATOR)
-    font = pygame.font.Font(None, hint._cache[0])
+    font = pygame.font.Font(None, hint.font_size)
     lines = wrap(HINT_TEXT, font, layout.hint.width - PAD, SEPARATOR)
     assert all(part in controls for text in lines for part in text.split(SEPARATOR))
 

@@ -109,12 +109,35 @@ class PanelState:
         return self.status == READY and len(self.digits) > 1
 
 
-class Panel:
-    """Renders a PanelState into a rect; the rendering is cached until the state or size changes."""
+class Fonts:
+    """The default font by size, the FONT_CACHE sizes used last kept: a new Font costs a fraction of a
+    millisecond and starts with cold glyph caches (its first measures and renders cost several times
+    more), and every size of a window being resized would pile up (each holds the font file open)."""
 
     def __init__(self) -> None:
         pygame.font.init()
         self._fonts: OrderedDict[int, pygame.font.Font] = OrderedDict()
+
+    def __call__(self, size: int) -> pygame.font.Font:
+        """The default font at `size` px, made once and kept while used."""
+        if size in self._fonts:
+            self._fonts.move_to_end(size)
+        else:
+            self._fonts[size] = pygame.font.Font(None, size)
+            if len(self._fonts) > FONT_CACHE:
+                self._fonts.popitem(last=False)
+        return self._fonts[size]
+
+    def __len__(self) -> int:
+        """How many sizes are kept."""
+        return len(self._fonts)
+
+
+class Panel:
+    """Renders a PanelState into a rect; the rendering is cached until the state or size changes."""
+
+    def __init__(self) -> None:
+        self.fonts = Fonts()
         self._cache: tuple[PanelState, tuple[int, int], pygame.Surface] | None = None
         self.renders = 0  # how many times the pane was actually rendered (tests, benchmarks)
 
@@ -212,16 +235,8 @@ class Panel:
             surface.blit(label, where)
 
     def font(self, size: int) -> pygame.font.Font:
-        """The default font at `size` (the FONT_CACHE sizes used last are kept: creating a font costs a
-        fraction of a millisecond, and every size of a window being resized would pile up)."""
-        size = max(MIN_FONT, size)
-        if size in self._fonts:
-            self._fonts.move_to_end(size)
-        else:
-            self._fonts[size] = pygame.font.Font(None, size)
-            if len(self._fonts) > FONT_CACHE:
-                self._fonts.popitem(last=False)
-        return self._fonts[size]
+        """The default font at `size` (at least MIN_FONT), from the pane's Fonts."""
+        return self.fonts(max(MIN_FONT, size))
 
     def _render_centered(self, pane: pygame.Surface, scale: float, text: str) -> None:
         label = self.font(round(MESSAGE_FONT * scale)).render(text, True, MUTED)
@@ -337,13 +352,26 @@ class Panel:
 
 
 class Hint:
-    """The one-line hint of the controls, centred in its rect, or a notice in its place (rendered
-    once per size and text); text too wide for the rect wraps to HINT_LINES lines, then shrinks."""
+    """The one-line hint of the controls, centred in its rect, or a notice in its place; text too wide
+    for the rect wraps to HINT_LINES lines, then shrinks. The lines are fitted again only when the
+    text, font size or rect size changes, and rendered again only when the fitted lines, their font
+    size or the colour change: a resize drag mostly reuses the label, and the fonts stay warm."""
 
-    def __init__(self, text: str) -> None:
-        pygame.font.init()
+    def __init__(self, text: str, fonts: Fonts | None = None) -> None:
         self.text = text
-        self._cache: tuple[int, str, tuple, tuple[int, int], pygame.Surface] | None = None
+        self.fonts = fonts if fonts is not None else Fonts()
+        self._fitted: tuple[tuple[int, str, tuple[int, int]], tuple[int, tuple[str, ...]]] | None = None
+        self._label: tuple[tuple[int, tuple[str, ...], tuple[int, int, int]], pygame.Surface] | None = None
+
+    @property
+    def label(self) -> pygame.Surface | None:
+        """The text last drawn, as rendered (None before the first draw)."""
+        return None if self._label is None else self._label[1]
+
+    @property
+    def font_size(self) -> int | None:
+        """The font size the text last drawn was fitted to (None before the first draw)."""
+        return None if self._fitted is None else self._fitted[1][0]
 
     def draw(
         self,
@@ -356,27 +384,35 @@ class Hint:
         """Fill `rect` and blit the hint (or `notice`, in `colour`) centred in it; font size follows `scale`."""
         size = max(10, round(HINT_FONT * scale))
         text, colour = (notice, colour) if notice else (self.text, MUTED)
-        if self._cache is None or self._cache[:4] != (size, text, colour, rect.size):
-            self._cache = (size, text, colour, rect.size, _lines(text, size, colour, rect.size))
-        label = self._cache[4]
+        if self._fitted is None or self._fitted[0] != (size, text, rect.size):
+            self._fitted = ((size, text, rect.size), fit_lines(text, self.fonts, size, rect.size))
+        key = (*self._fitted[1], colour)
+        if self._label is None or self._label[0] != key:
+            self._label = (key, render_lines(self.fonts(key[0]), key[1], colour))
+        label = self._label[1]
         surface.fill(BACKGROUND, rect)
         surface.blit(label, label.get_rect(center=rect.center))
 
 
-def _lines(text: str, size: int, colour: tuple[int, int, int], room: tuple[int, int]) -> pygame.Surface:
-    """`text` in the default font at `size`, or smaller, wrapped to at most HINT_LINES centred lines
-    that fit `room` (w, h) less a margin (between SEPARATORs where it has them); the last line cut
+def fit_lines(text: str, fonts: Fonts, size: int, room: tuple[int, int]) -> tuple[int, tuple[str, ...]]:
+    """The font size (`size` or smaller) and the lines, at most HINT_LINES, that show `text` within
+    `room` (w, h) less a margin (broken between SEPARATORs where it has them); the last line cut
     short if even MIN_FONT needs more."""
     width, height = max(1, room[0] - PAD), room[1]
     sep = SEPARATOR if SEPARATOR in text else " "
     while True:
-        font = pygame.font.Font(None, size)
+        font = fonts(size)
         lines = wrap(text, font, width, sep)
         if (len(lines) <= HINT_LINES and len(lines) * font.get_linesize() <= height) or size <= MIN_FONT:
             break
         size = max(MIN_FONT, size - 2)
     if len(lines) > HINT_LINES:
         lines = [*lines[: HINT_LINES - 1], elide(sep.join(lines[HINT_LINES - 1 :]), font, width)]
+    return size, tuple(lines)
+
+
+def render_lines(font: pygame.font.Font, lines: Sequence[str], colour: tuple[int, int, int]) -> pygame.Surface:
+    """`lines` in `font` and `colour`, centred one under the other on a transparent surface."""
     rendered = [font.render(line, True, colour) for line in lines]
     out = pygame.Surface((max(r.get_width() for r in rendered), font.get_linesize() * len(rendered)), pygame.SRCALPHA)
     for k, r in enumerate(rendered):

@@ -21,7 +21,7 @@ class View:
 
     def __init__(self, hint: str) -> None:
         self.panel = Panel()
-        self.hint = Hint(hint)
+        self.hint = Hint(hint, self.panel.fonts)  # the same sizes as the pane's captions: one font each
         self._full_redraw = True  # the whole window must be drawn (first frame, resize, expose)
         self._drawn_state: PanelState | None = None
         self._drawn_notice: tuple[str, bool] | None = None
