@@ -33,6 +33,7 @@ from ui.model import choose_model
 from ui.panel import (
     ACCENT,
     BOX,
+    ELLIPSIS,
     EMPTY_TEXT,
     ERROR,
     ERROR_STATUS,
@@ -47,6 +48,7 @@ from ui.panel import (
     Panel,
     PanelState,
     confidence_row,
+    elide,
     percent,
     unsure_reasons,
     wrap,
@@ -1084,6 +1086,36 @@ def test_pane_is_rendered_only_when_its_state_changes(shipped, screen):
 
 def test_percent_never_rounds_up_to_certainty():
     assert percent(0.99996) == ">99.9%" and percent(1.0) == "100.0%" and percent(0.4567) == "45.7%"
+
+
+class MonoFont:
+    """A stand-in for a pygame font: every character MONO_PX wide; counts how often it measures."""
+
+    def __init__(self) -> None:
+        self.measures = 0
+
+    def size(self, text: str) -> tuple[int, int]:
+        self.measures += 1
+        return MONO_PX * len(text), 2 * MONO_PX
+
+
+MONO_PX = 7
+
+
+def test_a_word_far_longer_than_the_line_is_broken_into_full_lines_with_few_measures():
+    """A path of 2,111 characters in a notice (a model file that did not load) is broken into full
+    lines within the width, nothing lost, each cut found with a few measures: every shorter start
+    of the rest was measured, from the longest down (35 s for 4,000 characters, the loop frozen);
+    an eliding of 4,000 characters measures a few times too, not once per character dropped."""
+    font, width = MonoFont(), 300
+    word = "/home/user/" + "folder/" * 300
+    lines = wrap(f"cannot load {word} (missing)", font, width)
+    per_line = width // MONO_PX
+    assert lines[0] == "cannot load" and "".join(lines[1:]) == f"{word} (missing)"
+    assert all(len(line) == per_line for line in lines[1:-1]) and len(lines[-1]) <= per_line
+    assert font.measures <= 20 * len(lines)
+    font.measures = 0
+    assert elide("x" * 4000, font, width) == "x" * (per_line - 1) + ELLIPSIS and font.measures <= 30
 
 
 def test_wrap_cuts_long_words():

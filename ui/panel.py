@@ -9,7 +9,7 @@ other frames), so drawing it costs next to nothing while the user draws. Default
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -455,28 +455,45 @@ def elide(text: str, font: pygame.font.Font, width: int) -> str:
     """`text`, or as much of its start as fits `width` px in `font` followed by an ellipsis."""
     if font.size(text)[0] <= width:
         return text
-    while text and font.size(text + ELLIPSIS)[0] > width:
-        text = text[:-1]
-    return text.rstrip() + ELLIPSIS
+    cut = longest_start(text, lambda start: font.size(start + ELLIPSIS)[0] <= width)
+    return text[:cut].rstrip() + ELLIPSIS
 
 
 def wrap(text: str, font: pygame.font.Font, width: int, sep: str = " ") -> list[str]:
     """Split `text` into lines that fit `width` px in `font`, between the words `sep` parts; a word
-    longer than a line (a file path) is cut where it must be."""
+    longer than a line (a file path) is cut where it must be (a line holds one character however
+    narrow)."""
+
+    def fits(part: str) -> bool:
+        return font.size(part)[0] <= width
+
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
         for word in paragraph.split(sep):
             candidate = f"{line}{sep}{word}" if line else word
-            if font.size(candidate)[0] <= width:
+            if fits(candidate):
                 line = candidate
                 continue
             if line:
                 lines.append(line)
-            while font.size(word)[0] > width and len(word) > 1:
-                cut = max(1, next((i for i in range(len(word), 0, -1) if font.size(word[:i])[0] <= width), 1))
+            while len(word) > 1 and (cut := longest_start(word, fits, least=1)) < len(word):
                 lines.append(word[:cut])
                 word = word[cut:]
             line = word
         lines.append(line)
     return lines
+
+
+def longest_start(text: str, fits: Callable[[str], bool], least: int = 0) -> int:
+    """The length of the longest start of `text` that `fits` (`least` if none longer does), found by
+    doubling, then halving: a few measures of a line's length, not one per character of the text
+    (a longer start is never narrower)."""
+    good, bad = least, least + 1
+    while bad <= len(text) and fits(text[:bad]):
+        good, bad = bad, 2 * bad
+    bad = min(bad, len(text) + 1)
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        good, bad = (middle, bad) if fits(text[:middle]) else (good, middle)
+    return good
