@@ -703,6 +703,29 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     assert len(samples.load()) == 1 and app.canvas.is_empty
 
 
+def test_a_save_returns_before_the_file_is_written_and_quitting_waits_for_it(shipped, screen, samples, monkeypatch):
+    """The digit key hands the sample to the saving thread (rewriting a file of 5,000 samples takes
+    0.1-0.2 s): the loop goes on while the disk works, and close() waits for the write, so the
+    sample saved just before quitting is in the file, whole."""
+    app = App(recognizer=shipped, samples=samples)  # threaded, as the real app
+    draw_digit(app, 7, screen)
+    gate, add = threading.Event(), samples.add
+
+    def slow_disk(*args):
+        assert gate.wait(10)
+        return add(*args)
+
+    monkeypatch.setattr(samples, "add", slow_disk)
+    app.handle_events([key_event(pygame.K_7)])  # returns with the disk still busy
+    app.update(app.last_update + 1 / 60)
+    assert app.samples.pending and not samples.path.exists()
+    threading.Timer(0.2, gate.set).start()
+    app.close()
+    saved = samples.load()
+    assert saved.labels.tolist() == [7]
+    assert np.array_equal(saved.images[0], np.round(app.state.prediction.image * 255).astype(np.uint8))
+
+
 def test_a_save_that_failed_can_be_made_again(shipped, screen, samples, monkeypatch):
     """A full disk (or a damaged file the user then moves aside): the notice says the save failed,
     and the same drawing is not then refused as "already saved" when the user tries again."""
