@@ -1,6 +1,6 @@
 """Scanned forms (a `make bench` section): numbers of 2-5 digits written one digit to a box of a
 printed field (comb boxes), or inside one frame, as a clean scan, straight and fed TILTS degrees
-askew; read as the CLI reads a file (recognizer.photo.ink_canvas, then Recognizer.read), against
+askew; read as the CLI reads a file (recognizer.photo.ink_canvases, then Recognizer.read_picture), against
 the same numbers without the printed lines. `make bench` runs it on the held-out UNIPEN 'test'
 people's real pen digits (bench.photos.pen_numbers) and on MNIST test digits (the proxy);
 `python -m bench.form_dev` on training-side data.
@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from recognizer.errors import ImageError
-from recognizer.photo import ink_canvas
+from recognizer.photo import ink_canvases
 from recognizer.predictor import Recognizer, number_text
 
 from .photos import DIGITS, Digit, Numbers, digit_ink
@@ -83,7 +83,7 @@ def run(rec: Recognizer, numbers: Numbers, n: int, seed: int, tilt: float = 0.0)
         scans, line = form(digits, rng, tilt)
         for layout in LAYOUTS:
             try:
-                read = number_text(rec.read(ink_canvas(scans[layout])))
+                read = number_text(rec.read_picture(ink_canvases(scans[layout])))
             except ImageError as exc:  # "no ink found": a miss, as a wrong reading is
                 read = f"({exc})"
             right[layout] += read == truth

@@ -34,7 +34,7 @@ import numpy as np
 
 from recognizer.errors import RecognizerError
 from recognizer.fileio import atomic_write
-from recognizer.images import load_image
+from recognizer.images import load_canvases
 from recognizer.predictor import Prediction, Recognizer, number_text
 from recognizer.synthetic import thin
 
@@ -128,7 +128,7 @@ def dev_run(
                 bare_canvas = oracle_canvas(bare.pop())
                 path = Path(tmp) / f"p{suffix}"
                 path.write_bytes(data)
-                preds = rec.read(load_image(path))
+                preds = rec.read_picture(load_canvases(path))
                 oracle = rec.read(bare_canvas)
                 text, otext = number_text(preds), number_text(oracle)
                 exact += text == truth

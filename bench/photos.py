@@ -23,7 +23,7 @@ one), their strokes drawn as written. Conditions, each alone and then all togeth
                      tag that tells a viewer how to show them upright (as phones save)
   all combined       texture, gradient, shadow, ruled or grid, noise, rotation, table, EXIF, JPEG
 Photos are written to files (PNG for the scan, JPEG quality 88-95 otherwise, as phones save) and
-read as the CLI reads them: recognizer.images.load_image, then Recognizer.read (no strokes). A
+read as the CLI reads them: recognizer.images.load_canvases, then Recognizer.read_picture (no strokes). A
 number is read exactly when number_text equals it ("?" for a digit not sure counts as wrong).
 The 12-megapixel timing loads one 4000x3000 photo of all conditions (JPEG and PNG) repeatedly.
 `make bench` runs it as its section "photos" (bench/__main__.py: run(rec, numbers, n, seed,
@@ -48,7 +48,7 @@ import numpy as np
 
 from recognizer.data import PenCharacters
 from recognizer.errors import RecognizerError
-from recognizer.images import load_image
+from recognizer.images import load_canvases, load_image
 from recognizer.predictor import Recognizer, number_text
 from recognizer.synthetic import pen_ink, redraw
 from recognizer.unipen import digits_by_person
@@ -382,11 +382,11 @@ def random_photo(
 
 
 def read_photo(rec: Recognizer, path: Path) -> tuple[str, float, float]:
-    """(number read, ms to load the file into a canvas, ms to read the canvas)."""
+    """(number read, ms to load the file into its canvases, ms to read them), as the CLI reads it."""
     start = time.perf_counter()
-    canvas = load_image(path)
+    canvases = load_canvases(path)
     loaded = time.perf_counter()
-    text = number_text(rec.read(canvas))
+    text = number_text(rec.read_picture(canvases))
     return text, 1000 * (loaded - start), 1000 * (time.perf_counter() - loaded)
 
 

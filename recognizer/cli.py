@@ -10,7 +10,7 @@ import numpy as np
 from .batch import predict_batches
 from .data import load_mnist, require_test_set
 from .errors import RecognizerError
-from .images import MAX_PIXELS, load_image
+from .images import MAX_PIXELS, load_canvases
 from .predictor import Prediction, Recognizer, number_text
 
 
@@ -27,7 +27,7 @@ def predict_main(argv: list[str]) -> int:
     failed = 0
     for path in args.images:
         try:
-            preds = rec.read(load_image(path))
+            preds = rec.read_picture(load_canvases(path))
         except RecognizerError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1

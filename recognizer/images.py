@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ImageError
-from .photo import WORK_SIDE, ink_canvas
+from .photo import WORK_SIDE, ink_canvas, ink_canvases
 
 MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would exhaust memory
 WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey deeper than 8 bits
@@ -26,6 +26,18 @@ LIGHT_INK = 128.0  # visible pixels this light on average, on a mostly transpare
 def load_image(path: str | os.PathLike) -> np.ndarray:
     """Image file (PNG, JPG, ...) -> 2-D uint8 canvas with bright ink on a black background, at
     most photo.WORK_SIDE px long."""
+    return ink_canvas(load_gray(path), str(path))
+
+
+def load_canvases(path: str | os.PathLike) -> list[np.ndarray]:
+    """Image file -> its canvas, or both polarities' when bold ink may have fooled the polarity
+    check (photo.ink_canvases): what the CLI reads, with Recognizer.read_picture."""
+    return ink_canvases(load_gray(path), str(path))
+
+
+def load_gray(path: str | os.PathLike) -> np.ndarray:
+    """Image file -> its grey pixels, upright (upright_gray); ImageError in one line for a missing,
+    unreadable or too large file."""
     from PIL import Image, UnidentifiedImageError
 
     path = Path(path)
@@ -48,7 +60,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{path}: image too large (more than {MAX_PIXELS:,} pixels)") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
-    return ink_canvas(gray, str(path))
+    return gray
 
 
 def upright_gray(img) -> np.ndarray:

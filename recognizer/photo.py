@@ -7,7 +7,9 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
 1. Polarity from the ink/paper statistics: the ink is the minority that strays far from the local
    median (made on a small copy, where the median keeps a table's edge sharp), away from where that
    median falls steeply (a table's or page's edge); the side, darker or lighter, holding more of
-   that is the ink. Light ink is inverted, so from here on ink is dark.
+   that is the ink. Light ink is inverted, so from here on ink is dark. A marker's strokes close up
+   can be as wide as that median's window, whose median is then ink: when the strokes found are
+   that bold, ink_canvases makes the other polarity's canvas too, and the reading chooses.
 2. The paper's brightness everywhere (light falling off, shadows): a grey closing (local maximum,
    then minimum) on a small copy, a few times wider than the strokes (measured on a first pass
    with a wide one), so that it follows narrow shadows too. Ink is how much darker than its own
@@ -41,6 +43,10 @@ WORK_SIDE = 1600  # px: larger pictures are read at this longer side
 SMALL_SIDE = 512  # px: polarity and background are judged on a copy this long
 EVEN_LIGHT_SIDE = 400  # px: a smaller picture is a crop of a digit or two, evenly lit: one paper level
 MEDIAN_SHARE = 0.1  # the polarity's local median spans this share of the longer side
+# Ink whose strokes are this share of that window wide or wider may fool the check (the median within a
+# stroke is ink): ink_canvases offers both polarities. bench.photos' photos reach 0.15 at most; of bold
+# close-ups (training-side digits, 0.3-0.9 of the frame, pens of 0.06-0.16 of the digit), half reach 0.29
+BOLD_STROKES = 0.25
 CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
 STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
 MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
@@ -101,11 +107,52 @@ NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the bi
 def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
     """Grayscale picture (2-D uint8) -> canvas (2-D uint8, ink bright on black), at most WORK_SIDE
     px long. ImageError when there is no ink, or nothing but lines, edges and specks."""
+    work = _work(gray, name)
+    return _canvas(255 - work if _light_ink(work) else work, name)
+
+
+def ink_canvases(gray: np.ndarray, name: str = "image") -> list[np.ndarray]:
+    """ink_canvas's canvas, then the other polarity's when the polarity check may have been fooled:
+    when the ink's strokes are bold against the check's window (_bold: a marker's digit close up,
+    where the window's median is ink and the paper beside a stroke reads as ink), or when the check's
+    polarity finds no ink and the other's strokes are that bold. Recognizer.read_picture reads them
+    and keeps the better reading; any other picture has one canvas, as ink_canvas makes it."""
+    work = _work(gray, name)
+    light = _light_ink(work)
+    try:
+        checked = _canvas(255 - work if light else work, name)
+    except ImageError as exc:
+        checked, error = None, exc
+    if checked is not None and not _bold(checked, max(work.shape)):
+        return [checked]
+    try:
+        other = _canvas(work if light else 255 - work, name)
+    except ImageError:
+        other = None
+    if checked is None:
+        if other is None or not _bold(other, max(work.shape)):
+            raise error
+        return [other]
+    return [checked] if other is None else [checked, other]
+
+
+def _work(gray: np.ndarray, name: str) -> np.ndarray:
+    """The picture at most WORK_SIDE px long; ImageError when it has no pixels."""
     if gray.size == 0:
         raise ImageError(f"{name}: empty image")
-    work = _shrink(gray, WORK_SIDE)
-    if _light_ink(work):
-        work = 255 - work
+    return _shrink(gray, WORK_SIDE)
+
+
+def _bold(canvas: np.ndarray, side: int) -> bool:
+    """Whether a canvas's strokes are at least BOLD_STROKES of the polarity check's median window
+    wide (side: the picture's longer side; one smaller than EVEN_LIGHT_SIDE has no window, its
+    median is the whole picture's)."""
+    window = MEDIAN_SHARE * side
+    return side >= EVEN_LIGHT_SIDE and _stroke_width(canvas > INK_LEVEL) >= BOLD_STROKES * window
+
+
+def _canvas(work: np.ndarray, name: str) -> np.ndarray:
+    """The canvas of a picture whose ink is darker than its paper (work: at most WORK_SIDE px long)."""
     side = max(work.shape)
     ink, table = _ink_darkness(work, CLOSING_SHARE * side)
     canvas = _to_canvas(ink, table, name)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from recognizer import photo
 from recognizer.errors import ImageError
-from recognizer.images import ink_canvas, load_image
+from recognizer.images import ink_canvas, load_canvases, load_image
 from recognizer.ink import INK_LEVEL
 from recognizer.photo import WORK_SIDE
 from recognizer.predictor import number_text
@@ -333,3 +333,32 @@ def test_a_page_with_a_transparent_margin_stays_on_white(tmp_path, seven):
     ink = np.zeros((340, 280), np.uint8)  # the seven where the page put it
     ink[20:320, 20:260] = seven
     assert_canvas_is(load_image(save(tmp_path, "page.png", page)), ink)
+
+
+def bold_close_up(digit: int, share: float, pen: float) -> np.ndarray:
+    """A marker's digit photographed close up: `share` of a 480x640 frame tall, its strokes `pen` of
+    its height wide, dark on light paper."""
+    h = int(share * 480)
+    box = ((640 - 0.6 * h) / 2, (480 - h) / 2, 0.6 * h, h)
+    ink = rasterize(digit_strokes(digit, box=box, rng=np.random.default_rng(0)), (480, 640), int(pen * h))
+    return (205 - ink.astype(np.float32) / 255 * 165).astype(np.uint8)
+
+
+@pytest.mark.parametrize("light", [False, True], ids=["dark ink", "light ink"])
+@pytest.mark.parametrize("digit, share, pen", [(0, 0.6, 0.14), (8, 0.85, 0.1)])
+def test_a_bold_close_up_is_read_with_the_polarity_that_reads_best(tmp_path, shipped, digit, share, pen, light):
+    """Strokes as wide as the polarity check's window fool it: the paper beside them reads as ink,
+    and the CLI read a 0 as "1" and an 8 as "00". Both polarities are offered, and the better
+    reading kept."""
+    page = bold_close_up(digit, share, pen)
+    path = save(tmp_path, "close-up.png", 255 - page if light else page)
+    assert number_text(shipped.read(load_image(path))) != str(digit)  # the check alone gets it wrong
+    canvases = load_canvases(path)
+    assert len(canvases) == 2
+    assert number_text(shipped.read_picture(canvases)) == str(digit)
+
+
+def test_writing_of_ordinary_width_has_one_canvas_the_polarity_check_s(tmp_path, seven):
+    path = save(tmp_path, "scan.png", on_paper(seven))
+    (canvas,) = load_canvases(path)
+    np.testing.assert_array_equal(canvas, load_image(path))

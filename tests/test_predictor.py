@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -280,3 +281,41 @@ def test_strokes_are_checked_like_the_canvas(shipped):
         for call in (shipped.predict, shipped.read):
             with pytest.raises(CanvasError, match=message):
                 call(canvas, bad)
+
+
+def test_read_picture_keeps_the_reading_with_the_most_sure_digits_then_the_surest(shipped):
+    """photo.ink_canvases offers both polarities of a bold close-up; the wrong one reads the paper
+    between the strokes. The reading kept: most digits sure, then the surest; the first on a tie."""
+    seven = load_image(DIGITS / "7.png")
+    box = [(20, 20), (180, 20), (180, 180), (20, 180), (20, 20)]
+    scrawl = rasterize([box, [(20, 20), (180, 180)], [(180, 20), (20, 180)]], (200, 200), 12)  # a crossed box
+    assert shipped.read(scrawl)[0].unsure  # the stand-in for a wrong polarity: no sure digit
+    assert [p.digit for p in shipped.read_picture([scrawl, seven])] == [7]
+    assert [p.digit for p in shipped.read_picture([seven, scrawl])] == [7]
+    assert shipped.read_picture([]) == []
+
+
+def test_read_picture_s_order_of_preference(shipped, monkeypatch):
+    """Each canvas stands for a reading given here: a sure share beats confidence, confidence breaks
+    a tie of shares, and the first canvas wins a full tie."""
+    base = shipped.read(load_image(DIGITS / "7.png"))[0]
+
+    def digit(value: int, confidence: float, unsure: str | None = None):
+        return replace(base, digit=value, confidence=confidence, unsure=unsure)
+
+    readings = {
+        "one sure": [digit(1, 0.90)],
+        "one surer": [digit(4, 0.99)],
+        "two, one unsure": [digit(2, 0.999), digit(3, 0.99, unsure="low confidence")],
+        "also one surer": [digit(5, 0.99)],
+        "nothing": [],
+    }
+    monkeypatch.setattr(shipped, "read", lambda canvas: readings[canvas])
+
+    def kept(*canvases: str) -> list[int]:
+        return [p.digit for p in shipped.read_picture(canvases)]
+
+    assert kept("one sure", "one surer") == kept("one surer", "one sure") == [4]
+    assert kept("two, one unsure", "one sure") == [1]  # all sure beats surer on average
+    assert kept("one surer", "also one surer") == [4] and kept("also one surer", "one surer") == [5]
+    assert kept("nothing", "two, one unsure") == [2, 3]

@@ -234,7 +234,7 @@ def test_an_upload_is_decoded_as_load_image_decodes_the_file(tmp_path):
     exif[EXIF_ORIENTATION] = 6
     body = jpeg_bytes(np.ascontiguousarray(np.rot90(page, 1)), exif=exif.tobytes())
     (tmp_path / "photo.jpg").write_bytes(body)
-    canvas = api.decode_image(body)
+    (canvas,) = api.decode_image(body)
     assert canvas.shape[1] > canvas.shape[0]  # upright: wider than tall
     np.testing.assert_array_equal(canvas, load_image(tmp_path / "photo.jpg"))
 
@@ -257,6 +257,18 @@ def test_transparent_png_reads_as_ink_on_white(client):
     rgba[..., 3] = alpha  # black ink, transparent elsewhere
     r = client.post(PREDICT, content=png_bytes(rgba, "RGBA"), headers={"Content-Type": "image/png"})
     assert r.json()["number"] == "2", r.text
+
+
+def test_a_bold_close_up_is_read_with_the_polarity_that_reads_best(client):
+    """A marker's 0 close up (strokes 0.14 of its height): the polarity check alone takes the paper
+    for ink and read "1"; the API reads both polarities' canvases, as the CLI does."""
+    h = 288
+    box = ((640 - 0.6 * h) / 2, (480 - h) / 2, 0.6 * h, h)
+    ink = rasterize(digit_strokes(0, box=box, rng=np.random.default_rng(0)), (480, 640), int(0.14 * h))
+    page = (205 - ink.astype(np.float32) / 255 * 165).astype(np.uint8)
+    assert len(api.decode_image(png_bytes(page))) == 2
+    r = client.post(PREDICT, content=png_bytes(page), headers={"Content-Type": "image/png"})
+    assert r.json()["number"] == "0", r.text
 
 
 def test_blank_image_reads_no_digits(client):

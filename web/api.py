@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.errors import ImageError
-from recognizer.images import ink_canvas, upright_gray
+from recognizer.images import ink_canvases, upright_gray
 from recognizer.predictor import Prediction, number_text
 from recognizer.strokes import Point, rasterize, scaled_strokes
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
@@ -184,9 +184,10 @@ def _strokes(value, width: int, height: int) -> list[list[Point]]:
     return strokes
 
 
-def decode_image(body: bytes) -> np.ndarray | None:
-    """PNG or JPEG bytes -> the library's canvas (bright ink on black; recognizer.images.ink_canvas),
-    or None when the image holds no ink. The size is read from the header and refused before a
+def decode_image(body: bytes) -> list[np.ndarray]:
+    """PNG or JPEG bytes -> the library's canvases (bright ink on black: one, or both polarities' when
+    bold ink may have fooled the polarity check; recognizer.photo.ink_canvases, as the CLI reads a
+    file), [] when the image holds no ink. The size is read from the header and refused before a
     single pixel is decoded, so a decompression bomb costs nothing."""
     from PIL import Image
 
@@ -211,9 +212,9 @@ def decode_image(body: bytes) -> np.ndarray | None:
     if gray.size == 0:
         raise ApiError(400, "empty image")
     try:
-        return ink_canvas(gray)
+        return ink_canvases(gray)
     except ImageError:  # blank paper, or too little contrast to find ink: nothing to read
-        return None
+        return []
 
 
 def answer(predictions: list[Prediction], with_image: bool = False, scale: float = 1.0) -> dict:

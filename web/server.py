@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
+import numpy as np
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -65,9 +66,9 @@ class Model:
         predictions = self.recognizer.read(read.canvas(), read.strokes or None)
         return api.answer(predictions, with_image, drawing.width / read.width)
 
-    def image(self, canvas, with_image: bool) -> dict:
-        """A decoded image's canvas (None: no ink) -> the answer (on the model's thread)."""
-        return api.answer([] if canvas is None else self.recognizer.read(canvas), with_image)
+    def image(self, canvases: list[np.ndarray], with_image: bool) -> dict:
+        """A decoded image's canvases (api.decode_image; []: no ink) -> the answer (on the model's thread)."""
+        return api.answer(self.recognizer.read_picture(canvases), with_image)
 
     def close(self) -> None:
         self.thread.shutdown(wait=True)
@@ -160,8 +161,8 @@ async def predict(request: Request) -> Response:
     if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
         result = await on_model_thread(request, model.drawing, body, with_image)
     else:  # decoded beside the model's thread (Pillow and numpy let it run meanwhile), then read on it
-        canvas = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
-        result = await on_model_thread(request, model.image, canvas, with_image)
+        canvases = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
+        result = await on_model_thread(request, model.image, canvases, with_image)
     if result is None:  # the client hung up: no one to answer
         return Response(status_code=400)
     return JSONResponse(result, headers=API_HEADERS)
