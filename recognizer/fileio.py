@@ -6,7 +6,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -80,6 +83,58 @@ def replace_files(moves: list[tuple[Path, Path]]) -> None:
         os.replace(tmp, target)
     for folder in {target.parent for _, target in moves}:
         _fsync_dir(folder)
+
+
+class StopCleanly:
+    """While in this block, SIGTERM (the app closing while it learns) raises SystemExit and SIGINT
+    KeyboardInterrupt, so that `with` blocks remove their temporary files on the way out (SIGTERM's
+    default ended the process on the spot); inside held(), either waits until the block is done,
+    so that files being moved into place move all or none. Only the main thread receives signals:
+    elsewhere this does nothing."""
+
+    SIGNALS = {signal.SIGTERM: "terminated", signal.SIGINT: "interrupted"}
+
+    def __init__(self) -> None:
+        self._holding = False
+        self._pending: int | None = None
+        self._old: dict[int, object] = {}
+
+    def __enter__(self) -> StopCleanly:
+        if threading.current_thread() is threading.main_thread():
+            self._old = {signum: signal.signal(signum, self._on_signal) for signum in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self._old.items():
+            signal.signal(signum, handler)
+        self._old = {}
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """A stop asked for in this block happens when it ends."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+            if self._pending is not None:
+                self._stop(self._pending)
+
+    def _on_signal(self, signum: int, frame) -> None:
+        if self._holding:
+            self._pending = signum
+        else:
+            self._stop(signum)
+
+    def _stop(self, signum: int) -> None:
+        """Raise the exception that unwinds the `with` blocks (once: a second signal is ignored)."""
+        for other in self._old:
+            signal.signal(other, signal.SIG_IGN)  # the clean-up is not cut short
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        with contextlib.suppress(OSError):  # the app that read our output may be gone
+            print(self.SIGNALS[signum], file=sys.stderr, flush=True)
+        raise SystemExit(128 + signum)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -28,9 +28,12 @@ shipped model read every saved sample right.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import math
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +41,9 @@ from pathlib import Path
 import numpy as np
 
 from .batch import predict_batches
+from .calibration import calibration_path
 from .errors import DataError, ModelError, RecognizerError
+from .fileio import StopCleanly, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES
 
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
@@ -59,6 +64,7 @@ FOLDS = 5  # the guard reads each fold of the samples with the head made from th
 MAX_DROP_POINTS = 0.5  # MNIST test accuracy may drop this much (issue 14's budget)
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"  # the model a personal one starts from (learn, finetune)
 CALIBRATION_IMAGES = 4000  # MNIST training images a personal model is calibrated on
+WRITING = ".writing"  # ends the name of the folder a personal model is written in before it moves into place
 NO_TRAINING_IMAGES = (
     "learning needs MNIST's training images (mixed in with your samples, and to calibrate); the file has none"
 )
@@ -328,7 +334,25 @@ def check_max_drop(points: float) -> None:
 def write_model(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int = 0, **figures) -> tuple:
     """Write a personal model (learn's or finetune's): .keras + .tflite, its calibration (skipped
     with a warning if it cannot be made: the model then reads "not sure" with default settings)
-    and its card with the figures given. Returns the (.keras, .tflite) paths."""
+    and its card with the figures given. All are written in a folder of their own beside `out`
+    and moved into place together, the .tflite (the file the app looks for) last: stopped at any
+    moment (SIGTERM: the app closing), it leaves the model that was there before, whole, and no
+    folder behind. Returns the (.keras, .tflite) paths."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_writing(out)
+    with (
+        StopCleanly() as stop,
+        tempfile.TemporaryDirectory(dir=out.parent, prefix=writing_prefix(out), suffix=WRITING) as tmp,
+    ):
+        staged = _write_staged(model, Path(tmp) / out.name, base, samples, samples_file, data, seed, **figures)
+        with stop.held():
+            _move_into_place(staged, out)
+    return out, out.with_suffix(".tflite")
+
+
+def _write_staged(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int, **figures) -> list[Path]:
+    """write_model's files, written at `out` (in its temporary folder): the files, .tflite last."""
     from .calibrate import run_calibration
     from .card import command_line, model_card
     from .train import save_model, write_json_atomic
@@ -354,5 +378,42 @@ def write_model(model, out: Path, base: Path, samples, samples_file: Path, data,
         samples_per_digit=np.bincount(samples.labels, minlength=NUM_CLASSES).tolist(),
         **figures,
     )
-    write_json_atomic(Path(out).with_suffix(".json"), card)
-    return saved
+    write_json_atomic(out.with_suffix(".json"), card)
+    return [saved[0], calibration_path(saved[1]), out.with_suffix(".json"), saved[1]]
+
+
+def _move_into_place(staged: list[Path], out: Path) -> None:
+    """Rename the staged files beside `out`, in order; a calibration not made removes the old one
+    (made for the model replaced, it would only be ignored with a warning)."""
+    moves = [(path, out.with_name(path.name)) for path in staged if path.exists()]
+    for path in staged:
+        if not path.exists():
+            out.with_name(path.name).unlink(missing_ok=True)
+    replace_files(moves)
+
+
+def writing_prefix(out: Path) -> str:
+    """The start of the name of the folder write_model writes `out` in: hidden, with this process's id."""
+    return f".{out.stem}.{os.getpid()}."
+
+
+def remove_stale_writing(out: Path) -> None:
+    """Remove the folders that write_model left beside `out` in a process that no longer runs (one
+    killed outright, which could not remove its own)."""
+    for folder in out.parent.glob(glob.escape(f".{out.stem}.") + f"*{WRITING}"):
+        pid = folder.name.removeprefix(f".{out.stem}.").split(".")[0]
+        if folder.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id runs (assumed so where that cannot be asked safely)."""
+    if os.name != "posix":  # os.kill would end it
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's
+        return True
+    return True

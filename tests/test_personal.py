@@ -2,6 +2,7 @@
 on generated samples, a tiny MNIST stand-in and the shipped model (no network is trained)."""
 
 import json
+import os
 import re
 
 import numpy as np
@@ -403,3 +404,103 @@ def test_a_damaged_base_model_is_called_damaged_not_missing(tmp_path):
     damaged = r"base.keras: not a Keras model: the file is not a .keras zip archive \(damaged, truncated"
     with pytest.raises(ModelError, match=damaged):
         load_keras_model(junk)
+
+
+PERSONAL_FILES = ("personal.keras", "personal.tflite", "personal.calibration.json", "personal.json")
+# write_model with the slow parts faked (no TensorFlow): the model files written in a temporary folder
+# beside them, as train.save_model does; argv: the folder, where to stop with SIGTERM ("saving", "calibrating")
+STOPPED_WRITER = """
+import os, signal, sys, tempfile, time, types
+from pathlib import Path
+import numpy as np
+from recognizer import calibrate, card, personal, train
+from recognizer.samples import Samples
+folder, stop_at = Path(sys.argv[1]), sys.argv[2]
+
+def stop(moment):
+    if moment == stop_at:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+
+def save_model(model, out):
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        (Path(tmp) / out.name).write_text("half")
+        stop("saving")
+    out.write_text("new"), out.with_suffix(".tflite").write_text("new")
+    return out, out.with_suffix(".tflite")
+
+def run_calibration(model_path, *args, **kwargs):
+    stop("calibrating")
+
+train.save_model, calibrate.run_calibration = save_model, run_calibration
+card.model_card = lambda *args, **kwargs: {"new": True}
+data = types.SimpleNamespace(source="mnist.npz", x_train=np.zeros((0, 28, 28), np.uint8))
+personal.write_model(None, folder / "personal.keras", Path("base.keras"), Samples.empty(), Path("s.npz"), data)
+"""
+
+
+@pytest.mark.parametrize("stop_at", ["saving", "calibrating"])
+def test_a_personal_model_stopped_while_written_leaves_the_old_one_whole_and_nothing_else(tmp_path, stop_at):
+    """The app stops learning with SIGTERM when it closes: stopped in the "writing" step, learning left
+    the new personal.keras and .tflite without their calibration and card (the app then read with
+    default settings, silently), or a temporary folder of 1.4 MB for good."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for name in PERSONAL_FILES:
+        (tmp_path / name).write_text("old")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_WRITER, str(tmp_path), stop_at], cwd=root, capture_output=True, text=True
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PERSONAL_FILES)
+    assert all((tmp_path / name).read_text() == "old" for name in PERSONAL_FILES)
+    assert done.returncode == 128 + signal.SIGTERM and done.stderr == "terminated\n", done.stderr
+
+
+def test_a_personal_model_moves_into_place_tflite_last_and_stale_folders_go(tmp_path, monkeypatch):
+    """The app loads personal.tflite when it exists: it comes last, after its calibration and card.
+    A folder left by a writer killed outright (its process gone) is removed; one still being written
+    is not. A calibration that could not be made takes the old one away (made for the old model)."""
+    import subprocess
+    import sys
+    import types
+    from pathlib import Path
+
+    from recognizer import calibrate, card, train
+    from recognizer.errors import DataError
+    from recognizer.samples import Samples
+
+    def save_model(model, out):
+        out.write_text("new"), out.with_suffix(".tflite").write_text("new")
+        return out, out.with_suffix(".tflite")
+
+    def no_calibration(*args, **kwargs):
+        raise DataError("too few images")
+
+    moves = []
+    monkeypatch.setattr(train, "save_model", save_model)
+    monkeypatch.setattr(calibrate, "run_calibration", no_calibration)
+    monkeypatch.setattr(card, "model_card", lambda *args, **kwargs: {"new": True})
+    monkeypatch.setattr(
+        personal, "replace_files", lambda pairs: moves.extend(pairs) or [p.replace(t) for p, t in pairs]
+    )
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()
+    dead = tmp_path / f".personal.{gone.pid}.x1{personal.WRITING}"
+    alive = tmp_path / f".personal.{os.getppid()}.x2{personal.WRITING}"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "personal.keras").write_text("half")
+    for name in PERSONAL_FILES:
+        (tmp_path / name).write_text("old")
+
+    data = types.SimpleNamespace(source="mnist.npz", x_train=np.zeros((0, 28, 28), np.uint8))
+    personal.write_model(None, tmp_path / "personal.keras", Path("base.keras"), Samples.empty(), Path("s.npz"), data)
+    assert [target.name for _, target in moves] == ["personal.keras", "personal.json", "personal.tflite"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [alive.name, "personal.keras", "personal.json", "personal.tflite"]
+    )
+    assert (tmp_path / "personal.tflite").read_text() == "new"

@@ -67,7 +67,8 @@ class Learner:
         threading.Thread(target=self._run, name="learner", daemon=True).start()
 
     def cancel(self) -> None:
-        """Stop the child if it still runs (the app is closing); nothing is half-written (it writes atomically)."""
+        """Stop the child if it still runs (the app is closing); nothing is half-written: learn writes the
+        personal model in a folder of its own, removed on SIGTERM, and moves its files into place together."""
         with self._lock:
             self._cancelled = True  # a child not started yet never starts
             if self._process is not None and self._process.poll() is None:
