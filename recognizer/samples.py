@@ -43,6 +43,7 @@ KEYS = ("images", "labels", "created", "stroke_start", "point_start", "points", 
 # ui.canvas.MAX_UNDO (100) strokes of a drawing.
 MAX_SAMPLE_STROKES = 1_000
 MAX_FILE_STROKES = 1_000_000
+DAMAGED_SUFFIX = ".damaged"  # what to rename a samples file that cannot be read to (move_aside)
 
 
 def data_dir() -> Path:
@@ -88,6 +89,21 @@ class UserSamples:
 
     def __len__(self) -> int:
         return len(self.load())
+
+    def counts(self) -> np.ndarray:
+        """Samples of each digit, (10,), from the labels alone: cheap enough for a key press (the
+        app's L) however many strokes the file holds; DataError when the file cannot be read."""
+        if not self.path.exists():
+            return np.zeros(10, np.int64)
+        try:
+            labels = read_npz(self.path, ("labels",), "samples file", move_aside(self.path))["labels"]
+        except DataError:
+            if not self.path.exists():  # removed since: no samples, not a damaged file
+                return np.zeros(10, np.int64)
+            raise
+        if labels.ndim != 1 or labels.dtype != np.uint8 or (labels > 9).any():
+            raise DataError(f"{self.path}: inconsistent samples file; {move_aside(self.path)}")
+        return np.bincount(labels, minlength=10)
 
     def add(self, image: np.ndarray, label: int, strokes: Sequence[Stroke] | None = None) -> int:
         """Store one sample (image: 28x28, float in [0, 1] as Prediction.image, or uint8) and
@@ -173,11 +189,16 @@ def _pack(samples: Samples) -> dict[str, np.ndarray]:
     }
 
 
+def move_aside(path: Path) -> str:
+    """What to do with a samples file that cannot be read: keep it (it may be mended), start a new one."""
+    return f"move it aside to start a new file (rename it, e.g. to {path.name}{DAMAGED_SUFFIX})"
+
+
 def _read(path: Path) -> Samples:
-    a = read_npz(path, KEYS, "samples file", "move it aside to start a new file")
+    a = read_npz(path, KEYS, "samples file", move_aside(path))
     version, ss, ps, pts = a["version"], a["stroke_start"], a["point_start"], a["points"]
     if not all(np.issubdtype(x.dtype, np.integer) for x in (version, ss, ps)) or version.size != 1:
-        raise DataError(f"{path}: inconsistent samples file; move it aside to start a new file")
+        raise DataError(f"{path}: inconsistent samples file; {move_aside(path)}")
     if int(version.item()) > FORMAT_VERSION:
         raise DataError(f"{path}: samples format {int(version.item())} is newer than this program's")
     n = len(a["labels"]) if a["labels"].ndim == 1 else -1
@@ -203,7 +224,7 @@ def _read(path: Path) -> Samples:
         and int(ps[-1]) == len(pts)
     )
     if not ok:
-        raise DataError(f"{path}: inconsistent samples file; move it aside to start a new file")
+        raise DataError(f"{path}: inconsistent samples file; {move_aside(path)}")
     flat = [pts[ps[j] : ps[j + 1]] for j in range(len(ps) - 1)]
     strokes = [flat[ss[i] : ss[i + 1]] for i in range(n)]
     return Samples(a["images"], a["labels"], a["created"], strokes)

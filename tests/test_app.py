@@ -1359,3 +1359,62 @@ def test_the_readmes_screenshots_are_made_by_the_app_itself(tmp_path, capsys):
     assert "screenshot_number.png: 47" in out and "screenshot_not_a_digit.png: 4?7" in out
     assert "screenshot_two_lines.png: 1234" in out
     assert all(pygame.image.load(str(p)).get_size() == DEFAULT_WINDOW for p in written)
+
+
+@pytest.fixture
+def learners(monkeypatch) -> list:
+    """The samples files that L started learning from, instead of starting a child process."""
+    import ui.app as app_module
+
+    started = []
+
+    class FakeLearner:
+        def __init__(self, samples, out=None, data=None):
+            started.append(samples)
+            self.done, self.progress, self.step = threading.Event(), 0.0, "starting"
+
+        def cancel(self):
+            pass
+
+    monkeypatch.setattr(app_module, "Learner", FakeLearner)
+    return started
+
+
+def save_digits(store: UserSamples, digits) -> None:
+    for digit in digits:
+        store.add(np.zeros((28, 28), np.float32), digit)
+
+
+def test_l_says_a_damaged_samples_file_is_damaged_and_how_to_move_it_aside(shipped, screen, samples, learners):
+    """A samples file that cannot be read has no counts: L said "save at least 3 samples first" (and
+    saving one then failed too)."""
+    save_digits(samples, range(10))
+    samples.path.write_bytes(samples.path.read_bytes()[:500])
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [], screen)
+    assert app.samples.notice.startswith("cannot read the samples") and app.state.samples == ()
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert app.samples.notice.startswith("cannot learn: your samples file is damaged or unreadable: ")
+    assert "move it aside to start a new file (rename it, e.g. to samples.npz.damaged)" in app.samples.notice
+    assert not learners and app.learner is None and not app.samples.notice_ok
+
+
+def test_l_counts_the_samples_again_when_the_file_changed_on_disk(shipped, screen, samples, learners):
+    """The counts were those of the app's last save: a samples file deleted or damaged meanwhile started a
+    learning run that failed later with a message for the command line."""
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [], screen)
+    assert sum(app.state.samples) == 10
+    samples.path.unlink()
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert app.samples.notice.startswith("save at least 3 samples first") and not learners
+    assert app.state.samples == (0,) * 10  # the pane's counts too
+    save_digits(samples, range(10))
+    samples.path.write_bytes(samples.path.read_bytes()[:500])
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert "your samples file is damaged" in app.samples.notice and not learners
+    save_digits(UserSamples(samples.path.with_name("new.npz")), range(5))
+    samples.path.with_name("new.npz").replace(samples.path)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert learners == [samples.path] and app.samples.notice.startswith("learning from your 5 samples")

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import pygame
 
+from recognizer.errors import RecognizerError
 from recognizer.predictor import DEFAULT_MODEL, Prediction, Recognizer, number_text
 from recognizer.reject import BLANK
 from recognizer.samples import MIN_LEARN_SAMPLES, UserSamples, personal_model_path
@@ -175,13 +176,22 @@ class App:
             self.samples.notify("already learning from your samples\u2026", ok=False)
         elif self.worker is None or self._switch is not None:
             self.samples.notify("wait for the model to load", ok=False)
-        elif sum(self.samples.counts) < MIN_LEARN_SAMPLES:
-            self.samples.notify(
-                f"save at least {MIN_LEARN_SAMPLES} samples first: draw a digit, then press its key", ok=False
-            )
+        elif (refusal := self._learn_refusal()) is not None:
+            self.samples.notify(refusal, ok=False, seconds=LEARN_NOTICE_TIME)
         else:
             self.learner = Learner(self.samples.path, data=self.data)
             self.samples.notify(f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)")
+
+    def _learn_refusal(self) -> str | None:
+        """Why learning cannot start from the samples file as it is now (counted again: it may have
+        been deleted or damaged since the app last counted), or None."""
+        try:
+            counts = self.samples.recount()
+        except (RecognizerError, OSError) as exc:
+            return f"cannot learn: your samples file is damaged or unreadable: {exc}"
+        if sum(counts) < MIN_LEARN_SAMPLES:
+            return f"save at least {MIN_LEARN_SAMPLES} samples first: draw a digit, then press its key"
+        return None
 
     def switch_model(self) -> None:
         """Load the shipped model if the personal one is in use, else the personal one (if there is one)."""

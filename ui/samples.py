@@ -22,6 +22,7 @@ from recognizer.strokes import Point
 
 NOTICE_TIME = 2.0  # s; a notice ("saved as 7 ...") replaces the hint line this long; U undoes a save meanwhile
 UNSAVE_HINT = "; U to undo"  # ends a save's notice while U would take it back
+SAVE_WAIT = 1.0  # s; counting the samples again waits this long at most for the saves under way
 
 
 class SampleSaver:
@@ -188,6 +189,18 @@ class SampleCollector:
     def wait(self, timeout: float = 5.0) -> bool:
         """Block until every save is done (headless drivers, exit); False on timeout."""
         return self._saver.wait(timeout)
+
+    def recount(self) -> tuple[int, ...]:
+        """The samples of each digit in the file now (it may have changed on disk since the last count:
+        deleted, replaced, damaged), once the saves under way are done; RecognizerError or OSError
+        when it cannot be read. Reads the labels only: cheap enough for a key press."""
+        self.wait(SAVE_WAIT)
+        try:
+            self.counts = tuple(int(n) for n in self._saver.store.counts())
+        except (RecognizerError, OSError):
+            self.counts = ()  # none known: the pane stops showing the counts of a file that cannot be read
+            raise
+        return self.counts
 
     def notify(self, text: str, ok: bool = True, seconds: float = NOTICE_TIME) -> None:
         """Show `text` in place of the hint line for `seconds` (the app's own news: learning)."""
