@@ -1363,14 +1363,16 @@ def test_the_readmes_screenshots_are_made_by_the_app_itself(tmp_path, capsys):
 
 @pytest.fixture
 def learners(monkeypatch) -> list:
-    """The samples files that L started learning from, instead of starting a child process."""
+    """The learning runs L started, each with the samples file it learns from, instead of child
+    processes: set `message` and `done` to end one as the child would, without a model."""
     import ui.app as app_module
 
     started = []
 
     class FakeLearner:
         def __init__(self, samples, out=None, data=None):
-            started.append(samples)
+            started.append(self)
+            self.samples, self.recognizer, self.message = samples, None, ""
             self.done, self.progress, self.step = threading.Event(), 0.0, "starting"
 
         def cancel(self):
@@ -1417,4 +1419,29 @@ def test_l_counts_the_samples_again_when_the_file_changed_on_disk(shipped, scree
     save_digits(UserSamples(samples.path.with_name("new.npz")), range(5))
     samples.path.with_name("new.npz").replace(samples.path)
     run_script(app, [key_event(pygame.K_l)], screen)
-    assert learners == [samples.path] and app.samples.notice.startswith("learning from your 5 samples")
+    assert [run.samples for run in learners] == [samples.path]
+    assert app.samples.notice.startswith("learning from your 5 samples")
+
+
+def test_learning_that_failed_as_the_samples_changed_says_so_in_the_apps_words(shipped, screen, samples, learners):
+    """The samples file deleted while it learns: the child's "need at least 3 saved samples ... (in the
+    app, press the right digit key ...)" was shown in the app; L's own message is."""
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert len(learners) == 1 and app.learner is learners[0]
+    samples.path.unlink()
+    learners[0].message = (
+        f"error: need at least 3 saved samples to learn from, found 0 in {samples.path} "
+        "(in the app, press the right digit key after a prediction to save one)"
+    )
+    learners[0].done.set()
+    app.update()
+    assert app.learner is None and app.samples.notice.startswith("save at least 3 samples first: draw a digit")
+    assert app.state.samples == (0,) * 10
+    save_digits(samples, range(10))
+    run_script(app, [key_event(pygame.K_l)], screen)
+    learners[-1].message = "learning failed (exit status 3): Exception: URL fetch failure"
+    learners[-1].done.set()
+    app.update()  # the samples are fine: the child's own message
+    assert app.samples.notice == "learning failed (exit status 3): Exception: URL fetch failure"

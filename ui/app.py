@@ -295,7 +295,10 @@ class App:
             learner, self.learner = self.learner, None
             if learner.recognizer is not None:
                 self._use(learner.recognizer, personal=True)
-            self.samples.notify(learner.message, ok=learner.recognizer is not None, seconds=LEARN_NOTICE_TIME)
+                message = learner.message
+            else:  # the samples file changed while it learned: the app's own words, not the command line's
+                message = self._learn_refusal() or learner.message
+            self.samples.notify(message, ok=learner.recognizer is not None, seconds=LEARN_NOTICE_TIME)
         if self._switch is not None and self._switch[0].done.is_set():
             (loader, personal), self._switch = self._switch, None
             if loader.recognizer is not None:
