@@ -45,6 +45,7 @@ from .calibration import calibration_path
 from .errors import DataError, ModelError, RecognizerError
 from .fileio import StopCleanly, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES
+from .samples import ONE_DIGIT
 
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
 # (bench/personal.py --split val --blends 1,2,4,8, an option until December 4): 4 gained most at
@@ -296,7 +297,7 @@ def judge(
 
     own = f"your {n} samples, each read as if unseen: shipped {before:.0%}, personal {after:.0%}"
     if len(np.unique(labels)) < 2:  # nothing tells one digit from another: nothing to learn
-        return verdict(False, "not kept: your samples are all of one digit; save samples of other digits too")
+        return verdict(False, f"not kept: {ONE_DIGIT}")
     if after < before:
         counts = np.bincount(labels, minlength=NUM_CLASSES)
         few = [str(d) for d in range(NUM_CLASSES) if counts[d] < 2]

@@ -238,6 +238,8 @@ def _write_atomic(path: Path, samples: Samples) -> None:
 PERSONAL_MODEL = "personal.keras"
 # Samples `learn` needs: each fold is left out in turn, and the class means need two of the rest (recognizer.personal).
 MIN_LEARN_SAMPLES = 3
+# Why samples of a single digit teach nothing (learn's guard refuses them; the app, before learning)
+ONE_DIGIT = "your samples are all of one digit; save samples of other digits too"
 
 
 def load_at_least(path: str | os.PathLike | None, minimum: int, needed_for: str) -> tuple[UserSamples, Samples]:

@@ -1445,3 +1445,16 @@ def test_learning_that_failed_as_the_samples_changed_says_so_in_the_apps_words(s
     learners[-1].done.set()
     app.update()  # the samples are fine: the child's own message
     assert app.samples.notice == "learning failed (exit status 3): Exception: URL fetch failure"
+
+
+def test_l_refuses_samples_of_one_digit_at_once(shipped, screen, samples, learners):
+    """learn's guard refuses samples that are all of one digit, after a full run (tens of seconds): the
+    app has the counts and says the same at once."""
+    save_digits(samples, [1, 1, 1, 1])
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert app.samples.notice == "your samples are all of one digit; save samples of other digits too"
+    assert not app.samples.notice_ok and not learners
+    save_digits(samples, [7])
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert len(learners) == 1 and app.samples.notice.startswith("learning from your 5 samples")

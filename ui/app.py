@@ -20,7 +20,7 @@ import pygame
 from recognizer.errors import RecognizerError
 from recognizer.predictor import DEFAULT_MODEL, Prediction, Recognizer, number_text
 from recognizer.reject import BLANK
-from recognizer.samples import MIN_LEARN_SAMPLES, UserSamples, personal_model_path
+from recognizer.samples import MIN_LEARN_SAMPLES, ONE_DIGIT, UserSamples, personal_model_path
 from recognizer.strokes import Point
 
 from .canvas import Canvas
@@ -191,6 +191,8 @@ class App:
             return f"cannot learn: your samples file is damaged or unreadable: {exc}"
         if sum(counts) < MIN_LEARN_SAMPLES:
             return f"save at least {MIN_LEARN_SAMPLES} samples first: draw a digit, then press its key"
+        if sum(1 for n in counts if n) < 2:  # learn's guard would refuse them after a full run
+            return ONE_DIGIT
         return None
 
     def switch_model(self) -> None:
