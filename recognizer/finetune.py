@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     store, samples = load_at_least(args.samples, MIN_SAMPLES, "samples to fine-tune")
     base = personal.base_model(args.model, "fine-tuning")
     data = require_test_set(load_mnist(args.data))
-    out = check_out(args.out if args.out else personal_model_path(".keras"))
+    out = check_out(args.out if args.out else personal_model_path(".keras"), inputs=personal.inputs(base, store, args))
 
     model = load_keras_model(base)  # safely, checked as the app checks its models
     held = split_samples(samples, HOLDOUT, args.seed)[1].size

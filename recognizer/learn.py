@@ -56,9 +56,15 @@ def step(k: int, what: str | None = None) -> None:
     print(f"[{k}/{len(STEPS)}] {what or STEPS[k - 1]}", flush=True)
 
 
-def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_DROP_POINTS) -> Learned:
+def learn(
+    model,
+    samples: Samples,
+    data: Mnist,
+    max_drop: float = personal.MAX_DROP_POINTS,
+    base_name: str = personal.SHIPPED_NAME,
+) -> Learned:
     """Judge the personal last layer made from the samples (personal.learn_head) and, when kept, put
-    it into the Keras model (in place)."""
+    it into the Keras model (in place); base_name: what the verdict calls the model it starts from."""
     start = time.perf_counter()
     extractor = personal.feature_model(model)
     base = personal.shipped_head(model)
@@ -72,7 +78,8 @@ def learn(model, samples: Samples, data: Mnist, max_drop: float = personal.MAX_D
     def mix() -> tuple[np.ndarray, np.ndarray]:
         return personal.mix_set(extractor, data.x_train, data.y_train)
 
-    name, verdict = personal.learn_head(base, feats, labels, mix, (mnist_feats, data.y_test.astype(np.int64)), max_drop)
+    mnist = (mnist_feats, data.y_test.astype(np.int64))
+    name, verdict = personal.learn_head(base, feats, labels, mix, mnist, max_drop, base_name)
     if verdict.kept:
         personal.set_head(model, verdict.head)
     return Learned(verdict, name, time.perf_counter() - start)
@@ -104,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     store, samples = load_at_least(args.samples, MIN_LEARN_SAMPLES, "saved samples to learn from")
     base = personal.base_model(args.model, "learning")
-    out = check_out(args.out if args.out else personal_model_path(".keras"))
+    out = check_out(args.out if args.out else personal_model_path(".keras"), inputs=personal.inputs(base, store, args))
     personal.check_max_drop(args.max_drop)
     step(1)
     data = require_test_set(load_mnist(args.data))
@@ -112,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         raise DataError(personal.NO_TRAINING_IMAGES)
 
     model = load_keras_model(base)  # safely, checked as the app checks its models
-    result = learn(model, samples, data, max_drop=args.max_drop)
+    result = learn(model, samples, data, max_drop=args.max_drop, base_name=personal.base_name(base))
     v = result.verdict
     counts = np.bincount(samples.labels, minlength=10)
     print(f"{len(samples)} samples ({', '.join(f'{d}: {n}' for d, n in enumerate(counts))}) from {store.path}")

@@ -64,6 +64,7 @@ FINETUNE_MIN_PER_DIGIT = 2  # fewer samples of some digit: the class means only
 FOLDS = 5  # the guard reads each fold of the samples with the head made from the others
 MAX_DROP_POINTS = 0.5  # MNIST test accuracy may drop this much (issue 14's budget)
 DEFAULT_BASE = MODELS_DIR / "mnist_cnn.keras"  # the model a personal one starts from (learn, finetune)
+SHIPPED_NAME = "shipped"  # the verdict's name for DEFAULT_BASE; another base is the "base model"
 CALIBRATION_IMAGES = 4000  # MNIST training images a personal model is calibrated on
 WRITING = ".writing"  # ends the name of the folder a personal model is written in before it moves into place
 NO_TRAINING_IMAGES = (
@@ -93,7 +94,7 @@ class Verdict:
     kept: bool
     reason: str
     samples: int
-    own_before: float  # the user's samples read by the shipped model
+    own_before: float  # the user's samples read by the base model (the shipped one unless --model)
     own_after: float  # ... each by the personal layer made without its fold (held_out_reads)
     mnist_before: float | None
     mnist_after: float | None
@@ -225,22 +226,23 @@ def learn_head(
     mix: Callable[[], tuple[np.ndarray, np.ndarray]],
     mnist: tuple[np.ndarray, np.ndarray] | None,
     max_drop: float = MAX_DROP_POINTS,
+    base_name: str = SHIPPED_NAME,
 ) -> tuple[str, Verdict]:
     """The personal last layer `learn` keeps, named, with its verdict: when `base` misreads some of
     the samples and every digit has FINETUNE_MIN_PER_DIGIT of them, the fine-tuned last layer if the
     guard keeps it; else the class means (a base that reads every sample right gives no evidence to
     retrain on). `mix()`: MNIST training images' features and labels (finetune_head), called only
     when the fine-tuning is tried (mix_set takes seconds); `mnist`: the test set's, for the MNIST
-    check."""
+    check; base_name: what the verdict calls `base`."""
     labels = np.asarray(labels, dtype=np.int64)
     mnist_feats, mnist_labels = mnist if mnist is not None else (None, None)
     enough = np.bincount(labels, minlength=NUM_CLASSES).min() >= FINETUNE_MIN_PER_DIGIT
     tuned = None
     if enough and (base.predict(feats) != labels).any():
-        tuned = judge(base, feats, labels, last_layer(base, *mix()), mnist_feats, mnist_labels, max_drop)
+        tuned = judge(base, feats, labels, last_layer(base, *mix()), mnist_feats, mnist_labels, max_drop, base_name)
         if tuned.kept:
             return "last layer", tuned
-    means = judge(base, feats, labels, prototypes(base), mnist_feats, mnist_labels, max_drop)
+    means = judge(base, feats, labels, prototypes(base), mnist_feats, mnist_labels, max_drop, base_name)
     if tuned is not None and not means.kept:  # say why neither layer was kept
         first = tuned.reason.removeprefix("not kept: ")
         means = dataclasses.replace(means, reason=f"{means.reason}; the fine-tuned layer was not kept either: {first}")
@@ -276,10 +278,11 @@ def judge(
     mnist_feats: np.ndarray | None,
     mnist_labels: np.ndarray | None,
     max_drop: float = MAX_DROP_POINTS,
+    base_name: str = SHIPPED_NAME,
 ) -> Verdict:
     """Keep the personal head `fit` makes from all the samples when the heads made without each fold
     read that fold's samples at least as well as `base`, and MNIST (if given) at most max_drop points
-    worse. The verdict carries the head."""
+    worse. The verdict carries the head, and calls `base` base_name."""
     labels = np.asarray(labels, dtype=np.int64)
     n = len(labels)
     if n < 2:
@@ -295,7 +298,7 @@ def judge(
     def verdict(kept: bool, reason: str) -> Verdict:
         return Verdict(kept, reason, n, before, after, mnist_before, mnist_after, head)
 
-    own = f"your {n} samples, each read as if unseen: shipped {before:.0%}, personal {after:.0%}"
+    own = f"your {n} samples, each read as if unseen: {base_name} {before:.0%}, personal {after:.0%}"
     if len(np.unique(labels)) < 2:  # nothing tells one digit from another: nothing to learn
         return verdict(False, f"not kept: {ONE_DIGIT}")
     if after < before:
@@ -324,6 +327,17 @@ def base_model(path: str | os.PathLike, job: str) -> Path:
     if not base.is_file():
         raise ModelError(f"model file not found: {base}")
     return base
+
+
+def inputs(base: Path, store, args) -> dict[str, Path | str | None]:
+    """The files learn and finetune read (what each is -> path), for check_out: --out must name none
+    of them (it replaced the base model learned from)."""
+    return {"base model": base, "samples": store.path, "MNIST data": args.data}
+
+
+def base_name(base: Path) -> str:
+    """What the verdict calls the model a personal one starts from: "shipped" only when it is."""
+    return SHIPPED_NAME if Path(base).resolve() == DEFAULT_BASE.resolve() else "base model"
 
 
 def check_max_drop(points: float) -> None:

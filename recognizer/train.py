@@ -24,7 +24,7 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -305,10 +305,17 @@ def refuse_old_layout(work_dir: str | os.PathLike, run: str, names: tuple[str, .
         )
 
 
-def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str = "--out") -> Path:
+def check_out(
+    out: str | os.PathLike,
+    overwrite_shipped: bool = False,
+    flag: str = "--out",
+    inputs: Mapping[str, str | os.PathLike | None] | None = None,
+) -> Path:
     """Where a trainer may write its .keras model (and .tflite, card beside it): a .keras path, and
     not inside the shipped models' folder (the app's defaults) unless overwrite_shipped says so,
-    where those files can be written (fileio.check_writable)."""
+    where those files can be written (fileio.check_writable), none of them a file the command reads
+    (inputs: what it is -> path, as check_writable takes them: learn's --out naming its --model
+    replaced the base it learned from)."""
     out = Path(out)
     if out.suffix != ".keras":
         raise DataError(f"{flag} {out}: the file name must end in .keras")
@@ -318,7 +325,7 @@ def check_out(out: str | os.PathLike, overwrite_shipped: bool = False, flag: str
             "path for a new model (train and train-detector replace a shipped one with --overwrite-shipped)"
         )
     for path in (out, *(out.with_suffix(suffix) for suffix in (".tflite", ".json", ".history.csv"))):
-        check_writable(path, flag)  # a folder in the way: found now, not after the training
+        check_writable(path, flag, inputs=inputs)  # a folder in the way: found now, not after the training
     return out
 
 

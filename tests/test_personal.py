@@ -504,3 +504,37 @@ def test_a_personal_model_moves_into_place_tflite_last_and_stale_folders_go(tmp_
         [alive.name, "personal.keras", "personal.json", "personal.tflite"]
     )
     assert (tmp_path / "personal.tflite").read_text() == "new"
+
+
+@pytest.mark.parametrize("command", ["learn", "finetune"])
+@pytest.mark.parametrize("given", ["--model", "--samples"])
+def test_learn_and_finetune_refuse_to_write_over_a_file_they_read(tmp_path, tiny_mnist, capsys, command, given):
+    """`learn --model base.keras --out base.keras` replaced the base it learned from."""
+    import shutil
+
+    base, samples = tmp_path / "base.keras", tmp_path / "samples.keras"
+    shutil.copy(BASE, base)
+    make_samples(samples, 12)
+    before = {p: p.read_bytes() for p in (base, samples)}
+    out = {"--model": base, "--samples": samples}[given]
+    argv = [command, "--samples", str(samples), "--model", str(base), "--data", str(tiny_mnist), "--out", str(out)]
+    assert cli(argv) == 2
+    err = capsys.readouterr().err.strip()
+    name = {"--model": "base model", "--samples": "samples"}[given]
+    assert err == f"error: --out {out} is the {name} file this command reads: choose another path"
+    assert {p: p.read_bytes() for p in (base, samples)} == before
+
+
+def test_learn_calls_a_base_model_other_than_the_shipped_one_base_model(tmp_path, tiny_mnist, capsys, monkeypatch):
+    """The verdict named the model learned from "shipped" whatever --model said."""
+    import shutil
+
+    base = tmp_path / "base.keras"
+    shutil.copy(BASE, base)
+    make_samples(tmp_path / "samples.npz", 20)
+    monkeypatch.setattr(personal, "write_model", lambda *args, **kwargs: None)  # the verdict is what matters
+    argv = ["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), "--max-drop", "100"]
+    assert cli([*argv, "--model", str(base), "--out", str(tmp_path / "mine.keras")]) == 0
+    verdict = r"^personal model kept: your 20 samples, each read as if unseen: base model \d+%, personal \d+%$"
+    assert re.search(verdict, capsys.readouterr().out, re.M)
+    assert personal.base_name(BASE) == "shipped" and personal.base_name(base) == "base model"
