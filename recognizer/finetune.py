@@ -35,6 +35,7 @@ from .train import check_out
 MIN_SAMPLES = 10
 HOLDOUT = 0.2
 EPOCHS = 3
+MAX_EPOCHS = 100  # 5 times a training from scratch's; more is a typo (accepted, it ran until killed)
 LEARNING_RATE = 3e-5  # about where training's cosine schedule was in its last epochs: 1e-4 forgot too much
 BATCH_SIZE = 64
 MNIST_MIX = 6000
@@ -163,15 +164,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    if args.epochs < 1:
-        raise DataError("--epochs must be at least 1")
+    if not 1 <= args.epochs <= MAX_EPOCHS:
+        raise DataError(f"--epochs must be 1 to {MAX_EPOCHS}, e.g. {EPOCHS}, got {args.epochs}")
     if not 0 < args.learning_rate < 1:  # NaN too
         raise DataError(f"--learning-rate must be between 0 and 1, e.g. {LEARNING_RATE}, got {args.learning_rate}")
     if args.mnist < 0:
         raise DataError(f"--mnist must be 0 or more, got {args.mnist}")
     if not 0 <= args.seed < 2**32:  # Keras seeds NumPy's generator: 32 bits
         raise DataError(f"--seed must be 0 to {2**32 - 1}, got {args.seed}")
-    personal.check_max_drop(args.max_drop)
+    args.max_drop = personal.check_max_drop(args.max_drop)
 
     store, samples = load_at_least(args.samples, MIN_SAMPLES, "samples to fine-tune")
     base = personal.base_model(args.model, "fine-tuning")

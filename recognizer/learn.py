@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     store, samples = load_at_least(args.samples, MIN_LEARN_SAMPLES, "saved samples to learn from")
     base = personal.base_model(args.model, "learning")
     out = check_out(args.out if args.out else personal_model_path(".keras"), inputs=personal.inputs(base, store, args))
-    personal.check_max_drop(args.max_drop)
+    args.max_drop = personal.check_max_drop(args.max_drop)
     step(1)
     data = require_test_set(load_mnist(args.data))
     if not len(data.x_train):  # for mix_set, which runs only when the fine-tuning is tried, and the calibration
@@ -123,9 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     v = result.verdict
     counts = np.bincount(samples.labels, minlength=10)
     print(f"{len(samples)} samples ({', '.join(f'{d}: {n}' for d, n in enumerate(counts))}) from {store.path}")
+    limit, method = personal.drop_limit(args.max_drop), METHODS[result.method].split(" (")[0]
+    change = -v.mnist_drop_points + 0.0  # + 0.0: no change reads +0.00, not -0.00
     print(
-        f"MNIST test accuracy: {v.mnist_before:.2%} -> {v.mnist_after:.2%} ({-v.mnist_drop_points:+.2f} points, "
-        f"limit -{args.max_drop}); learned in {result.seconds:.1f} s ({METHODS[result.method].split(' (')[0]})"
+        f"MNIST test accuracy: {v.mnist_before:.2%} -> {v.mnist_after:.2%} ({change:+.2f} points, "
+        f"limit {limit}); learned in {result.seconds:.1f} s ({method})"
     )
     if not v.kept:
         print(f"personal model {v.reason}", file=sys.stderr)

@@ -340,10 +340,17 @@ def base_name(base: Path) -> str:
     return SHIPPED_NAME if Path(base).resolve() == DEFAULT_BASE.resolve() else "base model"
 
 
-def check_max_drop(points: float) -> None:
-    """--max-drop (learn, finetune): a number of points, 0 or more; NaN would turn the MNIST check off."""
+def check_max_drop(points: float) -> float:
+    """--max-drop (learn, finetune): a number of points, 0 or more (NaN would turn the MNIST check
+    off), returned with -0 as 0 (printed "limit --0.0")."""
     if not (math.isfinite(points) and points >= 0):
         raise DataError(f"--max-drop must be a number of points, 0 or more, got {points}")
+    return abs(points)
+
+
+def drop_limit(points: float) -> str:
+    """The MNIST limit as learn prints it: a drop of `points` (-0.5), or 0."""
+    return f"-{points}" if points else "0"
 
 
 def write_model(model, out: Path, base: Path, samples, samples_file: Path, data, seed: int = 0, **figures) -> tuple:

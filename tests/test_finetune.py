@@ -137,3 +137,10 @@ def test_bad_arguments(tmp_path, tiny_mnist, capsys, args, message):
     assert cli(["finetune", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+
+
+@pytest.mark.parametrize("epochs", ["0", "101", "99999999999999999999"])
+def test_finetune_refuses_an_absurd_number_of_epochs_in_one_line(tmp_path, capsys, epochs):
+    """--epochs 99999999999999999999 was accepted and trained until killed."""
+    assert cli(["finetune", "--samples", str(tmp_path / "none.npz"), "--epochs", epochs]) == 2
+    assert capsys.readouterr().err == f"error: --epochs must be 1 to 100, e.g. 3, got {epochs}\n"

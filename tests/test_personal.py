@@ -538,3 +538,13 @@ def test_learn_calls_a_base_model_other_than_the_shipped_one_base_model(tmp_path
     verdict = r"^personal model kept: your 20 samples, each read as if unseen: base model \d+%, personal \d+%$"
     assert re.search(verdict, capsys.readouterr().out, re.M)
     assert personal.base_name(BASE) == "shipped" and personal.base_name(base) == "base model"
+
+
+def test_learn_prints_a_limit_of_minus_zero_as_0(tmp_path, tiny_mnist, capsys, monkeypatch):
+    """`learn --max-drop=-0` printed "limit --0.0"."""
+    make_samples(tmp_path / "samples.npz", 20)
+    monkeypatch.setattr(personal, "write_model", lambda *args, **kwargs: None)
+    cli(["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), "--max-drop=-0"])
+    text = capsys.readouterr()
+    assert re.search(r"^MNIST test accuracy: .* points, limit 0\); learned in", text.out, re.M), text
+    assert "-0.0" not in text.out + text.err and "-0.00 points" not in text.out
