@@ -37,7 +37,7 @@ from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
-from .reject import BLANK, ink_reason, model_reason, too_little_ink
+from .reject import BLANK, PICTURE_SHAPE, ink_reason, model_reason, too_little_ink
 from .segment import row_strokes, text_rows
 from .strokes import Stroke, checked_strokes
 
@@ -336,19 +336,24 @@ class Recognizer:
             return None
         return self.recognize([ink], ink.pixels.shape, [strokes])[0]
 
-    def read(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> list[Prediction]:
+    def read(
+        self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None, *, picture: bool = False
+    ) -> list[Prediction]:
         """All the digits on the canvas in reading order, left to right and row by row from the top
         ([] when blank), each with its .box
         (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
         from, if known, in writing order; they keep a digit drawn in several strokes together and
         part digits that touch. Which ink makes each digit is chosen by reading the candidates
         (recognizer.grouping): the classifier and the detector read only the candidates that
-        could be chosen, in a round or two of small batches."""
+        could be chosen, in a round or two of small batches. picture: the canvas of a photo or a
+        scan (read_picture), where a digit is too small to read only below reject.MIN_PICTURE_PX,
+        not below a share of the canvas as on a drawing (a page's handwriting is 2-4% of its side)."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         if ink.box is None:
             return []
-        if too_little_ink(ink.count, ink.pixels.shape):  # stray pixels: one "not sure" for them all
+        checks = PICTURE_SHAPE if picture else ink.pixels.shape  # the surface the ink checks measure against
+        if too_little_ink(ink.count, checks):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
         detect = self.detector.not_digit if self.detector else None
         rows = text_rows(ink)
@@ -369,25 +374,19 @@ class Recognizer:
             [g.image for g in groups],
             [g.probabilities for g in groups],
             [g.not_digit for g in groups],
-            ink.pixels.shape,
+            checks,
             own_strokes,
         )
         return [replace(p, box=g.segment.box) for p, g in zip(predictions, groups)]
 
     def read_picture(self, canvases: Sequence[np.ndarray]) -> list[Prediction]:
-        """The best of the readings of a picture's canvases (photo.ink_canvases: one, or both
-        polarities' when bold ink may have fooled the polarity check): the most of its digits sure,
-        then the surest on average; the first canvas's on a tie. The wrong polarity of a bold
-        close-up reads the paper between the strokes: often not sure, or less sure."""
-
-        def score(predictions: list[Prediction]) -> tuple[float, float]:
-            if not predictions:
-                return (-1.0, 0.0)
-            sure = sum(not p.unsure for p in predictions) / len(predictions)
-            return (sure, float(np.mean([p.confidence for p in predictions])))
-
-        readings = [self.read(canvas) for canvas in canvases]
-        return max(readings, key=score, default=[])  # max keeps the first of equals
+        """The reading of a photo or scan from its canvases (photo.ink_canvases: one, or both
+        polarities' when bold ink may have fooled the polarity check), read as a picture (see
+        read): the one whose tallest digit is the tallest, the first on a tie. The wrong polarity
+        reads the paper between the strokes, whose pieces are shorter than the writing (bold
+        close-ups and bold print with a letter, training-side: docs/measurements.md)."""
+        readings = [self.read(canvas, picture=True) for canvas in canvases]
+        return max(readings, key=lambda r: max((p.box[3] for p in r), default=-1), default=[])  # the first of equals
 
     def recognize(
         self, inks: list[Ink], canvas_shape: tuple[int, int], strokes: Sequence[Sequence[Stroke] | None] | None = None

@@ -35,6 +35,11 @@ REASONS = (BLANK, TOO_SMALL, SCRIBBLE, NOT_A_DIGIT, LOW_CONFIDENCE)
 # draws (at most 4.56 and 0.30). None of them exceeds the limits below.
 BLANK_INK = 1e-4  # fewer ink pixels than this share of the canvas (at least 4 px): blank
 MIN_SIZE = 0.04  # a digit's longer side below this share of the canvas's shorter side: too small
+# A photo or scan is no drawing surface: a page's handwriting is 2-4% of its side. Its digits are too
+# small only below MIN_PICTURE_PX px, too little to read at all (the checks see it on a square canvas
+# PICTURE_SHAPE, where MIN_SIZE and BLANK_INK give that limit and 9 px of ink)
+MIN_PICTURE_PX = 12
+PICTURE_SHAPE = (round(MIN_PICTURE_PX / MIN_SIZE),) * 2
 MAX_THICKNESS = 0.4  # stroke width / longer side above this: a blob (a disc has 0.5), not a stroke
 BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (too small), else a scribble
 MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble

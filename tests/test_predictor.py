@@ -12,7 +12,7 @@ import pytest
 
 from recognizer import ModelError, Recognizer
 from recognizer.images import load_image
-from recognizer.predictor import DEFAULT_MODEL
+from recognizer.predictor import DEFAULT_MODEL, number_text
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 
@@ -283,39 +283,39 @@ def test_strokes_are_checked_like_the_canvas(shipped):
                 call(canvas, bad)
 
 
-def test_read_picture_keeps_the_reading_with_the_most_sure_digits_then_the_surest(shipped):
+def test_read_picture_keeps_the_reading_whose_tallest_digit_is_tallest(shipped):
     """photo.ink_canvases offers both polarities of a bold close-up; the wrong one reads the paper
-    between the strokes. The reading kept: most digits sure, then the surest; the first on a tie."""
+    between the strokes, in pieces shorter than the writing. The first reading wins a tie."""
     seven = load_image(DIGITS / "7.png")
-    box = [(20, 20), (180, 20), (180, 180), (20, 180), (20, 20)]
-    scrawl = rasterize([box, [(20, 20), (180, 180)], [(180, 20), (20, 180)]], (200, 200), 12)  # a crossed box
-    assert shipped.read(scrawl)[0].unsure  # the stand-in for a wrong polarity: no sure digit
-    assert [p.digit for p in shipped.read_picture([scrawl, seven])] == [7]
-    assert [p.digit for p in shipped.read_picture([seven, scrawl])] == [7]
+    small = np.zeros_like(seven)  # the same 7 at half its height, as the paper inside a bold 0 would be
+    half = seven[::2, ::2]
+    small[: half.shape[0], : half.shape[1]] = half
+    assert [p.digit for p in shipped.read(small)] == [7]
+    assert [p.box[3] for p in shipped.read_picture([small, seven])] == [p.box[3] for p in shipped.read(seven)]
+    assert [p.box[3] for p in shipped.read_picture([seven, small])] == [p.box[3] for p in shipped.read(seven)]
     assert shipped.read_picture([]) == []
 
 
-def test_read_picture_s_order_of_preference(shipped, monkeypatch):
-    """Each canvas stands for a reading given here: a sure share beats confidence, confidence breaks
-    a tie of shares, and the first canvas wins a full tie."""
+def test_read_picture_prefers_the_tallest_digit_over_sureness_and_the_first_on_a_tie(shipped, monkeypatch):
+    """Each canvas stands for a reading given here: a bold "4K7" in print reads "4?7" (the K rightly
+    not sure), its wrong polarity a sure, shorter "1"; the tallest digit decides, and the first
+    canvas wins a tie."""
     base = shipped.read(load_image(DIGITS / "7.png"))[0]
 
-    def digit(value: int, confidence: float, unsure: str | None = None):
-        return replace(base, digit=value, confidence=confidence, unsure=unsure)
+    def digit(value: int, height: int, unsure: str | None = None):
+        return replace(base, digit=value, box=(0, 0, 10, height), unsure=unsure)
 
     readings = {
-        "one sure": [digit(1, 0.90)],
-        "one surer": [digit(4, 0.99)],
-        "two, one unsure": [digit(2, 0.999), digit(3, 0.99, unsure="low confidence")],
-        "also one surer": [digit(5, 0.99)],
+        "4?7": [digit(4, 160), digit(0, 158, unsure="not a digit"), digit(7, 160)],
+        "sure 1": [digit(1, 90)],
+        "tall 2": [digit(2, 160)],
         "nothing": [],
     }
-    monkeypatch.setattr(shipped, "read", lambda canvas: readings[canvas])
+    monkeypatch.setattr(shipped, "read", lambda canvas, picture=False: readings[canvas])
 
-    def kept(*canvases: str) -> list[int]:
-        return [p.digit for p in shipped.read_picture(canvases)]
+    def kept(*canvases: str) -> str:
+        return number_text(shipped.read_picture(canvases))
 
-    assert kept("one sure", "one surer") == kept("one surer", "one sure") == [4]
-    assert kept("two, one unsure", "one sure") == [1]  # all sure beats surer on average
-    assert kept("one surer", "also one surer") == [4] and kept("also one surer", "one surer") == [5]
-    assert kept("nothing", "two, one unsure") == [2, 3]
+    assert kept("sure 1", "4?7") == kept("4?7", "sure 1") == "4?7"
+    assert kept("tall 2", "4?7") == "2" and kept("4?7", "tall 2") == "4?7"
+    assert kept("nothing", "sure 1") == "1" and kept("nothing") == ""
