@@ -362,3 +362,16 @@ def test_writing_of_ordinary_width_has_one_canvas_the_polarity_check_s(tmp_path,
     path = save(tmp_path, "scan.png", on_paper(seven))
     (canvas,) = load_canvases(path)
     np.testing.assert_array_equal(canvas, load_image(path))
+
+
+def test_handwriting_on_a_whole_page_is_not_too_small_to_read(tmp_path, shipped):
+    """Digits 34 px tall on an A4 page scanned 1600 px long (2-3% of its side, as handwriting is):
+    each was "too small" (under 4% of the picture's side, the drawing canvas's rule) or "blank";
+    in a picture only a digit under reject.MIN_PICTURE_PX is too small."""
+    strokes = []
+    for i, digit in enumerate("2048"):
+        strokes += digit_strokes(int(digit), box=(300 + i * 28, 400, 20, 34), rng=np.random.default_rng(i))
+    ink = rasterize(strokes, (1600, 1130), 3)
+    path = save(tmp_path, "page.png", (235 - ink.astype(np.float32) / 255 * 200).astype(np.uint8))
+    assert number_text(shipped.read(load_image(path))) == "????"  # read as a drawing
+    assert number_text(shipped.read_picture(load_canvases(path))) == "2048"
