@@ -347,7 +347,8 @@ class Recognizer:
         (recognizer.grouping): the classifier and the detector read only the candidates that
         could be chosen, in a round or two of small batches. picture: the canvas of a photo or a
         scan (read_picture), where a digit is too small to read only below reject.MIN_PICTURE_PX,
-        not below a share of the canvas as on a drawing (a page's handwriting is 2-4% of its side)."""
+        not below a share of the canvas as on a drawing (a page's handwriting is 2-4% of its side),
+        and lines of writing apart are rows even side by side (segment.text_rows)."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         if ink.box is None:
@@ -356,7 +357,7 @@ class Recognizer:
         if too_little_ink(ink.count, checks):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
         detect = self.detector.not_digit if self.detector else None
-        rows = text_rows(ink)
+        rows = text_rows(ink, beside_joins=not picture)
         if rows:  # several lines of writing: each read left to right, top to bottom
             per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
             groups = [

@@ -52,12 +52,15 @@ class Segment:
         return canvas.cut(self.box, self.mask)
 
 
-def text_rows(ink: Ink) -> list[tuple[int, int]]:
+def text_rows(ink: Ink, beside_joins: bool = True) -> list[tuple[int, int]]:
     """The rows of writing on the canvas, top to bottom, as (top, bottom) pixel rows (bottom
     excluded), each reaching halfway to its neighbour so that every ink pixel is in one; [] when
     there is one row (or no ink). Digits of one row are read left to right, rows top to bottom:
     read column by column, a number written on two lines had each digit read together with the
-    one below it, as a sure wrong digit."""
+    one below it, as a sure wrong digit. beside_joins: a row beside the one above rather than
+    under it joins it (on a drawing, a digit written high to the right of a low one); False for a
+    picture, whose lines of writing may start anywhere (a line to the right of the one below read
+    as one row, the lower line's digits first)."""
     if ink.box is None:
         return []
     inked = ink.mask.any(axis=1)
@@ -78,7 +81,7 @@ def text_rows(ink: Ink) -> list[tuple[int, int]]:
         # One row: too near the last, or overlapping it once the low bands joined, or beside it rather
         # than under it (a digit written high to the right of a low one: a line is read under a line).
         last = merged[-1]
-        under = _span_overlap(col, cols[-1]) >= ROW_UNDER
+        under = not beside_joins or _span_overlap(col, cols[-1]) >= ROW_UNDER
         if row[0] - last[1] < ROW_GAP * min(row[1] - row[0], last[1] - last[0]) or not under:
             last[1] = max(last[1], row[1])
             cols[-1] = cols[-1] | col

@@ -375,3 +375,16 @@ def test_handwriting_on_a_whole_page_is_not_too_small_to_read(tmp_path, shipped)
     path = save(tmp_path, "page.png", (235 - ink.astype(np.float32) / 255 * 200).astype(np.uint8))
     assert number_text(shipped.read(load_image(path))) == "????"  # read as a drawing
     assert number_text(shipped.read_picture(load_canvases(path))) == "2048"
+
+
+def test_a_line_of_writing_to_the_right_of_the_one_below_is_read_first(tmp_path, shipped):
+    """Two lines on a page, the upper one written right of where the lower one ends: on a drawing a
+    digit high beside a low one is one row, and the page read as one row, "4785" for "8547"."""
+    strokes = []
+    for i, digit in enumerate("85"):
+        strokes += digit_strokes(int(digit), box=(420 + i * 70, 60, 50, 80), rng=np.random.default_rng(i))
+    for i, digit in enumerate("47"):
+        strokes += digit_strokes(int(digit), box=(80 + i * 70, 220, 50, 80), rng=np.random.default_rng(9 + i))
+    path = save(tmp_path, "two-lines.png", 255 - rasterize(strokes, (400, 640), 8))
+    assert number_text(shipped.read(load_image(path))) == "4785"  # read as a drawing
+    assert number_text(shipped.read_picture(load_canvases(path))) == "8547"
