@@ -99,6 +99,7 @@ FIT_MIN_POINTS = 10  # a line holds at least this many ink pixels
 FIT_MIN = 0.06  # degrees: a smaller correction is not made (turning a page by a hair blurs 1-px lines)
 SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks
 FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
+RULE = 1.5  # a flat piece wider than this many of the writing's heights is a printed rule (a fill-in line)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
@@ -645,15 +646,18 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
     """Which pieces to keep among the candidates: the big digit-like ones, faint digits (`faint`,
     whatever their ragged outline makes of their shape) within a big one's height of one, and
     others but specks (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big
-    ones' height from one (a digit's loose bit, a 5's flag). Pieces elsewhere would join a digit
-    above or below them when the digits are read, or read as digits themselves (a bit of a margin
-    line)."""
+    ones' height from one (a digit's loose bit, a 5's flag), unless flat and wider than RULE of
+    those heights (a printed fill-in line under the number: a 5's flag or a 7's bar is shorter).
+    Pieces elsewhere would join a digit above or below them when the digits are read, or read as
+    digits themselves (a bit of a margin line)."""
     big = pieces.big(candidates)
     if not big.any():
         return np.zeros_like(candidates)
     height = float(np.median(pieces.box[big, 3]))
     big |= faint & (_gap(pieces, big) <= height)
     near = _gap(pieces, big) <= NEAR_WRITING * height
+    w, h = pieces.box[:, 2], pieces.box[:, 3]
+    near &= ~((h < FLAT * w) & (w > RULE * height))
     return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
 
 

@@ -388,3 +388,14 @@ def test_a_line_of_writing_to_the_right_of_the_one_below_is_read_first(tmp_path,
     path = save(tmp_path, "two-lines.png", 255 - rasterize(strokes, (400, 640), 8))
     assert number_text(shipped.read(load_image(path))) == "4785"  # read as a drawing
     assert number_text(shipped.read_picture(load_canvases(path))) == "8547"
+
+
+def test_a_printed_fill_in_line_under_the_number_is_not_writing(tmp_path, shipped):
+    """A form's line to write on, under the number and apart from it: too short and thick for a
+    ruled line, near the writing, it was kept as a digit's loose bit and read "5??" for "570"."""
+    page = on_paper(number_ink("570", (400, 1000), 380, 150, 70, 5))
+    cv2.line(page, (350, 238), (680, 238), 60, 4)  # 330 px long, 4 px thick, 18 px under the digits
+    path = save(tmp_path, "form.png", page)
+    canvas = load_image(path)
+    assert canvas[232:245, 350:680].max() == 0  # the line is gone
+    assert number_text(shipped.read_picture(load_canvases(path))) == "570"
