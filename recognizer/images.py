@@ -1,9 +1,10 @@
 """Read a photo or scan of handwriting into a canvas: bright ink on black, whatever the paper.
 
 The file is decoded upright (its EXIF orientation applied, as phones store photos turned), as
-grey, transparent pixels as paper (black under light ink); a JPEG is decoded straight at the reduced size the cleaning
-works at (upright_gray; the web API decodes its uploads with it too). ink_canvas (recognizer.photo)
-then keeps only the ink: light, shadows, lines, table and specks removed.
+grey, transparent pixels as paper (black under light ink); a JPEG is decoded straight at the
+reduced size the cleaning works at (upright_gray; the web API decodes its uploads with it too).
+ink_canvas (recognizer.photo) then keeps only the ink: light, shadows, lines, table and specks
+removed; load_canvases gives both polarities' canvases where bold ink may fool the polarity check.
 """
 
 from __future__ import annotations
