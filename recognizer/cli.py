@@ -41,8 +41,9 @@ def predict_main(argv: list[str]) -> int:
 
 
 def describe(preds: list[Prediction]) -> str:
-    """One digit: "3 (99.1%; next 5: 0.6%, 8: 0.2%)"; several: "4?7 (4: 99.9%, ?: not a digit, 7: 99.8%)";
-    a digit that is not sure reads "not sure (reason; best guess 6: 48.6%)"."""
+    """One digit: "3 (99.1%; next 5: 0.6%, 8: 0.2%)"; several: "4?7 (4: 99.9%, ?: not a digit, 7: 99.8%)",
+    lines of writing apart by a space ("12 345 (...)"); a digit that is not sure reads "not sure
+    (reason; best guess 6: 48.6%)"."""
     if len(preds) == 1:
         p = preds[0]
         if p.unsure:
@@ -51,7 +52,7 @@ def describe(preds: list[Prediction]) -> str:
         others = ", ".join(f"{d}: {p.probabilities[d]:.1%}" for d in top[1:])
         return f"{p.digit} ({p.confidence:.1%}; next {others})"
     parts = [f"?: {p.unsure}" if p.unsure else f"{p.digit}: {p.confidence:.1%}" for p in preds]
-    return f"{number_text(preds)} ({', '.join(parts)})"
+    return f"{number_text(preds, between_rows=' ')} ({', '.join(parts)})"
 
 
 def evaluate_main(argv: list[str]) -> int:

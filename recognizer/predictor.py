@@ -75,6 +75,7 @@ class Prediction:
     # "scribble", "not a digit", "low confidence"), or None when the digit stands. Set by predict()
     # and read().
     unsure: str | None = None
+    row: int = 0  # the line of writing it was read in, 0 for the top one (read)
 
 
 @contextlib.contextmanager
@@ -360,15 +361,16 @@ class Recognizer:
         rows = text_rows(ink, beside_joins=not picture)
         if rows:  # several lines of writing: each read left to right, top to bottom
             per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
-            groups = [
-                g
-                for (top, bottom), own in zip(rows, per_row)
+            in_rows = [
+                (k, g)
+                for k, ((top, bottom), own) in enumerate(zip(rows, per_row))
                 for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect)
             ]
         else:
-            groups = group_digits(ink, strokes, self.batch_probabilities, detect)
-        if not groups:
+            in_rows = [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect)]
+        if not in_rows:
             return []
+        groups = [g for _, g in in_rows]
         own_strokes = [[strokes[i] for i in g.segment.strokes] for g in groups]
         predictions = self._verdicts(
             [g.ink for g in groups],
@@ -378,7 +380,7 @@ class Recognizer:
             checks,
             own_strokes,
         )
-        return [replace(p, box=g.segment.box) for p, g in zip(predictions, groups)]
+        return [replace(p, box=g.segment.box, row=k) for p, (k, g) in zip(predictions, in_rows)]
 
     def read_picture(self, canvases: Sequence[np.ndarray]) -> list[Prediction]:
         """The reading of a photo or scan from its canvases (photo.ink_canvases: one, or both
@@ -439,6 +441,12 @@ class Recognizer:
         return out
 
 
-def number_text(predictions: list[Prediction], unsure: str = "?") -> str:
-    """The digits read, in reading order, as a string, with `unsure` where a digit is not sure."""
-    return "".join(unsure if p.unsure else str(p.digit) for p in predictions)
+def number_text(predictions: list[Prediction], unsure: str = "?", between_rows: str = "") -> str:
+    """The digits read, in reading order, as a string, with `unsure` where a digit is not sure and
+    `between_rows` between lines of writing (the CLI: a space, so that a page's numbers stay apart)."""
+    text = []
+    for k, p in enumerate(predictions):
+        if k and p.row != predictions[k - 1].row:
+            text.append(between_rows)
+        text.append(unsure if p.unsure else str(p.digit))
+    return "".join(text)

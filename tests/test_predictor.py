@@ -319,3 +319,17 @@ def test_read_picture_prefers_the_tallest_digit_over_sureness_and_the_first_on_a
     assert kept("sure 1", "4?7") == kept("4?7", "sure 1") == "4?7"
     assert kept("tall 2", "4?7") == "2" and kept("4?7", "tall 2") == "4?7"
     assert kept("nothing", "sure 1") == "1" and kept("nothing") == ""
+
+
+def test_read_says_which_line_of_writing_each_digit_is_in(shipped):
+    """Two lines read top line first, each digit with its row; number_text keeps them apart on request."""
+    strokes = []
+    for row, text in enumerate(("85", "47")):
+        for i, digit in enumerate(text):
+            box = (80 + i * 70, 60 + row * 160, 50, 80)
+            strokes += digit_strokes(int(digit), box=box, rng=np.random.default_rng(row * 2 + i))
+    predictions = shipped.read(rasterize(strokes, (400, 640), 8))
+    assert [(p.digit, p.row) for p in predictions] == [(8, 0), (5, 0), (4, 1), (7, 1)]
+    assert number_text(predictions) == "8547"  # the app's and the API's string, as before
+    assert number_text(predictions, between_rows=" ") == "85 47"
+    assert number_text(predictions[:2], between_rows=" ") == "85"
