@@ -464,3 +464,22 @@ def test_an_answer_cut_off_is_tried_again_and_a_failure_after_clear_is_no_error(
         assert text(page, "#empty") == "draw a digit"
     finally:
         context.close()
+
+
+def test_lines_of_writing_show_apart(server_url, browser):
+    """Two numbers written one under the other: the pane shows "85 47", the answer's number "8547"."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        strokes = []
+        for row, text_ in enumerate(("85", "47")):
+            for i, d in enumerate(text_):
+                box = (side * (0.1 + 0.3 * i), side * (0.08 + 0.5 * row), side * 0.2, side * 0.32)
+                strokes += digit_strokes(int(d), round(side), box=box)
+        draw(page, strokes)
+        answer = settle(page, len(strokes))
+        assert answer["number"] == "8547" and [d["line"] for d in answer["digits"]] == [0, 0, 1, 1], answer
+        assert text(page, "#number") == "85 47"
+        assert not errors, errors
+    finally:
+        context.close()

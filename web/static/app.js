@@ -338,13 +338,16 @@ function show(answer, version, side) {
   $("number-block").hidden = !several;
   if (several) {
     $("number-caption").textContent = `Number (${digits.length} digits)`;
-    const number = $("number");
-    number.replaceChildren(...[...answer.number].map((ch) => {
+    // The number as answer.number reads it, with a space where a new line of writing starts.
+    const parts = [];
+    digits.forEach((d, k) => {
+      if (k && d.line !== digits[k - 1].line) parts.push(document.createTextNode(" "));
       const span = document.createElement("span");
-      span.textContent = ch;
-      if (ch === UNSURE_MARK) span.className = "unsure";
-      return span;
-    }));
+      span.textContent = d.unsure === null ? String(d.digit) : UNSURE_MARK;
+      if (d.unsure !== null) span.className = "unsure";
+      parts.push(span);
+    });
+    $("number").replaceChildren(...parts);
     // The bars show the last digit: why every "?" is not sure is said under the number, as in the app.
     const reasons = [...new Set(digits.filter((d) => d.unsure !== null).map((d) => d.unsure))];
     $("number-reasons").textContent = reasons.length ? `${UNSURE_MARK} ${reasons.join(", ")}` : "";
