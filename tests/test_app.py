@@ -1458,3 +1458,15 @@ def test_l_refuses_samples_of_one_digit_at_once(shipped, screen, samples, learne
     save_digits(samples, [7])
     run_script(app, [key_event(pygame.K_l)], screen)
     assert len(learners) == 1 and app.samples.notice.startswith("learning from your 5 samples")
+
+
+def test_a_number_on_two_lines_shows_them_apart(app, screen):
+    """The pane's number keeps lines of writing apart ("85 47"), its caption still counts digits."""
+    side = app.canvas.side
+    strokes = []
+    for row, text in enumerate(("85", "47")):
+        for i, digit in enumerate(text):
+            box = (side * (0.1 + 0.3 * i), side * (0.08 + 0.5 * row), side * 0.2, side * 0.32)
+            strokes += digit_strokes(int(digit), round(side), box=box)
+    run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen)
+    assert app.state.number == "85 47" and len(app.state.digits) == 4
