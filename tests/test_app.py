@@ -1357,7 +1357,7 @@ def test_the_readmes_screenshots_are_made_by_the_app_itself(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "screenshot_number.png: 47" in out and "screenshot_not_a_digit.png: 4?7" in out
-    assert "screenshot_two_lines.png: 1234" in out
+    assert "screenshot_two_lines.png: 12 34" in out
     assert all(pygame.image.load(str(p)).get_size() == DEFAULT_WINDOW for p in written)
 
 
