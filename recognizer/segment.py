@@ -35,6 +35,9 @@ MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only t
 # written as two loops that do not quite meet is one digit, not two rows; one whose loops are further
 # apart reads "00").
 ROW_HEIGHT = 0.7
+# In a picture, a line may be written smaller than the one above (a total under its items, a second
+# line squeezed in): the scan review's lines of 0.65 and 0.5 of the other's height read 3 and 0 of 20
+PICTURE_ROW_HEIGHT = 0.4
 ROW_GAP = 0.2
 ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
 
@@ -52,7 +55,7 @@ class Segment:
         return canvas.cut(self.box, self.mask)
 
 
-def text_rows(ink: Ink, beside_joins: bool = True) -> list[tuple[int, int]]:
+def text_rows(ink: Ink, beside_joins: bool = True, row_height: float = ROW_HEIGHT) -> list[tuple[int, int]]:
     """The rows of writing on the canvas, top to bottom, as (top, bottom) pixel rows (bottom
     excluded), each reaching halfway to its neighbour so that every ink pixel is in one; [] when
     there is one row (or no ink). Digits of one row are read left to right, rows top to bottom:
@@ -60,7 +63,8 @@ def text_rows(ink: Ink, beside_joins: bool = True) -> list[tuple[int, int]]:
     one below it, as a sure wrong digit. beside_joins: a row beside the one above rather than
     under it joins it (on a drawing, a digit written high to the right of a low one); False for a
     picture, whose lines of writing may start anywhere (a line to the right of the one below read
-    as one row, the lower line's digits first)."""
+    as one row, the lower line's digits first). row_height: bands at least this share of the
+    tallest are rows (ROW_HEIGHT; a picture's PICTURE_ROW_HEIGHT: a line written smaller)."""
     if ink.box is None:
         return []
     inked = ink.mask.any(axis=1)
@@ -69,9 +73,9 @@ def text_rows(ink: Ink, beside_joins: bool = True) -> list[tuple[int, int]]:
     if len(bands) < 2:
         return []
     heights = bands[:, 1] - bands[:, 0]
-    rows = [list(band) for band, h in zip(bands, heights) if h >= ROW_HEIGHT * heights.max()]
+    rows = [list(band) for band, h in zip(bands, heights) if h >= row_height * heights.max()]
     for band, h in zip(bands, heights):  # the low bands join the nearest row
-        if h < ROW_HEIGHT * heights.max():
+        if h < row_height * heights.max():
             row = min(rows, key=lambda r: max(r[0] - band[1], band[0] - r[1], 0))
             row[0], row[1] = min(row[0], band[0]), max(row[1], band[1])
     rows.sort()

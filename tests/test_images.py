@@ -399,3 +399,17 @@ def test_a_printed_fill_in_line_under_the_number_is_not_writing(tmp_path, shippe
     canvas = load_image(path)
     assert canvas[232:245, 350:680].max() == 0  # the line is gone
     assert number_text(shipped.read_picture(load_canvases(path))) == "570"
+
+
+def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own(tmp_path, shipped):
+    """On a drawing a band under 0.7 of the tallest joins a row (a 5's flag, an i's dot); a page's
+    second line written smaller joined the first and read as neither."""
+    strokes = []
+    for i, digit in enumerate("85"):
+        strokes += digit_strokes(int(digit), box=(80 + i * 90, 40, 60, 100), rng=np.random.default_rng(i))
+    for i, digit in enumerate("47"):
+        strokes += digit_strokes(int(digit), box=(80 + i * 45, 200, 30, 50), rng=np.random.default_rng(9 + i))
+    path = save(tmp_path, "two-sizes.png", 255 - rasterize(strokes, (320, 480), 7))
+    assert number_text(shipped.read(load_image(path))) != "8547"  # read as a drawing
+    predictions = shipped.read_picture(load_canvases(path))
+    assert number_text(predictions) == "8547" and [p.row for p in predictions] == [0, 0, 1, 1]
