@@ -37,7 +37,7 @@ from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
-from .reject import BLANK, PICTURE_SHAPE, ink_reason, model_reason, too_little_ink
+from .reject import BLANK, ink_reason, model_reason, picture_shape, too_little_ink
 from .segment import PICTURE_ROW_HEIGHT, ROW_HEIGHT, row_strokes, text_rows
 from .strokes import Stroke, checked_strokes
 
@@ -347,14 +347,15 @@ class Recognizer:
         part digits that touch. Which ink makes each digit is chosen by reading the candidates
         (recognizer.grouping): the classifier and the detector read only the candidates that
         could be chosen, in a round or two of small batches. picture: the canvas of a photo or a
-        scan (read_picture), where a digit is too small to read only below reject.MIN_PICTURE_PX,
-        not below a share of the canvas as on a drawing (a page's handwriting is 2-4% of its side),
+        scan (read_picture), where a digit is too small to read only below reject.MIN_PICTURE_PX
+        (or the share of a drawing, on a smaller picture: reject.picture_shape), not below a share
+        of the canvas as on a drawing (a page's handwriting is 2-4% of its side),
         and lines of writing apart are rows even side by side (segment.text_rows)."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         if ink.box is None:
             return []
-        checks = PICTURE_SHAPE if picture else ink.pixels.shape  # the surface the ink checks measure against
+        checks = picture_shape(ink.pixels.shape) if picture else ink.pixels.shape  # what the ink checks measure against
         if too_little_ink(ink.count, checks):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
         detect = self.detector.not_digit if self.detector else None

@@ -36,10 +36,9 @@ REASONS = (BLANK, TOO_SMALL, SCRIBBLE, NOT_A_DIGIT, LOW_CONFIDENCE)
 BLANK_INK = 1e-4  # fewer ink pixels than this share of the canvas (at least 4 px): blank
 MIN_SIZE = 0.04  # a digit's longer side below this share of the canvas's shorter side: too small
 # A photo or scan is no drawing surface: a page's handwriting is 2-4% of its side. Its digits are too
-# small only below MIN_PICTURE_PX px, too little to read at all (the checks see it on a square canvas
-# PICTURE_SHAPE, where MIN_SIZE and BLANK_INK give that limit and 9 px of ink)
+# small only below MIN_PICTURE_PX px, too little to read at all (picture_shape)
 MIN_PICTURE_PX = 12
-PICTURE_SHAPE = (round(MIN_PICTURE_PX / MIN_SIZE),) * 2
+PICTURE_SIDE = round(MIN_PICTURE_PX / MIN_SIZE)
 MAX_THICKNESS = 0.4  # stroke width / longer side above this: a blob (a disc has 0.5), not a stroke
 BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (too small), else a scribble
 MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble
@@ -70,6 +69,15 @@ def ink_stats(ink: Ink, canvas_shape: tuple[int, int]) -> InkStats | None:
     side = max(ink.box[2], ink.box[3])
     width = ink.stroke_width
     return InkStats(ink.count, side / min(canvas_shape), width / side, ink.count / width / side)
+
+
+def picture_shape(canvas_shape: tuple[int, int]) -> tuple[int, int]:
+    """The canvas a picture's ink checks measure against: a square of PICTURE_SIDE, where MIN_SIZE
+    and BLANK_INK give MIN_PICTURE_PX and 9 px of ink, or of the picture's shorter side when that is
+    smaller (a thumbnail, a crop of one digit), so that a picture is never held to more than a
+    drawing of its size."""
+    side = min(*canvas_shape, PICTURE_SIDE)
+    return side, side
 
 
 def too_little_ink(pixels: int, canvas_shape: tuple[int, int]) -> bool:

@@ -4,6 +4,8 @@ Each test draws a number whose ink it knows and compares the canvas with it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 
 EXIF_ORIENTATION = 0x0112
+DIGITS = Path(__file__).resolve().parent / "fixtures" / "digits"
 PAPER, INK = 235, 35  # grey levels of a scan: light paper, dark ink
 EDGE = 32  # a stroke's anti-aliased edge this dark (of 255) is ink: strong ink saturates on the canvas
 
@@ -413,3 +416,16 @@ def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own
     assert number_text(shipped.read(load_image(path))) != "8547"  # read as a drawing
     predictions = shipped.read_picture(load_canvases(path))
     assert number_text(predictions) == "8547" and [p.row for p in predictions] == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("side", [12, 16, 28])
+def test_a_small_picture_of_one_digit_is_held_to_no_more_than_a_drawing(tmp_path, shipped, side):
+    """A thumbnail whose digit fills it: the 12 px a digit needs on a page would call it too small,
+    so a picture smaller than reject.PICTURE_SIDE keeps a drawing's limit, a share of its side."""
+    digit = Image.open(DIGITS / "4.png").convert("L").resize((side, side), Image.LANCZOS)
+    path = tmp_path / "thumb.png"
+    digit.save(path)
+    as_drawing = shipped.read(load_image(path))
+    assert as_drawing and not as_drawing[0].unsure  # read as before
+    assert [p.digit for p in shipped.read_picture(load_canvases(path))] == [p.digit for p in as_drawing]
+    assert not any(p.unsure for p in shipped.read_picture(load_canvases(path)))
