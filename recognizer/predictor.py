@@ -38,7 +38,7 @@ from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, picture_shape, too_little_ink
-from .segment import PICTURE_ROW_HEIGHT, ROW_HEIGHT, row_strokes, text_rows
+from .segment import row_strokes, text_rows
 from .strokes import Stroke, checked_strokes
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
@@ -359,7 +359,7 @@ class Recognizer:
         if too_little_ink(ink.count, checks):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
         detect = self.detector.not_digit if self.detector else None
-        rows = text_rows(ink, beside_joins=not picture, row_height=PICTURE_ROW_HEIGHT if picture else ROW_HEIGHT)
+        rows = text_rows(ink, picture)
         if rows:  # several lines of writing: each read left to right, top to bottom
             per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
             in_rows = [

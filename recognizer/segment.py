@@ -55,18 +55,19 @@ class Segment:
         return canvas.cut(self.box, self.mask)
 
 
-def text_rows(ink: Ink, beside_joins: bool = True, row_height: float = ROW_HEIGHT) -> list[tuple[int, int]]:
+def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
     """The rows of writing on the canvas, top to bottom, as (top, bottom) pixel rows (bottom
     excluded), each reaching halfway to its neighbour so that every ink pixel is in one; [] when
     there is one row (or no ink). Digits of one row are read left to right, rows top to bottom:
     read column by column, a number written on two lines had each digit read together with the
-    one below it, as a sure wrong digit. beside_joins: a row beside the one above rather than
-    under it joins it (on a drawing, a digit written high to the right of a low one); False for a
-    picture, whose lines of writing may start anywhere (a line to the right of the one below read
-    as one row, the lower line's digits first). row_height: bands at least this share of the
-    tallest are rows (ROW_HEIGHT; a picture's PICTURE_ROW_HEIGHT: a line written smaller)."""
+    one below it, as a sure wrong digit. On a drawing, a row beside the one above rather than
+    under it joins it (a digit written high to the right of a low one), and rows are bands of
+    ROW_HEIGHT of the tallest; a picture's lines of writing may start anywhere (a line right of the
+    one below read as one row, the lower line's digits first) and be written smaller
+    (PICTURE_ROW_HEIGHT)."""
     if ink.box is None:
         return []
+    row_height = PICTURE_ROW_HEIGHT if picture else ROW_HEIGHT
     inked = ink.mask.any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.astype(np.int8), [0]])))
     bands = edges.reshape(-1, 2)  # runs of inked pixel rows: (first, last + 1)
@@ -85,7 +86,7 @@ def text_rows(ink: Ink, beside_joins: bool = True, row_height: float = ROW_HEIGH
         # One row: too near the last, or overlapping it once the low bands joined, or beside it rather
         # than under it (a digit written high to the right of a low one: a line is read under a line).
         last = merged[-1]
-        under = not beside_joins or _span_overlap(col, cols[-1]) >= ROW_UNDER
+        under = picture or _span_overlap(col, cols[-1]) >= ROW_UNDER
         if row[0] - last[1] < ROW_GAP * min(row[1] - row[0], last[1] - last[0]) or not under:
             last[1] = max(last[1], row[1])
             cols[-1] = cols[-1] | col
