@@ -385,14 +385,9 @@ def test_training_on_no_images(tmp_path, command):
 def test_predict_keeps_lines_of_writing_apart(tmp_path):
     """A page with a number on each of two lines printed "8547", one string; the lines are now apart."""
     from recognizer.strokes import rasterize
-    from recognizer.synthetic import digit_strokes
+    from tests.test_predictor import TWO_LINES_CANVAS, TWO_LINES_PEN, two_line_strokes
 
-    strokes = []
-    for row, text in enumerate(("85", "47")):
-        for i, digit in enumerate(text):
-            box = (80 + i * 70, 60 + row * 160, 50, 80)
-            strokes += digit_strokes(int(digit), box=box, rng=np.random.default_rng(row * 2 + i))
-    Image.fromarray(255 - rasterize(strokes, (400, 640), 8)).save(tmp_path / "page.png")
+    Image.fromarray(255 - rasterize(two_line_strokes(), TWO_LINES_CANVAS, TWO_LINES_PEN)).save(tmp_path / "page.png")
     result = run("predict", str(tmp_path / "page.png"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{tmp_path / 'page.png'}: 85 47 (8: "), result.stdout

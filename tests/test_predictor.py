@@ -321,14 +321,24 @@ def test_read_picture_prefers_the_tallest_digit_over_sureness_and_the_first_on_a
     assert kept("nothing", "sure 1") == "1" and kept("nothing") == ""
 
 
-def test_read_says_which_line_of_writing_each_digit_is_in(shipped):
-    """Two lines read top line first, each digit with its row; number_text keeps them apart on request."""
+TWO_LINES_CANVAS, TWO_LINES_PEN = (400, 640), 8  # (height, width) and pen of two_line_strokes' drawing
+
+
+def two_line_strokes() -> list:
+    """A number written on two lines, "85" over "47", digit by digit, on a TWO_LINES_CANVAS canvas
+    (the library, the CLI and the web API tests read it)."""
     strokes = []
     for row, text in enumerate(("85", "47")):
         for i, digit in enumerate(text):
             box = (80 + i * 70, 60 + row * 160, 50, 80)
             strokes += digit_strokes(int(digit), box=box, rng=np.random.default_rng(row * 2 + i))
-    predictions = shipped.read(rasterize(strokes, (400, 640), 8))
+    return strokes
+
+
+def test_read_says_which_line_of_writing_each_digit_is_in(shipped):
+    """Two lines read top line first, each digit with its row; number_text keeps them apart on request."""
+    strokes = two_line_strokes()
+    predictions = shipped.read(rasterize(strokes, TWO_LINES_CANVAS, TWO_LINES_PEN))
     assert [(p.digit, p.row) for p in predictions] == [(8, 0), (5, 0), (4, 1), (7, 1)]
     assert number_text(predictions) == "8547"  # the app's and the API's string, as before
     assert number_text(predictions, between_rows=" ") == "85 47"

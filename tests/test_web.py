@@ -636,12 +636,10 @@ def test_a_big_canvas_is_read_at_the_read_side_and_answered_on_its_own(client, s
 def test_each_digit_says_its_line_of_writing(client):
     """A drawing of two lines: the digits of the lower one are on line 1, so a client can keep a
     page's numbers apart ("number" joins them all, as before)."""
-    strokes = []
-    for row, text in enumerate(("85", "47")):
-        for i, digit in enumerate(text):
-            box = (80 + i * 70, 60 + row * 160, 50, 80)
-            strokes += digit_strokes(int(digit), box=box, rng=np.random.default_rng(row * 2 + i))
-    body = {"width": 640, "height": 400, "strokes": [[list(map(float, p)) for p in s] for s in strokes], "pen": 8}
+    from tests.test_predictor import TWO_LINES_CANVAS, TWO_LINES_PEN, two_line_strokes
+
+    (height, width), points = TWO_LINES_CANVAS, [[list(map(float, p)) for p in s] for s in two_line_strokes()]
+    body = {"width": width, "height": height, "strokes": points, "pen": TWO_LINES_PEN}
     r = client.post(PREDICT, json=body)
     assert r.json()["number"] == "8547", r.text
     assert [d["line"] for d in r.json()["digits"]] == [0, 0, 1, 1]
