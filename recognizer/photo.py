@@ -21,7 +21,8 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    lines (long thin runs, found after turning the page straight by the lines' own angle; strokes
    they cut are mended, strokes far thicker than the lines that lie along them stay), a form's
    boxes (a piece's straight runs across joined by two upright sides or more, thin next to the
-   box: short sides would read as 1s), specks, and
+   box: short sides would read as 1s), a fill-in line under the writing (taken off the digits
+   standing on it, and a comb's ticks with it), specks, and
    faint shades the paper's estimate missed (pieces that nowhere reach full strength and whose
    edges fade out over many px; a digit written lighter than the rest has a pen's sharp edges: it
    stays, brought to full strength).
@@ -99,7 +100,10 @@ FIT_MIN_POINTS = 10  # a line holds at least this many ink pixels
 FIT_MIN = 0.06  # degrees: a smaller correction is not made (turning a page by a hair blurs 1-px lines)
 SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks
 FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
-RULE = 1.5  # a flat piece wider than this many of the writing's heights is a printed rule (a fill-in line)
+RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's heights is no writing (a fill-in line)
+UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes with the writing on it
+RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
+TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
@@ -564,6 +568,8 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
             kept |= line & closed.astype(bool)
     kept &= ~_along_frame(kept, EDGE_CONTACT)
     pieces = _Pieces.of(kept)
+    if (off := _off_rules(kept, pieces)) is not kept:
+        kept, pieces = off, _Pieces.of(off)
     good = np.ones(len(pieces.area), bool)
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
@@ -575,6 +581,41 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
     good &= strong | faint
     keep = good & _near_writing(pieces, good, whole)
     return keep[pieces.labels], (keep & faint)[pieces.labels]
+
+
+def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
+    """The ink (its pieces: `pieces`) less the printed fill-in lines that writing touches (digits
+    sit on a line; a 7 or 9 crosses it): in each piece wider than tall and than RULE of the
+    writing's height (the median height of the big digit-like pieces; any such piece when there is
+    none: all the digits touch the line), the straight runs across half its width or more (1 px of
+    wobble) when they all lie in its lowest UNDER (a line under the writing, not a box round it)
+    and are RULE_THIN thin, strokes they cut mended, and what is left of it under TICK of the
+    writing's height (a comb's ticks). Left whole, the piece was dropped as a line, with the digits
+    on it. `ink` itself when there is no such line."""
+    w, h = pieces.box[:, 2], pieces.box[:, 3]
+    big = pieces.big(np.ones(len(pieces.area), bool))
+    height = float(np.median(h[big])) if big.any() else 0.0
+    wide = (w >= h) & (w > RULE * height)
+    wide[0] = False
+    out = ink
+    for k in np.flatnonzero(wide):
+        x, y, bw, bh = pieces.box[k]
+        box = np.s_[y : y + bh, x : x + bw]
+        # the piece with MEND rows of paper above and below: a closing treats the crop's edge as ink
+        piece = np.pad(pieces.labels[box] == k, ((MEND, MEND), (0, 0))).astype(np.uint8)
+        wobbly = cv2.dilate(piece, np.ones((3, 1), np.uint8))
+        rule = cv2.morphologyEx(wobbly, cv2.MORPH_OPEN, np.ones((1, max(3, bw // 2)), np.uint8)) & piece
+        if not rule.any() or rule[: MEND + bh - int(bh * UNDER)].any():  # none, or one over the writing: a box
+            continue
+        if rule.any(axis=0).sum() < RULE_THIN * _thickness(rule.astype(bool), 1):  # a bold stroke's flat side
+            continue
+        crossing = cv2.morphologyEx(piece & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
+        left = piece & ~(rule & ~crossing)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
+        tall = stats[1:, cv2.CC_STAT_HEIGHT] >= TICK * max(height, stats[1:, cv2.CC_STAT_HEIGHT].max(initial=0))
+        out = out.copy() if out is ink else out
+        out[box] &= ~piece[MEND:-MEND].astype(bool) | np.isin(labels[MEND:-MEND], np.flatnonzero(tall) + 1)
+    return out
 
 
 def _sharp(
@@ -646,18 +687,20 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
     """Which pieces to keep among the candidates: the big digit-like ones, faint digits (`faint`,
     whatever their ragged outline makes of their shape) within a big one's height of one, and
     others but specks (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big
-    ones' height from one (a digit's loose bit, a 5's flag), unless flat and wider than RULE of
-    those heights (a printed fill-in line under the number: a 5's flag or a 7's bar is shorter).
+    ones' height from one (a digit's loose bit, a 5's flag); none longer than RULE of those heights
+    and flat (a printed fill-in line under the number: a 5's flag or a 7's bar is shorter) or as
+    thin as a line (a sticky note's or a page's edge, faint in its shadow, beside the writing).
     Pieces elsewhere would join a digit above or below them when the digits are read, or read as
     digits themselves (a bit of a margin line)."""
     big = pieces.big(candidates)
     if not big.any():
         return np.zeros_like(candidates)
     height = float(np.median(pieces.box[big, 3]))
-    big |= faint & (_gap(pieces, big) <= height)
-    near = _gap(pieces, big) <= NEAR_WRITING * height
     w, h = pieces.box[:, 2], pieces.box[:, 3]
-    near &= ~((h < FLAT * w) & (w > RULE * height))
+    length = np.maximum(w, h)
+    line = (length > RULE * height) & ((h < FLAT * w) | (length >= LINE_LIKE * pieces.width))
+    big |= faint & ~line & (_gap(pieces, big) <= height)
+    near = ~line & (_gap(pieces, big) <= NEAR_WRITING * height)
     return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
 
 

@@ -404,6 +404,50 @@ def test_a_printed_fill_in_line_under_the_number_is_not_writing(tmp_path, shippe
     assert number_text(shipped.read_picture(load_canvases(path))) == "570"
 
 
+@pytest.mark.parametrize("cross", [0, 6], ids=["on the line", "crossing it"])
+def test_digits_written_on_a_fill_in_line_touching_it_are_read(tmp_path, shipped, cross):
+    """People write on a form's line, not above it: the line and the digits touching it were one
+    flat piece, dropped as a printed line with them ("no ink found", or only the digits clear of it)."""
+    page = on_paper(number_ink("570", (400, 1000), 380, 150, 70, 5))
+    y = 217 - cross  # the digits' feet (row 215) on the line, or a little past it
+    cv2.line(page, (350, y), (680, y), 60, 4)
+    path = save(tmp_path, "form.png", page)
+    assert number_text(shipped.read_picture(load_canvases(path))) == "570"
+    assert load_image(path)[y - 1 : y + 2, 350:370].max() == 0  # the line is gone, left of the writing
+
+
+def test_a_long_flat_stroke_of_a_bold_digit_is_no_fill_in_line(tmp_path, shipped):
+    """A 2 with a long flat foot, written with a bold pen, is wider than the writing's height and
+    its foot runs straight across: taken for a fill-in line, it was cut off and "22" read "72"."""
+    two = [[(70, 110), (110, 80), (160, 82), (180, 120), (160, 170), (90, 235), (200, 232), (330, 226)]]
+    other = [[(400, 110), (440, 80), (490, 82), (510, 120), (490, 170), (420, 235), (470, 234), (530, 230)]]
+    path = save(tmp_path, "bold.png", on_paper(rasterize(two + other, (330, 600), 14)))
+    assert number_text(shipped.read_picture(load_canvases(path))) == "22"
+
+
+def test_the_ticks_of_a_comb_field_are_not_read_as_ones(tmp_path, shipped):
+    """A comb: a line with short ticks between the cells, a digit in each, touching the line. Once
+    the line is taken off, what is left of it that is far shorter than the writing is its ticks."""
+    ink = np.zeros((300, 700), np.uint8)
+    for i, digit in enumerate("4096"):
+        strokes = digit_strokes(int(digit), box=(215 + i * 70, 150, 40, 60), rng=np.random.default_rng(i))
+        ink = np.maximum(ink, rasterize(strokes, ink.shape, 5))
+    cv2.line(ink, (200, 206), (480, 206), 255, 3)  # under the digits' feet
+    for x in range(200, 481, 70):
+        cv2.line(ink, (x, 206), (x, 186), 255, 3)
+    path = save(tmp_path, "comb.png", on_paper(ink))
+    assert number_text(shipped.read_picture(load_canvases(path))) == "4096"
+
+
+def test_the_faint_edge_of_a_sticky_note_beside_the_writing_is_not_read(tmp_path, shipped):
+    """A note's edge in its shadow: a thin faint line twice the digits' height, read as a faint
+    digit, made the number and the edge one box ("?" for "385")."""
+    page = on_paper(number_ink("385", (400, 700), 200, 150, 70, 5))
+    cv2.line(page, (375, 90), (379, 290), 170, 2)  # 30 px right of the 5
+    path = save(tmp_path, "note.jpg", page, quality=90)
+    assert number_text(shipped.read_picture(load_canvases(path))) == "385"
+
+
 def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own(tmp_path, shipped):
     """On a drawing a band under 0.7 of the tallest joins a row (a 5's flag, an i's dot); a page's
     second line written smaller joined the first and read as neither."""

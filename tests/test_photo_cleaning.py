@@ -160,6 +160,18 @@ def test_one_upright_stroke_between_two_lines_is_no_box():
     assert photo._box_sides(ink, across).sum() == 2 * 87 * 3
 
 
+def test_only_a_line_under_the_writing_is_taken_off_the_digits_on_it():
+    """_off_rules takes a fill-in line off the writing standing on it, but not a box's lines round
+    writing that touches them (its upright sides would be left to read as 1s)."""
+    ink = np.zeros((120, 240), bool)
+    ink[100:103, 20:220] = True  # a line, 3 px, ...
+    ink[40:100, 60:66] = ink[40:100, 140:146] = True  # ... and two strokes standing on it
+    taken = photo._off_rules(ink, photo._Pieces.of(ink))
+    assert not taken[100:103, 20:50].any() and taken[40:99, 60:66].all() and taken[40:99, 140:146].all()
+    ink[30:33, 20:220] = ink[30:103, 20:23] = ink[30:103, 217:220] = True  # the box round them
+    assert photo._off_rules(ink, photo._Pieces.of(ink)) is ink
+
+
 @pytest.mark.parametrize("seed", [2, 3, 4, 5])
 def test_a_form_scanned_a_little_askew_is_turned_straight_and_its_boxes_go(shipped, seed):
     """A form fed 1 degree askew (bench.forms' scans of font digits): its lines have no straight
