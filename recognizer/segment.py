@@ -40,6 +40,12 @@ ROW_HEIGHT = 0.7
 PICTURE_ROW_HEIGHT = 0.4
 ROW_GAP = 0.2
 ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
+# A picture's row this many of its digits' height tall may hold lines written close (segment._lines_apart):
+# its pieces this share of the tallest's height at least are digits, a line starting at a middle this
+# many heights lower than the last line's lowest
+LINES_APART = 1.6
+LINE_PIECE = 0.4
+LINE_STEP = 0.6
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,8 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
     one below it, as a sure wrong digit. On a drawing, a row beside the one above rather than
     under it joins it (a digit written high to the right of a low one), and rows are bands of
     ROW_HEIGHT of the tallest; a picture's lines of writing may start anywhere (a line right of the
-    one below read as one row, the lower line's digits first) and be written smaller
-    (PICTURE_ROW_HEIGHT)."""
+    one below read as one row, the lower line's digits first), be written smaller
+    (PICTURE_ROW_HEIGHT) and closer (_lines_apart)."""
     if ink.box is None:
         return []
     row_height = PICTURE_ROW_HEIGHT if picture else ROW_HEIGHT
@@ -72,7 +78,7 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
     edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.astype(np.int8), [0]])))
     bands = edges.reshape(-1, 2)  # runs of inked pixel rows: (first, last + 1)
     if len(bands) < 2:
-        return []
+        return _lines_apart(ink.mask, [list(band) for band in bands]) if picture else []
     heights = bands[:, 1] - bands[:, 0]
     rows = [list(band) for band, h in zip(bands, heights) if h >= row_height * heights.max()]
     for band, h in zip(bands, heights):  # the low bands join the nearest row
@@ -93,10 +99,57 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
         else:
             merged.append(row)
             cols.append(col)
-    if len(merged) < 2:
+    return _lines_apart(ink.mask, merged) if picture else _cut(merged, ink.mask.shape[0])
+
+
+def _cut(rows: list[list[int]], height: int) -> list[tuple[int, int]]:
+    """Rows (top, bottom) reaching halfway to their neighbours, from the canvas's top to its bottom;
+    [] for fewer than two."""
+    if len(rows) < 2:
         return []
-    cuts = [0] + [(a[1] + b[0]) // 2 for a, b in zip(merged, merged[1:])] + [ink.mask.shape[0]]
+    cuts = [0] + [(a[1] + b[0]) // 2 for a, b in zip(rows, rows[1:])] + [height]
     return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _lines_apart(mask: np.ndarray, rows: list[list[int]]) -> list[tuple[int, int]]:
+    """A picture's rows as _cut gives them, each LINES_APART or more of its digits' height tall
+    first parted into the lines of writing it holds: lines written close (a gap under ROW_GAP, or
+    none: a descender reaching into the line below) were one row, both lines' digits read side by
+    side. The row's digit-sized pieces (LINE_PIECE of the tallest's height at least) are taken in
+    the order of their middles, a line starting at a middle LINE_STEP of their median height below
+    the last, if under the line above (ROW_UNDER; a line written rising stays one); lines are
+    parted at the pixel row between them with the least ink."""
+    parted = []
+    for top, bottom in rows:
+        _, _, stats, _ = cv2.connectedComponentsWithStats(mask[top:bottom].astype(np.uint8), connectivity=8)
+        x, y, w, h = stats[1:, :4].T
+        big = h >= LINE_PIECE * h.max(initial=0)
+        typical = float(np.median(h[big])) if big.any() else 0.0
+        if not typical or bottom - top < LINES_APART * typical:
+            parted.append([top, bottom])
+            continue
+        middle = y + h / 2
+        order = np.flatnonzero(big)[np.argsort(middle[big], kind="stable")]
+        steps = np.flatnonzero(np.diff(middle[order]) >= LINE_STEP * typical) + 1
+        lines = []
+        for line in np.split(order, steps):
+            if lines:
+                last = lines[-1]
+                span = [(x[j].min(), (x[j] + w[j]).max()) for j in (last, line)]
+                overlap = min(span[0][1], span[1][1]) - max(span[0][0], span[1][0])
+                if overlap < ROW_UNDER * min(b - a for a, b in span):  # beside the line above: one line
+                    lines[-1] = np.concatenate([last, line])
+                    continue
+            lines.append(line)
+        start = top
+        for upper, lower in zip(lines, lines[1:]):
+            a, b = int(middle[upper].max()), int(middle[lower].min())
+            ink_rows = mask[top + a : top + b + 1].sum(axis=1)
+            cut = top + a + int(np.flatnonzero(ink_rows == ink_rows.min()).mean())
+            parted.append([start, cut])
+            start = cut
+        parted.append([start, bottom])
+    return _cut(parted, mask.shape[0])
 
 
 def row_strokes(strokes: Sequence[Stroke], rows: Sequence[tuple[int, int]]) -> list[list[Stroke]]:

@@ -448,6 +448,34 @@ def test_the_faint_edge_of_a_sticky_note_beside_the_writing_is_not_read(tmp_path
     assert number_text(shipped.read_picture(load_canvases(path))) == "385"
 
 
+@pytest.mark.parametrize("gap, touching", [(0, False), (-8, True)])
+def test_lines_written_close_are_read_apart(tmp_path, shipped, gap, touching):
+    """Lines of a page written close: a few empty pixel rows between them (under segment.ROW_GAP of
+    their height), or none (a descender reaching the line below), and the page read as one row of
+    both lines' digits side by side ("17631")."""
+    strokes = []
+    for i, digit in enumerate("853"):
+        strokes += digit_strokes(int(digit), box=(80 + i * 70, 60, 50, 80), rng=np.random.default_rng(i))
+    for i, digit in enumerate("4761"):
+        strokes += digit_strokes(int(digit), box=(60 + i * 70, 140 + gap, 50, 80), rng=np.random.default_rng(9 + i))
+    ink = rasterize(strokes, (360, 480), 7)
+    inked = np.flatnonzero(ink.any(axis=1))
+    assert (len(inked) == inked[-1] - inked[0] + 1) == touching  # no empty row between the lines
+    predictions = shipped.read_picture(load_canvases(save(tmp_path, "close.png", on_paper(ink))))
+    assert number_text(predictions) == "8534761" and [p.row for p in predictions] == [0] * 3 + [1] * 4
+
+
+def test_a_line_written_rising_stays_one_line_read_left_to_right(tmp_path, shipped):
+    """Its digits' middles step up by 0.75 of their height each: lines are parted only where one
+    lies under the other, else the digits would be read top to bottom, "54321"."""
+    strokes = []
+    for i, digit in enumerate("12345"):
+        strokes += digit_strokes(int(digit), box=(40 + i * 70, 280 - i * 60, 50, 80), rng=np.random.default_rng(i))
+    path = save(tmp_path, "rising.png", on_paper(rasterize(strokes, (360, 480), 7)))
+    predictions = shipped.read_picture(load_canvases(path))
+    assert number_text(predictions) == "12345" and {p.row for p in predictions} == {0}
+
+
 def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own(tmp_path, shipped):
     """On a drawing a band under 0.7 of the tallest joins a row (a 5's flag, an i's dot); a page's
     second line written smaller joined the first and read as neither."""
