@@ -1,8 +1,8 @@
 """Dev figures for scanned forms on training-side data only: numbers of MNIST *training* digits
 (or, with --unipen, real pen digits of the UNIPEN 'val' people, one person's to a number) written
-one digit to a box of a printed field (comb boxes), or inside one frame, as a clean scan; read as
-the CLI reads a file (recognizer.photo.ink_canvases, then Recognizer.read_picture), against the same numbers
-without the printed lines.
+one digit to a box of a printed field (comb boxes), inside one frame, or on a fill-in line, as a
+clean scan; read as the CLI reads a file (recognizer.photo.ink_canvases, then
+Recognizer.read_picture), against the same numbers without the printed lines.
 
     python -m bench.form_dev (--data ../shared/data/mnist.npz | --unipen ../shared/data/unipen_dev.npz)
                              [--numbers 200] [--seed 6] [--tilt DEG] [--json OUT]

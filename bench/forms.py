@@ -1,5 +1,6 @@
 """Scanned forms (a `make bench` section): numbers of 2-5 digits written one digit to a box of a
-printed field (comb boxes), or inside one frame, as a clean scan, straight and fed TILTS degrees
+printed field (comb boxes), inside one frame, or on a fill-in line (the lowest digit standing on
+it, the others as high as they fell in their boxes), as a clean scan, straight and fed TILTS degrees
 askew; read as the CLI reads a file (recognizer.photo.ink_canvases, then Recognizer.read_picture), against
 the same numbers without the printed lines. `make bench` runs it on the held-out UNIPEN 'test'
 people's real pen digits (bench.photos.pen_numbers) and on MNIST test digits (the proxy);
@@ -26,10 +27,16 @@ from recognizer.predictor import Recognizer, number_text
 from .photos import DIGITS, Digit, Numbers, digit_ink
 
 PAPER, LINE_GREY = 235, 60
+INKED = 0.1  # ink at least this dark (0-1) is the digits' own: where the lowest one ends
 BOX_PX = (70, 131)
 LINE_PX = (1, 4)
-LAYOUTS = ("boxes", "frame", "bare")
-LAYOUT_NAMES = {"boxes": "one digit to a box", "frame": "in one frame", "bare": "no printed lines"}
+LAYOUTS = ("boxes", "frame", "line", "bare")
+LAYOUT_NAMES = {
+    "boxes": "one digit to a box",
+    "frame": "in one frame",
+    "line": "on a fill-in line",
+    "bare": "no printed lines",
+}
 TILTS = (0.0, 1.0)  # degrees askew, in make bench
 SEED = 0  # make bench's forms
 REAL_DIGITS = "real pen digits of held-out 'test' people"  # make bench's sources, as the table names them
@@ -58,11 +65,13 @@ def form(digits: Sequence[Digit], rng: np.random.Generator, tilt: float = 0.0) -
         ink[y : y + h, x : x + w] = np.maximum(ink[y : y + h, x : x + w], piece)
     bare = (PAPER - (PAPER - 35) * ink).astype(np.uint8)
     right, bottom = x0 + n * box, y0 + box
-    scans = {"bare": bare, "frame": bare.copy(), "boxes": bare.copy()}
+    scans = {"bare": bare, "frame": bare.copy(), "boxes": bare.copy(), "line": bare.copy()}
     for layout in ("frame", "boxes"):
         cv2.rectangle(scans[layout], (x0, y0), (right, bottom), LINE_GREY, line)
     for k in range(1, n):
         cv2.line(scans["boxes"], (x0 + k * box, y0), (x0 + k * box, bottom), LINE_GREY, line)
+    feet = int(np.flatnonzero((ink > INKED).any(axis=1))[-1])  # the lowest digit stands on the line
+    cv2.line(scans["line"], (x0, feet), (right, feet), LINE_GREY, line)
     scans = {name: np.minimum(scan, bare) for name, scan in scans.items()}
     if tilt:
         h, w = bare.shape
@@ -117,7 +126,7 @@ def report(results: dict) -> str:
     head = "| layout | " + " | ".join(f"{name}, {_askew(tilt)}" for name in names for tilt in results[name]) + " |"
     rows = [head, "|" + "---|" * (1 + sum(len(results[name]) for name in names))]
     for layout in LAYOUTS:
-        cells = [f"{100 * results[name][tilt]['exact'][layout]:.1f}%" for name in names for tilt in results[name]]
+        cells = [_share(results[name][tilt]["exact"].get(layout)) for name in names for tilt in results[name]]
         rows.append(f"| {LAYOUT_NAMES[layout]} | " + " | ".join(cells) + " |")
     first = next(iter(results[names[0]].values()))
     n = first["numbers"]
@@ -125,6 +134,11 @@ def report(results: dict) -> str:
         f"{n} scan{'s' if n != 1 else ''} per column, numbers of {DIGITS[0]}-{DIGITS[1]} digits, seed {first['seed']}"
     )
     return f"{title}; read exactly:\n\n" + "\n".join(rows) + skipped
+
+
+def _share(exact: float | None) -> str:
+    """A share read exactly as the table shows it; "-" for a layout a run did not have."""
+    return "-" if exact is None else f"{100 * exact:.1f}%"
 
 
 def _askew(tilt: str) -> str:
