@@ -103,6 +103,8 @@ FLAT = 0.25  # a piece less tall than this share of its width is flat: not a dig
 RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's heights is no writing (a fill-in line)
 UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes with the writing on it
 RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
+RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ... along one of these (y per x)
+SLANT_GAIN = 1.25
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
@@ -588,10 +590,10 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
     sit on a line; a 7 or 9 crosses it): in each piece wider than tall and than RULE of the
     writing's height (the median height of the big digit-like pieces; any such piece when there is
     none: all the digits touch the line), the straight runs across half its width or more (1 px of
-    wobble) when they all lie in its lowest UNDER (a line under the writing, not a box round it)
-    and are RULE_THIN thin, strokes they cut mended, and what is left of it under TICK of the
-    writing's height (a comb's ticks). Left whole, the piece was dropped as a line, with the digits
-    on it. `ink` itself when there is no such line."""
+    wobble, along one of RULE_SLANTS) when they all lie in its lowest UNDER (a line under the
+    writing, not a box round it) and are RULE_THIN thin, strokes they cut mended, and what is left
+    of it under TICK of the writing's height (a comb's ticks). Left whole, the piece was dropped as
+    a line, with the digits on it. `ink` itself when there is no such line."""
     w, h = pieces.box[:, 2], pieces.box[:, 3]
     big = pieces.big(np.ones(len(pieces.area), bool))
     height = float(np.median(h[big])) if big.any() else 0.0
@@ -601,11 +603,11 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
     for k in np.flatnonzero(wide):
         x, y, bw, bh = pieces.box[k]
         box = np.s_[y : y + bh, x : x + bw]
-        # the piece with MEND rows of paper above and below: a closing treats the crop's edge as ink
-        piece = np.pad(pieces.labels[box] == k, ((MEND, MEND), (0, 0))).astype(np.uint8)
-        wobbly = cv2.dilate(piece, np.ones((3, 1), np.uint8))
-        rule = cv2.morphologyEx(wobbly, cv2.MORPH_OPEN, np.ones((1, max(3, bw // 2)), np.uint8)) & piece
-        if not rule.any() or rule[: MEND + bh - int(bh * UNDER)].any():  # none, or one over the writing: a box
+        # the piece with paper above and below: a closing treats the crop's edge as ink, a slant shifts rows
+        pad = MEND + int(np.ceil(max(RULE_SLANTS) * bw / 2))
+        piece = np.pad(pieces.labels[box] == k, ((pad, pad), (0, 0))).astype(np.uint8)
+        rule = _straight_runs(piece, max(3, bw // 2))
+        if not rule.any() or rule[: pad + bh - int(bh * UNDER)].any():  # none, or one over the writing: a box
             continue
         if rule.any(axis=0).sum() < RULE_THIN * _thickness(rule.astype(bool), 1):  # a bold stroke's flat side
             continue
@@ -614,8 +616,29 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         _, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
         tall = stats[1:, cv2.CC_STAT_HEIGHT] >= TICK * max(height, stats[1:, cv2.CC_STAT_HEIGHT].max(initial=0))
         out = out.copy() if out is ink else out
-        out[box] &= ~piece[MEND:-MEND].astype(bool) | np.isin(labels[MEND:-MEND], np.flatnonzero(tall) + 1)
+        out[box] &= ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(tall) + 1)
     return out
+
+
+def _straight_runs(piece: np.ndarray, length: int) -> np.ndarray:
+    """The piece's (uint8) pixels in straight runs across `length` px long at least, with 1 px of
+    wobble, along the slant of RULE_SLANTS (a line photographed a little askew) whose runs hold the
+    most, a slant taken over a lesser one only for SLANT_GAIN times as many: a line a little askew
+    has runs along a lesser slant too, a row or two of it thick, and a slant beside a straight
+    line's takes a px more of the strokes standing on it."""
+    h, w = piece.shape
+    best = np.zeros_like(piece)
+    for slant in RULE_SLANTS:
+        turn = np.float32([[1, 0, 0], [-slant, 1, slant * w / 2]])  # rows sheared so the slant lies flat
+        flat = cv2.warpAffine(piece, turn, (w, h), flags=cv2.INTER_NEAREST) if slant else piece
+        wobbly = cv2.dilate(flat, np.ones((3, 1), np.uint8))
+        runs = cv2.morphologyEx(wobbly, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)) & flat
+        if slant:  # back, and the px of the line the round trip missed along its edges
+            runs = cv2.warpAffine(runs, turn, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+            runs = cv2.dilate(runs, np.ones((3, 1), np.uint8)) & piece
+        if runs.sum() > SLANT_GAIN * best.sum():
+            best = runs
+    return best
 
 
 def _sharp(

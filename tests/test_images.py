@@ -416,6 +416,17 @@ def test_digits_written_on_a_fill_in_line_touching_it_are_read(tmp_path, shipped
     assert load_image(path)[y - 1 : y + 2, 350:370].max() == 0  # the line is gone, left of the writing
 
 
+@pytest.mark.parametrize("degrees", [2.5, -2.5])
+def test_digits_on_a_fill_in_line_photographed_askew_are_read(tmp_path, shipped, degrees):
+    """A line photographed a little askew has no straight run across half its width: it is looked
+    for along a few slants too."""
+    page = on_paper(number_ink("570", (400, 1000), 380, 150, 70, 5))
+    cv2.line(page, (350, 214), (680, 214), 60, 3)  # through the digits' feet (row 215)
+    turn = cv2.getRotationMatrix2D((500, 200), degrees, 1.0)
+    path = save(tmp_path, "askew.png", cv2.warpAffine(page, turn, (1000, 400), borderValue=PAPER))
+    assert number_text(shipped.read_picture(load_canvases(path))) == "570"
+
+
 def test_a_long_flat_stroke_of_a_bold_digit_is_no_fill_in_line(tmp_path, shipped):
     """A 2 with a long flat foot, written with a bold pen, is wider than the writing's height and
     its foot runs straight across: taken for a fill-in line, it was cut off and "22" read "72"."""
