@@ -105,6 +105,7 @@ UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes w
 RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
 RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ... along one of these (y per x)
 SLANT_GAIN = 1.25
+UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) is a printed tick or end
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
@@ -591,9 +592,11 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
     writing's height (the median height of the big digit-like pieces; any such piece when there is
     none: all the digits touch the line), the straight runs across half its width or more (1 px of
     wobble, along one of RULE_SLANTS) when they all lie in its lowest UNDER (a line under the
-    writing, not a box round it) and are RULE_THIN thin, strokes they cut mended, and what is left
-    of it under TICK of the writing's height (a comb's ticks). Left whole, the piece was dropped as
-    a line, with the digits on it. `ink` itself when there is no such line."""
+    writing, not a box round it) and are RULE_THIN thin, strokes they cut mended, and of what is
+    left, the uprights as thin as the line (UPRIGHT: a comb's ticks, a field's ends) and the pieces
+    under TICK of the writing's height (or of the tallest other piece left: a comb's short ticks, a
+    digit's crumbs); a line with no writing on it goes whole, as before. Left whole, the piece was
+    dropped as a line, with the digits on it. `ink` itself when there is no such line."""
     w, h = pieces.box[:, 2], pieces.box[:, 3]
     big = pieces.big(np.ones(len(pieces.area), bool))
     height = float(np.median(h[big])) if big.any() else 0.0
@@ -609,14 +612,17 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         rule = _straight_runs(piece, max(3, bw // 2))
         if not rule.any() or rule[: pad + bh - int(bh * UNDER)].any():  # none, or one over the writing: a box
             continue
-        if rule.any(axis=0).sum() < RULE_THIN * _thickness(rule.astype(bool), 1):  # a bold stroke's flat side
+        thick = _thickness(rule.astype(bool), 1)
+        if rule.any(axis=0).sum() < RULE_THIN * thick:  # a bold stroke's flat side
             continue
         crossing = cv2.morphologyEx(piece & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
         left = piece & ~(rule & ~crossing)
         _, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
-        tall = stats[1:, cv2.CC_STAT_HEIGHT] >= TICK * max(height, stats[1:, cv2.CC_STAT_HEIGHT].max(initial=0))
+        upright = stats[1:, cv2.CC_STAT_WIDTH] <= UPRIGHT * thick + 2  # printed, as thin as the line: a tick
+        heights = np.where(upright, 0, stats[1:, cv2.CC_STAT_HEIGHT])
+        writing = heights >= TICK * max(height, heights.max(initial=0))
         out = out.copy() if out is ink else out
-        out[box] &= ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(tall) + 1)
+        out[box] &= ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(writing) + 1)
     return out
 
 

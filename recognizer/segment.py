@@ -46,6 +46,8 @@ ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overl
 LINES_APART = 1.6
 LINE_PIECE = 0.4
 LINE_STEP = 0.6
+LINE_OVER = 0.2  # ... and under it: most of its digits have one of the line above over this share of them ...
+LINE_HALVES, LINE_GAP, LINE_SPLIT = 0.8, 0.25, 0.75  # ... unless this share of its digits lie over their halves
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,8 @@ def _lines_apart(mask: np.ndarray, rows: list[list[int]]) -> list[tuple[int, int
     none: a descender reaching into the line below) were one row, both lines' digits read side by
     side. The row's digit-sized pieces (LINE_PIECE of the tallest's height at least) are taken in
     the order of their middles, a line starting at a middle LINE_STEP of their median height below
-    the last, if under the line above (ROW_UNDER; a line written rising stays one); lines are
-    parted at the pixel row between them with the least ink."""
+    the last, if under the line above (_under: not beside it, as a line written rising or bouncing
+    is, nor one digit's halves); lines are parted at the pixel row between them with the least ink."""
     parted = []
     for top, bottom in rows:
         _, _, stats, _ = cv2.connectedComponentsWithStats(mask[top:bottom].astype(np.uint8), connectivity=8)
@@ -133,14 +135,10 @@ def _lines_apart(mask: np.ndarray, rows: list[list[int]]) -> list[tuple[int, int
         steps = np.flatnonzero(np.diff(middle[order]) >= LINE_STEP * typical) + 1
         lines = []
         for line in np.split(order, steps):
-            if lines:
-                last = lines[-1]
-                span = [(x[j].min(), (x[j] + w[j]).max()) for j in (last, line)]
-                overlap = min(span[0][1], span[1][1]) - max(span[0][0], span[1][0])
-                if overlap < ROW_UNDER * min(b - a for a, b in span):  # beside the line above: one line
-                    lines[-1] = np.concatenate([last, line])
-                    continue
-            lines.append(line)
+            if lines and not _under(stats[1:, :4], lines[-1], line, typical):
+                lines[-1] = np.concatenate([lines[-1], line])
+            else:
+                lines.append(line)
         start = top
         for upper, lower in zip(lines, lines[1:]):
             a, b = int(middle[upper].max()), int(middle[lower].min())
@@ -150,6 +148,22 @@ def _lines_apart(mask: np.ndarray, rows: list[list[int]]) -> list[tuple[int, int
             start = cut
         parted.append([start, bottom])
     return _cut(parted, mask.shape[0])
+
+
+def _under(boxes: np.ndarray, upper: np.ndarray, lower: np.ndarray, typical: float) -> bool:
+    """Whether the pieces `lower` (indices into boxes: x, y, w, h) are a line of writing under the
+    pieces `upper`: most pieces of the fewer have one of the others above or below them (LINE_OVER
+    of the narrower's width; a line written rising, or bouncing, has its digits side by side), but
+    not as one digit's halves (each over or under its own half, LINE_HALVES of the narrower's width,
+    LINE_GAP of `typical` or less between: an 8 as two loops, a number a crease or a skipping pen
+    cut across)."""
+    x, y, w, h = boxes.T
+    fewer, more = (upper, lower) if len(upper) <= len(lower) else (lower, upper)
+    shared = np.minimum(x[fewer, None] + w[fewer, None], x[more] + w[more]) - np.maximum(x[fewer, None], x[more])
+    share = shared / np.minimum(w[fewer, None], w[more])
+    gap = np.maximum(y[fewer, None] - (y[more] + h[more]), y[more] - (y[fewer, None] + h[fewer, None]))
+    halves = ((share >= LINE_HALVES) & (gap <= LINE_GAP * typical)).any(axis=1)
+    return (share >= LINE_OVER).any(axis=1).mean() > 0.5 and halves.mean() < LINE_SPLIT
 
 
 def row_strokes(strokes: Sequence[Stroke], rows: Sequence[tuple[int, int]]) -> list[list[Stroke]]:
