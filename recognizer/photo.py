@@ -105,7 +105,9 @@ UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes w
 RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
 RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ... along one of these (y per x)
 SLANT_GAIN = 1.25
-UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) is a printed tick or end
+UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
+TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
+DASH_RUN, DASH_GAP = 15, 7  # px: dashes of a thin line askew (_bridged)
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
@@ -570,9 +572,11 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
             closed = cv2.morphologyEx(ends, cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
             kept |= line & closed.astype(bool)
     kept &= ~_along_frame(kept, EDGE_CONTACT)
-    pieces = _Pieces.of(kept)
-    if (off := _off_rules(kept, pieces)) is not kept:
-        kept, pieces = off, _Pieces.of(off)
+    bridged = _bridged(kept)  # for the fill-in lines' sake only: the bridges go again
+    pieces = _Pieces.of(bridged)
+    if (off := _off_rules(bridged, pieces)) is not kept:
+        kept = off & kept
+        pieces = _Pieces.of(kept)
     good = np.ones(len(pieces.area), bool)
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
@@ -586,16 +590,29 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
     return keep[pieces.labels], (keep & faint)[pieces.labels]
 
 
+def _bridged(ink: np.ndarray) -> np.ndarray:
+    """The ink with the gaps between straight runs across (DASH_RUN px long at least, 1 px of wobble)
+    bridged where DASH_GAP px apart or less: a thin line photographed askew breaks into dashes at
+    each pixel step once thresholded, each too short to be taken for a line (for _off_rules only)."""
+    mask = ink.astype(np.uint8)
+    wobbly = cv2.dilate(mask, np.ones((3, 1), np.uint8))
+    runs = cv2.morphologyEx(wobbly, cv2.MORPH_OPEN, np.ones((1, DASH_RUN), np.uint8)) & mask
+    if not runs.any():
+        return ink
+    joined = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, np.ones((3, DASH_GAP), np.uint8)).astype(bool)
+    return ink | joined if (joined & ~ink).any() else ink
+
+
 def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
     """The ink (its pieces: `pieces`) less the printed fill-in lines that writing touches (digits
-    sit on a line; a 7 or 9 crosses it): in each piece wider than tall and than RULE of the
+    sit on a line; a 7 or 9 crosses it). In each piece wider than tall and than RULE of the
     writing's height (the median height of the big digit-like pieces; any such piece when there is
-    none: all the digits touch the line), the straight runs across half its width or more (1 px of
+    none: all the digits touch the line): the straight runs across half its width or more (1 px of
     wobble, along one of RULE_SLANTS) when they all lie in its lowest UNDER (a line under the
-    writing, not a box round it) and are RULE_THIN thin, strokes they cut mended, and of what is
-    left, the uprights as thin as the line (UPRIGHT: a comb's ticks, a field's ends) and the pieces
-    under TICK of the writing's height (or of the tallest other piece left: a comb's short ticks, a
-    digit's crumbs); a line with no writing on it goes whole, as before. Left whole, the piece was
+    writing, not a box round it), are RULE_THIN thin and RULE heights long; strokes they cut are
+    mended, and what is left goes with them where it is printed on the line (_ticks: a comb's, a
+    field's ends) or under TICK of the writing's height (or of the tallest other piece left: a
+    comb's short ticks, crumbs). A line with no writing on it goes whole. Left whole, the piece was
     dropped as a line, with the digits on it. `ink` itself when there is no such line."""
     w, h = pieces.box[:, 2], pieces.box[:, 3]
     big = pieces.big(np.ones(len(pieces.area), bool))
@@ -612,18 +629,33 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         rule = _straight_runs(piece, max(3, bw // 2))
         if not rule.any() or rule[: pad + bh - int(bh * UNDER)].any():  # none, or one over the writing: a box
             continue
-        thick = _thickness(rule.astype(bool), 1)
-        if rule.any(axis=0).sum() < RULE_THIN * thick:  # a bold stroke's flat side
+        thick, cols = _thickness(rule.astype(bool), 1), np.flatnonzero(rule.any(axis=0))
+        if len(cols) < max(RULE_THIN * thick, RULE * height):  # a bold stroke's flat side, strokes bridged
             continue
         crossing = cv2.morphologyEx(piece & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
         left = piece & ~(rule & ~crossing)
         _, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
-        upright = stats[1:, cv2.CC_STAT_WIDTH] <= UPRIGHT * thick + 2  # printed, as thin as the line: a tick
-        heights = np.where(upright, 0, stats[1:, cv2.CC_STAT_HEIGHT])
+        heights = np.where(_ticks(stats[1:], thick, (cols[0], cols[-1])), 0, stats[1:, cv2.CC_STAT_HEIGHT])
         writing = heights >= TICK * max(height, heights.max(initial=0))
         out = out.copy() if out is ink else out
         out[box] &= ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(writing) + 1)
     return out
+
+
+def _ticks(stats: np.ndarray, thick: float, ends: tuple[int, int]) -> np.ndarray:
+    """Which pieces left of a line (connectedComponentsWithStats rows; the line's first and last
+    column: `ends`) are printed on it: upright and as thin as the line (no wider than UPRIGHT of its
+    thickness + 2 px, no more ink than its thickness + 1 px a row), and either at one of its ends (a
+    field's) or TICKS or more of one height (TICK_SPREAD: a comb's). A 1 written upright on the line
+    stands alone, away from its ends, or is bolder than a printed line."""
+    x, w, h = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    near = UPRIGHT * thick + 2
+    thin = (w <= near) & (stats[:, cv2.CC_STAT_AREA] <= (thick + 1) * h)
+    at_end = thin & ((x <= ends[0] + near) | (x + w >= ends[1] + 1 - near))
+    if thin.sum() < TICKS:
+        return at_end
+    comb = thin & (np.abs(h - np.median(h[thin])) <= TICK_SPREAD * np.median(h[thin]))
+    return at_end | comb if comb.sum() >= TICKS else at_end
 
 
 def _straight_runs(piece: np.ndarray, length: int) -> np.ndarray:

@@ -427,6 +427,28 @@ def test_digits_on_a_fill_in_line_photographed_askew_are_read(tmp_path, shipped,
     assert number_text(shipped.read_picture(load_canvases(path))) == "570"
 
 
+def test_a_1_standing_upright_on_a_fill_in_line_is_no_tick(tmp_path, shipped):
+    """A 1 written as one upright stroke on the line is as straight as a comb's tick: uprights are
+    taken for the line's own only at its ends or three or more of one height, as thin as the line
+    (taking every thin upright read "417" as "47")."""
+    strokes = digit_strokes(4, box=(350, 150, 42, 65), rng=np.random.default_rng(1)) + [[(420, 150), (420, 215)]]
+    strokes += digit_strokes(7, box=(450, 150, 42, 65), rng=np.random.default_rng(2))
+    ink = rasterize(strokes, (400, 800), 6)
+    cv2.line(ink, (330, 216), (560, 216), 255, 3)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "one.png", on_paper(ink))))) == "417"
+
+
+@pytest.mark.parametrize("y", [216, 240], ids=["on the line", "above it"])
+def test_the_upright_ends_of_a_fill_in_field_are_not_read_as_ones(tmp_path, shipped, y):
+    """A field drawn as a line with its ends turned up, the number on it or above it: once the line
+    is taken off, its ends are left standing ("13141" for 314)."""
+    ink = number_ink("314", (400, 1000), 380, 150, 70, 5)
+    cv2.line(ink, (350, y), (600, y), 255, 3)
+    for x in (350, 600):
+        cv2.line(ink, (x, y), (x, y - 45), 255, 3)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "field.png", on_paper(ink))))) == "314"
+
+
 def test_a_long_flat_stroke_of_a_bold_digit_is_no_fill_in_line(tmp_path, shipped):
     """A 2 with a long flat foot, written with a bold pen, is wider than the writing's height and
     its foot runs straight across: taken for a fill-in line, it was cut off and "22" read "72"."""
