@@ -107,7 +107,6 @@ RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ...
 SLANT_GAIN = 1.25
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
 TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
-DASH_RUN, DASH_GAP = 15, 7  # px: dashes of a thin line askew (_bridged)
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
@@ -572,11 +571,9 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
             closed = cv2.morphologyEx(ends, cv2.MORPH_CLOSE, np.ones(mend, np.uint8))
             kept |= line & closed.astype(bool)
     kept &= ~_along_frame(kept, EDGE_CONTACT)
-    bridged = _bridged(kept)  # for the fill-in lines' sake only: the bridges go again
-    pieces = _Pieces.of(bridged)
-    if (off := _off_rules(bridged, pieces)) is not kept:
-        kept = off & kept
-        pieces = _Pieces.of(kept)
+    pieces = _Pieces.of(kept)
+    if (off := _off_rules(kept, pieces)) is not kept:
+        kept, pieces = off, _Pieces.of(off)
     good = np.ones(len(pieces.area), bool)
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
@@ -588,19 +585,6 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
     good &= strong | faint
     keep = good & _near_writing(pieces, good, whole)
     return keep[pieces.labels], (keep & faint)[pieces.labels]
-
-
-def _bridged(ink: np.ndarray) -> np.ndarray:
-    """The ink with the gaps between straight runs across (DASH_RUN px long at least, 1 px of wobble)
-    bridged where DASH_GAP px apart or less: a thin line photographed askew breaks into dashes at
-    each pixel step once thresholded, each too short to be taken for a line (for _off_rules only)."""
-    mask = ink.astype(np.uint8)
-    wobbly = cv2.dilate(mask, np.ones((3, 1), np.uint8))
-    runs = cv2.morphologyEx(wobbly, cv2.MORPH_OPEN, np.ones((1, DASH_RUN), np.uint8)) & mask
-    if not runs.any():
-        return ink
-    joined = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, np.ones((3, DASH_GAP), np.uint8)).astype(bool)
-    return ink | joined if (joined & ~ink).any() else ink
 
 
 def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
@@ -645,17 +629,16 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
 def _ticks(stats: np.ndarray, thick: float, ends: tuple[int, int]) -> np.ndarray:
     """Which pieces left of a line (connectedComponentsWithStats rows; the line's first and last
     column: `ends`) are printed on it: upright and as thin as the line (no wider than UPRIGHT of its
-    thickness + 2 px, no more ink than its thickness + 1 px a row), and either at one of its ends (a
-    field's) or TICKS or more of one height (TICK_SPREAD: a comb's). A 1 written upright on the line
-    stands alone, away from its ends, or is bolder than a printed line."""
+    thickness + 2 px, no more ink than its thickness + 1 px a row), and either where it ends (a
+    field's ends, the line stopping at them) or TICKS or more of one height (TICK_SPREAD) with one
+    at each end (a comb's). 1s written upright on the line stand away from its ends."""
     x, w, h = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    near = UPRIGHT * thick + 2
-    thin = (w <= near) & (stats[:, cv2.CC_STAT_AREA] <= (thick + 1) * h)
-    at_end = thin & ((x <= ends[0] + near) | (x + w >= ends[1] + 1 - near))
+    thin = (w <= UPRIGHT * thick + 2) & (stats[:, cv2.CC_STAT_AREA] <= (thick + 1) * h)
+    first, last = thin & (x <= ends[0] + 1), thin & (x + w >= ends[1])
     if thin.sum() < TICKS:
-        return at_end
+        return first | last
     comb = thin & (np.abs(h - np.median(h[thin])) <= TICK_SPREAD * np.median(h[thin]))
-    return at_end | comb if comb.sum() >= TICKS else at_end
+    return comb if comb.sum() >= TICKS and (comb & first).any() and (comb & last).any() else first | last
 
 
 def _straight_runs(piece: np.ndarray, length: int) -> np.ndarray:

@@ -449,6 +449,44 @@ def test_the_upright_ends_of_a_fill_in_field_are_not_read_as_ones(tmp_path, ship
     assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "field.png", on_paper(ink))))) == "314"
 
 
+def two(x: float, y: float, w: float, h: float) -> list[list[tuple[float, float]]]:
+    """A 2 of straight strokes in the box (x, y, w, h), its flat foot along the box's bottom."""
+    return [
+        [(x + 0.1 * w, y + 0.25 * h), (x + 0.4 * w, y), (x + 0.8 * w, y + 0.08 * h), (x + 0.9 * w, y + 0.3 * h)]
+        + [(x, y + h), (x + w, y + h)]
+    ]
+
+
+def test_flat_feet_written_close_are_no_fill_in_line(tmp_path, shipped):
+    """Two 2s whose flat feet end a few px apart, no line in the picture: bridging such gaps (for a
+    thin line scanned askew, which breaks into dashes) made them one line, cut off: "5022" read
+    "5077" (a second independent review)."""
+    strokes = digit_strokes(5, box=(250, 150, 42, 70), rng=np.random.default_rng(1))
+    strokes += digit_strokes(0, box=(305, 150, 42, 70), rng=np.random.default_rng(2))
+    strokes += two(360, 150, 50, 70) + two(418, 150, 50, 70)  # about 5 px of paper between the feet
+    path = save(tmp_path, "feet.png", on_paper(rasterize(strokes, (400, 800), 3)))
+    assert number_text(shipped.read_picture(load_canvases(path))) == "5022"
+
+
+@pytest.mark.parametrize("text, start", [("5111", 340), ("15", 399)])
+def test_thin_upright_1s_on_a_fill_in_line_are_no_ticks(tmp_path, shipped, text, start):
+    """1s written as thin as a printed line: three of one height were a comb's ticks, and one near
+    the line's start its end ("5111" and "15" read "5"). A comb has a tick at each end of its line,
+    and a field's end is where its line stops."""
+    strokes = []
+    for i, digit in enumerate(text):
+        x = 400 + i * 54
+        strokes += (
+            [[(x + 5, 150), (x + 5, 214)]]
+            if digit == "1"
+            else digit_strokes(5, box=(x, 150, 40, 64), rng=np.random.default_rng(i))
+        )
+    ink = rasterize(strokes, (400, 1000), 3)
+    feet = int(np.flatnonzero((ink > 127).any(axis=1)).max())
+    cv2.line(ink, (start, feet), (720, feet), 255, 3)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "ones.png", on_paper(ink))))) == text
+
+
 def test_a_long_flat_stroke_of_a_bold_digit_is_no_fill_in_line(tmp_path, shipped):
     """A 2 with a long flat foot, written with a bold pen, is wider than the writing's height and
     its foot runs straight across: taken for a fill-in line, it was cut off and "22" read "72"."""

@@ -187,20 +187,6 @@ def test_a_form_scanned_a_little_askew_is_turned_straight_and_its_boxes_go(shipp
     assert number_text(shipped.read(ink_canvas(scans["boxes"]))) == "".join(map(str, y[pick]))
 
 
-def test_a_thin_fill_in_line_scanned_askew_is_taken_off_whole(shipped):
-    """A 1 px line 1 degree askew breaks, once thresholded, into dashes at each pixel step, each too
-    short for a line: the dash on the 7 stayed on it and "7329" read "1329". Dashes are bridged
-    for the line to be found."""
-    from bench import forms
-    from recognizer.synthetic import digit_strokes
-
-    rngs = [np.random.default_rng(80 + i) for i in range(4)]
-    digits = [digit_strokes(int(c), box=(0, 0, 60, 100), rng=rng) for c, rng in zip("7329", rngs)]
-    scans, line = forms.form(digits, np.random.default_rng(8), tilt=1.0)
-    assert line == 1
-    assert number_text(shipped.read_picture(photo.ink_canvases(scans["line"]))) == "7329"
-
-
 def test_what_is_left_of_a_line_beside_it_mends_no_stub_onto_a_digit():
     """A box's side with a px of it left on both sides (a scan turned straight) and a stroke ending
     on it: no line pixel is put back there (that left a stub hanging from a 1's base, read 7); a
