@@ -104,7 +104,7 @@ RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's h
 UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes with the writing on it
 RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
 RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ... along one of these (y per x)
-SLANT_GAIN = 1.25
+SLANT_GAIN = 1.25  # ... a slant taken over a lesser one for this many times its pixels (_straight_runs)
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
 TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
@@ -614,7 +614,7 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         if not rule.any() or rule[: pad + bh - int(bh * UNDER)].any():  # none, or one over the writing: a box
             continue
         thick, cols = _thickness(rule.astype(bool), 1), np.flatnonzero(rule.any(axis=0))
-        if len(cols) < max(RULE_THIN * thick, RULE * height):  # a bold stroke's flat side, strokes bridged
+        if len(cols) < max(RULE_THIN * thick, RULE * height):  # a bold stroke's flat side, two digits' flat feet
             continue
         crossing = cv2.morphologyEx(piece & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
         left = piece & ~(rule & ~crossing)
