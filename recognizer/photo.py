@@ -740,9 +740,7 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
     if not big.any():
         return np.zeros_like(candidates)
     height = float(np.median(pieces.box[big, 3]))
-    w, h = pieces.box[:, 2], pieces.box[:, 3]
-    length = np.maximum(w, h)
-    line = (length > RULE * height) & ((h < FLAT * w) | (length >= LINE_LIKE * pieces.width))
+    line = (pieces.box[:, 2:4].max(axis=1) > RULE * height) & ~pieces.digit_like()  # flat, or line-thin
     big |= faint & ~line & (_gap(pieces, big) <= height)
     near = ~line & (_gap(pieces, big) <= NEAR_WRITING * height)
     return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
