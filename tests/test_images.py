@@ -26,13 +26,18 @@ PAPER, INK = 235, 35  # grey levels of a scan: light paper, dark ink
 EDGE = 32  # a stroke's anti-aliased edge this dark (of 255) is ink: strong ink saturates on the canvas
 
 
-def number_ink(text: str, shape: tuple[int, int], x: int, y: int, height: int, pen: int) -> np.ndarray:
-    """The digits of `text` drawn left to right from (x, y), `height` px tall: (h, w) uint8, ink 255."""
+def number_strokes(text: str, x: float, y: float, width: float, height: float, step: float, seed: int = 0) -> list:
+    """The strokes of `text`'s digits, each in a `width` x `height` box, from (x, y) every `step` px
+    to the right (digit i drawn with seed + i)."""
     strokes = []
     for i, digit in enumerate(text):
-        box = (x + i * 0.8 * height, y, 0.6 * height, height)
-        strokes += digit_strokes(int(digit), box=box, rng=np.random.default_rng(i))
-    return rasterize(strokes, shape, pen)
+        strokes += digit_strokes(int(digit), box=(x + i * step, y, width, height), rng=np.random.default_rng(seed + i))
+    return strokes
+
+
+def number_ink(text: str, shape: tuple[int, int], x: int, y: int, height: int, pen: int) -> np.ndarray:
+    """The digits of `text` drawn left to right from (x, y), `height` px tall: (h, w) uint8, ink 255."""
+    return rasterize(number_strokes(text, x, y, 0.6 * height, height, 0.8 * height), shape, pen)
 
 
 def on_paper(ink: np.ndarray, paper: np.ndarray | float = PAPER, rng_seed: int = 0) -> np.ndarray:
@@ -383,11 +388,7 @@ def test_handwriting_on_a_whole_page_is_not_too_small_to_read(tmp_path, shipped)
 def test_a_line_of_writing_to_the_right_of_the_one_below_is_read_first(tmp_path, shipped):
     """Two lines on a page, the upper one written right of where the lower one ends: on a drawing a
     digit high beside a low one is one row, and the page read as one row, "4785" for "8547"."""
-    strokes = []
-    for i, digit in enumerate("85"):
-        strokes += digit_strokes(int(digit), box=(420 + i * 70, 60, 50, 80), rng=np.random.default_rng(i))
-    for i, digit in enumerate("47"):
-        strokes += digit_strokes(int(digit), box=(80 + i * 70, 220, 50, 80), rng=np.random.default_rng(9 + i))
+    strokes = number_strokes("85", 420, 60, 50, 80, 70) + number_strokes("47", 80, 220, 50, 80, 70, seed=9)
     path = save(tmp_path, "two-lines.png", 255 - rasterize(strokes, (400, 640), 8))
     assert number_text(shipped.read(load_image(path))) == "4785"  # read as a drawing
     assert number_text(shipped.read_picture(load_canvases(path))) == "8547"
@@ -528,11 +529,7 @@ def test_lines_written_close_are_read_apart(tmp_path, shipped, gap, touching):
     """Lines of a page written close: a few empty pixel rows between them (under segment.ROW_GAP of
     their height), or none (a descender reaching the line below), and the page read as one row of
     both lines' digits side by side ("17631")."""
-    strokes = []
-    for i, digit in enumerate("853"):
-        strokes += digit_strokes(int(digit), box=(80 + i * 70, 60, 50, 80), rng=np.random.default_rng(i))
-    for i, digit in enumerate("4761"):
-        strokes += digit_strokes(int(digit), box=(60 + i * 70, 140 + gap, 50, 80), rng=np.random.default_rng(9 + i))
+    strokes = number_strokes("853", 80, 60, 50, 80, 70) + number_strokes("4761", 60, 140 + gap, 50, 80, 70, seed=9)
     ink = rasterize(strokes, (360, 480), 7)
     inked = np.flatnonzero(ink.any(axis=1))
     assert (len(inked) == inked[-1] - inked[0] + 1) == touching  # no empty row between the lines
@@ -578,11 +575,7 @@ def test_a_line_written_rising_stays_one_line_read_left_to_right(tmp_path, shipp
 def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own(tmp_path, shipped):
     """On a drawing a band under 0.7 of the tallest joins a row (a 5's flag, an i's dot); a page's
     second line written smaller joined the first and read as neither."""
-    strokes = []
-    for i, digit in enumerate("85"):
-        strokes += digit_strokes(int(digit), box=(80 + i * 90, 40, 60, 100), rng=np.random.default_rng(i))
-    for i, digit in enumerate("47"):
-        strokes += digit_strokes(int(digit), box=(80 + i * 45, 200, 30, 50), rng=np.random.default_rng(9 + i))
+    strokes = number_strokes("85", 80, 40, 60, 100, 90) + number_strokes("47", 80, 200, 30, 50, 45, seed=9)
     path = save(tmp_path, "two-sizes.png", 255 - rasterize(strokes, (320, 480), 7))
     assert number_text(shipped.read(load_image(path))) != "8547"  # read as a drawing
     predictions = shipped.read_picture(load_canvases(path))
