@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -182,6 +183,12 @@ class _Atoms:
     cuts: list[tuple[int, int, int]]  # images: (left atom, right atom, strokes crossed) where a piece was cut
     apart: dict[tuple[int, int], float] | None = None  # strokes: (earlier, later) -> their paths' distance, in heights
     starts: np.ndarray | None = None  # strokes: (n,) x where each stroke starts
+
+    @cached_property
+    def ranges(self) -> tuple[list[list[float]], list[list[float]]]:
+        """spans and heights as lists of plain floats: candidates read a few atoms' at a time,
+        where indexing numpy arrays costs more than the arithmetic."""
+        return self.spans.tolist(), self.heights.tolist()
 
 
 def group_digits(
@@ -524,7 +531,8 @@ def _ink_atoms(ink: np.ndarray, radius: float, cut_width: float = CUT_WIDTH) -> 
     heights = _deflate(np.stack([boxes[:, 1], boxes[:, 1] + boxes[:, 3] - 1], axis=1), radius)
     for a, b, _, column in cuts:  # slices meet at the cut: no pen to take off there
         spans[a - 1, 1], spans[b - 1, 0] = column - 0.5, column - 0.5
-    order = sorted(range(next_label - 1), key=lambda a: (spans[a].mean(), spans[a][0]))
+    ranges = spans.tolist()
+    order = sorted(range(next_label - 1), key=lambda a: ((ranges[a][0] + ranges[a][1]) / 2, ranges[a][0]))
     return _make_atoms(
         labels,
         order,
@@ -557,15 +565,22 @@ def _slice_boxes(
     labels: np.ndarray, boxes: np.ndarray, pixels: np.ndarray, sliced: list, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The boxes and pixel counts of labels 1..n (as _label_boxes) after pieces were cut in slices:
-    those of the pieces left whole as they were, those of each cut piece's slices found in its box."""
+    those of the pieces left whole as they were, those of each cut piece's slices found in its box
+    (a slice left without ink: an empty box)."""
+    from scipy.ndimage import find_objects  # here: importing scipy.ndimage held the app's window back 0.2-0.9 s
+
     boxes = np.concatenate([boxes, np.zeros((n - len(boxes), 4), np.int64)])
     pixels = np.concatenate([pixels, np.zeros(n - len(pixels), np.int64)])
     for (bx, by, bw, bh), own in sliced:
         region = labels[by : by + bh, bx : bx + bw]
-        found, count = _label_boxes(region, n)
-        own = np.array(own) - 1
-        boxes[own], pixels[own] = found[own] + (bx, by, 0, 0), count[own]
-        boxes[own[count[own] == 0]] = 0
+        found, count = find_objects(region, max(own)), np.bincount(region.ravel(), minlength=max(own) + 1)
+        for label in own:
+            if found[label - 1] is None:  # a slice left without ink
+                boxes[label - 1], pixels[label - 1] = 0, 0
+                continue
+            rows, cols = found[label - 1]
+            boxes[label - 1] = (bx + cols.start, by + rows.start, cols.stop - cols.start, rows.stop - rows.start)
+            pixels[label - 1] = count[label]
     return boxes, pixels
 
 
@@ -636,11 +651,12 @@ def _straight_cuts(
     rows = np.arange(h)
     shifts = np.round(slants[:, None] * (rows - (h - 1) / 2)[None, :]).astype(np.int64)
     pad = int(np.abs(shifts).max())  # lines may leave the mask at the top or bottom: no ink there
-    padded = np.pad(mask, ((0, 0), (pad, pad))).ravel()
+    padded = np.zeros((h, w + 2 * pad), bool)
+    padded[:, pad : pad + w] = mask
     start = (rows * (w + 2 * pad) + pad)[None, :] + shifts  # (slant, row): where column 0's line is
-    along = padded[start[:, :, None] + np.arange(lo, hi)[None, None, :]]  # (slant, row, column at the middle)
+    along = padded.ravel()[start[:, :, None] + np.arange(lo, hi)[None, None, :]]  # (slant, row, column at the middle)
     ink = along.sum(axis=1)
-    runs = (np.diff(along.astype(np.int8), axis=1, prepend=0) == 1).sum(axis=1)
+    runs = along[:, 0] + (along[:, 1:] & ~along[:, :-1]).sum(axis=1)  # strokes crossed: ink starting
     order = np.argsort(np.abs(slants), kind="stable")  # the upright line first on a tie
     slanted = slants[:, None] != 0
     price = ink + slanted * SLANT_PRICE * SLANT_RUNS**runs * 2 * radius
@@ -680,10 +696,13 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     # totals[y, 1 + x]: the least ink of a path from the top row to column x of row y (inf beside)
     totals = np.full((rows, n + 2), np.inf, np.float32)
     totals[0, 1:-1] = ink[0]
-    for y in range(1, rows):
+    step, best = np.float32(CUT_STEP), np.empty(n, np.float32)
+    for y in range(1, rows):  # in place: a row costs a few small numpy calls, and there are ~CUT_ROWS
         previous = totals[y - 1]
-        side = np.minimum(previous[:-2], previous[2:]) + np.float32(CUT_STEP)
-        np.add(np.minimum(side, previous[1:-1]), ink[y], out=totals[y, 1:-1])
+        np.minimum(previous[:-2], previous[2:], out=best)
+        best += step
+        np.minimum(best, previous[1:-1], out=best)
+        np.add(best, ink[y], out=totals[y, 1:-1])
     # -1, 0, 1: the column before, in the row above (straight down on a tie, then from the left)
     above = totals[:-1]
     from_left, here, from_right = (
@@ -701,13 +720,15 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     width_px = max(2 * radius * scale, 1.0)
     # Trace the cheapest CUT_TRIES * WINDING_CUTS paths back up at once, one row at a time.
     tried = ends[: CUT_TRIES * WINDING_CUTS]
-    paths = np.empty((rows, len(tried)), np.int64)
-    paths[-1] = tried
+    steps, columns = came.tolist(), tried.tolist()  # in plain Python: a dozen paths, a step per row
+    traced = [columns]
     for y in range(rows - 1, 0, -1):
-        paths[y - 1] = paths[y] + came[y, paths[y]]
+        columns = [x + steps[y][x] for x in columns]
+        traced.append(columns)
+    paths = np.array(traced[::-1], np.int64).reshape(rows, len(tried))
     along = ink[np.arange(rows)[:, None], paths]
     inked = along > 0.5
-    all_runs = (np.diff(inked.astype(np.int8), axis=0, prepend=0) == 1).sum(axis=0)
+    all_runs = inked[0] + (inked[1:] & ~inked[:-1]).sum(axis=0)  # strokes crossed: ink starting
     solid = inked.sum(axis=0) >= CUT_SOLID * rows
     usable = (all_runs <= CUT_RUNS) & (along.sum(axis=0) <= CUT_INK * width_px) & ~solid
     means = paths.mean(axis=0)
@@ -791,20 +812,23 @@ def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
     MAX_GAP, no wider than MAX_WIDTH (typical heights); single atoms always (specks excepted)."""
     n, height, most = len(atoms.spans), atoms.height, _priors(atoms).atoms
     specks = _specks(atoms)
+    left_out = specks.tolist() if not specks.all() else [False] * n  # all specks: every one is read
+    spans = atoms.ranges[0]
     out = []
     whole = _whole_pieces(atoms)
     for i in range(n):
+        lo, hi = spans[i]
         for j in range(i + 1, min(n, i + most) + 1):
             members = tuple(range(i, j))
-            lo, hi = atoms.spans[i:j, 0].min(), atoms.spans[i:j, 1].max()
+            lo, hi = min(lo, spans[j - 1][0]), max(hi, spans[j - 1][1])
             if members in whole:
                 out.append(members)
                 continue
             if j - i > 1 and hi - lo > MAX_WIDTH * height:
                 break
-            if j - i == 1 and specks[i] and not specks.all():
+            if j - i == 1 and left_out[i]:
                 continue
-            if j - i == 1 or _widest_gap(atoms.spans[i:j]) <= MAX_GAP * height:
+            if j - i == 1 or _gap_between(spans[i:j]) <= MAX_GAP * height:
                 out.append(members)
     return out
 
@@ -890,13 +914,14 @@ def _geometry(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> np.ndarray:
     """Each candidate's log-prior as one digit from its shape alone (Priors.group included)."""
     height, p = atoms.height, _priors(atoms)
     geometry = np.empty(len(candidates))
-    all_spans, all_ys = atoms.spans.tolist(), atoms.heights.tolist()  # plain floats: read per candidate
+    all_spans, all_ys = atoms.ranges
     for k, members in enumerate(candidates):
         spans, ys = [all_spans[m] for m in members], [all_ys[m] for m in members]
+        inside = range(members[0], members[-1] + 1)  # members are consecutive atoms
         gap = _gap_between(spans) / height
         width = (max(hi for _, hi in spans) - min(lo for lo, _ in spans)) / height
         tall = (max(hi for _, hi in ys) - min(lo for lo, _ in ys)) / height
-        cut = sum(runs for a, b, runs in atoms.cuts if (a in members) != (b in members))
+        cut = sum(runs for a, b, runs in atoms.cuts if (a in inside) != (b in inside))
         geometry[k] = (
             -p.gap[1] * max(0.0, gap - p.gap[0])
             - p.wide[1] * max(0.0, width - p.wide[0])
@@ -949,20 +974,21 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
     is never beside the slice it was cut from."""
     if len(members) == 1:
         return 0.0
-    neighbours = {a for cut in atoms.cuts for a in cut[:2] if cut[0] in members and cut[1] in members}
-    total = 0.0
-    for m in members[1:]:
-        if m in neighbours:
+    inside = range(members[0], members[-1] + 1)  # members are consecutive atoms
+    neighbours = {a for cut in atoms.cuts for a in cut[:2] if cut[0] in inside and cut[1] in inside}
+    all_spans, all_ys = atoms.ranges
+    spans, ys = [all_spans[m] for m in members], [all_ys[m] for m in members]
+    slack, total = SLACK * atoms.height, 0.0
+    for i in range(1, len(members)):
+        if members[i] in neighbours:
             continue
-        rest = [r for r in members if r != m]
-        lo, hi = atoms.spans[rest, 0].min(), atoms.spans[rest, 1].max()
+        rest, rest_ys = spans[:i] + spans[i + 1 :], ys[:i] + ys[i + 1 :]
+        lo, hi = min(lo for lo, _ in rest), max(hi for _, hi in rest)
         if atoms.apart is not None:
-            tall = min(
-                atoms.heights[m, 1] - atoms.heights[m, 0], atoms.heights[rest, 1].max() - atoms.heights[rest, 0].min()
-            )
+            tall = min(ys[i][1] - ys[i][0], max(hi for _, hi in rest_ys) - min(lo for lo, _ in rest_ys))
             if tall < APART_TALL * atoms.height:
                 continue
-        total += max(0.0, 1.0 - _overlap(atoms.spans[m], (lo, hi), SLACK * atoms.height) / APART_OVERLAP)
+        total += max(0.0, 1.0 - _overlap(spans[i], (lo, hi), slack) / APART_OVERLAP)
     return total
 
 
@@ -981,29 +1007,83 @@ def _pair(atoms: _Atoms, a: tuple[float, float], b: tuple[float, float], b_start
     return -penalty
 
 
-def _x_range(atoms: _Atoms, members: tuple[int, ...]) -> tuple[float, float]:
-    """The x-range a candidate's atoms span."""
-    spans = atoms.spans[list(members)]
-    return float(spans[:, 0].min()), float(spans[:, 1].max())
+def _x_range(spans: list[list[float]], members: tuple[int, ...]) -> tuple[float, float]:
+    """The x-range a candidate's atoms span (spans: the atoms' x-ranges as plain lists)."""
+    return min(spans[m][0] for m in members), max(spans[m][1] for m in members)
 
 
 def _sequencer(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> Callable[[np.ndarray], list[int]]:
     """The best reading of these atoms (best_sequence with this module's pair term; specks
-    optional) as a function of the candidates' unary scores, for _choose's rounds: each
-    candidate's x-range, first stroke's start and the specks are found once, not once per
-    neighbour or per round, and so is each pair term (it does not depend on the scores: a number
-    read in many rounds priced its pairs again in every one)."""
-    ranges = [_x_range(atoms, members) for members in candidates]
+    optional) as a function of the candidates' unary scores, for _choose's rounds: which
+    candidate may follow which (_links) and each such pair's term are found once, not once per
+    round (they do not depend on the scores: a number read in many rounds priced its pairs again
+    in every one)."""
+    ranges = [_x_range(atoms.ranges[0], members) for members in candidates]
     starts = [None if atoms.starts is None else float(atoms.starts[members[0]]) for members in candidates]
-    specks = _specks(atoms)
-    priced: dict[tuple[int, int], float] = {}
+    links = _links(len(atoms.spans), candidates, _specks(atoms))
+    prices = [[_pair(atoms, ranges[p], ranges[k], starts[k]) for p in before] for k, before in enumerate(links.before)]
+    return lambda unary: _best(links, unary, prices)
 
-    def pair(p: int, k: int) -> float:
-        if (p, k) not in priced:
-            priced[p, k] = _pair(atoms, ranges[p], ranges[k], starts[k])
-        return priced[p, k]
 
-    return lambda unary: best_sequence(len(atoms.spans), candidates, unary, pair, specks)
+@dataclass(frozen=True)
+class _Links:
+    """Which candidates may follow which in a reading (best_sequence), found from the candidates
+    alone: the same for every set of scores."""
+
+    order: list[int]  # the candidates, each after every one that may come before it
+    first: list[bool]  # may come first: nothing but optional atoms before it
+    before: list[list[int]]  # each one's possible predecessors, in the order they are weighed
+    last: list[int]  # those that may come last, in the order they are weighed
+
+
+def _links(n: int, candidates: Sequence[tuple[int, ...]], optional: Sequence[bool] | None = None) -> _Links:
+    """The _Links of candidates (runs of consecutive atoms of 0..n-1), atoms marked optional
+    allowed to be left out: a candidate follows one that ends where it starts, or earlier with
+    only optional atoms between."""
+    optional = [False] * n if optional is None else [bool(o) for o in optional]
+    by_end: dict[int, list[int]] = {}
+    for k, members in enumerate(candidates):
+        by_end.setdefault(members[-1] + 1, []).append(k)
+    order = sorted(range(len(candidates)), key=lambda k: candidates[k][0])  # predecessors first
+    first, before = [False] * len(candidates), [[] for _ in candidates]
+    for k, members in enumerate(candidates):
+        start = members[0]
+        first[k] = all(optional[:start])
+        end = start
+        while True:  # predecessors end at `start`, or earlier with only optional atoms between
+            before[k].extend(by_end.get(end, ()))
+            if end == 0 or not optional[end - 1]:
+                break
+            end -= 1
+    tail = n  # the last candidate ends at n, or earlier with only optional atoms after it
+    while tail > 0 and optional[tail - 1]:
+        tail -= 1
+    return _Links(order, first, before, [k for e in range(tail, n + 1) for k in by_end.get(e, ())])
+
+
+def _best(links: _Links, unary: Sequence[float], prices: list[list[float]]) -> list[int]:
+    """best_sequence's dynamic programming on _links, prices[k][i]: the pair term of links.before[k][i]
+    followed by k. In plain Python floats: some 50 candidates of a few predecessors each."""
+    unary = np.asarray(unary, dtype=np.float64).tolist()
+    none = float("-inf")
+    best, back = [none] * len(unary), [-1] * len(unary)
+    for k in links.order:
+        top, came, own = unary[k] if links.first[k] else none, -1, unary[k]
+        for p, price in zip(links.before[k], prices[k]):
+            if best[p] > none:
+                score = best[p] + price + own
+                if score > top:
+                    top, came = score, p
+        best[k], back[k] = top, came
+    last = [k for k in links.last if best[k] > none]
+    if not last:
+        return []
+    k = max(last, key=lambda k: best[k])
+    chosen = []
+    while k >= 0:
+        chosen.append(k)
+        k = back[k]
+    return chosen[::-1]
 
 
 def best_sequence(
@@ -1017,35 +1097,5 @@ def best_sequence(
     0..n-1) that cover every atom once, in order, with the highest total score: the sum of their
     unary scores plus pair(p, k) for every candidate p followed by k. Atoms marked optional may be
     left out. [] when no sequence covers the atoms."""
-    optional = np.zeros(n, bool) if optional is None else np.asarray(optional, bool)
-    by_end: dict[int, list[int]] = {}
-    for k, members in enumerate(candidates):
-        by_end.setdefault(members[-1] + 1, []).append(k)
-    best = np.full(len(candidates), -np.inf)
-    back = np.full(len(candidates), -1)
-    for k in sorted(range(len(candidates)), key=lambda k: candidates[k][0]):  # predecessors first
-        start = candidates[k][0]
-        if optional[:start].all():  # nothing but optional atoms before it: it may come first
-            best[k] = unary[k]
-        end = start
-        while True:  # predecessors end at `start`, or earlier with only optional atoms between
-            for p in by_end.get(end, ()):
-                if best[p] > -np.inf:
-                    score = best[p] + pair(p, k) + unary[k]
-                    if score > best[k]:
-                        best[k], back[k] = score, p
-            if end == 0 or not optional[end - 1]:
-                break
-            end -= 1
-    tail = n  # the last candidate ends at n, or earlier with only optional atoms after it
-    while tail > 0 and optional[tail - 1]:
-        tail -= 1
-    last = [k for e in range(tail, n + 1) for k in by_end.get(e, ()) if best[k] > -np.inf]
-    if not last:
-        return []
-    k = max(last, key=lambda k: best[k])
-    chosen = []
-    while k >= 0:
-        chosen.append(int(k))
-        k = back[k]
-    return chosen[::-1]
+    links = _links(n, candidates, optional)
+    return _best(links, unary, [[pair(p, k) for p in before] for k, before in enumerate(links.before)])
