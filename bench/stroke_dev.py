@@ -158,7 +158,7 @@ def _features(atoms: grouping._Atoms, members: tuple[int, ...]) -> tuple[float, 
 
 
 def _pair_features(atoms: grouping._Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, float]:
-    """What grouping._pair weighs: the two's x-overlap share, and how far b starts inside a."""
+    """What grouping._pairs weighs for a pair: the two's x-overlap share, and how far b starts inside a."""
     sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
     overlap = grouping._overlap(
         (sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), grouping.SLACK * atoms.height

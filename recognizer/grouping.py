@@ -190,6 +190,11 @@ class _Atoms:
         where indexing numpy arrays costs more than the arithmetic."""
         return self.spans.tolist(), self.heights.tolist()
 
+    @cached_property
+    def box_list(self) -> list[list[int]]:
+        """boxes as lists of plain ints (see ranges)."""
+        return self.boxes.tolist()
+
 
 def group_digits(
     ink: Ink, strokes: Sequence[Stroke] | None, classify: Classify, detect: Detect | None = None
@@ -862,13 +867,13 @@ def _gap_between(ranges: list[list[float]]) -> float:
 def _segment(atoms: _Atoms, members: tuple[int, ...], origin: tuple[int, int]) -> Segment:
     """A candidate as a Segment: its atoms' box on the canvas (the part starts at origin), the
     pixels of the box that are its atoms' ink, and its strokes."""
-    boxes = atoms.boxes[list(members)]
-    x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
-    x1, y1 = (boxes[:, 0] + boxes[:, 2]).max(), (boxes[:, 1] + boxes[:, 3]).max()
+    boxes = [atoms.box_list[m] for m in members]
+    x0, y0 = min(x for x, _, _, _ in boxes), min(y for _, y, _, _ in boxes)
+    x1, y1 = max(x + w for x, _, w, _ in boxes), max(y + h for _, y, _, h in boxes)
     labels = atoms.labels[y0:y1, x0:x1]
     mask = (labels >= members[0] + 1) & (labels <= members[-1] + 1)  # members are consecutive labels
     strokes = tuple(sorted(i for m in members for i in atoms.strokes[m]))
-    return Segment((int(x0) + origin[0], int(y0) + origin[1], int(x1 - x0), int(y1 - y0)), mask, strokes)
+    return Segment((int(x0 + origin[0]), int(y0 + origin[1]), x1 - x0, y1 - y0), mask, strokes)
 
 
 def _choose(
@@ -992,19 +997,28 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
     return total
 
 
-def _pair(atoms: _Atoms, a: tuple[float, float], b: tuple[float, float], b_starts: float | None) -> float:
-    """Penalty for two neighbouring digits spanning x-ranges a then b (_x_range): the two
-    overlapping in x (the strokes or pieces of one digit usually do: an X's, a 4's stem and bar;
-    neighbours barely do), and with strokes, b's first stroke starting (at x b_starts) left of a's
-    right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go back over
-    their digit)."""
-    priors = _priors(atoms)
-    overlap = _overlap(a, b, SLACK * atoms.height)
-    penalty = priors.overlap[1] * max(0.0, overlap - priors.overlap[0])
-    if b_starts is not None:
-        inside = (a[1] - b_starts) / atoms.height
-        penalty += min(START_CAP, priors.start[1] * max(0.0, inside - priors.start[0]))
-    return -penalty
+def _pairs(atoms: _Atoms, ranges: np.ndarray, starts: np.ndarray | None, links: _Links) -> list[list[float]]:
+    """The penalty for each pair of neighbouring digits a reading may hold (links.before[k][i]
+    then k; ranges: each candidate's x-range, _x_range): the two overlapping in x (the strokes or
+    pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do; _overlap's
+    share), and with strokes, the second's first stroke starting (at x `starts`) left of the
+    first's right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go
+    back over their digit). All at once: a number has a few hundred such pairs."""
+    counts = [len(before) for before in links.before]
+    if not sum(counts):
+        return [[] for _ in counts]
+    a = ranges[[p for before in links.before for p in before]]
+    b = ranges[np.repeat(np.arange(len(counts)), counts)]
+    priors, slack = _priors(atoms), SLACK * atoms.height
+    overlap = np.minimum(a[:, 1], b[:, 1]) - np.maximum(a[:, 0], b[:, 0]) + 2 * slack
+    overlap = np.minimum(1.0, np.maximum(0.0, overlap / (np.minimum(a[:, 1] - a[:, 0], b[:, 1] - b[:, 0]) + 2 * slack)))
+    penalty = priors.overlap[1] * np.maximum(0.0, overlap - priors.overlap[0])
+    if starts is not None:
+        inside = (a[:, 1] - np.repeat(starts, counts)) / atoms.height
+        penalty += np.minimum(START_CAP, priors.start[1] * np.maximum(0.0, inside - priors.start[0]))
+    prices = (-penalty).tolist()
+    ends = np.cumsum(counts).tolist()
+    return [prices[end - count : end] for count, end in zip(counts, ends)]
 
 
 def _x_range(spans: list[list[float]], members: tuple[int, ...]) -> tuple[float, float]:
@@ -1018,10 +1032,10 @@ def _sequencer(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> Callable[[np
     candidate may follow which (_links) and each such pair's term are found once, not once per
     round (they do not depend on the scores: a number read in many rounds priced its pairs again
     in every one)."""
-    ranges = [_x_range(atoms.ranges[0], members) for members in candidates]
-    starts = [None if atoms.starts is None else float(atoms.starts[members[0]]) for members in candidates]
+    ranges = np.array([_x_range(atoms.ranges[0], members) for members in candidates]).reshape(-1, 2)
+    starts = None if atoms.starts is None else atoms.starts[[members[0] for members in candidates]]
     links = _links(len(atoms.spans), candidates, _specks(atoms))
-    prices = [[_pair(atoms, ranges[p], ranges[k], starts[k]) for p in before] for k, before in enumerate(links.before)]
+    prices = _pairs(atoms, ranges, starts, links)
     return lambda unary: _best(links, unary, prices)
 
 
