@@ -1447,6 +1447,33 @@ def test_learning_that_failed_as_the_samples_changed_says_so_in_the_apps_words(s
     assert app.samples.notice == "learning failed (exit status 3): Exception: URL fetch failure"
 
 
+def test_l_pressed_during_a_save_waits_for_it_off_the_ui_thread(shipped, screen, samples, learners, monkeypatch):
+    """The 3rd sample saved and L pressed at once: L counted the file on the UI thread, waiting up to
+    1 s for the save under way (the drawing froze meanwhile). It now goes on once the save is done,
+    counting the sample just saved, and the frame with the key press returns at once."""
+    save_digits(samples, [1, 2])
+    app = App(recognizer=shipped, samples=samples)  # threaded, as the real app
+    draw_digit(app, 7, screen)
+    gate, add = threading.Event(), samples.add
+
+    def slow_disk(*args):
+        assert gate.wait(10)
+        return add(*args)
+
+    monkeypatch.setattr(samples, "add", slow_disk)
+    app.handle_events([key_event(pygame.K_7)])
+    app.update(app.last_update + 1 / 60)
+    started = time.perf_counter()
+    app.handle_events([key_event(pygame.K_l)])
+    app.update(app.last_update + 1 / 60)
+    assert time.perf_counter() - started < 0.5  # the key press did not wait for the disk
+    assert not learners and app.samples.pending and not app.settled
+    gate.set()
+    run_script(app, [], screen)
+    assert [run.samples for run in learners] == [samples.path]
+    assert app.samples.notice.startswith("learning from your 3 samples")
+
+
 def test_l_refuses_samples_of_one_digit_at_once(shipped, screen, samples, learners):
     """learn's guard refuses samples that are all of one digit, after a full run (tens of seconds): the
     app has the counts and says the same at once."""

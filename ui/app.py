@@ -112,6 +112,7 @@ class App:
         self._loader = None if recognizer is not None else ModelLoader(model_path)
         self.learner: Learner | None = None  # learning from the samples (key L), until picked up
         self._switch: tuple[ModelLoader, bool] | None = None  # another model loading (key M), personal or not
+        self._learn_queued = False  # L pressed while a sample was being saved: it goes on once the save is done
         self._error_linger = error_linger
         self._resized_at = -math.inf  # the `now` of the latest resize (the canvas redrawn once it settles)
         self._resize_pending = False  # a resize came since the last update(): it stamps _resized_at
@@ -176,6 +177,8 @@ class App:
             self.samples.notify("already learning from your samples\u2026", ok=False)
         elif self.worker is None or self._switch is not None:
             self.samples.notify("wait for the model to load", ok=False)
+        elif self.samples.pending:  # a save under way: count the file once it is written, not by waiting here
+            self._learn_queued = True
         elif (refusal := self._learn_refusal()) is not None:
             self.samples.notify(refusal, ok=False, seconds=LEARN_NOTICE_TIME)
         else:
@@ -184,7 +187,8 @@ class App:
 
     def _learn_refusal(self) -> str | None:
         """Why learning cannot start from the samples file as it is now (counted again: it may have
-        been deleted or damaged since the app last counted), or None."""
+        been deleted or damaged since the app last counted; L counts it once no save is under way),
+        or None."""
         try:
             counts = self.samples.recount()
         except (RecognizerError, OSError) as exc:
@@ -278,6 +282,9 @@ class App:
             self.canvas.redraw()
         self._update_models()
         self.samples.update(now, self.canvas.version)
+        if self._learn_queued and not self.samples.pending:
+            self._learn_queued = False
+            self.learn()
         self._update_footer()
         if self.worker is not None:
             reading = self.worker.update(self.canvas, now)
@@ -415,7 +422,7 @@ class App:
         dumping = self.dump is not None and self.dump.busy
         switching = self._switch is not None
         redrawing = self.canvas.redraw_due and not self.canvas.drawing  # the redraw waits for the stroke's end
-        busy = reading_due or self.samples.pending or dumping or switching or redrawing
+        busy = reading_due or self.samples.pending or self._learn_queued or dumping or switching or redrawing
         return not (self.state.status == LOADING or busy)
 
     def wait(self, timeout: float = 30.0) -> bool:

@@ -22,7 +22,6 @@ from recognizer.strokes import Point
 
 NOTICE_TIME = 2.0  # s; a notice ("saved as 7 ...") replaces the hint line this long; U undoes a save meanwhile
 UNSAVE_HINT = "; U to undo"  # ends a save's notice while U would take it back
-SAVE_WAIT = 1.0  # s; counting the samples again waits this long at most for the saves under way
 
 
 class SampleSaver:
@@ -192,9 +191,9 @@ class SampleCollector:
 
     def recount(self) -> tuple[int, ...]:
         """The samples of each digit in the file now (it may have changed on disk since the last count:
-        deleted, replaced, damaged), once the saves under way are done; RecognizerError or OSError
-        when it cannot be read. Reads the labels only: cheap enough for a key press."""
-        self.wait(SAVE_WAIT)
+        deleted, replaced, damaged); RecognizerError or OSError when it cannot be read. Reads the
+        labels only: cheap enough for a key press. It does not wait for the saves under way (the app
+        asks once none is: see pending)."""
         try:
             self.counts = tuple(int(n) for n in self._saver.store.counts())
         except (RecognizerError, OSError):
