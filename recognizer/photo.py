@@ -653,13 +653,27 @@ def _straight_runs(piece: np.ndarray, length: int) -> np.ndarray:
         turn = np.float32([[1, 0, 0], [-slant, 1, slant * w / 2]])  # rows sheared so the slant lies flat
         flat = cv2.warpAffine(piece, turn, (w, h), flags=cv2.INTER_NEAREST) if slant else piece
         wobbly = cv2.dilate(flat, np.ones((3, 1), np.uint8))
-        runs = cv2.morphologyEx(wobbly, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)) & flat
+        runs = _long_runs(wobbly, length) & flat
         if slant:  # back, and the px of the line the round trip missed along its edges
             runs = cv2.warpAffine(runs, turn, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
             runs = cv2.dilate(runs, np.ones((3, 1), np.uint8)) & piece
         if runs.sum() > SLANT_GAIN * best.sum():
             best = runs
     return best
+
+
+def _long_runs(image: np.ndarray, length: int) -> np.ndarray:
+    """cv2.morphologyEx(image, MORPH_OPEN) of a 0/1 uint8 image with a 1 x `length` line (its rows'
+    runs of ink `length` px long), worked out only on the rows with enough ink to hold one: the
+    others come out blank (outside the image counts as ink to the erosion, so a run at an edge
+    needs only about half of `length`). A line's few rows, not all the rows of the digits on it:
+    the opening costs about 1 ms for 100 rows of 1,000 px."""
+    least = min(length - length // 2, length // 2 + 1, image.shape[1])
+    rows = np.flatnonzero(np.count_nonzero(image, axis=1) >= least)
+    out = np.zeros_like(image)
+    if rows.size:
+        out[rows] = cv2.morphologyEx(image[rows], cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    return out
 
 
 def _sharp(

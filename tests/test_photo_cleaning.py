@@ -269,3 +269,20 @@ def test_a_long_form_scanned_askew_between_the_search_s_steps_loses_its_boxes(sh
             if read != "".join(map(str, y[pick])):
                 wrong.append((seed, layout, read))
     assert not wrong
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_long_runs_are_the_opening_they_stand_for(seed):
+    """photo._long_runs works out the opening with a 1 x length line on the rows with enough ink
+    only: the same image as cv2.morphologyEx on every row, runs cut off at the image's edges (which
+    the erosion counts as ink: they need only about half the length), odd and even lengths."""
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        h, w = int(rng.integers(1, 30)), int(rng.integers(2, 200))
+        image = (rng.random((h, w)) < rng.random()).astype(np.uint8)
+        for _ in range(int(rng.integers(0, 4))):  # long runs, some reaching past an edge
+            row, start = int(rng.integers(h)), int(rng.integers(-w // 2, w))
+            image[row, max(start, 0) : max(start + int(rng.integers(1, w + 1)), 0)] = 1
+        length = int(rng.integers(1, w + 3))
+        expected = cv2.morphologyEx(image, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+        assert np.array_equal(photo._long_runs(image, length), expected)
