@@ -105,6 +105,7 @@ UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes w
 RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
 RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ... along one of these (y per x)
 SLANT_GAIN = 1.25  # ... a slant taken over a lesser one for this many times its pixels (_straight_runs)
+RUNS_AREA = 20_000  # px; _long_runs opens a smaller image whole (picking its rows would cost more)
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
 TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
@@ -667,12 +668,16 @@ def _long_runs(image: np.ndarray, length: int) -> np.ndarray:
     runs of ink `length` px long), worked out only on the rows with enough ink to hold one: the
     others come out blank (outside the image counts as ink to the erosion, so a run at an edge
     needs only about half of `length`). A line's few rows, not all the rows of the digits on it:
-    the opening costs about 1 ms for 100 rows of 1,000 px."""
+    the opening costs about 1 ms for 100 rows of 1,000 px. An image under RUNS_AREA is opened
+    whole: picking its rows would cost more."""
+    kernel = np.ones((1, length), np.uint8)
+    if image.size < RUNS_AREA:
+        return cv2.morphologyEx(image, cv2.MORPH_OPEN, kernel)
     least = min(length - length // 2, length // 2 + 1, image.shape[1])
     rows = np.flatnonzero(np.count_nonzero(image, axis=1) >= least)
     out = np.zeros_like(image)
     if rows.size:
-        out[rows] = cv2.morphologyEx(image[rows], cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+        out[rows] = cv2.morphologyEx(image[rows], cv2.MORPH_OPEN, kernel)
     return out
 
 
