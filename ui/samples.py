@@ -81,15 +81,15 @@ class SampleSaver:
 
     def _run(self, job: tuple) -> tuple[str, bool, str, tuple[int, ...] | None]:
         try:
-            if job[0] == "count":
-                return "count", True, "", self._counts()
+            if job[0] == "count":  # the whole file read: a damaged one is said at once
+                return "count", True, "", self._counts(self.store.load().labels)
             if job[0] == "add":
                 count = self.store.add(job[1], job[2], job[3])
                 return "add", True, f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}", self._counts()
-            label = self.store.pop()
+            label, counts = self.store.pop(), self._counts()
             if label is None:
-                return "pop", True, "no samples to remove", self._counts()
-            return "pop", True, f"removed the sample saved as {label} \u2014 {len(self.store)} left", self._counts()
+                return "pop", True, "no samples to remove", counts
+            return "pop", True, f"removed the sample saved as {label} \u2014 {sum(counts)} left", counts
         except (RecognizerError, OSError) as exc:  # a full disk or a damaged file: say so, keep drawing
             return self._failed(job[0], str(exc))
 
@@ -101,8 +101,11 @@ class SampleSaver:
         print(f"error: {message}", file=sys.stderr, flush=True)
         return kind, False, message, None
 
-    def _counts(self) -> tuple[int, ...]:
-        return tuple(int(n) for n in np.bincount(self.store.load().labels, minlength=10))
+    def _counts(self, labels: np.ndarray | None = None) -> tuple[int, ...]:
+        """Samples of each digit: of `labels`, or of the file's labels alone (just written here:
+        reading its images and strokes again cost a save 12 of 50 ms with 5,000 samples)."""
+        counts = self.store.counts() if labels is None else np.bincount(labels, minlength=10)
+        return tuple(int(n) for n in counts)
 
     def _work(self) -> None:
         while True:
