@@ -709,13 +709,7 @@ def test_a_save_returns_before_the_file_is_written_and_quitting_waits_for_it(shi
     sample saved just before quitting is in the file, whole."""
     app = App(recognizer=shipped, samples=samples)  # threaded, as the real app
     draw_digit(app, 7, screen)
-    gate, add = threading.Event(), samples.add
-
-    def slow_disk(*args):
-        assert gate.wait(10)
-        return add(*args)
-
-    monkeypatch.setattr(samples, "add", slow_disk)
+    gate = slow_disk(samples, monkeypatch)
     app.handle_events([key_event(pygame.K_7)])  # returns with the disk still busy
     app.update(app.last_update + 1 / 60)
     assert app.samples.pending and not samples.path.exists()
@@ -1447,31 +1441,68 @@ def test_learning_that_failed_as_the_samples_changed_says_so_in_the_apps_words(s
     assert app.samples.notice == "learning failed (exit status 3): Exception: URL fetch failure"
 
 
+def slow_disk(samples: UserSamples, monkeypatch, fail: str | None = None) -> threading.Event:
+    """Saves wait for the returned gate to open (then fail with OSError(fail), if given)."""
+    gate, add = threading.Event(), samples.add
+
+    def add_slowly(*args):
+        assert gate.wait(10)
+        if fail:
+            raise OSError(fail)
+        return add(*args)
+
+    monkeypatch.setattr(samples, "add", add_slowly)
+    return gate
+
+
+def press_during_a_save(shipped, screen, samples, monkeypatch, keys, fail: str | None = None) -> tuple:
+    """An app with samples of 1 and 2 saved, a 7 drawn and being saved (7 pressed, the disk slow),
+    then `keys` pressed, each in a frame of its own; the save waits for the returned gate."""
+    save_digits(samples, [1, 2])
+    app = App(recognizer=shipped, samples=samples)  # threaded, as the real app
+    draw_digit(app, 7, screen)
+    gate = slow_disk(samples, monkeypatch, fail)
+    for key in (pygame.K_7, *keys):
+        app.handle_events([key_event(key)])
+        app.update(app.last_update + 1 / 60)
+    return app, gate
+
+
 def test_l_pressed_during_a_save_waits_for_it_off_the_ui_thread(shipped, screen, samples, learners, monkeypatch):
     """The 3rd sample saved and L pressed at once: L counted the file on the UI thread, waiting up to
     1 s for the save under way (the drawing froze meanwhile). It now goes on once the save is done,
     counting the sample just saved, and the frame with the key press returns at once."""
-    save_digits(samples, [1, 2])
-    app = App(recognizer=shipped, samples=samples)  # threaded, as the real app
-    draw_digit(app, 7, screen)
-    gate, add = threading.Event(), samples.add
-
-    def slow_disk(*args):
-        assert gate.wait(10)
-        return add(*args)
-
-    monkeypatch.setattr(samples, "add", slow_disk)
-    app.handle_events([key_event(pygame.K_7)])
-    app.update(app.last_update + 1 / 60)
     started = time.perf_counter()
-    app.handle_events([key_event(pygame.K_l)])
-    app.update(app.last_update + 1 / 60)
+    app, gate = press_during_a_save(shipped, screen, samples, monkeypatch, [pygame.K_l])
     assert time.perf_counter() - started < 0.5  # the key press did not wait for the disk
     assert not learners and app.samples.pending and not app.settled
+    assert app.samples.notice.startswith("saving your sample, then learning")
     gate.set()
     run_script(app, [], screen)
     assert [run.samples for run in learners] == [samples.path]
     assert app.samples.notice.startswith("learning from your 3 samples")
+
+
+def test_a_save_that_fails_while_l_waits_for_it_says_so_and_learns_nothing(
+    shipped, screen, samples, learners, monkeypatch
+):
+    """L waiting for a save that then failed (a full disk) went on learning, and its notice ("save at
+    least 3 samples first", or "learning from ...") took the place of the failure's at once."""
+    app, gate = press_during_a_save(shipped, screen, samples, monkeypatch, [pygame.K_l], fail="No space left on device")
+    gate.set()
+    run_script(app, [], screen)
+    assert not learners and app.learner is None
+    assert app.samples.notice == "cannot save the sample: No space left on device" and not app.samples.notice_ok
+
+
+def test_m_waits_while_l_waits_for_a_save(shipped, screen, samples, learners, monkeypatch):
+    """M pressed while L waited for a save started loading another model, and L, once the save was
+    done, said "wait for the model to load" and was lost, or not, by the time the load took."""
+    app, gate = press_during_a_save(shipped, screen, samples, monkeypatch, [pygame.K_l, pygame.K_m])
+    assert app.samples.notice == "wait: a model is being made or loaded" and app._switch is None
+    gate.set()
+    run_script(app, [], screen)
+    assert len(learners) == 1 and app.samples.notice.startswith("learning from your 3 samples")
 
 
 def test_l_refuses_samples_of_one_digit_at_once(shipped, screen, samples, learners):

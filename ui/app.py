@@ -112,7 +112,9 @@ class App:
         self._loader = None if recognizer is not None else ModelLoader(model_path)
         self.learner: Learner | None = None  # learning from the samples (key L), until picked up
         self._switch: tuple[ModelLoader, bool] | None = None  # another model loading (key M), personal or not
-        self._learn_queued = False  # L pressed while a sample was being saved: it goes on once the save is done
+        # L pressed while a sample was being saved (the samples' failures then): it goes on once the save is
+        # done, unless one failed meanwhile (its notice stays on screen)
+        self._learn_queued: int | None = None
         self._error_linger = error_linger
         self._resized_at = -math.inf  # the `now` of the latest resize (the canvas redrawn once it settles)
         self._resize_pending = False  # a resize came since the last update(): it stamps _resized_at
@@ -178,7 +180,8 @@ class App:
         elif self.worker is None or self._switch is not None:
             self.samples.notify("wait for the model to load", ok=False)
         elif self.samples.pending:  # a save under way: count the file once it is written, not by waiting here
-            self._learn_queued = True
+            self._learn_queued = self.samples.failures
+            self.samples.notify("saving your sample, then learning\u2026")
         elif (refusal := self._learn_refusal()) is not None:
             self.samples.notify(refusal, ok=False, seconds=LEARN_NOTICE_TIME)
         else:
@@ -201,7 +204,8 @@ class App:
 
     def switch_model(self) -> None:
         """Load the shipped model if the personal one is in use, else the personal one (if there is one)."""
-        if self.learner is not None or self._switch is not None or self.worker is None:
+        learning = self.learner is not None or self._learn_queued is not None
+        if learning or self._switch is not None or self.worker is None:
             self.samples.notify("wait: a model is being made or loaded", ok=False)
             return
         personal = personal_model_path(".tflite")
@@ -282,9 +286,10 @@ class App:
             self.canvas.redraw()
         self._update_models()
         self.samples.update(now, self.canvas.version)
-        if self._learn_queued and not self.samples.pending:
-            self._learn_queued = False
-            self.learn()
+        if self._learn_queued is not None and not self.samples.pending:
+            failed, self._learn_queued = self.samples.failures > self._learn_queued, None
+            if not failed:
+                self.learn()
         self._update_footer()
         if self.worker is not None:
             reading = self.worker.update(self.canvas, now)
@@ -422,7 +427,8 @@ class App:
         dumping = self.dump is not None and self.dump.busy
         switching = self._switch is not None
         redrawing = self.canvas.redraw_due and not self.canvas.drawing  # the redraw waits for the stroke's end
-        busy = reading_due or self.samples.pending or self._learn_queued or dumping or switching or redrawing
+        queued = self._learn_queued is not None
+        busy = reading_due or self.samples.pending or queued or dumping or switching or redrawing
         return not (self.state.status == LOADING or busy)
 
     def wait(self, timeout: float = 30.0) -> bool:

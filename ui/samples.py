@@ -135,6 +135,7 @@ class SampleCollector:
         self._can_unsave = False
         self._notice_seconds = NOTICE_TIME
         self.counts: tuple[int, ...] = ()  # samples of each digit, 0-9, once counted
+        self.failures = 0  # saves, undos and counts that failed so far (their notice said why)
         self._saver.count()
 
     @property
@@ -171,6 +172,7 @@ class SampleCollector:
             if counts is not None:
                 self.counts = counts
             added = self._adding.popleft() if kind == "add" and self._adding else None  # jobs run in order
+            self.failures += not ok
             if added is not None and not ok and added == self._saved_version:
                 self._saved_version = -1  # nothing was saved: the same drawing may be saved again
             if message:
