@@ -1110,6 +1110,7 @@ def best_sequence(
     """Dynamic programming: the indices of the candidates (each a run of consecutive atoms of
     0..n-1) that cover every atom once, in order, with the highest total score: the sum of their
     unary scores plus pair(p, k) for every candidate p followed by k. Atoms marked optional may be
-    left out. [] when no sequence covers the atoms."""
+    left out. [] when no sequence covers the atoms. pair is called once for each p that may come
+    right before k (whether or not a sequence reaches p), and added as a float64."""
     links = _links(n, candidates, optional)
-    return _best(links, unary, [[pair(p, k) for p in before] for k, before in enumerate(links.before)])
+    return _best(links, unary, [[float(pair(p, k)) for p in before] for k, before in enumerate(links.before)])

@@ -302,6 +302,14 @@ def test_dynamic_programming_finds_the_best_scoring_grouping(seed):
     assert covered == sorted(set(covered)) and all(a in covered for a in range(n) if not optional[a])
 
 
+def test_dynamic_programming_adds_in_float64_whatever_the_pair_terms_type():
+    """Pair terms given as float32 made the sums float32 (NumPy 2's rules), where 1 + 1e-9 is 1:
+    two atoms read apart scored no better than together, and the tie went to the first."""
+    candidates, unary = [(0, 1), (0,), (1,)], [1.0, 1.0, 1e-9]
+    assert best_sequence(2, candidates, unary, lambda p, k: np.float32(0.0)) == [1, 2]
+    assert best_sequence(2, candidates, np.float32(unary), lambda p, k: np.float32(0.0)) == [1, 2]
+
+
 def test_dynamic_programming_prefers_what_reads_best():
     """Three atoms; reading 0+1 as one digit and 2 alone beats every other grouping."""
     candidates = [(0,), (1,), (2,), (0, 1), (1, 2), (0, 1, 2)]
