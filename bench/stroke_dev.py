@@ -149,7 +149,7 @@ def _features(atoms: grouping._Atoms, members: tuple[int, ...]) -> tuple[float, 
     """What grouping._geometry weighs, before the weights: gap, width, height, unlinked, side by side."""
     spans, ys = atoms.spans[list(members)], atoms.heights[list(members)]
     return (
-        grouping._widest_gap(spans) / atoms.height,
+        grouping._gap_between(spans.tolist()) / atoms.height,
         (spans[:, 1].max() - spans[:, 0].min()) / atoms.height,
         (ys[:, 1].max() - ys[:, 0].min()) / atoms.height,
         grouping._unlinked(atoms, members),

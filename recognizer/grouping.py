@@ -849,14 +849,9 @@ def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:
     return {tuple(sorted(chain)) for chain in slices.values()}
 
 
-def _widest_gap(spans: np.ndarray) -> float:
-    """The widest gap in x left between ranges (0 when they chain together). In plain Python: it
-    is called for every candidate, on a few ranges."""
-    return _gap_between(spans.tolist())
-
-
 def _gap_between(ranges: list[list[float]]) -> float:
-    """_widest_gap of ranges given as (lo, hi) lists."""
+    """The widest gap in x left between ranges, given as (lo, hi) lists (0 when they chain
+    together). In plain Python: it is called for every candidate, on a few ranges."""
     ranges = sorted(ranges)
     widest, reach = 0.0, ranges[0][1]
     for lo, hi in ranges[1:]:
