@@ -149,19 +149,20 @@ class _LiteRT:
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) in self._interpreters:  # one call (a digit read alone: its cost is this wrapper's too)
-            interpreter, given, taken = self._interpreters[len(batch)]
-            interpreter.set_tensor(given["index"], batch)
-            interpreter.invoke()
-            return interpreter.get_tensor(taken["index"])
+            return self._invoke(batch)
         out, start = [], 0
         while start < len(batch):
             size = max(s for s in BATCH_SIZES if s <= len(batch) - start)
-            interpreter, given, taken = self._interpreter(size)
-            interpreter.set_tensor(given["index"], batch[start : start + size])
-            interpreter.invoke()
-            out.append(interpreter.get_tensor(taken["index"]))
+            out.append(self._invoke(batch[start : start + size]))
             start += size
         return np.concatenate(out) if out else np.zeros((0, *self.output["shape"][1:]), np.float32)
+
+    def _invoke(self, chunk: np.ndarray) -> np.ndarray:
+        """The model's answer for a chunk of one of BATCH_SIZES images, on that size's interpreter."""
+        interpreter, given, taken = self._interpreter(len(chunk))
+        interpreter.set_tensor(given["index"], chunk)
+        interpreter.invoke()
+        return interpreter.get_tensor(taken["index"])
 
 
 class _Keras:
