@@ -102,8 +102,9 @@ class SampleSaver:
         return kind, False, message, None
 
     def _counts(self, labels: np.ndarray | None = None) -> tuple[int, ...]:
-        """Samples of each digit: of `labels`, or of the file's labels alone (just written here:
-        reading its images and strokes again cost a save 12 of 50 ms with 5,000 samples)."""
+        """Samples of each digit: of `labels`, or of the file's labels alone (reading its images and
+        strokes too cost a save 12 of 50 ms with 5,000 samples); RecognizerError or OSError when the
+        file cannot be read."""
         counts = self.store.counts() if labels is None else np.bincount(labels, minlength=10)
         return tuple(int(n) for n in counts)
 
@@ -200,7 +201,7 @@ class SampleCollector:
         labels only: cheap enough for a key press. It does not wait for the saves under way (the app
         asks once none is: see pending)."""
         try:
-            self.counts = tuple(int(n) for n in self._saver.store.counts())
+            self.counts = self._saver._counts()
         except (RecognizerError, OSError):
             self.counts = ()  # none known: the pane stops showing the counts of a file that cannot be read
             raise
