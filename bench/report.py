@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -522,6 +523,15 @@ def _goal_text(key: str) -> str:
     return f">= {fmt_pct(target, 2 if key == 'mnist' else 1)}"
 
 
+def _room(fig: dict, k: int) -> str:
+    """The median of what the weak tries at K = k could gain at most (100% less their reading
+    before), when it is under the goal's gain: a writer read at 96.5% can gain 3.5 points, not 5."""
+    room = [100 * (1 - r["before"]) for r in fig.get("rows", ()) if r["k"] == k and r["before"] < fig["weak_below"]]
+    if not room or statistics.median(room) >= GOALS["personal"][2][0]:
+        return ""
+    return f" (of at most +{statistics.median(room):.1f} to gain)"
+
+
 def _personal_goals(personal: dict, row) -> None:
     """Issue 14's rows: with the shipped model as base (which has learnt the `train` people) and with
     the MNIST-only model the issue was filed against, on the `test` people."""
@@ -535,8 +545,8 @@ def _personal_goals(personal: dict, row) -> None:
             continue
         row(
             "personal",
-            f"{name}: {k3['weak_kept']} of {k3['weak']} kept, median {k3['weak_median_gain_points']:+.1f}, "
-            f"worst {k3['weak_worst_change_points']:+.1f}",
+            f"{name}: {k3['weak_kept']} of {k3['weak']} kept, median {k3['weak_median_gain_points']:+.1f}"
+            f"{_room(fig, 3)}, worst {k3['weak_worst_change_points']:+.1f}",
             k3["weak_kept"] == k3["weak"]
             and k3["weak_median_gain_points"] >= gain
             and k3["weak_worst_change_points"] >= worst,

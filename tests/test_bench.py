@@ -189,3 +189,16 @@ def test_statistics_helpers():
     low, high = wilson(95, 100)
     assert low < 0.95 < high and 0.88 < low and high < 0.98
     assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
+
+
+def test_the_personal_goal_row_says_how_much_weak_writers_could_gain_at_most():
+    from bench.report import _room
+
+    def fig(*befores, k=3):
+        return {"weak_below": 0.97, "rows": [{"k": k, "before": b} for b in befores]}
+
+    # writers read at 96.8%, 96.3% and 96.8% can gain 3.2, 3.7 and 3.2 points: the median is 3.2
+    assert _room(fig(0.968, 0.963, 0.968), 3) == " (of at most +3.2 to gain)"
+    assert _room(fig(0.968, 0.99), 3) == " (of at most +3.2 to gain)"  # writers read above 97% do not count
+    assert _room(fig(0.90, 0.92), 3) == ""  # 8-10 points to gain: the goal's 5 is within reach
+    assert _room(fig(0.96, k=5), 3) == ""  # no weak writer at K = 3
