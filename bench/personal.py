@@ -111,6 +111,7 @@ def run(
     once = {}
     start = time.perf_counter()
     model = keras.saving.load_model(model_path, safe_mode=True, compile=False)
+    base_called = personal.base_name(model_path)  # what a refusal calls the base: "shipped" only when it is
     extractor = personal.feature_model(model)
     base = personal.shipped_head(model)
     once["load_model"] = time.perf_counter() - start
@@ -156,12 +157,18 @@ def run(
                     t0 = time.perf_counter()
                     if method == CHOSEN:  # what `learn` does
                         used, verdict = personal.learn_head(
-                            base, feats, s_labels, lambda: mix, (mnist_feats, mnist_labels)
+                            base, feats, s_labels, lambda: mix, (mnist_feats, mnist_labels), base_name=base_called
                         )
                     else:
                         used = method
                         verdict = personal.judge(
-                            base, feats, s_labels, personal.prototypes(base), mnist_feats, mnist_labels
+                            base,
+                            feats,
+                            s_labels,
+                            personal.prototypes(base),
+                            mnist_feats,
+                            mnist_labels,
+                            base_name=base_called,
                         )
                     row["methods"][method] = {
                         "method": used,

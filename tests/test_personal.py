@@ -254,6 +254,11 @@ def test_bench_section_plays_a_writer_saving_k_samples(tmp_path, tiny_mnist):
     assert both.count("| ced/ayml3525_s_0k ") == 1  # the train people: the summary alone
     missing = bench_personal.report(dict(result, mnist_only={"skipped": "no mnist_only.keras"}))
     assert missing.startswith(text) and missing.endswith("MNIST-only base not measured: no mnist_only.keras.")
+    assert all("read as if unseen: shipped" in m["reason"] for r in result["rows"] for m in r["methods"].values())
+    other = tmp_path / "mnist_only.keras"  # another base (the MNIST-only one): not "shipped" in the reasons
+    other.write_bytes(BASE.read_bytes())
+    again = bench_personal.run(chars, other, data.x_test, data.y_test, data.x_train, data.y_train, ks=(3,))
+    assert all("read as if unseen: base model" in m["reason"] for r in again["rows"] for m in r["methods"].values())
 
 
 def test_bench_never_tests_a_writer_on_ink_it_saved(tmp_path):
