@@ -1,7 +1,7 @@
 """Execute deeplearning/MNIST.ipynb top to bottom, headless, with the project's Jupyter kernel.
 
     python -m deeplearning.run_notebook            # quick mode: ~1 min, output to a temp file
-    python -m deeplearning.run_notebook --full --data ../shared/data/mnist.npz
+    python -m deeplearning.run_notebook --full --data ../shared/data/mnist.npz --unipen ../shared/data/unipen_dev.npz
                                                    # ~1 h on 2 cores: saves the outputs in the notebook
                                                    # and the figures in deeplearning/figures/
 
@@ -10,8 +10,9 @@ MNIST_MODE (quick|full), MNIST_NPZ (the data), UNIPEN_NPZ (real pen strokes), MN
 (checkpoints, models, Kaggle files), MNIST_FIGURES_DIR, MNIST_EPOCHS / KAGGLE_EPOCHS (dry runs),
 MNIST_RESUME (continue a stopped training), MNIST_REUSE (load the model an earlier run saved),
 MNIST_DOWNLOAD=0 (no Keras download: generated digits in quick mode), KAGGLE_DIR (Kaggle's own train.csv and test.csv).
-Exit status 0 when every cell ran, 1 when a cell failed (its error is printed, and a full run keeps
-its outputs so far in MNIST.failed.ipynb), 2 for bad usage.
+The full run refuses to start without UNIPEN (--unipen or $UNIPEN_NPZ): it shows the real-writing
+sections. Exit status 0 when every cell ran, 1 when a cell failed (its error is printed, and a full
+run keeps its outputs so far in MNIST.failed.ipynb), 2 for bad usage (a full run without UNIPEN too).
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else Keras's copy)"
     )
-    parser.add_argument("--unipen", help="unipen_dev.npz, for the real-handwriting section (default: $UNIPEN_NPZ)")
+    parser.add_argument(
+        "--unipen", help="unipen_dev.npz, for the real-writing sections (default: $UNIPEN_NPZ; --full needs it)"
+    )
     parser.add_argument(
         "--output", help="where to save the executed notebook (default: in place with --full, else a temporary file)"
     )
@@ -136,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         if not Path(args.unipen).exists():
             parser.error(f"--unipen {args.unipen}: not found")
         env["UNIPEN_NPZ"] = os.path.relpath(Path(args.unipen).resolve(), notebook.resolve().parent)
+    elif args.full and not os.environ.get("UNIPEN_NPZ"):  # else the notebook stops at its data cell
+        parser.error("--full needs --unipen path/to/unipen_dev.npz: the full run shows the real-writing sections")
     if args.output:
         output = Path(args.output)
     elif args.full:

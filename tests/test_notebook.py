@@ -87,6 +87,8 @@ def test_committed_notebook_is_clean_or_a_full_run():
         assert not outputs(nb, "error")
         assert "mode: full" in text_of(nb)
         assert "generated font digits" not in text_of(nb)
+        assert "held-out writer files" in text_of(nb)  # the real-writing sections ran (UNIPEN): never skipped
+        assert "no UNIPEN file" not in text_of(nb)
 
 
 def test_preprocessing_figure_shows_the_real_steps():
@@ -159,7 +161,8 @@ def tiny_notebook(path: Path, source: str) -> Path:
     return path
 
 
-def test_runner_modes(tmp_path, capsys):
+def test_runner_modes(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("UNIPEN_NPZ", "unipen_dev.npz")  # --full refuses to start without it
     source = "import os\nprint('mode', os.environ['MNIST_MODE'], 'work', bool(os.environ.get('MNIST_WORK_DIR')))"
     path = tiny_notebook(tmp_path / "tiny.ipynb", source)
     original = path.read_bytes()
@@ -176,7 +179,21 @@ def test_runner_modes(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["tiny.ipynb"]  # no temporary file left
 
 
-def test_runner_reports_a_failing_cell(tmp_path, capsys):
+def test_runner_refuses_a_full_run_without_unipen(tmp_path, capsys, monkeypatch):
+    """Without UNIPEN the full run would train for most of an hour, then skip its real-writing
+    sections: it stops at once, with one line."""
+    monkeypatch.delenv("UNIPEN_NPZ", raising=False)
+    path = tiny_notebook(tmp_path / "tiny.ipynb", "raise AssertionError('the kernel must not start')")
+    original = path.read_bytes()
+    with pytest.raises(SystemExit) as exit_:
+        run_notebook.main(["--notebook", str(path), "--full"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "--full needs --unipen" in err and "Traceback" not in err
+    assert path.read_bytes() == original and [p.name for p in tmp_path.iterdir()] == ["tiny.ipynb"]
+
+
+def test_runner_reports_a_failing_cell(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("UNIPEN_NPZ", "unipen_dev.npz")
     path = tiny_notebook(tmp_path / "bad.ipynb", "raise ValueError('broken cell')")
     original = path.read_bytes()
     assert run_notebook.main(["--notebook", str(path), "--full"]) == 1
