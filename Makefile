@@ -61,7 +61,7 @@ train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~35 min o
 	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(RESUME),--resume)
 
 calibrate: $(VENV)/.runtime  ## refit the temperature and "not sure" threshold after any retraining
-	$(BIN)/python -m recognizer calibrate $(DATA_ARG) $(UNIPEN_ARG)
+	$(BIN)/python -m recognizer calibrate $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped
 
 evaluate: $(VENV)/.runtime  ## accuracy of the shipped model on the MNIST test set
 	$(BIN)/python -m recognizer evaluate $(DATA_ARG)

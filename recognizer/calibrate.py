@@ -1,6 +1,8 @@
 """`python -m recognizer calibrate`: the temperature and "not sure" threshold of a model.
 
-    python -m recognizer calibrate --data ../shared/data/mnist.npz [--model models/mnist_cnn.tflite]
+    python -m recognizer calibrate --data ../shared/data/mnist.npz --model my.keras
+
+(`make calibrate` refits the shipped model's: --unipen ../shared/data/unipen_dev.npz --overwrite-shipped.)
 
 Method. A fixed random sample of MNIST *training* images (never test images): half as MNIST has
 them, half redrawn the way the app gets them (on a 400 px canvas at a random size, slant and
@@ -15,7 +17,8 @@ digits of the UNIPEN "val" people (never trained on; drawn REAL_RENDERS times as
 them) join the set: they are what new writers look like. The test set and "test" people are only
 reported (ECE, accuracy, share of "low confidence"), never used to choose T or the threshold.
 Writes <model>.calibration.json (models/mnist_cnn.calibration.json for either file of the shipped
-model) with the SHA-256 of the model files it holds for: Recognizer.load ignores it for any other.
+model, only with --overwrite-shipped: the app reads it) with the SHA-256 of the model files it holds
+for: Recognizer.load ignores it for any other.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from .calibration import apply_temperature, calibration_path, expected_calibrati
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError
 from .fileio import check_writable, file_sha256
-from .predictor import DEFAULT_MODEL, Recognizer
+from .predictor import DEFAULT_MODEL, Recognizer, in_shipped_folder
 from .preprocess import to_mnist
 from .synthetic import draw_like_user
 
@@ -199,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         "(default: $UNIPEN_NPZ; without either, MNIST alone)",
     )
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--overwrite-shipped",
+        action="store_true",
+        help="allow writing into recognizer/models/: the shipped calibration, which the app uses (make calibrate)",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.reject_rate < 0.5:
         raise DataError(f"--reject-rate must be between 0 and 0.5, got {args.reject_rate}")
@@ -218,7 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         "--data": args.data,
         "--unipen": unipen_path,
     }
-    out = check_writable(args.out if args.out else calibration_path(args.model), "--out", inputs=inputs)
+    out = Path(args.out) if args.out else calibration_path(args.model)
+    if in_shipped_folder(out) and not args.overwrite_shipped:
+        raise DataError(
+            f"{out} is the shipped calibration, which the app reads: pass --overwrite-shipped to replace it "
+            "(make calibrate does, with --unipen), or --out for another file"
+        )
+    out = check_writable(out, "--out", inputs=inputs)
     data = load_mnist(args.data)
     chars = load_unipen(unipen_path) if unipen_path else None
     payload = run_calibration(

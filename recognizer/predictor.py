@@ -99,6 +99,11 @@ class _Unusable(Exception):
     """A model file that loads but is not a model this program can use; the message says why."""
 
 
+def in_shipped_folder(path: str | os.PathLike) -> bool:
+    """Whether a path lies in the shipped models' folder, recognizer/models/ (the app's defaults)."""
+    return Path(path).resolve().is_relative_to(MODELS_DIR.resolve())
+
+
 def _plain(shape) -> tuple:
     """A shape as plain ints (LiteRT gives NumPy's: "np.int32(28)"), None where unknown."""
     return tuple(None if d is None else int(d) for d in shape)

@@ -36,7 +36,7 @@ from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
 from .fileio import atomic_write, check_writable, replace_files
-from .predictor import MODELS_DIR, NUM_CLASSES, load_keras_model
+from .predictor import MODELS_DIR, NUM_CLASSES, in_shipped_folder, load_keras_model
 
 DEFAULT_EPOCHS = 20
 # Classifiers trained apart, one after another (seeds SEED, SEED + 1, ...), and shipped as one model
@@ -327,11 +327,6 @@ def check_out(
     for path in (out, *(out.with_suffix(suffix) for suffix in (".tflite", ".json", ".history.csv"))):
         check_writable(path, flag, inputs=inputs)  # a folder in the way: found now, not after the training
     return out
-
-
-def in_shipped_folder(path: str | os.PathLike) -> bool:
-    """Whether a path lies in the shipped models' folder, recognizer/models/ (the app's defaults)."""
-    return Path(path).resolve().is_relative_to(MODELS_DIR.resolve())
 
 
 def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:

@@ -151,3 +151,17 @@ def test_a_calibration_out_of_range_is_ignored_with_a_warning(tmp_path, temperat
     with pytest.warns(UserWarning, match="unreadable.*out of range") as caught:
         assert load_calibration(model).source == "default"
     assert len(str(caught[0].message).splitlines()) == 1
+
+
+def test_calibrate_replaces_the_shipped_calibration_only_when_told(tiny_mnist, capsys):
+    """`calibrate --data mnist.npz`, as the README's command list once had it, rewrote the shipped
+    calibration (fitted without the real pen digits) and changed what reads "not sure" in the app."""
+    from recognizer.__main__ import main
+    from recognizer.calibration import calibration_path
+
+    shipped = calibration_path(DEFAULT_MODEL)
+    before = shipped.read_bytes()
+    assert main(["calibrate", "--data", str(tiny_mnist), "--images", "300"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {shipped} is the shipped calibration") and "--overwrite-shipped" in err
+    assert err.count("\n") == 1 and shipped.read_bytes() == before
