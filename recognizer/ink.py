@@ -18,6 +18,9 @@ from .errors import CanvasError
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels
 
 INK_LEVEL = 64  # canvas values above this count as ink
+# A float canvas no brighter than this is on a 0-1 scale, not 0-255: resizing a 0-1 image with cubic
+# or Lanczos interpolation overshoots 1 a little, and a 0-255 canvas this faint has no ink anyway.
+UNIT_MAX = 2.0
 WIDTH_SIDE = 160  # px: stroke width is measured on the ink scaled down to at most this side
 
 
@@ -61,8 +64,9 @@ class Ink:
 
 
 def ink_from_canvas(canvas: np.ndarray) -> Ink:
-    """Any 2-D canvas (uint8, bool, integer, or float in [0, 1] or [0, 255]; bright ink on dark)
-    -> its Ink. CanvasError (a ValueError) for another shape or a NaN or infinite value."""
+    """Any 2-D canvas (uint8 or another integer type 0-255 or a 0/1 mask, bool, or float on a 0-1
+    scale, up to UNIT_MAX, or 0-255; bright ink on dark) -> its Ink. CanvasError (a ValueError)
+    for another shape or a NaN or infinite value."""
     canvas = np.asarray(canvas)
     if canvas.ndim != 2:
         raise CanvasError(f"canvas must be a 2-D grayscale array, got shape {canvas.shape}")
@@ -75,12 +79,16 @@ def ink_from_canvas(canvas: np.ndarray) -> Ink:
     elif np.issubdtype(canvas.dtype, np.floating):
         if not np.isfinite(canvas).all():
             raise CanvasError("canvas has NaN or infinite values")
-        if canvas.size and canvas.max() <= 1.0:
+        if canvas.size and canvas.max() <= UNIT_MAX:
             canvas = canvas * 255.0
         pixels = np.clip(canvas, 0, 255).astype(np.uint8)
     else:
         raise CanvasError(f"canvas must hold numbers, got {canvas.dtype}")
-    return _ink(pixels, pixels > INK_LEVEL)
+    ink = _ink(pixels, pixels > INK_LEVEL)
+    if ink.box is None and pixels.size and pixels.max() == 1:  # a 0/1 mask (`(a > t).astype(np.uint8)`)
+        pixels = pixels * np.uint8(255)
+        ink = _ink(pixels, pixels > INK_LEVEL)
+    return ink
 
 
 def ink_box(image: np.ndarray) -> Box | None:

@@ -34,7 +34,7 @@ def center_of_mass(image: np.ndarray) -> tuple[float, float]:
 @given(arrays(np.uint8, st.tuples(st.integers(1, 120), st.integers(1, 120))))
 def test_any_canvas_gives_28x28_in_unit_range_or_none(canvas):
     out = to_mnist(canvas)
-    if not (canvas > INK_LEVEL).any():
+    if not (canvas > INK_LEVEL).any() and canvas.max() != 1:  # all 0 and 1: a mask, its 1s ink
         assert out is None
         return
     assert out.shape == (SIZE, SIZE) and out.dtype == np.float32
@@ -125,6 +125,22 @@ def test_float_and_bool_canvases_are_accepted():
     expected = to_mnist(canvas)
     assert np.allclose(to_mnist(canvas / 255.0), expected, atol=0.02)
     assert to_mnist(canvas > 127) is not None
+
+
+def test_a_0_1_image_overshooting_1_and_a_0_1_integer_mask_are_read_not_blank():
+    """A 0-1 canvas resized with cubic interpolation (its brightest pixels 1.05) was taken as 0-255,
+    and a 0/1 uint8 mask as 0-255 too: both read as nothing drawn."""
+    canvas = rasterize(digit_strokes(3, 200), (200, 200), 10)
+    cubic = cv2.resize(canvas / 255.0, (300, 300), interpolation=cv2.INTER_CUBIC)
+    assert 1.0 < cubic.max() <= 2.0
+    assert np.array_equal(to_mnist(cubic), to_mnist(np.clip(cubic * 255, 0, 255).astype(np.uint8)))
+    for dtype in (np.uint8, np.int64):
+        mask = (canvas > 127).astype(dtype)
+        assert np.array_equal(to_mnist(mask), to_mnist(canvas > 127)) and to_mnist(mask) is not None
+    faint = np.zeros((50, 50), np.float32)
+    faint[10:40, 20:25] = 200.0
+    assert ink_from_canvas(faint).box == (20, 10, 5, 30)  # 0-255 floats are still 0-255
+    assert ink_from_canvas(np.full((5, 5), 1, np.uint8)).count == 25  # all 1: a mask of all ink
 
 
 def test_rejects_non_2d_input():
