@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -55,16 +56,24 @@ def _same_file(a: Path, b: Path) -> bool:
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Iterator[IO]:
     """Open a temporary file beside `path`; when the block ends without error, flush it to disk
-    and rename it over `path`. On error the temporary file is removed and `path` is untouched."""
+    and rename it over `path`. On error the temporary file is removed and `path` is untouched.
+    As open() would: a symbolic link is written through (its target replaced, the link kept), and
+    a file that exists keeps its permissions (a private samples file stays private)."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        permissions = stat.S_IMODE(path.stat().st_mode)
+    except OSError:  # a new file: a plain open()'s mode (mkstemp makes files private)
+        permissions = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode, **open_kwargs) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes files private; give a plain open()'s mode
+        os.chmod(tmp, permissions)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -64,3 +64,23 @@ def test_the_file_gets_the_mode_a_plain_open_would_give(tmp_path, umask, expecte
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == expected == stat.S_IMODE((tmp_path / "plain.json").stat().st_mode)
+
+
+def test_an_existing_file_keeps_its_mode_and_a_link_is_written_through(tmp_path):
+    """As open() would: a private file (0600) stayed private only until the first save made it
+    0644, and a link (samples.npz -> a synced folder's copy) was replaced by a file of its own,
+    the copy it pointed to never updated again."""
+    private = tmp_path / "private.npz"
+    private.write_text("old")
+    private.chmod(0o600)
+    with atomic_write(private) as f:
+        f.write("new")
+    assert private.read_text() == "new" and stat.S_IMODE(private.stat().st_mode) == 0o600
+    target, link = tmp_path / "synced" / "real.csv", tmp_path / "link.csv"
+    target.parent.mkdir()
+    target.write_text("old")
+    link.symlink_to(target)
+    with atomic_write(link) as f:
+        f.write("new")
+    assert link.is_symlink() and link.resolve() == target.resolve() and target.read_text() == "new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["real.csv"]  # no temporary file left
