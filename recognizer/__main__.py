@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
 from .errors import RecognizerError
+
+BROKEN_PIPE = 141  # the exit status of a command whose output pipe closed (128 + SIGPIPE, as the shell gives)
 
 # command -> (module, function, one-line help); modules are imported only when their command runs.
 COMMANDS = {
@@ -51,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():  # restores the default display when the command is done
             warnings.showwarning = _one_line_warning
             return getattr(importlib.import_module(module), function)(argv[1:])
+    except BrokenPipeError:  # its reader stopped reading (`predict *.png | head -1`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # else Python's exit flush fails again
+        return BROKEN_PIPE
     except (RecognizerError, OSError) as exc:  # OSError: a disk full, a file taken away while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -391,3 +391,19 @@ def test_predict_keeps_lines_of_writing_apart(tmp_path):
     result = run("predict", str(tmp_path / "page.png"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{tmp_path / 'page.png'}: 85 47 (8: "), result.stdout
+
+
+def test_predict_piped_into_a_reader_that_stops_ends_quietly():
+    """`predict *.png | head -1` printed "error: [Errno 32] Broken pipe" and exited 2."""
+    files = sorted(str(p) for p in DIGITS.glob("*.png")) * 20
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "recognizer", "predict", *files],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader stops, as head does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and first.startswith(files[0].encode())
+    assert "error" not in err and "Traceback" not in err and "Broken pipe" not in err
