@@ -17,5 +17,9 @@ class ImageError(RecognizerError):
     """An image file cannot be read or holds no ink."""
 
 
+class TooManyMarks(ImageError):
+    """A picture of more separate marks than handwriting makes (a dithered scan): not read."""
+
+
 class CanvasError(ImageError, ValueError):
     """A canvas array that is not a 2-D grayscale image of finite numbers."""

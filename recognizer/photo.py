@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from .errors import ImageError
+from .errors import ImageError, TooManyMarks
 from .ink import INK_LEVEL
 
 WORK_SIDE = 1600  # px: larger pictures are read at this longer side
@@ -110,6 +110,10 @@ UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2
 TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
+# A picture of more separate marks is no handwriting to read (a dithered 1-bit scan: tens of thousands
+# of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds
+MAX_MARKS = 5_000
+GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
 
@@ -172,7 +176,7 @@ def _canvas(work: np.ndarray, name: str) -> np.ndarray:
         canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
     canvas, lines = _straighten(canvas)
-    keep, faint = _writing(canvas, lines)
+    keep, faint = _writing(canvas, lines, name)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
@@ -554,13 +558,14 @@ def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
     return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
 
 
-def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.ndarray]:
+def _writing(canvas: np.ndarray, lines: _Lines | None, name: str = "image") -> tuple[np.ndarray, np.ndarray]:
     """(the ink that is writing, the part of it written faint). Writing is the ink without the lines
     (strokes that crossed one mended) and what is left of them, without pieces running along a side
     of the frame, without specks, and without pieces that nowhere reach full strength (STRONG) unless
     their edges are as sharp as a pen's (a digit written lighter than the rest: a pencil correction,
     light pressure); a shade the paper's estimate missed, such as the narrow end of a shadow, fades
-    out over many px (and writing is as dark against its own paper in a shadow as in the light)."""
+    out over many px (and writing is as dark against its own paper in a shadow as in the light).
+    TooManyMarks for a picture of more than MAX_MARKS separate marks."""
     ink = canvas > INK_LEVEL
     kept = ink.copy()
     if lines is not None:
@@ -573,6 +578,11 @@ def _writing(canvas: np.ndarray, lines: _Lines | None) -> tuple[np.ndarray, np.n
             kept |= line & closed.astype(bool)
     kept &= ~_along_frame(kept, EDGE_CONTACT)
     pieces = _Pieces.of(kept)
+    if len(pieces.area) - 1 > MAX_MARKS:
+        raise TooManyMarks(
+            f"{name}: {len(pieces.area) - 1:,} separate marks, more than handwriting makes "
+            "(a dithered or very noisy scan?): scan or save it in grayscale"
+        )
     if (off := _off_rules(kept, pieces)) is not kept:
         kept, pieces = off, _Pieces.of(off)
     good = np.ones(len(pieces.area), bool)
@@ -766,9 +776,15 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
 
 
 def _gap(pieces: _Pieces, to: np.ndarray) -> np.ndarray:
-    """Each piece's gap (px, the larger of across and down) to the nearest of the pieces `to`."""
+    """Each piece's gap (px, the larger of across and down) to the nearest of the pieces `to`,
+    for GAP_CELLS pairs at a time."""
     x0, y0, w, h = pieces.box.T
     x1, y1 = x0 + w, y0 + h
-    gap_x = np.maximum(0, np.maximum(x0[:, None] - x1[to][None], x0[to][None] - x1[:, None]))
-    gap_y = np.maximum(0, np.maximum(y0[:, None] - y1[to][None], y0[to][None] - y1[:, None]))
-    return np.maximum(gap_x, gap_y).min(axis=1)
+    gaps = np.empty(len(x0), x0.dtype)
+    step = max(1, GAP_CELLS // max(int(np.count_nonzero(to)), 1))
+    for a in range(0, len(x0), step):
+        b = np.s_[a : a + step]
+        gap_x = np.maximum(0, np.maximum(x0[b, None] - x1[to][None], x0[to][None] - x1[b, None]))
+        gap_y = np.maximum(0, np.maximum(y0[b, None] - y1[to][None], y0[to][None] - y1[b, None]))
+        gaps[b] = np.maximum(gap_x, gap_y).min(axis=1)
+    return gaps

@@ -178,3 +178,42 @@ def test_unipen_npz_bomb_is_refused(tmp_path):
     small = {k: np.array(["1"]) for k in UNIPEN_KEYS if k != "points"}
     npz_bomb(path, small, "points", (BOMB_BYTES // 2, 2), BOMB_BYTES)
     assert_refused_small("recognizer.data.load_unipen", path, "over")
+
+
+def test_a_dithered_scan_is_refused_at_once_not_compared_mark_by_mark(tmp_path):
+    """A 53 kB 1-bit PNG (a digit dithered at 960 px: 70,000 dots) made the photo cleaning compare
+    every dot with every other (photo._gap): 24 GB, and the web server was killed. The child runs
+    under a 2 GiB address-space limit, so that code like that fails here instead of the machine."""
+    from PIL import Image
+
+    path = tmp_path / "dithered.png"
+    digit = Image.open(ROOT / "tests" / "fixtures" / "digits" / "7.png")
+    digit.resize((960, 960), Image.BILINEAR).convert("1").save(path)
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from recognizer.errors import ImageError\nfrom recognizer.images import load_canvases\n"
+        f"try:\n    load_canvases({str(path)!r})\n    print('LOADED')\n"
+        "except ImageError as exc:\n    print('ImageError:', exc)\n"
+        "print('peak_kib', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+    )
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    message, peak = proc.stdout.splitlines()[0], int(proc.stdout.split()[-1]) / 1024
+    assert message.startswith("ImageError:") and "separate marks" in message and "grayscale" in message
+    assert seconds < TIME_S and peak < 400, (seconds, peak)
+
+
+def test_the_gap_to_the_writing_is_the_same_however_many_pairs_are_compared_at_once(monkeypatch):
+    from recognizer import photo
+
+    rng = np.random.default_rng(0)
+    ink = rng.random((300, 400)) > 0.97
+    pieces = photo._Pieces.of(ink)
+    to = rng.random(len(pieces.area)) > 0.5
+    whole = photo._gap(pieces, to)
+    monkeypatch.setattr(photo, "GAP_CELLS", 7)
+    assert np.array_equal(photo._gap(pieces, to), whole) and len(whole) == len(pieces.area) > 1000

@@ -271,6 +271,16 @@ def test_a_bold_close_up_is_read_with_the_polarity_that_reads_best(client):
     assert r.json()["number"] == "0", r.text
 
 
+def test_a_dithered_scan_is_a_400_saying_why(client):
+    """A 53 kB 1-bit PNG of 70,000 dots cost the server 24 GB, and it was killed."""
+    buffer = io.BytesIO()
+    digit = Image.open(ROOT / "tests" / "fixtures" / "digits" / "7.png")
+    digit.resize((960, 960), Image.BILINEAR).convert("1").save(buffer, format="PNG")
+    r = client.post(PREDICT, content=buffer.getvalue(), headers={"Content-Type": "image/png"})
+    assert_error(r, 400, "separate marks, more than handwriting makes")
+    assert not r.json()["error"].startswith("image:")
+
+
 def test_blank_image_reads_no_digits(client):
     r = client.post(PREDICT, content=png_bytes(np.full((50, 80), 255, np.uint8)), headers={"Content-Type": "image/png"})
     assert r.status_code == 200 and r.json() == {"number": "", "digits": []}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recognizer.errors import ImageError
+from recognizer.errors import ImageError, TooManyMarks
 from recognizer.images import ink_canvases, upright_gray
 from recognizer.predictor import Prediction, number_text
 from recognizer.strokes import Point, rasterize, scaled_strokes
@@ -213,6 +213,8 @@ def decode_image(body: bytes) -> list[np.ndarray]:
         raise ApiError(400, "empty image")
     try:
         return ink_canvases(gray)
+    except TooManyMarks as exc:  # a dithered scan: tens of thousands of dots, no handwriting to read
+        raise ApiError(400, str(exc).removeprefix("image: ")) from None
     except ImageError:  # blank paper, or too little contrast to find ink: nothing to read
         return []
 
