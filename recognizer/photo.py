@@ -38,7 +38,7 @@ import numpy as np
 from scipy import ndimage
 
 from .errors import ImageError, TooManyMarks
-from .ink import INK_LEVEL
+from .ink import INK_LEVEL, Box
 
 WORK_SIDE = 1600  # px: larger pictures are read at this longer side
 SMALL_SIDE = 512  # px: polarity and background are judged on a copy this long
@@ -118,11 +118,36 @@ BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Where a canvas lies on the picture it was made from: the picture scaled to the canvas's size
+    (at most WORK_SIDE px long), then turned by `angle` degrees about the canvas's centre
+    (cv2.getRotationMatrix2D's sense) when its lines or boxes ran askew."""
+
+    picture: tuple[int, int]  # the picture's (width, height), px
+    canvas: tuple[int, int]  # the canvas's (width, height), px
+    angle: float = 0.0
+
+    def to_picture(self, box: Box) -> Box:
+        """A box (x, y, w, h) on the canvas -> the box (x, y, w, h) holding it on the picture."""
+        x, y, w, h = box
+        corners = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]], np.float64)
+        if self.angle:
+            centre = (self.canvas[0] / 2, self.canvas[1] / 2)
+            back = cv2.invertAffineTransform(cv2.getRotationMatrix2D(centre, self.angle, 1.0))
+            corners = corners @ back[:, :2].T + back[:, 2]
+        corners *= (self.picture[0] / self.canvas[0], self.picture[1] / self.canvas[1])
+        (x0, y0), (x1, y1) = np.floor(corners.min(axis=0)), np.ceil(corners.max(axis=0))
+        x0, y0 = max(0, int(x0)), max(0, int(y0))
+        x1, y1 = min(self.picture[0], int(x1)), min(self.picture[1], int(y1))
+        return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+
+
 def ink_canvas(gray: np.ndarray, name: str = "image") -> np.ndarray:
     """Grayscale picture (2-D uint8) -> canvas (2-D uint8, ink bright on black), at most WORK_SIDE
     px long. ImageError when there is no ink, or nothing but lines, edges and specks."""
     work = _work(gray, name)
-    return _canvas(255 - work if _light_ink(work) else work, name)
+    return _canvas(255 - work if _light_ink(work) else work, name)[0]
 
 
 def ink_canvases(gray: np.ndarray, name: str = "image") -> list[np.ndarray]:
@@ -131,20 +156,30 @@ def ink_canvases(gray: np.ndarray, name: str = "image") -> list[np.ndarray]:
     where the window's median is ink and the paper beside a stroke reads as ink), or when the check's
     polarity finds no ink and the other's strokes are that bold. Recognizer.read_picture reads them
     and keeps the better reading; any other picture has one canvas, as ink_canvas makes it."""
+    return [canvas for canvas, _ in framed_canvases(gray, name)]
+
+
+def framed_canvases(gray: np.ndarray, name: str = "image") -> list[tuple[np.ndarray, Frame]]:
+    """ink_canvases's canvases, each with its Frame: where its boxes lie on the picture."""
     work = _work(gray, name)
     light = _light_ink(work)
+
+    def framed(polarity: np.ndarray) -> tuple[np.ndarray, Frame]:
+        canvas, angle = _canvas(polarity, name)
+        return canvas, Frame(gray.shape[::-1], work.shape[::-1], angle)
+
     try:
-        checked = _canvas(255 - work if light else work, name)
+        checked = framed(255 - work if light else work)
     except ImageError as exc:
         checked, error = None, exc
-    if checked is not None and not _bold(checked, max(work.shape)):
+    if checked is not None and not _bold(checked[0], max(work.shape)):
         return [checked]
     try:
-        other = _canvas(work if light else 255 - work, name)
+        other = framed(work if light else 255 - work)
     except ImageError:
         other = None
     if checked is None:
-        if other is None or not _bold(other, max(work.shape)):
+        if other is None or not _bold(other[0], max(work.shape)):
             raise error
         return [other]
     return [checked] if other is None else [checked, other]
@@ -165,8 +200,9 @@ def _bold(canvas: np.ndarray, side: int) -> bool:
     return side >= EVEN_LIGHT_SIDE and _stroke_width(canvas > INK_LEVEL) >= BOLD_STROKES * window
 
 
-def _canvas(work: np.ndarray, name: str) -> np.ndarray:
-    """The canvas of a picture whose ink is darker than its paper (work: at most WORK_SIDE px long)."""
+def _canvas(work: np.ndarray, name: str) -> tuple[np.ndarray, float]:
+    """The canvas of a picture whose ink is darker than its paper (work: at most WORK_SIDE px long),
+    and the angle it was turned by (degrees, 0 when not: _straighten)."""
     side = max(work.shape)
     ink, table = _ink_darkness(work, CLOSING_SHARE * side)
     canvas = _to_canvas(ink, table, name)
@@ -175,12 +211,12 @@ def _canvas(work: np.ndarray, name: str) -> np.ndarray:
         ink, table = _ink_darkness(work, closing)
         canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
-    canvas, lines = _straighten(canvas)
+    canvas, lines, angle = _straighten(canvas)
     keep, faint = _writing(canvas, lines, name)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
-    return _full_strength(np.where(keep | edge, canvas, 0).astype(np.uint8), faint)
+    return _full_strength(np.where(keep | edge, canvas, 0).astype(np.uint8), faint), angle
 
 
 def _shrink(image: np.ndarray, side: int) -> np.ndarray:
@@ -311,16 +347,17 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
     return (np.clip((ink - low) / (high - low), 0, 1) * FULL).astype(np.uint8)
 
 
-def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
+def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None, float]:
     """(the canvas turned so that ruled or squared lines or a form's boxes, if any, run straight
-    across; the lines and boxes in it, _with_boxes). The angle is the one at which the ink piles up
-    most in rows and columns: searched in whole degrees, then in SKEW_STEP around the best, then
-    fitted to the lines (_fitted_angle) where the ink piles up at least as much (1-px rows) at the
-    fitted angle. Turned, the canvas is kept when it has ruled lines, or shows more of a form's box
-    sides than as it was (a tilted line has no long straight run)."""
+    across; the lines and boxes in it, _with_boxes; the angle it was turned by, 0 when not). The
+    angle is the one at which the ink piles up most in rows and columns: searched in whole degrees,
+    then in SKEW_STEP around the best, then fitted to the lines (_fitted_angle) where the ink piles
+    up at least as much (1-px rows) at the fitted angle. Turned, the canvas is kept when it has
+    ruled lines, or shows more of a form's box sides than as it was (a tilted line has no long
+    straight run)."""
     ys, xs = np.nonzero(canvas)
     if ys.size < 2:
-        return canvas, None  # no box in fewer than two ink pixels
+        return canvas, None, 0.0  # no box in fewer than two ink pixels
     stride = max(1, ys.size // SKEW_POINTS)
     ys, xs = ys[::stride].astype(np.float64), xs[::stride].astype(np.float64)
     h, w = canvas.shape
@@ -341,12 +378,12 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None]:
         )
         lines, boxes = _lines(turned), _form_boxes(turned > INK_LEVEL)
         if lines is not None:
-            return turned, _with_boxes(lines, boxes)
+            return turned, _with_boxes(lines, boxes), angle
         as_it_was = _form_boxes(canvas > INK_LEVEL)
         if boxes[1].sum() > as_it_was[1].sum():
-            return turned, _with_boxes(None, boxes)
-        return canvas, _with_boxes(_lines(canvas), as_it_was)
-    return canvas, _with_boxes(_lines(canvas), _form_boxes(canvas > INK_LEVEL))
+            return turned, _with_boxes(None, boxes), angle
+        return canvas, _with_boxes(_lines(canvas), as_it_was), 0.0
+    return canvas, _with_boxes(_lines(canvas), _form_boxes(canvas > INK_LEVEL)), 0.0
 
 
 def _fitted_angle(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:

@@ -36,6 +36,7 @@ from .errors import ModelError
 from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
+from .photo import Frame
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, picture_shape, too_little_ink
 from .segment import row_strokes, text_rows
@@ -394,14 +395,22 @@ class Recognizer:
         )
         return [replace(p, box=g.segment.box, row=k) for p, (k, g) in zip(predictions, in_rows)]
 
-    def read_picture(self, canvases: Sequence[np.ndarray]) -> list[Prediction]:
+    def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:
         """The reading of a photo or scan from its canvases (photo.ink_canvases: one, or both
         polarities' when bold ink may have fooled the polarity check), read as a picture (see
         read): the one whose tallest digit is the tallest, the first on a tie. The wrong polarity
         reads the paper between the strokes, whose pieces are shorter than the writing (bold
-        close-ups and bold print with a letter, training-side: docs/measurements.md)."""
+        close-ups and bold print with a letter, training-side: docs/measurements.md). frames: each
+        canvas's photo.Frame (photo.framed_canvases), to give the boxes on the picture itself
+        rather than on the canvas (scaled down, maybe turned straight)."""
         readings = [self.read(canvas, picture=True) for canvas in canvases]
-        return max(readings, key=lambda r: max((p.box[3] for p in r), default=-1), default=[])  # the first of equals
+        if not readings:
+            return []
+        tallest = [max((p.box[3] for p in reading), default=-1) for reading in readings]
+        best = tallest.index(max(tallest))  # the first of equals
+        if frames is None:
+            return readings[best]
+        return [replace(p, box=frames[best].to_picture(p.box)) for p in readings[best]]
 
     def recognize(
         self, inks: list[Ink], canvas_shape: tuple[int, int], strokes: Sequence[Sequence[Stroke] | None] | None = None

@@ -288,3 +288,22 @@ def test_long_runs_are_the_opening_they_stand_for(seed, monkeypatch):
         length = int(rng.integers(1, w + 3))
         expected = cv2.morphologyEx(image, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
         assert np.array_equal(photo._long_runs(image, length), expected)
+
+
+def test_a_frame_gives_a_canvas_box_on_the_picture_scaled_and_turned_back():
+    """The web API answered the boxes of a phone photo on the canvas (scaled to 1,600 px, maybe
+    turned straight), not on the image the client sent."""
+    scaled = photo.Frame(picture=(3200, 2400), canvas=(1600, 1200))
+    assert scaled.to_picture((10, 20, 30, 40)) == (20, 40, 60, 80)
+    assert scaled.to_picture((1590, 1190, 10, 10)) == (3180, 2380, 20, 20)
+    picture = np.zeros((300, 400), np.uint8)
+    picture[100:160, 220:250] = 255  # a digit-sized block, 30 x 60 px, at (220, 100)
+    for angle in (3.0, -7.5):
+        turned = cv2.warpAffine(picture, cv2.getRotationMatrix2D((200, 150), angle, 1.0), (400, 300))
+        ys, xs = np.nonzero(turned > 127)
+        box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+        x, y, w, h = photo.Frame(picture=(400, 300), canvas=(400, 300), angle=angle).to_picture(box)
+        assert x <= 220 and y <= 100 and x + w >= 250 and y + h >= 160  # it holds the block ...
+        assert w * h <= 1.8 * 30 * 60  # ... and little more (the box of a box turned, then turned back)
+    corner = photo.Frame(picture=(400, 300), canvas=(400, 300), angle=10.0).to_picture((0, 0, 20, 20))
+    assert corner[0] >= 0 and corner[1] >= 0  # never off the picture

@@ -234,7 +234,7 @@ def test_an_upload_is_decoded_as_load_image_decodes_the_file(tmp_path):
     exif[EXIF_ORIENTATION] = 6
     body = jpeg_bytes(np.ascontiguousarray(np.rot90(page, 1)), exif=exif.tobytes())
     (tmp_path / "photo.jpg").write_bytes(body)
-    (canvas,) = api.decode_image(body)
+    ((canvas, _),) = api.decode_image(body)
     assert canvas.shape[1] > canvas.shape[0]  # upright: wider than tall
     np.testing.assert_array_equal(canvas, load_image(tmp_path / "photo.jpg"))
 
@@ -269,6 +269,21 @@ def test_a_bold_close_up_is_read_with_the_polarity_that_reads_best(client):
     assert len(api.decode_image(png_bytes(page))) == 2
     r = client.post(PREDICT, content=png_bytes(page), headers={"Content-Type": "image/png"})
     assert r.json()["number"] == "0", r.text
+
+
+def test_the_boxes_of_a_big_photo_are_on_the_image_as_sent(client):
+    """Pictures over WORK_SIDE are read on a copy scaled down: a 2,400 px image's box came back on
+    that copy's scale, two thirds of the digit's size and off its place."""
+    gray = np.asarray(Image.open(DIGITS / "7.png").convert("L").resize((1200, 1200)))
+    page = np.full((2400, 2000), 255, np.uint8)
+    page[700:1900, 500:1700] = gray
+    ys, xs = np.nonzero(page < 128)  # the 7's ink, dark on the white page
+    r = client.post(PREDICT, content=png_bytes(page), headers={"Content-Type": "image/png"})
+    (digit,) = r.json()["digits"]
+    x, y, w, h = digit["box"]
+    assert digit["digit"] == 7
+    assert abs(x - xs.min()) <= 12 and abs(y - ys.min()) <= 12  # a few px of the copy, each 1.5 px here
+    assert abs(x + w - xs.max()) <= 12 and abs(y + h - ys.max()) <= 12
 
 
 def test_a_dithered_scan_is_a_400_saying_why(client):

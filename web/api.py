@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.errors import ImageError, TooManyMarks
-from recognizer.images import ink_canvases, upright_gray
+from recognizer.images import upright_gray
+from recognizer.photo import Frame, framed_canvases
 from recognizer.predictor import Prediction, number_text
 from recognizer.strokes import Point, rasterize, scaled_strokes
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
@@ -184,11 +185,12 @@ def _strokes(value, width: int, height: int) -> list[list[Point]]:
     return strokes
 
 
-def decode_image(body: bytes) -> list[np.ndarray]:
+def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
     """PNG or JPEG bytes -> the library's canvases (bright ink on black: one, or both polarities' when
-    bold ink may have fooled the polarity check; recognizer.photo.ink_canvases, as the CLI reads a
-    file), [] when the image holds no ink. The size is read from the header and refused before a
-    single pixel is decoded, so a decompression bomb costs nothing."""
+    bold ink may have fooled the polarity check; recognizer.photo.framed_canvases, as the CLI reads a
+    file), each with its Frame (where its boxes lie on the image), [] when the image holds no ink.
+    The size is read from the header and refused before a single pixel is decoded, so a
+    decompression bomb costs nothing."""
     from PIL import Image
 
     if len(body) > MAX_IMAGE_BYTES:
@@ -212,7 +214,7 @@ def decode_image(body: bytes) -> list[np.ndarray]:
     if gray.size == 0:
         raise ApiError(400, "empty image")
     try:
-        return ink_canvases(gray)
+        return framed_canvases(gray)
     except TooManyMarks as exc:  # a dithered scan: tens of thousands of dots, no handwriting to read
         raise ApiError(400, str(exc).removeprefix("image: ")) from None
     except ImageError:  # blank paper, or too little contrast to find ink: nothing to read

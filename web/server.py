@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from recognizer.photo import Frame
 from recognizer.predictor import Recognizer
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 
@@ -66,9 +67,11 @@ class Model:
         predictions = self.recognizer.read(read.canvas(), read.strokes or None)
         return api.answer(predictions, with_image, drawing.width / read.width)
 
-    def image(self, canvases: list[np.ndarray], with_image: bool) -> dict:
-        """A decoded image's canvases (api.decode_image; []: no ink) -> the answer (on the model's thread)."""
-        return api.answer(self.recognizer.read_picture(canvases), with_image)
+    def image(self, framed: list[tuple[np.ndarray, Frame]], with_image: bool) -> dict:
+        """A decoded image's canvases and frames (api.decode_image; []: no ink) -> the answer, its
+        boxes on the image as sent (on the model's thread)."""
+        canvases, frames = [canvas for canvas, _ in framed], [frame for _, frame in framed]
+        return api.answer(self.recognizer.read_picture(canvases, frames), with_image)
 
     def close(self) -> None:
         self.thread.shutdown(wait=True)
@@ -161,8 +164,8 @@ async def predict(request: Request) -> Response:
     if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
         result = await on_model_thread(request, model.drawing, body, with_image)
     else:  # decoded beside the model's thread (Pillow and numpy let it run meanwhile), then read on it
-        canvases = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
-        result = await on_model_thread(request, model.image, canvases, with_image)
+        framed = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
+        result = await on_model_thread(request, model.image, framed, with_image)
     if result is None:  # the client hung up: no one to answer
         return Response(status_code=400)
     return JSONResponse(result, headers=API_HEADERS)
