@@ -505,6 +505,21 @@ def test_a_request_that_cannot_be_parsed_gets_a_json_400(server_url, raw):
     assert json.loads(body)["error"].startswith("bad HTTP request")
 
 
+def test_a_content_length_with_spaces_round_it_is_a_length(server_url):
+    """HTTP allows spaces round a header's value: "Content-Length: 2 " was a 400, bad Content-Length."""
+    body = b"{}"
+    raw = b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    raw += b"Content-Length: 2 \r\nConnection: close\r\n\r\n" + body
+    with socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])), timeout=10) as conn:
+        conn.sendall(raw)
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    head, _, reply = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer  # {} is no drawing: a 400 about the JSON, not the length
+    assert "Content-Length" not in json.loads(reply)["error"], reply
+
+
 # What `python -m web --workers 2` runs before it serves: the check in a child, then uvicorn (stubbed).
 PARENT_OF_WORKERS = """
 import sys, uvicorn
@@ -668,3 +683,74 @@ def test_each_digit_says_its_line_of_writing(client):
     r = client.post(PREDICT, json=body)
     assert r.json()["number"] == "8547", r.text
     assert [d["line"] for d in r.json()["digits"]] == [0, 0, 1, 1]
+
+
+def test_a_probability_under_1_is_never_answered_as_1():
+    """0.9999996 was answered 1.0, and the page showed "100.0%" where the app shows ">99.9%"."""
+    assert api._rounded(0.9999996) == 0.999999 and api._rounded(np.float32(0.99999994)) == 0.999999
+    assert api._rounded(1.0) == 1.0 and api._rounded(0.25) == 0.25 and api._rounded(3e-7) == 0.0
+
+
+@pytest.fixture
+def quick_headers_server(monkeypatch):
+    """uvicorn with web.protocol's protocol, in a thread, HEADERS_TIME 0.3 s, serving a bare app."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from web import protocol
+
+    monkeypatch.setattr(protocol, "HEADERS_TIME", 0.3)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=protocol.JsonErrorsProtocol, log_level="error")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield port
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def exchange(port: int, pieces: list[bytes], pause: float) -> tuple[bytes, float]:
+    """Send the pieces `pause` s apart, then read until the server closes: (the answer, seconds)."""
+    import time
+
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        for piece in pieces:
+            conn.sendall(piece)
+            time.sleep(pause)
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    return answer, time.monotonic() - start
+
+
+@pytest.mark.parametrize(
+    "pieces", [[b"POST /api/predict HTTP/1.1\r\nHost: x\r\n"], []], ids=["headers that stop", "nothing at all"]
+)
+def test_a_client_whose_headers_stop_coming_gets_a_408_not_a_held_connection(quick_headers_server, pieces):
+    """uvicorn waited for the rest of the headers for ever: a few such clients held every connection."""
+    answer, seconds = exchange(quick_headers_server, pieces, 0.0)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ") and b"content-type: application/json" in head.lower(), answer
+    assert "did not come within" in json.loads(body)["error"] and seconds < 5
+
+
+def test_headers_sent_in_time_in_pieces_are_read(quick_headers_server):
+    pieces = [b"GET / HTTP/1.1\r\n", b"Host: x\r\n", b"Connection: close\r\n\r\n"]
+    answer, _ = exchange(quick_headers_server, pieces, 0.05)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"ok")

@@ -37,6 +37,7 @@ MAX_INT_DIGITS = 1000  # characters of a JSON integer (far beyond any number a d
 MAX_IMAGE_SIDE = 8192  # px: an image's width or height, read from its header before decoding ...
 MAX_IMAGE_PIXELS = 12_000_000  # ... and its area (a 12 MP phone photo; well below a decompression bomb)
 IMAGE_LEVELS = 255  # the 28x28 model input is returned as ints 0..255
+PROBABILITY_PLACES = 6  # confidences and probabilities are answered to this many decimal places
 
 
 class ApiError(Exception):
@@ -221,6 +222,13 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
         return []
 
 
+def _rounded(p: float) -> float:
+    """A probability to PROBABILITY_PLACES, never rounded up to a certainty the model does not have:
+    0.9999996 is 0.999999, not 1.0 (which the page shows as "100.0%", the app as ">99.9%")."""
+    rounded = round(float(p), PROBABILITY_PLACES)
+    return min(rounded, 1 - 10**-PROBABILITY_PLACES) if p < 1 else rounded
+
+
 def answer(predictions: list[Prediction], with_image: bool = False, scale: float = 1.0) -> dict:
     """The JSON answer: the number read ("?" where not sure) and each digit, in reading order (left
     to right, row by row from the top).
@@ -230,8 +238,8 @@ def answer(predictions: list[Prediction], with_image: bool = False, scale: float
     for p in predictions:
         digit = {
             "digit": p.digit,
-            "confidence": round(p.confidence, 6),
-            "probabilities": [round(float(v), 6) for v in p.probabilities],
+            "confidence": _rounded(p.confidence),
+            "probabilities": [_rounded(v) for v in p.probabilities],
             "box": None if p.box is None else [round(v * scale) for v in p.box],
             "unsure": p.unsure,
             "line": p.row,  # the line of writing, 0 for the top one

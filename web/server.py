@@ -145,7 +145,8 @@ def declared_length(request: Request) -> int | None:
     value = request.headers.get("content-length")
     if value is None:
         return None
-    if not value.isdigit():
+    value = value.strip(" \t")  # a header's value may have spaces or tabs round it (RFC 9110, 5.5)
+    if not (value.isascii() and value.isdigit()):
         raise api.ApiError(400, "bad Content-Length header")
     return int(value)
 
