@@ -754,3 +754,27 @@ def test_headers_sent_in_time_in_pieces_are_read(quick_headers_server):
     pieces = [b"GET / HTTP/1.1\r\n", b"Host: x\r\n", b"Connection: close\r\n\r\n"]
     answer, _ = exchange(quick_headers_server, pieces, 0.05)
     assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"ok")
+
+
+@pytest.mark.parametrize("hung_up", [True, False])
+def test_an_image_whose_client_hung_up_while_it_waited_is_never_decoded(hung_up, monkeypatch):
+    """The hang-up check guarded only the model's thread: a photo was decoded (ten times its read)
+    for a client that had gone."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import anyio
+
+    from web import server
+
+    done = []
+    monkeypatch.setattr(server.api, "decode_image", lambda body: done.append(body) or ["canvas"])
+
+    class Client:
+        app = SimpleNamespace(state=SimpleNamespace(decoders=anyio.CapacityLimiter(1)))
+
+        async def is_disconnected(self) -> bool:
+            return hung_up
+
+    assert asyncio.run(server.decoded(Client(), b"photo")) == (None if hung_up else ["canvas"])
+    assert done == ([] if hung_up else [b"photo"])

@@ -94,6 +94,16 @@ async def on_model_thread(request: Request, work, *args):
             watch.cancel()
 
 
+async def decoded(request: Request, body: bytes) -> list[tuple[np.ndarray, Frame]] | None:
+    """api.decode_image(body) on a thread beside the model's, IMAGE_DECODERS at a time, or None
+    without decoding when the client hung up while it waited for its turn: a photo's decoding
+    costs ten times its read, and 20 photos whose clients had gone delayed the next by 3.7 s."""
+    async with request.app.state.decoders:
+        if await request.is_disconnected():
+            return None
+        return await anyio.to_thread.run_sync(api.decode_image, body)
+
+
 async def _watch_hang_up(request: Request, gone: threading.Event) -> None:
     while not await request.is_disconnected():
         await asyncio.sleep(HANG_UP_POLL)
@@ -165,8 +175,8 @@ async def predict(request: Request) -> Response:
     if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
         result = await on_model_thread(request, model.drawing, body, with_image)
     else:  # decoded beside the model's thread (Pillow and numpy let it run meanwhile), then read on it
-        framed = await anyio.to_thread.run_sync(api.decode_image, body, limiter=request.app.state.decoders)
-        result = await on_model_thread(request, model.image, framed, with_image)
+        framed = await decoded(request, body)
+        result = None if framed is None else await on_model_thread(request, model.image, framed, with_image)
     if result is None:  # the client hung up: no one to answer
         return Response(status_code=400)
     return JSONResponse(result, headers=API_HEADERS)
