@@ -27,13 +27,14 @@ def check_writable(
     """`path` if a command can write its file there (a folder with folder=True), else a DataError
     naming `flag`: checked before any work, so that a typo is not found after an hour of training.
     Folders that do not exist yet are made when written: the nearest existing one (a folder given
-    itself, if it exists) must be writable. inputs: the files the command reads (flag -> path, None
-    when not given); writing over one of them is refused (`--out` naming the model being calibrated
-    replaced it with a page of JSON)."""
+    itself, if it exists) must be writable. inputs: the other files the command reads or writes
+    (flag -> path, None when not given); writing over one of them is refused (`--out` naming the
+    model being calibrated replaced it with a page of JSON). An --out among them is one it writes."""
     path = Path(path)
     for name, given in (inputs or {}).items():
         if given is not None and _same_file(path, Path(given)):
-            raise DataError(f"{flag} {path} is the {name} file this command reads: choose another path")
+            does = "writes" if name == "--out" else "reads"
+            raise DataError(f"{flag} {path} is the {name} file this command {does}: choose another path")
     if path.exists() and path.is_dir() != folder:
         raise DataError(
             f"{flag} {path}: is {'a file' if folder else 'a folder'}; give {'a folder' if folder else 'a file name'}"

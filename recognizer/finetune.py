@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"fine-tuning {base} on {len(samples)} samples from {store.path} "
         f"({len(samples) - held} for training, {held} held out), "
-        f"mixed with {min(args.mnist, len(data.x_train))} MNIST training images, {args.epochs} epochs"
+        f"mixed with {min(args.mnist, len(data.x_train))} MNIST training images, "
+        f"{args.epochs} epoch{'' if args.epochs == 1 else 's'}"
     )
     result = finetune(model, samples, data, args.epochs, args.learning_rate, args.mnist, seed=args.seed)
     print(

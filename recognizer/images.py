@@ -60,8 +60,18 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{path}: image too large (more than {MAX_PIXELS:,} pixels)") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ImageError(f"{path}: not a readable image ({exc.__class__.__name__})") from None
+        raise ImageError(f"{path}: not a readable image ({unreadable_reason(exc)})") from None
     return gray
+
+
+def unreadable_reason(exc: Exception) -> str:
+    """Why Pillow could not read an image, in a few words: its own message where it says what is
+    wrong with the file ("image file is truncated"), else the exception's name (its other
+    messages name the file again, or say nothing a user can act on)."""
+    message = " ".join(str(exc).split())
+    if type(exc) is OSError and message and len(message) <= 80:  # not FileNotFoundError & co: their path
+        return message
+    return exc.__class__.__name__
 
 
 def upright_gray(img) -> np.ndarray:

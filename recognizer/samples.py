@@ -244,7 +244,11 @@ ONE_DIGIT = "your samples are all of one digit; save samples of other digits too
 
 def load_at_least(path: str | os.PathLike | None, minimum: int, needed_for: str) -> tuple[UserSamples, Samples]:
     """The store at `path` (default: the app's) and its samples, when it holds at least `minimum`;
-    else DataError saying how to save more (`needed_for`: "samples to fine-tune", ...)."""
+    else DataError saying how to save more (`needed_for`: "samples to fine-tune", ...). A path
+    given that names no file, or a folder, is a DataError of its own: a typo is not "no samples yet"."""
+    if path is not None and not Path(path).is_file():
+        state = "is a folder, not a samples file" if Path(path).is_dir() else "not found"
+        raise DataError(f"--samples {path}: {state} (without --samples, the app's own samples file is read)")
     store = UserSamples(path)
     samples = store.load()
     if len(samples) < minimum:

@@ -61,6 +61,13 @@ def test_predict_corrupt_image(tmp_path):
     assert_clean_error(run("predict", str(tmp_path / "x.png")), 1, "not a readable image")
 
 
+def test_predict_truncated_image_says_so(tmp_path):
+    """The message named only the exception's class, "(OSError)", not Pillow's "image file is truncated"."""
+    whole = (DIGITS / "7.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(whole[: len(whole) // 2])
+    assert_clean_error(run("predict", str(tmp_path / "cut.png")), 1, "not a readable image (image file is truncated")
+
+
 def test_predict_text_file(tmp_path):
     (tmp_path / "notes.jpg").write_text("not an image at all")
     assert_clean_error(run("predict", str(tmp_path / "notes.jpg")), 1, "not a readable image")

@@ -35,7 +35,7 @@ def test_refuses_with_too_few_samples(tmp_path, tiny_mnist, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: need at least 10 samples") and "found 4" in err and "\n" not in err
     assert cli(["finetune", "--samples", str(tmp_path / "none.npz"), "--data", str(tiny_mnist)]) == 2
-    assert "found 0" in capsys.readouterr().err
+    assert "none.npz: not found" in capsys.readouterr().err  # a typo, not "found 0 samples"
 
 
 def test_split_holds_out_a_fifth():

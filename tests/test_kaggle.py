@@ -61,7 +61,8 @@ def test_kaggle_never_writes_over_its_own_csvs(tmp_path, digits, capsys, flag):
     )
     code = main(["--train", str(train_csv), "--test", str(test_csv), *target, "--epochs", "1"])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "file this command reads" in err, err
+    said = "the --test file this command reads" if flag == "--out" else "the --out file this command writes"
+    assert code == 2 and err.count("\n") == 1 and said in err, err
     assert test_csv.read_bytes() == before and not (tmp_path / "train.keras").exists()
 
 

@@ -280,3 +280,15 @@ def test_writers_adding_at_the_same_time_lose_nothing(tmp_path):
         own = s.labels == seed
         assert own.sum() == count and (s.images[own] == seed).all()
         assert [float(x[0][0, 0]) for x, mine in zip(s.strokes, own) if mine] == list(range(count))
+
+
+def test_a_samples_path_given_that_names_no_file_is_not_no_samples_yet(tmp_path):
+    """learn --samples with a typo said "found 0 ... press the right digit key"; a folder was called
+    a damaged samples file, to be renamed."""
+    from recognizer.errors import DataError
+    from recognizer.samples import load_at_least
+
+    with pytest.raises(DataError, match=r"--samples .*typo\.npz: not found \(without --samples"):
+        load_at_least(tmp_path / "typo.npz", 3, "saved samples to learn from")
+    with pytest.raises(DataError, match="is a folder, not a samples file"):
+        load_at_least(tmp_path, 3, "saved samples to learn from")

@@ -401,7 +401,12 @@ def test_bad_drawing(client, name, payload, words):
 BAD_IMAGES = [
     ("random bytes", b"\x00\x01garbage" * 100, 400, "not a readable"),
     ("PNG signature, then garbage", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, 400, "not a readable"),
-    ("truncated PNG", digit_png()[: len(digit_png()) // 2], 400, "not a readable"),
+    (
+        "truncated PNG",
+        digit_png()[: len(digit_png()) // 2],
+        400,
+        "not a readable PNG or JPEG image (image file is truncated",
+    ),
     ("GIF sent as PNG", gif_bytes(), 400, "not a readable"),
     ("empty", b"", 400, "not a readable"),
     ("PNG bomb: 13000x13000 px in a few KB", png_declaring(13_000, 13_000, rows=13_000), 413, "too large"),

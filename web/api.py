@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognizer.errors import ImageError, TooManyMarks
-from recognizer.images import upright_gray
+from recognizer.images import unreadable_reason, upright_gray
 from recognizer.photo import Frame, framed_canvases
 from recognizer.predictor import Prediction, number_text
 from recognizer.strokes import Point, rasterize, scaled_strokes
@@ -211,7 +211,7 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
     except Image.DecompressionBombError:
         raise ApiError(413, f"image too large (limit {MAX_IMAGE_PIXELS:,} px)") from None
     except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for corrupt or crafted files)
-        raise ApiError(400, f"not a readable PNG or JPEG image ({exc.__class__.__name__})") from None
+        raise ApiError(400, f"not a readable PNG or JPEG image ({unreadable_reason(exc)})") from None
     if gray.size == 0:
         raise ApiError(400, "empty image")
     try:
