@@ -33,9 +33,11 @@ $(VENV)/.runtime: requirements.txt pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# The notebook's kernel: this checkout on its path after the launcher's own PYTHONPATH (run_notebook's),
+# so that the notebook opened in Jupyter imports bench/ (sections 7-8), which is not installed.
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --env PYTHONPATH '$${PYTHONPATH}:$(CURDIR)' >/dev/null
 	touch $@
 
 run: $(VENV)/.runtime  ## start the app (MNIST, where there is a copy, for learning your handwriting: key L)

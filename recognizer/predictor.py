@@ -28,6 +28,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,11 +37,13 @@ from .errors import ModelError
 from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
-from .photo import Frame
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, model_reason, picture_shape, too_little_ink
 from .segment import row_strokes, text_rows
 from .strokes import Stroke, checked_strokes
+
+if TYPE_CHECKING:  # photo imports scipy, which the app's window must not wait for (tests/test_app.py)
+    from .photo import Frame
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"

@@ -219,3 +219,21 @@ def test_number_readings_marks_each_path_right_or_wrong_with_the_digits_written(
     assert [len(app.patches), len(image.patches)] == [2, 1]
     assert app.patches[0].get_xy() == (40 - 28 - 0.5, 30 - 18 - 0.5)  # on the crop: the ink and 12 px around it
     assert [t.get_text() for t in app.texts] == ["1", "7"]
+
+
+def test_the_kernel_opened_from_the_notebooks_folder_imports_bench():
+    """Jupyter starts the kernel in deeplearning/ with no PYTHONPATH: sections 7-8's `import
+    bench.real_numbers` failed there (bench/ is not installed), though the headless runner, which
+    sets PYTHONPATH, ran them. The kernel `make` installs puts the checkout on its path."""
+    import os
+
+    from jupyter_client.manager import start_new_kernel
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    manager, client = start_new_kernel(kernel_name=run_notebook.KERNEL, cwd=str(NOTEBOOK.parent), env=env)
+    try:
+        reply = client.execute_interactive("import bench.real_numbers, bench.personal, recognizer", timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
