@@ -19,7 +19,8 @@ Box = tuple[int, int, int, int]  # x, y, w, h in pixels
 
 INK_LEVEL = 64  # canvas values above this count as ink
 # A float canvas no brighter than this is on a 0-1 scale, not 0-255: resizing a 0-1 image with cubic
-# or Lanczos interpolation overshoots 1 a little, and a 0-255 canvas this faint has no ink anyway.
+# or Lanczos interpolation overshoots 1 a little. (A 0-255 canvas this faint, all its ink invisible,
+# is read on the 0-1 scale too: its faint marks as ink, where on its own scale it is blank.)
 UNIT_MAX = 2.0
 WIDTH_SIDE = 160  # px: stroke width is measured on the ink scaled down to at most this side
 

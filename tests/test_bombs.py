@@ -85,14 +85,16 @@ def npz_bomb(path: Path, keys: dict[str, np.ndarray], bomb_key: str, shape: tupl
     write_zip(path, members)
 
 
-def refuse_in_child(call: str, path: Path) -> tuple[str, float, float]:
-    """Run `call`(path) in a new interpreter: (its DataError message, seconds, peak MiB)."""
+def refuse_in_child(call: str, path: Path, error: str = "DataError", limit: int = 0) -> tuple[str, float, float]:
+    """Run `call`(path) in a new interpreter, its address space `limit` bytes at most if given (code
+    that would take the machine's memory fails there instead): (its `error` message, seconds, peak MiB)."""
     module, name = call.rsplit(".", 1)
     code = (
-        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        f"from {module} import {name}\nfrom recognizer.errors import DataError\n"
+        (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n" if limit else "")
+        + f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        f"from {module} import {name}\nfrom recognizer.errors import {error}\n"
         f"try:\n    {name}({str(path)!r})\n    print('LOADED')\n"
-        "except DataError as exc:\n    print('DataError:', exc)\n"
+        f"except {error} as exc:\n    print('{error}:', exc)\n"
         "print('peak_kib', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
     )
     start = time.perf_counter()
@@ -100,7 +102,7 @@ def refuse_in_child(call: str, path: Path) -> tuple[str, float, float]:
     seconds = time.perf_counter() - start
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("DataError:"), proc.stdout
+    assert lines[0].startswith(f"{error}:"), proc.stdout
     assert len(lines[0].splitlines()) == 1
     return lines[0], seconds, int(lines[-1].split()[1]) / 1024
 
@@ -183,27 +185,14 @@ def test_unipen_npz_bomb_is_refused(tmp_path):
 def test_a_dithered_scan_is_refused_at_once_not_compared_mark_by_mark(tmp_path):
     """A 53 kB 1-bit PNG (a digit dithered at 960 px: 70,000 dots) made the photo cleaning compare
     every dot with every other (photo._gap): 24 GB, and the web server was killed. The child runs
-    under a 2 GiB address-space limit, so that code like that fails here instead of the machine."""
+    with 2 GiB of address space, so that code like that fails here instead of the machine."""
     from PIL import Image
 
     path = tmp_path / "dithered.png"
     digit = Image.open(ROOT / "tests" / "fixtures" / "digits" / "7.png")
     digit.resize((960, 960), Image.BILINEAR).convert("1").save(path)
-    code = (
-        "import resource, sys\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
-        f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from recognizer.errors import ImageError\nfrom recognizer.images import load_canvases\n"
-        f"try:\n    load_canvases({str(path)!r})\n    print('LOADED')\n"
-        "except ImageError as exc:\n    print('ImageError:', exc)\n"
-        "print('peak_kib', open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
-    )
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60)
-    seconds = time.perf_counter() - start
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
-    message, peak = proc.stdout.splitlines()[0], int(proc.stdout.split()[-1]) / 1024
-    assert message.startswith("ImageError:") and "separate marks" in message and "grayscale" in message
+    message, seconds, peak = refuse_in_child("recognizer.images.load_canvases", path, "ImageError", 2 << 30)
+    assert "separate marks" in message and "grayscale" in message, message
     assert seconds < TIME_S and peak < 400, (seconds, peak)
 
 

@@ -165,3 +165,18 @@ def test_calibrate_replaces_the_shipped_calibration_only_when_told(tiny_mnist, c
     err = capsys.readouterr().err
     assert err.startswith(f"error: {shipped} is the shipped calibration") and "--overwrite-shipped" in err
     assert err.count("\n") == 1 and shipped.read_bytes() == before
+
+
+def test_calibrate_with_overwrite_shipped_writes_the_shipped_folders_calibration(tiny_mnist, tmp_path, monkeypatch):
+    """The shipped folder stood in for by a copy: refused without the flag, written with it."""
+    from recognizer import predictor
+    from recognizer.__main__ import main
+    from recognizer.calibration import calibration_path
+
+    model = tmp_path / "mnist_cnn.tflite"
+    shutil.copy(DEFAULT_MODEL, model)
+    monkeypatch.setattr(predictor, "MODELS_DIR", tmp_path)
+    argv = ["calibrate", "--data", str(tiny_mnist), "--model", str(model), "--images", "300"]
+    assert main(argv) == 2 and not calibration_path(model).exists()
+    assert main([*argv, "--overwrite-shipped"]) == 0
+    assert json.loads(calibration_path(model).read_text())["model_sha256"]["mnist_cnn.tflite"]

@@ -271,14 +271,24 @@ def test_a_bold_close_up_is_read_with_the_polarity_that_reads_best(client):
     assert r.json()["number"] == "0", r.text
 
 
-def test_the_boxes_of_a_big_photo_are_on_the_image_as_sent(client):
+@pytest.mark.parametrize("kind", ["png", "jpeg", "jpeg turned by EXIF"])
+def test_the_boxes_of_a_big_photo_are_on_the_image_as_sent(client, kind):
     """Pictures over WORK_SIDE are read on a copy scaled down: a 2,400 px image's box came back on
-    that copy's scale, two thirds of the digit's size and off its place."""
-    gray = np.asarray(Image.open(DIGITS / "7.png").convert("L").resize((1200, 1200)))
-    page = np.full((2400, 2000), 255, np.uint8)
-    page[700:1900, 500:1700] = gray
+    that copy's scale, two thirds of the digit's size and off its place; a JPEG of 3,200 px or more
+    is even decoded at half its size or less."""
+    gray = np.asarray(Image.open(DIGITS / "7.png").convert("L").resize((1600, 1600)))
+    page = np.full((3400, 2600), 255, np.uint8)
+    page[900:2500, 500:2100] = gray
     ys, xs = np.nonzero(page < 128)  # the 7's ink, dark on the white page
-    r = client.post(PREDICT, content=png_bytes(page), headers={"Content-Type": "image/png"})
+    if kind == "png":
+        body, content_type = png_bytes(page), "image/png"
+    elif kind == "jpeg":
+        body, content_type = jpeg_bytes(page), "image/jpeg"
+    else:  # stored on its side, EXIF orientation 6: shown turned a quarter clockwise, as the page
+        exif = Image.Exif()
+        exif[EXIF_ORIENTATION] = 6
+        body, content_type = jpeg_bytes(np.ascontiguousarray(np.rot90(page, 1)), exif=exif.tobytes()), "image/jpeg"
+    r = client.post(PREDICT, content=body, headers={"Content-Type": content_type})
     (digit,) = r.json()["digits"]
     x, y, w, h = digit["box"]
     assert digit["digit"] == 7
@@ -699,6 +709,7 @@ def test_a_probability_under_1_is_never_answered_as_1():
 @pytest.fixture
 def quick_headers_server(monkeypatch):
     """uvicorn with web.protocol's protocol, in a thread, HEADERS_TIME 0.3 s, serving a bare app."""
+    import asyncio
     import threading
     import time
 
@@ -711,6 +722,8 @@ def quick_headers_server(monkeypatch):
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
+        if scope["path"] == "/slow":  # a read that takes longer than HEADERS_TIME
+            await asyncio.sleep(0.5)
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
         await send({"type": "http.response.body", "body": b"ok"})
 
@@ -783,3 +796,12 @@ def test_an_image_whose_client_hung_up_while_it_waited_is_never_decoded(hung_up,
 
     assert asyncio.run(server.decoded(Client(), b"photo")) == (None if hung_up else ["canvas"])
     assert done == ([] if hung_up else [b"photo"])
+
+
+def test_a_pipelined_request_waiting_for_earlier_answers_is_not_timed_out(quick_headers_server):
+    """Requests sent back to back on one connection are answered in turn; the headers of the third,
+    left unread meanwhile, are no stall: it got a 408 once the first two took over HEADERS_TIME."""
+    slow = b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+    pieces = [slow + slow + b"GET /third HTTP/1.1\r\n", b"Host: x\r\nConnection: close\r\n\r\n"]
+    answer, _ = exchange(quick_headers_server, pieces, 0.1)
+    assert answer.count(b"HTTP/1.1 200 ") == 3 and b" 408 " not in answer, answer

@@ -79,7 +79,10 @@ class JsonErrorsProtocol(HttpToolsProtocol):
 
     def _headers_too_slow(self) -> None:
         self._headers_timer = None
-        if not self.transport.is_closing():
+        busy = self.flow.read_paused or (self.cycle is not None and not self.cycle.response_complete)
+        if busy:  # answering an earlier request: the rest of this one waits unread (pipelining), no stall
+            self._time_headers()
+        elif not self.transport.is_closing():
             headers = self.server_state.default_headers
             self.transport.write(bad_request_bytes(headers, "408 Request Timeout", SLOW_HEADERS))
             self.transport.close()
