@@ -24,6 +24,7 @@ import shlex
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -184,6 +185,8 @@ def fit_checkpointed(
     log_path = work_dir / "history.csv"
     if not resume:
         clear_checkpoints(work_dir)
+    elif not (work_dir / "backup").is_dir():  # none saved, or the run finished (Keras removes it then)
+        warnings.warn(f"nothing to resume in {work_dir} (no checkpoint): training from the first epoch", stacklevel=2)
     work_dir.mkdir(parents=True, exist_ok=True)
 
     keras.utils.set_random_seed(seed)

@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,10 @@ def test_train_save_and_resume(tiny_mnist, tmp_path, crash_after_first_epoch):
 
     # Resume: epoch 0 comes from its checkpoint (its row, timing included, is the crashed run's: it
     # is not trained again) and only epoch 1 runs.
-    model, history = train(data, epochs=2, work_dir=tmp_path / "work", resume=True, verbose=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model, history = train(data, epochs=2, work_dir=tmp_path / "work", resume=True, verbose=0)
+    assert not [w for w in caught if "nothing to resume" in str(w.message)]  # there was a checkpoint
     assert [int(r["epoch"]) for r in history] == [0, 1]
     assert history[0] == first[0]
     assert all(r["epoch_seconds"] > 0 for r in history)
@@ -319,3 +323,10 @@ def test_save_model_flushes_both_files_before_renaming_either(tmp_path, monkeypa
     assert events == ["fsync", "fsync", ".keras", ".tflite", "fsync"]
     assert keras_path.stat().st_size > 0 and tflite_path.stat().st_size > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.tflite"]
+
+
+def test_resume_with_nothing_to_resume_says_so(tiny_mnist, tmp_path):
+    """--resume where no run was stopped trained from the first epoch without a word."""
+    data = load_mnist(tiny_mnist)
+    with pytest.warns(UserWarning, match=r"nothing to resume in .*empty \(no checkpoint\): training from the first"):
+        train(data, epochs=1, work_dir=tmp_path / "empty", resume=True, verbose=0)
