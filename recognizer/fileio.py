@@ -107,6 +107,7 @@ class StopCleanly:
     def __init__(self) -> None:
         self._holding = False
         self._pending: int | None = None
+        self._stopped: int | None = None  # the signal of a stop already raised (check)
         self._old: dict[int, object] = {}
 
     def __enter__(self) -> StopCleanly:
@@ -136,8 +137,17 @@ class StopCleanly:
         else:
             self._stop(signum)
 
+    def check(self) -> None:
+        """Raise again a stop whose exception was lost: a signal that lands while Python runs a
+        finalizer (TensorFlow's, in learn) raises there, where Python prints the exception and goes
+        on; the second signal that could stop it again is ignored. Called before files move into
+        place, so that such a stop still leaves the old ones."""
+        if self._stopped is not None:
+            self._stop(self._stopped)
+
     def _stop(self, signum: int) -> None:
         """Raise the exception that unwinds the `with` blocks (once: a second signal is ignored)."""
+        self._stopped = signum
         for other in self._old:
             signal.signal(other, signal.SIG_IGN)  # the clean-up is not cut short
         if signum == signal.SIGINT:

@@ -369,6 +369,7 @@ def write_model(model, out: Path, base: Path, samples, samples_file: Path, data,
     ):
         staged = _write_staged(model, Path(tmp) / out.name, base, samples, samples_file, data, seed, **figures)
         with stop.held():
+            stop.check()  # a stop raised where its exception was lost (a finalizer) still stops here
             _move_into_place(staged, out)
     return out, out.with_suffix(".tflite")
 

@@ -434,8 +434,13 @@ def save_model(model, out):
     out.write_text("new"), out.with_suffix(".tflite").write_text("new")
     return out, out.with_suffix(".tflite")
 
+class Finalizer:
+    def __del__(self):  # Python prints what a finalizer raises and goes on: the stop's SystemExit too
+        stop("in a finalizer")
+
 def run_calibration(model_path, *args, **kwargs):
     stop("calibrating")
+    Finalizer()  # dropped at once
 
 train.save_model, calibrate.run_calibration = save_model, run_calibration
 card.model_card = lambda *args, **kwargs: {"new": True}
@@ -444,11 +449,12 @@ personal.write_model(None, folder / "personal.keras", Path("base.keras"), Sample
 """
 
 
-@pytest.mark.parametrize("stop_at", ["saving", "calibrating"])
+@pytest.mark.parametrize("stop_at", ["saving", "calibrating", "in a finalizer"])
 def test_a_personal_model_stopped_while_written_leaves_the_old_one_whole_and_nothing_else(tmp_path, stop_at):
     """The app stops learning with SIGTERM when it closes: stopped in the "writing" step, learning left
     the new personal.keras and .tflite without their calibration and card (the app then read with
-    default settings, silently), or a temporary folder of 1.4 MB for good."""
+    default settings, silently), or a temporary folder of 1.4 MB for good. A stop that landed in a
+    finalizer (TensorFlow's) was lost, and the new model moved into place after the app had closed."""
     import signal
     import subprocess
     import sys
@@ -462,7 +468,9 @@ def test_a_personal_model_stopped_while_written_leaves_the_old_one_whole_and_not
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PERSONAL_FILES)
     assert all((tmp_path / name).read_text() == "old" for name in PERSONAL_FILES)
-    assert done.returncode == 128 + signal.SIGTERM and done.stderr == "terminated\n", done.stderr
+    assert done.returncode == 128 + signal.SIGTERM and done.stderr.startswith("terminated\n"), done.stderr
+    if stop_at != "in a finalizer":  # there, Python also prints the exception it ignored
+        assert done.stderr == "terminated\n", done.stderr
 
 
 def test_a_personal_model_moves_into_place_tflite_last_and_stale_folders_go(tmp_path, monkeypatch):
