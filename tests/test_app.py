@@ -1528,3 +1528,22 @@ def test_a_number_on_two_lines_shows_them_apart(app, screen):
             strokes += digit_strokes(int(digit), round(side), box=box)
     run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen)
     assert app.state.number == "85 47" and len(app.state.digits) == 4
+
+
+def test_the_learning_progress_stays_on_the_pane_while_the_user_draws(shipped, screen, samples, learners):
+    """Each new reading put up a pane without the progress bar, and the next frame put it back: drawn
+    while learning, the bar flickered (the auditor's grabs: 6 of 12 without it)."""
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert len(learners) == 1
+    learners[0].progress, learners[0].step = 0.5, "fine-tuning"
+    shown = []
+
+    def on_frame(app, rects):
+        shown.append((app.predictions, app.state.progress, app.state.progress_text))
+
+    strokes = digit_strokes(3, app.canvas.side)
+    run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen, on_frame=on_frame)
+    readings = [s for before, s in zip(shown, shown[1:]) if s[0] > before[0]]  # frames that put up a new reading
+    assert readings and all(s[1:] == (0.5, "learning: fine-tuning") for s in readings), shown

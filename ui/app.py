@@ -290,11 +290,11 @@ class App:
             failed, self._learn_queued = self.samples.failures > self._learn_queued, None
             if not failed:
                 self.learn()
-        self._update_footer()
         if self.worker is not None:
             reading = self.worker.update(self.canvas, now)
             if reading is not None:
                 self._show(reading)
+        self._update_footer()  # after the reading: a new pane keeps the learning progress (no flicker)
         if self.dump is not None:
             self.dump.update(self)  # the stroke ended, a key changed the ink, ...: readers see it at once
 
