@@ -1547,3 +1547,28 @@ def test_the_learning_progress_stays_on_the_pane_while_the_user_draws(shipped, s
     run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen, on_frame=on_frame)
     readings = [s for before, s in zip(shown, shown[1:]) if s[0] > before[0]]  # frames that put up a new reading
     assert readings and all(s[1:] == (0.5, "learning: fine-tuning") for s in readings), shown
+
+
+def test_a_stroke_pressed_beside_the_canvas_starts_where_it_enters(app, screen):
+    """A stroke started even 1 px outside the canvas and dragged in drew nothing."""
+    left, top = app.layout.canvas.topleft
+    assert left > 20 and top > 20  # a margin to press in
+    run_script(app, [], screen)
+    stroke = [(-20, 100), (-1, 100), (5, 100), (60, 100), (120, 140)]  # canvas px: pressed left of it
+    run_script(app, stroke_events([stroke], (left, top)), screen)
+    assert len(app.canvas.strokes) == 1 and app.canvas.strokes[0][0] == (5.0, 100.0)  # from the entry point
+    assert app.canvas.pixels[100, 30] > 0 and app.canvas.pixels[100, 5] > 0
+    up = pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(left - 10, top + 10), button=1)
+    moved = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 50, top + 50), rel=(60, 40), buttons=(0, 0, 0))
+    run_script(app, [up, moved], screen)  # the button up, then a move over the canvas: nothing drawn
+    assert len(app.canvas.strokes) == 1 and not app.canvas.drawing
+
+
+def test_undo_while_the_button_is_held_draws_nothing_more(app, screen):
+    """U mid-stroke takes the stroke back; moving on with the button still down must not start one."""
+    left, top = app.layout.canvas.topleft
+    down = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(left + 50, top + 50), button=1)
+    move = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 90, top + 60), rel=(40, 10), buttons=(1, 0, 0))
+    again = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 140, top + 90), rel=(50, 30), buttons=(1, 0, 0))
+    run_script(app, [down, move, key_event(pygame.K_u), again], screen)
+    assert app.canvas.strokes == [] and app.canvas.pixels.max() == 0

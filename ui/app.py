@@ -95,6 +95,7 @@ class App:
     ) -> None:
         self.layout = compute_layout(size)
         self.canvas = Canvas(self.layout.canvas.width)
+        self._entering = False  # the draw button went down beside the canvas and is still down
         self.view = View(HINT_TEXT)
         self.state = PanelState(LOADING)
         self.running = True
@@ -149,6 +150,7 @@ class App:
             self._on_mouse_motion(event.pos, event.buttons)
         elif kind == pygame.MOUSEBUTTONUP:
             if event.button == DRAW_BUTTON:
+                self._entering = False
                 self.canvas.end()
         elif kind == pygame.VIDEORESIZE:
             self.resize(event.size)
@@ -235,9 +237,16 @@ class App:
             self.canvas.clear()
         elif button == DRAW_BUTTON and self.layout.canvas.collidepoint(pos):
             self.canvas.begin(self._to_canvas(pos))
+        elif button == DRAW_BUTTON:  # pressed beside the canvas: the stroke starts where the pen enters it
+            self._entering = True
 
     def _on_mouse_motion(self, pos: tuple[int, int], buttons: Sequence[int]) -> None:
         if not self.canvas.drawing:
+            if not buttons[0]:
+                self._entering = False
+            elif self._entering and self.layout.canvas.collidepoint(pos):
+                self._entering = False
+                self.canvas.begin(self._to_canvas(pos))
             return
         if not buttons[0]:  # the button went up where we did not hear it (outside the window)
             self.canvas.end()
