@@ -111,11 +111,10 @@ TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 # A picture of more separate marks is no handwriting to read (a dithered 1-bit scan: tens of thousands
-# of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds;
-# nor one of over DENSE_FROM marks holding DENSE_MARKS or more a megapixel (a small dithered scan:
-# 75,000; the densest of those 1,440, a noisy photo, 5,578)
+# of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds.
+# (Refusing pictures of marks as dense as dots, 20,000 a megapixel, also refused small photos of a
+# digit under heavy pepper noise that read right: a small dithered scan reads as "?"s in about 2 s.)
 MAX_MARKS = 5_000
-DENSE_FROM, DENSE_MARKS = 1_000, 20_000
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
@@ -605,7 +604,7 @@ def _writing(canvas: np.ndarray, lines: _Lines | None, name: str = "image") -> t
     their edges are as sharp as a pen's (a digit written lighter than the rest: a pencil correction,
     light pressure); a shade the paper's estimate missed, such as the narrow end of a shadow, fades
     out over many px (and writing is as dark against its own paper in a shadow as in the light).
-    TooManyMarks for a picture of more than MAX_MARKS separate marks, or of marks as dense as dots."""
+    TooManyMarks for a picture of more than MAX_MARKS separate marks."""
     ink = canvas > INK_LEVEL
     kept = ink.copy()
     if lines is not None:
@@ -619,7 +618,7 @@ def _writing(canvas: np.ndarray, lines: _Lines | None, name: str = "image") -> t
     kept &= ~_along_frame(kept, EDGE_CONTACT)
     pieces = _Pieces.of(kept)
     marks = len(pieces.area) - 1
-    if marks > MAX_MARKS or (marks > DENSE_FROM and marks >= DENSE_MARKS * kept.size / 1e6):
+    if marks > MAX_MARKS:
         raise TooManyMarks(
             f"{name}: {marks:,} separate marks, more than handwriting makes "
             "(a dithered or very noisy scan?): scan or save it in grayscale"

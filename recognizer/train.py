@@ -24,7 +24,6 @@ import shlex
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -185,8 +184,6 @@ def fit_checkpointed(
     log_path = work_dir / "history.csv"
     if not resume:
         clear_checkpoints(work_dir)
-    elif not (work_dir / "backup").is_dir():  # none saved, or the run finished (Keras removes it then)
-        warnings.warn(f"nothing to resume in {work_dir} (no checkpoint): training from the first epoch", stacklevel=2)
     work_dir.mkdir(parents=True, exist_ok=True)
 
     keras.utils.set_random_seed(seed)
@@ -294,6 +291,15 @@ def save_model(
             moves.append((tmp_card, out.with_suffix(".json")))
         replace_files(moves)
     return out, tflite_path
+
+
+def say_if_nothing_to_resume(work_dir: str | os.PathLike) -> None:
+    """--resume where no run stopped: no epoch checkpoint (Keras's backup/, removed when a fit ends)
+    nor a finished model (a member's, the detector's fit) anywhere in the run's folder. Says on
+    stderr that it trains from the first epoch, which it did without a word."""
+    work_dir = Path(work_dir)
+    if not (any(work_dir.rglob("backup")) or any(work_dir.rglob("*.keras"))):
+        print(f"warning: --resume: nothing to resume in {work_dir}: training from the first epoch", file=sys.stderr)
 
 
 def refuse_old_layout(work_dir: str | os.PathLike, run: str, names: tuple[str, ...]) -> None:
@@ -453,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         chars = load_unipen(unipen_path) if unipen_path else None
         data = training_set(data, chars, per_style=args.limit // 50 if args.limit else STYLE_MNIST)
         work_dir = args.work_dir or Path(args.out).parent / "checkpoints"
+        if args.resume:
+            say_if_nothing_to_resume(work_dir)
         model, history = train_members(data, args.members, args.epochs, work_dir, resume=args.resume)
         accuracy = accuracy_on_test_set(model, data)
 

@@ -55,6 +55,7 @@ from .train import (
     fit_once,
     refuse_old_layout,
     save_model,
+    say_if_nothing_to_resume,
     training_command,
     training_parser,
     training_seconds,
@@ -401,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         chars = load_unipen(unipen_path) if unipen_path else None
         train_set, held_set = detector_data(data, **sizes, chars=chars, cut_width=args.cut_width)
         work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints") / RUN_FOLDER
+        if args.resume:
+            say_if_nothing_to_resume(work_dir)
         model, history = fit_once(  # kept until the run's files are saved, for --resume after a stop
             work_dir / FITTED,
             work_dir / "history.csv",

@@ -1554,10 +1554,12 @@ def test_a_stroke_pressed_beside_the_canvas_starts_where_it_enters(app, screen):
     left, top = app.layout.canvas.topleft
     assert left > 20 and top > 20  # a margin to press in
     run_script(app, [], screen)
-    stroke = [(-20, 100), (-1, 100), (5, 100), (60, 100), (120, 140)]  # canvas px: pressed left of it
+    stroke = [(-20, 100), (60, 100), (120, 140)]  # canvas px: pressed left of it, one move well into it
     run_script(app, stroke_events([stroke], (left, top)), screen)
-    assert len(app.canvas.strokes) == 1 and app.canvas.strokes[0][0] == (5.0, 100.0)  # from the entry point
-    assert app.canvas.pixels[100, 30] > 0 and app.canvas.pixels[100, 5] > 0
+    assert len(app.canvas.strokes) == 1
+    x, y = app.canvas.strokes[0][0]
+    assert 0 <= x < 0.2 and y == 100  # from the edge it crossed, not from the first point inside
+    assert (app.canvas.pixels[100, :60] > 0).all()
     up = pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(left - 10, top + 10), button=1)
     moved = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 50, top + 50), rel=(60, 40), buttons=(0, 0, 0))
     run_script(app, [up, moved], screen)  # the button up, then a move over the canvas: nothing drawn
@@ -1572,3 +1574,13 @@ def test_undo_while_the_button_is_held_draws_nothing_more(app, screen):
     again = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 140, top + 90), rel=(50, 30), buttons=(1, 0, 0))
     run_script(app, [down, move, key_event(pygame.K_u), again], screen)
     assert app.canvas.strokes == [] and app.canvas.pixels.max() == 0
+
+
+def test_a_press_beside_the_canvas_is_forgotten_when_the_window_loses_focus(app, screen):
+    """The button's state after focus goes elsewhere is not to be trusted (its release is not heard)."""
+    left, top = app.layout.canvas.topleft
+    down = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(left - 10, top + 100), button=1)
+    lost = pygame.event.Event(pygame.WINDOWFOCUSLOST)
+    move = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 100, top + 100), rel=(110, 0), buttons=(1, 0, 0))
+    run_script(app, [down, lost, move], screen)
+    assert app.canvas.strokes == [] and not app.canvas.drawing

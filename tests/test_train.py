@@ -7,7 +7,6 @@ import shlex
 import subprocess
 import sys
 import types
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +32,7 @@ def test_train_save_and_resume(tiny_mnist, tmp_path, crash_after_first_epoch):
 
     # Resume: epoch 0 comes from its checkpoint (its row, timing included, is the crashed run's: it
     # is not trained again) and only epoch 1 runs.
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model, history = train(data, epochs=2, work_dir=tmp_path / "work", resume=True, verbose=0)
-    assert not [w for w in caught if "nothing to resume" in str(w.message)]  # there was a checkpoint
+    model, history = train(data, epochs=2, work_dir=tmp_path / "work", resume=True, verbose=0)
     assert [int(r["epoch"]) for r in history] == [0, 1]
     assert history[0] == first[0]
     assert all(r["epoch_seconds"] > 0 for r in history)
@@ -325,8 +321,19 @@ def test_save_model_flushes_both_files_before_renaming_either(tmp_path, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.tflite"]
 
 
-def test_resume_with_nothing_to_resume_says_so(tiny_mnist, tmp_path):
-    """--resume where no run was stopped trained from the first epoch without a word."""
-    data = load_mnist(tiny_mnist)
-    with pytest.warns(UserWarning, match=r"nothing to resume in .*empty \(no checkpoint\): training from the first"):
-        train(data, epochs=1, work_dir=tmp_path / "empty", resume=True, verbose=0)
+def test_resume_says_when_there_is_nothing_to_resume(tmp_path, capsys):
+    """--resume where no run stopped trained from the first epoch without a word; a run that did
+    stop, in any member (or the detector's), has something to resume: no word then."""
+    from recognizer.train import say_if_nothing_to_resume
+
+    say_if_nothing_to_resume(tmp_path / "none")
+    err = capsys.readouterr().err
+    assert err == f"warning: --resume: nothing to resume in {tmp_path / 'none'}: training from the first epoch\n"
+    for where in ("member0/backup", "detector/backup"):  # a member or the detector stopped mid-run
+        (tmp_path / where.split("/")[0] / "backup").mkdir(parents=True)
+        say_if_nothing_to_resume(tmp_path)
+        assert capsys.readouterr().err == ""
+    (tmp_path / "done").mkdir()
+    (tmp_path / "done" / "member0.keras").write_bytes(b"")  # a finished member: the next ones start fresh
+    say_if_nothing_to_resume(tmp_path / "done")
+    assert capsys.readouterr().err == ""

@@ -147,7 +147,7 @@ class App:
         elif kind == pygame.MOUSEBUTTONDOWN:
             self._on_mouse_down(event.pos, event.button)
         elif kind == pygame.MOUSEMOTION:
-            self._on_mouse_motion(event.pos, event.buttons)
+            self._on_mouse_motion(event.pos, event.buttons, getattr(event, "rel", (0, 0)))
         elif kind == pygame.MOUSEBUTTONUP:
             if event.button == DRAW_BUTTON:
                 self._entering = False
@@ -155,6 +155,7 @@ class App:
         elif kind == pygame.VIDEORESIZE:
             self.resize(event.size)
         elif kind == getattr(pygame, "WINDOWFOCUSLOST", None):
+            self._entering = False
             self.canvas.end()
 
     def _on_key(self, key: int, mod: int) -> None:
@@ -240,20 +241,32 @@ class App:
         elif button == DRAW_BUTTON:  # pressed beside the canvas: the stroke starts where the pen enters it
             self._entering = True
 
-    def _on_mouse_motion(self, pos: tuple[int, int], buttons: Sequence[int]) -> None:
+    def _on_mouse_motion(self, pos: tuple[int, int], buttons: Sequence[int], rel: tuple[int, int] = (0, 0)) -> None:
         if not self.canvas.drawing:
             if not buttons[0]:
                 self._entering = False
             elif self._entering and self.layout.canvas.collidepoint(pos):
                 self._entering = False
-                self.canvas.begin(self._to_canvas(pos))
+                self.canvas.begin(self._to_canvas(self._entry((pos[0] - rel[0], pos[1] - rel[1]), pos)))
+                self.canvas.extend(self._to_canvas(pos))
             return
         if not buttons[0]:  # the button went up where we did not hear it (outside the window)
             self.canvas.end()
             return
         self.canvas.extend(self._to_canvas(pos))
 
-    def _to_canvas(self, pos: tuple[int, int]) -> Point:
+    def _entry(self, outside: tuple[int, int], inside: tuple[int, int]) -> tuple[float, float]:
+        """Where the move from `outside` the canvas to `inside` it crosses the canvas's edge (to a
+        tenth of a px): a stroke pressed beside the canvas starts there, not at the first point in."""
+        rect = self.layout.canvas
+        lo, hi = 0.0, 1.0  # the share of the move at which it is in: hi is, lo is not
+        while hi - lo > 0.1 / max(1, abs(inside[0] - outside[0]) + abs(inside[1] - outside[1])):
+            mid = (lo + hi) / 2
+            x, y = outside[0] + mid * (inside[0] - outside[0]), outside[1] + mid * (inside[1] - outside[1])
+            lo, hi = (lo, mid) if rect.left <= x < rect.right and rect.top <= y < rect.bottom else (mid, hi)
+        return outside[0] + hi * (inside[0] - outside[0]), outside[1] + hi * (inside[1] - outside[1])
+
+    def _to_canvas(self, pos: tuple[float, float]) -> Point:
         """Window coordinates -> canvas pixel coordinates (the canvas is shown 1:1)."""
         return (pos[0] - self.layout.canvas.x, pos[1] - self.layout.canvas.y)
 
