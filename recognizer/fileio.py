@@ -146,14 +146,16 @@ class StopCleanly:
             self._stop(self._stopped)
 
     def _stop(self, signum: int) -> None:
-        """Raise the exception that unwinds the `with` blocks (once: a second signal is ignored)."""
-        self._stopped = signum
+        """Raise the exception that unwinds the `with` blocks (once: a second signal is ignored; said
+        once, when check() raises it again)."""
+        again, self._stopped = self._stopped is not None, signum
         for other in self._old:
             signal.signal(other, signal.SIG_IGN)  # the clean-up is not cut short
         if signum == signal.SIGINT:
             raise KeyboardInterrupt
-        with contextlib.suppress(OSError):  # the app that read our output may be gone
-            print(self.SIGNALS[signum], file=sys.stderr, flush=True)
+        if not again:
+            with contextlib.suppress(OSError):  # the app that read our output may be gone
+                print(self.SIGNALS[signum], file=sys.stderr, flush=True)
         raise SystemExit(128 + signum)
 
 
