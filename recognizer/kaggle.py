@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
 def _check_args(args) -> None:
     """Problems that would otherwise surface only after the training."""
     for flag, path in (("--train", args.train), ("--test", args.test)):
+        if Path(path).is_dir():
+            raise DataError(f"{flag} {path}: is a folder; give the CSV file in it (train.csv, test.csv)")
         if not Path(path).is_file():
             raise DataError(f"{flag} {path}: file not found; download it from kaggle.com/c/digit-recognizer/data")
     out_dir = Path(args.out).resolve().parent

@@ -312,6 +312,8 @@ class Recognizer:
         .keras model runs on the threads TensorFlow chooses)."""
         if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
             raise ValueError(f"threads must be a whole number from 1 to {MAX_THREADS}, got {threads!r}")
+        if path is not None and not os.fspath(path):  # Path("") is ".": "model . is a folder" said nothing
+            raise ModelError("the model path is empty: pass a .tflite or .keras file")
         path = Path(path) if path is not None else DEFAULT_MODEL
         backend = _load_backend(path, threads=threads)
         wanted = detector is not None and (Path(detector) != DEFAULT_DETECTOR or DEFAULT_DETECTOR.is_file())

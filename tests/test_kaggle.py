@@ -283,6 +283,7 @@ def test_bad_arguments_fail_before_training(tmp_path, capsys):
     test_csv.write_text(HEADER_TEST + "\n" + row() + "\n")
     cases = [
         (["--train", str(tmp_path / "nope.csv"), "--test", str(train_csv)], "file not found"),
+        (["--train", str(tmp_path), "--test", str(train_csv)], "is a folder; give the CSV file in it"),
         (
             ["--train", str(train_csv), "--test", str(train_csv), "--out", str(tmp_path / "no" / "s.csv")],
             "does not exist",

@@ -124,6 +124,12 @@ def test_a_damaged_keras_file_is_called_damaged_not_missing(tmp_path, cut):
     )
 
 
+def test_an_empty_model_path_says_so():
+    """`--model ""` said "model . is a folder"."""
+    with pytest.raises(ModelError, match="^the model path is empty: pass a .tflite or .keras file$"):
+        Recognizer.load("")
+
+
 def test_a_folder_is_not_a_model(tmp_path):
     with pytest.raises(
         ModelError, match=f"^model {re.escape(str(tmp_path))} is a folder; pass the .tflite or .keras file$"
