@@ -35,6 +35,10 @@ MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only t
 # written as two loops that do not quite meet is one digit, not two rows; one whose loops are further
 # apart reads "00").
 ROW_HEIGHT = 0.7
+# ... unless a lower band holds SMALL_LINE pieces or more, each SMALL_LINE_PIECE of the tallest band's
+# height at least, side by side: a line written smaller ("34" at 0.6 of the "12" above it read "13";
+# a flag, a dot or two are far smaller)
+SMALL_LINE, SMALL_LINE_PIECE = 2, 0.4
 # In a picture, a line may be written smaller than the one above (a total under its items, a second
 # line squeezed in): the scan review's lines of 0.65 and 0.5 of the other's height read 3 and 0 of 20
 PICTURE_ROW_HEIGHT = 0.4
@@ -82,9 +86,13 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
     if len(bands) < 2:
         return _lines_apart(ink.mask, [list(band) for band in bands]) if picture else []
     heights = bands[:, 1] - bands[:, 0]
-    rows = [list(band) for band, h in zip(bands, heights) if h >= row_height * heights.max()]
-    for band, h in zip(bands, heights):  # the low bands join the nearest row
-        if h < row_height * heights.max():
+    tall = [  # (a picture's low bands, under PICTURE_ROW_HEIGHT, are too low to hold a smaller line)
+        h >= row_height * heights.max() or (not picture and _small_line(ink.mask[b[0] : b[1]], heights.max()))
+        for b, h in zip(bands, heights)
+    ]
+    rows = [list(band) for band, row in zip(bands, tall) if row]
+    for band, row in zip(bands, tall):  # the low bands join the nearest row
+        if not row:
             row = min(rows, key=lambda r: max(r[0] - band[1], band[0] - r[1], 0))
             row[0], row[1] = min(row[0], band[0]), max(row[1], band[1])
     rows.sort()
@@ -102,6 +110,13 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
             merged.append(row)
             cols.append(col)
     return _lines_apart(ink.mask, merged) if picture else _cut(merged, ink.mask.shape[0])
+
+
+def _small_line(band: np.ndarray, tallest: int) -> bool:
+    """Whether a band of ink rows lower than ROW_HEIGHT of the tallest is a line of writing of its
+    own, written smaller: SMALL_LINE pieces or more, each SMALL_LINE_PIECE of the tallest's height."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
+    return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= SMALL_LINE_PIECE * tallest)) >= SMALL_LINE
 
 
 def _cut(rows: list[list[int]], height: int) -> list[tuple[int, int]]:

@@ -431,3 +431,19 @@ def test_a_stroke_dragged_off_the_canvas_stays_with_its_row():
         [(60.0, -300.0), (60.0, 10.0)],
     ]
     assert row_strokes(strokes, rows) == [[strokes[0], [], strokes[2]], [[], strokes[1], []]]
+
+
+@pytest.mark.parametrize("heights", [(160, 100), (100, 160)], ids=["smaller below", "smaller above"])
+def test_a_line_written_smaller_than_the_other_is_a_line_of_its_own(shipped, heights):
+    """Lines under ROW_HEIGHT of the tallest joined the nearest one (as a 5's flag must): "12" 160
+    px tall over "34" 100 px tall, 70 px apart, read "13"; the other way round, "?4"."""
+    from recognizer.synthetic import digit_strokes
+
+    strokes, top = [], 40
+    for line, height in zip(("12", "34"), heights):
+        for c, d in enumerate(line):
+            strokes += digit_strokes(int(d), 640, box=(60 + c * 1.1 * height, top, 0.7 * height, height))
+        top += height + 70
+    canvas = rasterize(strokes, (640, 640), 16)
+    for path in (strokes, None):
+        assert number_text(shipped.read(canvas, path)) == "1234"
