@@ -23,18 +23,19 @@ def check_writable(
     flag: str,
     folder: bool = False,
     inputs: Mapping[str, str | os.PathLike | None] | None = None,
+    outputs: Mapping[str, str | os.PathLike | None] | None = None,
 ) -> Path:
     """`path` if a command can write its file there (a folder with folder=True), else a DataError
     naming `flag`: checked before any work, so that a typo is not found after an hour of training.
     Folders that do not exist yet are made when written: the nearest existing one (a folder given
-    itself, if it exists) must be writable. inputs: the other files the command reads or writes
-    (flag -> path, None when not given); writing over one of them is refused (`--out` naming the
-    model being calibrated replaced it with a page of JSON). An --out among them is one it writes."""
+    itself, if it exists) must be writable. inputs, outputs: the other files the command reads and
+    writes (flag -> path, None when not given); writing over one of them is refused (`--out` naming
+    the model being calibrated replaced it with a page of JSON)."""
     path = Path(path)
-    for name, given in (inputs or {}).items():
-        if given is not None and _same_file(path, Path(given)):
-            does = "writes" if name == "--out" else "reads"
-            raise DataError(f"{flag} {path} is the {name} file this command {does}: choose another path")
+    for does, files in (("reads", inputs), ("writes", outputs)):
+        for name, given in (files or {}).items():
+            if given is not None and _same_file(path, Path(given)):
+                raise DataError(f"{flag} {path} is the {name} file this command {does}: choose another path")
     if path.exists() and path.is_dir() != folder:
         raise DataError(
             f"{flag} {path}: is {'a file' if folder else 'a folder'}; give {'a folder' if folder else 'a file name'}"

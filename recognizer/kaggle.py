@@ -192,7 +192,7 @@ def _check_args(args) -> None:
     check_writable(args.out, "--out", inputs=inputs)
     if args.save_model:
         for path in (Path(args.save_model), Path(args.save_model).with_suffix(".tflite")):
-            check_writable(path, "--save-model", inputs={**inputs, "--out": args.out})
+            check_writable(path, "--save-model", inputs=inputs, outputs={"--out": args.out})
     if args.work_dir:
         check_writable(args.work_dir, "--work-dir", folder=True)
         if args.resume:
