@@ -256,15 +256,18 @@ class App:
         self.canvas.extend(self._to_canvas(pos))
 
     def _entry(self, outside: tuple[int, int], inside: tuple[int, int]) -> tuple[float, float]:
-        """Where the move from `outside` the canvas to `inside` it crosses the canvas's edge (to a
-        tenth of a px): a stroke pressed beside the canvas starts there, not at the first point in."""
-        rect = self.layout.canvas
-        lo, hi = 0.0, 1.0  # the share of the move at which it is in: hi is, lo is not
-        while hi - lo > 0.1 / max(1, abs(inside[0] - outside[0]) + abs(inside[1] - outside[1])):
-            mid = (lo + hi) / 2
-            x, y = outside[0] + mid * (inside[0] - outside[0]), outside[1] + mid * (inside[1] - outside[1])
-            lo, hi = (lo, mid) if rect.left <= x < rect.right and rect.top <= y < rect.bottom else (mid, hi)
-        return outside[0] + hi * (inside[0] - outside[0]), outside[1] + hi * (inside[1] - outside[1])
+        """Where the move from `outside` the canvas to `inside` it crosses the canvas's edge: a
+        stroke pressed beside the canvas starts there, not at the first point in."""
+        rect, t = self.layout.canvas, 0.0  # t: the share of the move made outside
+        for start, end, low, high in (
+            (outside[0], inside[0], rect.left, rect.right - 1),
+            (outside[1], inside[1], rect.top, rect.bottom - 1),
+        ):
+            if start < low:
+                t = max(t, (low - start) / (end - start))
+            elif start > high:
+                t = max(t, (start - high) / (start - end))
+        return outside[0] + t * (inside[0] - outside[0]), outside[1] + t * (inside[1] - outside[1])
 
     def _to_canvas(self, pos: tuple[float, float]) -> Point:
         """Window coordinates -> canvas pixel coordinates (the canvas is shown 1:1)."""
