@@ -510,11 +510,7 @@ def test_command_line_errors(args, words):
 def test_a_request_that_cannot_be_parsed_gets_a_json_400(server_url, raw):
     """uvicorn answers these itself, before the app sees them: in plain text ("Invalid HTTP request
     received."), until web.protocol made it the API's JSON error."""
-    with socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])), timeout=10) as conn:
-        conn.sendall(raw)
-        answer = b""
-        while chunk := conn.recv(4096):  # the server closes the connection after its answer
-            answer += chunk
+    answer, _ = exchange(int(server_url.rsplit(":", 1)[1]), [raw])  # it closes the connection after its answer
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 ") and b"content-type: application/json" in head.lower(), answer
     assert json.loads(body)["error"].startswith("bad HTTP request")
@@ -525,11 +521,7 @@ def test_a_content_length_with_spaces_round_it_is_a_length(server_url):
     body = b"{}"
     raw = b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
     raw += b"Content-Length: 2 \r\nConnection: close\r\n\r\n" + body
-    with socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])), timeout=10) as conn:
-        conn.sendall(raw)
-        answer = b""
-        while chunk := conn.recv(4096):
-            answer += chunk
+    answer, _ = exchange(int(server_url.rsplit(":", 1)[1]), [raw])
     head, _, reply = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 "), answer  # {} is no drawing: a 400 about the JSON, not the length
     assert "Content-Length" not in json.loads(reply)["error"], reply
@@ -742,7 +734,7 @@ def quick_headers_server(monkeypatch):
     thread.join(timeout=10)
 
 
-def exchange(port: int, pieces: list[bytes], pause: float) -> tuple[bytes, float]:
+def exchange(port: int, pieces: list[bytes], pause: float = 0.0) -> tuple[bytes, float]:
     """Send the pieces `pause` s apart, then read until the server closes: (the answer, seconds)."""
     import time
 
