@@ -42,6 +42,13 @@ SMALL_LINE, SMALL_LINE_PIECE = 2, 0.4
 # In a picture, a line may be written smaller than the one above (a total under its items, a second
 # line squeezed in): the scan review's lines of 0.65 and 0.5 of the other's height read 3 and 0 of 20
 PICTURE_ROW_HEIGHT = 0.4
+# ... and a picture's lower band FAR_LINE of the tallest's height or more from every row, holding
+# SMALL_LINE pieces of FAR_LINE_PIECE of that height or more, is a line of its own: a form's printed
+# caption ("Date of birth" at 0.37 of the digits, a digit's height above them) joined the digits'
+# row, and both were read as one line, the caption's letters between and over the digits (the scan
+# review's captioned comb fields and tables with a printed header: none read its digits right).
+# Flags, dots and accents lie closer; an underline or a stray mark is one piece.
+FAR_LINE, FAR_LINE_PIECE = 0.5, 0.2
 ROW_GAP = 0.2
 ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
 # A picture's row this many of its digits' height tall may hold lines written close (segment._lines_apart):
@@ -76,7 +83,8 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
     under it joins it (a digit written high to the right of a low one), and rows are bands of
     ROW_HEIGHT of the tallest; a picture's lines of writing may start anywhere (a line right of the
     one below read as one row, the lower line's digits first), be written smaller
-    (PICTURE_ROW_HEIGHT) and closer (_lines_apart)."""
+    (PICTURE_ROW_HEIGHT) and closer (_lines_apart), and a far smaller one (a printed caption) is
+    a line apart when it is far from the others (FAR_LINE)."""
     if ink.box is None:
         return []
     row_height = PICTURE_ROW_HEIGHT if picture else ROW_HEIGHT
@@ -91,11 +99,16 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
         for b, h in zip(bands, heights)
     ]
     rows = [list(band) for band, row in zip(bands, tall) if row]
+    lines = []  # a picture's low bands far from every row that are lines of their own
     for band, row in zip(bands, tall):  # the low bands join the nearest row
         if not row:
             row = min(rows, key=lambda r: max(r[0] - band[1], band[0] - r[1], 0))
+            gap = max(row[0] - band[1], band[0] - row[1])
+            if picture and _far_line(ink.mask[band[0] : band[1]], gap, heights.max()):
+                lines.append(list(band))
+                continue
             row[0], row[1] = min(row[0], band[0]), max(row[1], band[1])
-    rows.sort()
+    rows = sorted(rows + lines)
     inked_cols = [ink.mask[top:bottom].any(axis=0) for top, bottom in rows]
     merged, cols = [rows[0]], [inked_cols[0]]
     for row, col in zip(rows[1:], inked_cols[1:]):
@@ -117,6 +130,15 @@ def _small_line(band: np.ndarray, tallest: int) -> bool:
     own, written smaller: SMALL_LINE pieces or more, each SMALL_LINE_PIECE of the tallest's height."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
     return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= SMALL_LINE_PIECE * tallest)) >= SMALL_LINE
+
+
+def _far_line(band: np.ndarray, gap: int, tallest: int) -> bool:
+    """Whether a picture's band of ink rows lower than PICTURE_ROW_HEIGHT of the tallest, `gap` px
+    from the nearest row, is a line of its own (FAR_LINE): far from it, of SMALL_LINE pieces or more."""
+    if gap < FAR_LINE * tallest:
+        return False
+    _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
+    return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= FAR_LINE_PIECE * tallest)) >= SMALL_LINE
 
 
 def _cut(rows: list[list[int]], height: int) -> list[tuple[int, int]]:

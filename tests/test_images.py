@@ -583,6 +583,44 @@ def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own
     assert number_text(predictions) == "8547" and [p.row for p in predictions] == [0, 0, 1, 1]
 
 
+def caption_and_number(gap: int, caption: str = "Date of birth") -> np.ndarray:
+    """Ink of a form's field: printed words (about 0.37 of the digits' height) `gap` px above a
+    handwritten "1249" of 80 px digits."""
+    ink = rasterize(number_strokes("1249", 60, 140, 50, 80, 70), (320, 480), 7)
+    cv2.putText(ink, caption, (60, 140 - gap), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
+    return ink
+
+
+def test_a_printed_caption_far_above_the_digits_is_a_line_of_its_own(tmp_path, shipped):
+    """A form's caption, a digit's height above its field, joined the digits' row as a band too
+    low to be a line (a flag, a dot): its letters were read between and over the digits, and the
+    scan review's captioned fields read none of their numbers right. Far from every row and of
+    several pieces, it is a line apart (segment.FAR_LINE); its words read as what they read."""
+    predictions = shipped.read_picture(load_canvases(save(tmp_path, "caption.png", on_paper(caption_and_number(80)))))
+    rows = sorted({p.row for p in predictions})
+    assert len(rows) == 2
+    assert number_text([p for p in predictions if p.row == rows[-1]]) == "1249"
+    assert all(p.box[1] + p.box[3] < 140 - 30 for p in predictions if p.row == rows[0])  # the caption's own
+
+
+@pytest.mark.parametrize("gap", [10, 30])
+def test_small_marks_near_the_digits_stay_in_their_row(tmp_path, shipped, gap):
+    """The same caption's band within FAR_LINE of the digits' height, as a 5's flag or an i's dot
+    is, joins their row as before (the line is one row; how its pieces group is grouping's)."""
+    predictions = shipped.read_picture(load_canvases(save(tmp_path, "near.png", on_paper(caption_and_number(gap)))))
+    assert {p.row for p in predictions} == {0}
+
+
+def test_an_underline_far_below_the_digits_is_no_line_of_its_own():
+    """One piece, however far: a rule, a stroke under a total, a stray mark is no line of writing."""
+    from recognizer.ink import ink_from_canvas
+    from recognizer.segment import text_rows
+
+    ink = rasterize(number_strokes("1249", 60, 40, 50, 80, 70), (320, 480), 7)
+    cv2.line(ink, (50, 220), (340, 220), 255, 6)
+    assert text_rows(ink_from_canvas(ink), picture=True) == []
+
+
 @pytest.mark.parametrize("side", [12, 16, 28])
 def test_a_small_picture_of_one_digit_is_held_to_no_more_than_a_drawing(tmp_path, shipped, side):
     """A thumbnail whose digit fills it: the 12 px a digit needs on a page would call it too small,
