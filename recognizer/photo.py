@@ -82,6 +82,7 @@ BOX_LINE = 0.5  # a form's boxes: in a piece of ink, straight runs across this s
 BOX_SIDE = 0.95  # ... two or more joined by upright ink in this share of the rows between them ...
 BOX_GAP = 8  # ... at least this many px apart, no thicker than the lines across (+1 px), at 2 sides or more
 BOX_THIN = 0.08  # ... and the lines no thicker than this share of the rows between them (a pen's are 0.1-0.2)
+COMB_THIN = 0.13  # ... or this share, where three sides or more join them (a comb of boxes: _box_sides)
 MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
@@ -552,7 +553,10 @@ def _large_pieces(ink: np.ndarray, tall: int, wide: int) -> list[tuple[slice, sl
 def _box_sides(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
     """The upright sides of boxes between lines across (across: their pixels): between two of
     them, runs of columns inked in BOX_SIDE of the rows from one to the other, no thicker than the
-    lines (+1 px) and touching both, where there are two such sides or more."""
+    lines (+1 px) and touching both, where there are two such sides or more and the lines are
+    BOX_THIN of the rows between them at most, or three or more and COMB_THIN (a comb's small boxes
+    scanned at 100-150 dpi have lines a tenth of their size: taken for no boxes, the comb went as a
+    fill-in line with the digits touching it; a boxy O written bold has two sides that thick)."""
     sides = np.zeros(ink.shape, bool)
     rows = across.any(axis=1)
     if not rows.any():
@@ -561,7 +565,7 @@ def _box_sides(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
     thick = _thickness(across, 1)
     widest = max(1, int(np.ceil(thick))) + 1
     for (above, top), (bottom, below) in zip(bands[:-1], bands[1:]):
-        if bottom - top < max(BOX_GAP, thick / BOX_THIN):
+        if bottom - top < max(BOX_GAP, thick / COMB_THIN):
             continue
         between = ink[top:bottom]
         upright = between.mean(axis=0) >= BOX_SIDE
@@ -570,7 +574,7 @@ def _box_sides(ink: np.ndarray, across: np.ndarray) -> np.ndarray:
             near = slice(max(0, start - widest), stop + widest)  # a line's end may stop short of a side
             if stop - start <= widest and across[above:top, near].any() and across[bottom:below, near].any():
                 found.append((start, stop))
-        if len(found) >= 2:
+        if len(found) >= 3 or (len(found) == 2 and bottom - top >= thick / BOX_THIN):
             for start, stop in found:
                 sides[top:bottom, start:stop] = between[:, start:stop]
     return sides

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from recognizer import photo
-from recognizer.images import load_image
+from recognizer.images import load_canvases, load_image
 from recognizer.photo import ink_canvas
 from recognizer.predictor import number_text
 from tests.test_images import PAPER, assert_canvas_is, number_ink, on_paper, save
@@ -158,6 +158,33 @@ def test_one_upright_stroke_between_two_lines_is_no_box():
     assert not photo._box_sides(ink, across).any()
     ink[13:100, 20:23] = True  # and a second one: the sides of a box
     assert photo._box_sides(ink, across).sum() == 2 * 87 * 3
+
+
+def test_a_comb_of_small_boxes_with_lines_thick_for_their_size_is_taken_out(tmp_path, shipped):
+    """A comb scanned at 100-150 dpi: boxes of 30 px whose printed lines blur to 3 px, a tenth of
+    the rows between them, as thick for the box as a pen's stroke is for a digit. Taken for no
+    boxes, the comb and the digits touching it went as one flat piece, a fill-in line: the scan
+    review's "0602" read "6". With three sides or more (photo.COMB_THIN) the boxes go; the digits
+    stay and read."""
+    ink = np.zeros((240, 400), np.uint8)
+    for k, digit in enumerate("390412"):
+        ink = np.maximum(ink, number_ink(digit, ink.shape, 100 + 30 * k + 7, 105, 25, 2))  # on the line
+    lines = form_lines(ink.shape, 100, 100, 30, 6, 2, comb=True)
+    scan = cv2.GaussianBlur(on_paper(np.maximum(ink, lines)), (0, 0), 0.5)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "comb.png", scan)))) == "390412"
+
+
+def test_two_sides_that_thick_for_their_size_make_no_box():
+    """A frame of two sides only keeps the stricter BOX_THIN: handwriting's boxy O (UNIPEN 'OKO',
+    'oIO', written with a bold pen) had a side and lines across as thick for its size as that."""
+    ink = np.zeros((60, 200), bool)
+    ink[10:13, 20:180] = ink[41:44, 20:180] = True  # two lines across, 3 px, 28 rows apart (3 / 28 > BOX_THIN)
+    ink[13:41, 20:23] = ink[13:41, 177:180] = True  # two sides
+    across = ink.copy()
+    across[13:41] = False
+    assert not photo._box_sides(ink, across).any()
+    ink[13:41, 99:102] = True  # a third side: a comb
+    assert photo._box_sides(ink, across).sum() == 3 * 28 * 3
 
 
 def test_only_a_line_under_the_writing_is_taken_off_the_digits_on_it():
