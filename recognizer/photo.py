@@ -17,7 +17,9 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
 3. A threshold above the page's own noise (its median and spread, the table's grain aside); the
    strongest ink saturates, with soft edges as in MNIST.
 4. What is not writing: a table (far darker than the page, along a side of the frame, its lighter
-   grain closed over), pieces running along a side of the frame (a page's edge), ruled and squared
+   grain closed over), pieces running along a side of the frame (a page's edge), bits of a page's
+   edge inside the frame (the desk beside them as dark as they are, where a stroke has paper all
+   round it), ruled and squared
    lines (long thin runs, found after turning the page straight by the lines' own angle; strokes
    they cut are mended, strokes far thicker than the lines that lie along them stay), a form's
    boxes (a piece's straight runs across joined by two upright sides or more, thin next to the
@@ -119,6 +121,16 @@ MAX_MARKS = 5_000
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
+# A page's edge on a darker desk reads as ink where the paper's estimate, smoothed over the edge, is
+# brighter than the desk beside it: a strip of straight bits along the edge, faint but as sharp as a
+# pen's stroke, read as 1s (the scan review's sticky notes: "40589" -> "140589"; with the number
+# written near the note's edge, 17 of 40 right). A stroke has paper on both sides; such a bit has
+# the desk on one: a faint piece (nowhere STRONG) whose ring (EDGE_RING of its stroke width, + 2 px)
+# is darker on one side of it than on the other by EDGE_SIDES of the way from its own darkness to
+# the lighter side's is no writing.
+EDGE_RING = 1.5
+EDGE_SIDES = 0.25
+EDGE_LONG = 8  # ... judged when this many of its stroke widths long at least (a pencil's grain: its specks are 2-4)
 
 
 @dataclass(frozen=True)
@@ -214,12 +226,55 @@ def _canvas(work: np.ndarray, name: str) -> tuple[np.ndarray, float]:
         ink, table = _ink_darkness(work, closing)
         canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
+    canvas[_page_edges(canvas, work, table)] = 0
     canvas, lines, angle = _straighten(canvas)
     keep, faint = _writing(canvas, lines, name)
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
     return _full_strength(np.where(keep | edge, canvas, 0).astype(np.uint8), faint), angle
+
+
+def _page_edges(canvas: np.ndarray, work: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """The ink on a page's or a note's edge (see EDGE_SIDES): faint pieces of the canvas, no specks
+    (SPECK_SHARE of the largest big piece's ink at least), FAINT_SIZE of the big pieces' height and
+    EDGE_LONG of their own stroke width long at least, whose ring, the table and other ink aside,
+    is darker in `work` (the picture, ink dark) on one side of the piece (across its main axis)
+    than on the other. Strong ink is never judged: a digit written near the edge is as dark as the
+    rest of the writing."""
+    pieces = _Pieces.of(canvas > INK_LEVEL)
+    big = pieces.big(np.ones(len(pieces.area), bool))
+    edges = np.zeros(len(pieces.area), bool)
+    if not big.any():
+        return edges[pieces.labels]
+    strong = np.zeros(len(pieces.area), bool)
+    strong[np.unique(pieces.labels[canvas >= STRONG])] = True
+    length = np.maximum(pieces.box[:, 2], pieces.box[:, 3])
+    long = (length >= FAINT_SIZE * np.median(pieces.box[big, 3])) & (length >= EDGE_LONG * pieces.width)
+    judged = ~strong & long & (pieces.area >= SPECK_SHARE * pieces.area[big].max())
+    judged[0] = False
+    h, w = canvas.shape
+    other = (pieces.labels > 0) | table
+    for k in np.flatnonzero(judged):
+        x, y, bw, bh = pieces.box[k]
+        r = int(np.ceil(EDGE_RING * pieces.width[k])) + 2
+        area = np.s_[max(0, y - r) : min(h, y + bh + r), max(0, x - r) : min(w, x + bw + r)]
+        own = pieces.labels[area] == k
+        ring = cv2.dilate(own.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool) & ~other[area]
+        ys, xs = np.nonzero(own)  # EDGE_LONG stroke widths long: 8 px at least
+        points = np.stack([xs, ys], axis=1).astype(np.float64)
+        centre = points.mean(axis=0)
+        across = np.linalg.eigh(np.cov((points - centre).T))[1][:, 0]  # the direction it is thinnest in
+        ring_y, ring_x = np.nonzero(ring)
+        side = (np.stack([ring_x, ring_y], axis=1) - centre) @ across > 0
+        if side.all() or not side.any():
+            continue
+        levels = work[area].astype(np.float32)
+        around = levels[ring]
+        one, two = float(around[side].mean()), float(around[~side].mean())
+        dark = float(np.median(levels[own]))
+        edges[k] = abs(one - two) >= EDGE_SIDES * max(max(one, two) - dark, 1.0)
+    return edges[pieces.labels]
 
 
 def _shrink(image: np.ndarray, side: int) -> np.ndarray:

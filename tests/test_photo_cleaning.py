@@ -4,6 +4,8 @@ Each test draws ink it knows and checks what the canvas holds and how it reads."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -185,6 +187,31 @@ def test_two_sides_that_thick_for_their_size_make_no_box():
     assert not photo._box_sides(ink, across).any()
     ink[13:41, 99:102] = True  # a third side: a comb
     assert photo._box_sides(ink, across).sum() == 3 * 28 * 3
+
+
+def test_the_edges_of_a_note_on_a_desk_are_not_read_as_ones(shipped):
+    """A sticky note photographed on a desk: along its edges the paper's estimate is brighter than
+    the desk beside it, and straight bits of the edge, faint but sharp, read as 1s ("13160911").
+    The desk lies on one side of them only (photo._page_edges); the digits stay."""
+    path = Path(__file__).resolve().parent / "fixtures" / "photos" / "sticky_note_31609.jpg"
+    assert number_text(shipped.read_picture(load_canvases(path))) == "31609"
+
+
+def test_a_faint_piece_with_the_desk_on_one_side_is_an_edge_and_a_stroke_is_not():
+    """photo._page_edges on a picture made to measure: paper (200) on the left, desk (100) on the
+    right. A faint strip at their border has the desk on one side: an edge. A faint stroke on the
+    paper has paper on both, and strong ink is never judged, even at the border."""
+    work = np.full((200, 300), 200, np.uint8)
+    work[:, 200:] = 100
+    canvas = np.zeros(work.shape, np.uint8)
+    canvas[40:140, 100:103], work[40:140, 100:103] = 255, 30  # a strong stroke: the writing's height
+    canvas[40:140, 60:63], work[40:140, 60:63] = 150, 120  # a faint stroke on the paper
+    canvas[40:140, 200:203] = 150  # a faint strip on the desk's side of the border (work: 100)
+    table = np.zeros(work.shape, bool)
+    edges = photo._page_edges(canvas, work, table)
+    assert edges[40:140, 200:203].all() and not edges[:, :200].any()
+    canvas[40:140, 200:203] = 255
+    assert not photo._page_edges(canvas, work, table).any()
 
 
 def test_only_a_line_under_the_writing_is_taken_off_the_digits_on_it():
