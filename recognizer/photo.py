@@ -18,16 +18,15 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    strongest ink saturates, with soft edges as in MNIST.
 4. What is not writing: a table (far darker than the page, along a side of the frame, its lighter
    grain closed over), pieces running along a side of the frame (a page's edge), bits of a page's
-   edge inside the frame (the desk beside them as dark as they are, where a stroke has paper all
-   round it), ruled and squared
-   lines (long thin runs, found after turning the page straight by the lines' own angle; strokes
-   they cut are mended, strokes far thicker than the lines that lie along them stay), a form's
-   boxes (a piece's straight runs across joined by two upright sides or more, thin next to the
-   box: short sides would read as 1s), a fill-in line under the writing (taken off the digits
-   standing on it, and a comb's ticks with it), specks, and
-   faint shades the paper's estimate missed (pieces that nowhere reach full strength and whose
-   edges fade out over many px; a digit written lighter than the rest has a pen's sharp edges: it
-   stays, brought to full strength).
+   edge inside the frame (faint, with the desk darker on one side of them than on the
+   other, where a stroke has paper on both), ruled and squared lines (long thin runs, found after
+   turning the page straight by the lines' own angle; strokes they cut are mended, strokes far
+   thicker than the lines that lie along them stay), a form's boxes (a piece's straight runs
+   across joined by two upright sides or more, thin next to the box: short sides would read as
+   1s), a fill-in line under the writing (taken off the digits standing on it, and a comb's ticks
+   with it), specks, and faint shades the paper's estimate missed (pieces that nowhere reach full
+   strength and whose edges fade out over many px; a digit written lighter than the rest has a
+   pen's sharp edges: it stays, brought to full strength).
 The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
 """
 
@@ -125,12 +124,16 @@ NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the bi
 # brighter than the desk beside it: a strip of straight bits along the edge, faint but as sharp as a
 # pen's stroke, read as 1s (the scan review's sticky notes: "40589" -> "140589"; with the number
 # written near the note's edge, 17 of 40 right). A stroke has paper on both sides; such a bit has
-# the desk on one: a faint piece (nowhere STRONG) whose ring (EDGE_RING of its stroke width, + 2 px)
-# is darker on one side of it than on the other by EDGE_SIDES of the way from its own darkness to
-# the lighter side's is no writing.
-EDGE_RING = 1.5
+# the desk on one: a faint piece (nowhere STRONG) whose ring (the pixels within EDGE_RING px of it:
+# the desk lies right against an edge's bit, while a faint digit written a few px from the desk has
+# paper on both sides; a ring as wide as 1.5 stroke widths dropped faint 1s, 3s, 8s and 9s written
+# 5 px from a darker desk, a grey field or a shadow) is darker on one side of it (across its main
+# axis) than on the other by EDGE_SIDES of the way from its own darkness to the lighter side's, is
+# no writing. A curved digit touching the desk has both on each side of its axis.
+EDGE_RING = 2
 EDGE_SIDES = 0.25
 EDGE_LONG = 8  # ... judged when this many of its stroke widths long at least (a pencil's grain: its specks are 2-4)
+EDGE_PIECES = 64  # ... and only the longest this many faint pieces (a page's edge leaves tens; hatching, thousands)
 
 
 @dataclass(frozen=True)
@@ -226,55 +229,17 @@ def _canvas(work: np.ndarray, name: str) -> tuple[np.ndarray, float]:
         ink, table = _ink_darkness(work, closing)
         canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
-    canvas[_page_edges(canvas, work, table)] = 0
     canvas, lines, angle = _straighten(canvas)
-    keep, faint = _writing(canvas, lines, name)
+    if angle:  # the picture and its table turned as the canvas was (outside the frame: table)
+        h, w = canvas.shape
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        work = cv2.warpAffine(work, turn, (w, h), flags=cv2.INTER_LINEAR)
+        table = cv2.warpAffine(table.view(np.uint8), turn, (w, h), flags=cv2.INTER_NEAREST, borderValue=1).view(bool)
+    keep, faint = _writing(canvas, lines, name, (work, table))
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
     return _full_strength(np.where(keep | edge, canvas, 0).astype(np.uint8), faint), angle
-
-
-def _page_edges(canvas: np.ndarray, work: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """The ink on a page's or a note's edge (see EDGE_SIDES): faint pieces of the canvas, no specks
-    (SPECK_SHARE of the largest big piece's ink at least), FAINT_SIZE of the big pieces' height and
-    EDGE_LONG of their own stroke width long at least, whose ring, the table and other ink aside,
-    is darker in `work` (the picture, ink dark) on one side of the piece (across its main axis)
-    than on the other. Strong ink is never judged: a digit written near the edge is as dark as the
-    rest of the writing."""
-    pieces = _Pieces.of(canvas > INK_LEVEL)
-    big = pieces.big(np.ones(len(pieces.area), bool))
-    edges = np.zeros(len(pieces.area), bool)
-    if not big.any():
-        return edges[pieces.labels]
-    strong = np.zeros(len(pieces.area), bool)
-    strong[np.unique(pieces.labels[canvas >= STRONG])] = True
-    length = np.maximum(pieces.box[:, 2], pieces.box[:, 3])
-    long = (length >= FAINT_SIZE * np.median(pieces.box[big, 3])) & (length >= EDGE_LONG * pieces.width)
-    judged = ~strong & long & (pieces.area >= SPECK_SHARE * pieces.area[big].max())
-    judged[0] = False
-    h, w = canvas.shape
-    other = (pieces.labels > 0) | table
-    for k in np.flatnonzero(judged):
-        x, y, bw, bh = pieces.box[k]
-        r = int(np.ceil(EDGE_RING * pieces.width[k])) + 2
-        area = np.s_[max(0, y - r) : min(h, y + bh + r), max(0, x - r) : min(w, x + bw + r)]
-        own = pieces.labels[area] == k
-        ring = cv2.dilate(own.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool) & ~other[area]
-        ys, xs = np.nonzero(own)  # EDGE_LONG stroke widths long: 8 px at least
-        points = np.stack([xs, ys], axis=1).astype(np.float64)
-        centre = points.mean(axis=0)
-        across = np.linalg.eigh(np.cov((points - centre).T))[1][:, 0]  # the direction it is thinnest in
-        ring_y, ring_x = np.nonzero(ring)
-        side = (np.stack([ring_x, ring_y], axis=1) - centre) @ across > 0
-        if side.all() or not side.any():
-            continue
-        levels = work[area].astype(np.float32)
-        around = levels[ring]
-        one, two = float(around[side].mean()), float(around[~side].mean())
-        dark = float(np.median(levels[own]))
-        edges[k] = abs(one - two) >= EDGE_SIDES * max(max(one, two) - dark, 1.0)
-    return edges[pieces.labels]
 
 
 def _shrink(image: np.ndarray, side: int) -> np.ndarray:
@@ -573,19 +538,22 @@ def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     BOX_GAP px tall, the straight runs across BOX_LINE of its width, where two of them are joined
     by two or more sides (_box_sides). A hand's strokes are seldom so straight, upright and thin."""
     across, sides = np.zeros(ink.shape, bool), np.zeros(ink.shape, bool)
+    seen = set()  # pieces whose boxes overlap (hatching, long slanted strokes) share crops: each is looked at once
     for crop in _large_pieces(ink, BOX_GAP, 2 * BOX_GAP):
         count, labels, stats, _ = cv2.connectedComponentsWithStats(ink[crop].astype(np.uint8), connectivity=8)
         for k in range(1, count):
             x, y, w, h = stats[k, :4]
-            if h < BOX_GAP or w < 2 * BOX_GAP:
+            at = (slice(crop[0].start + y, crop[0].start + y + h), slice(crop[1].start + x, crop[1].start + x + w))
+            if h < BOX_GAP or w < 2 * BOX_GAP or (key := (at[0].start, at[1].start, w, h)) in seen:
                 continue
-            box = (slice(y, y + h), slice(x, x + w))
-            piece = labels[box] == k
-            bar = np.ones((1, max(3, int(BOX_LINE * w))), np.uint8)
-            lines = cv2.morphologyEx(piece.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
+            seen.add(key)
+            piece = labels[y : y + h, x : x + w] == k
+            run = max(3, int(BOX_LINE * w))
+            if piece.sum(axis=1).max() < run:  # no row inked that far: no straight run across, no box
+                continue
+            lines = cv2.morphologyEx(piece.view(np.uint8), cv2.MORPH_OPEN, np.ones((1, run), np.uint8)).view(bool)
             upright = _box_sides(piece, lines)
             if upright.any():
-                at = (slice(crop[0].start + y, crop[0].start + y + h), slice(crop[1].start + x, crop[1].start + x + w))
                 across[at] |= lines
                 sides[at] |= upright
     return across, sides
@@ -656,13 +624,20 @@ def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
     return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool)
 
 
-def _writing(canvas: np.ndarray, lines: _Lines | None, name: str = "image") -> tuple[np.ndarray, np.ndarray]:
+def _writing(
+    canvas: np.ndarray,
+    lines: _Lines | None,
+    name: str = "image",
+    picture: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(the ink that is writing, the part of it written faint). Writing is the ink without the lines
     (strokes that crossed one mended) and what is left of them, without pieces running along a side
     of the frame, without specks, and without pieces that nowhere reach full strength (STRONG) unless
     their edges are as sharp as a pen's (a digit written lighter than the rest: a pencil correction,
     light pressure); a shade the paper's estimate missed, such as the narrow end of a shadow, fades
     out over many px (and writing is as dark against its own paper in a shadow as in the light).
+    picture: (the picture, ink dark, and its table) in the canvas's frame, where faint bits of a
+    page's edge are told from writing (_page_edges); without it, none are.
     TooManyMarks for a picture of more than MAX_MARKS separate marks."""
     ink = canvas > INK_LEVEL
     kept = ink.copy()
@@ -691,10 +666,51 @@ def _writing(canvas: np.ndarray, lines: _Lines | None, name: str = "image") -> t
     good[0] = False
     strong = np.zeros_like(good)
     strong[np.unique(pieces.labels[kept & (canvas >= STRONG)])] = True
+    if picture is not None:
+        good &= ~_page_edges(pieces, good & ~strong, good & strong, *picture)
     faint, whole = _sharp(canvas, pieces, good & ~strong, good & strong)
     good &= strong | faint
     keep = good & _near_writing(pieces, good, whole)
     return keep[pieces.labels], (keep & faint)[pieces.labels]
+
+
+def _page_edges(
+    pieces: _Pieces, candidates: np.ndarray, strong: np.ndarray, work: np.ndarray, table: np.ndarray
+) -> np.ndarray:
+    """Which faint candidate pieces are bits of a page's or a note's edge (see EDGE_SIDES): no specks
+    (SPECK_SHARE of the largest big strong piece's ink at least), FAINT_SIZE of the strong pieces'
+    height and EDGE_LONG of their own stroke width long at least (the EDGE_PIECES longest), whose
+    ring, the table and other ink aside, is darker in `work` (the picture, ink dark, in the
+    canvas's frame) on one side of the piece (across its main axis) than on the other. Strong ink
+    is never a candidate: a digit written near the edge is as dark as the rest."""
+    edges = np.zeros(len(pieces.area), bool)
+    big = pieces.big(strong)
+    if not big.any():
+        return edges
+    x, y, w, h = pieces.box.T
+    length = np.maximum(w, h)
+    long = (length >= FAINT_SIZE * np.median(h[big])) & (length >= EDGE_LONG * pieces.width)
+    judged = np.flatnonzero(candidates & long & (pieces.area >= SPECK_SHARE * pieces.area[big].max()))
+    other = (pieces.labels > 0) | table
+    for k in sorted(judged, key=lambda k: -length[k])[:EDGE_PIECES]:
+        top, left = max(0, y[k] - EDGE_RING), max(0, x[k] - EDGE_RING)
+        near = np.s_[top : y[k] + h[k] + EDGE_RING, left : x[k] + w[k] + EDGE_RING]
+        mine = (pieces.labels[near] == k).view(np.uint8)
+        ys, xs = np.nonzero(mine)
+        points = np.stack([xs, ys], axis=1).astype(np.float64)
+        ring = cv2.dilate(mine, np.ones((2 * EDGE_RING + 1,) * 2, np.uint8)).view(bool) & ~other[near]
+        centre = points.mean(axis=0)
+        across = np.linalg.eigh(np.cov((points - centre).T))[1][:, 0]  # the direction it is thinnest in
+        ring_y, ring_x = np.nonzero(ring)
+        side = (np.stack([ring_x, ring_y], axis=1) - centre) @ across > 0
+        if side.all() or not side.any():
+            continue
+        levels = work[near].astype(np.float32)
+        around = levels[ring]
+        one, two = float(around[side].mean()), float(around[~side].mean())
+        dark = float(np.median(levels[mine.view(bool)]))
+        edges[k] = abs(one - two) >= EDGE_SIDES * max(max(one, two) - dark, 1.0)
+    return edges
 
 
 def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
