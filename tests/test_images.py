@@ -611,6 +611,15 @@ def test_small_marks_near_the_digits_stay_in_their_row(tmp_path, shipped, gap):
     assert {p.row for p in predictions} == {0}
 
 
+def test_cents_written_small_and_raised_after_the_number_stay_in_its_line(tmp_path, shipped):
+    """ "12" and, after it, "50" written small and raised (an amount's cents): beside the number,
+    not over it, so they are no line of their own however far up ("50 12" was read)."""
+    ink = rasterize(number_strokes("12", 60, 140, 50, 80, 70), (320, 480), 7)
+    ink = np.maximum(ink, rasterize(number_strokes("50", 210, 72, 18, 28, 24, seed=3), (320, 480), 4))
+    predictions = shipped.read_picture(load_canvases(save(tmp_path, "cents.png", on_paper(ink))))
+    assert number_text(predictions, between_rows=" ") == "1250"
+
+
 def test_an_underline_far_below_the_digits_is_no_line_of_its_own():
     """One piece, however far: a rule, a stroke under a total, a stray mark is no line of writing."""
     from recognizer.ink import ink_from_canvas
