@@ -18,15 +18,15 @@ at most WORK_SIDE px long (enough for digits; it keeps a 12-megapixel photo well
    strongest ink saturates, with soft edges as in MNIST.
 4. What is not writing: a table (far darker than the page, along a side of the frame, its lighter
    grain closed over), pieces running along a side of the frame (a page's edge), bits of a page's
-   edge inside the frame (faint, with the desk darker on one side of them than on the
-   other, where a stroke has paper on both), ruled and squared lines (long thin runs, found after
-   turning the page straight by the lines' own angle; strokes they cut are mended, strokes far
-   thicker than the lines that lie along them stay), a form's boxes (a piece's straight runs
-   across joined by two upright sides or more, thin next to the box: short sides would read as
-   1s), a fill-in line under the writing (taken off the digits standing on it, and a comb's ticks
-   with it), specks, and faint shades the paper's estimate missed (pieces that nowhere reach full
-   strength and whose edges fade out over many px; a digit written lighter than the rest has a
-   pen's sharp edges: it stays, brought to full strength).
+   edge inside the frame (faint, the desk darker on one side of them than on the other, where a
+   stroke has paper on both), ruled and squared lines (long thin runs, found after turning the page
+   straight by the lines' own angle; strokes they cut are mended, strokes far thicker than the lines
+   that lie along them stay), a form's boxes (a piece's straight runs across joined by two upright
+   sides or more, thin next to the box: short sides would read as 1s), a fill-in line under the
+   writing (taken off the digits standing on it, and a comb's ticks with it), specks, and faint
+   shades the paper's estimate missed (pieces that nowhere reach full strength and whose edges fade
+   out over many px; a digit written lighter than the rest has a pen's sharp edges: it stays,
+   brought to full strength).
 The canvas keeps the picture's geometry (scaled to WORK_SIDE, and turned straight if it has lines).
 """
 
