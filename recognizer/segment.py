@@ -42,12 +42,13 @@ SMALL_LINE, SMALL_LINE_PIECE = 2, 0.4
 # In a picture, a line may be written smaller than the one above (a total under its items, a second
 # line squeezed in): the scan review's lines of 0.65 and 0.5 of the other's height read 3 and 0 of 20
 PICTURE_ROW_HEIGHT = 0.4
-# ... and a picture's shorter band FAR_LINE of the tallest's height or more over or under its
-# nearest row, holding SMALL_LINE pieces of FAR_LINE_PIECE of that height or more, is a line of its
-# own: a form's printed caption ("Date of birth" at 0.37 of the digits, a digit's height above them)
-# joined the digits' row, and both were read as one line, the caption's letters between and over the
-# digits (the scan review's captioned comb fields and tables with a printed header: none read its
-# digits right). Flags, dots and accents lie closer; an underline or a stray mark is one piece.
+# ... and a picture's shorter band FAR_LINE of the tallest's height or more above or below its
+# nearest row (not wholly after its end), holding SMALL_LINE pieces of FAR_LINE_PIECE of that height
+# or more, is a line of its own: a form's printed caption ("Date of birth" at 0.37 of the digits, a
+# digit's height above them) joined the digits' row, and both were read as one line, the caption's
+# letters between and over the digits (the scan review's captioned comb fields and tables with a
+# printed header: none read its digits right). Flags, dots and accents lie closer; an underline or a
+# stray mark is one piece.
 FAR_LINE, FAR_LINE_PIECE = 0.5, 0.2
 ROW_GAP = 0.2
 ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
@@ -84,7 +85,7 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
     ROW_HEIGHT of the tallest; a picture's lines of writing may start anywhere (a line right of the
     one below read as one row, the lower line's digits first), be written smaller
     (PICTURE_ROW_HEIGHT) and closer (_lines_apart), and a far smaller one (a printed caption) is
-    a line apart when it lies well over or under the others (FAR_LINE)."""
+    a line apart when it lies well above or below the others, not after their end (FAR_LINE)."""
     if ink.box is None:
         return []
     row_height = PICTURE_ROW_HEIGHT if picture else ROW_HEIGHT
@@ -99,7 +100,7 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
         for b, h in zip(bands, heights)
     ]
     rows = [list(band) for band, row in zip(bands, tall) if row]
-    lines = []  # a picture's short bands far over or under a row that are lines of their own
+    lines = []  # a picture's short bands far above or below a row that are lines of their own
     for band, row in zip(bands, tall):  # the short bands join the nearest row
         if not row:
             row = min(rows, key=lambda r: max(r[0] - band[1], band[0] - r[1], 0))
@@ -134,11 +135,12 @@ def _small_line(band: np.ndarray, tallest: int) -> bool:
 def _far_line(mask: np.ndarray, band: Sequence[int], row: Sequence[int], tallest: int) -> bool:
     """Whether a picture's band of ink rows (top, bottom) shorter than PICTURE_ROW_HEIGHT of the
     tallest is a line of its own (FAR_LINE): FAR_LINE of the tallest's height or more from the
-    nearest row, over or under it (ROW_UNDER of the narrower's x-extent: cents written small and
-    raised after the whole number are beside it, and stay in its row), of SMALL_LINE pieces or more."""
+    nearest row, not wholly after the row's end (cents written small and raised after the whole
+    number stay in its row; a caption may start left of its field), of SMALL_LINE pieces or more."""
     if max(row[0] - band[1], band[0] - row[1]) < FAR_LINE * tallest:
         return False
-    if _span_overlap(mask[band[0] : band[1]].any(axis=0), mask[row[0] : row[1]].any(axis=0)) < ROW_UNDER:
+    starts = np.flatnonzero(mask[band[0] : band[1]].any(axis=0))[0]  # bands and rows hold ink
+    if starts > np.flatnonzero(mask[row[0] : row[1]].any(axis=0))[-1]:  # wholly after the row's end
         return False
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask[band[0] : band[1]].astype(np.uint8), connectivity=8)
     return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= FAR_LINE_PIECE * tallest)) >= SMALL_LINE

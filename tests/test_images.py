@@ -583,20 +583,23 @@ def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own
     assert number_text(predictions) == "8547" and [p.row for p in predictions] == [0, 0, 1, 1]
 
 
-def caption_and_number(gap: int, caption: str = "Date of birth") -> np.ndarray:
+def caption_and_number(gap: int, caption: str = "Date of birth", x: int = 60) -> np.ndarray:
     """Ink of a form's field: printed words (about 0.37 of the digits' height) `gap` px above a
-    handwritten "1249" of 80 px digits."""
-    ink = rasterize(number_strokes("1249", 60, 140, 50, 80, 70), (320, 480), 7)
-    cv2.putText(ink, caption, (60, 140 - gap), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
+    handwritten "1249" of 80 px digits starting at x = 220, the words starting at `x`."""
+    ink = rasterize(number_strokes("1249", 220, 140, 50, 80, 70), (320, 560), 7)
+    cv2.putText(ink, caption, (x, 140 - gap), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
     return ink
 
 
-def test_a_printed_caption_far_above_the_digits_is_a_line_of_its_own(tmp_path, shipped):
+@pytest.mark.parametrize("x", [220, 40])
+def test_a_printed_caption_far_above_the_digits_is_a_line_of_its_own(tmp_path, shipped, x):
     """A form's caption, a digit's height above its field, joined the digits' row as a band too
     low to be a line (a flag, a dot): its letters were read between and over the digits, and the
     scan review's captioned fields read none of their numbers right. Far from every row and of
-    several pieces, it is a line apart (segment.FAR_LINE); its words read as what they read."""
-    predictions = shipped.read_picture(load_canvases(save(tmp_path, "caption.png", on_paper(caption_and_number(80)))))
+    several pieces, it is a line apart (segment.FAR_LINE), also where it starts left of the field
+    and barely lies over it; its words read as what they read."""
+    ink = caption_and_number(80, x=x)
+    predictions = shipped.read_picture(load_canvases(save(tmp_path, "caption.png", on_paper(ink))))
     rows = sorted({p.row for p in predictions})
     assert len(rows) == 2
     assert number_text([p for p in predictions if p.row == rows[-1]]) == "1249"
