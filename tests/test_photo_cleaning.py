@@ -222,8 +222,9 @@ def test_a_faint_straight_piece_with_the_desk_against_one_side_is_an_edge():
 @pytest.mark.parametrize("digit", ["3", "8"])
 def test_a_faint_digit_written_near_a_darker_desk_is_kept(tmp_path, shipped, digit):
     """A digit written lighter than the rest (0.36 of their darkness) 5 px from where the page ends
-    and a darker desk begins: its ring is darker on the desk's side, but it is no straight edge's
-    bit; it stays ("38" was read for "383" by a first version of photo._page_edges)."""
+    and a darker desk begins. A first version of photo._page_edges looked 1.5 stroke widths round
+    a faint piece, reached the desk, found that side darker and dropped the digit ("383" read "38");
+    the 2 px it looks now hold only paper there, and the digit stays."""
     ink, light = faint_number("38", digit, 0.36)
     right = np.flatnonzero(light.any(axis=0))[-1]
     paper = np.full(ink.shape, PAPER, np.float32)
