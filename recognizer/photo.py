@@ -231,10 +231,8 @@ def _canvas(work: np.ndarray, name: str) -> tuple[np.ndarray, float]:
     canvas[table] = 0
     canvas, lines, angle = _straighten(canvas)
     if angle:  # the picture and its table turned as the canvas was (outside the frame: table)
-        h, w = canvas.shape
-        turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        work = cv2.warpAffine(work, turn, (w, h), flags=cv2.INTER_LINEAR)
-        table = cv2.warpAffine(table.view(np.uint8), turn, (w, h), flags=cv2.INTER_NEAREST, borderValue=1).view(bool)
+        work = _turn(work, angle)
+        table = _turn(table.view(np.uint8), angle, cv2.INTER_NEAREST, border=1).view(bool)
     keep, faint = _writing(canvas, lines, name, (work, table))
     if not keep.any():
         raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
@@ -396,9 +394,7 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None, float]:
     fitted = _fitted_angle(ys, xs, searched)
     angle = fitted if pile_up(fitted, 1) >= pile_up(searched, 1) else searched  # a stroke along a line pulls a fit
     if angle:
-        turned = cv2.warpAffine(
-            canvas, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h), flags=cv2.INTER_LINEAR, borderValue=0
-        )
+        turned = _turn(canvas, angle)
         lines, boxes = _lines(turned), _form_boxes(turned > INK_LEVEL)
         if lines is not None:
             return turned, _with_boxes(lines, boxes), angle
@@ -407,6 +403,15 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None, float]:
             return turned, _with_boxes(None, boxes), angle
         return canvas, _with_boxes(_lines(canvas), as_it_was), 0.0
     return canvas, _with_boxes(_lines(canvas), _form_boxes(canvas > INK_LEVEL)), 0.0
+
+
+def _turn(image: np.ndarray, angle: float, flags: int = cv2.INTER_LINEAR, border: int = 0) -> np.ndarray:
+    """The image turned by `angle` degrees about its centre (as Frame.angle), the same size, `border`
+    where the frame was not."""
+    h, w = image.shape
+    return cv2.warpAffine(
+        image, cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0), (w, h), flags=flags, borderValue=border
+    )
 
 
 def _fitted_angle(ys: np.ndarray, xs: np.ndarray, angle: float) -> float:
