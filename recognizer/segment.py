@@ -125,11 +125,11 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
     return _lines_apart(ink.mask, merged) if picture else _cut(merged, ink.mask.shape[0])
 
 
-def _small_line(band: np.ndarray, tallest: int) -> bool:
+def _small_line(band: np.ndarray, tallest: int, piece: float = SMALL_LINE_PIECE) -> bool:
     """Whether a band of ink rows lower than ROW_HEIGHT of the tallest is a line of writing of its
-    own, written smaller: SMALL_LINE pieces or more, each SMALL_LINE_PIECE of the tallest's height."""
+    own, written smaller: SMALL_LINE pieces or more, each `piece` of the tallest's height."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
-    return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= SMALL_LINE_PIECE * tallest)) >= SMALL_LINE
+    return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= piece * tallest)) >= SMALL_LINE
 
 
 def _far_line(mask: np.ndarray, band: Sequence[int], row: Sequence[int], tallest: int) -> bool:
@@ -142,8 +142,7 @@ def _far_line(mask: np.ndarray, band: Sequence[int], row: Sequence[int], tallest
     starts = np.flatnonzero(mask[band[0] : band[1]].any(axis=0))[0]  # bands and rows hold ink
     if starts > np.flatnonzero(mask[row[0] : row[1]].any(axis=0))[-1]:  # wholly after the row's end
         return False
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask[band[0] : band[1]].astype(np.uint8), connectivity=8)
-    return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= FAR_LINE_PIECE * tallest)) >= SMALL_LINE
+    return _small_line(mask[band[0] : band[1]], tallest, FAR_LINE_PIECE)
 
 
 def _cut(rows: list[list[int]], height: int) -> list[tuple[int, int]]:
