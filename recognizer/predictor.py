@@ -38,7 +38,7 @@ from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
-from .reject import BLANK, ink_reason, model_reason, picture_shape, too_little_ink
+from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, too_little_ink
 from .segment import row_strokes, text_rows
 from .strokes import Stroke, checked_strokes
 
@@ -398,7 +398,9 @@ class Recognizer:
             checks,
             own_strokes,
         )
-        return [replace(p, box=g.segment.box, row=k) for p, (k, g) in zip(predictions, in_rows)]
+        boxes, row_of = [g.segment.box for g in groups], [k for k, _ in in_rows]
+        unsure = letters_in_words([p.unsure for p in predictions], [g.not_digit for g in groups], boxes, row_of)
+        return [replace(p, box=b, row=k, unsure=u) for p, b, k, u in zip(predictions, boxes, row_of, unsure)]
 
     def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:
         """The reading of a photo or scan from its canvases (photo.ink_canvases: one, or both

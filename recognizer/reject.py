@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ink import Ink
+from .ink import Box, Ink
 from .strokes import Stroke
 
 BLANK = "blank"
@@ -50,6 +50,12 @@ MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit 
 # doubt catches the others).
 MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
+# A word's letters come together: in read(), a reading beside one read "not a digit" (the next or the
+# one before in its row, at most WORD_GAP of the taller one's height apart) is not a digit either
+# when the detector gives it P(not a digit) above WORD_NOT_DIGIT, an even chance. Chosen on
+# training-side rows "digit, 1-3 letters, digit" (docs/measurements.md, words among digits).
+WORD_NOT_DIGIT = 0.5
+WORD_GAP = 0.6
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,34 @@ def model_reason(not_digit: float | None, detector_threshold: float, confidence:
     if not_digit is not None and not_digit > detector_threshold:
         return NOT_A_DIGIT
     return LOW_CONFIDENCE if confidence < threshold else None
+
+
+def letters_in_words(
+    unsure: Sequence[str | None], not_digit: Sequence[float | None], boxes: Sequence[Box], rows: Sequence[int]
+) -> list[str | None]:
+    """The readings' reasons (read() order: row by row, left to right), with NOT_A_DIGIT added
+    where a reading that stands sits beside a letter (one read "not a digit") in its row, close
+    as a word's letters are, and the detector finds it more likely not a digit than a digit:
+    the letters of "Total" or "abc" between digits read "?" together, not one "?" among 0s and 4s.
+    not_digit: the detector's P(not a digit) of each (None without a detector)."""
+    out = list(unsure)
+    changed = True
+    while changed:  # a letter found this way may find its own neighbour
+        changed = False
+        for k, (reason, p) in enumerate(zip(out, not_digit)):
+            if reason is not None or p is None or p <= WORD_NOT_DIGIT:
+                continue
+            beside = [j for j in (k - 1, k + 1) if 0 <= j < len(out) and rows[j] == rows[k]]
+            if any(out[j] == NOT_A_DIGIT and _word_close(boxes[k], boxes[j]) for j in beside):
+                out[k] = NOT_A_DIGIT
+                changed = True
+    return out
+
+
+def _word_close(a: Box, b: Box) -> bool:
+    """Two readings' boxes at most WORD_GAP of the taller one's height apart along the row."""
+    left, right = (a, b) if a[0] <= b[0] else (b, a)
+    return right[0] - (left[0] + left[2]) <= WORD_GAP * max(a[3], b[3])
 
 
 def _scribbled(strokes: Sequence[Stroke]) -> bool:

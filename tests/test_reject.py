@@ -1,5 +1,6 @@
 """ "Not sure": ink checks and the models' verdicts (recognizer.reject, through Recognizer)."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 
 from recognizer import reject
 from recognizer.ink import ink_from_canvas
-from recognizer.predictor import Recognizer
+from recognizer.predictor import Recognizer, number_text
 from recognizer.reject import BLANK, LOW_CONFIDENCE, SCRIBBLE, TOO_SMALL, count_crossings
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
@@ -195,3 +196,51 @@ def test_the_ink_checks_come_before_the_model_s_doubt(seed):
     assert [p.unsure for p in rec.recognize([ink_from_canvas(canvas)], SIZE, [strokes])] == [SCRIBBLE]
     line = [[(100.0, 200.0), (300.0, 200.0)] * 8]
     assert rec.predict(rasterize(line, SIZE, 8), line).unsure == SCRIBBLE  # by its strokes alone
+
+
+def _word(*readings: tuple[str | None, float | None], gap: int = 10, rows=None):
+    """letters_in_words on readings (reason, P(not a digit)) of 60 px tall boxes gap px apart."""
+    boxes = [(k * (40 + gap), 0, 40, 60) for k in range(len(readings))]
+    return reject.letters_in_words(
+        [r for r, _ in readings], [p for _, p in readings], boxes, rows or [0] * len(readings)
+    )
+
+
+def test_a_letter_beside_one_read_not_a_digit_reads_not_a_digit_too():
+    """'Total' between digits: the letters the detector doubts beside one it is sure of go with it,
+    along the word both ways; a digit the detector believes in stays."""
+    nad = reject.NOT_A_DIGIT
+    assert _word((None, 0.1), (None, 0.7), (nad, 0.99), (None, 0.8), (None, 0.6), (None, 0.2)) == [
+        None, nad, nad, nad, nad, None
+    ]  # fmt: skip
+    at = reject.WORD_NOT_DIGIT
+    assert _word((nad, 0.99), (None, at), (None, at + 1e-3)) == [nad, None, None]  # an even chance is not enough
+
+
+def test_only_a_letter_close_by_in_the_same_row_counts():
+    nad = reject.NOT_A_DIGIT
+    word = ((nad, 0.99), (None, 0.9))
+    assert _word(*word, gap=int(reject.WORD_GAP * 60)) == [nad, nad]
+    assert _word(*word, gap=int(reject.WORD_GAP * 60) + 1) == [nad, None]  # a space: another word
+    assert _word(*word, rows=[0, 1]) == [nad, None]  # the last of one line, the first of the next
+    assert _word((LOW_CONFIDENCE, 0.4), (None, 0.9)) == [LOW_CONFIDENCE, None]  # a doubtful digit is no letter
+    assert _word((nad, 0.99), (None, None)) == [nad, None]  # no detector, no verdict
+
+
+def test_read_reads_the_letters_of_a_word_together(shipped, monkeypatch):
+    """read() gives the detector's answers to letters_in_words: a reading it doubts beside one it
+    rejects reads "not a digit"; without the rejected one it stands."""
+    from recognizer import predictor
+
+    strokes = [s for i, d in enumerate((1, 2, 3, 4)) for s in digit_strokes(d, box=(60 + 120 * i, 100, 80, 130))]
+    canvas = rasterize(strokes, (360, 600), 10)
+    real = predictor.group_digits
+
+    def doubted(*args, answers):
+        groups = real(*args)
+        assert len(groups) == len(answers)
+        return [replace(g, not_digit=a) for g, a in zip(groups, answers)]
+
+    for answers, text in (((0.1, 0.99, 0.7, 0.3), "1??4"), ((0.1, 0.2, 0.7, 0.3), "1234")):
+        monkeypatch.setattr(predictor, "group_digits", lambda *a, answers=answers: doubted(*a, answers=answers))
+        assert number_text(shipped.read(canvas, strokes)) == text
