@@ -956,6 +956,29 @@ def test_the_personal_model_is_chosen_and_reported(monkeypatch, tmp_path, screen
     assert state["personal_model"] is True and state["model"] == str(personal) and state["note"] == PERSONAL_NOTE
 
 
+def test_m_returns_to_the_model_given_with_model_not_the_shipped_one(monkeypatch, tmp_path, screen):
+    """Started with --model FILE and a personal model saved: M reads with the personal one, and M
+    again with FILE (it went to the shipped model, and FILE was gone until the app started again)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    personal = personal_model_path()
+    personal.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "recognizer" / "models" / "mnist_cnn.tflite", personal)
+    own = tmp_path / "mine.tflite"
+    shutil.copy(ROOT / "recognizer" / "models" / "mnist_cnn.tflite", own)
+    path, is_personal = choose_model(own)
+    app = App(model_path=path, personal=is_personal, samples=UserSamples(tmp_path / "s.npz"))
+    assert app.wait()
+    run_script(app, [], screen)
+    assert app.state.note == "model mine.tflite"
+    for note in (PERSONAL_NOTE, "model mine.tflite"):
+        run_script(app, [key_event(pygame.K_m)], screen)
+        app.wait()
+        run_script(app, [], screen)
+        assert app.state.note == note and app.samples.notice == f"reading with the {note}"
+    assert app.worker.recognizer.path == own
+    app.close()
+
+
 def test_a_personal_model_that_does_not_load_falls_back_to_the_shipped_one(monkeypatch, tmp_path, screen, capsys):
     """A damaged personal model (a disk error, a half-copied file) used to stop the app: any key quit,
     though the user had not asked for that model. Now the shipped model reads, and the pane says why."""

@@ -101,6 +101,8 @@ class App:
         self.running = True
         self.exit_code = 0
         self.personal = personal  # the model is the user's personal one (learned or fine-tuned; ui.model.choose_model)
+        # What M returns to from the personal model: the file given with --model, else (None) the shipped one
+        self._own_model = None if personal else model_path
         self.data = data  # mnist.npz for learning's MNIST check (key L); None: $MNIST_NPZ, else a download
         self.predictions = 0  # predictions shown (blank-canvas states not counted)
         self.stats = FrameStats()
@@ -206,14 +208,15 @@ class App:
         return None
 
     def switch_model(self) -> None:
-        """Load the shipped model if the personal one is in use, else the personal one (if there is one)."""
+        """Load the personal model (if there is one), or, from it, the model the app started with: the
+        file given with --model, else the shipped one."""
         learning = self.learner is not None or self._learn_queued is not None
         if learning or self._switch is not None or self.worker is None:
             self.samples.notify("wait: a model is being made or loaded", ok=False)
             return
         personal = personal_model_path(".tflite")
         if self.personal:
-            self._switch = (ModelLoader(None), False)
+            self._switch = (ModelLoader(self._own_model), False)
         elif personal.is_file():
             self._switch = (ModelLoader(personal), True)
         else:
@@ -342,7 +345,7 @@ class App:
             (loader, personal), self._switch = self._switch, None
             if loader.recognizer is not None:
                 self._use(loader.recognizer, personal)
-                self.samples.notify(f"reading with the {PERSONAL_NOTE if personal else SHIPPED_NOTE}")
+                self.samples.notify(f"reading with the {self._note}")
             else:
                 self.samples.notify(loader.error or "cannot load the model", ok=False, seconds=LEARN_NOTICE_TIME)
 
