@@ -111,6 +111,7 @@ RUNS_AREA = 20_000  # px; _long_runs opens a smaller image whole (picking its ro
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
 TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
+PART = 0.2  # ... unless this share tall at least, no tick, and over or beside writing: a 6's bowl cut from its stem
 LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
 # A picture of more separate marks is no handwriting to read (a dithered 1-bit scan: tens of thousands
 # of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds.
@@ -729,7 +730,8 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
     writing, not a box round it), are RULE_THIN thin and RULE heights long; strokes they cut are
     mended, and what is left goes with them where it is printed on the line (_ticks: a comb's, a
     field's ends) or under TICK of the writing's height (or of the tallest other piece left: a
-    comb's short ticks, crumbs). A line with no writing on it goes whole. Left whole, the piece was
+    comb's short ticks, crumbs), but for the rest of a digit the line cut off (_parts_of_writing: a
+    6's bowl that ran along it). A line with no writing on it goes whole. Left whole, the piece was
     dropped as a line, with the digits on it. `ink` itself when there is no such line."""
     w, h = pieces.box[:, 2], pieces.box[:, 3]
     big = pieces.big(np.ones(len(pieces.area), bool))
@@ -754,9 +756,52 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         _, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
         heights = np.where(_ticks(stats[1:], thick, (cols[0], cols[-1])), 0, stats[1:, cv2.CC_STAT_HEIGHT])
         writing = heights >= TICK * max(height, heights.max(initial=0))
+        parts = _parts_of_writing(stats[1:], writing, thick, heights, height)
+        along = rule[pad:-pad].astype(bool) & _stroke_along(stats[1:], parts, writing, bw)[None, :]
         out = out.copy() if out is ink else out
-        out[box] &= ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(writing) + 1)
+        out[box] &= (
+            ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(writing | parts) + 1) | along
+        )
     return out
+
+
+def _parts_of_writing(
+    stats: np.ndarray, writing: np.ndarray, thick: float, heights: np.ndarray, height: float
+) -> np.ndarray:
+    """Which pieces left of a fill-in line (connectedComponentsWithStats rows; `heights` 0 for its
+    ticks), not tall enough for writing, are the rest of a digit whose stroke ran along the line,
+    cut from it with the line (a 6's bowl from its stem): PART of the writing's height (`height`,
+    else the tallest piece of writing left) and two of the line's thicknesses tall at least (no
+    crumb of the line), not upright and line-thin (no tick), and over or beside a piece of writing,
+    a line's thickness apart at most."""
+    x, w = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
+    tall = max(height, heights[writing].max(initial=0))
+    out = np.zeros(len(stats), bool)
+    for k in np.flatnonzero(~writing & ~_upright_thin(stats, thick) & (heights >= max(PART * tall, 2 * thick))):
+        overlap = np.minimum(x[k] + w[k], x[writing] + w[writing]) - np.maximum(x[k], x[writing])
+        out[k] = overlap.size > 0 and overlap.max() >= -thick
+    return out
+
+
+def _stroke_along(stats: np.ndarray, parts: np.ndarray, writing: np.ndarray, width: int) -> np.ndarray:
+    """The columns (of `width`) where a digit's stroke ran along the line: under each part of
+    writing the line cut off (_parts_of_writing) and from it to the nearest piece of writing (a
+    6's bowl's bottom, from its stem to the rest of the bowl). The line is kept there."""
+    x, w = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
+    columns = np.zeros(width, bool)
+    near = np.flatnonzero(writing)
+    for k in np.flatnonzero(parts):
+        gaps = np.maximum(x[near], x[k]) - np.minimum(x[near] + w[near], x[k] + w[k])
+        j = near[np.argmin(gaps)]
+        columns[min(x[k], x[j] + w[j]) : max(x[k] + w[k], x[j])] = True
+    return columns
+
+
+def _upright_thin(stats: np.ndarray, thick: float) -> np.ndarray:
+    """Which pieces (connectedComponentsWithStats rows) are upright and as thin as a line `thick`
+    px thick: no wider than UPRIGHT of its thickness + 2 px, no more ink than its thickness + 1 px a row."""
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    return (w <= UPRIGHT * thick + 2) & (stats[:, cv2.CC_STAT_AREA] <= (thick + 1) * h)
 
 
 def _ticks(stats: np.ndarray, thick: float, ends: tuple[int, int]) -> np.ndarray:
@@ -766,7 +811,7 @@ def _ticks(stats: np.ndarray, thick: float, ends: tuple[int, int]) -> np.ndarray
     field's ends, the line stopping at them) or TICKS or more of one height (TICK_SPREAD) with one
     at each end (a comb's). 1s written upright on the line stand away from its ends."""
     x, w, h = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    thin = (w <= UPRIGHT * thick + 2) & (stats[:, cv2.CC_STAT_AREA] <= (thick + 1) * h)
+    thin = _upright_thin(stats, thick)
     first, last = thin & (x <= ends[0] + 1), thin & (x + w >= ends[1])
     if thin.sum() < TICKS:
         return first | last

@@ -488,6 +488,18 @@ def test_thin_upright_1s_on_a_fill_in_line_are_no_ticks(tmp_path, shipped, text,
     assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "ones.png", on_paper(ink))))) == text
 
 
+@pytest.mark.parametrize("line", [3, 5])
+def test_a_6_whose_bowl_runs_along_a_fill_in_line_keeps_it(tmp_path, shipped, line):
+    """A 6 written on a fill-in line, the bottom of its bowl along the line: taken off with the line,
+    it parted the rest of the bowl from the stem, and that rest, shorter than the writing, went
+    as a crumb of the line ("314" for "364"). It stays, and the line under it with it."""
+    six = [[(245, 60), (215, 100), (200, 160), (203, 228), (280, 228), (285, 190), (265, 165), (230, 172)]]
+    strokes = number_strokes("3", 60, 60, 100, 168, 0, 1) + six + number_strokes("4", 340, 60, 100, 168, 0, 2)
+    ink = rasterize(strokes, (330, 520), 5)
+    cv2.line(ink, (30, 228), (490, 228), 255, line)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "six.png", on_paper(ink))))) == "364"
+
+
 def test_a_long_flat_stroke_of_a_bold_digit_is_no_fill_in_line(tmp_path, shipped):
     """A 2 with a long flat foot, written with a bold pen, is wider than the writing's height and
     its foot runs straight across: taken for a fill-in line, it was cut off and "22" read "72"."""
