@@ -126,16 +126,15 @@ def letters_in_words(
     the letters of "Total" or "abc" between digits read "?" together, not one "?" among 0s and 4s.
     not_digit: the detector's P(not a digit) of each (None without a detector)."""
     out = list(unsure)
-    changed = True
-    while changed:  # a letter found this way may find its own neighbour
-        changed = False
-        for k, (reason, p) in enumerate(zip(out, not_digit)):
-            if reason is not None or p is None or p <= WORD_NOT_DIGIT:
+    # A letter found this way may find its own neighbour: a sweep each way reaches them all (a
+    # picture may hold thousands of readings: no sweep again until nothing changes).
+    for order in (range(len(out)), range(len(out) - 1, -1, -1)):
+        for k in order:
+            if out[k] is not None or not_digit[k] is None or not_digit[k] <= WORD_NOT_DIGIT:
                 continue
             beside = [j for j in (k - 1, k + 1) if 0 <= j < len(out) and rows[j] == rows[k]]
             if any(out[j] == NOT_A_DIGIT and _word_close(boxes[k], boxes[j]) for j in beside):
                 out[k] = NOT_A_DIGIT
-                changed = True
     return out
 
 

@@ -213,6 +213,8 @@ def test_a_letter_beside_one_read_not_a_digit_reads_not_a_digit_too():
     assert _word((None, 0.1), (None, 0.7), (nad, 0.99), (None, 0.8), (None, 0.6), (None, 0.2)) == [
         None, nad, nad, nad, nad, None
     ]  # fmt: skip
+    long = [(None, 0.9)] * 30
+    assert _word(*long, (nad, 0.99), *long) == [nad] * 61  # a long word, found from one letter both ways
     at = reject.WORD_NOT_DIGIT
     assert _word((nad, 0.99), (None, at), (None, at + 1e-3)) == [nad, None, None]  # an even chance is not enough
 
