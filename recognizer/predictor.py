@@ -399,7 +399,13 @@ class Recognizer:
             own_strokes,
         )
         boxes, row_of = [g.segment.box for g in groups], [k for k, _ in in_rows]
-        unsure = letters_in_words([p.unsure for p in predictions], [g.not_digit for g in groups], boxes, row_of)
+        unsure = letters_in_words(
+            [p.unsure for p in predictions],
+            [g.not_digit for g in groups],
+            [p.confidence for p in predictions],
+            boxes,
+            row_of,
+        )
         return [replace(p, box=b, row=k, unsure=u) for p, b, k, u in zip(predictions, boxes, row_of, unsure)]
 
     def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:

@@ -52,9 +52,11 @@ MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
 # A word's letters come together: in read(), a reading beside one read "not a digit" (the next or the
 # one before in its row, at most WORD_GAP of the taller one's height apart) is not a digit either
-# when the detector gives it P(not a digit) above WORD_NOT_DIGIT, an even chance. Chosen on
-# training-side rows "digit, 1-3 letters, digit" (docs/measurements.md, words among digits).
+# when the detector gives it P(not a digit) above WORD_NOT_DIGIT, an even chance, and the classifier
+# is less sure of it than WORD_SURE (a digit beside a letter or a sign is seldom doubted so little).
+# Chosen on training-side rows "digit, 1-3 letters, digit" (docs/measurements.md, words among digits).
 WORD_NOT_DIGIT = 0.5
+WORD_SURE = 0.999
 WORD_GAP = 0.6
 
 
@@ -118,19 +120,29 @@ def model_reason(not_digit: float | None, detector_threshold: float, confidence:
 
 
 def letters_in_words(
-    unsure: Sequence[str | None], not_digit: Sequence[float | None], boxes: Sequence[Box], rows: Sequence[int]
+    unsure: Sequence[str | None],
+    not_digit: Sequence[float | None],
+    confidence: Sequence[float],
+    boxes: Sequence[Box],
+    rows: Sequence[int],
 ) -> list[str | None]:
     """The readings' reasons (read() order: row by row, left to right), with NOT_A_DIGIT added
     where a reading that stands sits beside a letter (one read "not a digit") in its row, close
-    as a word's letters are, and the detector finds it more likely not a digit than a digit:
-    the letters of "Total" or "abc" between digits read "?" together, not one "?" among 0s and 4s.
-    not_digit: the detector's P(not a digit) of each (None without a detector)."""
+    as a word's letters are, the detector finds it more likely not a digit than a digit, and the
+    classifier is not all but certain of it: the letters of "Total" or "abc" between digits read
+    "?" together, not one "?" among 0s and 4s. not_digit: the detector's P(not a digit) of each
+    (None without a detector); confidence: the classifier's top probability of each."""
     out = list(unsure)
     # A letter found this way may find its own neighbour: a sweep each way reaches them all (a
     # picture may hold thousands of readings: no sweep again until nothing changes).
     for order in (range(len(out)), range(len(out) - 1, -1, -1)):
         for k in order:
-            if out[k] is not None or not_digit[k] is None or not_digit[k] <= WORD_NOT_DIGIT:
+            if (
+                out[k] is not None
+                or not_digit[k] is None
+                or not_digit[k] <= WORD_NOT_DIGIT
+                or confidence[k] >= WORD_SURE
+            ):
                 continue
             beside = [j for j in (k - 1, k + 1) if 0 <= j < len(out) and rows[j] == rows[k]]
             if any(out[j] == NOT_A_DIGIT and _word_close(boxes[k], boxes[j]) for j in beside):

@@ -198,11 +198,13 @@ def test_the_ink_checks_come_before_the_model_s_doubt(seed):
     assert rec.predict(rasterize(line, SIZE, 8), line).unsure == SCRIBBLE  # by its strokes alone
 
 
-def _word(*readings: tuple[str | None, float | None], gap: int = 10, rows=None):
-    """letters_in_words on readings (reason, P(not a digit)) of 60 px tall boxes gap px apart."""
+def _word(*readings: tuple, gap: int = 10, rows=None):
+    """letters_in_words on readings (reason, P(not a digit)[, the classifier's confidence: 0.9 if
+    not given]) of 60 px tall boxes gap px apart."""
     boxes = [(k * (40 + gap), 0, 40, 60) for k in range(len(readings))]
+    sure = [r[2] if len(r) > 2 else 0.9 for r in readings]
     return reject.letters_in_words(
-        [r for r, _ in readings], [p for _, p in readings], boxes, rows or [0] * len(readings)
+        [r[0] for r in readings], [r[1] for r in readings], sure, boxes, rows or [0] * len(readings)
     )
 
 
@@ -217,6 +219,9 @@ def test_a_letter_beside_one_read_not_a_digit_reads_not_a_digit_too():
     assert _word(*long, (nad, 0.99), *long) == [nad] * 61  # a long word, found from one letter both ways
     at = reject.WORD_NOT_DIGIT
     assert _word((nad, 0.99), (None, at), (None, at + 1e-3)) == [nad, None, None]  # an even chance is not enough
+    sure = reject.WORD_SURE
+    assert _word((nad, 0.99), (None, 0.9, sure), (None, 0.9)) == [nad, None, None]  # a digit the classifier is sure of
+    assert _word((nad, 0.99), (None, 0.9, sure - 1e-4)) == [nad, nad]
 
 
 def test_only_a_letter_close_by_in_the_same_row_counts():
@@ -230,19 +235,27 @@ def test_only_a_letter_close_by_in_the_same_row_counts():
 
 
 def test_read_reads_the_letters_of_a_word_together(shipped, monkeypatch):
-    """read() gives the detector's answers to letters_in_words: a reading it doubts beside one it
-    rejects reads "not a digit"; without the rejected one it stands."""
+    """read() gives the models' answers to letters_in_words: a reading the detector doubts beside
+    one it rejects reads "not a digit" (each read 95% sure here, as letters often are); without the
+    rejected one it stands, and so it does when the classifier is all but certain of it."""
     from recognizer import predictor
 
     strokes = [s for i, d in enumerate((1, 2, 3, 4)) for s in digit_strokes(d, box=(60 + 120 * i, 100, 80, 130))]
     canvas = rasterize(strokes, (360, 600), 10)
     real = predictor.group_digits
 
-    def doubted(*args, answers):
+    def doubted(*args, answers, sure):
         groups = real(*args)
         assert len(groups) == len(answers)
-        return [replace(g, not_digit=a) for g, a in zip(groups, answers)]
+        probs = [np.full(10, (1 - sure) / 9) for _ in groups]
+        for p, g in zip(probs, groups):
+            p[g.probabilities.argmax()] = sure
+        return [replace(g, not_digit=a, probabilities=p) for g, a, p in zip(groups, answers, probs)]
 
-    for answers, text in (((0.1, 0.99, 0.7, 0.3), "1??4"), ((0.1, 0.2, 0.7, 0.3), "1234")):
-        monkeypatch.setattr(predictor, "group_digits", lambda *a, answers=answers: doubted(*a, answers=answers))
+    for answers, sure, text in (
+        ((0.1, 0.99, 0.7, 0.3), 0.95, "1??4"),
+        ((0.1, 0.2, 0.7, 0.3), 0.95, "1234"),
+        ((0.1, 0.99, 0.7, 0.3), 0.9995, "1?34"),
+    ):
+        monkeypatch.setattr(predictor, "group_digits", lambda *a, n=answers, s=sure: doubted(*a, answers=n, sure=s))
         assert number_text(shipped.read(canvas, strokes)) == text
