@@ -130,11 +130,14 @@ NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the bi
 # paper on both sides; a ring as wide as 1.5 stroke widths dropped faint 1s, 3s, 8s and 9s written
 # 5 px from a darker desk, a grey field or a shadow) is darker on one side of it (across its main
 # axis) than on the other by EDGE_SIDES of the way from its own darkness to the lighter side's, is
-# no writing. A curved digit touching the desk has both on each side of its axis. The edges' bits of
-# the scan review's notes and the fixture differ by 0.5 of that way or more but one (0.33); a faint
-# 1 or 9 written 2-6 px from a shadow's soft edge, by 0.28-0.4: it was dropped at 0.25.
+# no writing. A curved digit touching the desk has both on each side of its axis. A faint 1 or 9
+# written 2-6 px from a shadow's soft edge differs by 0.28-0.4 of that way and was dropped at 0.25;
+# the edges' bits of the scan review's notes and the fixture by 0.5 or more but one (0.33), but those
+# of notes on a light desk with a hard shadow, tilted, by 0.3-0.45 too (docs/measurements.md): 0.35
+# kept 34 of 58 such faint digits dropped at 0.25, and read 1 of a review's 880 note pictures wrong
+# that 0.25 read right (0.45: 45 kept, 3 wrong).
 EDGE_RING = 2
-EDGE_SIDES = 0.45
+EDGE_SIDES = 0.35
 EDGE_LONG = 8  # ... judged when this many of its stroke widths long at least (a pencil's grain: its specks are 2-4)
 EDGE_PIECES = 64  # ... and only the longest this many faint pieces (a page's edge leaves tens; hatching, thousands)
 
