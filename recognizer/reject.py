@@ -5,7 +5,8 @@ Three kinds of checks, cheapest first:
     stray click), a scribble (far more ink than any digit has for its size, a filled blob, or
     with the app's strokes: many strokes or many crossings);
   * the digit detector (recognizer/train_detector.py), a small CNN that tells digits from letters,
-    signs and squiggles: its P(not a digit) above its threshold;
+    signs and squiggles: its P(not a digit) above its threshold, or, in a row read by read(), above
+    an even chance beside a reading it rejects (letters_in_words: a word's letters come together);
   * the classifier's confidence (its top probability, temperature-scaled) below a threshold.
 The temperature and the threshold come from the model's calibration (recognizer/calibration.py).
 """
