@@ -775,12 +775,14 @@ def _parts_of_writing(
     ticks), not tall enough for writing, are the rest of a digit whose stroke ran along the line,
     cut from it with the line (a 6's bowl from its stem): PART of the writing's height (`height`,
     else the tallest piece of writing left) and two of the line's thicknesses tall at least (no
-    crumb of the line), not upright and line-thin (no tick), and over or beside a piece of writing,
-    a line's thickness apart at most."""
+    crumb of the line), no taller than wide (no tick, however bold: an independent review found a
+    comb's bold ticks taken for such parts, "952" read "915121"), and over or beside a piece of
+    writing, a line's thickness apart at most."""
     x, w = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     tall = max(height, heights[writing].max(initial=0))
     out = np.zeros(len(stats), bool)
-    for k in np.flatnonzero(~writing & ~_upright_thin(stats, thick) & (heights >= max(PART * tall, 2 * thick))):
+    lying = w >= stats[:, cv2.CC_STAT_HEIGHT]  # a bowl's rest lies along the line; a comb's tick, bold or not, stands
+    for k in np.flatnonzero(~writing & lying & ~_upright_thin(stats, thick) & (heights >= max(PART * tall, 2 * thick))):
         overlap = np.minimum(x[k] + w[k], x[writing] + w[writing]) - np.maximum(x[k], x[writing])
         out[k] = overlap.size > 0 and overlap.max() >= -thick
     return out

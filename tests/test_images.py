@@ -500,6 +500,19 @@ def test_a_6_whose_bowl_runs_along_a_fill_in_line_keeps_it(tmp_path, shipped, li
     assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "six.png", on_paper(ink))))) == "364"
 
 
+def test_bold_ticks_of_a_comb_are_not_taken_for_the_rest_of_a_digit(tmp_path, shipped):
+    """A comb whose ticks are as bold as a pen (8 px on a 2 px line), half the digits' height: not
+    line-thin, so no ticks to _ticks, but they stand, while what a fill-in line cuts off a digit
+    lies along it. A first version of _parts_of_writing kept them, joined to the digits by the
+    line under them (an independent review: "952" read "915121")."""
+    ink = number_ink("952", (400, 1000), 250, 120, 53, 8)
+    feet = int(np.flatnonzero((ink > 127).any(axis=1)).max())
+    cv2.line(ink, (240, feet), (397, feet), 255, 2)
+    for x in np.arange(4) * 42.4 + 246:
+        cv2.line(ink, (int(x), feet), (int(x), feet - 25), 255, 8)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "comb.png", on_paper(ink))))) == "952"
+
+
 def test_a_long_flat_stroke_of_a_bold_digit_is_no_fill_in_line(tmp_path, shipped):
     """A 2 with a long flat foot, written with a bold pen, is wider than the writing's height and
     its foot runs straight across: taken for a fill-in line, it was cut off and "22" read "72"."""
