@@ -759,11 +759,11 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         _, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
         heights = np.where(_ticks(stats[1:], thick, (cols[0], cols[-1])), 0, stats[1:, cv2.CC_STAT_HEIGHT])
         writing = heights >= TICK * max(height, heights.max(initial=0))
-        parts = _parts_of_writing(stats[1:], writing, thick, heights, height)
-        along = rule[pad:-pad].astype(bool) & _stroke_along(stats[1:], parts, writing, bw)[None, :]
+        of = _parts_of_writing(stats[1:], writing, thick, heights, height)
+        along = rule[pad:-pad].astype(bool) & _stroke_along(stats[1:], of, bw)[None, :]
         out = out.copy() if out is ink else out
         out[box] &= (
-            ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(writing | parts) + 1) | along
+            ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(writing | (of >= 0)) + 1) | along
         )
     return out
 
@@ -771,33 +771,33 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
 def _parts_of_writing(
     stats: np.ndarray, writing: np.ndarray, thick: float, heights: np.ndarray, height: float
 ) -> np.ndarray:
-    """Which pieces left of a fill-in line (connectedComponentsWithStats rows; `heights` 0 for its
-    ticks), not tall enough for writing, are the rest of a digit whose stroke ran along the line,
-    cut from it with the line (a 6's bowl from its stem): PART of the writing's height (`height`,
-    else the tallest piece of writing left) and two of the line's thicknesses tall at least (no
-    crumb of the line), no taller than wide (no tick, however bold: an independent review found a
-    comb's bold ticks taken for such parts, "952" read "915121"), and over or beside a piece of
-    writing, a line's thickness apart at most."""
+    """For each piece left of a fill-in line (connectedComponentsWithStats rows; `heights` 0 for
+    its ticks), the piece of writing it is the rest of, or -1: a piece not tall enough for writing
+    whose stroke ran along the line and was cut from that piece with it (a 6's bowl from its stem):
+    PART of the writing's height (`height`, else the tallest piece of writing left) and two of the
+    line's thicknesses tall at least (no crumb of the line), no taller than wide (no tick, however
+    bold: an independent review found a comb's bold ticks taken for such parts, "952" read
+    "915121"), and over or beside that piece of writing (the nearest), a line's thickness apart at most."""
     x, w = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     tall = max(height, heights[writing].max(initial=0))
-    out = np.zeros(len(stats), bool)
+    near = np.flatnonzero(writing)
+    of = np.full(len(stats), -1)
     lying = w >= stats[:, cv2.CC_STAT_HEIGHT]  # a bowl's rest lies along the line; a comb's tick, bold or not, stands
     for k in np.flatnonzero(~writing & lying & ~_upright_thin(stats, thick) & (heights >= max(PART * tall, 2 * thick))):
-        overlap = np.minimum(x[k] + w[k], x[writing] + w[writing]) - np.maximum(x[k], x[writing])
-        out[k] = overlap.size > 0 and overlap.max() >= -thick
-    return out
+        overlap = np.minimum(x[k] + w[k], x[near] + w[near]) - np.maximum(x[k], x[near])
+        if overlap.size and overlap.max() >= -thick:
+            of[k] = near[np.argmax(overlap)]
+    return of
 
 
-def _stroke_along(stats: np.ndarray, parts: np.ndarray, writing: np.ndarray, width: int) -> np.ndarray:
+def _stroke_along(stats: np.ndarray, of: np.ndarray, width: int) -> np.ndarray:
     """The columns (of `width`) where a digit's stroke ran along the line: under each part of
-    writing the line cut off (_parts_of_writing) and from it to the nearest piece of writing (a
-    6's bowl's bottom, from its stem to the rest of the bowl). The line is kept there."""
+    writing the line cut off and from it to its piece of writing (`of`: _parts_of_writing; a 6's
+    bowl's bottom, from its stem to the rest of the bowl). The line is kept there."""
     x, w = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_WIDTH]
     columns = np.zeros(width, bool)
-    near = np.flatnonzero(writing)
-    for k in np.flatnonzero(parts):
-        gaps = np.maximum(x[near], x[k]) - np.minimum(x[near] + w[near], x[k] + w[k])
-        j = near[np.argmin(gaps)]
+    for k in np.flatnonzero(of >= 0):
+        j = of[k]
         columns[min(x[k], x[j] + w[j]) : max(x[k] + w[k], x[j])] = True
     return columns
 
