@@ -78,6 +78,8 @@ LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half
 # 1-3 px thick at 1000 px: 100-500; a digit's stem: 2-25, or 40 for a pen 2.5% of the digit's height)
 SOLO_THINNESS = 100  # a line alone (a margin line, the others too faint) counts only this thin
 LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
+LINE_GAPS = 5  # ... once gaps of fewer px along it are bridged: a thin line turned straight smears over three
+# rows, the outer two broken every few px where it stepped from row to row (3 and 9 read as 5 on 'val' forms)
 THICKER = 2.0  # ink this many times as thick across a line as the line (+1 px) is a stroke on it
 BOX_LINE = 0.5  # a form's boxes: in a piece of ink, straight runs across this share of its width ...
 BOX_SIDE = 0.95  # ... two or more joined by upright ink in this share of the rows between them ...
@@ -484,8 +486,9 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     LINE_FILL of every LINE_WINDOW of the frame inked (1 px of wobble allowed), over LINE_SPAN of it
     at least, and LINE_THINNESS times as long as thick: two or more such, or one SOLO_THINNESS thin
     (a single stroke of a tight crop may be as long). Found on a copy of half the size (any ink in
-    2x2 px counts, which keeps thin lines); their pixels are then the ink in unbroken runs of
-    LINE_RUN of the side, at full size, so that a stroke crossing a line or beside it stays, less
+    2x2 px counts, which keeps thin lines); their pixels are then the ink in runs of LINE_RUN of
+    the side, unbroken but for gaps under LINE_GAPS px, at full size, so that a stroke crossing a
+    line or beside it stays, less
     the ink THICKER times as thick across the line as the line itself: a pen stroke lying on it."""
     ink = canvas > 0
     half = (
@@ -519,7 +522,9 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     for axis, strip in zip((1, 0), strips):
         run = max(3, int(LINE_RUN * ink.shape[axis]))
         bar = np.ones((1, run) if axis == 1 else (run, 1), np.uint8)
-        runs.append((cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar) & strip).astype(bool))
+        gaps = np.ones((1, LINE_GAPS) if axis == 1 else (LINE_GAPS, 1), np.uint8)
+        bridged = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, gaps)
+        runs.append((cv2.morphologyEx(bridged, cv2.MORPH_OPEN, bar) & strip & ink).astype(bool))
     pixels, bands = [], []
     for axis, strip, line, other in zip((1, 0), strips, runs, runs[::-1]):
         if line.any():  # a pen stroke is no part of the line; the lines crossing it (a grid's) are
