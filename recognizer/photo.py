@@ -383,7 +383,8 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None, float]:
     then in SKEW_STEP around the best, then fitted to the lines (_fitted_angle) where the ink piles
     up at least as much (1-px rows) at the fitted angle. Turned, the canvas is kept when it has
     ruled lines, or shows more of a form's box sides than as it was (a tilted line has no long
-    straight run)."""
+    straight run), or as many sides and more of the lines across (the sides of short boxes still
+    stand upright enough a degree askew)."""
     ys, xs = np.nonzero(canvas)
     if ys.size < 2:
         return canvas, None, 0.0  # no box in fewer than two ink pixels
@@ -407,7 +408,7 @@ def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None, float]:
         if lines is not None:
             return turned, _with_boxes(lines, boxes), angle
         as_it_was = _form_boxes(canvas > INK_LEVEL)
-        if boxes[1].sum() > as_it_was[1].sum():
+        if (boxes[1].sum(), boxes[0].sum()) > (as_it_was[1].sum(), as_it_was[0].sum()):
             return turned, _with_boxes(None, boxes), angle
         return canvas, _with_boxes(_lines(canvas), as_it_was), 0.0
     return canvas, _with_boxes(_lines(canvas), _form_boxes(canvas > INK_LEVEL)), 0.0
@@ -551,8 +552,10 @@ def _with_boxes(lines: _Lines | None, boxes: tuple[np.ndarray, np.ndarray]) -> _
 def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(lines across, upright sides) of a form's boxes, one digit to a box or a frame round a
     number, which are too short or too thick to be ruled lines: in each piece of ink at least
-    BOX_GAP px tall, the straight runs across BOX_LINE of its width, where two of them are joined
-    by two or more sides (_box_sides). A hand's strokes are seldom so straight, upright and thin."""
+    BOX_GAP px tall, the straight runs across BOX_LINE of its width (the rows of a line together
+    spanning that much: at the crop's edge the opening lends a run half its length, and a 2's base
+    drawn from its box's side parted the box in two), where two of them are joined by two or more
+    sides (_box_sides). A hand's strokes are seldom so straight, upright and thin."""
     across, sides = np.zeros(ink.shape, bool), np.zeros(ink.shape, bool)
     seen = set()  # pieces whose boxes overlap (hatching, long slanted strokes) share crops: each is looked at once
     for crop in _large_pieces(ink, BOX_GAP, 2 * BOX_GAP):
@@ -568,6 +571,9 @@ def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             if piece.sum(axis=1).max() < run:  # no row inked that far: no straight run across, no box
                 continue
             lines = cv2.morphologyEx(piece.view(np.uint8), cv2.MORPH_OPEN, np.ones((1, run), np.uint8)).view(bool)
+            for top, bottom in _runs(lines.any(axis=1)):
+                if lines[top:bottom].any(axis=0).sum() < run:
+                    lines[top:bottom] = False
             upright = _box_sides(piece, lines)
             if upright.any():
                 across[at] |= lines
