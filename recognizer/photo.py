@@ -489,8 +489,9 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     (a single stroke of a tight crop may be as long). Found on a copy of half the size (any ink in
     2x2 px counts, which keeps thin lines); their pixels are then the ink in runs of LINE_RUN of
     the side, unbroken but for gaps under LINE_GAPS px, at full size, so that a stroke crossing a
-    line or beside it stays, less
-    the ink THICKER times as thick across the line as the line itself: a pen stroke lying on it."""
+    line or beside it stays, less the ink THICKER times as thick across the line as the line itself
+    (measured on its ink above INK_LEVEL: a line turned straight has soft edges): a pen stroke
+    lying on it."""
     ink = canvas > 0
     half = (
         cv2.resize(
@@ -529,7 +530,8 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     pixels, bands = [], []
     for axis, strip, line, other in zip((1, 0), strips, runs, runs[::-1]):
         if line.any():  # a pen stroke is no part of the line; the lines crossing it (a grid's) are
-            stroke = _thicker(ink, axis, THICKER * _thickness(line, axis) + 1) & ~other
+            core = line & (canvas > INK_LEVEL)  # the line's soft edges make it no thicker
+            stroke = _thicker(ink, axis, THICKER * _thickness(core if core.any() else line, axis) + 1) & ~other
             line = line & ~stroke
             strip = strip.astype(bool) & ~stroke
         pixels.append(line)
