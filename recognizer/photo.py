@@ -490,8 +490,9 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     2x2 px counts, which keeps thin lines); their pixels are then the ink in runs of LINE_RUN of
     the side, unbroken but for gaps under LINE_GAPS px, at full size, so that a stroke crossing a
     line or beside it stays, less the ink THICKER times as thick across the line as the line itself
-    (measured on its ink above INK_LEVEL: a line turned straight has soft edges): a pen stroke
-    lying on it."""
+    (its unbroken runs, or its ink above INK_LEVEL where that is thicker: a line turned straight
+    has soft edges, broken, and a pale line may have only its middle row above INK_LEVEL): a pen
+    stroke lying on it."""
     ink = canvas > 0
     half = (
         cv2.resize(
@@ -526,12 +527,14 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
         bar = np.ones((1, run) if axis == 1 else (run, 1), np.uint8)
         gaps = np.ones((1, LINE_GAPS) if axis == 1 else (LINE_GAPS, 1), np.uint8)
         bridged = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, gaps)
-        runs.append((cv2.morphologyEx(bridged, cv2.MORPH_OPEN, bar) & strip & ink).astype(bool))
+        plain = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool) & strip.astype(bool)
+        runs.append(((cv2.morphologyEx(bridged, cv2.MORPH_OPEN, bar) & strip & ink).astype(bool), plain))
     pixels, bands = [], []
-    for axis, strip, line, other in zip((1, 0), strips, runs, runs[::-1]):
+    for axis, strip, (line, plain), (other, _) in zip((1, 0), strips, runs, runs[::-1]):
         if line.any():  # a pen stroke is no part of the line; the lines crossing it (a grid's) are
-            core = line & (canvas > INK_LEVEL)  # the line's soft edges make it no thicker
-            stroke = _thicker(ink, axis, THICKER * _thickness(core if core.any() else line, axis) + 1) & ~other
+            # as thick as its unbroken runs, or as its bridged ink strong enough to be writing: not its soft edges
+            thick = max(_thickness(plain, axis), _thickness(line & (canvas > INK_LEVEL), axis))
+            stroke = _thicker(ink, axis, THICKER * thick + 1) & ~other
             line = line & ~stroke
             strip = strip.astype(bool) & ~stroke
         pixels.append(line)

@@ -440,16 +440,31 @@ def test_a_form_askew_is_turned_straight_and_its_boxes_go(shipped, name, number)
 
 
 def test_a_pen_stroke_along_a_line_with_soft_edges_is_no_part_of_it():
-    """Ruled lines turned straight have soft edges, ink too faint to be writing on both sides: a
-    line is measured without them, so that a pen stroke lying along it (a 4's crossbar, an
-    underline) is still thicker than the line and stays (measured with them, 2 px of line read 6,
-    and an independent review found such strokes cut away as line: "8964" read "896?")."""
+    """Ruled lines turned straight have soft edges, ink too faint to be writing on both sides,
+    broken every few px where the line stepped from row to row: bridged, they are part of the line
+    but do not make it thicker, so that a pen stroke lying along it (a 4's crossbar, an underline)
+    is still thicker than the line and stays (measured with them, 2 px of line read 6, and an
+    independent review found such strokes cut away as line: "8964" read "896?")."""
     canvas = np.zeros((200, 800), np.uint8)
-    for row in (50, 150):  # two ruled lines, 2 px, each edge 2 px of faint ink
+    for row in (50, 150):  # two ruled lines, 2 px, each edge 2 px of faint ink, broken every 20 px
         canvas[row : row + 2] = 255
         canvas[[row - 2, row - 1, row + 2, row + 3]] = INK_LEVEL // 2
+        canvas[[row - 2, row - 1, row + 2, row + 3], ::20] = 0
     canvas[146:155, 300:420] = 255  # a pen stroke 9 px thick lying along the second
     lines = photo._lines(canvas)
     assert lines is not None
     assert lines.across[150:152, :250].all() and lines.across[150:152, 470:].all()
     assert not lines.across[146:155, 310:410].any()
+
+
+def test_a_light_ruled_line_is_taken_whole():
+    """A light ruled line (a pale blue one, in grey) has only its middle row above INK_LEVEL: it is
+    as thick as its unbroken runs of ink, not as that row, or the whole line passed for a pen
+    stroke lying on itself and stayed, and a number written across it went with it as a fill-in
+    line (an independent review's "635": "no ink found")."""
+    canvas = np.zeros((200, 800), np.uint8)
+    for row in (50, 150):  # two ruled lines, 5 px of faint ink, the middle one above INK_LEVEL
+        canvas[row - 2 : row + 3] = np.array([30, 45, INK_LEVEL + 30, 45, 30], np.uint8)[:, None]
+    lines = photo._lines(canvas)
+    assert lines is not None
+    assert lines.across[[50, 150]].all()
