@@ -81,6 +81,7 @@ LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side lo
 LINE_GAPS = 5  # ... once gaps of fewer px along it are bridged: a thin line turned straight smears over three
 # rows, the outer two broken every few px where it stepped from row to row (3 and 9 read as 5 on 'val' forms)
 THICKER = 2.0  # ink this many times as thick across a line as the line (+1 px) is a stroke on it
+PALE_LINE = 0.5  # a line whose ink above INK_LEVEL is less than this share as thick as all its ink is pale
 BOX_LINE = 0.5  # a form's boxes: in a piece of ink, straight runs across this share of its width ...
 BOX_SIDE = 0.95  # ... two or more joined by upright ink in this share of the rows between them ...
 BOX_GAP = 8  # ... at least this many px apart, no thicker than the lines across (+1 px), at 2 sides or more
@@ -490,8 +491,8 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     2x2 px counts, which keeps thin lines); their pixels are then the ink in runs of LINE_RUN of
     the side, unbroken but for gaps under LINE_GAPS px, at full size, so that a stroke crossing a
     line or beside it stays, less the ink THICKER times as thick across the line as the line itself
-    (its unbroken runs, or its ink above INK_LEVEL where that is thicker: a line turned straight
-    has soft edges, broken, and a pale line may have only its middle row above INK_LEVEL): a pen
+    (its ink above INK_LEVEL, without the soft edges of a line turned straight or blurred; a pale
+    line, whose middle row alone may be above INK_LEVEL, all its ink in unbroken runs): a pen
     stroke lying on it."""
     ink = canvas > 0
     half = (
@@ -532,8 +533,10 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
     pixels, bands = [], []
     for axis, strip, (line, plain), (other, _) in zip((1, 0), strips, runs, runs[::-1]):
         if line.any():  # a pen stroke is no part of the line; the lines crossing it (a grid's) are
-            # as thick as its unbroken runs, or as its bridged ink strong enough to be writing: not its soft edges
-            thick = max(_thickness(plain, axis), _thickness(line & (canvas > INK_LEVEL), axis))
+            # as thick as its bridged ink strong enough to be writing (not its soft edges), but a pale line,
+            # less than PALE_LINE as thick so, as its unbroken runs of any ink
+            thick, runs_thick = _thickness(line & (canvas > INK_LEVEL), axis), _thickness(plain, axis)
+            thick = thick if thick >= PALE_LINE * runs_thick else runs_thick
             stroke = _thicker(ink, axis, THICKER * thick + 1) & ~other
             line = line & ~stroke
             strip = strip.astype(bool) & ~stroke
