@@ -468,3 +468,18 @@ def test_a_light_ruled_line_is_taken_whole():
     lines = photo._lines(canvas)
     assert lines is not None
     assert lines.across[[50, 150]].all()
+
+
+def test_a_pen_stroke_along_a_blurred_dark_line_stays():
+    """A dark printed line, blurred, has an unbroken fringe too faint to be writing: the line is as
+    thick as its ink above INK_LEVEL, not as the fringe's runs (measured so, a second independent
+    review found strokes along such lines cut away: "3744" read "3714")."""
+    canvas = np.zeros((200, 800), np.uint8)
+    for row in (50, 150):  # two printed lines, 3 px, a 1-px fringe each side
+        canvas[row - 1 : row + 2] = 255
+        canvas[[row - 2, row + 2]] = INK_LEVEL // 2
+    canvas[146:156, 300:420] = 255  # a pen stroke 10 px thick lying along the second
+    lines = photo._lines(canvas)
+    assert lines is not None
+    assert lines.across[149:152, :250].all()
+    assert not lines.across[146:156, 310:410].any()
