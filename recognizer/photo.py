@@ -522,21 +522,20 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
         strips.append(cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST))
     if len(thinness) < 2 and not any(t >= SOLO_THINNESS for t in thinness):
         return None
-    runs = []  # ink in long runs in a strip: line, or a pen stroke lying on a line or crossing it
+    ink8 = ink.astype(np.uint8)
+    runs, unbroken = [], []  # ink in long runs in a strip: line, or a pen stroke lying on a line or crossing it
     for axis, strip in zip((1, 0), strips):
         run = max(3, int(LINE_RUN * ink.shape[axis]))
         bar = np.ones((1, run) if axis == 1 else (run, 1), np.uint8)
         gaps = np.ones((1, LINE_GAPS) if axis == 1 else (LINE_GAPS, 1), np.uint8)
-        bridged = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_CLOSE, gaps)
-        plain = cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, bar).astype(bool) & strip.astype(bool)
-        runs.append(((cv2.morphologyEx(bridged, cv2.MORPH_OPEN, bar) & strip & ink).astype(bool), plain))
+        bridged = cv2.morphologyEx(ink8, cv2.MORPH_CLOSE, gaps)
+        runs.append((cv2.morphologyEx(bridged, cv2.MORPH_OPEN, bar) & strip & ink).astype(bool))
+        unbroken.append((cv2.morphologyEx(ink8, cv2.MORPH_OPEN, bar) & strip).astype(bool))
+    strong = canvas > INK_LEVEL
     pixels, bands = [], []
-    for axis, strip, (line, plain), (other, _) in zip((1, 0), strips, runs, runs[::-1]):
+    for axis, strip, line, plain, other in zip((1, 0), strips, runs, unbroken, runs[::-1]):
         if line.any():  # a pen stroke is no part of the line; the lines crossing it (a grid's) are
-            # as thick as its bridged ink strong enough to be writing (not its soft edges), but a pale line,
-            # less than PALE_LINE as thick so, as its unbroken runs of any ink
-            thick, runs_thick = _thickness(line & (canvas > INK_LEVEL), axis), _thickness(plain, axis)
-            thick = thick if thick >= PALE_LINE * runs_thick else runs_thick
+            thick = _line_thickness(line & strong, plain, axis)
             stroke = _thicker(ink, axis, THICKER * thick + 1) & ~other
             line = line & ~stroke
             strip = strip.astype(bool) & ~stroke
@@ -644,6 +643,14 @@ def _thickness(line: np.ndarray, axis: int) -> float:
     across = line if axis == 1 else line.T
     starts = across[0].sum() + (across[1:] & ~across[:-1]).sum()
     return float(across.sum()) / max(int(starts), 1)
+
+
+def _line_thickness(strong: np.ndarray, unbroken: np.ndarray, axis: int) -> float:
+    """How thick the lines along `axis` are: their ink above INK_LEVEL (`strong`: without the soft
+    edges of a line turned straight or blurred), but a pale line's (under PALE_LINE as thick so,
+    its middle row alone above INK_LEVEL) all its ink in unbroken runs (`unbroken`)."""
+    thick, all_ink = _thickness(strong, axis), _thickness(unbroken, axis)
+    return thick if thick >= PALE_LINE * all_ink else all_ink
 
 
 def _thicker(ink: np.ndarray, axis: int, side: float) -> np.ndarray:
