@@ -408,20 +408,11 @@ def test_a_thin_fill_in_line_scanned_askew_goes_whole(shipped):
     assert number_text(shipped.read_picture(load_canvases(path))) == "2252"
 
 
-def _comb(boxes: int = 3, side: int = 110, tall: int = 90, line: int = 3) -> np.ndarray:
-    """A comb of `boxes` boxes drawn `line` px thick on a blank canvas (255 on 0), at (40, 40)."""
-    canvas = np.zeros((tall + 80, boxes * side + 80), np.uint8)
-    cv2.rectangle(canvas, (40, 40), (40 + boxes * side, 40 + tall), 255, line)
-    for k in range(1, boxes):
-        cv2.line(canvas, (40 + k * side, 40), (40 + k * side, 40 + tall), 255, line)
-    return canvas
-
-
 def test_a_stroke_from_a_box_s_side_is_no_line_across():
     """A 2's long base running from its box's side: at the edge of the comb's crop the opening
     lent it a run across half its length, so it parted the box in two and no side reached from
     line to line (a 'val' form 1 degree askew read "216" as "1211161", its sides read as 1s)."""
-    canvas = _comb()
+    canvas = form_lines((190, 410), 40, 40, 110, 3, 3, comb=True)
     canvas[100:105, 42:140] = 255  # the base, from the first box's left side, a third of the comb wide
     across, sides = photo._form_boxes(canvas > 0)
     assert not across[98:107].any()  # the stroke is no line, and stays with its digit
