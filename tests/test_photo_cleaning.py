@@ -17,6 +17,8 @@ from recognizer.photo import ink_canvas
 from recognizer.predictor import number_text
 from tests.test_images import PAPER, assert_canvas_is, number_ink, on_paper, save
 
+PHOTOS = Path(__file__).resolve().parent / "fixtures" / "photos"  # pictures of real writing, credited there
+
 
 def page_on_table(ink: np.ndarray, corner: tuple[int, int], angle: float, seed: int = 3) -> np.ndarray:
     """The ink on a page turned by `angle` degrees whose top-left corner lies at `corner` (x, y),
@@ -194,7 +196,7 @@ def test_the_edges_of_a_note_on_a_desk_are_not_read_as_ones(shipped):
     """A sticky note photographed on a desk: along its edges the paper's estimate is brighter than
     the desk beside it, and straight bits of the edge, faint but sharp, read as 1s ("13160911").
     The desk lies on one side of them only (photo._page_edges); the digits stay."""
-    path = Path(__file__).resolve().parent / "fixtures" / "photos" / "sticky_note_31609.jpg"
+    path = PHOTOS / "sticky_note_31609.jpg"
     assert number_text(shipped.read_picture(load_canvases(path))) == "31609"
 
 
@@ -404,7 +406,7 @@ def test_a_thin_fill_in_line_scanned_askew_goes_whole(shipped):
     measured one px thick and they, three px thick, were taken for a pen stroke lying on it: the
     line stayed and read "2252?" ('val' people's numbers on a fill-in line 1 degree askew, 200: 88.5%
     read exactly, 95.0% straight)."""
-    path = Path(__file__).resolve().parent / "fixtures" / "photos" / "fill_in_line_askew_2252.png"
+    path = PHOTOS / "fill_in_line_askew_2252.png"
     assert number_text(shipped.read_picture(load_canvases(path))) == "2252"
 
 
@@ -426,7 +428,7 @@ def test_a_form_askew_is_turned_straight_and_its_boxes_go(shipped, name, number)
     "3044": askew, its short boxes show as many upright sides as turned straight, and a form was
     turned only for more sides; left askew, the ends of its lines read as a 1 ("13044" once no
     stroke was taken for a line across). Turned, its lines run straight."""
-    path = Path(__file__).resolve().parent / "fixtures" / "photos" / name
+    path = PHOTOS / name
     assert number_text(shipped.read_picture(load_canvases(path))) == number
 
 
