@@ -59,7 +59,9 @@ def require_test_set(data: Mnist) -> Mnist:
 
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """Load MNIST from ``path`` (.npz, IDX folder, or Kaggle train.csv), ``$MNIST_NPZ``, or Keras."""
-    path = path or os.environ.get(ENV_VAR)
+    if path is not None and not os.fspath(path):  # --data "": a path left empty, not "download it"
+        raise DataError("no MNIST file given (an empty path): pass --data PATH to mnist.npz")
+    path = path or os.environ.get(ENV_VAR) or None
     if path is None:
         import keras  # only here: importing TensorFlow costs seconds
 

@@ -41,9 +41,13 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
     unreadable or too large file."""
     from PIL import Image, UnidentifiedImageError
 
+    if not os.fspath(path):  # Path("") is ".": "the folder ." said nothing
+        raise ImageError("no image file given (an empty path)")
     path = Path(path)
     if path.is_dir():
         raise ImageError(f"{path} is a folder; pass the image files in it")
+    if path.exists() and not path.is_file():
+        raise ImageError(f"{path} is not a regular file (a device, a pipe or a socket); pass an image file")
     if not path.is_file():
         raise ImageError(f"image not found: {path}")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -71,6 +75,8 @@ def unreadable_reason(exc: Exception) -> str:
     message = " ".join(str(exc).split())
     if type(exc) is OSError and message and len(message) <= 80:  # not FileNotFoundError & co: their path
         return message
+    if type(exc) is ValueError and "decompressed data too large" in message.lower():  # a PNG text or profile chunk
+        return "a chunk inflates past Pillow's limit, as a decompression bomb's does"
     return exc.__class__.__name__
 
 

@@ -45,6 +45,7 @@ DEFAULT_EPOCHS = 20
 # "not sure" more often.
 MEMBERS = 1
 MAX_MEMBERS = 8
+MAX_EPOCHS = 1_000  # 50 times a training from scratch's; more is a typo (it would run for weeks)
 BATCH_SIZE = 128
 PEAK_LR = 1e-3
 SEED = 42
@@ -363,10 +364,10 @@ def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) 
 
 
 def check_counts(epochs: int, limit: int | None, members: int = 1) -> None:
-    """Refuse --epochs below 1 (an untrained model), --limit below 1 and --members outside 1 to
-    MAX_MEMBERS, before anything loads."""
-    if epochs < 1:
-        raise DataError(f"--epochs must be at least 1, got {epochs}")
+    """Refuse --epochs outside 1 (an untrained model) to MAX_EPOCHS (a typo that would train for
+    days), --limit below 1 and --members outside 1 to MAX_MEMBERS, before anything loads."""
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise DataError(f"--epochs must be 1 to {MAX_EPOCHS}, got {epochs}")
     if limit is not None and limit < 1:
         raise DataError(f"--limit must be at least 1, got {limit}")
     if not 1 <= members <= MAX_MEMBERS:

@@ -1055,6 +1055,8 @@ def test_a_model_that_cannot_serve_is_refused_before_the_first_stroke(unusable_m
         ("0x5", "window size must be positive, got '0x5'"),
         ("99999999999999999999x5", "window sides must be at most 16384 pixels, got '99999999999999999999x5'"),
         ("640x100000", "window sides must be at most 16384 pixels, got '640x100000'"),
+        ("10x10", "window must be at least 480x320, got '10x10'"),
+        ("984x319", "window must be at least 480x320, got '984x319'"),
     ],
 )
 def test_bad_window_size_is_a_usage_error(size, message):

@@ -1,6 +1,7 @@
 """The CLI: right answers on good input; one-line errors and non-zero exits on bad input."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -165,6 +166,44 @@ def test_predict_a_folder(tmp_path):
     assert_one_error(run("predict", str(tmp_path)), 1, f"{tmp_path} is a folder; pass the image files in it")
 
 
+def test_predict_an_empty_path():
+    """Path("") is ".": it said "error: . is a folder; pass the image files in it"."""
+    assert_one_error(run("predict", ""), 1, "no image file given (an empty path)")
+
+
+def test_predict_a_pipe(tmp_path):
+    """A named pipe (or a device such as /dev/zero) exists but is no file: it said "image not found"."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    assert_one_error(
+        run("predict", str(pipe)), 1, f"{pipe} is not a regular file (a device, a pipe or a socket); pass an image file"
+    )
+
+
+def test_a_png_chunk_inflating_past_pillows_limit_says_so(tmp_path):
+    """A zTXt chunk inflating to 100 MB is refused by Pillow with a ValueError: it said only "(ValueError)"."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = zlib.compress((b"\0" + b"\xff" * 8) * 8)  # 8x8 white, each row with filter byte 0
+    path = tmp_path / "bomb.png"
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0))
+        + chunk(b"zTXt", b"note\0\0" + zlib.compress(b"\0" * 100_000_000, 9))
+        + chunk(b"IDAT", rows)
+        + chunk(b"IEND", b"")
+    )
+    assert_one_error(
+        run("predict", str(path)),
+        1,
+        f"{path}: not a readable image (a chunk inflates past Pillow's limit, as a decompression bomb's does)",
+    )
+
+
 @pytest.mark.parametrize(
     "name, reason",
     [
@@ -245,8 +284,9 @@ def test_calibrate_on_too_few_training_images(tmp_path):
 @pytest.mark.parametrize(
     "args, line",
     [
-        (["--epochs", "0"], "--epochs must be at least 1, got 0"),
-        (["--epochs", "-3"], "--epochs must be at least 1, got -3"),
+        (["--epochs", "0"], "--epochs must be 1 to 1000, got 0"),
+        (["--epochs", "-3"], "--epochs must be 1 to 1000, got -3"),
+        (["--epochs", "99999999999"], "--epochs must be 1 to 1000, got 99999999999"),
         (["--limit", "0"], "--limit must be at least 1, got 0"),
         (["--limit", "-5"], "--limit must be at least 1, got -5"),
         (["--out", "model.h5"], "--out model.h5: the file name must end in .keras"),

@@ -35,6 +35,24 @@ def test_no_path_and_no_network_is_one_clear_error(monkeypatch):
         load_mnist()
 
 
+def test_an_empty_path_is_refused_not_downloaded(monkeypatch):
+    """`evaluate --data ""` fell back to Keras's download (TensorFlow's start-up, then a download error)."""
+    monkeypatch.delenv("MNIST_NPZ", raising=False)
+    with pytest.raises(DataError, match=r"^no MNIST file given \(an empty path\): pass --data PATH to mnist.npz$"):
+        load_mnist("")
+
+
+def test_an_empty_env_var_counts_as_unset(monkeypatch):
+    """MNIST_NPZ="" is no path (it was read as the folder "."): the loader goes on to Keras."""
+    import keras
+
+    x, y = np.zeros((2, 28, 28), np.uint8), np.array([3, 5], np.uint8)
+    calls = []
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: calls.append(1) or ((x, y), (x, y)))
+    monkeypatch.setenv("MNIST_NPZ", "")
+    assert load_mnist().source == "keras.datasets.mnist" and calls == [1]
+
+
 def test_env_var_is_used(tiny_mnist, monkeypatch):
     monkeypatch.setenv("MNIST_NPZ", str(tiny_mnist))
     assert len(load_mnist().x_train) == 300

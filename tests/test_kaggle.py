@@ -288,7 +288,8 @@ def test_bad_arguments_fail_before_training(tmp_path, capsys):
             ["--train", str(train_csv), "--test", str(train_csv), "--out", str(tmp_path / "no" / "s.csv")],
             "does not exist",
         ),
-        (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "0"], "--epochs"),
+        (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "0"], "--epochs must be 1 to 1000, got 0"),
+        (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "10000"], "--epochs must be 1 to 1000"),
         (["--train", str(train_csv), "--test", str(train_csv), "--holdout", "1.5"], "--holdout"),
         (
             ["--train", str(train_csv), "--test", str(train_csv), "--holdout", "0.99"],

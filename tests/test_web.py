@@ -134,6 +134,18 @@ def test_a_two_digit_number_with_boxes_left_to_right(client):
     assert first[0] + first[2] <= second[0]
 
 
+@pytest.mark.parametrize("value", ["abc", "2", "on"])
+def test_an_image_query_neither_yes_nor_no_is_a_400(client, value):
+    """?image=abc was read as no image, silently."""
+    assert_error(post_json(client, drawing("5"), f"?image={value}"), 400, "?image= takes 1 or 0", repr(value))
+
+
+@pytest.mark.parametrize("value, wanted", [("0", False), ("false", False), ("", False), ("1", True), ("YES", True)])
+def test_image_query_values(client, value, wanted):
+    digits = post_json(client, drawing("5"), f"?image={value}").json()["digits"]
+    assert ("image" in digits[0]) is wanted
+
+
 def test_image_field_is_the_28x28_model_input(client, shipped):
     payload = drawing("5")
     body = post_json(client, payload, "?image=1").json()

@@ -79,6 +79,11 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"window size must be positive, got {text!r}")
     if max(w, h) > MAX_WINDOW_SIDE:
         raise argparse.ArgumentTypeError(f"window sides must be at most {MAX_WINDOW_SIDE} pixels, got {text!r}")
+    import_pygame()  # here, as the app imports it: only a --size given pays for it
+    from ui.layout import MIN_WINDOW
+
+    if w < MIN_WINDOW[0] or h < MIN_WINDOW[1]:  # smaller, the pane's text is cut off
+        raise argparse.ArgumentTypeError(f"window must be at least {MIN_WINDOW[0]}x{MIN_WINDOW[1]}, got {text!r}")
     return w, h
 
 

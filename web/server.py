@@ -161,16 +161,25 @@ def declared_length(request: Request) -> int | None:
     return int(value)
 
 
+def image_wanted(value: str | None) -> bool:
+    """?image=1 (true, yes) or 0 (false, no, empty); anything else is a 400, not silently no image."""
+    if value is None or value.lower() in ("", "0", "false", "no"):
+        return False
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    raise api.ApiError(400, f"?image= takes 1 or 0 (true or false), got {value[:40]!r}")
+
+
 async def predict(request: Request) -> Response:
     """POST /api/predict: a drawing (application/json) or an image (image/png, image/jpeg) -> the
     digits read; ?image=1 adds each digit's 28x28 model input."""
     kind = api.media_type(request.headers.get("content-type"))
+    with_image = image_wanted(request.query_params.get("image"))
     api.check_body(kind, declared_length(request))
     try:
         body = await read_body(request, api.body_limit(kind))
     except ClientDisconnect:
         return Response(status_code=400)
-    with_image = request.query_params.get("image", "").lower() in ("1", "true", "yes")
     model = request.app.state.model
     if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
         result = await on_model_thread(request, model.drawing, body, with_image)
