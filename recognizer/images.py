@@ -22,6 +22,7 @@ MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would
 WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey deeper than 8 bits
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601-2, as PIL's convert("L")
 LIGHT_INK = 128.0  # visible pixels this light on average, on a mostly transparent picture: light ink
+STATS_BLOCK = 1_000_000  # pixels whose transparency and light are summed at a time
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
@@ -131,9 +132,15 @@ def _light_on_transparent(rgba) -> bool:
     """Whether more than half of an RGBA picture is transparent and its visible pixels, weighted by
     their opacity, are light on average: light ink drawn on nothing. A page with a transparent
     margin fills most of its picture, so it stays on white whatever its colours."""
-    pixels = np.asarray(rgba, dtype=np.float64)
-    alpha = pixels[..., 3] / 255.0
-    if (alpha < 0.5).mean() <= 0.5 or alpha.sum() == 0:
+    pixels = np.asarray(rgba)  # uint8; summed a block of rows at a time (as float64, a 40 MP picture took 2 GB)
+    rows = max(1, STATS_BLOCK // max(1, pixels.shape[1]))
+    clear = opacity = light = 0.0
+    for top in range(0, pixels.shape[0], rows):
+        block = pixels[top : top + rows].astype(np.float64)
+        alpha = block[..., 3] / 255.0
+        clear += float((alpha < 0.5).sum())
+        opacity += float(alpha.sum())
+        light += float(((block[..., :3] @ LUMA) * alpha).sum())  # grey as convert("L") weighs red, green, blue
+    if clear <= 0.5 * pixels.shape[0] * pixels.shape[1] or opacity == 0:
         return False
-    grey = pixels[..., :3] @ LUMA  # as convert("L") weighs red, green and blue
-    return float((grey * alpha).sum() / alpha.sum()) >= LIGHT_INK
+    return light / opacity >= LIGHT_INK

@@ -74,7 +74,8 @@ EDGE_CONTACT = 0.3  # ink along this share of a side of the frame is not writing
 LINE_WINDOW = 0.2  # lines: LINE_FILL of every window this share of the frame's side is inked ...
 LINE_FILL = 0.75
 LINE_SPAN = 0.3  # ... the ink runs over this share of it at least ...
-LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half size (printed lines
+LINE_THINNESS = 60  # ... and is this many times as long as it is thick, at half size, in most of its
+# length (the median: a bold digit written across a line thickens it where it crosses; printed lines
 # 1-3 px thick at 1000 px: 100-500; a digit's stem: 2-25, or 40 for a pen 2.5% of the digit's height)
 SOLO_THINNESS = 100  # a line alone (a margin line, the others too faint) counts only this thin
 LINE_RUN = 0.1  # line pixels are ink in unbroken runs this share of the side long (a 0.6-degree tilt)
@@ -229,13 +230,29 @@ def _bold(canvas: np.ndarray, side: int) -> bool:
 
 def _canvas(work: np.ndarray, name: str) -> tuple[np.ndarray, float]:
     """The canvas of a picture whose ink is darker than its paper (work: at most WORK_SIDE px long),
-    and the angle it was turned by (degrees, 0 when not: _straighten)."""
+    and the angle it was turned by (degrees, 0 when not: _straighten). A picture smaller than
+    EVEN_LIGHT_SIDE is read as evenly lit (one paper level: a grey closing would hollow a close-up's
+    bold strokes), and where that finds no ink, as a larger one is: a small crop of a page in uneven
+    light or half in a shadow, whose darker paper had read as ink or as no contrast at all."""
+    if max(work.shape) >= EVEN_LIGHT_SIDE:
+        return _cleaned(work, name, even=False)
+    try:
+        return _cleaned(work, name, even=True)
+    except ImageError as exc:
+        try:
+            return _cleaned(work, name, even=False)
+        except ImageError:
+            raise exc from None
+
+
+def _cleaned(work: np.ndarray, name: str, even: bool) -> tuple[np.ndarray, float]:
+    """_canvas's canvas and angle, the paper taken as one level (even) or followed by a grey closing."""
     side = max(work.shape)
-    ink, table = _ink_darkness(work, CLOSING_SHARE * side)
+    ink, table = _ink_darkness(work, CLOSING_SHARE * side, even)
     canvas = _to_canvas(ink, table, name)
     closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * side)
-    if closing < CLOSING_SHARE * side / 2:  # thin strokes: follow the light more closely
-        ink, table = _ink_darkness(work, closing)
+    if not even and closing < CLOSING_SHARE * side / 2:  # thin strokes: follow the light more closely
+        ink, table = _ink_darkness(work, closing, even)
         canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
     canvas, lines, angle = _straighten(canvas)
@@ -284,16 +301,16 @@ def _light_ink(work: np.ndarray) -> bool:
     return float(light.sum()) > float(dark.sum())
 
 
-def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndarray]:
+def _ink_darkness(work: np.ndarray, closing: float, even: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(how much darker than its paper each pixel is, as a share of the paper's brightness, the
-    paper being a grey closing `closing` px wide; the table: what is far darker than the page's
-    brightness along a side of the frame)."""
-    if max(work.shape) < EVEN_LIGHT_SIDE:
+    paper being a grey closing `closing` px wide, or with `even`, one level: the picture's 90th
+    percentile; the table: what is far darker than the page's brightness along a side of the frame)."""
+    if even:
         paper = np.full(work.shape, float(np.percentile(work, 90)) + 1.0, np.float32)
         return (paper - work) / paper, np.zeros(work.shape, bool)
     small = _shrink(work, SMALL_SIDE)
     square = np.ones((_odd(closing * max(small.shape) / max(work.shape)),) * 2, np.uint8)
-    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, square).astype(np.float32) + 1.0
+    background = _closing(small, square) + 1.0
     level = float(np.percentile(background, 90))
     dark = (small < DARK_PAPER * level).astype(np.uint8)
     # A table's grain and noise leave lighter specks in it: closed over, else they read as ink
@@ -304,6 +321,21 @@ def _ink_darkness(work: np.ndarray, closing: float) -> tuple[np.ndarray, np.ndar
     paper = cv2.resize(background, size, interpolation=cv2.INTER_LINEAR)
     table = cv2.resize(table, size, interpolation=cv2.INTER_NEAREST).astype(bool)
     return (paper - work) / np.maximum(paper, DARK_PAPER * level), table
+
+
+def _closing(image: np.ndarray, square: np.ndarray) -> np.ndarray:
+    """A grey closing (float32) of the image continued past its frame as its light runs: mirrored,
+    and turned about the frame's level (2 x edge - mirror, the edge smoothed so that its noise or a
+    pencil's grain is not doubled). OpenCV's border lit a frame darker towards its side (a vignette,
+    a shadow's fall) as brightly as the picture a window in: a band of ink along the frame."""
+    pad = square.shape[0]
+    pixels = image.astype(np.float32)
+    smooth = cv2.blur(pixels, (_odd(pad / 2),) * 2)
+    mirrored = np.pad(pixels, pad, mode="reflect")
+    edge = np.pad(smooth, pad, mode="edge")
+    padded = 2 * edge - mirrored
+    padded[pad:-pad, pad:-pad] = pixels
+    return cv2.morphologyEx(padded, cv2.MORPH_CLOSE, square)[pad:-pad, pad:-pad]
 
 
 @dataclass(frozen=True)
@@ -486,7 +518,8 @@ class _Lines:
 def _lines(canvas: np.ndarray) -> _Lines | None:
     """The canvas's ruled or squared lines, or None: ink that runs on along a row or column,
     LINE_FILL of every LINE_WINDOW of the frame inked (1 px of wobble allowed), over LINE_SPAN of it
-    at least, and LINE_THINNESS times as long as thick: two or more such, or one SOLO_THINNESS thin
+    at least, and LINE_THINNESS times as long as it is thick across most of its length (a digit's
+    strokes crossing it count in a few places only): two or more such, or one SOLO_THINNESS thin
     (a single stroke of a tight crop may be as long). Found on a copy of half the size (any ink in
     2x2 px counts, which keeps thin lines); their pixels are then the ink in runs of LINE_RUN of
     the side, unbroken but for gaps under LINE_GAPS px, at full size, so that a stroke crossing a
@@ -512,13 +545,15 @@ def _lines(canvas: np.ndarray) -> _Lines | None:
         core = (cv2.boxFilter(inked, cv2.CV_16U, window, normalize=False) >= LINE_FILL * length).astype(np.uint8)
         band, n = ndimage.label(cv2.boxFilter(core, cv2.CV_16U, window, normalize=False) > 0)
         on_band = np.where(half, band, 0)
-        area = np.bincount(on_band.ravel(), minlength=n + 1)
         found = np.zeros(half.shape, bool)
         for label, box in enumerate(ndimage.find_objects(on_band, n), start=1):
             span = 0 if box is None else box[axis].stop - box[axis].start
-            if span >= LINE_SPAN * side and span * span >= LINE_THINNESS * area[label]:
+            if span < LINE_SPAN * side:
+                continue
+            thick = max(float(np.median((on_band[box] == label).sum(axis=1 - axis))), 1.0)
+            if span >= LINE_THINNESS * thick:
                 found |= band == label
-                thinness.append(span * span / area[label])
+                thinness.append(span / thick)
         strips.append(cv2.resize(found.astype(np.uint8), ink.shape[::-1], interpolation=cv2.INTER_NEAREST))
     if len(thinness) < 2 and not any(t >= SOLO_THINNESS for t in thinness):
         return None

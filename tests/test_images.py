@@ -307,7 +307,11 @@ def test_a_16_bit_scan_reads_as_its_8_bit_twin(tmp_path):
     assert wide.mode.startswith("I;16")
     wide.save(tmp_path / "wide.png")
     wide_canvas, narrow = load_image(tmp_path / "wide.png"), load_image(save(tmp_path, "narrow.png", page))
-    assert np.abs(wide_canvas.astype(int) - narrow).max() <= 2  # its levels stretched so that the brightest is 255
+    # Its levels are stretched so that the brightest is 255: the two pictures' greys differ by up to
+    # 11 levels, which moves the ink's scale on the canvas by a few levels at the strokes' soft edges
+    assert np.abs(wide_canvas.astype(int) - narrow).max() <= 16
+    wide_ink, narrow_ink = wide_canvas > INK_LEVEL, narrow > INK_LEVEL
+    assert (wide_ink & narrow_ink).sum() / (wide_ink | narrow_ink).sum() >= 0.99
     assert_canvas_is(wide_canvas, ink)
 
 
@@ -341,6 +345,29 @@ def test_a_page_with_a_transparent_margin_stays_on_white(tmp_path, seven):
     ink = np.zeros((340, 280), np.uint8)  # the seven where the page put it
     ink[20:320, 20:260] = seven
     assert_canvas_is(load_image(save(tmp_path, "page.png", page)), ink)
+
+
+def test_the_transparency_check_sums_a_big_picture_in_blocks(seven):
+    """A 40 MP transparent PNG under the pixel limit took 2 GB to load: the check for light ink on
+    nothing made float64 copies of every channel at once. Summed a block of rows at a time, it takes
+    the picture's bytes and a few blocks' float64, and answers as before (light ink on a tenth of
+    the rows, then dark)."""
+    import tracemalloc
+
+    from recognizer.images import STATS_BLOCK, _light_on_transparent
+
+    rgba = np.zeros((4000, 2500, 4), np.uint8)
+    rgba[::10, :, :3], rgba[::10, :, 3] = 255, 255  # white rows on nothing: light ink
+    picture = Image.fromarray(rgba, "RGBA")
+    tracemalloc.start()
+    light = _light_on_transparent(picture)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert light
+    # its 40 MB of pixels and a block's float64 (32 MB a channel-block): whole, about 500 MB
+    assert peak < 40e6 + 4 * STATS_BLOCK * 8 * 4, f"{peak / 2**20:.0f} MB"
+    rgba[::10, :, :3] = 20  # dark rows: dark ink
+    assert not _light_on_transparent(Image.fromarray(rgba, "RGBA"))
 
 
 def bold_close_up(digit: int, share: float, pen: float) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from recognizer import photo
+from recognizer.errors import ImageError
 from recognizer.images import load_canvases, load_image
 from recognizer.ink import INK_LEVEL
 from recognizer.photo import ink_canvas
@@ -476,3 +477,58 @@ def test_a_pen_stroke_along_a_blurred_dark_line_stays():
     assert lines is not None
     assert lines.across[149:152, :250].all()
     assert not lines.across[146:156, 310:410].any()
+
+
+def small_page(text: str, light: np.ndarray | None = None, ruled: bool = False) -> np.ndarray:
+    """A 300 px square picture (under EVEN_LIGHT_SIDE) of `text` in OpenCV's script font, about 130
+    px tall with strokes 9-10 px wide, in dark ink on paper lit by `light` (shares of the light, or
+    evenly), with light blue ruled lines 48 px apart and a red margin line if `ruled`: grey, as
+    a colour photo is loaded."""
+    rng = np.random.default_rng(2)
+    page = np.full((300, 300, 3), (235, 238, 240), np.float32) + rng.normal(0, 4, (300, 300, 1))
+    if ruled:
+        for y in range(40, 300, 48):
+            cv2.line(page, (0, y), (300, y), (220, 180, 150), 2)
+        cv2.line(page, (60, 0), (60, 300), (150, 150, 230), 2)
+    if light is not None:
+        page *= light[..., None]
+    page = np.clip(page, 0, 255).astype(np.uint8)
+    scale, thick = (5, 9) if ruled else (6, 10)
+    cv2.putText(page, text, (90, 230), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, scale, (40, 30, 25), thick, cv2.LINE_AA)
+    return cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+
+
+@pytest.mark.parametrize("kind", ["gradient", "shadow"])
+def test_a_small_crop_in_uneven_light_is_read(tmp_path, shipped, kind):
+    """A picture under 400 px was read as evenly lit, one paper level (photo.EVEN_LIGHT_SIDE): lit
+    60% to 100% from top to bottom, or its left third in a hard shadow at 60%, its darker paper read
+    as ink or left no contrast ("no ink found"). Where one level finds no ink it is read as a larger
+    picture is, its paper followed by a grey closing."""
+    assert photo.EVEN_LIGHT_SIDE > 300
+    ys, xs = np.mgrid[0:300, 0:300]
+    light = 0.6 + 0.4 * ys / 299 if kind == "gradient" else np.where(xs < 100, 0.6, 1.0)
+    for digit in "35":
+        page = small_page(digit, light.astype(np.float32))
+        assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "uneven.png", page)))) == digit
+
+
+def test_a_blank_small_crop_in_a_vignette_has_no_ink(tmp_path):
+    """The grey closing took a picture's border as lit as the paper a window in: a vignette darker
+    towards the sides read as a band of ink along the frame, and bits of it as digits ("5??1") once
+    small pictures could fall back on the closing. The paper is now continued past the frame as its
+    light runs (photo._closing)."""
+    ys, xs = np.mgrid[0:120, 0:120] / 120
+    paper = PAPER * (1 - 0.5 * ((xs - 0.5) ** 2 + (ys - 0.5) ** 2) * 2)
+    page = on_paper(np.zeros((120, 120), np.uint8), paper.astype(np.float32))
+    with pytest.raises(ImageError, match="no ink found"):
+        load_canvases(save(tmp_path, "vignette.png", page))
+
+
+def test_a_digit_written_across_ruled_lines_keeps_them_lines(tmp_path, shipped):
+    """A digit written three lines tall on ruled paper: the lines its bold strokes cross were
+    measured as thick as all their ink over their length, the digit's in it, too thick for lines;
+    they stayed, joined by the digit, and went with it ("no ink found", "?2???"). A line is now as
+    thick as it is in most of its length (the median across)."""
+    for digit in "0235":
+        page = small_page(digit, ruled=True)
+        assert number_text(shipped.read_picture(load_canvases(save(tmp_path, f"ruled-{digit}.png", page)))) == digit
