@@ -307,11 +307,7 @@ def test_a_16_bit_scan_reads_as_its_8_bit_twin(tmp_path):
     assert wide.mode.startswith("I;16")
     wide.save(tmp_path / "wide.png")
     wide_canvas, narrow = load_image(tmp_path / "wide.png"), load_image(save(tmp_path, "narrow.png", page))
-    # Its levels are stretched so that the brightest is 255: the two pictures' greys differ by up to
-    # 11 levels, which moves the ink's scale on the canvas by a few levels at the strokes' soft edges
-    assert np.abs(wide_canvas.astype(int) - narrow).max() <= 16
-    wide_ink, narrow_ink = wide_canvas > INK_LEVEL, narrow > INK_LEVEL
-    assert (wide_ink & narrow_ink).sum() / (wide_ink | narrow_ink).sum() >= 0.99
+    assert np.abs(wide_canvas.astype(int) - narrow).max() <= 2  # its levels stretched so that the brightest is 255
     assert_canvas_is(wide_canvas, ink)
 
 

@@ -532,3 +532,24 @@ def test_a_digit_written_across_ruled_lines_keeps_them_lines(tmp_path, shipped):
     for digit in "0235":
         page = small_page(digit, ruled=True)
         assert number_text(shipped.read_picture(load_canvases(save(tmp_path, f"ruled-{digit}.png", page)))) == digit
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_a_blank_page_of_specks_has_no_ink(tmp_path, seed):
+    """Blank paper with a sensor's noise, saved as a rough JPEG: its darkest specks (1-3 px) were the
+    only ink and each read "?", a row of thirty. Ink all in marks too small to read as a digit
+    (reject's rule for pictures) is no writing."""
+    rng = np.random.default_rng(seed)
+    page = np.clip(218 + rng.normal(0, 4, (300, 300)), 0, 255).astype(np.uint8)
+    with pytest.raises(ImageError, match=r"no ink found \(only specks, or writing too small to read\)"):
+        load_canvases(save(tmp_path, "blank.jpg", page, quality=60))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PHOTOS.glob("blank_*.jpg")))
+def test_a_blank_crop_in_uneven_light_has_no_ink(name):
+    """A crop under EVEN_LIGHT_SIDE whose one paper level finds no ink falls back on the grey closing;
+    on blank paper that found bits of a shadow's edge, a grid or grain and read them as marks. Its
+    reading stands only with a mark CROP_WRITING of the crop's side long (a crop is of writing)."""
+    assert max(cv2.imread(str(PHOTOS / name), cv2.IMREAD_GRAYSCALE).shape) < photo.EVEN_LIGHT_SIDE
+    with pytest.raises(ImageError, match="no ink found"):
+        load_canvases(PHOTOS / name)
