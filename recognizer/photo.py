@@ -121,7 +121,12 @@ UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2
 TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
 TICK = 0.6  # what is left of a fill-in line less tall than this share of the writing is its ticks (a comb's)
 PART = 0.2  # ... unless this share tall at least, no tick, and over or beside writing: a 6's bowl cut from its stem
-LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25)
+LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a line (a "1": 4-25) ...
+# ... unless nothing else is writing and its pen path is this many times its box's diagonal (a digit
+# drawn big with a fine pen: a line's is 1, a "5"'s about 2.5; two lines joined in an L, 1.4), and
+# it does not reach across SPANS of the frame (ruled lines, a margin line, a page's edge)
+CURVED = 1.3
+SPANS = 0.9
 # A picture of more separate marks is no handwriting to read (a dithered 1-bit scan: tens of thousands
 # of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds.
 # (Refusing pictures of marks as dense as dots, 20,000 a megapixel, also refused small photos of a
@@ -388,9 +393,26 @@ class _Pieces:
         return like
 
     def big(self, candidates: np.ndarray) -> np.ndarray:
-        """The digit-like candidates with BIG_PIECE of the ink of the largest such at least."""
-        area = np.where(candidates & self.digit_like(), self.area, 0)
+        """The digit-like candidates with BIG_PIECE of the ink of the largest such at least; where
+        none is digit-like, the curved ones (thin_writing)."""
+        like = candidates & self.digit_like()
+        if not like.any():
+            like = candidates & self.thin_writing()
+        area = np.where(like, self.area, 0)
         return (area > 0) & (area >= BIG_PIECE * area.max())
+
+    def thin_writing(self) -> np.ndarray:
+        """Pieces as long for their stroke width as lines, but curved (a pen path CURVED times the
+        box's diagonal at least), not flat, and not from side to side of the frame (SPANS): a digit
+        written big with a fine pen, which LINE_LIKE takes for a line. Writing only where nothing
+        else is: a signature's or a stamp's long curves beside a number would take it over."""
+        w, h = self.box[:, 2], self.box[:, 3]
+        rows, cols = self.labels.shape
+        curved = self.area / np.maximum(self.width, 1e-9) >= CURVED * np.hypot(w, h)
+        across = (w >= SPANS * cols) | (h >= SPANS * rows)
+        thin = curved & (h >= FLAT * w) & ~across
+        thin[0] = False
+        return thin
 
 
 def _stroke_width(ink: np.ndarray) -> float:

@@ -553,3 +553,13 @@ def test_a_blank_crop_in_uneven_light_has_no_ink(name):
     assert max(cv2.imread(str(PHOTOS / name), cv2.IMREAD_GRAYSCALE).shape) < photo.EVEN_LIGHT_SIDE
     with pytest.raises(ImageError, match="no ink found"):
         load_canvases(PHOTOS / name)
+
+
+def test_a_digit_written_big_with_a_fine_pen_is_no_line(tmp_path, shipped):
+    """A digit 450 px tall drawn with a 7 px pen (1.6% of its height): its box's longer side is over
+    LINE_LIKE (40) of its stroke widths, so it was taken for a line and dropped ("no ink found" for
+    0, 2, 5, 8; "7?" for a 3). Curved, not reaching across the frame, and with nothing else written,
+    it is writing (photo._Pieces.thin_writing)."""
+    for digit in "02358":
+        page = on_paper(number_ink(digit, (600, 450), 100, 60, 450, 7))
+        assert number_text(shipped.read_picture(load_canvases(save(tmp_path, f"fine-{digit}.png", page)))) == digit
