@@ -255,15 +255,9 @@ def _canvas(work: np.ndarray, name: str) -> tuple[np.ndarray, float]:
             canvas, angle = _cleaned(work, name, even=False)
         except ImageError:
             raise exc from None
-        if _longest_mark(canvas > INK_LEVEL) < CROP_WRITING * min(work.shape):
-            raise exc from None
+        if _Pieces.of(canvas > INK_LEVEL).box[1:, 2:].max(initial=0) < CROP_WRITING * min(work.shape):
+            raise exc from None  # no mark as long as a crop's writing: bits of grain, grid or shade
         return canvas, angle
-
-
-def _longest_mark(ink: np.ndarray) -> int:
-    """The longer side, px, of the largest box of a connected piece of an ink mask (0 without ink)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    return int(np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]).max()) if count > 1 else 0
 
 
 def _cleaned(work: np.ndarray, name: str, even: bool) -> tuple[np.ndarray, float]:
@@ -271,10 +265,11 @@ def _cleaned(work: np.ndarray, name: str, even: bool) -> tuple[np.ndarray, float
     side = max(work.shape)
     ink, table = _ink_darkness(work, CLOSING_SHARE * side, even)
     canvas = _to_canvas(ink, table, name)
-    closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * side)
-    if not even and closing < CLOSING_SHARE * side / 2:  # thin strokes: follow the light more closely
-        ink, table = _ink_darkness(work, closing, even)
-        canvas = _to_canvas(ink, table, name)
+    if not even:  # thin strokes: follow the light more closely (one paper level has no closing)
+        closing = max(STROKE_CLOSING * _stroke_width((canvas > INK_LEVEL) & ~table), MIN_CLOSING_SHARE * side)
+        if closing < CLOSING_SHARE * side / 2:
+            ink, table = _ink_darkness(work, closing)
+            canvas = _to_canvas(ink, table, name)
     canvas[table] = 0
     canvas, lines, angle = _straighten(canvas)
     if angle:  # the picture and its table turned as the canvas was (outside the frame: table)
