@@ -27,7 +27,8 @@ from .predictor import load_keras_model
 from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
 
-STEPS = ("loading the model and MNIST", "reading your samples", "checking on MNIST", "checking your samples", "writing")
+# Short: the app's pane shows "learning: <step>" in the room its model's name leaves (ui/panel.py)
+STEPS = ("loading the model", "reading your samples", "checking on MNIST", "checking samples", "writing the model")
 NOT_KEPT = 1
 FINETUNED = {
     "user_share": personal.USER_SHARE,

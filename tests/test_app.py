@@ -314,6 +314,19 @@ def test_undo_removes_the_last_stroke(app, screen, key, mod):
     assert app.canvas.is_empty and app.state.prediction is None
 
 
+def test_undo_past_the_kept_strokes_says_why_nothing_changed(app, screen):
+    """Strokes older than MAX_UNDO are baked into the canvas: U with only those left says so (and
+    that R clears), instead of silently doing nothing while ink stays."""
+    events = []
+    for i in range(MAX_UNDO + 5):
+        events += stroke_events([[(20 + i * 4, 40), (20 + i * 4, 80)]], app.layout.canvas.topleft)
+    run_script(app, events, screen)
+    run_script(app, [key_event(pygame.K_u)] * MAX_UNDO, screen)
+    assert app.canvas.strokes == [] and app.samples.notice == ""
+    run_script(app, [key_event(pygame.K_u)], screen)
+    assert not app.canvas.is_empty and "R clears" in app.samples.notice and not app.samples.notice_ok
+
+
 def test_plain_z_does_not_undo(app, screen):
     draw_digit(app, 4, screen)
     run_script(app, [key_event(pygame.K_z)], screen)
@@ -1287,6 +1300,24 @@ def test_the_pane_shows_samples_progress_and_model(shipped):
     learning = Panel().render(footer, pane_size)
     bottom = pygame.Rect(0, pane_size[1] - 60, pane_size[0], 60)
     assert colour_pixels(learning, ACCENT, bottom) > colour_pixels(plain, ACCENT, bottom) + 50  # the bar
+
+
+def test_every_learning_step_is_shown_whole_in_the_default_window(shipped, monkeypatch):
+    """The pane's footer shows "learning: <step>" beside the model's name: at the default size no
+    step is cut short (the first one read "learning: loading the model an...")."""
+    from recognizer.learn import STEPS
+    from ui import panel as panel_module
+    from ui.learner import LOADING_STEP
+
+    shown = []
+    monkeypatch.setattr(panel_module, "elide", lambda text, *a: shown.append((text, elide(text, *a))) or shown[-1][1])
+    pane_size = compute_layout(DEFAULT_WINDOW).panel.size
+    pred = shipped.classify(np.zeros((28, 28), np.float32))
+    for step in (*STEPS, LOADING_STEP):
+        state = PanelState(READY, pred, digits=(pred,), note=PERSONAL_NOTE, samples=(3,) * 10, progress=0.5)
+        Panel().render(replace(state, progress_text=f"learning: {step}"), pane_size)
+    labels = [(text, out) for text, out in shown if text.startswith("learning: ")]
+    assert len(labels) == len(STEPS) + 1 and all(text == out for text, out in labels), labels
 
 
 def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkeypatch, tmp_path):

@@ -23,7 +23,7 @@ from recognizer.reject import BLANK
 from recognizer.samples import MIN_LEARN_SAMPLES, ONE_DIGIT, UserSamples, personal_model_path
 from recognizer.strokes import Point
 
-from .canvas import Canvas
+from .canvas import MAX_UNDO, Canvas
 from .dump import DebugDump
 from .layout import DEFAULT_WINDOW, compute_layout
 from .learner import Learner
@@ -53,6 +53,7 @@ HINT_TEXT = SEPARATOR.join(
 ERROR_HINT = "Any key or click: quit"  # the hint line while the model's error is shown
 PERSONAL_NOTE = "personal model"
 SHIPPED_NOTE = "shipped model"
+UNDO_LIMIT_TEXT = f"only the last {MAX_UNDO} strokes can be undone; R clears the canvas"
 LEARN_NOTICE_TIME = 8.0  # s; the verdict of a learning run stays this long
 RESIZE_SETTLE = 0.2  # s without a resize before the canvas's strokes are drawn again at the new size
 # s that quitting waits for a reading under way to end: the interpreter exiting while OpenCV worked on
@@ -168,8 +169,8 @@ class App:
         elif key == pygame.K_u or (key == pygame.K_z and mod & (pygame.KMOD_CTRL | pygame.KMOD_META)):
             if self.samples.can_unsave(self.canvas.version):  # a save just made: undo takes it back, not a stroke
                 self.samples.unsave()
-            else:
-                self.canvas.undo()
+            elif not self.canvas.undo() and not self.canvas.is_empty:  # only strokes older than MAX_UNDO left
+                self.samples.notify(UNDO_LIMIT_TEXT, ok=False)
         elif key in DIGIT_KEYS:
             self.samples.save(DIGIT_KEYS[key], self._single_digit(), self.canvas.version, self.canvas.strokes)
         elif key == pygame.K_l:

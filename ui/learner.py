@@ -28,6 +28,7 @@ NICENESS = 10  # the child's CPU priority below the app's
 # between take a fraction of a second, or 2-3 s when the last layer is fine-tuned): the bar moves
 # with the time left, not by fifths. Other step counts are shown evenly.
 STEP_STARTS = (0.0, 0.19, 0.2, 0.51, 0.53)
+LOADING_STEP = "loading your model"  # after the child: the personal model read into this process
 
 
 def learn_command(samples: Path, out: Path | None = None, data: str | os.PathLike | None = None) -> list[str]:
@@ -113,7 +114,7 @@ class Learner:
         if code != 0:  # the child's verdict or error line, else the last thing it said
             self.message = verdict or f"learning failed (exit status {code})" + (f": {last}" if last else "")
             return
-        self.progress, self.step = 1.0, "loading the personal model"
+        self.progress, self.step = 1.0, LOADING_STEP
         try:
             self.recognizer = Recognizer.load(self.model_path)
         except RecognizerError as exc:
