@@ -23,6 +23,11 @@ WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey d
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601-2, as PIL's convert("L")
 LIGHT_INK = 128.0  # visible pixels this light on average, on a mostly transparent picture: light ink
 STATS_BLOCK = 1_000_000  # pixels whose transparency and light are summed at a time
+# Scans of a progressive JPEG decoded at most: encoders write 6-12 (libjpeg: 10 for colour), but each
+# scan walks every block of the image, and a crafted 2 MB file of 40,000 tiny ones took a minute of CPU
+MAX_JPEG_SCANS = 100
+SCAN_MARKER = b"\xff\xda"  # a JPEG's start of scan
+READ_CHUNK = 1 << 20  # bytes read at a time where a file is searched
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
@@ -59,7 +64,7 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
             with Image.open(path) as img:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"{path}: image too large ({img.width}x{img.height} pixels)")
-                gray = upright_gray(img)
+                gray = upright_gray(img, str(path))
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -81,12 +86,15 @@ def unreadable_reason(exc: Exception) -> str:
     return exc.__class__.__name__
 
 
-def upright_gray(img) -> np.ndarray:
+def upright_gray(img, name: str = "image") -> np.ndarray:
     """An opened PIL image -> its grey pixels as shown (load_image's and the web API's one decoding
     step): EXIF orientation applied, transparent pixels as paper, a JPEG decoded straight at the
-    reduced size the cleaning works at. A corrupt EXIF tag leaves the picture as stored."""
+    reduced size the cleaning works at. A corrupt EXIF tag leaves the picture as stored; a JPEG of
+    more than MAX_JPEG_SCANS scans is refused (ImageError, named `name`) before any is decoded."""
     from PIL import ImageOps
 
+    if img.format == "JPEG" and (scans := jpeg_scans(img.fp)) > MAX_JPEG_SCANS:
+        raise ImageError(f"{name}: a JPEG of {scans:,} scans (at most {MAX_JPEG_SCANS}): a crafted file, not a photo")
     scale = WORK_SIDE / max(1, *img.size)
     if scale < 1:  # JPEG only: decode at 1/2, 1/4 or 1/8 size, still at least WORK_SIDE
         img.draft("L", (int(img.width * scale) + 1, int(img.height * scale) + 1))
@@ -95,6 +103,21 @@ def upright_gray(img) -> np.ndarray:
     if img.mode in WIDE_GRAY:  # convert("L") clips these to 0-255: a 16-bit scan came out all white
         return _eight_bits(np.asarray(img), img.mode)
     return np.asarray(img.convert("L"))
+
+
+def jpeg_scans(fp) -> int:
+    """How many scans a JPEG file holds (its position is left as it was). Within a scan's coded data
+    an FF byte is always followed by 00 or a restart marker, so every FF DA starts a scan (or one of an
+    embedded thumbnail's, which only adds a few)."""
+    start, count, last = fp.tell(), 0, b""
+    fp.seek(0)
+    try:
+        while chunk := fp.read(READ_CHUNK):
+            count += (last + chunk).count(SCAN_MARKER)  # last: a marker may straddle two chunks
+            last = chunk[-1:]
+    finally:
+        fp.seek(start)
+    return count
 
 
 def _eight_bits(pixels: np.ndarray, mode: str) -> np.ndarray:

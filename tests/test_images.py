@@ -4,6 +4,7 @@ Each test draws a number whose ink it knows and compares the canvas with it."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import cv2
@@ -287,6 +288,26 @@ def test_a_big_photo_is_read_at_the_working_size(tmp_path, shipped):
 def test_a_folder_is_not_an_image(tmp_path):
     with pytest.raises(ImageError, match="is a folder"):
         load_image(tmp_path)
+
+
+def progressive_jpeg(pixels: np.ndarray, repeats: int = 0) -> bytes:
+    """A progressive JPEG of `pixels`, its last scan repeated `repeats` times more (a crafted file: each
+    scan walks every block, and 40,000 of them in 2 MB took a minute of CPU)."""
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", progressive=True, quality=90)
+    data = buffer.getvalue()
+    last = data.rindex(b"\xff\xda")  # the last scan, up to the end-of-image marker
+    return data[:-2] + data[last:-2] * repeats + data[-2:]
+
+
+def test_a_progressive_jpeg_reads_and_one_of_thousands_of_scans_is_refused_undecoded(tmp_path, monkeypatch, shipped):
+    page = on_paper(number_ink("25", (300, 400), 60, 60, 160, 10))
+    (tmp_path / "photo.jpg").write_bytes(progressive_jpeg(page))
+    assert number_text(shipped.read(load_image(tmp_path / "photo.jpg"))) == "25"  # 6 scans: read as any photo
+    (tmp_path / "crafted.jpg").write_bytes(progressive_jpeg(page, repeats=5000))
+    monkeypatch.setattr(Image.Image, "load", lambda self: pytest.fail("decoded"))
+    with pytest.raises(ImageError, match=r"crafted.jpg: a JPEG of 5,006 scans \(at most 100\)"):
+        load_image(tmp_path / "crafted.jpg")
 
 
 @pytest.mark.parametrize("light", ["flat", "gradient"])

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from recognizer.predictor import number_text
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
+from tests.test_images import progressive_jpeg
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 from web import api
 from web.server import MODEL_THREADS, create_app, load_model
@@ -385,6 +386,7 @@ BAD_DRAWINGS = [
     ("fractional width", {"width": 400.5, "height": 400, "strokes": []}, "whole"),
     ("zero height", {"width": 400, "height": 0, "strokes": []}, "height"),
     ("huge canvas", {"width": 100_000, "height": 100_000, "strokes": []}, "2048"),
+    ("canvas of 1e308 px", {"width": 1e308, "height": 400, "strokes": []}, "not 1e+308"),  # not its 309 digits
     ("missing strokes", {"width": 400, "height": 400}, "strokes"),
     ("strokes as object", {"width": 400, "height": 400, "strokes": {"a": 1}}, "strokes"),
     ("stroke as number", {"width": 400, "height": 400, "strokes": [5]}, "strokes"),
@@ -421,16 +423,17 @@ def test_bad_drawing(client, name, payload, words):
 
 
 BAD_IMAGES = [
-    ("random bytes", b"\x00\x01garbage" * 100, 400, "not a readable"),
-    ("PNG signature, then garbage", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, 400, "not a readable"),
+    ("random bytes", b"\x00\x01garbage" * 100, 400, "not a PNG or JPEG image, or a damaged one"),
+    ("PNG signature, then garbage", b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, 400, "not a PNG or JPEG image, or a damaged"),
     (
         "truncated PNG",
         digit_png()[: len(digit_png()) // 2],
         400,
         "not a readable PNG or JPEG image (image file is truncated",
     ),
-    ("GIF sent as PNG", gif_bytes(), 400, "not a readable"),
-    ("empty", b"", 400, "not a readable"),
+    ("GIF sent as PNG", gif_bytes(), 400, "not a PNG or JPEG image"),  # it said "(UnidentifiedImageError)"
+    ("empty", b"", 400, "empty body"),
+    ("progressive JPEG of 5,000 scans", progressive_jpeg(np.full((40, 40), 255, np.uint8), 5000), 400, "5,006 scans"),
     ("PNG bomb: 13000x13000 px in a few KB", png_declaring(13_000, 13_000, rows=13_000), 413, "too large"),
     ("PNG header claiming 100000x100000", png_declaring(100_000, 100_000), 413, "too large"),
     ("PNG over the pixel cap", png_declaring(4000, 4000, rows=10), 413, "too large"),
@@ -477,6 +480,9 @@ def test_wrong_method_and_path(client):
     assert_error(client.put(PREDICT, content=b"{}"), 405, "PUT")
     assert_error(client.get("/api/nothing"), 404, "not found")
     assert_error(client.get("/static/../web/server.py"), 404)
+    # a trailing slash, or none on a folder: a JSON 404, not a bare 307 redirect for the client to follow
+    assert_error(client.post(PREDICT + "/", json=drawing(), follow_redirects=False), 404, "not found")
+    assert_error(client.get("/static", follow_redirects=False), 404, "not found")
 
 
 def test_server_keeps_serving_after_bad_input(client):

@@ -157,7 +157,8 @@ def _side(payload: dict, key: str) -> int:
     if not _is_number(value) or value != int(value):
         raise ApiError(400, f'"{key}" must be a whole number of px')
     if not 1 <= value <= MAX_SIDE:
-        raise ApiError(400, f'"{key}" must be from 1 to {MAX_SIDE} px, not {int(value)}')
+        shown = f"{int(value)}" if abs(value) < 1e9 else f"{value:.3g}"  # 1e308: not its 309 digits
+        raise ApiError(400, f'"{key}" must be from 1 to {MAX_SIDE} px, not {shown}')
     return int(value)
 
 
@@ -192,10 +193,12 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
     file), each with its Frame (where its boxes lie on the image), [] when the image holds no ink.
     The size is read from the header and refused before a single pixel is decoded, so a
     decompression bomb costs nothing."""
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
     if len(body) > MAX_IMAGE_BYTES:
         raise ApiError(413, f"body too large: {len(body):,} bytes (limit {MAX_IMAGE_BYTES:,} for an image)")
+    if not body:
+        raise ApiError(400, "empty body: send the PNG or JPEG file's bytes")
     # Pillow itself only warns (a log line) from 89 MP up; the size check below refuses those too.
     # (warnings.catch_warnings could silence it but is not thread-safe.)
     try:
@@ -208,8 +211,12 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
             gray = upright_gray(img)  # as recognizer.images.load_image: upright, transparency as paper
     except ApiError:
         raise
+    except ImageError as exc:  # a crafted JPEG of thousands of scans
+        raise ApiError(400, str(exc).removeprefix("image: ")) from None
     except Image.DecompressionBombError:
         raise ApiError(413, f"image too large (limit {MAX_IMAGE_PIXELS:,} px)") from None
+    except UnidentifiedImageError:  # a GIF, WebP, TIFF... or no image at all
+        raise ApiError(400, "not a PNG or JPEG image, or a damaged one: the API reads those two") from None
     except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for corrupt or crafted files)
         raise ApiError(400, f"not a readable PNG or JPEG image ({unreadable_reason(exc)})") from None
     if gray.size == 0:

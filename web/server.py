@@ -238,7 +238,9 @@ def create_app(recognizer: Recognizer | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     handlers = {api.ApiError: on_api_error, HTTPException: on_http_error, Exception: on_crash}
-    return Starlette(debug=False, routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app = Starlette(debug=False, routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app.router.redirect_slashes = False  # /api/predict/ is a JSON 404, not a bare 307 to follow
+    return app
 
 
 app = create_app()  # for `uvicorn web.server:app --workers N`: each worker process loads the model once
