@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -632,6 +633,111 @@ def test_a_body_that_stops_coming_is_a_408_not_a_held_connection(monkeypatch):
     assert asyncio.run(server.read_body(request([b'{"a":', b" 1}"], stall=False), 1000)) == b'{"a": 1}'
 
 
+def test_a_body_that_trickles_in_is_a_408_once_its_average_rate_is_too_low(monkeypatch):
+    """A byte every 10 s never let BODY_IDLE pass, so it held its connection for days: after its
+    first BODY_IDLE seconds a body must average MIN_BODY_RATE (here 0.2 s and 1,000 bytes/s)."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from web import server
+
+    monkeypatch.setattr(server, "BODY_IDLE", 0.2)
+    monkeypatch.setattr(server, "MIN_BODY_RATE", 1000)
+
+    def trickle(piece: bytes, pieces: int) -> Request:
+        sent = []
+
+        async def receive():
+            await asyncio.sleep(0.05)
+            sent.append(piece)
+            return {"type": "http.request", "body": piece, "more_body": len(sent) < pieces}
+
+        return Request({"type": "http", "method": "POST", "path": server.PREDICT_PATH, "headers": []}, receive)
+
+    with pytest.raises(api.ApiError) as caught:
+        asyncio.run(server.read_body(trickle(b"x", 40), 10_000))  # 20 bytes/s
+    assert caught.value.status == 408 and "too slowly: under 1 kB/s" in str(caught.value)
+    assert asyncio.run(server.read_body(trickle(b"y" * 100, 10), 10_000)) == b"y" * 1000  # 2,000 bytes/s
+
+
+def test_a_body_read_leaves_no_chunk_waiting_for_the_garbage_collector():
+    """asyncio.wait_for kept each chunk of a body in a reference cycle: 150 uploads at once left
+    hundreds of MB for the garbage collector, which seldom runs in a server busy with numpy."""
+    import asyncio
+    import gc
+    import tracemalloc
+
+    from starlette.requests import Request
+
+    from web import server
+
+    def request(chunks: int) -> Request:
+        async def receive():
+            chunks_left[0] -= 1
+            return {"type": "http.request", "body": bytes(250_000), "more_body": chunks_left[0] > 0}
+
+        chunks_left = [chunks]
+        return Request({"type": "http", "method": "POST", "path": server.PREDICT_PATH, "headers": []}, receive)
+
+    async def main() -> int:
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(20):  # 20 bodies of 1 MB, each dropped once read
+            assert len(await server.read_body(request(4), 2_000_000)) == 1_000_000
+        return tracemalloc.get_traced_memory()[0] - start
+
+    gc.collect()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        left = asyncio.run(main())
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+    assert left < 3_000_000, f"{left / 1e6:.0f} MB of bodies left behind"
+
+
+def test_image_requests_are_taken_a_few_at_a_time_their_bodies_read_only_then(shipped, monkeypatch):
+    """Every upload's body was read at once, then waited for a decoder: 150 at once held 6 GB. Now
+    IMAGE_REQUESTS (here 2) are in hand at a time; the others wait unread, and are then answered."""
+    import threading
+
+    from web import server
+
+    monkeypatch.setattr(server, "IMAGE_REQUESTS", 2)
+    bodies, release, decode = [], threading.Event(), api.decode_image
+    real_read = server.read_body
+
+    async def read_body(request, limit):
+        body = await real_read(request, limit)
+        bodies.append(len(body))
+        return body
+
+    monkeypatch.setattr(server, "read_body", read_body)
+    monkeypatch.setattr(api, "decode_image", lambda body: release.wait(30) and decode(body))
+    answers = []
+    with TestClient(create_app(shipped)) as client:
+
+        def post():
+            answers.append(client.post(PREDICT, content=digit_png(), headers={"Content-Type": "image/png"}))
+
+        posts = [threading.Thread(target=post) for _ in range(5)]
+        for thread in posts:
+            thread.start()
+        try:
+            deadline = time.monotonic() + 10
+            while len(bodies) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)  # time enough for a third to be read, were it let in
+            assert len(bodies) == 2
+        finally:
+            release.set()
+            for thread in posts:
+                thread.join(60)
+    assert len(bodies) == 5 and [a.status_code for a in answers] == [200] * 5
+    assert {a.json()["number"] for a in answers} == {"4"}
+
+
 @pytest.mark.parametrize("hung_up", [True, False])
 def test_a_read_whose_client_hung_up_while_it_waited_is_never_done(hung_up):
     """On a busy server a request waits for the model's thread; if its client hangs up meanwhile
@@ -799,7 +905,7 @@ def test_an_image_whose_client_hung_up_while_it_waited_is_never_decoded(hung_up,
     monkeypatch.setattr(server.api, "decode_image", lambda body: done.append(body) or ["canvas"])
 
     class Client:
-        app = SimpleNamespace(state=SimpleNamespace(decoders=anyio.CapacityLimiter(1)))
+        app = SimpleNamespace(state=SimpleNamespace(decoders=anyio.CapacityLimiter(1), decode_threads=None))
 
         async def is_disconnected(self) -> bool:
             return hung_up

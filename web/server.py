@@ -45,7 +45,16 @@ MODEL_THREADS = 1
 # s: a body whose next bytes take longer (a client that declared a length and stalled) is refused
 # (408) rather than holding its connection for ever; a slow link still sends something every second.
 BODY_IDLE = 15.0
-IMAGE_DECODERS = 2  # images decoded at once per process: a 12 MP one takes a few hundred MB for a moment
+# bytes/s: after its first BODY_IDLE seconds a body must have come at least this fast on average (an
+# 8 MB photo in under 3 minutes), or it is refused (408): a byte every 10 s held a connection for days
+MIN_BODY_RATE = 50_000
+# Images decoded at once per process, each on one of this many threads of their own: a 12 MP one takes
+# a few hundred MB for a moment, and every thread that ever decodes keeps its own memory pool
+IMAGE_DECODERS = 2
+# Image requests in hand at once per process, from their body's first byte to their answer; more wait
+# unread (their bodies stay with the client), so that a worker's memory does not grow with the uploads
+# at once (every body was read, then waited for a decoder: 150 at once held gigabytes)
+IMAGE_REQUESTS = 8
 HANG_UP_POLL = 0.1  # s: how often a request waiting for the model's thread checks that its client is still there
 log = logging.getLogger("web")
 
@@ -95,13 +104,14 @@ async def on_model_thread(request: Request, work, *args):
 
 
 async def decoded(request: Request, body: bytes) -> list[tuple[np.ndarray, Frame]] | None:
-    """api.decode_image(body) on a thread beside the model's, IMAGE_DECODERS at a time, or None
-    without decoding when the client hung up while it waited for its turn: a photo's decoding
-    costs ten times its read, and 20 photos whose clients had gone delayed the next by 3.7 s."""
+    """api.decode_image(body) on one of the IMAGE_DECODERS decoding threads, or None without
+    decoding when the client hung up while it waited for its turn: a photo's decoding costs ten
+    times its read, and 20 photos whose clients had gone delayed the next by 3.7 s."""
     async with request.app.state.decoders:
         if await request.is_disconnected():
             return None
-        return await anyio.to_thread.run_sync(api.decode_image, body)
+        threads = request.app.state.decode_threads
+        return await asyncio.get_running_loop().run_in_executor(threads, api.decode_image, body)
 
 
 async def _watch_hang_up(request: Request, gone: threading.Event) -> None:
@@ -134,12 +144,17 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused (413) as soon as it passes `limit` bytes, whatever it declared,
-    and (408) when its next bytes take over BODY_IDLE seconds to come."""
+    and (408) when its next bytes take over BODY_IDLE seconds to come, or when after its first
+    BODY_IDLE seconds it has come slower than MIN_BODY_RATE on average."""
     chunks, size = [], 0
     stream = request.stream()
+    clock = asyncio.get_running_loop().time
+    start = clock()
     while True:
-        try:
-            chunk = await asyncio.wait_for(anext(stream), BODY_IDLE)
+        try:  # asyncio.timeout, not wait_for: wait_for's task kept each chunk in a reference cycle, and
+            # 150 uploads at once left hundreds of MB of them for the garbage collector
+            async with asyncio.timeout(BODY_IDLE):
+                chunk = await anext(stream)
         except StopAsyncIteration:
             break
         except TimeoutError:
@@ -147,6 +162,8 @@ async def read_body(request: Request, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise api.ApiError(413, f"body too large: over {limit:,} bytes")
+        if size < MIN_BODY_RATE * (clock() - start - BODY_IDLE):
+            raise api.ApiError(408, f"the body is coming too slowly: under {MIN_BODY_RATE // 1000} kB/s")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -176,16 +193,19 @@ async def predict(request: Request) -> Response:
     kind = api.media_type(request.headers.get("content-type"))
     with_image = image_wanted(request.query_params.get("image"))
     api.check_body(kind, declared_length(request))
+    model = request.app.state.model
     try:
-        body = await read_body(request, api.body_limit(kind))
+        if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
+            body = await read_body(request, api.body_limit(kind))
+            result = await on_model_thread(request, model.drawing, body, with_image)
+        else:  # IMAGE_REQUESTS at a time: decoded beside the model's thread (Pillow and numpy let it run), read on it
+            async with request.app.state.image_requests:
+                body = await read_body(request, api.body_limit(kind))
+                framed = await decoded(request, body)
+                del body  # a few MB that need not wait for the model's thread
+                result = None if framed is None else await on_model_thread(request, model.image, framed, with_image)
     except ClientDisconnect:
         return Response(status_code=400)
-    model = request.app.state.model
-    if kind == api.JSON_TYPE:  # parsed, drawn and read in one go on the model's thread
-        result = await on_model_thread(request, model.drawing, body, with_image)
-    else:  # decoded beside the model's thread (Pillow and numpy let it run meanwhile), then read on it
-        framed = await decoded(request, body)
-        result = None if framed is None else await on_model_thread(request, model.image, framed, with_image)
     if result is None:  # the client hung up: no one to answer
         return Response(status_code=400)
     return JSONResponse(result, headers=API_HEADERS)
@@ -227,9 +247,12 @@ def create_app(recognizer: Recognizer | None = None) -> Starlette:
     async def lifespan(app: Starlette):
         app.state.model = Model(recognizer or load_model())
         app.state.decoders = anyio.CapacityLimiter(IMAGE_DECODERS)
+        app.state.decode_threads = ThreadPoolExecutor(max_workers=IMAGE_DECODERS, thread_name_prefix="decode")
+        app.state.image_requests = anyio.CapacityLimiter(IMAGE_REQUESTS)
         app.state.page = page_html()
         yield
         app.state.model.close()
+        app.state.decode_threads.shutdown(wait=True)
 
     routes = [
         Route("/", index, methods=["GET"]),
