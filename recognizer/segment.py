@@ -33,7 +33,10 @@ MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only t
 # nearest row: at 0.5, 65 of the 974 training-side people's i's drawn alone split at their dot, 25 at
 # 0.7, and a 5 with its flag far above), apart by at least ROW_GAP of the shorter row's height (an 8
 # written as two loops that do not quite meet is one digit, not two rows; one whose loops are further
-# apart reads "00").
+# apart reads "00"; at 0.2, lines written 0.17 of their height apart were one row, "71" over "4" read
+# "?1"; at 0.12 none of the 5,799 training-side people's real digits drawn alone splits into two
+# rows, 1 more of 20,000 MNIST training digits does (3 more as pictures), and bench/stroke_dev.py and
+# bench/image_dev.py read 'val' people's numbers the same).
 ROW_HEIGHT = 0.7
 # ... unless a lower band holds SMALL_LINE pieces or more, each SMALL_LINE_PIECE of the tallest band's
 # height at least, side by side: a line written smaller ("34" at 0.6 of the "12" above it read "13";
@@ -50,7 +53,7 @@ PICTURE_ROW_HEIGHT = 0.4
 # printed header: none read its digits right). Flags, dots and accents lie closer; an underline or a
 # stray mark is one piece.
 FAR_LINE, FAR_LINE_PIECE = 0.5, 0.2
-ROW_GAP = 0.2
+ROW_GAP = 0.12
 ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
 # A picture's row this many of its digits' height tall may hold lines written close (segment._lines_apart):
 # its pieces this share of the tallest's height at least are digits, a line starting at a middle this

@@ -365,15 +365,15 @@ def test_every_batch_size_runs_on_fixed_size_interpreters(shipped):
     assert backend._interpreters == before  # no interpreter made or replaced
 
 
-def _rows(*rows: str, side: int = 560) -> tuple[np.ndarray, list]:
-    """Digits written in rows (each a string), as the app draws them: 170 px digits, 260 px apart."""
+def _rows(*rows: str, side: int = 560, pitch: int = 260) -> tuple[np.ndarray, list]:
+    """Digits written in rows (each a string), as the app draws them: 170 px digits, `pitch` px apart."""
     from recognizer.synthetic import digit_strokes
 
     strokes = [
         s
         for r, row in enumerate(rows)
         for c, d in enumerate(row)
-        for s in digit_strokes(int(d), side, box=(40 + c * 160, 40 + r * 260, 170, 170))
+        for s in digit_strokes(int(d), side, box=(40 + c * 160, 40 + r * pitch, 170, 170))
     ]
     return rasterize(strokes, (side, side), 25), strokes
 
@@ -387,6 +387,18 @@ def test_a_number_written_on_two_lines_reads_row_by_row(shipped, rows):
         assert number_text(preds) == "".join(rows)
         tops = [p.box[1] for p in preds]
         assert all(t < 300 for t in tops[: len(rows[0])]) and all(t > 250 for t in tops[len(rows[0]) :])
+
+
+@pytest.mark.parametrize("rows", [("71", "4"), ("12", "34"), ("7", "1")])
+def test_lines_written_close_read_row_by_row(shipped, rows):
+    """Lines 0.17 of their height apart (27 px of blank between lines of ink 160-166 px tall) were
+    one row: "71" over "4" read "?1" (an independent review), a 1 under a 7 vanished into a tall 7."""
+    canvas, strokes = _rows(*rows, pitch=190)
+    inked = np.flatnonzero(canvas.any(axis=1))
+    assert np.diff(inked).max() - 1 == 27  # the blank between the lines
+    for path in (strokes, None):
+        preds = shipped.read(canvas, path)
+        assert number_text(preds) == "".join(rows) and [p.row for p in preds] == [0] * len(rows[0]) + [1] * len(rows[1])
 
 
 def test_one_row_with_a_flag_or_a_split_loop_is_not_two_rows():
