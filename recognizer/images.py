@@ -9,7 +9,9 @@ removed; load_canvases gives both polarities' canvases where bold ink may fool t
 
 from __future__ import annotations
 
+import mmap
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -26,8 +28,12 @@ STATS_BLOCK = 1_000_000  # pixels whose transparency and light are summed at a t
 # Scans of a progressive JPEG decoded at most: encoders write 6-12 (libjpeg: 10 for colour), but each
 # scan walks every block of the image, and a crafted 2 MB file of 40,000 tiny ones took a minute of CPU
 MAX_JPEG_SCANS = 100
-SCAN_MARKER = b"\xff\xda"  # a JPEG's start of scan
-READ_CHUNK = 1 << 20  # bytes read at a time where a file is searched
+START_OF_SCAN, END_OF_IMAGE = 0xDA, 0xD9  # JPEG markers (after an FF byte)
+STANDALONE_MARKERS = {0x01, *range(0xD0, 0xD9)}  # markers with no length after them
+# The marker after a scan's coded data: there an FF is followed by 00 (a stuffed byte), a restart
+# marker D0-D7 or another FF (fill), or else ends the data
+AFTER_CODED_DATA = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+JPEG_FORMATS = ("JPEG", "MPO")  # Pillow's names: MPO is a phone's JPEG holding two or more pictures
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
@@ -93,8 +99,8 @@ def upright_gray(img, name: str = "image") -> np.ndarray:
     more than MAX_JPEG_SCANS scans is refused (ImageError, named `name`) before any is decoded."""
     from PIL import ImageOps
 
-    if img.format == "JPEG" and (scans := jpeg_scans(img.fp)) > MAX_JPEG_SCANS:
-        raise ImageError(f"{name}: a JPEG of {scans:,} scans (at most {MAX_JPEG_SCANS}): a crafted file, not a photo")
+    if img.format in JPEG_FORMATS and jpeg_scans(img.fp) > MAX_JPEG_SCANS:
+        raise ImageError(f"{name}: a JPEG of more than {MAX_JPEG_SCANS} scans (cameras write a dozen at most)")
     scale = WORK_SIDE / max(1, *img.size)
     if scale < 1:  # JPEG only: decode at 1/2, 1/4 or 1/8 size, still at least WORK_SIDE
         img.draft("L", (int(img.width * scale) + 1, int(img.height * scale) + 1))
@@ -105,18 +111,43 @@ def upright_gray(img, name: str = "image") -> np.ndarray:
     return np.asarray(img.convert("L"))
 
 
-def jpeg_scans(fp) -> int:
-    """How many scans a JPEG file holds (its position is left as it was). Within a scan's coded data
-    an FF byte is always followed by 00 or a restart marker, so every FF DA starts a scan (or one of an
-    embedded thumbnail's, which only adds a few)."""
-    start, count, last = fp.tell(), 0, b""
-    fp.seek(0)
+def jpeg_scans(fp, most: int = MAX_JPEG_SCANS) -> int:
+    """How many scans the first picture of a JPEG file holds, counted up to most + 1 (the file's
+    position is left as it was): its markers are followed by their segments' lengths, each scan's
+    coded data skipped to the marker after it, up to the picture's end (EOI). Bytes that only look
+    like a marker (in a thumbnail's or a profile's segment, or after the end: a phone's second
+    picture, a motion photo's video) are not counted."""
+    start = fp.tell()
     try:
-        while chunk := fp.read(READ_CHUNK):
-            count += (last + chunk).count(SCAN_MARKER)  # last: a marker may straddle two chunks
-            last = chunk[-1:]
+        try:
+            with mmap.mmap(fp.fileno(), 0, access=mmap.ACCESS_READ) as data:  # a file: no copy of it
+                return _scans(data, most)
+        except (AttributeError, OSError, ValueError):  # in memory (an upload), or not mappable
+            fp.seek(0)
+            return _scans(fp.read(), most)
     finally:
         fp.seek(start)
+
+
+def _scans(data, most: int) -> int:
+    """jpeg_scans on the file's bytes."""
+    pos, count = 2, 0  # after the start of image
+    while count <= most and pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:  # a fill byte before a marker
+            pos += 1
+        elif marker == END_OF_IMAGE:
+            break
+        elif marker in STANDALONE_MARKERS:
+            pos += 2
+        else:
+            pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+            if marker == START_OF_SCAN:
+                count += 1
+                after = AFTER_CODED_DATA.search(data, pos)
+                if after is None:
+                    break
+                pos = after.start()
     return count
 
 

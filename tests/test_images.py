@@ -305,9 +305,22 @@ def test_a_progressive_jpeg_reads_and_one_of_thousands_of_scans_is_refused_undec
     (tmp_path / "photo.jpg").write_bytes(progressive_jpeg(page))
     assert number_text(shipped.read(load_image(tmp_path / "photo.jpg"))) == "25"  # 6 scans: read as any photo
     (tmp_path / "crafted.jpg").write_bytes(progressive_jpeg(page, repeats=5000))
+    # A phone's JPEG of two pictures (Pillow's "MPO") is a JPEG too: its first picture crafted
+    buffer = io.BytesIO()
+    Image.fromarray(page).save(buffer, "MPO", save_all=True, append_images=[Image.fromarray(page)], progressive=True)
+    two = buffer.getvalue()
+    end = two.index(b"\xff\xd9")  # the first picture's end
+    last_scan = two[two.rindex(b"\xff\xda", 0, end) : end]
+    (tmp_path / "crafted.mpo.jpg").write_bytes(two[:end] + last_scan * 5000 + two[end:])
+    # A motion photo: a video after the picture's end, whose bytes hold FF DA now and then
+    noise = np.random.default_rng(0).integers(0, 256, 1000, dtype=np.uint8).tobytes()
+    video = (b"\xff\xda" + noise) * 200
+    (tmp_path / "motion.jpg").write_bytes(progressive_jpeg(page) + video)
+    assert number_text(shipped.read(load_image(tmp_path / "motion.jpg"))) == "25"
     monkeypatch.setattr(Image.Image, "load", lambda self: pytest.fail("decoded"))
-    with pytest.raises(ImageError, match=r"crafted.jpg: a JPEG of 5,006 scans \(at most 100\)"):
-        load_image(tmp_path / "crafted.jpg")
+    for name in ("crafted.jpg", "crafted.mpo.jpg"):
+        with pytest.raises(ImageError, match=rf"{name}: a JPEG of more than 100 scans \(cameras write"):
+            load_image(tmp_path / name)
 
 
 @pytest.mark.parametrize("light", ["flat", "gradient"])
