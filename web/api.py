@@ -40,7 +40,7 @@ MAX_IMAGE_SIDE = 8192  # px: an image's width or height, read from its header be
 MAX_IMAGE_PIXELS = 12_000_000  # ... and its area (a 12 MP phone photo; well below a decompression bomb)
 # Pieces of ink read from one image at most, each read as a digit or part of one (about 1.5 ms each,
 # all on the model's one thread): a 14 kB PNG of 4,356 small 7s held it for 6.2 s. Pictures of real
-# handwriting hold far fewer (the densest of 3,962 photos and scans made for the reviews: 646)
+# handwriting hold far fewer (the densest canvas of 3,962 photos and scans made for the reviews: 646)
 MAX_IMAGE_PIECES = 2_000
 IMAGE_LEVELS = 255  # the 28x28 model input is returned as ints 0..255
 PROBABILITY_PLACES = 6  # confidences and probabilities are answered to this many decimal places
@@ -236,7 +236,8 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
         raise ApiError(400, str(exc).removeprefix("image: ")) from None
     except ImageError:  # blank paper, or too little contrast to find ink: nothing to read
         return []
-    pieces = max(cv2.connectedComponents((canvas > INK_LEVEL).astype(np.uint8))[0] - 1 for canvas, _ in framed)
+    # every canvas is read (both polarities' where there are two): the pieces of all of them
+    pieces = sum(cv2.connectedComponents((canvas > INK_LEVEL).astype(np.uint8))[0] - 1 for canvas, _ in framed)
     if pieces > MAX_IMAGE_PIECES:
         shown = f"{pieces:,} pieces of writing to read (at most {MAX_IMAGE_PIECES:,})"
         raise ApiError(400, f"{shown}: send a crop of the numbers")

@@ -45,16 +45,19 @@ MODEL_THREADS = 1
 # s: a body whose next bytes take longer (a client that declared a length and stalled) is refused
 # (408) rather than holding its connection for ever; a slow link still sends something every second.
 BODY_IDLE = 15.0
-# bytes/s: after its first BODY_IDLE seconds a body must have come at least this fast on average (an
-# 8 MB photo in under 3 minutes), or it is refused (408): a byte every 10 s held a connection for days
-MIN_BODY_RATE = 50_000
+# bytes/s: after its first BODY_IDLE seconds a body must have come at least this fast on average (a
+# weak mobile uplink sends a 3 MB photo in 2 minutes), or it is refused (408): a byte every 10 s held a
+# connection for days
+MIN_BODY_RATE = 20_000
 # Images decoded at once per process, each on one of this many threads of their own: a 12 MP one takes
 # a few hundred MB for a moment, and every thread that ever decodes keeps its own memory pool
 IMAGE_DECODERS = 2
 # Image requests in hand at once per process, from their body's first byte to their answer; more wait
 # unread (their bodies stay with the client), so that a worker's memory does not grow with the uploads
-# at once (every body was read, then waited for a decoder: 150 at once held gigabytes)
-IMAGE_REQUESTS = 8
+# at once (every body was read, then waited for a decoder: 150 at once held gigabytes). Many, since
+# slow clients hold theirs while they send (at most BODY_IDLE, then MIN_BODY_RATE); against many such
+# clients, a reverse proxy that buffers bodies (nginx's default) is the guard
+IMAGE_REQUESTS = 32
 HANG_UP_POLL = 0.1  # s: how often a request waiting for the model's thread checks that its client is still there
 log = logging.getLogger("web")
 
