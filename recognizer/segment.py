@@ -33,10 +33,7 @@ MAX_COMPONENTS = 500  # a canvas with more pieces than this (noise) keeps only t
 # nearest row: at 0.5, 65 of the 974 training-side people's i's drawn alone split at their dot, 25 at
 # 0.7, and a 5 with its flag far above), apart by at least ROW_GAP of the shorter row's height (an 8
 # written as two loops that do not quite meet is one digit, not two rows; one whose loops are further
-# apart reads "00"; at 0.2, lines written 0.17 of their height apart were one row, "71" over "4" read
-# "?1"; at 0.12 none of the 5,799 training-side people's real digits drawn alone splits into two
-# rows, 1 more of 20,000 MNIST training digits does (3 more as pictures), and bench/stroke_dev.py and
-# bench/image_dev.py read 'val' people's numbers the same).
+# apart reads "00").
 ROW_HEIGHT = 0.7
 # ... unless a lower band holds SMALL_LINE pieces or more, each SMALL_LINE_PIECE of the tallest band's
 # height at least, side by side: a line written smaller ("34" at 0.6 of the "12" above it read "13";
@@ -53,7 +50,13 @@ PICTURE_ROW_HEIGHT = 0.4
 # printed header: none read its digits right). Flags, dots and accents lie closer; an underline or a
 # stray mark is one piece.
 FAR_LINE, FAR_LINE_PIECE = 0.5, 0.2
-ROW_GAP = 0.12
+ROW_GAP = 0.2
+# ... or LINES_GAP where either holds digits side by side (SMALL_LINE): lines written 0.17 of their
+# height apart were one row, "71" over a "4" read "?1". (0.12 for every row also split an 8 whose
+# loops miss by 7% of its height, and a 1 drawn in two strokes, into two rows: an independent review.
+# With it, none of the 5,799 training-side people's real digits drawn alone split, 1 more of 20,000
+# MNIST training digits did, 3 as pictures; stroke_dev and image_dev read 'val' numbers the same.)
+LINES_GAP = 0.12
 ROW_UNDER = 0.5  # ... and a row lies under the one above: their x-extents overlap by this share of the narrower
 # A picture's row this many of its digits' height tall may hold lines written close (segment._lines_apart):
 # its pieces this share of the tallest's height at least are digits, a line starting at a middle this
@@ -119,13 +122,25 @@ def text_rows(ink: Ink, picture: bool = False) -> list[tuple[int, int]]:
         # than under it (a digit written high to the right of a low one: a line is read under a line).
         last = merged[-1]
         under = picture or _span_overlap(col, cols[-1]) >= ROW_UNDER
-        if row[0] - last[1] < ROW_GAP * min(row[1] - row[0], last[1] - last[0]) or not under:
+        if _one_row(ink.mask, last, row, heights.max()) or not under:
             last[1] = max(last[1], row[1])
             cols[-1] = cols[-1] | col
         else:
             merged.append(row)
             cols.append(col)
     return _lines_apart(ink.mask, merged) if picture else _cut(merged, ink.mask.shape[0])
+
+
+def _one_row(mask: np.ndarray, upper: Sequence[int], lower: Sequence[int], tallest: int) -> bool:
+    """Whether two bands of ink rows (top, bottom), one under the other, are too near to be two
+    rows: apart by less than ROW_GAP of the shorter one's height, or less than LINES_GAP where
+    either holds digits side by side (_small_line: a line of writing, not a piece of one digit)."""
+    gap, shorter = lower[0] - upper[1], min(lower[1] - lower[0], upper[1] - upper[0])
+    if gap < LINES_GAP * shorter:
+        return True
+    if gap >= ROW_GAP * shorter:
+        return False
+    return not any(_small_line(mask[top:bottom], tallest) for top, bottom in (upper, lower))
 
 
 def _small_line(band: np.ndarray, tallest: int, piece: float = SMALL_LINE_PIECE) -> bool:
