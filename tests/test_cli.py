@@ -185,8 +185,7 @@ def test_a_png_chunk_inflating_past_pillows_limit_says_so(tmp_path):
     import struct
     import zlib
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    from tests.test_fuzz import png_chunk as chunk
 
     rows = zlib.compress((b"\0" + b"\xff" * 8) * 8)  # 8x8 white, each row with filter byte 0
     path = tmp_path / "bomb.png"

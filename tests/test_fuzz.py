@@ -187,7 +187,8 @@ def test_missing_file_and_folder(workdir):
         load_image(workdir)
 
 
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    """One PNG chunk: its length, kind, payload and CRC."""
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
 
@@ -199,7 +200,7 @@ def png_declaring(width: int, height: int, rows: int = 0, color_type: int = 0) -
     row = b"\0" * (1 + width * channels) if rows else b""
     stream = b"".join(packer.compress(row) for _ in range(rows)) + packer.flush()
     ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", stream) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", stream) + png_chunk(b"IEND", b"")
 
 
 def bmp_declaring(width: int, height: int) -> bytes:

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from recognizer.predictor import number_text
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
+from tests.test_fuzz import png_chunk
 from tests.test_images import progressive_jpeg
 from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 from web import api
@@ -344,18 +345,14 @@ def test_blank_image_reads_no_digits(client):
 def png_declaring(width: int, height: int, rows: int = 0) -> bytes:
     """A 1-bit greyscale PNG whose header says width x height; `rows` rows of real zero pixels
     (a decompression bomb: megabytes of pixels in a few kilobytes)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
     row = b"\x00" * (1 + (width + 7) // 8)
     z = zlib.compressobj(9)
     data = b"".join(z.compress(row) for _ in range(rows)) + z.flush()
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-        + chunk(b"IDAT", data)
-        + chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+        + png_chunk(b"IDAT", data)
+        + png_chunk(b"IEND", b"")
     )
 
 

@@ -217,7 +217,7 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
             gray = upright_gray(img)  # as recognizer.images.load_image: upright, transparency as paper
     except ApiError:
         raise
-    except ImageError as exc:  # a crafted JPEG of thousands of scans
+    except ImageError as exc:  # a JPEG of more scans than images.MAX_JPEG_SCANS
         raise ApiError(400, str(exc).removeprefix("image: ")) from None
     except Image.DecompressionBombError:
         raise ApiError(413, f"image too large (limit {MAX_IMAGE_PIXELS:,} px)") from None
