@@ -8,7 +8,6 @@ import math
 import os
 import platform
 import re
-import subprocess
 import sys
 import time
 from importlib import metadata
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recognizer.card import code_commit
 from recognizer.fileio import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,25 +100,6 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if out.returncode != 0:
-        return None
-    return out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
-
-
 def cpu_busy(seconds: float = 1.0) -> float | None:
     """Fraction of all CPUs busy (any process) over `seconds`, from /proc/stat; None elsewhere."""
 
@@ -192,7 +173,7 @@ def machine_info() -> dict:
         "ai_edge_litert": _version("ai-edge-litert"),
         "onnxruntime": _version("onnxruntime"),
         "pygame": _version("pygame"),
-        "git_commit": _git_commit(),
+        "git_commit": code_commit(),
         "argv": sys.argv[1:],
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shlex
+import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +24,30 @@ UNIPEN_CREDIT = (
     "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); modified: sections 1a/1b/1c of seven sites, "
     "pen-down strokes only, y flipped, characters shifted, drawn as images"
 )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_commit() -> str | None:
+    """The checkout's commit, short, with "+changes" when tracked files differ from it; None
+    outside a git checkout (an installed copy) or without git."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    return out.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
 def command_line() -> str:
@@ -44,7 +69,8 @@ def model_card(
     SHA-256, and for each data file used (name -> path; None: not used, left out) its file name
     and SHA-256 (None for a folder or a download), so a model can be traced to its exact data.
     Files are named, not located: cards are committed beside the shipped models. command: the
-    command that makes the model again (default: command_line(), the one that ran)."""
+    command that makes the model again (default: command_line(), the one that ran), with the
+    code's commit (its seeds are constants there)."""
     import keras
     import tensorflow as tf
 
@@ -61,6 +87,7 @@ def model_card(
         **({"data_credit": UNIPEN_CREDIT} if data_files.get("unipen") is not None else {}),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command or command_line(),
+        "code": code_commit(),
         "keras": keras.__version__,
         "tensorflow": tf.__version__,
         "machine": f"{os.cpu_count()} CPU cores",

@@ -443,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -477,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
                 ema_momentum=ema_momentum(args.epochs, len(data.x_train)),
                 train_images=int(len(data.x_train)),
                 training_seconds=training_seconds(history),
+                run_seconds=round(time.perf_counter() - started, 1),  # this run: data drawn, trained, exported
                 **accuracy,
             )
 

@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -369,6 +370,7 @@ def check_options(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -431,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
                     epochs=args.epochs,
                     train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
                     training_seconds=training_seconds(history),
+                    run_seconds=round(time.perf_counter() - started, 1),  # this run: data drawn, trained, exported
                     **pair,
                 )
             )

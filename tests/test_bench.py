@@ -191,6 +191,14 @@ def test_statistics_helpers():
     assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
 
 
+def test_right_and_sure_leaves_out_the_digits_read_not_sure():
+    from bench.report import _right_and_sure
+
+    # 3,688 drawings, 38 "not sure", 3,629 of the other 3,650 right (the README's real digits)
+    assert _right_and_sure({"n": 3688, "unsure": 0.0103, "sure_accuracy": 0.99425}) == 3629 / 3688
+    assert _right_and_sure({"n": 10, "unsure": 1.0, "sure_accuracy": None}) == 0.0
+
+
 def test_the_personal_goal_row_says_how_much_weak_writers_could_gain_at_most():
     from bench.report import _room
 

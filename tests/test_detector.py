@@ -1,6 +1,7 @@
 """The digit detector: "not a digit" for letters and signs, digits left alone (recognizer.train_detector)."""
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -96,6 +97,8 @@ def test_train_detector_smoke_run_writes_a_usable_detector(tiny_mnist, tmp_path,
     card = json.loads(out.with_suffix(".json").read_text())
     assert 0.0 <= card["threshold"] <= 1.0 and card["train_images"]["non_digits"] == 200
     assert card["command"].startswith("python -m recognizer train-detector --data ")
+    assert card["run_seconds"] >= card["training_seconds"] > 0
+    assert card["code"] is None or re.fullmatch(r"[0-9a-f]{7,}(\+changes)?", card["code"])
     assert card["command"].endswith(f"--epochs 1 --out {out} --limit 200")
     for suffix in (".keras", ".tflite"):
         detector = Detector.load(out.with_suffix(suffix))

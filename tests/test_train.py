@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from recognizer import Recognizer
-from recognizer.card import command_line, model_card
+from recognizer.card import code_commit, command_line, model_card
 from recognizer.data import load_mnist
 from recognizer.fileio import file_sha256
 from recognizer.model import build_ensemble, build_model
@@ -80,6 +80,7 @@ def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     history = read_history(out.with_suffix(".history.csv"))
     assert [(int(r["member"]), int(r["epoch"])) for r in history] == [(0, 0), (1, 0)]
     assert card["training_seconds"] == round(sum(r["epoch_seconds"] for r in history), 1) > 0
+    assert card["run_seconds"] >= card["training_seconds"]  # the whole command: data, training, export
     data = load_mnist(tiny_mnist)
     saved = Recognizer.load(out, detector=None).probabilities(data.x_test / np.float32(255))
     assert card["test_accuracy"] == pytest.approx((saved.argmax(axis=1) == data.y_test).mean(), abs=0.011)
@@ -128,6 +129,7 @@ def test_model_card_hashes_every_data_file_and_names_no_paths(tiny_mnist, tmp_pa
         "download": {"file": "keras.datasets.mnist", "sha256": None},
     }
     assert str(tmp_path) not in json.dumps(card)
+    assert card["code"] == code_commit()  # this checkout's commit (None outside a git checkout)
 
 
 @pytest.mark.parametrize("module", ["recognizer.train", "recognizer.train_detector"])
