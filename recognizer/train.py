@@ -187,6 +187,11 @@ def fit_checkpointed(
         clear_checkpoints(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
 
+    # Keras's backup restores the weights, the optimizer and the average, not the random streams: a
+    # resumed run seeded as the first would shuffle and augment its epochs as the first run's first
+    # ones, seeing those images twice. It draws from seed + the epochs done instead (not bit for bit
+    # the uninterrupted run, as random).
+    seed += len(read_history(log_path)) if resume else 0
     keras.utils.set_random_seed(seed)
     model = build()
     trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed), model], name="trainer")

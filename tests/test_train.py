@@ -13,17 +13,22 @@ import numpy as np
 import pytest
 
 from recognizer import Recognizer
+from recognizer.augment import build_augmenter as augment_layer
 from recognizer.card import code_commit, command_line, model_card
 from recognizer.data import load_mnist
 from recognizer.fileio import file_sha256
 from recognizer.model import build_ensemble, build_model
 from recognizer.styles import STYLES
-from recognizer.train import MEMBERS, read_history, save_model, train, train_members
+from recognizer.train import MEMBERS, SEED, read_history, save_model, train, train_members
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_train_save_and_resume(tiny_mnist, tmp_path, crash_after_first_epoch):
+def test_train_save_and_resume(tiny_mnist, tmp_path, crash_after_first_epoch, monkeypatch):
+    from recognizer import augment
+
+    seeds = []  # the augmenter's seed in each run (the shuffle's is the same)
+    monkeypatch.setattr(augment, "build_augmenter", lambda seed: seeds.append(seed) or augment_layer(seed))
     data = load_mnist(tiny_mnist)
     with pytest.raises(RuntimeError, match="simulated crash"):
         train(data, epochs=2, work_dir=tmp_path / "work", verbose=0, callbacks=[crash_after_first_epoch])
@@ -31,8 +36,10 @@ def test_train_save_and_resume(tiny_mnist, tmp_path, crash_after_first_epoch):
     assert [int(r["epoch"]) for r in first] == [0]
 
     # Resume: epoch 0 comes from its checkpoint (its row, timing included, is the crashed run's: it
-    # is not trained again) and only epoch 1 runs.
+    # is not trained again) and only epoch 1 runs, with random streams of its own: seeded as the
+    # first run, it replayed epoch 0's shuffle and augmentation.
     model, history = train(data, epochs=2, work_dir=tmp_path / "work", resume=True, verbose=0)
+    assert seeds == [SEED, SEED + 1]
     assert [int(r["epoch"]) for r in history] == [0, 1]
     assert history[0] == first[0]
     assert all(r["epoch_seconds"] > 0 for r in history)
