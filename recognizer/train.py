@@ -49,6 +49,7 @@ MAX_EPOCHS = 1_000  # 50 times a training from scratch's; more is a typo (it wou
 BATCH_SIZE = 128
 PEAK_LR = 1e-3
 SEED = 42
+RESUME_SEED_STEP = 1_000  # a run resumed after k epochs is seeded SEED + i + k * this (> MAX_MEMBERS)
 EMA_MOMENTUM = 0.999  # the classifier ships the moving average of its weights (~1.5 epochs' window)
 # ... when the run has EMA_MIN_STEPS steps or more (the shipped 20 epochs: 12,800; the notebook's Kaggle
 # 8: 2,632); a shorter run ships its last weights. The average lags the weights, and the BatchNorm
@@ -189,9 +190,9 @@ def fit_checkpointed(
 
     # Keras's backup restores the weights, the optimizer and the average, not the random streams: a
     # resumed run seeded as the first would shuffle and augment its epochs as the first run's first
-    # ones, seeing those images twice. It draws from seed + the epochs done instead (not bit for bit
-    # the uninterrupted run, as random).
-    seed += len(read_history(log_path)) if resume else 0
+    # ones, seeing those images twice. It draws from another seed for each count of epochs done
+    # instead (not bit for bit the uninterrupted run, as random), never another member's.
+    seed += RESUME_SEED_STEP * len(read_history(log_path)) if resume else 0
     keras.utils.set_random_seed(seed)
     model = build()
     trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed), model], name="trainer")
