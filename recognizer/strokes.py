@@ -17,12 +17,16 @@ Point = tuple[float, float]
 Stroke = Sequence[Point]
 INK = 255
 SUBPIXEL_BITS = 3  # rasterize_quickly places points to 1/2**3 px
+# Points farther than this from the canvas's corner are refused: OpenCV draws int32 coordinates (in
+# 1/2**SUBPIXEL_BITS px), where a point past 2**31 wraps round to the other side of the canvas.
+MAX_COORDINATE = 2**20
 
 
 def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     """The strokes a reader was given, checked: each a sequence of finite (x, y) points (an array of
-    them too), or CanvasError in one line; arrays become lists. A NaN point used to make the
-    canvas's ink vanish from the reading, and an array of strokes to stop predict with NumPy's error."""
+    them too) within MAX_COORDINATE px, or CanvasError in one line; arrays become lists. A NaN point
+    used to make the canvas's ink vanish from the reading, and an array of strokes to stop predict
+    with NumPy's error."""
     if strokes is None:
         return None
     if isinstance(strokes, np.ndarray):
@@ -37,6 +41,8 @@ def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
             raise CanvasError(f"stroke {k} is not a list of (x, y) points (shape {points.shape})")
         if not np.isfinite(points).all():
             raise CanvasError(f"stroke {k} has NaN or infinite points")
+        if points.size and np.abs(points).max() > MAX_COORDINATE:
+            raise CanvasError(f"stroke {k} has points more than {MAX_COORDINATE:,} px from the canvas")
         out.append(stroke if isinstance(stroke, (list, tuple)) else points.tolist())
     return out
 

@@ -271,7 +271,8 @@ def test_absurd_thread_counts_are_refused_before_loading(threads):
 
 def test_strokes_are_checked_like_the_canvas(shipped):
     """A NaN point made the digit on the canvas vanish from the reading; an array of strokes stopped
-    predict with NumPy's "truth value is ambiguous"."""
+    predict with NumPy's "truth value is ambiguous"; a point past 2**31 px wrapped round to the other
+    side of the canvas, taking a neighbour's ink."""
     from recognizer.errors import CanvasError
 
     strokes = [[(100.0, 50.0), (100.0, 150.0)]]
@@ -281,6 +282,8 @@ def test_strokes_are_checked_like_the_canvas(shipped):
     for bad, message in [
         ([[(float("nan"), 50.0), (100.0, 150.0)]], "NaN or infinite"),
         ([[(100.0, 50.0), (float("inf"), 100.0)]], "NaN or infinite"),
+        ([[(100.0, 50.0), (3e9, 100.0)]], "more than 1,048,576 px from the canvas"),
+        ([[(100.0, 50.0)], [(-2e6, 100.0)]], "stroke 1 has points more than"),
         ([[(1.0, 2.0, 3.0)]], "not a list of"),
         ([["a", "b"]], "not a list of"),
     ]:
