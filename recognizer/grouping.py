@@ -40,12 +40,12 @@ from .preprocess import SIZE, crop_to_mnist, ink_to_mnist, strokes_to_mnist
 from .segment import (
     FRAGMENT_GAP,
     FRAGMENT_HEIGHT,
-    MAX_COMPONENTS,
-    SPECK_AREA,
-    SPECK_SIDE,
     Segment,
     find_digits,
     group_by_x_overlap,
+    kept_components,
+    nearest_line,
+    specks,
 )
 from .strokes import Stroke
 
@@ -149,6 +149,9 @@ CUT_APART = 0.3
 CUT_RUNS = 4
 CUT_INK = 8.0
 CUT_SOLID = 0.9  # a line with ink in this share of its rows runs through solid ink (a bar, a box), not between digits
+CUT_MARGIN = 0.15  # cuts cross a piece's middle: none within this share of its width of either side
+CUT_LOW = 0.5  # a piece less tall than this many digit heights (its pen's width aside) is never cut
+CUT_SPREAD = 0.1  # two cuts of one piece are at least this share of its middle's width apart
 WINDING_CUTS = 1  # ... and along this many least-ink winding paths (where touching digits leave a
 WINDING_APART = 0.1  # curved gap); a cut within this many heights of one crossing fewer strokes is dropped
 CUT_ROWS = 48  # the cut paths are searched on a copy about this many rows tall
@@ -254,7 +257,7 @@ def _holds_slice(members: tuple[int, ...], whole: Collection[tuple[int, ...]], s
 def _read_candidates(
     ink: Ink, strokes: Sequence[Stroke] | None, cut_width: float = CUT_WIDTH
 ) -> tuple[_Atoms, list[tuple[int, ...]], np.ndarray, Images] | None:
-    """The atoms of inked ink, the candidates worth reading (_keep), their shapes' scores
+    """The atoms of the ink, the candidates worth reading (_keep), their shapes' scores
     (_geometry) and the function making candidates' 28x28 images (_imager: made when read); None
     when there are too many strokes or pieces to read (group_digits' rules take over)."""
     x0, y0, w, h = ink.box
@@ -374,12 +377,15 @@ def _groups(
 
 
 def _rule_based(ink: Ink, strokes: Sequence[Stroke] | None, classify: Classify, detect: Detect | None) -> list[Group]:
-    """The digits as segment.find_digits groups them, read in one batched call."""
+    """The digits as segment.find_digits groups them, read in one batched call; an image's ink
+    eroded where bolder than INK_MAX_PEN of its size, as the candidates' is (_ink_pen)."""
     segments = find_digits(ink, strokes)
     if not segments:
         return []
-    images = np.stack([ink_to_mnist(segment.ink(ink)) for segment in segments])
-    probs, not_digit = classify(images), [None] * len(segments) if detect is None else detect(images)
+    pen = None if strokes is not None and any(len(s) for s in strokes) else INK_MAX_PEN
+    images = np.stack([ink_to_mnist(segment.ink(ink), pen) for segment in segments])
+    probs = classify(images)
+    not_digit = [None] * len(segments) if detect is None else detect(images)
     return _groups(ink, segments, images, probs, not_digit)
 
 
@@ -387,21 +393,9 @@ def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int,
     """One atom per stroke with ink of its own, late strokes moved next to the stroke they go over."""
     drawn = [i for i, s in enumerate(strokes) if len(s)]
     points = [np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) - origin for i in drawn]
-    # Each stroke's centre line in its own number; every ink pixel takes the nearest one's.
-    lines = np.zeros(ink.shape, np.uint16)
-    for k, pts in enumerate(points, start=1):
-        cv2.polylines(lines, [np.round(pts).astype(np.int32).reshape(-1, 1, 2)], False, k, 1)
-        if len(pts) == 1:
-            cv2.circle(lines, tuple(int(v) for v in np.round(pts[0])), 0, k, -1)
-    on_line = lines > 0
-    if not on_line.any():  # every stroke off the canvas
+    owner = nearest_line(ink, [[p] for p in points])  # each ink pixel: its nearest stroke's number
+    if owner is None:  # every stroke off the canvas
         return None
-    _, nearest = cv2.distanceTransformWithLabels(
-        np.where(on_line, 0, 255).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
-    )
-    lookup = np.zeros(int(nearest.max()) + 1, np.int32)
-    lookup[nearest[on_line]] = lines[on_line]
-    owner = np.where(ink, lookup[nearest], 0)
     spans = np.array([(p[:, 0].min(), p[:, 0].max()) for p in points])
     heights = np.array([(p[:, 1].min(), p[:, 1].max()) for p in points])
     order = _writing_order(spans, LINK_NEAR * _typical_height(spans, heights))
@@ -501,9 +495,7 @@ def _ink_atoms(ink: np.ndarray, radius: float, cut_width: float = CUT_WIDTH) -> 
     """One atom per connected piece of an ink mask, a piece at least cut_width heights wide cut
     where digits may touch; radius: half the pen's width, px."""
     count, components, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    ids = np.arange(1, count)
-    if len(ids) > MAX_COMPONENTS:  # noise: keep the largest pieces
-        ids = ids[np.argsort(stats[ids, cv2.CC_STAT_AREA])[::-1][:MAX_COMPONENTS]]
+    ids = kept_components(stats)
     if not len(ids):
         return None
     x, y = stats[ids, cv2.CC_STAT_LEFT], stats[ids, cv2.CC_STAT_TOP]
@@ -649,8 +641,8 @@ def _straight_cuts(
     by side are parted by such a line even where their pen paths overlap, while a path free to
     wind round the ink follows one digit's own strokes instead (measured on 'val' and 'train' people's numbers)."""
     h, w = mask.shape
-    lo, hi = max(1, int(0.15 * w)), min(w - 1, int(np.ceil(0.85 * w)))
-    if h - 2 * radius < 0.5 * typical or hi <= lo:
+    lo, hi = max(1, int(CUT_MARGIN * w)), min(w - 1, int(np.ceil((1 - CUT_MARGIN) * w)))
+    if h - 2 * radius < CUT_LOW * typical or hi <= lo:
         return []
     slants = np.asarray(SLANTS if slants is None else slants, np.float64)
     rows = np.arange(h)
@@ -668,7 +660,7 @@ def _straight_cuts(
     # A slanted line that crosses no ink passes beside the piece's end: it parts nothing
     usable = ((runs >= 1) | ~slanted) & (runs <= CUT_RUNS) & (ink <= CUT_INK * 2 * radius) & (ink < CUT_SOLID * h)
     cost = np.where(usable, price, np.inf)[order]
-    apart = int(np.ceil(max(0.1 * (hi - lo), CUT_APART * typical)))
+    apart = int(np.ceil(max(CUT_SPREAD * (hi - lo), CUT_APART * typical)))
     chosen: list[tuple[int, int]] = []
     while len(chosen) < CUTS:  # the cheapest line left, then none nearer to it than `apart`
         slant, k = np.unravel_index(int(np.argmin(cost)), cost.shape)
@@ -686,14 +678,14 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     most CUT_INK stroke widths of ink and not solid; the WINDING_CUTS best, apart by a tenth of the
     width, left to right. Each as (the path's column in every row of the mask, strokes crossed)."""
     h, w = mask.shape
-    if h - 2 * radius < 0.5 * typical:
+    if h - 2 * radius < CUT_LOW * typical:
         return []
     scale = min(1.0, CUT_ROWS / h)
     small = cv2.resize(
         mask.astype(np.float32), (max(3, round(w * scale)), max(2, round(h * scale))), interpolation=cv2.INTER_AREA
     )
     rows, cols = small.shape
-    lo, hi = max(1, int(0.15 * cols)), min(cols - 1, int(np.ceil(0.85 * cols)))
+    lo, hi = max(1, int(CUT_MARGIN * cols)), min(cols - 1, int(np.ceil((1 - CUT_MARGIN) * cols)))
     if hi - lo < 1:
         return []
     ink = small[:, lo:hi]
@@ -741,7 +733,7 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     for k in np.flatnonzero(usable):
         if len(chosen) == WINDING_CUTS:
             break
-        if any(abs(tried[k] - tried[j]) < 0.1 * n or abs(means[k] - means[j]) < 0.1 * n for j in chosen):
+        if any(abs(tried[k] - tried[j]) < CUT_SPREAD * n or abs(means[k] - means[j]) < CUT_SPREAD * n for j in chosen):
             continue
         chosen.append(int(k))
     found = [(paths[:, k], int(all_runs[k])) for k in chosen]
@@ -805,16 +797,15 @@ def _make_atoms(
 def _specks(atoms: _Atoms) -> np.ndarray:
     """Atoms far smaller than the digits (a stray click, a noise dot): they may be left out. A slice
     of a cut piece never is one."""
-    side = np.maximum(atoms.boxes[:, 2], atoms.boxes[:, 3])
-    tallest = float(atoms.boxes[:, 3].max())
-    small = (side < SPECK_SIDE * tallest) & (atoms.pixels < SPECK_AREA * atoms.pixels.max())
+    small = specks(atoms.boxes, atoms.pixels)
     small[[a for cut in atoms.cuts for a in cut[:2]]] = False
     return small
 
 
 def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
     """Runs of up to Priors.atoms consecutive atoms that could be one digit: no gap inside wider than
-    MAX_GAP, no wider than MAX_WIDTH (typical heights); single atoms always (specks excepted)."""
+    MAX_GAP, no wider than MAX_WIDTH (typical heights); single atoms and each whole piece that was
+    cut always (specks excepted), whatever its width or number of slices."""
     n, height, most = len(atoms.spans), atoms.height, _priors(atoms).atoms
     specks = _specks(atoms)
     left_out = specks.tolist() if not specks.all() else [False] * n  # all specks: every one is read
@@ -835,7 +826,8 @@ def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
                 continue
             if j - i == 1 or _gap_between(spans[i:j]) <= MAX_GAP * height:
                 out.append(members)
-    return out
+    missed = whole.difference(out)  # too wide or of too many slices to be reached above
+    return sorted([*out, *missed], key=lambda members: (members[0], len(members))) if missed else out
 
 
 def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:

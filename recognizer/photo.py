@@ -57,6 +57,7 @@ BOLD_STROKES = 0.25
 CLOSING_SHARE = 0.15  # the paper's closing spans this share of the longer side (wider than strokes) ...
 STROKE_CLOSING = 4.0  # ... or, when narrower, this many of the ink's own stroke widths (a first pass's)
 MIN_CLOSING_SHARE = 0.05  # ... but never narrower than this share (a stroke width misjudged from bits of line)
+MAD_SD = 1.4826  # the median absolute deviation of normal noise times this is its standard deviation
 TAIL_SIGMAS = 3.0  # pixels further than this many noise sds from the median count for polarity ...
 EDGE_RATIO = 0.5  # ... but not where the median falls below this share of its nearby maximum: a table's
 # or a page's edge (the median there is whichever side is wider: a page's corner poking into a table
@@ -310,7 +311,7 @@ def _light_ink(work: np.ndarray) -> bool:
         diff = small.astype(np.float32) - median
         square = np.ones((size, size), np.uint8)
         smooth = cv2.erode(median, square) >= EDGE_RATIO * cv2.dilate(median, square).astype(np.float32)
-    far = TAIL_SIGMAS * (1.4826 * float(np.median(np.abs(diff))) + 1.0)
+    far = TAIL_SIGMAS * (MAD_SD * float(np.median(np.abs(diff))) + 1.0)
     light, dark = np.clip(diff - far, 0, None), np.clip(-diff - far, 0, None)
     if light[smooth].any() or dark[smooth].any():  # away from edges, unless the writing is all near one
         light, dark = light[smooth], dark[smooth]
@@ -439,7 +440,7 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
     if sample.size == 0:
         raise ImageError(f"{name}: no ink found (no page, only a dark surface)")
     median = float(np.median(sample))
-    noise = 1.4826 * float(np.median(np.abs(sample - median)))
+    noise = MAD_SD * float(np.median(np.abs(sample - median)))
     low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)
     strong = ink[(ink > low + MIN_CONTRAST) & ~table]
     if strong.size == 0:

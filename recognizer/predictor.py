@@ -25,7 +25,7 @@ import contextlib
 import json
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,12 +43,15 @@ from .segment import row_strokes, text_rows
 from .strokes import Stroke, checked_strokes
 
 if TYPE_CHECKING:  # photo imports scipy, which the app's window must not wait for (tests/test_app.py)
+    import keras
+
     from .photo import Frame
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 NUM_CLASSES = 10
+Backend = Callable[[np.ndarray], np.ndarray]  # a loaded model: (n, 28, 28, 1) float32 images -> (n, outputs)
 PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
 # LiteRT runs batches of these sizes only: n images as chunks of the largest that fit (5 as 4 + 1), not
 # padded up to the next (5 to 8 computed 3 blank images: the image path reads 2 or 5 candidates a round
@@ -83,7 +86,7 @@ class Prediction:
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
+def _quiet_stderr() -> Iterator[None]:
     """Silence output written straight to file descriptor 2 (native code) for the block."""
     try:
         saved = os.dup(2)
@@ -108,12 +111,12 @@ def in_shipped_folder(path: str | os.PathLike) -> bool:
     return Path(path).resolve().is_relative_to(MODELS_DIR.resolve())
 
 
-def _plain(shape) -> tuple:
+def _plain(shape: Sequence) -> tuple:
     """A shape as plain ints (LiteRT gives NumPy's: "np.int32(28)"), None where unknown."""
     return tuple(None if d is None else int(d) for d in shape)
 
 
-def _check_signature(input_shape, input_dtype: np.dtype, output_shape, outputs: int) -> None:
+def _check_signature(input_shape: Sequence, input_dtype: np.dtype, output_shape: Sequence, outputs: int) -> None:
     """The model must take (batch, 28, 28, 1) float32 images and give (batch, outputs)."""
     if tuple(input_shape[1:]) != (SIZE, SIZE, 1) or tuple(output_shape[1:]) != (outputs,):
         raise _Unusable(
@@ -132,7 +135,7 @@ class _LiteRT:
     resizing LiteRT's tensors to every new batch size (segmentation reads a different number of
     candidates on each update while the user draws) made the app's memory grow by tens of MB."""
 
-    def __init__(self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS):
+    def __init__(self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS) -> None:
         self.path = path
         self.threads = threads
         self._interpreters: dict[int, tuple] = {}
@@ -177,7 +180,9 @@ class _LiteRT:
 class _Keras:
     """The .keras model, loaded safely and called directly (no model.predict per call)."""
 
-    def __init__(self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS):  # threads: LiteRT's only
+    def __init__(
+        self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS
+    ) -> None:  # threads: LiteRT's only
         if not zipfile.is_zipfile(path):  # Keras would say "File not found" for a damaged file
             raise ValueError(
                 "not a Keras model: the file is not a .keras zip archive (damaged, truncated or another format)"
@@ -206,7 +211,7 @@ def _probe_image() -> np.ndarray:
     return image
 
 
-def _check_outputs(backend, outputs: int) -> None:
+def _check_outputs(backend: Backend, outputs: int) -> None:
     """Run the model once: it must answer probabilities (finite, in [0, 1]; a classifier's summing
     to 1), not logits or NaN, which would read as nonsense or "nan%" at the first prediction."""
     out = np.asarray(backend(_probe_image()), dtype=np.float64)
@@ -220,7 +225,9 @@ def _check_outputs(backend, outputs: int) -> None:
         raise _Unusable(f"its {outputs} outputs sum to {out.sum():.3g}, not 1 (no softmax at the end?)")
 
 
-def _load_backend(path: Path, outputs: int = NUM_CLASSES, make: str = "make train", threads: int = THREADS):
+def _load_backend(
+    path: Path, outputs: int = NUM_CLASSES, make: str = "make train", threads: int = THREADS
+) -> _LiteRT | _Keras:
     """The .tflite (LiteRT, on `threads` threads) or .keras (safe_mode) model at path, checked on
     a probe image; ModelError in one line if unusable."""
     if path.is_dir():
@@ -241,7 +248,7 @@ def _load_backend(path: Path, outputs: int = NUM_CLASSES, make: str = "make trai
     return backend
 
 
-def load_keras_model(path: str | os.PathLike, outputs: int = NUM_CLASSES):
+def load_keras_model(path: str | os.PathLike, outputs: int = NUM_CLASSES) -> keras.Model:
     """The .keras model at path, loaded safely (safe_mode) and checked on a probe image as the app
     checks its models: one to build on (train-detector --average-with); ModelError in one line."""
     path = Path(path)
@@ -254,13 +261,15 @@ class Detector:
     """The digit detector: P(not a digit) for 28x28 images, and the threshold above which ink
     reads "not a digit" (from the card <model>.json written with it; see recognizer.train_detector)."""
 
-    def __init__(self, backend, path: Path, threshold: float):
+    def __init__(self, backend: Backend, path: Path, threshold: float) -> None:
         self._backend = backend
         self.path = path
         self.threshold = threshold
 
     @classmethod
     def load(cls, path: str | os.PathLike = DEFAULT_DETECTOR, threads: int = THREADS) -> Detector:
+        """The detector at path (.tflite or .keras, checked as the classifier is) with the threshold
+        its card gives, the card written for this very file; ModelError in one line otherwise."""
         path = Path(path)
         backend = _load_backend(path, outputs=1, make="make train-detector", threads=threads)
         card = path.with_suffix(".json")
@@ -287,7 +296,9 @@ class Detector:
 class Recognizer:
     """Load once with Recognizer.load(); then predict(canvas) costs about a millisecond."""
 
-    def __init__(self, backend, path: Path, calibration: Calibration | None = None, detector: Detector | None = None):
+    def __init__(
+        self, backend: Backend, path: Path, calibration: Calibration | None = None, detector: Detector | None = None
+    ) -> None:
         self._backend = backend
         self.path = path
         self.calibration = calibration or Calibration()

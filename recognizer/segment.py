@@ -6,9 +6,10 @@ touch its bar, a 7's crossbar, a dot over a gap) while neighbouring digits sit s
 With the app's strokes: strokes are grouped the same way by their x-extents, and each ink pixel
 goes to the nearest group's strokes, so that digits drawn touching each other still come apart.
 Specks far smaller than the digits around them (a stray click, a noise dot) are dropped.
-Knows nothing about the model: ink (and strokes) in, boxes and masks out. These rules are the
-candidates' starting point and the fallback of recognizer.grouping, which reads the numbers (it
-scores groupings and cuts of touching digits with the model).
+Knows nothing about the model: ink (and strokes) in, boxes and masks out. recognizer.grouping reads
+the numbers (it scores groupings and cuts of touching digits with the model) and falls back on these
+rules where there are too many pieces to read; it shares their speck and fragment limits, and
+nearest_line.
 """
 
 from __future__ import annotations
@@ -374,9 +375,7 @@ def group_by_x_overlap(ranges: Sequence[tuple[float, float]], threshold: float =
 def _label_by_components(ink: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
     """Label image (0 background, 1..n digits) from connected components merged by x-overlap."""
     count, components, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    ids = np.arange(1, count)
-    if len(ids) > MAX_COMPONENTS:
-        ids = ids[np.argsort(stats[ids, cv2.CC_STAT_AREA])[::-1][:MAX_COMPONENTS]]
+    ids = kept_components(stats)
     ranges = [(stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]) for i in ids]
     lookup = np.zeros(count, np.int32)  # component -> digit group (0: dropped)
     groups = group_by_x_overlap(ranges)
@@ -393,33 +392,51 @@ def _label_by_strokes(ink: np.ndarray, strokes: Sequence[Stroke], radius: float)
     points = {i: np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) for i in drawn}
     ranges = [(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius) for i in drawn]
     groups = [[drawn[k] for k in members] for members in group_by_x_overlap(ranges)]
-    # Draw each group's centre lines in its number, then give every pixel the number of the
-    # nearest centre-line pixel (one distance transform that also reports which pixel is nearest).
-    owner = np.zeros(ink.shape, np.uint16)
-    for group, members in enumerate(groups, start=1):
-        for i in members:
-            pts = np.round(points[i]).astype(np.int32).reshape(-1, 1, 2)
-            cv2.polylines(owner, [pts], False, group, 1)
+    owner = nearest_line(ink, [[points[i] for i in members] for members in groups])
+    return (np.zeros(ink.shape, np.int32) if owner is None else owner), groups
+
+
+def nearest_line(ink: np.ndarray, paths: Sequence[Sequence[np.ndarray]]) -> np.ndarray | None:
+    """Label image: each ink pixel takes the number (1..) of the group of pen paths ((k, 2) arrays
+    of x, y on the canvas) whose centre line is nearest, 0 off the ink; None when every path lies
+    off the canvas. One distance transform, which also reports which line pixel is nearest."""
+    lines = np.zeros(ink.shape, np.uint16)
+    for label, group in enumerate(paths, start=1):
+        for path in group:
+            pts = np.round(path).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(lines, [pts], False, label, 1)
             if len(pts) == 1:
-                cv2.circle(owner, tuple(int(v) for v in pts[0, 0]), 0, group, -1)
-    lines = owner > 0
-    if not lines.any():  # every stroke off the canvas
-        return np.zeros(ink.shape, np.int32), groups
+                cv2.circle(lines, tuple(int(v) for v in pts[0, 0]), 0, label, -1)
+    on_line = lines > 0
+    if not on_line.any():
+        return None
     _, nearest = cv2.distanceTransformWithLabels(
-        np.where(lines, 0, 255).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+        np.where(on_line, 0, 255).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
     )
     lookup = np.zeros(int(nearest.max()) + 1, np.int32)
-    lookup[nearest[lines]] = owner[lines]  # a centre-line pixel is its own nearest
-    labels = np.where(ink, lookup[nearest], 0).astype(np.int32)
-    return labels, groups
+    lookup[nearest[on_line]] = lines[on_line]  # a centre-line pixel is its own nearest
+    return np.where(ink, lookup[nearest], 0).astype(np.int32)
+
+
+def kept_components(stats: np.ndarray) -> np.ndarray:
+    """The labels (1..) of cv2.connectedComponentsWithStats' pieces that are read: all, or on a
+    canvas of more than MAX_COMPONENTS (noise) the largest."""
+    ids = np.arange(1, len(stats))
+    if len(ids) > MAX_COMPONENTS:
+        ids = ids[np.argsort(stats[ids, cv2.CC_STAT_AREA])[::-1][:MAX_COMPONENTS]]
+    return ids
+
+
+def specks(boxes: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """Which pieces ((n, 4) boxes x, y, w, h and (n,) ink pixel counts) are specks: their longer
+    side under SPECK_SIDE of the tallest piece's height and their ink under SPECK_AREA of the most."""
+    side = np.maximum(boxes[:, 2], boxes[:, 3])
+    return (side < SPECK_SIDE * boxes[:, 3].max()) & (pixels < SPECK_AREA * pixels.max())
 
 
 def _drop_specks(segments: list[Segment]) -> list[Segment]:
     """Drop pieces far smaller than the largest digit (a lone speck on a blank canvas stays)."""
     if len(segments) < 2:
         return segments
-    tallest = max(s.box[3] for s in segments)
-    most_ink = max(int(s.mask.sum()) for s in segments)
-    return [
-        s for s in segments if max(s.box[2], s.box[3]) >= SPECK_SIDE * tallest or s.mask.sum() >= SPECK_AREA * most_ink
-    ]
+    small = specks(np.array([s.box for s in segments]), np.array([int(s.mask.sum()) for s in segments]))
+    return [s for s, speck in zip(segments, small) if not speck]

@@ -163,6 +163,21 @@ def test_bold_digits_in_an_image_are_read_eroded(shipped, digits):
         assert stroke_px(g.image) < 0.8 * stroke_px(ink_to_mnist(g.ink))
 
 
+def test_bold_digits_are_read_eroded_among_many_specks_too(shipped):
+    """Ink of more than MAX_PIECES pieces (a noisy scan) is grouped by find_digits' rules, and its
+    digits read as the candidates' are: eroded where bold. They were read as drawn, loops filled in."""
+    canvas = write(2, 5, gap=30, pen=56)
+    alone = group_digits(ink_from_canvas(canvas), None, *models(shipped))
+    right = max(g.segment.box[0] + g.segment.box[2] for g in alone)
+    for k in range(grouping.MAX_PIECES + 6):  # one-pixel specks, right of the digits
+        canvas[10 + (k // 6) * 12, right + 20 + (k % 6) * 12] = 255
+    noisy = group_digits(ink_from_canvas(canvas), None, *models(shipped))
+    assert len(alone) == 2
+    for a in alone:
+        (b,) = [g for g in noisy if g.segment.box == a.segment.box]
+        assert np.array_equal(a.image, b.image)
+
+
 def test_atoms_boxes_and_pixels_are_those_of_their_labels():
     """_ink_atoms finds boxes and pixel counts from the pieces' stats and the cut pieces' boxes
     only (no pass over the whole image): they are the labels' own, fragments and slices included."""
