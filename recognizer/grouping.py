@@ -198,6 +198,22 @@ class _Atoms:
         """boxes as lists of plain ints (see ranges)."""
         return self.boxes.tolist()
 
+    @cached_property
+    def whole(self) -> set[tuple[int, ...]]:
+        """The atoms of each piece of ink that was cut in slices, one tuple per piece."""
+        slices: dict[int, list[int]] = {}
+        for a, b, _ in self.cuts:  # cuts run left to right along a piece: a chain of slices
+            chain = next((c for c in slices.values() if a in c), None)
+            if chain is None:
+                slices[a] = chain = [a]
+            chain.append(b)
+        return {tuple(sorted(chain)) for chain in slices.values()}
+
+    @cached_property
+    def sliced(self) -> set[int]:
+        """The atoms that are slices of a cut piece."""
+        return {a for piece in self.whole for a in piece}
+
 
 def group_digits(
     ink: Ink, strokes: Sequence[Stroke] | None, classify: Classify, detect: Detect | None = None
@@ -240,18 +256,16 @@ def read_candidates(ink: Ink, cut_width: float = CUT_WIDTH) -> list[tuple[Segmen
         return []
     atoms, candidates, _, image_of = found
     images = image_of(candidates)
-    whole = _whole_pieces(atoms)
-    sliced = {a for piece in whole for a in piece}
     return [
-        (_segment(atoms, members, ink.box[:2]), image, _holds_slice(members, whole, sliced))
+        (_segment(atoms, members, ink.box[:2]), image, _holds_slice(atoms, members))
         for members, image in zip(candidates, images)
     ]
 
 
-def _holds_slice(members: tuple[int, ...], whole: Collection[tuple[int, ...]], sliced: set[int]) -> bool:
-    """Whether a candidate holds a slice of a cut piece without the whole piece (sliced: the
-    slices' atoms; whole: each cut piece's): it is read as cut, not eroded (_ink_pen)."""
-    return bool(sliced.intersection(members)) and members not in whole
+def _holds_slice(atoms: _Atoms, members: tuple[int, ...]) -> bool:
+    """Whether a candidate holds a slice of a cut piece without the whole piece: it is read as cut,
+    not eroded (_ink_pen)."""
+    return bool(atoms.sliced.intersection(members)) and members not in atoms.whole
 
 
 def _read_candidates(
@@ -271,7 +285,7 @@ def _read_candidates(
         return None
     candidates = _candidates(atoms)
     geometry = _geometry(atoms, candidates)
-    keep = _keep(candidates, geometry, _whole_pieces(atoms))
+    keep = _keep(candidates, geometry, atoms.whole)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
     return atoms, candidates, geometry, _imager(ink, atoms, strokes, (x0, y0))
 
@@ -310,8 +324,6 @@ def _imager(ink: Ink, atoms: _Atoms, strokes: Sequence[Stroke] | None, origin: t
     with a pen that wide (a number written small with the app's brush: the models read such bold
     digits worse); without strokes, its ink eroded to INK_MAX_PEN of its size where bolder."""
     paths = {}  # the strokes as arrays, each converted once
-    whole = _whole_pieces(atoms)
-    sliced = {a for piece in whole for a in piece}  # the atoms that are slices of a cut piece
 
     def images(candidates: Sequence[tuple[int, ...]]) -> np.ndarray:
         out = []
@@ -321,7 +333,7 @@ def _imager(ink: Ink, atoms: _Atoms, strokes: Sequence[Stroke] | None, origin: t
                 segment = _segment(atoms, members, origin)  # its box is its ink's: cut to it already
                 (x, y, w, h), mask = segment.box, segment.mask
                 crop = np.where(mask, ink.pixels[y : y + h, x : x + w], 0).astype(np.uint8)
-                out.append(crop_to_mnist(crop, _ink_pen(atoms, members, whole, sliced)))
+                out.append(crop_to_mnist(crop, _ink_pen(atoms, members)))
                 continue
             own = [i for m in members for i in atoms.strokes[m]]
             for i in own:
@@ -333,16 +345,13 @@ def _imager(ink: Ink, atoms: _Atoms, strokes: Sequence[Stroke] | None, origin: t
     return images
 
 
-def _ink_pen(
-    atoms: _Atoms, members: tuple[int, ...], whole: Collection[tuple[int, ...]], sliced: set[int]
-) -> float | None:
+def _ink_pen(atoms: _Atoms, members: tuple[int, ...]) -> float | None:
     """In an image, INK_MAX_PEN: the candidate's ink is eroded where bolder; None with strokes, and
-    for slices of a cut piece (sliced: their atoms; whole: each cut piece's) read without the rest
-    of it: eroded, a slice of a bold 8 reads as a confident 1 (the cuts were tuned on slices read as
-    cut; 'val' numbers read the same either way)."""
+    for slices of a cut piece read without the rest of it: eroded, a slice of a bold 8 reads as a
+    confident 1 (the cuts were tuned on slices read as cut; 'val' numbers read the same either way)."""
     if atoms.starts is not None:
         return None
-    return None if _holds_slice(members, whole, sliced) else INK_MAX_PEN
+    return None if _holds_slice(atoms, members) else INK_MAX_PEN
 
 
 def _thinner_pen(ink: Ink, atoms: _Atoms, members: tuple[int, ...]) -> float | None:
@@ -811,7 +820,7 @@ def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
     left_out = specks.tolist() if not specks.all() else [False] * n  # all specks: every one is read
     spans = atoms.ranges[0]
     out = []
-    whole = _whole_pieces(atoms)
+    whole = atoms.whole
     for i in range(n):
         lo, hi = spans[i]
         for j in range(i + 1, min(n, i + most) + 1):
@@ -828,17 +837,6 @@ def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
                 out.append(members)
     missed = whole.difference(out)  # too wide or of too many slices to be reached above
     return sorted([*out, *missed], key=lambda members: (members[0], len(members))) if missed else out
-
-
-def _whole_pieces(atoms: _Atoms) -> set[tuple[int, ...]]:
-    """The atoms of each piece of ink that was cut in slices, as one tuple per piece (images)."""
-    slices: dict[int, list[int]] = {}
-    for a, b, _ in atoms.cuts:  # cuts run left to right along a piece: a chain of slices
-        chain = next((c for c in slices.values() if a in c), None)
-        if chain is None:
-            slices[a] = chain = [a]
-        chain.append(b)
-    return {tuple(sorted(chain)) for chain in slices.values()}
 
 
 def _gap_between(ranges: list[list[float]]) -> float:
