@@ -117,6 +117,8 @@ def model_card_figure(card_path: Path | None) -> dict | None:
                 "members": members,
                 "date": card.get("date"),
                 "machine": card.get("machine"),
+                "run_seconds": card.get("run_seconds"),  # the whole command (cards from December 6 on)
+                "code": card.get("code"),
                 "path": str(card_path),
             }
         )

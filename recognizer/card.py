@@ -31,8 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def code_commit() -> str | None:
     """The checkout's commit, short, with "+changes" when tracked files differ from it; None
-    outside a git checkout (an installed copy) or without git."""
+    outside a checkout of this project (an installed copy, even inside another repository) or
+    without git."""
     try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != ROOT:
+            return None
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
         )

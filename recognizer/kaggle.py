@@ -22,7 +22,7 @@ from .batch import predict_batches
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
 from .fileio import atomic_write, check_writable
-from .train import DEFAULT_EPOCHS, SEED, check_counts, check_out, refuse_old_layout
+from .train import BACKUP, DEFAULT_EPOCHS, SEED, check_counts, check_out, refuse_old_layout
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
 KAGGLE_TEST_IMAGES = 28_000  # rows of Kaggle's test.csv
@@ -196,7 +196,7 @@ def _check_args(args) -> None:
     if args.work_dir:
         check_writable(args.work_dir, "--work-dir", folder=True)
         if args.resume:
-            refuse_old_layout(args.work_dir, RUN_FOLDER, ("backup", "history.csv"))
+            refuse_old_layout(args.work_dir, RUN_FOLDER, (BACKUP, "history.csv"))
     check_counts(args.epochs, args.limit)  # train's own bounds, in its words
     if not 0 <= args.holdout <= MAX_HOLDOUT:
         raise DataError(f"--holdout must be a fraction from 0 to {MAX_HOLDOUT}, e.g. 0.1, got {args.holdout}")

@@ -42,7 +42,7 @@ def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
         if not np.isfinite(points).all():
             raise CanvasError(f"stroke {k} has NaN or infinite points")
         if points.size and np.abs(points).max() > MAX_COORDINATE:
-            raise CanvasError(f"stroke {k} has points more than {MAX_COORDINATE:,} px from the canvas")
+            raise CanvasError(f"stroke {k} has points more than {MAX_COORDINATE:,} px from the canvas's corner")
         out.append(stroke if isinstance(stroke, (list, tuple)) else points.tolist())
     return out
 

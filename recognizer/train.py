@@ -49,6 +49,7 @@ MAX_EPOCHS = 1_000  # 50 times a training from scratch's; more is a typo (it wou
 BATCH_SIZE = 128
 PEAK_LR = 1e-3
 SEED = 42
+BACKUP = "backup"  # Keras's BackupAndRestore folder in a run's work_dir
 RESUME_SEED_STEP = 1_000  # a run resumed after k epochs is seeded SEED + i + k * this (> MAX_MEMBERS)
 EMA_MOMENTUM = 0.999  # the classifier ships the moving average of its weights (~1.5 epochs' window)
 # ... when the run has EMA_MIN_STEPS steps or more (the shipped 20 epochs: 12,800; the notebook's Kaggle
@@ -192,7 +193,7 @@ def fit_checkpointed(
     # resumed run seeded as the first would shuffle and augment its epochs as the first run's first
     # ones, seeing those images twice. It draws from another seed for each count of epochs done
     # instead (not bit for bit the uninterrupted run, as random), never another member's.
-    seed += RESUME_SEED_STEP * len(read_history(log_path)) if resume else 0
+    seed += RESUME_SEED_STEP * epochs_done(work_dir) if resume else 0
     keras.utils.set_random_seed(seed)
     model = build()
     trainer = keras.Sequential([keras.Input(INPUT_SHAPE), build_augmenter(seed), model], name="trainer")
@@ -207,7 +208,7 @@ def fit_checkpointed(
         shuffle=True,
         validation_data=None if validation is None else (to_input(validation[0]), validation[1]),
         callbacks=[
-            keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
+            keras.callbacks.BackupAndRestore(str(work_dir / BACKUP)),
             *([keras.callbacks.SwapEMAWeights()] if ema_momentum is not None else []),
             keras.callbacks.LearningRateScheduler(lambda epoch: schedule(epoch, epochs)),
             EpochTimer(),
@@ -234,6 +235,16 @@ class EpochTimer:
                     logs["epoch_seconds"] = time.perf_counter() - self.start
 
         return _EpochTimer()
+
+
+def epochs_done(work_dir: Path) -> int:
+    """The epochs a resumed run in work_dir starts after: the count Keras's backup keeps (its
+    BackupAndRestore resumes there; it writes it before history.csv gets the epoch's row), or
+    history.csv's rows where the backup has none."""
+    try:
+        return int(json.loads((work_dir / BACKUP / "training_metadata.json").read_text())["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return len(read_history(work_dir / "history.csv"))
 
 
 def read_history(log_path: str | os.PathLike) -> list[dict[str, float]]:
@@ -268,7 +279,7 @@ def clear_checkpoints(work_dir: Path) -> None:
     """Remove a previous run's checkpoints and history, so that a fresh run starts at epoch 0."""
     import shutil
 
-    for name in ("backup", "history.csv"):
+    for name in (BACKUP, "history.csv"):
         target = work_dir / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -305,7 +316,7 @@ def say_if_nothing_to_resume(work_dir: str | os.PathLike) -> None:
     nor a finished model (a member's, the detector's fit) anywhere in the run's folder. Says on
     stderr that it trains from the first epoch, which it did without a word."""
     work_dir = Path(work_dir)
-    if not (any(work_dir.rglob("backup")) or any(work_dir.rglob("*.keras"))):
+    if not (any(work_dir.rglob(BACKUP)) or any(work_dir.rglob("*.keras"))):
         print(f"warning: --resume: nothing to resume in {work_dir}: training from the first epoch", file=sys.stderr)
 
 

@@ -50,6 +50,7 @@ from .fileio import check_writable, file_sha256
 from .grouping import CUT_WIDTH
 from .predictor import MODELS_DIR, load_keras_model
 from .train import (
+    BACKUP,
     check_counts,
     check_out,
     fit_checkpointed,
@@ -379,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.work_dir:
             check_writable(args.work_dir, "--work-dir", folder=True)
             if args.resume:
-                refuse_old_layout(args.work_dir, RUN_FOLDER, ("backup", "history.csv", FITTED))
+                refuse_old_layout(args.work_dir, RUN_FOLDER, (BACKUP, "history.csv", FITTED))
         check_options(args)
         pair = {}
         if args.average_with:

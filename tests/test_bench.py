@@ -191,12 +191,23 @@ def test_statistics_helpers():
     assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
 
 
+def test_the_training_figure_carries_the_cards_whole_run_and_commit(tmp_path):
+    """The goals table judges retraining on the card's run_seconds: bench.training must pass it on."""
+    from bench.training import model_card_figure
+
+    card = tmp_path / "m.json"
+    card.write_text(json.dumps({"training_seconds": 1500.0, "epochs": 20, "run_seconds": 1590.2, "code": "07e258e"}))
+    figure = model_card_figure(card)
+    assert figure["run_seconds"] == 1590.2 and figure["code"] == "07e258e" and figure["seconds_per_epoch"] == 75.0
+
+
 def test_right_and_sure_leaves_out_the_digits_read_not_sure():
     from bench.report import _right_and_sure
 
     # 3,688 drawings, 38 "not sure", 3,629 of the other 3,650 right (the README's real digits)
     assert _right_and_sure({"n": 3688, "unsure": 0.0103, "sure_accuracy": 0.99425}) == 3629 / 3688
     assert _right_and_sure({"n": 10, "unsure": 1.0, "sure_accuracy": None}) == 0.0
+    assert _right_and_sure({"n": 10, "unsure": 0.0}) is None  # results from before it was measured
 
 
 def test_the_personal_goal_row_says_how_much_weak_writers_could_gain_at_most():

@@ -141,6 +141,21 @@ def test_whole_pieces_are_read_whatever_the_budget():
     assert [candidates[k] for k in grouping._keep(candidates, geometry, set(), most=4)] == [(0,), (1,), (2,), (0, 1)]
 
 
+@pytest.mark.parametrize("digits", [(0, 0, 0, 0, 0), (2, 8, 0, 6)])
+def test_a_wide_cut_piece_is_a_candidate_whole(digits):
+    """Touching digits make one piece, cut in slices: the whole piece is a candidate too, however
+    wide. It used to be one only up to MAX_WIDTH heights wide and the priors' count of atoms."""
+    ink = ink_from_canvas(write(*digits, gap=-30, pen=24))
+    x, y, w, h = ink.box
+    atoms = grouping._ink_atoms(ink.mask[y : y + h, x : x + w], ink.stroke_width / 2)
+    (piece,) = atoms.whole
+    lo, hi = atoms.spans[list(piece)][:, 0].min(), atoms.spans[list(piece)][:, 1].max()
+    assert hi - lo > grouping.MAX_WIDTH * atoms.height  # the case that was missed
+    candidates = grouping._candidates(atoms)
+    assert piece in candidates
+    assert candidates == sorted(candidates, key=lambda members: (members[0], len(members)))
+
+
 def test_an_image_read_stays_within_its_candidate_budget(shipped):
     """A long row of touching digits in an image: at most MAX_CANDIDATES candidates, of which
     both models read only some, each once."""

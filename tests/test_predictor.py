@@ -282,7 +282,7 @@ def test_strokes_are_checked_like_the_canvas(shipped):
     for bad, message in [
         ([[(float("nan"), 50.0), (100.0, 150.0)]], "NaN or infinite"),
         ([[(100.0, 50.0), (float("inf"), 100.0)]], "NaN or infinite"),
-        ([[(100.0, 50.0), (3e9, 100.0)]], "more than 1,048,576 px from the canvas"),
+        ([[(100.0, 50.0), (3e9, 100.0)]], "more than 1,048,576 px from the canvas's corner"),
         ([[(100.0, 50.0)], [(-2e6, 100.0)]], "stroke 1 has points more than"),
         ([[(1.0, 2.0, 3.0)]], "not a list of"),
         ([["a", "b"]], "not a list of"),

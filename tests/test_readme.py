@@ -108,6 +108,15 @@ def test_goals_say_met_or_not_from_the_figures(results):
         "83.0% against 88.0% (5.01 points under)",
         "**no**",
     ]
+    card = changed["training"]["model_card"]
+    card.pop("run_seconds", None)
+    card["training_seconds"] = 1500.0  # a card from before run_seconds: the epochs alone
+    assert _goal_row(report._goals(changed), "retraining")[0][3:] == [
+        "25 min of epochs (the model card; drawing the data first is not in it)",
+        "yes (epochs only)",
+    ]
+    card["run_seconds"] = 4000.0  # the whole command, data drawn and model exported: over the hour
+    assert _goal_row(report._goals(changed), "retraining")[0][3:] == ["67 min (the model card)", "**no**"]
     del changed["real"], changed["real_numbers"], changed["personal"]
     assert "real digits" not in report._goals(changed)  # sections not measured: no row, not a made-up one
 

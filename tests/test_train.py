@@ -4,6 +4,7 @@ import hashlib
 import importlib.util
 import json
 import shlex
+import shutil
 import subprocess
 import sys
 import types
@@ -19,7 +20,17 @@ from recognizer.data import load_mnist
 from recognizer.fileio import file_sha256
 from recognizer.model import build_ensemble, build_model
 from recognizer.styles import STYLES
-from recognizer.train import MEMBERS, RESUME_SEED_STEP, SEED, read_history, save_model, train, train_members
+from recognizer.train import (
+    BACKUP,
+    MEMBERS,
+    RESUME_SEED_STEP,
+    SEED,
+    epochs_done,
+    read_history,
+    save_model,
+    train,
+    train_members,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +60,18 @@ def test_train_save_and_resume(tiny_mnist, tmp_path, crash_after_first_epoch, mo
     a = Recognizer.load(keras_path).probabilities(data.x_test[:16] / np.float32(255))
     b = Recognizer.load(tflite_path).probabilities(data.x_test[:16] / np.float32(255))
     assert a.shape == (16, 10) and np.allclose(a, b, atol=1e-5)
+
+
+def test_a_resumed_run_counts_the_epochs_its_backup_holds(tmp_path):
+    """Keras's backup is written before history.csv gets the epoch's row: a stop between the two
+    leaves the backup one epoch ahead, and the backup is where training resumes."""
+    (tmp_path / "history.csv").write_text("epoch,loss\n0,1.2\n")
+    assert epochs_done(tmp_path) == 1  # no backup: history.csv's rows
+    (tmp_path / BACKUP).mkdir()
+    (tmp_path / BACKUP / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+    assert epochs_done(tmp_path) == 2
+    (tmp_path / BACKUP / "training_metadata.json").write_text('{"epo')  # cut short
+    assert epochs_done(tmp_path) == 1
 
 
 def test_history_cut_short_by_a_stop_is_read_without_its_broken_lines(tmp_path):
@@ -137,6 +160,22 @@ def test_model_card_hashes_every_data_file_and_names_no_paths(tiny_mnist, tmp_pa
     }
     assert str(tmp_path) not in json.dumps(card)
     assert card["code"] == code_commit()  # this checkout's commit (None outside a git checkout)
+
+
+def test_a_card_names_no_commit_of_another_repository(tmp_path, monkeypatch):
+    """An installed copy inside someone else's git repository is not a checkout of this project:
+    its card must not record that repository's commit."""
+    from recognizer import card
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", *identity, "-C", str(tmp_path), "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    installed = tmp_path / "venv" / "site-packages"
+    installed.mkdir(parents=True)
+    monkeypatch.setattr(card, "ROOT", installed)
+    assert card.code_commit() is None
 
 
 @pytest.mark.parametrize("module", ["recognizer.train", "recognizer.train_detector"])
