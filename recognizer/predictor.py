@@ -35,7 +35,7 @@ import numpy as np
 from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import ModelError
 from .fileio import file_sha256
-from .grouping import INK_MAX_PEN, group_digits
+from .grouping import INK_MAX_PEN, Group, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, too_little_ink
@@ -369,10 +369,9 @@ class Recognizer:
         self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None, *, picture: bool = False
     ) -> list[Prediction]:
         """All the digits on the canvas in reading order, left to right and row by row from the top
-        ([] when blank), each with its .box
-        (x, y, w, h on the canvas) and .unsure. strokes: the point lists the canvas was drawn
-        from, if known, in writing order; they keep a digit drawn in several strokes together and
-        part digits that touch. Which ink makes each digit is chosen by reading the candidates
+        ([] when blank), each with its .box (x, y, w, h on the canvas) and .unsure. strokes: the
+        point lists the canvas was drawn from, if known, in writing order; they keep a digit drawn
+        in several strokes together and part digits that touch. Which ink makes each digit is chosen by reading the candidates
         (recognizer.grouping): the classifier and the detector read only the candidates that
         could be chosen, in a round or two of small batches. picture: the canvas of a photo or a
         scan (read_picture), where a digit is too small to read only below reject.MIN_PICTURE_PX
@@ -386,17 +385,7 @@ class Recognizer:
         checks = picture_shape(ink.pixels.shape) if picture else ink.pixels.shape  # what the ink checks measure against
         if too_little_ink(ink.count, checks):  # stray pixels: one "not sure" for them all
             return [replace(self.recognize([ink], ink.pixels.shape)[0], box=ink.box, unsure=BLANK)]
-        detect = self.detector.not_digit if self.detector else None
-        rows = text_rows(ink, picture)
-        if rows:  # several lines of writing: each read left to right, top to bottom
-            per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
-            in_rows = [
-                (k, g)
-                for k, ((top, bottom), own) in enumerate(zip(rows, per_row))
-                for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect)
-            ]
-        else:
-            in_rows = [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect)]
+        in_rows = self._groups_in_rows(ink, strokes, picture)
         if not in_rows:
             return []
         groups = [g for _, g in in_rows]
@@ -418,6 +407,20 @@ class Recognizer:
             row_of,
         )
         return [replace(p, box=b, row=k, unsure=u) for p, b, k, u in zip(predictions, boxes, row_of, unsure)]
+
+    def _groups_in_rows(self, ink: Ink, strokes: Sequence[Stroke] | None, picture: bool) -> list[tuple[int, Group]]:
+        """The digits' Groups (recognizer.grouping), each with its row: the lines of writing
+        (segment.text_rows) read one at a time from the top, each left to right, or row 0 alone."""
+        detect = self.detector.not_digit if self.detector else None
+        rows = text_rows(ink, picture)
+        if not rows:
+            return [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect)]
+        per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
+        return [
+            (k, g)
+            for k, ((top, bottom), own) in enumerate(zip(rows, per_row))
+            for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect)
+        ]
 
     def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:
         """The reading of a photo or scan from its canvases (photo.ink_canvases: one, or both
