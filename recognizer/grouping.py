@@ -816,8 +816,8 @@ def _candidates(atoms: _Atoms) -> list[tuple[int, ...]]:
     MAX_GAP, no wider than MAX_WIDTH (typical heights); single atoms and each whole piece that was
     cut always (specks excepted), whatever its width or number of slices."""
     n, height, most = len(atoms.spans), atoms.height, _priors(atoms).atoms
-    specks = _specks(atoms)
-    left_out = specks.tolist() if not specks.all() else [False] * n  # all specks: every one is read
+    small = _specks(atoms)
+    left_out = small.tolist() if not small.all() else [False] * n  # all specks: every one is read
     spans = atoms.ranges[0]
     out = []
     whole = atoms.whole

@@ -180,9 +180,8 @@ class _LiteRT:
 class _Keras:
     """The .keras model, loaded safely and called directly (no model.predict per call)."""
 
-    def __init__(
-        self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS
-    ) -> None:  # threads: LiteRT's only
+    def __init__(self, path: Path, outputs: int = NUM_CLASSES, threads: int = THREADS) -> None:
+        # threads: unused, taken as _LiteRT takes it (_load_backend builds either alike)
         if not zipfile.is_zipfile(path):  # Keras would say "File not found" for a damaged file
             raise ValueError(
                 "not a Keras model: the file is not a .keras zip archive (damaged, truncated or another format)"
@@ -371,13 +370,14 @@ class Recognizer:
         """All the digits on the canvas in reading order, left to right and row by row from the top
         ([] when blank), each with its .box (x, y, w, h on the canvas) and .unsure. strokes: the
         point lists the canvas was drawn from, if known, in writing order; they keep a digit drawn
-        in several strokes together and part digits that touch. Which ink makes each digit is chosen by reading the candidates
-        (recognizer.grouping): the classifier and the detector read only the candidates that
-        could be chosen, in a round or two of small batches. picture: the canvas of a photo or a
-        scan (read_picture), where a digit is too small to read only below reject.MIN_PICTURE_PX
-        (or the share of a drawing, on a smaller picture: reject.picture_shape), not below a share
-        of the canvas as on a drawing (a page's handwriting is 2-4% of its side),
-        and lines of writing apart are rows even side by side (segment.text_rows)."""
+        in several strokes together and part digits that touch. Which ink makes each digit is
+        chosen by reading the candidates (recognizer.grouping): the classifier and the detector
+        read only the candidates that could be chosen, in a round or two of small batches.
+        picture: the canvas of a photo or a scan (read_picture), where a digit is too small to read
+        only below reject.MIN_PICTURE_PX (or the share of a drawing, on a smaller picture:
+        reject.picture_shape), not below a share of the canvas as on a drawing (a page's
+        handwriting is 2-4% of its side), and lines of writing apart are rows even side by side
+        (segment.text_rows)."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         if ink.box is None:
