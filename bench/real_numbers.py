@@ -43,7 +43,7 @@ SEED = 1717
 NUMBERS = 800  # numbers per full run (200 of each length)
 QUICK_NUMBERS = 8
 LENGTHS = (2, 3, 4, 5)
-CANVAS = 640  # px, the app's canvas side
+CANVAS = 640  # px, the canvas side (the app's default canvas is 560)
 MAX_HEIGHT = 200.0  # px; people write a long number smaller, to fit it on the canvas: a digit and
 # its gap take about the digit's height, and half a digit's height is left for the margins
 NUMBER_STYLE = RowStyle(

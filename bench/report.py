@@ -311,7 +311,9 @@ def _training(tr: dict) -> str:
         [
             f"this machine, extrapolated: {tr['timed_steps']} timed steps (after {tr['warmup_steps']} warm-up), "
             f"mean {fmt_ms(step['mean_ms'])} ms/step (p50 {fmt_ms(step['p50_ms'])}, p99 {fmt_ms(step['p99_ms'])}) "
-            f"x {tr['steps_per_epoch']} steps + validation {validation} s",
+            f"x {tr['steps_per_epoch']} steps"
+            + (f" ({tr['epoch_images']:,} images)" if tr.get("epoch_images") else "")
+            + f" + validation {validation} s",
             f"**{tr['seconds_per_epoch_extrapolated']:.0f}**",
         ]
     ]
