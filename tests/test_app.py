@@ -1335,6 +1335,29 @@ def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkey
     assert learner.recognizer is None
 
 
+def test_a_learner_reads_a_child_that_prints_another_encoding_and_runs_it_below_the_apps_priority(
+    monkeypatch, tmp_path
+):
+    """A samples path in Latin-1 printed by the child stopped the app's reading with a
+    UnicodeDecodeError: the app said "cannot learn" while the child went on to write the model."""
+    from ui import learner as learner_module
+
+    script = (
+        "import os, sys, time; time.sleep(0.5); "
+        "nice = os.getpriority(os.PRIO_PROCESS, 0); "
+        "sys.stdout.buffer.write(b'error: niceness %d, samples in /home/caf\\xe9' % nice); "
+        "raise SystemExit(2)"
+    )
+    monkeypatch.setattr(
+        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
+    )
+    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    assert learner.done.wait(60)
+    nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + learner_module.NICENESS)  # Linux's lowest is 19
+    assert learner.message == f"error: niceness {nice}, samples in /home/caf\ufffd"
+    assert learner._process.poll() == 2
+
+
 def test_the_apps_data_flag_reaches_the_learning_command(monkeypatch, tmp_path, shipped, screen):
     """L checks the personal model on MNIST: without a way to name the file, an offline app could only
     say "pass --data", which app.py did not take."""

@@ -45,9 +45,11 @@ def step_progress(k: int, n: int) -> float:
     return min(1.0, max(0.0, (k - 1) / n)) if n > 0 else 0.0
 
 
-def _lower_priority() -> None:
-    with contextlib.suppress(OSError):
-        os.nice(NICENESS)
+def _lower_priority(pid: int) -> None:
+    """Run the child below the app's priority (set from here: preexec_fn may deadlock a threaded app)."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
 
 
 class Learner:
@@ -94,22 +96,28 @@ class Learner:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,  # one pipe: TensorFlow's chatter cannot fill a second one and block
                 stdin=subprocess.DEVNULL,
-                text=True,
+                encoding="utf-8",
+                errors="replace",  # a path in another encoding is shown with "?", never stops the reading
                 env=env,
-                preexec_fn=_lower_priority if os.name == "posix" else None,
             )
+        _lower_priority(self._process.pid)
         verdict, last = "", ""
         assert self._process.stdout is not None
-        for line in self._process.stdout:
-            line = line.strip()
-            step = STEP_LINE.match(line)
-            if step:
-                k, n = int(step[1]), int(step[2])
-                self.progress, self.step = step_progress(k, n), step[3]
-            elif line.startswith(VERDICT_PREFIXES):
-                verdict = line
-            elif line:
-                last = line
+        try:
+            for line in self._process.stdout:
+                line = line.strip()
+                step = STEP_LINE.match(line)
+                if step:
+                    k, n = int(step[1]), int(step[2])
+                    self.progress, self.step = step_progress(k, n), step[3]
+                elif line.startswith(VERDICT_PREFIXES):
+                    verdict = line
+                elif line:
+                    last = line
+        except BaseException:  # the reading failed: no child runs on to write a model the app says it will not
+            self._process.terminate()
+            self._process.wait()
+            raise
         code = self._process.wait()
         if code != 0:  # the child's verdict or error line, else the last thing it said
             self.message = verdict or f"learning failed (exit status {code})" + (f": {last}" if last else "")
