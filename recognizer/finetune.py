@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     result = finetune(model, samples, data, args.epochs, args.learning_rate, args.mnist, seed=args.seed)
     print(
         f"MNIST test accuracy: {result.mnist_before:.2%} -> {result.mnist_after:.2%} "
-        f"({-result.drop_points:+.2f} points, {len(data.y_test)} images)"
+        f"({round(-result.drop_points, 2) + 0.0:+.2f} points, {len(data.y_test)} images)"  # never "-0.00"
     )
     print(
         f"held-out user samples: {_percent(result.user_before)} -> {_percent(result.user_after)} "

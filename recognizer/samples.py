@@ -23,13 +23,14 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .data import read_npz
+from .data import MAX_DATA_BYTES, read_npz
 from .errors import DataError
 from .fileio import atomic_write
 from .strokes import Stroke
@@ -43,6 +44,7 @@ KEYS = ("images", "labels", "created", "stroke_start", "point_start", "points", 
 # ui.canvas.MAX_UNDO (100) strokes of a drawing.
 MAX_SAMPLE_STROKES = 1_000
 MAX_FILE_STROKES = 1_000_000
+NPY_HEADER_ROOM = 4_096  # bytes counted for each array's .npy header when a file's size is checked
 DAMAGED_SUFFIX = ".damaged"  # what to rename a samples file that cannot be read to (move_aside)
 
 
@@ -80,6 +82,7 @@ class UserSamples:
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path is not None else default_samples_path()
+        self.last_added: float | None = None  # the created time of the sample add() saved last
 
     def load(self) -> Samples:
         """All samples so far (none if the file does not exist yet)."""
@@ -92,16 +95,26 @@ class UserSamples:
 
     def counts(self) -> np.ndarray:
         """Samples of each digit, (10,), from the labels alone: cheap enough for a key press (the
-        app's L) however many strokes the file holds; DataError when the file cannot be read."""
+        app's L) however many strokes the file holds; DataError when the file cannot be read, is of a
+        newer format, or its images' header does not match its labels (checked without reading them)."""
         if not self.path.exists():
             return np.zeros(10, np.int64)
         try:
-            labels = read_npz(self.path, ("labels",), "samples file", move_aside(self.path))["labels"]
+            arrays = read_npz(self.path, ("labels", "version"), "samples file", move_aside(self.path))
+            images = _npy_header(self.path, "images")
         except DataError:
             if not self.path.exists():  # removed since: no samples, not a damaged file
                 return np.zeros(10, np.int64)
             raise
-        if labels.ndim != 1 or labels.dtype != np.uint8 or (labels > 9).any():
+        labels, version = arrays["labels"], arrays["version"]
+        if version.size == 1 and np.issubdtype(version.dtype, np.integer) and int(version.item()) > FORMAT_VERSION:
+            raise DataError(f"{self.path}: samples format {int(version.item())} is newer than this program's")
+        if (
+            labels.ndim != 1
+            or labels.dtype != np.uint8
+            or (labels > 9).any()
+            or images != ((len(labels), 28, 28), "u1")
+        ):
             raise DataError(f"{self.path}: inconsistent samples file; {move_aside(self.path)}")
         return np.bincount(labels, minlength=10)
 
@@ -117,23 +130,42 @@ class UserSamples:
             raise DataError(f"a sample holds at most {MAX_SAMPLE_STROKES:,} strokes, got {len(strokes):,}")
         with self._locked():
             old = self.load()
+            created = time.time()
             new = Samples(
                 np.concatenate([old.images, image[None]]),
                 np.append(old.labels, np.uint8(label)),
-                np.append(old.created, time.time()),
+                np.append(old.created, created),
                 old.strokes + [strokes],
             )
-            _write_atomic(self.path, new)
+            arrays = _pack(new)
+            # A file the reader would refuse (_read, read_npz's size limit) loses every sample in it.
+            too_big = sum(a.nbytes + NPY_HEADER_ROOM for a in arrays.values()) > MAX_DATA_BYTES
+            if too_big or int(arrays["stroke_start"][-1]) > MAX_FILE_STROKES:
+                raise DataError(
+                    f"{self.path}: the samples file is full ({len(old):,} samples, "
+                    f"{sum(len(k) for k in old.strokes):,} strokes); {move_aside(self.path)}"
+                )
+            _write_atomic(self.path, arrays)
+            self.last_added = created  # what pop() takes back: this sample, whatever others add since
         return len(new)
 
     def pop(self) -> int | None:
-        """Remove the newest sample (a wrong key pressed); return its label, None if empty."""
+        """Remove the sample this store's add() saved last (a wrong key pressed) and return its
+        label; None when there is none, or it is no longer in the file. Another writer's sample is
+        never taken: two app windows save to one file, and U in one removed the other's newest."""
         with self._locked():
             old = self.load()
-            if not len(old):
+            mine = np.flatnonzero(old.created == self.last_added) if self.last_added is not None else []
+            self.last_added = None
+            if not len(mine):
                 return None
-            _write_atomic(self.path, Samples(old.images[:-1], old.labels[:-1], old.created[:-1], old.strokes[:-1]))
-        return int(old.labels[-1])
+            k = int(mine[-1])
+            keep = np.arange(len(old)) != k
+            kept = Samples(
+                old.images[keep], old.labels[keep], old.created[keep], old.strokes[:k] + old.strokes[k + 1 :]
+            )
+            _write_atomic(self.path, _pack(kept))
+        return int(old.labels[k])
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -189,6 +221,19 @@ def _pack(samples: Samples) -> dict[str, np.ndarray]:
     }
 
 
+def _npy_header(path: Path, key: str) -> tuple[tuple[int, ...], str] | None:
+    """The shape and dtype (numpy's str code, "u1" for uint8) of array `key` in an .npz, from its
+    .npy header alone; None when the file has no such array or its header is unreadable."""
+    headers = {1: np.lib.format.read_array_header_1_0, 2: np.lib.format.read_array_header_2_0}
+    try:
+        with zipfile.ZipFile(path) as z, z.open(f"{key}.npy") as member:
+            major, _ = np.lib.format.read_magic(member)
+            shape, _, dtype = headers[major](member)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    return tuple(shape), dtype.str.lstrip("<>|=")
+
+
 def move_aside(path: Path) -> str:
     """What to do with a samples file that cannot be read: keep it (it may be mended), start a new one."""
     return f"move it aside to start a new file (rename it, e.g. to {path.name}{DAMAGED_SUFFIX})"
@@ -209,9 +254,10 @@ def _read(path: Path) -> Samples:
         and a["labels"].dtype == np.uint8
         and (a["labels"] <= 9).all()
         and a["created"].shape == (n,)
+        and np.issubdtype(a["created"].dtype, np.floating)
         and ss.shape == (n + 1,)
         and ps.ndim == 1
-        and np.issubdtype(pts.dtype, np.number)
+        and (np.issubdtype(pts.dtype, np.floating) or np.issubdtype(pts.dtype, np.integer))  # not complex
         and pts.ndim == 2
         and pts.shape[1] == 2
         and ss[0] == 0
@@ -230,9 +276,9 @@ def _read(path: Path) -> Samples:
     return Samples(a["images"], a["labels"], a["created"], strokes)
 
 
-def _write_atomic(path: Path, samples: Samples) -> None:
+def _write_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
     with atomic_write(path, "wb") as f:
-        np.savez(f, **_pack(samples))
+        np.savez(f, **arrays)
 
 
 PERSONAL_MODEL = "personal.keras"

@@ -51,6 +51,86 @@ def test_pop_removes_the_newest(tmp_path):
     assert s.labels.tolist() == [3] and len(s.strokes) == 1
 
 
+def test_pop_takes_back_only_this_stores_own_save(tmp_path):
+    """Two app windows save to one file: U in one removed the other's newer sample."""
+    a, b = UserSamples(tmp_path / "samples.npz"), UserSamples(tmp_path / "samples.npz")
+    a.add(image(1), 7, [[(0, 0)]])
+    b.add(image(2), 3, [[(1, 1)]])
+    assert a.pop() == 7
+    assert a.load().labels.tolist() == [3] and a.load().strokes[0][0].tolist() == [[1, 1]]
+    assert a.pop() is None  # taken back already
+    assert b.pop() == 3 and len(b.load()) == 0
+
+
+def test_pop_of_a_sample_gone_from_the_file_removes_nothing(tmp_path):
+    a, b = UserSamples(tmp_path / "samples.npz"), UserSamples(tmp_path / "samples.npz")
+    a.add(image(1), 7)
+    b.add(image(2), 3)
+    a.path.unlink()  # the user moved the file aside
+    b.add(image(3), 5)
+    assert a.pop() is None and b.load().labels.tolist() == [5]
+
+
+@pytest.mark.parametrize("limit", ["strokes", "bytes"])
+def test_a_save_that_would_make_the_file_unreadable_is_refused(tmp_path, monkeypatch, limit):
+    """The reader refuses a file over MAX_FILE_STROKES strokes or read_npz's size limit: a save
+    that went past either lost every sample in the file, the old ones too."""
+    from recognizer import samples
+
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(image(1), 1, [[(0, 0)], [(1, 1)]])
+    if limit == "strokes":
+        monkeypatch.setattr(samples, "MAX_FILE_STROKES", 3)
+    else:
+        size = sum(a.nbytes + samples.NPY_HEADER_ROOM for a in samples._pack(store.load()).values())
+        monkeypatch.setattr(samples, "MAX_DATA_BYTES", size + 100)  # room for less than one more image
+    with pytest.raises(DataError, match="the samples file is full .1 samples, 2 strokes.; move it aside"):
+        store.add(image(2), 2, [[(2, 2)], [(3, 3)]])
+    assert store.load().labels.tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"version": np.int64(2)}, "samples format 2 is newer than this program's"),
+        ({"images": np.zeros((1, 28, 28), np.float32)}, "inconsistent samples file"),
+        ({"images": np.zeros((2, 28, 28), np.uint8)}, "inconsistent samples file"),
+    ],
+    ids=["newer format", "float images", "more images than labels"],
+)
+def test_counts_refuse_a_file_that_load_refuses(tmp_path, change, message):
+    """The app's L counts the samples without reading them: a file load() refuses passed that count,
+    and a learning run started only to fail after loading TensorFlow."""
+    from recognizer import samples
+
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(image(1), 1)
+    arrays = {**samples._pack(store.load()), **change}
+    np.savez(store.path, **arrays)
+    for read in (store.load, store.counts):
+        with pytest.raises(DataError, match=message):
+            read()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"created": np.array(["2026-12-06"], "datetime64[D]")}, {"points": np.zeros((1, 2), np.complex64)}],
+    ids=["dates for times", "complex points"],
+)
+def test_a_file_of_other_types_is_refused_on_reading_not_on_the_next_save(tmp_path, change):
+    """They read fine, and the next add() failed with NumPy's error (dates) or silently dropped
+    the imaginary part (complex points)."""
+    from recognizer import samples
+
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(image(1), 1, [[(0, 0)]])
+    np.savez(store.path, **{**samples._pack(store.load()), **change})
+    with pytest.raises(DataError, match="inconsistent samples file"):
+        store.load()
+    with pytest.raises(DataError, match="inconsistent samples file"):
+        store.add(image(2), 2)
+
+
 def test_default_path_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_samples_path() == tmp_path / "digit-recognizer" / "samples.npz"

@@ -88,7 +88,7 @@ class SampleSaver:
                 return "add", True, f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}", self._counts()
             label, counts = self.store.pop(), self._counts()
             if label is None:
-                return "pop", True, "no samples to remove", counts
+                return "pop", True, "nothing to undo: the sample saved is no longer in the file", counts
             return "pop", True, f"removed the sample saved as {label} \u2014 {sum(counts)} left", counts
         except (RecognizerError, OSError) as exc:  # a full disk or a damaged file: say so, keep drawing
             return self._failed(job[0], str(exc))
