@@ -97,7 +97,7 @@ class Learner:
                 stderr=subprocess.STDOUT,  # one pipe: TensorFlow's chatter cannot fill a second one and block
                 stdin=subprocess.DEVNULL,
                 encoding="utf-8",
-                errors="replace",  # a path in another encoding is shown with "?", never stops the reading
+                errors="replace",  # a path in another encoding shows a replacement mark, never stops the reading
                 env=env,
             )
         _lower_priority(self._process.pid)
