@@ -100,8 +100,9 @@ class UserSamples:
         if not self.path.exists():
             return np.zeros(10, np.int64)
         try:
-            arrays = read_npz(self.path, ("labels", "version"), "samples file", move_aside(self.path))
-            images = _npy_header(self.path, "images")
+            with self._locked():  # the labels and the images' header of one file, not of two saves
+                arrays = read_npz(self.path, ("labels", "version"), "samples file", move_aside(self.path))
+                images = _npy_header(self.path, "images")
         except DataError:
             if not self.path.exists():  # removed since: no samples, not a damaged file
                 return np.zeros(10, np.int64)
@@ -110,7 +111,9 @@ class UserSamples:
         if version.size == 1 and np.issubdtype(version.dtype, np.integer) and int(version.item()) > FORMAT_VERSION:
             raise DataError(f"{self.path}: samples format {int(version.item())} is newer than this program's")
         if (
-            labels.ndim != 1
+            version.size != 1
+            or not np.issubdtype(version.dtype, np.integer)
+            or labels.ndim != 1
             or labels.dtype != np.uint8
             or (labels > 9).any()
             or images != ((len(labels), 28, 28), "u1")
@@ -131,6 +134,8 @@ class UserSamples:
         with self._locked():
             old = self.load()
             created = time.time()
+            if len(old):  # unique, so that pop() takes back this sample and no other (a clock set back)
+                created = max(created, float(np.nextafter(old.created.max(), np.inf)))
             new = Samples(
                 np.concatenate([old.images, image[None]]),
                 np.append(old.labels, np.uint8(label)),
@@ -143,7 +148,8 @@ class UserSamples:
             if too_big or int(arrays["stroke_start"][-1]) > MAX_FILE_STROKES:
                 raise DataError(
                     f"{self.path}: the samples file is full ({len(old):,} samples, "
-                    f"{sum(len(k) for k in old.strokes):,} strokes); {move_aside(self.path)}"
+                    f"{sum(len(k) for k in old.strokes):,} strokes): rename it to start a new one "
+                    f"(`python -m recognizer learn --samples` still learns from it)"
                 )
             _write_atomic(self.path, arrays)
             self.last_added = created  # what pop() takes back: this sample, whatever others add since

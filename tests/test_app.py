@@ -1358,6 +1358,26 @@ def test_a_learner_reads_a_child_that_prints_another_encoding_and_runs_it_below_
     assert learner._process.poll() == 2
 
 
+def test_a_learner_whose_reading_fails_ends_its_child(monkeypatch, tmp_path):
+    """Whatever stops the app reading the child's output, the child must not run on to write a
+    personal model after the app said it could not learn."""
+    from ui import learner as learner_module
+
+    class Broken:
+        def match(self, line):
+            raise RuntimeError("the reading broke")
+
+    script = "import time; print('[1/5] loading', flush=True); time.sleep(60)"
+    monkeypatch.setattr(
+        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
+    )
+    monkeypatch.setattr(learner_module, "STEP_LINE", Broken())
+    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    assert learner.done.wait(30)
+    assert learner.message == "cannot learn: RuntimeError: the reading broke"
+    assert learner._process.poll() is not None  # ended, not left to run its 60 s
+
+
 def test_the_apps_data_flag_reaches_the_learning_command(monkeypatch, tmp_path, shipped, screen):
     """L checks the personal model on MNIST: without a way to name the file, an offline app could only
     say "pass --data", which app.py did not take."""

@@ -62,6 +62,44 @@ def test_pop_takes_back_only_this_stores_own_save(tmp_path):
     assert b.pop() == 3 and len(b.load()) == 0
 
 
+def test_pop_takes_back_its_own_save_when_two_saves_share_a_clock_tick(tmp_path, monkeypatch):
+    from recognizer import samples
+
+    monkeypatch.setattr(samples.time, "time", lambda: 1_800_000_000.0)  # a clock that repeats itself
+    a, b = UserSamples(tmp_path / "samples.npz"), UserSamples(tmp_path / "samples.npz")
+    a.add(image(1), 7)
+    b.add(image(2), 3)
+    assert a.pop() == 7 and a.load().labels.tolist() == [3]
+
+
+def test_counting_while_another_window_saves_reads_one_file(tmp_path, monkeypatch):
+    """counts() reads the labels and then the images' header: a save landing in between made a good
+    file read as inconsistent, and the app said to move it aside."""
+    import threading
+
+    from recognizer import samples
+
+    a, b = UserSamples(tmp_path / "samples.npz"), UserSamples(tmp_path / "samples.npz")
+    a.add(image(1), 1)
+    header = samples._npy_header
+
+    def saved_meanwhile(path, key):
+        writer = threading.Thread(target=b.add, args=(image(2), 2))
+        writer.start()
+        writer.join(0.5)  # under counts()' lock the save waits for it
+        return header(path, key)
+
+    monkeypatch.setattr(samples, "_npy_header", saved_meanwhile)
+    assert a.counts().tolist() == [0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+    monkeypatch.undo()
+    time.sleep(0.1)
+    for _ in range(100):  # the save goes ahead once counts() is done
+        if len(a.load()) == 2:
+            break
+        time.sleep(0.05)
+    assert a.load().labels.tolist() == [1, 2]
+
+
 def test_pop_of_a_sample_gone_from_the_file_removes_nothing(tmp_path):
     a, b = UserSamples(tmp_path / "samples.npz"), UserSamples(tmp_path / "samples.npz")
     a.add(image(1), 7)
@@ -84,7 +122,7 @@ def test_a_save_that_would_make_the_file_unreadable_is_refused(tmp_path, monkeyp
     else:
         size = sum(a.nbytes + samples.NPY_HEADER_ROOM for a in samples._pack(store.load()).values())
         monkeypatch.setattr(samples, "MAX_DATA_BYTES", size + 100)  # room for less than one more image
-    with pytest.raises(DataError, match="the samples file is full .1 samples, 2 strokes.; move it aside"):
+    with pytest.raises(DataError, match="the samples file is full .1 samples, 2 strokes.: rename it to start"):
         store.add(image(2), 2, [[(2, 2)], [(3, 3)]])
     assert store.load().labels.tolist() == [1]
 
@@ -95,8 +133,9 @@ def test_a_save_that_would_make_the_file_unreadable_is_refused(tmp_path, monkeyp
         ({"version": np.int64(2)}, "samples format 2 is newer than this program's"),
         ({"images": np.zeros((1, 28, 28), np.float32)}, "inconsistent samples file"),
         ({"images": np.zeros((2, 28, 28), np.uint8)}, "inconsistent samples file"),
+        ({"version": np.float64(1.0)}, "inconsistent samples file"),
     ],
-    ids=["newer format", "float images", "more images than labels"],
+    ids=["newer format", "float images", "more images than labels", "version not an integer"],
 )
 def test_counts_refuse_a_file_that_load_refuses(tmp_path, change, message):
     """The app's L counts the samples without reading them: a file load() refuses passed that count,
