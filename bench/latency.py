@@ -1,7 +1,7 @@
 """Per-call latency of rec.predict(canvas) on a 640x640 canvas (preprocessing, the classifier and
 the "not sure" checks: ink measures and the digit detector), and of its two main parts timed apart:
-preprocessing (`to_mnist`) and inference (`classify`: the classifier, normalisation, the
-Prediction), and the digit detector's own cost per digit, per path:
+preprocessing (`ink_to_mnist` as predict calls it, bold ink eroded) and inference (`classify`: the
+classifier, normalisation, the Prediction), and the digit detector's own cost per digit, per path:
 
 - `litert`: the .tflite model in the LiteRT interpreter, on predictor.THREADS threads: what the app uses;
 - `keras-call`: the .keras model called directly, `model(x, training=False)`;
@@ -20,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from recognizer.grouping import INK_MAX_PEN
+from recognizer.ink import ink_from_canvas
 from recognizer.predictor import THREADS, Recognizer
-from recognizer.preprocess import to_mnist
+from recognizer.preprocess import ink_to_mnist
 
 from .common import timing_stats
 
@@ -62,7 +64,7 @@ def time_path(rec: Recognizer, canvases: list[np.ndarray], calls: int, repeats: 
             t0 = clock()
             rec.predict(canvas)  # all the app gets per digit: preprocessing, model, "not sure" checks
             t1 = clock()
-            image = to_mnist(canvas)  # and its two main parts, timed apart
+            image = ink_to_mnist(ink_from_canvas(canvas), INK_MAX_PEN)  # and its two main parts, as predict makes them
             t2 = clock()
             rec.classify(image)
             t3 = clock()

