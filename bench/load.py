@@ -424,12 +424,11 @@ def report(result: dict) -> str:
             f"Server: `{server['command']}` on 127.0.0.1, started by the benchmark (nice {server['nice']}); "
             f"{result['canvas']}x{result['canvas']} px canvas."
         )
-    extra = sorted(
-        {round(lv["seconds"]) for lv in result["levels"] if lv.get("seconds")} - {round(result["seconds_per_level"])}
-    )
+    # the levels added to find the saturation point run EXTRA_SECONDS (their wall time adds the last answers)
+    extra = any(lv.get("seconds", 0) < 0.75 * result["seconds_per_level"] for lv in result["levels"])
     lines.append(
         f"{result['seconds_per_level']:.0f} s a level"
-        + (f" ({' or '.join(map(str, extra))} s for the levels added to find the saturation point)" if extra else "")
+        + (f" ({EXTRA_SECONDS:.0f} s for the levels added to find the saturation point)" if extra else "")
         + f", each user posting its drawing every {result['interval_s'] * 1000:.0f} ms; answered req/s over each "
         "level's whole time, its last answers included; CPU as a share of one core."
     )

@@ -282,7 +282,7 @@ def report(results: dict) -> str:
             '"bound p^n": p is "alone p", the same digits each read alone with `predict`. On the app path they '
             "are read as drawn, with the number's bold brush, while `read` reads a bold candidate redrawn with a "
             "thinner pen, so whole numbers can read above the bound there (`bench.real_numbers` now reads them "
-            "with `read`, the number's own path: the next run's bound will be higher)."
+            "with `read`, the number's own path: the app path's bound will be higher in the next run)."
         )
     lines.append("")
     for path in PATHS:

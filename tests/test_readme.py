@@ -121,6 +121,23 @@ def test_goals_say_met_or_not_from_the_figures(results):
     assert "real digits" not in report._goals(changed)  # sections not measured: no row, not a made-up one
 
 
+def test_stored_figures_say_which_definition_they_use(results):
+    """Results from before December 6 read each digit of a real number alone with predict and
+    counted a "not sure" MNIST digit's best guess: the README says so; a newer run says neither."""
+    old = copy.deepcopy(results)
+    for key in ("numbers", "numbers_touching"):
+        old["numbers"][key].pop("not_sure_reads", None)
+    old["real_numbers"].pop("alone_read_by", None)
+    new = copy.deepcopy(old)
+    for key in ("numbers", "numbers_touching"):
+        new["numbers"][key]["not_sure_reads"] = "?"
+    new["real_numbers"]["alone_read_by"] = "read"
+    old_text, new_text = (report._summary(r) + report._real_numbers(r) + report.render(r) for r in (old, new))
+    assert "best guess counted as read" in old_text and "best guess" not in new_text
+    assert "read alone with `predict`" in old_text and "the app path's bound will be higher" in old_text
+    assert "read alone with `read`, as the number is" in new_text and "with `predict`" not in new_text
+
+
 def test_check_command_exits_1_on_drift(tmp_path, results):
     ok = subprocess.run([sys.executable, "-m", "bench.report", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr

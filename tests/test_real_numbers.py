@@ -10,9 +10,10 @@ from recognizer.synthetic import DIGIT_STROKES, place_strokes
 
 
 def test_digits_read_alone_read_as_read_reads_them(shipped):
-    """Canvases of two sizes, a blank one, a 1 drawn over and over (a scribble only with its
-    strokes), a wrong label, with strokes and without: the same verdict, digit by digit, as
-    read(canvas, strokes), the path a number is read by (predict reads a bold digit as drawn)."""
+    """Canvases of two sizes, a blank one, a 1 drawn over and over (predict calls it a scribble by
+    its strokes; read keeps only the strokes with ink of their own, and reads a 1), a wrong label,
+    with strokes and without: the verdict, digit by digit, of read(canvas, strokes), the path a
+    number is read by (predict reads a bold digit as drawn)."""
     canvases, strokes = [], []
     for k, d in enumerate([4, 7, 1, 0, 9, 3, 1]):
         placed = place_strokes(DIGIT_STROKES[d], box=(40, 40, 110 + 10 * k, 160))
