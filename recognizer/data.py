@@ -97,10 +97,22 @@ def read_npz(path: Path, keys: tuple[str, ...], kind: str, fix: str) -> dict[str
         raise DataError(f"{path}: cannot read {kind} ({exc.__class__.__name__}); {fix}") from None
 
 
+NPY_HEADERS = {1: np.lib.format.read_array_header_1_0, 2: np.lib.format.read_array_header_2_0}
+
+
+def npy_header(member) -> tuple[int, tuple[int, ...] | None, np.dtype | None]:
+    """The .npy format version of an open array stream, and its shape and dtype from the header
+    alone (None and None for a version other than 1 and 2; numpy's ValueError for no .npy at all)."""
+    major, _ = np.lib.format.read_magic(member)
+    if major not in NPY_HEADERS:
+        return major, None, None
+    shape, _, dtype = NPY_HEADERS[major](member)
+    return major, tuple(shape), dtype
+
+
 def _check_npz_sizes(path: Path, keys: tuple[str, ...], kind: str) -> None:
     """Refuse an .npz that lacks `keys` or whose arrays would unpack to over MAX_DATA_BYTES, judged
     from the zip's declared sizes and each .npy header (a few bytes inflated, never the data)."""
-    headers = {1: np.lib.format.read_array_header_1_0, 2: np.lib.format.read_array_header_2_0}
     with zipfile.ZipFile(path) as z:
         members = {info.filename.removesuffix(".npy"): info for info in z.infolist()}
         missing = [k for k in keys if k not in members]
@@ -110,10 +122,9 @@ def _check_npz_sizes(path: Path, keys: tuple[str, ...], kind: str) -> None:
         for key in keys:
             info = members[key]
             with z.open(info) as member:
-                major, _ = np.lib.format.read_magic(member)
-                if major not in headers:
-                    raise DataError(f"{path}: array {key} has an unsupported .npy version {major}")
-                shape, _, dtype = headers[major](member)
+                major, shape, dtype = npy_header(member)
+            if shape is None:
+                raise DataError(f"{path}: array {key} has an unsupported .npy version {major}")
             size = max(info.file_size, math.prod(shape) * dtype.itemsize)
             total += size
             if total > MAX_DATA_BYTES:

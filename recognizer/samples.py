@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import MAX_DATA_BYTES, read_npz
+from .data import MAX_DATA_BYTES, npy_header, read_npz
 from .errors import DataError
 from .fileio import atomic_write
 from .strokes import Stroke
@@ -107,13 +107,10 @@ class UserSamples:
             if not self.path.exists():  # removed since: no samples, not a damaged file
                 return np.zeros(10, np.int64)
             raise
-        labels, version = arrays["labels"], arrays["version"]
-        if version.size == 1 and np.issubdtype(version.dtype, np.integer) and int(version.item()) > FORMAT_VERSION:
-            raise DataError(f"{self.path}: samples format {int(version.item())} is newer than this program's")
+        labels = arrays["labels"]
+        _check_version(self.path, arrays["version"])
         if (
-            version.size != 1
-            or not np.issubdtype(version.dtype, np.integer)
-            or labels.ndim != 1
+            labels.ndim != 1
             or labels.dtype != np.uint8
             or (labels > 9).any()
             or images != ((len(labels), 28, 28), "u1")
@@ -230,14 +227,20 @@ def _pack(samples: Samples) -> dict[str, np.ndarray]:
 def _npy_header(path: Path, key: str) -> tuple[tuple[int, ...], str] | None:
     """The shape and dtype (numpy's str code, "u1" for uint8) of array `key` in an .npz, from its
     .npy header alone; None when the file has no such array or its header is unreadable."""
-    headers = {1: np.lib.format.read_array_header_1_0, 2: np.lib.format.read_array_header_2_0}
     try:
         with zipfile.ZipFile(path) as z, z.open(f"{key}.npy") as member:
-            major, _ = np.lib.format.read_magic(member)
-            shape, _, dtype = headers[major](member)
+            _, shape, dtype = npy_header(member)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
-    return tuple(shape), dtype.str.lstrip("<>|=")
+    return None if shape is None else (shape, dtype.str.lstrip("<>|="))
+
+
+def _check_version(path: Path, version: np.ndarray) -> None:
+    """DataError unless the file's `version` is one integer, FORMAT_VERSION or older."""
+    if version.size != 1 or not np.issubdtype(version.dtype, np.integer):
+        raise DataError(f"{path}: inconsistent samples file; {move_aside(path)}")
+    if int(version.item()) > FORMAT_VERSION:
+        raise DataError(f"{path}: samples format {int(version.item())} is newer than this program's")
 
 
 def move_aside(path: Path) -> str:
@@ -247,11 +250,10 @@ def move_aside(path: Path) -> str:
 
 def _read(path: Path) -> Samples:
     a = read_npz(path, KEYS, "samples file", move_aside(path))
-    version, ss, ps, pts = a["version"], a["stroke_start"], a["point_start"], a["points"]
-    if not all(np.issubdtype(x.dtype, np.integer) for x in (version, ss, ps)) or version.size != 1:
+    ss, ps, pts = a["stroke_start"], a["point_start"], a["points"]
+    if not all(np.issubdtype(x.dtype, np.integer) for x in (ss, ps)):
         raise DataError(f"{path}: inconsistent samples file; {move_aside(path)}")
-    if int(version.item()) > FORMAT_VERSION:
-        raise DataError(f"{path}: samples format {int(version.item())} is newer than this program's")
+    _check_version(path, a["version"])
     n = len(a["labels"]) if a["labels"].ndim == 1 else -1
     ok = (
         n >= 0
