@@ -79,7 +79,9 @@ def run(
     steps_ns = np.diff(train_ends[plan["warmup"] :])  # step k's time: end of k-1 to end of k
     step = timing_stats(steps_ns, 1)
     mean_step_s = float(steps_ns.mean()) / 1e9
-    epoch_images = epoch_size(card_path)
+    card = model_card_figure(card_path)
+    # an epoch of the recipe the card records: the shipped model trains on more than MNIST (81,827 images)
+    epoch_images = (card or {}).get("train_images") or MNIST_TRAIN
     steps_per_epoch = math.ceil(epoch_images / BATCH_SIZE)
 
     validation_s = None
@@ -98,17 +100,8 @@ def run(
         "validation_seconds": None if validation_s is None else round(validation_s, 1),
         "seconds_per_epoch_extrapolated": round(mean_step_s * steps_per_epoch + (validation_s or 0.0), 1),
         "first_steps_s": round((train_ends[plan["warmup"]] - train_ends[0]) / 1e9, 2),  # tracing + warm-up
-        "model_card": model_card_figure(card_path),
+        "model_card": card,
     }
-
-
-def epoch_size(card_path: Path | None) -> int:
-    """Images in an epoch of the recipe the card records (its train_images), MNIST_TRAIN without one:
-    the shipped model trains on more than MNIST (81,827 images, 640 steps, not 469)."""
-    try:
-        return int(json.loads(card_path.read_text())["train_images"])
-    except (AttributeError, OSError, ValueError, KeyError, TypeError):
-        return MNIST_TRAIN
 
 
 def model_card_figure(card_path: Path | None) -> dict | None:
@@ -129,6 +122,7 @@ def model_card_figure(card_path: Path | None) -> dict | None:
                 "members": members,
                 "date": card.get("date"),
                 "machine": card.get("machine"),
+                "train_images": card.get("train_images"),
                 "run_seconds": card.get("run_seconds"),  # the whole command (cards from December 6 on)
                 "code": card.get("code"),
                 "path": str(card_path),
