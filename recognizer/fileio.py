@@ -83,6 +83,23 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
     _fsync_dir(path.parent)
 
 
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive lock on the file at `path` (made if absent) for the block: one writer at a
+    time, across processes (POSIX flock; elsewhere no lock: one app at a time)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def replace_files(moves: list[tuple[Path, Path]]) -> None:
     """Rename each finished temporary file over its target, after flushing all of them to disk: a
     crash then leaves every target old or new and whole (a set of files cannot be swapped in one

@@ -43,7 +43,7 @@ import numpy as np
 from .batch import predict_batches
 from .calibration import calibration_path
 from .errors import DataError, ModelError, RecognizerError
-from .fileio import StopCleanly, replace_files
+from .fileio import StopCleanly, exclusive_lock, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES
 from .samples import ONE_DIGIT
 
@@ -407,12 +407,15 @@ def _write_staged(model, out: Path, base: Path, samples, samples_file: Path, dat
 
 def _move_into_place(staged: list[Path], out: Path) -> None:
     """Rename the staged files beside `out`, in order; a calibration not made removes the old one
-    (made for the model replaced, it would only be ignored with a warning)."""
+    (made for the model replaced, it would only be ignored with a warning). Under a lock on
+    <out stem>.lock: two writers finishing at once (the app's L and `learn` in a shell) leave one's
+    files, not a mix of both."""
     moves = [(path, out.with_name(path.name)) for path in staged if path.exists()]
-    for path in staged:
-        if not path.exists():
-            out.with_name(path.name).unlink(missing_ok=True)
-    replace_files(moves)
+    with exclusive_lock(out.with_suffix(".lock")):
+        for path in staged:
+            if not path.exists():
+                out.with_name(path.name).unlink(missing_ok=True)
+        replace_files(moves)
 
 
 def writing_prefix(out: Path) -> str:

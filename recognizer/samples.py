@@ -32,7 +32,7 @@ import numpy as np
 
 from .data import MAX_DATA_BYTES, npy_header, read_npz
 from .errors import DataError
-from .fileio import atomic_write
+from .fileio import atomic_write, exclusive_lock
 from .strokes import Stroke
 
 FORMAT_VERSION = 1
@@ -174,21 +174,12 @@ class UserSamples:
     def _locked(self) -> Iterator[None]:
         """An exclusive lock on <file>.lock for the read-modify-write (POSIX; elsewhere none)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            import fcntl
-        except ImportError:  # Windows: one app at a time
+        with exclusive_lock(self.path.with_name(self.path.name + ".lock")):
+            # No other writer holds the lock: temporary files left are from a killed writer.
+            for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
             yield
-            return
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                # No other writer holds the lock: temporary files left are from a killed writer.
-                for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-                    with contextlib.suppress(OSError):
-                        stale.unlink()
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _as_image(image: np.ndarray) -> np.ndarray:

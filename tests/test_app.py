@@ -1414,6 +1414,41 @@ def test_the_learning_bar_moves_with_the_time_each_step_takes():
     assert step_progress(9, 4) == 1.0 and step_progress(1, 0) == 0.0
 
 
+@pytest.mark.parametrize("ignores_sigterm", [False, True])
+def test_a_learner_whose_child_hangs_stops_it_and_says_so(monkeypatch, tmp_path, ignores_sigterm):
+    """A child stuck for good (a hung read, a deadlock) kept the app saying "already learning" until
+    it closed: past LEARN_TIMEOUT_S it is stopped (killed if it ignores SIGTERM) and the pane says why."""
+    from ui import learner as learner_module
+
+    ignore = "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); " if ignores_sigterm else ""
+    script = ignore + "import time; print('[1/5] loading', flush=True); time.sleep(120)"
+    monkeypatch.setattr(
+        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
+    )
+    monkeypatch.setattr(learner_module, "LEARN_TIMEOUT_S", 1.5)
+    monkeypatch.setattr(learner_module, "KILL_AFTER_S", 1.0)
+    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    assert learner.done.wait(60)
+    assert learner.message == "learning stopped: it ran over 1.5 s (it takes about a minute); L tries again"
+    assert learner._process.poll() == (-signal.SIGKILL if ignores_sigterm else -signal.SIGTERM)
+    assert learner.recognizer is None
+
+
+def test_a_learner_that_ends_in_time_is_never_stopped(monkeypatch, tmp_path):
+    """The watchdog ends with the child: no timer thread lives on to stop a later run's child."""
+    from ui import learner as learner_module
+
+    script = "print('error: no samples'); raise SystemExit(2)"
+    monkeypatch.setattr(
+        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
+    )
+    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    assert learner.done.wait(60)
+    learner._watchdog.join(5)  # cancelled, it ends at once; left running, it would wait LEARN_TIMEOUT_S
+    assert not learner._watchdog.is_alive()
+    assert learner.message == "error: no samples" and not learner._timed_out
+
+
 def test_a_learner_cancelled_before_its_child_starts_never_starts_it(monkeypatch, tmp_path):
     """Closing the app while the learner thread is still starting: the child must not start later
     and write a personal model nobody waits for."""

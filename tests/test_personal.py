@@ -4,6 +4,8 @@ on generated samples, a tiny MNIST stand-in and the shipped model (no network is
 import json
 import os
 import re
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -515,9 +517,40 @@ def test_a_personal_model_moves_into_place_tflite_last_and_stale_folders_go(tmp_
     personal.write_model(None, tmp_path / "personal.keras", Path("base.keras"), Samples.empty(), Path("s.npz"), data)
     assert [target.name for _, target in moves] == ["personal.keras", "personal.json", "personal.tflite"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [alive.name, "personal.keras", "personal.json", "personal.tflite"]
+        [alive.name, "personal.keras", "personal.json", "personal.tflite", "personal.lock"]
     )
     assert (tmp_path / "personal.tflite").read_text() == "new"
+
+
+def test_two_personal_models_finishing_at_once_leave_one_of_them_whole(tmp_path, monkeypatch):
+    """The app's L and `learn` in a shell, finishing together: their renames interleaved, leaving one's
+    .keras beside the other's .tflite. Moves into place take turns under personal.lock."""
+    import threading
+
+    from recognizer import fileio
+
+    def slow_replace(source, target):  # writer a is preempted after each rename, b is not
+        pause = 0.05 if Path(source).read_text() == "a" else 0.001
+        os.rename(source, target)
+        time.sleep(pause)
+
+    monkeypatch.setattr(fileio.os, "replace", slow_replace)
+    out = tmp_path / "personal.keras"
+    staged = {}
+    for writer in ("a", "b"):
+        folder = tmp_path / f".personal.{writer}{personal.WRITING}"
+        folder.mkdir()
+        staged[writer] = [folder / name for name in ("personal.keras", "personal.json", "personal.tflite")]
+        for path in staged[writer]:
+            path.write_text(writer)
+    writers = [threading.Thread(target=personal._move_into_place, args=(staged[w], out)) for w in staged]
+    for thread in writers:
+        thread.start()
+        time.sleep(0.02)  # b starts while a moves its first file
+    for thread in writers:
+        thread.join(10)
+    written = {(tmp_path / name).read_text() for name in ("personal.keras", "personal.json", "personal.tflite")}
+    assert len(written) == 1, written
 
 
 @pytest.mark.parametrize("command", ["learn", "finetune"])

@@ -1,6 +1,7 @@
 """Learning the user's handwriting from inside the app (key L): `python -m recognizer learn` in a child
 process, watched by a daemon thread that turns its `[k/n] step` lines into progress and, when the
-personal model is written, loads it (LiteRT) for the app to switch to.
+personal model is written, loads it (LiteRT) for the app to switch to. A child that hangs is stopped
+after LEARN_TIMEOUT_S.
 
 A child process keeps TensorFlow out of the app (no import stall, no memory growth) and runs at a
 lower priority, so drawing never stutters while it learns; the loop only reads `progress`.
@@ -29,6 +30,10 @@ NICENESS = 10  # the child's CPU priority below the app's
 # with the time left, not by fifths. Other step counts are shown evenly.
 STEP_STARTS = (0.0, 0.19, 0.2, 0.51, 0.53)
 LOADING_STEP = "loading your model"  # after the child: the personal model read into this process
+# A run takes about 45 s on 2 cores: a child still running after LEARN_TIMEOUT_S is stuck (a hung
+# data read, a deadlock) and is stopped, else the app would say "already learning" until it closed.
+LEARN_TIMEOUT_S = 600.0
+KILL_AFTER_S = 10.0  # a stopped child still running this long after SIGTERM is killed
 
 
 def learn_command(samples: Path, out: Path | None = None, data: str | os.PathLike | None = None) -> list[str]:
@@ -66,6 +71,8 @@ class Learner:
         self._command = learn_command(samples, out, data)
         self._process: subprocess.Popen | None = None
         self._cancelled = False
+        self._timed_out = False
+        self._watchdog: threading.Timer | None = None  # stops a hung child (_time_out)
         self._lock = threading.Lock()
         threading.Thread(target=self._run, name="learner", daemon=True).start()
 
@@ -76,6 +83,42 @@ class Learner:
             self._cancelled = True  # a child not started yet never starts
             if self._process is not None and self._process.poll() is None:
                 self._process.terminate()
+
+    def _read_child(self) -> tuple[str, str]:
+        """Follow the child's output to its end: progress from its step lines; returns its verdict
+        line and the last other line it printed."""
+        assert self._process is not None and self._process.stdout is not None
+        verdict, last = "", ""
+        try:
+            for line in self._process.stdout:
+                line = line.strip()
+                step = STEP_LINE.match(line)
+                if step:
+                    k, n = int(step[1]), int(step[2])
+                    self.progress, self.step = step_progress(k, n), step[3]
+                elif line.startswith(VERDICT_PREFIXES):
+                    verdict = line
+                elif line:
+                    last = line
+        except BaseException:  # the reading failed: no child runs on to write a model the app says it will not
+            self._process.terminate()
+            self._process.wait()
+            raise
+        return verdict, last
+
+    def _time_out(self) -> None:
+        """Stop a child that ran past LEARN_TIMEOUT_S: SIGTERM (learn removes its unfinished folder),
+        then SIGKILL if it has not ended KILL_AFTER_S later."""
+        with self._lock:
+            process = self._process
+            if process is None or process.poll() is not None:
+                return
+            self._timed_out = True
+            process.terminate()
+        try:
+            process.wait(KILL_AFTER_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
     def _run(self) -> None:
         try:
@@ -101,24 +144,18 @@ class Learner:
                 env=env,
             )
         _lower_priority(self._process.pid)
-        verdict, last = "", ""
-        assert self._process.stdout is not None
+        self._watchdog = threading.Timer(LEARN_TIMEOUT_S, self._time_out)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         try:
-            for line in self._process.stdout:
-                line = line.strip()
-                step = STEP_LINE.match(line)
-                if step:
-                    k, n = int(step[1]), int(step[2])
-                    self.progress, self.step = step_progress(k, n), step[3]
-                elif line.startswith(VERDICT_PREFIXES):
-                    verdict = line
-                elif line:
-                    last = line
-        except BaseException:  # the reading failed: no child runs on to write a model the app says it will not
-            self._process.terminate()
-            self._process.wait()
-            raise
-        code = self._process.wait()
+            verdict, last = self._read_child()
+            code = self._process.wait()
+        finally:
+            self._watchdog.cancel()
+        if self._timed_out:
+            took = f"{LEARN_TIMEOUT_S:g} s"
+            self.message = f"learning stopped: it ran over {took} (it takes about a minute); L tries again"
+            return
         if code != 0:  # the child's verdict or error line, else the last thing it said
             self.message = verdict or f"learning failed (exit status {code})" + (f": {last}" if last else "")
             return
