@@ -4,6 +4,7 @@ moment, see the old file or the new one, never half of one) and SHA-256 fingerpr
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import signal
@@ -84,16 +85,26 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: str | os.PathLike) -> Iterator[None]:
+def exclusive_lock(path: str | os.PathLike, wait: bool = True) -> Iterator[None]:
     """Hold an exclusive lock on the file at `path` (made if absent) for the block: one writer at a
-    time, across processes (POSIX flock; elsewhere no lock: one app at a time)."""
+    time, across processes (POSIX flock; elsewhere no lock: one app at a time). wait=False: raise
+    BlockingIOError at once if another holds it (a UI thread must not wait). Where the lock file
+    cannot be made (a read-only file system or folder), nobody can write there either: the block
+    runs without it (a count reads the file; a save fails on its own write, saying why)."""
     try:
         import fcntl
     except ImportError:
         yield
         return
-    with open(path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        lock = open(path, "a")
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         try:
             yield
         finally:

@@ -93,14 +93,15 @@ class UserSamples:
     def __len__(self) -> int:
         return len(self.load())
 
-    def counts(self) -> np.ndarray:
+    def counts(self, wait: bool = True) -> np.ndarray:
         """Samples of each digit, (10,), from the labels alone: cheap enough for a key press (the
         app's L) however many strokes the file holds; DataError when the file cannot be read, is of a
-        newer format, or its images' header does not match its labels (checked without reading them)."""
+        newer format, or its images' header does not match its labels (checked without reading them).
+        wait=False: BlockingIOError at once while another process saves (it holds the file's lock)."""
         if not self.path.exists():
             return np.zeros(10, np.int64)
         try:
-            with self._locked():  # the labels and the images' header of one file, not of two saves
+            with self._locked(wait):  # the labels and the images' header of one file, not of two saves
                 arrays = read_npz(self.path, ("labels", "version"), "samples file", move_aside(self.path))
                 images = _npy_header(self.path, "images")
         except DataError:
@@ -171,10 +172,10 @@ class UserSamples:
         return int(old.labels[k])
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, wait: bool = True) -> Iterator[None]:
         """An exclusive lock on <file>.lock for the read-modify-write (POSIX; elsewhere none)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with exclusive_lock(self.path.with_name(self.path.name + ".lock")):
+        with exclusive_lock(self.path.with_name(self.path.name + ".lock"), wait):
             # No other writer holds the lock: temporary files left are from a killed writer.
             for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
                 with contextlib.suppress(OSError):

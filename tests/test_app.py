@@ -733,6 +733,51 @@ def test_a_save_returns_before_the_file_is_written_and_quitting_waits_for_it(shi
     assert np.array_equal(saved.images[0], np.round(app.state.prediction.image * 255).astype(np.uint8))
 
 
+@pytest.mark.parametrize("fail", [None, "No space left on device"])
+def test_u_pressed_while_the_save_is_written_takes_the_sample_back(shipped, screen, samples, monkeypatch, fail):
+    """The wrong digit key, then U while a large file is still being written: U took a stroke away,
+    and the sample stayed in the file with no way to take it back. It now takes the save back once
+    written, the drawing stays whole, and it can be saved again as the right digit."""
+    app = App(recognizer=shipped, samples=samples)  # threaded, as the real app
+    draw_digit(app, 4, screen)
+    run_script(app, [key_event(pygame.K_4)], screen)  # this session's own sample: U must never take it
+    run_script(app, [key_event(pygame.K_r)], screen)
+    draw_digit(app, 7, screen)
+    strokes = len(app.canvas.strokes)
+    gate = slow_disk(samples, monkeypatch, fail)
+    app.handle_events([key_event(pygame.K_1)])  # the wrong key; the disk is slow
+    app.update(app.last_update + 1 / 60)
+    app.handle_events([key_event(pygame.K_u)])  # before the save is written
+    assert len(app.canvas.strokes) == strokes
+    gate.set()
+    assert app.samples.wait(10)
+    app.update(app.last_update + 1 / 60)
+    assert len(app.canvas.strokes) == strokes
+    if fail is None:
+        assert app.samples.notice.startswith("removed the sample saved as 1")
+    else:  # nothing written, nothing taken back: the sample saved before (a 4) stays, and the notice says why
+        assert app.samples.notice.startswith("cannot save the sample: No space left")
+    assert samples.load().labels.tolist() == [4]
+    monkeypatch.undo()
+    run_script(app, [key_event(pygame.K_7)], screen)  # the same drawing, now as what it is
+    assert samples.load().labels.tolist() == [4, 7]
+
+
+def test_quitting_while_a_save_waits_too_long_says_the_sample_is_lost(shipped, screen, samples, monkeypatch, capsys):
+    """Another window's save can hold the samples file's lock for seconds: quitting waited 5 s, then
+    the process ended with the save still under way, and the sample was lost without a word."""
+    import ui.app as app_module
+
+    app = App(recognizer=shipped, samples=samples)
+    draw_digit(app, 7, screen)
+    gate = slow_disk(samples, monkeypatch)
+    monkeypatch.setattr(app_module, "SAVE_CLOSE_WAIT", 0.3)
+    app.handle_events([key_event(pygame.K_7)])
+    app.close()
+    assert capsys.readouterr().err.strip() == app_module.UNSAVED_TEXT
+    gate.set()
+
+
 def test_a_save_that_failed_can_be_made_again(shipped, screen, samples, monkeypatch):
     """A full disk (or a damaged file the user then moves aside): the notice says the save failed,
     and the same drawing is not then refused as "already saved" when the user tries again."""
@@ -1320,6 +1365,23 @@ def test_every_learning_step_is_shown_whole_in_the_default_window(shipped, monke
     assert len(labels) == len(STEPS) + 1 and all(text == out for text, out in labels), labels
 
 
+def test_a_long_model_name_leaves_the_learning_progress_room(shipped, monkeypatch):
+    """--model with a long file name: the note took the whole footer, the progress bar got no width
+    and its label was cut to nothing. The note is cut short instead."""
+    from ui import panel as panel_module
+
+    shown = []
+    monkeypatch.setattr(panel_module, "elide", lambda text, *a: shown.append((text, elide(text, *a))) or shown[-1][1])
+    pane_size = compute_layout(DEFAULT_WINDOW).panel.size
+    pred = shipped.classify(np.zeros((28, 28), np.float32))
+    note = "model handwriting_model_finetuned_on_my_own_samples_2024-12-06_v3.tflite"
+    state = PanelState(READY, pred, digits=(pred,), note=note, samples=(3,) * 10, progress=0.5)
+    Panel().render(replace(state, progress_text="learning: checking on MNIST"), pane_size)
+    outs = dict(shown)
+    assert outs[note].endswith(panel_module.ELLIPSIS) and outs[note].startswith("model handwriting")
+    assert outs["learning: checking on MNIST"].startswith("learning"), outs
+
+
 def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkeypatch, tmp_path):
     """A child that dies before it can say "error: ..." (an uncaught exception, a crash): the
     pane shows the last thing it printed, not only its exit status."""
@@ -1549,6 +1611,32 @@ def test_l_counts_the_samples_again_when_the_file_changed_on_disk(shipped, scree
     run_script(app, [key_event(pygame.K_l)], screen)
     assert [run.samples for run in learners] == [samples.path]
     assert app.samples.notice.startswith("learning from your 5 samples")
+
+
+def test_l_never_waits_in_the_loop_for_another_windows_save(shipped, screen, samples, learners):
+    """L counted the samples under the file's lock on the UI thread: while another window saved to a
+    large file (or held the lock), the window froze for seconds. It now says so and learns once the
+    file is free, each frame returning at once."""
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [], screen)
+    holder = (  # another window's save: the lock held for 3 s
+        "import fcntl, sys, time; lock = open(sys.argv[1], 'a'); fcntl.flock(lock, fcntl.LOCK_EX); "
+        "print('held', flush=True); time.sleep(3)"
+    )
+    lock = str(samples.path.with_name(samples.path.name + ".lock"))
+    other = subprocess.Popen([sys.executable, "-c", holder, lock], stdout=subprocess.PIPE, text=True)
+    assert other.stdout.readline() == "held\n"
+    started = time.monotonic()
+    app.handle_events([key_event(pygame.K_l)])
+    for _ in range(3):
+        app.update(app.last_update + 1 / 60)
+    assert time.monotonic() - started < 1.0  # the loop did not wait for the lock
+    assert app.samples.notice.startswith("another window is saving") and not learners
+    other.wait(10)
+    app.update(app.last_update + 1 / 60)
+    assert [run.samples for run in learners] == [samples.path]
+    assert app.samples.notice.startswith("learning from your 10 samples")
 
 
 def test_learning_that_failed_as_the_samples_changed_says_so_in_the_apps_words(shipped, screen, samples, learners):

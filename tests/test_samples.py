@@ -72,6 +72,33 @@ def test_pop_takes_back_its_own_save_when_two_saves_share_a_clock_tick(tmp_path,
     assert a.pop() == 7 and a.load().labels.tolist() == [3]
 
 
+def test_a_samples_file_on_a_read_only_file_system_is_counted_and_saving_says_why(tmp_path, monkeypatch):
+    """Counting took the lock by opening <file>.lock for writing: on a read-only mount L called a
+    readable samples file "damaged" and refused to learn. The count reads it without a lock there."""
+    import builtins
+    import errno
+
+    from recognizer import fileio
+
+    store = UserSamples(tmp_path / "samples.npz")
+    for digit in (1, 2, 2):
+        store.add(np.zeros((28, 28), np.float32), digit)
+    lock = tmp_path / "samples.npz.lock"
+    lock.unlink()
+
+    def read_only(path, mode="r", *args, **kwargs):
+        if Path(path) == lock:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return builtins.open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(fileio, "open", read_only, raising=False)
+    assert store.counts().tolist() == [0, 1, 2, 0, 0, 0, 0, 0, 0, 0]
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", lambda *a, **k: read_only(lock))
+    with pytest.raises(OSError, match="Read-only"):
+        store.add(np.zeros((28, 28), np.float32), 3)
+    assert store.counts().tolist() == [0, 1, 2, 0, 0, 0, 0, 0, 0, 0]
+
+
 def test_counting_while_another_window_saves_reads_one_file(tmp_path, monkeypatch):
     """counts() reads the labels and then the images' header: a save landing in between made a good
     file read as inconsistent, and the app said to move it aside."""

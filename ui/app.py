@@ -59,6 +59,11 @@ RESIZE_SETTLE = 0.2  # s without a resize before the canvas's strokes are drawn 
 # s that quitting waits for a reading under way to end: the interpreter exiting while OpenCV worked on
 # the worker's thread aborted the process ("terminate called without an active exception", SIGABRT)
 CLOSE_WAIT = 2.0
+# s that quitting waits for the samples being saved (a large file, or another window's save holding the
+# file's lock): a save still under way then is lost with the process, and stderr says so
+SAVE_CLOSE_WAIT = 20.0
+FILE_BUSY = "another window is saving to your samples file; learning once it is done\u2026"
+UNSAVED_TEXT = "error: quitting with a sample still being saved (the samples file stayed busy): it is not in the file"
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
 REDRAW_EVENTS = {
     getattr(pygame, name)
@@ -188,7 +193,11 @@ class App:
         elif self.samples.pending:  # a save under way: count the file once it is written, not by waiting here
             self._learn_queued = self.samples.failures
             self.samples.notify("saving your sample, then learning\u2026")
-        elif (refusal := self._learn_refusal()) is not None:
+        elif (refusal := self._learn_refusal()) is FILE_BUSY:  # tried again next frame, never waited for
+            if self.samples.notice != FILE_BUSY:
+                self.samples.notify(FILE_BUSY)
+            self._learn_queued = self.samples.failures
+        elif refusal is not None:
             self.samples.notify(refusal, ok=False, seconds=LEARN_NOTICE_TIME)
         else:
             self.learner = Learner(self.samples.path, data=self.data)
@@ -197,11 +206,13 @@ class App:
     def _learn_refusal(self) -> str | None:
         """Why learning cannot start from the samples file as it is now (counted again: it may have
         been deleted or damaged since the app last counted; L counts it once no save is under way),
-        or None."""
+        or None; FILE_BUSY while another window saves to it (counted without waiting for the lock)."""
         try:
             counts = self.samples.recount()
         except (RecognizerError, OSError) as exc:
             return f"cannot learn: your samples file is damaged or unreadable: {exc}"
+        if counts is None:
+            return FILE_BUSY
         if sum(counts) < MIN_LEARN_SAMPLES:
             return f"save at least {MIN_LEARN_SAMPLES} samples first: draw a digit, then press its key"
         if sum(1 for n in counts if n) < 2:  # learn's guard would refuse them after a full run
@@ -340,7 +351,8 @@ class App:
                 self._use(learner.recognizer, personal=True)
                 message = learner.message
             else:  # the samples file changed while it learned: the app's own words, not the command line's
-                message = self._learn_refusal() or learner.message
+                refusal = self._learn_refusal()
+                message = learner.message if refusal in (None, FILE_BUSY) else refusal
             self.samples.notify(message, ok=learner.recognizer is not None, seconds=LEARN_NOTICE_TIME)
         if self._switch is not None and self._switch[0].done.is_set():
             (loader, personal), self._switch = self._switch, None
@@ -482,6 +494,7 @@ class App:
             self.worker.close(wait=CLOSE_WAIT)
         if self.learner is not None:
             self.learner.cancel()
-        self.samples.wait()
+        if not self.samples.wait(SAVE_CLOSE_WAIT):
+            print(UNSAVED_TEXT, file=sys.stderr, flush=True)
         if self.dump is not None:
             self.dump.close(self)

@@ -188,8 +188,9 @@ class Panel:
         line = font.get_linesize()
         if state.note or state.progress is not None:
             right = width - pad
-            if state.note:
-                note = font.render(state.note, True, MUTED)
+            if state.note:  # a long one (--model's file name) is cut short, leaving the progress half the line
+                room = width - 2 * pad if state.progress is None else (width - 2 * pad) // 2
+                note = font.render(elide(state.note, font, room), True, MUTED)
                 pane.blit(note, note.get_rect(bottomright=(right, bottom)))
                 right = note.get_rect(bottomright=(right, bottom)).left - pad // 2
             if state.progress is not None:

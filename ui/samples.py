@@ -34,6 +34,7 @@ class SampleSaver:
         self.threaded = threaded
         self._jobs: queue.Queue = queue.Queue()
         self._done: queue.Queue = queue.Queue()
+        self._added = False  # the last add job wrote its sample (the saving thread's own)
         if threaded:
             threading.Thread(target=self._work, name="sample-saver", daemon=True).start()
 
@@ -41,9 +42,11 @@ class SampleSaver:
         """Store `image` (28x28, what the model saw) as a `label`, with the strokes it was drawn with."""
         self._submit(("add", image.copy(), label, [list(s) for s in strokes]))
 
-    def pop(self) -> None:
-        """Remove the newest sample (the user pressed the wrong digit)."""
-        self._submit(("pop",))
+    def pop(self, if_added: bool = False) -> None:
+        """Remove the newest sample (the user pressed the wrong digit); if_added: only if the add just
+        before it wrote its sample (U pressed while it was written: a failed one has nothing to take
+        back, and the sample before it must stay)."""
+        self._submit(("pop", if_added))
 
     def count(self) -> None:
         """Count the samples of each digit (an outcome with no message)."""
@@ -84,8 +87,12 @@ class SampleSaver:
             if job[0] == "count":  # the whole file read: a damaged one is said at once
                 return "count", True, "", self._counts(self.store.load().labels)
             if job[0] == "add":
+                self._added = False
                 count = self.store.add(job[1], job[2], job[3])
+                self._added = True
                 return "add", True, f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}", self._counts()
+            if job[1] and not self._added:  # the save U took back failed: its notice says so
+                return "pop", True, "", None
             label, counts = self.store.pop(), self._counts()
             if label is None:
                 return "pop", True, "nothing to undo: the sample saved is no longer in the file", counts
@@ -101,11 +108,11 @@ class SampleSaver:
         print(f"error: {message}", file=sys.stderr, flush=True)
         return kind, False, message, None
 
-    def _counts(self, labels: np.ndarray | None = None) -> tuple[int, ...]:
+    def _counts(self, labels: np.ndarray | None = None, wait: bool = True) -> tuple[int, ...]:
         """Samples of each digit: of `labels`, or of the file's labels alone (reading its images and
         strokes too cost a save 12 of 50 ms with 5,000 samples); RecognizerError or OSError when the
-        file cannot be read."""
-        counts = self.store.counts() if labels is None else np.bincount(labels, minlength=10)
+        file cannot be read (BlockingIOError, with wait=False, while another process saves)."""
+        counts = self.store.counts(wait) if labels is None else np.bincount(labels, minlength=10)
         return tuple(int(n) for n in counts)
 
     def _work(self) -> None:
@@ -145,9 +152,11 @@ class SampleCollector:
         return self._saver.store.path
 
     def can_unsave(self, version: int) -> bool:
-        """True while the notice of a save shows and the canvas (at ink `version`) still holds the
-        drawing saved: then U takes the sample back instead of a stroke."""
-        return self._can_unsave and bool(self.notice) and version == self._saved_version
+        """True while the canvas (at ink `version`) still holds the drawing saved and that save is
+        under way or its notice shows: then U takes the sample back instead of a stroke (pressed
+        while a large file is still being written, U took a stroke away and the sample stayed)."""
+        showing = self._can_unsave and bool(self.notice)
+        return version == self._saved_version and (showing or version in self._adding)
 
     def save(self, label: int, digit: Prediction | None, version: int, strokes: Sequence[Sequence[Point]]) -> None:
         """Store `digit`, the single digit read for ink `version` (None: there is none), as a `label`."""
@@ -162,9 +171,11 @@ class SampleCollector:
             self._saver.add(digit.image, label, strokes)
 
     def unsave(self) -> None:
-        """Remove the sample just saved; the same drawing can then be saved again."""
+        """Remove the sample just saved (once written, if still under way: jobs run in order); the
+        same drawing can then be saved again."""
+        under_way = self._saved_version in self._adding
         self._saved_version, self._can_unsave = -1, False
-        self._saver.pop()
+        self._saver.pop(if_added=under_way)
 
     def update(self, now: float, version: int | None = None) -> None:
         """Once a frame: show the outcome of finished saves, and end a notice whose time is up.
@@ -195,13 +206,15 @@ class SampleCollector:
         """Block until every save is done (headless drivers, exit); False on timeout."""
         return self._saver.wait(timeout)
 
-    def recount(self) -> tuple[int, ...]:
+    def recount(self) -> tuple[int, ...] | None:
         """The samples of each digit in the file now (it may have changed on disk since the last count:
         deleted, replaced, damaged); RecognizerError or OSError when it cannot be read. Reads the
-        labels only: cheap enough for a key press. It does not wait for the saves under way (the app
-        asks once none is: see pending)."""
+        labels only: cheap enough for a key press. It waits neither for this app's saves under way
+        (the app asks once none is: see pending) nor for another window's: None while one holds the file."""
         try:
-            self.counts = self._saver._counts()
+            self.counts = self._saver._counts(wait=False)
+        except BlockingIOError:
+            return None
         except (RecognizerError, OSError):
             self.counts = ()  # none known: the pane stops showing the counts of a file that cannot be read
             raise
