@@ -35,9 +35,10 @@ import numpy as np
 
 from .batch import predict_batches
 from .calibration import apply_temperature, calibration_path, expected_calibration_error, fit_temperature
+from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError
-from .fileio import check_writable, file_sha256
+from .fileio import check_writable, file_sha256, path_arg
 from .predictor import DEFAULT_MODEL, Recognizer, in_shipped_folder
 from .preprocess import to_mnist
 from .synthetic import draw_like_user
@@ -185,8 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         "MNIST training images; write <model>.calibration.json.",
     )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
-    parser.add_argument("--out", help="where to write the JSON (default: <model>.calibration.json beside the model)")
+    parser.add_argument(
+        "--model", type=path_arg, default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)"
+    )
+    parser.add_argument(
+        "--out", type=path_arg, help="where to write the JSON (default: <model>.calibration.json beside the model)"
+    )
     parser.add_argument(
         "--images", type=int, default=CALIBRATION_IMAGES, help=f"training images used (default {CALIBRATION_IMAGES})"
     )
@@ -219,11 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
     model = Path(args.model)
+    if not model.name or model.is_dir():  # "/" or ".": no file name to put a suffix on
+        raise DataError(f"--model {model} is a folder; pass the .tflite or .keras file")
     inputs = {
         "--model": model,
         "--model's .keras": model.with_suffix(".keras"),
         "--model's .tflite": model.with_suffix(".tflite"),
-        "--data": args.data,
+        "--data": args.data or os.environ.get(MNIST_ENV_VAR),
         "--unipen": unipen_path,
     }
     out = Path(args.out) if args.out else calibration_path(args.model)

@@ -78,6 +78,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
         raise DataError(f"data file not found: {path} (pass --data PATH to mnist.npz, an IDX folder or train.csv)")
     if path.is_dir():
         return _load_idx_dir(path)
+    if not path.is_file():  # /dev/zero read to the end took all memory; a named pipe waited for ever
+        raise DataError(f"{path}: not a regular file (a device or a pipe?); pass --data PATH to mnist.npz")
     if path.suffix == ".csv":
         x, y = read_kaggle_csv(path, labeled=True)
         return Mnist(x, y, source=str(path))

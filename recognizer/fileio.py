@@ -19,6 +19,16 @@ from typing import IO
 from .errors import DataError
 
 
+def path_arg(value: str) -> str:
+    """argparse type of a path option: an empty one (a shell variable left unset) is refused, not
+    taken as "not given" (`learn --out ""` replaced the personal model the app reads)."""
+    if not value:
+        import argparse
+
+        raise argparse.ArgumentTypeError("an empty path: give a file name, or leave the option out")
+    return value
+
+
 def check_writable(
     path: str | os.PathLike,
     flag: str,

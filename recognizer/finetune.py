@@ -28,6 +28,7 @@ from . import personal
 from .batch import predict_batches
 from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
+from .fileio import path_arg
 from .predictor import load_keras_model
 from .samples import Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
@@ -140,14 +141,20 @@ def main(argv: list[str] | None = None) -> int:
         description="Fine-tune the shipped model on your saved handwriting samples.",
     )
     parser.add_argument(
-        "--samples", help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)"
+        "--samples",
+        type=path_arg,
+        help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)",
     )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     parser.add_argument(
-        "--model", default=str(personal.DEFAULT_BASE), help="the .keras model to start from (default: shipped)"
+        "--model",
+        type=path_arg,
+        default=str(personal.DEFAULT_BASE),
+        help="the .keras model to start from (default: shipped)",
     )
     parser.add_argument(
         "--out",
+        type=path_arg,
         help="the personal .keras model to write, with its .tflite beside it "
         "(default: $XDG_DATA_HOME/digit-recognizer/personal.keras)",
     )

@@ -23,6 +23,7 @@ import numpy as np
 from . import personal
 from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
+from .fileio import path_arg
 from .predictor import load_keras_model
 from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least, personal_model_path
 from .train import check_out
@@ -92,16 +93,23 @@ def main(argv: list[str] | None = None) -> int:
         description="Learn your handwriting from your saved samples (under a minute).",
     )
     parser.add_argument(
-        "--samples", help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)"
+        "--samples",
+        type=path_arg,
+        help="your samples file (default: the app's, $XDG_DATA_HOME/digit-recognizer/samples.npz)",
     )
     parser.add_argument(
         "--data", help="mnist.npz or IDX folder, for the MNIST check (default: $MNIST_NPZ, else download)"
     )
     parser.add_argument(
-        "--model", default=str(personal.DEFAULT_BASE), help="the .keras model to start from (default: shipped)"
+        "--model",
+        type=path_arg,
+        default=str(personal.DEFAULT_BASE),
+        help="the .keras model to start from (default: shipped)",
     )
     parser.add_argument(
-        "--out", help="the personal .keras model to write, with its .tflite beside it (default: where the app looks)"
+        "--out",
+        type=path_arg,
+        help="the personal .keras model to write, with its .tflite beside it (default: where the app looks)",
     )
     parser.add_argument(
         "--max-drop",

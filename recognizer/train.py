@@ -35,7 +35,7 @@ from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write, check_writable, replace_files
+from .fileio import atomic_write, check_writable, path_arg, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES, in_shipped_folder, load_keras_model
 
 DEFAULT_EPOCHS = 20
@@ -423,6 +423,7 @@ def training_parser(
     parser.add_argument("--epochs", type=int, default=epochs, help=f"epochs (default {epochs})")
     parser.add_argument(
         "--out",
+        type=path_arg,
         default=out,
         help="where to write the .keras model (default: the shipped one, which the app loads: "
         "needs --overwrite-shipped)",
@@ -434,6 +435,7 @@ def training_parser(
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch checkpoint")
     parser.add_argument(
         "--work-dir",
+        type=path_arg,
         help=f"checkpoints and history.csv, in folders of the run's own inside (default: {work_dir})",
     )
     return parser

@@ -46,7 +46,7 @@ from .batch import predict_batches
 from .card import model_card
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import check_writable, file_sha256
+from .fileio import check_writable, file_sha256, path_arg
 from .grouping import CUT_WIDTH
 from .predictor import MODELS_DIR, load_keras_model
 from .train import (
@@ -351,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--average-with",
+        type=path_arg,
         metavar="DETECTOR.keras",
         help="save one detector averaging this trained one and the new one (threshold set for the average)",
     )
@@ -376,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         check_counts(args.epochs, args.limit)
-        check_out(args.out, args.overwrite_shipped)
+        check_out(args.out, args.overwrite_shipped, inputs={"--average-with": args.average_with})
         if args.work_dir:
             check_writable(args.work_dir, "--work-dir", folder=True)
             if args.resume:

@@ -1,6 +1,7 @@
 """Calibration: temperature scaling, ECE (recognizer.calibration) and the calibrate command
 (recognizer.calibrate), whose file Recognizer.load then uses."""
 
+import contextlib
 import json
 import shutil
 import warnings
@@ -82,6 +83,31 @@ def test_calibrate_never_writes_over_the_model_or_the_data_it_reads(tiny_mnist, 
     err = capsys.readouterr().err
     assert err.startswith(f"error: --out {out} is the ") and "file this command reads" in err and err.count("\n") == 1
     assert out.read_bytes() == before
+
+
+def test_calibrate_never_writes_over_the_data_named_by_the_environment(tiny_mnist, tmp_path, capsys, monkeypatch):
+    """The data file given by $MNIST_NPZ (no --data) was not among the files --out may not name: it
+    was replaced by the calibration's JSON."""
+    from recognizer.__main__ import main
+
+    data = tmp_path / "mnist.npz"
+    shutil.copy(tiny_mnist, data)
+    monkeypatch.setenv("MNIST_NPZ", str(data))
+    before = data.read_bytes()
+    assert main(["calibrate", "--out", str(data), "--images", "300"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --out {data} is the --data file this command reads")
+    assert data.read_bytes() == before
+
+
+@pytest.mark.parametrize("model", ["", "/"])
+def test_calibrate_refuses_a_model_path_that_names_no_file(tiny_mnist, model, capsys):
+    """`--model ""` and `--model /` ended in a traceback ("PosixPath('.') has an empty name")."""
+    from recognizer.__main__ import main
+
+    with pytest.raises(SystemExit) if not model else contextlib.nullcontext():
+        assert main(["calibrate", "--data", str(tiny_mnist), "--model", model]) == 2
+    err = capsys.readouterr().err
+    assert ("an empty path" if not model else "--model / is a folder") in err and "Traceback" not in err
 
 
 def test_calibrate_rejects_bad_rate(tiny_mnist):

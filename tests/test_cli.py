@@ -84,6 +84,35 @@ def test_one_bad_image_does_not_stop_the_others(tmp_path):
     assert result.returncode == 1 and ": 2 (" in result.stdout
 
 
+def crafted_tiff() -> bytes:
+    """A TIFF whose strip offsets are stored as a fraction: Pillow raises TypeError reading it."""
+    import io
+    import struct
+
+    buffer = io.BytesIO()
+    Image.new("L", (64, 48), 255).save(buffer, "TIFF")
+    data = bytearray(buffer.getvalue())
+    (offset,) = struct.unpack_from("<I", data, 4)
+    for k in range(struct.unpack_from("<H", data, offset)[0]):
+        entry = offset + 2 + 12 * k
+        if struct.unpack_from("<H", data, entry)[0] == 273:  # StripOffsets: LONG -> RATIONAL
+            struct.pack_into("<H", data, entry + 2, 5)
+    return bytes(data)
+
+
+def test_a_crafted_image_or_a_name_too_long_is_one_error_and_the_others_are_read(tmp_path):
+    """Pillow raised TypeError on a crafted TIFF, and Path.is_dir() OSError on a 300-character name:
+    both ended predict with a traceback or a bare errno line, and the images after them went unread."""
+    (tmp_path / "crafted.tif").write_bytes(crafted_tiff())
+    long_name = tmp_path / ("a" * 300 + ".png")
+    result = run("predict", str(tmp_path / "crafted.tif"), str(long_name), str(DIGITS / "2.png"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and "crafted.tif: not a readable image (TypeError)" in errors[0], errors
+    assert "File name too long" in errors[1] and len(errors[1]) < 160, errors
+    assert result.stdout.splitlines()[-1].startswith(f"{DIGITS / '2.png'}: 2 (")
+
+
 @pytest.mark.parametrize("command", ["predict", "evaluate"])
 def test_missing_model(command, tmp_path):
     args = [str(DIGITS / "1.png")] if command == "predict" else []
@@ -260,6 +289,24 @@ def test_calibrate_needs_a_few_hundred_images(tmp_path, images):
     line = f"--images must be at least 300, got {images}: a temperature and threshold fitted on fewer would be noise"
     assert_one_error(result, 2, line)
     assert not (tmp_path / "c.json").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["learn", "--out", ""],
+        ["finetune", "--out", ""],
+        ["learn", "--samples", ""],
+        ["train-detector", "--average-with", ""],
+        ["train", "--work-dir", ""],
+    ],
+)
+def test_an_empty_path_is_refused_not_taken_as_not_given(argv):
+    """`learn --out ""` (a shell variable left unset) wrote the personal model the app reads; the
+    others went on as if the option were not given."""
+    result = run(*argv)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1].endswith("an empty path: give a file name, or leave the option out")
 
 
 def test_calibrate_with_a_negative_seed(tmp_path):

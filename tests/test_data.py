@@ -72,6 +72,19 @@ def test_missing_file(tmp_path):
         load_mnist(tmp_path / "nope.npz")
 
 
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_a_device_or_a_pipe_is_refused_before_anything_is_read(tmp_path, kind):
+    """--data /dev/zero read on until the kernel killed the process (16 GB in 12 s); a named pipe
+    with no writer waited for ever."""
+    import os
+
+    path = "/dev/zero" if kind == "device" else tmp_path / "mnist.npz"
+    if kind == "pipe":
+        os.mkfifo(path)
+    with pytest.raises(DataError, match="not a regular file"):
+        load_mnist(path)
+
+
 def test_corrupt_npz(tmp_path):
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"PK\x03\x04 this is not a zip archive")

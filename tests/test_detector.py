@@ -227,6 +227,17 @@ def test_train_detector_refuses_absurd_options(tmp_path, capsys, monkeypatch, ar
     assert capsys.readouterr().err == f"error: {line}\n"
 
 
+def test_train_detector_never_writes_over_the_detector_it_averages_with(tmp_path, capsys):
+    """`--average-with d.keras --out d.keras` replaced the detector it read (learn, finetune and
+    calibrate already refused an --out naming their input)."""
+    mine = tmp_path / "d.keras"
+    mine.write_bytes(b"a detector")
+    argv = ["--data", str(tmp_path / "none.npz"), "--out", str(mine), "--average-with", str(mine)]
+    assert train_detector_main(argv) == 2
+    assert capsys.readouterr().err.startswith(f"error: --out {mine} is the --average-with file this command reads")
+    assert mine.read_bytes() == b"a detector"
+
+
 def test_train_detector_refuses_a_non_keras_detector_to_average_with(tmp_path, capsys):
     argv = ["--data", str(tmp_path / "none.npz"), "--out", str(tmp_path / "d.keras")]
     assert train_detector_main([*argv, "--average-with", str(DEFAULT_DETECTOR)]) == 2

@@ -816,6 +816,18 @@ def test_a_big_canvas_is_read_at_the_read_side_and_answered_on_its_own(client, s
     assert [d["box"] for d in body["digits"]] == [[2 * v for v in p.box] for p in small]
 
 
+@pytest.mark.parametrize("width", [1, 3, 100])
+def test_a_tall_narrow_canvas_answers_its_boxes_at_its_own_scale(client, width):
+    """The boxes were scaled back by the width read over the width sent: rounded to a few px, a
+    stroke 2,038 px tall on a 1 x 2048 canvas came back 639 px tall, and on a 100 px wide one past
+    the canvas's bottom. The strokes are scaled by one factor, and so are the boxes."""
+    height = 4 * api.READ_SIDE // 2
+    payload = {"width": width, "height": height, "strokes": [[[width / 2, 5], [width / 2, height - 5]]], "pen": 3}
+    body = post_json(client, payload).json()
+    (x, y, w, h) = body["digits"][0]["box"]
+    assert abs(h - (height - 10)) <= 12 and y + h <= height and x + w <= max(width, 16), body["digits"][0]["box"]
+
+
 def test_each_digit_says_its_line_of_writing(client):
     """A drawing of two lines: the digits of the lower one are on line 1, so a client can keep a
     page's numbers apart ("number" joins them all, as before)."""

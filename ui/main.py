@@ -45,6 +45,7 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
     parser.add_argument(
         "--samples",
         metavar="PATH",
+        type=_samples_file,
         help="the .npz your samples are saved to "
         "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...)",
     )
@@ -68,6 +69,16 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
         "on exit (start-up timings, prediction, frame rate while drawing)",
     )
     return parser.parse_args(argv)
+
+
+def _samples_file(text: str) -> str:
+    """--samples: a file's path, which need not exist yet; an empty one or a folder is refused (the
+    app said "cannot read samples file (IsADirectoryError)" and told the user to rename it)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path: give the samples file's name, or leave the option out")
+    if os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"{text} is a folder: give the samples file's name (a .npz) in it")
+    return text
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -77,7 +77,9 @@ class Model:
         drawing = api.parse_drawing(body)
         read = drawing.scaled()
         predictions = self.recognizer.read(read.canvas(), read.strokes or None)
-        return api.answer(predictions, with_image, drawing.width / read.width)
+        # the strokes were scaled by one factor, the long side's: a narrow canvas's width rounded to a
+        # few px gave boxes 3 times too short on a 1 x 2048 canvas
+        return api.answer(predictions, with_image, max(drawing.width, drawing.height) / max(read.width, read.height))
 
     def image(self, framed: list[tuple[np.ndarray, Frame]], with_image: bool) -> dict:
         """A decoded image's canvases and frames (api.decode_image; []: no ink) -> the answer, its
