@@ -195,6 +195,24 @@ def test_undo_further_back_than_the_kept_pixels_redraws_from_the_point_lists():
     assert c.undo() and np.array_equal(c.pixels, rasterize(c.strokes, (300, 300), c.brush_width))
 
 
+def test_undoing_a_long_drawing_redraws_it_once_per_undo_snapshots_strokes(monkeypatch):
+    """Past the kept pixels every undo redrew every stroke on the UI thread (24 of 24 frames over 30
+    ms undoing 40 of 100 long strokes): a redraw now keeps pixels for the next UNDO_SNAPSHOTS undos,
+    and every undo still leaves exactly the strokes left, drawn."""
+    c = Canvas(200)
+    lines = [[(10.0 + 1.8 * i, 20.0), (10.0 + 1.8 * i, 180.0)] for i in range(100)]
+    draw_strokes(c, lines)
+    drawn = []
+    draw = canvas_module.draw_stroke
+    monkeypatch.setattr(canvas_module, "draw_stroke", lambda *a: drawn.append(1) or draw(*a))
+    for k in range(1, 41):
+        assert c.undo()
+        if k > canvas_module.UNDO_SNAPSHOTS and k % 5 == 0:  # before, copies of the pixels as drawn live
+            assert np.array_equal(c.pixels, rasterize(lines[:-k], (200, 200), c.brush_width))
+    assert len(drawn) <= 2 * 100  # two redraws of at most 100 strokes (each undo past the first 16 did one)
+    assert np.array_equal(c.pixels, rasterize(lines[:60], (200, 200), c.brush_width))
+
+
 def test_dirty_area_covers_only_the_new_segment():
     c = Canvas(300)
     assert c.take_dirty() == (0, 0, 300, 300)  # a new canvas must be shown whole
