@@ -25,7 +25,7 @@ def path_arg(value: str) -> str:
     if not value:
         import argparse
 
-        raise argparse.ArgumentTypeError("an empty path: give a file name, or leave the option out")
+        raise argparse.ArgumentTypeError("an empty path: give one, or leave the option out")
     return value
 
 
@@ -95,28 +95,32 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs) -> Ite
 
 
 @contextlib.contextmanager
-def exclusive_lock(path: str | os.PathLike, wait: bool = True) -> Iterator[None]:
+def exclusive_lock(path: str | os.PathLike, wait: bool = True) -> Iterator[bool]:
     """Hold an exclusive lock on the file at `path` (made if absent) for the block: one writer at a
     time, across processes (POSIX flock; elsewhere no lock: one app at a time). wait=False: raise
-    BlockingIOError at once if another holds it (a UI thread must not wait). Where the lock file
-    cannot be made (a read-only file system or folder), nobody can write there either: the block
-    runs without it (a count reads the file; a save fails on its own write, saying why)."""
+    BlockingIOError at once if another holds it (a UI thread must not wait). Yields whether it
+    holds the lock: not where the lock file cannot be made because nobody can write there (a
+    read-only file system or folder), where the block runs without it (a count reads the file; a
+    save fails on its own write, saying why). A lock file this user may not open in a folder it may
+    write to is an error (PermissionError naming it): writers there would not take turns."""
     try:
         import fcntl
     except ImportError:
-        yield
+        yield False
         return
+    path = Path(path)
     try:
         lock = open(path, "a")
     except OSError as exc:
-        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+        read_only = exc.errno == errno.EROFS or not os.access(path.parent, os.W_OK)
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM) or not read_only:
             raise
-        yield
+        yield False
         return
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 

@@ -171,12 +171,13 @@ def _eight_bits(pixels: np.ndarray, mode: str) -> np.ndarray:
     low, high = float(levels.min()), float(levels.max())
     del levels
     shift = -min(0.0, low)
-    if shift:
-        pixels += shift
-    top = high + shift
-    scale = 255.0 if mode == "F" and top <= 1.0 else 255.0 / top if top > 255 else 1.0
-    if scale != 1.0:
-        pixels *= scale
+    with np.errstate(over="ignore"):  # levels of +-3e38 overflow float32 on the way; the clip below holds them
+        if shift:
+            pixels += shift
+        top = high + shift
+        scale = 255.0 if mode == "F" and top <= 1.0 else 255.0 / top if top > 255 else 1.0
+        if scale != 1.0:
+            pixels *= scale
     if not every:
         pixels[~known] = top * scale  # paper: the page's brightest
     np.rint(pixels, out=pixels)

@@ -21,7 +21,7 @@ import numpy as np
 from .batch import predict_batches
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write, check_writable
+from .fileio import atomic_write, check_writable, path_arg
 from .train import BACKUP, DEFAULT_EPOCHS, SEED, check_counts, check_out, refuse_old_layout
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
@@ -145,9 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"fraction of train.csv kept aside to report validation accuracy (default 0, at most {MAX_HOLDOUT})",
     )
     parser.add_argument("--limit", type=int, help="train on the first N rows only (smoke runs)")
-    parser.add_argument("--save-model", metavar="PATH.keras", help="also save the trained model (and its .tflite)")
+    parser.add_argument(
+        "--save-model", type=path_arg, metavar="PATH.keras", help="also save the trained model (and its .tflite)"
+    )
     parser.add_argument(
         "--work-dir",
+        type=path_arg,
         help=f"keep checkpoints here (in a folder '{RUN_FOLDER}' inside), to continue a stopped run with --resume",
     )
     parser.add_argument("--resume", action="store_true", help="continue from the last epoch saved in --work-dir")

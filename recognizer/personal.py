@@ -408,10 +408,10 @@ def _write_staged(model, out: Path, base: Path, samples, samples_file: Path, dat
 def _move_into_place(staged: list[Path], out: Path) -> None:
     """Rename the staged files beside `out`, in order; a calibration not made removes the old one
     (made for the model replaced, it would only be ignored with a warning). Under a lock on
-    <out stem>.lock: two writers finishing at once (the app's L and `learn` in a shell) leave one's
+    .<out stem>.lock, hidden: two writers finishing at once (the app's L and `learn` in a shell) leave one's
     files, not a mix of both."""
     moves = [(path, out.with_name(path.name)) for path in staged if path.exists()]
-    with exclusive_lock(out.with_suffix(".lock")):
+    with exclusive_lock(out.with_name(f".{out.stem}.lock")):
         for path in staged:
             if not path.exists():
                 out.with_name(path.name).unlink(missing_ok=True)

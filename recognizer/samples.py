@@ -175,9 +175,9 @@ class UserSamples:
     def _locked(self, wait: bool = True) -> Iterator[None]:
         """An exclusive lock on <file>.lock for the read-modify-write (POSIX; elsewhere none)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with exclusive_lock(self.path.with_name(self.path.name + ".lock"), wait):
+        with exclusive_lock(self.path.with_name(self.path.name + ".lock"), wait) as held:
             # No other writer holds the lock: temporary files left are from a killed writer.
-            for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            for stale in self.path.parent.glob(f".{self.path.name}.*.tmp") if held else ():
                 with contextlib.suppress(OSError):
                     stale.unlink()
             yield

@@ -1664,10 +1664,33 @@ def test_l_never_waits_in_the_loop_for_another_windows_save(shipped, screen, sam
         app.update(app.last_update + 1 / 60)
     assert time.monotonic() - started < 1.0  # the loop did not wait for the lock
     assert app.samples.notice.startswith("another window is saving") and not learners
+    app.handle_events([key_event(pygame.K_m)])  # M says why it waits, and that notice stays
+    for _ in range(3):
+        app.update(app.last_update + 1 / 60)
+    assert app.samples.notice == "wait: learning starts once your samples file is saved"
     other.wait(10)
     app.update(app.last_update + 1 / 60)
     assert [run.samples for run in learners] == [samples.path]
     assert app.samples.notice.startswith("learning from your 10 samples")
+
+
+def test_l_pressed_again_once_the_file_is_free_learns_once_and_says_so(shipped, screen, samples, learners):
+    """L pressed while another window saved, then again once it was done: learning started, and the
+    next frame, L's queued retry said "already learning" over it."""
+    import fcntl
+
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [], screen)
+    with open(samples.path.with_name(samples.path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # this process's other handle: L cannot take it
+        app.handle_events([key_event(pygame.K_l)])
+        app.update(app.last_update + 1 / 60)
+        assert app.samples.notice.startswith("another window is saving") and not learners
+    app.handle_events([key_event(pygame.K_l)])  # the lock is free now
+    for _ in range(3):
+        app.update(app.last_update + 1 / 60)
+    assert len(learners) == 1 and app.samples.notice.startswith("learning from your 10 samples")
 
 
 def test_learning_that_failed_as_the_samples_changed_says_so_in_the_apps_words(shipped, screen, samples, learners):
@@ -1752,7 +1775,7 @@ def test_m_waits_while_l_waits_for_a_save(shipped, screen, samples, learners, mo
     """M pressed while L waited for a save started loading another model, and L, once the save was
     done, said "wait for the model to load" and was lost, or not, by the time the load took."""
     app, gate = press_during_a_save(shipped, screen, samples, monkeypatch, [pygame.K_l, pygame.K_m])
-    assert app.samples.notice == "wait: a model is being made or loaded" and app._switch is None
+    assert app.samples.notice == "wait: learning starts once your samples file is saved" and app._switch is None
     gate.set()
     run_script(app, [], screen)
     assert len(learners) == 1 and app.samples.notice.startswith("learning from your 3 samples")

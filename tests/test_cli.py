@@ -299,6 +299,8 @@ def test_calibrate_needs_a_few_hundred_images(tmp_path, images):
         ["learn", "--samples", ""],
         ["train-detector", "--average-with", ""],
         ["train", "--work-dir", ""],
+        ["kaggle", "--save-model", ""],
+        ["kaggle", "--work-dir", ""],
     ],
 )
 def test_an_empty_path_is_refused_not_taken_as_not_given(argv):
@@ -306,7 +308,7 @@ def test_an_empty_path_is_refused_not_taken_as_not_given(argv):
     others went on as if the option were not given."""
     result = run(*argv)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
-    assert result.stderr.splitlines()[-1].endswith("an empty path: give a file name, or leave the option out")
+    assert result.stderr.splitlines()[-1].endswith("an empty path: give one, or leave the option out")
 
 
 def test_calibrate_with_a_negative_seed(tmp_path):

@@ -5,6 +5,7 @@ Each test draws a number whose ink it knows and compares the canvas with it."""
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import cv2
@@ -363,6 +364,12 @@ def test_a_16_bit_picture_costs_a_few_bytes_a_pixel_to_read(tmp_path):
         tracemalloc.stop()
     assert peak < 8 * page.size, f"{peak / page.size:.1f} bytes a pixel"  # float64 copies took 24
     assert gray.max() == 255 and gray[550, 1000] == round(1000 * 255 / 60000)
+    extreme = np.full((40, 40), 3e38, np.float32)
+    extreme[10:30, 18:22] = -3e38
+    Image.fromarray(extreme, "F").save(tmp_path / "extreme.tiff")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # float32 overflowing on the way printed "overflow encountered in add"
+        assert load_gray(tmp_path / "extreme.tiff")[20, 20] == 0
 
 
 def test_a_float_scan_with_missing_levels_reads_them_as_paper(tmp_path):

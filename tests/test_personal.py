@@ -517,14 +517,14 @@ def test_a_personal_model_moves_into_place_tflite_last_and_stale_folders_go(tmp_
     personal.write_model(None, tmp_path / "personal.keras", Path("base.keras"), Samples.empty(), Path("s.npz"), data)
     assert [target.name for _, target in moves] == ["personal.keras", "personal.json", "personal.tflite"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [alive.name, "personal.keras", "personal.json", "personal.tflite", "personal.lock"]
+        [alive.name, "personal.keras", "personal.json", "personal.tflite", ".personal.lock"]
     )
     assert (tmp_path / "personal.tflite").read_text() == "new"
 
 
 def test_two_personal_models_finishing_at_once_leave_one_of_them_whole(tmp_path, monkeypatch):
     """The app's L and `learn` in a shell, finishing together: their renames interleaved, leaving one's
-    .keras beside the other's .tflite. Moves into place take turns under personal.lock."""
+    .keras beside the other's .tflite. Moves into place take turns under .personal.lock."""
     import threading
 
     from recognizer import fileio

@@ -99,6 +99,34 @@ def test_a_samples_file_on_a_read_only_file_system_is_counted_and_saving_says_wh
     assert store.counts().tolist() == [0, 1, 2, 0, 0, 0, 0, 0, 0, 0]
 
 
+def test_a_lock_file_this_user_may_not_open_in_a_writable_folder_is_an_error(tmp_path, monkeypatch):
+    """Only where nobody can write is the lock done without: a .lock another user made, in a folder
+    both may write to, must not let two writers run unlocked (each deleting the other's temporary
+    file as stale)."""
+    import builtins
+    import errno
+
+    from recognizer import fileio
+
+    store = UserSamples(tmp_path / "samples.npz")
+    store.add(np.zeros((28, 28), np.float32), 1)
+    lock = tmp_path / "samples.npz.lock"
+    someone_elses = tmp_path / ".samples.npz.123.tmp"  # a writer's file under way
+    someone_elses.write_bytes(b"half")
+
+    def not_mine(path, mode="r", *args, **kwargs):
+        if Path(path) == lock:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return builtins.open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(fileio, "open", not_mine, raising=False)
+    with pytest.raises(PermissionError):
+        store.counts()
+    with pytest.raises(PermissionError):
+        store.add(np.zeros((28, 28), np.float32), 2)
+    assert someone_elses.exists()
+
+
 def test_counting_while_another_window_saves_reads_one_file(tmp_path, monkeypatch):
     """counts() reads the labels and then the images' header: a save landing in between made a good
     file read as inconsistent, and the app said to move it aside."""

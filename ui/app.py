@@ -60,10 +60,13 @@ RESIZE_SETTLE = 0.2  # s without a resize before the canvas's strokes are drawn 
 # the worker's thread aborted the process ("terminate called without an active exception", SIGABRT)
 CLOSE_WAIT = 2.0
 # s that quitting waits for the samples being saved (a large file, or another window's save holding the
-# file's lock): a save still under way then is lost with the process, and stderr says so
+# file's lock): a save or undo still under way then is lost with the process, and stderr says so
 SAVE_CLOSE_WAIT = 20.0
 FILE_BUSY = "another window is saving to your samples file; learning once it is done\u2026"
-UNSAVED_TEXT = "error: quitting with a sample still being saved (the samples file stayed busy): it is not in the file"
+UNSAVED_TEXT = (
+    "error: quitting before your last change to the samples file was written (the file or the disk stayed "
+    "busy): that save or undo did not happen"
+)
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
 REDRAW_EVENTS = {
     getattr(pygame, name)
@@ -183,9 +186,10 @@ class App:
         elif key == pygame.K_m:
             self.switch_model()
 
-    def learn(self) -> None:
+    def learn(self, retry: bool = False) -> None:
         """Start learning from the saved samples in the background (a child process); the pane shows
-        its progress and the app switches to the personal model when it is kept."""
+        its progress and the app switches to the personal model when it is kept. retry: the loop
+        trying again a learning run queued behind a save (it says nothing new while still waiting)."""
         if self.learner is not None:
             self.samples.notify("already learning from your samples\u2026", ok=False)
         elif self.worker is None or self._switch is not None:
@@ -194,12 +198,14 @@ class App:
             self._learn_queued = self.samples.failures
             self.samples.notify("saving your sample, then learning\u2026")
         elif (refusal := self._learn_refusal()) is FILE_BUSY:  # tried again next frame, never waited for
-            if self.samples.notice != FILE_BUSY:
-                self.samples.notify(FILE_BUSY)
             self._learn_queued = self.samples.failures
+            if not retry:  # a notice shown since (a save's, U's) is not covered up each frame
+                self.samples.notify(FILE_BUSY, seconds=LEARN_NOTICE_TIME)
         elif refusal is not None:
+            self._learn_queued = None
             self.samples.notify(refusal, ok=False, seconds=LEARN_NOTICE_TIME)
         else:
+            self._learn_queued = None
             self.learner = Learner(self.samples.path, data=self.data)
             self.samples.notify(f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)")
 
@@ -222,8 +228,10 @@ class App:
     def switch_model(self) -> None:
         """Load the personal model (if there is one), or, from it, the model the app started with: the
         file given with --model, else the shipped one."""
-        learning = self.learner is not None or self._learn_queued is not None
-        if learning or self._switch is not None or self.worker is None:
+        if self.learner is None and self._learn_queued is not None:
+            self.samples.notify("wait: learning starts once your samples file is saved", ok=False)
+            return
+        if self.learner is not None or self._switch is not None or self.worker is None:
             self.samples.notify("wait: a model is being made or loaded", ok=False)
             return
         personal = personal_model_path(".tflite")
@@ -329,7 +337,7 @@ class App:
         if self._learn_queued is not None and not self.samples.pending:
             failed, self._learn_queued = self.samples.failures > self._learn_queued, None
             if not failed:
-                self.learn()
+                self.learn(retry=True)
         if self.worker is not None:
             reading = self.worker.update(self.canvas, now)
             if reading is not None:
