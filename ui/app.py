@@ -32,7 +32,7 @@ from .panel import ERROR_STATUS, LOADING, READY, SEPARATOR, PanelState
 from .samples import SampleCollector
 from .timing import FrameStats, Timeline
 from .view import View
-from .worker import PredictionWorker, Reading
+from .worker import PredictionWorker, Reading, Redrawer
 
 WINDOW_TITLE = "Digit Recognizer"
 FPS = 60
@@ -121,6 +121,7 @@ class App:
         self.samples = SampleCollector(samples if samples is not None else UserSamples(), threaded)
         self.dump = DebugDump(debug_dump, threaded) if debug_dump else None
         self._threaded = threaded
+        self._redrawer = Redrawer(threaded)  # a resized canvas's strokes drawn again off the loop
         self._loader = None if recognizer is not None else ModelLoader(model_path)
         self.learner: Learner | None = None  # learning from the samples (key L), until picked up
         self._switch: tuple[ModelLoader, bool] | None = None  # another model loading (key M), personal or not
@@ -331,7 +332,7 @@ class App:
         if self._error_deadline is not None and now >= self._error_deadline:
             self.quit()
         if self.canvas.redraw_due and now - self._resized_at >= RESIZE_SETTLE and not self.canvas.drawing:
-            self.canvas.redraw()
+            self._redrawer.update(self.canvas)
         self._update_models()
         self.samples.update(now, self.canvas.version)
         if self._learn_queued is not None and not self.samples.pending:
@@ -493,6 +494,7 @@ class App:
             and (self.worker is None or self.worker.wait(left()))
             and self.samples.wait(left())
             and (self.dump is None or self.dump.wait(left()))
+            and self._redrawer.wait(left())
         )
 
     def close(self) -> None:
@@ -500,6 +502,7 @@ class App:
         the frame statistics)."""
         if self.worker is not None:
             self.worker.close(wait=CLOSE_WAIT)
+        self._redrawer.close(wait=CLOSE_WAIT)
         if self.learner is not None:
             self.learner.cancel()
         if not self.samples.wait(SAVE_CLOSE_WAIT):

@@ -26,6 +26,21 @@ MIN_SIDE = 28  # px; no canvas is smaller than the image the model sees
 UNDO_SNAPSHOTS = 16
 
 
+def render(
+    strokes: list[list[Point]], base: np.ndarray | None, side: int, brush: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """`strokes` drawn over `base` (None: black) on a side x side canvas, and the pixels before each
+    of the last UNDO_SNAPSHOTS strokes (for undo): what a canvas redraw makes, on any thread."""
+    pixels = np.zeros((side, side), np.uint8) if base is None else base.copy()
+    first_kept = len(strokes) - UNDO_SNAPSHOTS
+    before = []
+    for k, stroke in enumerate(strokes):
+        if k >= first_kept:
+            before.append(pixels.copy())
+        draw_stroke(pixels, stroke, brush)
+    return pixels, before
+
+
 class Canvas:
     """A square canvas of `side` px: strokes (the last one may be in progress), pixels, version."""
 
@@ -145,9 +160,25 @@ class Canvas:
         """Draw the strokes again at this size, after a resize that scaled the pixels (redraw_due)."""
         if self.redraw_due:
             self.redraw_due = False
-            self._before.clear()
             self._rasterize()
             self.version += 1
+
+    def redraw_job(self) -> tuple[int, int, list[list[Point]], np.ndarray | None, int]:
+        """What a redraw off the loop needs (render's arguments, copied) and the ink version it is for:
+        (version, side, strokes, base, brush width)."""
+        base = None if self._base is None else self._base.copy()
+        return self.version, self.side, [list(s) for s in self.strokes], base, self.brush_width
+
+    def redrawn(self, version: int, side: int, pixels: np.ndarray, before: list[np.ndarray]) -> bool:
+        """Put in a redraw made off the loop (render's, of redraw_job at `version`) if the canvas is
+        still as it was then and still waits for one; False if not (the ink or size changed since)."""
+        if not self.redraw_due or version != self.version or side != self.side:
+            return False
+        np.copyto(self.pixels, pixels)
+        self._before, self.redraw_due = before, False
+        self._dirty = (0, 0, self.side, self.side)
+        self.version += 1
+        return True
 
     @property
     def has_dirty(self) -> bool:
@@ -181,16 +212,8 @@ class Canvas:
         the pixels before each of the last UNDO_SNAPSHOTS strokes as it goes (without them, every
         undo past the snapshots redrew every stroke: 30-160 ms a press on a large drawing)."""
         self._dirty = (0, 0, self.side, self.side)
-        if self._base is None:
-            self.pixels.fill(0)
-        else:
-            np.copyto(self.pixels, self._base)
-        first_kept = len(self.strokes) - UNDO_SNAPSHOTS
-        self._before = []
-        for k, stroke in enumerate(self.strokes):
-            if k >= first_kept:
-                self._before.append(self.pixels.copy())
-            draw_stroke(self.pixels, stroke, self.brush_width)
+        pixels, self._before = render(self.strokes, self._base, self.side, self.brush_width)
+        np.copyto(self.pixels, pixels)
 
     def _bake_oldest(self) -> None:
         """Flatten the oldest stroke into the base bitmap: it can no longer be undone."""
