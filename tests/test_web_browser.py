@@ -9,6 +9,7 @@ import base64
 import io
 import itertools
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -481,5 +482,102 @@ def test_lines_of_writing_show_apart(server_url, browser):
         assert answer["number"] == "8547" and [d["line"] for d in answer["digits"]] == [0, 0, 1, 1], answer
         assert text(page, "#number") == "85 47"
         assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_a_stroke_pressed_beside_the_canvas_starts_where_it_enters(server_url, browser):
+    """Pressed on the page just above the canvas and dragged in, a digit drew nothing and the drag
+    selected the page's text: as in the desktop app, the stroke starts where the pointer enters."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        box = page.locator("#pad").bounding_box()
+        side = box["width"]
+        page.mouse.move(box["x"] + side * 0.5, box["y"] - 25)  # on the page, above the canvas
+        page.mouse.down()
+        for x, y in densify([(side * 0.5, -20.0), (side * 0.5, side * 0.8)]):
+            page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.up()
+        assert settle(page, 1)["number"] == "1"
+        assert page.evaluate("() => String(window.getSelection())") == ""
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_slow_answer_dims_the_reading_of_older_ink_and_full_ink_says_so_at_once(server_url, browser):
+    """A stroke added while the server was slow left the answer to the ink before it shown at full
+    strength; and at the request's point limit the pen stopped drawing without a word."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+
+    def few_points(route):  # the page as served, with a limit of 60 points a request
+        html = route.fetch().text()
+        route.fulfill(
+            status=200, content_type="text/html", body=re.sub(r'data-max-points="\d+"', 'data-max-points="60"', html)
+        )
+
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("4", side))
+        assert settle(page)["number"] == "4"
+        page.evaluate(HOLD_ANSWERS)
+        draw(page, [[(side * 0.8, side * 0.2), (side * 0.8, side * 0.8)]])
+        page.wait_for_function("() => document.getElementById('status').textContent === 'reading…'")
+        assert "stale" in page.locator("#panel").get_attribute("class")
+        page.evaluate("() => { window.holding = false; window.held.forEach((go) => go()); }")
+        settle(page)
+        assert "stale" not in page.locator("#panel").get_attribute("class")
+        page.route("**/", few_points)
+        page.goto(server_url + "/")
+        page.wait_for_selector("#pad")
+        page.mouse.move(box_x(page) + side * 0.2, box_y(page) + side * 0.5)
+        page.mouse.down()
+        for k in range(80):  # one stroke of 80 points: the pen stops at 60, and says why
+            page.mouse.move(box_x(page) + side * (0.2 + 0.007 * k), box_y(page) + side * 0.5)
+        assert "as much ink as one request may carry" in text(page, "#status")
+        page.mouse.up()
+        assert errors == []
+    finally:
+        context.close()
+
+
+def box_x(page) -> float:
+    return page.locator("#pad").bounding_box()["x"]
+
+
+def box_y(page) -> float:
+    return page.locator("#pad").bounding_box()["y"]
+
+
+@pytest.mark.parametrize(
+    "status, content_type, body, says, retries",
+    [
+        (400, "application/json", '{"error": "bad JSON: Expecting value"}', "could not read this drawing (400)", False),
+        (413, "application/json", '{"error": "body too large"}', "too large to send", False),
+        (429, "text/plain", "slow down", "busy: trying again", True),
+        (200, "text/html", "<html>please log in</html>", "not a reading", False),
+    ],
+)
+def test_a_refused_or_foreign_answer_is_said_plainly_and_retried_only_if_it_may_pass(
+    server_url, browser, status, content_type, body, says, retries
+):
+    """The page showed the server's raw words ("bad JSON: Expecting value: line 1 column 1") or a
+    bare status, and a login page answered with 200 was called "cut off" and asked for for ever."""
+    context, page, _ = open_page(browser, server_url, DESKTOP)
+    asked = {"n": 0}
+
+    def answer(route):
+        asked["n"] += 1
+        route.fulfill(status=status, content_type=content_type, body=body)
+
+    try:
+        page.route("**/api/predict*", answer)
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("7", side))
+        page.wait_for_function("() => document.body.dataset.state === 'error'")
+        assert says in text(page, "#status")
+        first = asked["n"]
+        page.wait_for_timeout(1500)
+        assert (asked["n"] > first) == retries
     finally:
         context.close()

@@ -303,7 +303,7 @@ class App:
 
     def resize(self, size: tuple[int, int]) -> None:
         """Lay out for a new window size; the drawing is scaled with the canvas (its pixels at once,
-        its strokes drawn again by update() once no resize came for RESIZE_SETTLE s)."""
+        its strokes drawn again off the loop once no resize came for RESIZE_SETTLE s: worker.Redrawer)."""
         self.layout = compute_layout(size)
         self.canvas.resize(self.layout.canvas.width, exact=False)
         # Stamped by the next update() with its own `now`: stamped with the last frame's, a resize

@@ -115,9 +115,11 @@ function pointOf(event) {
   return [clamp(event.clientX - r.left), clamp(event.clientY - r.top)];
 }
 
+const FULL_TEXT = "That is as much ink as one request may carry: undo or clear first.";
+
 function begin(point) {
   if (ink.strokes.length >= MAX_STROKES || ink.points >= MAX_POINTS) {
-    notice(`That is as much ink as one request may carry: undo or clear first.`);
+    notice(FULL_TEXT);
     return false;
   }
   if (stats.firstInk === null) stats.firstInk = performance.now();
@@ -132,7 +134,10 @@ function extend(point) {
   const stroke = ink.strokes[ink.strokes.length - 1];
   const last = stroke[stroke.length - 1];
   if (Math.abs(point[0] - last[0]) < MIN_POINT_STEP && Math.abs(point[1] - last[1]) < MIN_POINT_STEP) return;
-  if (ink.points >= MAX_POINTS) return;
+  if (ink.points >= MAX_POINTS) { // said as the pen stops drawing, not at the next press
+    if (noticeTimer === null) notice(FULL_TEXT);
+    return;
+  }
   stroke.push(point);
   ink.points += 1;
   drawSegment(last, point);
@@ -180,14 +185,27 @@ function changed() {
 }
 
 // ---- pointer and keys -----------------------------------------------------------------------
-pad.addEventListener("pointerdown", (e) => {
-  if (e.button === 2) { clearAll(); return; } // right click clears, as in the desktop app
-  if (e.button !== 0 || ink.pointerId !== null) return; // a second finger does not draw
+function startStroke(e) {
   e.preventDefault();
   if (!begin(pointOf(e))) return;
   ink.pointerId = e.pointerId;
-  page.dataset.drawing = "yes";
+  page.dataset.drawing = "yes"; // the page's text is not selected while drawing (style.css)
   pad.setPointerCapture(e.pointerId); // keep the stroke when the pointer leaves the canvas
+}
+
+pad.addEventListener("pointerdown", (e) => {
+  if (e.button === 2) { clearAll(); return; } // right click clears, as in the desktop app
+  if (e.button !== 0 || ink.pointerId !== null) return; // a second finger does not draw
+  startStroke(e);
+});
+
+// A mouse or pen pressed beside the canvas starts a stroke where it enters it, as in the desktop
+// app: pressed just above the canvas, a digit drew nothing and the drag selected the page's text.
+// (A finger pressed beside it scrolls the page, as it should.)
+pad.addEventListener("pointerenter", (e) => {
+  if (e.pointerType === "touch" || (e.buttons & 1) === 0 || ink.pointerId !== null) return;
+  window.getSelection()?.removeAllRanges();
+  startStroke(e);
 });
 
 pad.addEventListener("pointermove", (e) => {
@@ -265,21 +283,29 @@ async function send() {
   page.dataset.state = "busy";
   // No time limit: a server that is only slow (a long queue) answers in the end, while a request given
   // up and sent again would queue the same work twice and make every page wait longer still.
-  const slow = setTimeout(() => setStatus("reading…", "busy"), SLOW_MS);
+  const slow = setTimeout(() => {
+    setStatus("reading…", "busy");
+    // the answer shown is of older ink until this one arrives: dimmed, not taken as the current reading
+    if (net.shownVersion !== ink.version) $("panel").classList.add("stale");
+  }, SLOW_MS);
   const waiting = setTimeout(() => setStatus("the server is slow: still waiting for it", "busy"), STILL_WAITING_MS);
   let retrying = false; // after a failure: whether asking again may help
   try {
     const response = await fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body });
     if (!response.ok) {
       const refused = await response.json().catch(() => ({}));
-      const problem = new Error(refused.error || `the server answered ${response.status}`);
+      if (refused.error) console.warn(`the server refused the drawing (${response.status}): ${refused.error}`);
+      const problem = new Error(refusal(response.status));
       problem.retry = response.status >= 500 || response.status === 429; // busy or broken: may pass
       throw problem;
     }
+    const json = (response.headers.get("Content-Type") || "").includes("json");
     const answer = await response.json().catch(() => null);
-    if (!answer || !Array.isArray(answer.digits)) { // the connection dropped mid-answer, or a proxy's page
-      const problem = new Error("the server's answer was cut off: trying again");
-      problem.retry = true;
+    if (!answer || !Array.isArray(answer.digits)) {
+      // JSON cut short: the connection dropped mid-answer, and asking again helps; another page in
+      // its place (a proxy's, a login's) is no answer, however often it is asked
+      const problem = new Error(json ? "the server's answer was cut off: trying again" : "the answer was not a reading (a proxy's or a login page?)");
+      problem.retry = json;
       throw problem;
     }
     stats.answers += 1;
@@ -305,6 +331,15 @@ async function send() {
     if (!net.error) predictSoon(); // ink drawn meanwhile
     else if (retrying && net.shownVersion !== ink.version) retryLater(); // else the next change tries again
   }
+}
+
+function refusal(status) {
+  // What a refused request means to someone drawing (the server's own words go to the console).
+  if (status === 413) return "this drawing is too large to send: undo or clear some ink";
+  if (status === 429) return "the server is busy: trying again";
+  if (status >= 500) return `the server failed (${status}): trying again`;
+  if (status === 404) return "this page's server has no reading service here (404)";
+  return `the server could not read this drawing (${status})`;
 }
 
 function retryLater() {
