@@ -34,8 +34,9 @@ from .protocol import API_HEADERS
 
 STATIC = Path(__file__).resolve().parent / "static"
 PREDICT_PATH = "/api/predict"
-PAGE_HEADERS = {  # the page loads nothing from elsewhere; the 28x28 view is drawn into a canvas
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+PAGE_HEADERS = {  # the page loads nothing from elsewhere; the 28x28 view is drawn into a canvas, and a
+    # photo being read is shown from the page's own copy of the file (a blob: URL)
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
     "Cache-Control": "no-cache",
 }
 # LiteRT threads per read: one. Two speed up a lone read, but under load a request's two threads wait
@@ -136,6 +137,7 @@ def page_html() -> str:
         "MIN_BRUSH": MIN_BRUSH,
         "MAX_STROKES": api.MAX_STROKES,
         "MAX_POINTS": api.MAX_POINTS,
+        "MAX_IMAGE_BYTES": api.MAX_IMAGE_BYTES,
     }
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     for name, value in values.items():

@@ -21,6 +21,8 @@ const BRUSH_DIVISOR = Number(page.dataset.brushDivisor) || 22;
 const MIN_BRUSH = Number(page.dataset.minBrush) || 3;
 const MAX_STROKES = Number(page.dataset.maxStrokes) || 200;
 const MAX_POINTS = Number(page.dataset.maxPoints) || 20000;
+const MAX_IMAGE_BYTES = Number(page.dataset.maxImageBytes) || 8 << 20;
+const PHOTO_TYPES = ["image/png", "image/jpeg"]; // what the API reads (web/api.py IMAGE_TYPES)
 
 const $ = (id) => document.getElementById(id);
 const pad = $("pad");
@@ -34,6 +36,9 @@ const net = {
   inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null,
   retry: null, failures: 0, // after a failed request: the timer that tries again, and how many failed in a row
 };
+// A photo being read or shown (Photo…, or dropped on the canvas): its answer's boxes are placed on
+// it as the browser fits it in the canvas's square; the next stroke puts it away.
+const shot = { shown: false, answer: null, width: 0, height: 0, asked: 0 };
 // What the browser test (tests/test_web_browser.py) reads: first ink and first answer shown, in ms.
 const stats = { firstInk: null, firstShown: null, requests: 0, answers: 0, last: null };
 window.digitPage = {
@@ -42,6 +47,7 @@ window.digitPage = {
   get shownVersion() { return net.shownVersion; },
   get busy() { return net.inFlight || net.timer !== null; },
   get strokes() { return ink.strokes.length; },
+  get photo() { return shot.shown; },
   drawing() { return { side: ink.side, pen: brush(), strokes: ink.strokes }; },
 };
 
@@ -81,6 +87,7 @@ function layout() {
   ctx.setTransform(pad.width / side, 0, 0, pad.height / side, 0, 0);
   redraw();
   if (ink.strokes.length) changed();
+  else if (shot.answer) placePhotoBoxes(); // the photo is fitted to the new size by the browser
 }
 
 function redraw() {
@@ -122,6 +129,7 @@ function begin(point) {
     notice(FULL_TEXT);
     return false;
   }
+  if (shot.shown) hidePhoto(); // drawing again: the photo's reading is put away with it
   if (stats.firstInk === null) stats.firstInk = performance.now();
   ink.strokes.push([point]);
   ink.points += 1;
@@ -159,6 +167,11 @@ function undo() {
 
 function clearAll() {
   end();
+  if (shot.shown) { // a photo on the canvas: cleared like ink
+    hidePhoto();
+    show({ number: "", digits: [] }, ink.version, ink.side);
+    setStatus("ready", "ready");
+  }
   if (!ink.strokes.length) return;
   ink.strokes = [];
   ink.points = 0;
@@ -254,6 +267,7 @@ function predictSoon() {
   clearTimeout(net.retry); // new ink tries again now (still at most every THROTTLE_MS)
   net.retry = null;
   if (!ink.strokes.length) { // nothing to read: no need to ask the server, and nothing is wrong
+    if (shot.shown) return; // a photo on the canvas: its reading stays
     show({ number: "", digits: [] }, ink.version, ink.side);
     net.error = null;
     setStatus("ready", "ready");
@@ -356,7 +370,7 @@ function percent(p) { // as ui/panel.py: never claim a certainty the model does 
   return p >= 0.9995 && p < 1 ? ">99.9%" : `${(100 * p).toFixed(1)}%`;
 }
 
-function show(answer, version, side) {
+function show(answer, version, side, place = null) {
   net.shownVersion = version;
   page.dataset.shown = version;
   const digits = answer.digits || [];
@@ -386,7 +400,7 @@ function show(answer, version, side) {
     // The bars show the last digit: why every "?" is not sure is said under the number, as in the app.
     const reasons = [...new Set(digits.filter((d) => d.unsure !== null).map((d) => d.unsure))];
     $("number-reasons").textContent = reasons.length ? `${UNSURE_MARK} ${reasons.join(", ")}` : "";
-    drawBoxes(digits, side);
+    drawBoxes(digits, side, place);
   }
   showDigit(digits[digits.length - 1], several);
 }
@@ -432,12 +446,14 @@ function drawInput(pixels) {
   c.putImageData(img, 0, 0);
 }
 
-function drawBoxes(digits, side) {
+function drawBoxes(digits, side, place = null) {
+  // place: a photo's fit in the canvas ({f, dx, dy}); else the drawing's canvas, which may have been
+  // resized since the request
   const layer = $("boxes");
-  const f = ink.side / side; // the canvas may have been resized since the request
+  const { f, dx, dy } = place || { f: ink.side / side, dx: 0, dy: 0 };
   for (const d of digits) {
     if (!d.box) continue;
-    const [x, y, w, h] = d.box.map((v) => v * f);
+    const [x, y, w, h] = [d.box[0] * f + dx, d.box[1] * f + dy, d.box[2] * f, d.box[3] * f];
     const el = document.createElement("div");
     el.className = d.unsure === null ? "box" : "box unsure";
     Object.assign(el.style, { left: `${x}px`, top: `${y}px`, width: `${w}px`, height: `${h}px` });
@@ -452,6 +468,101 @@ function drawBoxes(digits, side) {
 function clearBoxes() {
   $("boxes").replaceChildren();
 }
+
+// ---- a photo --------------------------------------------------------------------------------
+function photoPlace() {
+  // Where the browser shows the photo in the canvas's square (object-fit: contain), as a scale and
+  // an offset from its pixels, in which the API answers boxes (upright, as the browser shows it).
+  const f = Math.min(ink.side / shot.width, ink.side / shot.height);
+  return { f, dx: (ink.side - shot.width * f) / 2, dy: (ink.side - shot.height * f) / 2 };
+}
+
+function placePhotoBoxes() {
+  clearBoxes();
+  if (shot.answer && (shot.answer.digits || []).length > 1) drawBoxes(shot.answer.digits, 0, photoPlace());
+}
+
+function hidePhoto() {
+  const view = $("photo-view");
+  if (view.src) URL.revokeObjectURL(view.src);
+  view.removeAttribute("src");
+  view.hidden = true;
+  shot.shown = false;
+  shot.answer = null;
+  shot.asked += 1; // an answer still on its way is for a photo no longer shown
+  clearBoxes();
+  $("placeholder").hidden = ink.strokes.length > 0;
+  $("clear").disabled = ink.strokes.length === 0;
+  if (document.activeElement && document.activeElement.disabled) pad.focus(); // as changed() keeps it
+  $("empty").textContent = "draw a digit";
+}
+
+async function readPhoto(file) {
+  // The photo replaces the drawing on the canvas and is posted to the API as it is (PNG or JPEG).
+  if (!file) return;
+  if (!PHOTO_TYPES.includes(file.type)) {
+    notice("the page reads PNG and JPEG pictures: save it as one of those first");
+    return;
+  }
+  if (file.size > MAX_IMAGE_BYTES) {
+    notice(`this picture is ${(file.size / 2 ** 20).toFixed(1)} MB, over the ${MAX_IMAGE_BYTES / 2 ** 20} MB a request may carry`);
+    return;
+  }
+  clearAll();
+  hidePhoto();
+  const asked = shot.asked;
+  const view = $("photo-view");
+  view.src = URL.createObjectURL(file);
+  view.hidden = false;
+  shot.shown = true;
+  $("placeholder").hidden = true;
+  $("clear").disabled = false; // Clear (and R) put the photo away
+  $("empty").textContent = "reading the photo…";
+  $("empty").hidden = false;
+  $("result").hidden = true;
+  $("panel").classList.add("stale");
+  setStatus("reading the photo…", "busy");
+  const visible = view.decode().then(() => true, () => false); // its size: where its boxes go
+  let answer = null;
+  try {
+    const response = await fetch(API, { method: "POST", headers: { "Content-Type": file.type }, body: file });
+    // a picture's refusal is said as the server says it: the file's own fault, in a user's words
+    answer = response.ok ? await response.json() : { error: (await response.json().catch(() => ({}))).error || refusal(response.status) };
+  } catch (err) {
+    answer = { error: err instanceof TypeError ? "cannot reach the server" : "the answer was not a reading" };
+  }
+  const placed = await visible;
+  if (asked !== shot.asked) return; // put away meanwhile (a stroke, Clear, another photo)
+  if (answer.error || !Array.isArray(answer.digits)) {
+    setStatus(answer.error || "the answer was not a reading", "error");
+    return;
+  }
+  if (!placed) answer.digits.forEach((d) => { d.box = null; }); // read, but not shown here: no boxes
+  shot.width = view.naturalWidth || 1;
+  shot.height = view.naturalHeight || 1;
+  shot.answer = answer;
+  show(answer, ink.version, ink.side, photoPlace());
+  $("empty").textContent = answer.digits.length ? "draw a digit" : "no digits found in this picture";
+  setStatus("ready", "ready");
+}
+
+$("open-photo").addEventListener("click", () => $("photo").click());
+$("photo").addEventListener("change", (e) => {
+  readPhoto(e.target.files[0]);
+  e.target.value = ""; // the same file chosen again is read again
+});
+wrap.addEventListener("dragover", (e) => {
+  if (![...e.dataTransfer.types].includes("Files")) return;
+  e.preventDefault();
+  wrap.classList.add("dropping");
+});
+wrap.addEventListener("dragleave", () => wrap.classList.remove("dropping"));
+wrap.addEventListener("drop", (e) => {
+  wrap.classList.remove("dropping");
+  if (!e.dataTransfer.files.length) return;
+  e.preventDefault();
+  readPhoto(e.dataTransfer.files[0]);
+});
 
 // ---- status line ----------------------------------------------------------------------------
 let noticeTimer = null;
