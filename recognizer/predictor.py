@@ -425,15 +425,22 @@ class Recognizer:
     def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:
         """The reading of a photo or scan from its canvases (photo.ink_canvases: one, or both
         polarities' when bold ink may have fooled the polarity check), read as a picture (see
-        read): the one whose tallest digit is the tallest, the first on a tie. The wrong polarity
-        reads the paper between the strokes, whose pieces are shorter than the writing (bold
-        close-ups and bold print with a letter, training-side: docs/measurements.md). frames: each
+        read): the one whose tallest digit read surely is the tallest, then whose tallest digit is,
+        the first on a tie. The wrong polarity reads the paper between the strokes, whose pieces are
+        shorter than the writing (bold close-ups and bold print with a letter, training-side:
+        docs/measurements.md), or, around marker-bold digits, one "?" as tall as them all. frames: each
         canvas's photo.Frame (photo.framed_canvases), to give the boxes on the picture itself
         rather than on the canvas (scaled down, maybe turned straight)."""
         readings = [self.read(canvas, picture=True) for canvas in canvases]
         if not readings:
             return []
-        tallest = [max((p.box[3] for p in reading), default=-1) for reading in readings]
+        tallest = [
+            (
+                max((p.box[3] for p in reading if p.unsure is None), default=-1),
+                max((p.box[3] for p in reading), default=-1),
+            )
+            for reading in readings
+        ]
         best = tallest.index(max(tallest))  # the first of equals
         if frames is None:
             return readings[best]
