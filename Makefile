@@ -60,7 +60,7 @@ resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last 
 	$(BIN)/python -m recognizer.train $(DATA_ARG) $(UNIPEN_ARG) --epochs $(EPOCHS) --members $(MEMBERS) --out $(MODEL) --overwrite-shipped --resume
 
 train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~35 min on 2 cores; RESUME=1 continues)
-	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(RESUME),--resume)
+	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(filter 1 yes true,$(RESUME)),--resume)
 
 calibrate: $(VENV)/.runtime  ## refit the temperature and "not sure" threshold after any retraining
 	$(BIN)/python -m recognizer calibrate $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped

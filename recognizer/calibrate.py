@@ -269,5 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # as `python -m recognizer calibrate`: its errors in one line, not a traceback
+    from recognizer.__main__ import main as cli
+
+    sys.exit(cli(["calibrate", *sys.argv[1:]]))

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .fileio import file_sha256
+from .predictor import MODELS_DIR
 
 # Anything that ships a model trained on UNIPEN must credit it (CC BY 4.0).
 UNIPEN_CREDIT = (
@@ -30,9 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def code_commit() -> str | None:
-    """The checkout's commit, short, with "+changes" when tracked files differ from it; None
-    outside a checkout of this project (an installed copy, even inside another repository) or
-    without git."""
+    """The checkout's commit, short, with "+changes" when tracked files other than the shipped
+    models differ from it (a model just trained into recognizer/models/ by `make train` is no change
+    of code: `make train-detector` after it said "+changes"); None outside a checkout of this project
+    (an installed copy, even inside another repository) or without git."""
 
     def git(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=5)
@@ -42,7 +44,8 @@ def code_commit() -> str | None:
         if top.returncode != 0 or Path(top.stdout.strip()).resolve() != ROOT:
             return None
         out = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        models = MODELS_DIR.resolve().relative_to(ROOT).as_posix()
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){models}")
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:

@@ -22,7 +22,7 @@ from .batch import predict_batches
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
 from .fileio import atomic_write, check_writable, path_arg
-from .train import BACKUP, DEFAULT_EPOCHS, SEED, check_counts, check_out, refuse_old_layout
+from .train import BACKUP, DEFAULT_EPOCHS, SEED, check_counts, check_out, refuse_old_layout, say_if_nothing_to_resume
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
 KAGGLE_TEST_IMAGES = 28_000  # rows of Kaggle's test.csv
@@ -205,6 +205,8 @@ def _check_args(args) -> None:
         raise DataError(f"--holdout must be a fraction from 0 to {MAX_HOLDOUT}, e.g. 0.1, got {args.holdout}")
     if args.resume and not args.work_dir:
         raise DataError("--resume needs the --work-dir of the stopped run")
+    if args.resume:  # it trained again from the first epoch without a word, as train once did
+        say_if_nothing_to_resume(Path(args.work_dir) / RUN_FOLDER)
     if args.save_model:
         check_out(args.save_model, flag="--save-model")
 

@@ -293,7 +293,9 @@ def save_model(
     """Write the .keras file and its .tflite export atomically (temporary files, then renames).
     card: makes the model card (.json beside them) from the files written, renamed into place with
     them, so that a failure leaves the old model and its card together: the detector's card holds
-    its threshold and the hashes of its files, and a card of other files refuses to load."""
+    its threshold and the hashes of its files, and a card of other files refuses to load. Without
+    a card, a card and history of an earlier model at that path are removed (kaggle --save-model over
+    a trained model left its card, which described another model, beside the new files)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tflite_path = out.with_suffix(".tflite")
@@ -308,7 +310,57 @@ def save_model(
             write_json_atomic(tmp_card, card((tmp_keras, tmp_tflite)))
             moves.append((tmp_card, out.with_suffix(".json")))
         replace_files(moves)
+    if card is None:
+        for stale in (out.with_suffix(".json"), out.with_suffix(".history.csv")):
+            stale.unlink(missing_ok=True)
     return out, tflite_path
+
+
+RUN_SETTINGS = "run.json"  # in a classifier run's work_dir: what it was started with, for --resume to check
+
+
+def start_members_run(work_dir: Path, settings: dict, resume: bool) -> None:
+    """Before anything loads: a fresh run removes an earlier run's members (a finished member<i>.keras
+    is loaded by --resume instead of trained: one left from another run was shipped under this run's
+    card) and records its settings; --resume refuses to go on with other settings than the stopped
+    run's (another --epochs switched the learning-rate schedule mid-run, and the card said the new)."""
+    import shutil
+
+    recorded = work_dir / RUN_SETTINGS
+    if resume:
+        say_if_nothing_to_resume(work_dir)
+        try:
+            before = json.loads(recorded.read_text())
+        except (OSError, ValueError):
+            before = None  # nothing recorded: a run of an earlier version, or none
+        changed = [
+            f"{k} {before.get(k)} -> {v}"
+            for k, v in settings.items()
+            if isinstance(before, dict) and before.get(k) != v
+        ]
+        if changed:
+            raise DataError(
+                f"--resume: the stopped run in {work_dir} had other settings ({'; '.join(changed)}): "
+                "resume it with its own, or start afresh without --resume"
+            )
+    else:
+        for old in [*work_dir.glob("member*.keras"), *work_dir.glob("member*.partial.keras")]:
+            old.unlink()
+        for old in [d for d in work_dir.glob("member*") if d.is_dir()]:
+            shutil.rmtree(old)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(recorded, settings)
+
+
+def end_members_run(work_dir: Path) -> None:
+    """After the model is saved: its members and settings go, as the detector's fit does, so that a
+    later --resume finds nothing to take for its own (it trained nothing and shipped the old network)."""
+    import shutil
+
+    for done in [*work_dir.glob("member*.keras"), work_dir / RUN_SETTINGS]:
+        done.unlink(missing_ok=True)
+    for folder in [d for d in work_dir.glob("member*") if d.is_dir()]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def say_if_nothing_to_resume(work_dir: str | os.PathLike) -> None:
@@ -448,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
         unipen="add real pen digits of the training people (default: $UNIPEN_NPZ; without either, MNIST alone)",
         epochs=DEFAULT_EPOCHS,
         out=str(MODELS_DIR / "mnist_cnn.keras"),
-        limit="train on the first N images only",
+        limit="train on the first N MNIST images only (with --unipen, its pen digits are all used)",
         work_dir="<out dir>/checkpoints",
     )
     parser.add_argument(
@@ -470,18 +522,24 @@ def main(argv: list[str] | None = None) -> int:
         check_out(args.out, args.overwrite_shipped)
         if args.work_dir:
             check_writable(args.work_dir, "--work-dir", folder=True)
+        unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
+        work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints")
+        settings = {
+            "epochs": args.epochs,
+            "members": args.members,
+            "limit": args.limit,
+            "data": str(args.data or os.environ.get(MNIST_ENV_VAR) or "keras.datasets.mnist"),
+            "unipen": unipen_path,
+        }
+        start_members_run(work_dir, settings, args.resume)
         data = load_mnist(args.data)
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], data.x_test, data.y_test, data.source)
         if not len(data.x_train):
             raise DataError(f"{data.source}: no training images")
         mnist_source = data.source
-        unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         chars = load_unipen(unipen_path) if unipen_path else None
         data = training_set(data, chars, per_style=args.limit // 50 if args.limit else STYLE_MNIST)
-        work_dir = args.work_dir or Path(args.out).parent / "checkpoints"
-        if args.resume:
-            say_if_nothing_to_resume(work_dir)
         model, history = train_members(data, args.members, args.epochs, work_dir, resume=args.resume)
         accuracy = accuracy_on_test_set(model, data)
 
@@ -503,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
 
         keras_path, tflite_path = save_model(model, args.out, card)
         write_history(history, Path(args.out).with_suffix(".history.csv"))
+        end_members_run(work_dir)
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)",
         epochs=EPOCHS,
         out=DEFAULT_OUT,
-        limit="use the first N training digits and N non-digits",
+        limit="use the first N MNIST training digits and N non-digits (with --unipen, its characters are all used)",
         work_dir="<out dir>/checkpoints",
     )
     parser.add_argument(

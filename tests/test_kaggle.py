@@ -139,6 +139,8 @@ def test_kaggle_command_round_trip(tmp_path, digits, capsys):
     (work / "backup").mkdir(parents=True)
     (work / "backup" / "notes.txt").write_text("precious")
     (work / "history.csv").write_text("mine")
+    model.with_suffix(".json").write_text('{"model_sha256": "of another model"}')  # a trained model's card
+    model.with_suffix(".history.csv").write_text("epoch,loss\n0,1.0\n")
     assert (
         cli(
             [
@@ -161,9 +163,24 @@ def test_kaggle_command_round_trip(tmp_path, digits, capsys):
     )
     assert (work / "backup" / "notes.txt").read_text() == "precious" and (work / "history.csv").read_text() == "mine"
     assert (work / "kaggle" / "history.csv").is_file()
+    # the card and history of the model it replaced went with it: they described another model
+    assert not model.with_suffix(".json").exists() and not model.with_suffix(".history.csv").exists()
     saved = Recognizer.load(model, detector=None).probabilities(x[50:] / np.float32(255))
     assert np.array_equal(read_submission(out), saved.argmax(axis=1))
     assert f"wrote {out}: 10 predictions" in capsys.readouterr().out
+
+
+def test_kaggle_resume_with_nothing_to_resume_says_so(tmp_path, digits, capsys):
+    """--resume with an empty --work-dir trained again from the first epoch without a word."""
+    x, y = digits
+    train_csv = write_kaggle_csv(tmp_path / "train.csv", x[:50], y[:50])
+    test_csv = write_kaggle_csv(tmp_path / "test.csv", x[50:])
+    work = tmp_path / "work"
+    work.mkdir()
+    argv = ["kaggle", "--train", str(train_csv), "--test", str(test_csv), "--out", str(tmp_path / "s.csv")]
+    assert cli([*argv, "--epochs", "1", "--work-dir", str(work), "--resume"]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: --resume: nothing to resume in {work / 'kaggle'}: training from the first epoch" in err
 
 
 # --- bad files: one line, naming the problem and what is expected, exit status 2 ---------------

@@ -178,6 +178,31 @@ def test_a_card_names_no_commit_of_another_repository(tmp_path, monkeypatch):
     assert card.code_commit() is None
 
 
+def test_a_model_trained_into_the_shipped_folder_is_no_change_of_code(tmp_path, monkeypatch):
+    """`make train` writes recognizer/models/, tracked files: every card made after it (make
+    train-detector, make calibrate) said "<commit>+changes" of code that had not changed."""
+    from recognizer import card
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    models = tmp_path / "recognizer" / "models"
+    models.mkdir(parents=True)
+    (models / "mnist_cnn.json").write_text("{}")
+    (tmp_path / "recognizer" / "train.py").write_text("# code")
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "."], check=True)
+    subprocess.run(["git", *identity, "-C", str(tmp_path), "commit", "-q", "-m", "x"], check=True)
+    monkeypatch.setattr(card, "ROOT", tmp_path.resolve())
+    monkeypatch.setattr(card, "MODELS_DIR", models)
+    commit = card.code_commit()
+    assert commit and "+" not in commit
+    (models / "mnist_cnn.json").write_text('{"trained": "again"}')
+    assert card.code_commit() == commit
+    (tmp_path / "recognizer" / "train.py").write_text("# code changed")
+    assert card.code_commit() == commit + "+changes"
+
+
 @pytest.mark.parametrize("module", ["recognizer.train", "recognizer.train_detector"])
 def test_the_card_records_the_command_that_trains_the_model_again(monkeypatch, module):
     """As `make train` / `make train-detector` run it: a shipped --out with --overwrite-shipped,
@@ -367,6 +392,30 @@ def test_save_model_flushes_both_files_before_renaming_either(tmp_path, monkeypa
     assert events == ["fsync", "fsync", ".keras", ".tflite", "fsync"]
     assert keras_path.stat().st_size > 0 and tflite_path.stat().st_size > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.tflite"]
+
+
+def test_a_run_never_resumes_another_runs_members(tmp_path):
+    """member<i>.keras, a finished network that --resume loads instead of training, was kept after a
+    run and not removed by the next fresh one until member i began: a resumed run shipped an earlier
+    run's network under its own card. A fresh run removes them before anything loads, a finished one
+    after its model is saved, and --resume refuses other settings than the stopped run's."""
+    from recognizer.errors import DataError
+    from recognizer.train import RUN_SETTINGS, end_members_run, start_members_run
+
+    settings = {"epochs": 2, "members": 2, "limit": 2000, "data": "mnist.npz", "unipen": None}
+    for leftover in ("member0.keras", "member1.keras", "member1/history.csv"):
+        (tmp_path / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / leftover).write_text("an earlier run's")
+    (tmp_path / "detector").mkdir()  # the detector's run, in the same checkpoints folder: left alone
+    start_members_run(tmp_path, settings, resume=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detector", RUN_SETTINGS]
+    (tmp_path / "member0.keras").write_text("this run's")  # stopped after its first member
+    start_members_run(tmp_path, settings, resume=True)  # the same settings: goes on
+    assert (tmp_path / "member0.keras").read_text() == "this run's"
+    with pytest.raises(DataError, match=r"other settings \(epochs 2 -> 3\)"):
+        start_members_run(tmp_path, {**settings, "epochs": 3}, resume=True)
+    end_members_run(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detector"]
 
 
 def test_resume_says_when_there_is_nothing_to_resume(tmp_path, capsys):
