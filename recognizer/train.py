@@ -524,12 +524,13 @@ def main(argv: list[str] | None = None) -> int:
             check_writable(args.work_dir, "--work-dir", folder=True)
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         work_dir = Path(args.work_dir or Path(args.out).parent / "checkpoints")
-        settings = {
+        mnist_path = args.data or os.environ.get(MNIST_ENV_VAR)
+        settings = {  # paths resolved: the same file named from elsewhere, or by $MNIST_NPZ, is the same run
             "epochs": args.epochs,
             "members": args.members,
             "limit": args.limit,
-            "data": str(args.data or os.environ.get(MNIST_ENV_VAR) or "keras.datasets.mnist"),
-            "unipen": unipen_path,
+            "data": str(Path(mnist_path).resolve()) if mnist_path else "keras.datasets.mnist",
+            "unipen": str(Path(unipen_path).resolve()) if unipen_path else None,
         }
         start_members_run(work_dir, settings, args.resume)
         data = load_mnist(args.data)
