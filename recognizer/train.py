@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import os
+import re
 import shlex
 import sys
 import tempfile
@@ -317,39 +318,47 @@ def save_model(
 
 
 RUN_SETTINGS = "run.json"  # in a classifier run's work_dir: what it was started with, for --resume to check
+MEMBER = re.compile(r"member\d+(\.partial)?(\.keras)?")  # a member's folder and finished network: the run's own names
+
+
+def _members(work_dir: Path) -> list[Path]:
+    """A classifier run's own files and folders in work_dir (never the detector's, nor a user's)."""
+    return [p for p in work_dir.glob("member*") if MEMBER.fullmatch(p.name)] if work_dir.is_dir() else []
+
+
+def check_resume(work_dir: Path, settings: dict) -> None:
+    """--resume, before anything loads: say when no classifier run stopped in work_dir (it trains
+    from the first epoch; the detector's checkpoints beside it are no run of this one), and refuse
+    settings other than the stopped run's (another --epochs switched the learning-rate schedule
+    mid-run, and the card said the new)."""
+    recorded = work_dir / RUN_SETTINGS
+    if not (_members(work_dir) or recorded.exists()):
+        print(f"warning: --resume: nothing to resume in {work_dir}: training from the first epoch", file=sys.stderr)
+    try:
+        before = json.loads(recorded.read_text())
+    except (OSError, ValueError):
+        before = None  # nothing recorded: a run of an earlier version, or none
+    changed = [
+        f"{k} {before.get(k)} -> {v}" for k, v in settings.items() if isinstance(before, dict) and before.get(k) != v
+    ]
+    if changed:
+        raise DataError(
+            f"--resume: the stopped run in {work_dir} had other settings ({'; '.join(changed)}): "
+            "resume it with its own, or start afresh without --resume"
+        )
 
 
 def start_members_run(work_dir: Path, settings: dict, resume: bool) -> None:
-    """Before anything loads: a fresh run removes an earlier run's members (a finished member<i>.keras
-    is loaded by --resume instead of trained: one left from another run was shipped under this run's
-    card) and records its settings; --resume refuses to go on with other settings than the stopped
-    run's (another --epochs switched the learning-rate schedule mid-run, and the card said the new)."""
+    """Once the data has loaded (a command that fails first changes nothing): a fresh run removes an
+    earlier run's members (a finished member<i>.keras is loaded by --resume instead of trained: one
+    left from another run was shipped under this run's card), and either records its settings."""
     import shutil
 
-    recorded = work_dir / RUN_SETTINGS
-    if resume:
-        say_if_nothing_to_resume(work_dir)
-        try:
-            before = json.loads(recorded.read_text())
-        except (OSError, ValueError):
-            before = None  # nothing recorded: a run of an earlier version, or none
-        changed = [
-            f"{k} {before.get(k)} -> {v}"
-            for k, v in settings.items()
-            if isinstance(before, dict) and before.get(k) != v
-        ]
-        if changed:
-            raise DataError(
-                f"--resume: the stopped run in {work_dir} had other settings ({'; '.join(changed)}): "
-                "resume it with its own, or start afresh without --resume"
-            )
-    else:
-        for old in [*work_dir.glob("member*.keras"), *work_dir.glob("member*.partial.keras")]:
-            old.unlink()
-        for old in [d for d in work_dir.glob("member*") if d.is_dir()]:
-            shutil.rmtree(old)
+    if not resume:
+        for old in _members(work_dir):
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
     work_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(recorded, settings)
+    write_json_atomic(work_dir / RUN_SETTINGS, settings)
 
 
 def end_members_run(work_dir: Path) -> None:
@@ -357,10 +366,9 @@ def end_members_run(work_dir: Path) -> None:
     later --resume finds nothing to take for its own (it trained nothing and shipped the old network)."""
     import shutil
 
-    for done in [*work_dir.glob("member*.keras"), work_dir / RUN_SETTINGS]:
-        done.unlink(missing_ok=True)
-    for folder in [d for d in work_dir.glob("member*") if d.is_dir()]:
-        shutil.rmtree(folder, ignore_errors=True)
+    for done in _members(work_dir):
+        shutil.rmtree(done, ignore_errors=True) if done.is_dir() else done.unlink(missing_ok=True)
+    (work_dir / RUN_SETTINGS).unlink(missing_ok=True)
 
 
 def say_if_nothing_to_resume(work_dir: str | os.PathLike) -> None:
@@ -532,7 +540,8 @@ def main(argv: list[str] | None = None) -> int:
             "data": str(Path(mnist_path).resolve()) if mnist_path else "keras.datasets.mnist",
             "unipen": str(Path(unipen_path).resolve()) if unipen_path else None,
         }
-        start_members_run(work_dir, settings, args.resume)
+        if args.resume:
+            check_resume(work_dir, settings)
         data = load_mnist(args.data)
         if args.limit:
             data = Mnist(data.x_train[: args.limit], data.y_train[: args.limit], data.x_test, data.y_test, data.source)
@@ -541,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         mnist_source = data.source
         chars = load_unipen(unipen_path) if unipen_path else None
         data = training_set(data, chars, per_style=args.limit // 50 if args.limit else STYLE_MNIST)
+        start_members_run(work_dir, settings, args.resume)
         model, history = train_members(data, args.members, args.epochs, work_dir, resume=args.resume)
         accuracy = accuracy_on_test_set(model, data)
 

@@ -394,28 +394,45 @@ def test_save_model_flushes_both_files_before_renaming_either(tmp_path, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.tflite"]
 
 
-def test_a_run_never_resumes_another_runs_members(tmp_path):
+def test_a_run_never_resumes_another_runs_members(tmp_path, capsys):
     """member<i>.keras, a finished network that --resume loads instead of training, was kept after a
     run and not removed by the next fresh one until member i began: a resumed run shipped an earlier
-    run's network under its own card. A fresh run removes them before anything loads, a finished one
-    after its model is saved, and --resume refuses other settings than the stopped run's."""
+    run's network under its own card. A fresh run removes the run's own names (nothing else in the
+    folder: the detector's run, a user's member_photos/), a finished one after its model is saved;
+    --resume refuses other settings than the stopped run's, and says when none stopped (the
+    detector's checkpoints beside it are no run of the classifier's)."""
     from recognizer.errors import DataError
-    from recognizer.train import RUN_SETTINGS, end_members_run, start_members_run
+    from recognizer.train import RUN_SETTINGS, check_resume, end_members_run, start_members_run
 
-    settings = {"epochs": 2, "members": 2, "limit": 2000, "data": "mnist.npz", "unipen": None}
-    for leftover in ("member0.keras", "member1.keras", "member1/history.csv"):
+    settings = {"epochs": 2, "members": 2, "limit": 2000, "data": "/data/mnist.npz", "unipen": None}
+    (tmp_path / "detector" / "backup").mkdir(parents=True)  # the detector's stopped run, in the same folder
+    check_resume(tmp_path, settings)
+    assert "nothing to resume" in capsys.readouterr().err
+    for leftover in ("member0.keras", "member1.keras", "member1/history.csv", "member_photos/a.png"):
         (tmp_path / leftover).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / leftover).write_text("an earlier run's")
-    (tmp_path / "detector").mkdir()  # the detector's run, in the same checkpoints folder: left alone
     start_members_run(tmp_path, settings, resume=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["detector", RUN_SETTINGS]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detector", "member_photos", RUN_SETTINGS]
     (tmp_path / "member0.keras").write_text("this run's")  # stopped after its first member
-    start_members_run(tmp_path, settings, resume=True)  # the same settings: goes on
+    check_resume(tmp_path, settings)  # the same settings: goes on, without a warning
+    assert capsys.readouterr().err == ""
+    start_members_run(tmp_path, settings, resume=True)
     assert (tmp_path / "member0.keras").read_text() == "this run's"
     with pytest.raises(DataError, match=r"other settings \(epochs 2 -> 3\)"):
-        start_members_run(tmp_path, {**settings, "epochs": 3}, resume=True)
+        check_resume(tmp_path, {**settings, "epochs": 3})
     end_members_run(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["detector"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["detector", "member_photos"]
+
+
+def test_a_training_that_fails_before_its_data_loads_changes_nothing(tmp_path):
+    """The run's folder was emptied before the data loaded: a typo in --data wiped a stopped run."""
+    from recognizer.train import main
+
+    (tmp_path / "w" / "member0").mkdir(parents=True)
+    (tmp_path / "w" / "member0.keras").write_text("a stopped run's")
+    argv = ["--data", str(tmp_path / "nope.npz"), "--epochs", "1", "--out", str(tmp_path / "m.keras")]
+    assert main([*argv, "--work-dir", str(tmp_path / "w")]) == 2
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["member0", "member0.keras"]
 
 
 def test_resume_says_when_there_is_nothing_to_resume(tmp_path, capsys):

@@ -637,8 +637,41 @@ def test_a_photo_is_read_with_its_boxes_on_it_and_a_stroke_puts_it_away(server_u
         page.set_input_files("#photo", str(tmp_path / "notes.png"))
         page.wait_for_function("() => document.body.dataset.state === 'error'")
         assert "not a PNG or JPEG image" in text(page, "#status")
+        assert text(page, "#empty") == "this photo was not read"  # not "reading the photo..." for good
+        assert "stale" not in page.locator("#panel").get_attribute("class")
         page.keyboard.press("r")  # Clear puts the photo away too
         assert page.locator("#photo-view").is_hidden() and text(page, "#status") == "ready"
         assert [e for e in errors if "Failed to load resource" not in e] == []
+    finally:
+        context.close()
+
+
+def test_a_photo_the_server_fails_is_said_once_and_clear_keeps_the_keyboards_focus(server_url, browser, tmp_path):
+    """A 502 for a photo said "trying again" and was never sent again; a drawing's late answer said
+    "ready" over a photo still being read; Clear from the keyboard on a photo dropped the focus."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    asked = {"n": 0}
+
+    def failing(route):
+        asked["n"] += route.request.headers.get("content-type", "").startswith("image/")  # photos only
+        route.fulfill(status=502, content_type="text/html", body="<html>bad gateway</html>")
+
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("4", side))
+        page.evaluate(HOLD_ANSWERS)
+        draw(page, [[(side * 0.8, side * 0.2), (side * 0.8, side * 0.8)]])  # its answer held
+        page.wait_for_function("() => window.held.length >= 1")
+        page.route("**/api/predict*", failing)
+        page.set_input_files("#photo", str(number_photo(tmp_path / "7.png", "7")))
+        page.evaluate("() => { window.holding = false; window.held.forEach((go) => go()); }")
+        page.wait_for_function("() => document.body.dataset.state === 'error'")
+        assert "try the photo again" in text(page, "#status") and asked["n"] == 1
+        page.wait_for_timeout(1500)
+        assert asked["n"] == 1 and "try the photo again" in text(page, "#status")
+        page.focus("#clear")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => !window.digitPage.photo")
+        assert page.evaluate("() => document.activeElement.id") == "pad"
     finally:
         context.close()

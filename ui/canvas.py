@@ -113,6 +113,7 @@ class Canvas:
             self._dirty = (0, 0, self.side, self.side)
         else:  # drawn again, keeping snapshots: the next UNDO_SNAPSHOTS undos are copies again
             self._rasterize()
+            self.redraw_due = False  # drawn at this size: a redraw after a resize has nothing left to do
         self.version += 1
         self.erased_version = self.version
         return True

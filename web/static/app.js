@@ -483,6 +483,7 @@ function placePhotoBoxes() {
 }
 
 function hidePhoto() {
+  const focused = document.activeElement; // taken before Clear turns disabled and loses it (as changed())
   const view = $("photo-view");
   if (view.src) URL.revokeObjectURL(view.src);
   view.removeAttribute("src");
@@ -493,7 +494,7 @@ function hidePhoto() {
   clearBoxes();
   $("placeholder").hidden = ink.strokes.length > 0;
   $("clear").disabled = ink.strokes.length === 0;
-  if (document.activeElement && document.activeElement.disabled) pad.focus(); // as changed() keeps it
+  if (focused && focused.disabled) pad.focus(); // the keyboard's focus stays on the canvas
   $("empty").textContent = "draw a digit";
 }
 
@@ -521,20 +522,22 @@ async function readPhoto(file) {
   $("empty").hidden = false;
   $("result").hidden = true;
   $("panel").classList.add("stale");
-  setStatus("reading the photo…", "busy");
+  setStatus("reading the photo…", "busy", true);
   const visible = view.decode().then(() => true, () => false); // its size: where its boxes go
   let answer = null;
   try {
     const response = await fetch(API, { method: "POST", headers: { "Content-Type": file.type }, body: file });
     // a picture's refusal is said as the server says it: the file's own fault, in a user's words
-    answer = response.ok ? await response.json() : { error: (await response.json().catch(() => ({}))).error || refusal(response.status) };
+    answer = response.ok ? await response.json() : { error: (await response.json().catch(() => ({}))).error || photoRefusal(response.status) };
   } catch (err) {
-    answer = { error: err instanceof TypeError ? "cannot reach the server" : "the answer was not a reading" };
+    answer = { error: err instanceof TypeError ? "cannot reach the server: try the photo again" : "the answer was not a reading" };
   }
   const placed = await visible;
   if (asked !== shot.asked) return; // put away meanwhile (a stroke, Clear, another photo)
-  if (answer.error || !Array.isArray(answer.digits)) {
-    setStatus(answer.error || "the answer was not a reading", "error");
+  if (answer.error || !Array.isArray(answer.digits)) { // said once; the photo stays until a stroke or Clear
+    setStatus(answer.error || "the answer was not a reading", "error", true);
+    $("empty").textContent = "this photo was not read";
+    $("panel").classList.remove("stale");
     return;
   }
   if (!placed) answer.digits.forEach((d) => { d.box = null; }); // read, but not shown here: no boxes
@@ -543,7 +546,14 @@ async function readPhoto(file) {
   shot.answer = answer;
   show(answer, ink.version, ink.side, photoPlace());
   $("empty").textContent = answer.digits.length ? "draw a digit" : "no digits found in this picture";
-  setStatus("ready", "ready");
+  setStatus("ready", "ready", true);
+}
+
+function photoRefusal(status) {
+  // A photo is sent once (its reading does not go stale as ink does): what to do is the user's.
+  if (status === 413) return "this picture is too large for the server";
+  if (status === 429 || status >= 500) return `the server is busy or failing (${status}): try the photo again`;
+  return `the server could not read this picture (${status})`;
 }
 
 $("open-photo").addEventListener("click", () => $("photo").click());
@@ -551,13 +561,15 @@ $("photo").addEventListener("change", (e) => {
   readPhoto(e.target.files[0]);
   e.target.value = ""; // the same file chosen again is read again
 });
-wrap.addEventListener("dragover", (e) => {
+// A file dropped anywhere on the page is read (the browser would open it in place of the page, and
+// the drawing with it); the canvas shows where it goes.
+document.addEventListener("dragover", (e) => {
   if (![...e.dataTransfer.types].includes("Files")) return;
   e.preventDefault();
   wrap.classList.add("dropping");
 });
-wrap.addEventListener("dragleave", () => wrap.classList.remove("dropping"));
-wrap.addEventListener("drop", (e) => {
+document.addEventListener("dragleave", (e) => { if (e.relatedTarget === null) wrap.classList.remove("dropping"); });
+document.addEventListener("drop", (e) => {
   wrap.classList.remove("dropping");
   if (!e.dataTransfer.files.length) return;
   e.preventDefault();
@@ -567,7 +579,8 @@ wrap.addEventListener("drop", (e) => {
 // ---- status line ----------------------------------------------------------------------------
 let noticeTimer = null;
 
-function setStatus(text, kind) {
+function setStatus(text, kind, photo = false) {
+  if (shot.shown && !photo) return; // a photo on the canvas: a drawing's late answer says nothing over its status
   page.dataset.state = kind;
   if (noticeTimer === null) {
     const status = $("status");
