@@ -167,6 +167,13 @@ def run_calibration(
         "reject_rate": reject_rate,
         **calibrate(rec, images, labels, reject_rate),
         "data_source": Path(data.source).name + (f" + {Path(chars.source).name}" if chars is not None else ""),
+        # which files exactly, as a model card records them (a data file named only by its name could
+        # be any copy of any version)
+        "data_sha256": {
+            Path(source).name: file_sha256(source)
+            for source in (data.source, chars.source if chars is not None else None)
+            if source is not None and Path(source).is_file()
+        },
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command or "python -m recognizer calibrate",
     }
@@ -177,6 +184,15 @@ def run_calibration(
     out = Path(out) if out is not None else calibration_path(model_path)
     write_json_atomic(out, payload)
     return payload
+
+
+def calibrate_command(argv: list[str], data: str | None, unipen: str | None) -> str:
+    """The command as typed, with the data files that $MNIST_NPZ and $UNIPEN_NPZ named written out
+    (`make calibrate` with the variables set recorded a command naming no data)."""
+    extra = [] if data or not os.environ.get(MNIST_ENV_VAR) else ["--data", os.environ[MNIST_ENV_VAR]]
+    if unipen and "--unipen" not in argv and not any(a.startswith("--unipen=") for a in argv):
+        extra += ["--unipen", unipen]
+    return "python -m recognizer calibrate " + shlex.join([*argv, *extra])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         args.images,
         args.reject_rate,
         args.seed,
-        command="python -m recognizer calibrate " + shlex.join(sys.argv[1:] if argv is None else argv),
+        command=calibrate_command(sys.argv[1:] if argv is None else argv, args.data, unipen_path),
         chars=chars,
     )
     cal = payload["calibration_set"]

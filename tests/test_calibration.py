@@ -51,6 +51,9 @@ def test_calibrate_writes_json_that_the_model_then_uses(tiny_mnist, tmp_path, ca
     payload = json.loads(path.read_text())
     for key in ("temperature", "threshold", "method", "model_sha256", "calibration_set", "test_report_only"):
         assert key in payload
+    from recognizer.fileio import file_sha256
+
+    assert payload["data_sha256"] == {tiny_mnist.name: file_sha256(tiny_mnist)}  # which file exactly
     assert 0 < payload["threshold"] <= MAX_THRESHOLD  # font digits are easy: the cap may apply
     rec = Recognizer.load(model)
     assert rec.calibration.source == str(path)
@@ -108,6 +111,19 @@ def test_calibrate_refuses_a_model_path_that_names_no_file(tiny_mnist, model, ca
         assert main(["calibrate", "--data", str(tiny_mnist), "--model", model]) == 2
     err = capsys.readouterr().err
     assert ("an empty path" if not model else "--model / is a folder") in err and "Traceback" not in err
+
+
+def test_calibrate_records_the_data_files_the_environment_names(tiny_mnist, monkeypatch):
+    """`make calibrate` with $MNIST_NPZ set recorded "python -m recognizer calibrate --overwrite-shipped":
+    no data named, where a model card writes the variables' files out."""
+    from recognizer.calibrate import calibrate_command
+
+    monkeypatch.setenv("MNIST_NPZ", str(tiny_mnist))
+    assert calibrate_command(["--overwrite-shipped"], None, "u.npz") == (
+        f"python -m recognizer calibrate --overwrite-shipped --data {tiny_mnist} --unipen u.npz"
+    )
+    given = ["--data", "m.npz", "--unipen", "u.npz"]
+    assert calibrate_command(given, "m.npz", "u.npz") == "python -m recognizer calibrate --data m.npz --unipen u.npz"
 
 
 def test_calibrate_rejects_bad_rate(tiny_mnist):
