@@ -113,6 +113,8 @@ def upright_gray(img, name: str = "image") -> np.ndarray:
     img = _flatten_alpha(img)
     if img.mode in WIDE_GRAY:  # convert("L") clips these to 0-255: a 16-bit scan came out all white
         return _eight_bits(np.asarray(img), img.mode)
+    if img.mode == "LAB":  # Pillow has no LAB -> L conversion ("not a readable image (ValueError)"):
+        return np.asarray(img.getchannel("L"))  # its L channel is the lightness, on 0-255
     return np.asarray(img.convert("L"))
 
 

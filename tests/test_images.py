@@ -773,3 +773,15 @@ def test_of_two_polarities_the_reading_with_the_tallest_sure_digit_wins(shipped,
     assert shipped.read_picture(["paper", "right"]) == right
     readings["right"] = [replace(p, unsure="low confidence") for p in right]  # none sure on either: the tallest
     assert shipped.read_picture(["right", "paper"]) == paper
+
+
+def test_a_lab_tiff_reads_as_its_lightness(tmp_path):
+    """A valid TIFF in Lab colour read as "not a readable image (ValueError)": Pillow has no LAB to
+    grey conversion. Its L channel is the lightness, the grey the page shows."""
+    from recognizer.images import load_gray
+
+    page = Image.new("RGB", (64, 48), "white")
+    page.paste((0, 0, 0), (20, 10, 30, 40))
+    page.convert("LAB").save(tmp_path / "lab.tif")
+    gray = load_gray(tmp_path / "lab.tif")
+    assert gray.shape == (48, 64) and gray[20, 25] == 0 and gray[5, 5] == 255
