@@ -187,11 +187,15 @@ def run_calibration(
 
 
 def calibrate_command(argv: list[str], data: str | None, unipen: str | None) -> str:
-    """The command as typed, with the data files that $MNIST_NPZ and $UNIPEN_NPZ named written out
-    (`make calibrate` with the variables set recorded a command naming no data)."""
-    extra = [] if data or not os.environ.get(MNIST_ENV_VAR) else ["--data", os.environ[MNIST_ENV_VAR]]
-    if unipen and "--unipen" not in argv and not any(a.startswith("--unipen=") for a in argv):
-        extra += ["--unipen", unipen]
+    """The command as typed (data, unipen: its --data and --unipen), with the data files that
+    $MNIST_NPZ and $UNIPEN_NPZ named written out (`make calibrate` with the variables set recorded
+    a command naming no data)."""
+    from .train import data_arguments
+
+    given, extra = data_arguments(data, unipen), []
+    for flag, path in zip(given[::2], given[1::2]):
+        if flag not in argv and not any(a.startswith(flag + "=") for a in argv):  # typed: already there
+            extra += [flag, path]
     return "python -m recognizer calibrate " + shlex.join([*argv, *extra])
 
 
@@ -265,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         args.images,
         args.reject_rate,
         args.seed,
-        command=calibrate_command(sys.argv[1:] if argv is None else argv, args.data, unipen_path),
+        command=calibrate_command(sys.argv[1:] if argv is None else argv, args.data, args.unipen),
         chars=chars,
     )
     cal = payload["calibration_set"]

@@ -332,8 +332,7 @@ def check_resume(work_dir: Path, settings: dict) -> None:
     settings other than the stopped run's (another --epochs switched the learning-rate schedule
     mid-run, and the card said the new)."""
     recorded = work_dir / RUN_SETTINGS
-    if not (_members(work_dir) or recorded.exists()):
-        print(f"warning: --resume: nothing to resume in {work_dir}: training from the first epoch", file=sys.stderr)
+    say_if_nothing_to_resume(work_dir, found=bool(_members(work_dir)) or recorded.exists())
     try:
         before = json.loads(recorded.read_text())
     except (OSError, ValueError):
@@ -371,12 +370,15 @@ def end_members_run(work_dir: Path) -> None:
     (work_dir / RUN_SETTINGS).unlink(missing_ok=True)
 
 
-def say_if_nothing_to_resume(work_dir: str | os.PathLike) -> None:
+def say_if_nothing_to_resume(work_dir: str | os.PathLike, found: bool | None = None) -> None:
     """--resume where no run stopped: no epoch checkpoint (Keras's backup/, removed when a fit ends)
-    nor a finished model (a member's, the detector's fit) anywhere in the run's folder. Says on
-    stderr that it trains from the first epoch, which it did without a word."""
+    nor a finished model (a member's, the detector's fit) anywhere in the run's folder, or, where
+    the caller looked itself, `found` False. Says on stderr that it trains from the first epoch,
+    which it did without a word."""
     work_dir = Path(work_dir)
-    if not (any(work_dir.rglob(BACKUP)) or any(work_dir.rglob("*.keras"))):
+    if found is None:
+        found = any(work_dir.rglob(BACKUP)) or any(work_dir.rglob("*.keras"))
+    if not found:
         print(f"warning: --resume: nothing to resume in {work_dir}: training from the first epoch", file=sys.stderr)
 
 
@@ -416,6 +418,16 @@ def check_out(
     return out
 
 
+def data_arguments(data: str | None, unipen: str | None) -> list[str]:
+    """--data and --unipen for a command's record, with the files given or, where not given, those
+    $MNIST_NPZ and $UNIPEN_NPZ name written out (a record naming no data says nothing)."""
+    argv = []
+    for flag, given, variable in (("--data", data, MNIST_ENV_VAR), ("--unipen", unipen, UNIPEN_ENV_VAR)):
+        if path := given or os.environ.get(variable):
+            argv += [flag, path]
+    return argv
+
+
 def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
     """The command that trains a model again from scratch, for its card (train's and
     train-detector's options): the program, the data files used (those named by $MNIST_NPZ or
@@ -423,10 +435,7 @@ def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     --letter-slices, --cut-width and --average-with where not the default, --out and --limit where given,
     and --overwrite-shipped where the model goes to the shipped folder (refused without it).
     --resume and --work-dir change how a run goes, not the model it makes: left out."""
-    argv = []
-    for flag, given, variable in (("--data", args.data, MNIST_ENV_VAR), ("--unipen", args.unipen, UNIPEN_ENV_VAR)):
-        if path := given or os.environ.get(variable):
-            argv += [flag, path]
+    argv = data_arguments(args.data, args.unipen)
     argv += ["--epochs", str(args.epochs)]
     for name in ("members", "letter_slices", "cut_width", "average_with"):  # each trainer's own, where not the default
         if vars(args).get(name) not in (None, parser.get_default(name)):

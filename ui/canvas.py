@@ -53,7 +53,7 @@ class Canvas:
         self.pixels = np.zeros((self.side, self.side), np.uint8)  # updated in place where possible
         self._base: np.ndarray | None = None  # strokes older than MAX_UNDO, flattened; None while there are none
         self._before: list[np.ndarray] = []  # the pixels before each of the last strokes began (UNDO_SNAPSHOTS)
-        self.redraw_due = False  # the pixels were scaled by a resize, not drawn at this size (redraw())
+        self.redraw_due = False  # the pixels were scaled by a resize, not drawn at this size (redrawn())
         self._dirty: tuple[int, int, int, int] | None = (0, 0, self.side, self.side)  # changed since take_dirty()
 
     @property
@@ -136,7 +136,7 @@ class Canvas:
     def resize(self, side: int, exact: bool = True) -> None:
         """Change the canvas size, scaling what was drawn with it (new `pixels` array). exact=False
         (a window being dragged: many sizes a second) scales the pixels themselves, a fraction of a
-        millisecond, and leaves redrawing the strokes to redraw() once the size settles: a redraw
+        millisecond, and leaves redrawing the strokes to redrawn() once the size settles: a redraw
         costs a circle per point, 0.3 s for a canvas of 10,000 points."""
         side = max(MIN_SIDE, int(side))
         if side == self.side:
@@ -151,18 +151,11 @@ class Canvas:
         if exact:
             self.pixels = np.zeros((side, side), np.uint8)
             self._rasterize()
-        else:  # a preview until redraw(): linear, 6 times as fast as INTER_AREA shrinking 1,260 px (5.5 -> 0.85 ms)
+        else:  # a preview until redrawn(): linear, 6 times as fast as INTER_AREA shrinking 1,260 px (5.5 -> 0.85 ms)
             self.pixels = cv2.resize(old, (side, side), interpolation=cv2.INTER_LINEAR)
             self._dirty = (0, 0, side, side)
         self.redraw_due = not exact
         self.version += 1
-
-    def redraw(self) -> None:
-        """Draw the strokes again at this size, after a resize that scaled the pixels (redraw_due)."""
-        if self.redraw_due:
-            self.redraw_due = False
-            self._rasterize()
-            self.version += 1
 
     def redraw_job(self) -> tuple[int, int, list[list[Point]], np.ndarray | None, int]:
         """What a redraw off the loop needs (render's arguments, copied) and the ink version it is for:

@@ -74,8 +74,9 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
 def _samples_file(text: str) -> str:
     """--samples: a file's path, which need not exist yet; an empty one or a folder is refused (the
     app said "cannot read samples file (IsADirectoryError)" and told the user to rename it)."""
-    if not text:
-        raise argparse.ArgumentTypeError("an empty path: give the samples file's name, or leave the option out")
+    from recognizer.fileio import path_arg  # here, as the app's other imports: only a --samples given pays
+
+    path_arg(text)  # the empty path every command's path options refuse
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text} is a folder: give the samples file's name (a .npz) in it")
     return text

@@ -100,10 +100,9 @@ class Redrawer:
     def update(self, canvas: Canvas) -> None:
         """Once a frame while canvas.redraw_due (and the size settled): ask for a redraw of the
         canvas as it is now, unless one is under way for it; put in a finished one."""
-        job = canvas.redraw_job()
-        if job[:2] != self._asked:
-            self._asked = job[:2]
-            self._thread.submit(job)
+        if (canvas.version, canvas.side) != self._asked:  # the job's copies made once, not every frame
+            self._asked = (canvas.version, canvas.side)
+            self._thread.submit(canvas.redraw_job())
         done, self._done = self._done, None
         if done is not None:
             canvas.redrawn(*done)

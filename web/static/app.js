@@ -167,10 +167,9 @@ function undo() {
 
 function clearAll() {
   end();
-  if (shot.shown) { // a photo on the canvas: cleared like ink
+  if (shot.shown) { // a photo on the canvas (never beside ink): cleared like ink, to an empty reading
     hidePhoto();
-    show({ number: "", digits: [] }, ink.version, ink.side);
-    setStatus("ready", "ready");
+    predictSoon();
   }
   if (!ink.strokes.length) return;
   ink.strokes = [];
