@@ -67,6 +67,11 @@ DARK_PAPER = 0.3  # darker than this share of the page's brightness is not page 
 NOISE_SIGMAS = 4.0  # ink starts this many of the paper's noise sds above its median ...
 MIN_NOISE = 0.03  # ... and at least this far (a share of the paper's brightness)
 NOISE_SAMPLES = 100_000  # pixels, evenly spread, that the paper's median and spread are taken from
+NOISY = 0.05  # paper whose noise sd is above this share of its brightness (a photo in low light) ...
+NOISY_BLUR = 1.5  # ... is read blurred by this sigma, px: its strokes would break into specks ...
+# ... when that cuts the noise to under this share (a sensor's grain: to a fifth or less; the other
+# polarity of a marker's bold digits, whose "paper" is shapes, not grain: hardly at all)
+NOISY_CUT = 0.5
 MIN_CONTRAST = 0.15  # no pixel this much darker than its paper: no ink at all
 INK_CORE = 0.9  # the percentile of ink darkness taken as full-strength ink ...
 HALF = 0.5  # ... and ink at least this share of the way to it becomes FULL
@@ -115,7 +120,9 @@ FLAT = 0.25  # a piece less tall than this share of its width is flat: not a dig
 RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's heights is no writing (a fill-in line)
 UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes with the writing on it
 RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
-RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ... along one of these (y per x)
+# ... along one of these (y per x): a line photographed a little askew, or, on a page photographed
+# at a slant, one the page's turn left askew (the lines of a page seen in perspective converge).
+RULE_SLANTS = (0.0, *(sign * s for s in (0.01, 0.02, 0.03, 0.045, 0.06, 0.075, 0.09, 0.105, 0.12) for sign in (-1, 1)))
 SLANT_GAIN = 1.25  # ... a slant taken over a lesser one for this many times its pixels (_straight_runs)
 RUNS_AREA = 20_000  # px; _long_runs opens a smaller image whole (picking its rows would cost more)
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
@@ -436,11 +443,15 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
     The noise and the ink are the page's, not the table's (its grain would hide the ink when it
     fills most of the frame)."""
     step = max(1, round(np.sqrt(ink.size / NOISE_SAMPLES)))
-    sample = ink[::step, ::step][~table[::step, ::step]]
-    if sample.size == 0:
+    paper = ~table[::step, ::step]
+    if not paper.any():
         raise ImageError(f"{name}: no ink found (no page, only a dark surface)")
-    median = float(np.median(sample))
-    noise = MAD_SD * float(np.median(np.abs(sample - median)))
+    median, noise = _spread(ink[::step, ::step][paper])
+    if noise > NOISY:
+        blurred = cv2.GaussianBlur(ink, (0, 0), NOISY_BLUR)
+        spread = _spread(blurred[::step, ::step][paper])
+        if spread[1] < NOISY_CUT * noise:  # a sensor's grain, not what a blur leaves as it was
+            ink, (median, noise) = blurred, spread
     low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)
     strong = ink[(ink > low + MIN_CONTRAST) & ~table]
     if strong.size == 0:
@@ -448,6 +459,13 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
     core = float(np.percentile(strong, 100 * INK_CORE))
     high = low + HALF * (core - low)
     return (np.clip((ink - low) / (high - low), 0, 1) * FULL).astype(np.uint8)
+
+
+def _spread(sample: np.ndarray) -> tuple[float, float]:
+    """(median, standard deviation) of the paper's darkness, the latter from the median absolute
+    deviation: the ink among the sample does not count."""
+    median = float(np.median(sample))
+    return median, MAD_SD * float(np.median(np.abs(sample - median)))
 
 
 def _straighten(canvas: np.ndarray) -> tuple[np.ndarray, _Lines | None, float]:
@@ -840,8 +858,8 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
     sit on a line; a 7 or 9 crosses it). In each piece wider than tall and than RULE of the
     writing's height (the median height of the big digit-like pieces; any such piece when there is
     none: all the digits touch the line): the straight runs across half its width or more (1 px of
-    wobble, along one of RULE_SLANTS) when they all lie in its lowest UNDER (a line under the
-    writing, not a box round it), are RULE_THIN thin and RULE heights long; strokes they cut are
+    wobble, along one of RULE_SLANTS) when they all lie in its lowest UNDER along them (a line under
+    the writing, not a box round it: _under), are RULE_THIN thin and RULE heights long; strokes they cut are
     mended, and what is left goes with them where it is printed on the line (_ticks: a comb's, a
     field's ends) or under TICK of the writing's height (or of the tallest other piece left: a
     comb's short ticks, crumbs), but for the rest of a digit the line cut off (_parts_of_writing: a
@@ -859,8 +877,8 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         # the piece with paper above and below: a closing treats the crop's edge as ink, a slant shifts rows
         pad = MEND + int(np.ceil(max(RULE_SLANTS) * bw / 2))
         piece = np.pad(pieces.labels[box] == k, ((pad, pad), (0, 0))).astype(np.uint8)
-        rule = _straight_runs(piece, max(3, bw // 2))
-        if not rule.any() or rule[: pad + bh - int(bh * UNDER)].any():  # none, or one over the writing: a box
+        rule, slant = _straight_runs(piece, max(3, bw // 2))
+        if not rule.any() or not _under(piece, rule, slant):  # none, or one over the writing: a box
             continue
         thick, cols = _thickness(rule.astype(bool), 1), np.flatnonzero(rule.any(axis=0))
         if len(cols) < max(RULE_THIN * thick, RULE * height):  # a bold stroke's flat side, two digits' flat feet
@@ -935,15 +953,34 @@ def _ticks(stats: np.ndarray, thick: float, ends: tuple[int, int]) -> np.ndarray
     return comb if comb.sum() >= TICKS and (comb & first).any() and (comb & last).any() else first | last
 
 
-def _straight_runs(piece: np.ndarray, length: int) -> np.ndarray:
+def _under(piece: np.ndarray, rule: np.ndarray, slant: float) -> bool:
+    """Whether a line's pixels (`rule`, along `slant`, y per x) all lie in the lowest UNDER of the
+    piece (both 0/1 uint8) measured along the line: a line under the writing, not a box round it.
+    Measured along it, as a line seen askew runs across more than its piece's lowest rows."""
+    ys, xs = np.nonzero(piece)
+    along = ys - slant * xs  # rows, the slant taken out
+    top, bottom = along.min(), along.max()
+    limit = top + (bottom - top + 1) - int((bottom - top + 1) * UNDER)
+    ys, xs = np.nonzero(rule)
+    return bool((ys - slant * xs >= limit - 0.5).all())
+
+
+def _straight_runs(piece: np.ndarray, length: int) -> tuple[np.ndarray, float]:
     """The piece's (uint8) pixels in straight runs across `length` px long at least, with 1 px of
     wobble, along the slant of RULE_SLANTS (a line photographed a little askew) whose runs hold the
     most, a slant taken over a lesser one only for SLANT_GAIN times as many: a line a little askew
     has runs along a lesser slant too, a row or two of it thick, and a slant beside a straight
-    line's takes a px more of the strokes standing on it."""
+    line's takes a px more of the strokes standing on it. Returns them and that slant."""
     h, w = piece.shape
-    best = np.zeros_like(piece)
+    best, best_slant = np.zeros_like(piece), 0.0
+    ys, xs = np.nonzero(piece)
+    least = min(length - length // 2, length // 2 + 1, w)  # px a run holds at least (at an edge: _long_runs)
     for slant in RULE_SLANTS:
+        # Skipped where no band of 5 rows along the slant holds that many px (a run's 3, and 1 for rounding)
+        along = np.round(ys - slant * (xs - w / 2)).astype(np.int64)
+        rows = np.bincount(along - along.min(initial=0))
+        if np.convolve(rows, np.ones(5, np.int64)).max(initial=0) < least:
+            continue
         turn = np.float32([[1, 0, 0], [-slant, 1, slant * w / 2]])  # rows sheared so the slant lies flat
         flat = cv2.warpAffine(piece, turn, (w, h), flags=cv2.INTER_NEAREST) if slant else piece
         wobbly = cv2.dilate(flat, np.ones((3, 1), np.uint8))
@@ -952,8 +989,8 @@ def _straight_runs(piece: np.ndarray, length: int) -> np.ndarray:
             runs = cv2.warpAffine(runs, turn, (w, h), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
             runs = cv2.dilate(runs, np.ones((3, 1), np.uint8)) & piece
         if runs.sum() > SLANT_GAIN * best.sum():
-            best = runs
-    return best
+            best, best_slant = runs, slant
+    return best, best_slant
 
 
 def _long_runs(image: np.ndarray, length: int) -> np.ndarray:
