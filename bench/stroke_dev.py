@@ -35,6 +35,7 @@ from recognizer.data import PenCharacters
 from recognizer.grouping import Priors
 from recognizer.ink import ink_from_canvas
 from recognizer.predictor import Recognizer
+from recognizer.segment import x_overlap
 from recognizer.unipen import Row, clear_letters, digits_by_person, people, person_split, write_row
 
 from .numbers import lcs_length
@@ -160,7 +161,7 @@ def _features(atoms: grouping._Atoms, members: tuple[int, ...]) -> tuple[float, 
 def _pair_features(atoms: grouping._Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, float]:
     """What grouping._pairs weighs for a pair: the two's x-overlap share, and how far b starts inside a."""
     sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
-    overlap = grouping._overlap(
+    overlap = x_overlap(
         (sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), grouping.SLACK * atoms.height
     )
     return overlap, (sa[:, 1].max() - atoms.starts[b[0]]) / atoms.height

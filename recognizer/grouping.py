@@ -46,6 +46,7 @@ from .segment import (
     kept_components,
     nearest_line,
     specks,
+    x_overlap,
 )
 from .strokes import Stroke
 
@@ -491,7 +492,7 @@ def _written_over(spans: np.ndarray, k: int, near: float) -> int:
     a digit added later in front of a number or between two digits is no part of either); -1 if none."""
     if k < 2:
         return -1
-    best, j = max((_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1))
+    best, j = max((x_overlap(spans[k], spans[j], 1.0), j) for j in range(k - 1))
     if best > 0:
         return j
     gaps = spans[k, 0] - spans[: k - 1, 1]
@@ -949,13 +950,6 @@ def _unlinked(atoms: _Atoms, members: tuple[int, ...]) -> float:
     return total
 
 
-def _overlap(a: Sequence[float], b: Sequence[float], slack: float) -> float:
-    """x-overlap of two ranges as a share of the narrower (0 to 1), each widened by `slack` px on
-    both sides: a vertical stroke has a range of no width, yet lies over what it crosses."""
-    overlap = min(a[1], b[1]) - max(a[0], b[0]) + 2 * slack
-    return min(1.0, max(0.0, overlap / (min(a[1] - a[0], b[1] - b[0]) + 2 * slack)))
-
-
 def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
     """How many strokes or pieces of a group sit beside the rest of it rather than over it (an
     x-overlap under APART_OVERLAP of the narrower, in proportion): a 7's bar, a 5's flag, a 4's
@@ -978,14 +972,14 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
             tall = min(ys[i][1] - ys[i][0], max(hi for _, hi in rest_ys) - min(lo for lo, _ in rest_ys))
             if tall < APART_TALL * atoms.height:
                 continue
-        total += max(0.0, 1.0 - _overlap(spans[i], (lo, hi), slack) / APART_OVERLAP)
+        total += max(0.0, 1.0 - x_overlap(spans[i], (lo, hi), slack) / APART_OVERLAP)
     return total
 
 
 def _pairs(atoms: _Atoms, ranges: np.ndarray, starts: np.ndarray | None, links: _Links) -> list[list[float]]:
     """The penalty for each pair of neighbouring digits a reading may hold (links.before[k][i]
     then k; ranges: each candidate's x-range, _x_range): the two overlapping in x (the strokes or
-    pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do; _overlap's
+    pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do; x_overlap's
     share), and with strokes, the second's first stroke starting (at x `starts`) left of the
     first's right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go
     back over their digit). All at once: a number has a few hundred such pairs."""

@@ -243,8 +243,7 @@ def _span_overlap(a: np.ndarray, b: np.ndarray) -> float:
     xa, xb = np.flatnonzero(a), np.flatnonzero(b)
     if not xa.size or not xb.size:
         return 0.0
-    overlap = min(xa[-1], xb[-1]) - max(xa[0], xb[0]) + 1
-    return max(0.0, overlap / min(xa[-1] - xa[0] + 1, xb[-1] - xb[0] + 1))
+    return x_overlap((xa[0], xa[-1] + 1), (xb[0], xb[-1] + 1))
 
 
 def find_digits(ink: Ink, strokes: Sequence[Stroke] | None = None) -> list[Segment]:
@@ -342,11 +341,13 @@ def _x_gap(a: Box, b: Box) -> float:
     return max(a[0], b[0]) - min(a[0] + a[2], b[0] + b[2])
 
 
-def x_overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Overlap of two x-ranges [start, end) as a share of the narrower one (0 to 1)."""
-    overlap = min(a[1], b[1]) - max(a[0], b[0])
-    narrower = min(a[1] - a[0], b[1] - b[0])
-    return max(0.0, overlap) / max(narrower, 1e-9)
+def x_overlap(a: Sequence[float], b: Sequence[float], slack: float = 0.0) -> float:
+    """Overlap of two x-ranges [start, end) as a share of the narrower one (0 to 1), each widened
+    by `slack` px on both sides (a vertical stroke's pen path has a range of no width, yet lies
+    over what it crosses)."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0]) + 2 * slack
+    narrower = min(a[1] - a[0], b[1] - b[0]) + 2 * slack
+    return min(1.0, max(0.0, overlap) / max(narrower, 1e-9))
 
 
 def group_by_x_overlap(ranges: Sequence[tuple[float, float]], threshold: float = MERGE_OVERLAP) -> list[list[int]]:
