@@ -120,9 +120,11 @@ FLAT = 0.25  # a piece less tall than this share of its width is flat: not a dig
 RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's heights is no writing (a fill-in line)
 UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes with the writing on it
 RULE_THIN = 20  # ... and is this many times as long as it is thick at least (a printed line: 1-4 px)
-# ... along one of these (y per x): a line photographed a little askew, or, on a page photographed
-# at a slant, one the page's turn left askew (the lines of a page seen in perspective converge).
-RULE_SLANTS = (0.0, *(sign * s for s in (0.01, 0.02, 0.03, 0.045, 0.06, 0.075, 0.09, 0.105, 0.12) for sign in (-1, 1)))
+RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ... along one of these (y per x)
+# ... and on a ruled page, these too: photographed at a slant, its lines converge, and the turn that
+# straightens some leaves others askew. Not elsewhere: a 2's long base rising under the next digit
+# is as straight, and was taken for a line ("25" read "75" at 0.12, an outside review).
+RULED_SLANTS = (*RULE_SLANTS, -0.06, 0.06, -0.075, 0.075, -0.09, 0.09, -0.105, 0.105, -0.12, 0.12)
 SLANT_GAIN = 1.25  # ... a slant taken over a lesser one for this many times its pixels (_straight_runs)
 RUNS_AREA = 20_000  # px; _long_runs opens a smaller image whole (picking its rows would cost more)
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
@@ -788,7 +790,7 @@ def _writing(
             f"{name}: {marks:,} separate marks, more than handwriting makes "
             "(a dithered or very noisy scan?): scan or save it in grayscale"
         )
-    if (off := _off_rules(kept, pieces)) is not kept:
+    if (off := _off_rules(kept, pieces, RULE_SLANTS if lines is None else RULED_SLANTS)) is not kept:
         kept, pieces = off, _Pieces.of(off)
     good = np.ones(len(pieces.area), bool)
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
@@ -853,12 +855,12 @@ def _page_edges(
     return edges
 
 
-def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
+def _off_rules(ink: np.ndarray, pieces: _Pieces, slants: tuple[float, ...] = RULE_SLANTS) -> np.ndarray:
     """The ink (its pieces: `pieces`) less the printed fill-in lines that writing touches (digits
     sit on a line; a 7 or 9 crosses it). In each piece wider than tall and than RULE of the
     writing's height (the median height of the big digit-like pieces; any such piece when there is
     none: all the digits touch the line): the straight runs across half its width or more (1 px of
-    wobble, along one of RULE_SLANTS) when they all lie in its lowest UNDER along them (a line under
+    wobble, along one of `slants`) when they all lie in its lowest UNDER along them (a line under
     the writing, not a box round it: _under), are RULE_THIN thin and RULE heights long; strokes they cut are
     mended, and what is left goes with them where it is printed on the line (_ticks: a comb's, a
     field's ends) or under TICK of the writing's height (or of the tallest other piece left: a
@@ -875,9 +877,9 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         x, y, bw, bh = pieces.box[k]
         box = np.s_[y : y + bh, x : x + bw]
         # the piece with paper above and below: a closing treats the crop's edge as ink, a slant shifts rows
-        pad = MEND + int(np.ceil(max(RULE_SLANTS) * bw / 2))
+        pad = MEND + int(np.ceil(max(np.abs(slants)) * bw / 2))
         piece = np.pad(pieces.labels[box] == k, ((pad, pad), (0, 0))).astype(np.uint8)
-        rule, slant = _straight_runs(piece, max(3, bw // 2))
+        rule, slant = _straight_runs(piece, max(3, bw // 2), slants)
         if not rule.any() or not _under(piece, rule, slant):  # none, or one over the writing: a box
             continue
         thick, cols = _thickness(rule.astype(bool), 1), np.flatnonzero(rule.any(axis=0))
@@ -962,24 +964,27 @@ def _under(piece: np.ndarray, rule: np.ndarray, slant: float) -> bool:
     top, bottom = along.min(), along.max()
     limit = top + (bottom - top + 1) - int((bottom - top + 1) * UNDER)
     ys, xs = np.nonzero(rule)
-    return bool((ys - slant * xs >= limit - 0.5).all())
+    return bool((ys - slant * xs >= limit - 0.5).all())  # 0.5: rows along a slant fall between whole ones
 
 
-def _straight_runs(piece: np.ndarray, length: int) -> tuple[np.ndarray, float]:
+def _straight_runs(piece: np.ndarray, length: int, slants: tuple[float, ...] = RULE_SLANTS) -> tuple[np.ndarray, float]:
     """The piece's (uint8) pixels in straight runs across `length` px long at least, with 1 px of
-    wobble, along the slant of RULE_SLANTS (a line photographed a little askew) whose runs hold the
-    most, a slant taken over a lesser one only for SLANT_GAIN times as many: a line a little askew
-    has runs along a lesser slant too, a row or two of it thick, and a slant beside a straight
-    line's takes a px more of the strokes standing on it. Returns them and that slant."""
+    wobble, along the slant of `slants` (in order of size; a line photographed a little askew)
+    whose runs hold the most, a slant taken over a lesser one only for SLANT_GAIN times as many: a
+    line a little askew has runs along a lesser slant too, a row or two of it thick, and a slant
+    beside a straight line's takes a px more of the strokes standing on it. Returns them and that
+    slant; a slant is not tried where no band of 5 rows along it holds the px a run needs (the
+    run's 3 rows of wobble, and 1 on each side for the shear's rounding), which skips only slants
+    that would find nothing."""
     h, w = piece.shape
     best, best_slant = np.zeros_like(piece), 0.0
     ys, xs = np.nonzero(piece)
-    least = min(length - length // 2, length // 2 + 1, w)  # px a run holds at least (at an edge: _long_runs)
-    for slant in RULE_SLANTS:
-        # Skipped where no band of 5 rows along the slant holds that many px (a run's 3, and 1 for rounding)
+    if not ys.size:
+        return best, best_slant
+    least = _run_least(length, w)
+    for slant in slants:
         along = np.round(ys - slant * (xs - w / 2)).astype(np.int64)
-        rows = np.bincount(along - along.min(initial=0))
-        if np.convolve(rows, np.ones(5, np.int64)).max(initial=0) < least:
+        if np.convolve(np.bincount(along - along.min()), np.ones(5, np.int64)).max() < least:
             continue
         turn = np.float32([[1, 0, 0], [-slant, 1, slant * w / 2]])  # rows sheared so the slant lies flat
         flat = cv2.warpAffine(piece, turn, (w, h), flags=cv2.INTER_NEAREST) if slant else piece
@@ -993,6 +998,12 @@ def _straight_runs(piece: np.ndarray, length: int) -> tuple[np.ndarray, float]:
     return best, best_slant
 
 
+def _run_least(length: int, width: int) -> int:
+    """The fewest px of a row that can hold a run `length` px long in an image `width` px wide once
+    opened (_long_runs): about half of it, at the image's edge, where outside counts as ink."""
+    return min(length - length // 2, length // 2 + 1, width)
+
+
 def _long_runs(image: np.ndarray, length: int) -> np.ndarray:
     """cv2.morphologyEx(image, MORPH_OPEN) of a 0/1 uint8 image with a 1 x `length` line (its rows'
     runs of ink `length` px long), worked out only on the rows with enough ink to hold one: the
@@ -1003,7 +1014,7 @@ def _long_runs(image: np.ndarray, length: int) -> np.ndarray:
     kernel = np.ones((1, length), np.uint8)
     if image.size < RUNS_AREA:
         return cv2.morphologyEx(image, cv2.MORPH_OPEN, kernel)
-    least = min(length - length // 2, length // 2 + 1, image.shape[1])
+    least = _run_least(length, image.shape[1])
     rows = np.flatnonzero(np.count_nonzero(image, axis=1) >= least)
     out = np.zeros_like(image)
     if rows.size:
