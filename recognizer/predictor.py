@@ -66,6 +66,8 @@ BATCH_SIZES = (1, 2, 4, 8, 16)
 # affinity: a cpuset or taskset; a CPU quota such as docker --cpus is not seen).
 THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 MAX_THREADS = 64  # LiteRT threads per call at most (a million tied up 2.4 GB and never answered)
+SIDEWAYS = (1, 3)  # np.rot90's quarter turns a picture's canvas is read in besides as it is (read_picture) ...
+TURNED_SURER = 0.1  # ... the reading turned taken where surer by this much (nats: log-probability)
 MAX_KERAS_BYTES = 512 * 2**20  # a .keras archive unpacking to more is refused (the shipped one: 1.4 MB)
 
 
@@ -428,9 +430,11 @@ class Recognizer:
         read): the one whose tallest digit read surely is the tallest, then whose tallest digit is,
         the first on a tie. The wrong polarity reads the paper between the strokes, whose pieces are
         shorter than the writing (bold close-ups and bold print with a letter, training-side:
-        docs/measurements.md), or, around marker-bold digits, one "?" as tall as them all. frames: each
-        canvas's photo.Frame (photo.framed_canvases), to give the boxes on the picture itself
-        rather than on the canvas (scaled down, maybe turned straight)."""
+        docs/measurements.md), or, around marker-bold digits, one "?" as tall as them all. That
+        reading may then be taken turned a quarter (_sideways: a page photographed or scanned on
+        its side, with no EXIF tag to turn it). frames: each canvas's photo.Frame
+        (photo.framed_canvases), to give the boxes on the picture itself rather than on the canvas
+        (scaled down, maybe turned straight)."""
         readings = [self.read(canvas, picture=True) for canvas in canvases]
         if not readings:
             return []
@@ -442,9 +446,38 @@ class Recognizer:
             for reading in readings
         ]
         best = tallest.index(max(tallest))  # the first of equals
+        reading = self._sideways(canvases[best], readings[best])
         if frames is None:
-            return readings[best]
-        return [replace(p, box=frames[best].to_picture(p.box)) for p in readings[best]]
+            return reading
+        return [replace(p, box=frames[best].to_picture(p.box)) for p in reading]
+
+    def _sideways(self, canvas: np.ndarray, reading: list[Prediction]) -> list[Prediction]:
+        """The reading of a canvas (`reading`: as it is), or of the canvas turned a quarter either
+        way (boxes given on the canvas as it is) where that reading is one row of digits, every one
+        sure, not all 1s, and surer by TURNED_SURER (the log of the product of its digits'
+        confidence; of both ways, the surer): a number on its side stands on end, and its digits
+        read as "?"s and 1s in rows, each less sure. Tried only where the reading as it is has
+        more than one row. Turned, a number beside a word has read as sure digits in two rows, and
+        printed lines or a window's frame as rows of 1s (their uprights). Not turned half way: a 6
+        upside down reads as a sure 9."""
+        if all(p.row == 0 for p in reading):
+            return reading
+
+        def sureness(predictions: list[Prediction]) -> float:
+            return float(sum(np.log(p.confidence) for p in predictions))
+
+        best, surest = reading, sureness(reading) + TURNED_SURER
+        for turns in SIDEWAYS:
+            turned = self.read(np.ascontiguousarray(np.rot90(canvas, turns)), picture=True)
+            if (
+                turned
+                and all(p.unsure is None and p.row == 0 for p in turned)
+                and any(p.digit != 1 for p in turned)
+                and sureness(turned) > surest
+            ):
+                best = [replace(p, box=_turned_back(p.box, turns, canvas.shape)) for p in turned]
+                surest = sureness(turned)
+        return best
 
     def recognize(
         self, inks: list[Ink], canvas_shape: tuple[int, int], strokes: Sequence[Sequence[Stroke] | None] | None = None
@@ -494,6 +527,16 @@ class Recognizer:
             unsure = ink_reason(ink, canvas_shape, own) or reason
             out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
         return out
+
+
+def _turned_back(box: Box, turns: int, shape: tuple[int, int]) -> Box:
+    """A box (x, y, w, h) on np.rot90(canvas, turns) (turns: 1 or 3) -> the box on the canvas
+    (shape: its (rows, columns))."""
+    x, y, w, h = box
+    rows, columns = shape
+    if turns == 1:  # a quarter anticlockwise: column x of the turned canvas was row x
+        return columns - y - h, x, h, w
+    return y, rows - x - w, h, w
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?", between_rows: str = "") -> str:

@@ -785,3 +785,25 @@ def test_a_lab_tiff_reads_as_its_lightness(tmp_path):
     page.convert("LAB").save(tmp_path / "lab.tif")
     gray = load_gray(tmp_path / "lab.tif")
     assert gray.shape == (48, 64) and gray[20, 25] == 0 and gray[5, 5] == 255
+
+
+@pytest.mark.parametrize("turns", [1, 3], ids=["turned left", "turned right"])
+def test_a_number_photographed_on_its_side_is_read_turned_upright(tmp_path, shipped, turns):
+    """A page photographed or scanned on its side, with no EXIF tag to turn it: read as it is, the
+    number stands on end and reads as "?"s and 1s in rows; turned a quarter, it reads whole, and
+    the boxes are given on the picture as it is (here larger than WORK_SIDE: scaled too), each
+    round a digit's ink."""
+    ink = number_ink("3854", (1000, 2000), 550, 380, 220, 16)
+    sideways = np.ascontiguousarray(np.rot90(ink, turns))
+    gray = on_paper(sideways)
+    assert max(gray.shape) > WORK_SIDE
+    framed = photo.framed_canvases(gray)
+    predictions = shipped.read_picture([c for c, _ in framed], [f for _, f in framed])
+    assert number_text(predictions) == "3854"
+    boxed = np.zeros(sideways.shape, bool)
+    for p in predictions:
+        x, y, w, h = p.box
+        assert w > h  # a digit on its side, as on the picture
+        assert (sideways[y : y + h, x : x + w] > 0).sum() > 0.1 * (sideways > 0).sum()  # a digit's ink
+        boxed[y : y + h, x : x + w] = True
+    assert (sideways[boxed] > 0).sum() > 0.95 * (sideways > 0).sum()  # and the boxes hold the number
