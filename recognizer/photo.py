@@ -861,9 +861,9 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces, slants: tuple[float, ...] = RUL
     writing's height (the median height of the big digit-like pieces; any such piece when there is
     none: all the digits touch the line): the straight runs across half its width or more (1 px of
     wobble, along one of `slants`) when they all lie in its lowest UNDER along them (a line under
-    the writing, not a box round it: _under), are RULE_THIN thin and RULE heights long; strokes they cut are
-    mended, and what is left goes with them where it is printed on the line (_ticks: a comb's, a
-    field's ends) or under TICK of the writing's height (or of the tallest other piece left: a
+    the writing, not a box round it: _under), are RULE_THIN thin and RULE heights long; strokes
+    they cut are mended, and what is left goes with them where it is printed on the line (_ticks: a
+    comb's, a field's ends) or under TICK of the writing's height (or of the tallest other piece left: a
     comb's short ticks, crumbs), but for the rest of a digit the line cut off (_parts_of_writing: a
     6's bowl that ran along it). A line with no writing on it goes whole. Left whole, the piece was
     dropped as a line, with the digits on it. `ink` itself when there is no such line."""

@@ -67,7 +67,8 @@ BATCH_SIZES = (1, 2, 4, 8, 16)
 THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 MAX_THREADS = 64  # LiteRT threads per call at most (a million tied up 2.4 GB and never answered)
 SIDEWAYS = (1, 3)  # np.rot90's quarter turns a picture's canvas is read in besides as it is (read_picture) ...
-TURNED_SURER = 0.1  # ... the reading turned taken where surer by this much (nats: log-probability)
+TURNED_SURER = 0.1  # ... the reading turned taken where surer by this much (nats: log-probability) ...
+ON_END = 2.0  # ... tried where a reading has a digit not sure, or this many digits a row at most
 MAX_KERAS_BYTES = 512 * 2**20  # a .keras archive unpacking to more is refused (the shipped one: 1.4 MB)
 
 
@@ -457,10 +458,12 @@ class Recognizer:
         sure, not all 1s, and surer by TURNED_SURER (the log of the product of its digits'
         confidence; of both ways, the surer): a number on its side stands on end, and its digits
         read as "?"s and 1s in rows, each less sure. Tried only where the reading as it is has
-        more than one row. Turned, a number beside a word has read as sure digits in two rows, and
-        printed lines or a window's frame as rows of 1s (their uprights). Not turned half way: a 6
-        upside down reads as a sure 9."""
-        if all(p.row == 0 for p in reading):
+        more than one row, and a digit not sure or ON_END digits a row at most: two readings more
+        cost 3-10 times as much as the first, not to be spent on every page of numbers. Turned, a
+        number beside a word has read as sure digits in two rows, and printed lines or a window's
+        frame as rows of 1s (their uprights). Not turned half way: a 6 upside down reads as a sure 9."""
+        rows = 1 + max((p.row for p in reading), default=0)
+        if rows == 1 or (len(reading) > ON_END * rows and all(p.unsure is None for p in reading)):
             return reading
 
         def sureness(predictions: list[Prediction]) -> float:

@@ -807,3 +807,13 @@ def test_a_number_photographed_on_its_side_is_read_turned_upright(tmp_path, ship
         assert (sideways[y : y + h, x : x + w] > 0).sum() > 0.1 * (sideways > 0).sum()  # a digit's ink
         boxed[y : y + h, x : x + w] = True
     assert (sideways[boxed] > 0).sum() > 0.95 * (sideways > 0).sum()  # and the boxes hold the number
+
+
+def test_two_short_rows_upright_stay_as_they_are(tmp_path, shipped):
+    """Rows of two digits are what a number on its side reads as, so the reading is tried turned a
+    quarter too (predictor.ON_END); upright, it stays: turned, the digits lie on their sides and
+    read less surely, or as "?"s, or in rows."""
+    ink = number_ink("42", (700, 800), 300, 120, 150, 10) | number_ink("17", (700, 800), 300, 420, 150, 10)
+    predictions = shipped.read_picture(load_canvases(save(tmp_path, "rows.png", on_paper(ink))))
+    assert number_text(predictions, between_rows=" ") == "42 17"
+    assert [p.row for p in predictions] == [0, 0, 1, 1]

@@ -253,7 +253,8 @@ def _rounded(p: float) -> float:
 
 def answer(predictions: list[Prediction], with_image: bool = False, scale: float = 1.0) -> dict:
     """The JSON answer: the number read ("?" where not sure) and each digit, in reading order (left
-    to right, row by row from the top).
+    to right, row by row from the top; along the number where a picture on its side was read
+    turned, Recognizer.read_picture).
     with_image adds each digit's 28x28 model input as 784 ints 0..255, row by row; scale: the
     request's canvas over the one read (Drawing.scaled), which the boxes are multiplied by."""
     digits = []
