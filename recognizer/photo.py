@@ -126,6 +126,17 @@ RULE_SLANTS = (0.0, -0.01, 0.01, -0.02, 0.02, -0.03, 0.03, -0.045, 0.045)  # ...
 # is as straight, and was taken for a line ("25" read "75" at 0.12, an outside review).
 RULED_SLANTS = (*RULE_SLANTS, -0.06, 0.06, -0.075, 0.075, -0.09, 0.09, -0.105, 0.105, -0.12, 0.12)
 SLANT_GAIN = 1.25  # ... a slant taken over a lesser one for this many times its pixels (_straight_runs)
+# A straight line at any angle through the writing (a crease, a fold's shadow, a line drawn across the
+# page), joined to the digits it crosses: the piece's straightest line (Hough, in ANGLE_STEP degrees)
+# holding CROSS_RUN of its longer side in one run at least, CROSS_LONG times as long as the tallest
+# digit left once it is off and at most CROSS_THIN as thick as their strokes, is taken off, as a
+# fill-in line is; what is left goes but for digits TICK of the writing's height tall and what lies
+# near them. (Without CROSS_LONG and CROSS_THIN, digits written big with a fine pen, as long and
+# thin as lines, lost a 7's bar and read as 1s, and a window's frame left 1s beside them.)
+CROSS_RUN = 0.5
+CROSS_LONG = 3.0
+CROSS_THIN = 0.8
+ANGLE_STEP = 0.5
 RUNS_AREA = 20_000  # px; _long_runs opens a smaller image whole (picking its rows would cost more)
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
 TICKS, TICK_SPREAD = 3, 0.15  # ... this many or more of one height (within this share) are a comb's ticks
@@ -792,6 +803,8 @@ def _writing(
         )
     if (off := _off_rules(kept, pieces, RULE_SLANTS if lines is None else RULED_SLANTS)) is not kept:
         kept, pieces = off, _Pieces.of(off)
+    if (off := _off_crossing_lines(kept, pieces)) is not kept:
+        kept, pieces = off, _Pieces.of(off)
     good = np.ones(len(pieces.area), bool)
     if lines is not None:  # pieces wholly inside a line's strip: bits of the line
         good[:] = False
@@ -896,6 +909,57 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces, slants: tuple[float, ...] = RUL
         out[box] &= (
             ~piece[pad:-pad].astype(bool) | np.isin(labels[pad:-pad], np.flatnonzero(writing | (of >= 0)) + 1) | along
         )
+    return out
+
+
+def _off_crossing_lines(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
+    """The ink (its pieces: `pieces`) less the straight lines at any angle that run through the
+    writing they are joined to (a crease, a fold's shadow, a line drawn across the page), which
+    would otherwise go with it as one line (_near_writing): in each piece longer than RULE of the
+    writing's height (as _off_rules measures it) and not digit-like, the line along which the most
+    of its px lie (cv2.HoughLines), turned flat, its straight runs (_straight_runs) CROSS_RUN of
+    the piece's longer side long and RULE_THIN thin at least, taken off but where a stroke crosses
+    them (MEND, as in _off_rules); kept of the rest, only the pieces digit-like and TICK of the
+    writing's height tall, and those within NEAR_WRITING of it of one (a digit's loose bit), not
+    the line's ends. A piece with no such line, no digit left, or a line less than CROSS_LONG
+    times as long as the tallest digit left or thicker than CROSS_THIN of their strokes is left
+    whole (a line alone goes as before). `ink` itself when nothing is taken off."""
+    w, h = pieces.box[:, 2], pieces.box[:, 3]
+    big = pieces.big(np.ones(len(pieces.area), bool))
+    height = max(float(np.median(h[big])) if big.any() else 0.0, 1.0)
+    long = (np.maximum(w, h) > RULE * height) & ~pieces.digit_like()
+    long[0] = False
+    out = ink
+    for k in np.flatnonzero(long):
+        x, y, bw, bh = pieces.box[k]
+        side = int(np.ceil(np.hypot(bw, bh))) + 2 * MEND  # room to turn the piece whichever way
+        top, left = (side - bh) // 2, (side - bw) // 2
+        piece = pieces.labels[y : y + bh, x : x + bw] == k
+        crop = np.zeros((side, side), np.uint8)
+        crop[top : top + bh, left : left + bw] = piece
+        length = int(CROSS_RUN * max(bw, bh))
+        found = cv2.HoughLines(crop, 1, np.radians(ANGLE_STEP), length)
+        if found is None:
+            continue
+        turn = cv2.getRotationMatrix2D((side / 2, side / 2), float(np.degrees(found[0, 0, 1])) - 90, 1.0)
+        flat = cv2.warpAffine(crop, turn, (side, side), flags=cv2.INTER_NEAREST)
+        rule, _ = _straight_runs(flat, length)  # the small slants: what ANGLE_STEP leaves askew
+        span, thick = len(np.flatnonzero(rule.any(axis=0))), _thickness(rule.astype(bool), 1)
+        if span < RULE_THIN * thick:
+            continue  # none, or a bold stroke's straight side
+        crossing = cv2.morphologyEx(flat & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
+        back = cv2.warpAffine(rule & ~crossing, turn, (side, side), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+        line = cv2.dilate(back, np.ones((3, 3), np.uint8)).astype(bool)[top : top + bh, left : left + bw]
+        rest = _Pieces.of(piece & ~line)
+        digits = rest.digit_like() & (rest.box[:, 3] >= TICK * height)
+        if not digits.any() or span < CROSS_LONG * rest.box[digits, 3].max():
+            continue  # no digit on it, or a digit's own stroke
+        if thick > CROSS_THIN * float(np.median(rest.width[digits])):
+            continue  # as thick as the strokes left: a fine pen's, or a frame's beside thin marks
+        near = _gap(rest, digits) <= NEAR_WRITING * height
+        near[0] = False
+        out = out.copy() if out is ink else out
+        out[y : y + bh, x : x + bw] &= ~piece | near[rest.labels]
     return out
 
 
