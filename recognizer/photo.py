@@ -136,6 +136,7 @@ SLANT_GAIN = 1.25  # ... a slant taken over a lesser one for this many times its
 CROSS_RUN = 0.5
 CROSS_LONG = 3.0
 CROSS_THIN = 0.8
+CROSS_BAND = 2 * MEND  # px each side of the line searched once it is turned flat (the slants' drift, the mending)
 ANGLE_STEP = 0.5
 RUNS_AREA = 20_000  # px; _long_runs opens a smaller image whole (picking its rows would cost more)
 UPRIGHT = 2.0  # what is left of it no wider than this many of its thickness (+2 px) ...
@@ -941,13 +942,19 @@ def _off_crossing_lines(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         found = cv2.HoughLines(crop, 1, np.radians(ANGLE_STEP), length)
         if found is None:
             continue
-        turn = cv2.getRotationMatrix2D((side / 2, side / 2), float(np.degrees(found[0, 0, 1])) - 90, 1.0)
+        rho, theta = found[0, 0]
+        turn = cv2.getRotationMatrix2D((side / 2, side / 2), float(np.degrees(theta)) - 90, 1.0)
         flat = cv2.warpAffine(crop, turn, (side, side), flags=cv2.INTER_NEAREST)
-        rule, _ = _straight_runs(flat, length)  # the small slants: what ANGLE_STEP leaves askew
+        # Only the rows along the line, turned flat, are searched: a crop a few times the line's side
+        row = int(round(turn[1] @ (rho * np.cos(theta), rho * np.sin(theta), 1.0)))
+        band = np.s_[max(0, row - CROSS_BAND) : row + CROSS_BAND + 1]
+        rule = np.zeros_like(flat)
+        rule[band], _ = _straight_runs(flat[band], length)  # the small slants: what ANGLE_STEP leaves askew
         span, thick = len(np.flatnonzero(rule.any(axis=0))), _thickness(rule.astype(bool), 1)
         if span < RULE_THIN * thick:
             continue  # none, or a bold stroke's straight side
-        crossing = cv2.morphologyEx(flat & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
+        crossing = np.zeros_like(flat)
+        crossing[band] = cv2.morphologyEx(flat[band] & ~rule[band], cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
         back = cv2.warpAffine(rule & ~crossing, turn, (side, side), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
         line = cv2.dilate(back, np.ones((3, 3), np.uint8)).astype(bool)[top : top + bh, left : left + bw]
         rest = _Pieces.of(piece & ~line)
