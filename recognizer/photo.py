@@ -951,7 +951,7 @@ def _off_crossing_lines(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         rule = np.zeros_like(flat)
         rule[band], _ = _straight_runs(flat[band], length)  # the small slants: what ANGLE_STEP leaves askew
         span, thick = len(np.flatnonzero(rule.any(axis=0))), _thickness(rule.astype(bool), 1)
-        if span < RULE_THIN * thick:
+        if not span or span < RULE_THIN * thick:
             continue  # none, or a bold stroke's straight side
         crossing = np.zeros_like(flat)
         crossing[band] = cv2.morphologyEx(flat[band] & ~rule[band], cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
