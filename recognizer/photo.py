@@ -800,7 +800,7 @@ def _writing(
     if marks > MAX_MARKS:
         raise TooManyMarks(
             f"{name}: {marks:,} separate marks, more than handwriting makes "
-            "(a dithered or very noisy scan?): scan or save it in grayscale"
+            "(a dithered scan, or a photo in too little light?): save it in grayscale, or take it in more light"
         )
     if (off := _off_rules(kept, pieces, RULE_SLANTS if lines is None else RULED_SLANTS)) is not kept:
         kept, pieces = off, _Pieces.of(off)
