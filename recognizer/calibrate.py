@@ -28,6 +28,7 @@ import datetime as dt
 import os
 import shlex
 import sys
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
@@ -119,11 +120,15 @@ def test_report(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, tempera
     }
 
 
+def file_hashes(paths: Iterable[str | Path | None]) -> dict[str, str]:
+    """SHA-256 of each of these files that exists, by its name."""
+    return {Path(p).name: file_sha256(p) for p in paths if p is not None and Path(p).is_file()}
+
+
 def model_hashes(model_path: str | Path) -> dict[str, str]:
     """SHA-256 of the model file and its .keras/.tflite sibling: the calibration holds for both."""
     model_path = Path(model_path)
-    paths = {model_path, model_path.with_suffix(".keras"), model_path.with_suffix(".tflite")}
-    return {p.name: file_sha256(p) for p in sorted(paths) if p.is_file()}
+    return file_hashes(sorted({model_path, model_path.with_suffix(".keras"), model_path.with_suffix(".tflite")}))
 
 
 def run_calibration(
@@ -169,11 +174,7 @@ def run_calibration(
         "data_source": Path(data.source).name + (f" + {Path(chars.source).name}" if chars is not None else ""),
         # which files exactly, as a model card records them (a data file named only by its name could
         # be any copy of any version)
-        "data_sha256": {
-            Path(source).name: file_sha256(source)
-            for source in (data.source, chars.source if chars is not None else None)
-            if source is not None and Path(source).is_file()
-        },
+        "data_sha256": file_hashes((data.source, chars.source if chars is not None else None)),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": command or "python -m recognizer calibrate",
     }

@@ -418,6 +418,11 @@ class _Pieces:
         area = np.where(like, self.area, 0)
         return (area > 0) & (area >= BIG_PIECE * area.max())
 
+    def writing_height(self) -> float:
+        """The writing's height (px): the median height of the big pieces (big, of all); 0 if none."""
+        big = self.big(np.ones(len(self.area), bool))
+        return float(np.median(self.box[big, 3])) if big.any() else 0.0
+
     def thin_writing(self) -> np.ndarray:
         """Pieces as long for their stroke width as lines, but curved (a pen path CURVED times the
         box's diagonal at least), not flat, and not from side to side of the frame (SPANS): a digit
@@ -882,8 +887,7 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces, slants: tuple[float, ...] = RUL
     6's bowl that ran along it). A line with no writing on it goes whole. Left whole, the piece was
     dropped as a line, with the digits on it. `ink` itself when there is no such line."""
     w, h = pieces.box[:, 2], pieces.box[:, 3]
-    big = pieces.big(np.ones(len(pieces.area), bool))
-    height = float(np.median(h[big])) if big.any() else 0.0
+    height = pieces.writing_height()
     wide = (w >= h) & (w > RULE * height)
     wide[0] = False
     out = ink
@@ -899,8 +903,7 @@ def _off_rules(ink: np.ndarray, pieces: _Pieces, slants: tuple[float, ...] = RUL
         thick, cols = _thickness(rule.astype(bool), 1), np.flatnonzero(rule.any(axis=0))
         if len(cols) < max(RULE_THIN * thick, RULE * height):  # a bold stroke's flat side, two digits' flat feet
             continue
-        crossing = cv2.morphologyEx(piece & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
-        left = piece & ~(rule & ~crossing)
+        left = piece & ~_line_alone(piece, rule)
         _, labels, stats, _ = cv2.connectedComponentsWithStats(left, connectivity=8)
         heights = np.where(_ticks(stats[1:], thick, (cols[0], cols[-1])), 0, stats[1:, cv2.CC_STAT_HEIGHT])
         writing = heights >= TICK * max(height, heights.max(initial=0))
@@ -920,15 +923,13 @@ def _off_crossing_lines(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
     writing's height (as _off_rules measures it) and not digit-like, the line along which the most
     of its px lie (cv2.HoughLines), turned flat, its straight runs (_straight_runs) CROSS_RUN of
     the piece's longer side long and RULE_THIN thin at least, taken off but where a stroke crosses
-    them (MEND, as in _off_rules); kept of the rest, only the pieces digit-like and TICK of the
+    them (_line_alone, as in _off_rules); kept of the rest, only the pieces digit-like and TICK of the
     writing's height tall, and those within NEAR_WRITING of it of one (a digit's loose bit), not
     the line's ends. A piece with no such line, no digit left, or a line less than CROSS_LONG
     times as long as the tallest digit left or thicker than CROSS_THIN of their strokes is left
     whole (a line alone goes as before). `ink` itself when nothing is taken off."""
-    w, h = pieces.box[:, 2], pieces.box[:, 3]
-    big = pieces.big(np.ones(len(pieces.area), bool))
-    height = max(float(np.median(h[big])) if big.any() else 0.0, 1.0)
-    long = (np.maximum(w, h) > RULE * height) & ~pieces.digit_like()
+    height = max(pieces.writing_height(), 1.0)
+    long = (np.maximum(pieces.box[:, 2], pieces.box[:, 3]) > RULE * height) & ~pieces.digit_like()
     long[0] = False
     out = ink
     for k in np.flatnonzero(long):
@@ -953,9 +954,9 @@ def _off_crossing_lines(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         span, thick = len(np.flatnonzero(rule.any(axis=0))), _thickness(rule.astype(bool), 1)
         if not span or span < RULE_THIN * thick:
             continue  # none, or a bold stroke's straight side
-        crossing = np.zeros_like(flat)
-        crossing[band] = cv2.morphologyEx(flat[band] & ~rule[band], cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
-        back = cv2.warpAffine(rule & ~crossing, turn, (side, side), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+        gone = np.zeros_like(flat)
+        gone[band] = _line_alone(flat[band], rule[band])
+        back = cv2.warpAffine(gone, turn, (side, side), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
         line = cv2.dilate(back, np.ones((3, 3), np.uint8)).astype(bool)[top : top + bh, left : left + bw]
         rest = _Pieces.of(piece & ~line)
         digits = rest.digit_like() & (rest.box[:, 3] >= TICK * height)
@@ -968,6 +969,13 @@ def _off_crossing_lines(ink: np.ndarray, pieces: _Pieces) -> np.ndarray:
         out = out.copy() if out is ink else out
         out[y : y + bh, x : x + bw] &= ~piece | near[rest.labels]
     return out
+
+
+def _line_alone(piece: np.ndarray, rule: np.ndarray) -> np.ndarray:
+    """A line's px (`rule`, running along the rows of a 0/1 uint8 `piece`) but where a stroke
+    crosses it: there the piece's other ink lies within MEND px above and below, and the stroke is
+    mended through the line rather than cut."""
+    return rule & ~cv2.morphologyEx(piece & ~rule, cv2.MORPH_CLOSE, np.ones((MEND, 1), np.uint8))
 
 
 def _parts_of_writing(

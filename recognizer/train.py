@@ -347,15 +347,24 @@ def check_resume(work_dir: Path, settings: dict) -> None:
         )
 
 
+def _remove_members(work_dir: Path, strict: bool) -> None:
+    """Remove a classifier run's own members from work_dir; strict: an error if one cannot go."""
+    import shutil
+
+    for member in _members(work_dir):
+        if member.is_dir():
+            shutil.rmtree(member, ignore_errors=not strict)
+        else:
+            member.unlink(missing_ok=not strict)
+
+
 def start_members_run(work_dir: Path, settings: dict, resume: bool) -> None:
     """Once the data has loaded (a command that fails first changes nothing): a fresh run removes an
     earlier run's members (a finished member<i>.keras is loaded by --resume instead of trained: one
-    left from another run was shipped under this run's card), and either records its settings."""
-    import shutil
-
+    left from another run was shipped under this run's card; strict: one left would be), and either
+    records its settings."""
     if not resume:
-        for old in _members(work_dir):
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        _remove_members(work_dir, strict=True)
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work_dir / RUN_SETTINGS, settings)
 
@@ -363,10 +372,7 @@ def start_members_run(work_dir: Path, settings: dict, resume: bool) -> None:
 def end_members_run(work_dir: Path) -> None:
     """After the model is saved: its members and settings go, as the detector's fit does, so that a
     later --resume finds nothing to take for its own (it trained nothing and shipped the old network)."""
-    import shutil
-
-    for done in _members(work_dir):
-        shutil.rmtree(done, ignore_errors=True) if done.is_dir() else done.unlink(missing_ok=True)
+    _remove_members(work_dir, strict=False)
     (work_dir / RUN_SETTINGS).unlink(missing_ok=True)
 
 
