@@ -33,7 +33,7 @@ def predict_main(argv: list[str]) -> int:
             failed += 1
             continue
         if not preds:
-            print(f"error: {path}: no ink found", file=sys.stderr)
+            print(f"error: {path}: no digits found (only lines of print or letters)", file=sys.stderr)
             failed += 1
             continue
         print(f"{path}: {describe(preds)}")

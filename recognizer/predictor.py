@@ -38,7 +38,7 @@ from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, Group, group_digits
 from .ink import Box, Ink, ink_from_canvas
 from .preprocess import SIZE, ink_to_mnist
-from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, too_little_ink
+from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, text_lines, too_little_ink
 from .segment import row_strokes, text_rows
 from .strokes import Stroke, checked_strokes
 
@@ -380,7 +380,8 @@ class Recognizer:
         only below reject.MIN_PICTURE_PX (or the share of a drawing, on a smaller picture:
         reject.picture_shape), not below a share of the canvas as on a drawing (a page's
         handwriting is 2-4% of its side), and lines of writing apart are rows even side by side
-        (segment.text_rows)."""
+        (segment.text_rows), and a line of text among them (print around the number, a table's
+        header: reject.text_lines) is left out, its rows numbered from 0 again."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         if ink.box is None:
@@ -409,7 +410,12 @@ class Recognizer:
             boxes,
             row_of,
         )
-        return [replace(p, box=b, row=k, unsure=u) for p, b, k, u in zip(predictions, boxes, row_of, unsure)]
+        read = [replace(p, box=b, row=k, unsure=u) for p, b, k, u in zip(predictions, boxes, row_of, unsure)]
+        if picture:
+            read = [p for p, text in zip(read, text_lines(unsure, boxes, row_of)) if not text]
+            renumbered = {row: k for k, row in enumerate(sorted({p.row for p in read}))}
+            read = [replace(p, row=renumbered[p.row]) for p in read]
+        return read
 
     def _groups_in_rows(self, ink: Ink, strokes: Sequence[Stroke] | None, picture: bool) -> list[tuple[int, Group]]:
         """The digits' Groups (recognizer.grouping), each with its row: the lines of writing

@@ -8,13 +8,15 @@ Three kinds of checks, cheapest first:
     signs and squiggles: its P(not a digit) above its threshold, or, in a row read by read(), above
     an even chance beside a reading it rejects (letters_in_words: a word's letters come together);
   * the classifier's confidence (its top probability, temperature-scaled) below a threshold.
+In a picture, a line of text (print around a number, a table's header) is left out whole
+(text_lines): its letters read "not a digit" and its "o"s and "l"s as sure 0s and 1s.
 The temperature and the threshold come from the model's calibration (recognizer/calibration.py).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +61,18 @@ MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit
 WORD_NOT_DIGIT = 0.5
 WORD_SURE = 0.999
 WORD_GAP = 0.6
+# A line of text in a picture (print around a number, a table's header, a screen's text): a row with
+# TEXT_MIN readings "not a digit" or more, TEXT_SHARE of its readings at least, is left out of the reading,
+# its "o"s and "l"s read as sure 0s and 1s with it. Not a word of it with no reading "not a digit"
+# that stands TEXT_TALLER times as tall as its letters, or that starts or ends a row of TEXT_WORDS
+# words at most: a number written after a printed label ("Total: 1546") or before a unit (a line of
+# a page of print often ends in "is", read "15"). Words part where readings are more than TEXT_SPACE
+# of the letters' median height apart (a printed word's letters are closer).
+TEXT_MIN = 4
+TEXT_SHARE = 0.5
+TEXT_TALLER = 1.5
+TEXT_WORDS = 4
+TEXT_SPACE = 0.3
 
 
 @dataclass(frozen=True)
@@ -149,6 +163,48 @@ def letters_in_words(
             if any(out[j] == NOT_A_DIGIT and _word_close(boxes[k], boxes[j]) for j in beside):
                 out[k] = NOT_A_DIGIT
     return out
+
+
+def text_lines(unsure: Sequence[str | None], boxes: Sequence[Box], rows: Sequence[int]) -> list[bool]:
+    """Which readings (read() order: row by row, left to right) are letters or print in a line of
+    text rather than digits of a number (see TEXT_MIN): a picture's number reads alone, not among
+    rows of "?" and sure 1s. unsure: each one's reason (letters_in_words' verdicts)."""
+    text = [False] * len(unsure)
+    for row in _runs(range(len(unsure)), lambda j, k: rows[j] == rows[k]):
+        letters = [k for k in row if unsure[k] == NOT_A_DIGIT]
+        if len(letters) < TEXT_MIN or len(letters) < TEXT_SHARE * len(row):
+            continue
+        height = float(np.median([boxes[k][3] for k in letters]))
+        words = _words(row, unsure, boxes, TEXT_SPACE * height)
+        label = len(words) <= TEXT_WORDS
+        for w, word in enumerate(words):
+            number = not any(unsure[k] == NOT_A_DIGIT for k in word) and (
+                (label and w in (0, len(words) - 1)) or np.median([boxes[k][3] for k in word]) >= TEXT_TALLER * height
+            )
+            for k in word:
+                text[k] = not number
+    return text
+
+
+def _words(row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box], space: float) -> list[list[int]]:
+    """A row's readings parted into words where more than `space` px apart, but a number's digits,
+    written further apart than print's letters, left in one: words with no reading "not a digit"
+    side by side are one."""
+    words = _runs(row, lambda j, k: boxes[k][0] - (boxes[j][0] + boxes[j][2]) <= space)
+    lettered = [any(unsure[k] == NOT_A_DIGIT for k in word) for word in words]
+    runs = _runs(range(len(words)), lambda a, b: not (lettered[a] or lettered[b]))
+    return [[k for w in run for k in words[w]] for run in runs]
+
+
+def _runs(items: Sequence[int], together: Callable[[int, int], bool]) -> list[list[int]]:
+    """items parted into runs of neighbours for which together(previous, next) holds."""
+    runs: list[list[int]] = []
+    for k in items:
+        if runs and together(runs[-1][-1], k):
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return runs
 
 
 def _word_close(a: Box, b: Box) -> bool:

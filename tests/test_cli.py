@@ -79,6 +79,17 @@ def test_predict_blank_image(tmp_path):
     assert_clean_error(run("predict", str(tmp_path / "blank.png")), 1, "no ink")
 
 
+def test_predict_a_page_of_print_alone(tmp_path):
+    """Lines of print and no handwriting: no digits to read (not rows of "?" and sure 1s)."""
+    import cv2
+
+    page = np.full((300, 640), 255, np.uint8)
+    for y in (60, 110, 160, 210):
+        cv2.putText(page, "please return the signed form", (20, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2, cv2.LINE_AA)
+    Image.fromarray(page).save(tmp_path / "print.png")
+    assert_clean_error(run("predict", str(tmp_path / "print.png")), 1, "no digits found (only lines of print")
+
+
 def test_one_bad_image_does_not_stop_the_others(tmp_path):
     result = run("predict", str(tmp_path / "missing.png"), str(DIGITS / "2.png"))
     assert result.returncode == 1 and ": 2 (" in result.stdout

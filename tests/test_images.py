@@ -706,21 +706,40 @@ def test_a_printed_caption_far_above_the_digits_is_a_line_of_its_own(tmp_path, s
     low to be a line (a flag, a dot): its letters were read between and over the digits, and the
     scan review's captioned fields read none of their numbers right. Far from every row and of
     several pieces, it is a line apart (segment.FAR_LINE), also where it starts left of the field
-    and barely lies over it; its words read as what they read."""
+    and barely lies over it, and as a line of text it is left out (reject.text_lines)."""
+    from recognizer.ink import ink_from_canvas
+    from recognizer.segment import text_rows
+
     ink = caption_and_number(80, x=x)
+    (_, cut), _ = text_rows(ink_from_canvas(ink), picture=True)
+    assert 140 - 80 < cut < 140  # under the caption's letters, over the digits
     predictions = shipped.read_picture(load_canvases(save(tmp_path, "caption.png", on_paper(ink))))
-    rows = sorted({p.row for p in predictions})
-    assert len(rows) == 2
-    assert number_text([p for p in predictions if p.row == rows[-1]]) == "1249"
-    assert all(p.box[1] + p.box[3] < 140 - 30 for p in predictions if p.row == rows[0])  # the caption's own
+    assert number_text(predictions, between_rows=" ") == "1249" and {p.row for p in predictions} == {0}
 
 
 @pytest.mark.parametrize("gap", [10, 30])
-def test_small_marks_near_the_digits_stay_in_their_row(tmp_path, shipped, gap):
-    """The same caption's band within FAR_LINE of the digits' height, as a 5's flag or an i's dot
-    is, joins their row as before (the line is one row; how its pieces group is grouping's)."""
-    predictions = shipped.read_picture(load_canvases(save(tmp_path, "near.png", on_paper(caption_and_number(gap)))))
-    assert {p.row for p in predictions} == {0}
+def test_small_marks_near_the_digits_stay_in_their_row(gap):
+    """A band within FAR_LINE of the digits' height joins their row, as a 5's flag or an i's dot
+    does, where it holds fewer than TEXT_LINE pieces (a short word: how its pieces group is
+    grouping's); a line of print as near, of more pieces, is a line of its own (a page's lines, each
+    joining the one above, had been read with the number as one row, in columns)."""
+    from recognizer.ink import ink_from_canvas
+    from recognizer.segment import text_rows
+
+    assert text_rows(ink_from_canvas(caption_and_number(gap, "No")), picture=True) == []
+    (_, cut), _ = text_rows(ink_from_canvas(caption_and_number(gap, "Date of birth")), picture=True)
+    assert 140 - gap - 25 < cut < 140
+
+
+def test_a_page_of_print_around_a_number_is_left_out(tmp_path, shipped):
+    """Lines of print above and close under a handwritten number (a page photographed around it):
+    each is a line of its own and a line of text, left out, and the number reads alone; read in
+    rows of "?" and sure 1s before (an outside review's pages of print: 2 of 30 read right)."""
+    ink = rasterize(number_strokes("1249", 220, 200, 50, 80, 70), (420, 640), 7)
+    for y in (60, 100, 320, 360):  # two lines above, two 40 px under the digits' 280 px base
+        cv2.putText(ink, "please note the amount due", (30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
+    predictions = shipped.read_picture(load_canvases(save(tmp_path, "page.png", on_paper(ink))))
+    assert number_text(predictions, between_rows=" ") == "1249"
 
 
 def test_cents_written_small_and_raised_after_the_number_stay_in_its_line(tmp_path, shipped):

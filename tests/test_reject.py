@@ -259,3 +259,53 @@ def test_read_reads_the_letters_of_a_word_together(shipped, monkeypatch):
     ):
         monkeypatch.setattr(predictor, "group_digits", lambda *a, n=answers, s=sure: doubted(*a, answers=n, sure=s))
         assert number_text(shipped.read(canvas, strokes)) == text
+
+
+def _row(line: str, letter: int = 30, digit: int = 40) -> tuple[list, list, list]:
+    """Readings of one row spelt out: "L" a letter read "not a digit" (`letter` px tall), "D" a
+    digit that stands, "T" one that stands twice as tall, "?" a digit read "low confidence" (both
+    `digit` px tall); each 20 px wide, 3 px apart in a word, 20 px where `line` has a space, 40 where
+    it has "|" (a number's digits written apart)."""
+    unsure, boxes, x = [], [], 0
+    tall = {"L": letter, "D": digit, "T": 2 * digit, "?": digit}
+    reason = {"L": reject.NOT_A_DIGIT, "D": None, "T": None, "?": LOW_CONFIDENCE}
+    for ch in line:
+        if ch in " |":
+            x += 17 if ch == " " else 37
+            continue
+        unsure.append(reason[ch])
+        boxes.append((x, 100 - tall[ch], 20, tall[ch]))
+        x += 23
+    return unsure, boxes, [0] * len(unsure)
+
+
+def _kept(line: str, **heights: int) -> str:
+    """The row's readings left once its text is left out, spelt as in _row."""
+    unsure, boxes, rows = _row(line, **heights)
+    spelt = [ch for ch in line if ch not in " |"]
+    return "".join(ch for ch, text in zip(spelt, reject.text_lines(unsure, boxes, rows)) if not text)
+
+
+def test_a_line_of_text_is_left_out_but_the_number_beside_its_label():
+    """A picture's row of print or letters (TEXT_MIN readings "not a digit" or more, TEXT_SHARE of
+    its readings) is no number: its sure 0s and 1s ("o", "l") go with its letters. A number written
+    after or before a short label ("Amount due: 519", "12 kg") stays, its digits written further
+    apart than print's letters too; in a long line of print only a word of digits far taller does."""
+    assert _kept("LLLLLL LLL DDD") == "DDD"
+    assert _kept("LLLLLL LLL D|D|D") == "DDD"
+    assert _kept("DD LLLL") == "DD"
+    assert _kept("LLLL") == ""
+    page = "LLL DD LLLL LL LLL D LLLLL DD"  # a line of a page of print: "is" read "15", "o" read "0"
+    assert _kept(page) == ""
+    assert _kept(page.replace("LLLL LL", "LLLL TT")) == "TT"  # a number written big in the line
+    assert _kept(page.replace("LLLL LL", "LLLL L? D")) == ""  # but no word with a letter in it
+
+
+def test_a_number_read_in_doubt_is_no_line_of_text():
+    """A number whose digits the detector doubts is read as it was, its "?"s kept: fewer than
+    TEXT_MIN letters, or fewer than TEXT_SHARE of the row, or digits read only "low confidence"."""
+    assert _kept("D L L L D") == "DLLLD"
+    assert _kept("DDDDD LLLL") == "DDDDDLLLL"
+    assert _kept("D????D") == "D????D"
+    unsure, boxes, _ = _row("LLLL DD")
+    assert reject.text_lines(unsure, boxes, [0, 1, 2, 3, 4, 5]) == [False] * 6  # each reading its own row
