@@ -149,6 +149,13 @@ LINE_LIKE = 40  # a piece this many times as long as its stroke is wide is a lin
 # it does not reach across SPANS of the frame (ruled lines, a margin line, a page's edge)
 CURVED = 1.3
 SPANS = 0.9
+# ... and beside other writing where shaped as a digit and as tall as it, or as a number written
+# big beside smaller writing (_Pieces.thin_number)
+THIN_WIDE, THIN_PATH = 1.2, 5.0
+THIN_SHARE, THIN_SAME, THIN_DIGITS = 0.6, 1.5, 2
+# ... and a 1 in their row: THIN_ONES of their height to 1 / THIN_ONES of it, its pen at most 1 / THIN_ONES
+# of theirs, no wider than ONE_WIDE of its height (a fine upright stroke is no curve: thin_writing)
+THIN_ONES, ONE_WIDE = 0.7, 0.5
 # A picture of more separate marks is no handwriting to read (a dithered 1-bit scan: tens of thousands
 # of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds.
 # (Refusing pictures of marks as dense as dots, 20,000 a megapixel, also refused small photos of a
@@ -411,10 +418,13 @@ class _Pieces:
 
     def big(self, candidates: np.ndarray) -> np.ndarray:
         """The digit-like candidates with BIG_PIECE of the ink of the largest such at least; where
-        none is digit-like, the curved ones (thin_writing)."""
+        none is digit-like, the curved ones (thin_writing), and beside them those of a number
+        written big with a fine pen (thin_number)."""
         like = candidates & self.digit_like()
         if not like.any():
             like = candidates & self.thin_writing()
+        else:
+            like |= self.thin_number(candidates, like)
         area = np.where(like, self.area, 0)
         return (area > 0) & (area >= BIG_PIECE * area.max())
 
@@ -423,11 +433,36 @@ class _Pieces:
         big = self.big(np.ones(len(self.area), bool))
         return float(np.median(self.box[big, 3])) if big.any() else 0.0
 
+    def thin_number(self, candidates: np.ndarray, like: np.ndarray) -> np.ndarray:
+        """The thin_writing candidates shaped as a digit is (no wider than THIN_WIDE of their
+        height, their pen path THIN_PATH of it at most: an 8's is about 4) and THIN_SHARE of the
+        height of the tallest of `like` (the digit-like candidates) at least: digits written with
+        a fine pen beside the number's bolder ones (for their size), or a number written big with a
+        fine pen beside smaller writing (a printed caption). Those over THIN_SAME of that height
+        count only where THIN_DIGITS of them stand: a circle drawn round a number, or one curve, is
+        no number. A signature's curves are wider, or their paths longer. Beside such digits, the
+        number's 1s (upright strokes as thin, as tall as they are: THIN_ONES) are its digits too."""
+        x, y, w, h = self.box.T
+        path = self.area / np.maximum(self.width, 1e-9)
+        tallest = h[like].max()
+        digits = candidates & ~like & self.thin_writing() & (w <= THIN_WIDE * h) & (path <= THIN_PATH * h)
+        digits &= h >= THIN_SHARE * tallest
+        taller = digits & (h > THIN_SAME * tallest)
+        digits = digits if np.count_nonzero(taller) >= THIN_DIGITS else digits & ~taller
+        if not digits.any():
+            return digits
+        low, high = THIN_ONES * np.median(h[digits]), h[digits].max() / THIN_ONES
+        ones = candidates & ~like & (w <= ONE_WIDE * h) & (h >= low) & (h <= high)
+        ones &= self.width <= THIN_ONES**-1 * np.median(self.width[digits])
+        beside = (y[:, None] < (y + h)[digits][None]) & ((y + h)[:, None] > y[digits][None])  # in their row
+        return digits | (ones & beside.any(axis=1))
+
     def thin_writing(self) -> np.ndarray:
         """Pieces as long for their stroke width as lines, but curved (a pen path CURVED times the
         box's diagonal at least), not flat, and not from side to side of the frame (SPANS): a digit
-        written big with a fine pen, which LINE_LIKE takes for a line. Writing only where nothing
-        else is: a signature's or a stamp's long curves beside a number would take it over."""
+        written big with a fine pen, which LINE_LIKE takes for a line. Writing where nothing else
+        is, or as a number's digits (thin_number): a signature's or a stamp's long curves beside a
+        number would take it over."""
         w, h = self.box[:, 2], self.box[:, 3]
         rows, cols = self.labels.shape
         curved = self.area / np.maximum(self.width, 1e-9) >= CURVED * np.hypot(w, h)

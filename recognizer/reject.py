@@ -8,8 +8,9 @@ Three kinds of checks, cheapest first:
     signs and squiggles: its P(not a digit) above its threshold, or, in a row read by read(), above
     an even chance beside a reading it rejects (letters_in_words: a word's letters come together);
   * the classifier's confidence (its top probability, temperature-scaled) below a threshold.
-In a picture, a line of text (print around a number, a table's header) is left out whole
-(text_lines): its letters read "not a digit" and its "o"s and "l"s as sure 0s and 1s.
+In a picture, a line of text (print around a number, a table's header) is left out (text_lines):
+its letters read "not a digit" and its "o"s and "l"s as sure 0s and 1s; the numbers written among
+its words stay, with their own "?"s.
 The temperature and the threshold come from the model's calibration (recognizer/calibration.py).
 """
 
@@ -30,6 +31,7 @@ SCRIBBLE = "scribble"
 NOT_A_DIGIT = "not a digit"
 LOW_CONFIDENCE = "low confidence"
 REASONS = (BLANK, TOO_SMALL, SCRIBBLE, NOT_A_DIGIT, LOW_CONFIDENCE)
+LETTERS = (NOT_A_DIGIT, TOO_SMALL)  # what a line of print's letters read as (text_lines)
 
 # Ink checks. First measured on 3,000 MNIST test digits redrawn at 25-80% of a 400 px canvas with
 # 4-28 px strokes (ink length / box side at most 3.9, an 8; stroke width / box side at most 0.32),
@@ -62,16 +64,22 @@ WORD_NOT_DIGIT = 0.5
 WORD_SURE = 0.999
 WORD_GAP = 0.6
 # A line of text in a picture (print around a number, a table's header, a screen's text): a row with
-# TEXT_MIN readings "not a digit" or more, TEXT_SHARE of its readings at least, is left out of the reading,
-# its "o"s and "l"s read as sure 0s and 1s with it. Not a word of it with no reading "not a digit"
-# that stands TEXT_TALLER times as tall as its letters, or that starts or ends a row of TEXT_WORDS
-# words at most: a number written after a printed label ("Total: 1546") or before a unit (a line of
-# a page of print often ends in "is", read "15"). Words part where readings are more than TEXT_SPACE
-# of the letters' median height apart (a printed word's letters are closer).
+# TEXT_MIN letters or more (readings "not a digit", or too small to read), TEXT_SHARE of its readings
+# at least, is left out of the reading, its "o"s and "l"s read as sure 0s and 1s with it, but for its
+# numbers: in a row of TEXT_WORDS words with letters at most (labels, a table's row: "Qty 12 Price
+# 80"), every word with more digits than letters (none, or a digit struck or joined to a label's
+# letter); in a longer one (running text, whose "is" reads "15"), those TEXT_TALLER times as tall as
+# its letters. A number's own "?"s stay with it: a letter alone beside a number's digit, as tall as it
+# (TEXT_DIGIT) and as close as digits are (WORD_GAP of its height), is one of its digits; and so does
+# a reading TEXT_BIG times as tall as the small letters (the TEXT_SMALL percentile of their heights):
+# handwriting joined to a printed letter. Words part where readings are more than TEXT_SPACE of the
+# letters' median height apart (a printed word's letters are closer).
 TEXT_MIN = 4
 TEXT_SHARE = 0.5
-TEXT_TALLER = 1.5
 TEXT_WORDS = 4
+TEXT_TALLER = 1.5
+TEXT_DIGIT = 0.8
+TEXT_BIG, TEXT_SMALL = 2.0, 25
 TEXT_SPACE = 0.3
 
 
@@ -171,29 +179,66 @@ def text_lines(unsure: Sequence[str | None], boxes: Sequence[Box], rows: Sequenc
     rows of "?" and sure 1s. unsure: each one's reason (letters_in_words' verdicts)."""
     text = [False] * len(unsure)
     for row in _runs(range(len(unsure)), lambda j, k: rows[j] == rows[k]):
-        letters = [k for k in row if unsure[k] == NOT_A_DIGIT]
-        if len(letters) < TEXT_MIN or len(letters) < TEXT_SHARE * len(row):
-            continue
-        height = float(np.median([boxes[k][3] for k in letters]))
-        words = _words(row, unsure, boxes, TEXT_SPACE * height)
-        label = len(words) <= TEXT_WORDS
-        for w, word in enumerate(words):
-            number = not any(unsure[k] == NOT_A_DIGIT for k in word) and (
-                (label and w in (0, len(words) - 1)) or np.median([boxes[k][3] for k in word]) >= TEXT_TALLER * height
-            )
-            for k in word:
+        letters = [k for k in row if unsure[k] in LETTERS]
+        if len(letters) >= TEXT_MIN and len(letters) >= TEXT_SHARE * len(row):
+            for k, number in zip(row, _numbers(row, unsure, boxes, [boxes[k][3] for k in letters])):
                 text[k] = not number
     return text
 
 
+def _numbers(row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box], heights: list[int]) -> list[bool]:
+    """Whether each reading of a line of text is a number's (see TEXT_MIN); heights: its letters'."""
+    letters, small = float(np.median(heights)), float(np.percentile(heights, TEXT_SMALL))
+    words = _words(row, unsure, boxes, TEXT_SPACE * letters)
+    lettered = [any(unsure[k] in LETTERS for k in word) for word in words]
+    running = sum(lettered) > TEXT_WORDS
+    number, alone = {}, {k: len(word) == 1 for word in words for k in word}
+    for word, has in zip(words, lettered):
+        digits = sum(unsure[k] not in LETTERS for k in word)
+        # a number with a "?" or two (a digit struck, or joined to a label's letter) is one
+        whole = (not has or digits > len(word) / 2) and (not running or _height(word, boxes) >= TEXT_TALLER * letters)
+        for k in word:  # handwriting twice as tall as the print beside it, joined to a letter
+            number[k] = whole or boxes[k][3] >= TEXT_BIG * small
+    chosen = [number[k] for k in row]
+    for i in _spread(chosen, lambda i, j: alone[row[i]] and _digit_beside(boxes[row[i]], boxes[row[j]])):
+        number[row[i]] = True
+    return [number[k] for k in row]
+
+
 def _words(row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box], space: float) -> list[list[int]]:
     """A row's readings parted into words where more than `space` px apart, but a number's digits,
-    written further apart than print's letters, left in one: words with no reading "not a digit"
-    side by side are one."""
+    written further apart than print's letters, left in one: words with no letter side by side
+    are one."""
     words = _runs(row, lambda j, k: boxes[k][0] - (boxes[j][0] + boxes[j][2]) <= space)
-    lettered = [any(unsure[k] == NOT_A_DIGIT for k in word) for word in words]
+    lettered = [any(unsure[k] in LETTERS for k in word) for word in words]
     runs = _runs(range(len(words)), lambda a, b: not (lettered[a] or lettered[b]))
     return [[k for w in run for k in words[w]] for run in runs]
+
+
+def _spread(chosen: list[bool], joins: Callable[[int, int], bool]) -> list[int]:
+    """The items not chosen that join (joins(item, chosen neighbour)) a chosen one beside them, or
+    one that joined, along the list both ways."""
+    added, reach = [], list(chosen)
+    for order in (range(len(reach)), range(len(reach) - 1, -1, -1)):
+        for w in order:
+            if not reach[w] and any(0 <= v < len(reach) and reach[v] and joins(w, v) for v in (w - 1, w + 1)):
+                reach[w] = True
+                added.append(w)
+    return added
+
+
+def _digit_beside(reading: Box, digit: Box) -> bool:
+    """Whether a reading beside a number's digit is another of its digits, read "?" (struck,
+    sloppy, or joined to a letter): as tall as it (TEXT_DIGIT) and no further from it than
+    WORD_GAP of its height."""
+    left, right = (reading, digit) if reading[0] < digit[0] else (digit, reading)
+    gap = right[0] - (left[0] + left[2])
+    return reading[3] >= TEXT_DIGIT * digit[3] and gap <= WORD_GAP * digit[3]
+
+
+def _height(readings: list[int], boxes: Sequence[Box]) -> float:
+    """The median height of some readings' boxes."""
+    return float(np.median([boxes[k][3] for k in readings]))
 
 
 def _runs(items: Sequence[int], together: Callable[[int, int], bool]) -> list[list[int]]:

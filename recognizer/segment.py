@@ -51,9 +51,10 @@ PICTURE_ROW_HEIGHT = 0.4
 # printed header: none read its digits right). Flags, dots and accents lie closer; an underline or a
 # stray mark is one piece.
 FAR_LINE, FAR_LINE_PIECE = 0.5, 0.2
-# ... or, however near, holding TEXT_LINE such pieces or more: a line of print under the number (a
-# paragraph's lines, each joining the one above, were read as one row with the number, in columns)
-TEXT_LINE = 6
+# ... or, however near, holding TEXT_LINE such pieces or more, none flat (less tall than TEXT_FLAT of
+# their width: 5s' flags over their bodies are): a line of print under the number (a paragraph's
+# lines, each joining the one above, were read as one row with the number, in columns)
+TEXT_LINE, TEXT_FLAT = 6, 0.5
 ROW_GAP = 0.2
 # ... or LINES_GAP where either holds digits side by side (SMALL_LINE): lines written 0.17 of their
 # height apart were one row, "71" over a "4" read "?1". (0.12 for every row also split an 8 whose
@@ -150,28 +151,31 @@ def _one_row(mask: np.ndarray, upper: Sequence[int], lower: Sequence[int], talle
 def _small_line(band: np.ndarray, tallest: int) -> bool:
     """Whether a band of ink rows lower than ROW_HEIGHT of the tallest is a line of writing of its
     own, written smaller: SMALL_LINE pieces or more, each SMALL_LINE_PIECE of the tallest's height."""
-    return _line_pieces(band, SMALL_LINE_PIECE * tallest) >= SMALL_LINE
+    heights, _ = _piece_sizes(band)
+    return int(np.count_nonzero(heights >= SMALL_LINE_PIECE * tallest)) >= SMALL_LINE
 
 
-def _line_pieces(band: np.ndarray, height: float) -> int:
-    """How many pieces of ink in a band of ink rows are `height` px tall or more."""
+def _piece_sizes(band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The heights and widths (px) of the pieces of ink in a band of ink rows."""
     _, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
-    return int(np.count_nonzero(stats[1:, cv2.CC_STAT_HEIGHT] >= height))
+    return stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
 
 
 def _far_line(mask: np.ndarray, band: Sequence[int], row: Sequence[int], tallest: int) -> bool:
     """Whether a picture's band of ink rows (top, bottom) shorter than PICTURE_ROW_HEIGHT of the
     tallest is a line of its own (FAR_LINE): FAR_LINE of the tallest's height or more from the
-    nearest row (or however near, of TEXT_LINE pieces or more: a line of print), not wholly after
-    the row's end (cents written small and raised after the whole number stay in its row; a caption
-    may start left of its field), of SMALL_LINE pieces or more."""
-    pieces = _line_pieces(mask[band[0] : band[1]], FAR_LINE_PIECE * tallest)
-    if pieces < TEXT_LINE and max(row[0] - band[1], band[0] - row[1]) < FAR_LINE * tallest:
+    nearest row (or however near, of TEXT_LINE upright pieces or more: a line of print), not wholly
+    after the row's end (cents written small and raised after the whole number stay in its row; a
+    caption may start left of its field), of SMALL_LINE pieces or more."""
+    heights, widths = _piece_sizes(mask[band[0] : band[1]])
+    tall = heights >= FAR_LINE_PIECE * tallest
+    text = np.count_nonzero(tall & (heights >= TEXT_FLAT * widths)) >= TEXT_LINE
+    if not text and max(row[0] - band[1], band[0] - row[1]) < FAR_LINE * tallest:
         return False
     starts = np.flatnonzero(mask[band[0] : band[1]].any(axis=0))[0]  # bands and rows hold ink
     if starts > np.flatnonzero(mask[row[0] : row[1]].any(axis=0))[-1]:  # wholly after the row's end
         return False
-    return pieces >= SMALL_LINE
+    return np.count_nonzero(tall) >= SMALL_LINE
 
 
 def _cut(rows: list[list[int]], height: int) -> list[tuple[int, int]]:

@@ -731,6 +731,20 @@ def test_small_marks_near_the_digits_stay_in_their_row(gap):
     assert 140 - gap - 25 < cut < 140
 
 
+def test_fives_flags_lifted_over_their_bodies_stay_in_their_row():
+    """Seven 5s whose flags stand clear above their bodies: a band of seven pieces, as many as a
+    line of print has, but flat (segment.TEXT_FLAT), so it joins their row as a flag does."""
+    from recognizer.ink import ink_from_canvas
+    from recognizer.segment import text_rows
+
+    ink = np.zeros((300, 900), np.uint8)
+    for i in range(7):
+        x = 40 + 120 * i
+        cv2.line(ink, (x, 96), (x + 60, 76), 255, 8)  # the flag, aslant
+        cv2.ellipse(ink, (x + 25, 160), (35, 45), 0, -100, 200, 255, 8)  # the body, clear below it
+    assert text_rows(ink_from_canvas(ink), picture=True) == []
+
+
 def test_a_page_of_print_around_a_number_is_left_out(tmp_path, shipped):
     """Lines of print above and close under a handwritten number (a page photographed around it):
     each is a line of its own and a line of text, left out, and the number reads alone; read in

@@ -654,3 +654,45 @@ def test_a_digit_written_big_with_a_fine_pen_is_no_line(tmp_path, shipped):
     for digit in "02358":
         page = on_paper(number_ink(digit, (600, 450), 100, 60, 450, 7))
         assert number_text(shipped.read_picture(load_canvases(save(tmp_path, f"fine-{digit}.png", page)))) == digit
+
+
+def test_a_number_written_big_with_a_fine_pen_beside_print_is_writing(tmp_path, shipped):
+    """Digits 420 px tall drawn with an 8 px pen under a printed word ("Page"): the word's letters
+    were the only digit-like pieces, so the digits, as long for their pen as lines, were no writing
+    and the picture read the word alone (an outside review's big ballpoint digits under a caption: 6
+    of 30 right). Two or more such curves, shaped as digits and far taller than the print, are a
+    number (photo._Pieces.thin_number); the word, a line of text, is left out."""
+    for number in ("323", "3 2"):
+        ink = number_ink(number.replace(" ", "0"), (900, 1200), 100, 300, 420, 8)
+        if " " in number:  # a 1 drawn as one straight upright stroke: no curve (THIN_ONES)
+            ink[:, 420:740] = 0
+            cv2.line(ink, (560, 310), (540, 715), 255, 8)
+        cv2.putText(ink, "Page", (60, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 255, 2, cv2.LINE_AA)
+        page = on_paper(ink)
+        read = number_text(shipped.read_picture(load_canvases(save(tmp_path, "caption.png", page))))
+        assert read == number.replace(" ", "1")
+
+
+def test_digits_either_side_of_line_like_are_one_number(tmp_path, shipped):
+    """Three digits of one number, one pen: "9" a little bolder for its size than LINE_LIKE allows a
+    line, "5" and "0" a little finer, were read "9" alone. Digit-shaped curves as tall as the digit-
+    like writing beside them are writing with it (photo._Pieces.thin_number)."""
+    page = on_paper(rasterize(number_strokes("509", 100, 300, 220, 420, 300), (900, 1200), 8))
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "509.png", page)))) == "509"
+
+
+@pytest.mark.parametrize("shape", ["circle", "initials"])
+def test_fine_curves_beside_a_number_are_no_digits(tmp_path, shipped, shape):
+    """A circle drawn round a number, or a signature's two zigzags three times as tall beside it,
+    with a pen as fine as a line's for its size: one curve taller than the writing, or curves whose
+    pen paths are longer than a digit's, are no digits (photo.THIN_DIGITS, THIN_PATH); the number
+    reads alone."""
+    ink = number_ink("47", (900, 1200), 500, 400, 100, 9)
+    if shape == "circle":
+        cv2.ellipse(ink, (585, 450), (170, 150), 0, 0, 360, 255, 3, cv2.LINE_AA)
+    for x in (750, 930) if shape == "initials" else ():
+        t = np.linspace(0, 1, 300)
+        path = np.stack([x + 120 * t + 10 * np.cos(10 * np.pi * t), 350 + 150 * np.sin(10 * np.pi * t)], axis=1)
+        ink = np.maximum(ink, rasterize([path.tolist()], ink.shape, 4))
+    page = on_paper(ink)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, f"{shape}.png", page)))) == "47"

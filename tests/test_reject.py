@@ -262,16 +262,19 @@ def test_read_reads_the_letters_of_a_word_together(shipped, monkeypatch):
 
 
 def _row(line: str, letter: int = 30, digit: int = 40) -> tuple[list, list, list]:
-    """Readings of one row spelt out: "L" a letter read "not a digit" (`letter` px tall), "D" a
-    digit that stands, "T" one that stands twice as tall, "?" a digit read "low confidence" (both
-    `digit` px tall); each 20 px wide, 3 px apart in a word, 20 px where `line` has a space, 40 where
-    it has "|" (a number's digits written apart)."""
+    """Readings of one row spelt out: "L" a letter read "not a digit" (`letter` px tall), "X" one as
+    tall as a digit (a digit struck, or joined to a letter), "B" one three times as tall as a
+    letter (big handwriting joined to a printed letter), "D" a digit that stands, "T" one twice as
+    tall, "?" a digit read "low confidence" (`digit` px tall); each 20 px wide, 3 px apart in a word,
+    20 px where `line` has a space, 15 where it has "|" (a number's digits written apart, further
+    than a printed word's letters)."""
     unsure, boxes, x = [], [], 0
-    tall = {"L": letter, "D": digit, "T": 2 * digit, "?": digit}
-    reason = {"L": reject.NOT_A_DIGIT, "D": None, "T": None, "?": LOW_CONFIDENCE}
+    tall = {"L": letter, "X": digit, "B": 3 * letter, "D": digit, "T": 2 * digit, "?": digit}
+    nad = reject.NOT_A_DIGIT
+    reason = {"L": nad, "X": nad, "B": nad, "D": None, "T": None, "?": LOW_CONFIDENCE}
     for ch in line:
         if ch in " |":
-            x += 17 if ch == " " else 37
+            x += 17 if ch == " " else 12
             continue
         unsure.append(reason[ch])
         boxes.append((x, 100 - tall[ch], 20, tall[ch]))
@@ -286,19 +289,33 @@ def _kept(line: str, **heights: int) -> str:
     return "".join(ch for ch, text in zip(spelt, reject.text_lines(unsure, boxes, rows)) if not text)
 
 
-def test_a_line_of_text_is_left_out_but_the_number_beside_its_label():
-    """A picture's row of print or letters (TEXT_MIN readings "not a digit" or more, TEXT_SHARE of
-    its readings) is no number: its sure 0s and 1s ("o", "l") go with its letters. A number written
-    after or before a short label ("Amount due: 519", "12 kg") stays, its digits written further
-    apart than print's letters too; in a long line of print only a word of digits far taller does."""
+def test_a_line_of_text_is_left_out_but_its_numbers():
+    """A picture's row of print or letters (TEXT_MIN letters or more, TEXT_SHARE of its readings)
+    is no number: its sure 0s and 1s ("o", "l") go with its letters. Numbers written among a few
+    words (labels, a table's row: "Amount due: 519", "Qty 12 Price 80") stay, their digits written
+    further apart than print's letters too; in running text (more than TEXT_WORDS words) only a
+    word of digits far taller does."""
     assert _kept("LLLLLL LLL DDD") == "DDD"
     assert _kept("LLLLLL LLL D|D|D") == "DDD"
     assert _kept("DD LLLL") == "DD"
+    assert _kept("LLL DD LLLLL DD") == "DDDD"  # two numbers, the first not at the row's end
     assert _kept("LLLL") == ""
-    page = "LLL DD LLLL LL LLL D LLLLL DD"  # a line of a page of print: "is" read "15", "o" read "0"
+    page = "LLL DD LLLL LL LLL D LLLLL DD LLL LL"  # a line of a page of print: "is" read "15", "o" read "0"
     assert _kept(page) == ""
     assert _kept(page.replace("LLLL LL", "LLLL TT")) == "TT"  # a number written big in the line
     assert _kept(page.replace("LLLL LL", "LLLL L? D")) == ""  # but no word with a letter in it
+
+
+def test_a_numbers_own_question_marks_stay_with_it():
+    """A digit of the number read "not a digit" (struck, sloppy) stays as its "?", not dropped to
+    leave a sure wrong number: in a word of the number's digits, or alone beside them as tall and
+    as close (TEXT_DIGIT, WORD_GAP); and handwriting TEXT_BIG times as tall as the print it is
+    joined to stays too."""
+    assert _kept("LLLLLL LLL DDXDD") == "DDXDD"
+    assert _kept("LLLLLL LLL DD|X|DD") == "DDXDD"
+    assert _kept("LLLLLL LLL DD|L|DD") == "DDDD"  # a letter's height: no digit of the number
+    assert _kept("D X X X X D") == "DXXXXD"  # a number alone, most of it struck
+    assert _kept("LLLLLLB D") == "BD"
 
 
 def test_a_number_read_in_doubt_is_no_line_of_text():
