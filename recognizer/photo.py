@@ -151,10 +151,12 @@ CURVED = 1.3
 SPANS = 0.9
 # ... and beside other writing where shaped as a digit and as tall as it, or as a number written
 # big beside smaller writing (_Pieces.thin_number)
-THIN_WIDE, THIN_PATH = 1.2, 5.0
+THIN_WIDE, THIN_NARROW, THIN_PATH = 1.2, 0.3, 5.0
 THIN_SHARE, THIN_SAME, THIN_DIGITS = 0.6, 1.5, 2
-# ... and a 1 in their row: THIN_ONES of their height to 1 / THIN_ONES of it, its pen at most 1 / THIN_ONES
-# of theirs, no wider than ONE_WIDE of its height (a fine upright stroke is no curve: thin_writing)
+THIN_PEN = 0.7  # ... their pen this share of the other writing's at least (a printed box's corners are finer)
+# ... and a 1 between two of them in their row: THIN_ONES of their height to 1 / THIN_ONES of it, its pen
+# at most 1 / THIN_ONES of theirs, no wider than ONE_WIDE of its height (a fine upright stroke is no
+# curve: thin_writing; a box's side, a bracket or a table's rule beside a number is not between digits)
 THIN_ONES, ONE_WIDE = 0.7, 0.5
 # A picture of more separate marks is no handwriting to read (a dithered 1-bit scan: tens of thousands
 # of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds.
@@ -435,27 +437,43 @@ class _Pieces:
 
     def thin_number(self, candidates: np.ndarray, like: np.ndarray) -> np.ndarray:
         """The thin_writing candidates shaped as a digit is (no wider than THIN_WIDE of their
-        height, their pen path THIN_PATH of it at most: an 8's is about 4) and THIN_SHARE of the
+        height nor narrower than THIN_NARROW of it, as a bracket is, their pen path THIN_PATH of
+        it at most: an 8's is about 4) and THIN_SHARE of the
         height of the tallest of `like` (the digit-like candidates) at least: digits written with
         a fine pen beside the number's bolder ones (for their size), or a number written big with a
-        fine pen beside smaller writing (a printed caption). Those over THIN_SAME of that height
-        count only where THIN_DIGITS of them stand: a circle drawn round a number, or one curve, is
-        no number. A signature's curves are wider, or their paths longer. Beside such digits, the
-        number's 1s (upright strokes as thin, as tall as they are: THIN_ONES) are its digits too."""
+        fine pen beside smaller writing (a printed caption). Those as tall as that writing have a
+        pen THIN_PEN of its at least (a printed box's corners, as curved as a 7, are finer than the
+        digits in it); those over THIN_SAME of its height count only where THIN_DIGITS of them stand
+        with none of that writing amid them: a circle drawn round a number, one curve, or a box's
+        corners round a number are no number. A signature's curves are wider, or their paths
+        longer. Between such digits in their row, the number's 1s (upright strokes as thin, as
+        tall: THIN_ONES) are digits too."""
         x, y, w, h = self.box.T
         path = self.area / np.maximum(self.width, 1e-9)
         tallest = h[like].max()
-        digits = candidates & ~like & self.thin_writing() & (w <= THIN_WIDE * h) & (path <= THIN_PATH * h)
+        digits = candidates & ~like & self.thin_writing() & (w <= THIN_WIDE * h) & (w >= THIN_NARROW * h)
+        digits &= path <= THIN_PATH * h
+        pen = np.median(self.width[like & (h >= THIN_SHARE * tallest)])  # the tallest writing's
         digits &= h >= THIN_SHARE * tallest
         taller = digits & (h > THIN_SAME * tallest)
-        digits = digits if np.count_nonzero(taller) >= THIN_DIGITS else digits & ~taller
+        digits &= taller | (self.width >= THIN_PEN * pen)  # as tall as that writing: not finer
+        if np.count_nonzero(taller) < THIN_DIGITS or self.amid(like, taller).any():
+            digits &= ~taller  # one curve, or a box's corners round other writing
         if not digits.any():
             return digits
         low, high = THIN_ONES * np.median(h[digits]), h[digits].max() / THIN_ONES
         ones = candidates & ~like & (w <= ONE_WIDE * h) & (h >= low) & (h <= high)
         ones &= self.width <= THIN_ONES**-1 * np.median(self.width[digits])
-        beside = (y[:, None] < (y + h)[digits][None]) & ((y + h)[:, None] > y[digits][None])  # in their row
-        return digits | (ones & beside.any(axis=1))
+        row = (y[:, None] < (y + h)[digits][None]) & ((y + h)[:, None] > y[digits][None])
+        left, right = (x[:, None] > (x + w)[digits][None]) & row, ((x + w)[:, None] < x[digits][None]) & row
+        return digits | (ones & left.any(axis=1) & right.any(axis=1))  # between two: no box's or bracket's side
+
+    def amid(self, pieces: np.ndarray, around: np.ndarray) -> np.ndarray:
+        """Which of `pieces` lie wholly within the box that holds all of `around` (some)."""
+        x, y, w, h = self.box.T
+        x0, y0 = x[around].min(), y[around].min()
+        x1, y1 = (x + w)[around].max(), (y + h)[around].max()
+        return pieces & (x >= x0) & (y >= y0) & (x + w <= x1) & (y + h <= y1)
 
     def thin_writing(self) -> np.ndarray:
         """Pieces as long for their stroke width as lines, but curved (a pen path CURVED times the

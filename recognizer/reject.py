@@ -63,24 +63,27 @@ MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit
 WORD_NOT_DIGIT = 0.5
 WORD_SURE = 0.999
 WORD_GAP = 0.6
-# A line of text in a picture (print around a number, a table's header, a screen's text): a row with
-# TEXT_MIN letters or more (readings "not a digit", or too small to read), TEXT_SHARE of its readings
-# at least, is left out of the reading, its "o"s and "l"s read as sure 0s and 1s with it, but for its
-# numbers: in a row of TEXT_WORDS words with letters at most (labels, a table's row: "Qty 12 Price
-# 80"), every word with more digits than letters (none, or a digit struck or joined to a label's
-# letter); in a longer one (running text, whose "is" reads "15"), those TEXT_TALLER times as tall as
-# its letters. A number's own "?"s stay with it: a letter alone beside a number's digit, as tall as it
-# (TEXT_DIGIT) and as close as digits are (WORD_GAP of its height), is one of its digits; and so does
-# a reading TEXT_BIG times as tall as the small letters (the TEXT_SMALL percentile of their heights):
-# handwriting joined to a printed letter. Words part where readings are more than TEXT_SPACE of the
-# letters' median height apart (a printed word's letters are closer).
+# A line of text in a picture (print around a number, a table's header, a screen's text): a row of two
+# words or more with TEXT_MIN letters or more (readings "not a digit", or too small to read), TEXT_SHARE
+# of its readings at least, is left out of the reading, its "o"s and "l"s read as sure 0s and 1s with
+# it, but for its numbers. In a row of fewer than TEXT_RUNNING letters (labels, a table's row: "Qty
+# 12 Price 80"), every word with more digits than letters (none, or a digit struck or joined to a
+# label's letter) stays, and every word with a digit TEXT_DIGIT as tall as the picture's tallest (a
+# number most of whose digits are struck; print's "o"s read 0 are smaller than the handwriting beside
+# them); and a letter alone beside a digit that stays, as tall as it (TEXT_DIGIT)
+# and as close as digits are (WORD_GAP of its height), stays as the number's "?"; and so does a
+# reading TEXT_BIG times as tall as the small letters (the TEXT_SMALL percentile of their heights):
+# handwriting joined to a printed letter. Running text (a page of print, whose "is" reads "15") stays
+# whole where such a word TEXT_TALLER times as tall as its letters is written in it, and goes whole
+# where none is: its letters' 0s and 1s would join the number. Words part where readings are more
+# than TEXT_SPACE of the letters' median height apart (a printed word's letters are closer).
 TEXT_MIN = 4
 TEXT_SHARE = 0.5
-TEXT_WORDS = 4
-TEXT_TALLER = 1.5
+TEXT_RUNNING = 16
+TEXT_TALLER = 1.8
 TEXT_DIGIT = 0.8
 TEXT_BIG, TEXT_SMALL = 2.0, 25
-TEXT_SPACE = 0.3
+TEXT_SPACE = 0.4
 
 
 @dataclass(frozen=True)
@@ -178,27 +181,36 @@ def text_lines(unsure: Sequence[str | None], boxes: Sequence[Box], rows: Sequenc
     text rather than digits of a number (see TEXT_MIN): a picture's number reads alone, not among
     rows of "?" and sure 1s. unsure: each one's reason (letters_in_words' verdicts)."""
     text = [False] * len(unsure)
+    writing = max((boxes[k][3] for k in range(len(unsure)) if unsure[k] is None), default=0)
     for row in _runs(range(len(unsure)), lambda j, k: rows[j] == rows[k]):
         letters = [k for k in row if unsure[k] in LETTERS]
         if len(letters) >= TEXT_MIN and len(letters) >= TEXT_SHARE * len(row):
-            for k, number in zip(row, _numbers(row, unsure, boxes, [boxes[k][3] for k in letters])):
+            for k, number in zip(row, _numbers(row, unsure, boxes, [boxes[k][3] for k in letters], writing)):
                 text[k] = not number
     return text
 
 
-def _numbers(row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box], heights: list[int]) -> list[bool]:
-    """Whether each reading of a line of text is a number's (see TEXT_MIN); heights: its letters'."""
+def _numbers(
+    row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box], heights: list[int], writing: float
+) -> list[bool]:
+    """Whether each reading of a row like a line of text is a number's (see TEXT_MIN); heights:
+    its letters'; writing: the tallest digit read in the picture."""
     letters, small = float(np.median(heights)), float(np.percentile(heights, TEXT_SMALL))
     words = _words(row, unsure, boxes, TEXT_SPACE * letters)
-    lettered = [any(unsure[k] in LETTERS for k in word) for word in words]
-    running = sum(lettered) > TEXT_WORDS
+    if len(words) == 1:  # one word is no line: a number most of whose digits are struck reads as it was
+        return [True] * len(row)
+    running = len(heights) >= TEXT_RUNNING
     number, alone = {}, {k: len(word) == 1 for word in words for k in word}
-    for word, has in zip(words, lettered):
-        digits = sum(unsure[k] not in LETTERS for k in word)
-        # a number with a "?" or two (a digit struck, or joined to a label's letter) is one
-        whole = (not has or digits > len(word) / 2) and (not running or _height(word, boxes) >= TEXT_TALLER * letters)
-        for k in word:  # handwriting twice as tall as the print beside it, joined to a letter
+    for word in words:
+        most = sum(unsure[k] not in LETTERS for k in word) > len(word) / 2  # a number with a "?" or two
+        if running:
+            whole = most and _height(word, boxes) >= TEXT_TALLER * letters
+        else:  # or with a digit as tall as the picture's tallest: a number most of whose digits are struck
+            whole = most or any(unsure[k] is None and boxes[k][3] >= TEXT_DIGIT * writing for k in word)
+        for k in word:  # and handwriting twice as tall as the print it is joined to
             number[k] = whole or boxes[k][3] >= TEXT_BIG * small
+    if running:  # its letters' 0s and 1s would join the number: read whole, or not at all
+        return [any(number.values())] * len(row)
     chosen = [number[k] for k in row]
     for i in _spread(chosen, lambda i, j: alone[row[i]] and _digit_beside(boxes[row[i]], boxes[row[j]])):
         number[row[i]] = True

@@ -264,14 +264,15 @@ def test_read_reads_the_letters_of_a_word_together(shipped, monkeypatch):
 def _row(line: str, letter: int = 30, digit: int = 40) -> tuple[list, list, list]:
     """Readings of one row spelt out: "L" a letter read "not a digit" (`letter` px tall), "X" one as
     tall as a digit (a digit struck, or joined to a letter), "B" one three times as tall as a
-    letter (big handwriting joined to a printed letter), "D" a digit that stands, "T" one twice as
-    tall, "?" a digit read "low confidence" (`digit` px tall); each 20 px wide, 3 px apart in a word,
+    letter (big handwriting joined to a printed letter), "D" a digit that stands, "d" one as small
+    as a letter (print's "o" read 0), "T" one twice as tall, "?" a digit read "low confidence"
+    (`digit` px tall); each 20 px wide, 3 px apart in a word,
     20 px where `line` has a space, 15 where it has "|" (a number's digits written apart, further
     than a printed word's letters)."""
     unsure, boxes, x = [], [], 0
-    tall = {"L": letter, "X": digit, "B": 3 * letter, "D": digit, "T": 2 * digit, "?": digit}
+    tall = {"L": letter, "X": digit, "B": 3 * letter, "D": digit, "d": letter, "T": 2 * digit, "?": digit}
     nad = reject.NOT_A_DIGIT
-    reason = {"L": nad, "X": nad, "B": nad, "D": None, "T": None, "?": LOW_CONFIDENCE}
+    reason = {"L": nad, "X": nad, "B": nad, "D": None, "d": None, "T": None, "?": LOW_CONFIDENCE}
     for ch in line:
         if ch in " |":
             x += 17 if ch == " " else 12
@@ -293,16 +294,19 @@ def test_a_line_of_text_is_left_out_but_its_numbers():
     """A picture's row of print or letters (TEXT_MIN letters or more, TEXT_SHARE of its readings)
     is no number: its sure 0s and 1s ("o", "l") go with its letters. Numbers written among a few
     words (labels, a table's row: "Amount due: 519", "Qty 12 Price 80") stay, their digits written
-    further apart than print's letters too; in running text (more than TEXT_WORDS words) only a
-    word of digits far taller does."""
+    further apart than print's letters too; running text (TEXT_RUNNING letters or more) goes whole,
+    or stays whole where a word of digits far taller is written in it (its letters' 0s and 1s
+    would join the number)."""
     assert _kept("LLLLLL LLL DDD") == "DDD"
     assert _kept("LLLLLL LLL D|D|D") == "DDD"
     assert _kept("DD LLLL") == "DD"
     assert _kept("LLL DD LLLLL DD") == "DDDD"  # two numbers, the first not at the row's end
-    assert _kept("LLLL") == ""
+    assert _kept("LLLL LLL") == ""
+    assert _kept("LLLL") == "LLLL"  # one word is no line (it may be a number, most of it struck)
     page = "LLL DD LLLL LL LLL D LLLLL DD LLL LL"  # a line of a page of print: "is" read "15", "o" read "0"
     assert _kept(page) == ""
-    assert _kept(page.replace("LLLL LL", "LLLL TT")) == "TT"  # a number written big in the line
+    with_number = page.replace("LLLL LL", "LLLL TT")  # a number written big in the line
+    assert _kept(with_number) == with_number.replace(" ", "")
     assert _kept(page.replace("LLLL LL", "LLLL L? D")) == ""  # but no word with a letter in it
 
 
@@ -315,6 +319,9 @@ def test_a_numbers_own_question_marks_stay_with_it():
     assert _kept("LLLLLL LLL DD|X|DD") == "DDXDD"
     assert _kept("LLLLLL LLL DD|L|DD") == "DDDD"  # a letter's height: no digit of the number
     assert _kept("D X X X X D") == "DXXXXD"  # a number alone, most of it struck
+    assert _kept("DXXXXD") == "DXXXXD"  # one word is no line
+    assert _kept("DX XXD XD") == "DXXXDXD"  # a digit as tall as the picture's tallest in each word
+    assert _kept("LLd LLLd LLL TT") == "TT"  # print's "o"s read 0, far smaller than the handwriting
     assert _kept("LLLLLLB D") == "BD"
 
 
