@@ -437,17 +437,17 @@ class _Pieces:
 
     def thin_number(self, candidates: np.ndarray, like: np.ndarray) -> np.ndarray:
         """The thin_writing candidates shaped as a digit is (no wider than THIN_WIDE of their
-        height nor narrower than THIN_NARROW of it, as a bracket is, their pen path THIN_PATH of
-        it at most: an 8's is about 4) and THIN_SHARE of the
-        height of the tallest of `like` (the digit-like candidates) at least: digits written with
-        a fine pen beside the number's bolder ones (for their size), or a number written big with a
-        fine pen beside smaller writing (a printed caption). Those as tall as that writing have a
-        pen THIN_PEN of its at least (a printed box's corners, as curved as a 7, are finer than the
-        digits in it); those over THIN_SAME of its height count only where THIN_DIGITS of them stand
-        with none of that writing amid them: a circle drawn round a number, one curve, or a box's
-        corners round a number are no number. A signature's curves are wider, or their paths
-        longer. Between such digits in their row, the number's 1s (upright strokes as thin, as
-        tall: THIN_ONES) are digits too."""
+        height nor narrower than THIN_NARROW of it, as a bracket is; their pen path THIN_PATH of it
+        at most: an 8's is about 4) and THIN_SHARE of the height of the tallest of `like` (the
+        digit-like candidates) at least: digits written with a fine pen beside the number's bolder
+        ones (for their size), or a number written big with a fine pen beside smaller writing (a
+        printed caption). Those as tall as that writing have a pen THIN_PEN of its at least (a
+        printed box's corners, as curved as a 7, are finer than the digits in it); those over
+        THIN_SAME of its height count only where THIN_DIGITS of them stand with none of that
+        writing amid them (a circle drawn round a number, one curve, or a box's corners round a
+        number are no number). A signature's curves are wider, or their paths longer. Between such
+        digits in their row, the number's 1s (upright strokes as thin, as tall: THIN_ONES) are
+        digits too."""
         x, y, w, h = self.box.T
         path = self.area / np.maximum(self.width, 1e-9)
         tallest = h[like].max()

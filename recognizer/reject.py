@@ -67,16 +67,16 @@ WORD_GAP = 0.6
 # words or more with TEXT_MIN letters or more (readings "not a digit", or too small to read), TEXT_SHARE
 # of its readings at least, is left out of the reading, its "o"s and "l"s read as sure 0s and 1s with
 # it, but for its numbers. In a row of fewer than TEXT_RUNNING letters (labels, a table's row: "Qty
-# 12 Price 80"), every word with more digits than letters (none, or a digit struck or joined to a
-# label's letter) stays, and every word with a digit TEXT_DIGIT as tall as the picture's tallest (a
-# number most of whose digits are struck; print's "o"s read 0 are smaller than the handwriting beside
-# them); and a letter alone beside a digit that stays, as tall as it (TEXT_DIGIT)
-# and as close as digits are (WORD_GAP of its height), stays as the number's "?"; and so does a
-# reading TEXT_BIG times as tall as the small letters (the TEXT_SMALL percentile of their heights):
-# handwriting joined to a printed letter. Running text (a page of print, whose "is" reads "15") stays
-# whole where such a word TEXT_TALLER times as tall as its letters is written in it, and goes whole
-# where none is: its letters' 0s and 1s would join the number. Words part where readings are more
-# than TEXT_SPACE of the letters' median height apart (a printed word's letters are closer).
+# 12 Price 80"), these stay: every word with more digits than letters (a number, or one with a digit
+# struck or joined to a label's letter); every word with a digit TEXT_DIGIT as tall as the picture's
+# tallest (a number most of whose digits are struck: print's "o"s read 0 are smaller than the
+# handwriting beside them); a letter alone beside a digit that stays, as tall as it (TEXT_DIGIT) and as
+# close as digits are (WORD_GAP of its height), as the number's "?"; and a reading TEXT_BIG times as
+# tall as the small letters (the TEXT_SMALL percentile of their heights), handwriting joined to a
+# printed letter. Running text (a page of print, whose "is" reads "15") stays whole where a word of
+# digits TEXT_TALLER times as tall as its letters is written in it, and goes whole where none is: its
+# letters' 0s and 1s would join the number. Words part where readings are more than TEXT_SPACE of the
+# letters' median height apart (a printed word's letters are closer).
 TEXT_MIN = 4
 TEXT_SHARE = 0.5
 TEXT_RUNNING = 16
