@@ -696,3 +696,14 @@ def test_fine_curves_beside_a_number_are_no_digits(tmp_path, shipped, shape):
         ink = np.maximum(ink, rasterize([path.tolist()], ink.shape, 4))
     page = on_paper(ink)
     assert number_text(shipped.read_picture(load_canvases(save(tmp_path, f"{shape}.png", page)))) == "47"
+
+
+def test_a_printed_boxs_corners_round_a_number_are_no_digits(shipped):
+    """A printed form photographed in perspective, "119309" handwritten in a thin box: cut by the
+    page's lines, the box's corners are two thin curves far taller than the digits, as a number
+    written big with a fine pen is, and they took the number over ("??1?1??"). Far taller curves
+    count as digits only with no other writing amid them (photo._Pieces.thin_number, amid)."""
+    rows = number_text(
+        shipped.read_picture(load_canvases(PHOTOS / "form_box_perspective_119309.jpg")), between_rows=" "
+    )
+    assert "119309" in rows.split()
