@@ -410,6 +410,10 @@ class _Pieces:
         width = 2 * area / np.maximum(np.bincount(labels[outline], minlength=count), 1)
         return cls(labels, stats[:, :4], area, width)
 
+    def path(self) -> np.ndarray:
+        """Each piece's pen path, px: its ink over its stroke width."""
+        return self.area / np.maximum(self.width, 1e-9)
+
     def digit_like(self) -> np.ndarray:
         """Pieces shaped as a digit could be: not flat (a dash, a bit of a line: no digit is wide
         and flat) nor as long for their stroke width as only lines are."""
@@ -449,10 +453,9 @@ class _Pieces:
         digits in their row, the number's 1s (upright strokes as thin, as tall: THIN_ONES) are
         digits too."""
         x, y, w, h = self.box.T
-        path = self.area / np.maximum(self.width, 1e-9)
         tallest = h[like].max()
         digits = candidates & ~like & self.thin_writing() & (w <= THIN_WIDE * h) & (w >= THIN_NARROW * h)
-        digits &= path <= THIN_PATH * h
+        digits &= self.path() <= THIN_PATH * h
         pen = np.median(self.width[like & (h >= THIN_SHARE * tallest)])  # the tallest writing's
         digits &= h >= THIN_SHARE * tallest
         taller = digits & (h > THIN_SAME * tallest)
@@ -483,7 +486,7 @@ class _Pieces:
         number would take it over."""
         w, h = self.box[:, 2], self.box[:, 3]
         rows, cols = self.labels.shape
-        curved = self.area / np.maximum(self.width, 1e-9) >= CURVED * np.hypot(w, h)
+        curved = self.path() >= CURVED * np.hypot(w, h)
         across = (w >= SPANS * cols) | (h >= SPANS * rows)
         thin = curved & (h >= FLAT * w) & ~across
         thin[0] = False

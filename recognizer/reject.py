@@ -159,20 +159,15 @@ def letters_in_words(
     "?" together, not one "?" among 0s and 4s. not_digit: the detector's P(not a digit) of each
     (None without a detector); confidence: the classifier's top probability of each."""
     out = list(unsure)
-    # A letter found this way may find its own neighbour: a sweep each way reaches them all (a
-    # picture may hold thousands of readings: no sweep again until nothing changes).
-    for order in (range(len(out)), range(len(out) - 1, -1, -1)):
-        for k in order:
-            if (
-                out[k] is not None
-                or not_digit[k] is None
-                or not_digit[k] <= WORD_NOT_DIGIT
-                or confidence[k] >= WORD_SURE
-            ):
-                continue
-            beside = [j for j in (k - 1, k + 1) if 0 <= j < len(out) and rows[j] == rows[k]]
-            if any(out[j] == NOT_A_DIGIT and _word_close(boxes[k], boxes[j]) for j in beside):
-                out[k] = NOT_A_DIGIT
+
+    def doubted(k: int) -> bool:  # stands, and the detector finds it more likely no digit
+        nd = not_digit[k]
+        return out[k] is None and nd is not None and nd > WORD_NOT_DIGIT and confidence[k] < WORD_SURE
+
+    # A letter found this way may find its own neighbour: _spread sweeps each way.
+    letters = [u == NOT_A_DIGIT for u in out]
+    for k in _spread(letters, lambda k, j: doubted(k) and rows[j] == rows[k] and _word_close(boxes[k], boxes[j])):
+        out[k] = NOT_A_DIGIT
     return out
 
 
