@@ -37,6 +37,7 @@ from .errors import ModelError
 from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, Group, group_digits
 from .ink import Box, Ink, ink_from_canvas
+from .marks import find_marks
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, text_lines, too_little_ink
 from .segment import row_strokes, text_rows
@@ -86,6 +87,7 @@ class Prediction:
     # and read().
     unsure: str | None = None
     row: int = 0  # the line of writing it was read in, 0 for the top one (read)
+    after: str = ""  # a mark written between it and the next digit: marks.MARKS (".", ",", ":") or "" (read)
 
 
 @contextlib.contextmanager
@@ -381,9 +383,21 @@ class Recognizer:
         reject.picture_shape), not below a share of the canvas as on a drawing (a page's
         handwriting is 2-4% of its side), and lines of writing apart are rows even side by side
         (segment.text_rows), and a line of text among them (print around the number, a table's
-        header: reject.text_lines) is left out, its rows numbered from 0 again."""
+        header: reject.text_lines) is left out, its rows numbered from 0 again. A mark written
+        between two digits (a decimal point, a comma, a colon: recognizer.marks) is each digit's
+        .after; one that was read as a digit, or as part of one, is read again without it."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
+        read = self._read_ink(ink, strokes, picture)
+        found = find_marks(ink, [p.box for p in read], [p.row for p in read])
+        if found.joined is not None:
+            kept = None if strokes is None else [s for s in strokes if not _within(s, found.joined)]
+            read = self._read_ink(ink_from_canvas(np.where(found.joined, 0, ink.pixels)), kept, picture)
+            found = find_marks(ink, [p.box for p in read], [p.row for p in read])
+        return [replace(p, after=a) for k, (p, a) in enumerate(zip(read, found.after)) if k not in found.readings]
+
+    def _read_ink(self, ink: Ink, strokes: list[Stroke] | None, picture: bool) -> list[Prediction]:
+        """read() of a canvas's ink, its marks aside."""
         if ink.box is None:
             return []
         checks = picture_shape(ink.pixels.shape) if picture else ink.pixels.shape  # what the ink checks measure against
@@ -548,12 +562,21 @@ def _turned_back(box: Box, turns: int, shape: tuple[int, int]) -> Box:
     return y, rows - x - w, h, w
 
 
+def _within(stroke: Stroke, mask: np.ndarray) -> bool:
+    """Whether every point of a stroke lies on the mask (the ink of a mark: its own strokes)."""
+    points = np.rint(np.asarray(stroke, dtype=np.float64).reshape(-1, 2)).astype(np.int64)
+    x, y = points[:, 0], points[:, 1]
+    inside = (x >= 0) & (x < mask.shape[1]) & (y >= 0) & (y < mask.shape[0])
+    return bool(len(points)) and bool(inside.all()) and bool(mask[y, x].all())
+
+
 def number_text(predictions: list[Prediction], unsure: str = "?", between_rows: str = "") -> str:
-    """The digits read, in reading order, as a string, with `unsure` where a digit is not sure and
-    `between_rows` between lines of writing (the CLI: a space, so that a page's numbers stay apart)."""
+    """The digits read, in reading order, as a string, with `unsure` where a digit is not sure, the
+    marks written between digits ("52.09") and `between_rows` between lines of writing (the CLI: a
+    space, so that a page's numbers stay apart)."""
     text = []
     for k, p in enumerate(predictions):
         if k and p.row != predictions[k - 1].row:
             text.append(between_rows)
-        text.append(unsure if p.unsure else str(p.digit))
+        text.append((unsure if p.unsure else str(p.digit)) + p.after)
     return "".join(text)

@@ -14,6 +14,7 @@ const SLOW_MS = 800; // a request taking longer than this shows "reading…" ...
 const STILL_WAITING_MS = 10000; // ... and this long, that the server is slow (it is never given up: see send)
 const RETRY_MS = [500, 1000, 2000, 4000]; // after a failed request, the waits before trying again (+-20%)
 const UNSURE_MARK = "?";
+const MARK_NAMES = { ".": "point", ",": "comma", ":": "colon" }; // marks between digits, as a screen reader says them
 const API = "/api/predict?image=1";
 
 const page = document.body;
@@ -394,6 +395,7 @@ function show(answer, version, side, place = null) {
       span.textContent = d.unsure === null ? String(d.digit) : UNSURE_MARK;
       if (d.unsure !== null) span.className = "unsure";
       parts.push(span);
+      if (d.after) parts.push(document.createTextNode(d.after)); // a decimal point, comma or colon: "52.09"
     });
     $("number").replaceChildren(...parts);
     // The bars show the last digit: why every "?" is not sure is said under the number, as in the app.
@@ -406,7 +408,8 @@ function show(answer, version, side, place = null) {
 
 function announce(answer) {
   const digits = answer.digits || [];
-  $("said").textContent = digits.length ? `read: ${digits.map((d) => (d.unsure ? "not sure" : d.digit)).join(", ")}` : "";
+  const said = digits.flatMap((d) => [d.unsure ? "not sure" : d.digit, ...(d.after ? [MARK_NAMES[d.after]] : [])]);
+  $("said").textContent = digits.length ? `read: ${said.join(", ")}` : "";
 }
 
 function showDigit(d, several) {

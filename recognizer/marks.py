@@ -1,0 +1,210 @@
+"""Marks written between the digits of a number: a decimal point, a comma, a colon ("52.09", "3,14",
+"12:30").
+
+Segmentation drops such small pieces as specks (or joins them to a digit), so without this a price
+written "52.09" read "5209", a hundred times off and sure. A mark is read only between two digits of
+one row, in the gap between their ink, on their baseline (a colon's upper dot half way up), and only
+where it is the one small piece there: a speck above the row, on a digit, or before the first digit
+or after the last is no mark. Knows nothing about the models: ink and the digits' boxes in, one mark
+(or "") after each digit out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .ink import Box, Ink
+
+MARKS = (".", ",", ":")
+NONE = ("", np.zeros(0, np.int64))  # no mark, no pieces
+MARK_TALL = 0.5  # a reading at most this share of its neighbours' height may be a mark read as a digit
+DOT_SIDE = 0.3  # a dot's longer side at most this share of its digits' height ...
+DOT_PENS = 1.6  # ... or this many pen widths (a click with a bold pen is as wide as the pen) ...
+DOT_MOST = 0.5  # ... but never more than this share
+DOT_LEAST = 0.5  # and at least this many pen widths: finer specks are noise, not a pen's dot
+DOT_ASPECT = 2.2  # a dot's longer side at most this many times its shorter
+DOT_FILL = 0.4  # and its ink at least this share of its box: a dot is solid, a tiny hook or ring is not
+BASE_ABOVE, BASE_BELOW = 0.3, 0.15  # a dot's centre between these shares of the height above and below the baseline
+UPPER_DOT = (0.3, 0.8)  # a colon's upper dot: its centre this high above the baseline (shares of the height)
+COMMA_DROP = 0.12  # a comma hangs at least this share of the height below the baseline ...
+COMMA_TOP = 0.25  # ... from a top at most this share above it
+COMMA_TALL = (0.12, 0.5)  # ... its height between these shares
+COMMA_WIDE = 0.35  # ... and its width at most this share
+COMMA_ASPECT = 1.2  # ... taller than wide by this much at least
+BELOW = 0.5  # ink this share of the height under the baseline still counts as in the gap
+CORE = 0.5  # a digit's height and baseline are those of its pieces at least this share as tall as its tallest
+SAME_HEIGHT = 1.5  # a mark's two digits are within this ratio of each other's height ...
+MARK_GAP = 1.2  # ... and at most this many heights apart
+GAP_SLACK = 0.08  # a mark's ink may reach this share of the height into its neighbours' x-ranges
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The marks found among a reading's digits."""
+
+    after: list[str]  # for each reading: the mark written after it (MARKS) or ""
+    readings: list[int]  # readings that are a mark, not a digit (a comma read as a 1): to leave out
+    joined: np.ndarray | None  # (h, w) bool: the ink of marks segmentation joined to a digit, or None
+
+
+def find_marks(ink: Ink, boxes: Sequence[Box], rows: Sequence[int]) -> Marks:
+    """The marks written between digits: boxes are the readings' (x, y, w, h) on the ink's canvas in
+    reading order, rows their lines of writing. A mark needs a digit on each side in its row. A
+    reading far smaller than its neighbours that is itself a mark between them (a comma read as a
+    1) is one of `readings`; a mark whose ink lies in a digit's box was read as part of that digit
+    (a 0 with a comma read 9): its ink is `joined`, to be read again without it."""
+    after, readings = [""] * len(boxes), []
+    if len(boxes) < 2 or ink.box is None:
+        return Marks(after, readings, None)
+    x0, y0, w, h = ink.box
+    part = ink.mask[y0 : y0 + h, x0 : x0 + w].astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+    stats = stats[1:].astype(np.float64)
+    stats[:, 0] += x0
+    stats[:, 1] += y0
+    pen = max(ink.stroke_width, 1.0)
+
+    def mark(a: int, b: int) -> tuple[str, np.ndarray]:
+        return _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen)
+
+    digits = list(range(len(boxes)))
+    for k in range(1, len(boxes) - 1):
+        a, b = k - 1, k + 1
+        if rows[a] == rows[k] == rows[b] and boxes[k][3] <= MARK_TALL * min(boxes[a][3], boxes[b][3]):
+            if mark(a, b)[0] and a in digits:
+                digits.remove(k)
+                readings.append(k)
+    joined = np.zeros(len(stats), bool)
+    for a, b in zip(digits, digits[1:]):
+        if rows[a] != rows[b]:
+            continue
+        after[a], pieces = mark(a, b)
+        for i in pieces:
+            px, py, pw, ph = stats[i, :4]
+            joined[i] = any(
+                x <= px and px + pw <= x + bw and y <= py and py + ph <= y + bh for x, y, bw, bh in (boxes[a], boxes[b])
+            )
+    if not joined.any():
+        return Marks(after, readings, None)
+    mask = np.zeros(ink.mask.shape, bool)
+    mask[y0 : y0 + h, x0 : x0 + w] = np.isin(labels, np.flatnonzero(joined) + 1)
+    return Marks(after, readings, mask)
+
+
+def _mark(
+    stats: np.ndarray, labels: np.ndarray, origin: tuple[int, int], left: Box, right: Box, pen: float
+) -> tuple[str, np.ndarray]:
+    """The mark between two neighbouring digits ("" for none) and its pieces' indices: the pieces of
+    ink in the gap between their ink, one dot, two dots stacked or one comma, and nothing else.
+    Their boxes may hold a dot or a comma that segmentation joined to a digit: the digits' height
+    and baseline are their tallest pieces', and a digit's own ink is its box's pieces that are no
+    mark."""
+    cores = _own(stats, labels, origin, left), _own(stats, labels, origin, right)
+    if cores[0] is None or cores[1] is None:
+        return NONE
+    (_, _, _, left_h), (_, _, _, right_h) = cores[0][0], cores[1][0]
+    if max(left_h, right_h) > SAME_HEIGHT * min(left_h, right_h):  # a label's print beside handwriting
+        return NONE
+    height = (left_h + right_h) / 2
+    baseline = (sum(cores[0][0][1::2]) + sum(cores[1][0][1::2])) / 2
+    small = _small(stats, height, pen)
+    comma = _commas(stats, height, baseline)
+    loose = small | comma
+    own = _own(stats, labels, origin, left, loose), _own(stats, labels, origin, right, loose)
+    if own[0] is None or own[1] is None:
+        return NONE
+    (left_own, left_ids), (right_own, right_ids) = own
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    top = min(left_own[1], right_own[1])
+    # the ink beside and under the two digits, theirs aside: a mark, or a line of small print under them
+    near = (x + w > left_own[0]) & (x < right_own[0] + right_own[2]) & (y + h > top) & (y < baseline + BELOW * height)
+    near[left_ids] = near[right_ids] = False
+    found = np.flatnonzero(near)
+    if not 1 <= len(found) <= 2 or not loose[found].all():
+        return NONE
+    # the gap between the digits' ink at the mark's height: a leaning digit's top may overhang it
+    band = (y[found].min() - GAP_SLACK * height, (y[found] + h[found]).max() + GAP_SLACK * height)
+    lo = _edge(labels, origin, left, left_ids, band, right=True)
+    hi = _edge(labels, origin, right, right_ids, band, right=False)
+    slack = GAP_SLACK * height
+    if (
+        not 0 < hi - lo <= MARK_GAP * height
+        or (x[found] < lo - slack).any()
+        or (x[found] + w[found] > hi + slack).any()
+    ):
+        return NONE
+    centre = y[found] + h[found] / 2
+    if len(found) == 1:
+        if comma[found[0]]:
+            return ",", found
+        on_base = baseline - BASE_ABOVE * height <= centre[0] <= baseline + BASE_BELOW * height
+        return (".", found) if small[found[0]] and on_base else NONE
+    if len(found) == 2 and small[found].all():
+        low, high = found[np.argsort(-centre)]
+        up = (baseline - (y[high] + h[high] / 2)) / height
+        down = y[low] + h[low] / 2
+        stacked = min(x[low] + w[low], x[high] + w[high]) - max(x[low], x[high]) > -slack
+        on_base = baseline - BASE_ABOVE * height <= down <= baseline + BASE_BELOW * height
+        if stacked and on_base and UPPER_DOT[0] <= up <= UPPER_DOT[1]:
+            return ":", found
+    return NONE
+
+
+def _small(stats: np.ndarray, height: float, pen: float) -> np.ndarray:
+    """Which pieces are dot-shaped for digits this tall written with this pen: small, about as
+    wide as tall, solid."""
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    side, short = np.maximum(w, h), np.maximum(np.minimum(w, h), 1.0)
+    most = min(max(DOT_SIDE * height, DOT_PENS * pen), DOT_MOST * height)
+    sized = (side <= most) & (side >= max(DOT_LEAST * pen, 2.0))
+    return sized & (side / short <= DOT_ASPECT) & (area >= DOT_FILL * w * h)
+
+
+def _commas(stats: np.ndarray, height: float, baseline: float) -> np.ndarray:
+    """Which pieces are comma-shaped: a short stroke hanging below the baseline from about on it."""
+    y, w, h = stats[:, 1], stats[:, 2], stats[:, 3]
+    return (
+        (np.abs(y - baseline) <= COMMA_TOP * height)
+        & (y + h >= baseline + COMMA_DROP * height)
+        & (h >= COMMA_TALL[0] * height)
+        & (h <= COMMA_TALL[1] * height)
+        & (w <= COMMA_WIDE * height)
+        & (h >= COMMA_ASPECT * w)
+    )
+
+
+def _edge(
+    labels: np.ndarray, origin: tuple[int, int], box: Box, ids: np.ndarray, band: tuple[float, float], right: bool
+) -> float:
+    """The right (or left) edge of a digit's own ink (pieces `ids` in its box) in the rows of `band`
+    (y from, to), or of all its ink where it has none there."""
+    bx, by, bw, bh = box
+    part = np.isin(labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw], ids + 1)
+    rows = part[max(0, int(band[0]) - by) : max(0, int(np.ceil(band[1])) - by)]
+    cols = np.flatnonzero((rows if rows.any() else part).any(axis=0))
+    return float(bx + (cols[-1] + 1 if right else cols[0]))
+
+
+def _own(
+    stats: np.ndarray, labels: np.ndarray, origin: tuple[int, int], box: Box, loose: np.ndarray | None = None
+) -> tuple[Box, np.ndarray] | None:
+    """The box of a digit's own ink, clipped to its box, and its pieces' indices: the pieces in its
+    box that are not loose (dot- or comma-shaped), or without `loose`, those at least CORE as tall
+    as its tallest; None when there are none."""
+    bx, by, bw, bh = box
+    part = labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw]
+    ids = np.unique(part)
+    own = ids[ids > 0] - 1
+    if loose is None:
+        own = own[stats[own, 3] >= CORE * stats[own, 3].max(initial=0)]
+    else:
+        own = own[~loose[own]]
+    if not len(own):
+        return None
+    inked = np.isin(part, own + 1)
+    cols, rows = np.flatnonzero(inked.any(axis=0)), np.flatnonzero(inked.any(axis=1))
+    return (bx + int(cols[0]), by + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)), own

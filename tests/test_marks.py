@@ -1,0 +1,93 @@
+"""Marks between digits (recognizer.marks): a decimal point, a comma, a colon, and specks that are none."""
+
+import cv2
+import numpy as np
+import pytest
+
+from recognizer.ink import ink_from_canvas
+from recognizer.marks import find_marks
+from recognizer.predictor import number_text
+from recognizer.strokes import rasterize
+from recognizer.synthetic import DIGIT_STROKES, place_strokes
+
+PEN = 12  # px
+HEIGHT = 150  # px, a digit's box
+TOP = 60  # px, the digits' box's top
+BASELINE = TOP + 0.9 * HEIGHT + PEN / 2  # the bottom of their ink (DIGIT_STROKES end at 0.9 of the box)
+MIDDLE = 30 + 0.6 * HEIGHT + 35  # x half way between the first two digits, written 70 px apart
+
+
+def click(x: float, y: float) -> list:
+    """A click of the pen at (x, y): a dot as wide as the pen."""
+    return [[(x, y), (x, y)]]
+
+
+DOT = [[(0.5, 0.5), (0.5, 0.5)]]  # a click: a round dot as wide as the pen
+COMMA = [[(0.6, 0.0), (0.55, 0.5), (0.35, 1.0)]]
+
+
+def write(text: str, gap: float = 70.0, extra: list | None = None) -> tuple[np.ndarray, list]:
+    """Digits and marks written left to right with the app's round pen, a mark in the middle of the
+    gap before it, on the digits' baseline (a colon's upper dot half way up): canvas, strokes in
+    writing order. extra: more strokes (canvas px), written last."""
+    strokes, x = [], 30.0
+    for c in text:
+        if c.isdigit():
+            strokes += place_strokes(DIGIT_STROKES[int(c)], box=(x, TOP, 0.6 * HEIGHT, HEIGHT))
+            x += 0.6 * HEIGHT + gap
+            continue
+        left = x - gap if strokes else x  # a leading mark comes before the first digit
+        x += 0 if strokes else gap
+        mark = {".": [DOT], ":": [DOT, DOT], ",": [COMMA]}[c]
+        for k, unit in enumerate(mark):
+            y, h = (BASELINE - PEN, PEN) if k == 0 else (TOP + 0.45 * HEIGHT, PEN)
+            strokes += place_strokes(unit, box=(left + 0.3 * gap, y, 0.4 * gap, 0.3 * HEIGHT if unit is COMMA else h))
+    strokes += extra or []
+    return rasterize(strokes, (HEIGHT + 2 * TOP + 40, int(x + 30)), PEN), strokes
+
+
+@pytest.mark.parametrize("text", ["5.2", "12.50", "3,7", "12:30", "9.0,4"])
+def test_a_mark_between_digits_is_read_with_strokes_and_without(shipped, text):
+    """A decimal point was dropped as a speck: "52.09" read "5209", a hundred times off and sure."""
+    canvas, strokes = write(text)
+    for path in (strokes, None):
+        preds = shipped.read(canvas, path)
+        assert number_text(preds) == text
+        assert [p.after for p in preds] == [
+            text[k + 1] if k + 1 < len(text) and not text[k + 1].isdigit() else ""
+            for k, c in enumerate(text)
+            if c.isdigit()
+        ]
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "read"),
+    [
+        (".5", None, "5"),  # before the first digit: no number has it
+        ("25.", None, "25"),  # after the last: a full stop
+        ("25", click(MIDDLE, TOP - 20), "25"),  # a click above the row, in the gap
+        ("25", click(30 + 0.5 * HEIGHT, BASELINE - PEN), "25"),  # on a digit's foot
+        ("25", click(MIDDLE, TOP + 0.5 * HEIGHT), "25"),  # half way up: a colon's upper dot alone
+        ("25", click(MIDDLE - 12, BASELINE - PEN / 2) + click(MIDDLE + 12, BASELINE - PEN / 2), "25"),  # ".."
+    ],
+    ids=["leading", "trailing", "above", "on a digit", "half way up", "two dots side by side"],
+)
+def test_specks_that_are_no_mark_between_two_digits_read_nothing(shipped, text, extra, read):
+    canvas, strokes = write(text, extra=extra)
+    for path in (strokes, None):
+        assert number_text(shipped.read(canvas, path)) == read
+
+
+def test_marks_needs_a_digit_on_each_side_in_one_row():
+    """The rule alone, on boxes: a dot between two boxes of one row, none between rows."""
+    canvas = np.zeros((300, 400), np.uint8)
+    cv2.rectangle(canvas, (46, 46), (124, 184), 255, PEN)  # two "digits" as 0s, 150 px tall
+    cv2.rectangle(canvas, (236, 46), (314, 184), 255, PEN)
+    cv2.circle(canvas, (180, 184), PEN // 2, 255, -1)  # a dot as wide as the pen on their baseline, in the gap
+    boxes = [(40, 40, 91, 151), (230, 40, 91, 151)]
+    found = find_marks(ink_from_canvas(canvas), boxes, [0, 0])
+    assert found.after == [".", ""] and found.readings == [] and found.joined is None
+    assert find_marks(ink_from_canvas(canvas), boxes, [0, 1]).after == ["", ""]
+    assert find_marks(ink_from_canvas(canvas), boxes[:1], [0]).after == [""]
+    cv2.circle(canvas, (158, 184), PEN // 2, 255, -1)  # a second dot beside it: no mark, however each looks
+    assert find_marks(ink_from_canvas(canvas), boxes, [0, 0]).after == ["", ""]
