@@ -16,30 +16,36 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from .ink import Box, Ink
+from .segment import nearest_line
+from .strokes import Stroke
 
 MARKS = (".", ",", ":")
 NONE = ("", np.zeros(0, np.int64))  # no mark, no pieces
-MARK_TALL = 0.5  # a reading at most this share of its neighbours' height may be a mark read as a digit
+MARK_TALL = 0.8  # a reading at most this share of its neighbours' height may be a mark read as a digit
 DOT_SIDE = 0.3  # a dot's longer side at most this share of its digits' height ...
 DOT_PENS = 1.6  # ... or this many pen widths (a click with a bold pen is as wide as the pen) ...
 DOT_MOST = 0.5  # ... but never more than this share
-DOT_LEAST = 0.5  # and at least this many pen widths: finer specks are noise, not a pen's dot
-DOT_ASPECT = 2.2  # a dot's longer side at most this many times its shorter
-DOT_FILL = 0.4  # and its ink at least this share of its box: a dot is solid, a tiny hook or ring is not
-BASE_ABOVE, BASE_BELOW = 0.3, 0.15  # a dot's centre between these shares of the height above and below the baseline
+DOT_LEAST = 0.9  # and at least this many pen widths: finer specks are noise or a stroke's broken end, not a pen's dot
+DOT_ASPECT = 1.8  # a dot's longer side at most this many times its shorter
+DOT_FILL = 0.6  # and its ink at least this share of its box: a dot is solid, a tiny hook or ring is not
+BASE_ABOVE = 0.3  # a dot's centre at most this share of the height above the baseline (the digits' lowest ink), not below it
 UPPER_DOT = (0.3, 0.8)  # a colon's upper dot: its centre this high above the baseline (shares of the height)
-COMMA_DROP = 0.12  # a comma hangs at least this share of the height below the baseline ...
-COMMA_TOP = 0.25  # ... from a top at most this share above it
-COMMA_TALL = (0.12, 0.5)  # ... its height between these shares
-COMMA_WIDE = 0.35  # ... and its width at most this share
-COMMA_ASPECT = 1.2  # ... taller than wide by this much at least
+COMMA_TOP = 0.45  # a comma: a short stroke from at most this share of the height above the baseline ...
+COMMA_REACH = 0.08  # ... down to at most this share above it, or below it ...
+COMMA_TALL = (0.15, 0.55)  # ... its height between these shares ...
+COMMA_DROP, COMMA_LONG = 0.08, 0.3  # ... hanging this share below the baseline, or this long at least
+COMMA_WIDE = 0.4  # ... and its width at most this share
+COMMA_ASPECT = 1.25  # ... taller than wide by this much at least (a dot is round)
 BELOW = 0.5  # ink this share of the height under the baseline still counts as in the gap
 CORE = 0.5  # a digit's height and baseline are those of its pieces at least this share as tall as its tallest
 SAME_HEIGHT = 1.5  # a mark's two digits are within this ratio of each other's height ...
-MARK_GAP = 1.2  # ... and at most this many heights apart
-GAP_SLACK = 0.08  # a mark's ink may reach this share of the height into its neighbours' x-ranges
+MARK_GAP = 1.8  # ... and at most this many heights apart
+BAND = 0.3  # the gap is measured in the rows this share of the height above the baseline
+CLEAR = -0.02  # a mark's ink at least this share of the height clear of its digits' (< 0: into them)
+STACK_SLACK = 0.08  # a colon's dots overlap in x, or miss by at most this share of the height
 
 
 @dataclass(frozen=True)
@@ -48,25 +54,27 @@ class Marks:
 
     after: list[str]  # for each reading: the mark written after it (MARKS) or ""
     readings: list[int]  # readings that are a mark, not a digit (a comma read as a 1): to leave out
-    joined: np.ndarray | None  # (h, w) bool: the ink of marks segmentation joined to a digit, or None
+    joined: np.ndarray | None  # (h, w) bool: the ink of marks read as part of a digit, or None
+    strokes: list[int]  # with strokes: those of the joined marks
 
 
-def find_marks(ink: Ink, boxes: Sequence[Box], rows: Sequence[int]) -> Marks:
+def find_marks(ink: Ink, boxes: Sequence[Box], rows: Sequence[int], strokes: Sequence[Stroke] | None = None) -> Marks:
     """The marks written between digits: boxes are the readings' (x, y, w, h) on the ink's canvas in
-    reading order, rows their lines of writing. A mark needs a digit on each side in its row. A
-    reading far smaller than its neighbours that is itself a mark between them (a comma read as a
-    1) is one of `readings`; a mark whose ink lies in a digit's box was read as part of that digit
-    (a 0 with a comma read 9): its ink is `joined`, to be read again without it."""
+    reading order, rows their lines of writing, strokes the canvas's (app), if known: then each
+    stroke is a piece of ink (a dot written touching a digit is still a stroke of its own), else
+    each connected piece. A mark needs a digit on each side in its row. A reading far smaller than
+    its neighbours that is itself a mark between them (a comma read as a 1) is one of `readings`; a
+    mark whose ink lies in a digit's box was read as part of that digit (a 0 with a comma read 9):
+    it is `joined` (and `strokes`), to be read again without it."""
     after, readings = [""] * len(boxes), []
     if len(boxes) < 2 or ink.box is None:
-        return Marks(after, readings, None)
+        return Marks(after, readings, None, [])
     x0, y0, w, h = ink.box
-    part = ink.mask[y0 : y0 + h, x0 : x0 + w].astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
-    stats = stats[1:].astype(np.float64)
-    stats[:, 0] += x0
-    stats[:, 1] += y0
     pen = max(ink.stroke_width, 1.0)
+    if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes)).any():
+        return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
+    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
+    labels, stats = _pieces(part, strokes, (x0, y0))
 
     def mark(a: int, b: int) -> tuple[str, np.ndarray]:
         return _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen)
@@ -89,10 +97,55 @@ def find_marks(ink: Ink, boxes: Sequence[Box], rows: Sequence[int]) -> Marks:
                 x <= px and px + pw <= x + bw and y <= py and py + ph <= y + bh for x, y, bw, bh in (boxes[a], boxes[b])
             )
     if not joined.any():
-        return Marks(after, readings, None)
+        return Marks(after, readings, None, [])
     mask = np.zeros(ink.mask.shape, bool)
     mask[y0 : y0 + h, x0 : x0 + w] = np.isin(labels, np.flatnonzero(joined) + 1)
-    return Marks(after, readings, mask)
+    return Marks(after, readings, mask, [] if strokes is None else np.flatnonzero(joined).tolist())
+
+
+def _stroke_boxes(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
+    """Each stroke's ink box (x, y, w, h), its pen path widened by the pen's radius (0s when empty)."""
+    boxes = np.zeros((len(strokes), 4))
+    for i, stroke in enumerate(strokes):
+        if len(stroke):
+            points = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
+            (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+            boxes[i] = left - pen / 2, top - pen / 2, right - left + pen, bottom - top + pen
+    return boxes
+
+
+def _mark_shaped(boxes: np.ndarray, tallest: float) -> np.ndarray:
+    """Which pieces (x, y, w, h boxes) could be a mark beside digits up to `tallest` px tall, by
+    their box alone: a dot's (_small) or a comma's (_commas) size and shape, in the loosest terms."""
+    w, h = boxes[:, 2], boxes[:, 3]
+    side, short = np.maximum(w, h), np.maximum(np.minimum(w, h), 1.0)
+    dot = (side <= DOT_MOST * tallest) & (side <= DOT_ASPECT * short)
+    comma = (h <= COMMA_TALL[1] * tallest) & (w <= COMMA_WIDE * tallest) & (h >= COMMA_ASPECT * w)
+    return (side > 0) & (dot | comma)
+
+
+def _pieces(
+    part: np.ndarray, strokes: Sequence[Stroke] | None, origin: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces of ink in `part` (a crop of the ink mask at origin): a label image (0 off the ink,
+    1 + the piece's index) and each piece's x, y, w, h on the canvas and ink pixels. With strokes,
+    piece i is stroke i (the ink nearest its pen path; none for a stroke off the ink), else the
+    connected pieces (cv2.connectedComponents: its WithStats twin takes ten times as long)."""
+    if strokes is None:
+        count, labels = cv2.connectedComponents(part.astype(np.uint8), connectivity=8)
+        count -= 1
+    else:
+        paths = [[np.asarray(s, dtype=np.float64).reshape(-1, 2) - origin] for s in strokes]
+        labels = nearest_line(part, paths)
+        labels = np.zeros(part.shape, np.int32) if labels is None else labels
+        count = len(strokes)
+    stats = np.zeros((count, 5))
+    for i, found in enumerate(ndimage.find_objects(labels, max_label=count)):
+        if found is not None:
+            ys, xs = found
+            stats[i, :4] = xs.start + origin[0], ys.start + origin[1], xs.stop - xs.start, ys.stop - ys.start
+    stats[:, 4] = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    return labels, stats
 
 
 def _mark(
@@ -126,29 +179,25 @@ def _mark(
     found = np.flatnonzero(near)
     if not 1 <= len(found) <= 2 or not loose[found].all():
         return NONE
-    # the gap between the digits' ink at the mark's height: a leaning digit's top may overhang it
-    band = (y[found].min() - GAP_SLACK * height, (y[found] + h[found]).max() + GAP_SLACK * height)
+    # the gap between the digits' ink near the baseline: a 7's bar or a leaning digit's top may overhang a mark
+    band = (baseline - BAND * height, baseline)
     lo = _edge(labels, origin, left, left_ids, band, right=True)
     hi = _edge(labels, origin, right, right_ids, band, right=False)
-    slack = GAP_SLACK * height
-    if (
-        not 0 < hi - lo <= MARK_GAP * height
-        or (x[found] < lo - slack).any()
-        or (x[found] + w[found] > hi + slack).any()
-    ):
+    clear = CLEAR * height  # a mark stands clear of both digits: a speck touching one is a bit of it
+    if not 0 < hi - lo <= MARK_GAP * height or (x[found] < lo + clear).any() or (x[found] + w[found] > hi - clear).any():
         return NONE
     centre = y[found] + h[found] / 2
     if len(found) == 1:
         if comma[found[0]]:
             return ",", found
-        on_base = baseline - BASE_ABOVE * height <= centre[0] <= baseline + BASE_BELOW * height
+        on_base = baseline - BASE_ABOVE * height <= centre[0] <= baseline
         return (".", found) if small[found[0]] and on_base else NONE
     if len(found) == 2 and small[found].all():
         low, high = found[np.argsort(-centre)]
         up = (baseline - (y[high] + h[high] / 2)) / height
         down = y[low] + h[low] / 2
-        stacked = min(x[low] + w[low], x[high] + w[high]) - max(x[low], x[high]) > -slack
-        on_base = baseline - BASE_ABOVE * height <= down <= baseline + BASE_BELOW * height
+        stacked = min(x[low] + w[low], x[high] + w[high]) - max(x[low], x[high]) > -STACK_SLACK * height
+        on_base = baseline - BASE_ABOVE * height <= down <= baseline
         if stacked and on_base and UPPER_DOT[0] <= up <= UPPER_DOT[1]:
             return ":", found
     return NONE
@@ -165,11 +214,14 @@ def _small(stats: np.ndarray, height: float, pen: float) -> np.ndarray:
 
 
 def _commas(stats: np.ndarray, height: float, baseline: float) -> np.ndarray:
-    """Which pieces are comma-shaped: a short stroke hanging below the baseline from about on it."""
+    """Which pieces are comma-shaped: a short stroke, taller than wide, down to the baseline or
+    below it, and hanging COMMA_DROP below it or COMMA_LONG long (a dot drawn as a short tick, as
+    many people dot their i's, sits on the baseline: a point)."""
     y, w, h = stats[:, 1], stats[:, 2], stats[:, 3]
     return (
-        (np.abs(y - baseline) <= COMMA_TOP * height)
-        & (y + h >= baseline + COMMA_DROP * height)
+        (y >= baseline - COMMA_TOP * height)
+        & (y + h >= baseline - COMMA_REACH * height)
+        & ((y + h >= baseline + COMMA_DROP * height) | (h >= COMMA_LONG * height))
         & (h >= COMMA_TALL[0] * height)
         & (h <= COMMA_TALL[1] * height)
         & (w <= COMMA_WIDE * height)
@@ -183,7 +235,9 @@ def _edge(
     """The right (or left) edge of a digit's own ink (pieces `ids` in its box) in the rows of `band`
     (y from, to), or of all its ink where it has none there."""
     bx, by, bw, bh = box
-    part = np.isin(labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw], ids + 1)
+    keep = np.zeros(int(labels.max()) + 1, bool)
+    keep[ids + 1] = True
+    part = keep[labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw]]
     rows = part[max(0, int(band[0]) - by) : max(0, int(np.ceil(band[1])) - by)]
     cols = np.flatnonzero((rows if rows.any() else part).any(axis=0))
     return float(bx + (cols[-1] + 1 if right else cols[0]))
@@ -197,14 +251,15 @@ def _own(
     as its tallest; None when there are none."""
     bx, by, bw, bh = box
     part = labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw]
-    ids = np.unique(part)
-    own = ids[ids > 0] - 1
+    own = np.flatnonzero(np.bincount(part.ravel(), minlength=len(stats) + 1)[1:])
     if loose is None:
         own = own[stats[own, 3] >= CORE * stats[own, 3].max(initial=0)]
     else:
         own = own[~loose[own]]
     if not len(own):
         return None
-    inked = np.isin(part, own + 1)
+    keep = np.zeros(len(stats) + 1, bool)
+    keep[own + 1] = True
+    inked = keep[part]
     cols, rows = np.flatnonzero(inked.any(axis=0)), np.flatnonzero(inked.any(axis=1))
     return (bx + int(cols[0]), by + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)), own

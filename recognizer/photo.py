@@ -115,7 +115,13 @@ FIT_LINES = 8  # the most inked lines fitted at most, along rows and along colum
 FIT_ROUNDS = 2
 FIT_MIN_POINTS = 10  # a line holds at least this many ink pixels
 FIT_MIN = 0.06  # degrees: a smaller correction is not made (turning a page by a hair blurs 1-px lines)
-SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks
+SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks ...
+# ... but for a dot between two digits (a decimal point, recognizer.marks): solid (DOT_FILL of its box
+# inked, at most DOT_ASPECT as long as wide), DOT_PENS of the writing's stroke width across, in the
+# lowest DOT_LOW of the big pieces on either side (or DOT_BELOW of their height under them), at most
+# DOT_GAP of the writing's height from each ...
+DOT_FILL, DOT_ASPECT, DOT_PENS, DOT_LOW, DOT_BELOW, DOT_GAP = 0.4, 2.2, (0.8, 3.0), 0.4, 0.2, 1.2
+DOT_MIDDLE = (0.2, 0.7)  # ... or a colon's upper dot: this far down them, over such a dot
 FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
 RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's heights is no writing (a fill-in line)
 UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes with the writing on it
@@ -1238,7 +1244,35 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
     line = (pieces.box[:, 2:4].max(axis=1) > RULE * height) & ~pieces.digit_like()  # flat, or line-thin
     big |= faint & ~line & (_gap(pieces, big) <= height)
     near = ~line & (_gap(pieces, big) <= NEAR_WRITING * height)
-    return candidates & (big | (near & (pieces.area >= SPECK_SHARE * pieces.area[big].max())))
+    specks = pieces.area < SPECK_SHARE * pieces.area[big].max()
+    return candidates & (big | (near & ~specks) | (specks & _dots(pieces, candidates, big, height)))
+
+
+def _dots(pieces: _Pieces, candidates: np.ndarray, big: np.ndarray, height: float) -> np.ndarray:
+    """Which candidates may be a decimal point or a colon's dots (recognizer.marks reads them):
+    solid, DOT_PENS of the writing's stroke width across, between two big pieces side by side at
+    most DOT_GAP of their height apart, in the lowest DOT_LOW of both, or over such a dot half way
+    up them (DOT_MIDDLE). A speck elsewhere, noise or dust, stays out."""
+    pen = float(np.median(pieces.width[big]))
+    x, y, w, h = pieces.box.T.astype(np.float64)
+    side, short = np.maximum(w, h), np.maximum(np.minimum(w, h), 1.0)
+    solid = (pieces.area >= DOT_FILL * w * h) & (side <= DOT_ASPECT * short)
+    dots = np.flatnonzero(candidates & ~big & solid & (side >= DOT_PENS[0] * pen) & (side <= DOT_PENS[1] * pen))
+    out = np.zeros_like(candidates)
+    if not len(dots):
+        return out
+    b = np.flatnonzero(big)
+    lo, hi = x[dots, None], (x + w)[dots, None]
+    left = ((x + w)[b] <= (lo + hi) / 2) & (lo - (x + w)[b] <= DOT_GAP * height)
+    right = (x[b] >= (lo + hi) / 2) & (x[b] - hi <= DOT_GAP * height)
+    share = ((y + h / 2)[dots, None] - y[b]) / h[b]  # how far down the big pieces each dot's middle is
+    low = (share >= 1 - DOT_LOW) & (share <= 1 + DOT_BELOW)
+    middle = (share >= DOT_MIDDLE[0]) & (share <= DOT_MIDDLE[1])
+    on_base = (left & low).any(axis=1) & (right & low).any(axis=1)
+    over = (left & middle).any(axis=1) & (right & middle).any(axis=1)
+    stacked = (np.minimum(hi, hi[on_base].T) - np.maximum(lo, lo[on_base].T) > 0).any(axis=1)
+    out[dots] = on_base | (over & stacked)
+    return out
 
 
 def _gap(pieces: _Pieces, to: np.ndarray) -> np.ndarray:

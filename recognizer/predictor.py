@@ -389,11 +389,11 @@ class Recognizer:
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         read = self._read_ink(ink, strokes, picture)
-        found = find_marks(ink, [p.box for p in read], [p.row for p in read])
+        found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes)
         if found.joined is not None:
-            kept = None if strokes is None else [s for s in strokes if not _within(s, found.joined)]
+            kept = None if strokes is None else [s for i, s in enumerate(strokes) if i not in found.strokes]
             read = self._read_ink(ink_from_canvas(np.where(found.joined, 0, ink.pixels)), kept, picture)
-            found = find_marks(ink, [p.box for p in read], [p.row for p in read])
+            found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes)
         return [replace(p, after=a) for k, (p, a) in enumerate(zip(read, found.after)) if k not in found.readings]
 
     def _read_ink(self, ink: Ink, strokes: list[Stroke] | None, picture: bool) -> list[Prediction]:
@@ -560,14 +560,6 @@ def _turned_back(box: Box, turns: int, shape: tuple[int, int]) -> Box:
     if turns == 1:  # a quarter anticlockwise: column x of the turned canvas was row x
         return columns - y - h, x, h, w
     return y, rows - x - w, h, w
-
-
-def _within(stroke: Stroke, mask: np.ndarray) -> bool:
-    """Whether every point of a stroke lies on the mask (the ink of a mark: its own strokes)."""
-    points = np.rint(np.asarray(stroke, dtype=np.float64).reshape(-1, 2)).astype(np.int64)
-    x, y = points[:, 0], points[:, 1]
-    inside = (x >= 0) & (x < mask.shape[1]) & (y >= 0) & (y < mask.shape[0])
-    return bool(len(points)) and bool(inside.all()) and bool(mask[y, x].all())
 
 
 def number_text(predictions: list[Prediction], unsure: str = "?", between_rows: str = "") -> str:

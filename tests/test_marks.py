@@ -91,3 +91,34 @@ def test_marks_needs_a_digit_on_each_side_in_one_row():
     assert find_marks(ink_from_canvas(canvas), boxes[:1], [0]).after == [""]
     cv2.circle(canvas, (158, 184), PEN // 2, 255, -1)  # a second dot beside it: no mark, however each looks
     assert find_marks(ink_from_canvas(canvas), boxes, [0, 0]).after == ["", ""]
+
+
+def photo(tmp_path, text: str, extra: list | None = None, dust: int = 0, seed: int = 0):
+    """A photo of `text` written with a fine pen (write's strokes, 3 px) on grey paper with noise,
+    `dust` specks scattered over the page, saved as a JPEG: its canvases, as the CLI reads them."""
+    from recognizer.images import load_canvases
+
+    canvas, _ = write(text, extra=extra)
+    strokes = write(text, extra=extra)[1]
+    thin = rasterize(strokes, (canvas.shape[0] + 200, canvas.shape[1] + 200), 4)  # the page around it
+    thin = np.roll(thin, (100, 100), axis=(0, 1))
+    rng = np.random.default_rng(seed)
+    page = 200.0 - 150.0 * thin / 255 + rng.normal(0, 4, thin.shape)
+    for y, x in zip(rng.integers(0, thin.shape[0], dust), rng.integers(0, thin.shape[1], dust)):
+        cv2.circle(page, (int(x), int(y)), 1, 90.0, -1)
+    path = tmp_path / f"{text}-{seed}.jpg"
+    cv2.imwrite(
+        str(path), np.clip(cv2.GaussianBlur(page, (3, 3), 0.8), 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 85]
+    )
+    return load_canvases(path)
+
+
+@pytest.mark.parametrize("text", ["5.2", "12:30", "3,7"])
+def test_a_mark_in_a_photo_is_read(tmp_path, shipped, text):
+    """A pen's dot in a photo is far smaller than the digits: it was dropped with the specks."""
+    assert number_text(shipped.read_picture(photo(tmp_path, text))) == text
+
+
+def test_dust_on_a_photo_is_no_mark(tmp_path, shipped):
+    for seed in range(3):
+        assert number_text(shipped.read_picture(photo(tmp_path, "52", dust=40, seed=seed))) == "52"
