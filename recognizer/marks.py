@@ -31,7 +31,7 @@ DOT_MOST = 0.5  # ... but never more than this share
 DOT_LEAST = 0.9  # and at least this many pen widths: finer specks are noise or a stroke's broken end, not a pen's dot
 DOT_ASPECT = 1.8  # a dot's longer side at most this many times its shorter
 DOT_FILL = 0.6  # and its ink at least this share of its box: a dot is solid, a tiny hook or ring is not
-BASE_ABOVE = 0.3  # a dot's centre at most this share of the height above the baseline (the digits' lowest ink), not below it
+BASE_ABOVE = 0.3  # a dot's centre at most this share of the height above the baseline (their lowest ink), not under it
 UPPER_DOT = (0.3, 0.8)  # a colon's upper dot: its centre this high above the baseline (shares of the height)
 COMMA_TOP = 0.45  # a comma: a short stroke from at most this share of the height above the baseline ...
 COMMA_REACH = 0.08  # ... down to at most this share above it, or below it ...
@@ -184,7 +184,8 @@ def _mark(
     lo = _edge(labels, origin, left, left_ids, band, right=True)
     hi = _edge(labels, origin, right, right_ids, band, right=False)
     clear = CLEAR * height  # a mark stands clear of both digits: a speck touching one is a bit of it
-    if not 0 < hi - lo <= MARK_GAP * height or (x[found] < lo + clear).any() or (x[found] + w[found] > hi - clear).any():
+    inside = (x[found] >= lo + clear).all() and (x[found] + w[found] <= hi - clear).all()
+    if not inside or not 0 < hi - lo <= MARK_GAP * height:
         return NONE
     centre = y[found] + h[found] / 2
     if len(found) == 1:
