@@ -1594,7 +1594,7 @@ def test_a_learner_cancelled_before_its_child_starts_never_starts_it(monkeypatch
 
 
 def test_the_readmes_screenshots_are_made_by_the_app_itself(tmp_path, capsys):
-    """python -m ui.screenshots draws the README's number, letter and two-line screenshots through the
+    """python -m ui.screenshots draws the README's number, letter, two-line and decimal screenshots through the
     real App and the shipped model: each one reads what its picture says."""
     from ui import screenshots
 
@@ -1603,6 +1603,7 @@ def test_the_readmes_screenshots_are_made_by_the_app_itself(tmp_path, capsys):
         sorted(p.name for p in written)
         == sorted(p.name for p in tmp_path.iterdir())
         == [
+            "screenshot_decimal.png",
             "screenshot_not_a_digit.png",
             "screenshot_number.png",
             "screenshot_two_lines.png",
@@ -1610,7 +1611,7 @@ def test_the_readmes_screenshots_are_made_by_the_app_itself(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "screenshot_number.png: 47" in out and "screenshot_not_a_digit.png: 4?7" in out
-    assert "screenshot_two_lines.png: 12 34" in out
+    assert "screenshot_two_lines.png: 12 34" in out and "screenshot_decimal.png: 3.75" in out
     assert all(pygame.image.load(str(p)).get_size() == DEFAULT_WINDOW for p in written)
 
 

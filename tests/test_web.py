@@ -137,6 +137,19 @@ def test_a_two_digit_number_with_boxes_left_to_right(client):
     assert first[0] + first[2] <= second[0]
 
 
+def test_a_decimal_point_between_digits_is_in_the_number_and_after_its_digit(client):
+    payload = drawing("47")
+    four = len(number_strokes("4"))  # the 4's strokes come first
+    right = max(x for s in payload["strokes"][:four] for x, _ in s)
+    left = min(x for s in payload["strokes"][four:] for x, _ in s)
+    bottom = max(y for s in payload["strokes"] for _, y in s)
+    dot = [[(right + left) / 2, bottom]] * 2  # a click on the baseline, half way between them
+    payload["strokes"].insert(four, dot)
+    body = post_json(client, payload).json()
+    assert body["number"] == "4.7", body
+    assert [(d["digit"], d["after"]) for d in body["digits"]] == [(4, "."), (7, "")]
+
+
 @pytest.mark.parametrize("value", ["abc", "2", "on"])
 def test_an_image_query_neither_yes_nor_no_is_a_400(client, value):
     """?image=abc was read as no image, silently."""

@@ -3,9 +3,10 @@ strokes posted as mouse events), so that they show the app as it is:
 
     SDL_VIDEODRIVER=dummy python -m ui.screenshots docs/
 
-writes screenshot_number.png ("47"), screenshot_not_a_digit.png (a W between a 4 and a 7) and
-screenshot_two_lines.png ("12" over "34"). docs/screenshot.png comes from tests/test_e2e.py (a real
-window under Xvfb) and docs/screenshot_learning.png from tests/test_app.py (both: see their headers).
+writes screenshot_number.png ("47"), screenshot_not_a_digit.png (a W between a 4 and a 7),
+screenshot_two_lines.png ("12" over "34") and screenshot_decimal.png ("3.75"). docs/screenshot.png
+comes from tests/test_e2e.py (a real window under Xvfb) and docs/screenshot_learning.png from
+tests/test_app.py (both: see their headers).
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def _drawings(side: int) -> dict[str, list]:
         + at(2, 0.5, 0.06, small)
         + at(3, 0.1, 0.56, small)
         + at(4, 0.5, 0.56, small),
+        "screenshot_decimal.png": at(3, 0.04, 0.3, small)
+        + [[(0.37 * side, 0.3 * side + 0.9 * small), (0.37 * side, 0.3 * side + 0.9 * small)]]  # a click: the point
+        + at(7, 0.42, 0.3, small)
+        + at(5, 0.72, 0.3, small),
     }
 
 
