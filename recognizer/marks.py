@@ -19,10 +19,10 @@ import numpy as np
 from scipy import ndimage
 
 from .ink import Box, Ink
+from .reject import LETTERS
 from .segment import nearest_line
 from .strokes import Stroke
 
-MARKS = (".", ",", ":")
 NONE = ("", np.zeros(0, np.int64))  # no mark, no pieces
 MARK_TALL = 0.8  # a reading at most this share of its neighbours' height may be a mark read as a digit
 DOT_SIDE = 0.3  # a dot's longer side at most this share of its digits' height ...
@@ -31,7 +31,7 @@ DOT_MOST = 0.5  # ... but never more than this share
 DOT_LEAST = 0.75  # and at least this many pen widths: finer specks are noise or a stroke's broken end, not a pen's dot
 DOT_ASPECT = 1.8  # a dot's longer side at most this many times its shorter
 DOT_FILL = 0.6  # and its ink at least this share of its box: a dot is solid, a tiny hook or ring is not
-BASE_ABOVE = 0.3  # a dot's centre at most this share of the height above the baseline (their lowest ink), not under it
+BASE_ABOVE, BASE_BELOW = 0.3, 0.05  # a dot's centre at most these shares of the height above and below the baseline
 UPPER_DOT = (0.3, 0.8)  # a colon's upper dot: its centre this high above the baseline (shares of the height)
 COMMA_TOP = 0.45  # a comma: a short stroke from at most this share of the height above the baseline ...
 COMMA_REACH = 0.08  # ... down to at most this share above it, or below it ...
@@ -52,55 +52,73 @@ STACK_SLACK = 0.08  # a colon's dots overlap in x, or miss by at most this share
 class Marks:
     """The marks found among a reading's digits."""
 
-    after: list[str]  # for each reading: the mark written after it (MARKS) or ""
+    after: list[str]  # for each reading: the mark written after it (".", ",", ":") or ""
     readings: list[int]  # readings that are a mark, not a digit (a comma read as a 1): to leave out
     joined: np.ndarray | None  # (h, w) bool: the ink of marks read as part of a digit, or None
     strokes: list[int]  # with strokes: those of the joined marks
 
 
-def find_marks(ink: Ink, boxes: Sequence[Box], rows: Sequence[int], strokes: Sequence[Stroke] | None = None) -> Marks:
+def find_marks(
+    ink: Ink,
+    boxes: Sequence[Box],
+    rows: Sequence[int],
+    strokes: Sequence[Stroke] | None = None,
+    unsure: Sequence[str | None] | None = None,
+) -> Marks:
     """The marks written between digits: boxes are the readings' (x, y, w, h) on the ink's canvas in
-    reading order, rows their lines of writing, strokes the canvas's (app), if known: then each
-    stroke is a piece of ink (a dot written touching a digit is still a stroke of its own), else
-    each connected piece. A mark needs a digit on each side in its row. A reading far smaller than
-    its neighbours that is itself a mark between them (a comma read as a 1) is one of `readings`; a
-    mark whose ink lies in a digit's box was read as part of that digit (a 0 with a comma read 9):
-    it is `joined` (and `strokes`), to be read again without it."""
+    reading order, rows their lines of writing, unsure their reasons for "not sure" (reject.REASONS
+    or None), strokes the canvas's (app), if known: then each stroke is a piece of ink (a dot
+    written touching a digit is still a stroke of its own), else each connected piece. A mark
+    needs a digit on each side in its row, neither read as a letter nor after one (a label's colon,
+    "Total: 45"). A reading far smaller than its neighbours that is itself a mark between them (a
+    comma read as a 1) is one of `readings`; a mark whose ink lies in a digit's box was read as part
+    of that digit (a 0 with a comma read 9): it is `joined` (and `strokes`), to be read again
+    without it. Only the ink around each pair of neighbours is looked at (a page's is large)."""
     after, readings = [""] * len(boxes), []
     if len(boxes) < 2 or ink.box is None:
         return Marks(after, readings, None, [])
-    x0, y0, w, h = ink.box
     pen = max(ink.stroke_width, 1.0)
     if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes)).any():
         return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
-    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
-    labels, stats = _pieces(part, strokes, (x0, y0))
+    letter = [u in LETTERS for u in unsure] if unsure is not None else [False] * len(boxes)
+    joined, marked = np.zeros(ink.mask.shape, bool), []
 
-    def mark(a: int, b: int) -> tuple[str, np.ndarray]:
-        return _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen)
+    def mark(a: int, b: int, keep: bool = False) -> str:
+        """The mark between readings a and b (the ink around them alone), "" beside a letter; keep:
+        note its pieces read with a digit, even beside a letter (a digit a mark joined may read as one)."""
+        (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
+        x0, y0 = min(ax, bx), min(ay, by)
+        x1 = max(ax + aw, bx + bw)
+        y1 = min(int(max(ay + ah, by + bh) + BELOW * max(ah, bh)) + 1, ink.mask.shape[0])
+        labels, stats = _pieces(ink.mask[y0:y1, x0:x1], strokes, (x0, y0))
+        found, pieces = _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen)
+        for i in pieces if keep else ():
+            px, py, pw, ph = stats[i, :4]
+            if any(
+                x <= px and px + pw <= x + w and y <= py and py + ph <= y + h for x, y, w, h in (boxes[a], boxes[b])
+            ):
+                joined[y0:y1, x0:x1] |= labels == i + 1
+                marked.append(int(i))
+        return "" if letter[a] or letter[b] or (a and rows[a - 1] == rows[a] and letter[a - 1]) else found
 
     digits = list(range(len(boxes)))
     for k in range(1, len(boxes) - 1):
         a, b = k - 1, k + 1
-        if rows[a] == rows[k] == rows[b] and boxes[k][3] <= MARK_TALL * min(boxes[a][3], boxes[b][3]):
-            if mark(a, b)[0] and a in digits:
-                digits.remove(k)
-                readings.append(k)
-    joined = np.zeros(len(stats), bool)
+        small = boxes[k][3] <= MARK_TALL * min(boxes[a][3], boxes[b][3])
+        if rows[a] == rows[k] == rows[b] and small and a in digits and mark(a, b):
+            digits.remove(k)
+            readings.append(k)
     for a, b in zip(digits, digits[1:]):
-        if rows[a] != rows[b]:
-            continue
-        after[a], pieces = mark(a, b)
-        for i in pieces:
-            px, py, pw, ph = stats[i, :4]
-            joined[i] = any(
-                x <= px and px + pw <= x + bw and y <= py and py + ph <= y + bh for x, y, bw, bh in (boxes[a], boxes[b])
-            )
+        if rows[a] == rows[b]:
+            after[a] = mark(a, b, keep=True)
     if not joined.any():
         return Marks(after, readings, None, [])
-    mask = np.zeros(ink.mask.shape, bool)
-    mask[y0 : y0 + h, x0 : x0 + w] = np.isin(labels, np.flatnonzero(joined) + 1)
-    return Marks(after, readings, mask, [] if strokes is None else np.flatnonzero(joined).tolist())
+    return Marks(after, readings, joined, [] if strokes is None else marked)
+
+
+def _bottom(box: Box) -> float:
+    """A box's bottom edge (y + h)."""
+    return box[1] + box[3]
 
 
 def _stroke_boxes(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
@@ -163,7 +181,7 @@ def _mark(
     if max(left_h, right_h) > SAME_HEIGHT * min(left_h, right_h):  # a label's print beside handwriting
         return NONE
     height = (left_h + right_h) / 2
-    baseline = (sum(cores[0][0][1::2]) + sum(cores[1][0][1::2])) / 2
+    baseline = (_bottom(cores[0][0]) + _bottom(cores[1][0])) / 2  # their lowest ink
     small = _small(stats, height, pen)
     comma = _commas(stats, height, baseline)
     loose = small | comma
@@ -191,14 +209,14 @@ def _mark(
     if len(found) == 1:
         if comma[found[0]]:
             return ",", found
-        on_base = baseline - BASE_ABOVE * height <= centre[0] <= baseline
+        on_base = baseline - BASE_ABOVE * height <= centre[0] <= baseline + BASE_BELOW * height
         return (".", found) if small[found[0]] and on_base else NONE
     if len(found) == 2 and small[found].all():
         low, high = found[np.argsort(-centre)]
         up = (baseline - (y[high] + h[high] / 2)) / height
         down = y[low] + h[low] / 2
         stacked = min(x[low] + w[low], x[high] + w[high]) - max(x[low], x[high]) > -STACK_SLACK * height
-        on_base = baseline - BASE_ABOVE * height <= down <= baseline
+        on_base = baseline - BASE_ABOVE * height <= down <= baseline + BASE_BELOW * height
         if stacked and on_base and UPPER_DOT[0] <= up <= UPPER_DOT[1]:
             return ":", found
     return NONE

@@ -116,12 +116,16 @@ FIT_ROUNDS = 2
 FIT_MIN_POINTS = 10  # a line holds at least this many ink pixels
 FIT_MIN = 0.06  # degrees: a smaller correction is not made (turning a page by a hair blurs 1-px lines)
 SPECK_SHARE = 0.02  # pieces with less ink than this share of the largest piece's are specks ...
-# ... but for a dot between two digits (a decimal point, recognizer.marks): solid (DOT_FILL of its box
-# inked, at most DOT_ASPECT as long as wide), DOT_PENS of the writing's stroke width across, in the
-# lowest DOT_LOW of the big pieces on either side (or DOT_BELOW of their height under them), at most
-# DOT_GAP of the writing's height from each ...
-DOT_FILL, DOT_ASPECT, DOT_PENS, DOT_LOW, DOT_BELOW, DOT_GAP = 0.4, 2.2, (0.8, 3.0), 0.4, 0.2, 1.2
-DOT_MIDDLE = (0.2, 0.7)  # ... or a colon's upper dot: this far down them, over such a dot
+# ... but for a dot between two digits (a decimal point, recognizer.marks; _dots):
+PHOTO_DOT_FILL = 0.4  # solid: this share of its box inked ...
+PHOTO_DOT_ASPECT = 2.2  # ... at most this many times as long as wide ...
+PHOTO_DOT_PENS = (0.8, 3.0)  # ... this many of the writing's stroke widths across ...
+PHOTO_DOT_LOW, PHOTO_DOT_BELOW = (
+    0.4,
+    0.2,
+)  # ... in the lowest share of the big pieces either side, or this far under them ...
+PHOTO_DOT_GAP = 1.2  # ... at most this many of the writing's heights from each
+PHOTO_DOT_MIDDLE = (0.2, 0.7)  # ... or a colon's upper dot: this far down them, over such a dot
 FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
 RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's heights is no writing (a fill-in line)
 UNDER = 0.33  # a fill-in line lies in this lowest share of the piece it makes with the writing on it
@@ -1232,7 +1236,8 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
     """Which pieces to keep among the candidates: the big digit-like ones, faint digits (`faint`,
     whatever their ragged outline makes of their shape) within a big one's height of one, and
     others but specks (under SPECK_SHARE of the largest's ink) within NEAR_WRITING of the big
-    ones' height from one (a digit's loose bit, a 5's flag); none longer than RULE of those heights
+    ones' height from one (a digit's loose bit, a 5's flag), and specks that may be a decimal point
+    or a colon between two digits (_dots: recognizer.marks reads them); none longer than RULE of those heights
     and flat (a printed fill-in line under the number: a 5's flag or a 7's bar is shorter) or as
     thin as a line (a sticky note's or a page's edge, faint in its shadow, beside the writing).
     Pieces elsewhere would join a digit above or below them when the digits are read, or read as
@@ -1250,24 +1255,26 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
 
 def _dots(pieces: _Pieces, candidates: np.ndarray, big: np.ndarray, height: float) -> np.ndarray:
     """Which candidates may be a decimal point or a colon's dots (recognizer.marks reads them):
-    solid, DOT_PENS of the writing's stroke width across, between two big pieces side by side at
-    most DOT_GAP of their height apart, in the lowest DOT_LOW of both, or over such a dot half way
-    up them (DOT_MIDDLE). A speck elsewhere, noise or dust, stays out."""
+    solid, PHOTO_DOT_PENS of the writing's stroke width across, between two big pieces side by side at
+    most PHOTO_DOT_GAP of their height apart, in the lowest PHOTO_DOT_LOW of both, or over such a dot half way
+    up them (PHOTO_DOT_MIDDLE). A speck elsewhere, noise or dust, stays out."""
     pen = float(np.median(pieces.width[big]))
     x, y, w, h = pieces.box.T.astype(np.float64)
     side, short = np.maximum(w, h), np.maximum(np.minimum(w, h), 1.0)
-    solid = (pieces.area >= DOT_FILL * w * h) & (side <= DOT_ASPECT * short)
-    dots = np.flatnonzero(candidates & ~big & solid & (side >= DOT_PENS[0] * pen) & (side <= DOT_PENS[1] * pen))
+    solid = (pieces.area >= PHOTO_DOT_FILL * w * h) & (side <= PHOTO_DOT_ASPECT * short)
+    dots = np.flatnonzero(
+        candidates & ~big & solid & (side >= PHOTO_DOT_PENS[0] * pen) & (side <= PHOTO_DOT_PENS[1] * pen)
+    )
     out = np.zeros_like(candidates)
     if not len(dots):
         return out
     b = np.flatnonzero(big)
     lo, hi = x[dots, None], (x + w)[dots, None]
-    left = ((x + w)[b] <= (lo + hi) / 2) & (lo - (x + w)[b] <= DOT_GAP * height)
-    right = (x[b] >= (lo + hi) / 2) & (x[b] - hi <= DOT_GAP * height)
+    left = ((x + w)[b] <= (lo + hi) / 2) & (lo - (x + w)[b] <= PHOTO_DOT_GAP * height)
+    right = (x[b] >= (lo + hi) / 2) & (x[b] - hi <= PHOTO_DOT_GAP * height)
     share = ((y + h / 2)[dots, None] - y[b]) / h[b]  # how far down the big pieces each dot's middle is
-    low = (share >= 1 - DOT_LOW) & (share <= 1 + DOT_BELOW)
-    middle = (share >= DOT_MIDDLE[0]) & (share <= DOT_MIDDLE[1])
+    low = (share >= 1 - PHOTO_DOT_LOW) & (share <= 1 + PHOTO_DOT_BELOW)
+    middle = (share >= PHOTO_DOT_MIDDLE[0]) & (share <= PHOTO_DOT_MIDDLE[1])
     on_base = (left & low).any(axis=1) & (right & low).any(axis=1)
     over = (left & middle).any(axis=1) & (right & middle).any(axis=1)
     stacked = (np.minimum(hi, hi[on_base].T) - np.maximum(lo, lo[on_base].T) > 0).any(axis=1)

@@ -87,7 +87,7 @@ class Prediction:
     # and read().
     unsure: str | None = None
     row: int = 0  # the line of writing it was read in, 0 for the top one (read)
-    after: str = ""  # a mark written between it and the next digit: marks.MARKS (".", ",", ":") or "" (read)
+    after: str = ""  # a mark written between it and the next digit: ".", ",", ":" or "" (read; recognizer.marks)
 
 
 @contextlib.contextmanager
@@ -389,11 +389,11 @@ class Recognizer:
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         read = self._read_ink(ink, strokes, picture)
-        found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes)
+        found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes, [p.unsure for p in read])
         if found.joined is not None:
             kept = None if strokes is None else [s for i, s in enumerate(strokes) if i not in found.strokes]
             read = self._read_ink(ink_from_canvas(np.where(found.joined, 0, ink.pixels)), kept, picture)
-            found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes)
+            found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes, [p.unsure for p in read])
         return [replace(p, after=a) for k, (p, a) in enumerate(zip(read, found.after)) if k not in found.readings]
 
     def _read_ink(self, ink: Ink, strokes: list[Stroke] | None, picture: bool) -> list[Prediction]:

@@ -8,7 +8,7 @@ from recognizer.ink import ink_from_canvas
 from recognizer.marks import find_marks
 from recognizer.predictor import number_text
 from recognizer.strokes import rasterize
-from recognizer.synthetic import DIGIT_STROKES, place_strokes
+from recognizer.synthetic import DIGIT_STROKES, LETTER_STROKES, place_strokes
 
 PEN = 12  # px
 HEIGHT = 150  # px, a digit's box
@@ -27,13 +27,14 @@ COMMA = [[(0.6, 0.0), (0.55, 0.5), (0.35, 1.0)]]
 
 
 def write(text: str, gap: float = 70.0, extra: list | None = None) -> tuple[np.ndarray, list]:
-    """Digits and marks written left to right with the app's round pen, a mark in the middle of the
+    """Digits (and letters) and marks written left to right with the app's round pen, a mark in the middle of the
     gap before it, on the digits' baseline (a colon's upper dot half way up): canvas, strokes in
     writing order. extra: more strokes (canvas px), written last."""
     strokes, x = [], 30.0
     for c in text:
-        if c.isdigit():
-            strokes += place_strokes(DIGIT_STROKES[int(c)], box=(x, TOP, 0.6 * HEIGHT, HEIGHT))
+        if c.isdigit() or c in LETTER_STROKES:
+            unit = DIGIT_STROKES[int(c)] if c.isdigit() else LETTER_STROKES[c]
+            strokes += place_strokes(unit, box=(x, TOP, 0.6 * HEIGHT, HEIGHT))
             x += 0.6 * HEIGHT + gap
             continue
         left = x - gap if strokes else x  # a leading mark comes before the first digit
@@ -78,6 +79,26 @@ def test_specks_that_are_no_mark_between_two_digits_read_nothing(shipped, text, 
         assert number_text(shipped.read(canvas, path)) == read
 
 
+def test_a_comma_standing_on_the_baseline_is_a_comma_and_a_dot_a_little_under_it_a_point(shipped):
+    """A comma need not hang under the baseline when it is long (a bold pen's comma); a point written
+    a little low is still a point."""
+    comma = [[(MIDDLE + 6, BASELINE - PEN / 2 - 0.27 * HEIGHT), (MIDDLE - 6, BASELINE - PEN / 2)]]
+    low = click(MIDDLE, BASELINE + 4)  # its middle 4 px under the digits' lowest ink
+    for extra, read in ((comma, "3,7"), (low, "3.7")):
+        canvas, strokes = write("37", extra=extra)
+        for path in (strokes, None):
+            assert number_text(shipped.read(canvas, path)) == read
+
+
+def test_a_colon_after_a_word_is_no_mark(shipped):
+    """A label's colon ("TE: 45") stood between a letter and a digit: read as a mark, the letters'
+    readings and the number ran together ("??:45")."""
+    canvas, strokes = write("TE:45")
+    for path in (strokes, None):
+        read = number_text(shipped.read(canvas, path))
+        assert ":" not in read and read.endswith("45"), read
+
+
 def test_marks_needs_a_digit_on_each_side_in_one_row():
     """The rule alone, on boxes: a dot between two boxes of one row, none between rows."""
     canvas = np.zeros((300, 400), np.uint8)
@@ -98,8 +119,7 @@ def photo(tmp_path, text: str, extra: list | None = None, dust: int = 0, seed: i
     `dust` specks scattered over the page, saved as a JPEG: its canvases, as the CLI reads them."""
     from recognizer.images import load_canvases
 
-    canvas, _ = write(text, extra=extra)
-    strokes = write(text, extra=extra)[1]
+    canvas, strokes = write(text, extra=extra)
     thin = rasterize(strokes, (canvas.shape[0] + 200, canvas.shape[1] + 200), 4)  # the page around it
     thin = np.roll(thin, (100, 100), axis=(0, 1))
     rng = np.random.default_rng(seed)
