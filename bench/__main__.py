@@ -145,9 +145,13 @@ def main(argv: list[str] | None = None) -> int:
                 from . import real_numbers
 
                 results["real_numbers"] = real_numbers.run(litert_rec, chars, quick=args.quick)
+                from . import marks
+
+                results["marks"] = marks.run(litert_rec, chars, quick=args.quick)
+                print(marks.report(results["marks"]), flush=True)
             else:
                 results["real"] = {"skipped": NO_UNIPEN}
-                results["real_numbers"] = results["real"]
+                results["real_numbers"] = results["marks"] = results["real"]
         _done("real handwriting", c)
 
     if "photos" in sections or "forms" in sections:  # numbers written on paper: held-out digits, real and MNIST

@@ -750,6 +750,14 @@ def _real_numbers(r: dict) -> str:
     return report(numbers) if "skipped" not in numbers and numbers else "Not measured."
 
 
+def _marks(r: dict) -> str:
+    """Marks between digits written by held-out writers, by kind and path (bench/marks.py)."""
+    from .marks import report
+
+    marks = r.get("marks") or {}
+    return report(marks) if "skipped" not in marks and marks else "Not measured."
+
+
 def _photos(r: dict) -> str:
     """Generated photos and scans of numbers, per condition: of held-out people's real pen digits,
     then of MNIST test digits (the proxy), with the 12-megapixel load time (bench/photos.py)."""
@@ -806,6 +814,7 @@ BLOCKS = {
     "real-letters": _real_letters,
     "web-load": _web_load,
     "real-numbers": _real_numbers,
+    "marks": _marks,
     "photos": _photos,
     "forms": _forms,
     "personal": _personal,

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from .ink import Box, Ink
 from .reject import LETTERS
@@ -149,6 +148,8 @@ def _pieces(
     1 + the piece's index) and each piece's x, y, w, h on the canvas and ink pixels. With strokes,
     piece i is stroke i (the ink nearest its pen path; none for a stroke off the ink), else the
     connected pieces (cv2.connectedComponents: its WithStats twin takes ten times as long)."""
+    from scipy import ndimage  # here, not at import: the app's window opens before scipy is loaded
+
     if strokes is None:
         count, labels = cv2.connectedComponents(part.astype(np.uint8), connectivity=8)
         count -= 1

@@ -124,7 +124,9 @@ PHOTO_DOT_LOW, PHOTO_DOT_BELOW = (
     0.4,
     0.2,
 )  # ... in the lowest share of the big pieces either side, or this far under them ...
-PHOTO_DOT_GAP = 1.2  # ... at most this many of the writing's heights from each
+PHOTO_DOT_GAP = 1.2  # ... at most this many of the writing's heights from each ...
+PHOTO_DOT_SAME = 1.5  # ... two of them within this ratio of each other's height ("No. 8": no point) ...
+PHOTO_DOT_ALONE, PHOTO_DOT_LEVEL = 0.5, 0.1  # ... with no speck beside it this close, at its level (small print)
 PHOTO_DOT_MIDDLE = (0.2, 0.7)  # ... or a colon's upper dot: this far down them, over such a dot
 FLAT = 0.25  # a piece less tall than this share of its width is flat: not a digit (a dash)
 RULE = 1.5  # a flat or line-thin piece longer than this many of the writing's heights is no writing (a fill-in line)
@@ -1257,7 +1259,8 @@ def _dots(pieces: _Pieces, candidates: np.ndarray, big: np.ndarray, height: floa
     """Which candidates may be a decimal point or a colon's dots (recognizer.marks reads them):
     solid, PHOTO_DOT_PENS of the writing's stroke width across, between two big pieces side by side at
     most PHOTO_DOT_GAP of their height apart, in the lowest PHOTO_DOT_LOW of both, or over such a dot half way
-    up them (PHOTO_DOT_MIDDLE). A speck elsewhere, noise or dust, stays out."""
+    up them (PHOTO_DOT_MIDDLE), the two about as tall (PHOTO_DOT_SAME), and no other speck beside it
+    (PHOTO_DOT_ALONE: a line of small print). A speck elsewhere, noise or dust, stays out."""
     pen = float(np.median(pieces.width[big]))
     x, y, w, h = pieces.box.T.astype(np.float64)
     side, short = np.maximum(w, h), np.maximum(np.minimum(w, h), 1.0)
@@ -1275,10 +1278,22 @@ def _dots(pieces: _Pieces, candidates: np.ndarray, big: np.ndarray, height: floa
     share = ((y + h / 2)[dots, None] - y[b]) / h[b]  # how far down the big pieces each dot's middle is
     low = (share >= 1 - PHOTO_DOT_LOW) & (share <= 1 + PHOTO_DOT_BELOW)
     middle = (share >= PHOTO_DOT_MIDDLE[0]) & (share <= PHOTO_DOT_MIDDLE[1])
-    on_base = (left & low).any(axis=1) & (right & low).any(axis=1)
-    over = (left & middle).any(axis=1) & (right & middle).any(axis=1)
+    tall = h[b]
+    alike = np.maximum(tall[:, None], tall[None]) <= PHOTO_DOT_SAME * np.minimum(tall[:, None], tall[None])
+
+    def between(band: np.ndarray) -> np.ndarray:  # a big piece each side, as tall as each other
+        pairs = (left & band)[:, :, None] & (right & band)[:, None, :] & alike[None]
+        return pairs.any(axis=(1, 2))
+
+    on_base, over = between(low), between(middle)
     stacked = (np.minimum(hi, hi[on_base].T) - np.maximum(lo, lo[on_base].T) > 0).any(axis=1)
-    out[dots] = on_base | (over & stacked)
+    # alone in its line: a small print's letters, a line of specks, stand side by side
+    small = np.flatnonzero(candidates & ~big)
+    mid = (y + h / 2)[small]
+    level = np.abs(mid[None] - (y + h / 2)[dots, None]) <= np.maximum(side[dots, None], PHOTO_DOT_LEVEL * height)
+    gap = np.maximum(x[small][None] - hi, lo - (x + w)[small][None])
+    beside = level & (gap > 0) & (gap <= PHOTO_DOT_ALONE * height)
+    out[dots] = (on_base | (over & stacked)) & ~beside.any(axis=1)
     return out
 
 

@@ -1,0 +1,230 @@
+"""Marks between digits written by real people: "52.09", "3,14", "12:30" (recognizer/marks.py).
+
+    python -m bench.marks --unipen ../shared/data/unipen_dev.npz [--numbers 150] [--json OUT]
+
+Numbers of 2-5 real pen digits of one held-out person each ('test' people, nobody the models were
+trained or the rules tuned on), written by recognizer.unipen.write_row as bench.real_numbers writes
+them (its NUMBER_STYLE), with a mark written in a gap left for it (the next digits moved right by
+MARK_ROOM of the digits' height):
+  * point: that person's own pen dot, the dot of one of their i's or j's (scaled as write_row would
+    write the letter in the row), or a click of the pen where they wrote none; on the baseline;
+  * colon: two of those dots, one on the baseline, one half way up;
+  * comma: a short stroke down from the baseline (made up: UNIPEN has no commas);
+and numbers with no mark: none at all, the dot above the row between two digits (a stray i-dot), or
+after the last digit (a full stop). Each is read with its strokes (the app) and without (an image).
+Figures per kind and path: the number exactly (its mark with it), the mark right whatever the
+digits, missing, or wrong (another mark, or one where none was written).
+UNIPEN: Guyon et al., ICPR 1994; Unipen Consortium 1999, doi:10.5281/zenodo.1195803; CC BY 4.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+import numpy as np
+
+from recognizer.data import PenCharacters
+from recognizer.predictor import Recognizer, number_text
+from recognizer.strokes import rasterize
+from recognizer.unipen import digits_by_person, people, person_split
+
+from .common import accuracy_entry, md_table, write_json
+from .real_numbers import LENGTHS, PATHS, compose
+
+SEED = 5353
+NUMBERS = 150  # numbers of each kind per full run
+QUICK_NUMBERS = 2
+KINDS = ("point", "colon", "comma", "none", "stray", "full stop")
+MARKED = {"point": ".", "colon": ":", "comma": ","}
+MARK_ROOM = 0.5  # the gap left for a mark, shares of the digits' height (their strokes' height)
+DOT_SHARE = 0.4  # an i's dot: a stroke of it no taller than this share of the letter, over its stem
+LOWER_SHARE = 0.6  # write_row writes a lower-case letter without ascender this share of a digit's height
+COMMA = ((0.05, -0.05), (0.0, 0.12), (-0.06, 0.22))  # a comma's pen path from the baseline, heights
+
+
+def pen_dots(chars: PenCharacters, split: str) -> dict[str, list[list[np.ndarray]]]:
+    """Each `split` person's pen dots: the strokes of their i's and j's over the letter's longest
+    stroke and no taller than DOT_SHARE of the letter, scaled to a digit height of 1 (as write_row
+    writes the letter beside digits), their top left at (0, 0)."""
+    who, where = people(chars), person_split(chars)
+    out: dict[str, list[list[np.ndarray]]] = {}
+    for i in np.flatnonzero(np.isin(chars.label, ["i", "j"]) & (where == split)):
+        strokes = [np.asarray(s, dtype=np.float64) for s in chars.strokes(int(i))]
+        every = np.concatenate(strokes)
+        tall = max(float(np.ptp(every[:, 1])), 1.0)
+        stem = max(strokes, key=lambda s: np.ptp(s[:, 1]))
+        dot = [
+            s
+            for s in strokes
+            if s is not stem and np.ptp(s[:, 1]) <= DOT_SHARE * tall and s[:, 1].max() <= stem[:, 1].min() + 0.1 * tall
+        ]
+        if dot:
+            low = np.concatenate(dot).min(axis=0)
+            out.setdefault(str(who[i]), []).append([(s - low) * LOWER_SHARE / tall for s in dot])
+    return out
+
+
+def _dot(dots: list[list[np.ndarray]], rng: np.random.Generator) -> list[np.ndarray]:
+    """One of a person's dots (unit height), or a click where they wrote none."""
+    return dots[rng.integers(len(dots))] if dots else [np.zeros((1, 2))]
+
+
+def write_marked(
+    chars: PenCharacters, digits_of: dict, dots: dict, kind: str, length: int, rng: np.random.Generator
+) -> tuple[np.ndarray, list, str]:
+    """One number of `kind` (KINDS): its canvas, its strokes in writing order and what it says."""
+    row, members = compose(chars, digits_of, length, rng)
+    truth = "".join(chars.label[i] for i in members)
+    person = str(people(chars)[members[0]])
+    own = [[np.asarray(s, dtype=np.float64) for s in row.strokes_of(k)] for k in range(length)]
+    height = float(np.median([np.ptp(np.concatenate(d)[:, 1]) for d in own]))
+    at = length - 1 if kind == "full stop" else int(rng.integers(length - 1))  # the mark goes after digit `at`
+    if kind != "none":  # room for the mark: the digits after it move right
+        own = [d if k <= at else [s + (MARK_ROOM * height, 0.0) for s in d] for k, d in enumerate(own)]
+    left = max(float(s[:, 0].max()) for s in own[at])
+    right = min(float(s[:, 0].min()) for s in own[at + 1]) if at + 1 < length else left + MARK_ROOM * height
+    baseline = max(float(s[:, 1].max()) for d in own[at : at + 2] for s in d)
+    x = (left + right) / 2
+
+    def placed(unit: list[np.ndarray], y_bottom: float) -> list[np.ndarray]:
+        shape = [s * height for s in unit]
+        every = np.concatenate(shape)
+        centre = (every.min(axis=0) + every.max(axis=0)) / 2
+        return [s + (x - centre[0], y_bottom - every[:, 1].max()) for s in shape]
+
+    mark: list[np.ndarray] = []
+    if kind in ("point", "full stop"):
+        mark = placed(_dot(dots.get(person, []), rng), baseline)
+    elif kind == "colon":
+        mark = placed(_dot(dots.get(person, []), rng), baseline) + placed(
+            _dot(dots.get(person, []), rng), baseline - 0.45 * height
+        )
+    elif kind == "comma":
+        mark = [np.array(COMMA) * height + (x, baseline)]
+    elif kind == "stray":
+        top = min(float(s[:, 1].min()) for d in own[at : at + 2] for s in d)
+        mark = placed(_dot(dots.get(person, []), rng), top - 0.35 * height)
+    strokes = [s for d in own[: at + 1] for s in d] + mark + [s for d in own[at + 1 :] for s in d]
+    lists = [s.tolist() for s in strokes]
+    every = np.concatenate(strokes)
+    shape = (max(row.canvas.shape[0], int(every[:, 1].max() + 2 * row.pen)), int(every[:, 0].max() + 2 * row.pen))
+    said = truth[: at + 1] + MARKED[kind] + truth[at + 1 :] if kind in MARKED else truth
+    return rasterize(lists, shape, row.pen), lists, said
+
+
+@dataclasses.dataclass
+class _Read:
+    kind: str
+    truth: str
+    read: dict  # path -> number_text
+
+
+def run(
+    rec: Recognizer, chars: PenCharacters, n: int = NUMBERS, seed: int = SEED, quick: bool = False, split: str = "test"
+) -> dict:
+    """n numbers of each kind (KINDS) of `split` people, read both ways."""
+    n = QUICK_NUMBERS if quick else n
+    digits_of, dots = digits_by_person(chars, split), pen_dots(chars, split)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for kind in KINDS:
+        for k in range(n):
+            canvas, strokes, truth = write_marked(chars, digits_of, dots, kind, LENGTHS[k % len(LENGTHS)], rng)
+            read = {"app": number_text(rec.read(canvas, strokes)), "image": number_text(rec.read(canvas))}
+            rows.append(_Read(kind, truth, read))
+    return {
+        "split": split,
+        "seed": seed,
+        "numbers_per_kind": n,
+        "people_with_dots": sum(1 for p in digits_of if dots.get(str(p))),
+        "people": len(digits_of),
+        "dots": sum(len(d) for d in dots.values()),
+        "kinds": {kind: _by_path([r for r in rows if r.kind == kind]) for kind in KINDS},
+        "examples": {path: _wrong(rows, path) for path in PATHS},
+    }
+
+
+def _by_path(rows: list[_Read]) -> dict:
+    return {path: _figures(rows, path) for path in PATHS}
+
+
+def _wrong(rows: list[_Read], path: str, most: int = 12) -> list[str]:
+    """Some numbers read wrong: "truth -> read"."""
+    return [f"{r.truth} -> {r.read[path]}" for r in rows if r.read[path] != r.truth][:most]
+
+
+def _strip(text: str) -> str:
+    return "".join(c for c in text if c not in ".,:")
+
+
+def _figures(rows: list[_Read], path: str) -> dict:
+    """Exact, mark right, missing, wrong (another mark, or one where none was written), digits exact."""
+    n = len(rows)
+    marks = [("".join(c for c in r.truth if c in ".,:"), "".join(c for c in r.read[path] if c in ".,:")) for r in rows]
+    return {
+        "exact": accuracy_entry(sum(r.read[path] == r.truth for r in rows), n),
+        "mark_right": round(sum(bool(t) and t == m for t, m in marks) / n, 4),
+        "mark_missing": round(sum(bool(t) and not m for t, m in marks) / n, 4),
+        "mark_wrong": round(sum(bool(m) and t != m for t, m in marks) / n, 4),
+        "digits_exact": round(sum(_strip(r.read[path]) == _strip(r.truth) for r in rows) / n, 4),
+    }
+
+
+def report(results: dict) -> str:
+    """The figures as one Markdown table, kinds by path."""
+    head = ["kind", "path", "numbers", "read exactly", "mark right", "mark missing", "mark wrong", "digits right"]
+    body = []
+    for kind, paths in results["kinds"].items():
+        for path, f in paths.items():
+            body.append(
+                [
+                    kind,
+                    path,
+                    str(f["exact"]["n"]),
+                    f"{100 * f['exact']['accuracy']:.1f}%",
+                    f"{100 * f['mark_right']:.1f}%" if kind in MARKED else "",
+                    f"{100 * f['mark_missing']:.1f}%" if kind in MARKED else "",
+                    f"{100 * f['mark_wrong']:.1f}%",
+                    f"{100 * f['digits_exact']:.1f}%",
+                ]
+            )
+    lines = [
+        "Marks between digits: numbers of 2-5 real pen digits of one held-out person each "
+        f"({results['numbers_per_kind']} of each kind, {results['people']} '{results['split']}' people, "
+        f"{results['people_with_dots']} of them with {results['dots']} dots of their own i's and j's; "
+        f"seed {results['seed']})",
+        "",
+        md_table(head, body),
+    ]
+    for path, examples in results["examples"].items():
+        lines.append(f"\n{path} path, read wrong: {', '.join(examples)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from recognizer.data import load_unipen
+    from recognizer.errors import RecognizerError
+
+    parser = argparse.ArgumentParser(prog="python -m bench.marks", description=__doc__.split("\n")[0])
+    parser.add_argument("--unipen", required=True)
+    parser.add_argument("--numbers", type=int, default=NUMBERS, help="numbers of each kind")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--json")
+    args = parser.parse_args(argv)
+    if args.numbers < 1:
+        parser.exit(2, "error: --numbers must be at least 1\n")
+    try:
+        rec, chars = Recognizer.load(), load_unipen(args.unipen)
+    except RecognizerError as exc:
+        parser.exit(2, f"error: {exc}\n")
+    results = run(rec, chars, args.numbers, args.seed)
+    print(report(results))
+    if args.json:
+        write_json(args.json, results, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
