@@ -197,6 +197,12 @@ def fmt_ms(value: float | None) -> str:
     return f"{value:.2f}"
 
 
+def digits_in(text: str) -> int:
+    """How many digits a reading (number_text) holds, "?" included: a mark between digits
+    ("52.09", recognizer.marks) is none, and a number read with a wrong mark has its count right."""
+    return sum(c.isdigit() or c == "?" for c in text)
+
+
 def fmt_pct(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{100 * value:.{digits}f}%"
 

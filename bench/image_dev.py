@@ -31,7 +31,7 @@ from recognizer.ink import INK_LEVEL
 from recognizer.predictor import Recognizer, number_text
 from recognizer.unipen import digits_by_person
 
-from .common import write_json
+from .common import digits_in, write_json
 from .numbers import lcs_length, numbers_benchmark
 from .real_numbers import LENGTHS, number_rows, read_alone, touching
 
@@ -56,10 +56,10 @@ def failure_class(truth: str, read: str, boxes: list, inks: list[np.ndarray]) ->
     share = np.array([[ink[y : y + h, x : x + w].sum() / t for ink, t in zip(inks, totals)] for x, y, w, h in boxes])
     if len(boxes) and ((share > SHARE).sum(axis=1) >= 2).any():
         return "merged"
-    if len(boxes) and ((share > SPREAD).sum(axis=0) >= 2).any() and len(read) > len(truth):
+    if len(boxes) and ((share > SPREAD).sum(axis=0) >= 2).any() and digits_in(read) > len(truth):
         return "split"
-    if len(read) != len(truth):
-        return "too many" if len(read) > len(truth) else "too few"
+    if digits_in(read) != len(truth):
+        return "too many" if digits_in(read) > len(truth) else "too few"
     if len(boxes) and not all(share[k, k] > SHARE for k in range(len(truth))):
         return "cut wrong"
     return "not sure" if "?" in read else "wrong digit"

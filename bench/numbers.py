@@ -30,7 +30,7 @@ from recognizer.predictor import number_text
 from recognizer.strokes import rasterize
 from recognizer.synthetic import LETTER_STROKES, NON_DIGIT_LETTERS, UPRIGHT_FONTS, compose_number, place_strokes
 
-from .common import write_json
+from .common import digits_in, write_json
 
 MAX_DIGITS = 6
 
@@ -61,7 +61,7 @@ def numbers_benchmark(rec, x_test: np.ndarray, y_test: np.ndarray, n: int, seed:
         seconds += time.perf_counter() - start
         read = number_text(preds)  # a "not sure" digit reads "?", as the app shows it: wrong
         whole += read == truth
-        count_right += len(read) == len(truth)
+        count_right += digits_in(read) == len(truth)
         digits_total += len(truth)
         digits_right += lcs_length(truth, read)
         unsure_numbers += any(p.unsure for p in preds)

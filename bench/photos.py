@@ -53,7 +53,7 @@ from recognizer.predictor import Recognizer, number_text
 from recognizer.synthetic import pen_ink, redraw
 from recognizer.unipen import digits_by_person
 
-from .common import accuracy_entry, md_table, write_json
+from .common import accuracy_entry, digits_in, md_table, write_json
 
 DIGITS = (2, 5)  # digits per number, inclusive
 FRAME_SIDE = (1000, 1800)  # the frame's longer side in px (4:3)
@@ -418,7 +418,7 @@ def condition_run(
         load_ms.append(t_load)
         read_ms.append(t_read)
         exact += text == truth
-        count_right += len(text) == len(truth)
+        count_right += digits_in(text) == len(truth)
         if text != truth and len(wrong) < 5:
             wrong.append(f"{truth} -> {text or '(nothing)'}")
     return {

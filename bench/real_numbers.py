@@ -36,7 +36,7 @@ from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import Stroke
 from recognizer.unipen import Row, RowStyle, digits_by_person, write_row
 
-from .common import accuracy_entry, md_table, timing_stats, write_json
+from .common import accuracy_entry, digits_in, md_table, timing_stats, write_json
 from .numbers import lcs_length
 
 SEED = 1717
@@ -187,7 +187,7 @@ def _figures(rows: list[_Number], path: str) -> dict:
         p = sum(alone) / len(alone)
         return {
             "whole": accuracy_entry(sum(r.read[path] == r.truth for r in selected), len(selected)),
-            "count_right": accuracy_entry(sum(len(r.read[path]) == r.length for r in selected), len(selected)),
+            "count_right": accuracy_entry(sum(digits_in(r.read[path]) == r.length for r in selected), len(selected)),
             "per_digit": round(sum(lcs_length(r.truth, r.read[path]) for r in selected) / digits, 5),
             "alone_per_digit": round(p, 5),
             "bound": round(float(np.mean([p**r.length for r in selected])), 5),
@@ -223,9 +223,9 @@ def _failures(rows: list[_Number], path: str, most: int = 12) -> dict:
             continue
         kind = (
             "too many digits"
-            if len(text) > r.length
+            if digits_in(text) > r.length
             else "too few digits"
-            if len(text) < r.length
+            if digits_in(text) < r.length
             else "not sure"
             if "?" in text
             else "wrong digit"

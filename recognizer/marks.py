@@ -175,6 +175,8 @@ def _mark(
     Their boxes may hold a dot or a comma that segmentation joined to a digit: the digits' height
     and baseline are their tallest pieces', and a digit's own ink is its box's pieces that are no
     mark."""
+    if not _mark_shaped(stats[:, :4], max(left[3], right[3])).any():
+        return NONE  # most pairs: nothing there shaped as a mark
     cores = _own(stats, labels, origin, left), _own(stats, labels, origin, right)
     if cores[0] is None or cores[1] is None:
         return NONE

@@ -51,3 +51,10 @@ def test_the_bench_reports_every_kind_on_both_paths(tmp_path, shipped):
     assert point["exact"]["n"] == marks.QUICK_NUMBERS and 0 <= point["mark_right"] <= 1
     table = marks.report(results)
     assert "| point" in table and "| full stop" in table
+
+
+def test_a_mark_is_no_digit_in_the_benches_digit_counts():
+    """A number read with a mark where none was written is wrong, but its digits were all found."""
+    from bench.common import digits_in
+
+    assert digits_in("52.09") == digits_in("5209") == 4 and digits_in("4?7") == 3 and digits_in("12:3,4") == 4
