@@ -72,7 +72,7 @@ def find_marks(
     "Total: 45"). A reading far smaller than its neighbours that is itself a mark between them (a
     comma read as a 1) is one of `readings`; a mark whose ink lies in a digit's box was read as part
     of that digit (a 0 with a comma read 9): it is `joined` (and `strokes`), to be read again
-    without it. Only the ink around each pair of neighbours is looked at (a page's is large)."""
+    without it. Only the ink around each row's readings is looked at (a page's is large)."""
     after, readings = [""] * len(boxes), []
     if len(boxes) < 2 or ink.box is None:
         return Marks(after, readings, None, [])
@@ -82,20 +82,25 @@ def find_marks(
     letter = [u in LETTERS for u in unsure] if unsure is not None else [False] * len(boxes)
     joined, marked = np.zeros(ink.mask.shape, bool), []
 
+    crops: dict[int, tuple[np.ndarray, np.ndarray, tuple[int, int], int, int]] = {}
+
+    def pieces_of(row: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int], int, int]:
+        """The pieces of a row's ink (the readings' boxes, and under them), found once a row."""
+        if row not in crops:
+            own = [box for box, r in zip(boxes, rows) if r == row]
+            x0, y0 = min(x for x, _, _, _ in own), min(y for _, y, _, _ in own)
+            x1 = max(x + w for x, _, w, _ in own)
+            y1 = min(int(max(_bottom(box) for box in own) + BELOW * max(h for *_, h in own)) + 1, ink.mask.shape[0])
+            crops[row] = (*_pieces(ink.mask[y0:y1, x0:x1], strokes, (x0, y0)), (x0, y0), y1, x1)
+        return crops[row]
+
     def mark(a: int, b: int, keep: bool = False) -> str:
-        """The mark between readings a and b (the ink around them alone), "" beside a letter; keep:
-        note its pieces read with a digit, even beside a letter (a digit a mark joined may read as one)."""
-        (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
-        x0, y0 = min(ax, bx), min(ay, by)
-        x1 = max(ax + aw, bx + bw)
-        y1 = min(int(max(ay + ah, by + bh) + BELOW * max(ah, bh)) + 1, ink.mask.shape[0])
-        labels, stats = _pieces(ink.mask[y0:y1, x0:x1], strokes, (x0, y0))
+        """The mark between readings a and b, "" beside a letter; keep: note its pieces read with a
+        digit, even beside a letter (a digit a mark joined may read as one)."""
+        labels, stats, (x0, y0), y1, x1 = pieces_of(rows[a])
         found, pieces = _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen)
         for i in pieces if keep else ():
-            px, py, pw, ph = stats[i, :4]
-            if any(
-                x <= px and px + pw <= x + w and y <= py and py + ph <= y + h for x, y, w, h in (boxes[a], boxes[b])
-            ):
+            if _inside(stats[i, :4], boxes[a]) or _inside(stats[i, :4], boxes[b]):
                 joined[y0:y1, x0:x1] |= labels == i + 1
                 marked.append(int(i))
         return "" if letter[a] or letter[b] or (a and rows[a - 1] == rows[a] and letter[a - 1]) else found
@@ -113,6 +118,13 @@ def find_marks(
     if not joined.any():
         return Marks(after, readings, None, [])
     return Marks(after, readings, joined, [] if strokes is None else marked)
+
+
+def _inside(piece: np.ndarray, box: Box) -> bool:
+    """Whether a piece's box (x, y, w, h) lies wholly in `box`."""
+    px, py, pw, ph = piece
+    x, y, w, h = box
+    return x <= px and px + pw <= x + w and y <= py and py + ph <= y + h
 
 
 def _bottom(box: Box) -> float:
