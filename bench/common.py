@@ -197,6 +197,11 @@ def fmt_ms(value: float | None) -> str:
     return f"{value:.2f}"
 
 
+def without_marks(text: str) -> str:
+    """A reading (number_text) without the marks between its digits: "52.09" -> "5209"."""
+    return "".join(c for c in text if c not in ".,:")
+
+
 def digits_in(text: str) -> int:
     """How many digits a reading (number_text) holds, "?" included: a mark between digits
     ("52.09", recognizer.marks) is none, and a number read with a wrong mark has its count right."""

@@ -11,6 +11,7 @@ Each wrong number is put in one failure class from where the digits' true ink fe
   * split: a digit's ink spread over two boxes or more (a 4 or 5 whose pieces do not touch);
   * merged: one box holding most of the ink of two digits or more (touching neighbours);
   * cut wrong: the count right but some box holding the wrong ink (a cut through a digit);
+  * false mark: the digits right, with a mark (recognizer.marks) where none was written;
   * not sure / wrong digit: segmented right, read wrong.
 The figures and failure classes are also given for the numbers whose neighbours' ink touches
 (bench.real_numbers' test), where the cuts matter.
@@ -31,7 +32,7 @@ from recognizer.ink import INK_LEVEL
 from recognizer.predictor import Recognizer, number_text
 from recognizer.unipen import digits_by_person
 
-from .common import digits_in, write_json
+from .common import digits_in, without_marks, write_json
 from .numbers import lcs_length, numbers_benchmark
 from .real_numbers import LENGTHS, number_rows, read_alone, touching
 
@@ -62,6 +63,8 @@ def failure_class(truth: str, read: str, boxes: list, inks: list[np.ndarray]) ->
         return "too many" if digits_in(read) > len(truth) else "too few"
     if len(boxes) and not all(share[k, k] > SHARE for k in range(len(truth))):
         return "cut wrong"
+    if without_marks(read) == truth:
+        return "false mark"
     return "not sure" if "?" in read else "wrong digit"
 
 

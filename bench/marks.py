@@ -30,7 +30,7 @@ from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import rasterize
 from recognizer.unipen import digits_by_person, people, person_split
 
-from .common import accuracy_entry, md_table, write_json
+from .common import accuracy_entry, md_table, without_marks, write_json
 from .real_numbers import LENGTHS, PATHS, compose
 
 SEED = 5353
@@ -155,20 +155,22 @@ def _wrong(rows: list[_Read], path: str, most: int = 12) -> list[str]:
     return [f"{r.truth} -> {r.read[path]}" for r in rows if r.read[path] != r.truth][:most]
 
 
-def _strip(text: str) -> str:
-    return "".join(c for c in text if c not in ".,:")
+def _marks(text: str) -> list[tuple[int, str]]:
+    """Each mark of a reading with the number of digits before it: "12.3" -> [(2, ".")]."""
+    return [(len(without_marks(text[:k])), c) for k, c in enumerate(text) if c in ".,:"]
 
 
 def _figures(rows: list[_Read], path: str) -> dict:
-    """Exact, mark right, missing, wrong (another mark, or one where none was written), digits exact."""
+    """Exact; the mark right (the same mark after the same digit), missing, or wrong (another mark,
+    one elsewhere, or one where none was written); the digits exact, marks aside."""
     n = len(rows)
-    marks = [("".join(c for c in r.truth if c in ".,:"), "".join(c for c in r.read[path] if c in ".,:")) for r in rows]
+    marks = [(_marks(r.truth), _marks(r.read[path])) for r in rows]
     return {
         "exact": accuracy_entry(sum(r.read[path] == r.truth for r in rows), n),
         "mark_right": round(sum(bool(t) and t == m for t, m in marks) / n, 4),
         "mark_missing": round(sum(bool(t) and not m for t, m in marks) / n, 4),
         "mark_wrong": round(sum(bool(m) and t != m for t, m in marks) / n, 4),
-        "digits_exact": round(sum(_strip(r.read[path]) == _strip(r.truth) for r in rows) / n, 4),
+        "digits_exact": round(sum(without_marks(r.read[path]) == without_marks(r.truth) for r in rows) / n, 4),
     }
 
 

@@ -36,7 +36,7 @@ from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import Stroke
 from recognizer.unipen import Row, RowStyle, digits_by_person, write_row
 
-from .common import accuracy_entry, digits_in, md_table, timing_stats, write_json
+from .common import accuracy_entry, digits_in, md_table, timing_stats, without_marks, write_json
 from .numbers import lcs_length
 
 SEED = 1717
@@ -214,7 +214,8 @@ def _figures(rows: list[_Number], path: str) -> dict:
 
 
 def _failures(rows: list[_Number], path: str, most: int = 12) -> dict:
-    """What went wrong most often: wrong count (more or fewer digits), "not sure", a wrong digit."""
+    """What went wrong most often: wrong count (more or fewer digits), a mark (recognizer.marks)
+    where none was written, "not sure", a wrong digit."""
     kinds = collections.Counter()
     examples = []
     for r in rows:
@@ -226,6 +227,8 @@ def _failures(rows: list[_Number], path: str, most: int = 12) -> dict:
             if digits_in(text) > r.length
             else "too few digits"
             if digits_in(text) < r.length
+            else "a mark where none was written"
+            if without_marks(text) == r.truth
             else "not sure"
             if "?" in text
             else "wrong digit"

@@ -76,6 +76,7 @@ def find_marks(
     after, readings = [""] * len(boxes), []
     if len(boxes) < 2 or ink.box is None:
         return Marks(after, readings, None, [])
+    boxes = [_clipped(box, ink.mask.shape) for box in boxes]  # a box off the canvas (a caller's) is cut to it
     pen = max(ink.stroke_width, 1.0)
     if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes)).any():
         return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
@@ -127,6 +128,13 @@ def _inside(piece: np.ndarray, box: Box) -> bool:
     return x <= px and px + pw <= x + w and y <= py and py + ph <= y + h
 
 
+def _clipped(box: Box, shape: tuple[int, ...]) -> Box:
+    """A box (x, y, w, h) cut to a canvas of `shape` (h, w); 0 wide or tall when off it."""
+    x0, y0 = min(max(box[0], 0), shape[1]), min(max(box[1], 0), shape[0])
+    x1, y1 = min(max(box[0] + box[2], x0), shape[1]), min(max(box[1] + box[3], y0), shape[0])
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
 def _bottom(box: Box) -> float:
     """A box's bottom edge (y + h)."""
     return box[1] + box[3]
@@ -162,7 +170,9 @@ def _pieces(
     connected pieces (cv2.connectedComponents: its WithStats twin takes ten times as long)."""
     from scipy import ndimage  # here, not at import: the app's window opens before scipy is loaded
 
-    if strokes is None:
+    if not part.size:  # OpenCV fails on an empty image
+        count, labels = (len(strokes) if strokes is not None else 0), np.zeros(part.shape, np.int32)
+    elif strokes is None:
         count, labels = cv2.connectedComponents(part.astype(np.uint8), connectivity=8)
         count -= 1
     else:

@@ -58,3 +58,14 @@ def test_a_mark_is_no_digit_in_the_benches_digit_counts():
     from bench.common import digits_in
 
     assert digits_in("52.09") == digits_in("5209") == 4 and digits_in("4?7") == 3 and digits_in("12:3,4") == 4
+
+
+def test_a_mark_is_right_only_as_written_and_where_written():
+    """A comma for a point, a point one digit off, a point where none was written: wrong; no point: missing."""
+    rows = [
+        marks._Read("point", "1.2", {"app": read, "image": read}) for read in ("1.2", "1,2", "12", "12.", "?.2")
+    ] + [marks._Read("none", "12", {"app": "1.2", "image": "12"})]
+    point, none = marks._figures(rows[:5], "app"), marks._figures(rows[5:], "app")
+    assert (point["mark_right"], point["mark_missing"], point["mark_wrong"]) == (0.4, 0.2, 0.4)
+    assert point["exact"]["correct"] == 1 and point["digits_exact"] == 0.8  # "?.2" alone misreads a digit
+    assert none["mark_wrong"] == 1.0 and marks._figures(rows[5:], "image")["mark_wrong"] == 0.0

@@ -1,5 +1,7 @@
 """Marks between digits (recognizer.marks): a decimal point, a comma, a colon, and specks that are none."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -142,3 +144,18 @@ def test_a_mark_in_a_photo_is_read(tmp_path, shipped, text):
 def test_dust_on_a_photo_is_no_mark(tmp_path, shipped):
     for seed in range(3):
         assert number_text(shipped.read_picture(photo(tmp_path, "52", dust=40, seed=seed))) == "52"
+
+
+@pytest.mark.parametrize(
+    ("name", "read"),
+    [("small_print_under_5174.png", "5174"), ("label_no_8.png", "?08")],
+    ids=["small print", "a label's full stop"],
+)
+def test_a_speck_kept_as_a_point_only_between_two_digits_alike_and_alone(shipped, name, read):
+    """Photos keep a pen's dot between two digits: the letters of a line of small print under a
+    number were kept too, and one joined a digit ("5174" read "51?4"); a label's full stop between
+    its small "o" and the number joined the 8 ("No. 8" read "?")."""
+    from recognizer.images import load_canvases
+
+    canvases = load_canvases(Path(__file__).parent / "fixtures" / "photos" / name)
+    assert number_text(shipped.read_picture(canvases), between_rows=" ") == read
