@@ -77,7 +77,7 @@ def write_marked(
     """One number of `kind` (KINDS): its canvas, its strokes in writing order and what it says."""
     row, members = compose(chars, digits_of, length, rng)
     truth = "".join(chars.label[i] for i in members)
-    person = str(people(chars)[members[0]])
+    person = next(str(p) for p, idx in digits_of.items() if members[0] in idx)  # people() takes 0.14 s
     own = [[np.asarray(s, dtype=np.float64) for s in row.strokes_of(k)] for k in range(length)]
     height = float(np.median([np.ptp(np.concatenate(d)[:, 1]) for d in own]))
     at = length - 1 if kind == "full stop" else int(rng.integers(length - 1))  # the mark goes after digit `at`

@@ -571,7 +571,7 @@ def _piece_boxes(stats: np.ndarray, lookup: np.ndarray, n: int) -> tuple[np.ndar
 def _slice_boxes(
     labels: np.ndarray, boxes: np.ndarray, pixels: np.ndarray, sliced: list, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The boxes and pixel counts of labels 1..n (as _label_boxes) after pieces were cut in slices:
+    """The boxes and pixel counts of labels 1..n (as label_boxes) after pieces were cut in slices:
     those of the pieces left whole as they were, those of each cut piece's slices found in its box
     (a slice left without ink: an empty box)."""
     from scipy.ndimage import find_objects  # here: importing scipy.ndimage held the app's window back 0.2-0.9 s
@@ -755,7 +755,7 @@ def _winding_cuts(mask: np.ndarray, typical: float, radius: float) -> list[tuple
     return out
 
 
-def _label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def label_boxes(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(n, 4) ink boxes (x, y, w, h) and (n,) pixel counts of labels 1..n (a label without ink:
     an empty box)."""
     from scipy.ndimage import find_objects  # here: importing scipy.ndimage held the app's window back 0.2-0.9 s
@@ -782,8 +782,8 @@ def _make_atoms(
     """Atoms in `order` (indices into the label values 1.. and the other lists), those without ink
     left out, relabelled 1..n in that order; typical: the row's digit height if known; cuts:
     (left, right, strokes crossed) of the slices of cut pieces, in the same indices; found: the
-    labels' boxes and pixel counts (_label_boxes) if known."""
-    boxes, pixels = _label_boxes(labels, len(spans)) if found is None else found
+    labels' boxes and pixel counts (label_boxes) if known."""
+    boxes, pixels = label_boxes(labels, len(spans)) if found is None else found
     order = [a for a in order if pixels[a]]
     if not order:
         return None

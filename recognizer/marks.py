@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .grouping import label_boxes
 from .ink import Box, Ink
 from .reject import LETTERS
 from .segment import nearest_line
@@ -168,8 +169,6 @@ def _pieces(
     1 + the piece's index) and each piece's x, y, w, h on the canvas and ink pixels. With strokes,
     piece i is stroke i (the ink nearest its pen path; none for a stroke off the ink), else the
     connected pieces (cv2.connectedComponents: its WithStats twin takes ten times as long)."""
-    from scipy import ndimage  # here, not at import: the app's window opens before scipy is loaded
-
     if not part.size:  # OpenCV fails on an empty image
         count, labels = (len(strokes) if strokes is not None else 0), np.zeros(part.shape, np.int32)
     elif strokes is None:
@@ -180,12 +179,8 @@ def _pieces(
         labels = nearest_line(part, paths)
         labels = np.zeros(part.shape, np.int32) if labels is None else labels
         count = len(strokes)
-    stats = np.zeros((count, 5))
-    for i, found in enumerate(ndimage.find_objects(labels, max_label=count)):
-        if found is not None:
-            ys, xs = found
-            stats[i, :4] = xs.start + origin[0], ys.start + origin[1], xs.stop - xs.start, ys.stop - ys.start
-    stats[:, 4] = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    boxes, pixels = label_boxes(labels, count)
+    stats = np.column_stack([boxes + (*origin, 0, 0), pixels]).astype(np.float64)
     return labels, stats
 
 
@@ -278,13 +273,22 @@ def _edge(
 ) -> float:
     """The right (or left) edge of a digit's own ink (pieces `ids` in its box) in the rows of `band`
     (y from, to), or of all its ink where it has none there."""
-    bx, by, bw, bh = box
-    keep = np.zeros(int(labels.max()) + 1, bool)
-    keep[ids + 1] = True
-    part = keep[labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw]]
+    bx, by = box[:2]
+    part = _ink_of(labels, origin, box, ids)
     rows = part[max(0, int(band[0]) - by) : max(0, int(np.ceil(band[1])) - by)]
     cols = np.flatnonzero((rows if rows.any() else part).any(axis=0))
     return float(bx + (cols[-1] + 1 if right else cols[0]))
+
+
+def _crop(labels: np.ndarray, origin: tuple[int, int], box: Box) -> np.ndarray:
+    """The labels of `box` (x, y, w, h on the canvas; labels cropped at origin)."""
+    bx, by, bw, bh = box
+    return labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw]
+
+
+def _ink_of(labels: np.ndarray, origin: tuple[int, int], box: Box, ids: np.ndarray) -> np.ndarray:
+    """The pixels of `box` that are ink of the pieces `ids`."""
+    return np.isin(_crop(labels, origin, box), ids + 1)
 
 
 def _own(
@@ -293,17 +297,14 @@ def _own(
     """The box of a digit's own ink, clipped to its box, and its pieces' indices: the pieces in its
     box that are not loose (dot- or comma-shaped), or without `loose`, those at least CORE as tall
     as its tallest; None when there are none."""
-    bx, by, bw, bh = box
-    part = labels[by - origin[1] : by - origin[1] + bh, bx - origin[0] : bx - origin[0] + bw]
-    own = np.flatnonzero(np.bincount(part.ravel(), minlength=len(stats) + 1)[1:])
+    bx, by = box[:2]
+    own = np.flatnonzero(np.bincount(_crop(labels, origin, box).ravel(), minlength=len(stats) + 1)[1:])
     if loose is None:
         own = own[stats[own, 3] >= CORE * stats[own, 3].max(initial=0)]
     else:
         own = own[~loose[own]]
     if not len(own):
         return None
-    keep = np.zeros(len(stats) + 1, bool)
-    keep[own + 1] = True
-    inked = keep[part]
+    inked = _ink_of(labels, origin, box, own)
     cols, rows = np.flatnonzero(inked.any(axis=0)), np.flatnonzero(inked.any(axis=1))
     return (bx + int(cols[0]), by + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)), own

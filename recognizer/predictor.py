@@ -37,7 +37,7 @@ from .errors import ModelError
 from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, Group, group_digits
 from .ink import Box, Ink, ink_from_canvas
-from .marks import find_marks
+from .marks import Marks, find_marks
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, text_lines, too_little_ink
 from .segment import row_strokes, text_rows
@@ -389,11 +389,15 @@ class Recognizer:
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         read = self._read_ink(ink, strokes, picture)
-        found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes, [p.unsure for p in read])
+
+        def marks_of(read: list[Prediction]) -> Marks:
+            return find_marks(ink, [p.box for p in read], [p.row for p in read], strokes, [p.unsure for p in read])
+
+        found = marks_of(read)
         if found.joined is not None:
             kept = None if strokes is None else [s for i, s in enumerate(strokes) if i not in found.strokes]
             read = self._read_ink(ink_from_canvas(np.where(found.joined, 0, ink.pixels)), kept, picture)
-            found = find_marks(ink, [p.box for p in read], [p.row for p in read], strokes, [p.unsure for p in read])
+            found = marks_of(read)
         return [replace(p, after=a) for k, (p, a) in enumerate(zip(read, found.after)) if k not in found.readings]
 
     def _read_ink(self, ink: Ink, strokes: list[Stroke] | None, picture: bool) -> list[Prediction]:

@@ -203,7 +203,7 @@ def test_atoms_boxes_and_pixels_are_those_of_their_labels():
     x, y, w, h = ink.box
     atoms = grouping._ink_atoms(ink.mask[y : y + h, x : x + w], ink.stroke_width / 2)
     assert atoms.cuts and len(atoms.boxes) > 4
-    boxes, pixels = grouping._label_boxes(atoms.labels, len(atoms.boxes))
+    boxes, pixels = grouping.label_boxes(atoms.labels, len(atoms.boxes))
     assert np.array_equal(atoms.boxes, boxes) and np.array_equal(atoms.pixels, pixels)
 
 
