@@ -17,6 +17,7 @@ import numpy as np
 
 from recognizer.card import code_commit
 from recognizer.fileio import atomic_write
+from recognizer.marks import MARKS
 
 ROOT = Path(__file__).resolve().parent.parent
 # An absolute path inside a string: "/" not preceded by a word character, ".", ":", "/" or "~"
@@ -199,7 +200,7 @@ def fmt_ms(value: float | None) -> str:
 
 def without_marks(text: str) -> str:
     """A reading (number_text) without the marks between its digits: "52.09" -> "5209"."""
-    return "".join(c for c in text if c not in ".,:")
+    return "".join(c for c in text if c not in MARKS)
 
 
 def digits_in(text: str) -> int:

@@ -10,6 +10,7 @@ MARK_ROOM of the digits' height):
     write the letter in the row), or a click of the pen where they wrote none; on the baseline;
   * colon: two of those dots, one on the baseline, one half way up;
   * comma: a short stroke down from the baseline (made up: UNIPEN has no commas);
+  * dash: a short flat stroke half way up, DASH_LONG long, a little aslant (made up: none in UNIPEN);
 and numbers with no mark: none at all, the dot above the row between two digits (a stray i-dot), or
 after the last digit (a full stop). Each is read with its strokes (the app) and without (an image).
 Figures per kind and path: the number exactly (its mark with it), the mark right whatever the
@@ -26,6 +27,7 @@ import sys
 import numpy as np
 
 from recognizer.data import PenCharacters
+from recognizer.marks import MARKS
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import rasterize
 from recognizer.unipen import digits_by_person, people, person_split
@@ -36,12 +38,15 @@ from .real_numbers import LENGTHS, PATHS, compose
 SEED = 5353
 NUMBERS = 150  # numbers of each kind per full run
 QUICK_NUMBERS = 2
-KINDS = ("point", "colon", "comma", "none", "stray", "full stop")
-MARKED = {"point": ".", "colon": ":", "comma": ","}
+KINDS = ("point", "colon", "comma", "dash", "none", "stray", "full stop")
+MARKED = {"point": ".", "colon": ":", "comma": ",", "dash": "-"}
 MARK_ROOM = 0.5  # the gap left for a mark, shares of the digits' height (their strokes' height)
 DOT_SHARE = 0.4  # an i's dot: a stroke of it no taller than this share of the letter, over its stem
 LOWER_SHARE = 0.6  # write_row writes a lower-case letter without ascender this share of a digit's height
 COMMA = ((0.05, -0.05), (0.0, 0.12), (-0.06, 0.22))  # a comma's pen path from the baseline, heights
+DASH_LONG = (0.25, 0.6)  # a dash's length, shares of the digits' height ...
+DASH_UP = (0.35, 0.6)  # ... its middle this high above the baseline ...
+DASH_SLANT = 10.0  # ... and at most this many degrees from the horizontal
 
 
 def pen_dots(chars: PenCharacters, split: str) -> dict[str, list[list[np.ndarray]]]:
@@ -81,10 +86,12 @@ def write_marked(
     own = [[np.asarray(s, dtype=np.float64) for s in row.strokes_of(k)] for k in range(length)]
     height = float(np.median([np.ptp(np.concatenate(d)[:, 1]) for d in own]))
     at = length - 1 if kind == "full stop" else int(rng.integers(length - 1))  # the mark goes after digit `at`
+    long = float(rng.uniform(*DASH_LONG)) if kind == "dash" else 0.0
+    room = max(MARK_ROOM, long + MARK_ROOM / 2 + row.pen / height) if kind == "dash" else MARK_ROOM  # its ink, and room
     if kind != "none":  # room for the mark: the digits after it move right
-        own = [d if k <= at else [s + (MARK_ROOM * height, 0.0) for s in d] for k, d in enumerate(own)]
+        own = [d if k <= at else [s + (room * height, 0.0) for s in d] for k, d in enumerate(own)]
     left = max(float(s[:, 0].max()) for s in own[at])
-    right = min(float(s[:, 0].min()) for s in own[at + 1]) if at + 1 < length else left + MARK_ROOM * height
+    right = min(float(s[:, 0].min()) for s in own[at + 1]) if at + 1 < length else left + room * height
     baseline = max(float(s[:, 1].max()) for d in own[at : at + 2] for s in d)
     x = (left + right) / 2
 
@@ -103,6 +110,11 @@ def write_marked(
         )
     elif kind == "comma":
         mark = [np.array(COMMA) * height + (x, baseline)]
+    elif kind == "dash":
+        slant = np.radians(rng.uniform(-DASH_SLANT, DASH_SLANT))
+        along = np.linspace(-0.5, 0.5, int(rng.integers(2, 8)))[:, None] * long * height
+        path = along * (np.cos(slant), -np.sin(slant)) + (x, baseline - rng.uniform(*DASH_UP) * height)
+        mark = [path if rng.random() < 0.8 else path[::-1]]  # written left to right, mostly
     elif kind == "stray":
         top = min(float(s[:, 1].min()) for d in own[at : at + 2] for s in d)
         mark = placed(_dot(dots.get(person, []), rng), top - 0.35 * height)
@@ -157,7 +169,7 @@ def _wrong(rows: list[_Read], path: str, most: int = 12) -> list[str]:
 
 def _marks(text: str) -> list[tuple[int, str]]:
     """Each mark of a reading with the number of digits before it: "12.3" -> [(2, ".")]."""
-    return [(len(without_marks(text[:k])), c) for k, c in enumerate(text) if c in ".,:"]
+    return [(len(without_marks(text[:k])), c) for k, c in enumerate(text) if c in MARKS]
 
 
 def _figures(rows: list[_Read], path: str) -> dict:

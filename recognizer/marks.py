@@ -1,9 +1,9 @@
-"""Marks written between the digits of a number: a decimal point, a comma, a colon ("52.09", "3,14",
-"12:30").
+"""Marks written between the digits of a number: a decimal point, a comma, a colon, a dash ("52.09",
+"3,14", "12:30", "555-1234", "2026-12-06").
 
 Segmentation drops such small pieces as specks (or joins them to a digit), so without this a price
 written "52.09" read "5209", a hundred times off and sure. A mark is read only between two digits of
-one row, in the gap between their ink, on their baseline (a colon's upper dot half way up), and only
+one row, in the gap between their ink, on their baseline (a colon's upper dot and a dash half way up), and only
 where it is the one small piece there: a speck above the row, on a digit, or before the first digit
 or after the last is no mark. Knows nothing about the models: ink and the digits' boxes in, one mark
 (or "") after each digit out.
@@ -23,6 +23,7 @@ from .reject import LETTERS
 from .segment import nearest_line
 from .strokes import Stroke
 
+MARKS = ".,:-"  # every mark read between digits: a decimal point, a comma, a colon, a dash
 NONE = ("", np.zeros(0, np.int64))  # no mark, no pieces
 MARK_TALL = 0.8  # a reading at most this share of its neighbours' height may be a mark read as a digit
 DOT_SIDE = 0.3  # a dot's longer side at most this share of its digits' height ...
@@ -46,13 +47,19 @@ MARK_GAP = 1.8  # ... and at most this many heights apart
 BAND = 0.3  # the gap is measured in the rows this share of the height above the baseline
 CLEAR = -0.02  # a mark's ink at least this share of the height clear of its digits' (< 0: into them)
 STACK_SLACK = 0.08  # a colon's dots overlap in x, or miss by at most this share of the height
+DASH_WIDE = (0.15, 1.0)  # a dash: a flat stroke, its pen path between these shares of the height long ...
+DASH_PENS = 0.5  # ... and at least this many pen widths (a dot is a click, or a short dab) ...
+DASH_FLAT = 0.4  # ... rising or falling at most this share of its length ...
+DASH_THICK = 0.15  # ... its ink at most this share of the height thicker than the pen ...
+DASH_LEVEL = (0.25, 0.75)  # ... its middle this high above the baseline (shares of the height): not a tick on it
+DASH_INTO = 0.5  # with strokes, a dash filling the gap may run this many pen widths into a digit's ink
 
 
 @dataclass(frozen=True)
 class Marks:
     """The marks found among a reading's digits."""
 
-    after: list[str]  # for each reading: the mark written after it (".", ",", ":") or ""
+    after: list[str]  # for each reading: the mark written after it (".", ",", ":", "-") or ""
     readings: list[int]  # readings that are a mark, not a digit (a comma read as a 1): to leave out
     joined: np.ndarray | None  # (h, w) bool: the ink of marks read as part of a digit, or None
     strokes: list[int]  # with strokes: those of the joined marks
@@ -100,7 +107,7 @@ def find_marks(
         """The mark between readings a and b, "" beside a letter; keep: note its pieces read with a
         digit, even beside a letter (a digit a mark joined may read as one)."""
         labels, stats, (x0, y0), y1, x1 = pieces_of(rows[a])
-        found, pieces = _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen)
+        found, pieces = _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen, strokes is not None)
         for i in pieces if keep else ():
             if _inside(stats[i, :4], boxes[a]) or _inside(stats[i, :4], boxes[b]):
                 joined[y0:y1, x0:x1] |= labels == i + 1
@@ -136,6 +143,11 @@ def _clipped(box: Box, shape: tuple[int, ...]) -> Box:
     return (x0, y0, x1 - x0, y1 - y0)
 
 
+def _centre(box: Box) -> float:
+    """A box's middle column."""
+    return box[0] + box[2] / 2
+
+
 def _bottom(box: Box) -> float:
     """A box's bottom edge (y + h)."""
     return box[1] + box[3]
@@ -154,12 +166,14 @@ def _stroke_boxes(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
 
 def _mark_shaped(boxes: np.ndarray, tallest: float) -> np.ndarray:
     """Which pieces (x, y, w, h boxes) could be a mark beside digits up to `tallest` px tall, by
-    their box alone: a dot's (_small) or a comma's (_commas) size and shape, in the loosest terms."""
+    their box alone: a dot's (_small), a comma's (_commas) or a dash's (_dashes) size and shape, in
+    the loosest terms."""
     w, h = boxes[:, 2], boxes[:, 3]
     side, short = np.maximum(w, h), np.maximum(np.minimum(w, h), 1.0)
     dot = (side <= DOT_MOST * tallest) & (side <= DOT_ASPECT * short)
     comma = (h <= COMMA_TALL[1] * tallest) & (w <= COMMA_WIDE * tallest) & (h >= COMMA_ASPECT * w)
-    return (side > 0) & (dot | comma)
+    dash = (w <= 2 * DASH_WIDE[1] * tallest) & (h <= (1 + DASH_FLAT) / 2 * w)  # the pen at most half its width
+    return (side > 0) & (dot | comma | dash)
 
 
 def _pieces(
@@ -185,16 +199,23 @@ def _pieces(
 
 
 def _mark(
-    stats: np.ndarray, labels: np.ndarray, origin: tuple[int, int], left: Box, right: Box, pen: float
+    stats: np.ndarray,
+    labels: np.ndarray,
+    origin: tuple[int, int],
+    left: Box,
+    right: Box,
+    pen: float,
+    strokes: bool = False,
 ) -> tuple[str, np.ndarray]:
     """The mark between two neighbouring digits ("" for none) and its pieces' indices: the pieces of
-    ink in the gap between their ink, one dot, two dots stacked or one comma, and nothing else.
-    Their boxes may hold a dot or a comma that segmentation joined to a digit: the digits' height
-    and baseline are their tallest pieces', and a digit's own ink is its box's pieces that are no
-    mark."""
+    ink in the gap between their ink, one dot, two dots stacked, one comma or one dash (not across
+    a digit's own ink: a 7's bar written apart is dash-shaped), and nothing else. Their boxes may
+    hold a mark that segmentation joined to a digit: the digits' height and baseline are their
+    tallest pieces', and a digit's own ink is its box's pieces that are no mark. strokes: the
+    pieces are the app's strokes, not connected pieces of ink."""
     if not _mark_shaped(stats[:, :4], max(left[3], right[3])).any():
         return NONE  # most pairs: nothing there shaped as a mark
-    cores = _own(stats, labels, origin, left), _own(stats, labels, origin, right)
+    cores = _own(stats, labels, origin, left, right), _own(stats, labels, origin, right, left)
     if cores[0] is None or cores[1] is None:
         return NONE
     (_, _, _, left_h), (_, _, _, right_h) = cores[0][0], cores[1][0]
@@ -204,10 +225,21 @@ def _mark(
     baseline = (_bottom(cores[0][0]) + _bottom(cores[1][0])) / 2  # their lowest ink
     small = _small(stats, height, pen)
     comma = _commas(stats, height, baseline)
-    loose = small | comma
-    own = _own(stats, labels, origin, left, loose), _own(stats, labels, origin, right, loose)
+    middle = stats[:, 0] + stats[:, 2] / 2  # a dash lies between the digits (not a bar of the next one along)
+    dash = _dashes(stats, height, baseline, pen) & (middle > _centre(left)) & (middle < _centre(right))
+    loose = small | comma | dash
+    own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
     if own[0] is None or own[1] is None:
         return NONE
+    if dash.any():  # a flat stroke reaching into a digit is its bar (a 7's, a 4's written apart): no dash
+        for i in np.flatnonzero(dash):
+            gaps, _ = _gaps(stats, labels, origin, (left, right), own, (stats[i, 1], stats[i, 1] + stats[i, 3]), [i])
+            filled = strokes and gaps.min() >= -DASH_INTO * pen and gaps.max() <= pen
+            dash[i] = gaps.min() >= CLEAR * height or filled
+        loose = small | comma | dash
+        own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
+        if own[0] is None or own[1] is None:
+            return NONE
     (left_own, left_ids), (right_own, right_ids) = own
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     top = min(left_own[1], right_own[1])
@@ -217,18 +249,21 @@ def _mark(
     found = np.flatnonzero(near)
     if not 1 <= len(found) <= 2 or not loose[found].all():
         return NONE
-    # the gap between the digits' ink near the baseline: a 7's bar or a leaning digit's top may overhang a mark
-    band = (baseline - BAND * height, baseline)
-    lo = _edge(labels, origin, left, left_ids, band, right=True)
-    hi = _edge(labels, origin, right, right_ids, band, right=False)
-    clear = CLEAR * height  # a mark stands clear of both digits: a speck touching one is a bit of it
-    inside = (x[found] >= lo + clear).all() and (x[found] + w[found] <= hi - clear).all()
-    if not inside or not 0 < hi - lo <= MARK_GAP * height:
+    # the gap between the digits' ink near the baseline (a 7's bar or a leaning digit's top may
+    # overhang a mark), or beside a dash; a mark stands clear of both digits (a speck touching one
+    # is a bit of it), but a dash already found to fill the gap
+    one = found[0]
+    dashed = len(found) == 1 and dash[one]
+    band = (y[one], y[one] + h[one]) if dashed else (baseline - BAND * height, baseline)
+    gaps, span = _gaps(stats, labels, origin, (left, right), own, band, found)
+    if not (dashed or gaps.min() >= CLEAR * height) or not 0 < span <= MARK_GAP * height:
         return NONE
     centre = y[found] + h[found] / 2
     if len(found) == 1:
         if comma[found[0]]:
             return ",", found
+        if dash[found[0]]:
+            return "-", found
         on_base = baseline - BASE_ABOVE * height <= centre[0] <= baseline + BASE_BELOW * height
         return (".", found) if small[found[0]] and on_base else NONE
     if len(found) == 2 and small[found].all():
@@ -268,6 +303,41 @@ def _commas(stats: np.ndarray, height: float, baseline: float) -> np.ndarray:
     )
 
 
+def _dashes(stats: np.ndarray, height: float, baseline: float, pen: float) -> np.ndarray:
+    """Which pieces are dash-shaped: a short flat stroke, half way up digits this tall (a hyphen, a
+    minus, the dash of a date "2026-12-06")."""
+    y, w, h = stats[:, 1], stats[:, 2], stats[:, 3]
+    up = (baseline - (y + h / 2)) / height
+    long, rise = w - pen, np.maximum(h - pen, 0.0)  # its pen path's extent, the pen's width aside
+    return (
+        (long >= max(DASH_WIDE[0] * height, DASH_PENS * pen))
+        & (long <= DASH_WIDE[1] * height)
+        & (rise <= DASH_FLAT * long)
+        & (h <= pen + DASH_THICK * height)
+        & (up >= DASH_LEVEL[0])
+        & (up <= DASH_LEVEL[1])
+    )
+
+
+def _gaps(
+    stats: np.ndarray,
+    labels: np.ndarray,
+    origin: tuple[int, int],
+    boxes: tuple[Box, Box],
+    own: tuple[tuple[Box, np.ndarray], tuple[Box, np.ndarray]],
+    band: tuple[float, float],
+    pieces: Sequence[int] | np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """The gaps (px) between pieces and the two digits' own ink (own: _own's, in `boxes`) in the
+    rows of `band`: each piece's from the left digit, then each piece's to the right one (< 0
+    where a piece runs into a digit's ink); and the gap between the digits there."""
+    pieces = np.asarray(pieces)
+    lo = _edge(labels, origin, boxes[0], own[0][1], band, right=True)
+    hi = _edge(labels, origin, boxes[1], own[1][1], band, right=False)
+    x, w = stats[pieces, 0], stats[pieces, 2]
+    return np.concatenate([x - lo, hi - x - w]), hi - lo
+
+
 def _edge(
     labels: np.ndarray, origin: tuple[int, int], box: Box, ids: np.ndarray, band: tuple[float, float], right: bool
 ) -> float:
@@ -292,13 +362,21 @@ def _ink_of(labels: np.ndarray, origin: tuple[int, int], box: Box, ids: np.ndarr
 
 
 def _own(
-    stats: np.ndarray, labels: np.ndarray, origin: tuple[int, int], box: Box, loose: np.ndarray | None = None
+    stats: np.ndarray,
+    labels: np.ndarray,
+    origin: tuple[int, int],
+    box: Box,
+    other: Box,
+    loose: np.ndarray | None = None,
 ) -> tuple[Box, np.ndarray] | None:
     """The box of a digit's own ink, clipped to its box, and its pieces' indices: the pieces in its
-    box that are not loose (dot- or comma-shaped), or without `loose`, those at least CORE as tall
-    as its tallest; None when there are none."""
+    box, but those with more ink in its neighbour's box `other` (the end of a neighbour's stroke),
+    that are not loose (mark-shaped), or without `loose`, those at least CORE as tall as its
+    tallest; None when there are none."""
     bx, by = box[:2]
-    own = np.flatnonzero(np.bincount(_crop(labels, origin, box).ravel(), minlength=len(stats) + 1)[1:])
+    held = np.bincount(_crop(labels, origin, box).ravel(), minlength=len(stats) + 1)[1:]
+    theirs = np.bincount(_crop(labels, origin, other).ravel(), minlength=len(stats) + 1)[1:]
+    own = np.flatnonzero((held > 0) & (held >= theirs))
     if loose is None:
         own = own[stats[own, 3] >= CORE * stats[own, 3].max(initial=0)]
     else:

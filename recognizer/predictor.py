@@ -87,7 +87,7 @@ class Prediction:
     # and read().
     unsure: str | None = None
     row: int = 0  # the line of writing it was read in, 0 for the top one (read)
-    after: str = ""  # a mark written between it and the next digit: ".", ",", ":" or "" (read; recognizer.marks)
+    after: str = ""  # a mark written between it and the next digit: ".", ",", ":", "-" or "" (read; recognizer.marks)
 
 
 @contextlib.contextmanager
@@ -384,7 +384,7 @@ class Recognizer:
         handwriting is 2-4% of its side), and lines of writing apart are rows even side by side
         (segment.text_rows), and a line of text among them (print around the number, a table's
         header: reject.text_lines) is left out, its rows numbered from 0 again. A mark written
-        between two digits (a decimal point, a comma, a colon: recognizer.marks) is each digit's
+        between two digits (a decimal point, a comma, a colon, a dash: recognizer.marks) is each digit's
         .after; one that was read as a digit, or as part of one, is read again without it."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)

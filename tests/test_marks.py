@@ -1,4 +1,5 @@
-"""Marks between digits (recognizer.marks): a decimal point, a comma, a colon, and specks that are none."""
+"""Marks between digits (recognizer.marks): a decimal point, a comma, a colon, a dash, and specks and strokes
+that are none."""
 
 from pathlib import Path
 
@@ -26,11 +27,12 @@ def click(x: float, y: float) -> list:
 
 DOT = [[(0.5, 0.5), (0.5, 0.5)]]  # a click: a round dot as wide as the pen
 COMMA = [[(0.6, 0.0), (0.55, 0.5), (0.35, 1.0)]]
+DASH = [[(0.0, 0.5), (1.0, 0.55)]]
 
 
 def write(text: str, gap: float = 70.0, extra: list | None = None) -> tuple[np.ndarray, list]:
     """Digits (and letters) and marks written left to right with the app's round pen, a mark in the middle of the
-    gap before it, on the digits' baseline (a colon's upper dot half way up): canvas, strokes in
+    gap before it, on the digits' baseline (a colon's upper dot and a dash half way up): canvas, strokes in
     writing order. extra: more strokes (canvas px), written last."""
     strokes, x = [], 30.0
     for c in text:
@@ -41,15 +43,15 @@ def write(text: str, gap: float = 70.0, extra: list | None = None) -> tuple[np.n
             continue
         left = x - gap if strokes else x  # a leading mark comes before the first digit
         x += 0 if strokes else gap
-        mark = {".": [DOT], ":": [DOT, DOT], ",": [COMMA]}[c]
+        mark = {".": [DOT], ":": [DOT, DOT], ",": [COMMA], "-": [DASH]}[c]
         for k, unit in enumerate(mark):
-            y, h = (BASELINE - PEN, PEN) if k == 0 else (TOP + 0.45 * HEIGHT, PEN)
+            y, h = (BASELINE - PEN, PEN) if k == 0 and unit is not DASH else (TOP + 0.45 * HEIGHT, PEN)
             strokes += place_strokes(unit, box=(left + 0.3 * gap, y, 0.4 * gap, 0.3 * HEIGHT if unit is COMMA else h))
     strokes += extra or []
     return rasterize(strokes, (HEIGHT + 2 * TOP + 40, int(x + 30)), PEN), strokes
 
 
-@pytest.mark.parametrize("text", ["5.2", "12.50", "3,7", "12:30", "9.0,4"])
+@pytest.mark.parametrize("text", ["5.2", "12.50", "3,7", "12:30", "9.0,4", "4-2", "555-12"])
 def test_a_mark_between_digits_is_read_with_strokes_and_without(shipped, text):
     """A decimal point was dropped as a speck: "52.09" read "5209", a hundred times off and sure."""
     canvas, strokes = write(text)
@@ -101,6 +103,47 @@ def test_a_colon_after_a_word_is_no_mark(shipped):
         assert ":" not in read and read.endswith("45"), read
 
 
+def test_a_dash_filling_the_gap_is_read_with_strokes(shipped):
+    """A dash drawn into its neighbour's ink is still a stroke of its own where it fills the gap
+    ("94-55" read "9455": a bold pen leaves little room); one reaching far into a digit and far
+    from the other is that digit's bar."""
+    stem = 30 + 0.62 * 0.6 * HEIGHT + PEN / 2  # the right edge of the 4's stem
+    five = 30 + 0.6 * HEIGHT + 30 + 0.3 * 0.6 * HEIGHT - PEN / 2  # the 5's left edge half way up
+    y = TOP + 0.5 * HEIGHT
+    # its ink 5 px into the stem's; 11 px; 5 px, but far from the 5
+    for start, end, read in ((stem + 1, five - 10, "4-5"), (stem - 5, five - 10, "45"), (stem + 1, five - 35, "45")):
+        canvas, strokes = write("45", gap=30, extra=[[(start, y), (end, y)]])
+        assert number_text(shipped.read(canvas, strokes)) == read
+
+
+def test_a_bar_written_apart_is_its_digits_not_a_dash(shipped):
+    """A 7's bar and a 4's, written as strokes of their own, are as flat as a dash and half way up:
+    they cross their digit's stem, and the point after the digit is still read."""
+    four = [[(0.58, 0.1), (0.22, 0.62)], [(0.22, 0.62), (0.8, 0.62)], [(0.62, 0.32), (0.62, 0.92)]]
+    seven = [*DIGIT_STROKES[7], [(0.35, 0.5), (0.8, 0.5)]]
+    for unit, digit in ((four, "4"), (seven, "7")):
+        canvas, strokes = write(f"{digit}.5")
+        strokes[: len(DIGIT_STROKES[int(digit)])] = place_strokes(unit, box=(30, TOP, 0.6 * HEIGHT, HEIGHT))
+        canvas = rasterize(strokes, canvas.shape, PEN)
+        assert number_text(shipped.read(canvas, strokes)) == f"{digit}.5"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [[(MIDDLE - 18, BASELINE - PEN / 2), (MIDDLE + 18, BASELINE - PEN / 2)]],
+        [[(MIDDLE - 18, TOP + 5), (MIDDLE + 18, TOP + 5)]],
+        [[(MIDDLE - 18, TOP + 55), (MIDDLE + 18, TOP + 55)], [(MIDDLE - 18, TOP + 85), (MIDDLE + 18, TOP + 85)]],
+        [[(MIDDLE - 15, TOP + 82), (MIDDLE + 15, TOP + 68)]],  # rising too steeply
+    ],
+    ids=["on the baseline", "at the top", "an equals sign", "steep"],
+)
+def test_strokes_in_the_gap_that_are_no_dash(shipped, extra):
+    canvas, strokes = write("25", extra=extra)
+    for path in (strokes, None):
+        assert "-" not in number_text(shipped.read(canvas, path))
+
+
 def test_marks_needs_a_digit_on_each_side_in_one_row():
     """The rule alone, on boxes: a dot between two boxes of one row, none between rows."""
     canvas = np.zeros((300, 400), np.uint8)
@@ -135,7 +178,7 @@ def photo(tmp_path, text: str, extra: list | None = None, dust: int = 0, seed: i
     return load_canvases(path)
 
 
-@pytest.mark.parametrize("text", ["5.2", "12:30", "3,7"])
+@pytest.mark.parametrize("text", ["5.2", "12:30", "3,7", "4-2"])
 def test_a_mark_in_a_photo_is_read(tmp_path, shipped, text):
     """A pen's dot in a photo is far smaller than the digits: it was dropped with the specks."""
     assert number_text(shipped.read_picture(photo(tmp_path, text))) == text
