@@ -1,4 +1,5 @@
-"""Marks between digits written by real people: "52.09", "3,14", "12:30" (recognizer/marks.py).
+"""Marks between digits written by real people: "52.09", "3,14", "12:30", "555-12", "12/05/2026"
+(recognizer/marks.py).
 
     python -m bench.marks --unipen ../shared/data/unipen_dev.npz [--numbers 150] [--json OUT]
 
@@ -11,8 +12,11 @@ MARK_ROOM of the digits' height):
   * colon: two of those dots, one on the baseline, one half way up;
   * comma: a short stroke down from the baseline (made up: UNIPEN has no commas);
   * dash: a short flat stroke half way up, DASH_LONG long, a little aslant (made up: none in UNIPEN);
-and numbers with no mark: none at all, the dot above the row between two digits (a stray i-dot), or
-after the last digit (a full stop). Each is read with its strokes (the app) and without (an image).
+  * date: 4-8 digits with two slashes (_date_groups: 12/5/26, 12/05/2026, 2026/12/05), each a
+    straight stroke leaning SLASH_LEAN from upright (made up: none in UNIPEN);
+and numbers with no mark: none at all, the dot above the row between two digits (a stray i-dot),
+after the last digit (a full stop), and long numbers of LONG digits, as many as a date's (a 1 there
+may lean like a slash). Each is read with its strokes (the app) and without (an image).
 Figures per kind and path: the number exactly (its mark with it), the mark right whatever the
 digits, missing, or wrong (another mark, or one where none was written).
 UNIPEN: Guyon et al., ICPR 1994; Unipen Consortium 1999, doi:10.5281/zenodo.1195803; CC BY 4.0.
@@ -38,8 +42,8 @@ from .real_numbers import LENGTHS, PATHS, compose
 SEED = 5353
 NUMBERS = 150  # numbers of each kind per full run
 QUICK_NUMBERS = 2
-KINDS = ("point", "colon", "comma", "dash", "none", "stray", "full stop")
-MARKED = {"point": ".", "colon": ":", "comma": ",", "dash": "-"}
+KINDS = ("point", "colon", "comma", "dash", "none", "stray", "full stop", "date", "long")
+MARKED = {"point": ".", "colon": ":", "comma": ",", "dash": "-", "date": "/"}
 MARK_ROOM = 0.5  # the gap left for a mark, shares of the digits' height (their strokes' height)
 DOT_SHARE = 0.4  # an i's dot: a stroke of it no taller than this share of the letter, over its stem
 LOWER_SHARE = 0.6  # write_row writes a lower-case letter without ascender this share of a digit's height
@@ -47,6 +51,12 @@ COMMA = ((0.05, -0.05), (0.0, 0.12), (-0.06, 0.22))  # a comma's pen path from t
 DASH_LONG = (0.25, 0.6)  # a dash's length, shares of the digits' height ...
 DASH_UP = (0.35, 0.6)  # ... its middle this high above the baseline ...
 DASH_SLANT = 10.0  # ... and at most this many degrees from the horizontal
+ISO_SHARE = 0.2  # dates written year first (2026/12/05); the others 12/5/26 or 12/05/2026
+SLASH_LEAN = (15.0, 45.0)  # a date's slashes lean this many degrees from upright ...
+SLASH_JITTER = 4.0  # ... each within this many of the other's ...
+SLASH_SPAN = (0.9, 1.3)  # ... is this many of the digits' heights tall ...
+SLASH_DROP = (-0.05, 0.15)  # ... and reaches this share of their height under their baseline
+LONG = (6, 8)  # a long number's digits: as many as a date's, with no mark
 
 
 def pen_dots(chars: PenCharacters, split: str) -> dict[str, list[list[np.ndarray]]]:
@@ -79,19 +89,53 @@ def _dot(dots: list[list[np.ndarray]], rng: np.random.Generator) -> list[np.ndar
 def write_marked(
     chars: PenCharacters, digits_of: dict, dots: dict, kind: str, length: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, list, str]:
-    """One number of `kind` (KINDS): its canvas, its strokes in writing order and what it says."""
+    """One number of `kind` (KINDS): its canvas, its strokes in writing order and what it says. A
+    date's length is its own (_date_groups); a long number's is LONG."""
+    groups = _date_groups(rng) if kind == "date" else ()
+    length = sum(groups) if groups else int(rng.integers(LONG[0], LONG[1] + 1)) if kind == "long" else length
     row, members = compose(chars, digits_of, length, rng)
     truth = "".join(chars.label[i] for i in members)
     person = next(str(p) for p, idx in digits_of.items() if members[0] in idx)  # people() takes 0.14 s
     own = [[np.asarray(s, dtype=np.float64) for s in row.strokes_of(k)] for k in range(length)]
     height = float(np.median([np.ptp(np.concatenate(d)[:, 1]) for d in own]))
-    at = length - 1 if kind == "full stop" else int(rng.integers(length - 1))  # the mark goes after digit `at`
+    if groups:  # a slash after each of the first two groups
+        places = [groups[0] - 1, groups[0] + groups[1] - 1]
+    else:  # the mark goes after digit `at`
+        places = [length - 1 if kind == "full stop" else int(rng.integers(length - 1))]
+    lean = float(rng.uniform(*SLASH_LEAN)) if groups else 0.0  # one person's slashes lean alike
+    marks = {}
+    for at in places:
+        own, marks[at] = _mark(kind, at, own, height, row.pen, dots.get(person, []), rng, lean)
+    strokes = [s for k, d in enumerate(own) for s in d + marks.get(k, [])]
+    lists = [s.tolist() for s in strokes]
+    every = np.concatenate(strokes)
+    shape = (max(row.canvas.shape[0], int(every[:, 1].max() + 2 * row.pen)), int(every[:, 0].max() + 2 * row.pen))
+    said = "".join(c + (MARKED[kind] if kind in MARKED and k in places else "") for k, c in enumerate(truth))
+    return rasterize(lists, shape, row.pen), lists, said
+
+
+def _date_groups(rng: np.random.Generator) -> tuple[int, ...]:
+    """How many digits a date has before, between and after its slashes: 12/5/26, 2026/12/05."""
+    if rng.random() < ISO_SHARE:
+        return (4, 2, 2)
+    return (int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.choice((2, 4))))
+
+
+def _mark(
+    kind: str, at: int, own: list, height: float, pen: float, dots: list, rng: np.random.Generator, lean: float = 0.0
+) -> tuple[list, list[np.ndarray]]:
+    """A mark of `kind` written after digit `at` of the digits' strokes `own`: the digits after it
+    moved right to make room for it (but for "none" and "long"), and its strokes; a date's slash
+    leans about `lean` degrees (SLASH_JITTER)."""
     long = float(rng.uniform(*DASH_LONG)) if kind == "dash" else 0.0
-    room = max(MARK_ROOM, long + MARK_ROOM / 2 + row.pen / height) if kind == "dash" else MARK_ROOM  # its ink, and room
-    if kind != "none":  # room for the mark: the digits after it move right
+    if kind == "date":
+        span = rng.uniform(*SLASH_SPAN)
+        long = span * np.tan(np.radians(lean + rng.uniform(-SLASH_JITTER, SLASH_JITTER)))
+    room = max(MARK_ROOM, long + MARK_ROOM / 2 + pen / height) if long else MARK_ROOM  # its ink, and room
+    if kind not in ("none", "long"):  # room for the mark: the digits after it move right
         own = [d if k <= at else [s + (room * height, 0.0) for s in d] for k, d in enumerate(own)]
     left = max(float(s[:, 0].max()) for s in own[at])
-    right = min(float(s[:, 0].min()) for s in own[at + 1]) if at + 1 < length else left + room * height
+    right = min(float(s[:, 0].min()) for s in own[at + 1]) if at + 1 < len(own) else left + room * height
     baseline = max(float(s[:, 1].max()) for d in own[at : at + 2] for s in d)
     x = (left + right) / 2
 
@@ -103,11 +147,9 @@ def write_marked(
 
     mark: list[np.ndarray] = []
     if kind in ("point", "full stop"):
-        mark = placed(_dot(dots.get(person, []), rng), baseline)
+        mark = placed(_dot(dots, rng), baseline)
     elif kind == "colon":
-        mark = placed(_dot(dots.get(person, []), rng), baseline) + placed(
-            _dot(dots.get(person, []), rng), baseline - 0.45 * height
-        )
+        mark = placed(_dot(dots, rng), baseline) + placed(_dot(dots, rng), baseline - 0.45 * height)
     elif kind == "comma":
         mark = [np.array(COMMA) * height + (x, baseline)]
     elif kind == "dash":
@@ -115,15 +157,14 @@ def write_marked(
         along = np.linspace(-0.5, 0.5, int(rng.integers(2, 8)))[:, None] * long * height
         path = along * (np.cos(slant), -np.sin(slant)) + (x, baseline - rng.uniform(*DASH_UP) * height)
         mark = [path if rng.random() < 0.8 else path[::-1]]  # written left to right, mostly
+    elif kind == "date":  # a straight stroke up to the right, from a little under the baseline
+        bottom = baseline + rng.uniform(*SLASH_DROP) * height
+        path = np.array([(x - long * height / 2, bottom), (x + long * height / 2, bottom - span * height)])
+        mark = [path if rng.random() < 0.5 else path[::-1]]  # written up or down
     elif kind == "stray":
         top = min(float(s[:, 1].min()) for d in own[at : at + 2] for s in d)
-        mark = placed(_dot(dots.get(person, []), rng), top - 0.35 * height)
-    strokes = [s for d in own[: at + 1] for s in d] + mark + [s for d in own[at + 1 :] for s in d]
-    lists = [s.tolist() for s in strokes]
-    every = np.concatenate(strokes)
-    shape = (max(row.canvas.shape[0], int(every[:, 1].max() + 2 * row.pen)), int(every[:, 0].max() + 2 * row.pen))
-    said = truth[: at + 1] + MARKED[kind] + truth[at + 1 :] if kind in MARKED else truth
-    return rasterize(lists, shape, row.pen), lists, said
+        mark = placed(_dot(dots, rng), top - 0.35 * height)
+    return own, mark
 
 
 @dataclasses.dataclass

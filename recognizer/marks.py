@@ -11,8 +11,10 @@ or after the last is no mark. Knows nothing about the models: ink and the digits
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from itertools import combinations
 
 import cv2
 import numpy as np
@@ -23,7 +25,7 @@ from .reject import LETTERS
 from .segment import nearest_line
 from .strokes import Stroke
 
-MARKS = ".,:-"  # every mark read between digits: a decimal point, a comma, a colon, a dash
+MARKS = ".,:-/"  # every mark read between digits: a decimal point, a comma, a colon, a dash, a date's slash
 NONE = ("", np.zeros(0, np.int64))  # no mark, no pieces
 MARK_TALL = 0.8  # a reading at most this share of its neighbours' height may be a mark read as a digit
 DOT_SIDE = 0.3  # a dot's longer side at most this share of its digits' height ...
@@ -52,6 +54,13 @@ DASH_PENS = 0.5  # ... and at least this many pen widths (a dot is a click, or a
 DASH_FLAT = 0.4  # ... rising or falling at most this share of its length ...
 DASH_THICK = 0.15  # ... its ink at most this share of the height thicker than the pen ...
 DASH_LEVEL = (0.25, 0.75)  # ... its middle this high above the baseline (shares of the height): not a tick on it
+DATE_LEAST = 6  # readings in a row for a date with slashes ("1/2/26") ...
+DATE_GROUPS = (((1, 2), (1, 2), (2, 4)), ((4, 4), (1, 2), (1, 2)))  # ... digits before, between, after them
+SLASH_LEAN = 25.0  # a date's slash leans at least this many degrees from upright, its top to the right ...
+SLASH_ALIKE = 12.0  # ... its two slashes within this many of each other ...
+SLASH_TALL = 0.6  # ... each at least this share of the row's median reading's height ...
+SLASH_PENS, SLASH_BENT = 1.6, 0.1  # ... and straight: its ink at most this many pens and share of its length across
+SLASH_ALONE = 0.1  # a slash is one piece or stroke: no other with this share of its box's ink (or height)
 DASH_INTO = 0.5  # with strokes, a dash filling the gap may run this many pen widths into a digit's ink
 
 
@@ -71,13 +80,15 @@ def find_marks(
     rows: Sequence[int],
     strokes: Sequence[Stroke] | None = None,
     unsure: Sequence[str | None] | None = None,
+    digits: Sequence[int] | None = None,
 ) -> Marks:
     """The marks written between digits: boxes are the readings' (x, y, w, h) on the ink's canvas in
     reading order, rows their lines of writing, unsure their reasons for "not sure" (reject.REASONS
     or None), strokes the canvas's (app), if known: then each stroke is a piece of ink (a dot
     written touching a digit is still a stroke of its own), else each connected piece. A mark
     needs a digit on each side in its row, neither read as a letter nor after one (a label's colon,
-    "Total: 45"). A reading far smaller than its neighbours that is itself a mark between them (a
+    "Total: 45"). digits: the digits read, if known: a date's slashes are read as 1s ("12/05/2026"
+    read "12105", _date_slashes). A reading far smaller than its neighbours that is itself a mark between them (a
     comma read as a 1) is one of `readings`; a mark whose ink lies in a digit's box was read as part
     of that digit (a 0 with a comma read 9): it is `joined` (and `strokes`), to be read again
     without it. Only the ink around each row's readings is looked at (a page's is large)."""
@@ -86,11 +97,8 @@ def find_marks(
         return Marks(after, readings, None, [])
     boxes = [_clipped(box, ink.mask.shape) for box in boxes]  # a box off the canvas (a caller's) is cut to it
     pen = max(ink.stroke_width, 1.0)
-    if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes)).any():
-        return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
     letter = [u in LETTERS for u in unsure] if unsure is not None else [False] * len(boxes)
     joined, marked = np.zeros(ink.mask.shape, bool), []
-
     crops: dict[int, tuple[np.ndarray, np.ndarray, tuple[int, int], int, int]] = {}
 
     def pieces_of(row: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int], int, int]:
@@ -114,19 +122,91 @@ def find_marks(
                 marked.append(int(i))
         return "" if letter[a] or letter[b] or (a and rows[a - 1] == rows[a] and letter[a - 1]) else found
 
-    digits = list(range(len(boxes)))
-    for k in range(1, len(boxes) - 1):
-        a, b = k - 1, k + 1
+    for row in sorted(set(rows)) if digits is not None else ():  # a date's slashes, read as 1s
+        line = [k for k, r in enumerate(rows) if r == row]
+        ones = [i for i, k in enumerate(line) if 0 < i < len(line) - 1 and digits[k] == 1]
+        if len(line) >= DATE_LEAST and len(ones) >= 2 and not any(letter[k] for k in line):
+            if strokes is not None:  # each stroke's pen path, cheaper than its ink
+                lean = partial(_stroke_lean, strokes=strokes, ink_boxes=_stroke_boxes(strokes, pen), pen=pen)
+            else:
+                labels, stats, origin = pieces_of(row)[:3]
+                lean = partial(_ink_lean, labels=labels, stats=stats, origin=origin, pen=pen)
+            for k in _date_slashes(line, ones, boxes, lean):
+                after[k - 1] = "/"
+                readings.append(k)
+    if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes), pen).any():
+        return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
+    digits = [k for k in range(len(boxes)) if k not in readings]
+    order = list(digits)
+    for a, k, b in zip(order, order[1:], order[2:]):
         small = boxes[k][3] <= MARK_TALL * min(boxes[a][3], boxes[b][3])
         if rows[a] == rows[k] == rows[b] and small and a in digits and mark(a, b):
             digits.remove(k)
             readings.append(k)
     for a, b in zip(digits, digits[1:]):
-        if rows[a] == rows[b]:
+        if rows[a] == rows[b] and not after[a]:
             after[a] = mark(a, b, keep=True)
     if not joined.any():
         return Marks(after, readings, None, [])
     return Marks(after, readings, joined, [] if strokes is None else marked)
+
+
+def _date_slashes(row: list[int], ones: list[int], boxes: Sequence[Box], lean: Callable[[Box], float]) -> list[int]:
+    """The two readings of a row (its readings' indices, in reading order) that are a date's
+    slashes ("12/05/2026", "2026/12/05"), among those read as 1s (`ones`, places in the row):
+    straight strokes leaning alike as slashes do (`lean` of a reading's box: _ink_lean,
+    _stroke_lean), the digits between them grouped as a date's (DATE_GROUPS), and no other choice
+    of two so. Many people's 1s lean as far as a slash: one slash alone ("3/4") stays a 1."""
+    tall = SLASH_TALL * float(np.median([boxes[k][3] for k in row]))
+    leans = {i: lean(boxes[row[i]]) for i in ones}
+    slanted = [i for i, lean in leans.items() if lean >= SLASH_LEAN and boxes[row[i]][3] >= tall]
+    fits = [
+        (i, j)
+        for i, j in combinations(slanted, 2)
+        if abs(leans[i] - leans[j]) <= SLASH_ALIKE
+        and any(
+            all(lo <= n <= hi for n, (lo, hi) in zip((i, j - i - 1, len(row) - j - 1), groups))
+            for groups in DATE_GROUPS
+        )
+    ]
+    return [row[fits[0][0]], row[fits[0][1]]] if len(fits) == 1 else []
+
+
+def _ink_lean(box: Box, labels: np.ndarray, stats: np.ndarray, origin: tuple[int, int], pen: float) -> float:
+    """How far a reading's ink leans from upright (_lean) if it is one piece (SLASH_ALONE), else 0:
+    the pieces with most of their ink in its box."""
+    crop = _crop(labels, origin, box)
+    held = np.bincount(crop.ravel(), minlength=len(stats) + 1)[1:]
+    held = np.where(held * 2 >= stats[:, 4], held, 0)
+    if np.count_nonzero(held >= SLASH_ALONE * held.sum()) != 1:
+        return 0.0
+    rows, cols = np.nonzero(crop == int(np.argmax(held)) + 1)
+    return _lean(np.column_stack([cols, rows]), SLASH_PENS * pen)
+
+
+def _stroke_lean(box: Box, strokes: Sequence[Stroke], ink_boxes: np.ndarray, pen: float) -> float:
+    """How far a reading's pen path leans from upright (_lean) if it is one stroke (SLASH_ALONE of
+    its box's height or more: the strokes whose ink box's middle is in the box), else 0."""
+    x, y, w, h = ink_boxes.T
+    middle_x, middle_y = x + w / 2, y + h / 2
+    inside = (middle_x >= box[0]) & (middle_x <= box[0] + box[2]) & (middle_y >= box[1]) & (middle_y <= box[1] + box[3])
+    big = np.flatnonzero(inside & (np.maximum(w, h) - pen >= SLASH_ALONE * box[3]))
+    if len(big) != 1:
+        return 0.0
+    return _lean(np.asarray(strokes[big[0]], dtype=np.float64).reshape(-1, 2), (SLASH_PENS - 1) * pen)
+
+
+def _lean(points: np.ndarray, thick: float) -> float:
+    """How far points lean from upright (degrees, their top to the right > 0) if they lie along a
+    straight line, at most `thick` plus SLASH_BENT of their length across it, else 0."""
+    points = points.astype(np.float64) - points.mean(axis=0)
+    _, vectors = np.linalg.eigh(points.T @ points)
+    across, along = points @ vectors[:, 0], points @ vectors[:, 1]
+    length = float(np.ptp(along))
+    if not length or float(np.ptp(across)) > thick + SLASH_BENT * length:
+        return 0.0
+    dx, dy = vectors[:, 1] if vectors[1, 1] < 0 else -vectors[:, 1]  # pointing up the canvas
+    return float(np.degrees(np.arctan2(dx, -dy)))
 
 
 def _inside(piece: np.ndarray, box: Box) -> bool:
@@ -164,16 +244,15 @@ def _stroke_boxes(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
     return boxes
 
 
-def _mark_shaped(boxes: np.ndarray, tallest: float) -> np.ndarray:
-    """Which pieces (x, y, w, h boxes) could be a mark beside digits up to `tallest` px tall, by
-    their box alone: a dot's (_small), a comma's (_commas) or a dash's (_dashes) size and shape, in
-    the loosest terms."""
+def _mark_shaped(boxes: np.ndarray, tallest: float, pen: float) -> np.ndarray:
+    """Which pieces (x, y, w, h boxes) could be a mark beside digits up to `tallest` px tall written
+    with this pen, by their box alone: a dot's (_small), a comma's (_commas) or a dash's (_dashes)
+    size and shape, in the loosest terms."""
     w, h = boxes[:, 2], boxes[:, 3]
     side, short = np.maximum(w, h), np.maximum(np.minimum(w, h), 1.0)
     dot = (side <= DOT_MOST * tallest) & (side <= DOT_ASPECT * short)
     comma = (h <= COMMA_TALL[1] * tallest) & (w <= COMMA_WIDE * tallest) & (h >= COMMA_ASPECT * w)
-    dash = (w <= 2 * DASH_WIDE[1] * tallest) & (h <= (1 + DASH_FLAT) / 2 * w)  # the pen at most half its width
-    return (side > 0) & (dot | comma | dash)
+    return (side > 0) & (dot | comma | _dash_shaped(boxes, tallest, pen))
 
 
 def _pieces(
@@ -213,7 +292,7 @@ def _mark(
     hold a mark that segmentation joined to a digit: the digits' height and baseline are their
     tallest pieces', and a digit's own ink is its box's pieces that are no mark. strokes: the
     pieces are the app's strokes, not connected pieces of ink."""
-    if not _mark_shaped(stats[:, :4], max(left[3], right[3])).any():
+    if not _mark_shaped(stats[:, :4], max(left[3], right[3]), pen).any():
         return NONE  # most pairs: nothing there shaped as a mark
     cores = _own(stats, labels, origin, left, right), _own(stats, labels, origin, right, left)
     if cores[0] is None or cores[1] is None:
@@ -306,16 +385,21 @@ def _commas(stats: np.ndarray, height: float, baseline: float) -> np.ndarray:
 def _dashes(stats: np.ndarray, height: float, baseline: float, pen: float) -> np.ndarray:
     """Which pieces are dash-shaped: a short flat stroke, half way up digits this tall (a hyphen, a
     minus, the dash of a date "2026-12-06")."""
-    y, w, h = stats[:, 1], stats[:, 2], stats[:, 3]
-    up = (baseline - (y + h / 2)) / height
-    long, rise = w - pen, np.maximum(h - pen, 0.0)  # its pen path's extent, the pen's width aside
+    up = (baseline - (stats[:, 1] + stats[:, 3] / 2)) / height
+    wide = stats[:, 2] - pen >= DASH_WIDE[0] * height
+    return _dash_shaped(stats[:, :4], height, pen) & wide & (up >= DASH_LEVEL[0]) & (up <= DASH_LEVEL[1])
+
+
+def _dash_shaped(boxes: np.ndarray, height: float, pen: float) -> np.ndarray:
+    """Which pieces' boxes (x, y, w, h) have a dash's shape beside digits this tall, wherever they
+    are: its pen path (the box less the pen) long and flat."""
+    w, h = boxes[:, 2], boxes[:, 3]
+    long, rise = w - pen, np.maximum(h - pen, 0.0)
     return (
-        (long >= max(DASH_WIDE[0] * height, DASH_PENS * pen))
+        (long >= DASH_PENS * pen)
         & (long <= DASH_WIDE[1] * height)
         & (rise <= DASH_FLAT * long)
         & (h <= pen + DASH_THICK * height)
-        & (up >= DASH_LEVEL[0])
-        & (up <= DASH_LEVEL[1])
     )
 
 

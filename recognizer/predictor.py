@@ -87,7 +87,9 @@ class Prediction:
     # and read().
     unsure: str | None = None
     row: int = 0  # the line of writing it was read in, 0 for the top one (read)
-    after: str = ""  # a mark written between it and the next digit: ".", ",", ":", "-" or "" (read; recognizer.marks)
+    after: str = (
+        ""  # a mark written between it and the next digit: ".", ",", ":", "-", "/" or "" (read; recognizer.marks)
+    )
 
 
 @contextlib.contextmanager
@@ -384,14 +386,16 @@ class Recognizer:
         handwriting is 2-4% of its side), and lines of writing apart are rows even side by side
         (segment.text_rows), and a line of text among them (print around the number, a table's
         header: reject.text_lines) is left out, its rows numbered from 0 again. A mark written
-        between two digits (a decimal point, a comma, a colon, a dash: recognizer.marks) is each digit's
-        .after; one that was read as a digit, or as part of one, is read again without it."""
+        between two digits (a decimal point, a comma, a colon, a dash, a date's slash:
+        recognizer.marks) is each digit's .after; one that was read as a digit is left out, and one
+        read as part of one is read again without it."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         read = self._read_ink(ink, strokes, picture)
 
         def marks_of(read: list[Prediction]) -> Marks:
-            return find_marks(ink, [p.box for p in read], [p.row for p in read], strokes, [p.unsure for p in read])
+            boxes, rows = [p.box for p in read], [p.row for p in read]
+            return find_marks(ink, boxes, rows, strokes, [p.unsure for p in read], [p.digit for p in read])
 
         found = marks_of(read)
         if found.joined is not None:

@@ -28,12 +28,13 @@ def click(x: float, y: float) -> list:
 DOT = [[(0.5, 0.5), (0.5, 0.5)]]  # a click: a round dot as wide as the pen
 COMMA = [[(0.6, 0.0), (0.55, 0.5), (0.35, 1.0)]]
 DASH = [[(0.0, 0.5), (1.0, 0.55)]]
+SLASH = [[(0.0, 1.0), (1.0, 0.0)]]  # up to the right: 30 degrees from upright in write's 130 px gap
 
 
 def write(text: str, gap: float = 70.0, extra: list | None = None) -> tuple[np.ndarray, list]:
     """Digits (and letters) and marks written left to right with the app's round pen, a mark in the middle of the
-    gap before it, on the digits' baseline (a colon's upper dot and a dash half way up): canvas, strokes in
-    writing order. extra: more strokes (canvas px), written last."""
+    gap before it, on the digits' baseline (a colon's upper dot and a dash half way up; a slash from it to the
+    digits' top): canvas, strokes in writing order. extra: more strokes (canvas px), written last."""
     strokes, x = [], 30.0
     for c in text:
         if c.isdigit() or c in LETTER_STROKES:
@@ -43,6 +44,10 @@ def write(text: str, gap: float = 70.0, extra: list | None = None) -> tuple[np.n
             continue
         left = x - gap if strokes else x  # a leading mark comes before the first digit
         x += 0 if strokes else gap
+        if c == "/":
+            wide = 0.8 * HEIGHT * np.tan(np.radians(30))
+            strokes += place_strokes(SLASH, box=(left + (gap - wide) / 2, TOP + 0.1 * HEIGHT, wide, 0.8 * HEIGHT))
+            continue
         mark = {".": [DOT], ":": [DOT, DOT], ",": [COMMA], "-": [DASH]}[c]
         for k, unit in enumerate(mark):
             y, h = (BASELINE - PEN, PEN) if k == 0 and unit is not DASH else (TOP + 0.45 * HEIGHT, PEN)
@@ -142,6 +147,51 @@ def test_strokes_in_the_gap_that_are_no_dash(shipped, extra):
     canvas, strokes = write("25", extra=extra)
     for path in (strokes, None):
         assert "-" not in number_text(shipped.read(canvas, path))
+
+
+@pytest.mark.parametrize("text", ["12/05/26", "1/7/2026", "2026/12/06"])
+def test_a_dates_slashes_are_read_with_strokes_and_without(shipped, text):
+    """A date's slashes read as 1s: "12/05/26" read "12105126"."""
+    canvas, strokes = write(text, gap=130)
+    for path in (strokes, None):
+        assert number_text(shipped.read(canvas, path)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("3/4", "314"), ("12/05/2", "1210512"), ("12/0/5/26", "121015126"), ("12/3456", "1213456")],
+    ids=["one slash", "no year", "three slashes", "not a date"],
+)
+def test_slashes_that_make_no_date_are_1s(shipped, text, read):
+    """Many people's 1s lean as far as a slash: a lone slash, or slashes in no date's places, stay 1s."""
+    canvas, strokes = write(text, gap=130)
+    for path in (strokes, None):
+        assert number_text(shipped.read(canvas, path)) == read
+
+
+def _restroke(stroke: list, shape: str) -> list:
+    """A slash stroke from its foot (x0, y0) to its top (x1, y1) written otherwise."""
+    (x0, y0), (x1, y1) = stroke
+    cx, cy, tall = (x0 + x1) / 2, (y0 + y1) / 2, y0 - y1
+    if shape == "upright":
+        return [(cx, y0), (cx, y1)]
+    if shape == "leaning 45":
+        return [(cx - tall / 2, y0), (cx + tall / 2, y1)]
+    if shape == "bent":  # bowed a third of its length to the left
+        t = np.linspace(0, 1, 9)
+        return [(x0 + (x1 - x0) * u - 0.3 * tall * np.sin(np.pi * u), y0 + (y1 - y0) * u) for u in t]
+    return [(cx - 0.2 * (x1 - x0), cy + 0.2 * tall), (cx + 0.2 * (x1 - x0), cy - 0.2 * tall)]  # short
+
+
+@pytest.mark.parametrize("shape", ["upright", "leaning 45", "bent", "short"])
+def test_a_dates_slashes_are_straight_as_tall_as_the_digits_and_lean_alike_as_slashes_do(shipped, shape):
+    """Where a date's first slash is upright (a 1), leans 15 degrees more than the other, is bowed,
+    or is short, neither is a slash."""
+    canvas, strokes = write("12/05/26", gap=130)
+    strokes[2] = _restroke(strokes[2], shape)  # the first slash, after the 1's stroke and the 2's
+    canvas = rasterize(strokes, canvas.shape, PEN)
+    for path in (strokes, None):
+        assert "/" not in number_text(shipped.read(canvas, path))
 
 
 def test_marks_needs_a_digit_on_each_side_in_one_row():

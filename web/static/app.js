@@ -14,7 +14,7 @@ const SLOW_MS = 800; // a request taking longer than this shows "reading…" ...
 const STILL_WAITING_MS = 10000; // ... and this long, that the server is slow (it is never given up: see send)
 const RETRY_MS = [500, 1000, 2000, 4000]; // after a failed request, the waits before trying again (+-20%)
 const UNSURE_MARK = "?";
-const MARK_NAMES = { ".": "point", ",": "comma", ":": "colon", "-": "dash" }; // marks between digits, as a screen reader says them
+const MARK_NAMES = { ".": "point", ",": "comma", ":": "colon", "-": "dash", "/": "slash" }; // marks between digits, as a screen reader says them
 const API = "/api/predict?image=1";
 
 const page = document.body;
@@ -395,7 +395,7 @@ function show(answer, version, side, place = null) {
       span.textContent = d.unsure === null ? String(d.digit) : UNSURE_MARK;
       if (d.unsure !== null) span.className = "unsure";
       parts.push(span);
-      if (d.after) parts.push(document.createTextNode(d.after)); // a decimal point, comma, colon or dash: "52.09"
+      if (d.after) parts.push(document.createTextNode(d.after)); // a decimal point, comma, colon, dash or slash: "52.09"
     });
     $("number").replaceChildren(...parts);
     // The bars show the last digit: why every "?" is not sure is said under the number, as in the app.
