@@ -12,8 +12,8 @@ MARK_ROOM of the digits' height):
   * colon: two of those dots, one on the baseline, one half way up;
   * comma: a short stroke down from the baseline (made up: UNIPEN has no commas);
   * dash: a short flat stroke half way up, DASH_LONG long, a little aslant (made up: none in UNIPEN);
-  * date: 4-8 digits with two slashes (_date_groups: 12/5/26, 12/05/2026, 2026/12/05), each a
-    straight stroke leaning SLASH_LEAN from upright (made up: none in UNIPEN);
+  * date: a date of that person's digits with two slashes (_date_text: 5/12/26, 12/05/2026,
+    2026/12/05), each a straight stroke leaning SLASH_LEAN from upright (made up: none in UNIPEN);
 and numbers with no mark: none at all, the dot above the row between two digits (a stray i-dot),
 after the last digit (a full stop), and long numbers of LONG digits, as many as a date's (a 1 there
 may lean like a slash). Each is read with its strokes (the app) and without (an image).
@@ -34,10 +34,10 @@ from recognizer.data import PenCharacters
 from recognizer.marks import MARKS
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import rasterize
-from recognizer.unipen import digits_by_person, people, person_split
+from recognizer.unipen import digits_by_person, people, person_split, write_row
 
 from .common import accuracy_entry, md_table, without_marks, write_json
-from .real_numbers import LENGTHS, PATHS, compose
+from .real_numbers import LENGTHS, PATHS, compose, style_for
 
 SEED = 5353
 NUMBERS = 150  # numbers of each kind per full run
@@ -57,6 +57,7 @@ SLASH_JITTER = 4.0  # ... each within this many of the other's ...
 SLASH_SPAN = (0.9, 1.3)  # ... is this many of the digits' heights tall ...
 SLASH_DROP = (-0.05, 0.15)  # ... and reaches this share of their height under their baseline
 LONG = (6, 8)  # a long number's digits: as many as a date's, with no mark
+YEARS = (1950, 2050)  # a date's year, from and below
 
 
 def pen_dots(chars: PenCharacters, split: str) -> dict[str, list[list[np.ndarray]]]:
@@ -90,10 +91,15 @@ def write_marked(
     chars: PenCharacters, digits_of: dict, dots: dict, kind: str, length: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, list, str]:
     """One number of `kind` (KINDS): its canvas, its strokes in writing order and what it says. A
-    date's length is its own (_date_groups); a long number's is LONG."""
-    groups = _date_groups(rng) if kind == "date" else ()
+    date's length is its own (_date_text); a long number's is LONG."""
+    date = _date_text(rng) if kind == "date" else ""
+    groups = tuple(len(part) for part in date.split("/")) if date else ()
     length = sum(groups) if groups else int(rng.integers(LONG[0], LONG[1] + 1)) if kind == "long" else length
-    row, members = compose(chars, digits_of, length, rng)
+    if date:
+        members = _persons_digits(chars, digits_of, date.replace("/", ""), rng)
+        row = write_row(chars, members, rng, style_for(length))
+    else:
+        row, members = compose(chars, digits_of, length, rng)
     truth = "".join(chars.label[i] for i in members)
     person = next(str(p) for p, idx in digits_of.items() if members[0] in idx)  # people() takes 0.14 s
     own = [[np.asarray(s, dtype=np.float64) for s in row.strokes_of(k)] for k in range(length)]
@@ -114,11 +120,28 @@ def write_marked(
     return rasterize(lists, shape, row.pen), lists, said
 
 
-def _date_groups(rng: np.random.Generator) -> tuple[int, ...]:
-    """How many digits a date has before, between and after its slashes: 12/5/26, 2026/12/05."""
+def _date_text(rng: np.random.Generator) -> str:
+    """A date as people write it: day and month either way round, each with a leading 0 or not, then
+    a year of 2 or 4 digits (5/12/26, 12/05/2026); or year first, ISO_SHARE of them (2026/12/05)."""
+    day, month, year = int(rng.integers(1, 29)), int(rng.integers(1, 13)), int(rng.integers(YEARS[0], YEARS[1]))
     if rng.random() < ISO_SHARE:
-        return (4, 2, 2)
-    return (int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.choice((2, 4))))
+        return f"{year}/{month:02d}/{day:02d}"
+    parts = [day, month] if rng.random() < 0.5 else [month, day]
+    first, second = (f"{v:02d}" if v >= 10 or rng.random() < 0.5 else str(v) for v in parts)
+    return f"{first}/{second}/{year if rng.random() < 0.5 else f'{year % 100:02d}'}"
+
+
+def _persons_digits(chars: PenCharacters, digits_of: dict, text: str, rng: np.random.Generator) -> list[int]:
+    """Digits (indices) of one person that write `text`, a different one of theirs for each place
+    where they wrote enough of that digit: a person chosen at random among those who wrote them all."""
+    persons = sorted(p for p, idx in digits_of.items() if set(text) <= set(chars.label[idx]))
+    person = digits_of[persons[rng.integers(len(persons))]]
+    out = []
+    for c in text:
+        own = person[chars.label[person] == c]
+        unused = np.setdiff1d(own, out)
+        out.append(int(rng.choice(unused if len(unused) else own)))
+    return out
 
 
 def _mark(

@@ -1,12 +1,13 @@
-"""Marks written between the digits of a number: a decimal point, a comma, a colon, a dash ("52.09",
-"3,14", "12:30", "555-1234", "2026-12-06").
+"""Marks written between the digits of a number: a decimal point, a comma, a colon, a dash, a date's
+slashes ("52.09", "3,14", "12:30", "555-1234", "12/05/2026").
 
 Segmentation drops such small pieces as specks (or joins them to a digit), so without this a price
 written "52.09" read "5209", a hundred times off and sure. A mark is read only between two digits of
-one row, in the gap between their ink, on their baseline (a colon's upper dot and a dash half way up), and only
-where it is the one small piece there: a speck above the row, on a digit, or before the first digit
-or after the last is no mark. Knows nothing about the models: ink and the digits' boxes in, one mark
-(or "") after each digit out.
+one row, in the gap between their ink, on their baseline (a colon's upper dot and a dash half way
+up), and only where it is the one small piece there: a speck above the row, on a digit, or before
+the first digit or after the last is no mark. A date's slashes, which the classifier reads as 1s,
+are read only as a pair that makes the number a date. Knows nothing about the models: ink, the
+readings' boxes (and digits) in, one mark (or "") after each digit out.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ DASH_WIDE = (0.15, 1.0)  # a dash: a flat stroke, its pen path between these sha
 DASH_PENS = 0.5  # ... and at least this many pen widths (a dot is a click, or a short dab) ...
 DASH_FLAT = 0.4  # ... rising or falling at most this share of its length ...
 DASH_THICK = 0.15  # ... its ink at most this share of the height thicker than the pen ...
-DASH_LEVEL = (0.25, 0.75)  # ... its middle this high above the baseline (shares of the height): not a tick on it
-DATE_LEAST = 6  # readings in a row for a date with slashes ("1/2/26") ...
-DATE_GROUPS = (((1, 2), (1, 2), (2, 4)), ((4, 4), (1, 2), (1, 2)))  # ... digits before, between, after them
-SLASH_LEAN = 25.0  # a date's slash leans at least this many degrees from upright, its top to the right ...
+DASH_LEVEL = (0.15, 0.75)  # ... its middle this high above the baseline (shares of the height): not a tick on it
+DATE_LEAST = 6  # readings in a row for a date with slashes ("1/2/26"): fewer make none (a cheap test)
+DATE_PART = (1, 2)  # a day or a month: this many digits ...
+DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # ... a month's days at most
+YEAR = (2, 4)  # a year: this many digits, last (6/12/26, 12/06/2026), or 4 first (2026/12/06)
+SLASH_LEAN = 20.0  # a date's slash leans at least this many degrees from upright, its top to the right ...
 SLASH_ALIKE = 12.0  # ... its two slashes within this many of each other ...
 SLASH_TALL = 0.6  # ... each at least this share of the row's median reading's height ...
 SLASH_PENS, SLASH_BENT = 1.6, 0.1  # ... and straight: its ink at most this many pens and share of its length across
@@ -68,7 +71,7 @@ DASH_INTO = 0.5  # with strokes, a dash filling the gap may run this many pen wi
 class Marks:
     """The marks found among a reading's digits."""
 
-    after: list[str]  # for each reading: the mark written after it (".", ",", ":", "-") or ""
+    after: list[str]  # for each reading: the mark written after it (MARKS) or ""
     readings: list[int]  # readings that are a mark, not a digit (a comma read as a 1): to leave out
     joined: np.ndarray | None  # (h, w) bool: the ink of marks read as part of a digit, or None
     strokes: list[int]  # with strokes: those of the joined marks
@@ -87,11 +90,12 @@ def find_marks(
     or None), strokes the canvas's (app), if known: then each stroke is a piece of ink (a dot
     written touching a digit is still a stroke of its own), else each connected piece. A mark
     needs a digit on each side in its row, neither read as a letter nor after one (a label's colon,
-    "Total: 45"). digits: the digits read, if known: a date's slashes are read as 1s ("12/05/2026"
-    read "12105", _date_slashes). A reading far smaller than its neighbours that is itself a mark between them (a
-    comma read as a 1) is one of `readings`; a mark whose ink lies in a digit's box was read as part
-    of that digit (a 0 with a comma read 9): it is `joined` (and `strokes`), to be read again
-    without it. Only the ink around each row's readings is looked at (a page's is large)."""
+    "Total: 45"). digits: the digits read, if known, for a date's slashes, which read as 1s
+    ("12/05/2026" read "1210512026", _date_slashes). A reading that is itself a mark between its
+    neighbours (a comma or a slash read as a 1) is one of `readings`; a mark whose ink lies in a
+    digit's box was read as part of that digit (a 0 with a comma read 9): it is `joined` (and
+    `strokes`), to be read again without it. Only the ink around each row's readings is looked at
+    (a page's is large)."""
     after, readings = [""] * len(boxes), []
     if len(boxes) < 2 or ink.box is None:
         return Marks(after, readings, None, [])
@@ -124,26 +128,26 @@ def find_marks(
 
     for row in sorted(set(rows)) if digits is not None else ():  # a date's slashes, read as 1s
         line = [k for k, r in enumerate(rows) if r == row]
-        ones = [i for i, k in enumerate(line) if 0 < i < len(line) - 1 and digits[k] == 1]
+        ones = [i for i, k in enumerate(line) if 0 < i < len(line) - 1 and digits[k] == 1]  # a slash is inside
         if len(line) >= DATE_LEAST and len(ones) >= 2 and not any(letter[k] for k in line):
             if strokes is not None:  # each stroke's pen path, cheaper than its ink
                 lean = partial(_stroke_lean, strokes=strokes, ink_boxes=_stroke_boxes(strokes, pen), pen=pen)
             else:
                 labels, stats, origin = pieces_of(row)[:3]
                 lean = partial(_ink_lean, labels=labels, stats=stats, origin=origin, pen=pen)
-            for k in _date_slashes(line, ones, boxes, lean):
+            for k in _date_slashes(line, ones, [digits[k] for k in line], boxes, lean):
                 after[k - 1] = "/"
                 readings.append(k)
     if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes), pen).any():
         return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
-    digits = [k for k in range(len(boxes)) if k not in readings]
-    order = list(digits)
+    kept = [k for k in range(len(boxes)) if k not in readings]  # the readings that are digits
+    order = list(kept)
     for a, k, b in zip(order, order[1:], order[2:]):
         small = boxes[k][3] <= MARK_TALL * min(boxes[a][3], boxes[b][3])
-        if rows[a] == rows[k] == rows[b] and small and a in digits and mark(a, b):
-            digits.remove(k)
+        if rows[a] == rows[k] == rows[b] and small and a in kept and mark(a, b):
+            kept.remove(k)
             readings.append(k)
-    for a, b in zip(digits, digits[1:]):
+    for a, b in zip(kept, kept[1:]):
         if rows[a] == rows[b] and not after[a]:
             after[a] = mark(a, b, keep=True)
     if not joined.any():
@@ -151,25 +155,39 @@ def find_marks(
     return Marks(after, readings, joined, [] if strokes is None else marked)
 
 
-def _date_slashes(row: list[int], ones: list[int], boxes: Sequence[Box], lean: Callable[[Box], float]) -> list[int]:
+def _date_slashes(
+    row: list[int], ones: list[int], values: list[int], boxes: Sequence[Box], lean: Callable[[Box], float]
+) -> list[int]:
     """The two readings of a row (its readings' indices, in reading order) that are a date's
-    slashes ("12/05/2026", "2026/12/05"), among those read as 1s (`ones`, places in the row):
-    straight strokes leaning alike as slashes do (`lean` of a reading's box: _ink_lean,
-    _stroke_lean), the digits between them grouped as a date's (DATE_GROUPS), and no other choice
-    of two so. Many people's 1s lean as far as a slash: one slash alone ("3/4") stays a 1."""
+    slashes ("12/05/2026", "2026/12/05"), among those read as 1s (`ones`, places in the row; values:
+    the row's digits read): straight strokes leaning alike as slashes do (`lean` of a reading's box:
+    _ink_lean, _stroke_lean), the digits around them a date (_a_date), and no other choice of two
+    so. Many people's 1s lean as far as a slash: one slash alone ("3/4") stays a 1, and two only
+    where the number reads as a date."""
     tall = SLASH_TALL * float(np.median([boxes[k][3] for k in row]))
     leans = {i: lean(boxes[row[i]]) for i in ones}
-    slanted = [i for i, lean in leans.items() if lean >= SLASH_LEAN and boxes[row[i]][3] >= tall]
+    slanted = [i for i, angle in leans.items() if angle >= SLASH_LEAN and boxes[row[i]][3] >= tall]
     fits = [
         (i, j)
         for i, j in combinations(slanted, 2)
-        if abs(leans[i] - leans[j]) <= SLASH_ALIKE
-        and any(
-            all(lo <= n <= hi for n, (lo, hi) in zip((i, j - i - 1, len(row) - j - 1), groups))
-            for groups in DATE_GROUPS
-        )
+        if abs(leans[i] - leans[j]) <= SLASH_ALIKE and _a_date(values[:i], values[i + 1 : j], values[j + 1 :])
     ]
     return [row[fits[0][0]], row[fits[0][1]]] if len(fits) == 1 else []
+
+
+def _a_date(first: list[int], middle: list[int], last: list[int]) -> bool:
+    """Whether three runs of digits make a date: a day and a month (either first) and a year, or a
+    4-digit year, a month and a day."""
+
+    def value(digits: list[int]) -> int:
+        return int("".join(map(str, digits))) if len(digits) in DATE_PART else 0
+
+    def day_month(day: list[int], month: list[int]) -> bool:
+        return 1 <= value(month) <= len(DAYS) and 1 <= value(day) <= DAYS[value(month) - 1]
+
+    if len(first) == max(YEAR):
+        return day_month(last, middle)
+    return len(last) in YEAR and (day_month(first, middle) or day_month(middle, first))
 
 
 def _ink_lean(box: Box, labels: np.ndarray, stats: np.ndarray, origin: tuple[int, int], pen: float) -> float:
@@ -178,7 +196,7 @@ def _ink_lean(box: Box, labels: np.ndarray, stats: np.ndarray, origin: tuple[int
     crop = _crop(labels, origin, box)
     held = np.bincount(crop.ravel(), minlength=len(stats) + 1)[1:]
     held = np.where(held * 2 >= stats[:, 4], held, 0)
-    if np.count_nonzero(held >= SLASH_ALONE * held.sum()) != 1:
+    if not held.any() or np.count_nonzero(held >= SLASH_ALONE * held.sum()) != 1:
         return 0.0
     rows, cols = np.nonzero(crop == int(np.argmax(held)) + 1)
     return _lean(np.column_stack([cols, rows]), SLASH_PENS * pen)
@@ -199,6 +217,8 @@ def _stroke_lean(box: Box, strokes: Sequence[Stroke], ink_boxes: np.ndarray, pen
 def _lean(points: np.ndarray, thick: float) -> float:
     """How far points lean from upright (degrees, their top to the right > 0) if they lie along a
     straight line, at most `thick` plus SLASH_BENT of their length across it, else 0."""
+    if len(points) < 2:
+        return 0.0
     points = points.astype(np.float64) - points.mean(axis=0)
     _, vectors = np.linalg.eigh(points.T @ points)
     across, along = points @ vectors[:, 0], points @ vectors[:, 1]
@@ -221,11 +241,6 @@ def _clipped(box: Box, shape: tuple[int, ...]) -> Box:
     x0, y0 = min(max(box[0], 0), shape[1]), min(max(box[1], 0), shape[0])
     x1, y1 = min(max(box[0] + box[2], x0), shape[1]), min(max(box[1] + box[3], y0), shape[0])
     return (x0, y0, x1 - x0, y1 - y0)
-
-
-def _centre(box: Box) -> float:
-    """A box's middle column."""
-    return box[0] + box[2] / 2
 
 
 def _bottom(box: Box) -> float:
@@ -262,9 +277,9 @@ def _pieces(
     1 + the piece's index) and each piece's x, y, w, h on the canvas and ink pixels. With strokes,
     piece i is stroke i (the ink nearest its pen path; none for a stroke off the ink), else the
     connected pieces (cv2.connectedComponents: its WithStats twin takes ten times as long)."""
-    if not part.size:  # OpenCV fails on an empty image
-        count, labels = (len(strokes) if strokes is not None else 0), np.zeros(part.shape, np.int32)
-    elif strokes is None:
+    if not part.size:  # OpenCV and scipy fail on an empty image (boxes off the canvas): no ink
+        return np.zeros(part.shape, np.int32), np.zeros((len(strokes) if strokes is not None else 0, 5))
+    if strokes is None:
         count, labels = cv2.connectedComponents(part.astype(np.uint8), connectivity=8)
         count -= 1
     else:
@@ -304,8 +319,7 @@ def _mark(
     baseline = (_bottom(cores[0][0]) + _bottom(cores[1][0])) / 2  # their lowest ink
     small = _small(stats, height, pen)
     comma = _commas(stats, height, baseline)
-    middle = stats[:, 0] + stats[:, 2] / 2  # a dash lies between the digits (not a bar of the next one along)
-    dash = _dashes(stats, height, baseline, pen) & (middle > _centre(left)) & (middle < _centre(right))
+    dash = _dashes(stats, height, baseline, pen)
     loose = small | comma | dash
     own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
     if own[0] is None or own[1] is None:
@@ -339,12 +353,10 @@ def _mark(
         return NONE
     centre = y[found] + h[found] / 2
     if len(found) == 1:
-        if comma[found[0]]:
-            return ",", found
-        if dash[found[0]]:
-            return "-", found
         on_base = baseline - BASE_ABOVE * height <= centre[0] <= baseline + BASE_BELOW * height
-        return (".", found) if small[found[0]] and on_base else NONE
+        if comma[one] or (small[one] and on_base):  # a short dab low down: a point
+            return ("," if comma[one] else "."), found
+        return ("-", found) if dash[one] else NONE
     if len(found) == 2 and small[found].all():
         low, high = found[np.argsort(-centre)]
         up = (baseline - (y[high] + h[high] / 2)) / height

@@ -87,9 +87,7 @@ class Prediction:
     # and read().
     unsure: str | None = None
     row: int = 0  # the line of writing it was read in, 0 for the top one (read)
-    after: str = (
-        ""  # a mark written between it and the next digit: ".", ",", ":", "-", "/" or "" (read; recognizer.marks)
-    )
+    after: str = ""  # a mark written between it and the next digit, or "" (recognizer.marks.MARKS)
 
 
 @contextlib.contextmanager

@@ -159,14 +159,33 @@ def test_a_dates_slashes_are_read_with_strokes_and_without(shipped, text):
 
 @pytest.mark.parametrize(
     ("text", "read"),
-    [("3/4", "314"), ("12/05/2", "1210512"), ("12/0/5/26", "121015126"), ("12/3456", "1213456")],
-    ids=["one slash", "no year", "three slashes", "not a date"],
+    [
+        ("3/4", "314"),
+        ("12/05/2", "1210512"),
+        ("12/3456", "1213456"),
+        ("45/36/89", "45136189"),
+        ("12/05/265", "121051265"),
+    ],
+    ids=["one slash", "no year", "one slash's places", "no day or month", "a year of 3"],
 )
 def test_slashes_that_make_no_date_are_1s(shipped, text, read):
-    """Many people's 1s lean as far as a slash: a lone slash, or slashes in no date's places, stay 1s."""
+    """Many people's 1s lean as far as a slash: a lone slash, or slashes that make no date (the
+    values too: 45/36/89), stay 1s."""
     canvas, strokes = write(text, gap=130)
     for path in (strokes, None):
         assert number_text(shipped.read(canvas, path)) == read
+
+
+def test_slashes_that_make_two_dates_are_1s(shipped):
+    """A 1 leaning as far as the slashes beside it: "21/4/63" or "2/14/63"? Neither is read."""
+    canvas, strokes = write("21/4/63", gap=130)
+    one = len(DIGIT_STROKES[2])  # the 1's stroke, after the 2's
+    (x0, y0), *_, (x1, y1) = strokes[one]
+    half = np.tan(np.radians(30)) * abs(y1 - y0) / 2
+    strokes[one] = [((x0 + x1) / 2 - half, max(y0, y1)), ((x0 + x1) / 2 + half, min(y0, y1))]
+    canvas = rasterize(strokes, canvas.shape, PEN)
+    for path in (strokes, None):
+        assert number_text(shipped.read(canvas, path)) == "2114163"
 
 
 def _restroke(stroke: list, shape: str) -> list:
@@ -175,6 +194,8 @@ def _restroke(stroke: list, shape: str) -> list:
     cx, cy, tall = (x0 + x1) / 2, (y0 + y1) / 2, y0 - y1
     if shape == "upright":
         return [(cx, y0), (cx, y1)]
+    if shape == "leaning 12":
+        return [(cx - np.tan(np.radians(12)) * tall / 2, y0), (cx + np.tan(np.radians(12)) * tall / 2, y1)]
     if shape == "leaning 45":
         return [(cx - tall / 2, y0), (cx + tall / 2, y1)]
     if shape == "bent":  # bowed a third of its length to the left
@@ -183,15 +204,36 @@ def _restroke(stroke: list, shape: str) -> list:
     return [(cx - 0.2 * (x1 - x0), cy + 0.2 * tall), (cx + 0.2 * (x1 - x0), cy - 0.2 * tall)]  # short
 
 
-@pytest.mark.parametrize("shape", ["upright", "leaning 45", "bent", "short"])
+@pytest.mark.parametrize("shape", ["upright", "leaning 45", "bent", "short", "both leaning 12"])
 def test_a_dates_slashes_are_straight_as_tall_as_the_digits_and_lean_alike_as_slashes_do(shipped, shape):
     """Where a date's first slash is upright (a 1), leans 15 degrees more than the other, is bowed,
-    or is short, neither is a slash."""
+    or is short, or both lean as little as many people's 1s, neither is a slash."""
     canvas, strokes = write("12/05/26", gap=130)
-    strokes[2] = _restroke(strokes[2], shape)  # the first slash, after the 1's stroke and the 2's
+    slashes = [k for k, s in enumerate(strokes) if len(s) == 2]  # write's only two-point strokes
+    for k in slashes if shape == "both leaning 12" else slashes[:1]:
+        strokes[k] = _restroke(strokes[k], shape.removeprefix("both "))
     canvas = rasterize(strokes, canvas.shape, PEN)
     for path in (strokes, None):
         assert "/" not in number_text(shipped.read(canvas, path))
+
+
+def test_a_speck_in_a_slashs_box_leaves_it_a_slash(shipped):
+    """A slash is one stroke or piece: ink of less than a tenth of it beside it (a speck, a pen's
+    touch) is none."""
+    canvas, strokes = write("12/05/26", gap=130)
+    (x0, y0), (x1, y1) = strokes[2]
+    speck = (x0 + 0.75 * (x1 - x0) - PEN, y0 + 0.75 * (y1 - y0))  # a pen's width left of its upper part
+    strokes.append([speck, speck])
+    canvas = rasterize(strokes, canvas.shape, PEN)
+    assert number_text(shipped.read(canvas, strokes)) == "12/05/26"
+
+
+def test_a_scribble_in_the_gap_is_no_dash(shipped):
+    """A zigzag half way up is as long and as flat as a dash, but thicker than a pen's stroke."""
+    zigzag = [[(140 + 10 * k, TOP + 61 + (28 if k % 2 else 0)) for k in range(10)]]  # 90 px long, 28 high
+    canvas, strokes = write("25", gap=130, extra=zigzag)
+    for path in (strokes, None):
+        assert "-" not in number_text(shipped.read(canvas, path))
 
 
 def test_marks_needs_a_digit_on_each_side_in_one_row():
@@ -207,6 +249,43 @@ def test_marks_needs_a_digit_on_each_side_in_one_row():
     assert find_marks(ink_from_canvas(canvas), boxes[:1], [0]).after == [""]
     cv2.circle(canvas, (158, 184), PEN // 2, 255, -1)  # a second dot beside it: no mark, however each looks
     assert find_marks(ink_from_canvas(canvas), boxes, [0, 0]).after == ["", ""]
+
+
+def two_digits_and_a_point() -> np.ndarray:
+    """Two "digits" (0s as rectangles, 150 px tall) and a dot on their baseline between them."""
+    canvas = np.zeros((300, 500), np.uint8)
+    cv2.rectangle(canvas, (46, 46), (124, 184), 255, PEN)
+    cv2.rectangle(canvas, (236, 46), (314, 184), 255, PEN)
+    cv2.circle(canvas, (180, 184), PEN // 2, 255, -1)
+    return canvas
+
+
+def test_a_flat_stroke_across_a_digit_is_no_dash_and_leaves_the_point_read():
+    """A flat stroke of its own half way up across the right digit's side (its bar, or the next
+    digit's that the grouping took into its box) is no dash between the two, nor a second mark
+    beside the point."""
+    zeros = [[(x0, 46), (x0 + 78, 46), (x0 + 78, 184), (x0, 184), (x0, 46)] for x0 in (46, 236)]
+    strokes = [*zeros, [(180, 184), (180, 184)], [(300, 115), (360, 115)]]  # the point, the stroke
+    canvas = rasterize(strokes, (300, 500), PEN)
+    boxes = [(40, 40, 91, 151), (230, 40, 140, 151)]  # the second box holds the stroke
+    assert find_marks(ink_from_canvas(canvas), boxes, [0, 0], strokes).after == [".", ""]
+
+
+def test_a_neighbours_ink_in_a_digits_box_is_not_that_digits():
+    """A box reaching over the next digit's edge: that digit's ink is still its own, not the box's,
+    and the point between them is read."""
+    canvas = two_digits_and_a_point()
+    boxes = [(40, 40, 205, 151), (230, 40, 91, 151)]  # the first box takes in the second 0's left side
+    assert find_marks(ink_from_canvas(canvas), boxes, [0, 0]).after == [".", ""]
+
+
+def test_boxes_off_the_canvas_or_without_ink_read_no_mark():
+    """A caller's boxes off the canvas crashed (an empty crop); so did a 1 read where there is no ink."""
+    canvas = two_digits_and_a_point()
+    ink = ink_from_canvas(canvas)
+    assert find_marks(ink, [(2000, 40, 30, 150)] * 6, [0] * 6, None, None, [2, 1, 3, 1, 2, 6]).after == [""] * 6
+    boxes = [(40, 40, 91, 151), (140, 40, 10, 150), (160, 40, 10, 150), (170, 40, 10, 150), (200, 40, 10, 150)]
+    assert find_marks(ink, [*boxes, (230, 40, 91, 151)], [0] * 6, None, None, [0, 1, 2, 1, 2, 0]).after[1:] == [""] * 5
 
 
 def photo(tmp_path, text: str, extra: list | None = None, dust: int = 0, seed: int = 0):
