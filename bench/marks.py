@@ -58,6 +58,7 @@ SLASH_SPAN = (0.9, 1.3)  # ... is this many of the digits' heights tall ...
 SLASH_DROP = (-0.05, 0.15)  # ... and reaches this share of their height under their baseline
 LONG = (6, 8)  # a long number's digits: as many as a date's, with no mark
 YEARS = (1950, 2050)  # a date's year, from and below
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # a date's day at most, by its month
 
 
 def pen_dots(chars: PenCharacters, split: str) -> dict[str, list[list[np.ndarray]]]:
@@ -123,11 +124,12 @@ def write_marked(
 def _date_text(rng: np.random.Generator) -> str:
     """A date as people write it: day and month either way round, each with a leading 0 or not, then
     a year of 2 or 4 digits (5/12/26, 12/05/2026); or year first, ISO_SHARE of them (2026/12/05)."""
-    day, month, year = int(rng.integers(1, 29)), int(rng.integers(1, 13)), int(rng.integers(YEARS[0], YEARS[1]))
+    month, year = int(rng.integers(1, 13)), int(rng.integers(YEARS[0], YEARS[1]))
+    day = int(rng.integers(1, MONTH_DAYS[month - 1] + 1))
+    day_text, month_text = (f"{v:02d}" if v >= 10 or rng.random() < 0.5 else str(v) for v in (day, month))
     if rng.random() < ISO_SHARE:
-        return f"{year}/{month:02d}/{day:02d}"
-    parts = [day, month] if rng.random() < 0.5 else [month, day]
-    first, second = (f"{v:02d}" if v >= 10 or rng.random() < 0.5 else str(v) for v in parts)
+        return f"{year}/{month_text}/{day_text}"
+    first, second = (day_text, month_text) if rng.random() < 0.5 else (month_text, day_text)
     return f"{first}/{second}/{year if rng.random() < 0.5 else f'{year % 100:02d}'}"
 
 
@@ -135,6 +137,8 @@ def _persons_digits(chars: PenCharacters, digits_of: dict, text: str, rng: np.ra
     """Digits (indices) of one person that write `text`, a different one of theirs for each place
     where they wrote enough of that digit: a person chosen at random among those who wrote them all."""
     persons = sorted(p for p, idx in digits_of.items() if set(text) <= set(chars.label[idx]))
+    if not persons:
+        raise ValueError(f"no person wrote every digit of {text}")
     person = digits_of[persons[rng.integers(len(persons))]]
     out = []
     for c in text:

@@ -51,14 +51,14 @@ BAND = 0.3  # the gap is measured in the rows this share of the height above the
 CLEAR = -0.02  # a mark's ink at least this share of the height clear of its digits' (< 0: into them)
 STACK_SLACK = 0.08  # a colon's dots overlap in x, or miss by at most this share of the height
 DASH_WIDE = (0.15, 1.0)  # a dash: a flat stroke, its pen path between these shares of the height long ...
-DASH_PENS = 0.5  # ... and at least this many pen widths (a dot is a click, or a short dab) ...
 DASH_FLAT = 0.4  # ... rising or falling at most this share of its length ...
 DASH_THICK = 0.15  # ... its ink at most this share of the height thicker than the pen ...
 DASH_LEVEL = (0.15, 0.75)  # ... its middle this high above the baseline (shares of the height): not a tick on it
 DATE_LEAST = 6  # readings in a row for a date with slashes ("1/2/26"): fewer make none (a cheap test)
 DATE_PART = (1, 2)  # a day or a month: this many digits ...
 DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # ... a month's days at most
-YEAR = (2, 4)  # a year: this many digits, last (6/12/26, 12/06/2026), or 4 first (2026/12/06)
+YEAR = (2, 4)  # a year: this many digits, last (6/12/26, 12/06/2026) ...
+FULL_YEAR = 1000  # ... or, 4 of them, at least this, first too (2026/12/06)
 SLASH_LEAN = 20.0  # a date's slash leans at least this many degrees from upright, its top to the right ...
 SLASH_ALIKE = 12.0  # ... its two slashes within this many of each other ...
 SLASH_TALL = 0.6  # ... each at least this share of the row's median reading's height ...
@@ -119,7 +119,7 @@ def find_marks(
         """The mark between readings a and b, "" beside a letter; keep: note its pieces read with a
         digit, even beside a letter (a digit a mark joined may read as one)."""
         labels, stats, (x0, y0), y1, x1 = pieces_of(rows[a])
-        found, pieces = _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen, strokes is not None)
+        found, pieces = _mark(stats, labels, (x0, y0), boxes[a], boxes[b], pen, with_strokes=strokes is not None)
         for i in pieces if keep else ():
             if _inside(stats[i, :4], boxes[a]) or _inside(stats[i, :4], boxes[b]):
                 joined[y0:y1, x0:x1] |= labels == i + 1
@@ -135,9 +135,9 @@ def find_marks(
             else:
                 labels, stats, origin = pieces_of(row)[:3]
                 lean = partial(_ink_lean, labels=labels, stats=stats, origin=origin, pen=pen)
-            for k in _date_slashes(line, ones, [digits[k] for k in line], boxes, lean):
-                after[k - 1] = "/"
-                readings.append(k)
+            for i in _date_slashes(line, ones, [digits[k] for k in line], boxes, lean):
+                after[line[i - 1]] = "/"
+                readings.append(line[i])
     if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes), pen).any():
         return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
     kept = [k for k in range(len(boxes)) if k not in readings]  # the readings that are digits
@@ -158,9 +158,9 @@ def find_marks(
 def _date_slashes(
     row: list[int], ones: list[int], values: list[int], boxes: Sequence[Box], lean: Callable[[Box], float]
 ) -> list[int]:
-    """The two readings of a row (its readings' indices, in reading order) that are a date's
-    slashes ("12/05/2026", "2026/12/05"), among those read as 1s (`ones`, places in the row; values:
-    the row's digits read): straight strokes leaning alike as slashes do (`lean` of a reading's box:
+    """The places in a row (its readings' indices, in reading order) of the two readings that are a
+    date's slashes ("12/05/2026", "2026/12/05"), among those read as 1s (`ones`, places in the row;
+    values: the row's digits read): straight strokes leaning alike as slashes do (`lean` of a reading's box:
     _ink_lean, _stroke_lean), the digits around them a date (_a_date), and no other choice of two
     so. Many people's 1s lean as far as a slash: one slash alone ("3/4") stays a 1, and two only
     where the number reads as a date."""
@@ -172,7 +172,7 @@ def _date_slashes(
         for i, j in combinations(slanted, 2)
         if abs(leans[i] - leans[j]) <= SLASH_ALIKE and _a_date(values[:i], values[i + 1 : j], values[j + 1 :])
     ]
-    return [row[fits[0][0]], row[fits[0][1]]] if len(fits) == 1 else []
+    return list(fits[0]) if len(fits) == 1 else []
 
 
 def _a_date(first: list[int], middle: list[int], last: list[int]) -> bool:
@@ -180,14 +180,19 @@ def _a_date(first: list[int], middle: list[int], last: list[int]) -> bool:
     4-digit year, a month and a day."""
 
     def value(digits: list[int]) -> int:
-        return int("".join(map(str, digits))) if len(digits) in DATE_PART else 0
+        return int("".join(map(str, digits)))
 
     def day_month(day: list[int], month: list[int]) -> bool:
-        return 1 <= value(month) <= len(DAYS) and 1 <= value(day) <= DAYS[value(month) - 1]
+        if len(day) not in DATE_PART or len(month) not in DATE_PART or not 1 <= value(month) <= len(DAYS):
+            return False
+        return 1 <= value(day) <= DAYS[value(month) - 1]
+
+    def year(digits: list[int]) -> bool:
+        return len(digits) in YEAR and (len(digits) < max(YEAR) or value(digits) >= FULL_YEAR)
 
     if len(first) == max(YEAR):
-        return day_month(last, middle)
-    return len(last) in YEAR and (day_month(first, middle) or day_month(middle, first))
+        return year(first) and day_month(last, middle)
+    return year(last) and (day_month(first, middle) or day_month(middle, first))
 
 
 def _ink_lean(box: Box, labels: np.ndarray, stats: np.ndarray, origin: tuple[int, int], pen: float) -> float:
@@ -299,13 +304,13 @@ def _mark(
     left: Box,
     right: Box,
     pen: float,
-    strokes: bool = False,
+    with_strokes: bool = False,
 ) -> tuple[str, np.ndarray]:
     """The mark between two neighbouring digits ("" for none) and its pieces' indices: the pieces of
     ink in the gap between their ink, one dot, two dots stacked, one comma or one dash (not across
     a digit's own ink: a 7's bar written apart is dash-shaped), and nothing else. Their boxes may
     hold a mark that segmentation joined to a digit: the digits' height and baseline are their
-    tallest pieces', and a digit's own ink is its box's pieces that are no mark. strokes: the
+    tallest pieces', and a digit's own ink is its box's pieces that are no mark. with_strokes: the
     pieces are the app's strokes, not connected pieces of ink."""
     if not _mark_shaped(stats[:, :4], max(left[3], right[3]), pen).any():
         return NONE  # most pairs: nothing there shaped as a mark
@@ -321,17 +326,17 @@ def _mark(
     comma = _commas(stats, height, baseline)
     dash = _dashes(stats, height, baseline, pen)
     loose = small | comma | dash
-    own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
-    if own[0] is None or own[1] is None:
+    own = _owns(stats, labels, origin, left, right, loose)
+    if own is None:
         return NONE
     if dash.any():  # a flat stroke reaching into a digit is its bar (a 7's, a 4's written apart): no dash
         for i in np.flatnonzero(dash):
             gaps, _ = _gaps(stats, labels, origin, (left, right), own, (stats[i, 1], stats[i, 1] + stats[i, 3]), [i])
-            filled = strokes and gaps.min() >= -DASH_INTO * pen and gaps.max() <= pen
+            filled = with_strokes and gaps.min() >= -DASH_INTO * pen and gaps.max() <= pen
             dash[i] = gaps.min() >= CLEAR * height or filled
         loose = small | comma | dash
-        own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
-        if own[0] is None or own[1] is None:
+        own = _owns(stats, labels, origin, left, right, loose)
+        if own is None:
             return NONE
     (left_own, left_ids), (right_own, right_ids) = own
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
@@ -343,13 +348,11 @@ def _mark(
     if not 1 <= len(found) <= 2 or not loose[found].all():
         return NONE
     # the gap between the digits' ink near the baseline (a 7's bar or a leaning digit's top may
-    # overhang a mark), or beside a dash; a mark stands clear of both digits (a speck touching one
-    # is a bit of it), but a dash already found to fill the gap
+    # overhang a mark): a mark stands clear of both digits there (a speck touching one is a bit of
+    # it), but a dash, its gaps in its own rows already measured
     one = found[0]
-    dashed = len(found) == 1 and dash[one]
-    band = (y[one], y[one] + h[one]) if dashed else (baseline - BAND * height, baseline)
-    gaps, span = _gaps(stats, labels, origin, (left, right), own, band, found)
-    if not (dashed or gaps.min() >= CLEAR * height) or not 0 < span <= MARK_GAP * height:
+    gaps, span = _gaps(stats, labels, origin, (left, right), own, (baseline - BAND * height, baseline), found)
+    if not ((len(found) == 1 and dash[one]) or gaps.min() >= CLEAR * height) or not 0 < span <= MARK_GAP * height:
         return NONE
     centre = y[found] + h[found] / 2
     if len(found) == 1:
@@ -407,12 +410,7 @@ def _dash_shaped(boxes: np.ndarray, height: float, pen: float) -> np.ndarray:
     are: its pen path (the box less the pen) long and flat."""
     w, h = boxes[:, 2], boxes[:, 3]
     long, rise = w - pen, np.maximum(h - pen, 0.0)
-    return (
-        (long >= DASH_PENS * pen)
-        & (long <= DASH_WIDE[1] * height)
-        & (rise <= DASH_FLAT * long)
-        & (h <= pen + DASH_THICK * height)
-    )
+    return (long <= DASH_WIDE[1] * height) & (rise <= DASH_FLAT * long) & (h <= pen + DASH_THICK * height)
 
 
 def _gaps(
@@ -455,6 +453,14 @@ def _crop(labels: np.ndarray, origin: tuple[int, int], box: Box) -> np.ndarray:
 def _ink_of(labels: np.ndarray, origin: tuple[int, int], box: Box, ids: np.ndarray) -> np.ndarray:
     """The pixels of `box` that are ink of the pieces `ids`."""
     return np.isin(_crop(labels, origin, box), ids + 1)
+
+
+def _owns(
+    stats: np.ndarray, labels: np.ndarray, origin: tuple[int, int], left: Box, right: Box, loose: np.ndarray
+) -> tuple[tuple[Box, np.ndarray], tuple[Box, np.ndarray]] | None:
+    """Both digits' own ink (_own), or None where either has none."""
+    own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
+    return None if own[0] is None or own[1] is None else (own[0], own[1])
 
 
 def _own(
