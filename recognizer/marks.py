@@ -160,10 +160,10 @@ def _date_slashes(
 ) -> list[int]:
     """The places in a row (its readings' indices, in reading order) of the two readings that are a
     date's slashes ("12/05/2026", "2026/12/05"), among those read as 1s (`ones`, places in the row;
-    values: the row's digits read): straight strokes leaning alike as slashes do (`lean` of a reading's box:
-    _ink_lean, _stroke_lean), the digits around them a date (_a_date), and no other choice of two
-    so. Many people's 1s lean as far as a slash: one slash alone ("3/4") stays a 1, and two only
-    where the number reads as a date."""
+    values: the row's digits read): straight strokes leaning alike as slashes do (`lean` of a
+    reading's box: _ink_lean, _stroke_lean), the digits around them a date (_a_date), and no other
+    choice of two so. Many people's 1s lean as far as a slash: one slash alone ("3/4") stays a 1,
+    and two only where the number reads as a date."""
     tall = SLASH_TALL * float(np.median([boxes[k][3] for k in row]))
     leans = {i: lean(boxes[row[i]]) for i in ones}
     slanted = [i for i, angle in leans.items() if angle >= SLASH_LEAN and boxes[row[i]][3] >= tall]
@@ -307,8 +307,8 @@ def _mark(
     with_strokes: bool = False,
 ) -> tuple[str, np.ndarray]:
     """The mark between two neighbouring digits ("" for none) and its pieces' indices: the pieces of
-    ink in the gap between their ink, one dot, two dots stacked, one comma or one dash (not across
-    a digit's own ink: a 7's bar written apart is dash-shaped), and nothing else. Their boxes may
+    ink in the gap between their ink, one dot, two dots stacked, one comma or one dash (not
+    reaching into a digit's ink: a 7's bar written apart is dash-shaped), and nothing else. Their boxes may
     hold a mark that segmentation joined to a digit: the digits' height and baseline are their
     tallest pieces', and a digit's own ink is its box's pieces that are no mark. with_strokes: the
     pieces are the app's strokes, not connected pieces of ink."""
