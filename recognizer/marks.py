@@ -104,6 +104,7 @@ def find_marks(
     letter = [u in LETTERS for u in unsure] if unsure is not None else [False] * len(boxes)
     joined, marked = np.zeros(ink.mask.shape, bool), []
     crops: dict[int, tuple[np.ndarray, np.ndarray, tuple[int, int], int, int]] = {}
+    ink_boxes = _stroke_boxes(strokes, pen) if strokes is not None else None  # each stroke's, once
 
     def pieces_of(row: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int], int, int]:
         """The pieces of a row's ink (the readings' boxes, and under them), found once a row."""
@@ -131,14 +132,14 @@ def find_marks(
         ones = [i for i, k in enumerate(line) if 0 < i < len(line) - 1 and digits[k] == 1]  # a slash is inside
         if len(line) >= DATE_LEAST and len(ones) >= 2 and not any(letter[k] for k in line):
             if strokes is not None:  # each stroke's pen path, cheaper than its ink
-                lean = partial(_stroke_lean, strokes=strokes, ink_boxes=_stroke_boxes(strokes, pen), pen=pen)
+                lean = partial(_stroke_lean, strokes=strokes, ink_boxes=ink_boxes, pen=pen)
             else:
                 labels, stats, origin = pieces_of(row)[:3]
                 lean = partial(_ink_lean, labels=labels, stats=stats, origin=origin, pen=pen)
             for i in _date_slashes(line, ones, [digits[k] for k in line], boxes, lean):
                 after[line[i - 1]] = "/"
                 readings.append(line[i])
-    if strokes is not None and not _mark_shaped(_stroke_boxes(strokes, pen), max(b[3] for b in boxes), pen).any():
+    if ink_boxes is not None and not _mark_shaped(ink_boxes, max(b[3] for b in boxes), pen).any():
         return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
     kept = [k for k in range(len(boxes)) if k not in readings]  # the readings that are digits
     order = list(kept)
@@ -314,8 +315,8 @@ def _mark(
     pieces are the app's strokes, not connected pieces of ink."""
     if not _mark_shaped(stats[:, :4], max(left[3], right[3]), pen).any():
         return NONE  # most pairs: nothing there shaped as a mark
-    cores = _own(stats, labels, origin, left, right), _own(stats, labels, origin, right, left)
-    if cores[0] is None or cores[1] is None:
+    cores = _owns(stats, labels, origin, left, right)
+    if cores is None:
         return NONE
     (_, _, _, left_h), (_, _, _, right_h) = cores[0][0], cores[1][0]
     if max(left_h, right_h) > SAME_HEIGHT * min(left_h, right_h):  # a label's print beside handwriting
@@ -456,7 +457,12 @@ def _ink_of(labels: np.ndarray, origin: tuple[int, int], box: Box, ids: np.ndarr
 
 
 def _owns(
-    stats: np.ndarray, labels: np.ndarray, origin: tuple[int, int], left: Box, right: Box, loose: np.ndarray
+    stats: np.ndarray,
+    labels: np.ndarray,
+    origin: tuple[int, int],
+    left: Box,
+    right: Box,
+    loose: np.ndarray | None = None,
 ) -> tuple[tuple[Box, np.ndarray], tuple[Box, np.ndarray]] | None:
     """Both digits' own ink (_own), or None where either has none."""
     own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
