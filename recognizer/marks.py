@@ -313,9 +313,10 @@ def _mark(
     hold a mark that segmentation joined to a digit: the digits' height and baseline are their
     tallest pieces', and a digit's own ink is its box's pieces that are no mark. with_strokes: the
     pieces are the app's strokes, not connected pieces of ink."""
-    if not _mark_shaped(stats[:, :4], max(left[3], right[3]), pen).any():
-        return NONE  # most pairs: nothing there shaped as a mark
-    cores = _owns(stats, labels, origin, left, right)
+    if not (_mark_shaped(stats[:, :4], max(left[3], right[3]), pen) & _by(stats, left, right)).any():
+        return NONE  # most pairs: nothing by them shaped as a mark
+    held = _held(labels, origin, left, len(stats)), _held(labels, origin, right, len(stats))
+    cores = _owns(stats, labels, origin, (left, right), held)
     if cores is None:
         return NONE
     (_, _, _, left_h), (_, _, _, right_h) = cores[0][0], cores[1][0]
@@ -327,7 +328,7 @@ def _mark(
     comma = _commas(stats, height, baseline)
     dash = _dashes(stats, height, baseline, pen)
     loose = small | comma | dash
-    own = _owns(stats, labels, origin, left, right, loose)
+    own = _owns(stats, labels, origin, (left, right), held, loose)
     if own is None:
         return NONE
     if dash.any():  # a flat stroke reaching into a digit is its bar (a 7's, a 4's written apart): no dash
@@ -336,7 +337,7 @@ def _mark(
             filled = with_strokes and gaps.min() >= -DASH_INTO * pen and gaps.max() <= pen
             dash[i] = gaps.min() >= CLEAR * height or filled
         loose = small | comma | dash
-        own = _owns(stats, labels, origin, left, right, loose)
+        own = _owns(stats, labels, origin, (left, right), held, loose)
         if own is None:
             return NONE
     (left_own, left_ids), (right_own, right_ids) = own
@@ -452,20 +453,41 @@ def _crop(labels: np.ndarray, origin: tuple[int, int], box: Box) -> np.ndarray:
 
 
 def _ink_of(labels: np.ndarray, origin: tuple[int, int], box: Box, ids: np.ndarray) -> np.ndarray:
-    """The pixels of `box` that are ink of the pieces `ids`."""
-    return np.isin(_crop(labels, origin, box), ids + 1)
+    """The pixels of `box` that are ink of the pieces `ids` (a lookup table: np.isin sorts)."""
+    top = int(ids.max(initial=-1)) + 2  # labels from this one on are none of ids'
+    chosen = np.zeros(top + 1, bool)
+    chosen[ids + 1] = True
+    return chosen[np.minimum(_crop(labels, origin, box), top)]
+
+
+def _by(stats: np.ndarray, left: Box, right: Box) -> np.ndarray:
+    """Which pieces could be a mark between two readings' boxes: overlapping their span, from their
+    top to BELOW their tallest's height under their lower bottom (the digits' own ink, of which
+    _mark measures the gap, lies in their boxes)."""
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    low = max(_bottom(left), _bottom(right)) + BELOW * max(left[3], right[3])
+    return (x + w > left[0]) & (x < right[0] + right[2]) & (y + h > min(left[1], right[1])) & (y < low)
+
+
+def _held(labels: np.ndarray, origin: tuple[int, int], box: Box, n: int) -> np.ndarray:
+    """How many ink pixels of each of the n pieces lie in `box`."""
+    return np.bincount(_crop(labels, origin, box).ravel(), minlength=n + 1)[1:]
 
 
 def _owns(
     stats: np.ndarray,
     labels: np.ndarray,
     origin: tuple[int, int],
-    left: Box,
-    right: Box,
+    boxes: tuple[Box, Box],
+    held: tuple[np.ndarray, np.ndarray],
     loose: np.ndarray | None = None,
 ) -> tuple[tuple[Box, np.ndarray], tuple[Box, np.ndarray]] | None:
-    """Both digits' own ink (_own), or None where either has none."""
-    own = _own(stats, labels, origin, left, right, loose), _own(stats, labels, origin, right, left, loose)
+    """Both digits' own ink (_own; held: each box's pixels of each piece, _held), or None where
+    either has none."""
+    own = (
+        _own(stats, labels, origin, boxes[0], held[0], held[1], loose),
+        _own(stats, labels, origin, boxes[1], held[1], held[0], loose),
+    )
     return None if own[0] is None or own[1] is None else (own[0], own[1])
 
 
@@ -474,16 +496,15 @@ def _own(
     labels: np.ndarray,
     origin: tuple[int, int],
     box: Box,
-    other: Box,
+    held: np.ndarray,
+    theirs: np.ndarray,
     loose: np.ndarray | None = None,
 ) -> tuple[Box, np.ndarray] | None:
     """The box of a digit's own ink, clipped to its box, and its pieces' indices: the pieces in its
-    box, but those with more ink in its neighbour's box `other` (the end of a neighbour's stroke),
-    that are not loose (mark-shaped), or without `loose`, those at least CORE as tall as its
-    tallest; None when there are none."""
+    box (held: its pixels of each), but those with more ink in its neighbour's box (theirs: the end
+    of a neighbour's stroke), that are not loose (mark-shaped), or without `loose`, those at least
+    CORE as tall as its tallest; None when there are none."""
     bx, by = box[:2]
-    held = np.bincount(_crop(labels, origin, box).ravel(), minlength=len(stats) + 1)[1:]
-    theirs = np.bincount(_crop(labels, origin, other).ravel(), minlength=len(stats) + 1)[1:]
     own = np.flatnonzero((held > 0) & (held >= theirs))
     if loose is None:
         own = own[stats[own, 3] >= CORE * stats[own, 3].max(initial=0)]
