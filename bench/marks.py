@@ -1,5 +1,5 @@
-"""Marks between digits written by real people: "52.09", "3,14", "12:30", "555-12", "12/05/2026"
-(recognizer/marks.py).
+"""Marks between digits written by real people: "52.09", "3,14", "12:30", "555-12", "12/05/2026", and
+a minus before a number, "-41" (recognizer/marks.py).
 
     python -m bench.marks --unipen ../shared/data/unipen_dev.npz [--numbers 150] [--json OUT]
 
@@ -14,6 +14,7 @@ MARK_ROOM of the digits' height):
   * dash: a short flat stroke half way up, DASH_LONG long, a little aslant (made up: none in UNIPEN);
   * date: a date of that person's digits with two slashes (_date_text: 5/12/26, 12/05/2026,
     2026/12/05), each a straight stroke leaning SLASH_LEAN from upright (made up: none in UNIPEN);
+  * minus: a dash as above before the first digit, written first (made up: none in UNIPEN);
 and numbers with no mark: none at all, the dot above the row between two digits (a stray i-dot),
 after the last digit (a full stop), and long numbers of LONG digits, as many as a date's (a 1 there
 may lean like a slash). Each is read with its strokes (the app) and without (an image).
@@ -42,8 +43,8 @@ from .real_numbers import LENGTHS, PATHS, compose, style_for
 SEED = 5353
 NUMBERS = 150  # numbers of each kind per full run
 QUICK_NUMBERS = 2
-KINDS = ("point", "colon", "comma", "dash", "none", "stray", "full stop", "date", "long")
-MARKED = {"point": ".", "colon": ":", "comma": ",", "dash": "-", "date": "/"}
+KINDS = ("point", "colon", "comma", "dash", "none", "stray", "full stop", "date", "long", "minus")
+MARKED = {"point": ".", "colon": ":", "comma": ",", "dash": "-", "date": "/", "minus": "-"}
 MARK_ROOM = 0.5  # the gap left for a mark, shares of the digits' height (their strokes' height)
 DOT_SHARE = 0.4  # an i's dot: a stroke of it no taller than this share of the letter, over its stem
 LOWER_SHARE = 0.6  # write_row writes a lower-case letter without ascender this share of a digit's height
@@ -107,17 +108,21 @@ def write_marked(
     height = float(np.median([np.ptp(np.concatenate(d)[:, 1]) for d in own]))
     if groups:  # a slash after each of the first two groups
         places = [groups[0] - 1, groups[0] + groups[1] - 1]
+    elif kind == "minus":  # before the first digit
+        places = [-1]
     else:  # the mark goes after digit `at`
         places = [length - 1 if kind == "full stop" else int(rng.integers(length - 1))]
     lean = float(rng.uniform(*SLASH_LEAN)) if groups else 0.0  # one person's slashes lean alike
     marks = {}
     for at in places:
         own, marks[at] = _mark(kind, at, own, height, row.pen, dots.get(person, []), rng, lean)
-    strokes = [s for k, d in enumerate(own) for s in d + marks.get(k, [])]
+    strokes = marks.get(-1, []) + [s for k, d in enumerate(own) for s in d + marks.get(k, [])]  # -1: a minus, first
     lists = [s.tolist() for s in strokes]
     every = np.concatenate(strokes)
     shape = (max(row.canvas.shape[0], int(every[:, 1].max() + 2 * row.pen)), int(every[:, 0].max() + 2 * row.pen))
-    said = "".join(c + (MARKED[kind] if kind in MARKED and k in places else "") for k, c in enumerate(truth))
+    said = "-" * (kind == "minus") + "".join(
+        c + (MARKED[kind] if kind in MARKED and k in places else "") for k, c in enumerate(truth)
+    )
     return rasterize(lists, shape, row.pen), lists, said
 
 
@@ -151,19 +156,23 @@ def _persons_digits(chars: PenCharacters, digits_of: dict, text: str, rng: np.ra
 def _mark(
     kind: str, at: int, own: list, height: float, pen: float, dots: list, rng: np.random.Generator, lean: float = 0.0
 ) -> tuple[list, list[np.ndarray]]:
-    """A mark of `kind` written after digit `at` of the digits' strokes `own`: the digits after it
-    moved right to make room for it (but for "none" and "long"), and its strokes; a date's slash
-    leans about `lean` degrees (SLASH_JITTER)."""
-    long = float(rng.uniform(*DASH_LONG)) if kind == "dash" else 0.0
+    """A mark of `kind` written after digit `at` (-1: before the first) of the digits' strokes `own`:
+    the digits after it moved right to make room for it (but for "none" and "long"), and its
+    strokes; a date's slash leans about `lean` degrees (SLASH_JITTER)."""
+    long = float(rng.uniform(*DASH_LONG)) if kind in ("dash", "minus") else 0.0
     if kind == "date":
         span = rng.uniform(*SLASH_SPAN)
         long = span * np.tan(np.radians(lean + rng.uniform(-SLASH_JITTER, SLASH_JITTER)))
     room = max(MARK_ROOM, long + MARK_ROOM / 2 + pen / height) if long else MARK_ROOM  # its ink, and room
     if kind not in ("none", "long"):  # room for the mark: the digits after it move right
         own = [d if k <= at else [s + (room * height, 0.0) for s in d] for k, d in enumerate(own)]
-    left = max(float(s[:, 0].max()) for s in own[at])
-    right = min(float(s[:, 0].min()) for s in own[at + 1]) if at + 1 < len(own) else left + room * height
-    baseline = max(float(s[:, 1].max()) for d in own[at : at + 2] for s in d)
+    if at < 0:  # before the first digit
+        right = min(float(s[:, 0].min()) for s in own[0])
+        left = right - room * height
+    else:
+        left = max(float(s[:, 0].max()) for s in own[at])
+        right = min(float(s[:, 0].min()) for s in own[at + 1]) if at + 1 < len(own) else left + room * height
+    baseline = max(float(s[:, 1].max()) for d in own[max(at, 0) : at + 2] for s in d)
     x = (left + right) / 2
 
     def placed(unit: list[np.ndarray], y_bottom: float) -> list[np.ndarray]:
@@ -179,7 +188,7 @@ def _mark(
         mark = placed(_dot(dots, rng), baseline) + placed(_dot(dots, rng), baseline - 0.45 * height)
     elif kind == "comma":
         mark = [np.array(COMMA) * height + (x, baseline)]
-    elif kind == "dash":
+    elif kind in ("dash", "minus"):
         slant = np.radians(rng.uniform(-DASH_SLANT, DASH_SLANT))
         along = np.linspace(-0.5, 0.5, int(rng.integers(2, 8)))[:, None] * long * height
         path = along * (np.cos(slant), -np.sin(slant)) + (x, baseline - rng.uniform(*DASH_UP) * height)

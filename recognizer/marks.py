@@ -1,13 +1,15 @@
 """Marks written between the digits of a number: a decimal point, a comma, a colon, a dash, a date's
-slashes ("52.09", "3,14", "12:30", "555-1234", "12/05/2026").
+slashes ("52.09", "3,14", "12:30", "555-1234", "12/05/2026"), and a minus before it ("-41").
 
 Segmentation drops such small pieces as specks (or joins them to a digit), so without this a price
 written "52.09" read "5209", a hundred times off and sure. A mark is read only between two digits of
 one row, in the gap between their ink, on their baseline (a colon's upper dot and a dash half way
 up), and only where it is the one small piece there: a speck above the row, on a digit, or before
 the first digit or after the last is no mark. A date's slashes, which the classifier reads as 1s,
-are read only as a pair that makes the number a date. Knows nothing about the models: ink, the
-readings' boxes (and digits) in, one mark (or "") after each digit out.
+are read only as a pair that makes the number a date. A minus is the one piece of ink just before a
+row's first digit, a dash's shape half way up it (it was dropped, or read as part of the digit:
+"-41" read "41"). Knows nothing about the models: ink, the readings' boxes (and digits) in, one
+mark (or "") after each digit and a minus (or "") before each out.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ SLASH_TALL = 0.6  # ... each at least this share of the row's median reading's h
 SLASH_PENS, SLASH_BENT = 1.6, 0.1  # ... and straight: its ink at most this many pens and share of its length across
 SLASH_ALONE = 0.1  # a slash is one piece or stroke: no other with this share of its box's ink (or height)
 DASH_INTO = 0.5  # with strokes, a dash filling the gap may run this many pen widths into a digit's ink
+MINUS_GAP = 1.0  # a minus before a row's first digit: at most this share of its height before the digit's ink
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Marks:
     """The marks found among a reading's digits."""
 
     after: list[str]  # for each reading: the mark written after it (MARKS) or ""
+    before: list[str]  # for each reading: a minus written before it, the first digit of its row ("-5"), or ""
     readings: list[int]  # readings that are a mark, not a digit (a comma read as a 1): to leave out
     joined: np.ndarray | None  # (h, w) bool: the ink of marks read as part of a digit, or None
     strokes: list[int]  # with strokes: those of the joined marks
@@ -94,11 +98,13 @@ def find_marks(
     ("12/05/2026" read "1210512026", _date_slashes). A reading that is itself a mark between its
     neighbours (a comma or a slash read as a 1) is one of `readings`; a mark whose ink lies in a
     digit's box was read as part of that digit (a 0 with a comma read 9): it is `joined` (and
-    `strokes`), to be read again without it. Only the ink around each row's readings is looked at
-    (a page's is large)."""
-    after, readings = [""] * len(boxes), []
-    if len(boxes) < 2 or ink.box is None:
-        return Marks(after, readings, None, [])
+    `strokes`), to be read again without it. A minus before a row's first digit (_minus) is that
+    digit's `before`; read as a reading of its own, it is one of `readings` and the next digit has
+    it; read as part of the digit, it is `joined`. Only the ink around each row's readings is
+    looked at (a page's is large)."""
+    after, before, readings = [""] * len(boxes), [""] * len(boxes), []
+    if not boxes or ink.box is None:
+        return Marks(after, before, readings, None, [])
     boxes = [_clipped(box, ink.mask.shape) for box in boxes]  # a box off the canvas (a caller's) is cut to it
     pen = max(ink.stroke_width, 1.0)
     letter = [u in LETTERS for u in unsure] if unsure is not None else [False] * len(boxes)
@@ -140,7 +146,27 @@ def find_marks(
                 after[line[i - 1]] = "/"
                 readings.append(line[i])
     if ink_boxes is not None and not _mark_shaped(ink_boxes, max(b[3] for b in boxes), pen).any():
-        return Marks(after, readings, None, [])  # most numbers: no piece shaped as a mark at all
+        return Marks(after, before, readings, None, [])  # most numbers: no piece shaped as a mark at all
+    for row in sorted(set(rows)):  # a minus before the row's first digit ("-5")
+        line = [k for k, r in enumerate(rows) if r == row and k not in readings]
+        if not line:
+            continue
+        first, second = line[0], line[1] if len(line) > 1 else None
+        if second is not None and boxes[first][3] <= MARK_TALL * boxes[second][3] and not letter[second]:
+            lead = _minus(ink.mask, boxes[second], strokes, pen)
+            if lead is not None and _inside(lead[3], boxes[first]):
+                readings.append(first)  # the minus, read as a "?" of its own
+                before[second] = "-"
+                continue
+        lead = _minus(ink.mask, boxes[first], strokes, pen)
+        if lead is None:
+            continue
+        i, piece, (x0, y0), (mx, _, mw, _) = lead
+        if boxes[first][0] <= mx + mw / 2:  # read as part of the digit (maybe as a letter): read again without it
+            joined[y0 : y0 + piece.shape[0], x0 : x0 + piece.shape[1]] |= piece
+            marked.append(i)
+        elif not letter[first]:
+            before[first] = "-"
     kept = [k for k in range(len(boxes)) if k not in readings]  # the readings that are digits
     order = list(kept)
     for a, k, b in zip(order, order[1:], order[2:]):
@@ -152,8 +178,46 @@ def find_marks(
         if rows[a] == rows[b] and not after[a]:
             after[a] = mark(a, b, keep=True)
     if not joined.any():
-        return Marks(after, readings, None, [])
-    return Marks(after, readings, joined, [] if strokes is None else marked)
+        return Marks(after, before, readings, None, [])
+    return Marks(after, before, readings, joined, [] if strokes is None else marked)
+
+
+def _minus(
+    mask: np.ndarray, box: Box, strokes: Sequence[Stroke] | None, pen: float
+) -> tuple[int, np.ndarray, tuple[int, int], np.ndarray] | None:
+    """A minus written before a row's first digit, or None: the one piece of ink whose middle is
+    before the digit's own ink (_own of its reading's `box`, which may hold the minus too), a
+    dash's shape half way up the digit (_dashes), at most MINUS_GAP of its height before its ink
+    (or DASH_INTO pens into it: with strokes, a stroke of its own). Any other ink there (a word, a
+    scribble, another row's) makes it none. Its piece's index (with strokes: its stroke's), its
+    ink on a crop of the canvas, the crop's origin, and its box."""
+    x, y, w, h = box
+    reach = int(np.ceil((MINUS_GAP + DASH_WIDE[1]) * h + 2 * pen))
+    x0, y0 = max(x - reach, 0), max(int(y - BELOW * h), 0)
+    y1 = min(int(np.ceil(y + h + BELOW * h)), mask.shape[0])
+    if x0 >= x:
+        return None
+    if not mask[y0:y1, x0:x].any():  # nothing before the box: a minus would be in it, its left end the box's,
+        ends = np.flatnonzero(mask[y : y + h, x : x + int(np.ceil(pen)) + 1].any(axis=1))  # the ink there
+        if not len(ends) or ends[-1] - ends[0] >= pen + DASH_THICK * h + 1:  # no thicker than a dash (a cheap test)
+            return None
+    labels, stats = _pieces(mask[y0:y1, x0 : x + w], strokes, (x0, y0))
+    held = _held(labels, (x0, y0), box, len(stats))
+    own = _own(stats, labels, (x0, y0), box, held, np.zeros_like(held))
+    if own is None:
+        return None
+    (ox, oy, _, height), ids = own
+    px, py, pw, ph, pixels = stats.T
+    others = np.flatnonzero((pixels > 0) & (px + pw / 2 < ox))  # ink whose middle is before the digit's own
+    if len(others) != 1:
+        return None
+    i = int(others[0])
+    if not _dashes(stats[[i]], height, oy + height, pen)[0]:  # (one the crop cut is too long or too high)
+        return None
+    gap = _edge(labels, (x0, y0), box, ids, (py[i], py[i] + ph[i]), right=False) - (px[i] + pw[i])
+    if not -DASH_INTO * pen <= gap <= MINUS_GAP * height:  # a stroke may run a little into it
+        return None
+    return i, labels == i + 1, (x0, y0), stats[i, :4]
 
 
 def _date_slashes(

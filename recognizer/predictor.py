@@ -88,6 +88,7 @@ class Prediction:
     unsure: str | None = None
     row: int = 0  # the line of writing it was read in, 0 for the top one (read)
     after: str = ""  # a mark written between it and the next digit, or "" (recognizer.marks.MARKS)
+    before: str = ""  # a minus written before it, the first digit of its line ("-5"), or ""
 
 
 @contextlib.contextmanager
@@ -385,8 +386,9 @@ class Recognizer:
         (segment.text_rows), and a line of text among them (print around the number, a table's
         header: reject.text_lines) is left out, its rows numbered from 0 again. A mark written
         between two digits (a decimal point, a comma, a colon, a dash, a date's slash:
-        recognizer.marks) is each digit's .after; one that was read as a digit is left out, and one
-        read as part of one is read again without it."""
+        recognizer.marks) is each digit's .after, and a minus before a line's first digit its
+        .before; one that was read as a digit is left out, and one read as part of one is read again
+        without it."""
         ink = ink_from_canvas(canvas)
         strokes = checked_strokes(strokes)
         read = self._read_ink(ink, strokes, picture)
@@ -400,7 +402,11 @@ class Recognizer:
             kept = None if strokes is None else [s for i, s in enumerate(strokes) if i not in found.strokes]
             read = self._read_ink(ink_from_canvas(np.where(found.joined, 0, ink.pixels)), kept, picture)
             found = marks_of(read)
-        return [replace(p, after=a) for k, (p, a) in enumerate(zip(read, found.after)) if k not in found.readings]
+        return [
+            replace(p, after=a, before=b)
+            for k, (p, a, b) in enumerate(zip(read, found.after, found.before))
+            if k not in found.readings
+        ]
 
     def _read_ink(self, ink: Ink, strokes: list[Stroke] | None, picture: bool) -> list[Prediction]:
         """read() of a canvas's ink, its marks aside."""
@@ -570,11 +576,11 @@ def _turned_back(box: Box, turns: int, shape: tuple[int, int]) -> Box:
 
 def number_text(predictions: list[Prediction], unsure: str = "?", between_rows: str = "") -> str:
     """The digits read, in reading order, as a string, with `unsure` where a digit is not sure, the
-    marks written between digits ("52.09") and `between_rows` between lines of writing (the CLI: a
-    space, so that a page's numbers stay apart)."""
+    marks written between digits ("52.09") and before them ("-5"), and `between_rows` between
+    lines of writing (the CLI: a space, so that a page's numbers stay apart)."""
     text = []
     for k, p in enumerate(predictions):
         if k and p.row != predictions[k - 1].row:
             text.append(between_rows)
-        text.append((unsure if p.unsure else str(p.digit)) + p.after)
+        text.append(p.before + (unsure if p.unsure else str(p.digit)) + p.after)
     return "".join(text)

@@ -43,9 +43,11 @@ def test_each_kind_is_written_as_its_truth_says(tmp_path, shipped):
             assert marks.LONG[0] <= len(digits) == len(truth) <= marks.LONG[1]
         else:
             assert len(digits) == 3 and truth.count(marks.MARKED.get(kind, "#")) == (kind in marks.MARKED)
-        assert truth[0].isdigit() and truth[-1].isdigit()  # a mark only between digits
+        assert (truth[0] == "-" if kind == "minus" else truth[0].isdigit()) and truth[-1].isdigit()
         assert canvas.shape[1] >= max(x for s in strokes for x, _ in s)
-        if kind in ("point", "none", "full stop"):  # template digits and a plain dot read right
+        if kind == "minus":  # written first, before the first digit
+            assert max(x for x, _ in strokes[0]) < min(x for s in strokes[1:] for x, _ in s)
+        if kind in ("point", "none", "full stop", "minus"):  # template digits and a plain dot or dash read right
             assert number_text(shipped.read(canvas, strokes)) == truth, kind
 
 

@@ -1,5 +1,5 @@
-"""Marks between digits (recognizer.marks): a decimal point, a comma, a colon, a dash, and specks and strokes
-that are none."""
+"""Marks between digits (recognizer.marks): a decimal point, a comma, a colon, a dash, a date's slashes, a
+minus before a number, and specks and strokes that are none."""
 
 from pathlib import Path
 
@@ -31,11 +31,11 @@ DASH = [[(0.0, 0.5), (1.0, 0.55)]]
 SLASH = [[(0.0, 1.0), (1.0, 0.0)]]  # up to the right: 30 degrees from upright in write's 130 px gap
 
 
-def write(text: str, gap: float = 70.0, extra: list | None = None) -> tuple[np.ndarray, list]:
-    """Digits (and letters) and marks written left to right with the app's round pen, a mark in the middle of the
-    gap before it, on the digits' baseline (a colon's upper dot and a dash half way up; a slash from it to the
-    digits' top): canvas, strokes in writing order. extra: more strokes (canvas px), written last."""
-    strokes, x = [], 30.0
+def write(text: str, gap: float = 70.0, extra: list | None = None, left: float = 30.0) -> tuple[np.ndarray, list]:
+    """Digits (and letters) and marks written left to right from x = `left` with the app's round pen, a mark in the
+    middle of the gap before it, on the digits' baseline (a colon's upper dot and a dash half way up; a slash from
+    it to the digits' top): canvas, strokes in writing order. extra: more strokes (canvas px), written last."""
+    strokes, x = [], left
     for c in text:
         if c.isdigit() or c in LETTER_STROKES:
             unit = DIGIT_STROKES[int(c)] if c.isdigit() else LETTER_STROKES[c]
@@ -300,6 +300,89 @@ def test_a_scribble_in_the_gap_is_no_dash(shipped):
     canvas, strokes = write("25", gap=130, extra=zigzag)
     for path in (strokes, None):
         assert "-" not in number_text(shipped.read(canvas, path))
+
+
+@pytest.mark.parametrize("text", ["-5", "-57", "-305"])
+def test_a_minus_before_a_number_is_read_with_strokes_and_without(shipped, text):
+    """A minus before the first digit was dropped as a speck or read as part of that digit: "-41" read
+    "41", and sure."""
+    canvas, strokes = write(text)
+    for path in (strokes, None):
+        preds = shipped.read(canvas, path)
+        assert number_text(preds) == text
+        assert [p.before for p in preds] == ["-"] + [""] * (len(text) - 2)
+
+
+Y_MINUS = TOP + 0.5 * HEIGHT  # half way up the digits
+
+
+@pytest.mark.parametrize(
+    ("extra", "with_strokes", "without"),
+    [
+        ([[(130, Y_MINUS), (170, Y_MINUS)]], True, True),  # 40 px before the 5's ink
+        ([[(10, Y_MINUS), (50, Y_MINUS)]], False, False),  # 160 px: more than the digits are tall
+        ([[(130, TOP + 10), (170, TOP + 10)]], False, False),  # at the digits' top: a bar, no minus
+        ([[(130, BASELINE - 8), (170, BASELINE - 8)]], False, False),  # on their baseline: an underline's end
+        ([[(130, Y_MINUS - 20), (170, Y_MINUS - 20)], [(130, Y_MINUS + 20), (170, Y_MINUS + 20)]], False, False),
+        ([[(0, Y_MINUS), (170, Y_MINUS)]], False, False),  # a line from the canvas's edge: more than a dash
+        ([[(160, Y_MINUS), (218, Y_MINUS)]], True, False),  # 3 px into the 5's ink: a stroke of its own, one piece
+        ([[(160, Y_MINUS), (225, Y_MINUS)]], False, False),  # 11 px into its ink, to its stem's middle: its bar
+    ],
+    ids=["minus", "far", "high", "low", "two strokes", "long line", "touching", "across"],
+)
+def test_a_minus_is_one_short_flat_stroke_half_way_up_just_before_the_first_digit(
+    shipped, extra, with_strokes, without
+):
+    canvas, strokes = write("57", left=200, extra=extra)
+    for path, minus in ((strokes, with_strokes), (None, without)):
+        read = number_text(shipped.read(canvas, path))
+        assert read.endswith("57") and read.startswith("-") == minus, read
+
+
+def test_a_minus_before_a_word_is_no_minus(shipped):
+    canvas, strokes = write("-T5")
+    for path in (strokes, None):
+        assert not number_text(shipped.read(canvas, path)).startswith("-")
+
+
+def zeros_and_a_minus(left: int = 0) -> tuple[np.ndarray, list]:
+    """Two "digits" (0s as rectangles, 150 px tall) and a minus half way up 24 px before the first, `left`
+    px from where they start by default."""
+    zeros = [
+        [(x0 + left, 46), (x0 + left + 78, 46), (x0 + left + 78, 184), (x0 + left, 184), (x0 + left, 46)]
+        for x0 in (146, 336)
+    ]
+    strokes = [[(60 + left, 115), (110 + left, 115)], *zeros]
+    return rasterize(strokes, (300, 500 + left), PEN), strokes
+
+
+@pytest.mark.parametrize("with_strokes", [True, False])
+def test_a_minus_apart_in_a_first_digits_box_or_read_as_a_digit_of_its_own(with_strokes):
+    """The rule alone, on boxes: a minus outside the first digit's box is its `before`; one in it (read
+    as part of the digit) is to be read again without it (`joined`); one read as a "digit" of its
+    own is left out, and the next digit has it. Beside a letter there is none."""
+    canvas, strokes = zeros_and_a_minus()
+    ink, strokes = ink_from_canvas(canvas), strokes if with_strokes else None
+    digits = [(140, 40, 91, 151), (330, 40, 91, 151)]
+    found = find_marks(ink, digits, [0, 0], strokes)
+    assert found.before == ["-", ""] and found.joined is None and found.readings == []
+    assert find_marks(ink, digits, [0, 0], strokes, ["not a digit", None]).before == ["", ""]
+    found = find_marks(ink, [(53, 40, 178, 151), digits[1]], [0, 0], strokes)  # the first box holds the minus
+    assert found.joined is not None and found.joined[115, 54:116].all() and not found.joined[:, 130:].any()
+    assert found.strokes == ([0] if with_strokes else [])
+    found = find_marks(ink, [(53, 108, 65, 15), *digits], [0, 0, 0], strokes)  # the minus read as a digit
+    assert found.readings == [0] and found.before == ["", "-", ""]
+    found = find_marks(ink, [(53, 108, 65, 15), *digits], [0, 0, 0], strokes, ["too small", "not a digit", None])
+    assert found.readings == [] and found.before == ["", "", ""]
+
+
+def test_a_small_reading_far_before_a_minus_is_not_the_minus():
+    """A small reading first in a row (a "?") is left out as the minus only where it holds the minus."""
+    canvas, strokes = zeros_and_a_minus(left=400)
+    canvas[110:120, 10:20] = 255  # a speck far before them
+    digits = [(540, 40, 91, 151), (730, 40, 91, 151)]
+    found = find_marks(ink_from_canvas(canvas), [(10, 110, 10, 10), *digits], [0, 0, 0])
+    assert found.readings == [] and found.before == ["", "", ""]
 
 
 def test_marks_needs_a_digit_on_each_side_in_one_row():

@@ -150,6 +150,16 @@ def test_a_decimal_point_between_digits_is_in_the_number_and_after_its_digit(cli
     assert [(d["digit"], d["after"]) for d in body["digits"]] == [(4, "."), (7, "")]
 
 
+def test_a_minus_before_a_number_is_in_the_number_and_before_its_first_digit(client):
+    payload = drawing("047")  # its 0 made a minus: a short flat stroke half way up, where the 0 was
+    payload["strokes"] = [[[0.15 * SIDE, 0.5 * SIDE], [0.27 * SIDE, 0.5 * SIDE]]] + payload["strokes"][
+        len(number_strokes("0")) :
+    ]
+    body = post_json(client, payload).json()
+    assert body["number"] == "-47", body
+    assert [(d["digit"], d["before"]) for d in body["digits"]] == [(4, "-"), (7, "")]
+
+
 @pytest.mark.parametrize("value", ["abc", "2", "on"])
 def test_an_image_query_neither_yes_nor_no_is_a_400(client, value):
     """?image=abc was read as no image, silently."""

@@ -267,6 +267,7 @@ def answer(predictions: list[Prediction], with_image: bool = False, scale: float
             "unsure": p.unsure,
             "line": p.row,  # the line of writing, 0 for the top one
             "after": p.after,  # a mark written between it and the next digit (recognizer.marks.MARKS) or ""
+            "before": p.before,  # a minus written before it, the first digit of its line, or ""
         }
         if with_image:
             digit["image"] = np.rint(np.clip(p.image, 0, 1) * IMAGE_LEVELS).astype(np.uint8).ravel().tolist()

@@ -391,6 +391,7 @@ function show(answer, version, side, place = null) {
     const parts = [];
     digits.forEach((d, k) => {
       if (k && d.line !== digits[k - 1].line) parts.push(document.createTextNode(" "));
+      if (d.before) parts.push(document.createTextNode(d.before)); // a minus before a line's first digit: "-5"
       const span = document.createElement("span");
       span.textContent = d.unsure === null ? String(d.digit) : UNSURE_MARK;
       if (d.unsure !== null) span.className = "unsure";
@@ -408,7 +409,11 @@ function show(answer, version, side, place = null) {
 
 function announce(answer) {
   const digits = answer.digits || [];
-  const said = digits.flatMap((d) => [d.unsure ? "not sure" : d.digit, ...(d.after ? [MARK_NAMES[d.after]] : [])]);
+  const said = digits.flatMap((d) => [
+    ...(d.before ? ["minus"] : []),
+    d.unsure ? "not sure" : d.digit,
+    ...(d.after ? [MARK_NAMES[d.after]] : []),
+  ]);
   $("said").textContent = digits.length ? `read: ${said.join(", ")}` : "";
 }
 
