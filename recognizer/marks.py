@@ -67,7 +67,10 @@ SLASH_TALL = 0.6  # ... each at least this share of the row's median reading's h
 SLASH_PENS, SLASH_BENT = 1.6, 0.1  # ... and straight: its ink at most this many pens and share of its length across
 SLASH_ALONE = 0.1  # a slash is one piece or stroke: no other with this share of its box's ink (or height)
 DASH_INTO = 0.5  # with strokes, a dash filling the gap may run this many pen widths into a digit's ink
-MINUS_GAP = 1.0  # a minus before a row's first digit: at most this share of its height before the digit's ink
+MINUS_GAP = 1.0  # a minus before a row's first digit: at most this share of its height before the digit's ink ...
+MINUS_LEVEL = (0.3, 0.7)  # ... its middle this high up the digit (shares of its height: a dash may sit lower) ...
+MINUS_FLAT = 0.25  # ... its line rising or falling at most this share of its length (14 degrees) ...
+MINUS_BENT = 0.05  # ... and straight: at most this share of its length across (and SLASH_PENS), straighter than a slash
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ def find_marks(
         if not line:
             continue
         first, second = line[0], line[1] if len(line) > 1 else None
-        if second is not None and boxes[first][3] <= MARK_TALL * boxes[second][3] and not letter[second]:
+        if second is not None and boxes[first][3] <= MARK_TALL * boxes[second][3] and not letter[second]:  # (cheap)
             lead = _minus(ink.mask, boxes[second], strokes, pen)
             if lead is not None and _inside(lead[3], boxes[first]):
                 readings.append(first)  # the minus, read as a "?" of its own
@@ -195,8 +198,6 @@ def _minus(
     reach = int(np.ceil((MINUS_GAP + DASH_WIDE[1]) * h + 2 * pen))
     x0, y0 = max(x - reach, 0), max(int(y - BELOW * h), 0)
     y1 = min(int(np.ceil(y + h + BELOW * h)), mask.shape[0])
-    if x0 >= x:
-        return None
     if not mask[y0:y1, x0:x].any():  # nothing before the box: a minus would be in it, its left end the box's,
         ends = np.flatnonzero(mask[y : y + h, x : x + int(np.ceil(pen)) + 1].any(axis=1))  # the ink there
         if not len(ends) or ends[-1] - ends[0] >= pen + DASH_THICK * h + 1:  # no thicker than a dash (a cheap test)
@@ -212,12 +213,22 @@ def _minus(
     if len(others) != 1:
         return None
     i = int(others[0])
-    if not _dashes(stats[[i]], height, oy + height, pen)[0]:  # (one the crop cut is too long or too high)
+    up = (oy + height - (py[i] + ph[i] / 2)) / height
+    if not MINUS_LEVEL[0] <= up <= MINUS_LEVEL[1] or not _dashes(stats[[i]], height, oy + height, pen)[0]:
         return None
+    piece = labels == i + 1
+    if strokes is None:
+        rows, cols = np.nonzero(piece)
+        line = _line(np.column_stack([cols, rows]), SLASH_PENS * pen, MINUS_BENT)
+    else:
+        line = _line(np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2), (SLASH_PENS - 1) * pen, MINUS_BENT)
     gap = _edge(labels, (x0, y0), box, ids, (py[i], py[i] + ph[i]), right=False) - (px[i] + pw[i])
-    if not -DASH_INTO * pen <= gap <= MINUS_GAP * height:  # a stroke may run a little into it
+    # clear of the digit's ink, or with strokes, written before it and running a little into it (a bar is written after)
+    into = strokes is not None and gap >= -DASH_INTO * pen and i < ids.min()
+    flat = line is not None and abs(line[1]) <= MINUS_FLAT * abs(line[0])  # its pen path's or ink's line
+    if not flat or gap > MINUS_GAP * height or not (gap >= CLEAR * height or into):
         return None
-    return i, labels == i + 1, (x0, y0), stats[i, :4]
+    return i, piece, (x0, y0), stats[i, :4]
 
 
 def _date_slashes(
@@ -286,17 +297,26 @@ def _stroke_lean(box: Box, strokes: Sequence[Stroke], ink_boxes: np.ndarray, pen
 
 def _lean(points: np.ndarray, thick: float) -> float:
     """How far points lean from upright (degrees, their top to the right > 0) if they lie along a
-    straight line, at most `thick` plus SLASH_BENT of their length across it, else 0."""
-    if len(points) < 2:
+    straight line (_line), else 0."""
+    line = _line(points, thick)
+    if line is None:
         return 0.0
+    dx, dy = line if line[1] < 0 else -line  # pointing up the canvas
+    return float(np.degrees(np.arctan2(dx, -dy)))
+
+
+def _line(points: np.ndarray, thick: float, bent: float = SLASH_BENT) -> np.ndarray | None:
+    """The direction (x, y) of the straight line points lie along, at most `thick` plus `bent` of
+    their length across it, or None where they do not (a curve, a hook, a wave)."""
+    if len(points) < 2:
+        return None
     points = points.astype(np.float64) - points.mean(axis=0)
     _, vectors = np.linalg.eigh(points.T @ points)
     across, along = points @ vectors[:, 0], points @ vectors[:, 1]
     length = float(np.ptp(along))
-    if not length or float(np.ptp(across)) > thick + SLASH_BENT * length:
-        return 0.0
-    dx, dy = vectors[:, 1] if vectors[1, 1] < 0 else -vectors[:, 1]  # pointing up the canvas
-    return float(np.degrees(np.arctan2(dx, -dy)))
+    if not length or float(np.ptp(across)) > thick + bent * length:
+        return None
+    return vectors[:, 1]
 
 
 def _inside(piece: np.ndarray, box: Box) -> bool:

@@ -321,22 +321,31 @@ Y_MINUS = TOP + 0.5 * HEIGHT  # half way up the digits
     [
         ([[(130, Y_MINUS), (170, Y_MINUS)]], True, True),  # 40 px before the 5's ink
         ([[(10, Y_MINUS), (50, Y_MINUS)]], False, False),  # 160 px: more than the digits are tall
-        ([[(130, TOP + 10), (170, TOP + 10)]], False, False),  # at the digits' top: a bar, no minus
-        ([[(130, BASELINE - 8), (170, BASELINE - 8)]], False, False),  # on their baseline: an underline's end
+        ([[(130, TOP + 0.3 * HEIGHT), (170, TOP + 0.3 * HEIGHT)]], False, False),  # 0.73 up: high for a minus
+        ([[(130, TOP + 0.72 * HEIGHT), (170, TOP + 0.72 * HEIGHT)]], False, False),  # 0.25 up: low for a minus
+        ([[(130, Y_MINUS + 6), (170, Y_MINUS - 6)]], False, False),  # slanted 17 degrees: more than a minus, not a dash
         ([[(130, Y_MINUS - 20), (170, Y_MINUS - 20)], [(130, Y_MINUS + 20), (170, Y_MINUS + 20)]], False, False),
         ([[(0, Y_MINUS), (170, Y_MINUS)]], False, False),  # a line from the canvas's edge: more than a dash
+        ([[(70 + 10 * k, Y_MINUS + 6 * (-1) ** (k + 1)) for k in range(9)]], False, False),  # "~": flat, not straight
         ([[(160, Y_MINUS), (218, Y_MINUS)]], True, False),  # 3 px into the 5's ink: a stroke of its own, one piece
         ([[(160, Y_MINUS), (225, Y_MINUS)]], False, False),  # 11 px into its ink, to its stem's middle: its bar
     ],
-    ids=["minus", "far", "high", "low", "two strokes", "long line", "touching", "across"],
+    ids=["minus", "far", "high", "low", "slanted", "two strokes", "long line", "tilde", "touching", "into"],
 )
-def test_a_minus_is_one_short_flat_stroke_half_way_up_just_before_the_first_digit(
+def test_a_minus_is_one_short_flat_straight_stroke_half_way_up_just_before_the_first_digit(
     shipped, extra, with_strokes, without
 ):
     canvas, strokes = write("57", left=200, extra=extra)
+    strokes = strokes[-len(extra) :] + strokes[: -len(extra)]  # written first
     for path, minus in ((strokes, with_strokes), (None, without)):
         read = number_text(shipped.read(canvas, path))
-        assert read.endswith("57") and read.startswith("-") == minus, read
+        assert read == "-57" if minus else not read.startswith("-"), read
+
+
+def test_a_stroke_into_the_first_digit_written_after_it_is_its_bar_not_a_minus(shipped):
+    """A 7's crossbar written after it, reaching its stem from the left, read "-7": a minus is written first."""
+    canvas, strokes = write("57", left=200, extra=[[(160, Y_MINUS), (218, Y_MINUS)]])  # "touching", written last
+    assert not number_text(shipped.read(canvas, strokes)).startswith("-")
 
 
 def test_a_minus_before_a_word_is_no_minus(shipped):
@@ -374,6 +383,27 @@ def test_a_minus_apart_in_a_first_digits_box_or_read_as_a_digit_of_its_own(with_
     assert found.readings == [0] and found.before == ["", "-", ""]
     found = find_marks(ink, [(53, 108, 65, 15), *digits], [0, 0, 0], strokes, ["too small", "not a digit", None])
     assert found.readings == [] and found.before == ["", "", ""]
+
+
+def test_a_minus_half_in_the_first_box_or_at_the_canvas_edge_is_read_again_without_it():
+    """A first box from the minus's middle on holds it (to be read again without it); so does one from
+    the canvas's left edge, where the minus starts (it was missed on the image path)."""
+    canvas, strokes = zeros_and_a_minus()
+    ink, digits = ink_from_canvas(canvas), [(140, 40, 91, 151), (330, 40, 91, 151)]
+    assert find_marks(ink, [(85, 40, 146, 151), digits[1]], [0, 0]).joined is not None  # the minus: 53-117
+    edge = [[(6, 115), (50, 115)], *[[(x - 60, y) for x, y in s] for s in strokes[1:]]]  # all 60 px to the left
+    canvas = rasterize(edge, (300, 500), PEN)
+    found = find_marks(ink_from_canvas(canvas), [(0, 40, 171, 151), (270, 40, 91, 151)], [0, 0])
+    assert found.joined is not None and found.joined[115, :50].all()
+
+
+def test_ink_above_and_before_the_first_digit_makes_no_minus():
+    """Ink of the row above, before the first digit and within half its height above it, might be
+    another word's: no minus is read then."""
+    canvas, _ = zeros_and_a_minus()
+    cv2.circle(canvas, (80, 12), PEN // 2, 255, -1)  # 28 px above the 0's box, before it
+    digits = [(140, 40, 91, 151), (330, 40, 91, 151)]
+    assert find_marks(ink_from_canvas(canvas), digits, [0, 0]).before == ["", ""]
 
 
 def test_a_small_reading_far_before_a_minus_is_not_the_minus():
