@@ -343,7 +343,8 @@ def test_a_minus_is_one_short_flat_straight_stroke_half_way_up_just_before_the_f
 
 
 def test_a_stroke_into_the_first_digit_written_after_it_is_its_bar_not_a_minus(shipped):
-    """A 7's crossbar written after it, reaching its stem from the left, read "-7": a minus is written first."""
+    """A 7's crossbar written after it, reaching its stem from the left, read "-7" in the first version of
+    the rule: a minus touching the digit must have been written before it."""
     canvas, strokes = write("57", left=200, extra=[[(160, Y_MINUS), (218, Y_MINUS)]])  # "touching", written last
     assert not number_text(shipped.read(canvas, strokes)).startswith("-")
 
@@ -355,8 +356,8 @@ def test_a_minus_before_a_word_is_no_minus(shipped):
 
 
 def zeros_and_a_minus(left: int = 0) -> tuple[np.ndarray, list]:
-    """Two "digits" (0s as rectangles, 150 px tall) and a minus half way up 24 px before the first, `left`
-    px from where they start by default."""
+    """Two "digits" (0s as rectangles, 150 px tall) and a minus half way up 24 px before the first, all
+    moved `left` px to the right: canvas, strokes (the minus first)."""
     zeros = [
         [(x0 + left, 46), (x0 + left + 78, 46), (x0 + left + 78, 184), (x0 + left, 184), (x0 + left, 46)]
         for x0 in (146, 336)
