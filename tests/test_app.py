@@ -44,6 +44,7 @@ from ui.panel import (
     PAD,
     READY,
     SEPARATOR,
+    TEXT,
     WARNING,
     Hint,
     Panel,
@@ -623,6 +624,20 @@ def test_a_numbers_unsure_digits_say_why_under_the_number():
     band = pygame.Rect(0, 0, size[0], 200)  # the number and the line under it
     with_line, without = (colour_pixels(panel.render(st, size), WARNING, band) for st in (state, no_reasons))
     assert with_line > without + 150
+
+
+def test_a_minus_before_a_digit_alone_is_shown_with_it():
+    """ "-5" read as one digit with a minus before it: the pane showed "5" alone (a number's minus is
+    in the number)."""
+    size, panel = (352, 560), Panel()
+    spans = []
+    for before in ("", "-"):
+        pred = replace(_pred(5, 0.99), before=before)
+        pane = panel.render(PanelState(READY, pred, digits=(pred,), number=before + "5", canvas_side=560), size)
+        rgb = pygame.surfarray.array3d(pane.subsurface(pygame.Rect(0, 0, size[0] // 2, size[1] // 3))).astype(int)
+        columns = np.flatnonzero((np.abs(rgb - np.array(TEXT)).sum(axis=2) < 12).any(axis=1))
+        spans.append((columns.min(), columns.max()))
+    assert spans[1][0] < spans[0][0] - 10  # ink further left: the minus, before the 5
 
 
 def test_a_window_being_dragged_scales_the_pixels_and_draws_the_strokes_once_it_settles(app, screen):

@@ -303,7 +303,11 @@ class Panel:
         if pred.unsure:
             self._render_unsure(pane, digit_rect, scale, pred.unsure, title == SINGLE_TITLE)
         else:
-            digit = self.font(round(box * 1.45)).render(str(pred.digit), True, TEXT)
+            text = pred.before + str(pred.digit)  # "-5": a minus written before it
+            font = self.font(round(box * 1.45))
+            if font.size(text)[0] > box:  # a minus beside the digit: smaller, to stay in its box
+                font = self.font(max(1, round(box * 1.45 * box / font.size(text)[0])))
+            digit = font.render(text, True, TEXT)
             pane.blit(digit, digit.get_rect(center=digit_rect.center))
         pane.blit(model_input_surface(pred.image, box), (image_x, top))
         pygame.draw.rect(pane, CANVAS_BORDER, (image_x - 1, top - 1, box + 2, box + 2), 1)

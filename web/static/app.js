@@ -422,7 +422,9 @@ function showDigit(d, several) {
   const box = $("digit-box");
   box.classList.toggle("unsure", d.unsure !== null);
   $("result").classList.toggle("several", several);
-  $("digit").textContent = d.unsure === null ? String(d.digit) : (several ? UNSURE_MARK : "not sure");
+  // A minus before it ("-5"): the number shows it, and so does a digit alone.
+  const shown = (several ? "" : d.before || "") + String(d.digit);
+  $("digit").textContent = d.unsure === null ? shown : (several ? UNSURE_MARK : "not sure");
   $("reason").textContent = d.unsure === null ? "" : d.unsure;
   // Not sure: the classifier's best guess, greyed, never "Confidence >99.9%" beside "not a digit".
   $("confidence-caption").textContent = d.unsure === null ? "Confidence" : "Best guess";
