@@ -486,6 +486,23 @@ def test_lines_of_writing_show_apart(server_url, browser):
         context.close()
 
 
+def test_a_minus_is_shown_before_a_digit_alone(server_url, browser):
+    """ "-5" showed "5": a digit alone has no number line, where a minus would be shown; said "minus"."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        minus = [(side * 0.12, side * 0.5), (side * 0.28, side * 0.5)]  # written first, half way up the digit
+        five = digit_strokes(5, round(side), box=(side * 0.4, side * 0.25, side * 0.3, side * 0.5))
+        draw(page, [minus, *five])
+        answer = settle(page, 1 + len(five))
+        assert answer["number"] == "-5", answer
+        assert text(page, "#digit") == "-5" and not page.locator("#number-block").is_visible()
+        assert text(page, "#said") == "read: minus, 5"
+        assert not errors, errors
+    finally:
+        context.close()
+
+
 def test_a_stroke_pressed_beside_the_canvas_starts_where_it_enters(server_url, browser):
     """Pressed on the page just above the canvas and dragged in, a digit drew nothing and the drag
     selected the page's text: as in the desktop app, the stroke starts where the pointer enters."""
