@@ -217,11 +217,7 @@ def _minus(
     if not MINUS_LEVEL[0] <= up <= MINUS_LEVEL[1] or not _dashes(stats[[i]], height, oy + height, pen)[0]:
         return None
     piece = labels == i + 1
-    if strokes is None:
-        rows, cols = np.nonzero(piece)
-        line = _line(np.column_stack([cols, rows]), SLASH_PENS * pen, MINUS_BENT)
-    else:
-        line = _line(np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2), (SLASH_PENS - 1) * pen, MINUS_BENT)
+    line = _piece_line(piece if strokes is None else strokes[i], pen, MINUS_BENT)
     gap = _edge(labels, (x0, y0), box, ids, (py[i], py[i] + ph[i]), right=False) - (px[i] + pw[i])
     # clear of the digit's ink, or with strokes, written before it and running a little into it (a bar is written after)
     into = strokes is not None and gap >= -DASH_INTO * pen and i < ids.min()
@@ -274,13 +270,11 @@ def _a_date(first: list[int], middle: list[int], last: list[int]) -> bool:
 def _ink_lean(box: Box, labels: np.ndarray, stats: np.ndarray, origin: tuple[int, int], pen: float) -> float:
     """How far a reading's ink leans from upright (_lean) if it is one piece (SLASH_ALONE), else 0:
     the pieces with most of their ink in its box."""
-    crop = _crop(labels, origin, box)
-    held = np.bincount(crop.ravel(), minlength=len(stats) + 1)[1:]
+    held = _held(labels, origin, box, len(stats))
     held = np.where(held * 2 >= stats[:, 4], held, 0)
     if not held.any() or np.count_nonzero(held >= SLASH_ALONE * held.sum()) != 1:
         return 0.0
-    rows, cols = np.nonzero(crop == int(np.argmax(held)) + 1)
-    return _lean(np.column_stack([cols, rows]), SLASH_PENS * pen)
+    return _lean(_piece_line(_crop(labels, origin, box) == int(np.argmax(held)) + 1, pen))
 
 
 def _stroke_lean(box: Box, strokes: Sequence[Stroke], ink_boxes: np.ndarray, pen: float) -> float:
@@ -292,17 +286,25 @@ def _stroke_lean(box: Box, strokes: Sequence[Stroke], ink_boxes: np.ndarray, pen
     big = np.flatnonzero(inside & (np.maximum(w, h) - pen >= SLASH_ALONE * box[3]))
     if len(big) != 1:
         return 0.0
-    return _lean(np.asarray(strokes[big[0]], dtype=np.float64).reshape(-1, 2), (SLASH_PENS - 1) * pen)
+    return _lean(_piece_line(strokes[big[0]], pen))
 
 
-def _lean(points: np.ndarray, thick: float) -> float:
-    """How far points lean from upright (degrees, their top to the right > 0) if they lie along a
-    straight line (_line), else 0."""
-    line = _line(points, thick)
+def _lean(line: np.ndarray | None) -> float:
+    """How far a straight line (_piece_line's direction) leans from upright (degrees, its top to the
+    right > 0), 0 for none."""
     if line is None:
         return 0.0
     dx, dy = line if line[1] < 0 else -line  # pointing up the canvas
     return float(np.degrees(np.arctan2(dx, -dy)))
+
+
+def _piece_line(piece: np.ndarray | Stroke, pen: float, bent: float = SLASH_BENT) -> np.ndarray | None:
+    """_line of a piece: of its pen path where it is a stroke (the pen's width aside: SLASH_PENS less
+    one), else of its ink's pixels (a bool image)."""
+    if isinstance(piece, np.ndarray) and piece.dtype == bool:
+        rows, cols = np.nonzero(piece)
+        return _line(np.column_stack([cols, rows]), SLASH_PENS * pen, bent)
+    return _line(np.asarray(piece, dtype=np.float64).reshape(-1, 2), (SLASH_PENS - 1) * pen, bent)
 
 
 def _line(points: np.ndarray, thick: float, bent: float = SLASH_BENT) -> np.ndarray | None:

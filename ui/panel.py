@@ -259,6 +259,11 @@ class Panel:
             pane.blit(body.render(line, True, MUTED), (pad, y))
             y += body.get_linesize()
 
+    def _fitted(self, text: str, size: int, room: int) -> pygame.font.Font:
+        """The font of `size` px, or smaller where `text` would be wider than `room` px."""
+        width = self.font(size).size(text)[0]
+        return self.font(max(1, int(size * room / width)) if width > room else size)
+
     def _render_number(self, pane: pygame.Surface, scale: float, number: str, digits: Sequence[Prediction]) -> int:
         """The number read, large, "?" for unsure digits, and why they are unsure under it; returns
         the y below it."""
@@ -266,12 +271,8 @@ class Panel:
         caption = self.font(round(CAPTION_FONT * scale))
         pane.blit(caption.render(f"{NUMBER_TITLE} ({len(digits)} digits)", True, MUTED), (pad, pad))
         y = pad + caption.get_linesize()
-        size = round(NUMBER_FONT * scale)
         room = pane.get_width() - 2 * pad
-        width = self.font(size).size(number)[0]
-        if width > room:
-            size = int(size * room / width)
-        font = self.font(size)
+        font = self._fitted(number, round(NUMBER_FONT * scale), room)
         x = pad
         for ch in number:
             glyph = font.render(ch, True, WARNING if ch == UNSURE_MARK else TEXT)
@@ -303,11 +304,8 @@ class Panel:
         if pred.unsure:
             self._render_unsure(pane, digit_rect, scale, pred.unsure, title == SINGLE_TITLE)
         else:
-            text = pred.before + str(pred.digit)  # "-5": a minus written before it
-            font = self.font(round(box * 1.45))
-            if font.size(text)[0] > box:  # a minus beside the digit: smaller, to stay in its box
-                font = self.font(max(1, round(box * 1.45 * box / font.size(text)[0])))
-            digit = font.render(text, True, TEXT)
+            text = pred.before + str(pred.digit)  # "-5": a minus written before it, in the digit's box
+            digit = self._fitted(text, round(box * 1.45), box).render(text, True, TEXT)
             pane.blit(digit, digit.get_rect(center=digit_rect.center))
         pane.blit(model_input_surface(pred.image, box), (image_x, top))
         pygame.draw.rect(pane, CANVAS_BORDER, (image_x - 1, top - 1, box + 2, box + 2), 1)
