@@ -50,6 +50,7 @@ from recognizer.data import PenCharacters
 from recognizer.errors import RecognizerError
 from recognizer.images import load_canvases, load_image
 from recognizer.predictor import Recognizer, number_text
+from recognizer.strokes import as_points
 from recognizer.synthetic import pen_ink, redraw
 from recognizer.unipen import digits_by_person
 
@@ -171,7 +172,7 @@ def _strokes_ink(strokes: Sequence[np.ndarray], height: int, pen: float) -> np.n
     """Pen strokes (any units) drawn with the pen redraw uses (recognizer.synthetic.pen_ink: the
     path 1 px wide, then every pixel within pen / 2 of it), scaled as redraw scales so that the ink
     is `height` tall, or at most MAX_WIDTH heights wide; uncropped."""
-    points = np.concatenate([np.asarray(s, np.float64).reshape(-1, 2) for s in strokes])
+    points = np.concatenate([as_points(s) for s in strokes])
     if not len(points):
         raise ValueError("a digit without a point")
     low, span = points.min(axis=0), np.ptp(points, axis=0)
@@ -182,7 +183,7 @@ def _strokes_ink(strokes: Sequence[np.ndarray], height: int, pen: float) -> np.n
     line = np.full(size, 255, np.uint8)
     shift = 4  # sub-pixel precision of the path's points
     for stroke in strokes:
-        xy = (np.asarray(stroke, np.float64).reshape(-1, 2) - low) * scale + margin
+        xy = (as_points(stroke) - low) * scale + margin
         if len(xy) == 1:  # a dot
             line[int(round(xy[0, 1])), int(round(xy[0, 0]))] = 0
         elif len(xy):

@@ -48,7 +48,7 @@ from .segment import (
     specks,
     x_overlap,
 )
-from .strokes import Stroke
+from .strokes import Stroke, as_points
 
 # (n, 28, 28) images -> (n, 10) class probabilities (rows summing to 1), and -> (n,) P(not a digit)
 Classify = Callable[[np.ndarray], np.ndarray]
@@ -339,7 +339,7 @@ def _imager(ink: Ink, atoms: _Atoms, strokes: Sequence[Stroke] | None, origin: t
             own = [i for m in members for i in atoms.strokes[m]]
             for i in own:
                 if i not in paths:
-                    paths[i] = np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2)
+                    paths[i] = as_points(strokes[i])
             out.append(strokes_to_mnist([paths[i] for i in own], pen))
         return np.stack(out) if out else np.zeros((0, SIZE, SIZE), np.float32)
 
@@ -402,7 +402,7 @@ def _rule_based(ink: Ink, strokes: Sequence[Stroke] | None, classify: Classify, 
 def _stroke_atoms(ink: np.ndarray, strokes: Sequence[Stroke], origin: tuple[int, int]) -> _Atoms | None:
     """One atom per stroke with ink of its own, late strokes moved next to the stroke they go over."""
     drawn = [i for i, s in enumerate(strokes) if len(s)]
-    points = [np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) - origin for i in drawn]
+    points = [as_points(strokes[i]) - origin for i in drawn]
     owner = nearest_line(ink, [[p] for p in points])  # each ink pixel: its nearest stroke's number
     if owner is None:  # every stroke off the canvas
         return None

@@ -26,7 +26,7 @@ from .grouping import label_boxes
 from .ink import Box, Ink
 from .reject import LETTERS
 from .segment import nearest_line
-from .strokes import Stroke
+from .strokes import Stroke, as_points
 
 MARKS = ".,:-/"  # every mark read between digits: a decimal point, a comma, a colon, a dash, a date's slash
 NONE = ("", np.zeros(0, np.int64))  # no mark, no pieces
@@ -304,7 +304,7 @@ def _piece_line(piece: np.ndarray | Stroke, pen: float, bent: float = SLASH_BENT
     if isinstance(piece, np.ndarray) and piece.dtype == bool:
         rows, cols = np.nonzero(piece)
         return _line(np.column_stack([cols, rows]), SLASH_PENS * pen, bent)
-    return _line(np.asarray(piece, dtype=np.float64).reshape(-1, 2), (SLASH_PENS - 1) * pen, bent)
+    return _line(as_points(piece), (SLASH_PENS - 1) * pen, bent)
 
 
 def _line(points: np.ndarray, thick: float, bent: float = SLASH_BENT) -> np.ndarray | None:
@@ -345,7 +345,7 @@ def _stroke_boxes(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
     boxes = np.zeros((len(strokes), 4))
     for i, stroke in enumerate(strokes):
         if len(stroke):
-            points = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
+            points = as_points(stroke)
             (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
             boxes[i] = left - pen / 2, top - pen / 2, right - left + pen, bottom - top + pen
     return boxes
@@ -375,7 +375,7 @@ def _pieces(
         count, labels = cv2.connectedComponents(part.astype(np.uint8), connectivity=8)
         count -= 1
     else:
-        paths = [[np.asarray(s, dtype=np.float64).reshape(-1, 2) - origin] for s in strokes]
+        paths = [[as_points(s) - origin] for s in strokes]
         labels = nearest_line(part, paths)
         labels = np.zeros(part.shape, np.int32) if labels is None else labels
         count = len(strokes)

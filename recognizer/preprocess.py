@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from .ink import Ink, ink_box, ink_from_canvas, stroke_width
-from .strokes import Stroke, rasterize_quickly
+from .strokes import Stroke, as_points, rasterize_quickly
 
 SIZE = 28  # output side
 BOX = 20  # the digit's longer side inside the output, as in MNIST
@@ -65,7 +65,7 @@ def strokes_to_mnist(strokes: Sequence[Stroke], pen: float) -> np.ndarray:
     """The 28x28 image of one digit drawn again from its pen strokes (points in any unit, at least
     one point) with a round pen `pen` units wide: drawn at most REDRAW_SIDE px tall or wide, then
     ink_to_mnist, as if drawn on a canvas with that pen."""
-    paths = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    paths = [as_points(s) for s in strokes if len(s)]
     every = np.concatenate(paths)
     low = every.min(axis=0)
     side = float(np.ptp(every, axis=0).max()) + pen

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .ink import Box, Ink
-from .strokes import Stroke
+from .strokes import Stroke, as_points
 
 BLANK = "blank"
 TOO_SMALL = "too small"
@@ -269,7 +269,7 @@ def _scribbled(strokes: Sequence[Stroke]) -> bool:
     """Many strokes, a very long pen path, or many self-crossings: not how digits are drawn."""
     if len(strokes) > MAX_STROKES:
         return True
-    paths = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
+    paths = [as_points(s) for s in strokes if len(s)]
     if not paths:
         return False
     every = np.concatenate(paths)

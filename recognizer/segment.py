@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from .ink import Box, Ink
-from .strokes import Stroke
+from .strokes import Stroke, as_points
 
 MERGE_OVERLAP = 0.5  # pieces whose x-ranges overlap by more than this share of the narrower one merge
 FRAGMENT_HEIGHT = 0.55  # a piece shorter than this share of the typical digit height is a fragment ...
@@ -247,7 +247,7 @@ def row_strokes(strokes: Sequence[Stroke], rows: Sequence[tuple[int, int]]) -> l
     bounds = [bottom for _, bottom in rows[:-1]]  # between rows k and k + 1
     owner = []
     for stroke in strokes:
-        ys = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)[:, 1]
+        ys = as_points(stroke)[:, 1]
         owner.append(int(np.searchsorted(bounds, float(np.median(ys)), side="right")) if len(ys) else -1)
     return [[s if o == k else [] for s, o in zip(strokes, owner)] for k in range(len(rows))]
 
@@ -272,7 +272,7 @@ def find_digits(ink: Ink, strokes: Sequence[Stroke] | None = None) -> list[Segme
     x0, y0, width, height = ink.box
     part = ink.mask[y0 : y0 + height, x0 : x0 + width]
     if strokes is not None and any(len(s) for s in strokes):
-        shifted = [np.asarray(s, dtype=np.float64).reshape(-1, 2) - (x0, y0) if len(s) else s for s in strokes]
+        shifted = [as_points(s) - (x0, y0) if len(s) else s for s in strokes]
         labels, members = _label_by_strokes(part, shifted, radius=max(1.0, ink.stroke_width / 2))
     else:
         labels, members = _label_by_components(part)
@@ -404,7 +404,7 @@ def _label_by_strokes(ink: np.ndarray, strokes: Sequence[Stroke], radius: float)
     pixel joins the nearest group. The groups list the indices of their strokes in `strokes`
     (empty strokes belong to none)."""
     drawn = [i for i, s in enumerate(strokes) if len(s)]
-    points = {i: np.asarray(strokes[i], dtype=np.float64).reshape(-1, 2) for i in drawn}
+    points = {i: as_points(strokes[i]) for i in drawn}
     ranges = [(points[i][:, 0].min() - radius, points[i][:, 0].max() + radius) for i in drawn]
     groups = [[drawn[k] for k in members] for members in group_by_x_overlap(ranges)]
     owner = nearest_line(ink, [[points[i] for i in members] for members in groups])

@@ -47,6 +47,12 @@ def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     return out
 
 
+def as_points(stroke: Stroke) -> np.ndarray:
+    """A stroke as an (n, 2) float64 array of its points, (0, 2) when empty: the form every
+    module measures strokes in."""
+    return np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
+
+
 def scaled_strokes(strokes: Iterable[Stroke], factor: float) -> list[list[Point]]:
     """The strokes with every point's coordinates times `factor`: the same drawing on a canvas
     resized by it (the app's window, the web API's large canvases)."""
@@ -85,7 +91,7 @@ def rasterize_quickly(strokes: Iterable[Stroke], size: tuple[int, int], width: i
     (OpenCV's thick lines have round ends of their own; the circles rasterize adds at every point
     cost a call each), points placed to 1/8 px rather than rounded (a small drawing keeps its
     shape): for drawing many small pictures while the user draws."""
-    paths = [np.asarray(s, dtype=np.float64).reshape(-1, 2) * (1 << SUBPIXEL_BITS) for s in strokes if len(s)]
+    paths = [as_points(s) * (1 << SUBPIXEL_BITS) for s in strokes if len(s)]
     paths = [np.round(p).astype(np.int32) for p in paths]
     paths = [np.repeat(p, 2, axis=0) if len(p) == 1 else p for p in paths]  # a dot: a line of no length
     canvas = np.zeros(size, np.uint8)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from recognizer.strokes import rasterize, rasterize_quickly
+from recognizer.strokes import as_points, rasterize, rasterize_quickly
 from recognizer.synthetic import DIGIT_STROKES, place_strokes
 
 
@@ -23,3 +23,11 @@ def test_a_dot_and_no_strokes():
     slow = rasterize([[(20.0, 20.0)]], (40, 40), 10) > 64
     assert dot[20, 20] and abs(int(dot.sum()) - int(slow.sum())) <= 0.1 * slow.sum()
     assert not rasterize_quickly([], (10, 10), 4).any()
+
+
+def test_a_stroke_as_points():
+    """Lists of tuples, arrays and an empty stroke all come out as (n, 2) float64 arrays."""
+    points = as_points([(1, 2), (3.5, 4)])
+    assert points.dtype == np.float64 and points.tolist() == [[1.0, 2.0], [3.5, 4.0]]
+    assert as_points(np.array([[5, 6]], np.int32)).tolist() == [[5.0, 6.0]]
+    assert as_points([]).shape == (0, 2)
