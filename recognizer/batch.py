@@ -10,15 +10,41 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .errors import CanvasError
+from .preprocess import SIZE
+
 PREDICT_BATCH = 500
+# Float images above this are refused (to_input): [0, 1] with room for a resampling's overshoot, far
+# under the 255 of images scaled as bytes
+MAX_FLOAT = 1.5
 
 
 def to_input(images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) images, uint8 0-255 or float in [0, 1] -> (n, 28, 28, 1) float32 in [0, 1], the
-    models' input (uint8 is scaled by 1/255, floats are taken as they are)."""
+    """(n, 28, 28) images (or one 28x28 image, or (n, 28, 28, 1)), uint8 0-255 or floats in [0, 1]
+    -> (n, 28, 28, 1) float32 in [0, 1], the models' input (uint8 is scaled by 1/255, other types
+    taken as they are). CanvasError, in one line, for another shape, a value that is not a finite
+    number, or values far above 1: MNIST's 0-255 pixels as floats would each read as full ink, and
+    the model's answer would be confidently wrong rather than an error."""
     images = np.asarray(images)
-    scaled = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
-    return scaled.reshape(-1, 28, 28, 1)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (2, 3) or images.shape[-2:] != (SIZE, SIZE):
+        raise CanvasError(
+            f"images must be {SIZE}x{SIZE} (an array of shape (n, {SIZE}, {SIZE})), got shape {images.shape}"
+        )
+    if images.dtype == np.uint8:
+        return (images.astype(np.float32) / 255.0).reshape(-1, SIZE, SIZE, 1)
+    try:
+        scaled = np.ascontiguousarray(images, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise CanvasError(f"images must hold numbers, not {images.dtype}") from None
+    if scaled.size and not np.isfinite(scaled).all():
+        raise CanvasError("images hold NaN or infinite values")
+    if scaled.size and scaled.max() > MAX_FLOAT:
+        raise CanvasError(
+            f"float images are read in [0, 1], and these go up to {scaled.max():g}: pass uint8 0-255, or divide by 255"
+        )
+    return scaled.reshape(-1, SIZE, SIZE, 1)
 
 
 def predict_batches(

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .batch import to_input
 from .calibration import Calibration, apply_temperature, load_calibration
-from .errors import ModelError
+from .errors import CanvasError, ModelError
 from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, Group, group_digits
 from .ink import Box, Ink, ink_from_canvas
@@ -293,9 +294,8 @@ class Detector:
         return cls(backend, path, threshold)
 
     def not_digit(self, images: np.ndarray) -> np.ndarray:
-        """(n, 28, 28) float32 images in [0, 1] -> (n,) P(not a digit)."""
-        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, SIZE, SIZE, 1)
-        return self._backend(batch).reshape(-1).astype(np.float64)
+        """(n, 28, 28) images, floats in [0, 1] or uint8 (batch.to_input) -> (n,) P(not a digit)."""
+        return self._backend(to_input(images)).reshape(-1).astype(np.float64)
 
 
 class Recognizer:
@@ -346,18 +346,22 @@ class Recognizer:
         return self.calibration.threshold
 
     def probabilities(self, images: np.ndarray, calibrated: bool = True) -> np.ndarray:
-        """(n, 28, 28) float32 images in [0, 1] -> (n, 10) class probabilities, temperature-scaled
-        when the model has a calibration file (calibrated=False: the model's own output)."""
-        batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, SIZE, SIZE, 1)
-        probs = self._backend(batch)
+        """(n, 28, 28) images, floats in [0, 1] or uint8 0-255 (batch.to_input: CanvasError for
+        anything else) -> (n, 10) class probabilities, temperature-scaled when the model has a
+        calibration file (calibrated=False: the model's own output)."""
+        probs = self._backend(to_input(images))
         return apply_temperature(probs, self.calibration.temperature) if calibrated else probs
 
     def classify(self, image: np.ndarray) -> Prediction:
-        """Classify one already-preprocessed 28x28 image (no "not sure" checks)."""
-        probs = self.probabilities(image[None])[0].astype(np.float64)
+        """Classify one already-preprocessed 28x28 image, floats in [0, 1] or uint8 0-255 as MNIST
+        stores it (no "not sure" checks); its .image is the float one the model read."""
+        batch = to_input(image)
+        if len(batch) != 1:
+            raise CanvasError(f"classify reads one 28x28 image, got {len(batch)} (rec.probabilities reads a batch)")
+        probs = self.probabilities(batch)[0].astype(np.float64)
         probs /= probs.sum()
         digit = int(probs.argmax())
-        return Prediction(digit, float(probs[digit]), probs, image)
+        return Prediction(digit, float(probs[digit]), probs, batch[0, ..., 0])
 
     def predict(self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None) -> Prediction | None:
         """Canvas (2-D, bright ink on dark; see ink_from_canvas) holding one digit -> Prediction,

@@ -7,6 +7,7 @@ import pytest
 
 from recognizer import Recognizer
 from recognizer.batch import predict_batches, to_input
+from recognizer.errors import CanvasError
 from recognizer.predictor import DEFAULT_MODEL
 from recognizer.synthetic import font_digits
 
@@ -53,6 +54,37 @@ def test_recognizer_and_detector_outputs(shipped, digits):
     np.testing.assert_array_equal(raw.argmax(axis=1), probs.argmax(axis=1))
     not_digit = predict_batches(shipped.detector.not_digit, x, 50)
     assert not_digit.shape == (130,) and (not_digit < shipped.detector.threshold).mean() > 0.9
+
+
+def test_uint8_images_read_as_mnist_stores_them(shipped, digits):
+    """MNIST's own uint8 arrays, straight into probabilities and classify: before, they were read
+    as values up to 255 (every pixel full ink) and came out confidently wrong."""
+    x, y = digits
+    np.testing.assert_allclose(shipped.probabilities(x), shipped.probabilities(x / np.float32(255)), atol=1e-6)
+    one = shipped.classify(x[0])
+    assert one.digit == shipped.classify(x[0] / 255.0).digit == y[0] and one.image.max() <= 1.0
+    np.testing.assert_allclose(shipped.detector.not_digit(x[:5]), shipped.detector.not_digit(x[:5] / 255.0), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "images, says",
+    [
+        (np.full((2, 28, 28), 255.0), "divide by 255"),
+        (np.full((2, 28, 28), np.nan, np.float32), "NaN"),
+        (np.zeros((2, 20, 20)), "28x28"),
+        (np.zeros(784), "28x28"),
+        (np.array([["a"] * 28] * 28), "numbers"),
+    ],
+)
+def test_images_the_models_cannot_read_are_refused_in_one_line(shipped, images, says):
+    for read in (shipped.probabilities, shipped.classify, shipped.detector.not_digit, to_input):
+        with pytest.raises(CanvasError, match=says):
+            read(images if read is not shipped.classify or images.ndim != 3 else images[0])
+
+
+def test_classify_reads_one_image(shipped, digits):
+    with pytest.raises(CanvasError, match="one 28x28 image"):
+        shipped.classify(digits[0][:2])
 
 
 def test_a_keras_model_is_called_in_inference_mode(digits):

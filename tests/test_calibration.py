@@ -133,13 +133,14 @@ def test_calibrate_rejects_bad_rate(tiny_mnist):
 
 
 class Lookup:
-    """A stand-in model: image i (its index written in pixel [0, 0]) gets row i of `probs`."""
+    """A stand-in model: image i (i / len(probs) written in pixel [0, 0], an image's [0, 1] range)
+    gets row i of `probs`."""
 
     def __init__(self, probs):
         self.probs = np.asarray(probs, np.float32)
 
     def __call__(self, batch):
-        return self.probs[batch[:, 0, 0, 0].astype(int)]
+        return self.probs[np.round(batch[:, 0, 0, 0] * len(self.probs)).astype(int)]
 
 
 def test_threshold_leaves_the_reject_rate_of_the_calibration_set_below_it():
@@ -158,7 +159,7 @@ def test_threshold_leaves_the_reject_rate_of_the_calibration_set_below_it():
     p_model = np.exp(logits)
     p_model /= p_model.sum(1, keepdims=True)
     images = np.zeros((len(labels), 28, 28), np.float32)
-    images[:, 0, 0] = np.arange(len(labels))
+    images[:, 0, 0] = np.arange(len(labels)) / len(labels)
     rec = Recognizer(Lookup(p_model), Path("fake.tflite"))
     for rate in (0.05, 0.2):
         payload = calibrate(rec, images, labels, reject_rate=rate)
