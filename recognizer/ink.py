@@ -7,6 +7,7 @@ all take, so none of them converts the canvas or finds the ink's box or stroke w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,6 +15,7 @@ import cv2
 import numpy as np
 
 from .errors import CanvasError
+from .strokes import Stroke, as_points
 
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels
 
@@ -23,6 +25,7 @@ INK_LEVEL = 64  # canvas values above this count as ink
 # is read on the 0-1 scale too: its faint marks as ink, where on its own scale it is blank.)
 UNIT_MAX = 2.0
 WIDTH_SIDE = 160  # px: stroke width is measured on the ink scaled down to at most this side
+DRAWN_SLACK = 1.0  # pens: strokes drew a canvas's ink when their box is the ink's within this (Ink.drawn_by)
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +52,23 @@ class Ink:
                 crop, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_NEAREST
             )
         return max(stroke_width(crop) / scale, 1.0)
+
+    def drawn_by(self, strokes: Sequence[Stroke]) -> bool:
+        """Whether these strokes drew this ink: their box, grown by half the pen and cut to the
+        canvas, is the ink's within DRAWN_SLACK pens (and 2 px) on every side. Strokes of another
+        drawing, some of a drawing's strokes, or strokes scaled or off the canvas are not: read by
+        them, ink outside them was lost or merged with a neighbour."""
+        drawn = [as_points(s) for s in strokes if len(s)]
+        if self.box is None or not drawn:
+            return self.box is None and not drawn
+        points = np.concatenate(drawn)
+        pen = self.stroke_width
+        top = np.array(self.pixels.shape[::-1], np.float64) - 1
+        low = np.clip(points.min(axis=0) - pen / 2, 0, top)
+        high = np.clip(points.max(axis=0) + pen / 2, 0, top)
+        x, y, w, h = self.box
+        slack = DRAWN_SLACK * pen + 2
+        return bool(np.abs(low - (x, y)).max() <= slack and np.abs(high - (x + w - 1, y + h - 1)).max() <= slack)
 
     def cut(self, box: Box, mask: np.ndarray) -> Ink:
         """The part of this ink in box (x, y, w, h) that mask (h, w) keeps (one digit's ink, its

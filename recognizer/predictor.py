@@ -298,6 +298,15 @@ class Detector:
         return self._backend(to_input(images)).reshape(-1).astype(np.float64)
 
 
+def own_strokes(ink: Ink, strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
+    """A reader's strokes, checked (strokes.checked_strokes: CanvasError for points that are no
+    points), or None when they did not draw the canvas's ink (Ink.drawn_by: some of a drawing's
+    strokes, strokes scaled or off the canvas): read by them, a digit outside them was lost, or
+    merged with its neighbour, without a word; read as an image, the canvas reads as it shows."""
+    strokes = checked_strokes(strokes)
+    return strokes if strokes is None or ink.drawn_by(strokes) else None
+
+
 class Recognizer:
     """Load once with Recognizer.load(); then predict(canvas) costs about a millisecond."""
 
@@ -367,9 +376,9 @@ class Recognizer:
         """Canvas (2-D, bright ink on dark; see ink_from_canvas) holding one digit -> Prediction,
         or None when there is no ink. .unsure says why the app should show "not sure" (None: the
         digit stands); strokes (the app's point lists), if given, also let scribbles be told from
-        digits."""
+        digits (strokes that did not draw the canvas's ink are left out: own_strokes)."""
         ink = ink_from_canvas(canvas)
-        strokes = checked_strokes(strokes)
+        strokes = own_strokes(ink, strokes)
         if ink.box is None:
             return None
         return self.recognize([ink], ink.pixels.shape, [strokes])[0]
@@ -392,9 +401,10 @@ class Recognizer:
         between two digits (a decimal point, a comma, a colon, a dash, a date's slash:
         recognizer.marks) is each digit's .after, and a minus before a line's first digit its
         .before; one that was read as a digit is left out, and one read as part of one is read again
-        without it."""
+        without it. Strokes that did not draw the canvas's ink are left out (own_strokes): the
+        canvas is read as an image."""
         ink = ink_from_canvas(canvas)
-        strokes = checked_strokes(strokes)
+        strokes = own_strokes(ink, strokes)
         read = self._read_ink(ink, strokes, picture)
 
         def marks_of(read: list[Prediction]) -> Marks:

@@ -352,3 +352,37 @@ def test_read_says_which_line_of_writing_each_digit_is_in(shipped):
     assert number_text(predictions) == "8547"  # the app's and the API's string, as before
     assert number_text(predictions, between_rows=" ") == "85 47"
     assert number_text(predictions[:2], between_rows=" ") == "85"
+
+
+SEVEN = [(50, 40), (150, 40), (90, 170)]
+ONE = [(300, 40), (300, 170)]
+
+
+def _scaled(strokes, factor, shift=0.0):
+    return [[(x * factor + shift, y * factor + shift) for x, y in s] for s in strokes]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [[SEVEN], [ONE], _scaled([SEVEN, ONE], 2), _scaled([SEVEN, ONE], 0.5), _scaled([SEVEN, ONE], 1, 5000), [[], []]],
+    ids=["the 7's only", "the 1's only", "scaled x2", "scaled x0.5", "off the canvas", "empty"],
+)
+def test_strokes_that_did_not_draw_the_ink_are_left_out(shipped, given):
+    """A caller's strokes that are not the canvas's (some of them, scaled, elsewhere): read by them,
+    the 1 beside the 7 was lost or merged with it ("?", or blank); now the canvas reads as an image."""
+    canvas = rasterize([SEVEN, ONE], (200, 400), 9)
+    assert number_text(shipped.read(canvas)) == number_text(shipped.read(canvas, [SEVEN, ONE])) == "71"
+    assert number_text(shipped.read(canvas, given)) == "71"
+    alone = rasterize([SEVEN], (200, 400), 9)
+    assert shipped.predict(alone, _scaled([SEVEN], 2)).digit == shipped.predict(alone).digit == 7
+
+
+@pytest.mark.parametrize("pen", [3, 12, 40])
+def test_the_strokes_that_drew_a_canvas_are_its_own(pen):
+    """Ink.drawn_by: a drawing's strokes, with any pen, one running off the canvas and a dot too."""
+    from recognizer.ink import ink_from_canvas
+
+    strokes = [*_scaled(digit_strokes(4, 300), 1, 20), [(310, 150), (420, 160)], [(200, 280)]]
+    ink = ink_from_canvas(rasterize(strokes, (320, 330), pen))
+    assert ink.drawn_by(strokes)
+    assert not ink.drawn_by(strokes[:-2]) and not ink.drawn_by(_scaled(strokes, 1.5))
