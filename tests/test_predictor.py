@@ -349,7 +349,7 @@ def test_read_says_which_line_of_writing_each_digit_is_in(shipped):
     strokes = two_line_strokes()
     predictions = shipped.read(rasterize(strokes, TWO_LINES_CANVAS, TWO_LINES_PEN))
     assert [(p.digit, p.row) for p in predictions] == [(8, 0), (5, 0), (4, 1), (7, 1)]
-    assert number_text(predictions) == "8547"  # the app's and the API's string, as before
+    assert number_text(predictions) == "8547"  # the default: lines joined (the benches' numbers are one line)
     assert number_text(predictions, between_rows=" ") == "85 47"
     assert number_text(predictions[:2], between_rows=" ") == "85"
 

@@ -852,14 +852,15 @@ def test_a_tall_narrow_canvas_answers_its_boxes_at_its_own_scale(client, width):
 
 
 def test_each_digit_says_its_line_of_writing(client):
-    """A drawing of two lines: the digits of the lower one are on line 1, so a client can keep a
-    page's numbers apart ("number" joins them all, as before)."""
+    """A drawing of two lines: the digits of the lower one are on line 1, and "number" has a space
+    between the lines, as the CLI, the app and the page show them (it joined them: "8547" read as
+    one number of four digits)."""
     from tests.test_predictor import TWO_LINES_CANVAS, TWO_LINES_PEN, two_line_strokes
 
     (height, width), points = TWO_LINES_CANVAS, [[list(map(float, p)) for p in s] for s in two_line_strokes()]
     body = {"width": width, "height": height, "strokes": points, "pen": TWO_LINES_PEN}
     r = client.post(PREDICT, json=body)
-    assert r.json()["number"] == "8547", r.text
+    assert r.json()["number"] == "85 47", r.text
     assert [d["line"] for d in r.json()["digits"]] == [0, 0, 1, 1]
 
 

@@ -468,7 +468,7 @@ def test_an_answer_cut_off_is_tried_again_and_a_failure_after_clear_is_no_error(
 
 
 def test_lines_of_writing_show_apart(server_url, browser):
-    """Two numbers written one under the other: the pane shows "85 47", the answer's number "8547"."""
+    """Two numbers written one under the other: the pane shows "85 47", as the answer's number has it."""
     context, page, errors = open_page(browser, server_url, DESKTOP)
     try:
         side = page.locator("#pad").bounding_box()["width"]
@@ -479,7 +479,7 @@ def test_lines_of_writing_show_apart(server_url, browser):
                 strokes += digit_strokes(int(d), round(side), box=box)
         draw(page, strokes)
         answer = settle(page, len(strokes))
-        assert answer["number"] == "8547" and [d["line"] for d in answer["digits"]] == [0, 0, 1, 1], answer
+        assert answer["number"] == "85 47" and [d["line"] for d in answer["digits"]] == [0, 0, 1, 1], answer
         assert text(page, "#number") == "85 47"
         assert not errors, errors
     finally:

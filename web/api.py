@@ -272,4 +272,4 @@ def answer(predictions: list[Prediction], with_image: bool = False, scale: float
         if with_image:
             digit["image"] = np.rint(np.clip(p.image, 0, 1) * IMAGE_LEVELS).astype(np.uint8).ravel().tolist()
         digits.append(digit)
-    return {"number": number_text(predictions), "digits": digits}
+    return {"number": number_text(predictions, between_rows=" "), "digits": digits}  # lines apart: "85 47"

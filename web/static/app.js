@@ -387,7 +387,7 @@ function show(answer, version, side, place = null) {
   $("number-block").hidden = !several;
   if (several) {
     $("number-caption").textContent = `Number (${digits.length} digits)`;
-    // The number as answer.number reads it, with a space where a new line of writing starts.
+    // The number as answer.number reads it (a space where a new line of writing starts).
     const parts = [];
     digits.forEach((d, k) => {
       if (k && d.line !== digits[k - 1].line) parts.push(document.createTextNode(" "));
