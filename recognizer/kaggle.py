@@ -188,9 +188,6 @@ def _check_args(args) -> None:
             raise DataError(f"{flag} {path}: is a folder; give the CSV file in it (train.csv, test.csv)")
         if not Path(path).is_file():
             raise DataError(f"{flag} {path}: file not found; download it from kaggle.com/c/digit-recognizer/data")
-    out_dir = Path(args.out).resolve().parent
-    if not out_dir.is_dir():
-        raise DataError(f"--out {args.out}: folder {out_dir} does not exist; create it or choose another path")
     inputs = {"--train": args.train, "--test": args.test}
     check_writable(args.out, "--out", inputs=inputs)
     if args.save_model:

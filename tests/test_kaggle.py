@@ -177,8 +177,10 @@ def test_kaggle_resume_with_nothing_to_resume_says_so(tmp_path, digits, capsys):
     test_csv = write_kaggle_csv(tmp_path / "test.csv", x[50:])
     work = tmp_path / "work"
     work.mkdir()
-    argv = ["kaggle", "--train", str(train_csv), "--test", str(test_csv), "--out", str(tmp_path / "s.csv")]
+    out = tmp_path / "new" / "s.csv"  # a folder not made yet is made, as for every --out (fileio.check_writable)
+    argv = ["kaggle", "--train", str(train_csv), "--test", str(test_csv), "--out", str(out)]
     assert cli([*argv, "--epochs", "1", "--work-dir", str(work), "--resume"]) == 0
+    assert out.is_file()
     err = capsys.readouterr().err
     assert f"warning: --resume: nothing to resume in {work / 'kaggle'}: training from the first epoch" in err
 
@@ -301,9 +303,9 @@ def test_bad_arguments_fail_before_training(tmp_path, capsys):
     cases = [
         (["--train", str(tmp_path / "nope.csv"), "--test", str(train_csv)], "file not found"),
         (["--train", str(tmp_path), "--test", str(train_csv)], "is a folder; give the CSV file in it"),
-        (
-            ["--train", str(train_csv), "--test", str(train_csv), "--out", str(tmp_path / "no" / "s.csv")],
-            "does not exist",
+        (  # a file where its folder should be: said as the other commands say it (it said "does not exist")
+            ["--train", str(train_csv), "--test", str(train_csv), "--out", str(train_csv / "s.csv")],
+            f"cannot write there ({train_csv} is not a folder this user may write to)",
         ),
         (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "0"], "--epochs must be 1 to 1000, got 0"),
         (["--train", str(train_csv), "--test", str(train_csv), "--epochs", "10000"], "--epochs must be 1 to 1000"),
