@@ -481,7 +481,10 @@ class Recognizer:
         reading may then be taken turned a quarter (_sideways: a page photographed or scanned on
         its side, with no EXIF tag to turn it). frames: each canvas's photo.Frame
         (photo.framed_canvases), to give the boxes on the picture itself rather than on the canvas
-        (scaled down, maybe turned straight)."""
+        (scaled down, maybe turned straight). One canvas given as itself (a 2-D array) is read as
+        [canvas]: it read as a list of its rows, each "not a 2-D grayscale array"."""
+        if isinstance(canvases, np.ndarray) and canvases.ndim == 2:
+            canvases = [canvases]
         readings = [self.read(canvas, picture=True) for canvas in canvases]
         if not readings:
             return []

@@ -467,6 +467,8 @@ def test_handwriting_on_a_whole_page_is_not_too_small_to_read(tmp_path, shipped)
     path = save(tmp_path, "page.png", (235 - ink.astype(np.float32) / 255 * 200).astype(np.uint8))
     assert number_text(shipped.read(load_image(path))) == "????"  # read as a drawing
     assert number_text(shipped.read_picture(load_canvases(path))) == "2048"
+    canvas = load_canvases(path)[0]  # one canvas as itself, not in a list: read as [canvas]
+    assert number_text(shipped.read_picture(canvas)) == "2048"
 
 
 def test_a_line_of_writing_to_the_right_of_the_one_below_is_read_first(tmp_path, shipped):

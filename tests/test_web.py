@@ -824,6 +824,22 @@ def test_a_host_that_cannot_be_a_host_name_is_a_usage_error(host, capsys):
     )
 
 
+def test_a_port_already_taken_is_said_in_one_line(capsys):
+    """uvicorn printed its startup lines, then "ERROR: [Errno 98] ... address already in use"."""
+    import socket
+
+    from web.__main__ import cannot_listen, main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--host", "127.0.0.1", "--port", str(port)]) == 2
+        err = capsys.readouterr().err
+        assert err == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n", err
+    assert cannot_listen("127.0.0.1", port) is None  # free again
+
+
 def test_a_big_canvas_is_read_at_the_read_side_and_answered_on_its_own(client, shipped):
     """A 2048 px canvas with a 100 px pen and 20,000 points took seconds to draw, and every other
     request waited: it is read scaled down to READ_SIDE, its boxes answered on its canvas."""

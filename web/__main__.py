@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 
 from .check import check_in_child
@@ -79,8 +80,31 @@ def _count(text) -> int:
     return n
 
 
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (the port taken, a host name no resolver knows
+    or not this machine's), in one line, else None: uvicorn says so only after its startup lines,
+    in its own log's words."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        return f"--host {host}: {exc.strerror}"
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    why = cannot_listen(args.host, args.port)
+    if why is not None:
+        print(f"error: {why}", file=sys.stderr)
+        return 2
     import uvicorn
 
     # A missing or broken model is said in one line here, not as a traceback from each worker. One
@@ -113,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         access_log=args.access_log,
         log_level="info",
         server_header=False,
-    )  # exits non-zero by itself if the port is taken
+    )  # exits non-zero by itself if the port was taken since cannot_listen looked
     return 0
 
 
