@@ -63,6 +63,10 @@ MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit
 WORD_NOT_DIGIT = 0.5
 WORD_SURE = 0.999
 WORD_GAP = 0.6
+# ... and so is one beside a letter at most WORD_SMALL as tall as its row's tallest reading that stands,
+# however sure of it both models are: a printed label's "o" and "l" beside handwriting ("Total: 45")
+# read as sure 0s and 1s (P(not a digit) 0.03 and 0.0), and the label "?0??145".
+WORD_SMALL = 0.5
 # A line of text in a picture (print around a number, a table's header, a screen's text): a row of two
 # words or more with TEXT_MIN letters or more (readings "not a digit", or too small to read), TEXT_SHARE
 # of its readings at least, is left out of the reading, its "o"s and "l"s read as sure 0s and 1s with
@@ -154,15 +158,24 @@ def letters_in_words(
 ) -> list[str | None]:
     """The readings' reasons (read() order: row by row, left to right), with NOT_A_DIGIT added
     where a reading that stands sits beside a letter (one read "not a digit") in its row, close
-    as a word's letters are, the detector finds it more likely not a digit than a digit, and the
-    classifier is not all but certain of it: the letters of "Total" or "abc" between digits read
-    "?" together, not one "?" among 0s and 4s. not_digit: the detector's P(not a digit) of each
+    as a word's letters are, and either the detector finds it more likely not a digit than a digit
+    and the classifier is not all but certain of it, or it is small beside the row's digits
+    (WORD_SMALL): the letters of "Total" or "abc" between digits read "?" together, not one "?"
+    among 0s and 4s. not_digit: the detector's P(not a digit) of each
     (None without a detector); confidence: the classifier's top probability of each."""
     out = list(unsure)
+    tallest: dict[int, int] = {}  # each row's tallest reading that stands
+    for k, box in enumerate(boxes):
+        if out[k] is None:
+            tallest[rows[k]] = max(tallest.get(rows[k], 0), box[3])
 
-    def doubted(k: int) -> bool:  # stands, and the detector finds it more likely no digit
+    def doubted(k: int) -> bool:  # stands, and the detector finds it more likely no digit, or it is small
+        if out[k] is not None:
+            return False
+        if boxes[k][3] <= WORD_SMALL * tallest[rows[k]]:
+            return True
         nd = not_digit[k]
-        return out[k] is None and nd is not None and nd > WORD_NOT_DIGIT and confidence[k] < WORD_SURE
+        return nd is not None and nd > WORD_NOT_DIGIT and confidence[k] < WORD_SURE
 
     # A letter found this way may find its own neighbour: _spread sweeps each way.
     letters = [u == NOT_A_DIGIT for u in out]

@@ -852,3 +852,13 @@ def test_two_short_rows_upright_stay_as_they_are(tmp_path, shipped):
     predictions = shipped.read_picture(load_canvases(save(tmp_path, "rows.png", on_paper(ink))))
     assert number_text(predictions, between_rows=" ") == "42 17"
     assert [p.row for p in predictions] == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize("scale", [1.5, 2.0])
+def test_a_printed_label_beside_a_handwritten_number_is_no_part_of_it(tmp_path, shipped, scale):
+    """ "Total:" printed a quarter as tall as the handwritten 45 beside it: its "o" and "l" read as
+    sure 0 and 1 (the detector sure they were digits too), and the picture read "?0??145"."""
+    strokes = [s for i, d in enumerate((4, 5)) for s in digit_strokes(d, box=(320 + 130 * i, 30, 90, 140))]
+    page = 255 - rasterize(strokes, (220, 620), 9)
+    cv2.putText(page, "Total:", (20, 150), cv2.FONT_HERSHEY_SIMPLEX, scale, 0, 4)
+    assert number_text(shipped.read_picture(load_canvases(save(tmp_path, "total.png", page)))) == "45"

@@ -224,6 +224,24 @@ def test_a_letter_beside_one_read_not_a_digit_reads_not_a_digit_too():
     assert _word((nad, 0.99), (None, 0.9, sure - 1e-4)) == [nad, nad]
 
 
+def test_a_small_reading_beside_a_letter_reads_not_a_digit_however_sure():
+    """A printed label beside handwriting ("Total: 45", the print a quarter as tall): its "o" and "l"
+    read as 0 and 1 at 99.98%, the detector sure they were digits, and the label read "?0??1";
+    at most WORD_SMALL as tall as the row's tallest digit, beside a letter, they go with it."""
+    nad = reject.NOT_A_DIGIT
+    label = [(0, 90, 25, 30), (27, 95, 22, 25), (51, 90, 19, 30)]  # "T", "o" read 0, "t"
+
+    def read(digit_height: int) -> list:
+        boxes = label + [(200, 0, 80, digit_height), (290, 0, 80, digit_height)]
+        nd, sure = [1.0, 0.03, 1.0, 0.0, 0.01], [0.99, 0.9998, 0.99, 1.0, 0.99]
+        return reject.letters_in_words([nad, None, nad, None, None], nd, sure, boxes, [0] * 5)
+
+    assert read(120) == [nad, nad, nad, None, None]
+    assert read(int(25 / reject.WORD_SMALL) - 1) == [nad, None, nad, None, None]  # over half as tall: stands
+    alone = reject.letters_in_words([nad, None], [1.0, 0.03], [0.99, 0.9998], label[:2], [0, 0])
+    assert alone == [nad, None]  # no digit in the row for it to be small beside
+
+
 def test_only_a_letter_close_by_in_the_same_row_counts():
     nad = reject.NOT_A_DIGIT
     word = ((nad, 0.99), (None, 0.9))
