@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -71,6 +72,7 @@ MAX_THREADS = 64  # LiteRT threads per call at most (a million tied up 2.4 GB an
 SIDEWAYS = (1, 3)  # np.rot90's quarter turns a picture's canvas is read in besides as it is (read_picture) ...
 TURNED_SURER = 0.1  # ... the reading turned taken where surer by this much (nats: log-probability) ...
 ON_END = 2.0  # ... tried where a reading has a digit not sure, or this many digits a row at most
+MAX_CAUGHT_BYTES = 64 * 2**10  # quiet_stderr passes on at most this much of what a failed block wrote
 MAX_KERAS_BYTES = 512 * 2**20  # a .keras archive unpacking to more is refused (the shipped one: 1.4 MB)
 
 
@@ -93,17 +95,23 @@ class Prediction:
 
 
 @contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence output written straight to file descriptor 2 (native code) for the block."""
+def quiet_stderr() -> Iterator[None]:
+    """Silence output written straight to file descriptor 2 (native code's logs) for the block; if
+    the block raises, what was written is passed on, as it may say why."""
     try:
         saved = os.dup(2)
     except OSError:  # no stderr at all
         yield
         return
-    with open(os.devnull, "wb") as devnull:
-        os.dup2(devnull.fileno(), 2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
         try:
             yield
+        except BaseException:
+            os.dup2(saved, 2)
+            caught.seek(0)
+            os.write(2, caught.read()[-MAX_CAUGHT_BYTES:])
+            raise
         finally:
             os.dup2(saved, 2)
             os.close(saved)
@@ -156,7 +164,7 @@ class _LiteRT:
         if size not in self._interpreters:
             from ai_edge_litert.interpreter import Interpreter
 
-            with _quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
+            with quiet_stderr():  # LiteRT's C++ logs an INFO line about XNNPACK on every load
                 interpreter = Interpreter(model_path=str(self.path), num_threads=self.threads)
                 if size != 1:
                     index = interpreter.get_input_details()[0]["index"]
@@ -197,7 +205,7 @@ class _Keras:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_KERAS_BYTES:  # a 2 MB file inflating to gigabytes took 5 GB to refuse
             raise _Unusable(f"it would unpack to {unpacked:,} bytes, over the {MAX_KERAS_BYTES:,} a model may take")
-        with _quiet_stderr():  # TensorFlow's C++ logs INFO lines on import, whatever TF_CPP_MIN_LOG_LEVEL says
+        with quiet_stderr():  # TensorFlow's C++ logs INFO lines on import, whatever TF_CPP_MIN_LOG_LEVEL says
             import keras
 
             self.model = keras.saving.load_model(path, safe_mode=True, compile=False)

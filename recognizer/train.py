@@ -37,7 +37,7 @@ from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
 from .fileio import atomic_write, check_writable, path_arg, replace_files
-from .predictor import MODELS_DIR, NUM_CLASSES, in_shipped_folder, load_keras_model
+from .predictor import MODELS_DIR, NUM_CLASSES, in_shipped_folder, load_keras_model, quiet_stderr
 
 DEFAULT_EPOCHS = 20
 # Classifiers trained apart, one after another (seeds SEED, SEED + 1, ...), and shipped as one model
@@ -304,7 +304,8 @@ def save_model(
         tmp_keras = Path(tmp) / out.name
         model.save(tmp_keras)
         tmp_tflite = Path(tmp) / tflite_path.name
-        model.export(str(tmp_tflite), format="litert", verbose=False)
+        with quiet_stderr():  # the converter's C++ logs a dozen W and I lines, whatever verbose says
+            model.export(str(tmp_tflite), format="litert", verbose=False)
         moves = [(tmp_keras, out), (tmp_tflite, tflite_path)]
         if card is not None:
             tmp_card = Path(tmp) / out.with_suffix(".json").name

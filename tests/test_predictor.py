@@ -386,3 +386,19 @@ def test_the_strokes_that_drew_a_canvas_are_its_own(pen):
     ink = ink_from_canvas(rasterize(strokes, (320, 330), pen))
     assert ink.drawn_by(strokes)
     assert not ink.drawn_by(strokes[:-2]) and not ink.drawn_by(_scaled(strokes, 1.5))
+
+
+def test_native_logs_are_silenced_unless_the_block_fails(capfd):
+    """quiet_stderr: the LiteRT converter's dozen C++ log lines ("W0000 ... Ignored output_format")
+    came out among `learn`'s messages; what a failing block wrote is passed on, as it may say why."""
+    import os
+
+    from recognizer.predictor import quiet_stderr
+
+    with quiet_stderr():
+        os.write(2, b"W0000 a native log line\n")
+    assert capfd.readouterr().err == ""
+    with pytest.raises(RuntimeError), quiet_stderr():
+        os.write(2, b"E0000 why it failed\n")
+        raise RuntimeError("conversion failed")
+    assert capfd.readouterr().err == "E0000 why it failed\n"
