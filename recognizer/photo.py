@@ -173,6 +173,11 @@ THIN_ONES, ONE_WIDE = 0.7, 0.5
 # (Refusing pictures of marks as dense as dots, 20,000 a megapixel, also refused small photos of a
 # digit under heavy pepper noise that read right: a small dithered scan reads as "?"s in about 2 s.)
 MAX_MARKS = 5_000
+# A dithered 1-bit scan's pixels are smoothed with a Gaussian this wide (px) before reading: a stroke's
+# grey edge is a halo of dots that made every digit "scribble" (its ink much longer than its strokes are
+# wide), where the model was sure of each; smoothed, they are grey again, as in a grey scan
+DITHER_BLUR = 1.0
+DITHER_DOTS = 0.01  # ... one whose pixels alone among the other shade are this share of the rarer shade's
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
@@ -265,10 +270,26 @@ def framed_canvases(gray: np.ndarray, name: str = "image") -> list[tuple[np.ndar
 
 
 def _work(gray: np.ndarray, name: str) -> np.ndarray:
-    """The picture at most WORK_SIDE px long; ImageError when it has no pixels."""
+    """The picture at most WORK_SIDE px long, a dithered 1-bit scan smoothed (_dithered); ImageError
+    when it has no pixels."""
     if gray.size == 0:
         raise ImageError(f"{name}: empty image")
-    return _shrink(gray, WORK_SIDE)
+    work = _shrink(gray, WORK_SIDE)
+    return cv2.GaussianBlur(work, (0, 0), DITHER_BLUR) if _dithered(work) else work
+
+
+def _dithered(image: np.ndarray) -> bool:
+    """Whether a picture is a dithered 1-bit scan: two shades, and pixels of either shade alone among
+    eight of the other, DITHER_DOTS of the rarer shade's at least (a stroke's grey edge dithered
+    into dots). Clean 1-bit ink (a drawing program's, a scan thresholded) has none, and is read
+    pixel for pixel as it is."""
+    if image.dtype != np.uint8 or np.count_nonzero(np.bincount(image.ravel(), minlength=256)) != 2:
+        return False
+    dark = (image < image.max()).astype(np.uint8)
+    around = cv2.boxFilter(dark, -1, (3, 3), normalize=False, borderType=cv2.BORDER_REPLICATE)
+    alone = np.count_nonzero((dark == 1) & (around == 1)) + np.count_nonzero((dark == 0) & (around == 8))
+    rarer = min(int(dark.sum()), dark.size - int(dark.sum()))
+    return alone >= DITHER_DOTS * rarer
 
 
 def _bold(canvas: np.ndarray, side: int) -> bool:
