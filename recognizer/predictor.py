@@ -43,7 +43,7 @@ from .marks import Marks, find_marks
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, text_lines, too_little_ink
 from .segment import row_strokes, text_rows
-from .strokes import Stroke, checked_strokes
+from .strokes import Stroke, checked_strokes, clipped_strokes
 
 if TYPE_CHECKING:  # photo imports scipy, which the app's window must not wait for (tests/test_app.py)
     import keras
@@ -308,11 +308,15 @@ class Detector:
 
 def own_strokes(ink: Ink, strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     """A reader's strokes, checked (strokes.checked_strokes: CanvasError for points that are no
-    points), or None when they did not draw the canvas's ink (Ink.drawn_by: some of a drawing's
-    strokes, strokes scaled or off the canvas): read by them, a digit outside them was lost, or
-    merged with its neighbour, without a word; read as an image, the canvas reads as it shows."""
+    points) and cut to the canvas (strokes.clipped_strokes: a mouse slip past its edge), or None
+    when they did not draw the canvas's ink (Ink.drawn_by: some of a drawing's strokes, strokes
+    scaled or elsewhere): read by them, a digit outside them was lost, or merged with its
+    neighbour, without a word; read as an image, the canvas reads as it shows."""
     strokes = checked_strokes(strokes)
-    return strokes if strokes is None or ink.drawn_by(strokes) else None
+    if strokes is None:
+        return None
+    strokes = clipped_strokes(strokes, ink.pixels.shape, ink.stroke_width / 2)
+    return strokes if ink.drawn_by(strokes) else None
 
 
 class Recognizer:

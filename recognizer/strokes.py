@@ -53,6 +53,46 @@ def as_points(stroke: Stroke) -> np.ndarray:
     return np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
 
 
+def clipped_strokes(strokes: Sequence[Stroke], shape: tuple[int, int], margin: float) -> list[Stroke]:
+    """The strokes without their points off a canvas of `shape` (h, w) grown by `margin` px on every
+    side (half a pen: a path that near draws ink on it), each stroke still one, where it left the
+    canvas joined to where it came back (an empty one when none of it was on the canvas): the app
+    keeps points up to a canvas side off the edge, and a mouse slip past it draws nothing there, but
+    read by its points, a digit reached far past its ink. The strokes as they are (the same list)
+    when every point is on it."""
+    low = np.array([-margin, -margin])
+    high = np.array([shape[1] - 1 + margin, shape[0] - 1 + margin])
+    paths = [as_points(s) for s in strokes]
+    if all(((p >= low) & (p <= high)).all() for p in paths):
+        return strokes if isinstance(strokes, list) else list(strokes)
+    return [
+        stroke if ((path >= low) & (path <= high)).all() else _clipped_path(path, low, high)
+        for stroke, path in zip(strokes, paths)
+    ]
+
+
+def _clipped_path(path: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[Point]:
+    """A pen path's parts inside the box low-high, joined (Liang-Barsky clipping of each segment)."""
+    out: list[Point] = []
+    if len(path) == 1:
+        return []  # a dot off the box
+    for a, b in zip(path[:-1], path[1:]):
+        d, t0, t1 = b - a, 0.0, 1.0
+        for p, q in ((-d, a - low), (d, high - a)):
+            for pk, qk in zip(p, q):
+                if pk == 0:
+                    t0 = 2.0 if qk < 0 else t0  # parallel to this side and beyond it: nothing inside
+                elif pk < 0:
+                    t0 = max(t0, qk / pk)
+                else:
+                    t1 = min(t1, qk / pk)
+        if t0 <= t1:
+            for point in (tuple((a + t0 * d).tolist()), tuple((a + t1 * d).tolist())):
+                if not out or out[-1] != point:
+                    out.append(point)
+    return out
+
+
 def scaled_strokes(strokes: Iterable[Stroke], factor: float) -> list[list[Point]]:
     """The strokes with every point's coordinates times `factor`: the same drawing on a canvas
     resized by it (the app's window, the web API's large canvases)."""

@@ -402,3 +402,18 @@ def test_native_logs_are_silenced_unless_the_block_fails(capfd):
         os.write(2, b"E0000 why it failed\n")
         raise RuntimeError("conversion failed")
     assert capfd.readouterr().err == "E0000 why it failed\n"
+
+
+def test_a_mouse_slip_off_the_canvas_reads_as_the_drawing_without_it(shipped):
+    """The app keeps points up to a canvas side off its edge: the 1's stroke running off the bottom
+    and far right outside made its strokes' box wider than the ink, and the drawing was read as an
+    image (touching digits read far worse so); read by the points, a digit reached past its ink."""
+    slipped = [SEVEN, [(300, 40), (300, 170), (300, 230), (390, 230), (300, 230), (300, 190)]]
+    canvas = rasterize(slipped, (200, 400), 9)
+    assert number_text(shipped.read(canvas, slipped)) == number_text(shipped.read(canvas, [SEVEN, ONE])) == "71"
+    from recognizer.ink import ink_from_canvas
+    from recognizer.predictor import own_strokes
+
+    one = own_strokes(ink_from_canvas(canvas), slipped)[1]  # the slip cut off, a stroke still
+    assert one[0] == (300, 40) and one[-1] == (300.0, 190.0) and {x for x, _ in one} == {300.0}
+    assert max(y for _, y in one) < 200 + 9

@@ -31,3 +31,17 @@ def test_a_stroke_as_points():
     assert points.dtype == np.float64 and points.tolist() == [[1.0, 2.0], [3.5, 4.0]]
     assert as_points(np.array([[5, 6]], np.int32)).tolist() == [[5.0, 6.0]]
     assert as_points([]).shape == (0, 2)
+
+
+def test_strokes_are_cut_to_the_canvas_each_still_one():
+    """A mouse slip: the stroke leaves the canvas at the bottom, runs right outside it and comes back.
+    Its points off the canvas are left out, where it left joined to where it came back."""
+    from recognizer.strokes import clipped_strokes
+
+    inside = [(10.0, 10.0), (20.0, 40.0)]
+    slipped = [(30.0, 10.0), (30.0, 49.0), (30.0, 70.0), (90.0, 70.0), (30.0, 70.0), (30.0, 45.0)]
+    strokes = [inside, slipped, [(5.0, 200.0), (80.0, 200.0)], [(500.0, 500.0)]]
+    cut = clipped_strokes(strokes, (50, 100), 2.0)  # 50 tall: rows 0-49, and 2 px beyond
+    assert cut[0] is inside and cut[2:] == [[], []]
+    assert cut[1] == [(30.0, 10.0), (30.0, 49.0), (30.0, 51.0), (30.0, 45.0)]
+    assert clipped_strokes([inside], (50, 100), 2.0) == [inside]
