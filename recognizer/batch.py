@@ -20,20 +20,31 @@ MAX_FLOAT = 1.5
 
 
 def to_input(images: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) images (or one 28x28 image, or (n, 28, 28, 1)), uint8 0-255 or floats in [0, 1]
-    -> (n, 28, 28, 1) float32 in [0, 1], the models' input (uint8 is scaled by 1/255, other types
-    taken as they are). CanvasError, in one line, for another shape, a value that is not a finite
-    number, or values far above 1: MNIST's 0-255 pixels as floats would each read as full ink, and
-    the model's answer would be confidently wrong rather than an error."""
+    """28x28 images -> (n, 28, 28, 1) float32 in [0, 1], the models' input: one image or a stack,
+    (n, 28, 28), with a channel axis either side ((n, 28, 28, 1), (n, 1, 28, 28)) or flattened to
+    rows of 784 as a CSV holds them; uint8 scaled by 1/255 as MNIST stores them, other integers too
+    when above 1 (a 0/1 mask is taken as it is), floats as they are. CanvasError, in one line, for
+    another shape, values that are not finite numbers, integers outside 0-255, or floats far above
+    1: 0-255 pixels as floats would each read as full ink, and the answer be confidently wrong."""
     images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
+    if images.ndim in (1, 2) and images.shape[-1] == SIZE * SIZE:
+        images = images.reshape(-1, SIZE, SIZE)
+    elif images.ndim in (3, 4) and images.shape[-1] == 1 and images.shape[-3:-1] == (SIZE, SIZE):
         images = images[..., 0]
+    elif images.ndim in (3, 4) and images.shape[-3] == 1 and images.shape[-2:] == (SIZE, SIZE):
+        images = images.reshape(-1, SIZE, SIZE)
     if images.ndim not in (2, 3) or images.shape[-2:] != (SIZE, SIZE):
         raise CanvasError(
             f"images must be {SIZE}x{SIZE} (an array of shape (n, {SIZE}, {SIZE})), got shape {images.shape}"
         )
     if images.dtype == np.uint8:
         return (images.astype(np.float32) / 255.0).reshape(-1, SIZE, SIZE, 1)
+    if np.issubdtype(images.dtype, np.integer) and images.size:
+        low, high = int(images.min()), int(images.max())
+        if low < 0 or high > 255:
+            raise CanvasError(f"integer images are read as 0-255 pixels, and these run from {low} to {high}")
+        scaled = images.astype(np.float32) / (255.0 if high > 1 else 1.0)
+        return scaled.reshape(-1, SIZE, SIZE, 1)
     try:
         scaled = np.ascontiguousarray(images, dtype=np.float32)
     except (TypeError, ValueError):

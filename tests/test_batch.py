@@ -72,7 +72,8 @@ def test_uint8_images_read_as_mnist_stores_them(shipped, digits):
         (np.full((2, 28, 28), 255.0), "divide by 255"),
         (np.full((2, 28, 28), np.nan, np.float32), "NaN"),
         (np.zeros((2, 20, 20)), "28x28"),
-        (np.zeros(784), "28x28"),
+        (np.zeros(783), "28x28"),
+        (np.full((2, 28, 28), 300), "0-255 pixels, and these run from 300 to 300"),
         (np.array([["a"] * 28] * 28), "numbers"),
     ],
 )
@@ -80,6 +81,19 @@ def test_images_the_models_cannot_read_are_refused_in_one_line(shipped, images, 
     for read in (shipped.probabilities, shipped.classify, shipped.detector.not_digit, to_input):
         with pytest.raises(CanvasError, match=says):
             read(images if read is not shipped.classify or images.ndim != 3 else images[0])
+
+
+def test_images_in_the_other_common_layouts_read_alike(digits):
+    """One image with a channel axis, channels first, rows of 784 as a CSV holds them, and 0-255
+    integers of another type (MNIST read through pandas: int64) are the same input."""
+    x, _ = digits
+    want = to_input(x[:3])
+    for same in (x[:3, :, :, None], x[:3, None], x[:3].reshape(3, 784), x[:3].astype(np.int64)):
+        np.testing.assert_array_equal(to_input(same), want)
+    np.testing.assert_array_equal(to_input(x[0, :, :, None]), want[:1])
+    np.testing.assert_array_equal(to_input(x[0].reshape(784)), want[:1])
+    mask = (x[:3] > 127).astype(np.int64)  # 0/1 integers: taken as they are
+    np.testing.assert_array_equal(to_input(mask)[..., 0], mask)
 
 
 def test_classify_reads_one_image(shipped, digits):
