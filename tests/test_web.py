@@ -844,6 +844,7 @@ def test_a_port_already_taken_is_said_in_one_line(capsys):
         assert main(["--host", "127.0.0.1", "--port", str(port)]) == 2
         err = capsys.readouterr().err
         assert err == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n", err
+        assert "Address already in use" in cannot_listen("127.0.0.1", port, workers=2)  # uvicorn's own socket
     assert cannot_listen("127.0.0.1", port) is None  # free again
 
 

@@ -80,28 +80,37 @@ def _count(text) -> int:
     return n
 
 
-def cannot_listen(host: str, port: int) -> str | None:
+def cannot_listen(host: str, port: int, workers: int = 1) -> str | None:
     """Why the server could not listen on host:port (the port taken, a host name no resolver knows
     or not this machine's), in one line, else None: uvicorn says so only after its startup lines,
-    in its own log's words."""
+    in its own log's words. Bound as uvicorn binds: one worker on every address the name resolves
+    to (asyncio's create_server), several on one socket, IPv4 unless the host holds a ":"."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
+        if workers == 1:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+            addresses = list(dict.fromkeys((family, address) for family, _, _, _, address in found))
+        else:
+            addresses = [(socket.AF_INET6 if ":" in host else socket.AF_INET, (host, port))]
+        for family, address in addresses:
+            try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+            except OSError:  # a family this machine lacks (IPv6 off): asyncio skips it too
+                continue
+            with sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(address)
     except socket.gaierror as exc:
         return f"--host {host}: {exc.strerror}"
-    with socket.socket(family, kind, proto) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            sock.bind(address)
-        except OSError as exc:
-            return f"cannot listen on {host}:{port}: {exc.strerror}"
+    except OSError as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror}"
     return None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    why = cannot_listen(args.host, args.port)
+    why = cannot_listen(args.host, args.port, args.workers)
     if why is not None:
         print(f"error: {why}", file=sys.stderr)
         return 2
