@@ -177,7 +177,7 @@ MAX_MARKS = 5_000
 # grey edge is a halo of dots that made every digit "scribble" (its ink much longer than its strokes are
 # wide), where the model was sure of each; smoothed, they are grey again, as in a grey scan
 DITHER_BLUR = 1.0
-DITHER_DOTS = 0.01  # ... one whose pixels alone among the other shade are this share of the rarer shade's
+DITHER_DOTS = 0.01  # ... one whose pixels alone among the other shade, of each shade, are this share of the rarer's
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
@@ -279,15 +279,15 @@ def _work(gray: np.ndarray, name: str) -> np.ndarray:
 
 
 def _dithered(image: np.ndarray) -> bool:
-    """Whether a picture is a dithered 1-bit scan: two shades, and pixels of either shade alone among
-    eight of the other, DITHER_DOTS of the rarer shade's at least (a stroke's grey edge dithered
-    into dots). Clean 1-bit ink (a drawing program's, a scan thresholded) has none, and is read
-    pixel for pixel as it is."""
+    """Whether a picture is a dithered 1-bit scan: two shades, and pixels of each shade alone among
+    eight of the other, DITHER_DOTS of the rarer shade's at least of each (a grey dithered into
+    dots of both). Clean 1-bit ink (a drawing program's, a scan thresholded) has none, and is read
+    pixel for pixel as it is; specks on it are dots of one shade (dark on the paper), and so is it."""
     if image.dtype != np.uint8 or np.count_nonzero(np.bincount(image.ravel(), minlength=256)) != 2:
         return False
     dark = (image < image.max()).astype(np.uint8)
     around = cv2.boxFilter(dark, -1, (3, 3), normalize=False, borderType=cv2.BORDER_REPLICATE)
-    alone = np.count_nonzero((dark == 1) & (around == 1)) + np.count_nonzero((dark == 0) & (around == 8))
+    alone = min(np.count_nonzero((dark == 1) & (around == 1)), np.count_nonzero((dark == 0) & (around == 8)))
     rarer = min(int(dark.sum()), dark.size - int(dark.sum()))
     return alone >= DITHER_DOTS * rarer
 
