@@ -63,10 +63,13 @@ MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit
 WORD_NOT_DIGIT = 0.5
 WORD_SURE = 0.999
 WORD_GAP = 0.6
-# ... and so is one beside a letter at most WORD_SMALL as tall as its row's tallest reading that stands,
-# however sure of it both models are: a printed label's "o" and "l" beside handwriting ("Total: 45")
-# read as sure 0s and 1s (P(not a digit) 0.03 and 0.0), and the label "?0??145".
-WORD_SMALL = 0.5
+# ... and so is one beside a letter at most WORD_SMALL as tall as its row's tallest reading that stands
+# and at most WORD_LETTER as tall as that letter, however sure of it both models are: a printed label's
+# "o" and "l" beside handwriting ("Total: 45", the print 0.2-0.3 as tall) read as sure 0s and 1s
+# (P(not a digit) 0.03 and 0.0), and the label "?0??145". Cents written half as tall as the
+# figure before them, beside a currency sign read "not a digit", stay digits.
+WORD_SMALL = 0.35
+WORD_LETTER = 1.5
 # A line of text in a picture (print around a number, a table's header, a screen's text): a row of two
 # words or more with TEXT_MIN letters or more (readings "not a digit", or too small to read), TEXT_SHARE
 # of its readings at least, is left out of the reading, its "o"s and "l"s read as sure 0s and 1s with
@@ -159,27 +162,30 @@ def letters_in_words(
     """The readings' reasons (read() order: row by row, left to right), with NOT_A_DIGIT added
     where a reading that stands sits beside a letter (one read "not a digit") in its row, close
     as a word's letters are, and either the detector finds it more likely not a digit than a digit
-    and the classifier is not all but certain of it, or it is small beside the row's digits
-    (WORD_SMALL): the letters of "Total" or "abc" between digits read "?" together, not one "?"
-    among 0s and 4s. not_digit: the detector's P(not a digit) of each
-    (None without a detector); confidence: the classifier's top probability of each."""
+    and the classifier is not all but certain of it, or it is small beside the row's digits and
+    no taller than the letter (WORD_SMALL, WORD_LETTER): the letters of "Total" or "abc" between
+    digits read "?" together, not one "?" among 0s and 4s. not_digit: the detector's P(not a
+    digit) of each (None without a detector); confidence: the classifier's top probability of each."""
     out = list(unsure)
     tallest: dict[int, int] = {}  # each row's tallest reading that stands
     for k, box in enumerate(boxes):
         if out[k] is None:
             tallest[rows[k]] = max(tallest.get(rows[k], 0), box[3])
 
-    def doubted(k: int) -> bool:  # stands, and the detector finds it more likely no digit, or it is small
-        if out[k] is not None:
-            return False
-        if boxes[k][3] <= WORD_SMALL * tallest[rows[k]]:
-            return True
+    def doubted(k: int) -> bool:  # stands, and the detector finds it more likely no digit
         nd = not_digit[k]
-        return nd is not None and nd > WORD_NOT_DIGIT and confidence[k] < WORD_SURE
+        return out[k] is None and nd is not None and nd > WORD_NOT_DIGIT and confidence[k] < WORD_SURE
+
+    def small(k: int, j: int) -> bool:  # stands, small beside the row's digits and no taller than the letter j
+        tall = boxes[k][3]
+        return out[k] is None and tall <= WORD_SMALL * tallest[rows[k]] and tall <= WORD_LETTER * boxes[j][3]
 
     # A letter found this way may find its own neighbour: _spread sweeps each way.
     letters = [u == NOT_A_DIGIT for u in out]
-    for k in _spread(letters, lambda k, j: doubted(k) and rows[j] == rows[k] and _word_close(boxes[k], boxes[j])):
+    for k in _spread(
+        letters,
+        lambda k, j: (doubted(k) or small(k, j)) and rows[j] == rows[k] and _word_close(boxes[k], boxes[j]),
+    ):
         out[k] = NOT_A_DIGIT
     return out
 

@@ -237,9 +237,19 @@ def test_a_small_reading_beside_a_letter_reads_not_a_digit_however_sure():
         return reject.letters_in_words([nad, None, nad, None, None], nd, sure, boxes, [0] * 5)
 
     assert read(120) == [nad, nad, nad, None, None]
-    assert read(int(25 / reject.WORD_SMALL) - 1) == [nad, None, nad, None, None]  # over half as tall: stands
+    assert read(int(25 / reject.WORD_SMALL) - 1) == [nad, None, nad, None, None]  # not so small: stands
     alone = reject.letters_in_words([nad, None], [1.0, 0.03], [0.99, 0.9998], label[:2], [0, 0])
     assert alone == [nad, None]  # no digit in the row for it to be small beside
+    # "3€50": cents half as tall as the 3, beside a sign read "not a digit", stay digits; and the
+    # small letter's reach ends at a reading taller than it (WORD_LETTER)
+    cents = [(0, 0, 80, 120), (90, 40, 40, 50), (140, 0, 40, 60), (190, 0, 40, 60)]
+    assert reject.letters_in_words([None, nad, None, None], [0.0, 1.0, 0.0, 0.0], [1.0] * 4, cents, [0] * 4) == [
+        None, nad, None, None
+    ]  # fmt: skip
+    tall_one = [(0, 0, 80, 120), (90, 80, 20, 20), (115, 70, 20, 35), (140, 0, 40, 40)]
+    assert reject.letters_in_words([None, nad, None, None], [0.0, 1.0, 0.0, 0.0], [1.0] * 4, tall_one, [0] * 4) == [
+        None, nad, None, None
+    ]  # fmt: skip
 
 
 def test_only_a_letter_close_by_in_the_same_row_counts():
