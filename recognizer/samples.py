@@ -260,6 +260,7 @@ def _read(path: Path) -> Samples:
         and (np.issubdtype(pts.dtype, np.floating) or np.issubdtype(pts.dtype, np.integer))  # not complex
         and pts.ndim == 2
         and pts.shape[1] == 2
+        and bool(np.isfinite(pts).all())  # add() refuses NaN points: a file holding them was not written by it
         and ss[0] == 0
         and (np.diff(ss) >= 0).all()  # so ss[-1] >= 0, and ps below has an element
         and (np.diff(ss) <= MAX_SAMPLE_STROKES).all()

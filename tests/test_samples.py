@@ -208,12 +208,16 @@ def test_counts_refuse_a_file_that_load_refuses(tmp_path, change, message):
 
 @pytest.mark.parametrize(
     "change",
-    [{"created": np.array(["2026-12-06"], "datetime64[D]")}, {"points": np.zeros((1, 2), np.complex64)}],
-    ids=["dates for times", "complex points"],
+    [
+        {"created": np.array(["2026-12-06"], "datetime64[D]")},
+        {"points": np.zeros((1, 2), np.complex64)},
+        {"points": np.full((1, 2), np.nan, np.float32)},
+    ],
+    ids=["dates for times", "complex points", "NaN points"],
 )
 def test_a_file_of_other_types_is_refused_on_reading_not_on_the_next_save(tmp_path, change):
     """They read fine, and the next add() failed with NumPy's error (dates) or silently dropped
-    the imaginary part (complex points)."""
+    the imaginary part (complex points); NaN points, which add() refuses, were read as they were."""
     from recognizer import samples
 
     store = UserSamples(tmp_path / "samples.npz")
