@@ -57,6 +57,19 @@ def require_test_set(data: Mnist) -> Mnist:
     return data
 
 
+def _download_failure(exc: BaseException) -> str:
+    """Why Keras's download failed, in a few words: the network's own reason where it gave one
+    ("Name or service not known" offline), not Keras's message around it ("URL fetch failure on
+    https://...: None -- [Errno -2] ..."); else the first line of that message."""
+    cause = exc.__cause__ or exc.__context__
+    reason = getattr(cause, "reason", cause)  # urllib's URLError holds the socket's error as .reason
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    if isinstance(reason, str) and reason:
+        return reason
+    return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+
+
 def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """Load MNIST from ``path`` (.npz, IDX folder, or Kaggle train.csv), ``$MNIST_NPZ``, or Keras."""
     if path is not None and not os.fspath(path):  # --data "": a path left empty, not "download it"
@@ -68,9 +81,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
         try:
             (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
         except Exception as exc:  # no network, a proxy, a damaged download: Keras raises a bare Exception
-            reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
             raise DataError(
-                f"cannot download MNIST ({reason}); pass --data PATH to mnist.npz, or set {ENV_VAR}"
+                f"cannot download MNIST ({_download_failure(exc)}); pass --data PATH to mnist.npz, or set {ENV_VAR}"
             ) from None
         return Mnist(x_train, y_train, x_test, y_test, source="keras.datasets.mnist")
     path = Path(path)

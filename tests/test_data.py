@@ -26,12 +26,28 @@ def test_no_path_and_no_network_is_one_clear_error(monkeypatch):
     loader says what to pass instead (the app's L key runs `learn` without --data)."""
     import keras
 
-    def offline():
-        raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None -- [Errno -3]")
+    def offline():  # as keras.utils.get_file raises it, offline
+        import socket
+        import urllib.error
+
+        try:
+            raise urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+        except urllib.error.URLError:
+            raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None -- [Errno -2]")  # noqa: B904
 
     monkeypatch.delenv("MNIST_NPZ", raising=False)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(DataError, match=r"cannot download MNIST \(URL fetch failure.*--data PATH.*MNIST_NPZ"):
+    with pytest.raises(DataError) as error:
+        load_mnist()
+    assert str(error.value) == (
+        "cannot download MNIST (Name or service not known); pass --data PATH to mnist.npz, or set MNIST_NPZ"
+    )  # not Keras's "URL fetch failure on https://...: None -- [Errno -2] ...", which the app's L showed
+
+    def damaged():
+        raise Exception("File not found or corrupted.\nRetry.")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", damaged)
+    with pytest.raises(DataError, match=r"cannot download MNIST \(File not found or corrupted\.\); pass --data PATH"):
         load_mnist()
 
 
