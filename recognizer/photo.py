@@ -168,10 +168,10 @@ THIN_PEN = 0.7  # ... their pen this share of the other writing's at least (a pr
 # at most 1 / THIN_ONES of theirs, no wider than ONE_WIDE of its height (a fine upright stroke is no
 # curve: thin_writing; a box's side, a bracket or a table's rule beside a number is not between digits)
 THIN_ONES, ONE_WIDE = 0.7, 0.5
-# A picture of more separate marks is no handwriting to read (a dithered 1-bit scan: tens of thousands
-# of dots; 1,440 photos and scans of handwriting held 1,637 at most): refused, not read for seconds.
-# (Refusing pictures of marks as dense as dots, 20,000 a megapixel, also refused small photos of a
-# digit under heavy pepper noise that read right: a small dithered scan reads as "?"s in about 2 s.)
+# A picture of more separate marks is no handwriting to read (tens of thousands of dots, as a dithered
+# 1-bit scan was before DITHER_BLUR smoothed it; 1,440 photos and scans of handwriting held 1,637 at
+# most): refused, not read for seconds. (Refusing pictures of marks as dense as dots, 20,000 a
+# megapixel, also refused small photos of a digit under heavy pepper noise that read right.)
 MAX_MARKS = 5_000
 # A dithered 1-bit scan's pixels are smoothed with a Gaussian this wide (px) before reading: a stroke's
 # grey edge is a halo of dots that made every digit "scribble" (its ink much longer than its strokes are
