@@ -254,3 +254,21 @@ def test_read_candidates_are_what_the_image_path_reads(shipped):
     for group in groups:  # each digit read is a candidate, with the same image
         assert np.abs(images - group.image).reshape(len(images), -1).max(axis=1).min() == 0
     assert grouping.read_candidates(ink_from_canvas(np.zeros((50, 50), np.uint8))) == []
+
+
+@pytest.mark.parametrize(("text", "read"), [("4MA4", "4??4"), ("7HM2", "7??2"), ("9MN1", "9??1")])
+def test_a_letter_beside_a_letter_is_not_cut_into_digits(shipped, monkeypatch, text, read):
+    """An image's word: its M, cut into two slices read as sure 1s, made "4MA4" read "411?4" beside
+    the A read "not a digit". Beside a letter, slices cost grouping.LETTER_CUT nats more and the row
+    is chosen again: the M stays whole, one "?"."""
+    from recognizer.synthetic import LETTER_STROKES
+
+    strokes, x = [], 30.0
+    for c in text:
+        wide = 130 if c in "MW" else 90
+        strokes += place_strokes(DIGIT_STROKES[int(c)] if c.isdigit() else LETTER_STROKES[c], box=(x, 60, wide, 150))
+        x += wide + 30
+    canvas = rasterize(strokes, (280, int(x + 30)), 10)
+    assert number_text(shipped.read(canvas)) == read
+    monkeypatch.setattr(grouping, "LETTER_CUT", 0.0)
+    assert "1" in number_text(shipped.read(canvas))[1:-1]  # cut as before
