@@ -197,7 +197,9 @@ def letters(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> 
 
 
 def words(rec: Recognizer, chars: PenCharacters, digit_idx: np.ndarray, letter_idx: np.ndarray, n: int, rng) -> dict:
-    """Rows "digit, 1-3 clear letters, digit" of one person, read with Recognizer.read(canvas, strokes)."""
+    """Rows "digit, 1-3 clear letters, digit" of one person, read with Recognizer.read(canvas, strokes),
+    and the same rows as images (read(canvas): the CLI's and photos' path, where a letter may be cut
+    into pieces that read as digits)."""
     from recognizer.unipen import people
 
     who = people(chars)
@@ -209,7 +211,7 @@ def words(rec: Recognizer, chars: PenCharacters, digit_idx: np.ndarray, letter_i
     for i in candidates:
         digits_of[who[i]].append(i)
     persons = sorted(digits_of)
-    right = count_right = 0
+    right = count_right = image_right = image_count = 0
     for _ in range(n):
         p = persons[rng.integers(len(persons))]
         row = [
@@ -222,7 +224,15 @@ def words(rec: Recognizer, chars: PenCharacters, digit_idx: np.ndarray, letter_i
         expected = chars.label[row[0]] + "?" * (len(row) - 2) + chars.label[row[-1]]
         right += number_text(preds) == expected
         count_right += len(preds) == len(row)
-    return {"rows": n, "exact": accuracy_entry(right, n), "count_right": accuracy_entry(count_right, n)}
+        image = rec.read(written.canvas)
+        image_right += number_text(image) == expected
+        image_count += len(image) == len(row)
+    return {
+        "rows": n,
+        "exact": accuracy_entry(right, n),
+        "count_right": accuracy_entry(count_right, n),
+        "image": {"exact": accuracy_entry(image_right, n), "count_right": accuracy_entry(image_count, n)},
+    }
 
 
 def run(

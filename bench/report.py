@@ -737,7 +737,13 @@ def _real_letters(r: dict) -> str:
             ),
             f"Rows of a digit, 1-3 letters and a digit by one writer, read with `read(canvas, strokes)`: "
             f'{fmt_pct(rows["exact"]["accuracy"], 1)} read exactly (every letter "?", both digits right; '
-            f"{rows['rows']} rows), {fmt_pct(rows['count_right']['accuracy'], 1)} with the right number of characters.",
+            f"{rows['rows']} rows), {fmt_pct(rows['count_right']['accuracy'], 1)} with the right number of characters"
+            + (
+                f"; as images (`read(canvas)`), {fmt_pct(rows['image']['exact']['accuracy'], 1)} and "
+                f"{fmt_pct(rows['image']['count_right']['accuracy'], 1)}."
+                if "image" in rows
+                else "."
+            ),
         ]
     )
 

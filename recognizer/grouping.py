@@ -167,6 +167,7 @@ CUT_TRIES = 12  # paths traced at most per cut wanted, cheapest end first
 # counted short (they read wrong before too).
 LETTER_ND = 0.9
 LETTER_CUT = 6.0
+LETTER_TALL = 0.5  # ... and a letter at least this many heights tall (lower case: 0.6; a dash is flat)
 SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
 PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
 
@@ -914,16 +915,20 @@ def _letters_kept_whole(
 ) -> np.ndarray | None:
     """In an image, the candidates' geometry with every one holding a slice of a cut piece within
     WORD_GAP heights of a letter chosen (a whole piece the detector finds no digit, P above
-    LETTER_ND) priced LETTER_CUT nats lower; None where no such letter was chosen, or no slice
+    LETTER_ND, at least LETTER_TALL of a digit's height: a dash is no letter) priced LETTER_CUT
+    nats lower; None where no such letter was chosen, or no slice
     lies near one. A word's letters lie side by side: its "M", "U" or "n", cut into slices that
     read as sure 1s and 7s, is a letter beside them, not two digits."""
     if atoms.starts is not None or not atoms.cuts:
         return None
-    spans = atoms.ranges[0]
+    spans, heights = atoms.ranges
     letters = [
         _x_range(spans, candidates[k])
         for k, nd in zip(chosen, not_digit)
-        if nd is not None and nd > LETTER_ND and not _holds_slice(atoms, candidates[k])
+        if nd is not None
+        and nd > LETTER_ND
+        and not _holds_slice(atoms, candidates[k])
+        and _x_range(heights, candidates[k])[1] - _x_range(heights, candidates[k])[0] >= LETTER_TALL * atoms.height
     ]
     if not letters:
         return None

@@ -48,3 +48,35 @@ def test_digits_name_the_writers_whose_digits_read_not_sure_and_keep_their_drawi
     assert sheet.shape[0] % real.SHEET_HEIGHT == 0 and sheet.shape[0] >= real.SHEET_HEIGHT
     assert (sheet < 128).mean() > 0.01  # dark ink and captions on white
     assert real.unsure_sheet([]).shape == (real.SHEET_HEIGHT, real.SHEET_WIDTH)
+
+
+def test_rows_of_letters_between_digits_are_read_with_strokes_and_as_images(tmp_path, monkeypatch):
+    """bench.real.words reads each row twice: with its strokes (the app's path) and as an image
+    (the CLI's and photos'), and reports each path's exact and count figures apart. The stand-in
+    reads a row right with its strokes, as one "?" without them."""
+    from recognizer.synthetic import LETTER_STROKES
+
+    path = tmp_path / "unipen.npz"
+    digits = [(str(d), WRITERS[0], DIGIT_STROKES[d]) for d in range(10)]
+    pen_file(path, digits + [(c, WRITERS[0], LETTER_STROKES[c]) for c in "ACEF"])
+    chars = load_unipen(path)
+    written, write_row = [], real.write_row
+    monkeypatch.setattr(real, "write_row", lambda chars_, row, rng: written.append(row) or write_row(chars_, row, rng))
+    asked = []
+
+    class StandIn:
+        def read(self, canvas, strokes=None):
+            asked.append(strokes is not None)
+            row = written[-1]
+            text = chars.label[row[0]] + "?" * (len(row) - 2) + chars.label[row[-1]] if strokes is not None else "?"
+            probs, image = np.full(10, 0.1), np.zeros((28, 28), np.float32)
+            return [
+                Prediction(int(c) if c != "?" else 0, 0.9, probs, image, unsure=None if c != "?" else "not a digit")
+                for c in text
+            ]
+
+    figures = real.words(StandIn(), chars, np.arange(10), np.arange(10, 14), 4, np.random.default_rng(3))
+    assert asked == [True, False] * 4 and len(written) == 4
+    assert figures["exact"]["accuracy"] == figures["count_right"]["accuracy"] == 1.0
+    assert figures["image"]["exact"]["accuracy"] == figures["image"]["count_right"]["accuracy"] == 0.0
+    assert figures["image"]["exact"]["n"] == figures["rows"] == 4
