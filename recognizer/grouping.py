@@ -251,9 +251,6 @@ def group_digits(
         return classify(batch), None if detect is None else detect(batch)
 
     chosen, probs, not_digit = _choose(atoms, candidates, geometry, read)
-    apart = _letters_kept_whole(atoms, candidates, geometry, chosen, not_digit)
-    if apart is not None:  # a word's letters: its pieces near them chosen again, cut dearer
-        chosen, probs, not_digit = _choose(atoms, candidates, apart, read)
     segments = [_segment(atoms, candidates[k], ink.box[:2]) for k in chosen]
     return _groups(ink, segments, images[chosen], probs, not_digit)
 
@@ -887,16 +884,22 @@ def _choose(
     (recognition log 1 = 0), so once the best sequence holds only candidates read, no other can
     score higher. The choice is the one reading every candidate makes (up to the models' rounding
     in batches of other sizes), for a fraction of the work: on 'val' people's numbers, images read
-    about 6 of their 24 candidates, in 1.4 rounds. Returns the choice, and the probabilities and
-    P(not a digit) of each candidate chosen."""
+    about 6 of their 24 candidates, in 1.4 rounds. Where the choice holds a word's letter, cuts near
+    it are priced dearer once (_letters_kept_whole) and the choice goes on from what was read.
+    Returns the choice, and the probabilities and P(not a digit) of each candidate chosen."""
     choose = _sequencer(atoms, candidates)
     score = np.zeros(len(candidates))  # recognition of the candidates read; 0 bounds the others'
     answers: dict[int, tuple[np.ndarray, float | None]] = {}
+    repriced = False
     while True:
         chosen = choose(score + geometry)
         new = [k for k in chosen if k not in answers]
         if not new:
-            break
+            dearer = None if repriced else _letters_kept_whole(atoms, candidates, geometry, chosen, answers)
+            if dearer is None:
+                break
+            geometry, repriced = dearer, True
+            continue
         probs, not_digit = read(new)
         if not_digit is not None:
             not_digit = np.clip(not_digit, 0.0, 1.0)  # recognition's bound holds for probabilities
@@ -911,25 +914,26 @@ def _letters_kept_whole(
     candidates: list[tuple[int, ...]],
     geometry: np.ndarray,
     chosen: list[int],
-    not_digit: list[float | None],
+    answers: dict[int, tuple[np.ndarray, float | None]],
 ) -> np.ndarray | None:
     """In an image, the candidates' geometry with every one holding a slice of a cut piece within
     WORD_GAP heights of a letter chosen (a whole piece the detector finds no digit, P above
     LETTER_ND, at least LETTER_TALL of a digit's height: a dash is no letter) priced LETTER_CUT
-    nats lower; None where no such letter was chosen, or no slice
-    lies near one. A word's letters lie side by side: its "M", "U" or "n", cut into slices that
-    read as sure 1s and 7s, is a letter beside them, not two digits."""
+    nats lower; None where no such letter was chosen, or no slice lies near one. answers: the
+    models' (probabilities, P(not a digit)) of each candidate read. A word's letters lie side by
+    side: its "M", "U" or "n", cut into slices that read as sure 1s and 7s, is a letter beside
+    them, not two digits."""
     if atoms.starts is not None or not atoms.cuts:
         return None
     spans, heights = atoms.ranges
-    letters = [
-        _x_range(spans, candidates[k])
-        for k, nd in zip(chosen, not_digit)
-        if nd is not None
-        and nd > LETTER_ND
-        and not _holds_slice(atoms, candidates[k])
-        and _x_range(heights, candidates[k])[1] - _x_range(heights, candidates[k])[0] >= LETTER_TALL * atoms.height
-    ]
+    letters = []
+    for k in chosen:
+        nd, members = answers[k][1], candidates[k]
+        if nd is None or nd <= LETTER_ND or _holds_slice(atoms, members):
+            continue
+        top, bottom = _x_range(heights, members)  # a y-range, as _x_range finds an x-range
+        if bottom - top >= LETTER_TALL * atoms.height:
+            letters.append(_x_range(spans, members))
     if not letters:
         return None
     near, apart = WORD_GAP * atoms.height, geometry.copy()
