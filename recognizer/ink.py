@@ -54,10 +54,10 @@ class Ink:
         return max(stroke_width(crop) / scale, 1.0)
 
     def drawn_by(self, strokes: Sequence[Stroke]) -> bool:
-        """Whether these strokes drew this ink: their box, grown by half the pen and cut to the
-        canvas, is the ink's within DRAWN_SLACK pens (and 2 px) on every side. Strokes of another
-        drawing, some of a drawing's strokes, or strokes scaled or off the canvas are not: read by
-        them, ink outside them was lost or merged with a neighbour."""
+        """Whether these strokes (point lists, or their as_points arrays) drew this ink: their box,
+        grown by half the pen and cut to the canvas, is the ink's within DRAWN_SLACK pens (and 2 px)
+        on every side. Strokes of another drawing, some of a drawing's strokes, or strokes scaled or
+        off the canvas are not: read by them, ink outside them was lost or merged with a neighbour."""
         drawn = [as_points(s) for s in strokes if len(s)]
         if self.box is None or not drawn:
             return self.box is None and not drawn

@@ -315,8 +315,8 @@ def own_strokes(ink: Ink, strokes: Sequence[Stroke] | None) -> list[Stroke] | No
     strokes = checked_strokes(strokes)
     if strokes is None:
         return None
-    strokes = clipped_strokes(strokes, ink.pixels.shape, ink.stroke_width / 2)
-    return strokes if ink.drawn_by(strokes) else None
+    strokes, points = clipped_strokes(strokes, ink.pixels.shape, ink.stroke_width / 2)
+    return strokes if ink.drawn_by(points) else None
 
 
 class Recognizer:

@@ -53,22 +53,23 @@ def as_points(stroke: Stroke) -> np.ndarray:
     return np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
 
 
-def clipped_strokes(strokes: Sequence[Stroke], shape: tuple[int, int], margin: float) -> list[Stroke]:
+def clipped_strokes(
+    strokes: Sequence[Stroke], shape: tuple[int, int], margin: float
+) -> tuple[list[Stroke], list[np.ndarray]]:
     """The strokes without their points off a canvas of `shape` (h, w) grown by `margin` px on every
     side (half a pen: a path that near draws ink on it), each stroke still one, where it left the
     canvas joined to where it came back (an empty one when none of it was on the canvas): the app
     keeps points up to a canvas side off the edge, and a mouse slip past it draws nothing there, but
     read by its points, a digit reached far past its ink. The strokes as they are (the same list)
-    when every point is on it."""
+    when every point is on it; and each one's points (as_points), for what measures them next."""
     low = np.array([-margin, -margin])
     high = np.array([shape[1] - 1 + margin, shape[0] - 1 + margin])
     paths = [as_points(s) for s in strokes]
-    if all(((p >= low) & (p <= high)).all() for p in paths):
-        return strokes if isinstance(strokes, list) else list(strokes)
-    return [
-        stroke if ((path >= low) & (path <= high)).all() else _clipped_path(path, low, high)
-        for stroke, path in zip(strokes, paths)
-    ]
+    inside = [bool(((p >= low) & (p <= high)).all()) for p in paths]
+    if all(inside):
+        return (strokes if isinstance(strokes, list) else list(strokes)), paths
+    cut = [stroke if kept else _clipped_path(path, low, high) for stroke, path, kept in zip(strokes, paths, inside)]
+    return cut, [path if kept else as_points(stroke) for stroke, path, kept in zip(cut, paths, inside)]
 
 
 def _clipped_path(path: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[Point]:

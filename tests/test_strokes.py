@@ -41,7 +41,8 @@ def test_strokes_are_cut_to_the_canvas_each_still_one():
     inside = [(10.0, 10.0), (20.0, 40.0)]
     slipped = [(30.0, 10.0), (30.0, 49.0), (30.0, 70.0), (90.0, 70.0), (30.0, 70.0), (30.0, 45.0)]
     strokes = [inside, slipped, [(5.0, 200.0), (80.0, 200.0)], [(500.0, 500.0)]]
-    cut = clipped_strokes(strokes, (50, 100), 2.0)  # 50 tall: rows 0-49, and 2 px beyond
+    cut, points = clipped_strokes(strokes, (50, 100), 2.0)  # 50 tall: rows 0-49, and 2 px beyond
     assert cut[0] is inside and cut[2:] == [[], []]
     assert cut[1] == [(30.0, 10.0), (30.0, 49.0), (30.0, 51.0), (30.0, 45.0)]
-    assert clipped_strokes([inside], (50, 100), 2.0) == [inside]
+    assert [p.tolist() for p in points] == [as_points(s).tolist() for s in cut]
+    assert clipped_strokes([inside], (50, 100), 2.0)[0] == [inside]
