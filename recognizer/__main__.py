@@ -1,5 +1,5 @@
 """digit-recognizer COMMAND ...  (or python -m recognizer COMMAND ...): app, predict, evaluate, train,
-train-detector, kaggle, learn, finetune, calibrate."""
+train-detector, train-touching, kaggle, learn, finetune, calibrate."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ COMMANDS = {
     "evaluate": ("recognizer.cli", "evaluate_main", "accuracy and confusion matrix on MNIST test"),
     "train": ("recognizer.train", "main", "train the CNN (same as python -m recognizer.train)"),
     "train-detector": ("recognizer.train_detector", "main", "train the 'not a digit' detector"),
+    "train-touching": ("recognizer.train_touching", "main", "train the touching-digits model (images' cuts)"),
     "kaggle": ("recognizer.kaggle", "main", "train on Kaggle train.csv and write submission.csv"),
     "learn": ("recognizer.learn", "main", "learn your handwriting from your saved samples (under a minute)"),
     "finetune": ("recognizer.finetune", "main", "adapt the model to your saved handwriting samples"),

@@ -168,6 +168,14 @@ CUT_TRIES = 12  # paths traced at most per cut wanted, cheapest end first
 LETTER_ND = 0.9
 LETTER_CUT = 6.0
 LETTER_TALL = 0.5  # ... and a letter at least this many heights tall (lower case: 0.6; a dash is flat)
+# Without strokes, each piece that is cut is also read whole by the touching-digits model
+# (recognizer.train_touching): its P(several digits) prices the piece whole against its slices,
+# TOUCHING_WEIGHT nats per nat of log-odds (_touching_priced), and with it pieces from
+# TOUCHING_CUT_WIDTH heights are cut (a narrow 1 against an 8). Chosen on 'val' people, whom it never
+# saw (docs/measurements.md, "Touching digits or one letter"): weight 1 and 2 alike; 0.5 keeps fewer letters whole.
+TOUCHING_WEIGHT = 2.0
+TOUCHING_CUT_WIDTH = 0.5
+TOUCHING_FLOOR = 0.01  # P(several digits) is clipped to [this, 1 - this]: no piece priced beyond 4.6 nats a weight
 SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
 PROB_FLOOR = 1e-6  # probabilities are clipped here before the log
 
@@ -227,32 +235,76 @@ class _Atoms:
 
 
 def group_digits(
-    ink: Ink, strokes: Sequence[Stroke] | None, classify: Classify, detect: Detect | None = None
+    ink: Ink,
+    strokes: Sequence[Stroke] | None,
+    classify: Classify,
+    detect: Detect | None = None,
+    touching: Detect | None = None,
 ) -> list[Group]:
     """The digits in a canvas's ink as Groups, left to right; [] when blank.
 
     strokes: the point lists the canvas was drawn from, in writing order, if known (the app's);
     classify: the classifier on a batch of 28x28 images, and detect: the detector (P(not a digit),
     in [0, 1]; None without one), both called only on the candidates that could be chosen
-    (_choose), in a round or two of small batches. Ink of more than MAX_PIECES strokes or pieces (a
-    scribble, noise) is grouped by segment.find_digits' rules instead: reading its candidates
-    would cost too much time and memory while the user draws."""
+    (_choose), in a round or two of small batches; touching: the touching-digits model (P(several
+    digits) of a piece read whole), called once on the pieces an image's reading may cut (None
+    without one: pieces are cut from CUT_WIDTH heights, as before it). Ink of more than MAX_PIECES
+    strokes or pieces (a scribble, noise) is grouped by segment.find_digits' rules instead: reading
+    its candidates would cost too much time and memory while the user draws."""
     if ink.box is None:
         return []
-    found = _read_candidates(ink, strokes)
+    found = _read_candidates(ink, strokes, CUT_WIDTH if touching is None else TOUCHING_CUT_WIDTH)
+    if found is None and touching is not None and strokes is None:  # narrow pieces cut, too many slices
+        found = _read_candidates(ink, strokes, CUT_WIDTH)  # (a long number): cut only the wide ones
     if found is None:
         return _rule_based(ink, strokes, classify, detect)
     atoms, candidates, geometry, image_of = found
-    images = np.zeros((len(candidates), SIZE, SIZE), np.float32)
+    made: dict[int, np.ndarray] = {}  # each candidate's image, made once
+
+    def images(ks: list[int]) -> np.ndarray:
+        missing = [k for k in ks if k not in made]
+        made.update(zip(missing, image_of([candidates[k] for k in missing]) if missing else []))
+        return np.stack([made[k] for k in ks]) if ks else np.zeros((0, SIZE, SIZE), np.float32)
 
     def read(ks: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
-        batch = image_of([candidates[k] for k in ks])
-        images[ks] = batch  # kept for the Groups chosen
+        batch = images(ks)
         return classify(batch), None if detect is None else detect(batch)
 
+    if touching is not None:
+        geometry = _touching_priced(atoms, candidates, geometry, images, touching)
     chosen, probs, not_digit = _choose(atoms, candidates, geometry, read)
     segments = [_segment(atoms, candidates[k], ink.box[:2]) for k in chosen]
-    return _groups(ink, segments, images[chosen], probs, not_digit)
+    return _groups(ink, segments, images(chosen), probs, not_digit)
+
+
+def _touching_priced(
+    atoms: _Atoms,
+    candidates: list[tuple[int, ...]],
+    geometry: np.ndarray,
+    images: Callable[[list[int]], np.ndarray],
+    touching: Detect,
+) -> np.ndarray:
+    """The candidates' geometry with each piece an image's reading cut priced whole by the
+    touching-digits model: every candidate holding the whole piece (alone, or with other ink: a
+    digit's loose stroke) gains TOUCHING_WEIGHT times the log-odds that it is one character, not
+    several digits (P clipped to TOUCHING_FLOOR), so that a reading keeping the piece whole gains
+    it once and one cutting it never; the geometry as it was with strokes or where nothing was cut.
+    A letter cut into slices reads as digits ("e" as 12, "M" as 11), and two digits touching read
+    whole as one; the classifier and the detector, reading one candidate at a time, cannot tell
+    which the piece is."""
+    if atoms.starts is not None or not atoms.cuts:
+        return geometry
+    pieces = sorted(atoms.whole)
+    at = {members: k for k, members in enumerate(candidates)}  # every whole piece is a candidate (_keep)
+    several = touching(images([at[piece] for piece in pieces]))
+    several = np.clip(np.asarray(several, np.float64).reshape(-1), TOUCHING_FLOOR, 1 - TOUCHING_FLOOR)
+    priced = geometry.copy()
+    held = [set(members) for members in candidates]
+    for piece, p in zip(pieces, several):
+        priced[[k for k, members in enumerate(held) if members.issuperset(piece)]] += TOUCHING_WEIGHT * np.log(
+            (1 - p) / p
+        )
+    return priced
 
 
 def read_candidates(ink: Ink, cut_width: float = CUT_WIDTH) -> list[tuple[Segment, np.ndarray, bool]]:
@@ -271,6 +323,18 @@ def read_candidates(ink: Ink, cut_width: float = CUT_WIDTH) -> list[tuple[Segmen
         (_segment(atoms, members, ink.box[:2]), image, _holds_slice(atoms, members))
         for members, image in zip(candidates, images)
     ]
+
+
+def cut_pieces(ink: Ink, cut_width: float = TOUCHING_CUT_WIDTH) -> list[tuple[Segment, np.ndarray]]:
+    """The pieces of an image's ink (no strokes) that are cut, pieces cut_width heights wide or
+    more, each whole as its Segment and the 28x28 image it is read as; [] when none, when blank or
+    when the rules take over. The touching-digits model trains on them (recognizer.train_touching)."""
+    found = None if ink.box is None else _read_candidates(ink, None, cut_width)
+    if found is None:
+        return []
+    atoms, candidates, _, image_of = found
+    pieces = [members for members in candidates if members in atoms.whole]
+    return [(_segment(atoms, members, ink.box[:2]), image) for members, image in zip(pieces, image_of(pieces))]
 
 
 def _holds_slice(atoms: _Atoms, members: tuple[int, ...]) -> bool:
@@ -816,9 +880,18 @@ def _make_atoms(
 
 def _specks(atoms: _Atoms) -> np.ndarray:
     """Atoms far smaller than the digits (a stray click, a noise dot): they may be left out. A slice
-    of a cut piece never is one."""
-    small = specks(atoms.boxes, atoms.pixels)
-    small[[a for cut in atoms.cuts for a in cut[:2]]] = False
+    of a cut piece never is one, and a piece narrower than CUT_WIDTH heights (cut only with the
+    touching-digits model) is measured whole, as it was before such pieces were cut: its slices are
+    no measure of the digits' size (a colon's dots were as big as the largest slice, and read "?")."""
+    boxes, pixels = atoms.boxes.copy(), atoms.pixels.copy()
+    spans = atoms.ranges[0]
+    for piece in atoms.whole:
+        members = list(piece)
+        if spans[piece[-1]][1] - spans[piece[0]][0] < CUT_WIDTH * atoms.height:
+            top, bottom = boxes[members, 1].min(), (boxes[members, 1] + boxes[members, 3]).max()
+            boxes[members, 3], pixels[members] = bottom - top, pixels[members].sum()
+    small = specks(boxes, pixels)
+    small[list(atoms.sliced)] = False
     return small
 
 

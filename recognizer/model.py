@@ -1,5 +1,5 @@
-"""The CNNs: the digit classifier, an ensemble of classifiers, and the small digit detector, each
-built in one function.
+"""The CNNs: the digit classifier, an ensemble of classifiers, the small digit detector and the
+touching-digits model, each built in one function.
 
 The classifier is the well-known ~99.7% MNIST design (Deotte's Kaggle CNN), built in one function;
 several trained apart can be averaged in one graph (build_ensemble, `train --members`), and so
@@ -101,6 +101,30 @@ def build_detector(dropout: float = 0.3) -> keras.Model:
             layers.Dense(1, activation="sigmoid"),
         ],
         name="digit_detector",
+    )
+
+
+def build_touching(dropout: float = 0.3) -> keras.Model:
+    """Return the uncompiled touching-digits model: three conv blocks with BatchNorm, sigmoid
+    P(several digits) of a whole piece of ink (recognizer.train_touching); a third of the detector."""
+
+    def conv(filters: int) -> list[layers.Layer]:
+        return [layers.Conv2D(filters, 3, use_bias=False), layers.BatchNormalization(), layers.Activation("relu")]
+
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            *conv(32),
+            layers.MaxPooling2D(),
+            *conv(64),
+            layers.MaxPooling2D(),
+            *conv(96),
+            layers.Flatten(),
+            layers.Dropout(dropout),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(1, activation="sigmoid"),
+        ],
+        name="touching_digits",
     )
 
 

@@ -22,6 +22,7 @@ reject.model_reason). Recognizer.recognize runs images, model and verdicts for a
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import tempfile
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # photo imports scipy, which the app's window must not wait f
 MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped with `pip install .`
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
+DEFAULT_TOUCHING = MODELS_DIR / "touching_digits.tflite"
 NUM_CLASSES = 10
 Backend = Callable[[np.ndarray], np.ndarray]  # a loaded model: (n, 28, 28, 1) float32 images -> (n, outputs)
 PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
@@ -306,6 +308,36 @@ class Detector:
         return self._backend(to_input(images)).reshape(-1).astype(np.float64)
 
 
+class TouchingDigits:
+    """The touching-digits model: P(several digits touching) of a whole piece of ink that an image's
+    reading may cut, against one character, a digit or a letter (see recognizer.train_touching)."""
+
+    def __init__(self, backend: Backend, path: Path) -> None:
+        self._backend = backend
+        self.path = path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike = DEFAULT_TOUCHING, threads: int = THREADS) -> TouchingDigits:
+        """The model at path (.tflite or .keras, checked as the classifier is), whose card
+        (<model>.json) was written for this very file; ModelError in one line otherwise."""
+        path = Path(path)
+        backend = _load_backend(path, outputs=1, make="make train-touching", threads=threads)
+        card = path.with_suffix(".json")
+        try:
+            made_for = json.loads(card.read_text())["model_sha256"].values()
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            raise ModelError(f"touching-digits model {path} has no readable card {card}") from None
+        if file_sha256(path) not in made_for:
+            raise ModelError(
+                f"{card} was written for another {path.name} (train it again: `python -m recognizer train-touching`)"
+            )
+        return cls(backend, path)
+
+    def several(self, images: np.ndarray) -> np.ndarray:
+        """(n, 28, 28) images of whole pieces (batch.to_input) -> (n,) P(several digits touching)."""
+        return self._backend(to_input(images)).reshape(-1).astype(np.float64)
+
+
 def own_strokes(ink: Ink, strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     """A reader's strokes, checked (strokes.checked_strokes: CanvasError for points that are no
     points) and cut to the canvas (strokes.clipped_strokes: a mouse slip past its edge), or None
@@ -323,12 +355,18 @@ class Recognizer:
     """Load once with Recognizer.load(); then predict(canvas) costs about a millisecond."""
 
     def __init__(
-        self, backend: Backend, path: Path, calibration: Calibration | None = None, detector: Detector | None = None
+        self,
+        backend: Backend,
+        path: Path,
+        calibration: Calibration | None = None,
+        detector: Detector | None = None,
+        touching: TouchingDigits | None = None,
     ) -> None:
         self._backend = backend
         self.path = path
         self.calibration = calibration or Calibration()
         self.detector = detector
+        self.touching = touching
 
     @classmethod
     def load(
@@ -337,6 +375,7 @@ class Recognizer:
         calibrated: bool = True,
         detector: str | os.PathLike | None = DEFAULT_DETECTOR,
         threads: int = THREADS,
+        touching: str | os.PathLike | None = DEFAULT_TOUCHING,
     ) -> Recognizer:
         """Load a .tflite (fast, no TensorFlow) or .keras model; default: the shipped model.
 
@@ -345,6 +384,8 @@ class Recognizer:
         threshold; calibrated=False gives the raw probabilities and the default threshold.
         detector: the digit detector's .tflite or .keras file (default: the shipped one, skipped
         if absent); None: no detector, only ink checks and confidence say "not sure".
+        touching: the touching-digits model's file (default: the shipped one, skipped if absent);
+        None: an image's pieces are cut and read without it (recognizer.grouping, TOUCHING_WEIGHT).
         threads: LiteRT threads per model call (THREADS; 1 for a server answering many at once; a
         .keras model runs on the threads TensorFlow chooses)."""
         if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
@@ -359,7 +400,14 @@ class Recognizer:
         # before its window opens) need not wait: loading pays for it, not the first reading (0.45 s)
         import scipy.ndimage  # noqa: F401
 
-        return cls(backend, path, calibration, Detector.load(detector, threads) if wanted else None)
+        touching_wanted = touching is not None and (Path(touching) != DEFAULT_TOUCHING or DEFAULT_TOUCHING.is_file())
+        return cls(
+            backend,
+            path,
+            calibration,
+            Detector.load(detector, threads) if wanted else None,
+            TouchingDigits.load(touching, threads) if touching_wanted else None,
+        )
 
     @property
     def threshold(self) -> float:
@@ -473,21 +521,23 @@ class Recognizer:
         """The digits' Groups (recognizer.grouping), each with its row: the lines of writing
         (segment.text_rows) read one at a time from the top, each left to right, or row 0 alone."""
         detect = self.detector.not_digit if self.detector else None
+        touching = self.touching.several if self.touching else None
         rows = text_rows(ink, picture)
         if not rows:
-            return [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect)]
+            return [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect, touching)]
         per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
         return [
             (k, g)
             for k, ((top, bottom), own) in enumerate(zip(rows, per_row))
-            for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect)
+            for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect, touching)
         ]
 
     def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:
         """The reading of a photo or scan from its canvases (photo.ink_canvases: one, or both
         polarities' when bold ink may have fooled the polarity check), read as a picture (see
         read): the one whose tallest digit read surely is the tallest, then whose tallest digit is,
-        the first on a tie. The wrong polarity reads the paper between the strokes, whose pieces are
+        the first on a tie (both read without the touching-digits model, then the chosen one with
+        it). The wrong polarity reads the paper between the strokes, whose pieces are
         shorter than the writing (bold close-ups and bold print with a letter, training-side:
         docs/measurements.md), or, around marker-bold digits, one "?" as tall as them all. That
         reading may then be taken turned a quarter (_sideways: a page photographed or scanned on
@@ -497,7 +547,11 @@ class Recognizer:
         [canvas]: it read as a list of its rows, each "not a 2-D grayscale array"."""
         if isinstance(canvases, np.ndarray) and canvases.ndim == 2:
             canvases = [canvases]
-        readings = [self.read(canvas, picture=True) for canvas in canvases]
+        chooser = self
+        if len(canvases) > 1 and self.touching is not None:
+            chooser = copy.copy(self)  # both polarities read without the touching-digits model, as the
+            chooser.touching = None  # rule was tuned: it cut the paper's blobs into sure digits ("62" read "?13")
+        readings = [chooser.read(canvas, picture=True) for canvas in canvases]
         if not readings:
             return []
         tallest = [
@@ -508,7 +562,8 @@ class Recognizer:
             for reading in readings
         ]
         best = tallest.index(max(tallest))  # the first of equals
-        reading = self._sideways(canvases[best], readings[best])
+        reading = readings[best] if chooser is self else self.read(canvases[best], picture=True)
+        reading = self._sideways(canvases[best], reading)
         if frames is None:
             return reading
         return [replace(p, box=frames[best].to_picture(p.box)) for p in reading]

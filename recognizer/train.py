@@ -418,7 +418,8 @@ def check_out(
     if in_shipped_folder(out) and not overwrite_shipped:
         raise DataError(
             f"{flag} {out} is in the shipped models' folder recognizer/{MODELS_DIR.name}/: choose another "
-            "path for a new model (train and train-detector replace a shipped one with --overwrite-shipped)"
+            "path for a new model (train, train-detector and train-touching replace a shipped one with "
+            "--overwrite-shipped)"
         )
     for path in (out, *(out.with_suffix(suffix) for suffix in (".tflite", ".json", ".history.csv"))):
         check_writable(path, flag, inputs=inputs)  # a folder in the way: found now, not after the training
@@ -436,15 +437,17 @@ def data_arguments(data: str | None, unipen: str | None) -> list[str]:
 
 
 def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
-    """The command that trains a model again from scratch, for its card (train's and
-    train-detector's options): the program, the data files used (those named by $MNIST_NPZ or
-    $UNIPEN_NPZ written out), the epochs, the classifier's --members and the detector's
-    --letter-slices, --cut-width and --average-with where not the default, --out and --limit where given,
+    """The command that trains a model again from scratch, for its card (train's, train-detector's
+    and train-touching's options): the program, the data files used (those named by $MNIST_NPZ or
+    $UNIPEN_NPZ written out), the epochs, the classifier's
+    --members, the detector's --letter-slices, --cut-width and --average-with and train-touching's
+    --numbers where not the default, --out and --limit where given,
     and --overwrite-shipped where the model goes to the shipped folder (refused without it).
     --resume and --work-dir change how a run goes, not the model it makes: left out."""
     argv = data_arguments(args.data, args.unipen)
     argv += ["--epochs", str(args.epochs)]
-    for name in ("members", "letter_slices", "cut_width", "average_with"):  # each trainer's own, where not the default
+    own = ("members", "letter_slices", "cut_width", "average_with", "numbers")  # each trainer's own
+    for name in own:  # where not the default
         if vars(args).get(name) not in (None, parser.get_default(name)):
             argv += ["--" + name.replace("_", "-"), str(vars(args)[name])]
     if args.out != parser.get_default("out"):
@@ -488,13 +491,20 @@ def accuracy_on_test_set(model, data: Mnist) -> dict:
 
 
 def training_parser(
-    prog: str, description: str, unipen: str, epochs: int, out: str, limit: str, work_dir: str
+    prog: str,
+    description: str,
+    unipen: str,
+    epochs: int,
+    out: str,
+    limit: str,
+    work_dir: str,
+    mnist: str = "mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)",
 ) -> argparse.ArgumentParser:
-    """The options train and train-detector share (their own defaults and help where they differ):
-    the data files, --epochs, --out (the shipped model by default: needs --overwrite-shipped),
-    --limit for smoke runs, --resume and --work-dir."""
+    """The options the trainers share (their own defaults and help where they differ): the data
+    files (--data for MNIST, with the help `mnist`), --epochs, --out (the shipped model by default:
+    needs --overwrite-shipped), --limit for smoke runs, --resume and --work-dir."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--data", help="mnist.npz, IDX folder or Kaggle train.csv (default: $MNIST_NPZ, else download)")
+    parser.add_argument("--data", help=mnist)
     parser.add_argument("--unipen", help=f"unipen_dev.npz: {unipen}")
     parser.add_argument("--epochs", type=int, default=epochs, help=f"epochs (default {epochs})")
     parser.add_argument(
