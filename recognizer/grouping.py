@@ -172,7 +172,9 @@ LETTER_TALL = 0.5  # ... and a letter at least this many heights tall (lower cas
 # (recognizer.train_touching): its P(several digits) prices the piece whole against its slices,
 # TOUCHING_WEIGHT nats per nat of log-odds (_touching_priced), and with it pieces from
 # TOUCHING_CUT_WIDTH heights are cut (a narrow 1 against an 8). Chosen on 'val' people, whom it never
-# saw (docs/measurements.md, "Touching digits or one letter"): weight 1 and 2 alike; 0.5 keeps fewer letters whole.
+# saw (docs/measurements.md, "Touching digits or one letter"): weight 2 read 1,200 letters alone only
+# "?" 91.25% and 300 rows of letters between digits exactly 54.3%, weight 1 90.0% and 51.7%, 800
+# numbers counted alike (98.0%); cuts from 0.8 heights counted them 97.4%.
 TOUCHING_WEIGHT = 2.0
 TOUCHING_CUT_WIDTH = 0.5
 TOUCHING_FLOOR = 0.01  # P(several digits) is clipped to [this, 1 - this]: no piece priced beyond 4.6 nats a weight
@@ -253,36 +255,24 @@ def group_digits(
     its candidates would cost too much time and memory while the user draws."""
     if ink.box is None:
         return []
-    found = _read_candidates(ink, strokes, CUT_WIDTH if touching is None else TOUCHING_CUT_WIDTH)
+    found = _read_candidates(ink, strokes, CUT_WIDTH if touching is None else TOUCHING_CUT_WIDTH, touching)
     if found is None and touching is not None and strokes is None:  # narrow pieces cut, too many slices
-        found = _read_candidates(ink, strokes, CUT_WIDTH)  # (a long number): cut only the wide ones
+        found = _read_candidates(ink, strokes, CUT_WIDTH, touching)  # (a long number): cut only the wide ones
     if found is None:
         return _rule_based(ink, strokes, classify, detect)
     atoms, candidates, geometry, image_of = found
-    made: dict[int, np.ndarray] = {}  # each candidate's image, made once
-
-    def images(ks: list[int]) -> np.ndarray:
-        missing = [k for k in ks if k not in made]
-        made.update(zip(missing, image_of([candidates[k] for k in missing]) if missing else []))
-        return np.stack([made[k] for k in ks]) if ks else np.zeros((0, SIZE, SIZE), np.float32)
 
     def read(ks: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
-        batch = images(ks)
+        batch = image_of([candidates[k] for k in ks])
         return classify(batch), None if detect is None else detect(batch)
 
-    if touching is not None:
-        geometry = _touching_priced(atoms, candidates, geometry, images, touching)
     chosen, probs, not_digit = _choose(atoms, candidates, geometry, read)
     segments = [_segment(atoms, candidates[k], ink.box[:2]) for k in chosen]
-    return _groups(ink, segments, images(chosen), probs, not_digit)
+    return _groups(ink, segments, image_of([candidates[k] for k in chosen]), probs, not_digit)
 
 
 def _touching_priced(
-    atoms: _Atoms,
-    candidates: list[tuple[int, ...]],
-    geometry: np.ndarray,
-    images: Callable[[list[int]], np.ndarray],
-    touching: Detect,
+    atoms: _Atoms, candidates: list[tuple[int, ...]], geometry: np.ndarray, image_of: Images, touching: Detect
 ) -> np.ndarray:
     """The candidates' geometry with each piece an image's reading cut priced whole by the
     touching-digits model: every candidate holding the whole piece (alone, or with other ink: a
@@ -295,15 +285,13 @@ def _touching_priced(
     if atoms.starts is not None or not atoms.cuts:
         return geometry
     pieces = sorted(atoms.whole)
-    at = {members: k for k, members in enumerate(candidates)}  # every whole piece is a candidate (_keep)
-    several = touching(images([at[piece] for piece in pieces]))
+    several = touching(image_of(pieces))
     several = np.clip(np.asarray(several, np.float64).reshape(-1), TOUCHING_FLOOR, 1 - TOUCHING_FLOOR)
     priced = geometry.copy()
     held = [set(members) for members in candidates]
     for piece, p in zip(pieces, several):
-        priced[[k for k, members in enumerate(held) if members.issuperset(piece)]] += TOUCHING_WEIGHT * np.log(
-            (1 - p) / p
-        )
+        whole = [k for k, members in enumerate(held) if members.issuperset(piece)]
+        priced[whole] += TOUCHING_WEIGHT * np.log((1 - p) / p)
     return priced
 
 
@@ -344,11 +332,13 @@ def _holds_slice(atoms: _Atoms, members: tuple[int, ...]) -> bool:
 
 
 def _read_candidates(
-    ink: Ink, strokes: Sequence[Stroke] | None, cut_width: float = CUT_WIDTH
+    ink: Ink, strokes: Sequence[Stroke] | None, cut_width: float = CUT_WIDTH, touching: Detect | None = None
 ) -> tuple[_Atoms, list[tuple[int, ...]], np.ndarray, Images] | None:
     """The atoms of the ink, the candidates worth reading (_keep), their shapes' scores
-    (_geometry) and the function making candidates' 28x28 images (_imager: made when read); None
-    when there are too many strokes or pieces to read (group_digits' rules take over)."""
+    (_geometry; with the touching-digits model, its prices too, before the candidates are chosen:
+    a candidate cutting a piece that is one character is not worth reading, and the narrow cuts make
+    many) and the function making candidates' 28x28 images (_imager: made when read); None when there
+    are too many strokes or pieces to read (group_digits' rules take over)."""
     x0, y0, w, h = ink.box
     part = ink.mask[y0 : y0 + h, x0 : x0 + w]
     drawn = strokes is not None and any(len(s) for s in strokes)
@@ -360,9 +350,12 @@ def _read_candidates(
         return None
     candidates = _candidates(atoms)
     geometry = _geometry(atoms, candidates)
+    image_of = _imager(ink, atoms, strokes, (x0, y0))
+    if touching is not None:
+        geometry = _touching_priced(atoms, candidates, geometry, image_of, touching)
     keep = _keep(candidates, geometry, atoms.whole)
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
-    return atoms, candidates, geometry, _imager(ink, atoms, strokes, (x0, y0))
+    return atoms, candidates, geometry, image_of
 
 
 def _keep(
@@ -397,25 +390,29 @@ def _imager(ink: Ink, atoms: _Atoms, strokes: Sequence[Stroke] | None, origin: t
     images are kept: a few KB each, not a mask each): its ink cut from the canvas, or, with strokes,
     when the canvas's pen is bolder than MAX_PEN of the candidate's size, its strokes drawn again
     with a pen that wide (a number written small with the app's brush: the models read such bold
-    digits worse); without strokes, its ink eroded to INK_MAX_PEN of its size where bolder."""
+    digits worse); without strokes, its ink eroded to INK_MAX_PEN of its size where bolder. Each
+    candidate's image is made once (the touching-digits model and the classifier read a piece alike)."""
     paths = {}  # the strokes as arrays, each converted once
+    made: dict[tuple[int, ...], np.ndarray] = {}  # each candidate's image, made once
 
     def images(candidates: Sequence[tuple[int, ...]]) -> np.ndarray:
-        out = []
         for members in candidates:
-            pen = _thinner_pen(ink, atoms, members)
-            if pen is None:
-                segment = _segment(atoms, members, origin)  # its box is its ink's: cut to it already
-                (x, y, w, h), mask = segment.box, segment.mask
-                crop = np.where(mask, ink.pixels[y : y + h, x : x + w], 0).astype(np.uint8)
-                out.append(crop_to_mnist(crop, _ink_pen(atoms, members)))
-                continue
-            own = [i for m in members for i in atoms.strokes[m]]
-            for i in own:
-                if i not in paths:
-                    paths[i] = as_points(strokes[i])
-            out.append(strokes_to_mnist([paths[i] for i in own], pen))
-        return np.stack(out) if out else np.zeros((0, SIZE, SIZE), np.float32)
+            if members not in made:
+                made[members] = image(members)
+        return np.stack([made[m] for m in candidates]) if candidates else np.zeros((0, SIZE, SIZE), np.float32)
+
+    def image(members: tuple[int, ...]) -> np.ndarray:
+        pen = _thinner_pen(ink, atoms, members)
+        if pen is None:
+            segment = _segment(atoms, members, origin)  # its box is its ink's: cut to it already
+            (x, y, w, h), mask = segment.box, segment.mask
+            crop = np.where(mask, ink.pixels[y : y + h, x : x + w], 0).astype(np.uint8)
+            return crop_to_mnist(crop, _ink_pen(atoms, members))
+        own = [i for m in members for i in atoms.strokes[m]]
+        for i in own:
+            if i not in paths:
+                paths[i] = as_points(strokes[i])
+        return strokes_to_mnist([paths[i] for i in own], pen)
 
     return images
 

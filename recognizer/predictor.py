@@ -4,7 +4,9 @@ The .tflite file runs in ai-edge-litert's interpreter without importing TensorFl
 instead of ~4 s) and answers in well under a millisecond; the .keras file is called directly,
 never through model.predict, which costs tens of milliseconds a call. The digit detector
 (models/digit_detector.tflite, see recognizer/train_detector.py) runs beside the classifier and
-says when ink is not a digit at all.
+says when ink is not a digit at all; the touching-digits model (models/touching_digits.tflite, see
+recognizer/train_touching.py) says, in an image, whether a piece of ink is several digits touching
+or one character, which decides whether it is cut.
 
     rec = Recognizer.load()                   # + models/mnist_cnn.calibration.json if present
     pred = rec.predict(canvas)                # one digit; pred.unsure: None or why "not sure"

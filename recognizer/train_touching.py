@@ -71,6 +71,7 @@ WORD_STYLES = (RowStyle(), RowStyle(touch=0.3))  # rows with letters: apart, and
 # With MNIST, numbers of its training digits (synthetic.compose_number), apart and touching: as many as
 # NUMBERS // 2, of the digits after the first MNIST_HELD (those of VAL_NUMBERS // 2, held out).
 MNIST_HELD = 10_000
+MNIST_LENGTHS = (2, 6)  # digits in such a number, fewest and most
 MNIST_TOUCH_GAP = (-0.15, 0.0)  # the touching numbers' gaps between digit boxes, in heights: most touch
 KINDS = (
     "merged digits",
@@ -83,7 +84,6 @@ KINDS = (
     "mnist one digit",
 )
 SEVERAL = 0.5  # a piece reads as several digits above this P (the card's figures)
-MIN_PEOPLE = 1  # "train" people with two digits or more, below which there are no numbers to learn from
 
 
 def piece_label(cover: np.ndarray, purity: np.ndarray, is_digit: list[bool]) -> tuple[float, str] | None:
@@ -174,8 +174,9 @@ def mnist_pieces(images: np.ndarray, numbers: int, seed: int) -> tuple[np.ndarra
 
     rng = np.random.default_rng(seed)
     x, y, kinds = [], [], []
-    for n in range(numbers if len(images) >= 6 else 0):
-        chosen = list(images[rng.choice(len(images), int(rng.integers(2, 7)), replace=False)])
+    for n in range(numbers if len(images) >= MNIST_LENGTHS[1] else 0):
+        length = int(rng.integers(MNIST_LENGTHS[0], MNIST_LENGTHS[1] + 1))
+        chosen = list(images[rng.choice(len(images), length, replace=False)])
         touching = n % 2 == 1
         canvas, boxes = compose_number(chosen, rng, gap=MNIST_TOUCH_GAP if touching else NUMBER_GAP, touching=touching)
         centres = np.array([bx + bw / 2 for bx, _, bw, _ in boxes])

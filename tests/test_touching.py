@@ -105,9 +105,8 @@ def test_the_price_is_the_weighted_log_odds_on_candidates_holding_a_whole_piece(
     (piece,) = [p for p in atoms.whole if len(p) > 1 and atoms.spans[p[0], 0] < 150]  # the 2 and 3
     holding = [set(piece) <= set(members) for members in candidates]
     assert any(holding) and not all(holding) and sum(holding) > 1  # the piece alone and with more
-    images = lambda ks: image_of([candidates[k] for k in ks])  # noqa: E731
     for p in (0.0, 0.3, 0.9, 1.0):
-        priced = grouping._touching_priced(atoms, candidates, geometry, images, constant(p))
+        priced = grouping._touching_priced(atoms, candidates, geometry, image_of, constant(p))
         q = min(max(p, TOUCHING_FLOOR), 1 - TOUCHING_FLOOR)
         for k, members in enumerate(candidates):
             pieces = sum(set(whole) <= set(members) for whole in atoms.whole)
