@@ -62,7 +62,7 @@ resume: $(VENV)/.runtime  ## continue an interrupted `make train` from its last 
 train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~35 min on 2 cores; RESUME=1 continues)
 	$(BIN)/python -m recognizer train-detector $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(filter 1 yes true,$(RESUME)),--resume)
 
-train-touching: $(VENV)/.runtime  ## train the touching-digits model on real pen writing (UNIPEN; ~15 min; RESUME=1 continues)
+train-touching: $(VENV)/.runtime  ## train the touching-digits model on real pen writing (UNIPEN; ~10 min; RESUME=1 continues)
 	$(BIN)/python -m recognizer train-touching $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(filter 1 yes true,$(RESUME)),--resume)
 
 calibrate: $(VENV)/.runtime  ## refit the temperature and "not sure" threshold after any retraining
