@@ -83,48 +83,37 @@ def build_ensemble(members: Sequence[keras.Model]) -> keras.Model:
 
 def build_detector(dropout: float = 0.3) -> keras.Model:
     """Return the uncompiled digit detector: three conv blocks with BatchNorm, sigmoid P(not a digit)."""
-
-    def conv(filters: int) -> list[layers.Layer]:
-        return [layers.Conv2D(filters, 3, use_bias=False), layers.BatchNormalization(), layers.Activation("relu")]
-
-    return keras.Sequential(
-        [
-            keras.Input(INPUT_SHAPE),
-            *conv(64),
-            layers.MaxPooling2D(),
-            *conv(96),
-            layers.MaxPooling2D(),
-            *conv(128),
-            layers.Flatten(),
-            layers.Dropout(dropout),
-            layers.Dense(256, activation="relu"),
-            layers.Dense(1, activation="sigmoid"),
-        ],
-        name="digit_detector",
-    )
+    return _small_cnn((64, 96, 128), 256, dropout, "digit_detector")
 
 
 def build_touching(dropout: float = 0.3) -> keras.Model:
-    """Return the uncompiled touching-digits model: three conv blocks with BatchNorm, sigmoid
-    P(several digits) of a whole piece of ink (recognizer.train_touching); a third of the detector."""
+    """Return the uncompiled touching-digits model: the detector's design at about a third of its
+    width, sigmoid P(several digits) of a whole piece of ink (recognizer.train_touching)."""
+    return _small_cnn((32, 64, 96), 128, dropout, "touching_digits")
 
-    def conv(filters: int) -> list[layers.Layer]:
-        return [layers.Conv2D(filters, 3, use_bias=False), layers.BatchNormalization(), layers.Activation("relu")]
 
+def _small_cnn(filters: tuple[int, int, int], dense: int, dropout: float, name: str) -> keras.Model:
+    """Three 3x3 conv blocks with BatchNorm (max pooling after the first two), a dense layer and one
+    sigmoid output: the detector's and the touching-digits model's design."""
+
+    def conv(width: int) -> list[layers.Layer]:
+        return [layers.Conv2D(width, 3, use_bias=False), layers.BatchNormalization(), layers.Activation("relu")]
+
+    first, second, third = filters
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
-            *conv(32),
+            *conv(first),
             layers.MaxPooling2D(),
-            *conv(64),
+            *conv(second),
             layers.MaxPooling2D(),
-            *conv(96),
+            *conv(third),
             layers.Flatten(),
             layers.Dropout(dropout),
-            layers.Dense(128, activation="relu"),
+            layers.Dense(dense, activation="relu"),
             layers.Dense(1, activation="sigmoid"),
         ],
-        name="touching_digits",
+        name=name,
     )
 
 
