@@ -290,24 +290,36 @@ class Detector:
         its card gives, the card written for this very file; ModelError in one line otherwise."""
         path = Path(path)
         backend = _load_backend(path, outputs=1, make="make train-detector", threads=threads)
-        card = path.with_suffix(".json")
+        unreadable = f"detector {path} has no readable card {path.with_suffix('.json')} with its threshold"
+        payload = _card(path, unreadable, "train-detector")
         try:
-            payload = json.loads(card.read_text())
             threshold = float(payload["threshold"])
-            made_for = payload["model_sha256"].values()
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            raise ModelError(f"detector {path} has no readable card {card} with its threshold") from None
+        except (ValueError, KeyError, TypeError):
+            raise ModelError(unreadable) from None
         if not 0.0 <= threshold <= 1.0:  # NaN included: above 1, nothing would ever read "not a digit"
-            raise ModelError(f"{card}: the threshold {threshold} is not a probability (0 to 1)")
-        if file_sha256(path) not in made_for:
-            raise ModelError(
-                f"{card} was written for another {path.name} (train it again: `python -m recognizer train-detector`)"
-            )
+            raise ModelError(f"{path.with_suffix('.json')}: the threshold {threshold} is not a probability (0 to 1)")
         return cls(backend, path, threshold)
 
     def not_digit(self, images: np.ndarray) -> np.ndarray:
         """(n, 28, 28) images, floats in [0, 1] or uint8 (batch.to_input) -> (n,) P(not a digit)."""
         return self._backend(to_input(images)).reshape(-1).astype(np.float64)
+
+
+def _card(path: Path, unreadable: str, trainer: str) -> dict:
+    """The card <model>.json beside a model file (the detector's, the touching-digits model's),
+    written for this very file (its model_sha256); ModelError in one line otherwise: `unreadable`,
+    or which command trains the model again."""
+    card = path.with_suffix(".json")
+    try:
+        payload = json.loads(card.read_text())
+        made_for = payload["model_sha256"].values()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise ModelError(unreadable) from None
+    if file_sha256(path) not in made_for:
+        raise ModelError(
+            f"{card} was written for another {path.name} (train it again: `python -m recognizer {trainer}`)"
+        )
+    return payload
 
 
 class TouchingDigits:
@@ -324,15 +336,7 @@ class TouchingDigits:
         (<model>.json) was written for this very file; ModelError in one line otherwise."""
         path = Path(path)
         backend = _load_backend(path, outputs=1, make="make train-touching", threads=threads)
-        card = path.with_suffix(".json")
-        try:
-            made_for = json.loads(card.read_text())["model_sha256"].values()
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            raise ModelError(f"touching-digits model {path} has no readable card {card}") from None
-        if file_sha256(path) not in made_for:
-            raise ModelError(
-                f"{card} was written for another {path.name} (train it again: `python -m recognizer train-touching`)"
-            )
+        _card(path, f"touching-digits model {path} has no readable card {path.with_suffix('.json')}", "train-touching")
         return cls(backend, path)
 
     def several(self, images: np.ndarray) -> np.ndarray:
