@@ -412,6 +412,10 @@ GOALS = {
     "image_count": (17, "numbers, image path: digit count right", 0.97),
     "image_whole": (17, "numbers, image path: whole, at most this far under the bound p^n", 0.05),
     "read_ms": (17, "`read()` of 5 digits, p99 (wall clock)", 15.0),
+    # "not worse than today": when issue 17 was filed the bench read 97.6% / 94.7% of these numbers,
+    # a "not sure" digit's best guess counted; the reader of then (ff65149~1) reads 96.7% / 94.1% of
+    # the same canvases with a "not sure" digit counted wrong, as bench.numbers counts it now
+    "mnist_numbers": (17, "numbers of MNIST test digits (a proxy), whole, apart / touching", (0.967, 0.941)),
 }
 
 
@@ -517,6 +521,14 @@ def _goals(r: dict) -> str:
             "; ".join(f"{path} {fmt_ms(t['p99_ms'])} ms (p50 {fmt_ms(t['p50_ms'])})" for path, t in times.items()),
             all(t["p99_ms"] <= GOALS["read_ms"][2] for t in times.values()),
         )
+    apart, touching = r["numbers"]["numbers"], r["numbers"]["numbers_touching"]
+    if apart.get("not_sure_reads") == "?":  # the definition the target was measured with
+        row(
+            "mnist_numbers",
+            f"{fmt_pct(apart['whole_number_accuracy'])} / {fmt_pct(touching['whole_number_accuracy'])}",
+            apart["whole_number_accuracy"] >= GOALS["mnist_numbers"][2][0]
+            and touching["whole_number_accuracy"] >= GOALS["mnist_numbers"][2][1],
+        )
     table = md_table(["issue", "goal", "target", "measured", "met"], rows)
     return (
         f"{table}\n\nMeasured by `make bench` ({r['machine']['date'][:10]} and the sections merged since; each "
@@ -532,6 +544,8 @@ def _goal_text(key: str) -> str:
         return f"<= {target[0]:g} / {target[1]:g} ms"
     if key == "personal":
         return f"all; >= +{target[0]:g} points; >= {target[1]:g}"
+    if key == "mnist_numbers":
+        return f">= {fmt_pct(target[0])} / {fmt_pct(target[1])} (as filed)"
     if key == "personal_mnist":
         return f">= {target:g} point"
     if key in ("app_whole", "image_whole"):
