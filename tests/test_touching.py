@@ -9,7 +9,14 @@ import pytest
 
 from recognizer import grouping
 from recognizer.errors import ModelError
-from recognizer.grouping import TOUCHING_FLOOR, TOUCHING_WEIGHT, cut_pieces, group_digits
+from recognizer.grouping import (
+    TOUCHING_FLOOR,
+    TOUCHING_WEIGHT,
+    WHOLE_DIGIT,
+    WHOLE_SURE,
+    cut_pieces,
+    group_digits,
+)
 from recognizer.ink import ink_from_canvas
 from recognizer.predictor import DEFAULT_MODEL, DEFAULT_TOUCHING, Recognizer, TouchingDigits
 from recognizer.strokes import rasterize
@@ -92,6 +99,38 @@ def test_the_model_decides_between_a_piece_whole_and_its_slices(shipped):
         ink_from_canvas(rasterize(strokes, (SIZE, SIZE), 14)), strokes, classify, detect, constant(0.0, calls)
     )
     assert len(drawn) == 2 and calls == []  # strokes part the digits: no piece to price
+
+
+def test_a_piece_read_whole_as_a_sure_digit_is_not_priced_as_several():
+    """_unless_read_whole: P(several) above even drops to even (no price) where the classifier reads
+    the piece whole as a sure digit and the detector as a digit; it stays where either doubts, and
+    at or below even, where the two models are not asked."""
+    images = np.arange(4, dtype=np.float32)[:, None, None] * np.ones((1, 28, 28), np.float32)
+    asked = []
+
+    def classify(batch):
+        asked.append(batch[:, 0, 0].astype(int).tolist())
+        top = np.array([1.0, 1.0, WHOLE_SURE - 0.01, 1.0])[batch[:, 0, 0].astype(int)]
+        return np.stack([top, 1 - top, *np.zeros((8, len(batch)))], axis=1)
+
+    def detect(batch):
+        return np.array([WHOLE_DIGIT, WHOLE_DIGIT + 0.01, 0.0, 0.0])[batch[:, 0, 0].astype(int)]
+
+    several = grouping._unless_read_whole(lambda batch: np.array([0.9, 0.9, 0.9, 0.3], np.float32), classify, detect)
+    assert several(images).tolist() == pytest.approx([0.5, 0.9, 0.9, 0.3])
+    assert asked == [[0, 1, 2]]
+
+
+@pytest.mark.parametrize(("digit", "width", "pen"), [(0, 120, 14), (0, 170, 24), (8, 170, 24)])
+def test_a_wide_or_bold_digit_stays_whole_however_sure_the_touching_model_is(shipped, digit, width, pen):
+    """A wide 0 or a bold 8 is cut as two touching digits could be; called several by the
+    touching-digits model, it was read "11", "01" or "93". The classifier and the detector, both sure
+    it is one digit, keep it whole."""
+    canvas = rasterize(digit_strokes(digit, SIZE, box=(100, 100, width, 160)), (SIZE, SIZE), pen)
+    ink = ink_from_canvas(canvas)
+    assert grouping._read_candidates(ink, None, grouping.TOUCHING_CUT_WIDTH)[0].cuts  # it is cut
+    (group,) = group_digits(ink, None, *models(shipped), constant(1.0))
+    assert int(group.probabilities.argmax()) == digit
 
 
 def test_the_price_is_the_weighted_log_odds_on_candidates_holding_a_whole_piece():
