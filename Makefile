@@ -23,7 +23,7 @@ WORKERS ?= 1
 # TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint web train resume train-detector train-touching calibrate evaluate bench notebook clean
+.PHONY: run test lint web train resume train-detector train-touching train-pairs calibrate evaluate bench notebook clean
 
 # The pinned dependencies, then the project itself, editable (no copies): `digit-recognizer` on the
 # venv's PATH, and `import recognizer` from any folder (the notebook opened in Jupyter, for one).
@@ -64,6 +64,9 @@ train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~35 min o
 
 train-touching: $(VENV)/.runtime  ## train the touching-digits model on real pen writing (UNIPEN; ~10 min; RESUME=1 continues)
 	$(BIN)/python -m recognizer train-touching $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(filter 1 yes true,$(RESUME)),--resume)
+
+train-pairs: $(VENV)/.runtime  ## train the digit-pair reader on real pen writing (UNIPEN; ~10 min; RESUME=1 continues)
+	$(BIN)/python -m recognizer train-pairs $(UNIPEN_ARG) --overwrite-shipped $(if $(filter 1 yes true,$(RESUME)),--resume)
 
 calibrate: $(VENV)/.runtime  ## refit the temperature and "not sure" threshold after any retraining
 	$(BIN)/python -m recognizer calibrate $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped

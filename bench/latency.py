@@ -120,7 +120,9 @@ def run_keras(keras_path: Path, canvases: list[np.ndarray], quick: bool, litert:
     direct = Recognizer.load(keras_path)  # model(x, training=False), loaded with safe_mode=True
     load_s = time.perf_counter() - t0
     model = keras.saving.load_model(keras_path, safe_mode=True, compile=False)
-    baseline = Recognizer(_KerasPredict(model), keras_path, direct.calibration, direct.detector, direct.touching)
+    baseline = Recognizer(
+        _KerasPredict(model), keras_path, direct.calibration, direct.detector, direct.touching, direct.pairs
+    )
     out = {}
     for name, rec in (("keras-call", direct), ("keras-predict", baseline)):
         calls, repeats = (QUICK if quick else FULL)[name]

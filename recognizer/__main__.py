@@ -1,5 +1,5 @@
 """digit-recognizer COMMAND ...  (or python -m recognizer COMMAND ...): app, predict, evaluate, train,
-train-detector, train-touching, kaggle, learn, finetune, calibrate."""
+train-detector, train-touching, train-pairs, kaggle, learn, finetune, calibrate."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ COMMANDS = {
     "train": ("recognizer.train", "main", "train the CNN (same as python -m recognizer.train)"),
     "train-detector": ("recognizer.train_detector", "main", "train the 'not a digit' detector"),
     "train-touching": ("recognizer.train_touching", "main", "train the touching-digits model (images' cuts)"),
+    "train-pairs": ("recognizer.train_pairs", "main", "train the digit-pair reader (two digits touching, read whole)"),
     "kaggle": ("recognizer.kaggle", "main", "train on Kaggle train.csv and write submission.csv"),
     "learn": ("recognizer.learn", "main", "learn your handwriting from your saved samples (under a minute)"),
     "finetune": ("recognizer.finetune", "main", "adapt the model to your saved handwriting samples"),

@@ -92,9 +92,16 @@ def build_touching(dropout: float = 0.3) -> keras.Model:
     return _small_cnn((32, 64, 96), 128, dropout, "touching_digits")
 
 
-def _small_cnn(filters: tuple[int, int, int], dense: int, dropout: float, name: str) -> keras.Model:
+def build_pair_reader(dropout: float = 0.3) -> keras.Model:
+    """Return the uncompiled digit-pair reader: the detector's design with a softmax over the 100
+    pairs "00" to "99" (10 * left + right) of a piece of two digits touching (recognizer.train_pairs)."""
+    return _small_cnn((64, 96, 128), 256, dropout, "digit_pairs", outputs=100)
+
+
+def _small_cnn(filters: tuple[int, int, int], dense: int, dropout: float, name: str, outputs: int = 1) -> keras.Model:
     """Three 3x3 conv blocks with BatchNorm (max pooling after the first two), a dense layer and one
-    sigmoid output: the detector's and the touching-digits model's design."""
+    sigmoid output (or a softmax over `outputs` classes): the detector's, the touching-digits
+    model's and the digit-pair reader's design."""
 
     def conv(width: int) -> list[layers.Layer]:
         return [layers.Conv2D(width, 3, use_bias=False), layers.BatchNormalization(), layers.Activation("relu")]
@@ -111,7 +118,7 @@ def _small_cnn(filters: tuple[int, int, int], dense: int, dropout: float, name: 
             layers.Flatten(),
             layers.Dropout(dropout),
             layers.Dense(dense, activation="relu"),
-            layers.Dense(1, activation="sigmoid"),
+            layers.Dense(1, activation="sigmoid") if outputs == 1 else layers.Dense(outputs, activation="softmax"),
         ],
         name=name,
     )

@@ -6,7 +6,8 @@ never through model.predict, which costs tens of milliseconds a call. The digit 
 (models/digit_detector.tflite, see recognizer/train_detector.py) runs beside the classifier and
 says when ink is not a digit at all; the touching-digits model (models/touching_digits.tflite, see
 recognizer/train_touching.py) says, in an image, whether a piece of ink is several digits touching
-or one character, which decides whether it is cut.
+or one character, which decides whether it is cut; the digit-pair reader (models/digit_pairs.tflite,
+see recognizer/train_pairs.py) reads a piece of two digits touching whole.
 
     rec = Recognizer.load()                   # + models/mnist_cnn.calibration.json if present
     pred = rec.predict(canvas)                # one digit; pred.unsure: None or why "not sure"
@@ -57,6 +58,7 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"  # package data: shipped
 DEFAULT_MODEL = MODELS_DIR / "mnist_cnn.tflite"
 DEFAULT_DETECTOR = MODELS_DIR / "digit_detector.tflite"
 DEFAULT_TOUCHING = MODELS_DIR / "touching_digits.tflite"
+DEFAULT_PAIRS = MODELS_DIR / "digit_pairs.tflite"
 NUM_CLASSES = 10
 Backend = Callable[[np.ndarray], np.ndarray]  # a loaded model: (n, 28, 28, 1) float32 images -> (n, outputs)
 PROBABILITY_TOLERANCE = 1e-3  # float32 softmax outputs sum to 1 within ~1e-6; logits miss by far more
@@ -344,6 +346,28 @@ class TouchingDigits:
         return self._backend(to_input(images)).reshape(-1).astype(np.float64)
 
 
+class DigitPairs:
+    """The digit-pair reader: P(left digit, right digit) of a piece of two digits touching, read
+    whole (see recognizer.train_pairs)."""
+
+    def __init__(self, backend: Backend, path: Path) -> None:
+        self._backend = backend
+        self.path = path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike = DEFAULT_PAIRS, threads: int = THREADS) -> DigitPairs:
+        """The model at path (.tflite or .keras, checked as the classifier is), whose card
+        (<model>.json) was written for this very file; ModelError in one line otherwise."""
+        path = Path(path)
+        backend = _load_backend(path, outputs=100, make="make train-pairs", threads=threads)
+        _card(path, f"digit-pair reader {path} has no readable card {path.with_suffix('.json')}", "train-pairs")
+        return cls(backend, path)
+
+    def pairs(self, images: np.ndarray) -> np.ndarray:
+        """(n, 28, 28) pair images (preprocess.pair_image) -> (n, 100) P(10 * left + right)."""
+        return self._backend(to_input(images)).astype(np.float64)
+
+
 def own_strokes(ink: Ink, strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     """A reader's strokes, checked (strokes.checked_strokes: CanvasError for points that are no
     points) and cut to the canvas (strokes.clipped_strokes: a mouse slip past its edge), or None
@@ -367,12 +391,14 @@ class Recognizer:
         calibration: Calibration | None = None,
         detector: Detector | None = None,
         touching: TouchingDigits | None = None,
+        pairs: DigitPairs | None = None,
     ) -> None:
         self._backend = backend
         self.path = path
         self.calibration = calibration or Calibration()
         self.detector = detector
         self.touching = touching
+        self.pairs = pairs
 
     @classmethod
     def load(
@@ -382,6 +408,7 @@ class Recognizer:
         detector: str | os.PathLike | None = DEFAULT_DETECTOR,
         threads: int = THREADS,
         touching: str | os.PathLike | None = DEFAULT_TOUCHING,
+        pairs: str | os.PathLike | None = DEFAULT_PAIRS,
     ) -> Recognizer:
         """Load a .tflite (fast, no TensorFlow) or .keras model; default: the shipped model.
 
@@ -392,6 +419,8 @@ class Recognizer:
         if absent); None: no detector, only ink checks and confidence say "not sure".
         touching: the touching-digits model's file (default: the shipped one, skipped if absent);
         None: an image's pieces are cut and read without it (recognizer.grouping, TOUCHING_WEIGHT).
+        pairs: the digit-pair reader's file (default: the shipped one, skipped if absent); used
+        with the touching-digits model only; None: two digits touching are read in their slices.
         threads: LiteRT threads per model call (THREADS; 1 for a server answering many at once; a
         .keras model runs on the threads TensorFlow chooses)."""
         if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
@@ -407,12 +436,14 @@ class Recognizer:
         import scipy.ndimage  # noqa: F401
 
         touching_wanted = touching is not None and (Path(touching) != DEFAULT_TOUCHING or DEFAULT_TOUCHING.is_file())
+        pairs_wanted = pairs is not None and (Path(pairs) != DEFAULT_PAIRS or DEFAULT_PAIRS.is_file())
         return cls(
             backend,
             path,
             calibration,
             Detector.load(detector, threads) if wanted else None,
             TouchingDigits.load(touching, threads) if touching_wanted else None,
+            DigitPairs.load(pairs, threads) if pairs_wanted else None,
         )
 
     @property
@@ -528,14 +559,15 @@ class Recognizer:
         (segment.text_rows) read one at a time from the top, each left to right, or row 0 alone."""
         detect = self.detector.not_digit if self.detector else None
         touching = self.touching.several if self.touching else None
+        pairs = self.pairs.pairs if self.pairs else None
         rows = text_rows(ink, picture)
         if not rows:
-            return [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect, touching)]
+            return [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect, touching, pairs)]
         per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
         return [
             (k, g)
             for k, ((top, bottom), own) in enumerate(zip(rows, per_row))
-            for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect, touching)
+            for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect, touching, pairs)
         ]
 
     def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:
@@ -557,6 +589,7 @@ class Recognizer:
         if len(canvases) > 1 and self.touching is not None:
             chooser = copy.copy(self)  # both polarities read without the touching-digits model, as the
             chooser.touching = None  # rule was tuned: it cut the paper's blobs into sure digits ("62" read "?13")
+            chooser.pairs = None
         readings = [chooser.read(canvas, picture=True) for canvas in canvases]
         if not readings:
             return []

@@ -26,6 +26,7 @@ from .strokes import Stroke, as_points, rasterize_quickly
 
 SIZE = 28  # output side
 BOX = 20  # the digit's longer side inside the output, as in MNIST
+PAIR_BOX = 24  # a piece of two digits fills this square inside the output (pair_image)
 CENTER = 14.0  # where MNIST puts the center of mass (row, col), measured on its training set
 WORK_SCALE = 4  # stroke width is measured and fixed at 4x the output resolution
 MIN_STROKE_PX = 1.6  # thinner than this (in output px) gets thickened ...
@@ -53,6 +54,21 @@ def to_mnist(canvas: np.ndarray) -> np.ndarray | None:
     if it has no ink."""
     ink = ink_from_canvas(canvas)
     return None if ink.box is None else ink_to_mnist(ink)
+
+
+def pair_image(mask: np.ndarray) -> np.ndarray:
+    """A piece of two digits touching (its box's ink mask) as the digit-pair reader reads it
+    (recognizer.train_pairs): stretched to fill PAIR_BOX x PAIR_BOX, centred in SIZE x SIZE, float32 in
+    [0, 1]. Stretched, not fit: two digits side by side keep their full height."""
+    pixels = np.asarray(mask, np.float32)
+    out = np.zeros((SIZE, SIZE), np.float32)
+    if pixels.ndim != 2 or not pixels.size:
+        return out
+    start = (SIZE - PAIR_BOX) // 2
+    out[start : start + PAIR_BOX, start : start + PAIR_BOX] = cv2.resize(
+        pixels, (PAIR_BOX, PAIR_BOX), interpolation=cv2.INTER_AREA
+    )
+    return out
 
 
 def ink_to_mnist(ink: Ink, max_pen: float | None = None) -> np.ndarray:

@@ -418,8 +418,8 @@ def check_out(
     if in_shipped_folder(out) and not overwrite_shipped:
         raise DataError(
             f"{flag} {out} is in the shipped models' folder recognizer/{MODELS_DIR.name}/: choose another "
-            "path for a new model (train, train-detector and train-touching replace a shipped one with "
-            "--overwrite-shipped)"
+            "path for a new model (train, train-detector, train-touching and train-pairs replace a shipped one "
+            "with --overwrite-shipped)"
         )
     for path in (out, *(out.with_suffix(suffix) for suffix in (".tflite", ".json", ".history.csv"))):
         check_writable(path, flag, inputs=inputs)  # a folder in the way: found now, not after the training
@@ -437,16 +437,16 @@ def data_arguments(data: str | None, unipen: str | None) -> list[str]:
 
 
 def training_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
-    """The command that trains a model again from scratch, for its card (train's, train-detector's
-    and train-touching's options): the program, the data files used (those named by $MNIST_NPZ or
-    $UNIPEN_NPZ written out), the epochs, the classifier's
-    --members, the detector's --letter-slices, --cut-width and --average-with and train-touching's
-    --numbers where not the default, --out and --limit where given,
-    and --overwrite-shipped where the model goes to the shipped folder (refused without it).
-    --resume and --work-dir change how a run goes, not the model it makes: left out."""
+    """The command that trains a model again from scratch, for its card (train's, train-detector's,
+    train-touching's and train-pairs' options): the program, the data files used (those named by
+    $MNIST_NPZ or $UNIPEN_NPZ written out), the epochs, the classifier's --members, the detector's
+    --letter-slices, --cut-width and --average-with, train-touching's --numbers and train-pairs'
+    --pairs where not the default, --out and --limit where given, and --overwrite-shipped where the
+    model goes to the shipped folder (refused without it). --resume and --work-dir change how a run
+    goes, not the model it makes: left out."""
     argv = data_arguments(args.data, args.unipen)
     argv += ["--epochs", str(args.epochs)]
-    own = ("members", "letter_slices", "cut_width", "average_with", "numbers")  # each trainer's own
+    own = ("members", "letter_slices", "cut_width", "average_with", "numbers", "pairs")  # each trainer's own
     for name in own:  # where not the default
         if vars(args).get(name) not in (None, parser.get_default(name)):
             argv += ["--" + name.replace("_", "-"), str(vars(args)[name])]

@@ -452,7 +452,8 @@ def test_training_never_overwrites_a_shipped_model_by_default(tmp_path, command,
             run(command, "--data", data, "--epochs", "1", *args),
             2,
             f"--out {out} is in the shipped models' folder recognizer/models/: choose another path for a new "
-            "model (train, train-detector and train-touching replace a shipped one with --overwrite-shipped)",
+            "model (train, train-detector, train-touching and train-pairs replace a shipped one with "
+            "--overwrite-shipped)",
         )
     assert {p.name: p.stat().st_mtime_ns for p in MODELS_DIR.iterdir()} == before
 
@@ -471,12 +472,12 @@ def test_overwrite_shipped_is_what_lets_a_trainer_write_there():
 
 
 def test_make_targets_that_retrain_the_shipped_models_say_so():
-    """`make train`, `make resume`, `make train-detector` and `make train-touching` mean to replace the
-    shipped models."""
+    """`make train`, `make resume`, `make train-detector`, `make train-touching` and `make train-pairs`
+    mean to replace the shipped models."""
     recipes = [line.strip() for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("\t")]
-    names = ("recognizer.train ", "recognizer train-detector", "recognizer train-touching")
+    names = ("recognizer.train ", "recognizer train-detector", "recognizer train-touching", "recognizer train-pairs")
     trainers = [r for r in recipes if any(name in r for name in names)]
-    assert len(trainers) == 4 and all("--overwrite-shipped" in r for r in trainers), trainers
+    assert len(trainers) == 5 and all("--overwrite-shipped" in r for r in trainers), trainers
 
 
 @pytest.mark.parametrize("command", ["train", "train-detector"])

@@ -15,7 +15,7 @@ import pytest
 
 import recognizer
 from recognizer.__main__ import COMMANDS
-from recognizer.predictor import DEFAULT_DETECTOR, DEFAULT_MODEL, DEFAULT_TOUCHING, MODELS_DIR
+from recognizer.predictor import DEFAULT_DETECTOR, DEFAULT_MODEL, DEFAULT_PAIRS, DEFAULT_TOUCHING, MODELS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -91,7 +91,7 @@ def test_wheel_has_the_console_script_and_the_pinned_dependencies(wheel):
 def test_models_are_found_inside_the_package():
     package = Path(recognizer.__file__).resolve().parent
     assert MODELS_DIR == package / "models"
-    assert DEFAULT_MODEL.is_file() and DEFAULT_DETECTOR.is_file() and DEFAULT_TOUCHING.is_file()
+    assert all(p.is_file() for p in (DEFAULT_MODEL, DEFAULT_DETECTOR, DEFAULT_TOUCHING, DEFAULT_PAIRS))
     assert not tracked("models")  # moved, not copied
 
 
