@@ -322,7 +322,6 @@ def _read_pairs(
     PAIR_SURE or more. Two keep their segments and take the pair's digits (the reader's marginals;
     no detector verdict: it read them); one is parted where the piece's ink is halved between its
     slices."""
-
     segments, images, probs, not_digit = (list(part) for part in found)
     if atoms.starts is not None or not atoms.whole:  # strokes, or nothing cut
         return segments, images, probs, not_digit
