@@ -33,7 +33,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
@@ -324,44 +324,45 @@ def _card(path: Path, unreadable: str, trainer: str) -> dict:
     return payload
 
 
-class TouchingDigits:
-    """The touching-digits model: P(several digits touching) of a whole piece of ink that an image's
-    reading may cut, against one character, a digit or a letter (see recognizer.train_touching)."""
+class _CardedModel:
+    """A small model beside the classifier, loaded from a .tflite or .keras file checked as the
+    classifier is, whose card (<model>.json) was written for this very file: the touching-digits
+    model and the digit-pair reader. Each subclass names its file, outputs and trainer."""
+
+    default: Path
+    outputs: int
+    what: str  # the model, as its errors name it
+    trainer: str  # the command that trains it again
 
     def __init__(self, backend: Backend, path: Path) -> None:
         self._backend = backend
         self.path = path
 
     @classmethod
-    def load(cls, path: str | os.PathLike = DEFAULT_TOUCHING, threads: int = THREADS) -> TouchingDigits:
-        """The model at path (.tflite or .keras, checked as the classifier is), whose card
-        (<model>.json) was written for this very file; ModelError in one line otherwise."""
-        path = Path(path)
-        backend = _load_backend(path, outputs=1, make="make train-touching", threads=threads)
-        _card(path, f"touching-digits model {path} has no readable card {path.with_suffix('.json')}", "train-touching")
+    def load(cls, path: str | os.PathLike | None = None, threads: int = THREADS) -> Self:
+        """The model at path (default: the shipped one); ModelError in one line otherwise."""
+        path = Path(path) if path is not None else cls.default
+        backend = _load_backend(path, outputs=cls.outputs, make=f"make {cls.trainer}", threads=threads)
+        _card(path, f"{cls.what} {path} has no readable card {path.with_suffix('.json')}", cls.trainer)
         return cls(backend, path)
+
+
+class TouchingDigits(_CardedModel):
+    """The touching-digits model: P(several digits touching) of a whole piece of ink that an image's
+    reading may cut, against one character, a digit or a letter (see recognizer.train_touching)."""
+
+    default, outputs, what, trainer = DEFAULT_TOUCHING, 1, "touching-digits model", "train-touching"
 
     def several(self, images: np.ndarray) -> np.ndarray:
         """(n, 28, 28) images of whole pieces (batch.to_input) -> (n,) P(several digits touching)."""
         return self._backend(to_input(images)).reshape(-1).astype(np.float64)
 
 
-class DigitPairs:
+class DigitPairs(_CardedModel):
     """The digit-pair reader: P(left digit, right digit) of a piece of two digits touching, read
     whole (see recognizer.train_pairs)."""
 
-    def __init__(self, backend: Backend, path: Path) -> None:
-        self._backend = backend
-        self.path = path
-
-    @classmethod
-    def load(cls, path: str | os.PathLike = DEFAULT_PAIRS, threads: int = THREADS) -> DigitPairs:
-        """The model at path (.tflite or .keras, checked as the classifier is), whose card
-        (<model>.json) was written for this very file; ModelError in one line otherwise."""
-        path = Path(path)
-        backend = _load_backend(path, outputs=100, make="make train-pairs", threads=threads)
-        _card(path, f"digit-pair reader {path} has no readable card {path.with_suffix('.json')}", "train-pairs")
-        return cls(backend, path)
+    default, outputs, what, trainer = DEFAULT_PAIRS, 100, "digit-pair reader", "train-pairs"
 
     def pairs(self, images: np.ndarray) -> np.ndarray:
         """(n, 28, 28) pair images (preprocess.pair_image) -> (n, 100) P(10 * left + right)."""
