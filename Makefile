@@ -65,7 +65,7 @@ train-detector: $(VENV)/.runtime  ## train the "not a digit" detector (~35 min o
 train-touching: $(VENV)/.runtime  ## train the touching-digits model on real pen writing (UNIPEN; ~10 min; RESUME=1 continues)
 	$(BIN)/python -m recognizer train-touching $(DATA_ARG) $(UNIPEN_ARG) --overwrite-shipped $(if $(filter 1 yes true,$(RESUME)),--resume)
 
-train-pairs: $(VENV)/.runtime  ## train the digit-pair reader on real pen writing (UNIPEN; ~10 min; RESUME=1 continues)
+train-pairs: $(VENV)/.runtime  ## train the digit-pair reader on real pen writing (UNIPEN; ~7 min; RESUME=1 continues)
 	$(BIN)/python -m recognizer train-pairs $(UNIPEN_ARG) --overwrite-shipped $(if $(filter 1 yes true,$(RESUME)),--resume)
 
 calibrate: $(VENV)/.runtime  ## refit the temperature and "not sure" threshold after any retraining

@@ -37,7 +37,7 @@ import numpy as np
 
 from .ink import Ink
 from .preprocess import SIZE, crop_to_mnist, ink_to_mnist, pair_image, strokes_to_mnist
-from .reject import WORD_GAP
+from .reject import WORD_GAP, WORD_NOT_DIGIT
 from .segment import (
     FRAGMENT_GAP,
     FRAGMENT_HEIGHT,
@@ -200,8 +200,9 @@ WHOLE_DIGIT = 0.05
 # P(not a digit): 90.9% and 52.7%.
 PAIR_SURE = 0.9
 # ... but not where the reading doubts a digit of it (its top probability under PAIR_DOUBT, about the
-# calibrated "not sure" threshold, or P(not a digit) above LETTER_ND): that is more often a letter
-# touching a digit ("3p" read "34"), which the touching-digits model never learnt.
+# calibrated "not sure" threshold, 0.587 today, or P(not a digit) above reject.WORD_NOT_DIGIT, where
+# a digit beside a letter is taken for a letter): that is more often a letter touching a digit
+# ("3p" read "34"), which the touching-digits model never learnt.
 PAIR_DOUBT = 0.6
 TOUCHING_FLOOR = 0.01  # P(several digits) is clipped to [this, 1 - this]: no piece priced beyond 4.6 nats a weight
 SLACK = 0.02  # x-ranges are widened by this share of the height on each side when they are compared
@@ -318,16 +319,16 @@ def _read_pairs(
     """The chosen digits (their segments, images, probabilities and P(not a digit)) with each cut
     piece of two digits touching read whole by the digit-pair reader: a piece the touching-digits
     model calls several digits that the reading chose as one digit or two of its own (slices of it
-    alone, all of them, none doubted: PAIR_DOUBT) takes the reader's pair where its top pair has
-    PAIR_SURE or more. Two keep their segments and take the pair's digits (the reader's marginals;
-    no detector verdict: it read them); one is parted where the piece's ink is halved between its
-    slices."""
+    alone, all of them, none doubted: PAIR_DOUBT, WORD_NOT_DIGIT) takes the reader's pair where its
+    top pair has PAIR_SURE or more. Two keep their segments and their detector's verdicts and take
+    the pair's digits (the reader's marginals); one is parted where the piece's ink is halved
+    between its slices, both parts with its verdict."""
     segments, images, probs, not_digit = (list(part) for part in found)
     if atoms.starts is not None or not atoms.whole:  # strokes, or nothing cut
         return segments, images, probs, not_digit
 
     def doubted(k: int) -> bool:
-        return probs[k].max() < PAIR_DOUBT or (not_digit[k] is not None and not_digit[k] > LETTER_ND)
+        return probs[k].max() < PAIR_DOUBT or (not_digit[k] is not None and not_digit[k] > WORD_NOT_DIGIT)
 
     held = []  # (piece, the chosen digits holding it)
     for piece in sorted(atoms.whole):
@@ -352,17 +353,17 @@ def _read_pairs(
         if len(holding) == 2:
             left, right = sorted(holding, key=lambda k: segments[k].box[0] + segments[k].box[2] / 2)
             probs[left], probs[right] = sides
-            not_digit[left] = not_digit[right] = None
             continue
         order = sorted(piece, key=lambda a: atoms.spans[a].mean())  # its slices, left to right
         ink = np.cumsum(atoms.pixels[order])
         split = int(np.argmin(np.abs(ink[:-1] - ink[-1] / 2))) + 1
         parts = [tuple(sorted(order[:split])), tuple(sorted(order[split:]))]
-        parted[holding[0]] = ([_segment(atoms, part, origin) for part in parts], list(image_of(parts)), sides)
+        segments_of = [_segment(atoms, part, origin) for part in parts]
+        parted[holding[0]] = (segments_of, list(image_of(parts)), sides, [not_digit[holding[0]]] * 2)
     if parted:  # rebuilt once: each part takes its digit's place
         rows = []
         for k, row in enumerate(zip(segments, images, probs, not_digit)):
-            rows.extend(zip(*parted[k], (None, None)) if k in parted else [row])
+            rows.extend(zip(*parted[k]) if k in parted else [row])
         segments, images, probs, not_digit = (list(column) for column in zip(*rows))
     return segments, images, probs, not_digit
 

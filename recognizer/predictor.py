@@ -420,8 +420,9 @@ class Recognizer:
         if absent); None: no detector, only ink checks and confidence say "not sure".
         touching: the touching-digits model's file (default: the shipped one, skipped if absent);
         None: an image's pieces are cut and read without it (recognizer.grouping, TOUCHING_WEIGHT).
-        pairs: the digit-pair reader's file (default: the shipped one, skipped if absent); used
-        with the touching-digits model only; None: two digits touching are read in their slices.
+        pairs: the digit-pair reader's file (default: the shipped one, skipped if absent); loaded
+        and used with the touching-digits model only; None: two digits touching are read in their
+        slices.
         threads: LiteRT threads per model call (THREADS; 1 for a server answering many at once; a
         .keras model runs on the threads TensorFlow chooses)."""
         if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
@@ -438,6 +439,7 @@ class Recognizer:
 
         touching_wanted = touching is not None and (Path(touching) != DEFAULT_TOUCHING or DEFAULT_TOUCHING.is_file())
         pairs_wanted = pairs is not None and (Path(pairs) != DEFAULT_PAIRS or DEFAULT_PAIRS.is_file())
+        pairs_wanted = pairs_wanted and touching_wanted  # read with the touching-digits model only
         return cls(
             backend,
             path,

@@ -15,6 +15,7 @@ from recognizer.grouping import PAIR_SURE, group_digits
 from recognizer.ink import ink_from_canvas
 from recognizer.predictor import DEFAULT_MODEL, DEFAULT_PAIRS, DigitPairs, Recognizer
 from recognizer.preprocess import PAIR_BOX, SIZE, pair_image
+from recognizer.reject import WORD_NOT_DIGIT
 from recognizer.train_pairs import main as train_pairs_main
 from recognizer.train_pairs import pair_data
 from tests.test_grouping import models
@@ -50,6 +51,7 @@ def test_a_pair_image_fills_its_square_whatever_the_piece_s_shape():
 def test_the_shipped_recognizer_has_the_pair_reader(shipped):
     assert shipped.pairs is not None and shipped.pairs.path == DEFAULT_PAIRS
     assert Recognizer.load(pairs=None).pairs is None
+    assert Recognizer.load(touching=None).pairs is None  # used with the touching-digits model only
     p = shipped.pairs.pairs(pair_image(np.ones((20, 40), bool))[None])
     assert p.shape == (1, 100) and p.sum() == pytest.approx(1.0, abs=1e-3)
 
@@ -71,8 +73,8 @@ def test_pair_files_are_checked(tmp_path):
 
 
 def test_a_pair_cut_in_two_takes_the_pair_reader_s_digits_where_it_is_sure(shipped):
-    """Two digits touching, cut in two: a sure pair reader's digits replace the slices' (with no
-    detector verdict: the reader read them); an unsure one, or a piece of one character, changes
+    """Two digits touching, cut in two: a sure pair reader's digits replace the slices' (their
+    boxes and detector verdicts kept); an unsure one, or a piece of one character, changes
     nothing, and then, for one character, the reader is not even asked."""
     ink = ink_from_canvas(touching_pair(2, 3))
     classify, detect = models(shipped)
@@ -82,12 +84,18 @@ def test_a_pair_cut_in_two_takes_the_pair_reader_s_digits_where_it_is_sure(shipp
     after = group_digits(ink, None, classify, detect, constant(1.0), sure)
     assert [int(g.probabilities.argmax()) for g in after] == [4, 7] and sure.asked == [1]
     assert [g.segment.box for g in after] == [g.segment.box for g in before]
-    assert all(g.not_digit is None and g.probabilities.sum() == pytest.approx(1.0) for g in after)
+    assert [g.not_digit for g in after] == [g.not_digit for g in before]
+    assert all(g.probabilities.sum() == pytest.approx(1.0) for g in after)
     doubtful = group_digits(ink, None, classify, detect, constant(1.0), sure_of(47, PAIR_SURE - 0.01))
     assert [g.probabilities.argmax() for g in doubtful] == [g.probabilities.argmax() for g in before]
     one = sure_of(47)
     whole = group_digits(ink, None, classify, detect, constant(0.0), one)
     assert len(whole) == 1 and one.asked == []
+    letter_like = sure_of(47)  # the detector finds each slice more likely no digit: a letter, maybe
+    group_digits(
+        ink, None, classify, lambda batch: np.full(len(batch), WORD_NOT_DIGIT + 0.01), constant(1.0), letter_like
+    )
+    assert letter_like.asked == []
 
 
 def test_a_pair_kept_whole_is_parted_where_the_pair_reader_is_sure():
