@@ -195,9 +195,8 @@ WHOLE_DIGIT = 0.05
 # (_read_pairs); where its top pair has PAIR_SURE or more, those are the digits. Bold digits that
 # overlap are cut badly ("93" read "81") or kept whole as one ("19" read "1"). Chosen on 'val'
 # people (docs/measurements.md, "Two digits touching, read whole"): 800 numbers read whole 88.9% ->
-# 90.5%, 1,200 letters alone as before, 300 rows of letters between digits 53.7% -> 53.3%. Without
-# PAIR_DOUBT: 91.0% and 52.0% (at 0.8: 91.1% and 51.3%; 0.95: 90.75% and 53.0%); doubting only
-# P(not a digit): 90.9% and 52.7%.
+# 90.4%, 1,200 letters alone and 300 rows of letters between digits as before (53.7%). Without the
+# doubt rule below: 91.0% and 52.0% (at 0.8: 91.1% and 51.3%; 0.95: 90.75% and 53.0%).
 PAIR_SURE = 0.9
 # ... but not where the reading doubts a digit of it (its top probability under PAIR_DOUBT, about the
 # calibrated "not sure" threshold, 0.587 today, or P(not a digit) above reject.WORD_NOT_DIGIT, where
