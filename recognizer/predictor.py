@@ -253,7 +253,8 @@ def _load_backend(
     if path.is_dir():
         raise ModelError(f"model {path} is a folder; pass the .tflite or .keras file")
     if not path.is_file():
-        raise ModelError(f"model file not found: {path} (train one with `{make}`, or pass --model)")
+        other = ", or pass --model" if make == "make train" else ""  # the classifier's option only
+        raise ModelError(f"model file not found: {path} (train one with `{make}`{other})")
     backend_type = {".tflite": _LiteRT, ".keras": _Keras}.get(path.suffix)
     if backend_type is None:
         raise ModelError(f"unsupported model file {path}: expected a .tflite or .keras file")
