@@ -318,6 +318,41 @@ def save_model(
     return out, tflite_path
 
 
+def ship_model(
+    model,
+    history: list[dict],
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    started: float,
+    data_files: dict,
+    **facts,
+) -> tuple[Path, Path, dict]:
+    """A trainer's last step: its model saved to --out (save_model) with its card (model_card: the
+    data files, the command that trains it again, the trainer's own facts, the epochs and how long
+    the epochs and the whole run took, since `started`) and its history beside it. Returns the
+    .keras and .tflite paths and the card."""
+    cards = []
+
+    def make_card(files: tuple[Path, Path]) -> dict:
+        cards.append(
+            model_card(
+                model,
+                files,
+                data_files,
+                training_command(parser, args),
+                **facts,
+                epochs=args.epochs,
+                training_seconds=training_seconds(history),
+                run_seconds=round(time.perf_counter() - started, 1),  # this run: data drawn, trained, exported
+            )
+        )
+        return cards[-1]
+
+    keras_path, tflite_path = save_model(model, args.out, make_card)
+    write_history(history, Path(args.out).with_suffix(".history.csv"))
+    return keras_path, tflite_path, cards[-1]
+
+
 RUN_SETTINGS = "run.json"  # in a classifier run's work_dir: what it was started with, for --resume to check
 MEMBER = re.compile(r"member\d+(\.partial)?(\.keras)?")  # a member's folder and finished network: the run's own names
 
@@ -580,24 +615,19 @@ def main(argv: list[str] | None = None) -> int:
         model, history = train_members(data, args.members, args.epochs, work_dir, resume=args.resume)
         accuracy = accuracy_on_test_set(model, data)
 
-        def card(files: tuple[Path, Path]) -> dict:
-            return model_card(
-                model,
-                files,
-                {"mnist": mnist_source, "unipen": unipen_path},
-                training_command(parser, args),
-                members=args.members,
-                epochs=args.epochs,
-                batch_size=BATCH_SIZE,
-                ema_momentum=ema_momentum(args.epochs, len(data.x_train)),
-                train_images=int(len(data.x_train)),
-                training_seconds=training_seconds(history),
-                run_seconds=round(time.perf_counter() - started, 1),  # this run: data drawn, trained, exported
-                **accuracy,
-            )
-
-        keras_path, tflite_path = save_model(model, args.out, card)
-        write_history(history, Path(args.out).with_suffix(".history.csv"))
+        keras_path, tflite_path, _ = ship_model(
+            model,
+            history,
+            parser,
+            args,
+            started,
+            {"mnist": mnist_source, "unipen": unipen_path},
+            members=args.members,
+            batch_size=BATCH_SIZE,
+            ema_momentum=ema_momentum(args.epochs, len(data.x_train)),
+            train_images=int(len(data.x_train)),
+            **accuracy,
+        )
         end_members_run(work_dir)
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)

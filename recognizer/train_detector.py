@@ -43,7 +43,6 @@ from pathlib import Path
 import numpy as np
 
 from .batch import predict_batches
-from .card import model_card
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
 from .fileio import check_writable, file_sha256, path_arg
@@ -56,12 +55,9 @@ from .train import (
     fit_checkpointed,
     fit_once,
     refuse_old_layout,
-    save_model,
     say_if_nothing_to_resume,
-    training_command,
+    ship_model,
     training_parser,
-    training_seconds,
-    write_history,
 )
 from .unipen import RowStyle
 
@@ -421,29 +417,18 @@ def main(argv: list[str] | None = None) -> int:
             pair["second_alone"] = choose_threshold(model, held_set)
             model = build_detector_ensemble([other, model])
         figures = choose_threshold(model, held_set)
-        cards = []  # the card written with the model files (save_model), for the summary below
-
-        def make_card(files: tuple[Path, Path]) -> dict:
-            cards.append(
-                model_card(
-                    model,
-                    files,
-                    {"mnist": mnist_source, "unipen": unipen_path},
-                    training_command(parser, args),
-                    output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
-                    **figures,
-                    epochs=args.epochs,
-                    train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
-                    training_seconds=training_seconds(history),
-                    run_seconds=round(time.perf_counter() - started, 1),  # this run: data drawn, trained, exported
-                    **pair,
-                )
-            )
-            return cards[-1]
-
-        keras_path, tflite_path = save_model(model, args.out, make_card)
-        card = cards[-1]
-        write_history(history, Path(args.out).with_suffix(".history.csv"))
+        keras_path, tflite_path, card = ship_model(
+            model,
+            history,
+            parser,
+            args,
+            started,
+            {"mnist": mnist_source, "unipen": unipen_path},
+            output="P(not a digit); above `threshold`, ink reads 'not sure' (not a digit)",
+            **figures,
+            train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
+            **pair,
+        )
         (work_dir / FITTED).unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)

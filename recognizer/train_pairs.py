@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 
 from .batch import predict_batches
-from .card import model_card
 from .data import UNIPEN_ENV_VAR, PenCharacters, load_unipen
 from .errors import DataError, RecognizerError
 from .fileio import check_writable
@@ -43,12 +42,9 @@ from .train import (
     check_out,
     fit_checkpointed,
     fit_once,
-    save_model,
     say_if_nothing_to_resume,
-    training_command,
+    ship_model,
     training_parser,
-    training_seconds,
-    write_history,
 )
 from .train_detector import MERGED, SLICE_STYLE
 
@@ -168,28 +164,18 @@ def main(argv: list[str] | None = None) -> int:
             outputs=100,
         )
         figures = held_out_figures(model, x_held, y_held) if len(y_held) else {}
-        cards = []
-
-        def make_card(files: tuple[Path, Path]) -> dict:
-            cards.append(
-                model_card(
-                    model,
-                    files,
-                    {"unipen": unipen_path},
-                    training_command(parser, args),
-                    output="P(left digit, right digit) of a piece of two digits touching, 10 * left + right",
-                    holdout=figures,
-                    sure_above=PAIR_SURE,
-                    epochs=args.epochs,
-                    train_pieces=len(y),
-                    training_seconds=training_seconds(history),
-                    run_seconds=round(time.perf_counter() - started, 1),  # this run: data drawn, trained, exported
-                )
-            )
-            return cards[-1]
-
-        keras_path, tflite_path = save_model(model, args.out, make_card)
-        write_history(history, Path(args.out).with_suffix(".history.csv"))
+        keras_path, tflite_path, _ = ship_model(
+            model,
+            history,
+            parser,
+            args,
+            started,
+            {"unipen": unipen_path},
+            output="P(left digit, right digit) of a piece of two digits touching, 10 * left + right",
+            holdout=figures,
+            sure_above=PAIR_SURE,
+            train_pieces=len(y),
+        )
         (work_dir / "pairs.keras").unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)

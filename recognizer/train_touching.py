@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 
 from .batch import predict_batches
-from .card import model_card
 from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
@@ -49,12 +48,9 @@ from .train import (
     check_out,
     fit_checkpointed,
     fit_once,
-    save_model,
     say_if_nothing_to_resume,
-    training_command,
+    ship_model,
     training_parser,
-    training_seconds,
-    write_history,
 )
 from .train_detector import CUT_COVER, CUT_PURITY, MERGED, SLICE_STYLE
 from .unipen import RowStyle
@@ -287,28 +283,18 @@ def main(argv: list[str] | None = None) -> int:
             outputs=1,
         )
         figures = held_out_figures(model, x_held, held_kinds) if len(y_held) else {}
-        cards = []
-
-        def make_card(files: tuple[Path, Path]) -> dict:
-            cards.append(
-                model_card(
-                    model,
-                    files,
-                    {"mnist": mnist_path, "unipen": unipen_path},
-                    training_command(parser, args),
-                    output="P(several digits touching) of a whole piece an image's reading may cut",
-                    holdout=figures,
-                    several_above=SEVERAL,
-                    epochs=args.epochs,
-                    train_pieces={"several": int((y == 1).sum()), "one": int((y == 0).sum())},
-                    training_seconds=training_seconds(history),
-                    run_seconds=round(time.perf_counter() - started, 1),  # this run: data drawn, trained, exported
-                )
-            )
-            return cards[-1]
-
-        keras_path, tflite_path = save_model(model, args.out, make_card)
-        write_history(history, Path(args.out).with_suffix(".history.csv"))
+        keras_path, tflite_path, _ = ship_model(
+            model,
+            history,
+            parser,
+            args,
+            started,
+            {"mnist": mnist_path, "unipen": unipen_path},
+            output="P(several digits touching) of a whole piece an image's reading may cut",
+            holdout=figures,
+            several_above=SEVERAL,
+            train_pieces={"several": int((y == 1).sum()), "one": int((y == 0).sum())},
+        )
         (work_dir / "touching.keras").unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)

@@ -189,7 +189,7 @@ def test_train_detector_averages_with_a_trained_detector(tiny_mnist, tmp_path, m
         raise RuntimeError("simulated stop")
 
     with monkeypatch.context() as patch:
-        patch.setattr(train_detector, "save_model", stop)
+        patch.setattr("recognizer.train.save_model", stop)  # the trainer's last step (train.ship_model)
         with pytest.raises(RuntimeError, match="simulated stop"):
             train_detector_main(argv)
     second = load_keras_model(work / train_detector.RUN_FOLDER / train_detector.FITTED, outputs=1)

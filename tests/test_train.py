@@ -30,6 +30,7 @@ from recognizer.train import (
     save_model,
     train,
     train_members,
+    training_command,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +214,7 @@ def test_the_card_records_the_command_that_trains_the_model_again(monkeypatch, m
     monkeypatch.setenv("UNIPEN_NPZ", "../shared/data/unipen dev.npz")
     typed = ["--data", "../shared/data/mnist.npz", "--epochs", "3", "--out", "recognizer/models/m.keras"]
     args = parser.parse_args([*typed, "--overwrite-shipped", "--resume", "--work-dir", "/tmp/w"])
-    assert shlex.split(trainer.training_command(parser, args)) == [
+    assert shlex.split(training_command(parser, args)) == [  # every trainer's card goes through it
         *shlex.split(parser.prog),
         "--data",
         "../shared/data/mnist.npz",
@@ -229,18 +230,18 @@ def test_the_card_records_the_command_that_trains_the_model_again(monkeypatch, m
     monkeypatch.delenv("UNIPEN_NPZ")
     monkeypatch.setenv("MNIST_NPZ", "mnist.npz")
     args = parser.parse_args(["--limit", "200", "--overwrite-shipped"])
-    assert trainer.training_command(parser, args) == (
+    assert training_command(parser, args) == (
         f"{parser.prog} --data mnist.npz --epochs {args.epochs} --limit 200 --overwrite-shipped"
     )
     # A model written elsewhere needs no flag, and a card says the command given.
     args = parser.parse_args(["--out", "new/m.keras"])
-    assert trainer.training_command(parser, args).endswith(f"--epochs {args.epochs} --out new/m.keras")
+    assert training_command(parser, args).endswith(f"--epochs {args.epochs} --out new/m.keras")
     if module == "recognizer.train":  # an ensemble's card says how many networks (the default: one)
         assert MEMBERS == 1
         args = parser.parse_args(["--members", "2", "--out", "new/m.keras"])
-        assert trainer.training_command(parser, args).endswith(f"--epochs {args.epochs} --members 2 --out new/m.keras")
-    card = model_card(StandIn(), [], {}, trainer.training_command(parser, args))
-    assert card["command"] == trainer.training_command(parser, args)
+        assert training_command(parser, args).endswith(f"--epochs {args.epochs} --members 2 --out new/m.keras")
+    card = model_card(StandIn(), [], {}, training_command(parser, args))
+    assert card["command"] == training_command(parser, args)
 
 
 def _snapshot():
