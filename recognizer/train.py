@@ -505,6 +505,14 @@ def check_counts(epochs: int, limit: int | None, members: int = 1) -> None:
         raise DataError(f"--members must be 1 to {MAX_MEMBERS}, got {members}")
 
 
+def check_count(option: str, value: int, most: int) -> None:
+    """Refuse a count of training examples to write (train-touching's --numbers, train-pairs'
+    --pairs) outside 1 (nothing to learn from) to `most` (a typo that would fill the memory and
+    write for hours), before anything loads."""
+    if not 1 <= value <= most:
+        raise DataError(f"{option} must be 1 to {most}, got {value}")
+
+
 def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
     """Write JSON via a temporary file and rename, so a crash never leaves half a file."""
     with atomic_write(path) as f:

@@ -38,6 +38,7 @@ from .fileio import check_writable
 from .grouping import PAIR_SURE
 from .predictor import MODELS_DIR
 from .train import (
+    check_count,
     check_counts,
     check_out,
     fit_checkpointed,
@@ -54,6 +55,7 @@ RUN_FOLDER = "pairs"  # inside --work-dir: the run's checkpoints (a fresh run em
 SEED = 13
 PAIRS = 30_000  # pairs of "train" people written ...
 VAL_PAIRS = 4_000  # ... and of "val" people, held out
+MAX_PAIRS = 10 * PAIRS  # --pairs at most: about 1 GB of images; more is a typo
 # Two digits touching: the second comes up to OVERLAP heights over the first (RowStyle.overlap).
 PAIR_STYLES = tuple(replace(SLICE_STYLE, touch=1.0, overlap=overlap) for overlap in (0.1, 0.2))
 
@@ -127,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         check_counts(args.epochs, args.limit)
         if args.data:
             raise DataError("train-pairs learns from real pen writing alone: leave out --data")
-        if args.pairs < 1:
-            raise DataError(f"--pairs must be at least 1, got {args.pairs}")
+        check_count("--pairs", args.pairs, MAX_PAIRS)
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         if not unipen_path:
             raise DataError("train-pairs learns from real pen writing: give --unipen PATH (or set $UNIPEN_NPZ)")

@@ -44,6 +44,7 @@ from .errors import DataError, RecognizerError
 from .fileio import check_writable
 from .predictor import MODELS_DIR
 from .train import (
+    check_count,
     check_counts,
     check_out,
     fit_checkpointed,
@@ -61,6 +62,7 @@ RUN_FOLDER = "touching"  # inside --work-dir: the run's checkpoints (a fresh run
 SEED = 11
 NUMBERS = 12_000  # numbers of "train" people ...
 VAL_NUMBERS = 2_000  # ... and of "val" people, held out; half as many rows of a digit, letters and a digit
+MAX_NUMBERS = 10 * NUMBERS  # --numbers at most: a few GB of images; more is a typo
 # Numbers written touching often (train_detector's segmentation samples) and as people mostly write them.
 ROW_STYLES = (SLICE_STYLE, replace(SLICE_STYLE, touch=0.12))
 WORD_STYLES = (RowStyle(), RowStyle(touch=0.3))  # rows with letters: apart, and touching now and then
@@ -236,8 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         check_counts(args.epochs, args.limit)
-        if args.numbers < 1:
-            raise DataError(f"--numbers must be at least 1, got {args.numbers}")
+        check_count("--numbers", args.numbers, MAX_NUMBERS)
         unipen_path = args.unipen or os.environ.get(UNIPEN_ENV_VAR)
         if not unipen_path:
             raise DataError("train-touching learns from real pen writing: give --unipen PATH (or set $UNIPEN_NPZ)")

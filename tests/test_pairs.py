@@ -170,7 +170,8 @@ def test_train_pairs_smoke_run_writes_a_usable_model(pen_writing, tmp_path, caps
     ("args", "line"),
     [
         ([], "give --unipen PATH"),
-        (["--unipen", "x.npz", "--pairs", "0"], "--pairs must be at least 1, got 0"),
+        (["--unipen", "x.npz", "--pairs", "0"], "--pairs must be 1 to 300000, got 0"),
+        (["--unipen", "x.npz", "--pairs", "10000000"], "--pairs must be 1 to 300000, got 10000000"),
         (["--unipen", "x.npz", "--data", "m.npz"], "leave out --data"),
         (["--unipen", "x.npz", "--epochs", "0"], "--epochs must be 1 to"),
         (["--unipen", "x.npz", "--out", "m.tflite"], "the file name must end in .keras"),

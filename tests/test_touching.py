@@ -247,7 +247,8 @@ def test_train_touching_with_mnist_holds_its_first_digits_out(pen_writing, tiny_
     ("args", "line"),
     [
         ([], "give --unipen PATH"),
-        (["--unipen", "x.npz", "--numbers", "0"], "--numbers must be at least 1, got 0"),
+        (["--unipen", "x.npz", "--numbers", "0"], "--numbers must be 1 to 120000, got 0"),
+        (["--unipen", "x.npz", "--numbers", "10000000"], "--numbers must be 1 to 120000, got 10000000"),
         (["--unipen", "x.npz", "--epochs", "0"], "--epochs must be 1 to"),
         (["--unipen", "x.npz", "--out", "m.tflite"], "the file name must end in .keras"),
         (["--unipen", "missing.npz", "--out", "m.keras"], "not found"),
