@@ -52,7 +52,8 @@ def load_calibration(model_path: str | os.PathLike) -> Calibration:
             raise ValueError("temperature or threshold out of range")
         if not isinstance(hashes, dict):
             raise TypeError(f"model_sha256 must be an object of file name: SHA-256, got {type(hashes).__name__}")
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested deep
+    # RecursionError: JSON nested deep; OverflowError: a whole number too long for a float (10**400)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError) as exc:
         warnings.warn(f"ignoring {path}: unreadable ({exc.__class__.__name__}: {exc})", stacklevel=2)
         return Calibration()
     if file_sha256(model_path) not in hashes.values():

@@ -324,6 +324,10 @@ def base_model(path: str | os.PathLike, job: str) -> Path:
     base = Path(path)
     if base.suffix != ".keras":
         raise ModelError(f"{job} needs a .keras model, got {base}")
+    if base.is_dir():
+        raise ModelError(f"model {base} is a folder; pass the .keras file")
+    if base.exists() and not base.is_file():
+        raise ModelError(f"model {base} is not a regular file (a device or a pipe?); pass the .keras file")
     if not base.is_file():
         raise ModelError(f"model file not found: {base}")
     return base

@@ -252,6 +252,8 @@ def _load_backend(
     a probe image; ModelError in one line if unusable."""
     if path.is_dir():
         raise ModelError(f"model {path} is a folder; pass the .tflite or .keras file")
+    if path.exists() and not path.is_file():  # /dev/zero, a named pipe: "not found" was untrue
+        raise ModelError(f"model {path} is not a regular file (a device or a pipe?); pass the .tflite or .keras file")
     if not path.is_file():
         other = ", or pass --model" if make == "make train" else ""  # the classifier's option only
         raise ModelError(f"model file not found: {path} (train one with `{make}`{other})")
@@ -297,7 +299,7 @@ class Detector:
         payload = _card(path, unreadable, "train-detector")
         try:
             threshold = float(payload["threshold"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: a 400-digit whole number
             raise ModelError(unreadable) from None
         if not 0.0 <= threshold <= 1.0:  # NaN included: above 1, nothing would ever read "not a digit"
             raise ModelError(f"{path.with_suffix('.json')}: the threshold {threshold} is not a probability (0 to 1)")

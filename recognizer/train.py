@@ -242,10 +242,31 @@ def epochs_done(work_dir: Path) -> int:
     """The epochs a resumed run in work_dir starts after: the count Keras's backup keeps (its
     BackupAndRestore resumes there; it writes it before history.csv gets the epoch's row), or
     history.csv's rows where the backup has none."""
+    epoch = _backup_epoch(work_dir)
+    return len(read_history(work_dir / "history.csv")) if epoch is None else epoch
+
+
+def _backup_epoch(work_dir: Path) -> int | None:
+    """The epoch count Keras's backup in work_dir keeps, or None without one; DataError where the
+    backup is damaged (Keras writes its weights and their epoch in place: a stop mid-write leaves
+    them cut short), which Keras would fail on as it restores the run, with a traceback or an HDF5
+    error that says nothing of the checkpoint, before an epoch trains."""
+    import h5py
+
+    backup = work_dir / BACKUP
+    path = backup / "training_metadata.json"
+    if not path.is_file():
+        return None
+    damaged = f"{backup}: the checkpoint to resume from is damaged (a stop as it was written): start without --resume"
     try:
-        return int(json.loads((work_dir / BACKUP / "training_metadata.json").read_text())["epoch"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return len(read_history(work_dir / "history.csv"))
+        epoch = json.loads(path.read_text())["epoch"]
+        for weights in backup.glob("*.h5"):
+            h5py.File(weights, "r").close()
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: JSON nested deep
+        raise DataError(damaged) from None
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= MAX_EPOCHS:
+        raise DataError(damaged)
+    return epoch
 
 
 def read_history(log_path: str | os.PathLike) -> list[dict[str, float]]:

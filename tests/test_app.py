@@ -1190,17 +1190,19 @@ def test_bad_window_size_is_a_usage_error(size, message):
     assert out.stderr.splitlines()[-1] == f"python app.py: error: argument --size: {message}", out.stderr
 
 
-@pytest.mark.parametrize("kind", ["empty", "folder"])
+@pytest.mark.parametrize("kind", ["empty", "folder", "pipe"])
 def test_a_samples_path_that_names_no_file_is_a_usage_error(tmp_path, kind):
     """--samples naming a folder (or "") started the app, which then said "cannot read samples file
-    (IsADirectoryError)" and advised renaming the folder as a damaged file."""
-    value = "" if kind == "empty" else str(tmp_path)
+    (IsADirectoryError)" and advised renaming the folder as a damaged file; a named pipe held the
+    samples' loader for ever, and quitting said a change was not saved."""
+    value = {"empty": "", "folder": str(tmp_path), "pipe": str(tmp_path / "samples.npz")}[kind]
+    if kind == "pipe":
+        os.mkfifo(value)
     out = run_app("--samples", value)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     last = out.stderr.splitlines()[-1]
-    assert last.startswith("python app.py: error: argument --samples: ") and (
-        "an empty path" in last if kind == "empty" else f"{tmp_path} is a folder" in last
-    ), out.stderr
+    expected = {"empty": "an empty path", "folder": f"{tmp_path} is a folder", "pipe": "is not a regular file"}[kind]
+    assert last.startswith("python app.py: error: argument --samples: ") and expected in last, out.stderr
 
 
 def test_real_main_loop_starts_without_tensorflow_and_quits_on_sigterm(tmp_path):

@@ -68,6 +68,9 @@ def test_calibrate_writes_json_that_the_model_then_uses(tiny_mnist, tmp_path, ca
     path.write_text("{not json")
     with pytest.warns(UserWarning, match="unreadable"):
         assert load_calibration(model).source == "default"
+    path.write_text('{"temperature": 1' + "0" * 400 + ', "threshold": 0.5}')  # an int no float holds: a traceback
+    with pytest.warns(UserWarning, match="unreadable.*OverflowError"):
+        assert load_calibration(model).source == "default"
 
 
 @pytest.mark.parametrize("target", ["m.tflite", "m.keras", "data"])

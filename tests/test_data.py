@@ -101,6 +101,15 @@ def test_a_device_or_a_pipe_is_refused_before_anything_is_read(tmp_path, kind):
         load_mnist(path)
 
 
+def test_a_pipe_in_an_idx_folder_is_refused_before_anything_is_read(tmp_path):
+    """An IDX folder's file was opened whatever it was: a named pipe waited for ever."""
+    import os
+
+    os.mkfifo(tmp_path / "train-images-idx3-ubyte")
+    with pytest.raises(DataError, match="train-images-idx3-ubyte: not a regular file"):
+        load_mnist(tmp_path)
+
+
 def test_corrupt_npz(tmp_path):
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"PK\x03\x04 this is not a zip archive")

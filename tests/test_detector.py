@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from recognizer.errors import ModelError
+from recognizer.fileio import file_sha256
 from recognizer.predictor import DEFAULT_DETECTOR, DEFAULT_MODEL, Detector, Recognizer
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.strokes import rasterize
@@ -82,6 +83,11 @@ def test_detector_files_are_checked(tmp_path):
     card["model_sha256"] = {"d.tflite": "0" * 64}
     path.with_suffix(".json").write_text(json.dumps(card))
     with pytest.raises(ModelError, match="another d.tflite"):
+        Detector.load(path)
+    card["model_sha256"] = {"d.tflite": file_sha256(path)}
+    card["threshold"] = 10**400  # a whole number no float holds: an OverflowError's traceback
+    path.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="no readable card"):
         Detector.load(path)
     with pytest.raises(ModelError, match=r"unusable model .*\(n, 1\) out"):
         Detector.load(DEFAULT_MODEL)  # 10 outputs, not 1

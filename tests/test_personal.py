@@ -413,6 +413,21 @@ def test_a_damaged_base_model_is_called_damaged_not_missing(tmp_path):
         load_keras_model(junk)
 
 
+def test_a_base_model_that_is_a_folder_or_a_device_is_called_so_not_missing(tmp_path):
+    """learn --model FOLDER.keras (or /dev/zero) said "model file not found"."""
+    from recognizer.errors import ModelError
+    from recognizer.personal import base_model
+
+    (tmp_path / "m.keras").mkdir()
+    with pytest.raises(ModelError, match="m.keras is a folder; pass the .keras file"):
+        base_model(tmp_path / "m.keras", "learn")
+    os.mkfifo(tmp_path / "p.keras")
+    with pytest.raises(ModelError, match="p.keras is not a regular file"):
+        base_model(tmp_path / "p.keras", "learn")
+    with pytest.raises(ModelError, match="model file not found"):
+        base_model(tmp_path / "missing.keras", "learn")
+
+
 PERSONAL_FILES = ("personal.keras", "personal.tflite", "personal.calibration.json", "personal.json")
 # write_model with the slow parts faked (no TensorFlow): the model files written in a temporary folder
 # beside them, as train.save_model does; argv: the folder, where to stop with SIGTERM ("saving", "calibrating")

@@ -137,6 +137,15 @@ def test_a_folder_is_not_a_model(tmp_path):
         Recognizer.load(tmp_path)
 
 
+def test_a_device_or_a_pipe_is_not_a_model_nor_missing(tmp_path):
+    """`--model /dev/zero` said "model file not found"."""
+    pipe = tmp_path / "m.tflite"
+    os.mkfifo(pipe)
+    for path in ("/dev/zero", pipe):
+        with pytest.raises(ModelError, match="is not a regular file \\(a device or a pipe\\?\\)"):
+            Recognizer.load(path)
+
+
 UNUSABLE = {  # regular expressions
     "uint8": re.escape("its input is uint8, expected float32 images in [0, 1] (a quantized model?)"),
     "logits": r"it answers values from -[\d.]+ to [\d.]+, not probabilities \(logits\?\)",

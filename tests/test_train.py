@@ -10,6 +10,7 @@ import sys
 import types
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -17,6 +18,7 @@ from recognizer import Recognizer
 from recognizer.augment import build_augmenter as augment_layer
 from recognizer.card import code_commit, command_line, model_card
 from recognizer.data import load_mnist
+from recognizer.errors import DataError
 from recognizer.fileio import file_sha256
 from recognizer.model import build_ensemble, build_model
 from recognizer.styles import STYLES
@@ -71,8 +73,30 @@ def test_a_resumed_run_counts_the_epochs_its_backup_holds(tmp_path):
     (tmp_path / BACKUP).mkdir()
     (tmp_path / BACKUP / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
     assert epochs_done(tmp_path) == 2
-    (tmp_path / BACKUP / "training_metadata.json").write_text('{"epo')  # cut short
-    assert epochs_done(tmp_path) == 1
+    h5py.File(tmp_path / BACKUP / "latest.weights.h5", "w").close()  # weights that open
+    assert epochs_done(tmp_path) == 2
+
+
+@pytest.mark.parametrize(
+    ("metadata", "weights"),
+    [
+        ('{"epo', None),  # cut short by a stop mid-write: Keras's JSONDecodeError as it restored the run
+        ("", None),
+        ('{"epoch": 1e400}', None),  # OverflowError
+        ('{"epoch": -5}', None),  # a negative seed
+        ('{"epoch": "abc"}', None),  # a TypeError inside fit
+        ("[" * 100_000, None),  # RecursionError
+        ('{"epoch": 2, "batch": 0}', b"\x89HDF\r\n"),  # the weights cut short: an HDF5 error naming no checkpoint
+    ],
+    ids=["cut short", "empty", "huge", "negative", "text", "deep", "weights cut short"],
+)
+def test_a_damaged_backup_is_refused_in_one_line_before_anything_trains(tmp_path, metadata, weights):
+    (tmp_path / BACKUP).mkdir()
+    (tmp_path / BACKUP / "training_metadata.json").write_text(metadata)
+    if weights is not None:
+        (tmp_path / BACKUP / "latest.weights.h5").write_bytes(weights)
+    with pytest.raises(DataError, match="checkpoint to resume from is damaged .*: start without --resume"):
+        epochs_done(tmp_path)
 
 
 def test_history_cut_short_by_a_stop_is_read_without_its_broken_lines(tmp_path):
@@ -402,7 +426,6 @@ def test_a_run_never_resumes_another_runs_members(tmp_path, capsys):
     folder: the detector's run, a user's member_photos/), a finished one after its model is saved;
     --resume refuses other settings than the stopped run's, and says when none stopped (the
     detector's checkpoints beside it are no run of the classifier's)."""
-    from recognizer.errors import DataError
     from recognizer.train import RUN_SETTINGS, check_resume, end_members_run, start_members_run
 
     settings = {"epochs": 2, "members": 2, "limit": 2000, "data": "/data/mnist.npz", "unipen": None}
