@@ -61,6 +61,13 @@ MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition 
 # score); the models read only those that could be chosen. An image's were 32 while all were read:
 # 48 reads 1 more of 400 'val' people's numbers and 3 more of 'train' people's, letters the same.
 MAX_CANDIDATES = 48
+# ... or CANDIDATES_PER_ATOM for each atom, where more: a long number cut in many slices has 20 or more
+# singles and whole pieces, which left the 48 too few groups to hold each digit's ("808005" read
+# "80800??", its 5's flag apart). 'val' people's numbers of 6-8 digits (bench.marks' long ones) on the
+# image path: 132 -> 138 of 230 read right, their dates 68 -> 70 of 150 (a cap of 72 or more: the same);
+# 800 shorter numbers as before, 1,000 of MNIST training digits touching 94.6 -> 94.9% (apart as
+# before), 1,200 letters alone as before, 300 rows of letters between digits 161 -> 160.
+CANDIDATES_PER_ATOM = 3
 # Candidates: a group whose atoms leave a gap wider than MAX_GAP, or which is wider than MAX_WIDTH (in
 # typical digit heights), is not read at all.
 MAX_GAP = 0.6
@@ -467,7 +474,7 @@ def _read_candidates(
     image_of = _imager(ink, atoms, strokes, (x0, y0))
     if touching is not None:
         geometry = _touching_priced(atoms, candidates, geometry, image_of, touching)
-    keep = _keep(candidates, geometry, atoms.whole)
+    keep = _keep(candidates, geometry, atoms.whole, max(MAX_CANDIDATES, CANDIDATES_PER_ATOM * len(atoms.spans)))
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
     return atoms, candidates, geometry, image_of
 
