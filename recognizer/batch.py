@@ -17,6 +17,9 @@ PREDICT_BATCH = 500
 # Float images above this are refused (to_input): [0, 1] with room for a resampling's overshoot, far
 # under the 255 of images scaled as bytes
 MAX_FLOAT = 1.5
+# ... and below this: a resampling's undershoot, far above the -1 of images normalised to [-1, 1] (read
+# as they were, every digit came out as a sure wrong one: a 7 as 3)
+MIN_FLOAT = -0.5
 
 
 def to_input(images: np.ndarray) -> np.ndarray:
@@ -54,6 +57,10 @@ def to_input(images: np.ndarray) -> np.ndarray:
     if scaled.size and scaled.max() > MAX_FLOAT:
         raise CanvasError(
             f"float images are read in [0, 1], and these go up to {scaled.max():g}: pass uint8 0-255, or divide by 255"
+        )
+    if scaled.size and scaled.min() < MIN_FLOAT:
+        raise CanvasError(
+            f"float images are read in [0, 1], and these go down to {scaled.min():g}: pass (x + 1) / 2 for [-1, 1]"
         )
     return scaled.reshape(-1, SIZE, SIZE, 1)
 

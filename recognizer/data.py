@@ -168,6 +168,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     gzip that would unpack to gigabytes is refused without unpacking it."""
     path = Path(path)
     try:
+        if path.exists() and not path.is_file():  # a named pipe waited for ever
+            raise DataError(f"{path}: not a regular file (a folder, a device or a pipe?)")
         with gzip.open(path) if path.suffix == ".gz" else open(path, "rb") as f:
             return _read_idx_stream(f, path)
     except (OSError, EOFError, zlib.error) as exc:
@@ -239,6 +241,8 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     shape = "a label 0-9 and 784 pixel values" if labeled else "784 pixel values"
     if path.is_dir():
         raise DataError(f"{path} is a folder; pass the path of Kaggle's {kind}")
+    if path.exists() and not path.is_file():  # a named pipe waited for ever
+        raise DataError(f"{path}: not a regular file (a device or a pipe?); pass the path of Kaggle's {kind}")
     try:
         header_line, row_lines = _scan_lines(path, len(expected), shape, kind)
     except FileNotFoundError:

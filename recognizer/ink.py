@@ -24,6 +24,10 @@ INK_LEVEL = 64  # canvas values above this count as ink
 # or Lanczos interpolation overshoots 1 a little. (A 0-255 canvas this faint, all its ink invisible,
 # is read on the 0-1 scale too: its faint marks as ink, where on its own scale it is blank.)
 UNIT_MAX = 2.0
+# A canvas read as an image (no strokes) with more than this share of it ink is refused: it is paper
+# with dark ink on it (a scan passed in as it is), whose paper between the strokes read as sure digits
+# ("7" read "17"); a bold digit filling a canvas is under half ink.
+MAX_INK_SHARE = 0.6
 WIDTH_SIDE = 160  # px: stroke width is measured on the ink scaled down to at most this side
 DRAWN_SLACK = 1.0  # pens: strokes drew a canvas's ink when their box is the ink's within this (Ink.drawn_by)
 
@@ -87,7 +91,7 @@ class Ink:
 def ink_from_canvas(canvas: np.ndarray) -> Ink:
     """Any 2-D canvas (uint8 or another integer type 0-255 or a 0/1 mask, bool, or float on a 0-1
     scale, up to UNIT_MAX, or 0-255; bright ink on dark) -> its Ink. CanvasError (a ValueError)
-    for another shape or a NaN or infinite value."""
+    for another shape, a NaN or infinite value, or integers outside 0-255."""
     canvas = np.asarray(canvas)
     if canvas.ndim != 2:
         raise CanvasError(f"canvas must be a 2-D grayscale array, got shape {canvas.shape}")
@@ -96,7 +100,10 @@ def ink_from_canvas(canvas: np.ndarray) -> Ink:
     elif canvas.dtype == np.uint8:
         pixels = canvas
     elif np.issubdtype(canvas.dtype, np.integer):
-        pixels = np.clip(canvas, 0, 255).astype(np.uint8)
+        low, high = (int(canvas.min()), int(canvas.max())) if canvas.size else (0, 0)
+        if low < 0 or high > 255:  # clipped, a 16-bit scan's paper (3,000 of 65,535) all read as ink
+            raise CanvasError(f"integer canvases are read as 0-255 pixels, and this one runs from {low} to {high}")
+        pixels = canvas.astype(np.uint8)
     elif np.issubdtype(canvas.dtype, np.floating):
         if not np.isfinite(canvas).all():
             raise CanvasError("canvas has NaN or infinite values")

@@ -42,7 +42,7 @@ from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import CanvasError, ModelError
 from .fileio import file_sha256
 from .grouping import INK_MAX_PEN, Group, group_digits
-from .ink import Box, Ink, ink_from_canvas
+from .ink import MAX_INK_SHARE, Box, Ink, ink_from_canvas
 from .marks import Marks, find_marks
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, text_lines, too_little_ink
@@ -508,6 +508,11 @@ class Recognizer:
         canvas is read as an image."""
         ink = ink_from_canvas(canvas)
         strokes = own_strokes(ink, strokes)
+        if strokes is None and ink.box is not None and (share := float(ink.mask.mean())) > MAX_INK_SHARE:
+            raise CanvasError(
+                f"{share:.0%} of the canvas is ink: read() takes bright ink on a dark canvas (dark ink on "
+                "paper: pass 255 - canvas, or load the picture with recognizer.images.load_canvases)"
+            )
         read = self._read_ink(ink, strokes, picture)
 
         def marks_of(read: list[Prediction]) -> Marks:
@@ -589,7 +594,11 @@ class Recognizer:
         (photo.framed_canvases), to give the boxes on the picture itself rather than on the canvas
         (scaled down, maybe turned straight). One canvas given as itself (a 2-D array) is read as
         [canvas]: it read as a list of its rows, each "not a 2-D grayscale array"."""
-        if isinstance(canvases, np.ndarray) and canvases.ndim == 2:
+        if isinstance(canvases, np.ndarray):  # an RGB array was read as a list of (w, 3) canvases
+            if canvases.ndim != 2:
+                raise CanvasError(
+                    f"read_picture takes a 2-D canvas or a list of them, got an array of shape {canvases.shape}"
+                )
             canvases = [canvases]
         chooser = self
         if len(canvases) > 1 and self.touching is not None:

@@ -74,6 +74,7 @@ def test_uint8_images_read_as_mnist_stores_them(shipped, digits):
         (np.zeros((2, 20, 20)), "28x28"),
         (np.zeros(783), "28x28"),
         (np.full((2, 28, 28), 300), "0-255 pixels, and these run from 300 to 300"),
+        (np.full((2, 28, 28), -1.0), r"go down to -1: pass \(x \+ 1\) / 2"),  # [-1, 1]: every digit a sure 3
         (np.array([["a"] * 28] * 28), "numbers"),
     ],
 )

@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from recognizer.data import IDX_FILES, load_mnist, read_idx
+from recognizer.data import IDX_FILES, load_mnist, read_idx, read_kaggle_csv
 from recognizer.errors import DataError
 
 
@@ -108,6 +108,11 @@ def test_a_pipe_in_an_idx_folder_is_refused_before_anything_is_read(tmp_path):
     os.mkfifo(tmp_path / "train-images-idx3-ubyte")
     with pytest.raises(DataError, match="train-images-idx3-ubyte: not a regular file"):
         load_mnist(tmp_path)
+    with pytest.raises(DataError, match="train-images-idx3-ubyte: not a regular file"):  # the public reader too
+        read_idx(tmp_path / "train-images-idx3-ubyte")
+    os.mkfifo(tmp_path / "train.csv")
+    with pytest.raises(DataError, match="train.csv: not a regular file"):
+        read_kaggle_csv(tmp_path / "train.csv", labeled=True)
 
 
 def test_corrupt_npz(tmp_path):

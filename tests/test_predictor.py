@@ -301,6 +301,25 @@ def test_strokes_are_checked_like_the_canvas(shipped):
                 call(canvas, bad)
 
 
+def test_canvases_read_wrong_before_are_refused_in_one_line(shipped):
+    """Found by an independent review: dark ink on white (a scan passed in as it is) read "7" as a
+    sure "17", the paper between the strokes read as digits; a 16-bit canvas was clipped, its paper
+    all ink; an RGB array given to read_picture was read as 640 canvases of (640, 3)."""
+    from recognizer.errors import CanvasError
+
+    seven = rasterize([[(200, 150), (400, 150), (280, 450)]], (640, 640), 20)
+    for call in (shipped.read, lambda canvas: shipped.read_picture([canvas])):
+        with pytest.raises(CanvasError, match="97% of the canvas is ink: read\\(\\) takes bright ink on a dark canvas"):
+            call(255 - seven)
+    with pytest.raises(CanvasError, match="integer canvases are read as 0-255 pixels, and this one runs from 3000"):
+        shipped.read(seven.astype(np.uint16) * 240 + 3000)
+    with pytest.raises(CanvasError, match="read_picture takes a 2-D canvas or a list of them"):
+        shipped.read_picture(np.dstack([seven] * 3))
+    assert [p.digit for p in shipped.read(seven.astype(np.int64))] == [7]  # integers 0-255 still read
+    bold = rasterize([[(320, 80), (320, 560)]], (640, 640), 300)  # a bold 1 filling the canvas: under half ink
+    assert [p.digit for p in shipped.read(bold)] == [1]
+
+
 def test_read_picture_keeps_the_reading_whose_tallest_digit_is_tallest(shipped):
     """photo.ink_canvases offers both polarities of a bold close-up; the wrong one reads the paper
     between the strokes, in pieces shorter than the writing. The first reading wins a tie."""
