@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError
+from .fileio import name_too_long
 
 ENV_VAR = "MNIST_NPZ"
 IMAGE_SIZE = 28
@@ -86,6 +87,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
             ) from None
         return Mnist(x_train, y_train, x_test, y_test, source="keras.datasets.mnist")
     path = Path(path)
+    if name_too_long(path):
+        raise DataError(f"data file name too long: {path}")
     if not path.exists():
         raise DataError(f"data file not found: {path} (pass --data PATH to mnist.npz, an IDX folder or train.csv)")
     if path.is_dir():
@@ -239,6 +242,8 @@ def read_kaggle_csv(path: str | os.PathLike, labeled: bool) -> tuple[np.ndarray,
     expected = (["label"] if labeled else []) + KAGGLE_PIXELS
     kind = "train.csv (header label,pixel0..pixel783)" if labeled else "test.csv (header pixel0..pixel783)"
     shape = "a label 0-9 and 784 pixel values" if labeled else "784 pixel values"
+    if name_too_long(path):
+        raise DataError(f"CSV file name too long: {path}")
     if path.is_dir():
         raise DataError(f"{path} is a folder; pass the path of Kaggle's {kind}")
     if path.exists() and not path.is_file():  # a named pipe waited for ever
@@ -472,6 +477,8 @@ def load_unipen(path: str | os.PathLike | None = None) -> PenCharacters:
     if not path:
         raise DataError("no UNIPEN file given: pass --unipen PATH to unipen_dev.npz (or set UNIPEN_NPZ)")
     path = Path(path)
+    if name_too_long(path):
+        raise DataError(f"UNIPEN file name too long: {path}")
     if not path.is_file():
         raise DataError(f"UNIPEN file not found: {path} (pass --unipen PATH to unipen_dev.npz)")
     arrays = read_npz(path, UNIPEN_KEYS, "UNIPEN pen-stroke file", "expected unipen_dev.npz")

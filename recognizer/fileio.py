@@ -29,6 +29,18 @@ def path_arg(value: str) -> str:
     return value
 
 
+def name_too_long(path: str | os.PathLike) -> bool:
+    """Whether the file system refuses path's name as too long (a part over 255 bytes): pathlib's
+    exists() and is_dir() raise OSError for it, where for a missing file they say False."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ENAMETOOLONG
+    except ValueError:  # a NUL byte: no file has it, exists() says so
+        return False
+    return False
+
+
 def check_writable(
     path: str | os.PathLike,
     flag: str,

@@ -40,7 +40,7 @@ import numpy as np
 from .batch import to_input
 from .calibration import Calibration, apply_temperature, load_calibration
 from .errors import CanvasError, ModelError
-from .fileio import file_sha256
+from .fileio import file_sha256, name_too_long
 from .grouping import INK_MAX_PEN, Group, group_digits
 from .ink import MAX_INK_SHARE, Box, Ink, ink_from_canvas
 from .marks import Marks, find_marks
@@ -250,6 +250,8 @@ def _load_backend(
 ) -> _LiteRT | _Keras:
     """The .tflite (LiteRT, on `threads` threads) or .keras (safe_mode) model at path, checked on
     a probe image; ModelError in one line if unusable."""
+    if name_too_long(path):
+        raise ModelError(f"model file name too long: {path}")
     if path.is_dir():
         raise ModelError(f"model {path} is a folder; pass the .tflite or .keras file")
     if path.exists() and not path.is_file():  # /dev/zero, a named pipe: "not found" was untrue

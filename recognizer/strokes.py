@@ -20,19 +20,24 @@ SUBPIXEL_BITS = 3  # rasterize_quickly places points to 1/2**3 px
 # Points farther than this from the canvas's corner are refused: OpenCV draws int32 coordinates (in
 # 1/2**SUBPIXEL_BITS px), where a point past 2**31 wraps round to the other side of the canvas.
 MAX_COORDINATE = 2**20
+# Strokes a reader takes at most (CanvasError beyond): grouping by rules slows as their square, 30,000
+# took 15 s and 100,000 minutes; the app's drawings and the API's (200 at most) are far under it.
+MAX_STROKES = 10_000
 
 
 def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
-    """The strokes a reader was given, checked: each a sequence of finite (x, y) points (an array of
-    them too) within MAX_COORDINATE px, or CanvasError in one line; arrays become lists. A NaN point
-    used to make the canvas's ink vanish from the reading, and an array of strokes to stop predict
-    with NumPy's error."""
+    """The strokes a reader was given, checked: at most MAX_STROKES, each a sequence of finite (x, y)
+    points (an array of them too) within MAX_COORDINATE px, or CanvasError in one line; arrays become
+    lists. A NaN point used to make the canvas's ink vanish from the reading, and an array of
+    strokes to stop predict with NumPy's error."""
     if strokes is None:
         return None
     if isinstance(strokes, np.ndarray):
         strokes = list(strokes)
     out: list[Stroke] = []
     for k, stroke in enumerate(strokes):
+        if k == MAX_STROKES:
+            raise CanvasError(f"more than {MAX_STROKES:,} strokes: a drawing has {MAX_STROKES:,} at most")
         try:
             points = np.asarray(stroke, dtype=np.float64)
         except (TypeError, ValueError):

@@ -707,3 +707,15 @@ def test_a_printed_boxs_corners_round_a_number_are_no_digits(shipped):
         shipped.read_picture(load_canvases(PHOTOS / "form_box_perspective_119309.jpg")), between_rows=" "
     )
     assert "119309" in rows.split()
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [np.zeros((40, 40), np.float32), np.zeros((40, 40, 3), np.uint8), np.zeros((40, 40), np.uint16), [[0, 255]]],
+    ids=["float", "RGB", "16-bit", "list"],
+)
+def test_a_picture_that_is_no_2d_uint8_array_is_refused_in_one_line(picture):
+    """ink_canvas took only what images.load_gray makes: any other array failed inside OpenCV
+    (cv2.error) or NumPy (IndexError), a list with an AttributeError."""
+    with pytest.raises(ImageError, match="a picture is a 2-D uint8 grayscale array"):
+        ink_canvas(picture)

@@ -137,6 +137,32 @@ def test_a_folder_is_not_a_model(tmp_path):
         Recognizer.load(tmp_path)
 
 
+def test_a_name_too_long_for_the_file_system_is_said_in_one_line(tmp_path):
+    """A path part over 255 bytes raised OSError (ENAMETOOLONG) from pathlib's checks."""
+    from recognizer.data import load_mnist, load_unipen, read_kaggle_csv
+    from recognizer.errors import DataError
+
+    long = tmp_path / ("a" * 300)
+    with pytest.raises(ModelError, match="^model file name too long: "):
+        Recognizer.load(long.with_suffix(".tflite"))
+    for load, what in ((load_mnist, "data"), (load_unipen, "UNIPEN"), (lambda p: read_kaggle_csv(p, True), "CSV")):
+        with pytest.raises(DataError, match=f"^{what} file name too long: "):
+            load(long)
+
+
+def test_a_drawing_of_more_than_max_strokes_is_refused_in_one_line(shipped):
+    """read() grouped 30,000 strokes by rules in 15 s and 100,000 in minutes (their square)."""
+    from recognizer.errors import CanvasError
+    from recognizer.strokes import MAX_STROKES
+
+    strokes = [[(100.0, 50.0), (100.0, 150.0)]]
+    canvas = rasterize(strokes, (200, 200), 10)
+    assert [p.digit for p in shipped.read(canvas, strokes * MAX_STROKES)] == [1]  # as many as a drawing may have
+    for many in (strokes * (MAX_STROKES + 1), (s for s in strokes * (MAX_STROKES + 1))):
+        with pytest.raises(CanvasError, match="more than 10,000 strokes"):
+            shipped.read(canvas, many)
+
+
 def test_a_device_or_a_pipe_is_not_a_model_nor_missing(tmp_path):
     """`--model /dev/zero` said "model file not found"."""
     pipe = tmp_path / "m.tflite"
