@@ -183,7 +183,7 @@ def geometry(case: Case, p: Priors) -> np.ndarray:
 def choose(case: Case, p: Priors) -> list[int]:
     """The candidates read under priors p, as group_digits chooses them (its _keep, its sequence)."""
     geo = geometry(case, p)
-    keep = grouping._keep(case.candidates, geo)
+    keep = grouping._keep(case.candidates, geo, atoms=len(case.atoms.spans))
     recog = np.log(
         np.maximum(np.maximum((1 - case.not_digit) * case.top, p.not_digit * case.not_digit), grouping.PROB_FLOOR)
     )
@@ -231,7 +231,7 @@ def failure(case: Case, chosen: list[int], p: Priors) -> str | None:
     if involved & case.late:
         kind += ", late"
     right = {frozenset([d]) for d in range(n)}
-    kept = {case.digits[k] for k in grouping._keep(case.candidates, geometry(case, p))}
+    kept = {case.digits[k] for k in grouping._keep(case.candidates, geometry(case, p), atoms=len(case.atoms.spans))}
     if not right <= kept:
         kind += ", no candidate"
     return kind

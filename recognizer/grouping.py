@@ -23,7 +23,8 @@ sequence of candidates is scored by
 Dynamic programming finds the best sequence (atoms far smaller than the digits may be left out).
 The priors are one Priors set per path, tuned on training-side people (and, for images, numbers of
 MNIST training digits) only. Reads stay bounded while the user draws: at most MAX_PIECES atoms (else
-segment.find_digits' rules) and MAX_CANDIDATES candidates are weighed.
+segment.find_digits' rules) and MAX_CANDIDATES candidates (CANDIDATES_PER_ATOM an atom, where more)
+are weighed.
 """
 
 from __future__ import annotations
@@ -474,7 +475,7 @@ def _read_candidates(
     image_of = _imager(ink, atoms, strokes, (x0, y0))
     if touching is not None:
         geometry = _touching_priced(atoms, candidates, geometry, image_of, touching)
-    keep = _keep(candidates, geometry, atoms.whole, max(MAX_CANDIDATES, CANDIDATES_PER_ATOM * len(atoms.spans)))
+    keep = _keep(candidates, geometry, atoms.whole, atoms=len(atoms.spans))
     candidates, geometry = [candidates[k] for k in keep], geometry[keep]
     return atoms, candidates, geometry, image_of
 
@@ -483,11 +484,15 @@ def _keep(
     candidates: list[tuple[int, ...]],
     geometry: np.ndarray,
     whole: Collection[tuple[int, ...]] = frozenset(),
-    most: int = MAX_CANDIDATES,
+    *,
+    atoms: int,
+    most: int | None = None,
 ) -> list[int]:
     """The candidates worth reading: every single atom and every whole piece that was cut (whole:
     read uncut, as the rules would), and the other groups of several whose shape alone scores above
-    GEOMETRY_FLOOR, the `most` best in all at most."""
+    GEOMETRY_FLOOR, the `most` best in all at most (by default MAX_CANDIDATES, or CANDIDATES_PER_ATOM
+    for each of the reading's `atoms` where more)."""
+    most = max(MAX_CANDIDATES, CANDIDATES_PER_ATOM * atoms) if most is None else most
     must = [k for k, members in enumerate(candidates) if len(members) == 1 or members in whole]
     rest = set(range(len(candidates))) - set(must)
     groups = [k for k in sorted(rest) if geometry[k] > GEOMETRY_FLOOR]  # rest: groups of several

@@ -148,10 +148,22 @@ def test_whole_pieces_are_read_whatever_the_budget():
     shapes of its slices' groups score better and the budget of candidates is spent on them."""
     candidates = [(0,), (1,), (2,), (0, 1), (1, 2), (0, 1, 2)]
     geometry = np.array([0.0, 0.0, 0.0, -1.0, -1.0, -6.0])
-    kept = grouping._keep(candidates, geometry, {(0, 1, 2)}, most=4)
+    kept = grouping._keep(candidates, geometry, {(0, 1, 2)}, atoms=3, most=4)
     assert [candidates[k] for k in kept] == [(0,), (1,), (2,), (0, 1, 2)]
     # without a whole piece to keep, the best-shaped group fills the budget
-    assert [candidates[k] for k in grouping._keep(candidates, geometry, set(), most=4)] == [(0,), (1,), (2,), (0, 1)]
+    kept = grouping._keep(candidates, geometry, set(), atoms=3, most=4)
+    assert [candidates[k] for k in kept] == [(0,), (1,), (2,), (0, 1)]
+
+
+def test_a_reading_of_many_atoms_weighs_more_candidates():
+    """MAX_CANDIDATES, or CANDIDATES_PER_ATOM an atom where more: a long number's singles and whole
+    pieces took most of the 48, and a digit's group ("808005": its 5 and the flag apart) was never
+    weighed. The benches that choose as group_digits does (bench.stroke_dev) get the same budget."""
+    atoms = 20
+    candidates = [(a,) for a in range(atoms)] + [(a, a + 1) for a in range(atoms - 1)] * 3
+    geometry = np.zeros(len(candidates))
+    assert len(grouping._keep(candidates, geometry, atoms=atoms)) == grouping.CANDIDATES_PER_ATOM * atoms
+    assert len(grouping._keep(candidates, geometry, atoms=10)) == grouping.MAX_CANDIDATES
 
 
 @pytest.mark.parametrize("digits", [(0, 0, 0, 0, 0), (2, 8, 0, 6)])
