@@ -44,7 +44,7 @@ from .batch import predict_batches
 from .calibration import calibration_path
 from .errors import DataError, ModelError, RecognizerError
 from .fileio import StopCleanly, exclusive_lock, replace_files
-from .predictor import MODELS_DIR, NUM_CLASSES
+from .predictor import MODELS_DIR, NUM_CLASSES, check_model_file
 from .samples import ONE_DIGIT
 
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
@@ -324,12 +324,7 @@ def base_model(path: str | os.PathLike, job: str) -> Path:
     base = Path(path)
     if base.suffix != ".keras":
         raise ModelError(f"{job} needs a .keras model, got {base}")
-    if base.is_dir():
-        raise ModelError(f"model {base} is a folder; pass the .keras file")
-    if base.exists() and not base.is_file():
-        raise ModelError(f"model {base} is not a regular file (a device or a pipe?); pass the .keras file")
-    if not base.is_file():
-        raise ModelError(f"model file not found: {base}")
+    check_model_file(base, ".keras")
     return base
 
 

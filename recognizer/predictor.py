@@ -245,20 +245,27 @@ def _check_outputs(backend: Backend, outputs: int) -> None:
         raise _Unusable(f"its {outputs} outputs sum to {out.sum():.3g}, not 1 (no softmax at the end?)")
 
 
+def check_model_file(path: Path, kinds: str = ".tflite or .keras", missing: str = "") -> None:
+    """ModelError in one line unless path names a regular file: a name too long for the file system,
+    a folder, a device or a pipe ("not found" was untrue for /dev/zero), or nothing (`missing`
+    added: how to make one)."""
+    if name_too_long(path):
+        raise ModelError(f"model file name too long: {path}")
+    if path.is_dir():
+        raise ModelError(f"model {path} is a folder; pass the {kinds} file")
+    if path.exists() and not path.is_file():
+        raise ModelError(f"model {path} is not a regular file (a device or a pipe?); pass the {kinds} file")
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}{missing}")
+
+
 def _load_backend(
     path: Path, outputs: int = NUM_CLASSES, make: str = "make train", threads: int = THREADS
 ) -> _LiteRT | _Keras:
     """The .tflite (LiteRT, on `threads` threads) or .keras (safe_mode) model at path, checked on
     a probe image; ModelError in one line if unusable."""
-    if name_too_long(path):
-        raise ModelError(f"model file name too long: {path}")
-    if path.is_dir():
-        raise ModelError(f"model {path} is a folder; pass the .tflite or .keras file")
-    if path.exists() and not path.is_file():  # /dev/zero, a named pipe: "not found" was untrue
-        raise ModelError(f"model {path} is not a regular file (a device or a pipe?); pass the .tflite or .keras file")
-    if not path.is_file():
-        other = ", or pass --model" if make == "make train" else ""  # the classifier's option only
-        raise ModelError(f"model file not found: {path} (train one with `{make}`{other})")
+    other = ", or pass --model" if make == "make train" else ""  # the classifier's option only
+    check_model_file(path, missing=f" (train one with `{make}`{other})")
     backend_type = {".tflite": _LiteRT, ".keras": _Keras}.get(path.suffix)
     if backend_type is None:
         raise ModelError(f"unsupported model file {path}: expected a .tflite or .keras file")
