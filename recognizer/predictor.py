@@ -496,7 +496,7 @@ class Recognizer:
         return self.recognize([ink], ink.pixels.shape, [strokes])[0]
 
     def read(
-        self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None, *, picture: bool = False
+        self, canvas: np.ndarray, strokes: Sequence[Stroke] | None = None, *, picture: bool = False, drawn: bool = False
     ) -> list[Prediction]:
         """All the digits on the canvas in reading order, left to right and row by row from the top
         ([] when blank), each with its .box (x, y, w, h on the canvas) and .unsure. strokes: the
@@ -514,10 +514,12 @@ class Recognizer:
         recognizer.marks) is each digit's .after, and a minus before a line's first digit its
         .before; one that was read as a digit is left out, and one read as part of one is read again
         without it. Strokes that did not draw the canvas's ink are left out (own_strokes): the
-        canvas is read as an image."""
+        canvas is read as an image. A canvas read without strokes that is mostly ink (MAX_INK_SHARE)
+        is refused as paper with dark ink on it (CanvasError), unless drawn: a drawing, bright ink on
+        black whatever its strokes (the app's canvas, after more strokes than it keeps: a scribble)."""
         ink = ink_from_canvas(canvas)
         strokes = own_strokes(ink, strokes)
-        if strokes is None and ink.box is not None and (share := float(ink.mask.mean())) > MAX_INK_SHARE:
+        if strokes is None and not drawn and ink.box is not None and (share := float(ink.mask.mean())) > MAX_INK_SHARE:
             raise CanvasError(
                 f"{share:.0%} of the canvas is ink: read() takes bright ink on a dark canvas (dark ink on "
                 "paper: pass 255 - canvas, or load the picture with recognizer.images.load_canvases)"

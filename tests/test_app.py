@@ -20,7 +20,7 @@ import pytest
 
 from recognizer.predictor import Prediction
 from recognizer.preprocess import to_mnist
-from recognizer.reject import NOT_A_DIGIT
+from recognizer.reject import NOT_A_DIGIT, SCRIBBLE
 from recognizer.samples import UserSamples, personal_model_path
 from recognizer.strokes import rasterize
 from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
@@ -347,6 +347,20 @@ def test_undo_past_the_kept_strokes_says_why_nothing_changed(app, screen):
     assert app.canvas.strokes == [] and app.samples.notice == ""
     run_script(app, [key_event(pygame.K_u)], screen)
     assert not app.canvas.is_empty and "R clears" in app.samples.notice and not app.samples.notice_ok
+
+
+def test_a_page_of_more_strokes_than_are_kept_reads_as_a_scribble(app, screen):
+    """Past MAX_UNDO strokes the worker reads the canvas without them; a canvas mostly ink was then
+    refused as paper with dark ink (read()'s check for pictures), and the app closed with a traceback
+    (an outside review: 101 lines 5 px apart)."""
+    side = app.canvas.side
+    lines = [
+        [(5.0, 5 + i * (side - 10) / MAX_UNDO), (side - 5.0, 5 + i * (side - 10) / MAX_UNDO)]
+        for i in range(MAX_UNDO + 1)
+    ]
+    run_script(app, stroke_events(lines, app.layout.canvas.topleft), screen)
+    assert not app.canvas.all_strokes_kept and (app.canvas.pixels > 0).mean() > 0.6
+    assert app.running and app.state.prediction is not None and app.state.prediction.unsure == SCRIBBLE
 
 
 def test_plain_z_does_not_undo(app, screen):

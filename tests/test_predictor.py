@@ -13,6 +13,7 @@ import pytest
 from recognizer import ModelError, Recognizer
 from recognizer.images import load_image
 from recognizer.predictor import DEFAULT_MODEL, number_text
+from recognizer.reject import SCRIBBLE
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 
@@ -344,6 +345,8 @@ def test_canvases_read_wrong_before_are_refused_in_one_line(shipped):
     assert [p.digit for p in shipped.read(seven.astype(np.int64))] == [7]  # integers 0-255 still read
     bold = rasterize([[(320, 80), (320, 560)]], (640, 640), 300)  # a bold 1 filling the canvas: under half ink
     assert [p.digit for p in shipped.read(bold)] == [1]
+    # a drawing (the app's canvas, its strokes not all kept) is never paper: read, as a scribble
+    assert [p.unsure for p in shipped.read(np.full((640, 640), 255, np.uint8), drawn=True)] == [SCRIBBLE]
 
 
 def test_read_picture_keeps_the_reading_whose_tallest_digit_is_tallest(shipped):

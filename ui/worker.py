@@ -195,7 +195,10 @@ class PredictionWorker:
     def _read(self, job: tuple[int, np.ndarray, list | None]) -> None:
         version, pixels, strokes = job
         try:
-            result: Reading | BaseException = Reading(version, self.recognizer.read(pixels, strokes), pixels.shape[1])
+            # the canvas is the app's drawing, whether or not its strokes are all kept (over MAX_UNDO of
+            # them: the ink of a page of scribbles was refused as paper, and the app closed)
+            digits = self.recognizer.read(pixels, strokes, drawn=True)
+            result: Reading | BaseException = Reading(version, digits, pixels.shape[1])
         except Exception as exc:  # handed to the UI thread by _take
             result = exc
         with self._lock:
