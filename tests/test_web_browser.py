@@ -307,10 +307,13 @@ def test_a_late_answer_never_shows_erased_ink(server_url, browser, key):
         context.close()
 
 
-@pytest.mark.parametrize("viewport", [{"width": 844, "height": 390}, {"width": 1366, "height": 650}])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 844, "height": 390}, {"width": 667, "height": 375}, {"width": 1366, "height": 650}]
+)
 def test_the_canvas_and_its_buttons_fit_a_short_screen(server_url, browser, viewport):
     """A phone held sideways, a short laptop screen: the whole canvas and its buttons are in view,
-    since a finger on the canvas draws and cannot scroll the page to reach them."""
+    since a finger on the canvas draws and cannot scroll the page to reach them, and so is the
+    reading beside it (667 px wide, the pane was stacked below the canvas, out of view)."""
     touch = {"has_touch": True, "is_mobile": True} if viewport["height"] < 500 else {}
     context, page, errors = open_page(browser, server_url, viewport, **touch)
     try:
@@ -320,6 +323,8 @@ def test_the_canvas_and_its_buttons_fit_a_short_screen(server_url, browser, view
         assert pad["width"] >= 240 and page.evaluate("() => window.scrollY") == 0
         draw(page, number_strokes("5", pad["width"]))
         assert settle(page)["number"] == "5"
+        digit = page.locator("#digit").bounding_box()
+        assert digit["y"] + digit["height"] <= viewport["height"]
         page.set_viewport_size({"width": viewport["width"], "height": 900})  # a taller window: back to full size
         page.wait_for_function(
             f"() => document.getElementById('pad').getBoundingClientRect().width > {pad['width'] + 20}"
@@ -658,6 +663,38 @@ def test_a_photo_is_read_with_its_boxes_on_it_and_a_stroke_puts_it_away(server_u
         assert "stale" not in page.locator("#panel").get_attribute("class")
         page.keyboard.press("r")  # Clear puts the photo away too
         assert page.locator("#photo-view").is_hidden() and text(page, "#status") == "ready"
+        assert [e for e in errors if "Failed to load resource" not in e] == []
+    finally:
+        context.close()
+
+
+def test_a_notice_gives_the_status_back_and_ink_waiting_behind_a_request_says_reading(server_url, browser, tmp_path):
+    """From an outside review of the page: a file refused while a photo was shown left its notice on
+    the status line for good (the photo's "ready" was not restored); and ink drawn after a Clear while
+    the request of the ink before it was held said "ready" until that request came back."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        page.set_input_files("#photo", str(number_photo(tmp_path / "47.png", "47")))
+        page.wait_for_function("() => document.body.dataset.number === '47' && document.body.dataset.state === 'ready'")
+        (tmp_path / "notes.txt").write_text("not a picture")
+        page.set_input_files("#photo", str(tmp_path / "notes.txt"))
+        assert "PNG and JPEG" in text(page, "#status")
+        page.wait_for_function("() => document.getElementById('status').textContent === 'ready'", timeout=5000)
+        page.keyboard.press("r")
+
+        side = page.locator("#pad").bounding_box()["width"]
+        page.evaluate(HOLD_ANSWERS)
+        draw(page, number_strokes("3", side))
+        page.wait_for_function("() => window.held.length === 1")
+        page.keyboard.press("r")  # the 3's request is still out
+        assert text(page, "#status") == "ready"
+        page.wait_for_timeout(900)  # past SLOW_MS: nothing is waiting, nothing said
+        assert text(page, "#status") == "ready"
+        draw(page, number_strokes("5", side))  # waits for the 3's request to come back
+        page.wait_for_function("() => document.getElementById('status').textContent === 'reading…'", timeout=3000)
+        assert "stale" in page.locator("#panel").get_attribute("class")
+        page.evaluate("() => { window.holding = false; window.held.forEach((go) => go()); }")
+        assert settle(page)["number"] == "5" and text(page, "#status") == "ready"
         assert [e for e in errors if "Failed to load resource" not in e] == []
     finally:
         context.close()

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from recognizer.errors import ImageError, TooManyMarks
-from recognizer.images import unreadable_reason, upright_gray
+from recognizer.images import MAX_PIXELS, unreadable_reason, upright_gray
 from recognizer.ink import INK_LEVEL
 from recognizer.photo import Frame, framed_canvases
 from recognizer.predictor import Prediction, number_text
@@ -37,7 +37,9 @@ MAX_PEN = 100  # px: the widest pen a drawing may ask for
 READ_SIDE = 640
 MAX_INT_DIGITS = 1000  # characters of a JSON integer (far beyond any number a drawing needs)
 MAX_IMAGE_SIDE = 8192  # px: an image's width or height, read from its header before decoding ...
-MAX_IMAGE_PIXELS = 12_000_000  # ... and its area (a 12 MP phone photo; well below a decompression bomb)
+# ... and its area: the library's (recognizer.images), 40 MP: phones' photos of 12, 12.5 and 24 MP (4032x3024,
+# 4080x3072, 5712x4284) are read, where a limit of 12,000,000 px refused them; a bomb declares far more
+MAX_IMAGE_PIXELS = MAX_PIXELS
 # Pieces of ink read from one image at most, each read as a digit or part of one (about 1.5 ms each,
 # all on the model's one thread): a 14 kB PNG of 4,356 small 7s held it for 6.2 s. Pictures of real
 # handwriting hold far fewer (the densest canvas of 3,962 photos and scans made for the reviews: 646)

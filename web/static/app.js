@@ -273,7 +273,11 @@ function predictSoon() {
     setStatus("ready", "ready");
     return;
   }
-  if (net.inFlight || net.timer !== null || ink.version === net.sentVersion) return;
+  if (net.inFlight) { // sent when the answer comes; until then, say that this ink is waiting
+    sayWaiting();
+    return;
+  }
+  if (net.timer !== null || ink.version === net.sentVersion) return;
   const wait = net.lastSent + THROTTLE_MS - performance.now();
   if (wait > 0) {
     net.timer = setTimeout(() => { net.timer = null; predictSoon(); }, wait);
@@ -297,12 +301,8 @@ async function send() {
   page.dataset.state = "busy";
   // No time limit: a server that is only slow (a long queue) answers in the end, while a request given
   // up and sent again would queue the same work twice and make every page wait longer still.
-  const slow = setTimeout(() => {
-    setStatus("reading…", "busy");
-    // the answer shown is of older ink until this one arrives: dimmed, not taken as the current reading
-    if (net.shownVersion !== ink.version) $("panel").classList.add("stale");
-  }, SLOW_MS);
-  const waiting = setTimeout(() => setStatus("the server is slow: still waiting for it", "busy"), STILL_WAITING_MS);
+  const slow = setTimeout(sayWaiting, SLOW_MS);
+  const waiting = setTimeout(sayWaiting, STILL_WAITING_MS);
   let retrying = false; // after a failure: whether asking again may help
   try {
     const response = await fetch(API, { method: "POST", headers: { "Content-Type": "application/json" }, body });
@@ -345,6 +345,17 @@ async function send() {
     if (!net.error) predictSoon(); // ink drawn meanwhile
     else if (retrying && net.shownVersion !== ink.version) retryLater(); // else the next change tries again
   }
+}
+
+function sayWaiting() {
+  // A request out for SLOW_MS or more while the reading shown is behind the ink (ink drawn after it
+  // was sent, too: it waits for its answer): "reading…", and after STILL_WAITING_MS that the server is
+  // slow; the answer shown, of older ink, dimmed. Nothing once the ink was cleared: nothing waits.
+  if (!net.inFlight || net.shownVersion === ink.version) return;
+  const out = performance.now() - net.lastSent;
+  if (out < SLOW_MS) return;
+  setStatus(out < STILL_WAITING_MS ? "reading…" : "the server is slow: still waiting for it", "busy");
+  $("panel").classList.add("stale");
 }
 
 function refusal(status) {
@@ -587,23 +598,27 @@ document.addEventListener("drop", (e) => {
 
 // ---- status line ----------------------------------------------------------------------------
 let noticeTimer = null;
+let lastStatus = { text: "ready", kind: "ready" }; // what the line says again once a notice is gone
 
 function setStatus(text, kind, photo = false) {
   if (shot.shown && !photo) return; // a photo on the canvas: a drawing's late answer says nothing over its status
   page.dataset.state = kind;
-  if (noticeTimer === null) {
-    const status = $("status");
-    status.textContent = text;
-    status.className = `status ${kind}`;
-  }
+  lastStatus = { text, kind };
+  if (noticeTimer === null) showStatus(text, kind);
+}
+
+function showStatus(text, kind) {
+  const status = $("status");
+  status.textContent = text;
+  status.className = `status ${kind}`;
 }
 
 function notice(text) {
-  const status = $("status");
-  status.textContent = text;
-  status.className = "status error";
+  // Said for a moment, then the status it covered, as it stands by then (a photo's "ready" too:
+  // restored through setStatus, a photo's status was lost and the notice stayed for good).
+  showStatus(text, "error");
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { noticeTimer = null; setStatus(net.error || "ready", net.error ? "error" : "ready"); }, 3000);
+  noticeTimer = setTimeout(() => { noticeTimer = null; showStatus(lastStatus.text, lastStatus.kind); }, 3000);
 }
 
 window.addEventListener("resize", fitHeight);
