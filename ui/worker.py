@@ -96,6 +96,7 @@ class Redrawer:
         self._thread: LatestJobThread[tuple] = LatestJobThread(self._draw, "redraw", threaded)
         self._asked: tuple[int, int] | None = None  # (version, side) of the canvas last asked for
         self._done: tuple | None = None  # (version, side, pixels, before) of the last redraw made
+        self._lock = threading.Lock()  # taking _done and setting it: a redraw finished between was lost
 
     def update(self, canvas: Canvas) -> None:
         """Once a frame while canvas.redraw_due (and the size settled): ask for a redraw of the
@@ -103,7 +104,8 @@ class Redrawer:
         if (canvas.version, canvas.side) != self._asked:  # the job's copies made once, not every frame
             self._asked = (canvas.version, canvas.side)
             self._thread.submit(canvas.redraw_job())
-        done, self._done = self._done, None
+        with self._lock:
+            done, self._done = self._done, None
         if done is not None:
             canvas.redrawn(*done)
 
@@ -117,7 +119,9 @@ class Redrawer:
 
     def _draw(self, job: tuple) -> None:
         version, side, strokes, base, brush = job
-        self._done = (version, side, *render(strokes, base, side, brush))
+        done = (version, side, *render(strokes, base, side, brush))
+        with self._lock:
+            self._done = done
 
 
 @dataclass(frozen=True)
