@@ -8,7 +8,8 @@ reads (Recognizer.predict for one character, Recognizer.read for a row of them).
 split by a fixed hash of their name (recognizer.unipen.split_of): no "test" person's writing was
 trained on or chose anything. Figures:
 * digits: accuracy (the top digit, "not sure" or not), the share read "not sure" and the accuracy
-  of the rest, per site and per digit, and the most frequent confusions;
+  of the rest, per site and per digit, and the most frequent confusions; and each digit once more,
+  gone over again (gone_over: every stroke drawn a second time, a little off, as a digit made bolder);
 * writing styles: held-out real digits tagged by their strokes (real_style), and MNIST *test*
   digits redrawn with a pen plus the style's stroke drawn by bench.style_proxy, a generator written
   apart from the training one (recognizer.styles): a proxy, reported beside the real ones;
@@ -44,6 +45,11 @@ SEED = 2026
 RENDERS = 2  # drawings of each held-out digit (random size, place, pen)
 MNIST_STYLED = 300  # MNIST test digits per style
 WORDS = 300  # rows "digit letters digit"
+# gone_over: each stroke drawn again, moved up to GONE_OVER_SHIFT of the digit's height one way and
+# wavering about that by GONE_OVER_WAVER (a standard deviation, per point), on draws of its own seed
+GONE_OVER_SHIFT = 0.05
+GONE_OVER_WAVER = 0.005
+GONE_OVER_SEED = 7
 STRAIGHT = 1.12  # a stroke is straight when its path is at most this times its end-to-end length
 SHEET_WIDTH = 1200  # px: --unsure's picture
 SHEET_HEIGHT = 110  # px: each drawing's height in it
@@ -141,6 +147,35 @@ def digits(
         # the share read "not sure" with each writer file counted once, however many digits it holds
         "unsure_writer_mean": round(float(np.mean([unsure_by[w] / n for w, n in drawn.items()])), 5) if drawn else None,
     }
+
+
+def gone_over(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> dict:
+    """Held-out real digits drawn once each on app-like canvases, then every stroke drawn a second
+    time with the same pen (GONE_OVER_SHIFT, GONE_OVER_WAVER), as someone goes over a digit to make
+    it bolder, read with all the strokes as the app reads them: the digits' summary, and the share
+    read "scribble" (a digit's pen path counted twice over read so, December 7)."""
+    from recognizer.reject import SCRIBBLE
+    from recognizer.strokes import rasterize
+
+    right = unsure = sure_right = scribbles = 0
+    for i in indices:
+        canvas, lists, pen = draw_placed(chars.strokes(int(i)), rng)
+        height = max(1.0, float(np.ptp(np.concatenate([np.asarray(s) for s in lists])[:, 1])))
+        shift = rng.uniform(-1, 1, 2) * rng.uniform(0, GONE_OVER_SHIFT) * height
+        again = [np.asarray(s) + shift + rng.normal(0, GONE_OVER_WAVER * height, (len(s), 2)) for s in lists]
+        strokes = lists + [a.tolist() for a in again]
+        pred = rec.predict(rasterize(strokes, canvas.shape, pen), strokes)
+        read_right = str(pred.digit) == chars.label[i]
+        right += read_right
+        unsure += bool(pred.unsure)
+        sure_right += read_right and not pred.unsure
+        scribbles += pred.unsure == SCRIBBLE
+    n = len(indices)
+    entry = accuracy_entry(right, n)
+    entry["unsure"] = round(unsure / n, 5) if n else None
+    entry["sure_accuracy"] = round(sure_right / (n - unsure), 5) if n - unsure else None
+    entry["scribble"] = round(scribbles / n, 5) if n else None
+    return entry
 
 
 def mnist_styles(rec: Recognizer, x_test: np.ndarray, y_test: np.ndarray, per_style: int, rng) -> dict:
@@ -254,6 +289,7 @@ def run(
     few = (lambda idx: rng.permutation(idx)[:40]) if quick else (lambda idx: idx)
     out = {
         "digits": digits(rec, chars, few(test_digits), 1 if quick else RENDERS, rng, on_unsure),
+        "gone_over": gone_over(rec, chars, few(test_digits), np.random.default_rng(seed + GONE_OVER_SEED)),
         "letters": letters(rec, chars, few(test_letters), rng),
         "letters_between_digits": words(rec, chars, test_digits, clear, 5 if quick else WORDS, rng),
     }

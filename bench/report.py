@@ -675,7 +675,12 @@ def _real_digits(r: dict) -> str:
     every = md_table(
         head,
         [row(f"all held-out writers ({d['digits']:,} digits)", d["all"])]
-        + [row(f"site `{s}`", e) for s, e in d["per_site"].items()],
+        + [row(f"site `{s}`", e) for s, e in d["per_site"].items()]
+        + (
+            [row("gone over again (each digit once, every stroke twice)", real["gone_over"])]
+            if "gone_over" in real
+            else []
+        ),
     )
     digits = md_table(
         ["digit"] + [str(k) for k in d["per_digit"]],

@@ -80,3 +80,37 @@ def test_rows_of_letters_between_digits_are_read_with_strokes_and_as_images(tmp_
     assert figures["exact"]["accuracy"] == figures["count_right"]["accuracy"] == 1.0
     assert figures["image"]["exact"]["accuracy"] == figures["image"]["count_right"]["accuracy"] == 0.0
     assert figures["image"]["exact"]["n"] == figures["rows"] == 4
+
+
+class Recording:
+    """Reads every drawing as 1, "scribble" from four strokes up; keeps the strokes it was given."""
+
+    def __init__(self):
+        self.given = []
+
+    def predict(self, canvas, strokes):
+        self.given.append((canvas, strokes))
+        unsure = "scribble" if len(strokes) >= 4 else None
+        return Prediction(1, 0.9, np.full(10, 0.1), np.zeros((28, 28), np.float32), unsure=unsure)
+
+
+def test_gone_over_draws_every_stroke_a_second_time_close_to_the_first(tmp_path):
+    path = tmp_path / "unipen.npz"
+    pen_file(path, [(str(d), w, DIGIT_STROKES[d]) for w in WRITERS[:2] for d in range(10)])
+    chars = load_unipen(path)
+    indices = np.arange(len(chars))
+    rec = Recording()
+    figures = real.gone_over(rec, chars, indices, np.random.default_rng(0))
+    assert len(rec.given) == len(indices) == figures["n"]
+    for i, (canvas, strokes) in zip(indices, rec.given):
+        k = len(chars.strokes(int(i)))
+        assert len(strokes) == 2 * k and canvas.max() > 0
+        first = np.concatenate([np.asarray(s) for s in strokes[:k]])
+        height = np.ptp(first[:, 1])
+        for a, b in zip(strokes[:k], strokes[k:]):  # each stroke again, a little off
+            off = np.abs(np.asarray(b) - np.asarray(a)).max()
+            assert 0 < off <= (real.GONE_OVER_SHIFT + 6 * real.GONE_OVER_WAVER) * height
+    ones = sum(chars.label[i] == "1" for i in indices)
+    several = sum(len(chars.strokes(int(i))) >= 2 for i in indices)
+    assert figures["correct"] == ones and figures["scribble"] == round(several / len(indices), 5)
+    assert figures["unsure"] == figures["scribble"]

@@ -1,5 +1,6 @@
 """ "Not sure": ink checks and the models' verdicts (recognizer.reject, through Recognizer)."""
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -133,6 +134,38 @@ def test_a_digit_may_cross_itself_up_to_the_limit():
         strokes = zigzags(points, 25)
         assert count_crossings([np.asarray(s) for s in strokes]) == points - 1
         assert ink_reason(rasterize(strokes, SIZE, 8), SIZE, strokes) == reason
+
+
+def gone_over(strokes, amp: float = 4.0) -> list:
+    """The strokes, then each drawn again wavering a few px about its first pass (a digit made bolder)."""
+    again = [[(x + amp * math.sin(k / 2), y + amp * math.cos(k / 3)) for k, (x, y) in enumerate(s)] for s in strokes]
+    return strokes + again
+
+
+@pytest.mark.parametrize("digit", [0, 8, 9])
+def test_a_digit_gone_over_again_is_no_scribble(shipped, digit):
+    """Drawn twice over, a digit's pen path is twice as long and its second pass crosses the first
+    where it wavers: counted whole, these read "scribble" (the 'val' people's digits gone over again
+    read right 36% of the time); only the path over fresh paper counts (reject.RETRACE_NEAR)."""
+    strokes = gone_over(digit_strokes(digit, 400, rng=np.random.default_rng(digit)))
+    paths = [np.asarray(s) for s in strokes]
+    every = np.concatenate(paths)
+    side = max(np.ptp(every[:, 0]), np.ptp(every[:, 1]))
+    length = sum(np.linalg.norm(np.diff(p, axis=0), axis=1).sum() for p in paths)
+    counted_whole = count_crossings(paths, side / 20) > reject.MAX_CROSSINGS or length > reject.MAX_PATH_LENGTH * side
+    assert counted_whole  # the rules as they were would call it a scribble
+    canvas = rasterize(strokes, SIZE, 12)
+    assert ink_reason(canvas, SIZE, strokes) is None
+    pred = shipped.predict(canvas, strokes)
+    assert pred.digit == digit and pred.unsure is None
+
+
+def test_a_digit_rubbed_over_and_over_is_a_scribble():
+    """Gone over again and again, past MAX_PASSES times the longest path a digit has: a scribble,
+    though every pass lies on the first."""
+    one = digit_strokes(8, 400, rng=np.random.default_rng(8))
+    strokes = one + [s for k in range(8) for s in gone_over(one, 2.0 + k / 4)[len(one) :]]
+    assert ink_reason(rasterize(strokes, SIZE, 12), SIZE, strokes) == SCRIBBLE
 
 
 def test_crossings():
