@@ -917,6 +917,20 @@ def test_a_failed_save_never_forgets_a_newer_one(tmp_path, monkeypatch):
     assert store.load().labels.tolist() == [5] and "already saved" in collector.notice
 
 
+def test_a_save_refused_by_the_system_says_why_and_where_not_the_temporary_files_name(tmp_path, monkeypatch):
+    """An outside review: a folder the user may not write to said "cannot save the sample: [Errno 1]
+    Operation not permitted: '/tmp/roDir/.s.npz.0s6knsii.tmp'", the save's temporary file."""
+    store = UserSamples(tmp_path / "samples.npz")
+    saver = SampleSaver(store)
+    saver.wait()
+    refused = OSError(1, "Operation not permitted", str(tmp_path / ".samples.npz.0s6knsii.tmp"))
+    monkeypatch.setattr(store, "add", lambda *a: (_ for _ in ()).throw(refused))
+    saver.add(np.zeros((28, 28), np.float32), 3, [])
+    assert saver.wait()
+    (outcome,) = [o for o in saver.poll() if o[0] != "count"]
+    assert outcome[:3] == ("add", False, f"cannot save the sample: Operation not permitted (in {tmp_path})")
+
+
 def test_a_failed_removal_and_an_unexpected_error_are_said_and_saving_goes_on(tmp_path, monkeypatch):
     """The saving thread reports every failure as a notice, with the right verb, and survives
     errors it did not expect (a bug there once lost every later save without a word)."""
@@ -930,7 +944,7 @@ def test_a_failed_removal_and_an_unexpected_error_are_said_and_saving_goes_on(tm
     assert saver.wait()
     outcomes = [o for o in saver.poll() if o[0] != "count"]
     assert [(kind, ok) for kind, ok, _, _ in outcomes] == [("pop", False), ("add", False)]
-    assert outcomes[0][2] == "cannot remove the sample: [Errno 13] Permission denied"
+    assert outcomes[0][2] == "cannot remove the sample: Permission denied"
     assert outcomes[1][2] == "cannot save the sample: ValueError: a bug"
     monkeypatch.undo()
     saver.add(np.zeros((28, 28), np.float32), 3, [])
@@ -1204,18 +1218,26 @@ def test_bad_window_size_is_a_usage_error(size, message):
     assert out.stderr.splitlines()[-1] == f"python app.py: error: argument --size: {message}", out.stderr
 
 
-@pytest.mark.parametrize("kind", ["empty", "folder", "pipe"])
+@pytest.mark.parametrize("kind", ["empty", "folder", "pipe", "under a file"])
 def test_a_samples_path_that_names_no_file_is_a_usage_error(tmp_path, kind):
     """--samples naming a folder (or "") started the app, which then said "cannot read samples file
     (IsADirectoryError)" and advised renaming the folder as a damaged file; a named pipe held the
     samples' loader for ever, and quitting said a change was not saved."""
-    value = {"empty": "", "folder": str(tmp_path), "pipe": str(tmp_path / "samples.npz")}[kind]
+    value = {"empty": "", "folder": str(tmp_path), "pipe": str(tmp_path / "samples.npz")}.get(kind)
     if kind == "pipe":
         os.mkfifo(value)
+    if kind == "under a file":  # every save said "[Errno 17] File exists" (an outside review of the app)
+        (tmp_path / "notes.txt").write_text("a file, not a folder")
+        value = str(tmp_path / "notes.txt" / "s.npz")
     out = run_app("--samples", value)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     last = out.stderr.splitlines()[-1]
-    expected = {"empty": "an empty path", "folder": f"{tmp_path} is a folder", "pipe": "is not a regular file"}[kind]
+    expected = {
+        "empty": "an empty path",
+        "folder": f"{tmp_path} is a folder",
+        "pipe": "is not a regular file",
+        "under a file": "cannot write there",
+    }[kind]
     assert last.startswith("python app.py: error: argument --samples: ") and expected in last, out.stderr
 
 

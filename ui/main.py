@@ -72,16 +72,22 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
 
 
 def _samples_file(text: str) -> str:
-    """--samples: a file's path, which need not exist yet; an empty one, a folder, a device or a pipe
-    is refused (the app said "cannot read samples file (IsADirectoryError)" and told the user to
-    rename it; its loader waited on a pipe for ever, and on quitting said a change was not saved)."""
-    from recognizer.fileio import path_arg  # here, as the app's other imports: only a --samples given pays
+    """--samples: a file's path, which need not exist yet, in a folder the user may write to; an
+    empty one, a folder, a device or a pipe is refused (the app said "cannot read samples file
+    (IsADirectoryError)" and told the user to rename it; its loader waited on a pipe for ever, and
+    on quitting said a change was not saved)."""
+    from recognizer.errors import DataError
+    from recognizer.fileio import check_writable, path_arg  # here: only a --samples given pays
 
     path_arg(text)  # the empty path every command's path options refuse
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text} is a folder: give the samples file's name (a .npz) in it")
     if os.path.exists(text) and not os.path.isfile(text):
         raise argparse.ArgumentTypeError(f"{text} is not a regular file (a device or a pipe?): give a .npz file's name")
+    try:  # a file in no folder ("/etc/hostname/s.npz") or in one the user cannot write: every save failed
+        check_writable(text, "--samples")
+    except DataError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--samples ")) from None
     return text
 
 

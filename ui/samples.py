@@ -6,6 +6,7 @@ takes a save back while it shows and the drawing saved is still the one on the c
 from __future__ import annotations
 
 import collections
+import os
 import queue
 import sys
 import threading
@@ -22,6 +23,16 @@ from recognizer.strokes import Point
 
 NOTICE_TIME = 2.0  # s; a notice ("saved as 7 ...") replaces the hint line this long; U undoes a save meanwhile
 UNSAVE_HINT = "; U to undo"  # ends a save's notice while U would take it back
+
+
+def _reason(exc: Exception) -> str:
+    """Why a samples job failed, in a user's words: an OSError's own words and the folder it was in
+    ("[Errno 1] Operation not permitted: '/tmp/x/.s.npz.0s6knsii.tmp'" named the save's temporary
+    file), else the error's message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        folder = f" (in {os.path.dirname(os.fsdecode(exc.filename)) or '.'})" if exc.filename else ""
+        return f"{exc.strerror}{folder}"
+    return str(exc)
 
 
 class SampleSaver:
@@ -98,7 +109,7 @@ class SampleSaver:
                 return "pop", True, "nothing to undo: the sample saved is no longer in the file", counts
             return "pop", True, f"removed the sample saved as {label} \u2014 {sum(counts)} left", counts
         except (RecognizerError, OSError) as exc:  # a full disk or a damaged file: say so, keep drawing
-            return self._failed(job[0], str(exc))
+            return self._failed(job[0], _reason(exc))
 
     @staticmethod
     def _failed(kind: str, reason: str) -> tuple[str, bool, str, None]:
