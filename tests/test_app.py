@@ -180,6 +180,10 @@ def test_undo_restores_the_canvas_as_it_was_and_clear_empties_it():
     assert c.undo() and len(c.strokes) == 1
     assert np.array_equal(c.pixels, first_only)  # what was on screen before the stroke, exactly
     assert c.clear() and c.is_empty and not c.pixels.any()
+    assert c.undo() and len(c.strokes) == 1 and np.array_equal(c.pixels, first_only)  # the clear taken back
+    assert c.clear()
+    draw_strokes(c, strokes[1:])  # drawn after the clear: undo takes it back, and the cleared drawing is gone
+    assert c.undo() and c.is_empty
     assert not c.undo() and not c.clear()  # nothing left: no change, no new version
 
 
@@ -314,10 +318,18 @@ def test_empty_canvas_shows_draw_a_digit(app, screen):
     assert app.state.prediction is None and app.canvas.is_empty
 
 
-def test_right_click_clears(app, screen):
-    draw_digit(app, 1, screen)
+def test_right_click_clears_and_undo_brings_the_drawing_back(app, screen):
+    """A right click clears at a touch (a touchpad's two-finger tap): U puts the drawing back, as
+    an outside review of the app asked; a stroke drawn since takes that chance away."""
+    draw_digit(app, 4, screen)
     click = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(5, 5), button=3)
     run_script(app, [click], screen)
+    assert app.canvas.is_empty and app.state.prediction is None
+    run_script(app, [key_event(pygame.K_u)], screen)
+    assert len(app.canvas.strokes) == 2 and app.state.prediction.digit == 4
+    run_script(app, [key_event(pygame.K_r)], screen)
+    draw_digit(app, 1, screen)
+    run_script(app, [key_event(pygame.K_u)] * 2, screen)
     assert app.canvas.is_empty and app.state.prediction is None
 
 
@@ -957,7 +969,7 @@ def test_a_reading_that_fails_is_raised_on_the_ui_thread_not_dropped():
     hands the exception to the loop's thread, which raises it."""
 
     class Broken:
-        def read(self, pixels, strokes=None):
+        def read(self, pixels, strokes=None, drawn=False):
             raise ValueError("a bug in read")
 
     for threaded in (True, False):
@@ -978,7 +990,7 @@ def test_a_reading_of_undone_ink_is_never_shown(shipped):
     started, gate, reads = threading.Event(), threading.Event(), []
 
     class Slow:
-        def read(self, pixels, strokes=None):
+        def read(self, pixels, strokes=None, drawn=False):
             reads.append(len(strokes))
             started.set()
             gate.wait(10)

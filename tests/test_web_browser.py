@@ -374,6 +374,31 @@ def test_a_failed_request_is_tried_again_without_new_ink(server_url, browser):
         context.close()
 
 
+def test_undo_after_clear_brings_the_drawing_back(server_url, browser):
+    """Clear (R, a right click, a pen's barrel button) wiped the drawing for good (an outside review
+    of the page): Undo puts it back, until a new stroke is drawn."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("47", side))
+        assert settle(page)["number"] == "47"
+        page.keyboard.press("r")
+        settle(page, 0)
+        assert text(page, "#empty") == "draw a digit"
+        assert not page.locator("#undo").is_disabled() and page.locator("#clear").is_disabled()
+        page.locator("#undo").click()
+        assert settle(page)["number"] == "47"
+        page.keyboard.press("r")
+        draw(page, [[(side * 0.5, side * 0.2), (side * 0.5, side * 0.8)]])
+        assert settle(page, 1)["number"] == "1"
+        page.keyboard.press("u")
+        page.wait_for_function("() => window.digitPage.strokes === 0")
+        assert page.locator("#undo").is_disabled()  # the drawing cleared before the 1 is gone for good
+        assert errors == []
+    finally:
+        context.close()
+
+
 def test_clearing_from_the_keyboard_keeps_the_focus_on_the_page(server_url, browser):
     """Space on the focused Clear button cleared the canvas and disabled the button, and the focus
     fell to the page's body: Tab started over from the top. It stays on the canvas."""

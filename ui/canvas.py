@@ -54,6 +54,9 @@ class Canvas:
         self._base: np.ndarray | None = None  # strokes older than MAX_UNDO, flattened; None while there are none
         self._before: list[np.ndarray] = []  # the pixels before each of the last strokes began (UNDO_SNAPSHOTS)
         self.redraw_due = False  # the pixels were scaled by a resize, not drawn at this size (redrawn())
+        # what clear() took away (strokes, snapshots, base, pixels, redraw_due), until the next stroke or
+        # resize: undo() puts it back (a right click clears at a touch, and the drawing was gone for good)
+        self._cleared: tuple | None = None
         self._dirty: tuple[int, int, int, int] | None = (0, 0, self.side, self.side)  # changed since take_dirty()
 
     @property
@@ -74,6 +77,7 @@ class Canvas:
     def begin(self, point: Point) -> None:
         """Start a stroke at `point` (canvas px); a dot is drawn at once."""
         self.end()
+        self._cleared = None  # a new drawing: undo takes its strokes back, not the one cleared before
         if len(self.strokes) >= MAX_UNDO:
             self._bake_oldest()
         point = self._clamp(point)
@@ -103,8 +107,16 @@ class Canvas:
         self.drawing = False
 
     def undo(self) -> bool:
-        """Remove the last stroke (also one in progress); False when there is nothing to undo."""
+        """Remove the last stroke (also one in progress), or put back what clear() took away when
+        nothing was drawn since; False when there is nothing to undo."""
         self.drawing = False
+        if not self.strokes and self._cleared is not None and self.is_empty:
+            self.strokes, self._before, self._base, pixels, self.redraw_due = self._cleared
+            self._cleared = None
+            np.copyto(self.pixels, pixels)
+            self._dirty = (0, 0, self.side, self.side)
+            self.version += 1
+            return True
         if not self.strokes:
             return False
         self.strokes.pop()
@@ -123,8 +135,8 @@ class Canvas:
         self.drawing = False
         if self.is_empty:
             return False
-        self.strokes.clear()
-        self._before.clear()
+        self._cleared = (self.strokes, self._before, self._base, self.pixels.copy(), self.redraw_due)
+        self.strokes, self._before = [], []
         self.redraw_due = False
         self._base = None
         self.pixels.fill(0)
@@ -142,6 +154,7 @@ class Canvas:
         if side == self.side:
             return
         scale = side / self.side
+        self._cleared = None  # pixels of the old size
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         self.strokes = scaled_strokes(self.strokes, scale)
         if self._base is not None:

@@ -32,7 +32,9 @@ const wrap = $("pad-wrap");
 
 // ink.version counts changes; ink.erased is the first version after the last undo or clear: an answer
 // to older ink may still be on its way, and it reads strokes that are gone, so it is never shown.
-const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null };
+// cleared: what Clear took away ({strokes, points}), until the next stroke: Undo puts it back (a right
+// click or a pen's barrel button clears at a touch, and the drawing was gone for good)
+const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null, cleared: null };
 const net = {
   inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null,
   retry: null, failures: 0, // after a failed request: the timer that tries again, and how many failed in a row
@@ -80,7 +82,9 @@ function layout() {
   if (side === ink.side && pad.width === Math.round(side * dpr)) return;
   if (ink.side && side !== ink.side) { // scale what was drawn with the canvas, as the desktop app does
     const f = side / ink.side;
-    ink.strokes = ink.strokes.map((s) => s.map(([x, y]) => [x * f, y * f]));
+    const scaled = (strokes) => strokes.map((s) => s.map(([x, y]) => [x * f, y * f]));
+    ink.strokes = scaled(ink.strokes);
+    if (ink.cleared) ink.cleared.strokes = scaled(ink.cleared.strokes);
   }
   ink.side = side;
   pad.width = pad.height = Math.round(side * dpr);
@@ -132,6 +136,7 @@ function begin(point) {
   }
   if (shot.shown) hidePhoto(); // drawing again: the photo's reading is put away with it
   if (stats.firstInk === null) stats.firstInk = performance.now();
+  ink.cleared = null; // a new drawing: Undo takes its strokes back, not the one cleared before it
   ink.strokes.push([point]);
   ink.points += 1;
   drawSegment(point, point);
@@ -161,6 +166,13 @@ function end() {
 
 function undo() {
   end();
+  if (!ink.strokes.length && ink.cleared) { // the drawing Clear (or a photo) took away, back
+    if (shot.shown) hidePhoto();
+    ({ strokes: ink.strokes, points: ink.points } = ink.cleared);
+    ink.cleared = null;
+    erased();
+    return;
+  }
   if (!ink.strokes.length) return;
   ink.points -= ink.strokes.pop().length;
   erased();
@@ -173,6 +185,7 @@ function clearAll() {
     predictSoon();
   }
   if (!ink.strokes.length) return;
+  ink.cleared = { strokes: ink.strokes, points: ink.points };
   ink.strokes = [];
   ink.points = 0;
   erased();
@@ -189,7 +202,8 @@ function changed() {
   ink.version += 1;
   page.dataset.version = ink.version;
   const focused = document.activeElement; // taken before: a button turning disabled loses it at once
-  $("undo").disabled = $("clear").disabled = ink.strokes.length === 0;
+  $("clear").disabled = ink.strokes.length === 0;
+  $("undo").disabled = ink.strokes.length === 0 && !ink.cleared;
   // ... and the keyboard's focus fell to the page's body: it stays on the canvas instead
   if (focused && focused.disabled) pad.focus();
   $("placeholder").hidden = ink.strokes.length > 0;
