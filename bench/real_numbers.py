@@ -14,7 +14,9 @@ digit count right, per-digit accuracy (true digits matched in order, by the long
 subsequence), and the bound p^n: p is the accuracy of the same digits each read alone on the
 same canvas as read() reads them (read_alone), so p^n is what a perfect segmenter would reach; "alone, all
 right" is the share of numbers whose digits all read right alone (the same bound, measured).
-Time per read() for 5-digit numbers, p50 and p99 (the app reads up to 30 times a second).
+Time per read() for 5-digit numbers, p50 and p99 (the app reads up to 30 times a second). And the
+app path once more for every number with a digit of two strokes or more, those digits' later strokes
+written after the whole number (late_order: as people cross their 7s and flag their 5s at the end).
 UNIPEN: Guyon et al., ICPR 1994; Unipen Consortium 1999, doi:10.5281/zenodo.1195803; CC BY 4.0.
 """
 
@@ -73,6 +75,7 @@ class _Number:
     ms: dict  # path -> read() time, wall clock
     cpu_ms: dict  # path -> read() time, CPU of this process (all its threads added up: LiteRT's too)
     boxes: dict  # path -> each digit's box as read
+    late: str | None = None  # the app path's reading with later strokes written last (late_order); None: no such digit
 
 
 def style_for(length: int) -> RowStyle:
@@ -161,6 +164,9 @@ def run(
             number.alone[path] = read_alone(rec, inks, truth, own)
             if len(number.read[path]) != length and len(failed[path]) < keep_failures:
                 failed[path].append((written.canvas, number.truth, number.read[path], number.boxes[path]))
+        late = late_order(written.strokes, written.owner)
+        if late != written.strokes:
+            number.late = number_text(rec.read(written.canvas, late))
         rows.append(number)
     out = {
         "split": split,
@@ -172,10 +178,33 @@ def run(
         "paths": {path: _figures(rows, path) for path in PATHS},
         "failures": {path: _failures(rows, path) for path in PATHS},
         "alone_read_by": "read",  # since December 6 (read_alone); before, predict
+        "late_strokes": _late_figures(rows),
     }
     if keep_failures:
         out["failed"] = failed
     return out
+
+
+def late_order(strokes: Sequence[Stroke], owner: Sequence[int]) -> list[Stroke]:
+    """The strokes with every digit's first stroke in writing order, then the later strokes of the
+    digits of two or more, in writing order: written after the whole number."""
+    seen: set[int] = set()
+    first, later = [], []
+    for stroke, digit in zip(strokes, owner):
+        (later if digit in seen else first).append(stroke)
+        seen.add(digit)
+    return first + later
+
+
+def _late_figures(rows: list[_Number]) -> dict:
+    """The numbers with a digit of two strokes or more: read whole in writing order and with those
+    digits' later strokes written last (late_order), on the app path."""
+    late = [r for r in rows if r.late is not None]
+    return {
+        "numbers": len(late),
+        "whole_in_order": accuracy_entry(sum(r.read["app"] == r.truth for r in late), len(late)),
+        "whole_late": accuracy_entry(sum(r.late == r.truth for r in late), len(late)),
+    }
 
 
 def _figures(rows: list[_Number], path: str) -> dict:
@@ -298,6 +327,12 @@ def report(results: dict) -> str:
                 f"{t['n']} numbers)"
             )
         lines.append(f"  failures: {fail['kinds']}; e.g. {', '.join(fail['examples'][:8])}")
+    if (late := results.get("late_strokes")) and late["numbers"]:  # since December 7
+        lines.append(
+            f"app path, the {late['numbers']} numbers with a digit of two strokes or more, its later strokes written "
+            f"after the whole number: {late['whole_late']['accuracy']:.1%} read whole "
+            f"({late['whole_in_order']['accuracy']:.1%} in writing order)"
+        )
     return "\n".join(lines)
 
 

@@ -669,12 +669,14 @@ def _cross(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _writing_order(spans: np.ndarray, near: float) -> list[int]:
-    """The strokes in writing order, except that a stroke that goes back left, apart from the one
-    written before it, to an earlier stroke it overlaps or lies within `near` px beside (a 4's stem
-    or a 7's bar added after the next digit) is moved right after that one."""
+    """The strokes in writing order, except that a stroke that goes back left of where the writing
+    had reached (the furthest start of a stroke so far), to an earlier stroke it overlaps or lies
+    within `near` px beside (a 4's stem or a 7's bar added after the next digit; every 7's bar
+    added at the end, left to right: compared with the stroke before it alone, only the first went
+    back), is moved right after that one."""
     order = [0] if len(spans) else []
     for k in range(1, len(spans)):
-        j = _written_over(spans, k, near) if spans[k].mean() < spans[k - 1][0] else -1
+        j = _written_over(spans, k, near) if spans[k].mean() < spans[:k, 0].max() else -1
         if j >= 0:
             order.insert(order.index(j) + 1, k)
         else:

@@ -75,6 +75,19 @@ def test_a_seven_with_a_late_bar_keeps_its_bar(shipped):
     assert number_text(shipped.read(canvas, strokes)) == "71"
 
 
+def test_every_late_bar_joins_its_own_seven(shipped):
+    """Three 7s, then their bars, left to right, as some people cross them all at the end: the first
+    bar goes back left of the stroke before it, the next ones do not (each is right of the bar before),
+    yet every one lies back left of where the writing had reached, over its own 7."""
+    sevens = [place_strokes(SEVEN, box=(30 + 130 * k, 60, 96, HEIGHT)) for k in range(3)]
+    bars = [place_strokes(SEVEN_BAR, box=(30 + 130 * k, 60, 96, HEIGHT)) for k in range(3)]
+    strokes = [s for seven in sevens for s in seven] + [b for bar in bars for b in bar]
+    canvas = rasterize(strokes, (HEIGHT + 120, 440), PEN)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
+    assert [g.segment.strokes for g in groups] == [(0, 3), (1, 4), (2, 5)]
+    assert number_text(shipped.read(canvas, strokes)) == "777"
+
+
 # A 4 whose stem stands clear of its bar's end (about 0.06 heights: their ink touches, their pen paths
 # do not), as some people write it
 FOUR_STEM_CLEAR = [[(0.45, 0.1), (0.15, 0.62), (0.62, 0.62)], [(0.72, 0.3), (0.72, 0.95)]]

@@ -32,3 +32,12 @@ def test_digits_read_alone_read_as_read_reads_them(shipped):
         assert real_numbers.read_alone(shipped, canvases, labels, own) == expected
         verdicts[own is None] = expected
     assert verdicts[False] == verdicts[True] == [True] * 3 + [False, True, False, True, True]
+
+
+def test_late_order_writes_every_later_stroke_after_the_number():
+    """A 4 (two strokes), a 1, a 7 with its bar (two), the 4's stem already written after the 1 (as
+    write_row may): first strokes in writing order, then the later ones in writing order."""
+    strokes = [[(0, 0)], [(5, 0)], [(1, 0)], [(9, 0)], [(9, 1)]]  # 4's bar, 1, 4's stem, 7, 7's bar
+    owner = [0, 1, 0, 2, 2]
+    assert real_numbers.late_order(strokes, owner) == [[(0, 0)], [(5, 0)], [(9, 0)], [(1, 0)], [(9, 1)]]
+    assert real_numbers.late_order(strokes[:2], owner[:2]) == strokes[:2]  # one stroke a digit: as written
