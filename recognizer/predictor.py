@@ -47,7 +47,7 @@ from .marks import Marks, find_marks
 from .preprocess import SIZE, ink_to_mnist
 from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, text_lines, too_little_ink
 from .segment import row_strokes, text_rows
-from .strokes import Stroke, as_points, checked_strokes, clipped_strokes
+from .strokes import Stroke, checked_strokes, clipped_strokes
 
 if TYPE_CHECKING:  # photo imports scipy, which the app's window must not wait for (tests/test_app.py)
     import keras
@@ -74,11 +74,6 @@ BATCH_SIZES = (1, 2, 4, 8, 16)
 # server does better with one (web.server). Counted in the cores this process may run on (its CPU
 # affinity: a cpuset or taskset; a CPU quota such as docker --cpus is not seen).
 THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-# A stroke of a row wider than this many times the row's ink height runs over more than one digit
-# (written without lifting the pen): the row is read as an image (_joined). Chosen on 'val' people's
-# numbers with joined digits (README, "Digits written without lifting the pen"): 1.0 cost rows of
-# letters between digits 4 of 400; 1.2 nothing measured.
-JOINED_WIDTH = 1.2
 MAX_THREADS = 64  # LiteRT threads per call at most (a million tied up 2.4 GB and never answered)
 SIDEWAYS = (1, 3)  # np.rot90's quarter turns a picture's canvas is read in besides as it is (read_picture) ...
 TURNED_SURER = 0.1  # ... the reading turned taken where surer by this much (nats: log-probability) ...
@@ -386,16 +381,6 @@ class DigitPairs(_CardedModel):
         return self._backend(to_input(images)).astype(np.float64)
 
 
-def _joined(strokes: Sequence[Stroke], ink: Ink) -> bool:
-    """Whether a stroke of a row runs over more than one digit (written without lifting the pen:
-    wider than JOINED_WIDTH of the row's ink height): its strokes cannot part the digits, which
-    read as one "?", and the row is read as an image instead, its pieces cut where digits join."""
-    if ink.box is None:
-        return False
-    widths = [float(np.ptp(as_points(s)[:, 0])) for s in strokes if len(s)]
-    return bool(widths) and max(widths) > JOINED_WIDTH * ink.box[3]
-
-
 def own_strokes(ink: Ink, strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     """A reader's strokes, checked (strokes.checked_strokes: CanvasError for points that are no
     points) and cut to the canvas (strokes.clipped_strokes: a mouse slip past its edge), or None
@@ -599,15 +584,12 @@ class Recognizer:
         pairs = self.pairs.pairs if self.pairs else None
         rows = text_rows(ink, picture)
         if not rows:
-            own = None if strokes is None or _joined(strokes, ink) else strokes
-            return [(0, g) for g in group_digits(ink, own, self.batch_probabilities, detect, touching, pairs)]
+            return [(0, g) for g in group_digits(ink, strokes, self.batch_probabilities, detect, touching, pairs)]
         per_row = [None] * len(rows) if strokes is None else row_strokes(strokes, rows)
-        bands = [ink.band(top, bottom) for top, bottom in rows]
-        per_row = [None if own is None or _joined(own, band) else own for own, band in zip(per_row, bands)]
         return [
             (k, g)
-            for k, (band, own) in enumerate(zip(bands, per_row))
-            for g in group_digits(band, own, self.batch_probabilities, detect, touching, pairs)
+            for k, ((top, bottom), own) in enumerate(zip(rows, per_row))
+            for g in group_digits(ink.band(top, bottom), own, self.batch_probabilities, detect, touching, pairs)
         ]
 
     def read_picture(self, canvases: Sequence[np.ndarray], frames: Sequence[Frame] | None = None) -> list[Prediction]:

@@ -88,24 +88,6 @@ def test_every_late_bar_joins_its_own_seven(shipped):
     assert number_text(shipped.read(canvas, strokes)) == "777"
 
 
-@pytest.mark.parametrize("digits", [(2, 3), (2, 7), (3, 5), (6, 8)])
-def test_two_digits_written_without_lifting_the_pen_are_read_as_an_image(shipped, monkeypatch, digits):
-    """The first digit's last stroke runs on into the second's first: one stroke over both, which
-    strokes cannot part (read as one "?"); a row with a stroke that wide is read as an image."""
-    from recognizer import predictor
-
-    strokes, x = [], 30.0
-    for d in digits:
-        strokes.append(place_strokes(DIGIT_STROKES[d], box=(x, 60, 96, HEIGHT)))
-        x += 96 + 40
-    first, second = strokes
-    joined = first[:-1] + [list(first[-1]) + list(second[0])] + second[1:]
-    canvas = rasterize(joined, (HEIGHT + 120, int(x + 30)), PEN)
-    assert number_text(shipped.read(canvas, joined)) == "".join(map(str, digits))
-    monkeypatch.setattr(predictor, "JOINED_WIDTH", 99.0)  # as before: read by its strokes
-    assert number_text(shipped.read(canvas, joined)) == "?"
-
-
 # A 4 whose stem stands clear of its bar's end (about 0.06 heights: their ink touches, their pen paths
 # do not), as some people write it
 FOUR_STEM_CLEAR = [[(0.45, 0.1), (0.15, 0.62), (0.62, 0.62)], [(0.72, 0.3), (0.72, 0.95)]]
