@@ -197,8 +197,8 @@ def late_order(strokes: Sequence[Stroke], owner: Sequence[int]) -> list[Stroke]:
 
 
 def _late_figures(rows: list[_Number]) -> dict:
-    """The numbers with a digit of two strokes or more: read whole in writing order and with those
-    digits' later strokes written last (late_order), on the app path."""
+    """The numbers whose order late_order changes (a digit of two strokes or more before the last):
+    read whole in writing order and with those later strokes written last, on the app path."""
     late = [r for r in rows if r.late is not None]
     return {
         "numbers": len(late),
@@ -329,8 +329,8 @@ def report(results: dict) -> str:
         lines.append(f"  failures: {fail['kinds']}; e.g. {', '.join(fail['examples'][:8])}")
     if (late := results.get("late_strokes")) and late["numbers"]:  # since December 7
         lines.append(
-            f"app path, the {late['numbers']} numbers with a digit of two strokes or more, its later strokes written "
-            f"after the whole number: {late['whole_late']['accuracy']:.1%} read whole "
+            f"app path, the {late['numbers']} numbers with a digit of two strokes or more before the last, their "
+            f"later strokes written after the whole number: {late['whole_late']['accuracy']:.1%} read whole "
             f"({late['whole_in_order']['accuracy']:.1%} in writing order)"
         )
     return "\n".join(lines)

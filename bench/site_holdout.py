@@ -12,7 +12,7 @@ one site left out of its real pen digits and their style variants; `report` read
 given (the classifier alone, no "not sure"), that site's 'val' and 'test' people and the other
 sites' 'val' people, their digits drawn DRAWS times as the app draws them. The other sites' people
 are the control: the model without the site also has fewer real digits. Reported only: nothing is
-chosen on it. On this 2-core CPU `train` takes about as long as `make train` (25-40 min).
+chosen on it. On this 2-core CPU `train` takes about as long as `make train` (20-40 min, by host).
 """
 
 from __future__ import annotations

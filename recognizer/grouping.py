@@ -685,8 +685,8 @@ def _writing_order(spans: np.ndarray, near: float) -> list[int]:
 
 
 def _written_over(spans: np.ndarray, k: int, near: float) -> int:
-    """The earlier stroke (before k - 1) that stroke k, which lies back left of the stroke before
-    it, was added to: the one it overlaps most in x, else the nearest one left of it if that is
+    """The earlier stroke (before k - 1) that stroke k, which lies back left of where the writing had
+    reached, was added to: the one it overlaps most in x, else the nearest one left of it if that is
     within `near` px and nearer than the stroke before (a 5's flag or a 4's stem beside its digit;
     a digit added later in front of a number or between two digits is no part of either); -1 if none."""
     if k < 2:

@@ -55,18 +55,21 @@ MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit 
 # doubt catches the others).
 MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
-# A digit gone over again (made bolder, a loop drawn twice) doubles its pen path and, where the second
+# A digit gone over again with new strokes (made bolder) doubles its pen path and, where the second
 # pass wavers across the first, crosses it many times, without adding ink: the three rules above count
 # only the path drawn over fresh paper. A stretch of path goes over an earlier one when it runs along
 # it (their directions RETRACE_PARALLEL alike: |cos| of the angle between them) within the pen's width
 # of it, or RETRACE_NEAR of the digit's longer side for a fine pen (a zig-zag's strokes two pens apart
-# are a scribble); within a stroke, RETRACE_SKIP stretches (of a twentieth of the side) back or more.
+# are a scribble), but never more than RETRACE_FAR of the side (a bold pen on a small digit); only a
+# whole stroke RETRACE_SHARE of whose path goes so over earlier strokes is discounted (an outside
+# review: counted stretch by stretch, within a stroke too, small dense scribbles read as digits).
 # On the 'val' people's digits gone over again (whole, or one stroke of each), 36% and 45% read right
 # before, 97.6% and 97.8% with it (98.5% drawn once; README, "Digits gone over again"). A pen path
 # over MAX_PASSES times MAX_PATH_LENGTH in all is rubbed back and forth: a scribble whatever it goes over.
 RETRACE_NEAR = 0.03
+RETRACE_FAR = 0.1
 RETRACE_PARALLEL = 0.85
-RETRACE_SKIP = 4
+RETRACE_SHARE = 0.7
 MAX_PASSES = 2.0
 # A word's letters come together: in read(), a reading beside one read "not a digit" (the next or the
 # one before in its row, at most WORD_GAP of the taller one's height apart) is not a digit either
@@ -298,9 +301,9 @@ def _word_close(a: Box, b: Box) -> bool:
 
 
 def _scribbled(strokes: Sequence[Stroke], pen: float) -> bool:
-    """Many strokes, a very long pen path, or many self-crossings, counting only the pen path over
-    fresh paper (a digit gone over again with a pen `pen` px wide counts once); or a path gone over
-    and over: not how digits are drawn."""
+    """Many strokes, a very long pen path, or many self-crossings, not counting a stroke that goes
+    over earlier ones (a digit gone over again with a pen `pen` px wide counts once); or a path
+    gone over and over: not how digits are drawn."""
     paths = [as_points(s) for s in strokes if len(s)]
     if not paths:
         return len(strokes) > MAX_STROKES
@@ -312,11 +315,11 @@ def _scribbled(strokes: Sequence[Stroke], pen: float) -> bool:
     starts, ends, stroke_of = _segments(paths, min_step=side / 20)
     if len(strokes) <= MAX_STROKES and length <= MAX_PATH_LENGTH * side and _crossings(starts, ends) <= MAX_CROSSINGS:
         return False  # a digit drawn once over: nothing to discount
-    over = _retraced(starts, ends, stroke_of, max(pen, RETRACE_NEAR * side))
-    gone_over = {int(k) for k in stroke_of[over]} - {int(k) for k in stroke_of[~over]}  # strokes wholly over
-    fresh = length - float(np.linalg.norm(ends[over] - starts[over], axis=1).sum())
+    again = _gone_over(starts, ends, stroke_of, min(max(pen, RETRACE_NEAR * side), RETRACE_FAR * side))
+    over = np.isin(stroke_of, list(again))
+    fresh = length - sum(float(np.linalg.norm(np.diff(paths[k], axis=0), axis=1).sum()) for k in again)
     return (
-        len(strokes) - len(gone_over) > MAX_STROKES
+        len(strokes) - len(again) > MAX_STROKES
         or fresh > MAX_PATH_LENGTH * side
         or _crossings(starts[~over], ends[~over]) > MAX_CROSSINGS
     )
@@ -324,7 +327,8 @@ def _scribbled(strokes: Sequence[Stroke], pen: float) -> bool:
 
 def count_crossings(paths: Sequence[np.ndarray], min_step: float = 1.0) -> int:
     """Proper crossings between non-adjacent segments of the pen paths (after dropping points
-    closer than min_step to the previous kept one, so that mouse jitter does not count)."""
+    closer than min_step to the previous kept one, so that mouse jitter does not count): what
+    _scribbled counts, for a caller's own paths."""
     starts, ends, _ = _segments(paths, min_step)
     return _crossings(starts, ends)
 
@@ -350,13 +354,14 @@ def _segments(paths: Sequence[np.ndarray], min_step: float) -> tuple[np.ndarray,
     )
 
 
-def _retraced(starts: np.ndarray, ends: np.ndarray, stroke_of: np.ndarray, near: float) -> np.ndarray:
-    """(n,) bool: the segments (in drawing order) that go over an earlier one: their middle within
-    `near` of it, running along it (RETRACE_PARALLEL). Within a stroke only segments RETRACE_SKIP or
-    more before count: consecutive ones lie close and alike on any smooth curve."""
+def _gone_over(starts: np.ndarray, ends: np.ndarray, stroke_of: np.ndarray, near: float) -> set[int]:
+    """The strokes (of stroke_of's numbers) that go over earlier ones: RETRACE_SHARE of their segments
+    or more each run along a segment of an earlier stroke (RETRACE_PARALLEL), its middle within
+    `near` of it. Whole strokes only: within one stroke, or for a stretch, a scribble's path lies
+    near and alike itself as often as it goes back over itself."""
     n = len(starts)
     if n < 2:
-        return np.zeros(n, bool)
+        return set()
     d = ends - starts
     lengths = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
     unit = d / lengths[:, None]
@@ -365,11 +370,9 @@ def _retraced(starts: np.ndarray, ends: np.ndarray, stroke_of: np.ndarray, near:
     t = np.clip((rel * d[None, :, :]).sum(axis=2) / (lengths**2)[None, :], 0.0, 1.0)
     gap = np.linalg.norm(rel - t[..., None] * d[None, :, :], axis=2)
     along = np.abs(unit @ unit.T) >= RETRACE_PARALLEL
-    order = np.arange(n)
-    earlier = (order[None, :] < order[:, None]) & (
-        (stroke_of[None, :] != stroke_of[:, None]) | (order[:, None] - order[None, :] >= RETRACE_SKIP)
-    )
-    return ((gap <= near) & along & earlier).any(axis=1)
+    earlier = stroke_of[None, :] < stroke_of[:, None]  # segments of strokes drawn before
+    over = ((gap <= near) & along & earlier).any(axis=1)
+    return {int(k) for k in np.unique(stroke_of) if over[stroke_of == k].mean() >= RETRACE_SHARE}
 
 
 def _crossings(starts: np.ndarray, ends: np.ndarray) -> int:

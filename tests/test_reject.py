@@ -160,6 +160,22 @@ def test_a_digit_gone_over_again_is_no_scribble(shipped, digit):
     assert pred.digit == digit and pred.unsure is None
 
 
+def test_a_small_dense_scribble_with_a_bold_pen_stays_a_scribble():
+    """One stroke wandering over a small patch with the app's bold pen: its path lies near and alike
+    itself all over, which a stretch-by-stretch discount took for going over itself, and such
+    scribbles read as sure digits (an outside review); only a whole later stroke is discounted."""
+    rng = np.random.default_rng(5)
+    caught = 0
+    for _ in range(40):
+        walk = np.cumsum(rng.normal(0, 1, (int(rng.integers(15, 60)), 2)), axis=0)
+        walk = (walk - walk.min(axis=0)) / np.ptp(walk, axis=0).max() * rng.uniform(90, 160) + 120
+        strokes = [walk.tolist()]
+        if count_crossings([walk], np.ptp(walk, axis=0).max() / 20) > reject.MAX_CROSSINGS:
+            caught += 1
+            assert ink_reason(rasterize(strokes, SIZE, 25), SIZE, strokes) == SCRIBBLE
+    assert caught >= 5
+
+
 def test_a_digit_rubbed_over_and_over_is_a_scribble():
     """Gone over again and again, past MAX_PASSES times the longest path a digit has: a scribble,
     though every pass lies on the first."""
