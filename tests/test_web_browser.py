@@ -511,6 +511,12 @@ def test_lines_of_writing_show_apart(server_url, browser):
         answer = settle(page, len(strokes))
         assert answer["number"] == "85 47" and [d["line"] for d in answer["digits"]] == [0, 0, 1, 1], answer
         assert text(page, "#number") == "85 47"
+        assert text(page, "#said") == "read: 8, 5, next line, 4, 7"  # it was said "8, 5, 4, 7"
+        page.keyboard.press("r")
+        zigzag = [[(side * (0.2 + 0.6 * (k % 2)), side * (0.2 + 0.02 * k)) for k in range(30)]]
+        draw(page, zigzag)
+        settle(page, 1)
+        assert text(page, "#said") == "read: not sure (scribble)"  # the reason, as the pane shows it
         assert not errors, errors
     finally:
         context.close()

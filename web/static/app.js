@@ -433,10 +433,13 @@ function show(answer, version, side, place = null) {
 }
 
 function announce(answer) {
+  // What a screen reader says: each digit, "not sure" with its reason as the pane shows it, the marks,
+  // and where a new line of writing begins (an outside review: "12 34" was said "1, 2, 3, 4")
   const digits = answer.digits || [];
-  const said = digits.flatMap((d) => [
+  const said = digits.flatMap((d, k) => [
+    ...(k > 0 && d.line !== digits[k - 1].line ? ["next line"] : []),
     ...(d.before ? ["minus"] : []),
-    d.unsure ? "not sure" : d.digit,
+    d.unsure ? `not sure (${d.unsure})` : d.digit,
     ...(d.after ? [MARK_NAMES[d.after]] : []),
   ]);
   $("said").textContent = digits.length ? `read: ${said.join(", ")}` : "";
