@@ -119,27 +119,16 @@ def digits(
                 x, y, w, h = box
                 on_unsure(canvas[y : y + h, x : x + w], f"{label} -> {pred.digit} ({pred.unsure})")
 
-    def summary(selected) -> dict:
-        n = len(selected)
-        right = sum(r[1] == r[3] for r in selected)
-        not_sure = [r for r in selected if r[4]]
-        sure = [r for r in selected if not r[4]]
-        entry = accuracy_entry(right, n)
-        entry["unsure"] = round(len(not_sure) / n, 5) if n else None
-        entry["not_a_digit"] = round(sum(r[4] == NOT_A_DIGIT for r in selected) / n, 5) if n else None
-        entry["sure_accuracy"] = round(sum(r[1] == r[3] for r in sure) / len(sure), 5) if sure else None
-        return entry
-
     confusions = collections.Counter(f"{r[1]}->{r[3]}" for r in rows if r[1] != r[3])
     drawn = collections.Counter(r[5] for r in rows)
     unsure_by = collections.Counter(r[5] for r in rows if r[4])
     return {
         "digits": len(indices),
         "renders": renders,
-        "all": summary(rows),
-        "per_site": {s: summary([r for r in rows if r[0] == s]) for s in sorted({r[0] for r in rows})},
-        "per_digit": {d: summary([r for r in rows if r[1] == d]) for d in "0123456789"},
-        "per_style": {s: summary([r for r in rows if r[2] == s]) for s in sorted({r[2] for r in rows if r[2]})},
+        "all": _summary(rows),
+        "per_site": {s: _summary([r for r in rows if r[0] == s]) for s in sorted({r[0] for r in rows})},
+        "per_digit": {d: _summary([r for r in rows if r[1] == d]) for d in "0123456789"},
+        "per_style": {s: _summary([r for r in rows if r[2] == s]) for s in sorted({r[2] for r in rows if r[2]})},
         "confusions": dict(confusions.most_common(12)),
         "writers": len(drawn),
         "unsure_drawings": sum(unsure_by.values()),
@@ -147,6 +136,18 @@ def digits(
         # the share read "not sure" with each writer file counted once, however many digits it holds
         "unsure_writer_mean": round(float(np.mean([unsure_by[w] / n for w, n in drawn.items()])), 5) if drawn else None,
     }
+
+
+def _summary(rows: list[tuple]) -> dict:
+    """Readings (site, label, style, digit read, unsure, writer) summed up: accuracy, the shares read
+    "not sure" and "not a digit", and the accuracy of the sure ones."""
+    n = len(rows)
+    sure = [r for r in rows if not r[4]]
+    entry = accuracy_entry(sum(r[1] == r[3] for r in rows), n)
+    entry["unsure"] = round((n - len(sure)) / n, 5) if n else None
+    entry["not_a_digit"] = round(sum(r[4] == NOT_A_DIGIT for r in rows) / n, 5) if n else None
+    entry["sure_accuracy"] = round(sum(r[1] == r[3] for r in sure) / len(sure), 5) if sure else None
+    return entry
 
 
 def gone_over(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -> dict:
@@ -157,7 +158,7 @@ def gone_over(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -
     from recognizer.reject import SCRIBBLE
     from recognizer.strokes import rasterize
 
-    right = unsure = sure_right = scribbles = 0
+    rows = []
     for i in indices:
         canvas, lists, pen = draw_placed(chars.strokes(int(i)), rng)
         height = max(1.0, float(np.ptp(np.concatenate([np.asarray(s) for s in lists])[:, 1])))
@@ -165,16 +166,9 @@ def gone_over(rec: Recognizer, chars: PenCharacters, indices: np.ndarray, rng) -
         again = [np.asarray(s) + shift + rng.normal(0, GONE_OVER_WAVER * height, (len(s), 2)) for s in lists]
         strokes = lists + [a.tolist() for a in again]
         pred = rec.predict(rasterize(strokes, canvas.shape, pen), strokes)
-        read_right = str(pred.digit) == chars.label[i]
-        right += read_right
-        unsure += bool(pred.unsure)
-        sure_right += read_right and not pred.unsure
-        scribbles += pred.unsure == SCRIBBLE
-    n = len(indices)
-    entry = accuracy_entry(right, n)
-    entry["unsure"] = round(unsure / n, 5) if n else None
-    entry["sure_accuracy"] = round(sure_right / (n - unsure), 5) if n - unsure else None
-    entry["scribble"] = round(scribbles / n, 5) if n else None
+        rows.append((chars.site[i], chars.label[i], None, str(pred.digit), pred.unsure, str(chars.writer[i])))
+    entry = _summary(rows)
+    entry["scribble"] = round(sum(r[4] == SCRIBBLE for r in rows) / len(rows), 5) if rows else None
     return entry
 
 

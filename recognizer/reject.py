@@ -56,13 +56,13 @@ MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit 
 MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
 # A digit gone over again with new strokes (made bolder) doubles its pen path and, where the second
-# pass wavers across the first, crosses it many times, without adding ink: the three rules above count
-# only the path drawn over fresh paper. A stretch of path goes over an earlier one when it runs along
-# it (their directions RETRACE_PARALLEL alike: |cos| of the angle between them) within the pen's width
-# of it, or RETRACE_NEAR of the digit's longer side for a fine pen (a zig-zag's strokes two pens apart
-# are a scribble), but never more than RETRACE_FAR of the side (a bold pen on a small digit); only a
-# whole stroke RETRACE_SHARE of whose path goes so over earlier strokes is discounted (an outside
-# review: counted stretch by stretch, within a stroke too, small dense scribbles read as digits).
+# pass wavers across the first, crosses it many times, without adding ink: the three rules above leave
+# out a stroke RETRACE_SHARE of whose segments each run along a segment of an earlier stroke (their
+# directions RETRACE_PARALLEL alike: |cos| of the angle between them) within the pen's width of it, or
+# RETRACE_NEAR of the digit's longer side for a fine pen (a zig-zag's strokes two pens apart are a
+# scribble), but never more than RETRACE_FAR of the side (a bold pen on a small digit). Whole strokes
+# only (an outside review: counted stretch by stretch, within a stroke too, small dense scribbles drawn
+# with the app's bold pen read as digits).
 # On the 'val' people's digits gone over again (whole, or one stroke of each), 36% and 45% read right
 # before, 97.6% and 97.8% with it (98.5% drawn once; README, "Digits gone over again"). A pen path
 # over MAX_PASSES times MAX_PATH_LENGTH in all is rubbed back and forth: a scribble whatever it goes over.
@@ -309,7 +309,8 @@ def _scribbled(strokes: Sequence[Stroke], pen: float) -> bool:
         return len(strokes) > MAX_STROKES
     every = np.concatenate(paths)
     side = max(float(np.ptp(every[:, 0])), float(np.ptp(every[:, 1])), 1.0)
-    length = sum(float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum()) for p in paths)
+    lengths = [float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum()) for p in paths]
+    length = sum(lengths)
     if length > MAX_PASSES * MAX_PATH_LENGTH * side:  # rubbed back and forth, however much goes over itself
         return True  # (and it bounds the segments compared below: about 20 a side of path)
     starts, ends, stroke_of = _segments(paths, min_step=side / 20)
@@ -317,7 +318,7 @@ def _scribbled(strokes: Sequence[Stroke], pen: float) -> bool:
         return False  # a digit drawn once over: nothing to discount
     again = _gone_over(starts, ends, stroke_of, min(max(pen, RETRACE_NEAR * side), RETRACE_FAR * side))
     over = np.isin(stroke_of, list(again))
-    fresh = length - sum(float(np.linalg.norm(np.diff(paths[k], axis=0), axis=1).sum()) for k in again)
+    fresh = length - sum(lengths[k] for k in again)
     return (
         len(strokes) - len(again) > MAX_STROKES
         or fresh > MAX_PATH_LENGTH * side
