@@ -417,6 +417,25 @@ def test_clearing_from_the_keyboard_keeps_the_focus_on_the_page(server_url, brow
         context.close()
 
 
+def test_a_screen_reader_names_the_buttons_and_the_images_plainly(server_url, browser):
+    """The buttons' key hints were read as part of their names ("Undo U"), and the 28x28 view was a
+    canvas with a label but no role; they are now a button "Undo" with its keys and an image."""
+    context, page, errors = open_page(browser, server_url, DESKTOP)
+    try:
+        side = page.locator("#pad").bounding_box()["width"]
+        draw(page, number_strokes("7", side))
+        settle(page, 1)
+        undo = page.get_by_role("button", name="Undo", exact=True)
+        assert undo.get_attribute("aria-keyshortcuts") == "U Control+Z"
+        assert page.get_by_role("button", name="Clear", exact=True).is_enabled()
+        assert page.get_by_role("img", name="The 28 by 28 image the model saw").is_visible()
+        undo.click()
+        settle(page, 0)
+        assert errors == []
+    finally:
+        context.close()
+
+
 def test_undo_marks_the_answer_shown_out_of_date_and_a_slow_one_says_reading(server_url, browser):
     context, page, errors = open_page(browser, server_url, DESKTOP)
     try:

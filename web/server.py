@@ -64,6 +64,17 @@ HANG_UP_POLL = 0.1  # s: how often a request waiting for the model's thread chec
 log = logging.getLogger("web")
 
 
+class Static(StaticFiles):
+    """The page's files, checked with the server on every load (an ETag answers 304 when unchanged):
+    with no Cache-Control a browser may keep an old app.js for days beside a newer page."""
+
+    async def get_response(self, path: str, scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 class Model:
     """The process's Recognizer and the one thread that calls it: LiteRT's interpreter is not
     thread-safe, and the GIL would run reads one at a time anyway (more throughput comes from more
@@ -266,7 +277,7 @@ def create_app(recognizer: Recognizer | None = None) -> Starlette:
         Route("/", index, methods=["GET"]),
         Route(PREDICT_PATH, predict, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/static", Static(directory=STATIC), name="static"),
     ]
     handlers = {api.ApiError: on_api_error, HTTPException: on_http_error, Exception: on_crash}
     app = Starlette(debug=False, routes=routes, exception_handlers=handlers, lifespan=lifespan)
