@@ -475,3 +475,16 @@ def test_resume_says_when_there_is_nothing_to_resume(tmp_path, capsys):
     (tmp_path / "done" / "member0.keras").write_bytes(b"")  # a finished member: the next ones start fresh
     say_if_nothing_to_resume(tmp_path / "done")
     assert capsys.readouterr().err == ""
+
+
+def test_training_without_real_pen_digits_says_it_trains_on_mnist_alone(tmp_path, capsys, monkeypatch):
+    """make train on a clone without ../shared trains on MNIST alone, as issue 12 asks, and replaced
+    the shipped model with one that reads real writing worse without a word; it now says so."""
+    from recognizer.train import main
+
+    monkeypatch.delenv("UNIPEN_NPZ", raising=False)
+    argv = ["--data", str(tmp_path / "nope.npz"), "--epochs", "1", "--out", str(tmp_path / "m.keras")]
+    assert main(argv) == 2
+    assert "training on MNIST alone" in capsys.readouterr().err
+    assert main([*argv, "--unipen", str(tmp_path / "unipen.npz")]) == 2
+    assert "MNIST alone" not in capsys.readouterr().err
