@@ -2,8 +2,11 @@
 
     python -m bench [--data mnist.npz] [--quick] [--out bench/results.json]
 
-Sections (each its own module): latency (per-call predict on a 640x640 canvas, per inference
-path), app (launch and frame rate), accuracy (MNIST test set; digits redrawn on a big canvas
-through three preprocessing pipelines), training (seconds per epoch). The table is printed as
-Markdown, ready for the README, and the figures are written as JSON for comparisons.
+Sections (bench.__main__.SECTIONS, each its own module): latency (per-call predict on a 640x640
+canvas, per inference path), app (launch, frame rate, a frame's work), accuracy (MNIST test set;
+digits redrawn on a big canvas through three preprocessing pipelines), numbers (numbers of MNIST
+digits), real (real pen writing of held-out UNIPEN people: digits, letters, numbers, marks), photos
+and forms (photos and scans of numbers on paper), web (the JSON API under load), training (seconds
+per epoch) and personal (learning a writer's hand). The figures are written as JSON
+(bench/results.json), and `python -m bench.report --readme` writes the README's tables from them.
 """

@@ -22,31 +22,18 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 MOUSE_HZ = 120  # a typical mouse reports 125 Hz
 STEP_PX = 4.0  # mouse movement between events, px (about 0.5 m/s on a 100 dpi screen at 120 Hz)
 FIRST_DIGIT, LIVE_DIGIT = 3, 8
 TIMEOUT = 60.0
 
 
-def densify(strokes, step: float) -> list[list[tuple[float, float]]]:
-    """Points every `step` px along each stroke (a mouse reports positions, not corners)."""
-    out = []
-    for stroke in strokes:
-        pts = np.asarray(stroke, dtype=np.float64)
-        seg = np.hypot(*np.diff(pts, axis=0).T)
-        dist = np.concatenate([[0.0], np.cumsum(seg)])
-        at = np.arange(0.0, dist[-1] + 1e-9, step)
-        out.append(list(zip(np.interp(at, dist, pts[:, 0]), np.interp(at, dist, pts[:, 1]))))
-    return out
-
-
 def live_strokes(side: int, seconds: float) -> list[list[tuple[float, float]]]:
     """The LIVE_DIGIT drawn at STEP_PX per event, repeated or cut to last about `seconds`."""
+    from recognizer.strokes import densify
     from recognizer.synthetic import digit_strokes
 
-    strokes = densify(digit_strokes(LIVE_DIGIT, side), STEP_PX)
+    strokes = [[(x, y) for x, y in densify(s, STEP_PX).tolist()] for s in digit_strokes(LIVE_DIGIT, side)]
     wanted = max(2, int(seconds * MOUSE_HZ))
     points = [p for s in strokes for p in s]
     reps = -(-wanted // len(points))

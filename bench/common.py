@@ -237,3 +237,15 @@ def write_json(path: str | os.PathLike, value, indent: int = 2) -> None:
     """Write `value` as JSON to `path` atomically: a stopped run never leaves a half-written file."""
     with atomic_write(path) as f:
         f.write(json.dumps(value, indent=indent) + "\n")
+
+
+def write_png(path: str | os.PathLike, image: np.ndarray) -> None:
+    """Write a picture (uint8, gray or BGR) as PNG to `path` atomically; OSError if it cannot be
+    encoded (cv2.imwrite returned False, and the file was silently missing)."""
+    import cv2
+
+    ok, png = cv2.imencode(".png", image)
+    if not ok:
+        raise OSError(f"{path}: cannot encode the picture as PNG")
+    with atomic_write(path, "wb") as f:
+        f.write(png.tobytes())

@@ -37,6 +37,9 @@ from pathlib import Path
 
 import numpy as np
 
+from recognizer.strokes import densify
+
+from .app_driver import MOUSE_HZ, STEP_PX
 from .common import ROOT, fmt_ms, load_state, md_table, write_json
 
 USERS = (1, 5, 20, 50)
@@ -47,30 +50,22 @@ EXTRA_LEVELS = 3  # at most this many more levels to find the saturation point
 EXTRA_SECONDS = 10.0  # ... each at most this long
 MAX_USERS = 400
 CANVAS = 400  # px: the page's canvas on a desktop screen
-MOUSE_HZ = 120
-STEP_PX = 4.0  # mouse movement between two events (about 0.5 m/s on a 100 dpi screen at 120 Hz)
 TIMEOUT = 5.0  # s: an answer later than this counts as an error (and the connection is reopened)
 START_TIMEOUT = 60.0  # s for the server to come up
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 # ---- what the users post ----------------------------------------------------------------------
-def densify(stroke, step: float = STEP_PX) -> list[tuple[float, float]]:
-    """Points every `step` px along a stroke: what a mouse reports while the stroke is drawn."""
-    pts = np.asarray(stroke, dtype=np.float64)
-    dist = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
-    at = np.arange(0.0, dist[-1] + 1e-9, step)
-    return [
-        (round(float(x), 1), round(float(y), 1))
-        for x, y in zip(np.interp(at, dist, pts[:, 0]), np.interp(at, dist, pts[:, 1]))
-    ]
+def mouse_points(stroke) -> list[tuple[float, float]]:
+    """The points a mouse reports along a stroke (STEP_PX apart), to 0.1 px as the page posts them."""
+    return [(round(x, 1), round(y, 1)) for x, y in densify(stroke, STEP_PX).tolist()]
 
 
 def drawing_bodies(digit: int, side: int = CANVAS, interval: float = INTERVAL) -> list[bytes]:
     """The JSON bodies the page posts while `digit` is drawn: the strokes so far, every `interval`."""
     from recognizer.synthetic import digit_strokes
 
-    strokes = [densify(s) for s in digit_strokes(digit, side)]
+    strokes = [mouse_points(s) for s in digit_strokes(digit, side)]
     per_post = max(1, round(MOUSE_HZ * interval))  # points the mouse adds between two posts
     bodies = []
     total = sum(len(s) for s in strokes)

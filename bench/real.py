@@ -39,7 +39,7 @@ from recognizer.predictor import Recognizer, number_text
 from recognizer.reject import NOT_A_DIGIT
 from recognizer.unipen import DIGIT_LIKE_LETTERS, draw_placed, person_split, real_digits, write_row
 
-from .common import accuracy_entry
+from .common import accuracy_entry, write_png
 
 SEED = 2026
 RENDERS = 2  # drawings of each held-out digit (random size, place, pen)
@@ -345,11 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         with atomic_write(args.json, "w") as f:
             f.write(text + "\n")
     if args.unsure:
-        ok, png = cv2.imencode(".png", unsure_sheet(drawings))
-        if not ok:
-            parser.exit(1, f"error: cannot encode the picture for {args.unsure}\n")
-        with atomic_write(args.unsure, "wb") as f:
-            f.write(png.tobytes())
+        try:
+            write_png(args.unsure, unsure_sheet(drawings))
+        except OSError as exc:
+            parser.exit(1, f"error: {exc}\n")
     return 0
 
 

@@ -38,7 +38,7 @@ from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import Stroke
 from recognizer.unipen import Row, RowStyle, digits_by_person, write_row
 
-from .common import accuracy_entry, digits_in, md_table, timing_stats, without_marks, write_json
+from .common import accuracy_entry, digits_in, md_table, timing_stats, without_marks, write_json, write_png
 from .numbers import lcs_length
 
 SEED = 1717
@@ -395,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"error: {exc}\n")
     results = run(rec, chars, args.numbers, args.seed, args.quick, args.split, keep_failures=6 if args.failures else 0)
     if args.failures:
-        cv2.imwrite(args.failures, failure_sheet(results.pop("failed")))
+        try:
+            write_png(args.failures, failure_sheet(results.pop("failed")))
+        except OSError as exc:
+            parser.exit(1, f"error: {exc}\n")
     print(report(results))
     if args.json:
         write_json(args.json, results)

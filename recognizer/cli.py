@@ -11,7 +11,7 @@ from .batch import predict_batches
 from .data import load_mnist, require_test_set
 from .errors import RecognizerError
 from .images import MAX_PIXELS, load_canvases
-from .predictor import Prediction, Recognizer, number_text
+from .predictor import Prediction, Recognizer, number_text, percent
 
 
 def predict_main(argv: list[str]) -> int:
@@ -47,12 +47,12 @@ def describe(preds: list[Prediction]) -> str:
     if len(preds) == 1:
         p = preds[0]
         if p.unsure:
-            return f"not sure ({p.unsure}; best guess {p.digit}: {p.confidence:.1%})"
+            return f"not sure ({p.unsure}; best guess {p.digit}: {percent(p.confidence)})"
         top = np.argsort(p.probabilities)[::-1][:3]
-        others = ", ".join(f"{d}: {p.probabilities[d]:.1%}" for d in top[1:])
-        return f"{p.digit} ({p.confidence:.1%}; next {others})"
-    parts = [f"?: {p.unsure}" if p.unsure else f"{p.digit}: {p.confidence:.1%}" for p in preds]
-    return f"{number_text(preds, between_rows=' ')} ({', '.join(parts)})"
+        others = ", ".join(f"{d}: {percent(p.probabilities[d])}" for d in top[1:])
+        return f"{p.digit} ({percent(p.confidence)}; next {others})"
+    parts = [f"?: {p.unsure}" if p.unsure else f"{p.digit}: {percent(p.confidence)}" for p in preds]
+    return f"{number_text(preds)} ({', '.join(parts)})"
 
 
 def evaluate_main(argv: list[str]) -> int:

@@ -32,12 +32,13 @@ def styled(canvases_and_pens, style: str, rng: np.random.Generator) -> np.ndarra
 
 def mnist_canvases(images: np.ndarray, rng: np.random.Generator):
     """MNIST digits redrawn with a round pen on app-like canvases: yields (canvas, pen)."""
+    from .strokes import brush_width
     from .synthetic import redraw
-    from .unipen import BRUSH_DIVISOR, CANVAS_SIDES, HEIGHT_SHARE, PEN_FACTOR
+    from .unipen import CANVAS_SIDES, HEIGHT_SHARE, PEN_FACTOR
 
     for image in images:
         side = int(rng.integers(*CANVAS_SIDES))
-        pen = max(3, round(side / BRUSH_DIVISOR * rng.uniform(*PEN_FACTOR)))
+        pen = brush_width(side, rng.uniform(*PEN_FACTOR))
         height = rng.uniform(*HEIGHT_SHARE)
         margin = side * (height / 2 + 0.05)
         centre = (rng.uniform(margin, side - margin), rng.uniform(margin, side - margin))

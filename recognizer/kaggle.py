@@ -25,7 +25,6 @@ from .fileio import atomic_write, check_writable, path_arg
 from .train import BACKUP, DEFAULT_EPOCHS, SEED, check_counts, check_out, refuse_old_layout, say_if_nothing_to_resume
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
-KAGGLE_TEST_IMAGES = 28_000  # rows of Kaggle's test.csv
 MAX_HOLDOUT = 0.5  # more kept aside than trained on, and the figure says little about the model
 MIN_SPLIT_IMAGES = 10  # fewest images on either side of a --holdout split
 RUN_FOLDER = "kaggle"  # inside --work-dir: the run's checkpoints (a fresh run empties it, never the rest)

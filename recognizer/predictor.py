@@ -723,10 +723,17 @@ def _turned_back(box: Box, turns: int, shape: tuple[int, int]) -> Box:
     return y, rows - x - w, h, w
 
 
-def number_text(predictions: list[Prediction], unsure: str = "?", between_rows: str = "") -> str:
+def percent(p: float) -> str:
+    """A probability as a percentage with one decimal that never claims a certainty it is not
+    (0.99996 is '>99.9%', not '100.0%'), as the app, the web page (app.js) and the CLI show it."""
+    return ">99.9%" if 0.9995 <= p < 1.0 else f"{p:.1%}"
+
+
+def number_text(predictions: list[Prediction], unsure: str = "?", between_rows: str = " ") -> str:
     """The digits read, in reading order, as a string, with `unsure` where a digit is not sure, the
     marks written between digits ("52.09") and before them ("-5"), and `between_rows` between
-    lines of writing (the CLI: a space, so that a page's numbers stay apart)."""
+    lines of writing ("12 34", as the app, the web page and the CLI show them: a page's numbers
+    stay apart, and a number read as two lines is no longer the number)."""
     text = []
     for k, p in enumerate(predictions):
         if k and p.row != predictions[k - 1].row:

@@ -51,7 +51,9 @@ class Stages:
 
 def to_mnist(canvas: np.ndarray) -> np.ndarray | None:
     """Canvas (2-D, bright ink on dark; see ink_from_canvas) -> 28x28 float32 in [0, 1], or None
-    if it has no ink."""
+    if it has no ink: MNIST's own steps, as the training renders use them. Recognizer.predict
+    also thins ink far bolder than MNIST's (grouping.INK_MAX_PEN); its Prediction.image is
+    exactly what the model saw."""
     ink = ink_from_canvas(canvas)
     return None if ink.box is None else ink_to_mnist(ink)
 

@@ -23,6 +23,17 @@ MAX_COORDINATE = 2**20
 # Strokes a reader takes at most (CanvasError beyond): grouping by rules slows as their square, 30,000
 # took 15 s and 100,000 minutes; the app's drawings and the API's (200 at most) are far under it.
 MAX_STROKES = 10_000
+# The app's brush: canvas side / BRUSH_DIVISOR wide, so that after preprocessing a drawn digit's
+# strokes are as bold as MNIST's on any canvas size; at least MIN_BRUSH px (a tiny window's stroke
+# stays visible). The desktop app, the web page, the API's default pen and the renderers of real pen
+# strokes (recognizer.unipen, recognizer.dataset) all draw with it.
+BRUSH_DIVISOR = 22
+MIN_BRUSH = 3
+
+
+def brush_width(side: float, factor: float = 1.0) -> int:
+    """The app's brush in px on a canvas `side` px across, times `factor` (a thinner or bolder pen)."""
+    return max(MIN_BRUSH, round(side / BRUSH_DIVISOR * factor))
 
 
 def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
@@ -97,6 +108,15 @@ def _clipped_path(path: np.ndarray, low: np.ndarray, high: np.ndarray) -> list[P
                 if not out or out[-1] != point:
                     out.append(point)
     return out
+
+
+def densify(stroke: Stroke, step: float) -> np.ndarray:
+    """(n, 2) points every `step` px along a stroke, its first point first: what a mouse reports
+    while the stroke is drawn (positions, not corners). The benchmarks' synthetic users draw so."""
+    pts = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
+    dist = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
+    at = np.arange(0.0, dist[-1] + 1e-9, step)
+    return np.stack([np.interp(at, dist, pts[:, 0]), np.interp(at, dist, pts[:, 1])], axis=1)
 
 
 def scaled_strokes(strokes: Iterable[Stroke], factor: float) -> list[list[Point]]:

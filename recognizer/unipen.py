@@ -24,7 +24,7 @@ import numpy as np
 
 from .data import PenCharacters
 from .preprocess import to_mnist
-from .strokes import rasterize
+from .strokes import brush_width, rasterize
 
 SPLIT_SALT = "unipen-person-split-v1"
 TEST_SHARE = 0.25  # share of people whose characters are held out for reporting
@@ -36,10 +36,9 @@ SPLITS = ("train", "val", "test")
 DIGIT_LIKE_LETTERS = "OoIliSsZzBbgqj"
 
 # How the app draws: canvas side (the default window gives 560 px, the benchmarks 640 px), the
-# brush (canvas side / ui.canvas.BRUSH_DIVISOR) times a pen factor (thinner and bolder pens, the web
+# brush (strokes.brush_width: canvas side / BRUSH_DIVISOR) times a pen factor (thinner and bolder pens, the web
 # API's "pen"), and how tall people draw one character on it.
 CANVAS_SIDES = (420, 700)
-BRUSH_DIVISOR = 22  # ui.canvas.BRUSH_DIVISOR (not imported: the library does not import the UI)
 PEN_FACTOR = (0.5, 1.6)
 HEIGHT_SHARE = (0.25, 0.85)
 MAX_WIDTH_SHARE = 0.9
@@ -119,7 +118,7 @@ def place(strokes: list[np.ndarray], rng: np.random.Generator) -> tuple[list[np.
     """A character's strokes scaled and moved onto a random app-like canvas: returns (strokes in
     canvas pixels, canvas side, pen width)."""
     side = int(rng.integers(*CANVAS_SIDES))
-    pen = max(3, round(side / BRUSH_DIVISOR * rng.uniform(*PEN_FACTOR)))
+    pen = brush_width(side, rng.uniform(*PEN_FACTOR))
     every = np.concatenate(strokes)
     w, h = np.ptp(every[:, 0]), np.ptp(every[:, 1])
     scale = rng.uniform(*HEIGHT_SHARE) * side / max(h, 1.0)
@@ -166,7 +165,7 @@ class RowStyle:
     no random number for it, so rows written with the defaults never change)."""
 
     height: tuple[float, float] = (70.0, 130.0)  # px, a capital's or digit's height in the row
-    pen: tuple[float, float] = (0.6, 1.2)  # times the app's brush on a 640 px canvas (640 / BRUSH_DIVISOR)
+    pen: tuple[float, float] = (0.6, 1.2)  # times the app's brush on a 640 px canvas (brush_width(640))
     gap: tuple[float, float] = (0.25, 0.6)  # between characters' pen paths, share of the height ...
     ink_gaps: bool = False  # ... or, if True, between their ink (the pen's width added)
     size: float = 0.0  # each character's height varies by up to this share
@@ -205,7 +204,7 @@ def write_row(chars: PenCharacters, row: list[int], rng: np.random.Generator, st
     """The characters at `row` of one person written left to right, drawn with the app's brush
     (a lower-case letter without an ascender is 0.6 as tall and sits on the baseline)."""
     height = float(rng.uniform(*style.height))
-    pen = max(3, round(640 / BRUSH_DIVISOR * rng.uniform(*style.pen)))
+    pen = brush_width(640, rng.uniform(*style.pen))
     drift = rng.uniform(-style.drift, style.drift) * height if style.drift else 0.0
     slant = rng.uniform(-style.slant, style.slant) if style.slant else 0.0
     baseline = 60.0 + height

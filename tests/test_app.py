@@ -18,11 +18,11 @@ import numpy as np
 import pygame
 import pytest
 
-from recognizer.predictor import Prediction
+from recognizer.predictor import Prediction, percent
 from recognizer.preprocess import to_mnist
 from recognizer.reject import NOT_A_DIGIT, SCRIBBLE
 from recognizer.samples import UserSamples, personal_model_path
-from recognizer.strokes import rasterize
+from recognizer.strokes import BRUSH_DIVISOR, rasterize
 from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
 from ui import worker as worker_module
@@ -53,7 +53,6 @@ from ui.panel import (
     PanelState,
     confidence_row,
     elide,
-    percent,
     unsure_reasons,
     wrap,
 )
@@ -239,7 +238,7 @@ def test_resize_scales_the_drawing():
     c.resize(400)
     assert c.side == 400 and c.pixels.shape == (400, 400)
     assert c.strokes == [[(100.0, 200.0), (300.0, 200.0)]]
-    assert c.pixels[200, 110:290].min() == 255 and c.brush_width == round(400 / canvas_module.BRUSH_DIVISOR)
+    assert c.pixels[200, 110:290].min() == 255 and c.brush_width == round(400 / BRUSH_DIVISOR)
 
 
 def test_old_strokes_are_baked_so_history_stays_bounded():

@@ -516,3 +516,19 @@ def test_predict_piped_into_a_reader_that_stops_ends_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141 and first.startswith(files[0].encode())
     assert "error" not in err and "Traceback" not in err and "Broken pipe" not in err
+
+
+def test_the_cli_never_claims_a_certainty_the_app_does_not():
+    """The CLI printed a confidence of 0.99996 as "100.0%" where the app and the web page show
+    ">99.9%"; all three share recognizer.predictor.percent, and lines of writing stay apart."""
+    import numpy as np
+
+    from recognizer.cli import describe
+    from recognizer.predictor import Prediction
+
+    probs = np.full(10, 0.00004 / 9)
+    probs[3] = 0.99996
+    image = np.zeros((28, 28), np.float32)
+    assert describe([Prediction(3, 0.99996, probs, image)]).startswith("3 (>99.9%; next ")
+    two_lines = [Prediction(3, 0.99996, probs, image), Prediction(3, 0.5, probs, image, row=1)]
+    assert describe(two_lines) == "3 3 (3: >99.9%, 3: 50.0%)"

@@ -397,7 +397,7 @@ def test_a_number_written_on_two_lines_reads_row_by_row(shipped, rows):
     canvas, strokes = _rows(*rows)
     for path in (strokes, None):
         preds = shipped.read(canvas, path)
-        assert number_text(preds) == "".join(rows)
+        assert number_text(preds) == " ".join(rows)
         tops = [p.box[1] for p in preds]
         assert all(t < 300 for t in tops[: len(rows[0])]) and all(t > 250 for t in tops[len(rows[0]) :])
 
@@ -411,7 +411,7 @@ def test_lines_written_close_read_row_by_row(shipped, rows):
     assert np.diff(inked).max() - 1 == 27  # the blank between the lines
     for path in (strokes, None):
         preds = shipped.read(canvas, path)
-        assert number_text(preds) == "".join(rows) and [p.row for p in preds] == [0] * len(rows[0]) + [1] * len(rows[1])
+        assert number_text(preds) == " ".join(rows) and [p.row for p in preds] == [0] * len(rows[0]) + [1] * len(rows[1])
 
 
 def test_one_row_with_a_flag_or_a_split_loop_is_not_two_rows():
@@ -476,4 +476,4 @@ def test_a_line_written_smaller_than_the_other_is_a_line_of_its_own(shipped, hei
         top += height + 70
     canvas = rasterize(strokes, (640, 640), 16)
     for path in (strokes, None):
-        assert number_text(shipped.read(canvas, path)) == "1234"
+        assert number_text(shipped.read(canvas, path)) == "12 34"

@@ -477,7 +477,7 @@ def test_a_line_of_writing_to_the_right_of_the_one_below_is_read_first(tmp_path,
     strokes = number_strokes("85", 420, 60, 50, 80, 70) + number_strokes("47", 80, 220, 50, 80, 70, seed=9)
     path = save(tmp_path, "two-lines.png", 255 - rasterize(strokes, (400, 640), 8))
     assert number_text(shipped.read(load_image(path))) == "4785"  # read as a drawing
-    assert number_text(shipped.read_picture(load_canvases(path))) == "8547"
+    assert number_text(shipped.read_picture(load_canvases(path))) == "85 47"
 
 
 def test_a_printed_fill_in_line_under_the_number_is_not_writing(tmp_path, shipped):
@@ -645,7 +645,7 @@ def test_lines_written_close_are_read_apart(tmp_path, shipped, gap, touching):
     inked = np.flatnonzero(ink.any(axis=1))
     assert (len(inked) == inked[-1] - inked[0] + 1) == touching  # no empty row between the lines
     predictions = shipped.read_picture(load_canvases(save(tmp_path, "close.png", on_paper(ink))))
-    assert number_text(predictions) == "8534761" and [p.row for p in predictions] == [0] * 3 + [1] * 4
+    assert number_text(predictions) == "853 4761" and [p.row for p in predictions] == [0] * 3 + [1] * 4
 
 
 def circle(cx: float, cy: float, r: float) -> list[tuple[float, float]]:
@@ -689,9 +689,9 @@ def test_a_line_written_at_half_the_height_of_the_one_above_is_a_line_of_its_own
     the band holds two digits of 0.4 of the tallest's height or more, segment.SMALL_LINE.)"""
     strokes = number_strokes("85", 80, 40, 60, 100, 90) + number_strokes("47", 80, 200, 30, 50, 45, seed=9)
     path = save(tmp_path, "two-sizes.png", 255 - rasterize(strokes, (320, 480), 7))
-    assert number_text(shipped.read(load_image(path))) == "8547"  # read as a drawing
+    assert number_text(shipped.read(load_image(path))) == "85 47"  # read as a drawing
     predictions = shipped.read_picture(load_canvases(path))
-    assert number_text(predictions) == "8547" and [p.row for p in predictions] == [0, 0, 1, 1]
+    assert number_text(predictions) == "85 47" and [p.row for p in predictions] == [0, 0, 1, 1]
 
 
 def caption_and_number(gap: int, caption: str = "Date of birth", x: int = 60) -> np.ndarray:
@@ -716,7 +716,7 @@ def test_a_printed_caption_far_above_the_digits_is_a_line_of_its_own(tmp_path, s
     (_, cut), _ = text_rows(ink_from_canvas(ink), picture=True)
     assert 140 - 80 < cut < 140  # under the caption's letters, over the digits
     predictions = shipped.read_picture(load_canvases(save(tmp_path, "caption.png", on_paper(ink))))
-    assert number_text(predictions, between_rows=" ") == "1249" and {p.row for p in predictions} == {0}
+    assert number_text(predictions) == "1249" and {p.row for p in predictions} == {0}
 
 
 @pytest.mark.parametrize("gap", [10, 30])
@@ -755,7 +755,7 @@ def test_a_page_of_print_around_a_number_is_left_out(tmp_path, shipped):
     for y in (60, 100, 320, 360):  # two lines above, two 40 px under the digits' 280 px base
         cv2.putText(ink, "please note the amount due", (30, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
     predictions = shipped.read_picture(load_canvases(save(tmp_path, "page.png", on_paper(ink))))
-    assert number_text(predictions, between_rows=" ") == "1249"
+    assert number_text(predictions) == "1249"
 
 
 def test_cents_written_small_and_raised_after_the_number_stay_in_its_line(tmp_path, shipped):
@@ -764,7 +764,7 @@ def test_cents_written_small_and_raised_after_the_number_stay_in_its_line(tmp_pa
     ink = rasterize(number_strokes("12", 60, 140, 50, 80, 70), (320, 480), 7)
     ink = np.maximum(ink, rasterize(number_strokes("50", 210, 72, 18, 28, 24, seed=3), (320, 480), 4))
     predictions = shipped.read_picture(load_canvases(save(tmp_path, "cents.png", on_paper(ink))))
-    assert number_text(predictions, between_rows=" ") == "1250"
+    assert number_text(predictions) == "1250"
 
 
 def test_an_underline_far_below_the_digits_is_no_line_of_its_own():
@@ -850,7 +850,7 @@ def test_two_short_rows_upright_stay_as_they_are(tmp_path, shipped):
     read less surely, or as "?"s, or in rows."""
     ink = number_ink("42", (700, 800), 300, 120, 150, 10) | number_ink("17", (700, 800), 300, 420, 150, 10)
     predictions = shipped.read_picture(load_canvases(save(tmp_path, "rows.png", on_paper(ink))))
-    assert number_text(predictions, between_rows=" ") == "42 17"
+    assert number_text(predictions) == "42 17"
     assert [p.row for p in predictions] == [0, 0, 1, 1]
 
 

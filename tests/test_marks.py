@@ -513,4 +513,4 @@ def test_a_speck_kept_as_a_point_only_between_two_digits_alike_and_alone(shipped
     from recognizer.images import load_canvases
 
     canvases = load_canvases(Path(__file__).parent / "fixtures" / "photos" / name)
-    assert number_text(shipped.read_picture(canvases), between_rows=" ") == read
+    assert number_text(shipped.read_picture(canvases)) == read

@@ -703,9 +703,7 @@ def test_a_printed_boxs_corners_round_a_number_are_no_digits(shipped):
     page's lines, the box's corners are two thin curves far taller than the digits, as a number
     written big with a fine pen is, and they took the number over ("??1?1??"). Far taller curves
     count as digits only with no other writing amid them (photo._Pieces.thin_number, amid)."""
-    rows = number_text(
-        shipped.read_picture(load_canvases(PHOTOS / "form_box_perspective_119309.jpg")), between_rows=" "
-    )
+    rows = number_text(shipped.read_picture(load_canvases(PHOTOS / "form_box_perspective_119309.jpg")))
     assert "119309" in rows.split()
 
 

@@ -18,11 +18,10 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from recognizer.predictor import number_text
-from recognizer.strokes import rasterize
+from recognizer.strokes import BRUSH_DIVISOR, MIN_BRUSH, rasterize
 from recognizer.synthetic import digit_strokes
 from tests.test_fuzz import png_chunk
 from tests.test_images import progressive_jpeg
-from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
 from web import api
 from web.server import MODEL_THREADS, create_app, load_model
 

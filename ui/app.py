@@ -431,7 +431,7 @@ class App:
             READY,
             prediction,
             digits=digits,
-            number=number_text(list(digits), between_rows=" "),  # lines of writing apart: "85 47"
+            number=number_text(list(digits)),  # lines of writing apart: "85 47"
             canvas_side=reading.side,
             note=self._note,
             samples=self.samples.counts,

@@ -14,10 +14,8 @@ import math
 import cv2
 import numpy as np
 
-from recognizer.strokes import Point, draw_stroke, scaled_strokes
+from recognizer.strokes import Point, brush_width, draw_stroke, scaled_strokes
 
-BRUSH_DIVISOR = 22  # brush width = canvas side / this: after preprocessing, drawn digits look like MNIST
-MIN_BRUSH = 3  # px; a tiny window still gets a visible stroke
 MIN_POINT_STEP = 1.0  # px; a mouse move shorter than this adds no point (mouse jitter, repeated events)
 MAX_UNDO = 100  # strokes kept as point lists; older ones are baked into a bitmap, keeping memory flat
 MIN_SIDE = 28  # px; no canvas is smaller than the image the model sees
@@ -62,7 +60,7 @@ class Canvas:
     @property
     def brush_width(self) -> int:
         """Stroke width in px for this canvas size (proportional, so any window size reads alike)."""
-        return max(MIN_BRUSH, round(self.side / BRUSH_DIVISOR))
+        return brush_width(self.side)
 
     @property
     def is_empty(self) -> bool:

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pygame
 
-if TYPE_CHECKING:  # only for annotations: the pane itself needs nothing from the model
+from recognizer.predictor import percent
+
+if TYPE_CHECKING:  # only for annotations: the pane draws predictions, it never makes them
     from recognizer import Prediction
 
 # Theme: every colour the app uses, named once.
@@ -446,12 +448,6 @@ def unsure_reasons(digits: Sequence[Prediction]) -> str:
     """Why the digits of a number read "?", in order, each reason once ("" when all are sure)."""
     reasons = list(dict.fromkeys(d.unsure for d in digits if d.unsure))
     return f"{UNSURE_MARK} {', '.join(reasons)}" if reasons else ""
-
-
-def percent(p: float) -> str:
-    """A probability as a percentage with one decimal that never claims a certainty it is not
-    (0.99996 is '>99.9%', not '100.0%')."""
-    return ">99.9%" if 0.9995 <= p < 1.0 else f"{p:.1%}"
 
 
 def elide(text: str, font: pygame.font.Font, width: int) -> str:

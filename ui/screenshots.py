@@ -52,6 +52,7 @@ def make(folder: Path) -> list[Path]:
     """Draw each screenshot's strokes into a fresh headless App and save its window as a PNG."""
     import pygame
 
+    from recognizer.fileio import atomic_write
     from recognizer.predictor import Recognizer
     from recognizer.samples import UserSamples
 
@@ -70,7 +71,8 @@ def make(folder: Path) -> list[Path]:
             run_script(app, stroke_events(strokes, app.layout.canvas.topleft), surface)
             app.draw(surface, app.last_update + 60.0)  # a full frame, with no notice left on it
             path = folder / name
-            pygame.image.save(surface, str(path))
+            with atomic_write(path, "wb") as f:  # a stopped run never leaves a half-written picture
+                pygame.image.save(surface, f, path.name)
             written.append(path)
             print(f"{path}: {app.state.number or (app.state.prediction and app.state.prediction.digit)}")
     return written

@@ -20,8 +20,7 @@ from recognizer.images import MAX_PIXELS, unreadable_reason, upright_gray
 from recognizer.ink import INK_LEVEL
 from recognizer.photo import Frame, framed_canvases
 from recognizer.predictor import Prediction, number_text
-from recognizer.strokes import Point, rasterize, scaled_strokes
-from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
+from recognizer.strokes import Point, brush_width, rasterize, scaled_strokes
 
 JSON_TYPE = "application/json"
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}  # media type -> Pillow format
@@ -84,8 +83,8 @@ class Drawing:
 
 
 def default_pen(width: int, height: int) -> int:
-    """The desktop app's brush for a canvas of this size (ui.canvas: proportional to the side)."""
-    return max(MIN_BRUSH, round(min(width, height) / BRUSH_DIVISOR))
+    """The desktop app's brush for a canvas of this size (proportional to the side)."""
+    return brush_width(min(width, height))
 
 
 def media_type(content_type: str | None) -> str:
@@ -274,4 +273,4 @@ def answer(predictions: list[Prediction], with_image: bool = False, scale: float
         if with_image:
             digit["image"] = np.rint(np.clip(p.image, 0, 1) * IMAGE_LEVELS).astype(np.uint8).ravel().tolist()
         digits.append(digit)
-    return {"number": number_text(predictions, between_rows=" "), "digits": digits}  # lines apart: "85 47"
+    return {"number": number_text(predictions), "digits": digits}  # lines apart: "85 47"

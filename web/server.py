@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from recognizer.photo import Frame
 from recognizer.predictor import Recognizer
-from ui.canvas import BRUSH_DIVISOR, MIN_BRUSH
+from recognizer.strokes import BRUSH_DIVISOR, MIN_BRUSH
 
 from . import api
 from .protocol import API_HEADERS

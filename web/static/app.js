@@ -1,6 +1,6 @@
 "use strict";
 // The page: strokes drawn with pointer events (mouse, pen, touch) the way the desktop app draws
-// them (ui/canvas.py: white on black, round caps, brush = canvas side / BRUSH_DIVISOR), posted to
+// them (ui/canvas.py: white on black, round caps; recognizer/strokes.py: brush = canvas side / BRUSH_DIVISOR), posted to
 // POST /api/predict while drawing (at most one request in flight, at most every THROTTLE_MS; the
 // first stroke is sent at once), and the answer shown: the number, a box and label per digit, the
 // last digit's probability bars and the 28x28 image the model saw, "not sure" with its reason.
@@ -391,7 +391,7 @@ function retryLater() {
 }
 
 // ---- the answer -----------------------------------------------------------------------------
-function percent(p) { // as ui/panel.py: never claim a certainty the model does not have
+function percent(p) { // as recognizer/predictor.py: never claim a certainty the model does not have
   return p >= 0.9995 && p < 1 ? ">99.9%" : `${(100 * p).toFixed(1)}%`;
 }
 
