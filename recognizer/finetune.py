@@ -30,8 +30,7 @@ from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
 from .fileio import path_arg
 from .predictor import load_keras_model
-from .samples import Samples, app_note, load_at_least, personal_model_path
-from .train import check_out
+from .samples import ONE_DIGIT, Samples, app_note, load_at_least
 
 MIN_SAMPLES = 10
 HOLDOUT = 0.2
@@ -182,9 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     args.max_drop = personal.check_max_drop(args.max_drop)
 
     store, samples = load_at_least(args.samples, MIN_SAMPLES, "samples to fine-tune")
+    if len(np.unique(samples.labels)) < 2:  # as learn and the app's L refuse: every digit would read as it
+        raise DataError(ONE_DIGIT)
     base = personal.base_model(args.model, "fine-tuning")
     data = require_test_set(load_mnist(args.data))
-    out = check_out(args.out if args.out else personal_model_path(".keras"), inputs=personal.inputs(base, store, args))
+    out = personal.personal_out(base, store, args)
 
     model = load_keras_model(base)  # safely, checked as the app checks its models
     held = split_samples(samples, HOLDOUT, args.seed)[1].size

@@ -25,8 +25,7 @@ from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
 from .fileio import path_arg
 from .predictor import load_keras_model
-from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least, personal_model_path
-from .train import check_out
+from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least
 
 # Short: the app's pane shows "learning: <step>" in the room its model's name leaves (ui/panel.py)
 STEPS = ("loading the model", "reading your samples", "checking on MNIST", "checking samples", "writing the model")
@@ -120,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     store, samples = load_at_least(args.samples, MIN_LEARN_SAMPLES, "saved samples to learn from")
     base = personal.base_model(args.model, "learning")
-    out = check_out(args.out if args.out else personal_model_path(".keras"), inputs=personal.inputs(base, store, args))
+    out = personal.personal_out(base, store, args)
     args.max_drop = personal.check_max_drop(args.max_drop)
     step(1)
     data = require_test_set(load_mnist(args.data))

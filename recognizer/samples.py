@@ -321,5 +321,8 @@ def uses_personal(model: str | os.PathLike) -> bool:
 def app_note(model: str | os.PathLike) -> str:
     """What to tell the user about the app and a personal model just written to `model`."""
     if uses_personal(model):
-        return "the app uses it from now on (M in the app, or --shipped-model, for the shipped one)"
+        return (
+            "the app uses it from its next start (a window already open: M, twice if it is on the personal "
+            "model; M or --shipped-model for the shipped one)"
+        )
     return f"the app does not use it unless started with --model {Path(model).with_suffix('.tflite')}"

@@ -701,7 +701,7 @@ def test_no_sample_is_saved_from_pixels_a_resize_scaled(shipped, screen, samples
     assert app.samples.counts[3] == 0  # not from scaled pixels
     run_script(app, [])  # the redraw comes, and its reading
     run_script(app, [key_event(pygame.K_3)])
-    assert app.samples.counts[3] == 1 and "saved as 3" in app.samples.notice
+    assert app.samples.counts[3] == 1 and "saved as 3 \u2014 1 of 3, 1 in all" in app.samples.notice
     run_script(app, [key_event(pygame.K_u)])  # U takes that sample back, and leaves the drawing
     assert app.samples.counts[3] == 0 and len(app.canvas.strokes) == drawn
 
@@ -1722,6 +1722,8 @@ def test_l_says_a_damaged_samples_file_is_damaged_and_how_to_move_it_aside(shipp
     app = App(recognizer=shipped, samples=samples)
     run_script(app, [], screen)
     assert app.samples.notice.startswith("cannot read the samples") and app.state.samples == ()
+    app.update(app.last_update + NOTICE_TIME + 0.1)  # said long enough to be seen at start-up (was 2 s)
+    assert app.samples.notice.startswith("cannot read the samples")
     run_script(app, [key_event(pygame.K_l)], screen)
     assert app.samples.notice.startswith("cannot learn: your samples file is damaged or unreadable: ")
     assert "move it aside to start a new file (rename it, e.g. to samples.npz.damaged)" in app.samples.notice

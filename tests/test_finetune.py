@@ -11,7 +11,7 @@ from recognizer.fileio import file_sha256
 from recognizer.finetune import split_samples
 from recognizer.predictor import MODELS_DIR
 from recognizer.preprocess import to_mnist
-from recognizer.samples import UserSamples
+from recognizer.samples import ONE_DIGIT, UserSamples
 from recognizer.strokes import rasterize
 from recognizer.synthetic import digit_strokes
 
@@ -144,3 +144,16 @@ def test_finetune_refuses_an_absurd_number_of_epochs_in_one_line(tmp_path, capsy
     """--epochs 99999999999999999999 was accepted and trained until killed."""
     assert cli(["finetune", "--samples", str(tmp_path / "none.npz"), "--epochs", epochs]) == 2
     assert capsys.readouterr().err == f"error: --epochs must be 1 to 100, e.g. 3, got {epochs}\n"
+
+
+def test_finetune_refuses_samples_all_of_one_digit_as_learn_does(tmp_path, tiny_mnist, capsys):
+    """finetune wrote a model from 12 samples all of 0, which `learn` and the app's L refuse."""
+    store = UserSamples(tmp_path / "zeros.npz")
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        strokes = digit_strokes(0, 300, rng=rng, jitter=0.05)
+        store.add(to_mnist(rasterize(strokes, (300, 300), 12)), 0, strokes)
+    argv = ["finetune", "--samples", str(store.path), "--data", str(tiny_mnist), "--out", str(tmp_path / "m.keras")]
+    assert cli(argv) == 2
+    assert capsys.readouterr().err == f"error: {ONE_DIGIT}\n"
+    assert not (tmp_path / "m.keras").exists()

@@ -411,7 +411,8 @@ def test_lines_written_close_read_row_by_row(shipped, rows):
     assert np.diff(inked).max() - 1 == 27  # the blank between the lines
     for path in (strokes, None):
         preds = shipped.read(canvas, path)
-        assert number_text(preds) == " ".join(rows) and [p.row for p in preds] == [0] * len(rows[0]) + [1] * len(rows[1])
+        assert number_text(preds) == " ".join(rows)
+        assert [p.row for p in preds] == [0] * len(rows[0]) + [1] * len(rows[1])
 
 
 def test_one_row_with_a_flag_or_a_split_loop_is_not_two_rows():

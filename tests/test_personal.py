@@ -50,6 +50,37 @@ def test_a_digit_without_samples_gets_the_average_score():
         personal.prototype_head(base, feats[:1], labels[:1])
 
 
+def test_a_digit_without_samples_is_scored_by_mnist_images_of_it_when_learned():
+    """With the others' average score, the digits saved gained over every digit not saved (a
+    reviewer saved three 0s and a 1, and a 7 then read 1); learn_head scores a digit not saved by
+    the mean features of MNIST training images of it (fill), called for only then."""
+    rng = np.random.default_rng(2)
+    base = random_head(rng, dims=5)
+    feats, labels = rng.normal(size=(4, 5)), np.array([0, 0, 0, 1])
+    fill = rng.normal(size=(10, 5))
+    head = personal.prototype_head(base, feats, labels, blend=2.0, fill=fill)
+    means = fill.copy()
+    means[0], means[1] = feats[:3].mean(axis=0), feats[3]
+    spread = ((feats - feats.mean(axis=0)) ** 2).sum(axis=1).mean()
+    probe = rng.normal(size=(6, 5))
+    extra = head.logits(probe) - base.logits(probe)
+    expected = -2.0 * ((probe[:, None, :] - means[None]) ** 2).sum(axis=2) / spread
+    np.testing.assert_allclose(extra - expected, (extra - expected)[:, :1].repeat(10, axis=1), atol=1e-9)
+    mix_labels = np.repeat(np.arange(10), 5)
+    mix = rng.normal(size=(50, 5))
+    asked = []
+
+    def mix_once() -> tuple[np.ndarray, np.ndarray]:
+        asked.append(True)
+        return mix, mix_labels
+
+    _, verdict = personal.learn_head(base, feats, labels, mix_once, None)
+    expected_head = personal.prototype_head(base, feats, labels, fill=personal.digit_means(mix, mix_labels))
+    np.testing.assert_allclose(verdict.head.kernel, expected_head.kernel)
+    np.testing.assert_allclose(verdict.head.bias, expected_head.bias)
+    assert asked == [True]
+
+
 def clusters(rng, per_class, shift=None):
     """Features in 10 clusters; the base head reads them by cluster, except that `shift` moves the
     user's 3s next to the base's idea of a 5 (a writer's style)."""
@@ -117,7 +148,7 @@ def test_guard_refuses_when_mnist_drops_too_much_or_the_samples_read_worse():
 
 def test_app_note_says_whether_the_app_uses_the_model(tmp_path):
     assert uses_personal(personal_model_path(".keras"))
-    assert "uses it from now on" in app_note(personal_model_path(".keras"))
+    assert "uses it from its next start" in app_note(personal_model_path(".keras"))  # an open window: M twice
     elsewhere = tmp_path / "mine.keras"
     assert not uses_personal(elsewhere)
     assert app_note(elsewhere) == f"the app does not use it unless started with --model {tmp_path / 'mine.tflite'}"
@@ -597,7 +628,10 @@ def test_learn_calls_a_base_model_other_than_the_shipped_one_base_model(tmp_path
     monkeypatch.setattr(personal, "write_model", lambda *args, **kwargs: None)  # the verdict is what matters
     argv = ["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), "--max-drop", "100"]
     assert cli([*argv, "--model", str(base), "--out", str(tmp_path / "mine.keras")]) == 0
-    verdict = r"^personal model kept: your 20 samples, each read as if unseen: base model \d+%, personal \d+%$"
+    verdict = (
+        r"^personal model kept: your 20 samples, each read as if unseen: base model \d+%, personal \d+%"
+        r"; MNIST test [\d.]+% -> [\d.]+%$"
+    )
     assert re.search(verdict, capsys.readouterr().out, re.M)
     assert personal.base_name(BASE) == "shipped" and personal.base_name(base) == "base model"
 
@@ -610,3 +644,39 @@ def test_learn_prints_a_limit_of_minus_zero_as_0(tmp_path, tiny_mnist, capsys, m
     text = capsys.readouterr()
     assert re.search(r"^MNIST test accuracy: .* points, limit 0\); learned in", text.out, re.M), text
     assert "-0.0" not in text.out + text.err and "-0.00 points" not in text.out
+
+
+@pytest.mark.parametrize("command", ["learn", "finetune"])
+def test_the_personal_models_place_is_named_as_such_when_no_out_was_given(
+    tmp_path, tiny_mnist, capsys, monkeypatch, command
+):
+    """The app's L passes no --out, and its pane said "--out .../personal.keras: cannot write there"."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder would be")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
+    make_samples(tmp_path / "samples.npz", 20)
+    assert cli([command, "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: the personal model {blocked}/digit-recognizer/personal.keras: cannot write there")
+    assert "--out" not in err
+
+
+def test_samples_of_some_digits_all_read_right_teach_nothing_and_are_not_kept():
+    """Three 0s and a 1, all read right, made a personal model that was kept (100% read as before)
+    and read the writer's 7s as 1; with samples of every digit, or one misread, the guard decides."""
+    rng = np.random.default_rng(8)
+    base = personal.Head(np.eye(10), np.zeros(10))
+    mix, mix_labels = clusters(rng, 30)
+    feats, labels = clusters(rng, 3)
+    some = np.isin(labels, [0, 1])
+    _, verdict = personal.learn_head(base, feats[some], labels[some], lambda: (mix, mix_labels), (mix, mix_labels))
+    assert not verdict.kept and verdict.own_before == 1.0
+    assert verdict.reason.startswith("not kept: the shipped model reads every sample right, and there are none of 2, 3")
+    _, verdict = personal.learn_head(base, feats, labels, lambda: (mix, mix_labels), (mix, mix_labels))
+    assert verdict.kept  # every digit: the class means, as before
+    styled, styled_labels = clusters(rng, 3, style())  # the base misreads these 3s
+    mine = np.isin(styled_labels, [3, 5])
+    _, verdict = personal.learn_head(
+        base, styled[mine], styled_labels[mine], lambda: (mix, mix_labels), (mix, mix_labels)
+    )
+    assert verdict.own_before < 1.0 and verdict.kept and verdict.own_after > verdict.own_before

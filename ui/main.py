@@ -47,7 +47,8 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
         metavar="PATH",
         type=_samples_file,
         help="the .npz your samples are saved to "
-        "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...)",
+        "(default: $XDG_DATA_HOME/digit-recognizer/samples.npz, ~/.local/share/...); "
+        "L writes the personal model beside the default one whatever this says",
     )
     parser.add_argument(
         "--data",

@@ -22,6 +22,9 @@ from recognizer.samples import UserSamples
 from recognizer.strokes import Point
 
 NOTICE_TIME = 2.0  # s; a notice ("saved as 7 ...") replaces the hint line this long; U undoes a save meanwhile
+# s; ... and one saying something failed this long (a damaged samples file said so at start-up for 2 s,
+# while the window was still coming up, and was missed)
+FAILED_NOTICE_TIME = 8.0
 UNSAVE_HINT = "; U to undo"  # ends a save's notice while U would take it back
 
 
@@ -101,7 +104,9 @@ class SampleSaver:
                 self._added = False
                 count = self.store.add(job[1], job[2], job[3])
                 self._added = True
-                return "add", True, f"saved as {job[2]} \u2014 {count} sample{'s' * (count != 1)}", self._counts()
+                counts = self._counts()  # "5 samples" alone read as the 2s' count: it was all of them
+                text = f"saved as {job[2]} \u2014 {counts[job[2]]} of {job[2]}, {count} in all"
+                return "add", True, text, counts
             if job[1] and not self._added:  # the save U took back failed: its notice says so
                 return "pop", True, "", None
             label, counts = self.store.pop(), self._counts()
@@ -238,8 +243,9 @@ class SampleCollector:
 
     def _set_notice(self, text: str, ok: bool = True, can_unsave: bool = False, keep_time: bool = False) -> None:
         """Show `text` (with UNSAVE_HINT while U would take a save back) for NOTICE_TIME from the
-        next update(), or only as long as the notice it replaces had left (keep_time)."""
+        next update() (FAILED_NOTICE_TIME if not ok), or only as long as the notice it replaces had
+        left (keep_time)."""
         self.notice = text + UNSAVE_HINT if can_unsave else text
         self.notice_ok, self._can_unsave = ok, can_unsave
         if not keep_time:
-            self._notice_until, self._notice_seconds = None, NOTICE_TIME
+            self._notice_until, self._notice_seconds = None, NOTICE_TIME if ok else FAILED_NOTICE_TIME
