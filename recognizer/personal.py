@@ -267,10 +267,8 @@ def learn_head(
     if means.kept and fill is not None and means.own_before == 1.0:  # no evidence, and digits unseen
         missing = ", ".join(str(d) for d in np.flatnonzero(counts == 0))
         reason = (
-            f"not kept: the {base_name.removesuffix(' model')} model reads every sample right, and there are "
-            f"none of {missing}: "
-            "nothing shows a personal model would read your writing better (save samples of every digit, "
-            "or of those it misreads)"
+            f"not kept: the {base_name.removesuffix(' model')} model reads every sample right and none is of "
+            f"{missing}; save samples of every digit, or of those it misreads"
         )
         means = dataclasses.replace(means, kept=False, reason=reason)
     if tuned is not None and not means.kept:  # say why neither layer was kept

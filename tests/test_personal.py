@@ -671,7 +671,7 @@ def test_samples_of_some_digits_all_read_right_teach_nothing_and_are_not_kept():
     some = np.isin(labels, [0, 1])
     _, verdict = personal.learn_head(base, feats[some], labels[some], lambda: (mix, mix_labels), (mix, mix_labels))
     assert not verdict.kept and verdict.own_before == 1.0
-    assert verdict.reason.startswith("not kept: the shipped model reads every sample right, and there are none of 2, 3")
+    assert verdict.reason.startswith("not kept: the shipped model reads every sample right and none is of 2, 3")
     _, verdict = personal.learn_head(base, feats, labels, lambda: (mix, mix_labels), (mix, mix_labels))
     assert verdict.kept  # every digit: the class means, as before
     styled, styled_labels = clusters(rng, 3, style())  # the base misreads these 3s
