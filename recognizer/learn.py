@@ -14,6 +14,7 @@ line per step (the app's progress bar reads them) and the verdict; exit 0 kept, 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
 from .fileio import path_arg
 from .predictor import load_keras_model
-from .samples import MIN_LEARN_SAMPLES, Samples, app_note, load_at_least
+from .samples import APP_PID_ENV, MIN_LEARN_SAMPLES, Samples, app_note, load_at_least
 
 # Short: the app's pane shows "learning: <step>" in the room its model's name leaves (ui/panel.py)
 STEPS = ("loading the model", "reading your samples", "checking on MNIST", "checking samples", "writing the model")
@@ -50,6 +51,14 @@ class Learned:
     verdict: personal.Verdict
     method: str  # "last layer" or "class means" (personal.learn_head)
     seconds: float
+
+
+def app_gone() -> bool:
+    """True when the app whose L started this run ($DIGIT_RECOGNIZER_APP_PID) is no longer its
+    parent: killed while it learned (kill -9 left the run going, and it replaced the personal model
+    20 s later, where quitting leaves it as it was)."""
+    app = os.environ.get(APP_PID_ENV)
+    return bool(app) and app != str(os.getppid())
 
 
 def step(k: int, what: str | None = None) -> None:
@@ -139,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not v.kept:
         print(f"personal model {v.reason}", file=sys.stderr)
+        return NOT_KEPT
+    if app_gone():
+        print("learning stopped: the app that started it has quit (nothing written)", file=sys.stderr)
         return NOT_KEPT
     step(5)
     personal.write_model(

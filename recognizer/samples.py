@@ -283,6 +283,9 @@ def _write_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 PERSONAL_MODEL = "personal.keras"
+# The app's process id, set by its L for the `learn` it starts (ui/learner.py): a run whose app is
+# gone (killed; quitting stops the run itself) writes nothing, as quitting while it learns promises
+APP_PID_ENV = "DIGIT_RECOGNIZER_APP_PID"
 # Samples `learn` needs: each fold is left out in turn, and the class means need two of the rest (recognizer.personal).
 MIN_LEARN_SAMPLES = 3
 # Why samples of a single digit teach nothing (learn's guard refuses them; the app, before learning)

@@ -1533,6 +1533,20 @@ def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkey
     assert learner.recognizer is None
 
 
+def test_a_learners_child_knows_its_app_is_there(monkeypatch, tmp_path):
+    """The child `learn` writes nothing once the app that started it is gone (killed: kill -9 left
+    it running, and it replaced the personal model); while the app runs, app_gone() is False there."""
+    from ui import learner as learner_module
+
+    script = "from recognizer.learn import app_gone; print(f'error: app gone {app_gone()}'); raise SystemExit(2)"
+    monkeypatch.setattr(
+        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
+    )
+    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    assert learner.done.wait(60)
+    assert learner.message == "error: app gone False"
+
+
 def test_a_learner_reads_a_child_that_prints_another_encoding_and_runs_it_below_the_apps_priority(
     monkeypatch, tmp_path
 ):

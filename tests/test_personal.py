@@ -680,3 +680,22 @@ def test_samples_of_some_digits_all_read_right_teach_nothing_and_are_not_kept():
         base, styled[mine], styled_labels[mine], lambda: (mix, mix_labels), (mix, mix_labels)
     )
     assert verdict.own_before < 1.0 and verdict.kept and verdict.own_after > verdict.own_before
+
+
+def test_a_learning_run_whose_app_was_killed_writes_nothing(tmp_path, tiny_mnist, capsys, monkeypatch):
+    """The app's L names itself to the run it starts ($DIGIT_RECOGNIZER_APP_PID); killed (kill -9)
+    while it learned, the run went on and replaced the personal model, where quitting leaves it."""
+    import os
+
+    from recognizer.samples import APP_PID_ENV
+
+    written = []
+    monkeypatch.setattr(personal, "write_model", lambda *args, **kwargs: written.append(True))
+    make_samples(tmp_path / "samples.npz", 20)
+    argv = ["learn", "--samples", str(tmp_path / "samples.npz"), "--data", str(tiny_mnist), "--max-drop", "100"]
+    argv += ["--out", str(tmp_path / "mine.keras")]
+    monkeypatch.setenv(APP_PID_ENV, str(os.getppid() + 1_000_000))  # not this process's parent: gone
+    assert cli(argv) == 1 and not written
+    assert "the app that started it has quit (nothing written)" in capsys.readouterr().err
+    monkeypatch.setenv(APP_PID_ENV, str(os.getppid()))  # the parent that started it: still there
+    assert cli(argv) == 0 and written

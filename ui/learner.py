@@ -19,7 +19,7 @@ from pathlib import Path
 
 from recognizer.errors import RecognizerError
 from recognizer.predictor import Recognizer
-from recognizer.samples import personal_model_path
+from recognizer.samples import APP_PID_ENV, personal_model_path
 
 STEP_LINE = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
 VERDICT_PREFIXES = ("personal model ", "error: ")
@@ -129,7 +129,7 @@ class Learner:
             self.done.set()
 
     def _learn(self) -> None:
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", APP_PID_ENV: str(os.getpid())}
         with self._lock:
             if self._cancelled:
                 self.message = "learning cancelled"
