@@ -1715,6 +1715,7 @@ def learners(monkeypatch) -> list:
             started.append(self)
             self.samples, self.recognizer, self.message = samples, None, ""
             self.done, self.progress, self.step = threading.Event(), 0.0, "starting"
+            self.samples_read = None
 
         def cancel(self):
             pass
@@ -1726,6 +1727,24 @@ def learners(monkeypatch) -> list:
 def save_digits(store: UserSamples, digits) -> None:
     for digit in digits:
         store.add(np.zeros((28, 28), np.float32), digit)
+
+
+def test_a_kept_verdict_says_samples_saved_while_it_learned_are_not_in_it(shipped, screen, samples, learners):
+    """The verdict said "your 45 samples" while the pane counted 47: samples saved after the run
+    read the file are not in the personal model, and the notice now says so and what to do."""
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    (run,) = learners
+    save_digits(samples, (1, 2))  # saved (by another window) while it learned
+    app.samples.recount()
+    run.samples_read, run.recognizer = 10, shipped
+    run.message = "personal model kept: your 10 samples, each read as if unseen: shipped 100%, personal 100%"
+    run.done.set()
+    app.update()
+    assert app.samples.notice == run.message + " (2 saved since it read them: press L again to learn from those too)"
+    run.samples_read = 12  # all of them read: nothing to add
+    assert app._saved_since(run) == ""
 
 
 def test_l_says_a_damaged_samples_file_is_damaged_and_how_to_move_it_aside(shipped, screen, samples, learners):

@@ -210,6 +210,14 @@ class App:
             self.learner = Learner(self.samples.path, data=self.data)
             self.samples.notify(f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)")
 
+    def _saved_since(self, learner: Learner) -> str:
+        """What a kept verdict adds when samples were saved after the run read the file: they are
+        not in the personal model (the pane counted 47 while the verdict said 45, unexplained)."""
+        later = sum(self.samples.counts) - (learner.samples_read or 0)
+        if learner.samples_read is None or later <= 0:
+            return ""
+        return f" ({later} saved since it read them: press L again to learn from those too)"
+
     def _learn_refusal(self) -> str | None:
         """Why learning cannot start from the samples file as it is now (counted again: it may have
         been deleted or damaged since the app last counted; L counts it once no save is under way),
@@ -358,7 +366,7 @@ class App:
             learner, self.learner = self.learner, None
             if learner.recognizer is not None:
                 self._use(learner.recognizer, personal=True)
-                message = learner.message
+                message = learner.message + self._saved_since(learner)
             else:  # the samples file changed while it learned: the app's own words, not the command line's
                 refusal = self._learn_refusal()
                 message = learner.message if refusal in (None, FILE_BUSY) else refusal

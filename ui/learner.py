@@ -23,6 +23,7 @@ from recognizer.samples import APP_PID_ENV, personal_model_path
 
 STEP_LINE = re.compile(r"^\[(\d+)/(\d+)\] (.*)$")
 VERDICT_PREFIXES = ("personal model ", "error: ")
+SAMPLES_LINE = re.compile(r"^(\d+) samples \(")  # learn's "45 samples (0: 5, ...) from ...": what it read
 NICENESS = 10  # the child's CPU priority below the app's
 # Where each of learn's 5 steps starts, as a share of its time (measured on a 2-core host, 30 samples:
 # loading 9 s, the MNIST check's features 14 s, writing and calibrating the model 22 s; the steps
@@ -66,6 +67,7 @@ class Learner:
         self.progress = 0.0
         self.step = "starting"
         self.recognizer: Recognizer | None = None
+        self.samples_read: int | None = None  # how many samples the child read (its "N samples (...)" line)
         self.message = ""
         self.done = threading.Event()
         self._command = learn_command(samples, out, data)
@@ -98,6 +100,8 @@ class Learner:
                     self.progress, self.step = step_progress(k, n), step[3]
                 elif line.startswith(VERDICT_PREFIXES):
                     verdict = line
+                elif read := SAMPLES_LINE.match(line):
+                    self.samples_read, last = int(read[1]), line
                 elif line:
                     last = line
         except BaseException:  # the reading failed: no child runs on to write a model the app says it will not
