@@ -352,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         f"cached in {time.perf_counter() - started:.0f} s"
     )
     for row, case in to_check:
-        read, mine = number_text(rec.read(row.canvas, row.strokes)), text_of(case, choose(case, grouping.STROKE_PRIORS))
+        read = number_text(rec.read(row.canvas, row.strokes), between_rows="")  # text_of joins rows with ""
+        mine = text_of(case, choose(case, grouping.STROKE_PRIORS))
         if read != mine:
             print(f"error: the cached reading {mine!r} is not read()'s {read!r} ({case.truth})")
             return 1

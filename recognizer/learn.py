@@ -14,7 +14,6 @@ line per step (the app's progress bar reads them) and the verdict; exit 0 kept, 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
 from .fileio import path_arg
 from .predictor import load_keras_model
-from .samples import APP_PID_ENV, MIN_LEARN_SAMPLES, Samples, app_note, load_at_least
+from .samples import MIN_LEARN_SAMPLES, ONE_DIGIT, Samples, app_gone, app_gone_message, app_note, load_at_least
 
 # Short: the app's pane shows "learning: <step>" in the room its model's name leaves (ui/panel.py)
 STEPS = ("loading the model", "reading your samples", "checking on MNIST", "checking samples", "writing the model")
@@ -51,14 +50,6 @@ class Learned:
     verdict: personal.Verdict
     method: str  # "last layer" or "class means" (personal.learn_head)
     seconds: float
-
-
-def app_gone() -> bool:
-    """True when the app whose L started this run ($DIGIT_RECOGNIZER_APP_PID) is no longer its
-    parent: killed while it learned (kill -9 left the run going, and it replaced the personal model
-    20 s later, where quitting leaves it as it was)."""
-    app = os.environ.get(APP_PID_ENV)
-    return bool(app) and app != str(os.getppid())
 
 
 def step(k: int, what: str | None = None) -> None:
@@ -127,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     store, samples = load_at_least(args.samples, MIN_LEARN_SAMPLES, "saved samples to learn from")
+    if len(np.unique(samples.labels)) < 2:  # said at once, not after loading the model and MNIST
+        print(f"personal model not kept: {ONE_DIGIT}", file=sys.stderr)
+        return NOT_KEPT
     base = personal.base_model(args.model, "learning")
     out = personal.personal_out(base, store, args)
     args.max_drop = personal.check_max_drop(args.max_drop)
@@ -149,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     if not v.kept:
         print(f"personal model {v.reason}", file=sys.stderr)
         return NOT_KEPT
-    if app_gone():
-        print("learning stopped: the app that started it has quit (nothing written)", file=sys.stderr)
+    if app_gone():  # checked again just before the files move into place (personal.write_model)
+        print(app_gone_message(), file=sys.stderr)
         return NOT_KEPT
     step(5)
     personal.write_model(

@@ -47,7 +47,7 @@ from .calibration import calibration_path
 from .errors import DataError, ModelError, RecognizerError
 from .fileio import StopCleanly, exclusive_lock, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES, check_model_file
-from .samples import ONE_DIGIT, personal_model_path
+from .samples import ONE_DIGIT, app_gone, app_gone_message, personal_model_path
 
 # Weight of the prototype scores against the shipped logits, chosen on the UNIPEN val people
 # (bench/personal.py --split val --blends 1,2,4,8, an option until December 4): 4 gained most at
@@ -156,9 +156,9 @@ def mix_set(extractor, images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
 
 
 def digit_means(feats: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """(10, d) the mean features of each digit's images (zeros for a digit with none)."""
+    """(10, d) the mean features of each digit's images (NaN for a digit with none)."""
     labels = np.asarray(labels, dtype=np.int64)
-    means = np.zeros((NUM_CLASSES, feats.shape[1]))
+    means = np.full((NUM_CLASSES, feats.shape[1]), np.nan)
     for c in np.unique(labels):
         means[c] = feats[labels == c].mean(axis=0)
     return means
@@ -169,19 +169,20 @@ def prototype_head(
 ) -> Head:
     """`base` plus `blend` times the class-mean scores of the samples' features (see the module's
     docstring); labels (n,) in 0-9, at least two samples. A digit without samples is scored with
-    fill's mean for it ((10, d), MNIST training images' digit_means), else the others' average."""
+    fill's mean for it ((10, d), MNIST training images' digit_means) where fill has one, else with
+    the average of the samples' digits' scores."""
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) < 2:
         raise DataError("need at least two samples to learn from")
     present = np.bincount(labels, minlength=NUM_CLASSES) > 0
     means = digit_means(feats, labels)
+    filled = ~present & (np.isfinite(fill).all(axis=1) if fill is not None else False)
     if fill is not None:
-        means[~present] = fill[~present]
-        sq = (means**2).sum(axis=1)
-    else:
-        means[~present] = means[present].mean(axis=0)  # its score: the average of the others'
-        sq = (means**2).sum(axis=1)
-        sq[~present] = sq[present].mean()
+        means[filled] = fill[filled]
+    rest = ~present & ~filled
+    means[rest] = means[present].mean(axis=0)  # its score: the average of the others'
+    sq = (means**2).sum(axis=1)
+    sq[rest] = sq[present].mean()
     spread = float(((feats - feats.mean(axis=0)) ** 2).sum(axis=1).mean()) or 1.0
     scale = blend / spread
     return Head(base.kernel + 2 * scale * means.T, base.bias - scale * sq)
@@ -248,8 +249,9 @@ def learn_head(
     the samples and every digit has FINETUNE_MIN_PER_DIGIT of them, the fine-tuned last layer if the
     guard keeps it; else the class means (a base that reads every sample right gives no evidence to
     retrain on), a digit not saved scored by MNIST training images of it; not kept at all when
-    some digit has no sample and `base` reads every sample right (on held-out people such models
-    read their other digits 0.26 points worse on average, and never 1 point better). `mix()`: MNIST training
+    some digit has no sample and `base` reads every sample right (no evidence: on the `train`
+    people, with the MNIST-only base, 5 of 96 such tries lost over a point; docs/measurements.md).
+    `mix()`: MNIST training
     images' features and labels (finetune_head, digit_means), called only when the fine-tuning is
     tried or some digit has no sample (mix_set takes seconds); `mnist`: the test set's, for the MNIST
     check; base_name: what the verdict calls `base`."""
@@ -267,8 +269,8 @@ def learn_head(
     if means.kept and fill is not None and means.own_before == 1.0:  # no evidence, and digits unseen
         missing = ", ".join(str(d) for d in np.flatnonzero(counts == 0))
         reason = (
-            f"not kept: the {base_name.removesuffix(' model')} model reads every sample right and none is of "
-            f"{missing}; save samples of every digit, or of those it misreads"
+            f"not kept: you saved no {missing}, and the {base_name.removesuffix(' model')} model reads all your "
+            "samples right; save every digit, or ones it misreads"
         )
         means = dataclasses.replace(means, kept=False, reason=reason)
     if tuned is not None and not means.kept:  # say why neither layer was kept
@@ -409,6 +411,8 @@ def write_model(model, out: Path, base: Path, samples, samples_file: Path, data,
         staged = _write_staged(model, Path(tmp) / out.name, base, samples, samples_file, data, seed, **figures)
         with stop.held():
             stop.check()  # a stop raised where its exception was lost (a finalizer) still stops here
+            if app_gone():  # the app's L ran this and was killed while it wrote (4 s of a 10 s run)
+                raise DataError(app_gone_message())
             _move_into_place(staged, out)
     return out, out.with_suffix(".tflite")
 

@@ -286,6 +286,23 @@ PERSONAL_MODEL = "personal.keras"
 # The app's process id, set by its L for the `learn` it starts (ui/learner.py): a run whose app is
 # gone (killed; quitting stops the run itself) writes nothing, as quitting while it learns promises
 APP_PID_ENV = "DIGIT_RECOGNIZER_APP_PID"
+
+
+def app_gone() -> bool:
+    """True when the app whose L started this process ($DIGIT_RECOGNIZER_APP_PID) is no longer its
+    parent: killed while it learned (kill -9 left `learn` running, and it replaced the personal model
+    20 s later, where quitting leaves it as it was). POSIX only: elsewhere a launcher may stand
+    between the app and the interpreter it starts."""
+    app = os.environ.get(APP_PID_ENV)
+    return os.name == "posix" and bool(app) and app != str(os.getppid())
+
+
+def app_gone_message() -> str:
+    """What learn says when app_gone(): the variable named, for a shell that kept it by mistake."""
+    started_by = f"{APP_PID_ENV}={os.environ.get(APP_PID_ENV)}"
+    return f"learning stopped: the app that started it has quit ({started_by}): nothing written"
+
+
 # Samples `learn` needs: each fold is left out in turn, and the class means need two of the rest (recognizer.personal).
 MIN_LEARN_SAMPLES = 3
 # Why samples of a single digit teach nothing (learn's guard refuses them; the app, before learning)

@@ -56,7 +56,7 @@ from ui.panel import (
     unsure_reasons,
     wrap,
 )
-from ui.samples import NOTICE_TIME, SampleCollector, SampleSaver
+from ui.samples import FAILED_NOTICE_TIME, NOTICE_TIME, SampleCollector, SampleSaver
 from ui.timing import FrameStats
 from ui.worker import PREDICT_INTERVAL, LatestJobThread, PredictionWorker
 
@@ -701,7 +701,7 @@ def test_no_sample_is_saved_from_pixels_a_resize_scaled(shipped, screen, samples
     assert app.samples.counts[3] == 0  # not from scaled pixels
     run_script(app, [])  # the redraw comes, and its reading
     run_script(app, [key_event(pygame.K_3)])
-    assert app.samples.counts[3] == 1 and "saved as 3 \u2014 1 of 3, 1 in all" in app.samples.notice
+    assert app.samples.counts[3] == 1 and "saved as 3 \u2014 1 sample of 3, 1 in all" in app.samples.notice
     run_script(app, [key_event(pygame.K_u)])  # U takes that sample back, and leaves the drawing
     assert app.samples.counts[3] == 0 and len(app.canvas.strokes) == drawn
 
@@ -926,6 +926,9 @@ def test_a_failed_save_never_forgets_a_newer_one(tmp_path, monkeypatch):
     assert collector.can_unsave(2) and "saved as 5" in collector.notice
     collector.save(5, digit, 2, [])  # B's drawing again: not a second sample
     assert store.load().labels.tolist() == [5] and "already saved" in collector.notice
+    collector.update(1.0, 2)
+    collector.update(1.0 + NOTICE_TIME + 0.1, 2)  # a refusal, not a failure: gone after NOTICE_TIME
+    assert collector.notice == "" and not collector.can_unsave(2)
 
 
 def test_a_save_refused_by_the_system_says_why_and_where_not_the_temporary_files_name(tmp_path, monkeypatch):
@@ -1538,13 +1541,17 @@ def test_a_learners_child_knows_its_app_is_there(monkeypatch, tmp_path):
     it running, and it replaced the personal model); while the app runs, app_gone() is False there."""
     from ui import learner as learner_module
 
-    script = "from recognizer.learn import app_gone; print(f'error: app gone {app_gone()}'); raise SystemExit(2)"
+    script = (
+        "import os; from recognizer.samples import APP_PID_ENV, app_gone; "
+        "print(f'error: named {os.environ.get(APP_PID_ENV) == str(os.getppid())}, gone {app_gone()}'); "
+        "raise SystemExit(2)"
+    )
     monkeypatch.setattr(
         learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
     )
     learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
     assert learner.done.wait(60)
-    assert learner.message == "error: app gone False"
+    assert learner.message == "error: named True, gone False"
 
 
 def test_a_learner_reads_a_child_that_prints_another_encoding_and_runs_it_below_the_apps_priority(
@@ -1755,8 +1762,11 @@ def test_l_says_a_damaged_samples_file_is_damaged_and_how_to_move_it_aside(shipp
     app = App(recognizer=shipped, samples=samples)
     run_script(app, [], screen)
     assert app.samples.notice.startswith("cannot read the samples") and app.state.samples == ()
-    app.update(app.last_update + NOTICE_TIME + 0.1)  # said long enough to be seen at start-up (was 2 s)
+    shown = app.last_update
+    app.update(shown + NOTICE_TIME + 0.1)  # said long enough to be seen at start-up (was 2 s)
     assert app.samples.notice.startswith("cannot read the samples")
+    app.update(shown + FAILED_NOTICE_TIME + 0.1)
+    assert app.samples.notice == ""
     run_script(app, [key_event(pygame.K_l)], screen)
     assert app.samples.notice.startswith("cannot learn: your samples file is damaged or unreadable: ")
     assert "move it aside to start a new file (rename it, e.g. to samples.npz.damaged)" in app.samples.notice

@@ -81,6 +81,19 @@ def test_a_digit_without_samples_is_scored_by_mnist_images_of_it_when_learned():
     assert asked == [True]
 
 
+def test_a_digit_neither_saved_nor_in_the_mnist_images_gets_the_average_score():
+    """digit_means left zeros for a digit the MNIST images mixed in lack, and a zero mean scored it
+    against the others: it is NaN there, and such a digit takes the others' average, as before."""
+    rng = np.random.default_rng(3)
+    base = personal.Head(np.zeros((4, 10)), np.zeros(10))
+    feats, labels = rng.normal(size=(9, 4)), np.arange(9)  # no 9 saved
+    mix = rng.normal(size=(40, 4))
+    fill = personal.digit_means(mix, np.arange(40) % 9)  # ... nor among the MNIST images
+    assert np.isnan(fill[9]).all() and np.isfinite(fill[:9]).all()
+    logits = personal.prototype_head(base, feats, labels, fill=fill).logits(rng.normal(size=(3, 4)))
+    np.testing.assert_allclose(logits[:, 9], logits[:, :9].mean(axis=1), atol=1e-9)
+
+
 def clusters(rng, per_class, shift=None):
     """Features in 10 clusters; the base head reads them by cluster, except that `shift` moves the
     user's 3s next to the base's idea of a 5 (a writer's style)."""
@@ -671,7 +684,7 @@ def test_samples_of_some_digits_all_read_right_teach_nothing_and_are_not_kept():
     some = np.isin(labels, [0, 1])
     _, verdict = personal.learn_head(base, feats[some], labels[some], lambda: (mix, mix_labels), (mix, mix_labels))
     assert not verdict.kept and verdict.own_before == 1.0
-    assert verdict.reason.startswith("not kept: the shipped model reads every sample right and none is of 2, 3")
+    assert verdict.reason.startswith("not kept: you saved no 2, 3, 4, 5, 6, 7, 8, 9, and the shipped model reads all")
     _, verdict = personal.learn_head(base, feats, labels, lambda: (mix, mix_labels), (mix, mix_labels))
     assert verdict.kept  # every digit: the class means, as before
     styled, styled_labels = clusters(rng, 3, style())  # the base misreads these 3s
@@ -696,6 +709,37 @@ def test_a_learning_run_whose_app_was_killed_writes_nothing(tmp_path, tiny_mnist
     argv += ["--out", str(tmp_path / "mine.keras")]
     monkeypatch.setenv(APP_PID_ENV, str(os.getppid() + 1_000_000))  # not this process's parent: gone
     assert cli(argv) == 1 and not written
-    assert "the app that started it has quit (nothing written)" in capsys.readouterr().err
+    gone = f"the app that started it has quit ({APP_PID_ENV}={os.getppid() + 1_000_000}): nothing written"
+    assert gone in capsys.readouterr().err
     monkeypatch.setenv(APP_PID_ENV, str(os.getppid()))  # the parent that started it: still there
     assert cli(argv) == 0 and written
+
+
+def test_a_personal_model_whose_app_died_while_it_was_written_stays_out(tmp_path, monkeypatch):
+    """Writing takes 4 s of a 10 s run: the app killed then still got its personal model replaced.
+    write_model checks again just before the files move into place, and leaves the old ones."""
+    import os
+    import types
+    from pathlib import Path
+
+    from recognizer import calibrate, card, train
+    from recognizer.errors import DataError
+    from recognizer.samples import APP_PID_ENV, Samples
+
+    def save_model(model, out):
+        monkeypatch.setenv(APP_PID_ENV, str(os.getppid() + 1_000_000))  # the app dies meanwhile
+        out.write_text("new"), out.with_suffix(".tflite").write_text("new")
+        return out, out.with_suffix(".tflite")
+
+    monkeypatch.setattr(train, "save_model", save_model)
+    monkeypatch.setattr(calibrate, "run_calibration", lambda *args, **kwargs: None)
+    monkeypatch.setattr(card, "model_card", lambda *args, **kwargs: {"new": True})
+    for name in PERSONAL_FILES:
+        (tmp_path / name).write_text("old")
+    data = types.SimpleNamespace(source="mnist.npz", x_train=np.zeros((0, 28, 28), np.uint8))
+    with pytest.raises(DataError, match="the app that started it has quit"):
+        personal.write_model(
+            None, tmp_path / "personal.keras", Path("base.keras"), Samples.empty(), Path("s.npz"), data
+        )
+    assert all((tmp_path / name).read_text() == "old" for name in PERSONAL_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".personal.lock") == sorted(PERSONAL_FILES)

@@ -102,6 +102,7 @@ def test_page_is_served_with_the_app_brush_and_no_outside_resources(client):
         assert asset.status_code == 200 and kind in asset.headers["content-type"], path
         assert "http://" not in asset.text and "https://" not in asset.text, path
         assert asset.headers["cache-control"] == "no-cache", path  # an updated page never meets an old app.js
+        assert asset.headers["x-content-type-options"] == "nosniff", path
         again = client.get(path, headers={"If-None-Match": asset.headers["etag"]})
         assert again.status_code == 304, path
 

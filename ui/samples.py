@@ -22,8 +22,8 @@ from recognizer.samples import UserSamples
 from recognizer.strokes import Point
 
 NOTICE_TIME = 2.0  # s; a notice ("saved as 7 ...") replaces the hint line this long; U undoes a save meanwhile
-# s; ... and one saying something failed this long (a damaged samples file said so at start-up for 2 s,
-# while the window was still coming up, and was missed)
+# s; ... and one saying the file could not be read or written this long (a damaged samples file said
+# so at start-up for 2 s, while the window was still coming up, and was missed)
 FAILED_NOTICE_TIME = 8.0
 UNSAVE_HINT = "; U to undo"  # ends a save's notice while U would take it back
 
@@ -105,7 +105,8 @@ class SampleSaver:
                 count = self.store.add(job[1], job[2], job[3])
                 self._added = True
                 counts = self._counts()  # "5 samples" alone read as the 2s' count: it was all of them
-                text = f"saved as {job[2]} \u2014 {counts[job[2]]} of {job[2]}, {count} in all"
+                mine = counts[job[2]]
+                text = f"saved as {job[2]} \u2014 {mine} sample{'s' * (mine != 1)} of {job[2]}, {count} in all"
                 return "add", True, text, counts
             if job[1] and not self._added:  # the save U took back failed: its notice says so
                 return "pop", True, "", None
@@ -204,7 +205,8 @@ class SampleCollector:
             if added is not None and not ok and added == self._saved_version:
                 self._saved_version = -1  # nothing was saved: the same drawing may be saved again
             if message:
-                self._set_notice(message, ok, can_unsave=ok and added is not None and added == self._saved_version)
+                can_unsave = ok and added is not None and added == self._saved_version
+                self._set_notice(message, ok, can_unsave, seconds=NOTICE_TIME if ok else FAILED_NOTICE_TIME)
         if self._can_unsave and version is not None and version != self._saved_version:
             self._set_notice(self.notice.removesuffix(UNSAVE_HINT), self.notice_ok, keep_time=True)
         if self.notice:
@@ -241,11 +243,17 @@ class SampleCollector:
         self._set_notice(text, ok)
         self._notice_seconds = seconds
 
-    def _set_notice(self, text: str, ok: bool = True, can_unsave: bool = False, keep_time: bool = False) -> None:
-        """Show `text` (with UNSAVE_HINT while U would take a save back) for NOTICE_TIME from the
-        next update() (FAILED_NOTICE_TIME if not ok), or only as long as the notice it replaces had
-        left (keep_time)."""
+    def _set_notice(
+        self,
+        text: str,
+        ok: bool = True,
+        can_unsave: bool = False,
+        keep_time: bool = False,
+        seconds: float = NOTICE_TIME,
+    ) -> None:
+        """Show `text` (with UNSAVE_HINT while U would take a save back) for `seconds` from the next
+        update(), or only as long as the notice it replaces had left (keep_time)."""
         self.notice = text + UNSAVE_HINT if can_unsave else text
         self.notice_ok, self._can_unsave = ok, can_unsave
         if not keep_time:
-            self._notice_until, self._notice_seconds = None, NOTICE_TIME if ok else FAILED_NOTICE_TIME
+            self._notice_until, self._notice_seconds = None, seconds

@@ -34,10 +34,13 @@ from .protocol import API_HEADERS
 
 STATIC = Path(__file__).resolve().parent / "static"
 PREDICT_PATH = "/api/predict"
+# The page's files (index.html, app.js, style.css) are checked with the server on every load (an ETag
+# answers 304 when unchanged): with no Cache-Control a browser may keep an old app.js beside a newer page
+STATIC_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
 PAGE_HEADERS = {  # the page loads nothing from elsewhere; the 28x28 view is drawn into a canvas, and a
     # photo being read is shown from the page's own copy of the file (a blob: URL)
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'",
-    "Cache-Control": "no-cache",
+    **STATIC_HEADERS,
 }
 # LiteRT threads per read: one. Two speed up a lone read, but under load a request's two threads wait
 # on each other and on the event loop (bench.load, one worker, 2 cores, 60 users: 294 requests/s
@@ -65,13 +68,11 @@ log = logging.getLogger("web")
 
 
 class Static(StaticFiles):
-    """The page's files, checked with the server on every load (an ETag answers 304 when unchanged):
-    with no Cache-Control a browser may keep an old app.js for days beside a newer page."""
+    """The page's static files, with STATIC_HEADERS."""
 
     async def get_response(self, path: str, scope) -> Response:
         response = await super().get_response(path, scope)
-        response.headers["Cache-Control"] = "no-cache"
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.update(STATIC_HEADERS)
         return response
 
 
