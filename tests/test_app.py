@@ -1521,16 +1521,24 @@ def test_a_long_model_name_leaves_the_learning_progress_room(shipped, monkeypatc
     assert outs["learning: checking on MNIST"].startswith("learning"), outs
 
 
-def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkeypatch, tmp_path):
-    """A child that dies before it can say "error: ..." (an uncaught exception, a crash): the
-    pane shows the last thing it printed, not only its exit status."""
+def learner_of(monkeypatch, tmp_path, script: str, **settings):
+    """A learning run (ui.learner.Learner) whose child runs `script` (python -c) in place of `learn`,
+    with the learner module's `settings` (LEARN_TIMEOUT_S=..., STEP_LINE=...) set first."""
     from ui import learner as learner_module
 
-    script = "print('[1/5] loading'); print('Exception: URL fetch failure'); print(); raise SystemExit(3)"
     monkeypatch.setattr(
         learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
     )
-    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    for name, value in settings.items():
+        monkeypatch.setattr(learner_module, name, value)
+    return learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+
+
+def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkeypatch, tmp_path):
+    """A child that dies before it can say "error: ..." (an uncaught exception, a crash): the
+    pane shows the last thing it printed, not only its exit status."""
+    script = "print('[1/5] loading'); print('Exception: URL fetch failure'); print(); raise SystemExit(3)"
+    learner = learner_of(monkeypatch, tmp_path, script)
     assert learner.done.wait(60)
     assert learner.message == "learning failed (exit status 3): Exception: URL fetch failure"
     assert learner.recognizer is None
@@ -1539,17 +1547,12 @@ def test_a_learner_whose_child_fails_without_a_verdict_says_its_last_line(monkey
 def test_a_learners_child_knows_its_app_is_there(monkeypatch, tmp_path):
     """The child `learn` writes nothing once the app that started it is gone (killed: kill -9 left
     it running, and it replaced the personal model); while the app runs, app_gone() is False there."""
-    from ui import learner as learner_module
-
     script = (
         "import os; from recognizer.samples import APP_PID_ENV, app_gone; "
         "print(f'error: named {os.environ.get(APP_PID_ENV) == str(os.getppid())}, gone {app_gone()}'); "
         "raise SystemExit(2)"
     )
-    monkeypatch.setattr(
-        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
-    )
-    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    learner = learner_of(monkeypatch, tmp_path, script)
     assert learner.done.wait(60)
     assert learner.message == "error: named True, gone False"
 
@@ -1567,10 +1570,7 @@ def test_a_learner_reads_a_child_that_prints_another_encoding_and_runs_it_below_
         "sys.stdout.buffer.write(b'error: niceness %d, samples in /home/caf\\xe9' % nice); "
         "raise SystemExit(2)"
     )
-    monkeypatch.setattr(
-        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
-    )
-    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    learner = learner_of(monkeypatch, tmp_path, script)
     assert learner.done.wait(60)
     nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + learner_module.NICENESS)  # Linux's lowest is 19
     assert learner.message == f"error: niceness {nice}, samples in /home/caf\ufffd"
@@ -1580,18 +1580,13 @@ def test_a_learner_reads_a_child_that_prints_another_encoding_and_runs_it_below_
 def test_a_learner_whose_reading_fails_ends_its_child(monkeypatch, tmp_path):
     """Whatever stops the app reading the child's output, the child must not run on to write a
     personal model after the app said it could not learn."""
-    from ui import learner as learner_module
 
     class Broken:
         def match(self, line):
             raise RuntimeError("the reading broke")
 
     script = "import time; print('[1/5] loading', flush=True); time.sleep(60)"
-    monkeypatch.setattr(
-        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
-    )
-    monkeypatch.setattr(learner_module, "STEP_LINE", Broken())
-    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    learner = learner_of(monkeypatch, tmp_path, script, STEP_LINE=Broken())
     assert learner.done.wait(30)
     assert learner.message == "cannot learn: RuntimeError: the reading broke"
     assert learner._process.poll() is not None  # ended, not left to run its 60 s
@@ -1637,16 +1632,9 @@ def test_the_learning_bar_moves_with_the_time_each_step_takes():
 def test_a_learner_whose_child_hangs_stops_it_and_says_so(monkeypatch, tmp_path, ignores_sigterm):
     """A child stuck for good (a hung read, a deadlock) kept the app saying "already learning" until
     it closed: past LEARN_TIMEOUT_S it is stopped (killed if it ignores SIGTERM) and the pane says why."""
-    from ui import learner as learner_module
-
     ignore = "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); " if ignores_sigterm else ""
     script = ignore + "import time; print('[1/5] loading', flush=True); time.sleep(120)"
-    monkeypatch.setattr(
-        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
-    )
-    monkeypatch.setattr(learner_module, "LEARN_TIMEOUT_S", 1.5)
-    monkeypatch.setattr(learner_module, "KILL_AFTER_S", 1.0)
-    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    learner = learner_of(monkeypatch, tmp_path, script, LEARN_TIMEOUT_S=1.5, KILL_AFTER_S=1.0)
     assert learner.done.wait(60)
     assert learner.message == "learning stopped: it ran over 1.5 s (it takes about a minute); L tries again"
     assert learner._process.poll() == (-signal.SIGKILL if ignores_sigterm else -signal.SIGTERM)
@@ -1655,13 +1643,8 @@ def test_a_learner_whose_child_hangs_stops_it_and_says_so(monkeypatch, tmp_path,
 
 def test_a_learner_that_ends_in_time_is_never_stopped(monkeypatch, tmp_path):
     """The watchdog ends with the child: no timer thread lives on to stop a later run's child."""
-    from ui import learner as learner_module
-
     script = "print('error: no samples'); raise SystemExit(2)"
-    monkeypatch.setattr(
-        learner_module, "learn_command", lambda samples, out=None, data=None: [sys.executable, "-c", script]
-    )
-    learner = learner_module.Learner(tmp_path / "samples.npz", tmp_path / "personal.keras")
+    learner = learner_of(monkeypatch, tmp_path, script)
     assert learner.done.wait(60)
     learner._watchdog.join(5)  # cancelled, it ends at once; left running, it would wait LEARN_TIMEOUT_S
     assert not learner._watchdog.is_alive()
