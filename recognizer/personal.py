@@ -248,12 +248,13 @@ def learn_head(
     """The personal last layer `learn` keeps, named, with its verdict: when `base` misreads some of
     the samples and every digit has FINETUNE_MIN_PER_DIGIT of them, the fine-tuned last layer if the
     guard keeps it; else the class means (a base that reads every sample right gives no evidence to
-    retrain on), a digit not saved scored by MNIST training images of it; not kept at all when
+    retrain on), a digit not saved (or, in the guard's folds, left out with its only sample) scored
+    by MNIST training images of it; not kept at all when
     some digit has no sample and `base` reads every sample right (no evidence: on the `train`
     people, with the MNIST-only base, 5 of 96 such tries lost over a point; docs/measurements.md).
     `mix()`: MNIST training
     images' features and labels (finetune_head, digit_means), called only when the fine-tuning is
-    tried or some digit has no sample (mix_set takes seconds); `mnist`: the test set's, for the MNIST
+    tried or some digit has fewer than 2 samples (mix_set takes seconds); `mnist`: the test set's, for the MNIST
     check; base_name: what the verdict calls `base`."""
     labels = np.asarray(labels, dtype=np.int64)
     mnist_feats, mnist_labels = mnist if mnist is not None else (None, None)
@@ -264,9 +265,11 @@ def learn_head(
         tuned = judge(base, feats, labels, last_layer(base, *mix()), mnist_feats, mnist_labels, max_drop, base_name)
         if tuned.kept:
             return "last layer", tuned
-    fill = digit_means(*mix()) if counts.min() == 0 else None
+    # MNIST's means for a digit not saved, and for one the guard's fold holding its only sample leaves
+    # out (with the others' average there, the guard judged another rule than the one kept)
+    fill = digit_means(*mix()) if counts.min() < 2 else None
     means = judge(base, feats, labels, prototypes(base, fill=fill), mnist_feats, mnist_labels, max_drop, base_name)
-    if means.kept and fill is not None and means.own_before == 1.0:  # no evidence, and digits unseen
+    if means.kept and counts.min() == 0 and means.own_before == 1.0:  # no evidence, and digits unseen
         missing = ", ".join(str(d) for d in np.flatnonzero(counts == 0))
         reason = (
             f"not kept: you saved no {missing}, and the {base_name.removesuffix(' model')} model reads all your "

@@ -402,12 +402,15 @@ def test_learn_head_fine_tunes_only_for_samples_the_base_misreads():
     name, verdict = personal.learn_head(base, plain, plain_labels, mix_once, (mix, mix_labels))
     assert name == "class means" and verdict.kept and not mixed
     one = np.flatnonzero(np.r_[True, styled_labels[1:] != styled_labels[:-1]])  # one sample of each digit
-    name, _ = personal.learn_head(base, styled[one], styled_labels[one], mix_once, None)
-    assert name == "class means" and not mixed
+    name, verdict = personal.learn_head(base, styled[one], styled_labels[one], mix_once, None)
+    assert name == "class means" and mixed == [True]  # not fine-tuned; MNIST's means for the guard's folds
+    whole = personal.prototype_head(base, styled[one], styled_labels[one])  # the layer kept: every digit saved
+    np.testing.assert_allclose(verdict.head.kernel, whole.kernel)
     # A fine-tuning the guard refuses (MNIST's 5s look like the writer's 3s) falls back to the class means.
     fives = mix_labels == 5
     crowded = mix.copy()
     crowded[fives] = styled[styled_labels == 3].mean(axis=0) + rng.normal(scale=0.1, size=(fives.sum(), 10))
+    mixed.clear()
     name, verdict = personal.learn_head(base, styled, styled_labels, mix_once, (crowded, mix_labels))
     assert name == "class means" and not verdict.kept and mixed == [True]
     assert verdict.reason.startswith("not kept: MNIST test accuracy would drop")
