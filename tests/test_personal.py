@@ -406,6 +406,15 @@ def test_learn_head_fine_tunes_only_for_samples_the_base_misreads():
     assert name == "class means" and mixed == [True]  # not fine-tuned; MNIST's means for the guard's folds
     whole = personal.prototype_head(base, styled[one], styled_labels[one])  # the layer kept: every digit saved
     np.testing.assert_allclose(verdict.head.kernel, whole.kernel)
+    # ... judged with MNIST's means for the digit a fold leaves out, not the others' average
+    fill = personal.digit_means(mix, mix_labels)
+    judged = {
+        f is not None: personal.judge(
+            base, styled[one], styled_labels[one], personal.prototypes(base, fill=f), None, None
+        )
+        for f in (fill, None)
+    }
+    assert verdict.own_after == judged[True].own_after != judged[False].own_after
     # A fine-tuning the guard refuses (MNIST's 5s look like the writer's 3s) falls back to the class means.
     fives = mix_labels == 5
     crowded = mix.copy()
