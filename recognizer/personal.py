@@ -249,13 +249,12 @@ def learn_head(
     the samples and every digit has FINETUNE_MIN_PER_DIGIT of them, the fine-tuned last layer if the
     guard keeps it; else the class means (a base that reads every sample right gives no evidence to
     retrain on), a digit not saved (or, in the guard's folds, left out with its only sample) scored
-    by MNIST training images of it; not kept at all when
-    some digit has no sample and `base` reads every sample right (no evidence: on the `train`
-    people, with the MNIST-only base, 5 of 96 such tries lost over a point; docs/measurements.md).
-    `mix()`: MNIST training
-    images' features and labels (finetune_head, digit_means), called only when the fine-tuning is
-    tried or some digit has fewer than 2 samples (mix_set takes seconds); `mnist`: the test set's, for the MNIST
-    check; base_name: what the verdict calls `base`."""
+    by MNIST training images of it. Not kept at all where some digit has no sample and `base` reads
+    every sample right: no evidence (on the `train` people, with the MNIST-only base, 5 of 96 such
+    tries lost over a point; docs/measurements.md). `mix()`: MNIST training images' features and
+    labels (finetune_head, digit_means), called only when the fine-tuning is tried or some digit has
+    fewer than 2 samples (mix_set takes seconds); `mnist`: the test set's, for the MNIST check;
+    base_name: what the verdict calls `base`."""
     labels = np.asarray(labels, dtype=np.int64)
     mnist_feats, mnist_labels = mnist if mnist is not None else (None, None)
     counts = np.bincount(labels, minlength=NUM_CLASSES)
