@@ -19,7 +19,6 @@ UNIPEN person is unseen) or 'val' people; 'test' people only to report.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 
@@ -28,7 +27,7 @@ import numpy as np
 from recognizer import personal
 
 from .common import write_json
-from .personal import MNIST_ONLY, writers
+from .personal import MNIST_ONLY, writer_seed, writers
 
 MIN_EACH = 3  # of every digit, so that any 1-3 of a digit can be saved with some left to read
 DIGITS_SAVED = (1, 2, 2, 3, 4, 6)  # how many digits a try saves, in turn
@@ -79,7 +78,7 @@ def run(chars, mnist, model_path, split: str, draws: int = DRAWS) -> dict:
     chosen = writers(chars, split, MIN_EACH)
     for name in sorted(chosen):
         idx = chosen[name]
-        seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+        seed = writer_seed(name)
         labels = chars.label[idx].astype(np.int64)
         feats = personal.features(extractor, render(chars, idx, seed=seed))
         for saved in partial_tries(labels, draws, seed):

@@ -54,6 +54,11 @@ MNIST_ONLY = Path(__file__).parent / "models" / "mnist_only.keras"  # the model 
 CHOSEN = "learn"  # what `python -m recognizer learn` and the app's L do (personal.learn_head)
 
 
+def writer_seed(name: str) -> int:
+    """The seed a writer's digits are drawn with: their own, whoever else is measured."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+
+
 def writers(chars: PenCharacters, split: str, k: int) -> dict[str, np.ndarray]:
     """Each person of `split` with at least k of every digit and MIN_TEST digits beyond: their digits."""
     who, where = people(chars), person_split(chars)
@@ -129,7 +134,7 @@ def run(
         names = sorted(chosen)[:max_writers] if max_writers else sorted(chosen)
         for name in names:
             idx = chosen[name]
-            seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+            seed = writer_seed(name)
             if name not in rendered:  # drawn and read once, for every K
                 drawn = render(chars, idx, seed=seed)
                 rendered[name] = (drawn, chars.label[idx].astype(np.int64), personal.features(extractor, drawn))

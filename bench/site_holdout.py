@@ -30,7 +30,6 @@ from .common import write_json
 
 LEFT_OUT = "left out"  # the split given to the left-out site's people: neither train, val nor test
 DRAWS = (7, 8, 9)  # each digit drawn once with each seed (recipe_sweep's 'val' draws)
-PREDICT_BATCH = 2048
 
 
 def check_site(site_of: np.ndarray, site: str) -> None:
@@ -81,7 +80,7 @@ def judged_sets(chars, site: str) -> dict[str, np.ndarray]:
 def report(unipen: str, site: str, models: list[str], out_json: str | None) -> dict:
     """Each model's accuracy on each judged set (DRAWS drawings of every digit); printed, and written
     to out_json if given."""
-    from recognizer.batch import to_input
+    from recognizer.batch import predict_batches
     from recognizer.data import load_unipen
     from recognizer.predictor import NUM_CLASSES, load_keras_model
     from recognizer.unipen import render
@@ -95,7 +94,7 @@ def report(unipen: str, site: str, models: list[str], out_json: str | None) -> d
         model = load_keras_model(Path(path), NUM_CLASSES)
         row = {}
         for name, x in images.items():
-            read = model.predict(to_input(x), batch_size=PREDICT_BATCH, verbose=0).argmax(axis=1)
+            read = predict_batches(model, x).argmax(axis=1)
             row[name] = {"right": int((read == labels[name]).sum()), "drawings": len(x)}
         table[path] = row
     print(f"| model | {' | '.join(sets)} |")

@@ -213,10 +213,10 @@ class App:
     def _saved_since(self, learner: Learner) -> str:
         """What a kept verdict adds when samples were saved after the run read the file: they are
         not in the personal model (the pane counted 47 while the verdict said 45, unexplained)."""
-        later = sum(self.samples.counts) - (learner.samples_read or 0)
-        if learner.samples_read is None or later <= 0:
+        if learner.samples_read is None:
             return ""
-        return f" ({later} saved since it read them: press L again to learn from those too)"
+        later = sum(self.samples.counts) - learner.samples_read
+        return f" ({later} saved since it read them: press L again to learn from those too)" if later > 0 else ""
 
     def _learn_refusal(self) -> str | None:
         """Why learning cannot start from the samples file as it is now (counted again: it may have

@@ -240,8 +240,7 @@ class SampleCollector:
 
     def notify(self, text: str, ok: bool = True, seconds: float = NOTICE_TIME) -> None:
         """Show `text` in place of the hint line for `seconds` (the app's own news: learning)."""
-        self._set_notice(text, ok)
-        self._notice_seconds = seconds
+        self._set_notice(text, ok, seconds=seconds)
 
     def _set_notice(
         self,
