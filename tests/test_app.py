@@ -186,38 +186,74 @@ def test_undo_restores_the_canvas_as_it_was_and_clear_empties_it():
     assert not c.undo() and not c.clear()  # nothing left: no change, no new version
 
 
-def test_undo_further_back_than_the_kept_pixels_redraws_from_the_point_lists():
-    """Undo is a copy of the pixels kept from before each of the last UNDO_SNAPSHOTS strokes (a
-    redraw of a busy canvas took 0.2 s on the UI thread); further back, and after a resize, the
-    strokes are drawn again."""
-    c = Canvas(200)
-    lines = [[(10.0 + 6 * i, 20.0), (10.0 + 6 * i, 180.0)] for i in range(canvas_module.UNDO_SNAPSHOTS + 5)]
-    draw_strokes(c, lines)
-    for _ in range(canvas_module.UNDO_SNAPSHOTS + 2):
+@pytest.mark.parametrize("side", [60, 200, 900])
+def test_every_undo_puts_back_exactly_what_was_on_screen_before_the_stroke(side, monkeypatch):
+    """Undo pastes back the pixels under the stroke's box from before it: random strokes, some
+    leaving the canvas, some dots, on canvases whose brushes are 1-16 px, undone one by one (one of
+    them in progress) as far as undo goes (MAX_UNDO), each leave the canvas exactly as it was before
+    that stroke began (strokes across a large canvas may need more than UNDO_MEMORY)."""
+    monkeypatch.setattr(canvas_module, "UNDO_MEMORY", 2**30)
+    rng = np.random.default_rng(side)
+    c = Canvas(side)
+    before, n = [], MAX_UNDO + 10
+    for k in range(n):
+        before.append(c.pixels.copy())
+        points = [tuple(p) for p in rng.uniform(-0.3 * side, 1.3 * side, (int(rng.integers(1, 12)), 2))]
+        c.begin(points[0])
+        for point in points[1:]:
+            c.extend(point)
+        if k < n - 1:  # the last stroke is undone while still drawn
+            c.end()
+    for k in reversed(range(n - MAX_UNDO, n)):
         assert c.undo()
-    left = len(lines) - canvas_module.UNDO_SNAPSHOTS - 2
-    assert len(c.strokes) == left
-    assert np.array_equal(c.pixels, rasterize(lines[:left], (200, 200), c.brush_width))
-    c.resize(300)
-    assert c.undo() and np.array_equal(c.pixels, rasterize(c.strokes, (300, 300), c.brush_width))
+        assert np.array_equal(c.pixels, before[k]), k
+    assert not c.undo() and np.array_equal(c.pixels, before[n - MAX_UNDO])  # the oldest strokes are baked
 
 
-def test_undoing_a_long_drawing_redraws_it_once_per_undo_snapshots_strokes(monkeypatch):
-    """Past the kept pixels every undo redrew every stroke on the UI thread (24 of 24 frames over 30
-    ms undoing 40 of 100 long strokes): a redraw now keeps pixels for the next UNDO_SNAPSHOTS undos,
-    and every undo still leaves exactly the strokes left, drawn."""
+def test_undoing_a_long_drawing_is_a_copy_every_time(monkeypatch):
+    """Undo redrew every stroke on the UI thread once the kept pixels ran out (every 17th undo of 40
+    of 100 long strokes: 30-160 ms a press on a large drawing): now the pixels under every undoable
+    stroke are kept, so no undo draws anything."""
     c = Canvas(200)
     lines = [[(10.0 + 1.8 * i, 20.0), (10.0 + 1.8 * i, 180.0)] for i in range(100)]
-    draw_strokes(c, lines)
+    before = []
+    for line in lines:
+        before.append(c.pixels.copy())
+        draw_strokes(c, [line])
     drawn = []
     draw = canvas_module.draw_stroke
     monkeypatch.setattr(canvas_module, "draw_stroke", lambda *a: drawn.append(1) or draw(*a))
     for k in range(1, 41):
-        assert c.undo()
-        if k > canvas_module.UNDO_SNAPSHOTS and k % 5 == 0:  # before, copies of the pixels as drawn live
-            assert np.array_equal(c.pixels, rasterize(lines[:-k], (200, 200), c.brush_width))
-    assert len(drawn) <= 2 * 100  # two redraws of at most 100 strokes (each undo past the first 16 did one)
-    assert np.array_equal(c.pixels, rasterize(lines[:60], (200, 200), c.brush_width))
+        assert c.undo() and np.array_equal(c.pixels, before[-k]), k
+    assert not drawn
+
+
+def test_undo_past_the_kept_pixels_or_after_a_resize_redraws_from_the_point_lists(monkeypatch):
+    """Where the pixels kept for undo would pass UNDO_MEMORY, the oldest strokes' go: undoing one of
+    those draws the strokes left again (keeping their pixels for the next undos), as undo after a
+    resize does."""
+    c = Canvas(200)
+    lines = [[(10.0 + 8 * i, 20.0), (10.0 + 8 * i, 180.0)] for i in range(20)]
+    monkeypatch.setattr(canvas_module, "UNDO_MEMORY", 5 * 200 * (10 + c.brush_width))  # a few lines' pixels
+    before = []
+    for line in lines:
+        before.append(c.pixels.copy())
+        draw_strokes(c, [line])
+    drawn = []
+    draw = canvas_module.draw_stroke
+    monkeypatch.setattr(canvas_module, "draw_stroke", lambda *a: drawn.append(1) or draw(*a))
+    copies = 0
+    while c.undo() and not drawn:  # copies of the pixels kept, exactly as on screen before each stroke
+        copies += 1
+        assert np.array_equal(c.pixels, before[-copies]), copies
+    assert 3 <= copies < 19
+    left = len(lines) - copies - 1  # past the kept pixels: the strokes left drawn again, as a fresh canvas draws them
+    assert len(c.strokes) == left == len(drawn)
+    assert np.array_equal(c.pixels, rasterize(lines[:left], (200, 200), c.brush_width))
+    assert c.undo() and np.array_equal(c.pixels, rasterize(lines[: left - 1], (200, 200), c.brush_width))
+    assert len(drawn) == left  # a copy again
+    c.resize(300)
+    assert c.undo() and np.array_equal(c.pixels, rasterize(c.strokes, (300, 300), c.brush_width))
 
 
 def test_dirty_area_covers_only_the_new_segment():
@@ -1253,6 +1289,19 @@ def test_a_samples_path_that_names_no_file_is_a_usage_error(tmp_path, kind):
         "under a file": "cannot write there",
     }[kind]
     assert last.startswith("python app.py: error: argument --samples: ") and expected in last, out.stderr
+
+
+@pytest.mark.parametrize("kind", ["folder", "under a file"])
+def test_a_debug_dump_path_that_cannot_be_written_is_a_usage_error(tmp_path, kind):
+    """--debug-dump under a file started the app, which said on stderr, at its first write, that it
+    could not write (an outside review read that as failing silently)."""
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    value = {"folder": str(tmp_path), "under a file": str(tmp_path / "notes.txt" / "d.json")}[kind]
+    out = run_app("--debug-dump", value)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    expected = {"folder": "is a folder", "under a file": "cannot write there"}[kind]
+    last = out.stderr.splitlines()[-1]
+    assert last.startswith("python app.py: error: argument --debug-dump: ") and expected in last, out.stderr
 
 
 def test_real_main_loop_starts_without_tensorflow_and_quits_on_sigterm(tmp_path):

@@ -2,9 +2,9 @@
 
 White ink (255) on black (0), like MNIST, at the resolution it is shown on screen. Each new mouse
 position is joined to the previous one by a round-capped segment (no gaps however fast the mouse
-moves); undo restores the pixels kept from before the stroke (or, further back, re-rasterizes from
-the point lists, as resize does). `version` grows with every change of
-ink, so the app predicts only when there is something new to read. No pygame here.
+moves); undo pastes back the pixels the stroke covered as they were before it (or, past what
+UNDO_MEMORY keeps and after a resize, re-rasterizes from the point lists). `version` grows with every
+change of ink, so the app predicts only when there is something new to read. No pygame here.
 """
 
 from __future__ import annotations
@@ -19,24 +19,55 @@ from recognizer.strokes import Point, brush_width, draw_stroke, scaled_strokes
 MIN_POINT_STEP = 1.0  # px; a mouse move shorter than this adds no point (mouse jitter, repeated events)
 MAX_UNDO = 100  # strokes kept as point lists; older ones are baked into a bitmap, keeping memory flat
 MIN_SIDE = 28  # px; no canvas is smaller than the image the model sees
-# The pixels before each of the last UNDO_SNAPSHOTS strokes began are kept, so that undoing one of them
-# is a copy, not a redraw of every stroke (a circle per point: 0.2 s for a canvas of 10,000 points).
-UNDO_SNAPSHOTS = 16
+# Under each undoable stroke's box the pixels from before it are kept, so that undoing it is a copy,
+# not a redraw of every stroke (a circle per point: 0.2 s for a canvas of 10,000 points), up to this
+# many bytes in all (the oldest go first: 100 strokes across a 560 px canvas take 31 MB; a digit's
+# stroke 20-60 KB); kept whole before each of the last 16 strokes, this had taken 5 MB at 560 px and
+# 31 MB at 1,400 px, and every 17th undo in a row redrew every stroke on the UI thread.
+UNDO_MEMORY = 32 * 2**20
+
+Patch = tuple[int, int, np.ndarray]  # (x, y, pixels): a stroke's box on the canvas before it was drawn
+
+
+def stroke_box(points: list[Point], brush: int, side: int) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the pixels a stroke of `points` drawn with `brush` can touch on a side x side
+    canvas (its width and anti-aliasing included), or None when it lies off the canvas."""
+    reach = brush // 2 + 2
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, y0 = max(0, int(min(xs) - reach)), max(0, int(min(ys) - reach))
+    x1 = min(side, int(math.ceil(max(xs) + reach + 1)))
+    y1 = min(side, int(math.ceil(max(ys) + reach + 1)))
+    return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
+
+
+def patch_of(pixels: np.ndarray, box: tuple[int, int, int, int] | None) -> Patch:
+    """The pixels under box, copied (an empty patch for None)."""
+    if box is None:
+        return 0, 0, pixels[:0, :0].copy()
+    x0, y0, x1, y1 = box
+    return x0, y0, pixels[y0:y1, x0:x1].copy()
+
+
+def within_memory(patches: list[Patch]) -> list[Patch]:
+    """The newest patches whose pixels fit UNDO_MEMORY together (oldest dropped)."""
+    total, first = 0, len(patches)
+    while first > 0 and total + patches[first - 1][2].nbytes <= UNDO_MEMORY:
+        first -= 1
+        total += patches[first][2].nbytes
+    return patches[first:]
 
 
 def render(
     strokes: list[list[Point]], base: np.ndarray | None, side: int, brush: int
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """`strokes` drawn over `base` (None: black) on a side x side canvas, and the pixels before each
-    of the last UNDO_SNAPSHOTS strokes (for undo): what a canvas redraw makes, on any thread."""
+) -> tuple[np.ndarray, list[Patch]]:
+    """`strokes` drawn over `base` (None: black) on a side x side canvas, and under each stroke's box
+    the pixels before it (for undo, within UNDO_MEMORY): what a canvas redraw makes, on any thread."""
     pixels = np.zeros((side, side), np.uint8) if base is None else base.copy()
-    first_kept = len(strokes) - UNDO_SNAPSHOTS
     before = []
-    for k, stroke in enumerate(strokes):
-        if k >= first_kept:
-            before.append(pixels.copy())
+    for stroke in strokes:
+        before.append(patch_of(pixels, stroke_box(stroke, brush, side)))
         draw_stroke(pixels, stroke, brush)
-    return pixels, before
+    return pixels, within_memory(before)
 
 
 class Canvas:
@@ -50,7 +81,10 @@ class Canvas:
         self.erased_version = 0  # the version made by the last undo or clear: a reading of older ink shows ink now gone
         self.pixels = np.zeros((self.side, self.side), np.uint8)  # updated in place where possible
         self._base: np.ndarray | None = None  # strokes older than MAX_UNDO, flattened; None while there are none
-        self._before: list[np.ndarray] = []  # the pixels before each of the last strokes began (UNDO_SNAPSHOTS)
+        # under the box of each of the last strokes, the pixels before it (UNDO_MEMORY), oldest first; the
+        # stroke drawn last has the whole canvas from before it in _snapshot until the next one begins
+        self._before: list[Patch] = []
+        self._snapshot: np.ndarray | None = None
         self.redraw_due = False  # the pixels were scaled by a resize, not drawn at this size (redrawn())
         # what clear() took away (strokes, snapshots, base, pixels, redraw_due), until the next stroke or
         # resize: undo() puts it back (a right click clears at a touch, and the drawing was gone for good)
@@ -79,7 +113,8 @@ class Canvas:
         if len(self.strokes) >= MAX_UNDO:
             self._bake_oldest()
         point = self._clamp(point)
-        self._before = [*self._before[-(UNDO_SNAPSHOTS - 1) :], self.pixels.copy()]
+        self._seal()
+        self._snapshot = self.pixels.copy()
         self.strokes.append([point])
         self.drawing = True
         draw_stroke(self.pixels, [point], self.brush_width)
@@ -117,11 +152,13 @@ class Canvas:
             return True
         if not self.strokes:
             return False
+        self._seal()
         self.strokes.pop()
-        if self._before:  # the canvas as it was before the stroke: exactly what was on screen then
-            np.copyto(self.pixels, self._before.pop())
-            self._dirty = (0, 0, self.side, self.side)
-        else:  # drawn again, keeping snapshots: the next UNDO_SNAPSHOTS undos are copies again
+        if self._before:  # the pixels under the stroke as they were before it: exactly what was on screen then
+            x, y, patch = self._before.pop()
+            self.pixels[y : y + patch.shape[0], x : x + patch.shape[1]] = patch
+            self._dirty = (x, y, x + patch.shape[1], y + patch.shape[0])
+        else:  # drawn again, keeping patches for the undos after this one
             self._rasterize()
             self.redraw_due = False  # drawn at this size: a redraw after a resize has nothing left to do
         self.version += 1
@@ -133,6 +170,7 @@ class Canvas:
         self.drawing = False
         if self.is_empty:
             return False
+        self._seal()
         self._cleared = (self.strokes, self._before, self._base, self.pixels.copy(), self.redraw_due)
         self.strokes, self._before = [], []
         self.redraw_due = False
@@ -159,6 +197,7 @@ class Canvas:
             self._base = cv2.resize(self._base, (side, side), interpolation=interpolation)
         old, self.side = self.pixels, side
         self._before.clear()  # pixels of the old size
+        self._snapshot = None
         if exact:
             self.pixels = np.zeros((side, side), np.uint8)
             self._rasterize()
@@ -180,7 +219,7 @@ class Canvas:
         if not self.redraw_due or version != self.version or side != self.side:
             return False
         np.copyto(self.pixels, pixels)
-        self._before, self.redraw_due = before, False
+        self._before, self._snapshot, self.redraw_due = before, None, False
         self._dirty = (0, 0, self.side, self.side)
         self.version += 1
         return True
@@ -201,12 +240,10 @@ class Canvas:
 
     def _mark(self, a: Point, b: Point) -> None:
         """Add the box around the segment a-b (brush and anti-aliasing included) to the dirty area."""
-        reach = self.brush_width // 2 + 2
-        x0, y0 = max(0, int(min(a[0], b[0]) - reach)), max(0, int(min(a[1], b[1]) - reach))
-        x1 = min(self.side, int(math.ceil(max(a[0], b[0]) + reach + 1)))
-        y1 = min(self.side, int(math.ceil(max(a[1], b[1]) + reach + 1)))
-        if x1 <= x0 or y1 <= y0:
+        box = stroke_box([a, b], self.brush_width, self.side)
+        if box is None:
             return
+        x0, y0, x1, y1 = box
         if self._dirty is not None:
             x0, y0 = min(x0, self._dirty[0]), min(y0, self._dirty[1])
             x1, y1 = max(x1, self._dirty[2]), max(y1, self._dirty[3])
@@ -214,14 +251,26 @@ class Canvas:
 
     def _rasterize(self) -> None:
         """Redraw every stroke into `pixels` in place (undo) or into a fresh array (resize), keeping
-        the pixels before each of the last UNDO_SNAPSHOTS strokes as it goes (without them, every
-        undo past the snapshots redrew every stroke: 30-160 ms a press on a large drawing)."""
+        the pixels under each stroke from before it as it goes (render), for the undos after it."""
         self._dirty = (0, 0, self.side, self.side)
+        self._snapshot = None
         pixels, self._before = render(self.strokes, self._base, self.side, self.brush_width)
         np.copyto(self.pixels, pixels)
 
+    def _seal(self) -> None:
+        """Keep, of the whole canvas from before the stroke drawn last, only what lies under the
+        stroke (a patch, within UNDO_MEMORY)."""
+        if self._snapshot is None:
+            return
+        box = stroke_box(self.strokes[-1], self.brush_width, self.side)
+        self._before = within_memory([*self._before, patch_of(self._snapshot, box)])
+        self._snapshot = None
+
     def _bake_oldest(self) -> None:
         """Flatten the oldest stroke into the base bitmap: it can no longer be undone."""
+        self._seal()
+        if len(self._before) == len(self.strokes):  # its pixels from before it are not needed
+            self._before.pop(0)
         if self._base is None:
             self._base = np.zeros_like(self.pixels)
         draw_stroke(self._base, self.strokes.pop(0), self.brush_width)

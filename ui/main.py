@@ -66,6 +66,7 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
     parser.add_argument(
         "--debug-dump",
         metavar="PATH",
+        type=_dump_file,
         help="write the app's state as JSON to PATH on start-up, on each prediction and "
         "on exit (start-up timings, prediction, frame rate while drawing)",
     )
@@ -89,6 +90,20 @@ def _samples_file(text: str) -> str:
         check_writable(text, "--samples")
     except DataError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--samples ")) from None
+    return text
+
+
+def _dump_file(text: str) -> str:
+    """--debug-dump: a file's path in a folder the user may write to (or may make), checked at start
+    as every command's outputs are: a path that cannot be written said so only on stderr, later."""
+    from recognizer.errors import DataError
+    from recognizer.fileio import check_writable, path_arg
+
+    path_arg(text)
+    try:
+        check_writable(text, "--debug-dump")
+    except DataError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--debug-dump ")) from None
     return text
 
 
