@@ -37,7 +37,7 @@ NO_UNIPEN = "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"  # why a se
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options; an unknown section is a usage error (exit 2)."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else Keras downloads it)")
     parser.add_argument("--unipen", help="unipen_dev.npz, for the real-handwriting section (default: $UNIPEN_NPZ)")
     parser.add_argument(
@@ -133,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
                 results["numbers"] = numbers.run(litert_rec, data, n_numbers, seed=0, drawn=n_drawn)
             except RecognizerError as exc:
                 results["numbers"] = {"skipped": str(exc)}
+            from . import drawings  # doodles, faces and signs drawn with a mouse: a sure digit for one?
+
+            results["drawings"] = drawings.run(litert_rec, quick=args.quick)
+            print(drawings.report(results["drawings"]), flush=True)
         _done("numbers", c)
 
     if "real" in sections:  # held-out UNIPEN people's pen digits and letters (bench/real.py)

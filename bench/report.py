@@ -775,6 +775,14 @@ def _real_numbers(r: dict) -> str:
     return report(numbers) if "skipped" not in numbers and numbers else "Not measured."
 
 
+def _drawings(r: dict) -> str:
+    """Drawings that are no digits, drawn with a mouse: how many read as a sure digit (bench/drawings.py)."""
+    from .drawings import report
+
+    drawings = r.get("drawings")
+    return report(drawings) if drawings else "Not measured."
+
+
 def _marks(r: dict) -> str:
     """Marks between digits written by held-out writers, by kind and path (bench/marks.py)."""
     from .marks import report
@@ -840,6 +848,7 @@ BLOCKS = {
     "web-load": _web_load,
     "real-numbers": _real_numbers,
     "marks": _marks,
+    "drawings": _drawings,
     "photos": _photos,
     "forms": _forms,
     "personal": _personal,

@@ -560,6 +560,7 @@ class Recognizer:
             [g.not_digit for g in groups],
             checks,
             own_strokes,
+            [ink.mask[y : y + h, x : x + w] for x, y, w, h in (g.segment.box for g in groups)],
         )
         boxes, row_of = [g.segment.box for g in groups], [k for k, _ in in_rows]
         unsure = letters_in_words(
@@ -698,17 +699,20 @@ class Recognizer:
         not_digit: Sequence[float | None],
         canvas_shape: tuple[int, int],
         strokes: Sequence[Sequence[Stroke] | None] | None = None,
+        around: Sequence[np.ndarray] | None = None,
     ) -> list[Prediction]:
         """A Prediction (without .box) for each ink from its 28x28 image and the models' answers
-        (probabilities, P(not a digit)): .unsure from the ink checks first, then the models."""
+        (probabilities, P(not a digit)): .unsure from the ink checks first (around: each one's
+        box on the canvas's ink mask, see reject.ink_reason), then the models."""
         threshold = self.detector.threshold if self.detector else 1.0
         out = []
-        for ink, image, p, nd, own in zip(inks, images, probs, not_digit, strokes or [None] * len(inks)):
+        rows = zip(inks, images, probs, not_digit, strokes or [None] * len(inks), around or [None] * len(inks))
+        for ink, image, p, nd, own, ink_around in rows:
             digit = int(p.argmax())
             reason = model_reason(nd, threshold, float(p[digit]), self.threshold)
             if not image.any():  # ink too sparse to survive the downscale: the model saw nothing
                 reason = BLANK
-            unsure = ink_reason(ink, canvas_shape, own) or reason
+            unsure = ink_reason(ink, canvas_shape, own, ink_around) or reason
             out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
         return out
 
