@@ -121,7 +121,9 @@ def fingerprint(rec: Recognizer, verbose: bool = False) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.behaviour", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.behaviour", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     parser.add_argument("--verbose", action="store_true", help="also print each case's own hash and reading")
     args = parser.parse_args(argv)

@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(prog="python -m bench.form_dev", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.form_dev", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ)")
     source.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")

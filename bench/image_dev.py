@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(prog="python -m bench.image_dev", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.image_dev", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--data", help="mnist.npz: also numbers of MNIST training digits")
     parser.add_argument("--split", choices=("val", "train"), default="val")

@@ -445,7 +445,9 @@ def report(result: dict) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument(
         "--users",
         default=",".join(map(str, USERS)),

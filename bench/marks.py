@@ -298,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(prog="python -m bench.marks", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.marks", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--numbers", type=int, default=NUMBERS, help="numbers of each kind")
     parser.add_argument("--seed", type=int, default=SEED)

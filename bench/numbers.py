@@ -232,7 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.errors import RecognizerError
     from recognizer.predictor import Recognizer
 
-    parser = argparse.ArgumentParser(prog="python -m bench.numbers", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.numbers", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     parser.add_argument("--numbers", type=int, default=1000, help="composed numbers to read (default 1000)")

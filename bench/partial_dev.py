@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(prog="python -m bench.partial_dev", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.partial_dev", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--data", required=True, help="mnist.npz: the MNIST images mixed in and the MNIST check")
     parser.add_argument("--split", choices=("train", "val", "test"), default="train")

@@ -351,7 +351,9 @@ def _report(p: dict, per_writer: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.personal", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.personal", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras downloads it)")
     parser.add_argument("--model", default=str(personal.DEFAULT_BASE))

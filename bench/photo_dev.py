@@ -215,7 +215,9 @@ def _kind(digit_class: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
 
-    parser = argparse.ArgumentParser(prog="python -m bench.photo_dev", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.photo_dev", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     source.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")

@@ -533,7 +533,9 @@ def report(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen, require_test_set
 
-    parser = argparse.ArgumentParser(prog="python -m bench.photos", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.photos", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     parser.add_argument("--unipen", help="unipen_dev.npz: also photos of the 'test' people's real digits")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")

@@ -319,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.fileio import atomic_write
     from recognizer.predictor import DEFAULT_MODEL
 
-    parser = argparse.ArgumentParser(prog="python -m bench.real", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.real", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
     parser.add_argument(
         "--data", help="mnist.npz, for the styled MNIST test digits (default: $MNIST_NPZ; none: skipped)"

@@ -371,7 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.errors import RecognizerError
     from recognizer.predictor import DEFAULT_MODEL
 
-    parser = argparse.ArgumentParser(prog="python -m bench.real_numbers", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.real_numbers", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
     parser.add_argument("--numbers", type=int, default=NUMBERS, help=f"numbers to compose (default {NUMBERS})")

@@ -321,7 +321,9 @@ def seeds_arg(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.recipe_sweep", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.recipe_sweep", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prep", help="draw the sets once into one .npz")
     p.add_argument("--data", required=True, help="mnist.npz")

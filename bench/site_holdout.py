@@ -114,7 +114,9 @@ def report(unipen: str, site: str, models: list[str], out_json: str | None) -> d
 def main(argv: list[str] | None = None) -> int:
     from recognizer.train import DEFAULT_EPOCHS, check_counts
 
-    parser = argparse.ArgumentParser(prog="python -m bench.site_holdout", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.site_holdout", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train the shipped recipe with one site's people left out")
     t.add_argument("--data", required=True, help="mnist.npz")

@@ -321,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.errors import RecognizerError
     from recognizer.predictor import number_text
 
-    parser = argparse.ArgumentParser(prog="python -m bench.stroke_dev", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.stroke_dev", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
     parser.add_argument("--split", choices=("val", "train"), default="val")
     parser.add_argument("--numbers", type=int, default=DEV_NUMBERS, help="numbers of digits only")

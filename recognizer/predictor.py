@@ -264,7 +264,8 @@ def _load_backend(
 ) -> _LiteRT | _Keras:
     """The .tflite (LiteRT, on `threads` threads) or .keras (safe_mode) model at path, checked on
     a probe image; ModelError in one line if unusable."""
-    other = ", or pass --model" if make == "make train" else ""  # the classifier's option only
+    # --model is the classifier's option, and worth naming only where the default was not found
+    other = ", or pass --model" if make == "make train" and in_shipped_folder(path) else ""
     check_model_file(path, missing=f" (train one with `{make}`{other})")
     backend_type = {".tflite": _LiteRT, ".keras": _Keras}.get(path.suffix)
     if backend_type is None:

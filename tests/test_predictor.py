@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from recognizer import ModelError, Recognizer
+from recognizer import predictor as predictor_module
 from recognizer.images import load_image
 from recognizer.predictor import DEFAULT_MODEL, number_text
 from recognizer.reject import SCRIBBLE
@@ -98,9 +99,14 @@ def test_default_path_does_not_import_tensorflow():
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_missing_model(tmp_path):
-    with pytest.raises(ModelError, match="not found"):
+def test_missing_model(tmp_path, monkeypatch):
+    """A path the user gave is not theirs to pass again: "or pass --model" only where the shipped
+    model is missing (an outside review: `predict --model nope.keras` said to pass --model)."""
+    with pytest.raises(ModelError, match=r"not found: .*nope.tflite \(train one with `make train`\)$"):
         Recognizer.load(tmp_path / "nope.tflite")
+    monkeypatch.setattr(predictor_module, "MODELS_DIR", tmp_path)
+    with pytest.raises(ModelError, match=r"\(train one with `make train`, or pass --model\)$"):
+        Recognizer.load(tmp_path / "mnist_cnn.tflite")
 
 
 @pytest.mark.parametrize("name", ["broken.tflite", "broken.keras"])

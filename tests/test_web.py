@@ -166,7 +166,9 @@ def test_a_minus_before_a_number_is_in_the_number_and_before_its_first_digit(cli
 @pytest.mark.parametrize("value", ["abc", "2", "on"])
 def test_an_image_query_neither_yes_nor_no_is_a_400(client, value):
     """?image=abc was read as no image, silently."""
-    assert_error(post_json(client, drawing("5"), f"?image={value}"), 400, "?image= takes 1 or 0", repr(value))
+    assert_error(
+        post_json(client, drawing("5"), f"?image={value}"), 400, "?image= takes 1, true or yes, or 0", repr(value)
+    )
 
 
 @pytest.mark.parametrize("value, wanted", [("0", False), ("false", False), ("", False), ("1", True), ("YES", True)])

@@ -79,7 +79,9 @@ def make(folder: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ui.screenshots", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ui.screenshots", description=" ".join(__doc__.split("\n\n")[0].split())
+    )
     parser.add_argument("folder", type=Path, help="where to write the PNGs (docs/ for the README's)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():

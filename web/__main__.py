@@ -19,7 +19,7 @@ APP = "web.server:app"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m web", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m web", description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument(
         "--host",
         default=os.environ.get("HOST", DEFAULT_HOST),

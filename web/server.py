@@ -204,7 +204,7 @@ def image_wanted(value: str | None) -> bool:
         return False
     if value.lower() in ("1", "true", "yes"):
         return True
-    raise api.ApiError(400, f"?image= takes 1 or 0 (true or false), got {value[:40]!r}")
+    raise api.ApiError(400, f"?image= takes 1, true or yes, or 0, false or no, got {value[:40]!r}")
 
 
 async def predict(request: Request) -> Response:
