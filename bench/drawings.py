@@ -8,8 +8,9 @@ then placed at a random size (DRAWN_SIZE of a CANVAS px canvas, the app's defaul
 slant and turn, and drawn as a mouse reports it (points STEP px apart along the path, a hand's small
 wobble) with the app's brush. Each is read both ways, as the app reads it (Recognizer.read with its
 strokes, drawn=True as the app's worker passes) and as an image (no strokes, as the CLI and the web
-API's photos); a reading with any sure digit (none "not sure") is the failure users mind, a
-confident digit for a doodle. The digits 0-9 drawn the same way are the control: read right and sure.
+API's photos); a reading with a sure digit in it (a digit not read "not sure", as "?3" has) is the
+failure users mind, a confident digit for a doodle. The digits 0-9 drawn the same way are the
+control: read right and sure.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ mark (or "") after each digit and a minus (or "") before each out.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations
 
@@ -71,6 +71,12 @@ MINUS_GAP = 1.0  # a minus before a row's first digit: at most this share of its
 MINUS_LEVEL = (0.3, 0.7)  # ... its middle this high up the digit (shares of its height: a dash may sit lower) ...
 MINUS_FLAT = 0.25  # ... its line rising or falling at most this share of its length (14 degrees) ...
 MINUS_BENT = 0.05  # ... and straight: at most this share of its length across (and SLASH_PENS), straighter than a slash
+# A dot under a reading, where no mark of a number goes, makes it a question or an exclamation mark (a
+# "?" read a sure 7, its dot dropped as a speck or read with it): the one piece of ink under the pieces
+# that start in the reading's upper half, dot-shaped (_small), its top QUESTION_GAP to BELOW of their
+# height under them and its centre under their middle (QUESTION_MIDDLE of their width in from each side).
+QUESTION_GAP = 0.05
+QUESTION_MIDDLE = 0.15
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class Marks:
     readings: list[int]  # readings that are a mark, not a digit (a comma read as a 1): to leave out
     joined: np.ndarray | None  # (h, w) bool: the ink of marks read as part of a digit, or None
     strokes: list[int]  # with strokes: those of the joined marks
+    questions: list[int] = field(default_factory=list)  # readings with a dot under them: a "?" or a "!", no digit
 
 
 def find_marks(
@@ -150,6 +157,7 @@ def find_marks(
                 readings.append(line[i])
     if ink_boxes is not None and not _mark_shaped(ink_boxes, max(b[3] for b in boxes), pen).any():
         return Marks(after, before, readings, None, [])  # most numbers: no piece shaped as a mark at all
+    questions = [k for k in range(len(boxes)) if k not in readings and _dot_under(pieces_of(rows[k])[1], boxes[k], pen)]
     for row in sorted(set(rows)):  # a minus before the row's first digit ("-5")
         line = [k for k, r in enumerate(rows) if r == row and k not in readings]
         if not line:
@@ -181,8 +189,30 @@ def find_marks(
         if rows[a] == rows[b] and not after[a]:
             after[a] = mark(a, b, keep=True)
     if not joined.any():
-        return Marks(after, before, readings, None, [])
-    return Marks(after, before, readings, joined, [] if strokes is None else marked)
+        return Marks(after, before, readings, None, [], questions)
+    return Marks(after, before, readings, joined, [] if strokes is None else marked, questions)
+
+
+def _dot_under(stats: np.ndarray, box: Box, pen: float) -> bool:
+    """Whether a reading (box: x, y, w, h; stats: its row's pieces' boxes and pixels) has one piece of
+    ink under the pieces that start in its upper half, a dot QUESTION_GAP to BELOW of their height
+    below them, under their middle: a question mark's or an exclamation mark's."""
+    x, y, w, h = box
+    inked = (stats[:, 4] > 0) & (stats[:, 0] < x + w) & (stats[:, 0] + stats[:, 2] > x)
+    pieces = np.flatnonzero(inked & (stats[:, 1] + stats[:, 3] > y) & (stats[:, 1] < y + h + BELOW * h))
+    body, others = pieces[stats[pieces, 1] < y + h / 2], pieces[stats[pieces, 1] >= y + h / 2]
+    if not len(body) or len(others) != 1:
+        return False
+    top, bottom = stats[body, 1].min(), (stats[body, 1] + stats[body, 3]).max()
+    left, right = stats[body, 0].min(), (stats[body, 0] + stats[body, 2]).max()
+    height, width = bottom - top, right - left
+    dot = stats[others]
+    dx, dy, dw, _ = dot[0, :4]
+    return bool(
+        _small(dot, height, pen)[0]
+        and bottom + QUESTION_GAP * height <= dy <= bottom + BELOW * height
+        and left + QUESTION_MIDDLE * width <= dx + dw / 2 <= right - QUESTION_MIDDLE * width
+    )
 
 
 def _minus(

@@ -45,7 +45,16 @@ from .grouping import INK_MAX_PEN, Group, group_digits
 from .ink import MAX_INK_SHARE, Box, Ink, ink_from_canvas
 from .marks import Marks, find_marks
 from .preprocess import SIZE, ink_to_mnist
-from .reject import BLANK, ink_reason, letters_in_words, model_reason, picture_shape, text_lines, too_little_ink
+from .reject import (
+    BLANK,
+    NOT_A_DIGIT,
+    ink_reason,
+    letters_in_words,
+    model_reason,
+    picture_shape,
+    text_lines,
+    too_little_ink,
+)
 from .segment import row_strokes, text_rows
 from .strokes import Stroke, checked_strokes, clipped_strokes
 
@@ -537,7 +546,7 @@ class Recognizer:
             read = self._read_ink(ink_from_canvas(np.where(found.joined, 0, ink.pixels)), kept, picture)
             found = marks_of(read)
         return [
-            replace(p, after=a, before=b)
+            replace(p, after=a, before=b, unsure=p.unsure or (NOT_A_DIGIT if k in found.questions else None))
             for k, (p, a, b) in enumerate(zip(read, found.after, found.before))
             if k not in found.readings
         ]

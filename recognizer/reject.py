@@ -57,12 +57,15 @@ MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit 
 MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
 # Ink inside a ring of other ink and not touching it (a face's eyes or mouth, a digit with a circle
-# drawn round it) is no digit: at least this many pen widths squared of it (a dot has 0.8) reads "not a
-# digit". Training-side data has none: of the 5,799 digits of UNIPEN's 'train' and 'val' people drawn
-# as the app draws, none has any such ink; of the first 20,000 MNIST training digits (140 px tall) 15
-# do, 0.45 at most (a speck in a 0's loop). A smiley drawn with a mouse had read a sure 0 (an outside
-# review: 27 of 30 faces, 30 of 30 rings with eyes, 48 of 60 digits circled).
+# drawn round it) is no digit: at least ENCLOSED_INK pen widths squared of it reads "not a digit",
+# unless it is one piece as narrow as LONE_BAR pens (a dot, a bar, a slash: a dotted or slashed zero,
+# a stray click drifting with the mouse). Training-side data has none: of the 5,799 digits of UNIPEN's
+# 'train' and 'val' people drawn as the app draws, none has any such ink; of the first 20,000 MNIST
+# training digits (140 px tall) 2 do, 0.29 at most (a speck in a 0's loop). A smiley drawn with a
+# mouse had read a sure 0 (an outside review: 27 of 30 faces, 30 of 30 rings with eyes, 48 of 60
+# digits circled).
 ENCLOSED_INK = 1.0
+LONE_BAR = 1.6
 # A digit gone over again with new strokes (made bolder) doubles its pen path and, where the second
 # pass wavers across the first, crosses it many times, without adding ink: the three rules above leave
 # out a stroke RETRACE_SHARE of whose segments each run along a segment of an earlier stroke (their
@@ -171,30 +174,35 @@ def ink_reason(
     if around is None:
         x, y, w, h = ink.box
         around = ink.mask[y : y + h, x : x + w]
-    if enclosed_ink(around) >= ENCLOSED_INK * ink.stroke_width**2:
+    if enclosed_ink(around, ink.stroke_width) >= ENCLOSED_INK * ink.stroke_width**2:
         return NOT_A_DIGIT
     return None
 
 
-def enclosed_ink(mask: np.ndarray) -> float:
+def enclosed_ink(mask: np.ndarray, pen: float) -> float:
     """About how many pixels of the pieces of ink in a mask lie inside rings of its other ink without
-    touching them (eyes in a face, a digit circled): pieces whose outline lies in a hole of another
-    piece (cv2.findContours' tree: even depths from 2), less their own holes; each outline's area
-    and half its length, as the pixels it encloses count (0.03 ms for a 0 300 px tall, a tenth of
-    what labelling the pixels took)."""
+    touching them (eyes in a face, a digit circled), 0 for one such piece no wider than LONE_BAR pens
+    (a dot or a bar in a 0). The pieces are the outlines in holes of other ink (cv2.findContours'
+    tree: even depths from 2, each less its own holes, odd depths); an outline's pixels are its area
+    and half its length (Pick), a hole's its area less half its length. 0.03 ms for a 0 300 px tall,
+    a tenth of what labelling the pixels took."""
     contours, hierarchy = cv2.findContours(mask.astype(np.uint8), cv2.RETR_TREE, cv2.CHAIN_APPROX_NONE)
     if hierarchy is None or len(contours) < 3:  # a piece, a hole in it and a piece in that, at least
         return 0.0
     parent = hierarchy[0][:, 3]
-    total = 0.0
+    total, pieces = 0.0, []
     for k, outline in enumerate(contours):
         depth, up = 0, parent[k]
         while up >= 0:
             depth, up = depth + 1, parent[up]
         if depth >= 2:
-            area = cv2.contourArea(outline) + cv2.arcLength(outline, True) / 2 + 1
-            total += area if depth % 2 == 0 else -area
-    return total
+            area, half = cv2.contourArea(outline), cv2.arcLength(outline, True) / 2
+            total += area + half + 1 if depth % 2 == 0 else -(area - half + 1)
+            if depth % 2 == 0:
+                pieces.append(outline)
+    if len(pieces) == 1 and min(cv2.minAreaRect(pieces[0])[1]) + 1 <= LONE_BAR * pen:
+        return 0.0
+    return max(total, 0.0)
 
 
 def model_reason(not_digit: float | None, detector_threshold: float, confidence: float, threshold: float) -> str | None:

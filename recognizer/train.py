@@ -594,7 +594,7 @@ def training_parser(
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer.train",
-        __doc__.split("\n")[0],
+        " ".join(__doc__.split("\n\n")[0].split()),
         unipen="add real pen digits of the training people (default: $UNIPEN_NPZ; without either, MNIST alone)",
         epochs=DEFAULT_EPOCHS,
         out=str(MODELS_DIR / "mnist_cnn.keras"),

@@ -323,7 +323,7 @@ def choose_threshold(
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer train-detector",
-        __doc__.split("\n")[0],
+        " ".join(__doc__.split("\n\n")[0].split()),
         unipen="real pen digits and letters of the training people "
         "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)",
         epochs=EPOCHS,

@@ -107,7 +107,7 @@ def held_out_figures(model, x: np.ndarray, y: np.ndarray) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer train-pairs",
-        __doc__.split("\n")[0],
+        " ".join(__doc__.split("\n\n")[0].split()),
         unipen="real pen digits (default: $UNIPEN_NPZ; required)",
         epochs=EPOCHS,
         out=DEFAULT_OUT,

@@ -217,7 +217,7 @@ def held_out_figures(model, x: np.ndarray, kinds: np.ndarray) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer train-touching",
-        __doc__.split("\n")[0],
+        " ".join(__doc__.split("\n\n")[0].split()),
         unipen="real pen digits and letters (default: $UNIPEN_NPZ; required: MNIST has no letters)",
         epochs=EPOCHS,
         out=DEFAULT_OUT,

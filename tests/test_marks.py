@@ -99,6 +99,39 @@ def test_a_comma_standing_on_the_baseline_is_a_comma_and_a_dot_a_little_under_it
             assert number_text(shipped.read(canvas, path)) == read
 
 
+HOOK = [[(0.2, 0.25), (0.35, 0.08), (0.6, 0.05), (0.8, 0.2), (0.75, 0.4), (0.5, 0.55), (0.5, 0.75)]]
+
+
+@pytest.mark.parametrize("sign", ["?", "!"])
+def test_a_question_or_exclamation_mark_is_no_digit(shipped, sign):
+    """A "?" read a sure 7 (its dot dropped as a speck, or read with it), a "!" a sure 1: a dot under
+    a reading's middle, a little below its ink, is where no mark of a number goes."""
+    unit = HOOK if sign == "?" else [[(0.5, 0.05), (0.5, 0.75)]]
+    strokes = place_strokes(unit, box=(100, TOP, 0.6 * HEIGHT, HEIGHT)) + click(100 + 0.3 * HEIGHT, TOP + 0.95 * HEIGHT)
+    canvas = rasterize(strokes, (HEIGHT + 2 * TOP + 40, 300), PEN)
+    for path in (strokes, None):
+        (reading,) = shipped.read(canvas, path)
+        assert reading.unsure == "not a digit", (sign, path is None)
+    alone = rasterize(strokes[:1], canvas.shape, PEN)  # without its dot: as before
+    assert number_text(shipped.read(alone, strokes[:1])) == ("7" if sign == "?" else "1")
+
+
+@pytest.mark.parametrize(
+    "extra, read",
+    [
+        (click(30 + 0.3 * HEIGHT, BASELINE + 0.7 * HEIGHT), "35"),  # far under the 3: another line's, not its
+        (click(30 + 0.05 * HEIGHT, BASELINE + 20), "35"),  # under the 3's left edge, not its middle
+        (click(30 + 0.3 * HEIGHT, BASELINE + 20) + click(30 + 0.3 * HEIGHT, BASELINE + 50), "35"),  # two, not one
+    ],
+    ids=["far below", "off the middle", "two dots"],
+)
+def test_a_dot_under_a_digit_elsewhere_leaves_it_a_digit(shipped, extra, read):
+    canvas, strokes = write("35", extra=extra)
+    assert number_text(shipped.read(canvas, strokes)) == read
+    marks = find_marks(ink_from_canvas(canvas), [p.box for p in shipped.read(canvas, strokes)], [0, 0], strokes)
+    assert marks.questions == []
+
+
 def test_a_colon_after_a_word_is_no_mark(shipped):
     """A label's colon ("TE: 45") stood between a letter and a digit: read as a mark, the letters'
     readings and the number ran together ("??:45")."""

@@ -48,13 +48,19 @@ def patch_of(pixels: np.ndarray, box: tuple[int, int, int, int] | None) -> Patch
     return x0, y0, pixels[y0:y1, x0:x1].copy()
 
 
+def first_kept(sizes: list[int]) -> int:
+    """The index of the oldest of the newest patches (their sizes in bytes, oldest first) that fit
+    UNDO_MEMORY together."""
+    total, first = 0, len(sizes)
+    while first > 0 and total + sizes[first - 1] <= UNDO_MEMORY:
+        first -= 1
+        total += sizes[first]
+    return first
+
+
 def within_memory(patches: list[Patch]) -> list[Patch]:
     """The newest patches whose pixels fit UNDO_MEMORY together (oldest dropped)."""
-    total, first = 0, len(patches)
-    while first > 0 and total + patches[first - 1][2].nbytes <= UNDO_MEMORY:
-        first -= 1
-        total += patches[first][2].nbytes
-    return patches[first:]
+    return patches[first_kept([patch.nbytes for _, _, patch in patches]) :]
 
 
 def render(
@@ -63,11 +69,14 @@ def render(
     """`strokes` drawn over `base` (None: black) on a side x side canvas, and under each stroke's box
     the pixels before it (for undo, within UNDO_MEMORY): what a canvas redraw makes, on any thread."""
     pixels = np.zeros((side, side), np.uint8) if base is None else base.copy()
+    boxes = [stroke_box(stroke, brush, side) for stroke in strokes]
+    first = first_kept([0 if b is None else (b[2] - b[0]) * (b[3] - b[1]) for b in boxes])  # only those copied
     before = []
-    for stroke in strokes:
-        before.append(patch_of(pixels, stroke_box(stroke, brush, side)))
+    for k, (stroke, box) in enumerate(zip(strokes, boxes)):
+        if k >= first:
+            before.append(patch_of(pixels, box))
         draw_stroke(pixels, stroke, brush)
-    return pixels, within_memory(before)
+    return pixels, before
 
 
 class Canvas:
@@ -86,7 +95,7 @@ class Canvas:
         self._before: list[Patch] = []
         self._snapshot: np.ndarray | None = None
         self.redraw_due = False  # the pixels were scaled by a resize, not drawn at this size (redrawn())
-        # what clear() took away (strokes, snapshots, base, pixels, redraw_due), until the next stroke or
+        # what clear() took away (strokes, patches, base, pixels, redraw_due), until the next stroke or
         # resize: undo() puts it back (a right click clears at a touch, and the drawing was gone for good)
         self._cleared: tuple | None = None
         self._dirty: tuple[int, int, int, int] | None = (0, 0, self.side, self.side)  # changed since take_dirty()
@@ -213,13 +222,14 @@ class Canvas:
         base = None if self._base is None else self._base.copy()
         return self.version, self.side, [list(s) for s in self.strokes], base, self.brush_width
 
-    def redrawn(self, version: int, side: int, pixels: np.ndarray, before: list[np.ndarray]) -> bool:
+    def redrawn(self, version: int, side: int, pixels: np.ndarray, before: list[Patch]) -> bool:
         """Put in a redraw made off the loop (render's, of redraw_job at `version`) if the canvas is
         still as it was then and still waits for one; False if not (the ink or size changed since)."""
         if not self.redraw_due or version != self.version or side != self.side:
             return False
         np.copyto(self.pixels, pixels)
-        self._before, self._snapshot, self.redraw_due = before, None, False
+        self._before, self.redraw_due = before, False
+        self._reopen()
         self._dirty = (0, 0, self.side, self.side)
         self.version += 1
         return True
@@ -253,9 +263,18 @@ class Canvas:
         """Redraw every stroke into `pixels` in place (undo) or into a fresh array (resize), keeping
         the pixels under each stroke from before it as it goes (render), for the undos after it."""
         self._dirty = (0, 0, self.side, self.side)
-        self._snapshot = None
         pixels, self._before = render(self.strokes, self._base, self.side, self.brush_width)
         np.copyto(self.pixels, pixels)
+        self._reopen()
+
+    def _reopen(self) -> None:
+        """After a redraw: the stroke in progress keeps the whole canvas from before it (_snapshot),
+        not the patch of the points drawn so far (it may grow past that box), as begin() left it."""
+        self._snapshot = None
+        if self.drawing and self._before:  # the newest patch is the last stroke's (render keeps the newest)
+            x, y, patch = self._before.pop()
+            self._snapshot = self.pixels.copy()
+            self._snapshot[y : y + patch.shape[0], x : x + patch.shape[1]] = patch
 
     def _seal(self) -> None:
         """Keep, of the whole canvas from before the stroke drawn last, only what lies under the
