@@ -75,6 +75,7 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     """Load MNIST from ``path`` (.npz, IDX folder, or Kaggle train.csv), ``$MNIST_NPZ``, or Keras."""
     if path is not None and not os.fspath(path):  # --data "": a path left empty, not "download it"
         raise DataError("no MNIST file given (an empty path): pass --data PATH to mnist.npz")
+    from_env = path is None and bool(os.environ.get(ENV_VAR))
     path = path or os.environ.get(ENV_VAR) or None
     if path is None:
         import keras  # only here: importing TensorFlow costs seconds
@@ -90,7 +91,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> Mnist:
     if name_too_long(path):
         raise DataError(f"data file name too long: {path}")
     if not path.exists():
-        raise DataError(f"data file not found: {path} (pass --data PATH to mnist.npz, an IDX folder or train.csv)")
+        fix = f"${ENV_VAR} names it: set it to" if from_env else "pass --data PATH to"
+        raise DataError(f"data file not found: {path} ({fix} mnist.npz, an IDX folder or train.csv)")
     if path.is_dir():
         return _load_idx_dir(path)
     if not path.is_file():  # /dev/zero read to the end took all memory; a named pipe waited for ever

@@ -74,7 +74,9 @@ MINUS_BENT = 0.05  # ... and straight: at most this share of its length across (
 # A dot under a reading, where no mark of a number goes, makes it a question or an exclamation mark (a
 # "?" read a sure 7, its dot dropped as a speck or read with it): the one piece of ink under the pieces
 # that start in the reading's upper half, dot-shaped (_small), its top QUESTION_GAP to BELOW of their
-# height under them and its centre under their middle (QUESTION_MIDDLE of their width in from each side).
+# height under them and its centre under their middle (QUESTION_MIDDLE of their width in from each
+# side). Not between two readings of its row: there it is a digit's broken tail or a speck under it
+# (numbers of MNIST test digits: a broken 9 read "7", a photo's 7 with a speck read "57?6").
 QUESTION_GAP = 0.05
 QUESTION_MIDDLE = 0.15
 
@@ -157,7 +159,12 @@ def find_marks(
                 readings.append(line[i])
     if ink_boxes is not None and not _mark_shaped(ink_boxes, max(b[3] for b in boxes), pen).any():
         return Marks(after, before, readings, None, [])  # most numbers: no piece shaped as a mark at all
-    questions = [k for k in range(len(boxes)) if k not in readings and _dot_under(pieces_of(rows[k])[1], boxes[k], pen)]
+    between = [0 < k < len(rows) - 1 and rows[k - 1] == rows[k] == rows[k + 1] for k in range(len(rows))]
+    questions = [
+        k
+        for k in range(len(boxes))
+        if k not in readings and not between[k] and _dot_under(pieces_of(rows[k])[1], boxes[k], pen)
+    ]
     for row in sorted(set(rows)):  # a minus before the row's first digit ("-5")
         line = [k for k, r in enumerate(rows) if r == row and k not in readings]
         if not line:

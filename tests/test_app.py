@@ -1325,6 +1325,14 @@ def test_a_samples_path_that_names_no_file_is_a_usage_error(tmp_path, kind):
     assert last.startswith("python app.py: error: argument --samples: ") and expected in last, out.stderr
 
 
+def test_a_data_file_that_is_not_there_is_a_usage_error(tmp_path):
+    """app.py --data nope.npz started, and said so only when L was pressed (an outside review)."""
+    out = run_app("--data", str(tmp_path / "nope.npz"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.splitlines()[-1].startswith("python app.py: error: argument --data: "), out.stderr
+    assert "nope.npz not found" in out.stderr
+
+
 @pytest.mark.parametrize("kind", ["folder", "under a file"])
 def test_a_debug_dump_path_that_cannot_be_written_is_a_usage_error(tmp_path, kind):
     """--debug-dump under a file started the app, which said on stderr, at its first write, that it
@@ -1682,7 +1690,9 @@ def test_the_apps_data_flag_reaches_the_learning_command(monkeypatch, tmp_path, 
 
     assert learner_module.learn_command(Path("s.npz"))[-2:] == ["--samples", "s.npz"]
     assert learner_module.learn_command(Path("s.npz"), data="m.npz")[-2:] == ["--data", "m.npz"]
-    assert parse_args(["--data", "m.npz"]).data == "m.npz" and parse_args([]).data is None
+    (tmp_path / "m.npz").write_bytes(b"")  # what it holds is read when L is pressed
+    assert parse_args(["--data", str(tmp_path / "m.npz")]).data == str(tmp_path / "m.npz")
+    assert parse_args([]).data is None
     commands = []
     monkeypatch.setattr(learner_module.subprocess, "Popen", lambda command, **_: commands.append(command) or 1 / 0)
     store = UserSamples(tmp_path / "samples.npz")

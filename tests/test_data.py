@@ -74,6 +74,15 @@ def test_env_var_is_used(tiny_mnist, monkeypatch):
     assert len(load_mnist().x_train) == 300
 
 
+def test_a_missing_file_named_by_the_env_var_says_so(tmp_path, monkeypatch):
+    """MNIST_NPZ naming a missing file was answered "pass --data", where no --data was given."""
+    monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "nope.npz"))
+    with pytest.raises(DataError, match=r"nope.npz \(\$MNIST_NPZ names it: set it to mnist.npz"):
+        load_mnist()
+    with pytest.raises(DataError, match=r"nope2.npz \(pass --data PATH to mnist.npz"):
+        load_mnist(tmp_path / "nope2.npz")
+
+
 @pytest.mark.parametrize("gz", [False, True])
 def test_idx_folder_loads_like_the_npz(tiny_mnist, tmp_path, gz):
     data = load_mnist(tiny_mnist)

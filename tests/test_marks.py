@@ -122,14 +122,15 @@ def test_a_question_or_exclamation_mark_is_no_digit(shipped, sign):
         (click(30 + 0.3 * HEIGHT, BASELINE + 0.7 * HEIGHT), "35"),  # far under the 3: another line's, not its
         (click(30 + 0.05 * HEIGHT, BASELINE + 20), "35"),  # under the 3's left edge, not its middle
         (click(30 + 0.3 * HEIGHT, BASELINE + 20) + click(30 + 0.3 * HEIGHT, BASELINE + 50), "35"),  # two, not one
+        (click(190 + 0.3 * HEIGHT, BASELINE + 20), "375"),  # under a digit between two: a broken tail, a speck
     ],
-    ids=["far below", "off the middle", "two dots"],
+    ids=["far below", "off the middle", "two dots", "between two digits"],
 )
 def test_a_dot_under_a_digit_elsewhere_leaves_it_a_digit(shipped, extra, read):
-    canvas, strokes = write("35", extra=extra)
+    canvas, strokes = write(read, extra=extra)
     assert number_text(shipped.read(canvas, strokes)) == read
-    marks = find_marks(ink_from_canvas(canvas), [p.box for p in shipped.read(canvas, strokes)], [0, 0], strokes)
-    assert marks.questions == []
+    preds = shipped.read(canvas, strokes)
+    assert find_marks(ink_from_canvas(canvas), [p.box for p in preds], [p.row for p in preds], strokes).questions == []
 
 
 def test_a_colon_after_a_word_is_no_mark(shipped):

@@ -53,6 +53,7 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
     parser.add_argument(
         "--data",
         metavar="PATH",
+        type=_data_path,
         help="mnist.npz for learning your handwriting (key L checks the personal model on MNIST test; "
         "default: $MNIST_NPZ, else Keras downloads it)",
     )
@@ -90,6 +91,17 @@ def _samples_file(text: str) -> str:
         check_writable(text, "--samples")
     except DataError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--samples ")) from None
+    return text
+
+
+def _data_path(text: str) -> str:
+    """--data: MNIST's file or IDX folder, which must be there: a missing one was found only when L
+    was pressed (an outside review). What it holds is checked then, when it is read."""
+    from recognizer.fileio import path_arg
+
+    path_arg(text)
+    if not os.path.exists(text):
+        raise argparse.ArgumentTypeError(f"{text} not found: give mnist.npz, an IDX folder or train.csv")
     return text
 
 
