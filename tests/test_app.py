@@ -210,19 +210,31 @@ def test_every_undo_puts_back_exactly_what_was_on_screen_before_the_stroke(side,
     assert not c.undo() and np.array_equal(c.pixels, before[n - MAX_UNDO])  # the oldest strokes are baked
 
 
+def drawn_one_by_one(canvas: Canvas, strokes) -> list[np.ndarray]:
+    """Draw strokes one at a time; the pixels before each."""
+    before = []
+    for stroke in strokes:
+        before.append(canvas.pixels.copy())
+        draw_strokes(canvas, [stroke])
+    return before
+
+
+def counted_draws(monkeypatch) -> list:
+    """A list that grows by one for each stroke the canvas draws from now on."""
+    drawn = []
+    draw = canvas_module.draw_stroke
+    monkeypatch.setattr(canvas_module, "draw_stroke", lambda *a: drawn.append(1) or draw(*a))
+    return drawn
+
+
 def test_undoing_a_long_drawing_is_a_copy_every_time(monkeypatch):
     """Undo redrew every stroke on the UI thread once the kept pixels ran out (every 17th undo of 40
     of 100 long strokes: 30-160 ms a press on a large drawing): now the pixels under every undoable
     stroke are kept, so no undo draws anything."""
     c = Canvas(200)
     lines = [[(10.0 + 1.8 * i, 20.0), (10.0 + 1.8 * i, 180.0)] for i in range(100)]
-    before = []
-    for line in lines:
-        before.append(c.pixels.copy())
-        draw_strokes(c, [line])
-    drawn = []
-    draw = canvas_module.draw_stroke
-    monkeypatch.setattr(canvas_module, "draw_stroke", lambda *a: drawn.append(1) or draw(*a))
+    before = drawn_one_by_one(c, lines)
+    drawn = counted_draws(monkeypatch)
     for k in range(1, 41):
         assert c.undo() and np.array_equal(c.pixels, before[-k]), k
     assert not drawn
@@ -235,13 +247,8 @@ def test_undo_past_the_kept_pixels_or_after_a_resize_redraws_from_the_point_list
     c = Canvas(200)
     lines = [[(10.0 + 8 * i, 20.0), (10.0 + 8 * i, 180.0)] for i in range(20)]
     monkeypatch.setattr(canvas_module, "UNDO_MEMORY", 5 * 200 * (10 + c.brush_width))  # a few lines' pixels
-    before = []
-    for line in lines:
-        before.append(c.pixels.copy())
-        draw_strokes(c, [line])
-    drawn = []
-    draw = canvas_module.draw_stroke
-    monkeypatch.setattr(canvas_module, "draw_stroke", lambda *a: drawn.append(1) or draw(*a))
+    before = drawn_one_by_one(c, lines)
+    drawn = counted_draws(monkeypatch)
     copies = 0
     while c.undo() and not drawn:  # copies of the pixels kept, exactly as on screen before each stroke
         copies += 1
