@@ -75,8 +75,9 @@ MINUS_BENT = 0.05  # ... and straight: at most this share of its length across (
 # "?" read a sure 7, its dot dropped as a speck or read with it): the one piece of ink under the pieces
 # that start in the reading's upper half, dot-shaped (_small), its top QUESTION_GAP to BELOW of their
 # height under them and its centre under their middle (QUESTION_MIDDLE of their width in from each
-# side). Not between two readings of its row: there it is a digit's broken tail or a speck under it
-# (numbers of MNIST test digits: a broken 9 read "7", a photo's 7 with a speck read "57?6").
+# side). Only for a reading alone in its row: in a number it is a digit's broken tail or a speck under
+# it (report-only numbers of MNIST test digits: a broken 9 read "7" became "9?711", a photo's 7 with a
+# speck "57?6", a 4 "?.0618"; an outside review: a click under a number's last digit, "2?").
 QUESTION_GAP = 0.05
 QUESTION_MIDDLE = 0.15
 
@@ -159,12 +160,12 @@ def find_marks(
                 readings.append(line[i])
     if ink_boxes is not None and not _mark_shaped(ink_boxes, max(b[3] for b in boxes), pen).any():
         return Marks(after, before, readings, None, [])  # most numbers: no piece shaped as a mark at all
-    between = [0 < k < len(rows) - 1 and rows[k - 1] == rows[k] == rows[k + 1] for k in range(len(rows))]
-    questions = [
-        k
-        for k in range(len(boxes))
-        if k not in readings and not between[k] and _dot_under(pieces_of(rows[k])[1], boxes[k], pen)
-    ]
+    questions = []  # a reading alone in its row with a dot under it
+    for k in range(len(boxes)):
+        if rows.count(rows[k]) == 1 and k not in readings:
+            _, stats, _, cut, _ = pieces_of(rows[k])
+            if _dot_under(stats, cut, boxes[k], pen):
+                questions.append(k)
     for row in sorted(set(rows)):  # a minus before the row's first digit ("-5")
         line = [k for k, r in enumerate(rows) if r == row and k not in readings]
         if not line:
@@ -200,12 +201,14 @@ def find_marks(
     return Marks(after, before, readings, joined, [] if strokes is None else marked, questions)
 
 
-def _dot_under(stats: np.ndarray, box: Box, pen: float) -> bool:
-    """Whether a reading (box: x, y, w, h; stats: its row's pieces' boxes and pixels) has one piece of
-    ink under the pieces that start in its upper half, a dot QUESTION_GAP to BELOW of their height
-    below them, under their middle: a question mark's or an exclamation mark's."""
+def _dot_under(stats: np.ndarray, cut: int, box: Box, pen: float) -> bool:
+    """Whether a reading (box: x, y, w, h; stats: its row's pieces' boxes and pixels, found above the
+    row `cut`) has one piece of ink under the pieces that start in its upper half, a dot
+    QUESTION_GAP to BELOW of their height below them, under their middle: a question mark's or an
+    exclamation mark's. A piece reaching the cut is no dot: the top of a digit of the next line."""
     x, y, w, h = box
     inked = (stats[:, 4] > 0) & (stats[:, 0] < x + w) & (stats[:, 0] + stats[:, 2] > x)
+    inked &= stats[:, 1] + stats[:, 3] < cut
     pieces = np.flatnonzero(inked & (stats[:, 1] + stats[:, 3] > y) & (stats[:, 1] < y + h + BELOW * h))
     body, others = pieces[stats[pieces, 1] < y + h / 2], pieces[stats[pieces, 1] >= y + h / 2]
     if not len(body) or len(others) != 1:

@@ -58,14 +58,17 @@ MAX_CROSSINGS = 8
 MAX_PATH_LENGTH = 5.5  # ... or a pen path longer than this many times the digit's longer side
 # Ink inside a ring of other ink and not touching it (a face's eyes or mouth, a digit with a circle
 # drawn round it) is no digit: at least ENCLOSED_INK pen widths squared of it reads "not a digit",
-# unless it is one piece as narrow as LONE_BAR pens (a dot, a bar, a slash: a dotted or slashed zero,
-# a stray click drifting with the mouse). Training-side data has none: of the 5,799 digits of UNIPEN's
-# 'train' and 'val' people drawn as the app draws, none has any such ink; of the first 20,000 MNIST
-# training digits (140 px tall) 2 do, 0.29 at most (a speck in a 0's loop). A smiley drawn with a
-# mouse had read a sure 0 (an outside review: 27 of 30 faces, 30 of 30 rings with eyes, 48 of 60
-# digits circled).
+# unless it is one piece as narrow as LONE_BAR pens and either as short as LONE_DOT pens (a dot, a
+# click drifting with the mouse: a dotted zero) or leaning SLASH_LEAN degrees or more from upright (a
+# slashed zero's slash; an upright bar is a circled 1, an outside review). Training-side data has
+# none: of the 5,799 digits of UNIPEN's 'train' and 'val' people drawn as the app draws, none has any
+# such ink; of the first 20,000 MNIST training digits (140 px tall) 2 do, 0.29 at most (a speck in a
+# 0's loop). A smiley drawn with a mouse had read a sure 0 (an outside review: 27 of 30 faces, 30 of
+# 30 rings with eyes, 48 of 60 digits circled).
 ENCLOSED_INK = 1.0
 LONE_BAR = 1.6
+LONE_DOT = 3.0
+SLASH_LEAN = 20.0
 # A digit gone over again with new strokes (made bolder) doubles its pen path and, where the second
 # pass wavers across the first, crosses it many times, without adding ink: the three rules above leave
 # out a stroke RETRACE_SHARE of whose segments each run along a segment of an earlier stroke (their
@@ -181,8 +184,8 @@ def ink_reason(
 
 def enclosed_ink(mask: np.ndarray, pen: float) -> float:
     """About how many pixels of the pieces of ink in a mask lie inside rings of its other ink without
-    touching them (eyes in a face, a digit circled), 0 for one such piece no wider than LONE_BAR pens
-    (a dot or a bar in a 0). The pieces are the outlines in holes of other ink (cv2.findContours'
+    touching them (eyes in a face, a digit circled), 0 for one such piece that is a dot or a slash
+    (_dot_or_slash: a dotted or slashed zero). The pieces are the outlines in holes of other ink (cv2.findContours'
     tree: even depths from 2, each less its own holes, odd depths); an outline's pixels are its area
     and half its length (Pick), a hole's its area less half its length. 0.03 ms for a 0 300 px tall,
     a tenth of what labelling the pixels took."""
@@ -200,9 +203,21 @@ def enclosed_ink(mask: np.ndarray, pen: float) -> float:
             total += area + half + 1 if depth % 2 == 0 else -(area - half + 1)
             if depth % 2 == 0:
                 pieces.append(outline)
-    if len(pieces) == 1 and min(cv2.minAreaRect(pieces[0])[1]) + 1 <= LONE_BAR * pen:
+    if len(pieces) == 1 and _dot_or_slash(pieces[0], pen):
         return 0.0
     return max(total, 0.0)
+
+
+def _dot_or_slash(outline: np.ndarray, pen: float) -> bool:
+    """Whether a piece's outline (through its edge pixels' centres) is no wider than LONE_BAR pens
+    and either no longer than LONE_DOT pens or leaning SLASH_LEAN degrees or more from upright."""
+    (_, _), (w, h), _ = cv2.minAreaRect(outline)
+    if min(w, h) + 1 > LONE_BAR * pen:
+        return False
+    if max(w, h) + 1 <= LONE_DOT * pen:
+        return True
+    vx, vy = cv2.fitLine(outline.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01)[:2, 0]
+    return math.degrees(math.atan2(abs(vx), abs(vy))) >= SLASH_LEAN
 
 
 def model_reason(not_digit: float | None, detector_threshold: float, confidence: float, threshold: float) -> str | None:

@@ -122,15 +122,28 @@ def test_a_question_or_exclamation_mark_is_no_digit(shipped, sign):
         (click(30 + 0.3 * HEIGHT, BASELINE + 0.7 * HEIGHT), "35"),  # far under the 3: another line's, not its
         (click(30 + 0.05 * HEIGHT, BASELINE + 20), "35"),  # under the 3's left edge, not its middle
         (click(30 + 0.3 * HEIGHT, BASELINE + 20) + click(30 + 0.3 * HEIGHT, BASELINE + 50), "35"),  # two, not one
-        (click(190 + 0.3 * HEIGHT, BASELINE + 20), "375"),  # under a digit between two: a broken tail, a speck
+        (click(190 + 0.3 * HEIGHT, BASELINE + 20), "375"),  # under a digit of a number: a broken tail, a speck
+        (click(190 + 0.3 * HEIGHT, BASELINE + 20), "35"),  # under a number's last digit (an outside review: "3?")
     ],
-    ids=["far below", "off the middle", "two dots", "between two digits"],
+    ids=["far below", "off the middle", "two dots", "between two digits", "under the last digit"],
 )
 def test_a_dot_under_a_digit_elsewhere_leaves_it_a_digit(shipped, extra, read):
     canvas, strokes = write(read, extra=extra)
     assert number_text(shipped.read(canvas, strokes)) == read
     preds = shipped.read(canvas, strokes)
     assert find_marks(ink_from_canvas(canvas), [p.box for p in preds], [p.row for p in preds], strokes).questions == []
+
+
+@pytest.mark.parametrize("top", ["12", "1.2", "7"])
+def test_the_next_line_written_close_under_a_row_is_no_dot_under_it(shipped, top):
+    """The top of a digit of the next line, cut where a row's pieces were looked for, was a small solid
+    piece under a digit: "12" over "34" read "?? 34" (an outside review)."""
+    first = write(top)[1]
+    strokes = first + [[(x, y + 1.2 * HEIGHT) for x, y in stroke] for stroke in write("34")[1]]
+    canvas = rasterize(strokes, (int(TOP + 2.2 * HEIGHT + 60), 400), PEN)
+    for path in (strokes, None):
+        text = number_text(shipped.read(canvas, path))  # the point may be missed so close to the next line, as before
+        assert text.replace(".", "") == top.replace(".", "") + " 34", text
 
 
 def test_a_colon_after_a_word_is_no_mark(shipped):

@@ -462,12 +462,14 @@ def test_a_face_or_a_ring_round_a_digit_is_not_a_digit(shipped):
     eyes = [[(160.0, 150.0), (160.0, 175.0)], [(240.0, 150.0), (240.0, 175.0)]]
     mouth = [[(140.0 + 6 * i, 240.0 + 40 * math.sin(math.pi * i / 20)) for i in range(21)]]
     seven = [[(160.0, 130.0), (240.0, 130.0), (190.0, 270.0)]]
+    one = [[(200.0, 120.0), (200.0, 280.0)]]  # upright: a circled 1, not a slashed zero (an outside review)
     drawings = [
         (ring() + eyes + mouth, ""),
         (ring() + eyes, ""),
         (ring() + mouth, ""),
         (ring() + seven, "7"),
         (seven + ring(), "7"),
+        (ring() + one, "1"),
     ]
     for strokes, inside in drawings:
         canvas = rasterize(strokes, SIZE, pen)
