@@ -113,8 +113,9 @@ def find_marks(
     digit's box was read as part of that digit (a 0 with a comma read 9): it is `joined` (and
     `strokes`), to be read again without it. A minus before a row's first digit (_minus) is that
     digit's `before`; read as a reading of its own, it is one of `readings` and the next digit has
-    it; read as part of the digit, it is `joined`. Only the ink around each row's readings is
-    looked at (a page's is large)."""
+    it; read as part of the digit, it is `joined`. A reading alone in its row with a dot under it
+    (_dot_under) is a question or an exclamation mark: one of `questions`. Only the ink around each
+    row's readings is looked at (a page's is large)."""
     after, before, readings = [""] * len(boxes), [""] * len(boxes), []
     if not boxes or ink.box is None:
         return Marks(after, before, readings, None, [])

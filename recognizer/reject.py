@@ -3,7 +3,8 @@
 Three kinds of checks, cheapest first:
   * ink checks, which need no model: a blank canvas, ink too small to be a digit (a dot, a
     stray click), a scribble (far more ink than any digit has for its size, a filled blob, or
-    with the app's strokes: many strokes or many crossings);
+    with the app's strokes: many strokes or many crossings), ink inside a ring of other ink (a
+    face, a digit circled: "not a digit");
   * the digit detector (recognizer/train_detector.py), a small CNN that tells digits from letters,
     signs and squiggles: its P(not a digit) above its threshold, or, in a row read by read(), above
     an even chance beside a reading it rejects (letters_in_words: a word's letters come together);
@@ -185,10 +186,10 @@ def ink_reason(
 def enclosed_ink(mask: np.ndarray, pen: float) -> float:
     """About how many pixels of the pieces of ink in a mask lie inside rings of its other ink without
     touching them (eyes in a face, a digit circled), 0 for one such piece that is a dot or a slash
-    (_dot_or_slash: a dotted or slashed zero). The pieces are the outlines in holes of other ink (cv2.findContours'
-    tree: even depths from 2, each less its own holes, odd depths); an outline's pixels are its area
-    and half its length (Pick), a hole's its area less half its length. 0.03 ms for a 0 300 px tall,
-    a tenth of what labelling the pixels took."""
+    (_dot_or_slash: a dotted or slashed zero). The pieces are the outlines in holes of other ink
+    (cv2.findContours' tree: even depths from 2, each less its own holes, odd depths); an outline's
+    pixels are its area and half its length (Pick), a hole's its area less half its length. 0.03 ms
+    for a 0 300 px tall, a tenth of what labelling the pixels took."""
     contours, hierarchy = cv2.findContours(mask.astype(np.uint8), cv2.RETR_TREE, cv2.CHAIN_APPROX_NONE)
     if hierarchy is None or len(contours) < 3:  # a piece, a hole in it and a piece in that, at least
         return 0.0
