@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from recognizer.fileio import first_paragraph
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from recognizer.data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen  # noqa: E402
@@ -37,7 +39,7 @@ NO_UNIPEN = "no UNIPEN file: pass --unipen PATH (or set UNIPEN_NPZ)"  # why a se
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The options; an unknown section is a usage error (exit 2)."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=" ".join(__doc__.split("\n\n")[0].split()))
+    parser = argparse.ArgumentParser(prog="python -m bench", description=first_paragraph(__doc__))
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else Keras downloads it)")
     parser.add_argument("--unipen", help="unipen_dev.npz, for the real-handwriting section (default: $UNIPEN_NPZ)")
     parser.add_argument(

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from recognizer.fileio import first_paragraph
 from recognizer.predictor import Prediction, Recognizer
 from recognizer.strokes import Stroke, rasterize
 from recognizer.synthetic import (
@@ -121,9 +122,7 @@ def fingerprint(rec: Recognizer, verbose: bool = False) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.behaviour", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.behaviour", description=first_paragraph(__doc__))
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     parser.add_argument("--verbose", action="store_true", help="also print each case's own hash and reading")
     args = parser.parse_args(argv)

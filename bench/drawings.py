@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from recognizer.fileio import first_paragraph
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import brush_width, densify, rasterize
 from recognizer.synthetic import DIGIT_STROKES
@@ -311,9 +312,7 @@ def report(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.drawings", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.drawings", description=first_paragraph(__doc__))
     parser.add_argument("--per-kind", type=int, default=PER_KIND, help=f"drawings of each kind (default {PER_KIND})")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", help="also write the figures here")

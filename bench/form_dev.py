@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from recognizer.fileio import first_paragraph
 from recognizer.predictor import Recognizer
 
 from .common import write_json
@@ -29,9 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.form_dev", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.form_dev", description=first_paragraph(__doc__))
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ)")
     source.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from recognizer.fileio import first_paragraph
 from recognizer.ink import INK_LEVEL
 from recognizer.predictor import Recognizer, number_text
 from recognizer.unipen import digits_by_person
@@ -110,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.image_dev", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.image_dev", description=first_paragraph(__doc__))
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--data", help="mnist.npz: also numbers of MNIST training digits")
     parser.add_argument("--split", choices=("val", "train"), default="val")

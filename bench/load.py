@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recognizer.fileio import first_paragraph
 from recognizer.strokes import densify
 
 from .app_driver import MOUSE_HZ, STEP_PX
@@ -445,9 +446,7 @@ def report(result: dict) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.load", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=first_paragraph(__doc__))
     parser.add_argument(
         "--users",
         default=",".join(map(str, USERS)),

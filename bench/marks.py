@@ -32,6 +32,7 @@ import sys
 import numpy as np
 
 from recognizer.data import PenCharacters
+from recognizer.fileio import first_paragraph
 from recognizer.marks import MARKS
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import rasterize
@@ -298,9 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.marks", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.marks", description=first_paragraph(__doc__))
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--numbers", type=int, default=NUMBERS, help="numbers of each kind")
     parser.add_argument("--seed", type=int, default=SEED)

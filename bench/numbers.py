@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from recognizer.data import require_test_set
+from recognizer.fileio import first_paragraph
 from recognizer.predictor import number_text
 from recognizer.strokes import rasterize
 from recognizer.synthetic import LETTER_STROKES, NON_DIGIT_LETTERS, UPRIGHT_FONTS, compose_number, place_strokes
@@ -232,9 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.errors import RecognizerError
     from recognizer.predictor import Recognizer
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.numbers", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.numbers", description=first_paragraph(__doc__))
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     parser.add_argument("--numbers", type=int, default=1000, help="composed numbers to read (default 1000)")

@@ -25,6 +25,7 @@ import sys
 import numpy as np
 
 from recognizer import personal
+from recognizer.fileio import first_paragraph
 
 from .common import write_json
 from .personal import MNIST_ONLY, writer_seed, writers
@@ -106,9 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
     from recognizer.errors import RecognizerError
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.partial_dev", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.partial_dev", description=first_paragraph(__doc__))
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--data", required=True, help="mnist.npz: the MNIST images mixed in and the MNIST check")
     parser.add_argument("--split", choices=("train", "val", "test"), default="train")

@@ -39,6 +39,7 @@ import numpy as np
 
 from recognizer import personal
 from recognizer.data import PenCharacters, load_mnist, load_unipen
+from recognizer.fileio import first_paragraph
 from recognizer.samples import UserSamples
 from recognizer.unipen import people, person_split, render
 
@@ -351,9 +352,7 @@ def _report(p: dict, per_writer: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.personal", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.personal", description=first_paragraph(__doc__))
     parser.add_argument("--unipen", required=True)
     parser.add_argument("--data", help="mnist.npz (default: $MNIST_NPZ, else Keras downloads it)")
     parser.add_argument("--model", default=str(personal.DEFAULT_BASE))

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 from recognizer.errors import RecognizerError
-from recognizer.fileio import atomic_write
+from recognizer.fileio import atomic_write, first_paragraph
 from recognizer.images import load_canvases
 from recognizer.predictor import Prediction, Recognizer, number_text
 from recognizer.synthetic import thin
@@ -215,9 +215,7 @@ def _kind(digit_class: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.photo_dev", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.photo_dev", description=first_paragraph(__doc__))
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     source.add_argument("--unipen", help="unipen_dev.npz: numbers of the 'val' people's real digits instead")

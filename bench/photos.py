@@ -48,6 +48,7 @@ import numpy as np
 
 from recognizer.data import PenCharacters
 from recognizer.errors import RecognizerError
+from recognizer.fileio import first_paragraph
 from recognizer.images import load_canvases, load_image
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import as_points
@@ -533,9 +534,7 @@ def report(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     from recognizer.data import load_mnist, load_unipen, require_test_set
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.photos", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.photos", description=first_paragraph(__doc__))
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")
     parser.add_argument("--unipen", help="unipen_dev.npz: also photos of the 'test' people's real digits")
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")

@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from recognizer.data import PenCharacters
+from recognizer.fileio import first_paragraph
 from recognizer.ink import ink_box
 from recognizer.predictor import Recognizer, number_text
 from recognizer.reject import NOT_A_DIGIT
@@ -319,9 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.fileio import atomic_write
     from recognizer.predictor import DEFAULT_MODEL
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.real", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.real", description=first_paragraph(__doc__))
     parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
     parser.add_argument(
         "--data", help="mnist.npz, for the styled MNIST test digits (default: $MNIST_NPZ; none: skipped)"

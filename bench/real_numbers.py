@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from recognizer.data import PenCharacters
+from recognizer.fileio import first_paragraph
 from recognizer.ink import INK_LEVEL, ink_box
 from recognizer.predictor import Recognizer, number_text
 from recognizer.strokes import Stroke
@@ -371,9 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.errors import RecognizerError
     from recognizer.predictor import DEFAULT_MODEL
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.real_numbers", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.real_numbers", description=first_paragraph(__doc__))
     parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .tflite or .keras model (default: shipped)")
     parser.add_argument("--numbers", type=int, default=NUMBERS, help=f"numbers to compose (default {NUMBERS})")

@@ -40,6 +40,7 @@ import numpy as np
 from recognizer.data import Mnist, PenCharacters, load_mnist, load_unipen
 from recognizer.dataset import REAL_RENDERS, STYLE_MNIST, training_set
 from recognizer.errors import RecognizerError
+from recognizer.fileio import first_paragraph
 
 from .common import write_json
 
@@ -321,9 +322,7 @@ def seeds_arg(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.recipe_sweep", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.recipe_sweep", description=first_paragraph(__doc__))
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prep", help="draw the sets once into one .npz")
     p.add_argument("--data", required=True, help="mnist.npz")

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.errors import RecognizerError
+from recognizer.fileio import first_paragraph
 
 from .common import write_json
 
@@ -114,9 +115,7 @@ def report(unipen: str, site: str, models: list[str], out_json: str | None) -> d
 def main(argv: list[str] | None = None) -> int:
     from recognizer.train import DEFAULT_EPOCHS, check_counts
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.site_holdout", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.site_holdout", description=first_paragraph(__doc__))
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train the shipped recipe with one site's people left out")
     t.add_argument("--data", required=True, help="mnist.npz")

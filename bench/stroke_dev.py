@@ -32,6 +32,7 @@ import numpy as np
 
 from recognizer import grouping
 from recognizer.data import PenCharacters
+from recognizer.fileio import first_paragraph
 from recognizer.grouping import Priors
 from recognizer.ink import ink_from_canvas
 from recognizer.predictor import Recognizer
@@ -321,9 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     from recognizer.errors import RecognizerError
     from recognizer.predictor import number_text
 
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.stroke_dev", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.stroke_dev", description=first_paragraph(__doc__))
     parser.add_argument("--unipen", help="unipen_dev.npz (default: $UNIPEN_NPZ)")
     parser.add_argument("--split", choices=("val", "train"), default="val")
     parser.add_argument("--numbers", type=int, default=DEV_NUMBERS, help="numbers of digits only")

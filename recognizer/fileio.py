@@ -19,6 +19,12 @@ from typing import IO
 from .errors import DataError
 
 
+def first_paragraph(doc: str | None) -> str:
+    """A module docstring's first paragraph on one line: a command's --help description (its first
+    line alone stopped mid-sentence in 9 commands)."""
+    return " ".join((doc or "").split("\n\n")[0].split())
+
+
 def path_arg(value: str) -> str:
     """argparse type of a path option: an empty one (a shell variable left unset) is refused, not
     taken as "not given" (`learn --out ""` replaced the personal model the app reads)."""

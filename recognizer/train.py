@@ -36,7 +36,7 @@ from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write, check_writable, path_arg, replace_files
+from .fileio import atomic_write, check_writable, first_paragraph, path_arg, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES, in_shipped_folder, load_keras_model, quiet_stderr
 
 DEFAULT_EPOCHS = 20
@@ -594,7 +594,7 @@ def training_parser(
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer.train",
-        " ".join(__doc__.split("\n\n")[0].split()),
+        first_paragraph(__doc__),
         unipen="add real pen digits of the training people (default: $UNIPEN_NPZ; without either, MNIST alone)",
         epochs=DEFAULT_EPOCHS,
         out=str(MODELS_DIR / "mnist_cnn.keras"),

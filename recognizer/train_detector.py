@@ -45,7 +45,7 @@ import numpy as np
 from .batch import predict_batches
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import check_writable, file_sha256, path_arg
+from .fileio import check_writable, file_sha256, first_paragraph, path_arg
 from .grouping import CUT_WIDTH
 from .predictor import MODELS_DIR, load_keras_model
 from .train import (
@@ -323,7 +323,7 @@ def choose_threshold(
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer train-detector",
-        " ".join(__doc__.split("\n\n")[0].split()),
+        first_paragraph(__doc__),
         unipen="real pen digits and letters of the training people "
         "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)",
         epochs=EPOCHS,

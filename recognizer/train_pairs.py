@@ -34,7 +34,7 @@ import numpy as np
 from .batch import predict_batches
 from .data import UNIPEN_ENV_VAR, PenCharacters, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import check_writable
+from .fileio import check_writable, first_paragraph
 from .grouping import PAIR_SURE
 from .predictor import MODELS_DIR
 from .train import (
@@ -107,7 +107,7 @@ def held_out_figures(model, x: np.ndarray, y: np.ndarray) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer train-pairs",
-        " ".join(__doc__.split("\n\n")[0].split()),
+        first_paragraph(__doc__),
         unipen="real pen digits (default: $UNIPEN_NPZ; required)",
         epochs=EPOCHS,
         out=DEFAULT_OUT,

@@ -41,7 +41,7 @@ from .batch import predict_batches
 from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import check_writable
+from .fileio import check_writable, first_paragraph
 from .predictor import MODELS_DIR
 from .train import (
     check_count,
@@ -217,7 +217,7 @@ def held_out_figures(model, x: np.ndarray, kinds: np.ndarray) -> dict:
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
         "python -m recognizer train-touching",
-        " ".join(__doc__.split("\n\n")[0].split()),
+        first_paragraph(__doc__),
         unipen="real pen digits and letters (default: $UNIPEN_NPZ; required: MNIST has no letters)",
         epochs=EPOCHS,
         out=DEFAULT_OUT,

@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from recognizer.fileio import first_paragraph
+
 SIDE_SHARE = 0.38  # a digit's box, as a share of the canvas side
 
 
@@ -79,9 +81,7 @@ def make(folder: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m ui.screenshots", description=" ".join(__doc__.split("\n\n")[0].split())
-    )
+    parser = argparse.ArgumentParser(prog="python -m ui.screenshots", description=first_paragraph(__doc__))
     parser.add_argument("folder", type=Path, help="where to write the PNGs (docs/ for the README's)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():

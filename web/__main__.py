@@ -19,6 +19,8 @@ APP = "web.server:app"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    # recognizer.fileio.first_paragraph's work, written here: importing the recognizer package loads the
+    # model code, which the parent of several workers must not hold
     parser = argparse.ArgumentParser(prog="python -m web", description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument(
         "--host",
