@@ -25,6 +25,15 @@ def assert_clean_error(result: subprocess.CompletedProcess, code: int, words: st
     assert len(errors) == 1 and words in errors[0], result.stderr
 
 
+def assert_main_fails_cleanly(main, argv: list[str], capsys, code: int = 2) -> None:
+    """A command's main(argv), in this process, exits `code` with one "error:" line, no traceback."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == code
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "\n" not in err and "Traceback" not in err
+
+
 def test_predict_images():
     result = run("predict", str(DIGITS / "3.png"), str(DIGITS / "7.png"))
     assert result.returncode == 0, result.stderr

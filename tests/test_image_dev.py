@@ -3,6 +3,7 @@
 import pytest
 
 from bench import image_dev
+from tests.test_cli import assert_main_fails_cleanly
 
 
 @pytest.mark.parametrize(
@@ -14,8 +15,4 @@ from bench import image_dev
     ],
 )
 def test_bad_input_is_a_one_line_error(capsys, argv):
-    with pytest.raises(SystemExit) as exit_:
-        image_dev.main(argv)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and "\n" not in err and "Traceback" not in err
+    assert_main_fails_cleanly(image_dev.main, argv, capsys)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from bench import partial_dev
+from tests.test_cli import assert_main_fails_cleanly
 
 
 def test_each_try_saves_a_few_samples_of_a_few_digits_as_learn_takes_them():
@@ -37,8 +38,4 @@ def test_a_refused_try_counts_as_no_change():
     ],
 )
 def test_bad_input_is_a_one_line_error(capsys, argv):
-    with pytest.raises(SystemExit) as exit_:
-        partial_dev.main(argv)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and "\n" not in err and "Traceback" not in err
+    assert_main_fails_cleanly(partial_dev.main, argv, capsys)

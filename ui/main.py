@@ -79,18 +79,27 @@ def _samples_file(text: str) -> str:
     empty one, a folder, a device or a pipe is refused (the app said "cannot read samples file
     (IsADirectoryError)" and told the user to rename it; its loader waited on a pipe for ever, and
     on quitting said a change was not saved)."""
-    from recognizer.errors import DataError
-    from recognizer.fileio import check_writable, path_arg  # here: only a --samples given pays
+    from recognizer.fileio import path_arg  # here: only a --samples given pays
 
     path_arg(text)  # the empty path every command's path options refuse
     if os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text} is a folder: give the samples file's name (a .npz) in it")
     if os.path.exists(text) and not os.path.isfile(text):
         raise argparse.ArgumentTypeError(f"{text} is not a regular file (a device or a pipe?): give a .npz file's name")
-    try:  # a file in no folder ("/etc/hostname/s.npz") or in one the user cannot write: every save failed
-        check_writable(text, "--samples")
+    # a file in no folder ("/etc/hostname/s.npz") or in one the user cannot write: every save failed
+    return _writable(text, "--samples")
+
+
+def _writable(text: str, flag: str) -> str:
+    """text, if a file may be written there (recognizer.fileio.check_writable), else a usage error
+    in its words, less the option's name argparse gives already."""
+    from recognizer.errors import DataError
+    from recognizer.fileio import check_writable
+
+    try:
+        check_writable(text, flag)
     except DataError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--samples ")) from None
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{flag} ")) from None
     return text
 
 
@@ -108,15 +117,10 @@ def _data_path(text: str) -> str:
 def _dump_file(text: str) -> str:
     """--debug-dump: a file's path in a folder the user may write to (or may make), checked at start
     as every command's outputs are: a path that cannot be written said so only on stderr, later."""
-    from recognizer.errors import DataError
-    from recognizer.fileio import check_writable, path_arg
+    from recognizer.fileio import path_arg
 
     path_arg(text)
-    try:
-        check_writable(text, "--debug-dump")
-    except DataError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--debug-dump ")) from None
-    return text
+    return _writable(text, "--debug-dump")
 
 
 def _size(text: str) -> tuple[int, int]:
