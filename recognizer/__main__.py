@@ -10,6 +10,7 @@ import sys
 import warnings
 
 from .errors import RecognizerError
+from .fileio import command_prog
 
 BROKEN_PIPE = 141  # the exit status of a command whose output pipe closed (128 + SIGPIPE, as the shell gives)
 
@@ -31,7 +32,7 @@ COMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     """Only for --help and usage errors: each command parses its own arguments."""
-    prog = "python -m recognizer" if sys.argv[0].endswith("__main__.py") else "digit-recognizer"
+    prog = command_prog("").strip()
     commands = "\n".join(f"  {name:<16} {help_}" for name, (_, _, help_) in COMMANDS.items())
     return argparse.ArgumentParser(
         prog=prog,

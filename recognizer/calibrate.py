@@ -39,7 +39,7 @@ from .calibration import apply_temperature, calibration_path, expected_calibrati
 from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError
-from .fileio import check_writable, file_sha256, path_arg
+from .fileio import check_writable, command_prog, file_sha256, path_arg
 from .predictor import DEFAULT_MODEL, Recognizer, in_shipped_folder
 from .preprocess import to_mnist
 from .synthetic import draw_like_user
@@ -202,7 +202,7 @@ def calibrate_command(argv: list[str], data: str | None, unipen: str | None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m recognizer calibrate",
+        prog=command_prog("calibrate"),
         description="Fit the temperature and the 'not sure' threshold of a model on "
         "MNIST training images; write <model>.calibration.json.",
     )

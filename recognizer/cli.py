@@ -10,13 +10,14 @@ import numpy as np
 from .batch import predict_batches
 from .data import load_mnist, require_test_set
 from .errors import RecognizerError
+from .fileio import command_prog
 from .images import MAX_PIXELS, load_canvases
 from .predictor import Prediction, Recognizer, number_text, percent
 
 
 def predict_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m recognizer predict",
+        prog=command_prog("predict"),
         description="Recognize the digit, or the digits left to right, in each image (PNG, JPG, ...; "
         f"dark ink on light paper or the reverse; at most {MAX_PIXELS:,} pixels).",
     )
@@ -57,7 +58,7 @@ def describe(preds: list[Prediction]) -> str:
 
 def evaluate_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m recognizer evaluate",
+        prog=command_prog("evaluate"),
         description="Accuracy and confusion matrix of a model on the 10,000 MNIST test images.",
     )
     parser.add_argument("--data", help="mnist.npz or IDX folder (default: $MNIST_NPZ, else download)")

@@ -25,6 +25,13 @@ def first_paragraph(doc: str | None) -> str:
     return " ".join((doc or "").split("\n\n")[0].split())
 
 
+def command_prog(command: str) -> str:
+    """A command's name for its usage line, as the user can type it: `digit-recognizer predict` when
+    run from the installed script, else `python -m recognizer predict`."""
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return f"{'digit-recognizer' if script == 'digit-recognizer' else 'python -m recognizer'} {command}"
+
+
 def path_arg(value: str) -> str:
     """argparse type of a path option: an empty one (a shell variable left unset) is refused, not
     taken as "not given" (`learn --out ""` replaced the personal model the app reads)."""

@@ -28,7 +28,7 @@ from . import personal
 from .batch import predict_batches
 from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
-from .fileio import path_arg
+from .fileio import command_prog, path_arg
 from .predictor import load_keras_model
 from .samples import ONE_DIGIT, Samples, app_note, load_at_least
 
@@ -136,7 +136,7 @@ def _percent(value: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m recognizer finetune",
+        prog=command_prog("finetune"),
         description="Fine-tune the shipped model on your saved handwriting samples.",
     )
     parser.add_argument(

@@ -21,7 +21,7 @@ import numpy as np
 from .batch import predict_batches
 from .data import KAGGLE_PIXELS, Mnist, read_kaggle_csv
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write, check_writable, path_arg
+from .fileio import atomic_write, check_writable, command_prog, path_arg
 from .train import BACKUP, DEFAULT_EPOCHS, SEED, check_counts, check_out, refuse_old_layout, say_if_nothing_to_resume
 
 KAGGLE_TRAIN_IMAGES = 42_000  # rows of Kaggle's train.csv
@@ -130,7 +130,7 @@ def read_submission(path: str | os.PathLike) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m recognizer kaggle",
+        prog=command_prog("kaggle"),
         description="Train on Kaggle's Digit Recognizer train.csv (only) and write submission.csv for test.csv.",
     )
     parser.add_argument("--train", required=True, help="Kaggle's train.csv (label,pixel0..pixel783)")

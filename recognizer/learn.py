@@ -23,7 +23,7 @@ import numpy as np
 from . import personal
 from .data import Mnist, load_mnist, require_test_set
 from .errors import DataError
-from .fileio import path_arg
+from .fileio import command_prog, path_arg
 from .predictor import load_keras_model
 from .samples import MIN_LEARN_SAMPLES, ONE_DIGIT, Samples, app_gone, app_gone_message, app_note, load_at_least
 
@@ -88,7 +88,7 @@ def learn(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m recognizer learn",
+        prog=command_prog("learn"),
         description="Learn your handwriting from your saved samples (under a minute).",
     )
     parser.add_argument(

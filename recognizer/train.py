@@ -36,7 +36,7 @@ from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, Mnist, load_mnist, load_unipen
 from .dataset import STYLE_MNIST, training_set
 from .errors import DataError, RecognizerError
-from .fileio import atomic_write, check_writable, first_paragraph, path_arg, replace_files
+from .fileio import atomic_write, check_writable, command_prog, first_paragraph, path_arg, replace_files
 from .predictor import MODELS_DIR, NUM_CLASSES, in_shipped_folder, load_keras_model, quiet_stderr
 
 DEFAULT_EPOCHS = 20
@@ -426,11 +426,33 @@ def start_members_run(work_dir: Path, settings: dict, resume: bool) -> None:
     write_json_atomic(work_dir / RUN_SETTINGS, settings)
 
 
-def end_members_run(work_dir: Path) -> None:
+def end_members_run(work_dir: Path, made: bool) -> None:
     """After the model is saved: its members and settings go, as the detector's fit does, so that a
-    later --resume finds nothing to take for its own (it trained nothing and shipped the old network)."""
+    later --resume finds nothing to take for its own (it trained nothing and shipped the old network);
+    made: work_dir is the trainer's default (no --work-dir), removed too when nothing else is in it."""
     _remove_members(work_dir, strict=False)
     (work_dir / RUN_SETTINGS).unlink(missing_ok=True)
+    if made:
+        remove_empty_folders(work_dir)
+
+
+def end_run(run_dir: Path, fitted: str, made: bool) -> None:
+    """After a model of train-detector, train-touching or train-pairs is saved: its fitted model and
+    history in run_dir go (nothing left for --resume to pick up; the history is kept beside the
+    model), then run_dir and, made (no --work-dir: the trainer's default), the folder above it,
+    where nothing else is in them: a finished run leaves no empty `checkpoints/` behind."""
+    for name in (fitted, "history.csv"):
+        (run_dir / name).unlink(missing_ok=True)
+    remove_empty_folders(run_dir, *([run_dir.parent] if made else []))
+
+
+def remove_empty_folders(*folders: Path) -> None:
+    """Remove each folder, in order, where it is empty; one that is not (or is gone) stays as it is."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def say_if_nothing_to_resume(work_dir: str | os.PathLike, found: bool | None = None) -> None:
@@ -593,7 +615,7 @@ def training_parser(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
-        "python -m recognizer.train",
+        command_prog("train"),
         first_paragraph(__doc__),
         unipen="add real pen digits of the training people (default: $UNIPEN_NPZ; without either, MNIST alone)",
         epochs=DEFAULT_EPOCHS,
@@ -665,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
             train_images=int(len(data.x_train)),
             **accuracy,
         )
-        end_members_run(work_dir)
+        end_members_run(work_dir, made=not args.work_dir)
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2

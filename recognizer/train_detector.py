@@ -45,13 +45,14 @@ import numpy as np
 from .batch import predict_batches
 from .data import UNIPEN_ENV_VAR, Mnist, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import check_writable, file_sha256, first_paragraph, path_arg
+from .fileio import check_writable, command_prog, file_sha256, first_paragraph, path_arg
 from .grouping import CUT_WIDTH
 from .predictor import MODELS_DIR, load_keras_model
 from .train import (
     BACKUP,
     check_counts,
     check_out,
+    end_run,
     fit_checkpointed,
     fit_once,
     refuse_old_layout,
@@ -322,7 +323,7 @@ def choose_threshold(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
-        "python -m recognizer train-detector",
+        command_prog("train-detector"),
         first_paragraph(__doc__),
         unipen="real pen digits and letters of the training people "
         "(default: $UNIPEN_NPZ; without either, MNIST and made-up non-digits alone)",
@@ -429,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
             train_images={"digits": int((train_set[1] == 0).sum()), "non_digits": int(train_set[1].sum())},
             **pair,
         )
-        (work_dir / FITTED).unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
+        end_run(work_dir, FITTED, made=not args.work_dir)  # saved: nothing left for --resume to pick up
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2

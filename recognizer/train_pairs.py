@@ -34,13 +34,14 @@ import numpy as np
 from .batch import predict_batches
 from .data import UNIPEN_ENV_VAR, PenCharacters, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import check_writable, first_paragraph
+from .fileio import check_writable, command_prog, first_paragraph
 from .grouping import PAIR_SURE
 from .predictor import MODELS_DIR
 from .train import (
     check_count,
     check_counts,
     check_out,
+    end_run,
     fit_checkpointed,
     fit_once,
     say_if_nothing_to_resume,
@@ -106,7 +107,7 @@ def held_out_figures(model, x: np.ndarray, y: np.ndarray) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
-        "python -m recognizer train-pairs",
+        command_prog("train-pairs"),
         first_paragraph(__doc__),
         unipen="real pen digits (default: $UNIPEN_NPZ; required)",
         epochs=EPOCHS,
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             sure_above=PAIR_SURE,
             train_pieces=len(y),
         )
-        (work_dir / "pairs.keras").unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
+        end_run(work_dir, "pairs.keras", made=not args.work_dir)  # saved: nothing left for --resume to pick up
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2

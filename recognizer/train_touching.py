@@ -41,12 +41,13 @@ from .batch import predict_batches
 from .data import ENV_VAR as MNIST_ENV_VAR
 from .data import UNIPEN_ENV_VAR, PenCharacters, load_mnist, load_unipen
 from .errors import DataError, RecognizerError
-from .fileio import check_writable, first_paragraph
+from .fileio import check_writable, command_prog, first_paragraph
 from .predictor import MODELS_DIR
 from .train import (
     check_count,
     check_counts,
     check_out,
+    end_run,
     fit_checkpointed,
     fit_once,
     say_if_nothing_to_resume,
@@ -216,7 +217,7 @@ def held_out_figures(model, x: np.ndarray, kinds: np.ndarray) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = training_parser(
-        "python -m recognizer train-touching",
+        command_prog("train-touching"),
         first_paragraph(__doc__),
         unipen="real pen digits and letters (default: $UNIPEN_NPZ; required: MNIST has no letters)",
         epochs=EPOCHS,
@@ -296,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             several_above=SEVERAL,
             train_pieces={"several": int((y == 1).sum()), "one": int((y == 0).sum())},
         )
-        (work_dir / "touching.keras").unlink(missing_ok=True)  # saved: nothing left for --resume to pick up
+        end_run(work_dir, "touching.keras", made=not args.work_dir)  # saved: nothing left for --resume to pick up
     except (RecognizerError, OSError) as exc:  # OSError: a disk full or a folder gone while it ran
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -188,6 +188,12 @@ def test_train_detector_averages_with_a_trained_detector(tiny_mnist, tmp_path, m
     base = ["--data", str(tiny_mnist), "--limit", "200", "--epochs", "1"]
     first, pair = tmp_path / "first.keras", tmp_path / "pair.keras"
     assert train_detector_main([*base, "--out", str(first)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # no empty checkpoints/ left beside the model
+        "first.history.csv",
+        "first.json",
+        "first.keras",
+        "first.tflite",
+    ]
     work = tmp_path / "work"
     argv = [*base, "--average-with", str(first), "--out", str(pair), "--work-dir", str(work)]
 
@@ -202,7 +208,7 @@ def test_train_detector_averages_with_a_trained_detector(tiny_mnist, tmp_path, m
     with monkeypatch.context() as patch:
         patch.setattr(train_detector, "train_detector", stop)  # --resume must not train again
         assert train_detector_main([*argv, "--resume"]) == 0
-    assert not (work / train_detector.RUN_FOLDER / train_detector.FITTED).exists()
+    assert not (work / train_detector.RUN_FOLDER).exists() and work.is_dir()  # --work-dir named: kept
     card = json.loads(pair.with_suffix(".json").read_text())
     assert card["average_with"]["file"] == "first.keras"
     assert card["average_with"]["command"] == json.loads(first.with_suffix(".json").read_text())["command"]

@@ -143,4 +143,18 @@ def test_usage_errors_are_one_line_and_exit_2(args, words):
 def test_app_is_a_command():
     proc = run("-m", "recognizer", "app", "--help")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("usage: digit-recognizer app")
+    assert proc.stdout.startswith("usage: python -m recognizer app")
+
+
+@pytest.mark.parametrize("command", ["app", "predict", "train", "learn", "calibrate"])
+def test_usage_names_the_command_as_the_user_typed_it(command):
+    """The installed script's usage says `digit-recognizer COMMAND`; `python -m recognizer COMMAND`'s
+    says that (each said `python -m recognizer COMMAND` either way, but app, which said the script)."""
+    script = Path(sys.executable).parent / "digit-recognizer"
+    if not script.exists():
+        pytest.skip("the digit-recognizer script is not installed beside this Python")
+    typed = subprocess.run([script, command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert typed.returncode == 0, typed.stderr
+    assert typed.stdout.startswith(f"usage: digit-recognizer {command} "), typed.stdout[:200]
+    module = run("-m", "recognizer", command, "--help")
+    assert module.stdout.startswith(f"usage: python -m recognizer {command} "), module.stdout[:200]

@@ -122,7 +122,7 @@ def test_train_command_writes_model_and_card(tiny_mnist, tmp_path):
     card = json.loads(out.with_suffix(".json").read_text())
     # the command that trains it again: the trainer's own program, then its options in one order
     assert card["command"] == shlex.join(
-        ["python", "-m", "recognizer.train", "--data", str(tiny_mnist), "--epochs", "1", "--members", "2"]
+        ["python", "-m", "recognizer", "train", "--data", str(tiny_mnist), "--epochs", "1", "--members", "2"]
         + ["--out", str(out), "--limit", "200"]
     )
     # --limit 200 keeps 200 MNIST images; the style variants (recognizer.styles) add limit // 50 each
@@ -444,8 +444,14 @@ def test_a_run_never_resumes_another_runs_members(tmp_path, capsys):
     assert (tmp_path / "member0.keras").read_text() == "this run's"
     with pytest.raises(DataError, match=r"other settings \(epochs 2 -> 3\)"):
         check_resume(tmp_path, {**settings, "epochs": 3})
-    end_members_run(tmp_path)
+    end_members_run(tmp_path, made=True)  # the default folder, with others' files in it: stays
     assert sorted(p.name for p in tmp_path.iterdir()) == ["detector", "member_photos"]
+    (tmp_path / "own").mkdir()
+    start_members_run(tmp_path / "own", settings, resume=False)
+    end_members_run(tmp_path / "own", made=False)  # --work-dir named: stays, empty
+    assert (tmp_path / "own").is_dir() and not any((tmp_path / "own").iterdir())
+    end_members_run(tmp_path / "own", made=True)  # the trainer's own default: an empty one goes
+    assert not (tmp_path / "own").exists()
 
 
 def test_a_training_that_fails_before_its_data_loads_changes_nothing(tmp_path):

@@ -71,7 +71,16 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
         help="write the app's state as JSON to PATH on start-up, on each prediction and "
         "on exit (start-up timings, prediction, frame rate while drawing)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.data is None:
+        from recognizer.data import ENV_VAR  # here: --help stays instant
+
+        named = os.environ.get(ENV_VAR)
+        if named and not os.path.exists(named):  # found only when L was pressed, as --data's was
+            parser.error(
+                f"${ENV_VAR} names {named}, which is not there: set it to mnist.npz, an IDX folder or train.csv"
+            )
+    return args
 
 
 def _samples_file(text: str) -> str:
@@ -217,8 +226,10 @@ def main(argv: list[str] | None = None, prog: str = "python app.py") -> int:
 
 
 def cli(argv: list[str]) -> int:
-    """`digit-recognizer app ...` (recognizer/__main__.py dispatches here)."""
-    return main(argv, prog="digit-recognizer app")
+    """`digit-recognizer app ...` or `python -m recognizer app ...` (recognizer/__main__.py dispatches here)."""
+    from recognizer.fileio import command_prog
+
+    return main(argv, prog=command_prog("app"))
 
 
 if __name__ == "__main__":
