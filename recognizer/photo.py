@@ -99,6 +99,7 @@ BOX_SIDE = 0.95  # ... two or more joined by upright ink in this share of the ro
 BOX_GAP = 8  # ... at least this many px apart, no thicker than the lines across (+1 px), at 2 sides or more
 BOX_THIN = 0.08  # ... and the lines no thicker than this share of the rows between them (a pen's are 0.1-0.2)
 COMB_THIN = 0.13  # ... or this share, where three sides or more join them (a comb of boxes: _box_sides)
+SLIVER = 0.5  # what a side drawn by hand leaves beside a box's lines is less than this share as thick
 MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
@@ -181,6 +182,7 @@ DITHER_DOTS = 0.01  # ... one whose pixels alone among the other shade, of each 
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
+CUT_OFF_FAR = 1.0  # pieces cut off by the frame this many of the writing's heights from it are none of it
 # A page's edge on a darker desk reads as ink where the paper's estimate, smoothed over the edge, is
 # brighter than the desk beside it: a strip of straight bits along the edge, faint but as sharp as a
 # pen's stroke, read as 1s (the scan review's sticky notes: "40589" -> "140589"; with the number
@@ -677,11 +679,15 @@ def _line_sums(across: np.ndarray, along: np.ndarray) -> tuple[float, float]:
 class _Lines:
     """Ruled or squared lines on a canvas: their pixels along rows and along columns, and the strips
     a few px wide they run in, less the ink thicker than the lines (ink wholly inside a strip is
-    what is left of a line)."""
+    what is left of a line); with a form's boxes, the zone round their lines and their thickness."""
 
     across: np.ndarray
     down: np.ndarray
     strips: np.ndarray
+    # A form's boxes (_form_boxes): the zone a line's thickness round them, and that thickness, px.
+    # Slivers in the zone under SLIVER of it thick are what is left of a side drawn by hand.
+    box_zone: np.ndarray | None = None
+    box_thickness: float = 0.0
 
 
 def _lines(canvas: np.ndarray) -> _Lines | None:
@@ -755,9 +761,14 @@ def _with_boxes(lines: _Lines | None, boxes: tuple[np.ndarray, np.ndarray]) -> _
     if not sides.any():
         return lines
     strips = cv2.dilate((across | sides).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # soft edges
+    # ... and the zone a line's thickness round them, where a side drawn by hand, drifting off upright,
+    # leaves slivers (a box drawn round a number: they read as 1s either side, "13731" for "373")
+    thick = max(_thickness(across, 1), _thickness(sides, 0))
+    reach = 2 * int(np.ceil(thick)) + 1
+    zone = cv2.dilate((across | sides).astype(np.uint8), np.ones((reach, reach), np.uint8)).astype(bool)
     if lines is None:
-        return _Lines(across, sides, strips)
-    return _Lines(lines.across | across, lines.down | sides, lines.strips | strips)
+        return _Lines(across, sides, strips, zone, thick)
+    return _Lines(lines.across | across, lines.down | sides, lines.strips | strips, zone, thick)
 
 
 def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -884,6 +895,8 @@ def _writing(
     kept = ink.copy()
     if lines is not None:
         kept &= ~(lines.across | lines.down)
+        if lines.box_zone is not None:  # before mending: slivers would mend a side back whole
+            kept &= ~_slivers(kept, lines.box_zone, SLIVER * lines.box_thickness)
         # Strokes a line cut are mended between their ends outside the line's strip: what is left of
         # the line in its strip (a side's edge, a px off after the page was turned) mends nothing.
         ends = (kept & ~lines.strips).astype(np.uint8)
@@ -917,6 +930,15 @@ def _writing(
     if keep.any() and np.maximum(pieces.box[keep, 2], pieces.box[keep, 3]).max() < _readable(canvas.shape):
         raise ImageError(f"{name}: no ink found (only specks, or writing too small to read)")
     return keep[pieces.labels], (keep & faint)[pieces.labels]
+
+
+def _slivers(ink: np.ndarray, zone: np.ndarray, thinner: float) -> np.ndarray:
+    """The pieces of ink wholly inside the zone and less than `thinner` px thick (their stroke width)."""
+    pieces = _Pieces.of(ink)
+    inside = np.ones(len(pieces.area), bool)
+    inside[np.unique(pieces.labels[ink & ~zone])] = False
+    inside[0] = False
+    return (inside & (pieces.width < thinner))[pieces.labels]
 
 
 def _readable(shape: tuple[int, int]) -> float:
@@ -1266,7 +1288,16 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
     and flat (a printed fill-in line under the number: a 5's flag or a 7's bar is shorter) or as
     thin as a line (a sticky note's or a page's edge, faint in its shadow, beside the writing).
     Pieces elsewhere would join a digit above or below them when the digits are read, or read as
-    digits themselves (a bit of a margin line)."""
+    digits themselves (a bit of a margin line). Pieces the frame cuts off, CUT_OFF_FAR of the
+    writing's height or more from the pieces it does not, are no writing at all: a pen lying on
+    the page (read as a line "1"), a finger (beside which the thin digits were specks)."""
+    x, y, w, h = pieces.box.T
+    rows, cols = pieces.labels.shape
+    cut_off = (x == 0) | (y == 0) | (x + w == cols) | (y + h == rows)  # by the frame: the picture holds part of it
+    inside = pieces.big(candidates & ~cut_off)
+    if inside.any():  # a pen lying on the page or a finger, off the frame's edge: read as a line "1", or
+        # so big that the writing's pieces were specks beside it
+        candidates = candidates & ~(cut_off & (_gap(pieces, inside) > CUT_OFF_FAR * np.median(h[inside])))
     big = pieces.big(candidates)
     if not big.any():
         return np.zeros_like(candidates)

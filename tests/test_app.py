@@ -2109,3 +2109,16 @@ def test_a_press_beside_the_canvas_is_forgotten_when_the_window_loses_focus(app,
     move = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 100, top + 100), rel=(110, 0), buttons=(1, 0, 0))
     run_script(app, [down, lost, move], screen)
     assert app.canvas.strokes == [] and not app.canvas.drawing
+
+
+@pytest.mark.parametrize("lost", ["WINDOWFOCUSLOST", "WINDOWHIDDEN", "WINDOWMINIMIZED"])
+def test_a_stroke_ends_when_the_window_is_hidden_or_loses_focus(app, screen, lost):
+    """A user trial, no window manager: the window hidden mid-stroke, the button released unseen, and
+    the stroke went on drawing under the hovering mouse once it was shown again (SDL still said down)."""
+    left, top = app.layout.canvas.topleft
+    down = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(left + 50, top + 50), button=1)
+    move = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 90, top + 60), rel=(40, 10), buttons=(1, 0, 0))
+    hover = pygame.event.Event(pygame.MOUSEMOTION, pos=(left + 200, top + 200), rel=(110, 140), buttons=(1, 0, 0))
+    run_script(app, [down, move, pygame.event.Event(getattr(pygame, lost)), hover], screen)
+    assert len(app.canvas.strokes) == 1 and not app.canvas.drawing
+    assert max(x for x, _ in app.canvas.strokes[0]) < 100  # nothing drawn toward the hovering mouse

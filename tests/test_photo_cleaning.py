@@ -717,3 +717,45 @@ def test_a_picture_that_is_no_2d_uint8_array_is_refused_in_one_line(picture):
     (cv2.error) or NumPy (IndexError), a list with an AttributeError."""
     with pytest.raises(ImageError, match="a picture is a 2-D uint8 grayscale array"):
         ink_canvas(picture)
+
+
+def hand_drawn(corners: list[tuple[float, float]], seed: int) -> list[list[tuple[float, float]]]:
+    """A stroke through the corners as a hand draws it: straight sides that drift a few px off."""
+    dense = np.concatenate([np.linspace(a, b, 40) for a, b in zip(corners, corners[1:])])
+    dense += np.random.default_rng(seed).normal(0, 2, dense.shape).cumsum(axis=0) * 0.05
+    return [[(float(x), float(y)) for x, y in dense]]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_box_drawn_round_a_number_by_hand_reads_without_it(tmp_path, shipped, seed):
+    """A user trial: a total boxed by hand. The box was found, but the slivers its sides left where
+    they drifted off upright read as 1s either side ("13731" for "373", 17 of 20 photos)."""
+    ink = number_ink("373", (900, 1200), 480, 330, 160, 18)
+    corners = [(420, 270), (900, 276), (896, 540), (424, 536), (420, 284)]
+    box = rasterize(hand_drawn(corners, seed), ink.shape, 8)
+    canvas = load_image(save(tmp_path, "boxed.png", on_paper(np.maximum(ink, box))))
+    assert number_text(shipped.read(canvas, picture=True)) == "373"
+
+
+def test_a_pen_lying_on_the_page_off_the_frame_is_not_read(tmp_path, shipped):
+    """A user trial: a pen lying on the page, running off the photo's edge a writing's height or
+    more from the number, read as a line of its own, "58 1"; a digit the frame cuts beside the
+    others is still read."""
+    ink = number_ink("58", (600, 900), 300, 150, 120, 11)
+    pen = rasterize([[(640.0, 420.0), (900.0, 600.0)]], ink.shape, 26)
+    canvas = load_image(save(tmp_path, "pen.png", on_paper(np.maximum(ink, pen))))
+    assert number_text(shipped.read(canvas, picture=True)) == "58"
+    near = number_ink("581", (600, 900), 680, 150, 120, 11)  # the 1 runs off the right edge
+    canvas = load_image(save(tmp_path, "tight.png", on_paper(near[:, :860])))
+    assert number_text(shipped.read(canvas, picture=True)).startswith("58")
+
+
+def test_a_finger_in_the_photo_leaves_the_thin_digits_whole(tmp_path, shipped):
+    """A user trial: a finger at the photo's lower edge, beside a number written with a fine pen.
+    Its blob made the digits specks beside it, and the number read "1" (74%) where it read "74"."""
+    ink = number_ink("74", (900, 1200), 560, 300, 110, 4)
+    finger = np.zeros(ink.shape, np.uint8)
+    cv2.ellipse(finger, (800, 900), (95, 260), -12, 0, 360, 255, -1)
+    page = on_paper(np.maximum(ink, finger // 2))  # a finger is a shade lighter than ink
+    canvas = load_image(save(tmp_path, "finger.png", page))
+    assert number_text(shipped.read(canvas, picture=True)) == "74"

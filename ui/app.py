@@ -81,6 +81,12 @@ REDRAW_EVENTS = {
     if hasattr(pygame, name)
 }
 
+# The window lost the pointer, focus or sight: a release then goes unheard, and SDL still reports the
+# button down (a stroke hidden mid-way went on drawing under a hovering mouse, without a window manager).
+PEN_LOST_EVENTS = {
+    getattr(pygame, name) for name in ("WINDOWFOCUSLOST", "WINDOWHIDDEN", "WINDOWMINIMIZED") if hasattr(pygame, name)
+}
+
 
 class App:
     """The two-pane recognizer: feed it events, call update(now) and draw(surface) once a frame.
@@ -166,7 +172,7 @@ class App:
                 self.canvas.end()
         elif kind == pygame.VIDEORESIZE:
             self.resize(event.size)
-        elif kind == getattr(pygame, "WINDOWFOCUSLOST", None):
+        elif kind in PEN_LOST_EVENTS:  # the button's release may go unheard: the stroke ends here
             self._entering = False
             self.canvas.end()
 

@@ -23,7 +23,8 @@ from recognizer.predictor import Prediction, number_text
 from recognizer.strokes import Point, brush_width, rasterize, scaled_strokes
 
 JSON_TYPE = "application/json"
-IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG"}  # media type -> Pillow format
+# media type -> Pillow format; image/jpg is no registered type, but some clients send it (a user trial: 415)
+IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG"}
 MAX_JSON_BYTES = 1 << 20  # a drawing's JSON body; 20,000 points take about 300 KB
 MAX_IMAGE_BYTES = 8 << 20  # an uploaded PNG/JPEG
 MAX_SIDE = 2048  # px: the largest canvas width or height a drawing may declare
@@ -209,7 +210,7 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
     # Pillow itself only warns (a log line) from 89 MP up; the size check below refuses those too.
     # (warnings.catch_warnings could silence it but is not thread-safe.)
     try:
-        with Image.open(io.BytesIO(body), formats=list(IMAGE_TYPES.values())) as img:
+        with Image.open(io.BytesIO(body), formats=sorted(set(IMAGE_TYPES.values()))) as img:
             w, h = img.size
             if w > MAX_IMAGE_SIDE or h > MAX_IMAGE_SIDE or w * h > MAX_IMAGE_PIXELS:
                 raise ApiError(
