@@ -182,7 +182,11 @@ DITHER_DOTS = 0.01  # ... one whose pixels alone among the other shade, of each 
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
-CUT_OFF_FAR = 1.0  # pieces cut off by the frame this many of the writing's heights from it are none of it
+# Pieces cut off by the frame this many of the writing's heights from it (_foreign), this many times as
+# thick as its strokes or as long as it is tall, are none of it: a pen lying on the page, a finger
+CUT_OFF_FAR, FOREIGN_PEN, FOREIGN_SIZE = 1.0, 1.5, 1.3
+# ... the writing: the pieces the frame does not cut of this share of the tallest's height, this many at least
+FOREIGN_SHARE, FOREIGN_WRITING = 0.5, 2
 # A page's edge on a darker desk reads as ink where the paper's estimate, smoothed over the edge, is
 # brighter than the desk beside it: a strip of straight bits along the edge, faint but as sharp as a
 # pen's stroke, read as 1s (the scan review's sticky notes: "40589" -> "140589"; with the number
@@ -932,6 +936,27 @@ def _writing(
     return keep[pieces.labels], (keep & faint)[pieces.labels]
 
 
+def _foreign(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
+    """The candidates no writing: cut off by the frame, CUT_OFF_FAR of the writing's height or
+    more from it, and FOREIGN_PEN times as thick as its strokes or FOREIGN_SIZE times as long as
+    it is tall: a pen lying on the page (read as a line "1"), a finger (beside which a fine pen's
+    digits were specks). The writing: the big pieces the frame does not cut (Pieces.big) of
+    FOREIGN_SHARE of the tallest one's height, FOREIGN_WRITING of them of a readable size. A tight crop's
+    digits, cut by the frame, are as thick and as tall as the rest, and stay."""
+    x, y, w, h = pieces.box.T
+    rows, cols = pieces.labels.shape
+    cut_off = candidates & ((x == 0) | (y == 0) | (x + w == cols) | (y + h == rows))
+    inside = pieces.big(candidates & ~cut_off)
+    if not cut_off.any() or not inside.any() or h[inside].max() < _readable(pieces.labels.shape):
+        return np.zeros_like(candidates)
+    writing = inside & (h >= FOREIGN_SHARE * h[inside].max())
+    if np.count_nonzero(writing) < FOREIGN_WRITING:  # a speck or a digit the frame left whole in a tight crop
+        return np.zeros_like(candidates)
+    height, pen = float(np.median(h[writing])), float(np.median(pieces.width[writing]))
+    unlike = (pieces.width >= FOREIGN_PEN * pen) | (np.maximum(w, h) >= FOREIGN_SIZE * height)
+    return cut_off & unlike & (_gap(pieces, writing) > CUT_OFF_FAR * height)
+
+
 def _slivers(ink: np.ndarray, zone: np.ndarray, thinner: float) -> np.ndarray:
     """The pieces of ink wholly inside the zone and less than `thinner` px thick (their stroke width)."""
     pieces = _Pieces.of(ink)
@@ -1288,16 +1313,9 @@ def _near_writing(pieces: _Pieces, candidates: np.ndarray, faint: np.ndarray) ->
     and flat (a printed fill-in line under the number: a 5's flag or a 7's bar is shorter) or as
     thin as a line (a sticky note's or a page's edge, faint in its shadow, beside the writing).
     Pieces elsewhere would join a digit above or below them when the digits are read, or read as
-    digits themselves (a bit of a margin line). Pieces the frame cuts off, CUT_OFF_FAR of the
-    writing's height or more from the pieces it does not, are no writing at all: a pen lying on
-    the page (read as a line "1"), a finger (beside which the thin digits were specks)."""
-    x, y, w, h = pieces.box.T
-    rows, cols = pieces.labels.shape
-    cut_off = (x == 0) | (y == 0) | (x + w == cols) | (y + h == rows)  # by the frame: the picture holds part of it
-    inside = pieces.big(candidates & ~cut_off)
-    if inside.any():  # a pen lying on the page or a finger, off the frame's edge: read as a line "1", or
-        # so big that the writing's pieces were specks beside it
-        candidates = candidates & ~(cut_off & (_gap(pieces, inside) > CUT_OFF_FAR * np.median(h[inside])))
+    digits themselves (a bit of a margin line). _foreign pieces are no candidates: a pen lying on
+    the page, a finger."""
+    candidates = candidates & ~_foreign(pieces, candidates)
     big = pieces.big(candidates)
     if not big.any():
         return np.zeros_like(candidates)

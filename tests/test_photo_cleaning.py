@@ -739,15 +739,29 @@ def test_a_box_drawn_round_a_number_by_hand_reads_without_it(tmp_path, shipped, 
 
 def test_a_pen_lying_on_the_page_off_the_frame_is_not_read(tmp_path, shipped):
     """A user trial: a pen lying on the page, running off the photo's edge a writing's height or
-    more from the number, read as a line of its own, "58 1"; a digit the frame cuts beside the
-    others is still read."""
+    more from the number, read as a line of its own, "58 1"."""
     ink = number_ink("58", (600, 900), 300, 150, 120, 11)
     pen = rasterize([[(640.0, 420.0), (900.0, 600.0)]], ink.shape, 26)
     canvas = load_image(save(tmp_path, "pen.png", on_paper(np.maximum(ink, pen))))
     assert number_text(shipped.read(canvas, picture=True)) == "58"
-    near = number_ink("581", (600, 900), 680, 150, 120, 11)  # the 1 runs off the right edge
-    canvas = load_image(save(tmp_path, "tight.png", on_paper(near[:, :860])))
-    assert number_text(shipped.read(canvas, picture=True)).startswith("58")
+
+
+@pytest.mark.parametrize("speck", [0, 3, 8])
+def test_a_tight_crop_s_digits_cut_by_the_frame_are_read(tmp_path, shipped, speck):
+    """An outside review of the pen's rule: a number cropped to its ink's top and bottom (every
+    digit cut by the frame) with a speck or a dot in the margin, the one piece left whole, read "4"
+    or "17" for "2024"; and a line of writing cut by the top edge, far above the next, was dropped."""
+    ink = number_ink("2024", (300, 700), 60, 100, 100, 9)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] - 20 : cols[-1] + 40].copy()
+    if speck:
+        cv2.circle(crop, (crop.shape[1] - 18, crop.shape[0] // 2), speck, 255, -1)
+    canvas = load_image(save(tmp_path, "tight.png", on_paper(crop)))
+    assert number_text(shipped.read(canvas, picture=True)) == "2024"
+    lines = np.maximum(number_ink("123", (600, 600), 100, 40, 100, 9), number_ink("456", (600, 600), 100, 270, 100, 9))
+    top = np.flatnonzero(lines.any(axis=1))[0] + 3  # the first line's tops cut off
+    canvas = load_image(save(tmp_path, "lines.png", on_paper(lines[top:])))
+    assert number_text(shipped.read(canvas, picture=True)) == "123 456"
 
 
 def test_a_finger_in_the_photo_leaves_the_thin_digits_whole(tmp_path, shipped):

@@ -76,9 +76,11 @@ def parse_args(argv: list[str] | None, prog: str = "python app.py") -> argparse.
         from recognizer.data import ENV_VAR  # here: --help stays instant
 
         named = os.environ.get(ENV_VAR)
-        if named and not os.path.exists(named):  # found only when L was pressed, as --data's was
-            parser.error(
-                f"${ENV_VAR} names {named}, which is not there: set it to mnist.npz, an IDX folder or train.csv"
+        if named and not os.path.exists(named):  # said only when L was pressed; drawing needs no MNIST
+            print(
+                f"warning: ${ENV_VAR} names {named}, which is not there: learning your writing (L) needs "
+                "MNIST; set it to mnist.npz, an IDX folder or train.csv, or unset it",
+                file=sys.stderr,
             )
     return args
 

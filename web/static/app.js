@@ -23,7 +23,7 @@ const MIN_BRUSH = Number(page.dataset.minBrush) || 3;
 const MAX_STROKES = Number(page.dataset.maxStrokes) || 200;
 const MAX_POINTS = Number(page.dataset.maxPoints) || 20000;
 const MAX_IMAGE_BYTES = Number(page.dataset.maxImageBytes) || 8 << 20;
-const PHOTO_TYPES = ["image/png", "image/jpeg"]; // what the API reads (web/api.py IMAGE_TYPES)
+const PHOTO_TYPES = ["image/png", "image/jpeg"]; // what the API reads (web/api.py IMAGE_TYPES; browsers never say image/jpg)
 
 const $ = (id) => document.getElementById(id);
 const pad = $("pad");
