@@ -1744,6 +1744,18 @@ def test_the_learning_bar_moves_with_the_time_each_step_takes():
     assert step_progress(9, 4) == 1.0 and step_progress(1, 0) == 0.0
 
 
+def test_the_learning_bar_moves_on_within_a_step_and_never_reaches_the_next():
+    """The bar stood at 0% for the 9 s the child loads (and at each step's start for its length):
+    it moves on as the step's expected time passes, slower and slower, short of the next step's start."""
+    from ui.learner import LEARN_TYPICAL_S, STEP_MOST, STEP_STARTS, within_step
+
+    start, end = STEP_STARTS[0], STEP_STARTS[1]
+    shown = [within_step(start, end, t) for t in (0.0, 1.0, 5.0, (end - start) * LEARN_TYPICAL_S, 60.0, 600.0)]
+    assert shown[0] == start and shown == sorted(shown) and shown[-1] < end
+    assert shown[3] == pytest.approx(start + (end - start) * STEP_MOST * (1 - np.exp(-1)))  # 60% at the expected time
+    assert within_step(0.5, 0.5, 10.0) == 0.5 and within_step(0.2, 0.5, -1.0) == 0.2
+
+
 @pytest.mark.parametrize("ignores_sigterm", [False, True])
 def test_a_learner_whose_child_hangs_stops_it_and_says_so(monkeypatch, tmp_path, ignores_sigterm):
     """A child stuck for good (a hung read, a deadlock) kept the app saying "already learning" until
@@ -1825,6 +1837,9 @@ def learners(monkeypatch) -> list:
 
         def cancel(self):
             pass
+
+        def shown(self, now):
+            return self.progress
 
     monkeypatch.setattr(app_module, "Learner", FakeLearner)
     return started

@@ -81,6 +81,7 @@ REDRAW_EVENTS = {
     if hasattr(pygame, name)
 }
 
+PROGRESS_STEPS = 200  # the learning bar's progress is shown to the nearest 1/PROGRESS_STEPS
 # The window lost the pointer, focus or sight: a release then goes unheard, and SDL still reports the
 # button down (a stroke hidden mid-way went on drawing under a hovering mouse, without a window manager).
 PEN_LOST_EVENTS = {
@@ -396,7 +397,9 @@ class App:
         """The pane's small print: samples of each digit, learning progress."""
         if self.state.status != READY:
             return
-        progress = None if self.learner is None else self.learner.progress
+        # the bar moves on within a step, by 1/PROGRESS_STEPS: the pane redrawn a few times a second
+        shown = None if self.learner is None else self.learner.shown(time.monotonic())
+        progress = None if shown is None else round(shown * PROGRESS_STEPS) / PROGRESS_STEPS
         text = "" if self.learner is None else f"learning: {self.learner.step}"
         if (self.state.samples, self.state.progress, self.state.progress_text) != (self.samples.counts, progress, text):
             self.state = replace(self.state, samples=self.samples.counts, progress=progress, progress_text=text)

@@ -4,17 +4,20 @@ personal model is written, loads it (LiteRT) for the app to switch to. A child t
 after LEARN_TIMEOUT_S.
 
 A child process keeps TensorFlow out of the app (no import stall, no memory growth) and runs at a
-lower priority, so drawing never stutters while it learns; the loop only reads `progress`.
+lower priority, so drawing never stutters while it learns; the loop only asks `shown(now)`, which moves
+the bar on within a step as its expected time passes (it stood still for the 9 s of loading).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from recognizer.errors import RecognizerError
@@ -30,6 +33,10 @@ NICENESS = 10  # the child's CPU priority below the app's
 # between take a fraction of a second, or 2-3 s when the last layer is fine-tuned): the bar moves
 # with the time left, not by fifths. Other step counts are shown evenly.
 STEP_STARTS = (0.0, 0.19, 0.2, 0.51, 0.53)
+# Within a step the bar moves on as time passes, toward the next step's start, which it never reaches:
+# a step of share s is expected to take s * LEARN_TYPICAL_S (the bar stood still for the 9 s of loading)
+LEARN_TYPICAL_S = 45.0
+STEP_MOST = 0.95
 LOADING_STEP = "loading your model"  # after the child: the personal model read into this process
 # A run takes about 45 s on 2 cores: a child still running after LEARN_TIMEOUT_S is stuck (a hung
 # data read, a deadlock) and is stopped, else the app would say "already learning" until it closed.
@@ -51,6 +58,21 @@ def step_progress(k: int, n: int) -> float:
     return min(1.0, max(0.0, (k - 1) / n)) if n > 0 else 0.0
 
 
+def step_end(k: int, n: int) -> float:
+    """The share of learning done when step k of n ends: where the next one starts."""
+    return step_progress(k + 1, n) if k < n else 1.0
+
+
+def within_step(start: float, end: float, elapsed: float) -> float:
+    """The progress to show `elapsed` s into a step from share `start` to `end`: moved on toward
+    `end` as the step's expected time (its share of LEARN_TYPICAL_S) passes, never past STEP_MOST
+    of the way (a step that runs long waits there)."""
+    if end <= start:
+        return start
+    expected = (end - start) * LEARN_TYPICAL_S
+    return start + (end - start) * STEP_MOST * (1.0 - math.exp(-max(0.0, elapsed) / expected))
+
+
 def _lower_priority(pid: int) -> None:
     """Run the child below the app's priority (set from here: preexec_fn may deadlock a threaded app)."""
     if hasattr(os, "setpriority"):
@@ -64,8 +86,10 @@ class Learner:
 
     def __init__(self, samples: Path, out: Path | None = None, data: str | os.PathLike | None = None) -> None:
         self.model_path = (out or personal_model_path(".keras")).with_suffix(".tflite")
-        self.progress = 0.0
+        self.progress = 0.0  # where the step under way started, of the whole (0-1): shown(now) moves on from it
         self.step = "starting"
+        self._span = (0.0, STEP_STARTS[1], time.monotonic())  # its start, the next one's; when it started
+        self._shown = 0.0  # the most shown so far (the loop's alone)
         self.recognizer: Recognizer | None = None
         self.samples_read: int | None = None  # how many samples the child read (its "N samples (...)" line)
         self.message = ""
@@ -77,6 +101,15 @@ class Learner:
         self._watchdog: threading.Timer | None = None  # stops a hung child (_time_out)
         self._lock = threading.Lock()
         threading.Thread(target=self._run, name="learner", daemon=True).start()
+
+    def shown(self, now: float) -> float:
+        """The progress to show at `now` (time.monotonic()), from the app's loop only: within_step's
+        (never less than shown before), or 1 once the child is done (the model loading)."""
+        if self.progress >= 1.0:
+            return 1.0
+        start, end, since = self._span
+        self._shown = max(self._shown, within_step(start, end, now - since))  # never back (step 1 restarts its clock)
+        return self._shown
 
     def cancel(self) -> None:
         """Stop the child if it still runs (the app is closing); nothing is half-written: learn writes the
@@ -97,7 +130,8 @@ class Learner:
                 step = STEP_LINE.match(line)
                 if step:
                     k, n = int(step[1]), int(step[2])
-                    self.progress, self.step = step_progress(k, n), step[3]
+                    self._span = (step_progress(k, n), step_end(k, n), time.monotonic())  # one assignment: the
+                    self.progress, self.step = step_progress(k, n), step[3]  # loop reads it while this thread writes
                 elif line.startswith(VERDICT_PREFIXES):
                     verdict = line
                 elif read := SAMPLES_LINE.match(line):
