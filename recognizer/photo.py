@@ -801,10 +801,21 @@ def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 if lines[top:bottom].any(axis=0).sum() < run:
                     lines[top:bottom] = False
             upright = _box_sides(piece, lines)
-            if upright.any():
+            if upright.any() and _holds_ink(ink[at] & ~lines & ~upright, lines, upright):
                 across[at] |= lines
                 sides[at] |= upright
     return across, sides
+
+
+def _holds_ink(rest: np.ndarray, lines: np.ndarray, sides: np.ndarray) -> bool:
+    """Whether a box (its lines across and sides in a crop; `rest`: the crop's other ink) holds some:
+    more than a line's thickness of it squared, a line's thickness in from its lines and sides. An
+    empty box alone is a square 0, or a 9's loop written square, not a form's: they were taken out
+    ("507" read "57"). A form's field is written in, or one of a comb whose other boxes are."""
+    rows, cols = np.flatnonzero(lines.any(axis=1)), np.flatnonzero(sides.any(axis=0))
+    thick = int(np.ceil(max(_thickness(lines, 1), _thickness(sides, 0))))
+    inner = rest[rows[0] + 2 * thick : rows[-1] - 2 * thick, cols[0] + 2 * thick : cols[-1] - 2 * thick]
+    return int(np.count_nonzero(inner)) > thick * thick
 
 
 def _large_pieces(ink: np.ndarray, tall: int, wide: int) -> list[tuple[slice, slice]]:
