@@ -50,7 +50,7 @@ def load_canvases(path: str | os.PathLike) -> list[np.ndarray]:
 
 def load_gray(path: str | os.PathLike) -> np.ndarray:
     """Image file -> its grey pixels, upright (upright_gray); ImageError in one line for a missing,
-    unreadable or too large file."""
+    unreadable or too large file. Of an animation or a multi-page file, the first frame (warned)."""
     from PIL import Image, UnidentifiedImageError
 
     if not os.fspath(path):  # Path("") is ".": "the folder ." said nothing
@@ -74,6 +74,7 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"{path}: image too large ({img.width}x{img.height} pixels)")
                 gray = upright_gray(img, str(path))
+                frames = getattr(img, "n_frames", 1)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -82,6 +83,8 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{path}: not a readable image (damaged, or not a format Pillow knows)") from None
     except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for damaged or crafted files: TypeError...)
         raise ImageError(f"{path}: not a readable image ({unreadable_reason(exc)})") from None
+    if frames > 1:  # an animation or a multi-page scan: it was read without a word (a user trial)
+        warnings.warn(f"{path}: {frames} frames or pages; only the first is read", stacklevel=2)
     return gray
 
 

@@ -541,3 +541,17 @@ def test_the_cli_never_claims_a_certainty_the_app_does_not():
     assert describe([Prediction(3, 0.99996, probs, image)]).startswith("3 (>99.9%; next ")
     two_lines = [Prediction(3, 0.99996, probs, image), Prediction(3, 0.5, probs, image, row=1)]
     assert describe(two_lines) == "3 3 (3: >99.9%, 3: 50.0%)"
+
+
+@pytest.mark.parametrize("suffix", ["gif", "tiff"])
+def test_predict_says_when_it_reads_only_the_first_frame_or_page(tmp_path, suffix):
+    """A user trial: an animation or a multi-page scan was read by its first frame without a word
+    (a blank first frame read "blank image"). Now a one-line warning says so."""
+    frames = [Image.new("L", (200, 200), 255) for _ in range(3)]
+    for k, frame in enumerate(frames):
+        frame.paste(0, (95 + 10 * k, 40, 107 + 10 * k, 160))  # a 1 that moves: no frame a copy of another
+    path = tmp_path / f"pages.{suffix}"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    result = run("predict", str(path))
+    assert result.returncode == 0 and result.stdout.startswith(f"{path}: 1 ("), result.stderr
+    assert result.stderr == f"warning: {path}: 3 frames or pages; only the first is read\n"
