@@ -100,6 +100,7 @@ BOX_GAP = 8  # ... at least this many px apart, no thicker than the lines across
 BOX_THIN = 0.08  # ... and the lines no thicker than this share of the rows between them (a pen's are 0.1-0.2)
 COMB_THIN = 0.13  # ... or this share, where three sides or more join them (a comb of boxes: _box_sides)
 SLIVER = 0.5  # what a side drawn by hand leaves beside a box's lines is less than this share as thick
+# (and as the writing's strokes)
 MEND = 11  # px: line pixels between the two ends of a stroke the line cut, this close, are put back
 MAX_SKEW = 10.0  # degrees: the lines' angle is searched within +-MAX_SKEW ...
 SKEW_STEP = 0.25  # ... in steps of this many degrees
@@ -184,9 +185,10 @@ BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
 # Pieces cut off by the frame this many of the writing's heights from it (_foreign), this many times as
 # thick as its strokes or as long as it is tall, are none of it: a pen lying on the page, a finger
-CUT_OFF_FAR, FOREIGN_PEN, FOREIGN_SIZE = 1.0, 1.5, 1.3
-# ... the writing: the pieces the frame does not cut of this share of the tallest's height, this many at least
-FOREIGN_SHARE, FOREIGN_WRITING = 0.5, 2
+CUT_OFF_FAR, FOREIGN_PEN, FOREIGN_SIZE = 1.0, 2.5, 1.3
+# ... the writing: the pieces the frame does not cut of this share of the tallest's height and this many
+# of their stroke widths tall (no speck, no dot: two in a tight crop were taken for it), this many at least
+FOREIGN_SHARE, FOREIGN_STROKES, FOREIGN_WRITING = 0.5, 3.0, 2
 # A page's edge on a darker desk reads as ink where the paper's estimate, smoothed over the edge, is
 # brighter than the desk beside it: a strip of straight bits along the edge, faint but as sharp as a
 # pen's stroke, read as 1s (the scan review's sticky notes: "40589" -> "140589"; with the number
@@ -801,21 +803,10 @@ def _form_boxes(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 if lines[top:bottom].any(axis=0).sum() < run:
                     lines[top:bottom] = False
             upright = _box_sides(piece, lines)
-            if upright.any() and _holds_ink(ink[at] & ~lines & ~upright, lines, upright):
+            if upright.any():
                 across[at] |= lines
                 sides[at] |= upright
     return across, sides
-
-
-def _holds_ink(rest: np.ndarray, lines: np.ndarray, sides: np.ndarray) -> bool:
-    """Whether a box (its lines across and sides in a crop; `rest`: the crop's other ink) holds some:
-    more than a line's thickness of it squared, a line's thickness in from its lines and sides. An
-    empty box alone is a square 0, or a 9's loop written square, not a form's: they were taken out
-    ("507" read "57"). A form's field is written in, or one of a comb whose other boxes are."""
-    rows, cols = np.flatnonzero(lines.any(axis=1)), np.flatnonzero(sides.any(axis=0))
-    thick = int(np.ceil(max(_thickness(lines, 1), _thickness(sides, 0))))
-    inner = rest[rows[0] + 2 * thick : rows[-1] - 2 * thick, cols[0] + 2 * thick : cols[-1] - 2 * thick]
-    return int(np.count_nonzero(inner)) > thick * thick
 
 
 def _large_pieces(ink: np.ndarray, tall: int, wide: int) -> list[tuple[slice, slice]]:
@@ -911,7 +902,8 @@ def _writing(
     if lines is not None:
         kept &= ~(lines.across | lines.down)
         if lines.box_zone is not None:  # before mending: slivers would mend a side back whole
-            kept &= ~_slivers(kept, lines.box_zone, SLIVER * lines.box_thickness)
+            writing = _stroke_width(kept & ~lines.box_zone)  # a fine pen's 1 by a bold printed side stays
+            kept &= ~_slivers(kept, lines.box_zone, SLIVER * min(lines.box_thickness, writing or np.inf))
         # Strokes a line cut are mended between their ends outside the line's strip: what is left of
         # the line in its strip (a side's edge, a px off after the page was turned) mends nothing.
         ends = (kept & ~lines.strips).astype(np.uint8)
@@ -952,16 +944,17 @@ def _foreign(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
     more from it, and FOREIGN_PEN times as thick as its strokes or FOREIGN_SIZE times as long as
     it is tall: a pen lying on the page (read as a line "1"), a finger (beside which a fine pen's
     digits were specks). The writing: the big pieces the frame does not cut (Pieces.big) of
-    FOREIGN_SHARE of the tallest one's height, FOREIGN_WRITING of them of a readable size. A tight crop's
-    digits, cut by the frame, are as thick and as tall as the rest, and stay."""
+    FOREIGN_SHARE of the tallest one's height and FOREIGN_STROKES of their strokes' width,
+    FOREIGN_WRITING of them, of a readable size. A tight crop's digits, cut by the frame, are as
+    thick and as tall as the rest, and stay; with only specks or dots whole, nothing goes."""
     x, y, w, h = pieces.box.T
     rows, cols = pieces.labels.shape
     cut_off = candidates & ((x == 0) | (y == 0) | (x + w == cols) | (y + h == rows))
     inside = pieces.big(candidates & ~cut_off)
     if not cut_off.any() or not inside.any() or h[inside].max() < _readable(pieces.labels.shape):
         return np.zeros_like(candidates)
-    writing = inside & (h >= FOREIGN_SHARE * h[inside].max())
-    if np.count_nonzero(writing) < FOREIGN_WRITING:  # a speck or a digit the frame left whole in a tight crop
+    writing = inside & (h >= FOREIGN_SHARE * h[inside].max()) & (h >= FOREIGN_STROKES * pieces.width)
+    if np.count_nonzero(writing) < FOREIGN_WRITING:  # specks, a colon, or a digit the frame left whole
         return np.zeros_like(candidates)
     height, pen = float(np.median(h[writing])), float(np.median(pieces.width[writing]))
     unlike = (pieces.width >= FOREIGN_PEN * pen) | (np.maximum(w, h) >= FOREIGN_SIZE * height)
