@@ -902,8 +902,7 @@ def _writing(
     if lines is not None:
         kept &= ~(lines.across | lines.down)
         if lines.box_zone is not None:  # before mending: slivers would mend a side back whole
-            writing = _stroke_width(kept & ~lines.box_zone)  # a fine pen's 1 by a bold printed side stays
-            kept &= ~_slivers(kept, lines.box_zone, SLIVER * min(lines.box_thickness, writing or np.inf))
+            kept &= ~_slivers(kept, lines.box_zone, lines.box_thickness)
         # Strokes a line cut are mended between their ends outside the line's strip: what is left of
         # the line in its strip (a side's edge, a px off after the page was turned) mends nothing.
         ends = (kept & ~lines.strips).astype(np.uint8)
@@ -961,13 +960,17 @@ def _foreign(pieces: _Pieces, candidates: np.ndarray) -> np.ndarray:
     return cut_off & unlike & (_gap(pieces, writing) > CUT_OFF_FAR * height)
 
 
-def _slivers(ink: np.ndarray, zone: np.ndarray, thinner: float) -> np.ndarray:
-    """The pieces of ink wholly inside the zone and less than `thinner` px thick (their stroke width)."""
+def _slivers(ink: np.ndarray, zone: np.ndarray, line: float) -> np.ndarray:
+    """The pieces of ink wholly inside the zone round a box's lines, `line` px thick, and less than
+    SLIVER as thick as those lines and as the writing's strokes (the big pieces outside the zone:
+    a fine pen's 1 written by a bold printed side is no sliver)."""
     pieces = _Pieces.of(ink)
     inside = np.ones(len(pieces.area), bool)
     inside[np.unique(pieces.labels[ink & ~zone])] = False
     inside[0] = False
-    return (inside & (pieces.width < thinner))[pieces.labels]
+    writing = pieces.big(~inside)
+    stroke = float(np.median(pieces.width[writing])) if writing.any() else np.inf
+    return (inside & (pieces.width < SLIVER * min(line, stroke)))[pieces.labels]
 
 
 def _readable(shape: tuple[int, int]) -> float:
