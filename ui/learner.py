@@ -36,7 +36,7 @@ STEP_STARTS = (0.0, 0.19, 0.2, 0.51, 0.53)
 # Within a step the bar moves on as time passes, toward the next step's start, which it never reaches:
 # a step of share s is expected to take s * LEARN_TYPICAL_S (the bar stood still for the 9 s of loading)
 LEARN_TYPICAL_S = 45.0
-STEP_MOST = 0.95
+STEP_MOST = 0.95  # ... going at most this share of the way there (a step that runs long waits)
 LOADING_STEP = "loading your model"  # after the child: the personal model read into this process
 # A run takes about 45 s on 2 cores: a child still running after LEARN_TIMEOUT_S is stuck (a hung
 # data read, a deadlock) and is stopped, else the app would say "already learning" until it closed.
