@@ -11,7 +11,7 @@ from .batch import predict_batches
 from .data import load_mnist, require_test_set
 from .errors import RecognizerError
 from .fileio import command_prog
-from .images import MAX_PIXELS, load_canvases
+from .images import MAX_PIXELS, STDIN, load_canvases
 from .predictor import Prediction, Recognizer, number_text, percent
 
 
@@ -21,7 +21,9 @@ def predict_main(argv: list[str]) -> int:
         description="Recognize the digit, or the digits left to right, in each image (PNG, JPG, ...; "
         f"dark ink on light paper or the reverse; at most {MAX_PIXELS:,} pixels).",
     )
-    parser.add_argument("images", nargs="+", metavar="IMAGE")
+    parser.add_argument(
+        "images", nargs="+", metavar="IMAGE", help=f"an image file; {STDIN} reads one piped to standard input"
+    )
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
     args = parser.parse_args(argv)
     rec = Recognizer.load(args.model)

@@ -9,9 +9,11 @@ removed; load_canvases gives both polarities' canvases where bold ink may fool t
 
 from __future__ import annotations
 
+import io
 import mmap
 import os
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from .errors import ImageError
 from .photo import WORK_SIDE, ink_canvas, ink_canvases
 
 MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would exhaust memory
+STDIN = "-"  # the file name that reads the image piped to standard input ...
+MAX_STDIN_BYTES = 64 << 20  # ... of at most this many bytes
 WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey deeper than 8 bits
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601-2, as PIL's convert("L")
 LIGHT_INK = 128.0  # visible pixels this light on average, on a mostly transparent picture: light ink
@@ -50,27 +54,22 @@ def load_canvases(path: str | os.PathLike) -> list[np.ndarray]:
 
 def load_gray(path: str | os.PathLike) -> np.ndarray:
     """Image file -> its grey pixels, upright (upright_gray); ImageError in one line for a missing,
-    unreadable or too large file. Of an animation or a multi-page file, the first frame (warned)."""
+    unreadable or too large file. Of an animation or a multi-page file, the first frame (warned).
+    STDIN ("-"): the image piped to standard input, at most MAX_STDIN_BYTES."""
     from PIL import Image, UnidentifiedImageError
 
     if not os.fspath(path):  # Path("") is ".": "the folder ." said nothing
         raise ImageError("no image file given (an empty path)")
+    source = _piped_image() if os.fspath(path) == STDIN else None
     path = Path(path)
-    try:
-        if path.is_dir():
-            raise ImageError(f"{path} is a folder; pass the image files in it")
-        if path.exists() and not path.is_file():
-            raise ImageError(f"{path} is not a regular file (a device, a pipe or a socket); pass an image file")
-        if not path.is_file():
-            raise ImageError(f"image not found: {path}")
-    except OSError as exc:  # a name too long for the file system: that image only, the others are read
-        raise ImageError(f"cannot open {str(path)[:80]}{'...' * (len(str(path)) > 80)}: {exc.strerror}") from None
+    if source is None:
+        _check_file(path)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             warnings.filterwarnings("ignore", category=UserWarning, module="PIL")  # corrupt EXIF: read as stored
-            with Image.open(path) as img:
+            with Image.open(path if source is None else source) as img:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"{path}: image too large ({img.width}x{img.height} pixels)")
                 gray = upright_gray(img, str(path))
@@ -86,6 +85,34 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
     if frames > 1:  # an animation or a multi-page scan: it was read without a word (a user trial)
         warnings.warn(f"{path}: {frames} frames or pages; only the first is read", stacklevel=2)
     return gray
+
+
+def _check_file(path: Path) -> None:
+    """ImageError unless path names a regular file (a folder, a device, a missing file, a name the
+    file system cannot take)."""
+    try:
+        if path.is_dir():
+            raise ImageError(f"{path} is a folder; pass the image files in it")
+        if path.exists() and not path.is_file():
+            raise ImageError(f"{path} is not a regular file (a device, a pipe or a socket); pass an image file")
+        if not path.is_file():
+            raise ImageError(f"image not found: {path}")
+    except OSError as exc:  # a name too long for the file system: that image only, the others are read
+        raise ImageError(f"cannot open {str(path)[:80]}{'...' * (len(str(path)) > 80)}: {exc.strerror}") from None
+
+
+def _piped_image() -> io.BytesIO:
+    """The bytes piped to standard input, as a file: none from a terminal (it would wait for
+    typing), at most MAX_STDIN_BYTES (a stream without end would take all memory)."""
+    stream = sys.stdin.buffer if sys.stdin is not None else None
+    if stream is None or stream.isatty():
+        raise ImageError(f"{STDIN}: no image piped to standard input (cat photo.jpg | ... predict {STDIN})")
+    data = stream.read(MAX_STDIN_BYTES + 1)
+    if not data:
+        raise ImageError(f"{STDIN}: nothing piped to standard input")
+    if len(data) > MAX_STDIN_BYTES:
+        raise ImageError(f"{STDIN}: more than {MAX_STDIN_BYTES >> 20} MB piped to standard input")
+    return io.BytesIO(data)
 
 
 def unreadable_reason(exc: Exception) -> str:

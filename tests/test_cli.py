@@ -555,3 +555,43 @@ def test_predict_says_when_it_reads_only_the_first_frame_or_page(tmp_path, suffi
     result = run("predict", str(path))
     assert result.returncode == 0 and result.stdout.startswith(f"{path}: 1 ("), result.stderr
     assert result.stderr == f"warning: {path}: 3 frames or pages; only the first is read\n"
+
+
+def test_predict_reads_an_image_piped_to_standard_input(tmp_path):
+    """A user trial: `predict -` said "image not found: -". "-" reads the image piped in, beside
+    files; nothing piped, or no image, is a one-line error for that input alone."""
+    seven = (ROOT / "tests" / "fixtures" / "digits" / "7.png").read_bytes()
+    three = ROOT / "tests" / "fixtures" / "digits" / "3.png"
+    piped = subprocess.run(
+        [sys.executable, "-m", "recognizer", "predict", "-", str(three)],
+        input=seven,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    lines = piped.stdout.decode().splitlines()
+    assert piped.returncode == 0 and lines[0].startswith("-: 7 (") and lines[1].startswith(f"{three}: 3 ("), (
+        piped.stderr
+    )
+    for given, words in ((b"", "-: nothing piped to standard input"), (b"not an image", "-: not a readable image")):
+        result = subprocess.run(
+            [sys.executable, "-m", "recognizer", "predict", "-"], input=given, capture_output=True, cwd=ROOT
+        )
+        assert result.returncode == 1 and result.stderr.decode().startswith(f"error: {words}"), result.stderr
+
+
+def test_a_terminal_on_standard_input_is_no_image(monkeypatch):
+    """`predict -` typed with nothing piped would wait for typing: it says what "-" is for."""
+    from recognizer.errors import ImageError
+    from recognizer.images import load_gray
+
+    class Terminal:
+        buffer = None
+
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    terminal.buffer = terminal
+    monkeypatch.setattr(sys, "stdin", terminal)
+    with pytest.raises(ImageError, match="no image piped to standard input"):
+        load_gray("-")
