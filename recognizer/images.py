@@ -73,7 +73,7 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"{path}: image too large ({img.width}x{img.height} pixels)")
                 gray = upright_gray(img, str(path))
-                frames = getattr(img, "n_frames", 1)
+                frames = _frames(img)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -82,9 +82,20 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{path}: not a readable image (damaged, or not a format Pillow knows)") from None
     except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for damaged or crafted files: TypeError...)
         raise ImageError(f"{path}: not a readable image ({unreadable_reason(exc)})") from None
-    if frames > 1:  # an animation or a multi-page scan: it was read without a word (a user trial)
-        warnings.warn(f"{path}: {frames} frames or pages; only the first is read", stacklevel=2)
+    if frames != 1:  # an animation or a multi-page scan: it was read without a word (a user trial)
+        warnings.warn(f"{path}: {frames or 'several'} frames or pages; only the first is read", stacklevel=2)
     return gray
+
+
+def _frames(img) -> int | None:
+    """How many frames or pages an opened image holds: 1 for a phone's JPEG with its previews (MPO:
+    the picture comes first), None where counting them fails (a damaged later page: the first reads)."""
+    if img.format == "MPO":
+        return 1
+    try:
+        return int(getattr(img, "n_frames", 1))
+    except Exception:  # noqa: BLE001 (Pillow walks every page to count them, and a damaged one raises anything)
+        return None
 
 
 def _check_file(path: Path) -> None:
@@ -107,7 +118,10 @@ def _piped_image() -> io.BytesIO:
     stream = sys.stdin.buffer if sys.stdin is not None else None
     if stream is None or stream.isatty():
         raise ImageError(f"{STDIN}: no image piped to standard input (cat photo.jpg | ... predict {STDIN})")
-    data = stream.read(MAX_STDIN_BYTES + 1)
+    try:
+        data = stream.read(MAX_STDIN_BYTES + 1)
+    except OSError as exc:  # standard input closed, or open for writing only: that input alone fails
+        raise ImageError(f"{STDIN}: cannot read standard input ({exc.strerror or exc})") from None
     if not data:
         raise ImageError(f"{STDIN}: nothing piped to standard input")
     if len(data) > MAX_STDIN_BYTES:

@@ -595,3 +595,47 @@ def test_a_terminal_on_standard_input_is_no_image(monkeypatch):
     monkeypatch.setattr(sys, "stdin", terminal)
     with pytest.raises(ImageError, match="no image piped to standard input"):
         load_gray("-")
+
+
+def test_a_phone_jpeg_with_previews_is_no_animation_and_a_damaged_page_no_failure(tmp_path):
+    """A review of the frames warning: a phone's JPEG carrying a preview (MPO, two frames) was
+    warned about; and counting a TIFF's pages read its damaged third one, refusing the whole file
+    whose first page reads (as it did before the warning)."""
+    import struct
+
+    page = Image.new("L", (200, 200), 255)
+    page.paste(0, (95, 40, 107, 160))
+    phone = tmp_path / "phone.jpg"
+    page.convert("RGB").save(phone, format="MPO", save_all=True, append_images=[page.convert("RGB").resize((50, 50))])
+    result = run("predict", str(phone))
+    assert result.returncode == 0 and result.stdout.startswith(f"{phone}: 1 (") and result.stderr == ""
+    pages = tmp_path / "pages.tiff"
+    page.save(pages, save_all=True, append_images=[page, page])
+    data = bytearray(pages.read_bytes())
+    first = struct.unpack("<I", data[4:8])[0]  # the first page's directory: its entries, then the next one's place
+    entries = struct.unpack("<H", data[first : first + 2])[0]
+    data[first + 2 + 12 * entries : first + 6 + 12 * entries] = struct.pack("<I", 0x7FFFFF00)
+    pages.write_bytes(data)
+    result = run("predict", str(pages))
+    assert result.returncode == 0 and result.stdout.startswith(f"{pages}: 1 ("), result.stderr
+    assert result.stderr == f"warning: {pages}: several frames or pages; only the first is read\n"
+
+
+def test_standard_input_that_cannot_be_read_fails_alone(monkeypatch):
+    """A review: standard input open for writing only stopped the whole run ("[Errno 9] Bad file
+    descriptor", exit 2, the files after it unread); now that input alone fails, named "-"."""
+    from recognizer.errors import ImageError
+    from recognizer.images import load_gray
+
+    class WriteOnly:
+        def isatty(self) -> bool:
+            return False
+
+        def read(self, size: int) -> bytes:
+            raise OSError(9, "Bad file descriptor")
+
+    stdin = WriteOnly()
+    stdin.buffer = stdin
+    monkeypatch.setattr(sys, "stdin", stdin)
+    with pytest.raises(ImageError, match=r"^-: cannot read standard input \(Bad file descriptor\)$"):
+        load_gray("-")
