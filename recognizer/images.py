@@ -82,8 +82,10 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{path}: not a readable image (damaged, or not a format Pillow knows)") from None
     except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for damaged or crafted files: TypeError...)
         raise ImageError(f"{path}: not a readable image ({unreadable_reason(exc)})") from None
-    if frames != 1:  # an animation or a multi-page scan: it was read without a word (a user trial)
-        warnings.warn(f"{path}: {frames or 'several'} frames or pages; only the first is read", stacklevel=2)
+    if frames is None:  # a damaged later part, or a damaged single picture: which, Pillow cannot tell
+        warnings.warn(f"{path}: damaged after its first frame or page, which is read", stacklevel=2)
+    elif frames > 1:  # an animation or a multi-page scan: it was read without a word (a user trial)
+        warnings.warn(f"{path}: {frames} frames or pages; only the first is read", stacklevel=2)
     return gray
 
 

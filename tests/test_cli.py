@@ -618,7 +618,7 @@ def test_a_phone_jpeg_with_previews_is_no_animation_and_a_damaged_page_no_failur
     pages.write_bytes(data)
     result = run("predict", str(pages))
     assert result.returncode == 0 and result.stdout.startswith(f"{pages}: 1 ("), result.stderr
-    assert result.stderr == f"warning: {pages}: several frames or pages; only the first is read\n"
+    assert result.stderr == f"warning: {pages}: damaged after its first frame or page, which is read\n"
 
 
 def test_standard_input_that_cannot_be_read_fails_alone(monkeypatch):
