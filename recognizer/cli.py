@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 
 import numpy as np
 
 from .batch import predict_batches
 from .data import load_mnist, require_test_set
-from .errors import RecognizerError
+from .errors import NoInk, RecognizerError
 from .fileio import command_prog
 from .images import MAX_PIXELS, STDIN, load_canvases
 from .predictor import Prediction, Recognizer, number_text, percent
+
+CSV_COLUMNS = ("file", "number", "status", "lowest_confidence", "details")
+# A row's status: every digit read sure; some read "?"; no digit found (only print or letters); a
+# picture with no ink (a form's field left blank); a file that could not be read as an image
+READ, NOT_SURE, NO_DIGITS, BLANK, ERROR = "read", "not sure", "no digits", "blank", "error"
 
 
 def predict_main(argv: list[str]) -> int:
@@ -22,25 +28,56 @@ def predict_main(argv: list[str]) -> int:
         f"dark ink on light paper or the reverse; at most {MAX_PIXELS:,} pixels).",
     )
     parser.add_argument(
-        "images", nargs="+", metavar="IMAGE", help=f"an image file; {STDIN} reads one piped to standard input"
+        "images",
+        nargs="+",
+        metavar="IMAGE",
+        help=f"an image file; {STDIN} reads one piped to standard input; put -- before names that begin with -",
     )
     parser.add_argument("--model", help="a .tflite or .keras model (default: the shipped model)")
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        help="write CSV for a spreadsheet: a header, then one row per image in the order given, those that "
+        f"fail too: {', '.join(CSV_COLUMNS)} (status: {READ}, {NOT_SURE}, {NO_DIGITS}, {BLANK} or {ERROR}; "
+        "lowest_confidence: of the digits read sure, 0-1)",
+    )
     args = parser.parse_args(argv)
     rec = Recognizer.load(args.model)
+    rows = csv.writer(sys.stdout, lineterminator="\n") if args.csv else None
+    if rows is not None:
+        rows.writerow(CSV_COLUMNS)
     failed = 0
     for path in args.images:
         try:
             preds = rec.read_picture(load_canvases(path))
         except RecognizerError as exc:
-            print(f"error: {exc}", file=sys.stderr)
             failed += 1
+            if rows is None:
+                print(f"error: {exc}", file=sys.stderr)
+            else:
+                rows.writerow((path, "", BLANK if isinstance(exc, NoInk) else ERROR, "", _without(path, str(exc))))
             continue
         if not preds:
-            print(f"error: {path}: no digits found (only lines of print or letters)", file=sys.stderr)
             failed += 1
+            message = f"{path}: no digits found (only lines of print or letters)"
+            if rows is None:
+                print(f"error: {message}", file=sys.stderr)
+            else:
+                rows.writerow((path, "", NO_DIGITS, "", _without(path, message)))
             continue
-        print(f"{path}: {describe(preds)}")
+        if rows is None:
+            print(f"{path}: {describe(preds)}")
+        else:
+            sure = [p.confidence for p in preds if not p.unsure]
+            status = NOT_SURE if len(sure) < len(preds) else READ
+            rows.writerow((path, number_text(preds), status, f"{min(sure):.4f}" if sure else "", describe(preds)))
+        sys.stdout.flush()  # row by row: what was read before an interruption is kept
     return 1 if failed else 0
+
+
+def _without(path: str, message: str) -> str:
+    """An error message without the file name it begins with (its row names the file)."""
+    return message.removeprefix(f"{path}: ")
 
 
 def describe(preds: list[Prediction]) -> str:

@@ -17,6 +17,10 @@ class ImageError(RecognizerError):
     """An image file cannot be read or holds no ink."""
 
 
+class NoInk(ImageError):
+    """A picture with no ink to read: blank paper, or only lines, page edges and specks."""
+
+
 class TooManyMarks(ImageError):
     """A picture of more separate marks than handwriting makes (a dithered scan): not read."""
 

@@ -79,7 +79,9 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"{path}: image too large (more than {MAX_PIXELS:,} pixels)") from None
     except UnidentifiedImageError:  # an empty file, a PDF, an SVG...
-        raise ImageError(f"{path}: not a readable image (damaged, or not a format Pillow knows)") from None
+        raise ImageError(f"{path}: {_unknown_format(path if source is None else source)}") from None
+    except PermissionError:  # the file is there (_check_file), but this user may not read it
+        raise ImageError(f"{path}: permission denied (this user may not read the file)") from None
     except Exception as exc:  # noqa: BLE001 (Pillow raises many kinds for damaged or crafted files: TypeError...)
         raise ImageError(f"{path}: not a readable image ({unreadable_reason(exc)})") from None
     if frames is None:  # a damaged later part, or a damaged single picture: which, Pillow cannot tell
@@ -87,6 +89,33 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
     elif frames > 1:  # an animation or a multi-page scan: it was read without a word (a user trial)
         warnings.warn(f"{path}: {frames} frames or pages; only the first is read", stacklevel=2)
     return gray
+
+
+READABLE = "PNG, JPEG, GIF, BMP, TIFF, WebP"  # the formats people use that Pillow reads (and more)
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"mif1", b"msf1")  # a phone's photos' ISO box brands
+
+
+def _unknown_format(source: Path | io.BytesIO) -> str:
+    """What to say of a file Pillow does not take for an image: what it is where its first bytes
+    tell (a user trial's scanner PDF and phone HEIC were "damaged, or not a format Pillow knows"),
+    and what to do; else that it is damaged or of another format."""
+    try:
+        if isinstance(source, io.BytesIO):
+            head = source.getvalue()[:256]
+        else:
+            with open(source, "rb") as f:
+                head = f.read(256)
+    except OSError:
+        head = b""
+    if not head:
+        return "an empty file, no image"
+    if head.startswith(b"%PDF"):
+        return "a PDF, which is not read: save or export its pages as PNG or JPEG images"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "a HEIC or HEIF photo, which is not read: save it as JPEG (or set the camera to take JPEG)"
+    if b"<svg" in head.lower():
+        return "an SVG drawing, which is not read: export it as PNG"
+    return f"not a readable image (damaged, or not one of {READABLE}...)"
 
 
 def _frames(img) -> int | None:

@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-from .errors import ImageError, TooManyMarks
+from .errors import ImageError, NoInk, TooManyMarks
 from .ink import INK_LEVEL, Box
 from .reject import MIN_SIZE, picture_shape
 
@@ -180,6 +180,12 @@ MAX_MARKS = 5_000
 # wide), where the model was sure of each; smoothed, they are grey again, as in a grey scan
 DITHER_BLUR = 1.0
 DITHER_DOTS = 0.01  # ... one whose pixels alone among the other shade, of each shade, are this share of the rarer's
+# A drawing made with a paint program's 1 px pencil (two shades, its ink in no 2x2 block but under ONE_PX_BLOCKS
+# of it, where a line crosses itself) is drawn again with a pen PENCIL_PEN of its writing's height wide (3 px
+# at least): its strokes, as thin as ruled lines, read as lines and were dropped ("no ink found"), a 4's
+# stem apart from its bar as a line beside it
+ONE_PX_BLOCKS = 0.1
+PENCIL_PEN = 1 / 16
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
@@ -287,7 +293,9 @@ def _work(gray: np.ndarray, name: str) -> np.ndarray:
     if gray.size == 0:
         raise ImageError(f"{name}: empty image")
     work = _shrink(gray, WORK_SIDE)
-    return cv2.GaussianBlur(work, (0, 0), DITHER_BLUR) if _dithered(work) else work
+    if _dithered(work):
+        return cv2.GaussianBlur(work, (0, 0), DITHER_BLUR)
+    return _pencil_drawn_again(work)
 
 
 def _dithered(image: np.ndarray) -> bool:
@@ -302,6 +310,25 @@ def _dithered(image: np.ndarray) -> bool:
     alone = min(np.count_nonzero((dark == 1) & (around == 1)), np.count_nonzero((dark == 0) & (around == 8)))
     rarer = min(int(dark.sum()), dark.size - int(dark.sum()))
     return alone >= DITHER_DOTS * rarer
+
+
+def _pencil_drawn_again(image: np.ndarray) -> np.ndarray:
+    """A drawing in two shades whose ink (the rarer shade) is a 1 px pencil's, drawn again with a pen
+    PENCIL_PEN of its writing's height (the median height of its pieces with a tenth of the largest's
+    ink at least); any other picture as it is."""
+    shades = np.flatnonzero(np.bincount(image.ravel(), minlength=256))
+    if len(shades) != 2:
+        return image
+    dark = image == shades[0]
+    ink = dark if np.count_nonzero(dark) <= dark.size / 2 else ~dark
+    blocks = cv2.erode(ink.astype(np.uint8), np.ones((2, 2), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    if np.count_nonzero(blocks) >= ONE_PX_BLOCKS * np.count_nonzero(ink):
+        return image
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    area, height = stats[1:, cv2.CC_STAT_AREA], stats[1:, cv2.CC_STAT_HEIGHT]
+    pen = max(3, round(PENCIL_PEN * float(np.median(height[area >= BIG_PIECE * area.max()]))))
+    thick = cv2.dilate(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pen, pen))).astype(bool)
+    return np.where(thick, image[ink][0], image[~ink][0]).astype(np.uint8)
 
 
 def _bold(canvas: np.ndarray, side: int) -> bool:
@@ -351,7 +378,7 @@ def _cleaned(work: np.ndarray, name: str, even: bool) -> tuple[np.ndarray, float
         table = _turn(table.view(np.uint8), angle, cv2.INTER_NEAREST, border=1).view(bool)
     keep, faint = _writing(canvas, lines, name, (work, table))
     if not keep.any():
-        raise ImageError(f"{name}: no ink found (only ruled lines, page edges or specks)")
+        raise NoInk(f"{name}: no ink found (only ruled lines, page edges or specks)")
     edge = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & (canvas <= INK_LEVEL)
     return _full_strength(np.where(keep | edge, canvas, 0).astype(np.uint8), faint), angle
 
@@ -563,7 +590,7 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
     step = max(1, round(np.sqrt(ink.size / NOISE_SAMPLES)))
     paper = ~table[::step, ::step]
     if not paper.any():
-        raise ImageError(f"{name}: no ink found (no page, only a dark surface)")
+        raise NoInk(f"{name}: no ink found (no page, only a dark surface)")
     median, noise = _spread(ink[::step, ::step][paper])
     if noise > NOISY:
         blurred = cv2.GaussianBlur(ink, (0, 0), NOISY_BLUR)
@@ -573,7 +600,7 @@ def _to_canvas(ink: np.ndarray, table: np.ndarray, name: str) -> np.ndarray:
     low = median + max(NOISE_SIGMAS * noise, MIN_NOISE)
     strong = ink[(ink > low + MIN_CONTRAST) & ~table]
     if strong.size == 0:
-        raise ImageError(f"{name}: no ink found (the image is blank or has too little contrast)")
+        raise NoInk(f"{name}: no ink found (the image is blank or has too little contrast)")
     core = float(np.percentile(strong, 100 * INK_CORE))
     high = low + HALF * (core - low)
     return (np.clip((ink - low) / (high - low), 0, 1) * FULL).astype(np.uint8)
@@ -934,7 +961,7 @@ def _writing(
     good &= strong | faint
     keep = good & _near_writing(pieces, good, whole)
     if keep.any() and np.maximum(pieces.box[keep, 2], pieces.box[keep, 3]).max() < _readable(canvas.shape):
-        raise ImageError(f"{name}: no ink found (only specks, or writing too small to read)")
+        raise NoInk(f"{name}: no ink found (only specks, or writing too small to read)")
     return keep[pieces.labels], (keep & faint)[pieces.labels]
 
 

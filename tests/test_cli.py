@@ -639,3 +639,70 @@ def test_standard_input_that_cannot_be_read_fails_alone(monkeypatch):
     monkeypatch.setattr(sys, "stdin", stdin)
     with pytest.raises(ImageError, match=r"^-: cannot read standard input \(Bad file descriptor\)$"):
         load_gray("-")
+
+
+def test_predict_csv_has_a_row_for_every_image_in_the_order_given(tmp_path):
+    """A clerk's batch into a spreadsheet (a user trial: failed and blank files had no line on
+    stdout, so lines could not be matched to files; names with commas or quotes broke the format)."""
+    import csv
+    import io
+
+    import cv2
+
+    odd = tmp_path / 'a "form", 2.png'
+    odd.write_bytes((DIGITS / "7.png").read_bytes())
+    Image.new("L", (200, 200), 255).save(tmp_path / "blank.png")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    page = np.full((200, 420), 255, np.uint8)
+    cv2.putText(page, "4K7", (20, 160), cv2.FONT_HERSHEY_SIMPLEX, 5, 0, 12, cv2.LINE_AA)
+    Image.fromarray(page).save(tmp_path / "number.png")
+    files = [str(DIGITS / "3.png"), str(odd), str(tmp_path / "blank.png"), str(tmp_path / "scan.pdf")]
+    files += [str(tmp_path / "missing.png"), str(tmp_path / "number.png")]
+    result = run("predict", "--csv", *files)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and result.stderr == ""
+    header, *rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert header == ["file", "number", "status", "lowest_confidence", "details"]
+    assert [row[0] for row in rows] == files
+    assert [row[1:3] for row in rows] == [
+        ["3", "read"],
+        ["7", "read"],
+        ["", "blank"],
+        ["", "error"],
+        ["", "error"],
+        ["4?7", "not sure"],
+    ]
+    assert 0.5 < float(rows[0][3]) <= 1 and rows[2][3] == rows[3][3] == ""
+    assert rows[2][4].startswith("no ink found") and rows[3][4].startswith("a PDF, which is not read")
+    assert rows[4][4] == f"image not found: {files[4]}"
+
+
+@pytest.mark.parametrize(
+    "head, words",
+    [
+        (b"%PDF-1.7\n", "a PDF, which is not read: save or export its pages as PNG or JPEG"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "a HEIC or HEIF photo, which is not read"),
+        (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>', "an SVG drawing, which is not read"),
+        (b"", "an empty file, no image"),
+        (b"GIF00 no image", "not a readable image (damaged, or not one of PNG, JPEG"),
+    ],
+)
+def test_a_file_of_a_format_not_read_says_what_it_is_and_what_to_do(tmp_path, head, words):
+    """A scanner's PDF and a phone's HEIC were "not a readable image (damaged, or not a format
+    Pillow knows)": as if the scan were damaged, in the library's jargon."""
+    (tmp_path / "scan.png").write_bytes(head)
+    assert_clean_error(run("predict", str(tmp_path / "scan.png")), 1, words)
+
+
+def test_an_image_this_user_may_not_read_says_so(tmp_path, monkeypatch, capsys):
+    """It said "not a readable image (PermissionError)": a class name, as if the file were damaged."""
+    from PIL import Image as PILImage
+
+    from recognizer.cli import predict_main
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(PILImage, "open", refuse)
+    assert predict_main([str(DIGITS / "3.png")]) == 1
+    line = f"error: {DIGITS / '3.png'}: permission denied (this user may not read the file)"
+    assert capsys.readouterr().err.strip() == line

@@ -814,3 +814,41 @@ def test_empty_printed_boxes_still_go(tmp_path, shipped):
     cv2.rectangle(ink, (700, 160), (760, 220), 255, 2)
     canvas = load_image(save(tmp_path, "checkbox.png", on_paper(ink)))
     assert number_text(shipped.read(canvas, picture=True)) == "4096"
+
+
+def pencil_drawing(text: str, shape: tuple[int, int], height: int, light: bool = False) -> np.ndarray:
+    """`text` drawn as a paint program's 1 px pencil draws it: two shades, no anti-aliasing, dark
+    on white (or white on black: light)."""
+    picture = np.full(shape, 255, np.uint8)
+    for stroke in number_strokes(text, 40, (shape[0] - height) / 2, 0.6 * height, height, 0.8 * height, seed=5):
+        cv2.polylines(picture, [np.round(np.asarray(stroke)).astype(np.int32)], False, 0, 1, cv2.LINE_8)
+    return 255 - picture if light else picture
+
+
+@pytest.mark.parametrize("height, light", [(150, False), (300, False), (150, True), (20, False)])
+def test_a_number_drawn_with_a_1_px_pencil_is_read(tmp_path, shipped, height, light):
+    """A paint program's 1 px pencil draws strokes as thin as ruled lines: a drawing of a few
+    hundred px read "no ink found" (only ruled lines), or lost a 4's stem as a line. It is drawn
+    again with a pen of a sixteenth of the writing's height (3 px at least, so a small one stays)."""
+    shape = (max(2 * height, 60), int(80 + 4 * 0.8 * height))
+    picture = pencil_drawing("4718", shape, height, light)
+    ink = picture if light else 255 - picture
+    blocks = cv2.erode(ink, np.ones((2, 2), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    assert np.count_nonzero(blocks) < photo.ONE_PX_BLOCKS * np.count_nonzero(ink)  # a 1 px pencil's
+    path = save(tmp_path, "pencil.png", picture)
+    assert number_text(shipped.read_picture(load_canvases(path))) == "4718"
+
+
+def test_only_a_two_shade_drawing_with_a_1_px_pencil_is_drawn_again():
+    """A bolder pen's drawing, a grey picture and a drawing whose pencil is 1 px are told apart:
+    only the last is drawn again, with its strokes where they were."""
+    pencil = pencil_drawing("4718", (300, 560), 150)
+    again = photo._pencil_drawn_again(pencil)
+    assert set(np.unique(again)) == {0, 255}
+    assert np.all(again[pencil == 0] == 0)  # every stroke kept where it was ...
+    assert 5 <= photo._stroke_width(again < 128) <= 15  # ... about 150 / 16 px wide
+    bold = cv2.erode(pencil, np.ones((3, 3), np.uint8))
+    assert photo._pencil_drawn_again(bold) is bold
+    grey = np.where(pencil == 0, 40, 230).astype(np.uint8)
+    grey[0, 0] = 100
+    assert photo._pencil_drawn_again(grey) is grey

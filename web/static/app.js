@@ -34,7 +34,7 @@ const wrap = $("pad-wrap");
 // to older ink may still be on its way, and it reads strokes that are gone, so it is never shown.
 // cleared: what Clear took away ({strokes, points}), until the next stroke: Undo puts it back (a right
 // click or a pen's barrel button clears at a touch, and the drawing was gone for good)
-const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null, cleared: null };
+const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null, pointerType: "", cleared: null };
 const net = {
   inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null,
   retry: null, failures: 0, // after a failed request: the timer that tries again, and how many failed in a row
@@ -164,6 +164,13 @@ function end() {
   if (stats.last && net.shownVersion === ink.version) announce(stats.last); // answered before the lift
 }
 
+function dropStroke() {
+  // The stroke being drawn taken away, not kept for Undo: it was never meant (dropped by pointerdown)
+  ink.points -= ink.strokes.pop().length;
+  end();
+  erased();
+}
+
 function undo() {
   end();
   if (!ink.strokes.length && ink.cleared) { // the drawing Clear (or a photo) took away, back
@@ -214,15 +221,25 @@ function changed() {
 // ---- pointer and keys -----------------------------------------------------------------------
 function startStroke(e) {
   e.preventDefault();
+  layout(); // backed again if the pixel ratio changed unannounced (headless Chromium's emulation fires no event)
   if (!begin(pointOf(e))) return;
   ink.pointerId = e.pointerId;
+  ink.pointerType = e.pointerType;
   page.dataset.drawing = "yes"; // the page's text is not selected while drawing (style.css)
   pad.setPointerCapture(e.pointerId); // keep the stroke when the pointer leaves the canvas
 }
 
 pad.addEventListener("pointerdown", (e) => {
   if (e.button === 2) { clearAll(); return; } // right click clears, as in the desktop app
-  if (e.button !== 0 || ink.pointerId !== null) return; // a second finger does not draw
+  if (e.button !== 0) return;
+  if (ink.pointerId !== null) {
+    // A second finger: a pinch or a two-finger swipe, whose first finger's stroke is no writing; a
+    // pen landing while a finger draws: the finger was the hand resting on the screen (a user trial:
+    // a palm down first left a dot and the pen's digit was not drawn). Either way that stroke goes.
+    if (ink.pointerType !== "touch" || (e.pointerType !== "touch" && e.pointerType !== "pen")) return;
+    dropStroke();
+    if (e.pointerType === "touch") return; // the gesture draws nothing
+  }
   startStroke(e);
 });
 
@@ -626,7 +643,9 @@ function setStatus(text, kind, photo = false) {
 
 function showStatus(text, kind) {
   const status = $("status");
-  status.textContent = text;
+  // Written only when it changes: a live region rewritten with the same "ready" after every answer
+  // may be announced again each time (a user trial counted 18 rewrites for one digit drawn)
+  if (status.textContent !== text) status.textContent = text;
   status.className = `status ${kind}`;
 }
 
@@ -638,7 +657,15 @@ function notice(text) {
   noticeTimer = setTimeout(() => { noticeTimer = null; showStatus(lastStatus.text, lastStatus.kind); }, 3000);
 }
 
+function watchPixelRatio() {
+  // The window dragged to a screen of another density, or the page zoomed, without a resize: the
+  // canvas is backed again at the new ratio (it stayed at the old one, its ink soft)
+  matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener(
+    "change", () => { layout(); watchPixelRatio(); }, { once: true });
+}
+
 window.addEventListener("resize", fitHeight);
 fitHeight();
 new ResizeObserver(layout).observe(wrap);
 layout();
+watchPixelRatio();
