@@ -281,6 +281,60 @@ HOLD_ANSWERS = """() => {
 }"""
 
 
+def test_a_second_finger_or_a_pen_takes_a_finger_s_stroke_away(server_url, browser):
+    """A pinch or a two-finger swipe drew its first finger's line, read "?"; a hand resting on a
+    tablet, down before the pen, kept the pen from drawing at all (a user trial: a dot, "too
+    small"). A second finger takes the stroke away, and a pen landing draws in its place."""
+    context, page, errors = open_page(browser, server_url, PHONE, has_touch=True, is_mobile=True)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        pad = page.locator("#pad").bounding_box()
+        x, y, w = pad["x"], pad["y"], pad["width"]
+
+        def touches(kind, *points):
+            cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": kind, "touchPoints": [{"x": a, "y": b, "id": i} for a, b, i in points]},
+            )
+
+        touches("touchStart", (x + 0.3 * w, y + 0.3 * w, 1))
+        touches("touchMove", (x + 0.4 * w, y + 0.4 * w, 1))
+        touches("touchStart", (x + 0.4 * w, y + 0.4 * w, 1), (x + 0.7 * w, y + 0.7 * w, 2))  # a pinch
+        touches("touchMove", (x + 0.3 * w, y + 0.3 * w, 1), (x + 0.8 * w, y + 0.8 * w, 2))
+        touches("touchEnd")
+        settle(page)
+        assert page.evaluate("() => window.digitPage.strokes") == 0 and not canvas_ink(page).any()
+
+        def pen(kind, px, py, buttons=1):
+            cdp.send(
+                "Input.dispatchMouseEvent",
+                {
+                    "type": kind,
+                    "x": px,
+                    "y": py,
+                    "button": "left",
+                    "buttons": buttons,
+                    "clickCount": 1,
+                    "pointerType": "pen",
+                },
+            )
+
+        touches("touchStart", (x + 0.85 * w, y + 0.95 * w, 7))  # the hand, resting
+        one = [(x + 0.5 * w, y + (0.2 + 0.6 * t / 20) * w) for t in range(21)]
+        pen("mousePressed", *one[0])
+        for point in one[1:]:
+            pen("mouseMoved", *point)
+        pen("mouseReleased", *one[-1], buttons=0)
+        touches("touchEnd")
+        assert settle(page, 1)["number"] == "1"
+        assert (
+            page.evaluate("() => window.digitPage.drawing().strokes[0].length") >= 15
+        )  # the pen's, not the hand's dot
+        assert errors == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("key", ["u", "r"])
 def test_a_late_answer_never_shows_erased_ink(server_url, browser, key):
     """An answer to ink that Undo or Clear erased while it was on its way is never shown."""
@@ -308,19 +362,33 @@ def test_a_late_answer_never_shows_erased_ink(server_url, browser, key):
 
 
 @pytest.mark.parametrize(
-    "viewport", [{"width": 844, "height": 390}, {"width": 667, "height": 375}, {"width": 1366, "height": 650}]
+    "viewport",
+    [
+        {"width": 844, "height": 390},
+        {"width": 667, "height": 375},
+        {"width": 568, "height": 320},
+        {"width": 1366, "height": 650},
+    ],
 )
 def test_the_canvas_and_its_buttons_fit_a_short_screen(server_url, browser, viewport):
     """A phone held sideways, a short laptop screen: the whole canvas and its buttons are in view,
     since a finger on the canvas draws and cannot scroll the page to reach them, and so is the
-    reading beside it (667 px wide, the pane was stacked below the canvas, out of view)."""
+    reading beside it (667 px wide, the pane was stacked below the canvas, out of view). On the
+    smallest phone (568x320) the canvas was 154 px and "Photo..." lay under the pane, which took
+    its taps (a user trial): each button is in its column, and a tap at its middle reaches it."""
     touch = {"has_touch": True, "is_mobile": True} if viewport["height"] < 500 else {}
     context, page, errors = open_page(browser, server_url, viewport, **touch)
     try:
         pad = page.locator("#pad").bounding_box()
         clear = page.locator("#clear").bounding_box()
         assert pad["y"] + pad["height"] <= viewport["height"] and clear["y"] + clear["height"] <= viewport["height"]
-        assert pad["width"] >= 240 and page.evaluate("() => window.scrollY") == 0
+        assert pad["width"] >= 238 and page.evaluate("() => window.scrollY") == 0  # 240 with its border
+        panel = page.locator("#panel").bounding_box()
+        for button in ("#undo", "#clear", "#open-photo"):
+            box = page.locator(button).bounding_box()
+            assert box["x"] + box["width"] <= panel["x"] and box["y"] + box["height"] <= viewport["height"]
+            middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            assert page.evaluate("([x, y]) => document.elementFromPoint(x, y).id", middle) == button[1:]
         draw(page, number_strokes("5", pad["width"]))
         assert settle(page)["number"] == "5"
         digit = page.locator("#digit").bounding_box()
