@@ -27,7 +27,7 @@ from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
 from ui import worker as worker_module
 from ui.app import HINT_TEXT, PERSONAL_NOTE, RESIZE_SETTLE, SHIPPED_NOTE, App
-from ui.canvas import MAX_UNDO, Canvas
+from ui.canvas import MAX_UNDO, POINT_STEP, Canvas
 from ui.dump import snapshot
 from ui.headless import key_event, run_script, stroke_events
 from ui.layout import DEFAULT_WINDOW, compute_layout
@@ -143,6 +143,32 @@ def test_strokes_are_kept_as_points_and_versions_count_changes():
     assert c.version == 2 and not c.drawing
     c.extend((10, 10))  # no stroke in progress: ignored
     assert c.version == 2
+
+
+def test_a_pen_resting_on_a_tablet_adds_no_points_and_the_stroke_ends_where_it_lifts():
+    """A pen or finger held still jitters 1-2 px hundreds of times a second: each jitter was a point
+    (900 a second; a user trial's 4 read "scribble", and was read again 22 times a second on ink
+    that looked the same). Moves under a quarter of the brush add no point while drawing; the pen's
+    last place is added when it lifts, so the stroke still ends under it."""
+    c = Canvas(560)
+    step = POINT_STEP * c.brush_width
+    c.begin((100.0, 100.0))
+    c.extend((100.0, 300.0))
+    version = c.version
+    rng = np.random.default_rng(0)
+    for _ in range(3000):  # three seconds at 1,000 Hz, +-2 px (a fingertip)
+        c.extend((100.0 + rng.integers(-2, 3), 300.0 + rng.integers(-2, 3)))
+    assert len(c.strokes[-1]) == 2 and c.version == version and 2 * np.sqrt(8) < step
+    c.extend((100.0 + step / 2, 300.0))  # slower than a step: held ...
+    assert len(c.strokes[-1]) == 2
+    c.end()  # ... and added as the pen lifts
+    assert c.strokes[-1][-1] == (100.0 + step / 2, 300.0) and c.version == version + 1
+    c.begin((300.0, 100.0))
+    for y in range(101, 300):  # a slow, steady line: a point every quarter brush or so
+        c.extend((300.0, float(y)))
+    c.end()
+    gaps = np.diff(np.array(c.strokes[-1])[:, 1])
+    assert c.strokes[-1][-1] == (300.0, 299.0) and gaps[:-1].min() >= step and gaps.max() <= step + 1
 
 
 def test_fast_moves_leave_no_gap():

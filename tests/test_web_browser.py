@@ -335,6 +335,39 @@ def test_a_second_finger_or_a_pen_takes_a_finger_s_stroke_away(server_url, brows
         context.close()
 
 
+def test_a_finger_resting_on_the_canvas_adds_no_points(server_url, browser):
+    """A resting finger or pen jitters a px or two hundreds of times a second: each jitter was a
+    point (ui/canvas.py's user trial). Moves under a quarter of the brush add none; the stroke
+    still ends where the finger lifts."""
+    context, page, errors = open_page(browser, server_url, PHONE, has_touch=True, is_mobile=True)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        pad = page.locator("#pad").bounding_box()
+        x, y, w = pad["x"], pad["y"], pad["width"]
+        touch = [{"x": x + 0.5 * w, "y": y + 0.2 * w}]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": touch})
+        for k in range(1, 21):
+            cdp.send(
+                "Input.dispatchTouchEvent",
+                {"type": "touchMove", "touchPoints": [{"x": x + 0.5 * w, "y": y + (0.2 + 0.03 * k) * w}]},
+            )
+        rng = np.random.default_rng(0)
+        for dx, dy in rng.integers(-2, 3, (300, 2)):
+            at = [{"x": x + 0.5 * w + int(dx), "y": y + 0.8 * w + int(dy)}]
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": at})
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x + 0.5 * w + 3, "y": y + 0.8 * w}]}
+        )
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        assert settle(page, 1)["number"] == "1"
+        stroke = page.evaluate("() => window.digitPage.drawing().strokes[0]")
+        assert len(stroke) <= 24  # the line's 21 points at most, and the lift's
+        assert stroke[-1][0] == pytest.approx(0.5 * w + 3, abs=0.5)
+        assert errors == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("key", ["u", "r"])
 def test_a_late_answer_never_shows_erased_ink(server_url, browser, key):
     """An answer to ink that Undo or Clear erased while it was on its way is never shown."""

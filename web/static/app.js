@@ -6,7 +6,10 @@
 // last digit's probability bars and the 28x28 image the model saw, "not sure" with its reason.
 
 const THROTTLE_MS = 100; // between two posts while drawing (bench/load.py simulates users this way)
-const MIN_POINT_STEP = 1; // px: a smaller move adds no point (ui/canvas.py)
+// A move shorter than POINT_STEP of the brush (MIN_POINT_STEP px at least) from the stroke's last point adds no
+// point until the pen lifts: a resting pen's or finger's jitter (ui/canvas.py)
+const POINT_STEP = 0.25;
+const MIN_POINT_STEP = 1;
 const MAX_SIDE = 560; // px: the desktop app's default canvas
 const MIN_FIT = 240; // px: the canvas shrinks to fit a short window's height, to no less than this
 const FIT_MARGIN = 8; // px left below the buttons when the canvas fits the window's height
@@ -34,7 +37,10 @@ const wrap = $("pad-wrap");
 // to older ink may still be on its way, and it reads strokes that are gone, so it is never shown.
 // cleared: what Clear took away ({strokes, points}), until the next stroke: Undo puts it back (a right
 // click or a pen's barrel button clears at a touch, and the drawing was gone for good)
-const ink = { strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null, pointerType: "", cleared: null };
+const ink = {
+  strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null, pointerType: "", cleared: null,
+  held: null, // where the pen is, too near the stroke's last point to add it yet
+};
 const net = {
   inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null,
   retry: null, failures: 0, // after a failed request: the timer that tries again, and how many failed in a row
@@ -84,6 +90,7 @@ function layout() {
     const f = side / ink.side;
     const scaled = (strokes) => strokes.map((s) => s.map(([x, y]) => [x * f, y * f]));
     ink.strokes = scaled(ink.strokes);
+    ink.held = null; // a place of the old size
     if (ink.cleared) ink.cleared.strokes = scaled(ink.cleared.strokes);
   }
   ink.side = side;
@@ -144,10 +151,15 @@ function begin(point) {
   return true;
 }
 
-function extend(point) {
+function extend(point, lifting = false) {
   const stroke = ink.strokes[ink.strokes.length - 1];
   const last = stroke[stroke.length - 1];
-  if (Math.abs(point[0] - last[0]) < MIN_POINT_STEP && Math.abs(point[1] - last[1]) < MIN_POINT_STEP) return;
+  const far = Math.hypot(point[0] - last[0], point[1] - last[1]);
+  ink.held = null;
+  if (far < (lifting ? MIN_POINT_STEP : Math.max(MIN_POINT_STEP, POINT_STEP * brush()))) {
+    if (!lifting) ink.held = point; // added when the pen lifts, if it stays this near
+    return;
+  }
   if (ink.points >= MAX_POINTS) { // said as the pen stops drawing, not at the next press
     if (noticeTimer === null) notice(FULL_TEXT);
     return;
@@ -160,6 +172,7 @@ function extend(point) {
 
 function end() {
   ink.pointerId = null;
+  ink.held = null;
   page.dataset.drawing = "no";
   if (stats.last && net.shownVersion === ink.version) announce(stats.last); // answered before the lift
 }
@@ -259,7 +272,11 @@ pad.addEventListener("pointermove", (e) => {
 });
 
 for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
-  pad.addEventListener(type, (e) => { if (e.pointerId === ink.pointerId) end(); });
+  pad.addEventListener(type, (e) => {
+    if (e.pointerId !== ink.pointerId) return;
+    if (ink.held) extend(ink.held, true); // the stroke ends where the pen lifted
+    end();
+  });
 }
 pad.addEventListener("contextmenu", (e) => e.preventDefault());
 
