@@ -905,6 +905,12 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     assert len(samples.load()) == 0 and len(app.canvas.strokes) == 1
     run_script(app, [key_event(pygame.K_KP1)], screen)
     assert samples.load().labels.tolist() == [1]
+    # Ctrl+Shift+Z (redo elsewhere) undid; Ctrl+2, Alt+2 saved a sample: none of them does anything
+    ctrl_shift, ctrl, alt = pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT, pygame.KMOD_LCTRL, pygame.KMOD_LALT
+    run_script(
+        app, [key_event(pygame.K_z, ctrl_shift), key_event(pygame.K_2, ctrl), key_event(pygame.K_2, alt)], screen
+    )
+    assert samples.load().labels.tolist() == [1] and len(app.canvas.strokes) == 1
     app.update(app.last_update + NOTICE_TIME + 0.1)
     assert app.samples.notice == ""
     run_script(app, [key_event(pygame.K_u)], screen)  # later, U undoes a stroke again

@@ -182,12 +182,15 @@ class App:
             self.quit()
         elif key == pygame.K_r:
             self.canvas.clear()
-        elif key == pygame.K_u or (key == pygame.K_z and mod & (pygame.KMOD_CTRL | pygame.KMOD_META)):
+        elif key == pygame.K_u or (
+            key == pygame.K_z and mod & (pygame.KMOD_CTRL | pygame.KMOD_META) and not mod & pygame.KMOD_SHIFT
+        ):  # Ctrl+Shift+Z is redo elsewhere: it undid another stroke (a user trial), and there is no redo
             if self.samples.can_unsave(self.canvas.version):  # a save just made: undo takes it back, not a stroke
                 self.samples.unsave()
             elif not self.canvas.undo() and not self.canvas.is_empty:  # only strokes older than MAX_UNDO left
                 self.samples.notify(UNDO_LIMIT_TEXT, ok=False)
-        elif key in DIGIT_KEYS:
+        elif key in DIGIT_KEYS and not mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META):
+            # a shortcut (Ctrl+2), AltGr's symbols: no sample (a user trial saved one); Shift stays (AZERTY's digits)
             self.samples.save(DIGIT_KEYS[key], self._single_digit(), self.canvas.version, self.canvas.strokes)
         elif key == pygame.K_l:
             self.learn()
