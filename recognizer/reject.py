@@ -122,6 +122,16 @@ TEXT_TALLER = 1.8
 TEXT_DIGIT = 0.8
 TEXT_BIG, TEXT_SMALL = 2.0, 25
 TEXT_SPACE = 0.4
+# One word is no line (a number most of whose digits are struck reads as it was) unless it holds
+# TEXT_WORD letters or more: a heading set tight, its spaces under TEXT_SPACE of its letters' height (a
+# user trial: "ACME Ltd. - Delivery note" over a form's number read "?????????11?????")
+TEXT_WORD = 8
+# A label beside a number (a form's printed "Total", "Invoice no.:"; a user trial: "?0??1261", "?5251"):
+# readings LABEL_SMALL of the row's tallest sure digit tall at most, one of them a letter, LABEL_APART of
+# that digit's height or more from the row's other readings, are left out; a small digit so far out
+# stays (a page's number: no letter)
+LABEL_SMALL = 0.6
+LABEL_APART = 1.0
 
 
 @dataclass(frozen=True)
@@ -275,11 +285,30 @@ def text_lines(unsure: Sequence[str | None], boxes: Sequence[Box], rows: Sequenc
     text = [False] * len(unsure)
     writing = max((boxes[k][3] for k in range(len(unsure)) if unsure[k] is None), default=0)
     for row in _runs(range(len(unsure)), lambda j, k: rows[j] == rows[k]):
+        for k in _labels(row, unsure, boxes):
+            text[k] = True
+        row = [k for k in row if not text[k]]
         letters = [k for k in row if unsure[k] in LETTERS]
         if len(letters) >= TEXT_MIN and len(letters) >= TEXT_SHARE * len(row):
             for k, number in zip(row, _numbers(row, unsure, boxes, [boxes[k][3] for k in letters], writing)):
                 text[k] = not number
     return text
+
+
+def _labels(row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box]) -> list[int]:
+    """The readings of a row that are a label beside its number (LABEL_SMALL, LABEL_APART)."""
+    tallest = max((boxes[k][3] for k in row if unsure[k] is None), default=0)
+    if not tallest:
+        return []
+    apart = _runs(row, lambda j, k: boxes[k][0] - (boxes[j][0] + boxes[j][2]) < LABEL_APART * tallest)
+    if len(apart) < 2:
+        return []
+    return [
+        k
+        for run in apart
+        if all(boxes[k][3] <= LABEL_SMALL * tallest for k in run) and any(unsure[k] in LETTERS for k in run)
+        for k in run
+    ]
 
 
 def _numbers(
@@ -289,7 +318,7 @@ def _numbers(
     its letters'; writing: the tallest digit read in the picture."""
     letters, small = float(np.median(heights)), float(np.percentile(heights, TEXT_SMALL))
     words = _words(row, unsure, boxes, TEXT_SPACE * letters)
-    if len(words) == 1:  # one word is no line: a number most of whose digits are struck reads as it was
+    if len(words) == 1 and len(heights) < TEXT_WORD:  # a number most of whose digits are struck reads as it was
         return [True] * len(row)
     running = len(heights) >= TEXT_RUNNING
     number, alone = {}, {k: len(word) == 1 for word in words for k in word}

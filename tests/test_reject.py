@@ -345,14 +345,14 @@ def _row(line: str, letter: int = 30, digit: int = 40) -> tuple[list, list, list
     as a letter (print's "o" read 0), "T" one twice as tall, "?" a digit read "low confidence"
     (`digit` px tall); each 20 px wide, 3 px apart in a word,
     20 px where `line` has a space, 15 where it has "|" (a number's digits written apart, further
-    than a printed word's letters)."""
+    than a printed word's letters), 63 where it has "_" (a label's way from its number)."""
     unsure, boxes, x = [], [], 0
     tall = {"L": letter, "X": digit, "B": 3 * letter, "D": digit, "d": letter, "T": 2 * digit, "?": digit}
     nad = reject.NOT_A_DIGIT
     reason = {"L": nad, "X": nad, "B": nad, "D": None, "d": None, "T": None, "?": LOW_CONFIDENCE}
     for ch in line:
-        if ch in " |":
-            x += 17 if ch == " " else 12
+        if ch in " |_":
+            x += {" ": 17, "|": 12, "_": 60}[ch]
             continue
         unsure.append(reason[ch])
         boxes.append((x, 100 - tall[ch], 20, tall[ch]))
@@ -363,7 +363,7 @@ def _row(line: str, letter: int = 30, digit: int = 40) -> tuple[list, list, list
 def _kept(line: str, **heights: int) -> str:
     """The row's readings left once its text is left out, spelt as in _row."""
     unsure, boxes, rows = _row(line, **heights)
-    spelt = [ch for ch in line if ch not in " |"]
+    spelt = [ch for ch in line if ch not in " |_"]
     return "".join(ch for ch, text in zip(spelt, reject.text_lines(unsure, boxes, rows)) if not text)
 
 
@@ -385,6 +385,23 @@ def test_a_line_of_text_is_left_out_but_its_numbers():
     with_number = page.replace("LLLL LL", "LLLL TT")  # a number written big in the line
     assert _kept(with_number) == with_number.replace(" ", "")
     assert _kept(page.replace("LLLL LL", "LLLL L? D")) == ""  # but no word with a letter in it
+
+
+def test_a_label_beside_a_number_or_a_heading_set_tight_is_left_out():
+    """A form's printed label a way from its number ("Invoice no.:", "Total" with its "o" and "l"
+    read 0 and 1: a user trial read "?5251", "?0??1261") is left out, as is a heading whose words'
+    spaces are too narrow to part them ("?????????11?????"); a letter as tall as the number, or
+    close to it, and a small digit far out (a page's number) stay."""
+    assert _kept("LLLLLL_DDDD", letter=20) == "DDDD"
+    assert _kept("LdLLd_DDD", letter=20) == "DDD"  # "Total": its o and l read as sure digits
+    assert _kept("DDD_LL", letter=20) == "DDD"  # a unit after it
+    assert _kept("LLL_DDD") == "LLLDDD"  # letters 3/4 as tall as the digits: handwriting, kept
+    assert _kept("LLL|DDD", letter=20) == "LLLDDD"  # close: the number's own "?"s
+    assert _kept("dd_DDD") == "ddDDD"  # no letter: digits, however small
+    heading, number = _row("LLLLLLLLLddLLLLL"), _row("DD")  # a heading set tight: one word, 14 letters
+    unsure, boxes, rows = heading[0] + number[0], heading[1] + number[1], heading[2] + [1, 1]
+    assert reject.text_lines(unsure, boxes, rows) == [True] * 16 + [False] * 2
+    assert _kept("LLLL") == "LLLL" and _kept("DXXXXD") == "DXXXXD"  # a few letters: maybe a struck number
 
 
 def test_a_numbers_own_question_marks_stay_with_it():
