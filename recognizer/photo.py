@@ -186,6 +186,7 @@ DITHER_DOTS = 0.01  # ... one whose pixels alone among the other shade, of each 
 # stem apart from its bar as a line beside it
 ONE_PX_BLOCKS = 0.1
 PENCIL_PEN = 1 / 16
+PENCIL_LINE = 0.9  # ... its lines (runs, or pieces reaching across, this share of the picture's side) kept 1 px
 GAP_CELLS = 1_000_000  # _gap compares this many pairs of pieces at a time (its memory, not its answer)
 BIG_PIECE = 0.1  # pieces with this share of the largest piece's ink are writing ...
 NEAR_WRITING = 0.5  # ... smaller ones only this close to one (a share of the big pieces' height)
@@ -313,22 +314,36 @@ def _dithered(image: np.ndarray) -> bool:
 
 
 def _pencil_drawn_again(image: np.ndarray) -> np.ndarray:
-    """A drawing in two shades whose ink (the rarer shade) is a 1 px pencil's, drawn again with a pen
-    PENCIL_PEN of its writing's height (the median height of its pieces with a tenth of the largest's
-    ink at least); any other picture as it is."""
+    """A drawing in two shades whose ink (the rarer shade) is a 1 px pencil's, its writing drawn
+    again with a pen PENCIL_PEN of the writing's height (the median height of its pieces with a
+    tenth of the largest's ink at least); any other picture as it is. Lines stay 1 px, as the
+    cleaning finds them: runs PENCIL_LINE of the picture's side long along a row or a column, and
+    pieces reaching across PENCIL_LINE of it (a frame, a grid, a slanted ruled line: with them the
+    pen had been the frame's height / 16, the digits blobs); so do specks (SPECK_SHARE of the
+    largest piece's ink: dust drawn again read as decimal points)."""
     shades = np.flatnonzero(np.bincount(image.ravel(), minlength=256))
     if len(shades) != 2:
         return image
     dark = image == shades[0]
-    ink = dark if np.count_nonzero(dark) <= dark.size / 2 else ~dark
-    blocks = cv2.erode(ink.astype(np.uint8), np.ones((2, 2), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    ink = (dark if np.count_nonzero(dark) <= dark.size / 2 else ~dark).astype(np.uint8)
+    blocks = cv2.erode(ink, np.ones((2, 2), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
     if np.count_nonzero(blocks) >= ONE_PX_BLOCKS * np.count_nonzero(ink):
         return image
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    area, height = stats[1:, cv2.CC_STAT_AREA], stats[1:, cv2.CC_STAT_HEIGHT]
-    pen = max(3, round(PENCIL_PEN * float(np.median(height[area >= BIG_PIECE * area.max()]))))
-    thick = cv2.dilate(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pen, pen))).astype(bool)
-    return np.where(thick, image[ink][0], image[~ink][0]).astype(np.uint8)
+    h, w = ink.shape
+    runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(3, int(PENCIL_LINE * w))), np.uint8))
+    runs |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((max(3, int(PENCIL_LINE * h)), 1), np.uint8))
+    strokes = ink & ~runs
+    joined = cv2.dilate(strokes, np.ones((3, 3), np.uint8))  # a digit a 1 px line crossed: one piece again
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    x, y, pw, ph, area = stats[1:].T
+    writing = (pw < PENCIL_LINE * w) & (ph < PENCIL_LINE * h)
+    if not writing.any():
+        return image
+    writing &= area >= SPECK_SHARE * area[writing].max()
+    pen = max(3, round(PENCIL_PEN * float(np.median(ph[writing & (area >= BIG_PIECE * area[writing].max())]))))
+    drawn = (np.isin(labels, np.flatnonzero(writing) + 1) & strokes.astype(bool)).astype(np.uint8)
+    thick = cv2.dilate(drawn, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pen, pen))).astype(bool) | ink.astype(bool)
+    return np.where(thick, image[ink.astype(bool)][0], image[~ink.astype(bool)][0]).astype(np.uint8)
 
 
 def _bold(canvas: np.ndarray, side: int) -> bool:

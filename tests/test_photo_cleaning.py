@@ -839,6 +839,33 @@ def test_a_number_drawn_with_a_1_px_pencil_is_read(tmp_path, shipped, height, li
     assert number_text(shipped.read_picture(load_canvases(path))) == "4718"
 
 
+@pytest.mark.parametrize("around", ["frame", "grid", "ruled", "dust"])
+def test_lines_and_dust_around_a_1_px_pencil_s_number_stay_as_they_are(tmp_path, shipped, around):
+    """An outside review: with a 1 px frame or grid, the largest piece, the pen was the frame's
+    height / 16 and the digits blobs ("4718" read "??"); 1 px ruled lines drawn again as thick
+    as the digits took them away with them ("no ink found"); dust drawn again read as decimal
+    points ("7479" read "7.479"). Lines and specks stay 1 px; only the writing is drawn again."""
+    shape = (300, 560)
+    picture = pencil_drawing("4718", shape, 150)
+    if around == "frame":
+        cv2.rectangle(picture, (5, 5), (shape[1] - 6, shape[0] - 6), 0, 1)
+    elif around == "grid":  # the number in a table's cell
+        picture[[10, 45, 255, 290], :] = 0
+        picture[:, [10, 25, 535, 550]] = 0
+    elif around == "ruled":
+        picture[30::45, :] = 0
+    else:
+        rng = np.random.default_rng(3)
+        picture[rng.integers(0, shape[0], 40), rng.integers(0, shape[1], 40)] = 0
+    drawn = photo._pencil_drawn_again(picture)
+    digits = pencil_drawing("4718", shape, 150) == 0
+    near = cv2.dilate(digits.astype(np.uint8), np.ones((25, 25), np.uint8)) > 0
+    assert np.array_equal(drawn[~near], picture[~near])  # lines and dust as they were, away from the digits
+    assert np.count_nonzero((drawn == 0) & near) > 3 * np.count_nonzero(digits)  # the digits drawn bolder
+    path = save(tmp_path, "pencil.png", picture)
+    assert number_text(shipped.read_picture(load_canvases(path))) == "4718"
+
+
 def test_only_a_two_shade_drawing_with_a_1_px_pencil_is_drawn_again():
     """A bolder pen's drawing, a grey picture and a drawing whose pencil is 1 px are told apart:
     only the last is drawn again, with its strokes where they were."""
