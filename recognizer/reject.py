@@ -127,11 +127,16 @@ TEXT_SPACE = 0.4
 # user trial: "ACME Ltd. - Delivery note" over a form's number read "?????????11?????")
 TEXT_WORD = 8
 # A label beside a number (a form's printed "Total", "Invoice no.:"; a user trial: "?0??1261", "?5251"):
-# readings LABEL_SMALL of the row's tallest sure digit tall at most, one of them a letter, LABEL_APART of
-# that digit's height or more from the row's other readings, are left out; a small digit so far out
-# stays (a page's number: no letter)
+# readings LABEL_APART of the row's tallest sure digit's height or more from the row's other readings,
+# more than half of them letters, and either print's size (LABEL_PRINT of that digit's height at most:
+# what is left of "Invoice no.:" once its specks are gone, one "?") or a word of LABEL_WORD or more
+# LABEL_SMALL of it tall at most ("Total"), are left out. A smaller number written beside a bigger
+# one, with a "?" or two among its digits, stays whole (a review: "47?544" read "4", "6?5594" "5594",
+# sure); so does a small digit so far out (a page's number)
 LABEL_SMALL = 0.6
 LABEL_APART = 1.0
+LABEL_PRINT = 0.35
+LABEL_WORD = 4
 
 
 @dataclass(frozen=True)
@@ -303,12 +308,14 @@ def _labels(row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box]) 
     apart = _runs(row, lambda j, k: boxes[k][0] - (boxes[j][0] + boxes[j][2]) < LABEL_APART * tallest)
     if len(apart) < 2:
         return []
-    return [
-        k
-        for run in apart
-        if all(boxes[k][3] <= LABEL_SMALL * tallest for k in run) and any(unsure[k] in LETTERS for k in run)
-        for k in run
-    ]
+    labels = []
+    for run in apart:
+        if 2 * sum(unsure[k] in LETTERS for k in run) <= len(run):
+            continue
+        tallest_here = max(boxes[k][3] for k in run)
+        if tallest_here <= LABEL_PRINT * tallest or (len(run) >= LABEL_WORD and tallest_here <= LABEL_SMALL * tallest):
+            labels += run
+    return labels
 
 
 def _numbers(

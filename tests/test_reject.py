@@ -394,7 +394,13 @@ def test_a_label_beside_a_number_or_a_heading_set_tight_is_left_out():
     close to it, and a small digit far out (a page's number) stay."""
     assert _kept("LLLLLL_DDDD", letter=20) == "DDDD"
     assert _kept("LdLLd_DDD", letter=20) == "DDD"  # "Total": its o and l read as sure digits
-    assert _kept("DDD_LL", letter=20) == "DDD"  # a unit after it
+    assert _kept("DDD_LL", letter=12) == "DDD"  # a printed unit after it
+    assert _kept("DDD_LL", letter=20) == "DDDLL"  # two letters half its height: maybe digits in doubt
+    assert _kept("L_DDDD", letter=12) == "DDDD"  # all that is left of a small printed label: one "?"
+    assert _kept("L_DDDD", letter=20) == "LDDDD"  # one "?" half the number's height: maybe a digit
+    assert _kept("dLd_DDD", letter=20) == "dLdDDD"  # a smaller number with a "?" among its digits
+    assert _kept("LLd_DDD", letter=20) == "LLdDDD"  # ... or two (a review: "4??0" read "4", sure)
+    assert _kept("dL_DDD", letter=12) == "dLDDD"  # half letters: maybe a number ("6?5594" read "5594")
     assert _kept("LLL_DDD") == "LLLDDD"  # letters 3/4 as tall as the digits: handwriting, kept
     assert _kept("LLL|DDD", letter=20) == "LLLDDD"  # close: the number's own "?"s
     assert _kept("dd_DDD") == "ddDDD"  # no letter: digits, however small
