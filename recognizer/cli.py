@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import warnings
 
 import numpy as np
 
@@ -12,10 +13,10 @@ from .batch import predict_batches
 from .data import load_mnist, require_test_set
 from .errors import NoInk, RecognizerError
 from .fileio import command_prog
-from .images import MAX_PIXELS, STDIN, load_canvases
+from .images import MAX_PAGES, MAX_PIXELS, STDIN, count_pages, load_canvases
 from .predictor import Prediction, Recognizer, number_text, percent
 
-CSV_COLUMNS = ("file", "number", "status", "lowest_confidence", "details")
+CSV_COLUMNS = ("file", "page", "number", "status", "lowest_confidence", "details")
 # A row's status: every digit read sure; some read "?"; no digit found (only print or letters); a
 # picture with no ink (a form's field left blank); a file that could not be read as an image
 READ, NOT_SURE, NO_DIGITS, BLANK, ERROR = "read", "not sure", "no digits", "blank", "error"
@@ -25,7 +26,8 @@ def predict_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog=command_prog("predict"),
         description="Recognize the digit, or the digits left to right, in each image (PNG, JPG, ...; "
-        f"dark ink on light paper or the reverse; at most {MAX_PIXELS:,} pixels).",
+        f"dark ink on light paper or the reverse; at most {MAX_PIXELS:,} pixels), and in each page of a "
+        f"multi-page TIFF (the first {MAX_PAGES}).",
     )
     parser.add_argument(
         "images",
@@ -37,9 +39,9 @@ def predict_main(argv: list[str]) -> int:
     parser.add_argument(
         "--csv",
         action="store_true",
-        help="write CSV for a spreadsheet: a header, then one row per image in the order given, those that "
-        f"fail too: {', '.join(CSV_COLUMNS)} (status: {READ}, {NOT_SURE}, {NO_DIGITS}, {BLANK} or {ERROR}; "
-        "lowest_confidence: of the digits read sure, 0-1)",
+        help="write CSV for a spreadsheet: a header, then one row per image (per page of a TIFF) in the order "
+        f"given, those that fail too: {', '.join(CSV_COLUMNS)} (status: {READ}, {NOT_SURE}, {NO_DIGITS}, "
+        f"{BLANK} or {ERROR}; lowest_confidence: of the digits read sure, 0-1)",
     )
     args = parser.parse_args(argv)
     rec = Recognizer.load(args.model)
@@ -48,36 +50,39 @@ def predict_main(argv: list[str]) -> int:
         rows.writerow(CSV_COLUMNS)
     failed = 0
     for path in args.images:
-        try:
-            preds = rec.read_picture(load_canvases(path))
-        except RecognizerError as exc:
-            failed += 1
-            if rows is None:
-                print(f"error: {exc}", file=sys.stderr)
-            else:
-                rows.writerow((path, "", BLANK if isinstance(exc, NoInk) else ERROR, "", _without(path, str(exc))))
-            continue
-        if not preds:
-            failed += 1
-            message = f"{path}: no digits found (only lines of print or letters)"
-            if rows is None:
-                print(f"error: {message}", file=sys.stderr)
-            else:
-                rows.writerow((path, "", NO_DIGITS, "", _without(path, message)))
-            continue
-        if rows is None:
-            print(f"{path}: {describe(preds)}")
-        else:
-            sure = [p.confidence for p in preds if not p.unsure]
-            status = NOT_SURE if len(sure) < len(preds) else READ
-            rows.writerow((path, number_text(preds), status, f"{min(sure):.4f}" if sure else "", describe(preds)))
-        sys.stdout.flush()  # row by row: what was read before an interruption is kept
+        pages = count_pages(path)
+        if pages > MAX_PAGES:
+            warnings.warn(f"{path}: more than {MAX_PAGES} pages; the first {MAX_PAGES} are read", stacklevel=1)
+        for page in range(min(pages, MAX_PAGES)):
+            name = path if pages == 1 else f"{path} (page {page + 1})"
+            status, number, lowest, details, named = read_one(rec, path, None if pages == 1 else page)
+            failed += status in (NO_DIGITS, BLANK, ERROR)
+            if rows is not None:
+                rows.writerow((path, page + 1, number, status, lowest, details))
+            elif status in (READ, NOT_SURE):
+                print(f"{name}: {details}")
+            else:  # a message that names its file otherwise ("image not found: x.png") is said as it is
+                print(f"error: {f'{name}: {details}' if named else details}", file=sys.stderr)
+            sys.stdout.flush()  # row by row: what was read before an interruption is kept
     return 1 if failed else 0
 
 
-def _without(path: str, message: str) -> str:
-    """An error message without the file name it begins with (its row names the file)."""
-    return message.removeprefix(f"{path}: ")
+def read_one(rec: Recognizer, path: str, page: int | None) -> tuple[str, str, str, str, bool]:
+    """One picture (a file, or a page of a TIFF) read: (status, number, lowest_confidence, details,
+    named), details being what `predict` says of it, or why it could not be read, without the
+    "file: " it began with (named: it did; a row names its file)."""
+    try:
+        preds = rec.read_picture(load_canvases(path, page))
+    except RecognizerError as exc:
+        message = str(exc)
+        named = message.startswith(f"{path}: ")
+        details = message.removeprefix(f"{path}: ")
+        return BLANK if isinstance(exc, NoInk) else ERROR, "", "", details, named
+    if not preds:
+        return NO_DIGITS, "", "", "no digits found (only lines of print or letters)", True
+    sure = [p.confidence for p in preds if not p.unsure]
+    status = NOT_SURE if len(sure) < len(preds) else READ
+    return status, number_text(preds), f"{min(sure):.4f}" if sure else "", describe(preds), True
 
 
 def describe(preds: list[Prediction]) -> str:

@@ -23,6 +23,7 @@ from .errors import ImageError
 from .photo import WORK_SIDE, ink_canvas, ink_canvases
 
 MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would exhaust memory
+MAX_PAGES = 100  # pages of a multi-page TIFF that `predict` reads (a document feeder's batch), at most
 STDIN = "-"  # the file name that reads the image piped to standard input ...
 MAX_STDIN_BYTES = 64 << 20  # ... of at most this many bytes
 WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey deeper than 8 bits
@@ -46,16 +47,44 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     return ink_canvas(load_gray(path), str(path))
 
 
-def load_canvases(path: str | os.PathLike) -> list[np.ndarray]:
+def load_canvases(path: str | os.PathLike, page: int | None = None) -> list[np.ndarray]:
     """Image file -> its canvas, or both polarities' when bold ink may have fooled the polarity
-    check (photo.ink_canvases): what the CLI reads, with Recognizer.read_picture."""
-    return ink_canvases(load_gray(path), str(path))
+    check (photo.ink_canvases): what the CLI reads, with Recognizer.read_picture. page: as load_gray."""
+    return ink_canvases(load_gray(path, page), str(path))
 
 
-def load_gray(path: str | os.PathLike) -> np.ndarray:
+def count_pages(path: str | os.PathLike) -> int:
+    """How many pages a multi-page TIFF holds (a document feeder's scan), counted up to MAX_PAGES + 1
+    (one more says there are more); 1 for any other file, and for one Pillow cannot open (load_gray
+    says why). A page that cannot be reached counts, and no page after it: its reading says why."""
+    from PIL import Image
+
+    try:
+        if not os.fspath(path) or os.fspath(path) == STDIN or not Path(path).is_file():
+            return 1  # opened, a named pipe would wait for a writer for ever (load_gray refuses it)
+    except OSError:  # a name too long for the file system: load_gray says so
+        return 1
+    pages = 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                pages = 1
+                while img.format == "TIFF" and pages <= MAX_PAGES:
+                    img.seek(pages)
+                    pages += 1
+    except EOFError:  # past the last page
+        pass
+    except Exception:  # noqa: BLE001 (Pillow raises many kinds for a damaged page)
+        return max(1, pages + 1)
+    return pages
+
+
+def load_gray(path: str | os.PathLike, page: int | None = None) -> np.ndarray:
     """Image file -> its grey pixels, upright (upright_gray); ImageError in one line for a missing,
-    unreadable or too large file. Of an animation or a multi-page file, the first frame (warned).
-    STDIN ("-"): the image piped to standard input, at most MAX_STDIN_BYTES."""
+    unreadable or too large file. Of an animation or a multi-page file, the first frame (warned), or
+    with `page` (0 first), that page of a multi-page TIFF (count_pages). STDIN ("-"): the image piped to
+    standard input, at most MAX_STDIN_BYTES."""
     from PIL import Image, UnidentifiedImageError
 
     if not os.fspath(path):  # Path("") is ".": "the folder ." said nothing
@@ -70,10 +99,12 @@ def load_gray(path: str | os.PathLike) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             warnings.filterwarnings("ignore", category=UserWarning, module="PIL")  # corrupt EXIF: read as stored
             with Image.open(path if source is None else source) as img:
+                if page:
+                    img.seek(page)
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(f"{path}: image too large ({img.width}x{img.height} pixels)")
                 gray = upright_gray(img, str(path))
-                frames = _frames(img)
+                frames = 1 if page is not None else _frames(img)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):

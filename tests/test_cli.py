@@ -543,18 +543,51 @@ def test_the_cli_never_claims_a_certainty_the_app_does_not():
     assert describe(two_lines) == "3 3 (3: >99.9%, 3: 50.0%)"
 
 
-@pytest.mark.parametrize("suffix", ["gif", "tiff"])
-def test_predict_says_when_it_reads_only_the_first_frame_or_page(tmp_path, suffix):
-    """A user trial: an animation or a multi-page scan was read by its first frame without a word
-    (a blank first frame read "blank image"). Now a one-line warning says so."""
+def test_predict_says_when_it_reads_only_the_first_frame_of_an_animation(tmp_path):
+    """A user trial: an animation was read by its first frame without a word (a blank first frame
+    read "blank image"). Now a one-line warning says so."""
     frames = [Image.new("L", (200, 200), 255) for _ in range(3)]
     for k, frame in enumerate(frames):
         frame.paste(0, (95 + 10 * k, 40, 107 + 10 * k, 160))  # a 1 that moves: no frame a copy of another
-    path = tmp_path / f"pages.{suffix}"
+    path = tmp_path / "frames.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:])
     result = run("predict", str(path))
     assert result.returncode == 0 and result.stdout.startswith(f"{path}: 1 ("), result.stderr
     assert result.stderr == f"warning: {path}: 3 frames or pages; only the first is read\n"
+
+
+def number_page(text: str) -> Image.Image:
+    """A page with `text` written on it in a font, dark on white."""
+    import cv2
+
+    page = np.full((200, 120 * max(len(text), 1) + 60), 255, np.uint8)
+    cv2.putText(page, text, (20, 160), cv2.FONT_HERSHEY_SIMPLEX, 5, 0, 12, cv2.LINE_AA)
+    return Image.fromarray(page)
+
+
+def test_predict_reads_every_page_of_a_multi_page_tiff(tmp_path, monkeypatch, capsys):
+    """A document feeder scans a stack into one TIFF (a user trial: only its first page was read,
+    the others said in a warning a redirected stdout hides). Each page is read, named by its number,
+    a blank page said as such; past MAX_PAGES, a warning."""
+    pages = [number_page("47"), Image.new("L", (200, 200), 255), number_page("305")]
+    path = tmp_path / "stack.tif"
+    pages[0].save(path, save_all=True, append_images=pages[1:])
+    result = run("predict", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{path} (page 1): 47 (") and lines[1].startswith(f"{path} (page 3): 305 (")
+    assert result.stderr == f"error: {path} (page 2): no ink found (the image is blank or has too little contrast)\n"
+    result = run("predict", "--csv", str(path))
+    rows = [line.split(",")[:4] for line in result.stdout.splitlines()[1:]]
+    assert rows == [[str(path), "1", "47", "read"], [str(path), "2", "", "blank"], [str(path), "3", "305", "read"]]
+
+    from recognizer import cli, images
+
+    monkeypatch.setattr(cli, "MAX_PAGES", 2)
+    monkeypatch.setattr(images, "MAX_PAGES", 2)
+    with pytest.warns(UserWarning, match="more than 2 pages; the first 2 are read"):
+        assert cli.predict_main(["--csv", str(path)]) == 1
+    assert len(capsys.readouterr().out.splitlines()) == 3  # the header and two pages
 
 
 def test_predict_reads_an_image_piped_to_standard_input(tmp_path):
@@ -600,7 +633,8 @@ def test_a_terminal_on_standard_input_is_no_image(monkeypatch):
 def test_a_phone_jpeg_with_previews_is_no_animation_and_a_damaged_page_no_failure(tmp_path):
     """A review of the frames warning: a phone's JPEG carrying a preview (MPO, two frames) was
     warned about; and counting a TIFF's pages read its damaged third one, refusing the whole file
-    whose first page reads (as it did before the warning)."""
+    whose first page reads (as it did before the warning). Since TIFFs are read page by page (a
+    user trial), its first page reads and the damaged one says so."""
     import struct
 
     page = Image.new("L", (200, 200), 255)
@@ -616,9 +650,12 @@ def test_a_phone_jpeg_with_previews_is_no_animation_and_a_damaged_page_no_failur
     entries = struct.unpack("<H", data[first : first + 2])[0]
     data[first + 2 + 12 * entries : first + 6 + 12 * entries] = struct.pack("<I", 0x7FFFFF00)
     pages.write_bytes(data)
-    result = run("predict", str(pages))
-    assert result.returncode == 0 and result.stdout.startswith(f"{pages}: 1 ("), result.stderr
-    assert result.stderr == f"warning: {pages}: damaged after its first frame or page, which is read\n"
+    result = run("predict", str(pages))  # read page by page: the first reads, the next is said damaged
+    assert result.returncode == 1 and result.stdout.startswith(f"{pages} (page 1): 1 ("), result.stderr
+    assert (
+        result.stderr.startswith(f"error: {pages} (page 2): not a readable image (")
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_standard_input_that_cannot_be_read_fails_alone(monkeypatch):
@@ -661,8 +698,9 @@ def test_predict_csv_has_a_row_for_every_image_in_the_order_given(tmp_path):
     result = run("predict", "--csv", *files)
     assert result.returncode == 1 and "Traceback" not in result.stderr and result.stderr == ""
     header, *rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert header == ["file", "number", "status", "lowest_confidence", "details"]
-    assert [row[0] for row in rows] == files
+    assert header == ["file", "page", "number", "status", "lowest_confidence", "details"]
+    assert [row[0] for row in rows] == files and {row[1] for row in rows} == {"1"}
+    rows = [row[:1] + row[2:] for row in rows]
     assert [row[1:3] for row in rows] == [
         ["3", "read"],
         ["7", "read"],
