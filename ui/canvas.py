@@ -16,12 +16,15 @@ import numpy as np
 
 from recognizer.strokes import Point, brush_width, draw_stroke, scaled_strokes
 
-# A move shorter than this share of the brush (MIN_POINT_STEP px at least) from the stroke's last point adds
-# no point until the pen lifts: a pen or finger resting on a tablet jitters 1-2 px hundreds of times a second
-# (a user trial: 900 points a second, its 4 read "scribble", read again 22 times a second on unchanged ink).
-# Real pen strokes as the benches draw them (UNIPEN) step 0.43 of the pen at the median, a quarter under 0.24.
-POINT_STEP = 0.25
-MIN_POINT_STEP = 1.0
+# A move shorter than POINT_STEP px (or 1/STEP_SIDES of a smaller canvas's side, 1 px at least) from the
+# stroke's last point adds no point: a pen or finger resting on a tablet jitters 1-2 px hundreds of times a
+# second (a user trial: 900 points a second, its 4 read "scribble", and read again 22 times a second on ink
+# that looked the same). 6 px takes a +-2 px jitter's every step; the stroke may end that far short of
+# where the pen lifts, under its brush's round end. Real pen strokes as the benches draw them (UNIPEN) step
+# 0.43 of the pen at the median, 0.73 at the 75th percentile: 6 px is 0.24 of the app's 560 px brush, 0.55
+# of a 240 px canvas's.
+POINT_STEP = 6.0
+STEP_SIDES = 40
 MAX_UNDO = 100  # strokes kept as point lists; older ones are baked into a bitmap, keeping memory flat
 MIN_SIDE = 28  # px; no canvas is smaller than the image the model sees
 # Under each undoable stroke's box the pixels from before it are kept, so that undoing it is a copy,
@@ -104,12 +107,16 @@ class Canvas:
         # resize: undo() puts it back (a right click clears at a touch, and the drawing was gone for good)
         self._cleared: tuple | None = None
         self._dirty: tuple[int, int, int, int] | None = (0, 0, self.side, self.side)  # changed since take_dirty()
-        self._held: Point | None = None  # where the pen is, too near the stroke's last point to add it yet
 
     @property
     def brush_width(self) -> int:
         """Stroke width in px for this canvas size (proportional, so any window size reads alike)."""
         return brush_width(self.side)
+
+    @property
+    def point_step(self) -> float:
+        """The least move, in px, that adds a point to a stroke (POINT_STEP, STEP_SIDES)."""
+        return max(1.0, min(POINT_STEP, self.side / STEP_SIDES))
 
     @property
     def is_empty(self) -> bool:
@@ -143,35 +150,21 @@ class Canvas:
         stroke = self.strokes[-1]
         point = self._clamp(point)
         last = stroke[-1]
-        if math.hypot(point[0] - last[0], point[1] - last[1]) < max(MIN_POINT_STEP, POINT_STEP * self.brush_width):
-            self._held = point
+        if math.hypot(point[0] - last[0], point[1] - last[1]) < self.point_step:
             return
-        self._add(point)
-
-    def _add(self, point: Point) -> None:
-        """The stroke in progress drawn on to `point`."""
-        stroke = self.strokes[-1]
-        last = stroke[-1]
-        self._held = None
         stroke.append(point)
         draw_stroke(self.pixels, [last, point], self.brush_width)
         self._mark(last, point)
         self.version += 1
 
     def end(self) -> None:
-        """Finish the stroke in progress (if any) where the pen was last; it stays on the canvas and
-        can be undone."""
-        if self.drawing and self._held is not None:
-            last = self.strokes[-1][-1]
-            if math.hypot(self._held[0] - last[0], self._held[1] - last[1]) >= MIN_POINT_STEP:
-                self._add(self._held)
-        self._held = None
+        """Finish the stroke in progress (if any); it stays on the canvas and can be undone."""
         self.drawing = False
 
     def undo(self) -> bool:
         """Remove the last stroke (also one in progress), or put back what clear() took away when
         nothing was drawn since; False when there is nothing to undo."""
-        self.drawing, self._held = False, None
+        self.drawing = False
         if not self.strokes and self._cleared is not None and self.is_empty:
             self.strokes, self._before, self._base, pixels, self.redraw_due = self._cleared
             self._cleared = None
@@ -196,7 +189,7 @@ class Canvas:
 
     def clear(self) -> bool:
         """Remove all ink; False when the canvas was already empty."""
-        self.drawing, self._held = False, None
+        self.drawing = False
         if self.is_empty:
             return False
         self._seal()
@@ -219,7 +212,7 @@ class Canvas:
         if side == self.side:
             return
         scale = side / self.side
-        self._cleared, self._held = None, None  # pixels and a point of the old size
+        self._cleared = None  # pixels of the old size
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         self.strokes = scaled_strokes(self.strokes, scale)
         if self._base is not None:

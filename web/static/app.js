@@ -6,10 +6,10 @@
 // last digit's probability bars and the 28x28 image the model saw, "not sure" with its reason.
 
 const THROTTLE_MS = 100; // between two posts while drawing (bench/load.py simulates users this way)
-// A move shorter than POINT_STEP of the brush (MIN_POINT_STEP px at least) from the stroke's last point adds no
-// point until the pen lifts: a resting pen's or finger's jitter (ui/canvas.py)
-const POINT_STEP = 0.25;
-const MIN_POINT_STEP = 1;
+// A move shorter than POINT_STEP px (or 1/STEP_SIDES of a smaller canvas's side, 1 px at least) from the
+// stroke's last point adds no point: a resting pen's or finger's jitter (ui/canvas.py)
+const POINT_STEP = 6;
+const STEP_SIDES = 40;
 const MAX_SIDE = 560; // px: the desktop app's default canvas
 const MIN_FIT = 240; // px: the canvas shrinks to fit a short window's height, to no less than this
 const FIT_MARGIN = 8; // px left below the buttons when the canvas fits the window's height
@@ -39,7 +39,7 @@ const wrap = $("pad-wrap");
 // click or a pen's barrel button clears at a touch, and the drawing was gone for good)
 const ink = {
   strokes: [], points: 0, side: 0, version: 0, erased: 0, pointerId: null, pointerType: "", cleared: null,
-  held: null, // where the pen is, too near the stroke's last point to add it yet
+  clearedBefore: null, // what Undo brought back before the stroke being drawn began (dropStroke restores it)
 };
 const net = {
   inFlight: false, sentVersion: -1, shownVersion: 0, lastSent: -Infinity, timer: null, error: null,
@@ -90,7 +90,6 @@ function layout() {
     const f = side / ink.side;
     const scaled = (strokes) => strokes.map((s) => s.map(([x, y]) => [x * f, y * f]));
     ink.strokes = scaled(ink.strokes);
-    ink.held = null; // a place of the old size
     if (ink.cleared) ink.cleared.strokes = scaled(ink.cleared.strokes);
   }
   ink.side = side;
@@ -143,6 +142,7 @@ function begin(point) {
   }
   if (shot.shown) hidePhoto(); // drawing again: the photo's reading is put away with it
   if (stats.firstInk === null) stats.firstInk = performance.now();
+  ink.clearedBefore = ink.cleared;
   ink.cleared = null; // a new drawing: Undo takes its strokes back, not the one cleared before it
   ink.strokes.push([point]);
   ink.points += 1;
@@ -151,15 +151,11 @@ function begin(point) {
   return true;
 }
 
-function extend(point, lifting = false) {
+function extend(point) {
   const stroke = ink.strokes[ink.strokes.length - 1];
   const last = stroke[stroke.length - 1];
-  const far = Math.hypot(point[0] - last[0], point[1] - last[1]);
-  ink.held = null;
-  if (far < (lifting ? MIN_POINT_STEP : Math.max(MIN_POINT_STEP, POINT_STEP * brush()))) {
-    if (!lifting) ink.held = point; // added when the pen lifts, if it stays this near
-    return;
-  }
+  const step = Math.max(1, Math.min(POINT_STEP, ink.side / STEP_SIDES));
+  if (Math.hypot(point[0] - last[0], point[1] - last[1]) < step) return;
   if (ink.points >= MAX_POINTS) { // said as the pen stops drawing, not at the next press
     if (noticeTimer === null) notice(FULL_TEXT);
     return;
@@ -172,14 +168,15 @@ function extend(point, lifting = false) {
 
 function end() {
   ink.pointerId = null;
-  ink.held = null;
   page.dataset.drawing = "no";
   if (stats.last && net.shownVersion === ink.version) announce(stats.last); // answered before the lift
 }
 
 function dropStroke() {
-  // The stroke being drawn taken away, not kept for Undo: it was never meant (dropped by pointerdown)
+  // The stroke being drawn taken away, not kept for Undo: it was never meant (a gesture's, a resting
+  // hand's); what Undo could bring back before it (a drawing cleared) it brings back still
   ink.points -= ink.strokes.pop().length;
+  if (!ink.strokes.length) ink.cleared = ink.clearedBefore;
   end();
   erased();
 }
@@ -260,7 +257,11 @@ pad.addEventListener("pointerdown", (e) => {
 // app: pressed just above the canvas, a digit drew nothing and the drag selected the page's text.
 // (A finger pressed beside it scrolls the page, as it should.)
 pad.addEventListener("pointerenter", (e) => {
-  if (e.pointerType === "touch" || (e.buttons & 1) === 0 || ink.pointerId !== null) return;
+  if (e.pointerType === "touch" || (e.buttons & 1) === 0) return;
+  if (ink.pointerId !== null) { // a pen entering while a finger draws: the hand resting, as in pointerdown
+    if (ink.pointerType !== "touch" || e.pointerType !== "pen") return;
+    dropStroke();
+  }
   window.getSelection()?.removeAllRanges();
   startStroke(e);
 });
@@ -272,11 +273,7 @@ pad.addEventListener("pointermove", (e) => {
 });
 
 for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
-  pad.addEventListener(type, (e) => {
-    if (e.pointerId !== ink.pointerId) return;
-    if (ink.held) extend(ink.held, true); // the stroke ends where the pen lifted
-    end();
-  });
+  pad.addEventListener(type, (e) => { if (e.pointerId === ink.pointerId) end(); });
 }
 pad.addEventListener("contextmenu", (e) => e.preventDefault());
 
