@@ -13,7 +13,7 @@ from .batch import predict_batches
 from .data import load_mnist, require_test_set
 from .errors import NoInk, RecognizerError
 from .fileio import command_prog
-from .images import MAX_PAGES, MAX_PIXELS, STDIN, count_pages, load_canvases
+from .images import MAX_PAGES, MAX_PIXELS, STDIN, load_canvases, page_numbers
 from .predictor import Prediction, Recognizer, number_text, percent
 
 CSV_COLUMNS = ("file", "page", "number", "status", "lowest_confidence", "details")
@@ -50,15 +50,15 @@ def predict_main(argv: list[str]) -> int:
         rows.writerow(CSV_COLUMNS)
     failed = 0
     for path in args.images:
-        pages = count_pages(path)
-        if pages > MAX_PAGES:
+        pages: list[int | None] = page_numbers(path) or [None]  # None: a file of one picture (an animation's first)
+        if len(pages) > MAX_PAGES:
             warnings.warn(f"{path}: more than {MAX_PAGES} pages; the first {MAX_PAGES} are read", stacklevel=1)
-        for page in range(min(pages, MAX_PAGES)):
-            name = path if pages == 1 else f"{path} (page {page + 1})"
-            status, number, lowest, details, named = read_one(rec, path, None if pages == 1 else page)
+        for number_of_page, page in enumerate(pages[:MAX_PAGES], start=1):
+            name = path if len(pages) == 1 else f"{path} (page {number_of_page})"
+            status, number, lowest, details, named = read_one(rec, path, page)
             failed += status in (NO_DIGITS, BLANK, ERROR)
             if rows is not None:
-                rows.writerow((path, page + 1, number, status, lowest, details))
+                rows.writerow((path, number_of_page, number, status, lowest, details))
             elif status in (READ, NOT_SURE):
                 print(f"{name}: {details}")
             else:  # a message that names its file otherwise ("image not found: x.png") is said as it is

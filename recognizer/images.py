@@ -23,7 +23,8 @@ from .errors import ImageError
 from .photo import WORK_SIDE, ink_canvas, ink_canvases
 
 MAX_PIXELS = 40_000_000  # larger images are refused: a decompression bomb would exhaust memory
-MAX_PAGES = 100  # pages of a multi-page TIFF that `predict` reads (a document feeder's batch), at most
+MAX_PAGES = 100  # pages of a multi-page TIFF that `predict` reads (a document feeder's batch), at most ...
+MAX_IFDS = 1000  # ... among its first this many images (thumbnails skipped)
 STDIN = "-"  # the file name that reads the image piped to standard input ...
 MAX_STDIN_BYTES = 64 << 20  # ... of at most this many bytes
 WIDE_GRAY = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")  # PIL modes of grey deeper than 8 bits
@@ -53,37 +54,44 @@ def load_canvases(path: str | os.PathLike, page: int | None = None) -> list[np.n
     return ink_canvases(load_gray(path, page), str(path))
 
 
-def count_pages(path: str | os.PathLike) -> int:
-    """How many pages a multi-page TIFF holds (a document feeder's scan), counted up to MAX_PAGES + 1
-    (one more says there are more); 1 for any other file, and for one Pillow cannot open (load_gray
-    says why). A page that cannot be reached counts, and no page after it: its reading says why."""
+def page_numbers(path: str | os.PathLike) -> list[int]:
+    """The pages of a multi-page TIFF to read (a document feeder's scan), 0 first, at most MAX_PAGES + 1
+    (one more says there are more): every page but reduced-resolution copies of another (a
+    thumbnail: bit 0 of its NewSubfileType, tag 254), among its first MAX_IFDS. [] for any other
+    file, and for one Pillow cannot open (load_gray says why). A page that cannot be reached
+    counts, and no page after it: its reading says why."""
     from PIL import Image
 
     try:
         if not os.fspath(path) or os.fspath(path) == STDIN or not Path(path).is_file():
-            return 1  # opened, a named pipe would wait for a writer for ever (load_gray refuses it)
+            return []  # opened, a named pipe would wait for a writer for ever (load_gray refuses it)
     except OSError:  # a name too long for the file system: load_gray says so
-        return 1
-    pages = 0
+        return []
+    pages, index = [], 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as img:
-                pages = 1
-                while img.format == "TIFF" and pages <= MAX_PAGES:
-                    img.seek(pages)
-                    pages += 1
+                if img.format != "TIFF":
+                    return []
+                while len(pages) <= MAX_PAGES and index < MAX_IFDS:
+                    if index:
+                        img.seek(index)
+                    if not int(img.tag_v2.get(254, 0)) & 1:
+                        pages.append(index)
+                    index += 1
     except EOFError:  # past the last page
         pass
-    except Exception:  # noqa: BLE001 (Pillow raises many kinds for a damaged page)
-        return max(1, pages + 1)
+    except Exception:  # noqa: BLE001 (Pillow raises many kinds for a damaged page, or cannot open the file)
+        if index:
+            pages.append(index)
     return pages
 
 
 def load_gray(path: str | os.PathLike, page: int | None = None) -> np.ndarray:
     """Image file -> its grey pixels, upright (upright_gray); ImageError in one line for a missing,
     unreadable or too large file. Of an animation or a multi-page file, the first frame (warned), or
-    with `page` (0 first), that page of a multi-page TIFF (count_pages). STDIN ("-"): the image piped to
+    with `page` (0 first), that page of a multi-page TIFF (page_numbers). STDIN ("-"): the image piped to
     standard input, at most MAX_STDIN_BYTES."""
     from PIL import Image, UnidentifiedImageError
 

@@ -126,16 +126,14 @@ TEXT_SPACE = 0.4
 # TEXT_WORD letters or more: a heading set tight, its spaces under TEXT_SPACE of its letters' height (a
 # user trial: "ACME Ltd. - Delivery note" over a form's number read "?????????11?????")
 TEXT_WORD = 8
-# A label beside a number (a form's printed "Total", "Invoice no.:"; a user trial: "?0??1261", "?5251"):
-# readings LABEL_APART of the row's tallest sure digit's height or more from the row's other readings,
-# more than half of them letters, and either print's size (LABEL_PRINT of that digit's height at most:
-# what is left of "Invoice no.:" once its specks are gone, one "?") or a word of LABEL_WORD or more
-# LABEL_SMALL of it tall at most ("Total"), are left out. A smaller number written beside a bigger
-# one, with a "?" or two among its digits, stays whole (a review: "47?544" read "4", "6?5594" "5594",
-# sure); so does a small digit so far out (a page's number)
+# A label beside a number in a row that is no line of print (a form's printed "Total"; a user trial:
+# "?0??1261"): a word of LABEL_WORD readings or more, LABEL_APART of the row's tallest sure digit's
+# height or more from the row's other readings, more than half of them letters, LABEL_SMALL of that
+# digit's height at most, is left out. Fewer stay: a smaller number written beside a bigger one with a
+# "?" or two among its digits (reviews: "47?544" read "4", "6?5594" "5594", "0194" "01", sure), and
+# so does what is left of a small label once its specks are gone ("Invoice no.:", one "?": "?5251")
 LABEL_SMALL = 0.6
 LABEL_APART = 1.0
-LABEL_PRINT = 0.35
 LABEL_WORD = 4
 
 
@@ -290,13 +288,13 @@ def text_lines(unsure: Sequence[str | None], boxes: Sequence[Box], rows: Sequenc
     text = [False] * len(unsure)
     writing = max((boxes[k][3] for k in range(len(unsure)) if unsure[k] is None), default=0)
     for row in _runs(range(len(unsure)), lambda j, k: rows[j] == rows[k]):
-        for k in _labels(row, unsure, boxes):
-            text[k] = True
-        row = [k for k in row if not text[k]]
         letters = [k for k in row if unsure[k] in LETTERS]
         if len(letters) >= TEXT_MIN and len(letters) >= TEXT_SHARE * len(row):
             for k, number in zip(row, _numbers(row, unsure, boxes, [boxes[k][3] for k in letters], writing)):
                 text[k] = not number
+        else:  # after the line's rule: a label taken out first left a unit on the other side too few letters
+            for k in _labels(row, unsure, boxes):
+                text[k] = True
     return text
 
 
@@ -312,8 +310,7 @@ def _labels(row: list[int], unsure: Sequence[str | None], boxes: Sequence[Box]) 
     for run in apart:
         if 2 * sum(unsure[k] in LETTERS for k in run) <= len(run):
             continue
-        tallest_here = max(boxes[k][3] for k in run)
-        if tallest_here <= LABEL_PRINT * tallest or (len(run) >= LABEL_WORD and tallest_here <= LABEL_SMALL * tallest):
+        if len(run) >= LABEL_WORD and max(boxes[k][3] for k in run) <= LABEL_SMALL * tallest:
             labels += run
     return labels
 

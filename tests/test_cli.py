@@ -568,10 +568,19 @@ def number_page(text: str) -> Image.Image:
 def test_predict_reads_every_page_of_a_multi_page_tiff(tmp_path, monkeypatch, capsys):
     """A document feeder scans a stack into one TIFF (a user trial: only its first page was read,
     the others said in a warning a redirected stdout hides). Each page is read, named by its number,
-    a blank page said as such; past MAX_PAGES, a warning."""
+    a blank page said as such, a thumbnail skipped (a review: read as a page); past MAX_PAGES, a warning."""
+    from PIL import TiffImagePlugin
+
     pages = [number_page("47"), Image.new("L", (200, 200), 255), number_page("305")]
+    thumbnail = number_page("47").resize((50, 25))  # a scanner's reduced copy (NewSubfileType 1): no page
     path = tmp_path / "stack.tif"
-    pages[0].save(path, save_all=True, append_images=pages[1:])
+    with open(path, "w+b") as fp, TiffImagePlugin.AppendingTiffWriter(fp) as tiff:
+        for page, subfile in [(p, 0) for p in pages] + [(thumbnail, 1)]:
+            tags = TiffImagePlugin.ImageFileDirectory_v2()
+            tags[254] = subfile
+            page.encoderinfo, page.encoderconfig = {"tiffinfo": tags}, ()
+            TiffImagePlugin._save(page, tiff, str(path))
+            tiff.newFrame()
     result = run("predict", str(path))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stdout.splitlines()

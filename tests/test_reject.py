@@ -394,10 +394,10 @@ def test_a_label_beside_a_number_or_a_heading_set_tight_is_left_out():
     close to it, and a small digit far out (a page's number) stay."""
     assert _kept("LLLLLL_DDDD", letter=20) == "DDDD"
     assert _kept("LdLLd_DDD", letter=20) == "DDD"  # "Total": its o and l read as sure digits
-    assert _kept("DDD_LL", letter=12) == "DDD"  # a printed unit after it
-    assert _kept("DDD_LL", letter=20) == "DDDLL"  # two letters half its height: maybe digits in doubt
-    assert _kept("L_DDDD", letter=12) == "DDDD"  # all that is left of a small printed label: one "?"
-    assert _kept("L_DDDD", letter=20) == "LDDDD"  # one "?" half the number's height: maybe a digit
+    assert _kept("DDD_LLLL", letter=20) == "DDD"  # a printed word after it
+    assert _kept("DDD_LL", letter=12) == "DDDLL"  # two letters: maybe digits in doubt, however small
+    assert _kept("L_DDDD", letter=12) == "LDDDD"  # one "?" far out: a tiny number's? ("0194" read "01")
+    assert _kept("LLLL_DD_LLL", letter=20) == "DD"  # print either side: the line's rule takes both
     assert _kept("dLd_DDD", letter=20) == "dLdDDD"  # a smaller number with a "?" among its digits
     assert _kept("LLd_DDD", letter=20) == "LLdDDD"  # ... or two (a review: "4??0" read "4", sure)
     assert _kept("dL_DDD", letter=12) == "dLDDD"  # half letters: maybe a number ("6?5594" read "5594")
