@@ -285,15 +285,17 @@ def framed_canvases(gray: np.ndarray, name: str = "image") -> list[tuple[np.ndar
 
 
 def _work(gray: np.ndarray, name: str) -> np.ndarray:
-    """The picture at most WORK_SIDE px long, a dithered 1-bit scan smoothed (_dithered); ImageError
-    when it has no pixels, or is not the 2-D uint8 array images.load_gray makes (another failed inside
-    OpenCV, a float or an RGB one)."""
+    """The picture at most WORK_SIDE px long, a dithered 1-bit scan smoothed (_dithered), a 1 px
+    pencil's drawing drawn again (_pencil_drawn_again); ImageError when it has no pixels, or is not
+    the 2-D uint8 array images.load_gray makes (another failed inside OpenCV, a float or an RGB one)."""
     if not isinstance(gray, np.ndarray) or gray.ndim != 2 or gray.dtype != np.uint8:
         what = f"an array of {gray.dtype} {gray.shape}" if isinstance(gray, np.ndarray) else type(gray).__name__
         raise ImageError(f"{name}: a picture is a 2-D uint8 grayscale array (images.load_gray), not {what}")
     if gray.size == 0:
         raise ImageError(f"{name}: empty image")
     work = _shrink(gray, WORK_SIDE)
+    if np.count_nonzero(np.bincount(work.ravel(), minlength=256)) != 2:
+        return work  # a photo or a grey scan: one count of its shades, not one in each check below
     if _dithered(work):
         return cv2.GaussianBlur(work, (0, 0), DITHER_BLUR)
     return _pencil_drawn_again(work)
