@@ -896,15 +896,17 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     assert len(saved.strokes[0]) == len(app.canvas.strokes)
     assert np.allclose(saved.strokes[0][0], app.canvas.strokes[0])
     assert "saved as 7" in app.samples.notice and snapshot(app)["notice"] == app.samples.notice
-    run_script(app, [key_event(pygame.K_KP7)], screen)  # the same drawing again: not a second sample
+    run_script(app, [key_event(pygame.K_KP7, pygame.KMOD_NUM)], screen)  # the same drawing again: not a second sample
     assert len(samples.load()) == 1
     run_script(app, [key_event(pygame.K_u)], screen)  # U right after saving takes the sample back
     assert len(samples.load()) == 0 and len(app.canvas.strokes) == 1
-    run_script(app, [key_event(pygame.K_KP1)], screen)  # the keypad too
+    run_script(app, [key_event(pygame.K_KP1)], screen)  # the keypad with NumLock off is End: no sample
+    assert len(samples.load()) == 0
+    run_script(app, [key_event(pygame.K_KP1, pygame.KMOD_NUM)], screen)  # with NumLock on, a digit
     assert samples.load().labels.tolist() == [1]
     run_script(app, [key_event(pygame.K_z, pygame.KMOD_LCTRL)], screen)  # Ctrl+Z, the other undo key, as U
     assert len(samples.load()) == 0 and len(app.canvas.strokes) == 1
-    run_script(app, [key_event(pygame.K_KP1)], screen)
+    run_script(app, [key_event(pygame.K_KP1, text="1")], screen)  # a keypad that types "1" (no NumLock state)
     assert samples.load().labels.tolist() == [1]
     # Ctrl+Shift+Z (redo elsewhere) undid; Ctrl+2, Alt+2 saved a sample: none of them does anything
     ctrl_shift, ctrl, alt = pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT, pygame.KMOD_LCTRL, pygame.KMOD_LALT

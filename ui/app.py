@@ -68,6 +68,7 @@ UNSAVED_TEXT = (
     "busy): that save or undo did not happen"
 )
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
+KEYPAD_DIGITS = frozenset(getattr(pygame, f"K_KP{d}") for d in range(10))  # digits only with NumLock on
 REDRAW_EVENTS = {
     getattr(pygame, name)
     for name in (  # the window's pixels may have been lost: draw all
@@ -162,7 +163,7 @@ class App:
             if kind in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN):
                 self.quit()
         elif kind == pygame.KEYDOWN:
-            self._on_key(event.key, getattr(event, "mod", 0))
+            self._on_key(event.key, getattr(event, "mod", 0), getattr(event, "unicode", ""))
         elif kind == pygame.MOUSEBUTTONDOWN:
             self._on_mouse_down(event.pos, event.button)
         elif kind == pygame.MOUSEMOTION:
@@ -177,7 +178,7 @@ class App:
             self._entering = False
             self.canvas.end()
 
-    def _on_key(self, key: int, mod: int) -> None:
+    def _on_key(self, key: int, mod: int, text: str = "") -> None:
         if key in (pygame.K_q, pygame.K_ESCAPE):
             self.quit()
         elif key == pygame.K_r:
@@ -189,8 +190,12 @@ class App:
                 self.samples.unsave()
             elif not self.canvas.undo() and not self.canvas.is_empty:  # only strokes older than MAX_UNDO left
                 self.samples.notify(UNDO_LIMIT_TEXT, ok=False)
-        elif key in DIGIT_KEYS and not mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META):
-            # a shortcut (Ctrl+2), AltGr's symbols: no sample (a user trial saved one); Shift stays (AZERTY's digits)
+        elif (
+            key in DIGIT_KEYS
+            and not mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META)
+            and (key not in KEYPAD_DIGITS or mod & pygame.KMOD_NUM or text == str(DIGIT_KEYS[key]))
+        ):  # a shortcut (Ctrl+2), AltGr's symbols: no sample (a user trial saved one); Shift stays (AZERTY's
+            # digits); the keypad with NumLock off is End, arrows, Home... (SDL still says KP1: it saved a 1)
             self.samples.save(DIGIT_KEYS[key], self._single_digit(), self.canvas.version, self.canvas.strokes)
         elif key == pygame.K_l:
             self.learn()

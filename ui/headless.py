@@ -36,9 +36,9 @@ def stroke_events(
     return events
 
 
-def key_event(key: int, mod: int = 0) -> pygame.event.Event:
-    """A KEYDOWN event as pygame would post it."""
-    return pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode="", scancode=0)
+def key_event(key: int, mod: int = 0, text: str = "") -> pygame.event.Event:
+    """A KEYDOWN event as pygame would post it (text: the character it types, if any)."""
+    return pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=text, scancode=0)
 
 
 def run_script(
