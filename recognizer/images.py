@@ -16,6 +16,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -42,19 +43,38 @@ AFTER_CODED_DATA = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 JPEG_FORMATS = ("JPEG", "MPO")  # Pillow's names: MPO is a phone's JPEG holding two or more pictures
 
 
-def load_image(path: str | os.PathLike) -> np.ndarray:
-    """Image file (PNG, JPG, ...) -> 2-D uint8 canvas with bright ink on a black background, at
-    most photo.WORK_SIDE px long."""
-    return ink_canvas(load_gray(path), str(path))
+# A picture to read: an image file's path, its bytes or an open binary file (PNG, JPEG, ...), or the
+# picture itself: a PIL image or a uint8 array, grey (H, W), RGB (H, W, 3) or RGBA (H, W, 4)
+Picture = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | np.ndarray | Any
 
 
-def load_canvases(path: str | os.PathLike, page: int | None = None) -> list[np.ndarray]:
-    """Image file -> its canvas, or both polarities' when bold ink may have fooled the polarity
-    check (photo.ink_canvases): what the CLI reads, with Recognizer.read_picture. page: as load_gray."""
-    return ink_canvases(load_gray(path, page), str(path))
+def load_image(picture: Picture) -> np.ndarray:
+    """A picture (an image file, its bytes, an open file, a PIL image or an array: Picture) -> 2-D
+    uint8 canvas with bright ink on a black background, at most photo.WORK_SIDE px long."""
+    return ink_canvas(load_gray(picture), _name(picture))
 
 
-def page_numbers(path: str | os.PathLike) -> list[int]:
+def load_canvases(picture: Picture, page: int | None = None) -> list[np.ndarray]:
+    """A picture (Picture) -> its canvas, or both polarities' when bold ink may have fooled the
+    polarity check (photo.ink_canvases): what the CLI reads, with Recognizer.read_picture. page: as
+    load_gray."""
+    return ink_canvases(load_gray(picture, page), _name(picture))
+
+
+def _name(picture: Picture) -> str:
+    """What messages call a picture: its file's name, else what it is."""
+    if isinstance(picture, str | os.PathLike):
+        return str(picture)
+    if isinstance(picture, bytes | bytearray | memoryview):
+        return "image bytes"
+    if isinstance(picture, np.ndarray):
+        return "picture array"
+    if hasattr(picture, "read"):
+        return str(getattr(picture, "name", "image file object"))
+    return "picture"
+
+
+def page_numbers(path: Picture) -> list[int]:
     """The pages of a multi-page TIFF to read (a document feeder's scan), 0 first, at most MAX_PAGES + 1
     (one more says there are more): every page but reduced-resolution copies of another (a
     thumbnail: bit 0 of its NewSubfileType, tag 254), among its first MAX_IFDS. [] for any other
@@ -63,7 +83,9 @@ def page_numbers(path: str | os.PathLike) -> list[int]:
     from PIL import Image
 
     try:
-        if not os.fspath(path) or os.fspath(path) == STDIN or not Path(path).is_file():
+        if not isinstance(path, str | os.PathLike) or not os.fspath(path) or os.fspath(path) == STDIN:
+            return []  # a picture in memory, its bytes, an open file, standard input: one page
+        if not Path(path).is_file():
             return []  # opened, a named pipe would wait for a writer for ever (load_gray refuses it)
     except OSError:  # a name too long for the file system: load_gray says so
         return []
@@ -88,19 +110,25 @@ def page_numbers(path: str | os.PathLike) -> list[int]:
     return pages
 
 
-def load_gray(path: str | os.PathLike, page: int | None = None) -> np.ndarray:
-    """Image file -> its grey pixels, upright (upright_gray); ImageError in one line for a missing,
-    unreadable or too large file. Of an animation or a multi-page file, the first frame (warned), or
-    with `page` (0 first), that page of a multi-page TIFF (page_numbers). STDIN ("-"): the image piped to
-    standard input, at most MAX_STDIN_BYTES."""
+def load_gray(picture: Picture, page: int | None = None) -> np.ndarray:
+    """A picture (Picture) -> its grey pixels, upright (upright_gray); ImageError in one line for a
+    missing, unreadable or too large file. Of an animation or a multi-page file, the first frame
+    (warned), or with `page` (0 first), that page of a multi-page TIFF (page_numbers). STDIN ("-"):
+    the image piped to standard input; bytes and open files: at most MAX_STDIN_BYTES."""
     from PIL import Image, UnidentifiedImageError
 
-    if not os.fspath(path):  # Path("") is ".": "the folder ." said nothing
-        raise ImageError("no image file given (an empty path)")
-    source = _piped_image() if os.fspath(path) == STDIN else None
-    path = Path(path)
-    if source is None:
-        _check_file(path)
+    if not isinstance(picture, str | os.PathLike):  # the picture itself, its bytes or an open file
+        held = _held_image(picture)
+        if held is not None:
+            return upright_gray(held, _name(picture))
+        source, path = _file_bytes(picture), Path(_name(picture))
+    else:
+        if not os.fspath(picture):  # Path("") is ".": "the folder ." said nothing
+            raise ImageError("no image file given (an empty path)")
+        source = _piped_image() if os.fspath(picture) == STDIN else None
+        path = Path(picture)
+        if source is None:
+            _check_file(path)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():
@@ -166,6 +194,59 @@ def _frames(img) -> int | None:
         return int(getattr(img, "n_frames", 1))
     except Exception:  # noqa: BLE001 (Pillow walks every page to count them, and a damaged one raises anything)
         return None
+
+
+def _held_image(picture):
+    """A PIL image made from a picture held in memory (a copy: reading turns it upright in place),
+    or None for bytes and open files. ImageError for an array that is no picture, or too large."""
+    from PIL import Image
+
+    if isinstance(picture, np.ndarray):
+        if picture.dtype == bool:
+            picture = picture.astype(np.uint8) * 255
+        if picture.dtype != np.uint8 or not (
+            picture.ndim == 2 or (picture.ndim == 3 and picture.shape[2] in (1, 3, 4))
+        ):
+            raise ImageError(
+                f"picture array: a picture is uint8 grey (H, W), RGB (H, W, 3) or RGBA (H, W, 4), got "
+                f"{picture.dtype} of shape {picture.shape} (a canvas of bright ink on dark: Recognizer.read)"
+            )
+        if picture.size == 0:
+            raise ImageError("picture array: empty")
+        if picture.shape[0] * picture.shape[1] > MAX_PIXELS:
+            raise ImageError(f"picture array: too large (more than {MAX_PIXELS:,} pixels)")
+        pixels = np.ascontiguousarray(picture[..., 0] if picture.ndim == 3 and picture.shape[2] == 1 else picture)
+        return Image.fromarray(pixels)
+    if isinstance(picture, Image.Image):
+        if picture.width * picture.height > MAX_PIXELS:
+            raise ImageError(f"picture: too large ({picture.width}x{picture.height} pixels)")
+        return picture.copy()
+    if isinstance(picture, bytes | bytearray | memoryview) or hasattr(picture, "read"):
+        return None
+    raise ImageError(
+        f"cannot read {type(picture).__name__} as a picture: pass an image file's path or bytes, an open "
+        "binary file, a PIL image or a uint8 array"
+    )
+
+
+def _file_bytes(picture) -> io.BytesIO:
+    """An image file's bytes (given, or read from an open binary file) as a file, at most MAX_STDIN_BYTES."""
+    if isinstance(picture, bytes | bytearray | memoryview):
+        data = bytes(picture)
+    else:
+        try:
+            data = picture.read(MAX_STDIN_BYTES + 1)
+        except OSError as exc:  # closed, or open for writing only
+            raise ImageError(f"{_name(picture)}: cannot read the file ({exc.strerror or exc})") from None
+        except ValueError as exc:  # a closed file
+            raise ImageError(f"{_name(picture)}: cannot read the file ({exc})") from None
+        if isinstance(data, str):
+            raise ImageError(f"{_name(picture)}: opened as text; open image files with open(path, 'rb')")
+    if not data:
+        raise ImageError(f"{_name(picture)}: empty")
+    if len(data) > MAX_STDIN_BYTES:
+        raise ImageError(f"{_name(picture)}: more than {MAX_STDIN_BYTES >> 20} MB")
+    return io.BytesIO(data)
 
 
 def _check_file(path: Path) -> None:

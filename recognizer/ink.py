@@ -7,6 +7,7 @@ all take, so none of them converts the canvas or finds the ink's box or stroke w
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -92,7 +93,14 @@ def ink_from_canvas(canvas: np.ndarray) -> Ink:
     """Any 2-D canvas (uint8 or another integer type 0-255 or a 0/1 mask, bool, or float on a 0-1
     scale, up to UNIT_MAX, or 0-255; bright ink on dark) -> its Ink. CanvasError (a ValueError)
     for another shape, a NaN or infinite value, or integers outside 0-255."""
+    if isinstance(canvas, str | bytes | os.PathLike):
+        raise CanvasError("a canvas is an array, not a file: load one with recognizer.images.load_image")
     canvas = np.asarray(canvas)
+    if canvas.ndim == 3 and canvas.shape[2] in (3, 4):  # a colour picture as an image library holds it
+        raise CanvasError(
+            f"canvas must be a 2-D grayscale array, got a colour picture of shape {canvas.shape}: "
+            "recognizer.images.load_image turns it into one"
+        )
     if canvas.ndim != 2:
         raise CanvasError(f"canvas must be a 2-D grayscale array, got shape {canvas.shape}")
     if canvas.dtype == bool:
@@ -107,6 +115,11 @@ def ink_from_canvas(canvas: np.ndarray) -> Ink:
     elif np.issubdtype(canvas.dtype, np.floating):
         if not np.isfinite(canvas).all():
             raise CanvasError("canvas has NaN or infinite values")
+        if canvas.size and canvas.min() < 0 and canvas.max() > UNIT_MAX:  # read as blank: "nothing drawn"
+            raise CanvasError(
+                f"float canvases are read on a 0-1 or a 0-255 scale, and this one runs from {canvas.min():.3g} "
+                f"to {canvas.max():.3g} (normalized by a mean and deviation? undo that first)"
+            )
         if canvas.size and canvas.max() <= UNIT_MAX:
             canvas = canvas * 255.0
         pixels = np.clip(canvas, 0, 255).astype(np.uint8)

@@ -29,6 +29,7 @@ import copy
 import json
 import os
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -88,6 +89,9 @@ SIDEWAYS = (1, 3)  # np.rot90's quarter turns a picture's canvas is read in besi
 TURNED_SURER = 0.1  # ... the reading turned taken where surer by this much (nats: log-probability) ...
 ON_END = 2.0  # ... tried where a reading has a digit not sure, or this many digits a row at most
 MAX_CAUGHT_BYTES = 64 * 2**10  # quiet_stderr passes on at most this much of what a failed block wrote
+IMAGE_LEVELS = 255  # Prediction.as_dict gives the 28x28 model input as ints 0..255
+PROBABILITY_PLACES = 6  # ... and confidences and probabilities to this many decimal places
+PAPER_LEVEL = 128  # a canvas mostly ink whose median pixel is at least this is paper; darker, a grey background
 MAX_KERAS_BYTES = 512 * 2**20  # a .keras archive unpacking to more is refused (the shipped one: 1.4 MB)
 
 
@@ -107,6 +111,44 @@ class Prediction:
     row: int = 0  # the line of writing it was read in, 0 for the top one (read)
     after: str = ""  # a mark written between it and the next digit, or "" (recognizer.marks.MARKS)
     before: str = ""  # a minus written before it, the first digit of its line ("-5"), or ""
+
+    def __eq__(self, other: object) -> bool:  # the generated one compared arrays: "truth value... ambiguous"
+        if not isinstance(other, Prediction):
+            return NotImplemented
+        return self._key() == other._key() and all(
+            np.array_equal(a, b) for a, b in ((self.probabilities, other.probabilities), (self.image, other.image))
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple:
+        return (self.digit, self.confidence, self.box, self.unsure, self.row, self.after, self.before)
+
+    def as_dict(self, image: bool = False, scale: float = 1.0) -> dict:
+        """The prediction as JSON takes it (the web API's answer for a digit): probabilities to
+        PROBABILITY_PLACES, its box times `scale` (None where unknown), its line as "line"; image=True
+        adds the 28x28 model input as 784 ints 0-255, row by row."""
+        digit = {
+            "digit": self.digit,
+            "confidence": rounded_probability(self.confidence),
+            "probabilities": [rounded_probability(v) for v in self.probabilities],
+            "box": None if self.box is None else [round(v * scale) for v in self.box],
+            "unsure": self.unsure,
+            "line": self.row,  # the line of writing, 0 for the top one
+            "after": self.after,  # a mark written between it and the next digit (recognizer.marks.MARKS) or ""
+            "before": self.before,  # a minus written before it, the first digit of its line, or ""
+        }
+        if image:
+            digit["image"] = np.rint(np.clip(self.image, 0, 1) * IMAGE_LEVELS).astype(np.uint8).ravel().tolist()
+        return digit
+
+
+def rounded_probability(p: float) -> float:
+    """A probability to PROBABILITY_PLACES, never rounded up to a certainty the model does not have:
+    0.9999996 is 0.999999, not 1.0 (which the page shows as "100.0%", the app as ">99.9%")."""
+    rounded = round(float(p), PROBABILITY_PLACES)
+    return min(rounded, 1 - 10**-PROBABILITY_PLACES) if p < 1 else rounded
 
 
 @contextlib.contextmanager
@@ -169,6 +211,10 @@ class _LiteRT:
         self.path = path
         self.threads = threads
         self._interpreters: dict[int, tuple] = {}
+        # LiteRT's interpreter is not thread-safe: threads sharing one Recognizer raised "at least 1
+        # reference to internal data" in most calls and read some digits wrong (a library user's
+        # trial, 4 threads); their calls take turns (an uncontended lock costs well under a microsecond)
+        self._lock = threading.Lock()
         _, self.input, self.output = self._interpreter(1)
         _check_signature(self.input["shape"], np.dtype(self.input["dtype"]), self.output["shape"], outputs)
         for size in BATCH_SIZES[1:]:
@@ -202,9 +248,10 @@ class _LiteRT:
     def _invoke(self, chunk: np.ndarray) -> np.ndarray:
         """The model's answer for a chunk of one of BATCH_SIZES images, on that size's interpreter."""
         interpreter, given, taken = self._interpreter(len(chunk))
-        interpreter.set_tensor(given["index"], chunk)
-        interpreter.invoke()
-        return interpreter.get_tensor(taken["index"])
+        with self._lock:
+            interpreter.set_tensor(given["index"], chunk)
+            interpreter.invoke()
+            return interpreter.get_tensor(taken["index"])  # a copy: the next call cannot change it
 
 
 class _Keras:
@@ -405,7 +452,8 @@ def own_strokes(ink: Ink, strokes: Sequence[Stroke] | None) -> list[Stroke] | No
 
 
 class Recognizer:
-    """Load once with Recognizer.load(); then predict(canvas) costs about a millisecond."""
+    """Load once with Recognizer.load(); then predict(canvas) costs about a millisecond. One may be
+    shared by threads: their model calls take turns (for calls side by side, one per process)."""
 
     def __init__(
         self,
@@ -449,6 +497,8 @@ class Recognizer:
         .keras model runs on the threads TensorFlow chooses)."""
         if isinstance(threads, bool) or not isinstance(threads, int) or not 1 <= threads <= MAX_THREADS:
             raise ValueError(f"threads must be a whole number from 1 to {MAX_THREADS}, got {threads!r}")
+        if path is not None and not isinstance(path, str | os.PathLike):  # Recognizer.load(123): TypeError
+            raise ModelError(f"the model path is a file's name or path, not {type(path).__name__}")
         if path is not None and not os.fspath(path):  # Path("") is ".": "model . is a folder" said nothing
             raise ModelError("the model path is empty: pass a .tflite or .keras file")
         path = Path(path) if path is not None else DEFAULT_MODEL
@@ -503,6 +553,8 @@ class Recognizer:
         strokes = own_strokes(ink, strokes)
         if ink.box is None:
             return None
+        if strokes is None:
+            refuse_paper(ink)
         return self.recognize([ink], ink.pixels.shape, [strokes])[0]
 
     def read(
@@ -529,11 +581,8 @@ class Recognizer:
         black whatever its strokes (the app's canvas, after more strokes than it keeps: a scribble)."""
         ink = ink_from_canvas(canvas)
         strokes = own_strokes(ink, strokes)
-        if strokes is None and not drawn and ink.box is not None and (share := float(ink.mask.mean())) > MAX_INK_SHARE:
-            raise CanvasError(
-                f"{share:.0%} of the canvas is ink: read() takes bright ink on a dark canvas (dark ink on "
-                "paper: pass 255 - canvas, or load the picture with recognizer.images.load_canvases)"
-            )
+        if strokes is None and not drawn and ink.box is not None:
+            refuse_paper(ink)
         read = self._read_ink(ink, strokes, picture)
 
         def marks_of(read: list[Prediction]) -> Marks:
@@ -725,6 +774,26 @@ class Recognizer:
             unsure = ink_reason(ink, canvas_shape, own, ink_around) or reason
             out.append(Prediction(digit, float(p[digit]), p, image, unsure=unsure))
         return out
+
+
+def refuse_paper(ink: Ink) -> None:
+    """CanvasError when a canvas read as an image is mostly ink (MAX_INK_SHARE): dark ink on light
+    paper, or bright ink on a background lighter than INK_LEVEL, whose background between the strokes
+    read as sure digits (predict read a dark "2" on white as a sure 4). The message says which fix
+    fits: 255 - canvas for light paper, taking the background away for a grey one (255 - canvas
+    of a dark grey canvas is as much ink again)."""
+    share = ink.count / ink.mask.size  # counted already: mask.mean() took 0.13 ms of a 640 px canvas
+    if share <= MAX_INK_SHARE:
+        return
+    background = int(np.median(ink.pixels))
+    if background >= PAPER_LEVEL:
+        fix = "dark ink on paper: pass 255 - canvas"
+    else:
+        fix = f"its background is {background}, not black: pass np.clip(canvas.astype(int) - {background}, 0, 255)"
+    raise CanvasError(
+        f"{share:.0%} of the canvas is ink: bright ink on a dark canvas is read ({fix}, or load the "
+        "picture with recognizer.images.load_canvases)"
+    )
 
 
 def _turned_back(box: Box, turns: int, shape: tuple[int, int]) -> Box:

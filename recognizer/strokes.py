@@ -45,6 +45,8 @@ def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
         return None
     if isinstance(strokes, np.ndarray):
         strokes = list(strokes)
+    if isinstance(strokes, str | bytes) or not hasattr(strokes, "__iter__"):  # strokes=5 raised TypeError
+        raise CanvasError(f"strokes are a list of strokes, each a list of (x, y) points, not {type(strokes).__name__}")
     out: list[Stroke] = []
     for k, stroke in enumerate(strokes):
         if k == MAX_STROKES:

@@ -99,6 +99,45 @@ def test_pixels_decoded_elsewhere_give_the_same_canvas(tmp_path, seven):
     np.testing.assert_array_equal(ink_canvas(scan), load_image(save(tmp_path, "scan.png", scan)))
 
 
+def test_a_picture_in_memory_loads_as_its_file_does(tmp_path, seven):
+    """An integrator's picture is often no file: an upload's bytes, an open file, a PIL image, or a
+    drawing widget's RGBA array (black strokes on nothing). Each gave a TypeError (a library user's
+    trial); each loads as the same picture saved as a PNG file does."""
+    rgba = np.zeros((*seven.shape, 4), np.uint8)
+    rgba[..., 3] = seven  # black ink on a transparent background
+    path = save(tmp_path, "drawn.png", rgba)
+    canvas = load_image(path)
+    assert_canvas_is(canvas, seven)
+    data = Path(path).read_bytes()
+    with open(path, "rb") as file:
+        sources = [data, bytearray(data), memoryview(data), io.BytesIO(data), file, Image.open(path), rgba]
+        for source in sources:
+            np.testing.assert_array_equal(load_image(source), canvas)
+    scan = on_paper(seven)
+    np.testing.assert_array_equal(load_image(scan), load_image(save(tmp_path, "scan.png", scan)))  # grey
+    np.testing.assert_array_equal(load_canvases(np.dstack([scan] * 3))[0], load_image(scan))  # RGB
+    opened = Image.open(path)
+    load_image(opened)
+    assert opened.mode == "RGBA"  # the caller's image is not changed
+
+
+@pytest.mark.parametrize(
+    ("picture", "message"),
+    [
+        (b"", "image bytes: empty"),
+        (b"not an image at all", "image bytes: not a readable image"),
+        (io.StringIO("text"), "opened as text; open image files with open\\(path, 'rb'\\)"),
+        (np.zeros((40, 40), np.float32), "a picture is uint8 grey \\(H, W\\), RGB .* got float32"),
+        (np.zeros((40, 40, 2), np.uint8), "got uint8 of shape \\(40, 40, 2\\)"),
+        (np.zeros((0, 40), np.uint8), "picture array: empty"),
+        (3, "cannot read int as a picture: pass an image file's path or bytes"),
+    ],
+)
+def test_a_picture_in_memory_that_is_none_says_so_in_one_line(picture, message):
+    with pytest.raises(ImageError, match=message):
+        load_image(picture)
+
+
 def test_an_mnist_style_image_keeps_its_ink(tmp_path):
     """A 28x28 white-on-black digit as MNIST stores it: the ink stays where it is, bright."""
     ink = number_ink("3", (28, 28), 7, 4, 20, 3)

@@ -135,6 +135,8 @@ def test_an_empty_model_path_says_so():
     """`--model ""` said "model . is a folder"."""
     with pytest.raises(ModelError, match="^the model path is empty: pass a .tflite or .keras file$"):
         Recognizer.load("")
+    with pytest.raises(ModelError, match="^the model path is a file's name or path, not int$"):
+        Recognizer.load(123)
 
 
 def test_a_folder_is_not_a_model(tmp_path):
@@ -328,6 +330,8 @@ def test_strokes_are_checked_like_the_canvas(shipped):
         ([[(100.0, 50.0)], [(-2e6, 100.0)]], "stroke 1 has points more than"),
         ([[(1.0, 2.0, 3.0)]], "not a list of"),
         ([["a", "b"]], "not a list of"),
+        (5, "strokes are a list of strokes, each a list of \\(x, y\\) points, not int"),
+        ("strokes", "not str"),
     ]:
         for call in (shipped.predict, shipped.read):
             with pytest.raises(CanvasError, match=message):
@@ -341,9 +345,27 @@ def test_canvases_read_wrong_before_are_refused_in_one_line(shipped):
     from recognizer.errors import CanvasError
 
     seven = rasterize([[(200, 150), (400, 150), (280, 450)]], (640, 640), 20)
-    for call in (shipped.read, lambda canvas: shipped.read_picture([canvas])):
-        with pytest.raises(CanvasError, match="97% of the canvas is ink: read\\(\\) takes bright ink on a dark canvas"):
+    for call in (shipped.read, lambda canvas: shipped.read_picture([canvas]), shipped.predict):
+        with pytest.raises(CanvasError, match="97% of the canvas is ink: .*dark ink on paper: pass 255 - canvas"):
             call(255 - seven)
+    # predict read a dark "2" on white as a sure 4 (a library user's trial): refused as read() refuses it
+    assert shipped.predict(seven).digit == 7 and shipped.predict(seven, [[(200, 150), (400, 150), (280, 450)]])
+    # bright ink on dark grey (a dark-themed widget): "255 - canvas" was advised, which is as much ink again
+    grey = np.maximum(seven, 85).astype(np.uint8)
+    for call in (shipped.read, shipped.predict):
+        with pytest.raises(CanvasError, match="its background is 85, not black: pass np.clip\\(canvas.astype"):
+            call(grey)
+    assert shipped.predict(np.clip(grey.astype(int) - 85, 0, 255).astype(np.uint8)).digit == 7  # the fix it gives
+    # normalized as PyTorch's MNIST examples do: read as "nothing drawn" before
+    normalized = (seven / 255 - 0.1307) / 0.3081
+    for call in (shipped.read, shipped.predict):
+        with pytest.raises(CanvasError, match="runs from -0.424 to 2.82 \\(normalized by a mean and deviation"):
+            call(normalized)
+    assert shipped.predict(seven / 127.5 - 1).digit == 7  # -1..1: its negatives are background, as before
+    # a file's path or a colour picture where a canvas goes: said which function reads them
+    for canvas in ("7.png", Path("7.png"), np.dstack([seven] * 4)):
+        with pytest.raises(CanvasError, match="recognizer.images.load_image"):
+            shipped.predict(canvas)
     with pytest.raises(CanvasError, match="integer canvases are read as 0-255 pixels, and this one runs from 3000"):
         shipped.read(seven.astype(np.uint16) * 240 + 3000)
     with pytest.raises(CanvasError, match="read_picture takes a 2-D canvas or a list of them"):
@@ -353,6 +375,40 @@ def test_canvases_read_wrong_before_are_refused_in_one_line(shipped):
     assert [p.digit for p in shipped.read(bold)] == [1]
     # a drawing (the app's canvas, its strokes not all kept) is never paper: read, as a scribble
     assert [p.unsure for p in shipped.read(np.full((640, 640), 255, np.uint8), drawn=True)] == [SCRIBBLE]
+
+
+def test_threads_sharing_one_recognizer_read_as_one_thread_does(shipped):
+    """LiteRT's interpreter is not thread-safe: 4 threads sharing one Recognizer raised "at least 1
+    reference to internal data" in most calls and read some digits wrong (a library user's trial).
+    Their model calls take turns now; every answer is the one a lone thread gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(0)
+    images = (rng.random((240, 28, 28)) ** 3 * 255).astype(np.uint8)  # varied images: any mix-up shows
+    canvases = [rasterize(digit_strokes(d % 10, 280, rng=rng, jitter=0.05), (280, 280), 14) for d in range(24)]
+    alone = [shipped.classify(i).probabilities for i in images]
+    read_alone = [shipped.read(c) for c in canvases]
+    with ThreadPoolExecutor(4) as pool:
+        shared = list(pool.map(lambda i: shipped.classify(i).probabilities, images))
+        read_shared = list(pool.map(shipped.read, canvases))
+    assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
+    assert read_alone == read_shared
+
+
+def test_predictions_compare_hash_and_turn_into_json(shipped):
+    """A Prediction holds arrays: == raised "truth value of an array is ambiguous", hash() and
+    json.dumps failed (a library user's trial). Equal readings are equal, and as_dict is the web
+    API's JSON of a digit."""
+    import json
+
+    seven = rasterize([[(200, 150), (400, 150), (280, 450)]], (640, 640), 20)
+    first, again = shipped.read(seven), shipped.read(seven)
+    assert first == again and len({*first, *again}) == 1 and first[0] != replace(first[0], row=1)
+    assert first[0] != replace(first[0], probabilities=first[0].probabilities[::-1]) and first[0] != "7"
+    answer = json.loads(json.dumps(first[0].as_dict(image=True, scale=0.5)))
+    assert answer["digit"] == 7 and answer["box"] == [round(v * 0.5) for v in first[0].box]
+    assert len(answer["probabilities"]) == 10 and abs(sum(answer["probabilities"]) - 1) < 1e-5
+    assert len(answer["image"]) == 28 * 28 and max(answer["image"]) == 255 and answer["line"] == 0
 
 
 def test_read_picture_keeps_the_reading_whose_tallest_digit_is_tallest(shipped):

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from recognizer.predictor import number_text
+from recognizer.predictor import number_text, rounded_probability
 from recognizer.strokes import BRUSH_DIVISOR, MIN_BRUSH, rasterize
 from recognizer.synthetic import digit_strokes
 from tests.test_fuzz import png_chunk
@@ -910,8 +910,8 @@ def test_each_digit_says_its_line_of_writing(client):
 
 def test_a_probability_under_1_is_never_answered_as_1():
     """0.9999996 was answered 1.0, and the page showed "100.0%" where the app shows ">99.9%"."""
-    assert api._rounded(0.9999996) == 0.999999 and api._rounded(np.float32(0.99999994)) == 0.999999
-    assert api._rounded(1.0) == 1.0 and api._rounded(0.25) == 0.25 and api._rounded(3e-7) == 0.0
+    assert rounded_probability(0.9999996) == 0.999999 and rounded_probability(np.float32(0.99999994)) == 0.999999
+    assert rounded_probability(1.0) == 1.0 and rounded_probability(0.25) == 0.25 and rounded_probability(3e-7) == 0.0
 
 
 @pytest.fixture

@@ -44,8 +44,6 @@ MAX_IMAGE_PIXELS = MAX_PIXELS
 # all on the model's one thread): a 14 kB PNG of 4,356 small 7s held it for 6.2 s. Pictures of real
 # handwriting hold far fewer (the densest canvas of 3,962 photos and scans made for the reviews: 646)
 MAX_IMAGE_PIECES = 2_000
-IMAGE_LEVELS = 255  # the 28x28 model input is returned as ints 0..255
-PROBABILITY_PLACES = 6  # confidences and probabilities are answered to this many decimal places
 
 
 class ApiError(Exception):
@@ -246,32 +244,11 @@ def decode_image(body: bytes) -> list[tuple[np.ndarray, Frame]]:
     return framed
 
 
-def _rounded(p: float) -> float:
-    """A probability to PROBABILITY_PLACES, never rounded up to a certainty the model does not have:
-    0.9999996 is 0.999999, not 1.0 (which the page shows as "100.0%", the app as ">99.9%")."""
-    rounded = round(float(p), PROBABILITY_PLACES)
-    return min(rounded, 1 - 10**-PROBABILITY_PLACES) if p < 1 else rounded
-
-
 def answer(predictions: list[Prediction], with_image: bool = False, scale: float = 1.0) -> dict:
     """The JSON answer: the number read ("?" where not sure) and each digit, in reading order (left
     to right, row by row from the top; along the number where a picture on its side was read
     turned, Recognizer.read_picture).
     with_image adds each digit's 28x28 model input as 784 ints 0..255, row by row; scale: the
     request's canvas over the one read (Drawing.scaled), which the boxes are multiplied by."""
-    digits = []
-    for p in predictions:
-        digit = {
-            "digit": p.digit,
-            "confidence": _rounded(p.confidence),
-            "probabilities": [_rounded(v) for v in p.probabilities],
-            "box": None if p.box is None else [round(v * scale) for v in p.box],
-            "unsure": p.unsure,
-            "line": p.row,  # the line of writing, 0 for the top one
-            "after": p.after,  # a mark written between it and the next digit (recognizer.marks.MARKS) or ""
-            "before": p.before,  # a minus written before it, the first digit of its line, or ""
-        }
-        if with_image:
-            digit["image"] = np.rint(np.clip(p.image, 0, 1) * IMAGE_LEVELS).astype(np.uint8).ravel().tolist()
-        digits.append(digit)
+    digits = [p.as_dict(image=with_image, scale=scale) for p in predictions]
     return {"number": number_text(predictions), "digits": digits}  # lines apart: "85 47"
