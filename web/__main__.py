@@ -1,7 +1,7 @@
 """python -m web [--host H] [--port P] [--workers N] [--access-log]: serve the page and the API.
 
 Defaults come from the HOST, PORT and WORKERS environment variables, else 127.0.0.1:8000 and one
-worker process (each worker loads its own model: a worker holds about 140 MB of memory).
+worker process (each worker loads its own model: a worker holds about 185 MB of memory).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-WORKERS_PER_CORE = 4  # at most: each worker loads the model (about 140 MB), a typo must not start thousands
+WORKERS_PER_CORE = 4  # at most: each worker loads the model (about 185 MB), a typo must not start thousands
 MAX_WORKERS = WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
