@@ -69,8 +69,9 @@ def _name(picture: Picture) -> str:
         return "image bytes"
     if isinstance(picture, np.ndarray):
         return "picture array"
-    if hasattr(picture, "read"):
-        return str(getattr(picture, "name", "image file object"))
+    if hasattr(picture, "read"):  # a file opened from a descriptor is named by its number
+        name = getattr(picture, "name", None)
+        return os.fspath(name) if isinstance(name, str | os.PathLike) else "image file object"
     return "picture"
 
 
@@ -202,6 +203,8 @@ def _held_image(picture):
     from PIL import Image
 
     if isinstance(picture, np.ndarray):
+        if picture.ndim >= 2 and picture.shape[0] * picture.shape[1] > MAX_PIXELS:  # before any copy
+            raise ImageError(f"picture array: too large (more than {MAX_PIXELS:,} pixels)")
         if picture.dtype == bool:
             picture = picture.astype(np.uint8) * 255
         if picture.dtype != np.uint8 or not (
@@ -213,13 +216,14 @@ def _held_image(picture):
             )
         if picture.size == 0:
             raise ImageError("picture array: empty")
-        if picture.shape[0] * picture.shape[1] > MAX_PIXELS:
-            raise ImageError(f"picture array: too large (more than {MAX_PIXELS:,} pixels)")
         pixels = np.ascontiguousarray(picture[..., 0] if picture.ndim == 3 and picture.shape[2] == 1 else picture)
         return Image.fromarray(pixels)
     if isinstance(picture, Image.Image):
         if picture.width * picture.height > MAX_PIXELS:
             raise ImageError(f"picture: too large ({picture.width}x{picture.height} pixels)")
+        fp = getattr(picture, "fp", None)  # a JPEG not decoded yet: its scans counted first, as from a file
+        if picture.format in JPEG_FORMATS and fp is not None and jpeg_scans(fp) > MAX_JPEG_SCANS:
+            raise ImageError(f"picture: a JPEG of more than {MAX_JPEG_SCANS} scans (cameras write a dozen at most)")
         return picture.copy()
     if isinstance(picture, bytes | bytearray | memoryview) or hasattr(picture, "read"):
         return None
@@ -232,15 +236,20 @@ def _held_image(picture):
 def _file_bytes(picture) -> io.BytesIO:
     """An image file's bytes (given, or read from an open binary file) as a file, at most MAX_STDIN_BYTES."""
     if isinstance(picture, bytes | bytearray | memoryview):
+        if memoryview(picture).nbytes > MAX_STDIN_BYTES:  # before bytes() copies it
+            raise ImageError(f"{_name(picture)}: more than {MAX_STDIN_BYTES >> 20} MB")
         data = bytes(picture)
     else:
+        text = isinstance(picture, io.TextIOBase)
         try:
-            data = picture.read(MAX_STDIN_BYTES + 1)
+            if not text and getattr(picture, "seekable", lambda: False)():  # from its start, as Pillow reads one
+                picture.seek(0)
+            data = b"" if text else picture.read(MAX_STDIN_BYTES + 1)
         except OSError as exc:  # closed, or open for writing only
             raise ImageError(f"{_name(picture)}: cannot read the file ({exc.strerror or exc})") from None
         except ValueError as exc:  # a closed file
             raise ImageError(f"{_name(picture)}: cannot read the file ({exc})") from None
-        if isinstance(data, str):
+        if text or isinstance(data, str):
             raise ImageError(f"{_name(picture)}: opened as text; open image files with open(path, 'rb')")
     if not data:
         raise ImageError(f"{_name(picture)}: empty")

@@ -92,10 +92,14 @@ class Ink:
 def ink_from_canvas(canvas: np.ndarray) -> Ink:
     """Any 2-D canvas (uint8 or another integer type 0-255 or a 0/1 mask, bool, or float on a 0-1
     scale, up to UNIT_MAX, or 0-255; bright ink on dark) -> its Ink. CanvasError (a ValueError)
-    for another shape, a NaN or infinite value, or integers outside 0-255."""
+    for another shape, a NaN or infinite value, integers outside 0-255, or floats around a negative
+    background (a tensor normalized by a mean and deviation, which read as blank)."""
     if isinstance(canvas, str | bytes | os.PathLike):
         raise CanvasError("a canvas is an array, not a file: load one with recognizer.images.load_image")
-    canvas = np.asarray(canvas)
+    try:
+        canvas = np.asarray(canvas)
+    except ValueError:  # rows of different lengths
+        raise CanvasError("canvas must be a 2-D grayscale array, got rows of different lengths") from None
     if canvas.ndim == 3 and canvas.shape[2] in (3, 4):  # a colour picture as an image library holds it
         raise CanvasError(
             f"canvas must be a 2-D grayscale array, got a colour picture of shape {canvas.shape}: "
@@ -115,7 +119,8 @@ def ink_from_canvas(canvas: np.ndarray) -> Ink:
     elif np.issubdtype(canvas.dtype, np.floating):
         if not np.isfinite(canvas).all():
             raise CanvasError("canvas has NaN or infinite values")
-        if canvas.size and canvas.min() < 0 and canvas.max() > UNIT_MAX:  # read as blank: "nothing drawn"
+        if canvas.size and canvas.max() > UNIT_MAX and np.median(canvas) < 0:  # read as blank: "nothing drawn"
+            # (a normalized tensor's background is negative; a cubic resize's overshoot is a few edge pixels)
             raise CanvasError(
                 f"float canvases are read on a 0-1 or a 0-255 scale, and this one runs from {canvas.min():.3g} "
                 f"to {canvas.max():.3g} (normalized by a mean and deviation? undo that first)"

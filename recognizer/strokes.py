@@ -44,7 +44,7 @@ def checked_strokes(strokes: Sequence[Stroke] | None) -> list[Stroke] | None:
     if strokes is None:
         return None
     if isinstance(strokes, np.ndarray):
-        strokes = list(strokes)
+        strokes = list(strokes) if strokes.ndim else strokes.item()
     if isinstance(strokes, str | bytes) or not hasattr(strokes, "__iter__"):  # strokes=5 raised TypeError
         raise CanvasError(f"strokes are a list of strokes, each a list of (x, y) points, not {type(strokes).__name__}")
     out: list[Stroke] = []

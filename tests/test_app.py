@@ -902,6 +902,8 @@ def test_a_digit_key_saves_the_drawing_as_a_sample(shipped, screen, samples):
     assert len(samples.load()) == 0 and len(app.canvas.strokes) == 1
     run_script(app, [key_event(pygame.K_KP1)], screen)  # the keypad with NumLock off is End: no sample
     assert len(samples.load()) == 0
+    run_script(app, [key_event(pygame.K_KP1, pygame.KMOD_NUM | pygame.KMOD_LSHIFT)], screen)  # Shift: End too
+    assert len(samples.load()) == 0
     run_script(app, [key_event(pygame.K_KP1, pygame.KMOD_NUM)], screen)  # with NumLock on, a digit
     assert samples.load().labels.tolist() == [1]
     run_script(app, [key_event(pygame.K_z, pygame.KMOD_LCTRL)], screen)  # Ctrl+Z, the other undo key, as U

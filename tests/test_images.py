@@ -5,6 +5,7 @@ Each test draws a number whose ink it knows and compares the canvas with it."""
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from pathlib import Path
 
@@ -119,6 +120,20 @@ def test_a_picture_in_memory_loads_as_its_file_does(tmp_path, seven):
     opened = Image.open(path)
     load_image(opened)
     assert opened.mode == "RGBA"  # the caller's image is not changed
+    written = io.BytesIO()
+    Image.fromarray(rgba).save(written, "PNG")  # not rewound: read from its start, as Pillow reads one
+    np.testing.assert_array_equal(load_image(written), canvas)
+    with open(path, "rb") as file:
+        file.read(10)
+        np.testing.assert_array_equal(load_image(file), canvas)
+    with open(os.open(path, os.O_RDONLY), "rb") as by_number, open(path, encoding="utf-8") as text:
+        np.testing.assert_array_equal(load_image(by_number), canvas)
+        with pytest.raises(ImageError, match="drawn.png: opened as text; open image files with open"):
+            load_image(text)  # its bytes were decoded as UTF-8 ("cannot read the file")
+    (tmp_path / "notes.txt").write_text("no picture")
+    with open(os.open(tmp_path / "notes.txt", os.O_RDONLY), "rb") as by_number:  # named by its number: "3: ..."
+        with pytest.raises(ImageError, match="^image file object: not a readable image"):
+            load_image(by_number)
 
 
 @pytest.mark.parametrize(
@@ -361,6 +376,10 @@ def test_a_progressive_jpeg_reads_and_one_of_thousands_of_scans_is_refused_undec
     for name in ("crafted.jpg", "crafted.mpo.jpg"):
         with pytest.raises(ImageError, match=rf"{name}: a JPEG of more than 100 scans \(cameras write"):
             load_image(tmp_path / name)
+        with pytest.raises(ImageError, match=r"image bytes: a JPEG of more than 100 scans"):
+            load_image((tmp_path / name).read_bytes())
+        with Image.open(tmp_path / name) as opened, pytest.raises(ImageError, match=r"picture: a JPEG of more than"):
+            load_image(opened)  # opened by the caller, not decoded yet: counted as from a file (a review)
 
 
 @pytest.mark.parametrize("light", ["flat", "gradient"])

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -331,6 +332,7 @@ def test_strokes_are_checked_like_the_canvas(shipped):
         ([[(1.0, 2.0, 3.0)]], "not a list of"),
         ([["a", "b"]], "not a list of"),
         (5, "strokes are a list of strokes, each a list of \\(x, y\\) points, not int"),
+        (np.array(5), "not int"),
         ("strokes", "not str"),
     ]:
         for call in (shipped.predict, shipped.read):
@@ -345,27 +347,41 @@ def test_canvases_read_wrong_before_are_refused_in_one_line(shipped):
     from recognizer.errors import CanvasError
 
     seven = rasterize([[(200, 150), (400, 150), (280, 450)]], (640, 640), 20)
+    paper = "97% of the canvas is ink, its corners too: .*dark ink on white paper: pass 255 - canvas"
     for call in (shipped.read, lambda canvas: shipped.read_picture([canvas]), shipped.predict):
-        with pytest.raises(CanvasError, match="97% of the canvas is ink: .*dark ink on paper: pass 255 - canvas"):
+        with pytest.raises(CanvasError, match=paper):
             call(255 - seven)
     # predict read a dark "2" on white as a sure 4 (a library user's trial): refused as read() refuses it
     assert shipped.predict(seven).digit == 7 and shipped.predict(seven, [[(200, 150), (400, 150), (280, 450)]])
     # bright ink on dark grey (a dark-themed widget): "255 - canvas" was advised, which is as much ink again
     grey = np.maximum(seven, 85).astype(np.uint8)
     for call in (shipped.read, shipped.predict):
-        with pytest.raises(CanvasError, match="its background is 85, not black: pass np.clip\\(canvas.astype"):
+        with pytest.raises(CanvasError, match="here 85: pass the array through recognizer.images.load_image"):
             call(grey)
-    assert shipped.predict(np.clip(grey.astype(int) - 85, 0, 255).astype(np.uint8)).digit == 7  # the fix it gives
+    for background in (grey, np.where(seven > 127, 20, 110).astype(np.uint8), np.maximum(seven, 200)):
+        assert shipped.predict(load_image(background)).digit == 7  # the fix it gives, whatever the background
+    # mostly ink but no paper, read as before (a review): a bold digit cut out to its ink box, a scribble
+    one = rasterize([[(330, 100), (310, 540)]], (640, 640), 60)
+    ys, xs = np.nonzero(one)
+    assert (one[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 64).mean() > 0.6
+    assert shipped.predict(one[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]).digit == 1
+    rng = np.random.default_rng(3)
+    scribble = rasterize([[tuple(map(float, p)) for p in rng.integers(10, 270, (40, 2))]], (280, 280), 28)
+    assert (scribble > 64).mean() > 0.6 and shipped.predict(scribble).unsure is not None
     # normalized as PyTorch's MNIST examples do: read as "nothing drawn" before
     normalized = (seven / 255 - 0.1307) / 0.3081
     for call in (shipped.read, shipped.predict):
         with pytest.raises(CanvasError, match="runs from -0.424 to 2.82 \\(normalized by a mean and deviation"):
             call(normalized)
     assert shipped.predict(seven / 127.5 - 1).digit == 7  # -1..1: its negatives are background, as before
-    # a file's path or a colour picture where a canvas goes: said which function reads them
+    cubic = cv2.resize(seven.astype(np.float32), (960, 960), interpolation=cv2.INTER_CUBIC)
+    assert cubic.min() < 0 and shipped.predict(cubic).digit == 7  # a cubic resize's overshoot below 0: read
+    # a file's path, a colour picture or ragged rows where a canvas goes: said in one line
     for canvas in ("7.png", Path("7.png"), np.dstack([seven] * 4)):
         with pytest.raises(CanvasError, match="recognizer.images.load_image"):
             shipped.predict(canvas)
+    with pytest.raises(CanvasError, match="got rows of different lengths"):
+        shipped.predict([[0, 255], [0]])
     with pytest.raises(CanvasError, match="integer canvases are read as 0-255 pixels, and this one runs from 3000"):
         shipped.read(seven.astype(np.uint16) * 240 + 3000)
     with pytest.raises(CanvasError, match="read_picture takes a 2-D canvas or a list of them"):
@@ -405,6 +421,8 @@ def test_predictions_compare_hash_and_turn_into_json(shipped):
     first, again = shipped.read(seven), shipped.read(seven)
     assert first == again and len({*first, *again}) == 1 and first[0] != replace(first[0], row=1)
     assert first[0] != replace(first[0], probabilities=first[0].probabilities[::-1]) and first[0] != "7"
+    odd = replace(first[0], probabilities=np.full(10, np.nan))  # a model answering NaN: still equal to itself
+    assert odd == odd and odd == replace(odd) and hash(odd) == hash(replace(odd))
     answer = json.loads(json.dumps(first[0].as_dict(image=True, scale=0.5)))
     assert answer["digit"] == 7 and answer["box"] == [round(v * 0.5) for v in first[0].box]
     assert len(answer["probabilities"]) == 10 and abs(sum(answer["probabilities"]) - 1) < 1e-5

@@ -90,6 +90,12 @@ PEN_LOST_EVENTS = {
 }
 
 
+def _numlock_digit(mod: int, text: str) -> bool:
+    """Whether a keypad key typed its digit, where the event carries no text: NumLock on, and no
+    Shift (which turns the keypad back into End, arrows... as NumLock off does)."""
+    return not text and bool(mod & pygame.KMOD_NUM) and not mod & pygame.KMOD_SHIFT
+
+
 class App:
     """The two-pane recognizer: feed it events, call update(now) and draw(surface) once a frame.
 
@@ -193,7 +199,7 @@ class App:
         elif (
             key in DIGIT_KEYS
             and not mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META)
-            and (key not in KEYPAD_DIGITS or mod & pygame.KMOD_NUM or text == str(DIGIT_KEYS[key]))
+            and (key not in KEYPAD_DIGITS or text == str(DIGIT_KEYS[key]) or _numlock_digit(mod, text))
         ):  # a shortcut (Ctrl+2), AltGr's symbols: no sample (a user trial saved one); Shift stays (AZERTY's
             # digits); the keypad with NumLock off is End, arrows, Home... (SDL still says KP1: it saved a 1)
             self.samples.save(DIGIT_KEYS[key], self._single_digit(), self.canvas.version, self.canvas.strokes)
