@@ -697,7 +697,8 @@ def _written_over(spans: np.ndarray, k: int, near: float) -> int:
     gaps = spans[k, 0] - spans[: k - 1, 1]
     gaps[gaps < 0] = np.inf  # strokes right of k
     nearest = int(np.argmin(gaps))
-    return nearest if gaps[nearest] < min(near, spans[k - 1, 0] - spans[k, 1]) else -1
+    before = max(spans[k - 1, 0] - spans[k, 1], spans[k, 0] - spans[k - 1, 1])  # the gap to k - 1, either side
+    return nearest if gaps[nearest] < min(near, before) else -1
 
 
 def _ink_atoms(ink: np.ndarray, radius: float, cut_width: float = CUT_WIDTH) -> _Atoms | None:
@@ -1231,8 +1232,13 @@ def _pairs(atoms: _Atoms, ranges: np.ndarray, starts: np.ndarray | None, links: 
     then k; ranges: each candidate's x-range, _x_range): the two overlapping in x (the strokes or
     pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do; x_overlap's
     share), and with strokes, the second's first stroke starting (at x `starts`) left of the
-    first's right end (a new digit starts to the right of the last; a 7's bar, a 5's flag go
-    back over their digit). All at once: a number has a few hundred such pairs."""
+    first's right end while the second reaches past the first's left end: back over it (a new
+    digit starts to the right of the last; a 7's bar, a 5's flag go back over their digit). A
+    digit written wholly left of the last is no such stroke: a number written right to left (a
+    sum's answer, units first), a digit added in front or between two later (a user trial: 289,
+    356 and 242 of the 'val' people's 400, 400 and 300 numbers so written read right, and 382, 387
+    and 281 now; 388 of 400 written left to right, as before). All at once: a number has a few
+    hundred such pairs."""
     counts = [len(before) for before in links.before]
     if not sum(counts):
         return [[] for _ in counts]
@@ -1243,7 +1249,7 @@ def _pairs(atoms: _Atoms, ranges: np.ndarray, starts: np.ndarray | None, links: 
     overlap = np.minimum(1.0, np.maximum(0.0, overlap / (np.minimum(a[:, 1] - a[:, 0], b[:, 1] - b[:, 0]) + 2 * slack)))
     penalty = priors.overlap[1] * np.maximum(0.0, overlap - priors.overlap[0])
     if starts is not None:
-        inside = (a[:, 1] - np.repeat(starts, counts)) / atoms.height
+        inside = np.minimum(a[:, 1] - np.repeat(starts, counts), b[:, 1] - a[:, 0]) / atoms.height
         penalty += np.minimum(START_CAP, priors.start[1] * np.maximum(0.0, inside - priors.start[0]))
     prices = (-penalty).tolist()
     ends = np.cumsum(counts).tolist()

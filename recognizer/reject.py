@@ -48,6 +48,12 @@ MIN_PICTURE_PX = 12
 PICTURE_SIDE = round(MIN_PICTURE_PX / MIN_SIZE)
 MAX_THICKNESS = 0.4  # stroke width / longer side above this: a blob (a disc has 0.5), not a stroke
 BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (too small), else a scribble
+# ... unless its strokes are known and their pen path is at least this many stroke widths long: a digit
+# written small with a bold pen, which its strokes drawn again thinner show (grouping's MAX_PEN; a user
+# trial's phone numbers, 10 digits in a row on the app's canvas, read "1201?02?71"). 'val' people's
+# digits written 30 px tall with the app's 29 px brush read right 160 of 300 times (137 "too small")
+# and 295 with it; 40 px tall 261 and 296; clicks and strokes under a pen long read as before.
+PATH_PENS = 1.0
 MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble
 MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit is a scribble
 # ... or more self-crossings than this (an 8 has one, a 4 in two strokes one). Real pen digits go
@@ -182,7 +188,7 @@ def ink_reason(
         return BLANK
     if stats.size < MIN_SIZE:
         return TOO_SMALL
-    if stats.thickness > MAX_THICKNESS:
+    if stats.thickness > MAX_THICKNESS and not (strokes and _path_side(strokes) >= PATH_PENS * ink.stroke_width):
         return TOO_SMALL if stats.size < BLOB_SIZE else SCRIBBLE
     if stats.length > MAX_INK_LENGTH:
         return SCRIBBLE
@@ -393,6 +399,15 @@ def _word_close(a: Box, b: Box) -> bool:
     """Two readings' boxes at most WORD_GAP of the taller one's height apart along the row."""
     left, right = (a, b) if a[0] <= b[0] else (b, a)
     return right[0] - (left[0] + left[2]) <= WORD_GAP * max(a[3], b[3])
+
+
+def _path_side(strokes: Sequence[Stroke]) -> float:
+    """The longer side of the box round the strokes' pen paths (0 for none)."""
+    paths = [as_points(s) for s in strokes if len(s)]
+    if not paths:
+        return 0.0
+    every = np.concatenate(paths)
+    return float(max(np.ptp(every[:, 0]), np.ptp(every[:, 1])))
 
 
 def _scribbled(strokes: Sequence[Stroke], pen: float) -> bool:

@@ -148,6 +148,36 @@ def test_a_digit_added_in_front_of_a_number_stays_a_digit(shipped, first, rest):
     assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, (first, *rest)))
 
 
+@pytest.mark.parametrize("digits", [(1, 8), (9, 4, 5), (3, 0, 7, 1), (7, 2)])
+def test_a_number_written_right_to_left_reads_as_written_left_to_right(shipped, digits):
+    """Units first, as a sum's answer is written: each digit starts left of the one written before,
+    which was charged as a digit's late stroke going back over another, so neighbours merged into
+    one "?" (a user trial: 289 of the 'val' people's 400 numbers so written read right, 388 written
+    left to right). A digit written wholly left of the last one is no such stroke."""
+    placed, x = [], 30.0
+    for d in digits:
+        placed.append(place_strokes(DIGIT_STROKES[d], box=(x, 60, 84, HEIGHT)))
+        x += 84 + 10  # close together, as people write
+    canvas = rasterize([s for digit in placed for s in digit], (HEIGHT + 120, int(x + 30)), PEN)
+    text = "".join(map(str, digits))
+    assert number_text(shipped.read(canvas, [s for digit in placed for s in digit])) == text
+    assert number_text(shipped.read(canvas, [s for digit in placed[::-1] for s in digit])) == text
+
+
+def test_late_stems_added_left_to_right_join_their_own_fours(shipped):
+    """Both 4s' bars and the 7 after them first, then the 4s' stems left to right (each beside its
+    bar, clear of it): the second stem lies right of the stroke before it (the first stem), whose
+    gap to it was measured as negative, nearer than its own bar, so it stood alone as a 1 (a user
+    trial: "34460" read "346160")."""
+    (bar1, stem1), (bar2, stem2) = (place_strokes(FOUR_STEM_CLEAR, box=(x, 60, 80, HEIGHT)) for x in (30, 170))
+    seven = place_strokes(SEVEN, box=(310, 60, 96, HEIGHT))
+    strokes = [bar1, bar2, *seven, stem1, stem2]
+    canvas = rasterize(strokes, (HEIGHT + 120, 440), PEN)
+    groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
+    assert [g.segment.strokes for g in groups] == [(0, 3), (1, 4), (2,)]
+    assert number_text(shipped.read(canvas, strokes)) == "447"
+
+
 @pytest.mark.parametrize(("digits", "gap"), [((7, 7), -25), ((4, 0), -25), ((3, 4), -35)])
 def test_an_image_of_two_touching_digits_is_cut(shipped, digits, gap):
     canvas, _ = write(*digits, gap=gap)
@@ -174,6 +204,23 @@ def test_a_number_written_small_with_a_bold_pen_reads_right(shipped, digits):
     groups = group_digits(ink_from_canvas(canvas), strokes, *models(shipped))
     assert number_text(shipped.read(canvas, strokes)) == "".join(map(str, digits))
     assert all(stroke_width((g.image * 255).astype(np.uint8)) < 4.0 for g in groups)  # 28 px images
+
+
+def test_a_phone_number_written_small_in_one_row_reads_right(shipped):
+    """Ten digits across the app's 640 px canvas, each about a pen tall (30-45 px with its 29 px
+    brush): their ink is a blob, but their strokes drawn again thinner read right; they were "too
+    small" (a user trial: "1201802871" read "1201?02?71"). A click stays too small."""
+    from recognizer.reject import TOO_SMALL
+    from recognizer.strokes import brush_width
+
+    pen, text = brush_width(640), "3125550147"
+    strokes = []
+    for k, d in enumerate(text):
+        strokes += place_strokes(DIGIT_STROKES[int(d)], box=(12 + 62 * k, 300, 24, 32 + 3 * (k % 5)))
+    canvas = rasterize(strokes, (640, 640), pen)
+    assert number_text(shipped.read(canvas, strokes, drawn=True)) == text
+    click = [[(320.0, 320.0)]]
+    assert [p.unsure for p in shipped.read(rasterize(click, (640, 640), pen), click, drawn=True)] == [TOO_SMALL]
 
 
 @pytest.mark.parametrize("letter", ["H", "E", "T", "X", "+"])
