@@ -161,12 +161,14 @@ def _features(atoms: grouping._Atoms, members: tuple[int, ...]) -> tuple[float, 
 
 def _pair_features(atoms: grouping._Atoms, a: tuple[int, ...], b: tuple[int, ...]) -> tuple[float, float]:
     """What grouping._pairs weighs for a pair: the two's x-overlap share, and how far b starts back
-    inside a (left of its right end, while reaching past its left end)."""
+    inside a (left of its right end, while reaching past its left end, or meeting a's last stroke)."""
     sa, sb = atoms.spans[list(a)], atoms.spans[list(b)]
     overlap = x_overlap(
         (sa[:, 0].min(), sa[:, 1].max()), (sb[:, 0].min(), sb[:, 1].max()), grouping.SLACK * atoms.height
     )
-    return overlap, min(sa[:, 1].max() - atoms.starts[b[0]], sb[:, 1].max() - sa[:, 0].min()) / atoms.height
+    back = sa[:, 1].max() - atoms.starts[b[0]]
+    inside = back if grouping._joined(atoms, a, b) else min(back, sb[:, 1].max() - sa[:, 0].min())
+    return overlap, inside / atoms.height
 
 
 def geometry(case: Case, p: Priors) -> np.ndarray:

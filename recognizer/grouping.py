@@ -1227,7 +1227,13 @@ def _side_by_side(atoms: _Atoms, members: tuple[int, ...]) -> float:
     return total
 
 
-def _pairs(atoms: _Atoms, ranges: np.ndarray, starts: np.ndarray | None, links: _Links) -> list[list[float]]:
+def _pairs(
+    atoms: _Atoms,
+    ranges: np.ndarray,
+    starts: np.ndarray | None,
+    links: _Links,
+    candidates: Sequence[tuple[int, ...]] = (),
+) -> list[list[float]]:
     """The penalty for each pair of neighbouring digits a reading may hold (links.before[k][i]
     then k; ranges: each candidate's x-range, _x_range): the two overlapping in x (the strokes or
     pieces of one digit usually do: an X's, a 4's stem and bar; neighbours barely do; x_overlap's
@@ -1236,9 +1242,10 @@ def _pairs(atoms: _Atoms, ranges: np.ndarray, starts: np.ndarray | None, links: 
     digit starts to the right of the last; a 7's bar, a 5's flag go back over their digit). A
     digit written wholly left of the last is no such stroke: a number written right to left (a
     sum's answer, units first), a digit added in front or between two later (a user trial: 289,
-    356 and 242 of the 'val' people's 400, 400 and 300 numbers so written read right, and 382, 387
-    and 281 now; 388 of 400 written left to right, as before). All at once: a number has a few
-    hundred such pairs."""
+    356 and 242 of the 'val' people's 400, 400 and 300 numbers so written read right, and 376, 382
+    and 280 now; 388 of 400 written left to right, as before), unless its first stroke meets the
+    last one's last (_joined: a heart's two halves, an H's stem added after its bar, read as "57"
+    and "1" in a review). All at once: a number has a few hundred such pairs."""
     counts = [len(before) for before in links.before]
     if not sum(counts):
         return [[] for _ in counts]
@@ -1249,11 +1256,18 @@ def _pairs(atoms: _Atoms, ranges: np.ndarray, starts: np.ndarray | None, links: 
     overlap = np.minimum(1.0, np.maximum(0.0, overlap / (np.minimum(a[:, 1] - a[:, 0], b[:, 1] - b[:, 0]) + 2 * slack)))
     penalty = priors.overlap[1] * np.maximum(0.0, overlap - priors.overlap[0])
     if starts is not None:
-        inside = np.minimum(a[:, 1] - np.repeat(starts, counts), b[:, 1] - a[:, 0]) / atoms.height
+        back = a[:, 1] - np.repeat(starts, counts)  # how far left of the first's right end the second starts
+        joined = [_joined(atoms, candidates[p], candidates[k]) for k, before in enumerate(links.before) for p in before]
+        inside = np.where(joined, back, np.minimum(back, b[:, 1] - a[:, 0])) / atoms.height
         penalty += np.minimum(START_CAP, priors.start[1] * np.maximum(0.0, inside - priors.start[0]))
     prices = (-penalty).tolist()
     ends = np.cumsum(counts).tolist()
     return [prices[end - count : end] for count, end in zip(counts, ends)]
+
+
+def _joined(atoms: _Atoms, first: tuple[int, ...], second: tuple[int, ...]) -> bool:
+    """Whether the second candidate's first stroke meets (crosses or touches) the first's last."""
+    return atoms.apart is not None and atoms.apart.get((first[-1], second[0]), LINK_FAR) <= 0.0
 
 
 def _x_range(spans: list[list[float]], members: tuple[int, ...]) -> tuple[float, float]:
@@ -1270,7 +1284,7 @@ def _sequencer(atoms: _Atoms, candidates: list[tuple[int, ...]]) -> Callable[[np
     ranges = np.array([_x_range(atoms.ranges[0], members) for members in candidates]).reshape(-1, 2)
     starts = None if atoms.starts is None else atoms.starts[[members[0] for members in candidates]]
     links = _links(len(atoms.spans), candidates, _specks(atoms))
-    prices = _pairs(atoms, ranges, starts, links)
+    prices = _pairs(atoms, ranges, starts, links, candidates)
     return lambda unary: _best(links, unary, prices)
 
 

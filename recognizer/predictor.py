@@ -48,8 +48,11 @@ from .marks import Marks, find_marks
 from .preprocess import SIZE, ink_to_mnist
 from .reject import (
     BLANK,
+    MAX_THICKNESS,
     NOT_A_DIGIT,
+    dots_in_rows,
     ink_reason,
+    ink_stats,
     letters_in_words,
     model_reason,
     picture_shape,
@@ -626,8 +629,11 @@ class Recognizer:
             [ink.mask[y : y + h, x : x + w] for x, y, w, h in (g.segment.box for g in groups)],
         )
         boxes, row_of = [g.segment.box for g in groups], [k for k, _ in in_rows]
+        blobs = [
+            bool(own) and ink_stats(g.ink, checks).thickness > MAX_THICKNESS for g, own in zip(groups, own_strokes)
+        ]
         unsure = letters_in_words(
-            [p.unsure for p in predictions],
+            dots_in_rows([p.unsure for p in predictions], blobs, boxes, row_of),
             [g.not_digit for g in groups],
             [p.confidence for p in predictions],
             boxes,

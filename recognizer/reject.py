@@ -54,6 +54,7 @@ BLOB_SIZE = 0.15  # ... a blob smaller than this share of the canvas is a dot (t
 # digits written 30 px tall with the app's 29 px brush read right 160 of 300 times (137 "too small")
 # and 295 with it; 40 px tall 261 and 296; clicks and strokes under a pen long read as before.
 PATH_PENS = 1.0
+DOT_ROW = 0.6  # ... but one under this share of its row's other readings' height is a dot (dots_in_rows)
 MAX_INK_LENGTH = 5.0  # ink length (area / stroke width) / longer side above this: a scribble
 MAX_STROKES = 6  # with the app's strokes: more strokes than this for one digit is a scribble
 # ... or more self-crossings than this (an 8 has one, a 4 in two strokes one). Real pen digits go
@@ -247,6 +248,21 @@ def model_reason(not_digit: float | None, detector_threshold: float, confidence:
     if not_digit is not None and not_digit > detector_threshold:
         return NOT_A_DIGIT
     return LOW_CONFIDENCE if confidence < threshold else None
+
+
+def dots_in_rows(
+    unsure: Sequence[str | None], blobs: Sequence[bool], boxes: Sequence[Box], rows: Sequence[int]
+) -> list[str | None]:
+    """The readings' reasons, with TOO_SMALL where a blob let through by its strokes (ink_reason,
+    PATH_PENS) is under DOT_ROW of the median height of the other readings in its row: a dot
+    drawn as a small circle among digits written larger, no digit written small (a review: "84.16"
+    read "84016", a point drawn so); a row of small digits, all blobs, keeps them."""
+    out = list(unsure)
+    for k, blob in enumerate(blobs):
+        others = [boxes[j][3] for j in range(len(boxes)) if j != k and rows[j] == rows[k]]
+        if blob and out[k] != BLANK and others and boxes[k][3] < DOT_ROW * float(np.median(others)):
+            out[k] = TOO_SMALL
+    return out
 
 
 def letters_in_words(

@@ -11,7 +11,7 @@ from recognizer.grouping import best_sequence, group_digits
 from recognizer.ink import ink_from_canvas, stroke_width
 from recognizer.predictor import number_text
 from recognizer.reject import NOT_A_DIGIT
-from recognizer.strokes import rasterize
+from recognizer.strokes import brush_width, rasterize
 from recognizer.synthetic import DIGIT_STROKES, LETTER_STROKES, place_strokes
 
 PEN = 14  # px
@@ -164,6 +164,36 @@ def test_a_number_written_right_to_left_reads_as_written_left_to_right(shipped, 
     assert number_text(shipped.read(canvas, [s for digit in placed[::-1] for s in digit])) == text
 
 
+def test_a_heart_drawn_right_half_first_stays_one_sign(shipped):
+    """A heart's right half, then its left half: the second stroke lies left of the first, as a
+    digit written right to left does, but it meets it, so it is charged as a stroke going back
+    over the first (a review of the right-to-left change: it read "?7", two signs)."""
+    t = np.linspace(0, 2 * np.pi, 90)
+    x, y = 16 * np.sin(t) ** 3, -(13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t))
+    heart = np.stack([(x + 17) / 34, (y + 17) / 34], 1)
+    halves = [heart[:46].tolist(), heart[::-1][:46].tolist()]
+    for box in [(200, 150, 200, 200), (250, 250, 120, 120)]:
+        strokes = place_strokes(halves, box=box)
+        canvas = rasterize(strokes, (640, 640), brush_width(640))
+        assert [g.segment.strokes for g in group_digits(ink_from_canvas(canvas), strokes, *models(shipped))] == [(0, 1)]
+
+
+def test_a_point_drawn_as_a_small_circle_among_digits_is_no_zero(shipped):
+    """A decimal point circled with the app's bold brush is a blob as big as a digit written small;
+    among digits written larger it stays a dot (too small), not a sure 0 ("84.16" read "84016" once
+    blobs with strokes were let through, in a review)."""
+    from recognizer.reject import TOO_SMALL
+
+    digits = [
+        place_strokes(DIGIT_STROKES[d], box=(60 + 110 * k + 40 * (k >= 2), 200, 80, 130))
+        for k, d in enumerate((8, 4, 1, 6))
+    ]
+    circle = [[(285 + 18 * np.cos(a), 325 - 18 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 12)]]
+    strokes = [s for d in digits[:2] for s in d] + circle + [s for d in digits[2:] for s in d]
+    preds = shipped.read(rasterize(strokes, (640, 640), brush_width(640)), strokes, drawn=True)
+    assert number_text(preds) == "84?16" and preds[2].unsure == TOO_SMALL
+
+
 def test_late_stems_added_left_to_right_join_their_own_fours(shipped):
     """Both 4s' bars and the 7 after them first, then the 4s' stems left to right (each beside its
     bar, clear of it): the second stem lies right of the stroke before it (the first stem), whose
@@ -211,7 +241,6 @@ def test_a_phone_number_written_small_in_one_row_reads_right(shipped):
     brush): their ink is a blob, but their strokes drawn again thinner read right; they were "too
     small" (a user trial: "1201802871" read "1201?02?71"). A click stays too small."""
     from recognizer.reject import TOO_SMALL
-    from recognizer.strokes import brush_width
 
     pen, text = brush_width(640), "3125550147"
     strokes = []
