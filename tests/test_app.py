@@ -18,7 +18,7 @@ import numpy as np
 import pygame
 import pytest
 
-from recognizer.predictor import Prediction, percent
+from recognizer.predictor import Prediction, number_text, percent
 from recognizer.preprocess import to_mnist
 from recognizer.reject import NOT_A_DIGIT, SCRIBBLE
 from recognizer.samples import UserSamples, personal_model_path
@@ -1017,10 +1017,33 @@ def test_u_undoes_a_stroke_once_the_saved_drawing_changed(shipped, screen, sampl
     assert samples.load().labels.tolist() == [7] and app.canvas.is_empty
 
 
+def test_a_drawing_read_as_several_digits_is_saved_whole_when_its_key_is_pressed_twice(shipped, screen, samples):
+    """A 5 in two strokes read "51" is the misreading a user most wants to teach, and a digit key
+    said "draw one digit first" (a user trial: 5 of 21 saves refused). The first press says what
+    was read and how to save it; the second saves the whole drawing as one digit, the image
+    Recognizer.predict reads for it."""
+    from recognizer.ink import ink_from_canvas
+    from recognizer.preprocess import ink_to_mnist
+
+    app = App(recognizer=shipped, samples=samples)
+    side = app.canvas.side
+    strokes = digit_strokes(1, side, box=(0.1 * side, 0.2 * side, 0.3 * side, 0.5 * side))
+    strokes += digit_strokes(2, side, box=(0.55 * side, 0.2 * side, 0.3 * side, 0.5 * side))
+    run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen)
+    assert number_text(app.state.digits) == "12"
+    run_script(app, [key_event(pygame.K_7)], screen)
+    assert len(samples.load()) == 0 and app.samples.notice == "read as 12: press 7 again to save it all as one 7"
+    run_script(app, [key_event(pygame.K_4), key_event(pygame.K_7)], screen)  # another key first: asked again
+    assert len(samples.load()) == 0 and "press 7 again" in app.samples.notice
+    run_script(app, [key_event(pygame.K_7)], screen)
+    saved = samples.load()
+    assert saved.labels.tolist() == [7] and len(saved.strokes[0]) == 2
+    assert np.array_equal(saved.images[0], np.round(ink_to_mnist(ink_from_canvas(app.canvas.pixels)) * 255))
+
+
 def test_a_failed_save_never_forgets_a_newer_one(tmp_path, monkeypatch):
     """Save A fails while save B (new ink) is queued behind it: A's failure re-arms A's drawing
     only, so B's stays saved (not saved twice) and U can still take it back."""
-    from types import SimpleNamespace
 
     store = UserSamples(tmp_path / "samples.npz")
     collector = SampleCollector(store, threaded=False)
@@ -1033,7 +1056,7 @@ def test_a_failed_save_never_forgets_a_newer_one(tmp_path, monkeypatch):
         return add(*args)
 
     monkeypatch.setattr(store, "add", first_fails)
-    digit = SimpleNamespace(image=np.zeros((28, 28), np.float32))
+    digit = np.zeros((28, 28), np.float32)
     collector.save(4, digit, 1, [])  # A: fails (its outcome not yet seen)
     collector.save(5, digit, 2, [])  # B: new ink, saved
     collector.update(0.0, 2)

@@ -18,7 +18,9 @@ from dataclasses import replace
 import pygame
 
 from recognizer.errors import RecognizerError
+from recognizer.ink import ink_from_canvas
 from recognizer.predictor import DEFAULT_MODEL, Prediction, Recognizer, number_text
+from recognizer.preprocess import ink_to_mnist
 from recognizer.reject import BLANK
 from recognizer.samples import MIN_LEARN_SAMPLES, ONE_DIGIT, UserSamples, personal_model_path
 from recognizer.strokes import Point
@@ -142,6 +144,7 @@ class App:
         # L pressed while a sample was being saved (the samples' failures then): it goes on once the save is
         # done, unless one failed meanwhile (its notice stays on screen)
         self._learn_queued: int | None = None
+        self._whole_pending: tuple[int, int] | None = None  # (key, ink version): pressed on a reading of several digits
         self._error_linger = error_linger
         self._resized_at = -math.inf  # the `now` of the latest resize (the canvas redrawn once it settles)
         self._resize_pending = False  # a resize came since the last update(): it stamps _resized_at
@@ -202,7 +205,7 @@ class App:
             and (key not in KEYPAD_DIGITS or text == str(DIGIT_KEYS[key]) or _numlock_digit(mod, text))
         ):  # a shortcut (Ctrl+2), AltGr's symbols: no sample (a user trial saved one); Shift stays (AZERTY's
             # digits); the keypad with NumLock off is End, arrows, Home... (SDL still says KP1: it saved a 1)
-            self.samples.save(DIGIT_KEYS[key], self._single_digit(), self.canvas.version, self.canvas.strokes)
+            self._save_sample(DIGIT_KEYS[key])
         elif key == pygame.K_l:
             self.learn()
         elif key == pygame.K_m:
@@ -272,17 +275,37 @@ class App:
         else:
             self.samples.notify("no personal model yet: save samples (digit keys), then press L", ok=False)
 
+    def _save_sample(self, label: int) -> None:
+        """Save the drawing as a sample of `label`: the digit read, if one was; a drawing read as
+        several digits, once the same key is pressed again, as one (a 5 in two strokes read "51" is
+        the very misreading to teach: a user trial's writer had 5 of 21 saves refused, told to draw
+        one digit)."""
+        version = self.canvas.version
+        digit = self._single_digit()
+        several = digit is None and len(self.state.digits) > 1 and self._reading_is_current()
+        if several and self._whole_pending == (label, version):
+            self._whole_pending = None
+            ink = ink_from_canvas(self.canvas.pixels)  # as Recognizer.predict reads a drawing with strokes
+            self.samples.save(label, ink_to_mnist(ink), version, self.canvas.strokes)
+        elif several:
+            self._whole_pending = (label, version)
+            read = "".join(str(p.digit) for p in self.state.digits)
+            self.samples.notify(f"read as {read}: press {label} again to save it all as one {label}", ok=False)
+        else:
+            self.samples.save(label, None if digit is None else digit.image, version, self.canvas.strokes)
+
+    def _reading_is_current(self) -> bool:
+        """Whether the reading shown is of the finished ink as it is now (what a digit key saves)."""
+        return not (
+            self.canvas.drawing
+            or self.canvas.redraw_due  # a reading of pixels scaled by a resize: the redraw is on its way
+            or self.shown_version != self.canvas.version
+        )
+
     def _single_digit(self) -> Prediction | None:
         """The digit read from the current ink if it is one finished digit (what a digit key saves)."""
         pred = self.state.prediction
-        if (
-            pred is None
-            or len(self.state.digits) != 1
-            or pred.unsure == BLANK
-            or self.canvas.drawing
-            or self.canvas.redraw_due  # a reading of pixels scaled by a resize: the redraw is on its way
-            or self.shown_version != self.canvas.version
-        ):
+        if pred is None or len(self.state.digits) != 1 or pred.unsure == BLANK or not self._reading_is_current():
             return None
         return pred
 

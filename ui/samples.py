@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from recognizer.errors import RecognizerError
-from recognizer.predictor import Prediction
 from recognizer.samples import UserSamples
 from recognizer.strokes import Point
 
@@ -175,9 +174,10 @@ class SampleCollector:
         showing = self._can_unsave and bool(self.notice)
         return version == self._saved_version and (showing or version in self._adding)
 
-    def save(self, label: int, digit: Prediction | None, version: int, strokes: Sequence[Sequence[Point]]) -> None:
-        """Store `digit`, the single digit read for ink `version` (None: there is none), as a `label`."""
-        if digit is None:
+    def save(self, label: int, image: np.ndarray | None, version: int, strokes: Sequence[Sequence[Point]]) -> None:
+        """Store `image`, the 28x28 image of the single digit read for ink `version` (None: there is
+        none), as a `label`."""
+        if image is None:
             self._set_notice("draw one digit first, then press what it is", ok=False)
         elif self._saved_version == version:
             text = "already saved" if self._can_unsave else "already saved; draw the next digit"
@@ -185,7 +185,7 @@ class SampleCollector:
         else:
             self._saved_version = version
             self._adding.append(version)
-            self._saver.add(digit.image, label, strokes)
+            self._saver.add(image, label, strokes)
 
     def unsave(self) -> None:
         """Remove the sample just saved (once written, if still under way: jobs run in order); the
