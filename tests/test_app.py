@@ -26,7 +26,7 @@ from recognizer.strokes import BRUSH_DIVISOR, rasterize
 from recognizer.synthetic import LETTER_STROKES, digit_strokes, place_strokes
 from ui import canvas as canvas_module
 from ui import worker as worker_module
-from ui.app import HINT_TEXT, PERSONAL_NOTE, RESIZE_SETTLE, SHIPPED_NOTE, App
+from ui.app import HINT_TEXT, PERSONAL_NOTE, RESIZE_SETTLE, SHIPPED_NOTE, UNSAVED_WHILE_LEARNING, App
 from ui.canvas import MAX_UNDO, POINT_STEP, Canvas
 from ui.dump import snapshot
 from ui.headless import key_event, run_script, stroke_events
@@ -1894,9 +1894,10 @@ def learners(monkeypatch) -> list:
             self.samples, self.recognizer, self.message = samples, None, ""
             self.done, self.progress, self.step = threading.Event(), 0.0, "starting"
             self.samples_read = None
+            self.cancelled = None  # the message it was stopped with
 
-        def cancel(self):
-            pass
+        def cancel(self, message="learning cancelled"):
+            self.cancelled = message
 
         def shown(self, now):
             return self.progress
@@ -1928,6 +1929,29 @@ def test_a_kept_verdict_says_samples_saved_while_it_learned_are_not_in_it(shippe
     assert app._saved_since(run) == ""
 
 
+def test_u_after_l_takes_the_sample_just_saved_back_and_stops_learning_from_it(shipped, screen, samples, learners):
+    """A 9 saved as 7 by mistake, L pressed at once, then U: L's notice had taken the save's place,
+    so U took a stroke away and the wrong sample was learned (a user trial). U takes the sample
+    back and stops that run; L pressed later, with nothing to take back, leaves U to the strokes."""
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    draw_digit(app, 9, screen)
+    run_script(app, [key_event(pygame.K_7), key_event(pygame.K_l)], screen)
+    (run,) = learners
+    assert app.samples.notice.startswith("learning from your 11 samples") and app.samples.notice.endswith("U to undo")
+    run_script(app, [key_event(pygame.K_u)], screen)
+    assert samples.load().labels.tolist() == list(range(10)) and len(app.canvas.strokes) > 0
+    assert run.cancelled == UNSAVED_WHILE_LEARNING
+    run.message = run.cancelled
+    run.done.set()
+    app.update()
+    assert app.samples.notice == UNSAVED_WHILE_LEARNING and app.learner is None
+    run_script(app, [key_event(pygame.K_l)], screen)  # nothing to take back now: U undoes a stroke
+    strokes = len(app.canvas.strokes)
+    run_script(app, [key_event(pygame.K_u)], screen)
+    assert len(app.canvas.strokes) == strokes - 1 and learners[-1].cancelled is None
+
+
 def test_l_says_a_damaged_samples_file_is_damaged_and_how_to_move_it_aside(shipped, screen, samples, learners):
     """A samples file that cannot be read has no counts: L said "save at least 3 samples first" (and
     saving one then failed too)."""
@@ -1945,6 +1969,28 @@ def test_l_says_a_damaged_samples_file_is_damaged_and_how_to_move_it_aside(shipp
     assert app.samples.notice.startswith("cannot learn: your samples file is damaged or unreadable: ")
     assert "move it aside to start a new file (rename it, e.g. to samples.npz.damaged)" in app.samples.notice
     assert not learners and app.learner is None and not app.samples.notice_ok
+
+
+def test_l_refuses_a_file_found_damaged_past_its_labels_at_start_up(shipped, screen, samples, learners):
+    """Strokes out of step with their index: start-up read the whole file and said so, but L counts
+    the labels alone, found them sound and started a run that failed (a user trial). Unchanged
+    since, the file is refused as start-up found it; written anew, it is counted again."""
+    save_digits(samples, range(10))
+    arrays = dict(np.load(samples.path))
+    arrays["point_start"] = arrays["point_start"].copy()
+    arrays["point_start"][-1] += 7
+    with open(samples.path, "wb") as f:
+        np.savez(f, **arrays)
+    app = App(recognizer=shipped, samples=samples)
+    run_script(app, [], screen)
+    assert app.samples.notice.startswith("cannot read the samples")
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert app.samples.notice.startswith("cannot learn: your samples file is damaged or unreadable: ")
+    assert not learners and app.learner is None and app.state.samples == ()
+    save_digits(UserSamples(samples.path.with_name("new.npz")), range(5))
+    samples.path.with_name("new.npz").replace(samples.path)
+    run_script(app, [key_event(pygame.K_l)], screen)
+    assert [run.samples for run in learners] == [samples.path]
 
 
 def test_l_counts_the_samples_again_when_the_file_changed_on_disk(shipped, screen, samples, learners):

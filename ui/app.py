@@ -69,6 +69,7 @@ UNSAVED_TEXT = (
     "error: quitting before your last change to the samples file was written (the file or the disk stayed "
     "busy): that save or undo did not happen"
 )
+UNSAVED_WHILE_LEARNING = "learning stopped: the sample it would have learned is taken back; L learns again"
 DIGIT_KEYS = {getattr(pygame, f"K_{pad}{d}"): d for pad in ("", "KP") for d in range(10)}  # top row and keypad
 KEYPAD_DIGITS = frozenset(getattr(pygame, f"K_KP{d}") for d in range(10))  # digits only with NumLock on
 REDRAW_EVENTS = {
@@ -144,6 +145,7 @@ class App:
         # L pressed while a sample was being saved (the samples' failures then): it goes on once the save is
         # done, unless one failed meanwhile (its notice stays on screen)
         self._learn_queued: int | None = None
+        self._learning_unsavable = False  # the learning run started while U could take its last sample back
         self._whole_pending: tuple[int, int] | None = None  # (key, ink version): pressed on a reading of several digits
         self._error_linger = error_linger
         self._resized_at = -math.inf  # the `now` of the latest resize (the canvas redrawn once it settles)
@@ -197,6 +199,8 @@ class App:
         ):  # Ctrl+Shift+Z is redo elsewhere: it undid another stroke (a user trial), and there is no redo
             if self.samples.can_unsave(self.canvas.version):  # a save just made: undo takes it back, not a stroke
                 self.samples.unsave()
+                if self.learner is not None and self._learning_unsavable:  # learning from it: stopped
+                    self.learner.cancel(UNSAVED_WHILE_LEARNING)
             elif not self.canvas.undo() and not self.canvas.is_empty:  # only strokes older than MAX_UNDO left
                 self.samples.notify(UNDO_LIMIT_TEXT, ok=False)
         elif (
@@ -232,7 +236,11 @@ class App:
         else:
             self._learn_queued = None
             self.learner = Learner(self.samples.path, data=self.data)
-            self.samples.notify(f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)")
+            # L right after a save: U still takes that sample back, and stops this run, which read it
+            # (L's notice took the save's place, and U took a stroke away: a user trial)
+            self._learning_unsavable = self.samples.can_unsave(self.canvas.version)
+            text = f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)"
+            self.samples.notify(text, keep_unsave=self._learning_unsavable)
 
     def _saved_since(self, learner: Learner) -> str:
         """What a kept verdict adds when samples were saved after the run read the file: they are

@@ -96,7 +96,7 @@ class Learner:
         self.done = threading.Event()
         self._command = learn_command(samples, out, data)
         self._process: subprocess.Popen | None = None
-        self._cancelled = False
+        self._cancelled, self._cancel_message = False, "learning cancelled"
         self._timed_out = False
         self._watchdog: threading.Timer | None = None  # stops a hung child (_time_out)
         self._lock = threading.Lock()
@@ -111,11 +111,12 @@ class Learner:
         self._shown = max(self._shown, within_step(start, end, now - since))  # never back (step 1 restarts its clock)
         return self._shown
 
-    def cancel(self) -> None:
-        """Stop the child if it still runs (the app is closing); nothing is half-written: learn writes the
-        personal model in a folder of its own, removed on SIGTERM, and moves its files into place together."""
+    def cancel(self, message: str = "learning cancelled") -> None:
+        """Stop the child if it still runs (the app is closing, or the sample it read was taken back),
+        `message` its outcome; nothing is half-written: learn writes the personal model in a folder of
+        its own, removed on SIGTERM, and moves its files into place together."""
         with self._lock:
-            self._cancelled = True  # a child not started yet never starts
+            self._cancelled, self._cancel_message = True, message  # a child not started yet never starts
             if self._process is not None and self._process.poll() is None:
                 self._process.terminate()
 
@@ -170,7 +171,7 @@ class Learner:
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", APP_PID_ENV: str(os.getpid())}
         with self._lock:
             if self._cancelled:
-                self.message = "learning cancelled"
+                self.message = self._cancel_message
                 return
             self._process = subprocess.Popen(
                 self._command,
@@ -190,6 +191,9 @@ class Learner:
             code = self._process.wait()
         finally:
             self._watchdog.cancel()
+        if self._cancelled:
+            self.message = self._cancel_message
+            return
         if self._timed_out:
             took = f"{LEARN_TIMEOUT_S:g} s"
             self.message = f"learning stopped: it ran over {took} (it takes about a minute); L tries again"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recognizer.errors import RecognizerError
+from recognizer.errors import DataError, RecognizerError
 from recognizer.samples import UserSamples
 from recognizer.strokes import Point
 
@@ -37,6 +37,15 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
+def _signature(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time (ns): whether it changed since; None when it is gone."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 class SampleSaver:
     """Adds and removes the user's samples (UserSamples: a small .npz rewritten and fsync'ed each
     time) on a daemon thread, in order, so the loop never waits on the disk; poll() gives the
@@ -48,6 +57,9 @@ class SampleSaver:
         self._jobs: queue.Queue = queue.Queue()
         self._done: queue.Queue = queue.Queue()
         self._added = False  # the last add job wrote its sample (the saving thread's own)
+        # (the file's size and time, why) when reading it whole failed: L's cheap count reads the labels
+        # alone, and started learning from a file found damaged at start-up (a user trial)
+        self.damaged: tuple[tuple[int, int] | None, str] | None = None
         if threaded:
             threading.Thread(target=self._work, name="sample-saver", daemon=True).start()
 
@@ -98,7 +110,12 @@ class SampleSaver:
     def _run(self, job: tuple) -> tuple[str, bool, str, tuple[int, ...] | None]:
         try:
             if job[0] == "count":  # the whole file read: a damaged one is said at once
-                return "count", True, "", self._counts(self.store.load().labels)
+                self.damaged = None
+                try:
+                    return "count", True, "", self._counts(self.store.load().labels)
+                except (RecognizerError, OSError) as exc:
+                    self.damaged = (_signature(self.store.path), _reason(exc))
+                    raise
             if job[0] == "add":
                 self._added = False
                 count = self.store.add(job[1], job[2], job[3])
@@ -229,6 +246,10 @@ class SampleCollector:
         deleted, replaced, damaged); RecognizerError or OSError when it cannot be read. Reads the
         labels only: cheap enough for a key press. It waits neither for this app's saves under way
         (the app asks once none is: see pending) nor for another window's: None while one holds the file."""
+        damaged = self._saver.damaged
+        if damaged is not None and damaged[0] is not None and _signature(self._saver.store.path) == damaged[0]:
+            self.counts = ()  # the file read whole and found damaged, unchanged since
+            raise DataError(damaged[1])
         try:
             self.counts = self._saver._counts(wait=False)
         except BlockingIOError:
@@ -238,9 +259,10 @@ class SampleCollector:
             raise
         return self.counts
 
-    def notify(self, text: str, ok: bool = True, seconds: float = NOTICE_TIME) -> None:
-        """Show `text` in place of the hint line for `seconds` (the app's own news: learning)."""
-        self._set_notice(text, ok, seconds=seconds)
+    def notify(self, text: str, ok: bool = True, seconds: float = NOTICE_TIME, keep_unsave: bool = False) -> None:
+        """Show `text` in place of the hint line for `seconds` (the app's own news: learning);
+        keep_unsave: U still takes back the save whose notice it replaces, if it could."""
+        self._set_notice(text, ok, can_unsave=keep_unsave and self._can_unsave, seconds=seconds)
 
     def _set_notice(
         self,
