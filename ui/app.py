@@ -297,7 +297,7 @@ class App:
             self.samples.save(label, ink_to_mnist(ink), version, self.canvas.strokes)
         elif several:
             self._whole_pending = (label, version)
-            read = "".join(str(p.digit) for p in self.state.digits)
+            read = number_text(self.state.digits)  # "5?": a digit not sure shows as the pane shows it
             self.samples.notify(f"read as {read}: press {label} again to save it all as one {label}", ok=False)
         else:
             self.samples.save(label, None if digit is None else digit.image, version, self.canvas.strokes)
