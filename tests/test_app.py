@@ -1032,13 +1032,17 @@ def test_a_drawing_read_as_several_digits_is_saved_whole_when_its_key_is_pressed
     run_script(app, stroke_events(strokes, app.layout.canvas.topleft), screen)
     assert number_text(app.state.digits) == "12"
     run_script(app, [key_event(pygame.K_7)], screen)
-    assert len(samples.load()) == 0 and app.samples.notice == "read as 12: press 7 again to save it all as one 7"
+    assert len(samples.load()) == 0 and app.samples.notice == 'read as "12": press 7 again to save it all as one 7'
     run_script(app, [key_event(pygame.K_4), key_event(pygame.K_7)], screen)  # another key first: asked again
     assert len(samples.load()) == 0 and "press 7 again" in app.samples.notice
     run_script(app, [key_event(pygame.K_7)], screen)
     saved = samples.load()
     assert saved.labels.tolist() == [7] and len(saved.strokes[0]) == 2
     assert np.array_equal(saved.images[0], np.round(ink_to_mnist(ink_from_canvas(app.canvas.pixels)) * 255))
+    run_script(app, [key_event(pygame.K_7)], screen)  # "did it save?": said so, and U still takes it back (a review)
+    assert app.samples.notice.startswith("already saved") and app.samples.notice.endswith("U to undo")
+    run_script(app, [key_event(pygame.K_u)], screen)
+    assert len(samples.load()) == 0 and len(app.canvas.strokes) == 2
 
 
 def test_a_failed_save_never_forgets_a_newer_one(tmp_path, monkeypatch):
@@ -1950,6 +1954,21 @@ def test_u_after_l_takes_the_sample_just_saved_back_and_stops_learning_from_it(s
     strokes = len(app.canvas.strokes)
     run_script(app, [key_event(pygame.K_u)], screen)
     assert len(app.canvas.strokes) == strokes - 1 and learners[-1].cancelled is None
+
+
+def test_u_on_a_sample_saved_while_learning_leaves_the_run_learning(shipped, screen, samples, learners):
+    """A 3 saved and L pressed at once; later, while that run learns, a 9 saved and taken back: the
+    run read the 3, never the 9, and was stopped all the same (a review)."""
+    save_digits(samples, range(10))
+    app = App(recognizer=shipped, samples=samples)
+    draw_digit(app, 3, screen)
+    run_script(app, [key_event(pygame.K_3), key_event(pygame.K_l)], screen)
+    (run,) = learners
+    app.update(app.last_update + NOTICE_TIME + 0.1)  # the notice gone: U undoes strokes again
+    run_script(app, [key_event(pygame.K_r)], screen)
+    draw_digit(app, 9, screen)
+    run_script(app, [key_event(pygame.K_9), key_event(pygame.K_u)], screen)
+    assert samples.load().labels.tolist() == [*range(10), 3] and run.cancelled is None and app.learner is run
 
 
 def test_l_says_a_damaged_samples_file_is_damaged_and_how_to_move_it_aside(shipped, screen, samples, learners):

@@ -145,7 +145,8 @@ class App:
         # L pressed while a sample was being saved (the samples' failures then): it goes on once the save is
         # done, unless one failed meanwhile (its notice stays on screen)
         self._learn_queued: int | None = None
-        self._learning_unsavable = False  # the learning run started while U could take its last sample back
+        # the ink version of the save the learning run read while U could still take it back
+        self._learning_unsavable: int | None = None
         self._whole_pending: tuple[int, int] | None = None  # (key, ink version): pressed on a reading of several digits
         self._error_linger = error_linger
         self._resized_at = -math.inf  # the `now` of the latest resize (the canvas redrawn once it settles)
@@ -199,7 +200,7 @@ class App:
         ):  # Ctrl+Shift+Z is redo elsewhere: it undid another stroke (a user trial), and there is no redo
             if self.samples.can_unsave(self.canvas.version):  # a save just made: undo takes it back, not a stroke
                 self.samples.unsave()
-                if self.learner is not None and self._learning_unsavable:  # learning from it: stopped
+                if self.learner is not None and self._learning_unsavable == self.canvas.version:  # it read it
                     self.learner.cancel(UNSAVED_WHILE_LEARNING)
             elif not self.canvas.undo() and not self.canvas.is_empty:  # only strokes older than MAX_UNDO left
                 self.samples.notify(UNDO_LIMIT_TEXT, ok=False)
@@ -238,9 +239,10 @@ class App:
             self.learner = Learner(self.samples.path, data=self.data)
             # L right after a save: U still takes that sample back, and stops this run, which read it
             # (L's notice took the save's place, and U took a stroke away: a user trial)
-            self._learning_unsavable = self.samples.can_unsave(self.canvas.version)
+            undoable = self.samples.can_unsave(self.canvas.version)
+            self._learning_unsavable = self.canvas.version if undoable else None  # a later save's U stops nothing
             text = f"learning from your {sum(self.samples.counts)} samples\u2026 (keep drawing)"
-            self.samples.notify(text, keep_unsave=self._learning_unsavable)
+            self.samples.notify(text, keep_unsave=undoable)
 
     def _saved_since(self, learner: Learner) -> str:
         """What a kept verdict adds when samples were saved after the run read the file: they are
@@ -290,7 +292,12 @@ class App:
         one digit)."""
         version = self.canvas.version
         digit = self._single_digit()
-        several = digit is None and len(self.state.digits) > 1 and self._reading_is_current()
+        several = (
+            digit is None
+            and len(self.state.digits) > 1
+            and self._reading_is_current()
+            and not self.samples.saved(version)  # pressed again once saved: "already saved", and U still undoes
+        )
         if several and self._whole_pending == (label, version):
             self._whole_pending = None
             ink = ink_from_canvas(self.canvas.pixels)  # as Recognizer.predict reads a drawing with strokes
@@ -298,7 +305,7 @@ class App:
         elif several:
             self._whole_pending = (label, version)
             read = number_text(self.state.digits)  # "5?": a digit not sure shows as the pane shows it
-            self.samples.notify(f"read as {read}: press {label} again to save it all as one {label}", ok=False)
+            self.samples.notify(f'read as "{read}": press {label} again to save it all as one {label}', ok=False)
         else:
             self.samples.save(label, None if digit is None else digit.image, version, self.canvas.strokes)
 

@@ -184,6 +184,10 @@ class SampleCollector:
         """The .npz the samples go to."""
         return self._saver.store.path
 
+    def saved(self, version: int) -> bool:
+        """Whether the drawing at ink `version` is saved already (or being saved)."""
+        return self._saved_version == version
+
     def can_unsave(self, version: int) -> bool:
         """True while the canvas (at ink `version`) still holds the drawing saved and that save is
         under way or its notice shows: then U takes the sample back instead of a stroke (pressed
@@ -194,11 +198,11 @@ class SampleCollector:
     def save(self, label: int, image: np.ndarray | None, version: int, strokes: Sequence[Sequence[Point]]) -> None:
         """Store `image`, the 28x28 image of the single digit read for ink `version` (None: there is
         none), as a `label`."""
-        if image is None:
-            self._set_notice("draw one digit first, then press what it is", ok=False)
-        elif self._saved_version == version:
+        if self._saved_version == version:
             text = "already saved" if self._can_unsave else "already saved; draw the next digit"
             self._set_notice(text, ok=False, can_unsave=self._can_unsave)
+        elif image is None:
+            self._set_notice("draw one digit first, then press what it is", ok=False)
         else:
             self._saved_version = version
             self._adding.append(version)
