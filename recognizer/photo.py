@@ -294,19 +294,26 @@ def _work(gray: np.ndarray, name: str) -> np.ndarray:
     if gray.size == 0:
         raise ImageError(f"{name}: empty image")
     work = _shrink(gray, WORK_SIDE)
-    if np.count_nonzero(np.bincount(work.ravel(), minlength=256)) != 2:
-        return work  # a photo or a grey scan: one count of its shades, not one in each check below
-    if _dithered(work):
+    shades = _shades(work)  # counted once for both checks below
+    if len(shades) != 2:
+        return work  # a photo or a grey scan
+    if _dithered(work, shades):
         return cv2.GaussianBlur(work, (0, 0), DITHER_BLUR)
-    return _pencil_drawn_again(work)
+    return _pencil_drawn_again(work, shades)
 
 
-def _dithered(image: np.ndarray) -> bool:
+def _shades(image: np.ndarray) -> np.ndarray:
+    """The grey levels a uint8 picture holds, darkest first."""
+    return np.flatnonzero(np.bincount(image.ravel(), minlength=256))
+
+
+def _dithered(image: np.ndarray, shades: np.ndarray | None = None) -> bool:
     """Whether a picture is a dithered 1-bit scan: two shades, and pixels of each shade alone among
     eight of the other, DITHER_DOTS of the rarer shade's at least of each (a grey dithered into
     dots of both). Clean 1-bit ink (a drawing program's, a scan thresholded) has none, and is read
-    pixel for pixel as it is; specks on it are dots of one shade (dark on the paper), and so is it."""
-    if image.dtype != np.uint8 or np.count_nonzero(np.bincount(image.ravel(), minlength=256)) != 2:
+    pixel for pixel as it is; specks on it are dots of one shade (dark on the paper), and so is it.
+    shades: _shades(image), where counted already."""
+    if image.dtype != np.uint8 or len(_shades(image) if shades is None else shades) != 2:
         return False
     dark = (image < image.max()).astype(np.uint8)
     around = cv2.boxFilter(dark, -1, (3, 3), normalize=False, borderType=cv2.BORDER_REPLICATE)
@@ -315,15 +322,16 @@ def _dithered(image: np.ndarray) -> bool:
     return alone >= DITHER_DOTS * rarer
 
 
-def _pencil_drawn_again(image: np.ndarray) -> np.ndarray:
+def _pencil_drawn_again(image: np.ndarray, shades: np.ndarray | None = None) -> np.ndarray:
     """A drawing in two shades whose ink (the rarer shade) is a 1 px pencil's, its writing drawn
     again with a pen PENCIL_PEN of the writing's height (the median height of its pieces with a
     tenth of the largest's ink at least); any other picture as it is. Lines stay 1 px, as the
     cleaning finds them: runs PENCIL_LINE of the picture's side long along a row or a column, and
     pieces reaching across PENCIL_LINE of it (a frame, a grid, a slanted ruled line: with them the
     pen had been the frame's height / 16, the digits blobs); so do specks (SPECK_SHARE of the
-    largest piece's ink: dust drawn again read as decimal points)."""
-    shades = np.flatnonzero(np.bincount(image.ravel(), minlength=256))
+    largest piece's ink: dust drawn again read as decimal points). shades: _shades(image), where
+    counted already."""
+    shades = _shades(image) if shades is None else shades
     if len(shades) != 2:
         return image
     dark = image == shades[0]

@@ -418,7 +418,7 @@ def _word_close(a: Box, b: Box) -> bool:
 
 
 def _path_side(strokes: Sequence[Stroke]) -> float:
-    """The longer side of the box round the strokes' pen paths (0 for none)."""
+    """The longer side of the box round the strokes' pen paths (0 for none; as_points arrays too)."""
     paths = [as_points(s) for s in strokes if len(s)]
     if not paths:
         return 0.0
@@ -433,8 +433,7 @@ def _scribbled(strokes: Sequence[Stroke], pen: float) -> bool:
     paths = [as_points(s) for s in strokes if len(s)]
     if not paths:
         return len(strokes) > MAX_STROKES
-    every = np.concatenate(paths)
-    side = max(float(np.ptp(every[:, 0])), float(np.ptp(every[:, 1])), 1.0)
+    side = max(_path_side(paths), 1.0)
     lengths = [float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum()) for p in paths]
     length = sum(lengths)
     if length > MAX_PASSES * MAX_PATH_LENGTH * side:  # rubbed back and forth, however much goes over itself

@@ -96,7 +96,7 @@ class Learner:
         self.done = threading.Event()
         self._command = learn_command(samples, out, data)
         self._process: subprocess.Popen | None = None
-        self._cancelled, self._cancel_message = False, "learning cancelled"
+        self._cancelled: str | None = None  # once cancelled: the run's outcome to say
         self._timed_out = False
         self._watchdog: threading.Timer | None = None  # stops a hung child (_time_out)
         self._lock = threading.Lock()
@@ -116,7 +116,7 @@ class Learner:
         `message` its outcome; nothing is half-written: learn writes the personal model in a folder of
         its own, removed on SIGTERM, and moves its files into place together."""
         with self._lock:
-            self._cancelled, self._cancel_message = True, message  # a child not started yet never starts
+            self._cancelled = message  # a child not started yet never starts
             if self._process is not None and self._process.poll() is None:
                 self._process.terminate()
 
@@ -170,8 +170,8 @@ class Learner:
     def _learn(self) -> None:
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", APP_PID_ENV: str(os.getpid())}
         with self._lock:
-            if self._cancelled:
-                self.message = self._cancel_message
+            if self._cancelled is not None:
+                self.message = self._cancelled
                 return
             self._process = subprocess.Popen(
                 self._command,
@@ -191,8 +191,8 @@ class Learner:
             code = self._process.wait()
         finally:
             self._watchdog.cancel()
-        if self._cancelled:
-            self.message = self._cancel_message
+        if self._cancelled is not None:
+            self.message = self._cancelled
             return
         if self._timed_out:
             took = f"{LEARN_TIMEOUT_S:g} s"
