@@ -38,7 +38,7 @@ import numpy as np
 
 from .ink import Ink
 from .preprocess import SIZE, crop_to_mnist, ink_to_mnist, pair_image, strokes_to_mnist
-from .reject import WORD_GAP, WORD_NOT_DIGIT
+from .reject import TEXT_MIN, TEXT_SHARE, WORD_GAP, WORD_NOT_DIGIT
 from .segment import (
     FRAGMENT_GAP,
     FRAGMENT_HEIGHT,
@@ -58,6 +58,7 @@ Detect = Callable[[np.ndarray], np.ndarray]
 Images = Callable[[Sequence[tuple[int, ...]]], np.ndarray]  # candidates -> (c, 28, 28) images
 
 MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
+SPLIT_GAP = 0.15  # ... or, in an image, read in stretches split at a gap this many heights wide (_stretches)
 # Candidates weighed at most (singles and an image's whole pieces first, then groups by their shape's
 # score); the models read only those that could be chosen. An image's were 32 while all were read:
 # 48 reads 1 more of 400 'val' people's numbers and 3 more of 'train' people's, letters the same.
@@ -289,16 +290,25 @@ def group_digits(
     pieces are cut from CUT_WIDTH heights, as before it); pairs: the digit-pair reader (P of the
     100 pairs of a preprocess.pair_image), with touching only (_read_pairs). Ink of more than MAX_PIECES
     strokes or pieces (a scribble, noise) is grouped by segment.find_digits' rules instead: reading
-    its candidates would cost too much time and memory while the user draws."""
+    its candidates would cost too much time and memory while the user draws. An image's row of more
+    pieces that the rules do not read as a line of print (_printed) is read in stretches instead
+    (_stretches: a long number of bold digits)."""
     if ink.box is None:
         return []
     if touching is not None and detect is not None:
         touching = _unless_read_whole(touching, classify, detect)
     found = _read_candidates(ink, strokes, CUT_WIDTH if touching is None else TOUCHING_CUT_WIDTH, touching)
-    if found is None and touching is not None and strokes is None:  # narrow pieces cut, too many slices
-        found = _read_candidates(ink, strokes, CUT_WIDTH, touching)  # (a long number): cut only the wide ones
+    atoms = None
+    if found is None and strokes is None:  # narrow pieces cut, too many slices (a long number):
+        atoms = _ink_atoms_of(ink, CUT_WIDTH)  # cut only the wide ones
+        if touching is not None:
+            found = _read_candidates(ink, None, CUT_WIDTH, touching, atoms)
     if found is None:
-        return _rule_based(ink, strokes, classify, detect)
+        ruled = _rule_based(ink, strokes, classify, detect)
+        stretches = [] if atoms is None or _printed(ruled) else _stretches(ink, atoms)
+        if not stretches:
+            return ruled
+        return [g for part in stretches for g in group_digits(part, None, classify, detect, touching, pairs)]
     atoms, candidates, geometry, image_of = found
 
     def read(ks: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -312,6 +322,37 @@ def group_digits(
     if pairs is not None and touching is not None:
         found = _read_pairs(atoms, members, found, image_of, touching, pairs, ink.box[:2])
     return _groups(ink, *found)
+
+
+def _printed(groups: list[Group]) -> bool:
+    """Whether the rules' reading of a row is a line of print (reject.text_lines' share of letters:
+    at least TEXT_MIN, and TEXT_SHARE of the row, not digits by the detector): read by recognition,
+    its letters' pieces join into sure digits. Long numbers had at most 4 of 9 so read, lines of
+    print 7 of 10 or more (25 rows of 10 and 12 'val' people's digits, 9 lines of Hershey print)."""
+    letters = sum(g.not_digit is not None and g.not_digit > WORD_NOT_DIGIT for g in groups)
+    return letters >= TEXT_MIN and letters >= TEXT_SHARE * len(groups)
+
+
+def _stretches(ink: Ink, atoms: _Atoms) -> list[Ink]:
+    """An image's row of more atoms than MAX_PIECES (a long number of bold digits cut in many
+    slices) as two stretches, split at a gap between columns of ink (nothing above or below it):
+    of the gaps at least SPLIT_GAP heights wide, the nearest the middle of its atoms, else the
+    widest; [] without a gap (the rules read it). group_digits reads each as a row of its own,
+    split again where still too long: the rules read such rows far worse (10 digits 17 of 40
+    right, docs/measurements.md), and a digit's reading hardly depends on ink a gap away."""
+    x0 = ink.box[0]
+    boxes = sorted(atoms.box_list)  # by left edge
+    gaps, reach = [], -1  # (atoms left of it, first column, column after it); the ink's right edge so far
+    for k, (x, _, width, _) in enumerate(boxes):
+        if k and x > reach + 1:
+            gaps.append((k, reach + 1, x))
+        reach = max(reach, x + width - 1)
+    if not gaps:
+        return []
+    wide = [g for g in gaps if g[2] - g[1] >= SPLIT_GAP * atoms.height] or [max(gaps, key=lambda g: g[2] - g[1])]
+    _, start, stop = min(wide, key=lambda g: abs(2 * g[0] - len(boxes)))
+    cut, rows = x0 + (start + stop) // 2, ink.pixels.shape[0]
+    return [ink.band(0, rows, 0, cut), ink.band(0, rows, cut)]
 
 
 def _read_pairs(
@@ -454,20 +495,26 @@ def _holds_slice(atoms: _Atoms, members: tuple[int, ...]) -> bool:
 
 
 def _read_candidates(
-    ink: Ink, strokes: Sequence[Stroke] | None, cut_width: float = CUT_WIDTH, touching: Detect | None = None
+    ink: Ink,
+    strokes: Sequence[Stroke] | None,
+    cut_width: float = CUT_WIDTH,
+    touching: Detect | None = None,
+    atoms: _Atoms | None = None,
 ) -> tuple[_Atoms, list[tuple[int, ...]], np.ndarray, Images] | None:
     """The atoms of the ink, the candidates worth reading (_keep), their shapes' scores
     (_geometry; with the touching-digits model, its prices too, before the candidates are chosen:
     a candidate cutting a piece that is one character is not worth reading, and the narrow cuts make
     many) and the function making candidates' 28x28 images (_imager: made when read); None when there
-    are too many strokes or pieces to read (group_digits' rules take over)."""
+    are too many strokes or pieces to read (group_digits' rules take over). atoms: an image's, when
+    already found (_ink_atoms_of with this cut_width)."""
     x0, y0, w, h = ink.box
-    part = ink.mask[y0 : y0 + h, x0 : x0 + w]
     drawn = strokes is not None and any(len(s) for s in strokes)
     if drawn and sum(1 for s in strokes if len(s)) > MAX_PIECES:
         return None
-    radius = max(1.0, ink.stroke_width / 2)
-    atoms = _stroke_atoms(part, strokes, (x0, y0)) if drawn else _ink_atoms(part, radius, cut_width)
+    if drawn:
+        atoms = _stroke_atoms(ink.mask[y0 : y0 + h, x0 : x0 + w], strokes, (x0, y0))
+    elif atoms is None:
+        atoms = _ink_atoms_of(ink, cut_width)
     if atoms is None or len(atoms.spans) > MAX_PIECES:
         return None
     candidates = _candidates(atoms)
@@ -699,6 +746,12 @@ def _written_over(spans: np.ndarray, k: int, near: float) -> int:
     nearest = int(np.argmin(gaps))
     before = max(spans[k - 1, 0] - spans[k, 1], spans[k, 0] - spans[k - 1, 1])  # the gap to k - 1, either side
     return nearest if gaps[nearest] < min(near, before) else -1
+
+
+def _ink_atoms_of(ink: Ink, cut_width: float) -> _Atoms | None:
+    """_ink_atoms of an image's inked part, with its pen."""
+    x0, y0, w, h = ink.box
+    return _ink_atoms(ink.mask[y0 : y0 + h, x0 : x0 + w], max(1.0, ink.stroke_width / 2), cut_width)
 
 
 def _ink_atoms(ink: np.ndarray, radius: float, cut_width: float = CUT_WIDTH) -> _Atoms | None:

@@ -81,11 +81,12 @@ class Ink:
         x, y, w, h = box
         return _ink(np.where(mask, self.pixels[y : y + h, x : x + w], 0).astype(np.uint8), mask)
 
-    def band(self, top: int, bottom: int) -> Ink:
-        """The ink of rows top..bottom-1 alone, on a canvas as large as this one (one row of
-        writing, the others blanked out): boxes found in it are boxes on the whole canvas."""
+    def band(self, top: int, bottom: int, left: int = 0, right: int | None = None) -> Ink:
+        """The ink of rows top..bottom-1 (and columns left..right-1) alone, on a canvas as large as
+        this one (one row of writing, or a stretch of it, the rest blanked out): boxes found in it
+        are boxes on the whole canvas."""
         mask = np.zeros_like(self.mask)
-        mask[top:bottom] = self.mask[top:bottom]
+        mask[top:bottom, left:right] = self.mask[top:bottom, left:right]
         return _ink(np.where(mask, self.pixels, 0).astype(np.uint8), mask)
 
 

@@ -298,3 +298,18 @@ def test_a_letter_beside_a_letter_is_not_cut_into_digits(shipped, monkeypatch, t
     monkeypatch.setattr(grouping, "LETTER_CUT", 0.0)
     plain = Recognizer.load(touching=None)  # the touching-digits model alone keeps the M whole too
     assert "1" in number_text(plain.read(canvas))[1:-1]  # cut as before
+
+
+def test_a_row_of_too_many_pieces_is_read_in_stretches_not_by_the_rules(shipped, monkeypatch):
+    """A long number of bold digits cut in more slices than MAX_PIECES (here lowered to what one
+    pair makes) is read by recognition a stretch at a time, split at the gaps between its
+    touching pairs: the rules read each pair as one blob (10 digits in a row, 'val' people: 17 of
+    40 right by the rules, 23 in stretches)."""
+    pairs = [write(0, 8, gap=-35, pen=40), write(7, 2, gap=-35, pen=40), write(5, 0, gap=-20, pen=40)]
+    canvas = np.concatenate([np.pad(p, ((0, 0), (0, 60))) for p in pairs], axis=1)
+    slices = [len(grouping._ink_atoms_of(ink_from_canvas(p), grouping.TOUCHING_CUT_WIDTH).spans) for p in pairs]
+    monkeypatch.setattr(grouping, "MAX_PIECES", max(slices))
+    assert sum(slices) > grouping.MAX_PIECES
+    assert number_text(shipped.read(canvas)) == "087250"
+    monkeypatch.setattr(grouping, "_stretches", lambda ink, atoms: [])  # as before: the rules
+    assert number_text(shipped.read(canvas)) != "087250"
