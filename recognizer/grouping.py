@@ -58,7 +58,7 @@ Detect = Callable[[np.ndarray], np.ndarray]
 Images = Callable[[Sequence[tuple[int, ...]]], np.ndarray]  # candidates -> (c, 28, 28) images
 
 MAX_PIECES = 24  # strokes (or pieces, cut slices included) read by recognition at most; more: rules
-SPLIT_GAP = 0.15  # ... or, in an image, read in stretches split at a gap this many heights wide (_stretches)
+STRETCH_SHARE = 0.25  # ... or, in an image, read in stretches, split leaving this share of the atoms each side
 # Candidates weighed at most (singles and an image's whole pieces first, then groups by their shape's
 # score); the models read only those that could be chosen. An image's were 32 while all were read:
 # 48 reads 1 more of 400 'val' people's numbers and 3 more of 'train' people's, letters the same.
@@ -297,18 +297,32 @@ def group_digits(
         return []
     if touching is not None and detect is not None:
         touching = _unless_read_whole(touching, classify, detect)
-    found = _read_candidates(ink, strokes, CUT_WIDTH if touching is None else TOUCHING_CUT_WIDTH, touching)
-    atoms = None
-    if found is None and strokes is None:  # narrow pieces cut, too many slices (a long number):
-        atoms = _ink_atoms_of(ink, CUT_WIDTH)  # cut only the wide ones
-        if touching is not None:
-            found = _read_candidates(ink, None, CUT_WIDTH, touching, atoms)
+    return _group(ink, strokes, classify, detect, touching, pairs)
+
+
+def _group(
+    ink: Ink,
+    strokes: Sequence[Stroke] | None,
+    classify: Classify,
+    detect: Detect | None,
+    touching: Detect | None,
+    pairs: Classify | None,
+) -> list[Group]:
+    """group_digits, its touching-digits model already wrapped (_unless_read_whole)."""
+    if ink.box is None:
+        return []
+    first = CUT_WIDTH if touching is None else TOUCHING_CUT_WIDTH
+    atoms = _ink_atoms_of(ink, first) if strokes is None else None
+    found = _read_candidates(ink, strokes, first, touching, atoms)
+    if found is None and atoms is not None and first != CUT_WIDTH:  # narrow pieces cut, too many
+        atoms = _ink_atoms_of(ink, CUT_WIDTH)  # slices (a long number): cut only the wide ones
+        found = _read_candidates(ink, None, CUT_WIDTH, touching, atoms)
     if found is None:
         ruled = _rule_based(ink, strokes, classify, detect)
         stretches = [] if atoms is None or _printed(ruled) else _stretches(ink, atoms)
         if not stretches:
             return ruled
-        return [g for part in stretches for g in group_digits(part, None, classify, detect, touching, pairs)]
+        return [g for part in stretches for g in _group(part, None, classify, detect, touching, pairs)]
     atoms, candidates, geometry, image_of = found
 
     def read(ks: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -335,23 +349,32 @@ def _printed(groups: list[Group]) -> bool:
 
 def _stretches(ink: Ink, atoms: _Atoms) -> list[Ink]:
     """An image's row of more atoms than MAX_PIECES (a long number of bold digits cut in many
-    slices) as two stretches, split at a gap between columns of ink (nothing above or below it):
-    of the gaps at least SPLIT_GAP heights wide, the nearest the middle of its atoms, else the
-    widest; [] without a gap (the rules read it). group_digits reads each as a row of its own,
-    split again where still too long: the rules read such rows far worse (10 digits 17 of 40
-    right, docs/measurements.md), and a digit's reading hardly depends on ink a gap away."""
-    x0 = ink.box[0]
-    boxes = sorted(atoms.box_list)  # by left edge
+    slices) as two stretches, split at a gap between columns of ink (nothing above or below it)
+    with a piece that is no speck on each side (a dotted line or dust goes with its digits, never
+    alone: each stretch's specks are measured against them): the widest of those leaving STRETCH_SHARE
+    of the atoms or more on each side (a digit's own gaps are narrower than the gaps between
+    digits), else the one nearest the middle, so that a row is split about log(atoms) times, not
+    once per atom; [] without one (the rules read it). _group reads each as a row of its own, split
+    again where still too long: the rules read such rows far worse (docs/measurements.md, "Long
+    numbers read in stretches"), and a digit's reading hardly depends on ink a gap away."""
+    small = _specks(atoms).tolist()
+    order = sorted(range(len(small)), key=lambda a: atoms.box_list[a][0])  # by left edge
+    solid = np.cumsum([not small[a] for a in order]).tolist()  # pieces no speck up to each
     gaps, reach = [], -1  # (atoms left of it, first column, column after it); the ink's right edge so far
-    for k, (x, _, width, _) in enumerate(boxes):
-        if k and x > reach + 1:
+    for k, a in enumerate(order):
+        x, _, width, _ = atoms.box_list[a]
+        if k and x > reach + 1 and 0 < solid[k - 1] < solid[-1]:
             gaps.append((k, reach + 1, x))
         reach = max(reach, x + width - 1)
     if not gaps:
         return []
-    wide = [g for g in gaps if g[2] - g[1] >= SPLIT_GAP * atoms.height] or [max(gaps, key=lambda g: g[2] - g[1])]
-    _, start, stop = min(wide, key=lambda g: abs(2 * g[0] - len(boxes)))
-    cut, rows = x0 + (start + stop) // 2, ink.pixels.shape[0]
+    n = len(order)
+    middle = [g for g in gaps if min(g[0], n - g[0]) >= STRETCH_SHARE * n]
+    if middle:
+        _, start, stop = max(middle, key=lambda g: (g[2] - g[1], -abs(2 * g[0] - n)))
+    else:
+        _, start, stop = min(gaps, key=lambda g: abs(2 * g[0] - n))
+    cut, rows = ink.box[0] + (start + stop) // 2, ink.pixels.shape[0]
     return [ink.band(0, rows, 0, cut), ink.band(0, rows, cut)]
 
 

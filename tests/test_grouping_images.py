@@ -304,7 +304,7 @@ def test_a_row_of_too_many_pieces_is_read_in_stretches_not_by_the_rules(shipped,
     """A long number of bold digits cut in more slices than MAX_PIECES (here lowered to what one
     pair makes) is read by recognition a stretch at a time, split at the gaps between its
     touching pairs: the rules read each pair as one blob (10 digits in a row, 'val' people: 17 of
-    40 right by the rules, 23 in stretches)."""
+    40 right by the rules, 22 in stretches)."""
     pairs = [write(0, 8, gap=-35, pen=40), write(7, 2, gap=-35, pen=40), write(5, 0, gap=-20, pen=40)]
     canvas = np.concatenate([np.pad(p, ((0, 0), (0, 60))) for p in pairs], axis=1)
     slices = [len(grouping._ink_atoms_of(ink_from_canvas(p), grouping.TOUCHING_CUT_WIDTH).spans) for p in pairs]
@@ -313,3 +313,42 @@ def test_a_row_of_too_many_pieces_is_read_in_stretches_not_by_the_rules(shipped,
     assert number_text(shipped.read(canvas)) == "087250"
     monkeypatch.setattr(grouping, "_stretches", lambda ink, atoms: [])  # as before: the rules
     assert number_text(shipped.read(canvas)) != "087250"
+
+
+def counting_stretches(monkeypatch) -> list[int]:
+    """Patch grouping._stretches to count the rows it splits; the list grows by one a split."""
+    splits, split = [], grouping._stretches
+    monkeypatch.setattr(grouping, "_stretches", lambda ink, atoms: splits.append(1) or split(ink, atoms))
+    return splits
+
+
+def test_a_dotted_line_after_a_long_row_goes_with_its_digits(shipped, monkeypatch):
+    """A form's dotted line after a number makes a row of too many pieces; a stretch of dots alone
+    read its dots as "?"s (a review: "182057?????????..."), as nothing but specks compare them to.
+    Split only where digits are on both sides, the dots read as the rules read them: one "?"."""
+    canvas = write(3, 7, 1, 4, gap=30, pen=12)
+    page = np.pad(canvas, ((0, 0), (0, 600)))
+    for j in range(30):
+        cv2.circle(page, (canvas.shape[1] + 10 + 18 * j, 220), 3, 255, -1)
+    splits = counting_stretches(monkeypatch)
+    assert number_text(shipped.read(page)) in ("3714", "3714?")
+    assert splits
+
+
+def test_a_row_of_equal_bars_is_split_about_log_times_not_once_a_bar(shipped, monkeypatch):
+    """150 equal bars (a barcode, tally marks): no gap is wider than another, and the first widest
+    peeled one bar a split, the rules and the cuts run again for each (600 bars took 29 s)."""
+    bars = np.zeros((200, 1540), np.uint8)
+    for j in range(150):
+        bars[50:150, 20 + 10 * j : 24 + 10 * j] = 255
+    splits = counting_stretches(monkeypatch)
+    shipped.read(bars)
+    assert 0 < len(splits) <= 2 * 150 / grouping.MAX_PIECES
+
+
+def test_a_band_of_columns_keeps_the_canvas_and_blanks_the_rest():
+    """Ink.band with columns: boxes found in a stretch are boxes on the whole canvas."""
+    canvas = np.zeros((50, 100), np.uint8)
+    canvas[10:20, 5:15] = canvas[30:40, 60:90] = 200
+    stretch = ink_from_canvas(canvas).band(0, 50, 40, 100)
+    assert stretch.pixels.shape == canvas.shape and stretch.box == (60, 30, 30, 10) and stretch.count == 300
