@@ -15,6 +15,8 @@ MARK_ROOM of the digits' height):
   * date: a date of that person's digits with two slashes (_date_text: 5/12/26, 12/05/2026,
     2026/12/05), each a straight stroke leaning SLASH_LEAN from upright (made up: none in UNIPEN);
   * minus: a dash as above before the first digit, written first (made up: none in UNIPEN);
+  * brackets: "(" before the first digit, written first, and ")" after the last, each one stroke a
+    little taller than the digits, bowed (made up: none in UNIPEN); no mark, they are left out;
 and numbers with no mark: none at all, the dot above the row between two digits (a stray i-dot),
 after the last digit (a full stop), and long numbers of LONG digits, as many as a date's (a 1 there
 may lean like a slash). Each is read with its strokes (the app) and without (an image).
@@ -44,7 +46,7 @@ from .real_numbers import LENGTHS, PATHS, compose, style_for
 SEED = 5353
 NUMBERS = 150  # numbers of each kind per full run
 QUICK_NUMBERS = 2
-KINDS = ("point", "colon", "comma", "dash", "none", "stray", "full stop", "date", "long", "minus")
+KINDS = ("point", "colon", "comma", "dash", "none", "stray", "full stop", "date", "long", "minus", "brackets")
 MARKED = {"point": ".", "colon": ":", "comma": ",", "dash": "-", "date": "/", "minus": "-"}
 MARK_ROOM = 0.5  # the gap left for a mark, shares of the digits' height (their strokes' height)
 DOT_SHARE = 0.4  # an i's dot: a stroke of it no taller than this share of the letter, over its stem
@@ -58,6 +60,9 @@ SLASH_LEAN = (15.0, 45.0)  # a date's slashes lean this many degrees from uprigh
 SLASH_JITTER = 4.0  # ... each within this many of the other's ...
 SLASH_SPAN = (0.9, 1.3)  # ... is this many of the digits' heights tall ...
 SLASH_DROP = (-0.05, 0.15)  # ... and reaches this share of their height under their baseline
+BRACKET_SPAN = (1.0, 1.3)  # a bracket is this many of the digits' heights tall ...
+BRACKET_BOW = (0.06, 0.2)  # ... its middle this share of that further out than its ends ...
+BRACKET_LEAN = 8.0  # ... leaning up to this many degrees either way
 LONG = (6, 8)  # a long number's digits: as many as a date's, with no mark
 YEARS = (1950, 2050)  # a date's year, from and below
 MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # a date's day at most, by its month
@@ -111,6 +116,8 @@ def write_marked(
         places = [groups[0] - 1, groups[0] + groups[1] - 1]
     elif kind == "minus":  # before the first digit
         places = [-1]
+    elif kind == "brackets":  # round the number
+        places = [-1, length - 1]
     else:  # the mark goes after digit `at`
         places = [length - 1 if kind == "full stop" else int(rng.integers(length - 1))]
     lean = float(rng.uniform(*SLASH_LEAN)) if groups else 0.0  # one person's slashes lean alike
@@ -198,6 +205,15 @@ def _mark(
         bottom = baseline + rng.uniform(*SLASH_DROP) * height
         path = np.array([(x - long * height / 2, bottom), (x + long * height / 2, bottom - span * height)])
         mark = [path if rng.random() < 0.5 else path[::-1]]  # written up or down
+    elif kind == "brackets":  # "(" before the first digit, ")" after the last: a bowed stroke, top down
+        top = min(float(s[:, 1].min()) for d in own for s in d)
+        span = rng.uniform(*BRACKET_SPAN) * (baseline - top)
+        middle = (top + baseline) / 2 + rng.uniform(-0.05, 0.05) * height
+        t = np.linspace(0.0, 1.0, int(rng.integers(12, 30)))[:, None]  # a pen's points, a few px apart
+        bow = rng.uniform(*BRACKET_BOW) * span * 4 * t * (1 - t) * (1 if at < 0 else -1)  # out from the digits
+        y = middle + (t - 0.5) * span
+        lean = np.tan(np.radians(rng.uniform(-BRACKET_LEAN, BRACKET_LEAN))) * (middle - y)
+        mark = [np.hstack([x - bow + lean, y])]
     elif kind == "stray":
         top = min(float(s[:, 1].min()) for d in own[at : at + 2] for s in d)
         mark = placed(_dot(dots, rng), top - 0.35 * height)

@@ -80,6 +80,26 @@ MINUS_BENT = 0.05  # ... and straight: at most this share of its length across (
 # speck "57?6", a 4 "?.0618"; an outside review: a click under a number's last digit, "2?").
 QUESTION_GAP = 0.05
 QUESTION_MIDDLE = 0.15
+# A bracket round a number ("(555) 123", "(42)") is no digit: read as a sure 1 (an outside trial: 30 of
+# 30 bracketed numbers read "15511" for "(551)"), it is left out. A reading is a bracket where its ink
+# is one piece (BRACKET_OWN) with no loop, a pen's stroke long (BRACKET_LONG pens its height at most),
+# narrow (BRACKET_WIDE of its height at most), BRACKET_TALL of the digit it faces at least, and bowed
+# away from that digit (the next reading in its row for "(", the one before for ")"): the curve
+# through its rows' middles, fitted as x = a + b*u + c*u*u (u from -1 at its top to 1 at its bottom;
+# b is its lean), bows by c of its height, BRACKET_BOW at least and smooth, the fit's root-mean-square
+# miss at most BRACKET_SMOOTH of c (a 1 with a flag is bent in one place), or as a "(" and a ")" round
+# readings, bowed opposite ways, BRACKET_PAIR_BOW and BRACKET_PAIR_SMOOTH. Training-side: of 4,298
+# 'val' and 'train' people's digits none is a bracket alone, and 21 are a pair's "(" (nineteen 1s),
+# 20 its ")" (sixteen 1s, three 3s), about 4% of the 1s each way; of 2,281 MNIST training 1s (the
+# first 20,000 images), 4 alone, 119 and 66 in a pair. bench.marks' brackets (made up, 'val' people):
+# 87 and 75 of 100 numbers read right with strokes and as images, 0 before.
+BRACKET_LONG = 1.6
+BRACKET_OWN = 0.75  # its piece holds this share of the ink in its box at least (a neighbour's may reach in)
+BRACKET_WIDE = 0.5
+BRACKET_TALL = 0.8
+BRACKET_BOW, BRACKET_PAIR_BOW = 0.08, 0.05
+BRACKET_SMOOTH, BRACKET_PAIR_SMOOTH = 0.06, 0.2
+BRACKET_ENDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -159,6 +179,7 @@ def find_marks(
             for i in _date_slashes(line, ones, [digits[k] for k in line], boxes, lean):
                 after[line[i - 1]] = "/"
                 readings.append(line[i])
+    readings += _brackets(ink.mask, boxes, rows, pen, readings)
     if ink_boxes is not None and not _mark_shaped(ink_boxes, max(b[3] for b in boxes), pen).any():
         return Marks(after, before, readings, None, [])  # most numbers: no piece shaped as a mark at all
     questions = []  # a reading alone in its row with a dot under it
@@ -200,6 +221,73 @@ def find_marks(
     if not joined.any():
         return Marks(after, before, readings, None, [], questions)
     return Marks(after, before, readings, joined, [] if strokes is None else marked, questions)
+
+
+def _brackets(mask: np.ndarray, boxes: Sequence[Box], rows: Sequence[int], pen: float, out: list[int]) -> list[int]:
+    """The readings that are brackets facing a digit beside them in their row (see BRACKET_BOW), of
+    those not out already: bowed and smooth alone, or less as a pair, a "(" with the last ")" before
+    the next "(" (a 1 inside, bowed a little, is no bracket)."""
+    found = []
+    for row in sorted(set(rows)):
+        line = [k for k, r in enumerate(rows) if r == row and k not in out]
+        tall = [boxes[k][3] for k in line]
+        shapes = [_bow(mask, boxes[k], pen) for k in line]
+        opens = [
+            i
+            for i, (bow, miss) in enumerate(shapes)
+            if i + 1 < len(line) and tall[i] >= BRACKET_TALL * tall[i + 1] and _bowed(bow, miss, alone=False)
+        ]
+        closes = [
+            i
+            for i, (bow, miss) in enumerate(shapes)
+            if i and tall[i] >= BRACKET_TALL * tall[i - 1] and _bowed(-bow, miss, alone=False)
+        ]
+        alone = [i for i in opens if _bowed(shapes[i][0], shapes[i][1], alone=True)]
+        alone += [i for i in closes if _bowed(-shapes[i][0], shapes[i][1], alone=True)]
+        paired = []
+        for i, limit in zip(opens, [*opens[1:], len(line)]):
+            inside = [j for j in closes if i + 1 < j < limit]
+            paired += [i, inside[-1]] if inside else []
+        found += [line[i] for i in sorted(set(alone + paired))]
+    return found
+
+
+def _bowed(bow: float, miss: float, alone: bool) -> bool:
+    """Whether a curve bowing by `bow` (shares of its height, > 0 the way it faces) and missing its
+    fit by `miss` is a bracket's, alone or in a pair."""
+    least, smooth = (BRACKET_BOW, BRACKET_SMOOTH) if alone else (BRACKET_PAIR_BOW, BRACKET_PAIR_SMOOTH)
+    return bow >= least and miss <= smooth * bow
+
+
+def _bow(mask: np.ndarray, box: Box, pen: float) -> tuple[float, float]:
+    """How far the curve through the middles of the ink's rows in box bows (c of x = a + b*u + c*u*u,
+    u from -1 at its top to 1 at its bottom: > 0 as "(", < 0 as ")") and its fit's root-mean-square
+    miss, both in shares of its height; (0.0, 1.0) where the ink is no bracket's (see BRACKET_BOW)."""
+    x, y, w, h = box
+    if w < 1 or w > BRACKET_WIDE * h or h < 5:  # (OpenCV fails on an empty crop: a box off the canvas)
+        return 0.0, 1.0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask[y : y + h, x : x + w].astype(np.uint8))
+    if count < 2:
+        return 0.0, 1.0
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    piece = labels == largest
+    pixels = int(stats[largest, cv2.CC_STAT_AREA])
+    if pixels < BRACKET_OWN * stats[1:, cv2.CC_STAT_AREA].sum() or pixels > BRACKET_LONG * pen * h:
+        return 0.0, 1.0
+    contours, hierarchy = cv2.findContours(piece.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    holes = [c for c, (*_, parent) in zip(contours, hierarchy[0]) if parent >= 0]
+    if any(cv2.contourArea(c) >= pen * pen / 4 for c in holes):  # a loop: a 0, 6, 8 or 9 (not a pinhole)
+        return 0.0, 1.0
+    held = piece.sum(axis=1)
+    inked = np.flatnonzero(held)
+    if len(inked) < 3:
+        return 0.0, 1.0
+    middles = (piece * np.arange(w)).sum(axis=1)[inked] / held[inked]
+    u = 2 * (inked - inked[0]) / (inked[-1] - inked[0]) - 1
+    terms = np.stack([np.ones_like(u), u, u * u], axis=1)
+    fit = np.linalg.lstsq(terms, middles, rcond=None)[0]
+    miss = float(np.sqrt(np.mean((middles - terms @ fit) ** 2)))
+    return float(fit[2]) / h, miss / h
 
 
 def _dot_under(stats: np.ndarray, cut: int, box: Box, pen: float) -> bool:
