@@ -83,23 +83,24 @@ QUESTION_MIDDLE = 0.15
 # A bracket round a number ("(555) 123", "(42)") is no digit: read as a sure 1 (an outside trial: 30 of
 # 30 bracketed numbers read "15511" for "(551)"), it is left out. A reading is a bracket where its ink
 # is one piece (BRACKET_OWN) with no loop, a pen's stroke long (BRACKET_LONG pens its height at most),
-# narrow (BRACKET_WIDE of its height at most), BRACKET_TALL of the digit it faces at least, and bowed
-# away from that digit (the next reading in its row for "(", the one before for ")"): the curve
+# narrow (BRACKET_WIDE of its height at most), BRACKET_TALL of the digit it faces at least, its other
+# side clear (BRACKET_CLEAR: a 1 in a number has digits close on both sides), and bowed away from the
+# digit it faces (the next reading in its row for "(", the one before for ")"): the curve
 # through its rows' middles, fitted as x = a + b*u + c*u*u (u from -1 at its top to 1 at its bottom;
 # b is its lean), bows by c of its height, BRACKET_BOW at least and smooth, the fit's root-mean-square
 # miss at most BRACKET_SMOOTH of c (a 1 with a flag is bent in one place), or as a "(" and a ")" round
-# readings, bowed opposite ways, BRACKET_PAIR_BOW and BRACKET_PAIR_SMOOTH. Training-side: of 4,298
+# readings (the nearest), bowed opposite ways, BRACKET_PAIR_BOW and BRACKET_PAIR_SMOOTH. Training-side: of 4,298
 # 'val' and 'train' people's digits none is a bracket alone, and 21 are a pair's "(" (nineteen 1s),
 # 20 its ")" (sixteen 1s, three 3s), about 4% of the 1s each way; of 2,281 MNIST training 1s (the
 # first 20,000 images), 4 alone, 119 and 66 in a pair. bench.marks' brackets (made up, 'val' people):
-# 87 and 75 of 100 numbers read right with strokes and as images, 0 before.
+# 91 and 78 of 100 numbers read right with strokes and as images, 0 before.
 BRACKET_LONG = 1.6
 BRACKET_OWN = 0.75  # its piece holds this share of the ink in its box at least (a neighbour's may reach in)
 BRACKET_WIDE = 0.5
 BRACKET_TALL = 0.8
 BRACKET_BOW, BRACKET_PAIR_BOW = 0.08, 0.05
 BRACKET_SMOOTH, BRACKET_PAIR_SMOOTH = 0.06, 0.2
-BRACKET_ENDS = 0.2
+BRACKET_CLEAR = 0.5  # a bracket's other side: no reading there, or one this share of its height away
 
 
 @dataclass(frozen=True)
@@ -224,32 +225,47 @@ def find_marks(
 
 
 def _brackets(mask: np.ndarray, boxes: Sequence[Box], rows: Sequence[int], pen: float, out: list[int]) -> list[int]:
-    """The readings that are brackets facing a digit beside them in their row (see BRACKET_BOW), of
-    those not out already: bowed and smooth alone, or less as a pair, a "(" with the last ")" before
-    the next "(" (a 1 inside, bowed a little, is no bracket)."""
+    """The readings that are brackets round digits in their rows (_row_brackets), of those not out
+    already."""
     found = []
     for row in sorted(set(rows)):
         line = [k for k, r in enumerate(rows) if r == row and k not in out]
-        tall = [boxes[k][3] for k in line]
-        shapes = [_bow(mask, boxes[k], pen) for k in line]
-        opens = [
-            i
-            for i, (bow, miss) in enumerate(shapes)
-            if i + 1 < len(line) and tall[i] >= BRACKET_TALL * tall[i + 1] and _bowed(bow, miss, alone=False)
-        ]
-        closes = [
-            i
-            for i, (bow, miss) in enumerate(shapes)
-            if i and tall[i] >= BRACKET_TALL * tall[i - 1] and _bowed(-bow, miss, alone=False)
-        ]
-        alone = [i for i in opens if _bowed(shapes[i][0], shapes[i][1], alone=True)]
-        alone += [i for i in closes if _bowed(-shapes[i][0], shapes[i][1], alone=True)]
-        paired = []
-        for i, limit in zip(opens, [*opens[1:], len(line)]):
-            inside = [j for j in closes if i + 1 < j < limit]
-            paired += [i, inside[-1]] if inside else []
-        found += [line[i] for i in sorted(set(alone + paired))]
+        own = [boxes[k] for k in line]
+        found += [line[i] for i in _row_brackets(own, [_bow(mask, box, pen) for box in own])]
     return found
+
+
+def _row_brackets(boxes: Sequence[Box], shapes: Sequence[tuple[float, float]]) -> list[int]:
+    """Which of one row's readings (boxes, left to right, and their _bow) are brackets (see
+    BRACKET_BOW): a "(" facing the next reading, with none before it or one BRACKET_CLEAR of its
+    height away (a 1 inside a number has a digit close on both sides), a ")" likewise the other way;
+    bowed and smooth alone, or less as a pair, each "(" with the nearest ")" after the reading it faces."""
+    n = len(boxes)
+
+    def gap(i: int, j: int) -> float:
+        """The x-gap between readings i and j = i - 1 or i + 1 (infinite where there is none)."""
+        if not 0 <= j < n:
+            return np.inf
+        left, right = (boxes[j], boxes[i]) if j < i else (boxes[i], boxes[j])
+        return right[0] - (left[0] + left[2])
+
+    def bracket(i: int, side: int, alone: bool) -> bool:
+        """Whether reading i is a "(" (side 1: it faces the next reading) or a ")" (side -1)."""
+        bow, miss = shapes[i]
+        return (
+            0 <= i + side < n
+            and boxes[i][3] >= BRACKET_TALL * boxes[i + side][3]
+            and gap(i, i - side) >= BRACKET_CLEAR * boxes[i][3]
+            and _bowed(side * bow, miss, alone)
+        )
+
+    opens = [i for i in range(n) if bracket(i, 1, alone=False)]
+    closes = [i for i in range(n) if bracket(i, -1, alone=False)]
+    chosen = {i for i in opens if bracket(i, 1, alone=True)} | {i for i in closes if bracket(i, -1, alone=True)}
+    for i in opens:
+        after = [j for j in closes if j > i + 1]
+        chosen |= {i, after[0]} if after else set()
+    return sorted(chosen)
 
 
 def _bowed(bow: float, miss: float, alone: bool) -> bool:
@@ -262,7 +278,7 @@ def _bowed(bow: float, miss: float, alone: bool) -> bool:
 def _bow(mask: np.ndarray, box: Box, pen: float) -> tuple[float, float]:
     """How far the curve through the middles of the ink's rows in box bows (c of x = a + b*u + c*u*u,
     u from -1 at its top to 1 at its bottom: > 0 as "(", < 0 as ")") and its fit's root-mean-square
-    miss, both in shares of its height; (0.0, 1.0) where the ink is no bracket's (see BRACKET_BOW)."""
+    miss, both in shares of the box's height; (0.0, 1.0) where the ink is no bracket's (see BRACKET_BOW)."""
     x, y, w, h = box
     if w < 1 or w > BRACKET_WIDE * h or h < 5:  # (OpenCV fails on an empty crop: a box off the canvas)
         return 0.0, 1.0

@@ -563,10 +563,10 @@ def test_a_speck_kept_as_a_point_only_between_two_digits_alike_and_alone(shipped
     assert number_text(shipped.read_picture(canvases)) == read
 
 
-def bracket(x: float, bow: float, opening: bool, lean: float = 0.0) -> list:
-    """A bracket's stroke at x, 1.2 as tall as the digits, its middle `bow` of its height further out
-    than its ends ("(" bows left), leaning `lean` (x per unit of height, its top to the right)."""
-    tall, middle = 1.2 * 0.9 * HEIGHT, TOP + 0.45 * HEIGHT
+def bracket(x: float, bow: float, opening: bool, lean: float = 0.0, tall: float = 1.2) -> list:
+    """A bracket's stroke at x, `tall` times as tall as the digits, its middle `bow` of its height
+    further out than its ends ("(" bows left), leaning `lean` (x per unit of height, its top right)."""
+    tall, middle = tall * 0.9 * HEIGHT, TOP + 0.45 * HEIGHT
     t = np.linspace(0.0, 1.0, 24)
     y = middle + (t - 0.5) * tall
     out = bow * tall * 4 * t * (1 - t) * (1 if opening else -1)
@@ -603,5 +603,42 @@ def test_a_1_bowed_a_little_at_either_end_of_a_number_stays_a_1(shipped, bows, r
     """A curved 1 first or last (bowed as a flat bracket) is a 1 unless its other bracket is there too
     (4% of the training-side people's 1s bow as much, docs/measurements.md), and bowed less, a 1."""
     canvas, strokes = bracketed("410", bows)
+    for path in (strokes, None):
+        assert number_text(shipped.read(canvas, path)) == read
+
+
+def bracket_row(spec: str) -> tuple[np.ndarray, list]:
+    """Readings written left to right, 40 px apart: digits, "(" and ")" (brackets bowed 0.12), "{" and
+    "}" (1s as tall as the digits, bowed 0.06 as "(" and ")" are), " " a word's space: canvas, strokes."""
+    strokes, x = [], 60.0
+    for c in spec:
+        if c.isdigit():
+            strokes += place_strokes(DIGIT_STROKES[int(c)], box=(x, TOP, 0.6 * HEIGHT, HEIGHT))
+            x += 0.6 * HEIGHT + 40
+        elif c in "(){}":
+            x += 20
+            strokes += bracket(x, 0.12 if c in "()" else 0.06, c in "({", tall=1.2 if c in "()" else 1.0)
+            x += 60
+        else:
+            x += 0.6 * HEIGHT
+    return rasterize(strokes, (HEIGHT + 2 * TOP + 40, int(x + 60)), PEN), strokes
+
+
+@pytest.mark.parametrize(
+    ("spec", "read"),
+    [
+        ("(41) }23", "41123"),  # a 1 after the brackets, bowed as ")": the nearest digit is close after it
+        ("5{2}5", "51215"),  # 1s bowed opposite ways inside a number
+        ("(4{0)", "410"),  # a 1 bowed as "(" inside brackets
+        ("(4}0)", "410"),  # ... as ")"
+        ("(3)", "3"),
+        ("12 (34)", "1234"),
+    ],
+)
+def test_a_bracket_has_its_outer_side_clear_and_pairs_with_the_nearest(shipped, spec, read):
+    """A review: a 1 bowed as ")" after a bracketed group ("(555) 1 23" read "55523"), 1s bowed
+    opposite ways in a number ("51215" read "525") and a 1 bowed as "(" inside brackets were taken
+    for brackets. A bracket's other side is clear of readings, and a "(" pairs with the nearest ")"."""
+    canvas, strokes = bracket_row(spec)
     for path in (strokes, None):
         assert number_text(shipped.read(canvas, path)) == read
