@@ -342,7 +342,8 @@ def _printed(groups: list[Group]) -> bool:
     """Whether the rules' reading of a row is a line of print (reject.text_lines' share of letters:
     at least TEXT_MIN, and TEXT_SHARE of the row, not digits by the detector): read by recognition,
     its letters' pieces join into sure digits. Long numbers had at most 4 of 9 so read, lines of
-    print 7 of 10 or more (25 rows of 10 and 12 'val' people's digits, 9 lines of Hershey print)."""
+    print 7 of 10 or more (the rows with too many pieces of 50 numbers of 10 and 12 'val' people's
+    digits, and 9 lines of Hershey print)."""
     letters = sum(g.not_digit is not None and g.not_digit > WORD_NOT_DIGIT for g in groups)
     return letters >= TEXT_MIN and letters >= TEXT_SHARE * len(groups)
 

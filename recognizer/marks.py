@@ -85,15 +85,15 @@ QUESTION_MIDDLE = 0.15
 # is one piece (BRACKET_OWN) with no loop, a pen's stroke long (BRACKET_LONG pens its height at most),
 # narrow (BRACKET_WIDE of its height at most), BRACKET_TALL of the digit it faces at least, its other
 # side clear (BRACKET_CLEAR: a 1 in a number has digits close on both sides), and bowed away from the
-# digit it faces (the next reading in its row for "(", the one before for ")"): the curve
-# through its rows' middles, fitted as x = a + b*u + c*u*u (u from -1 at its top to 1 at its bottom;
-# b is its lean), bows by c of its height, BRACKET_BOW at least and smooth, the fit's root-mean-square
-# miss at most BRACKET_SMOOTH of c (a 1 with a flag is bent in one place), or as a "(" and a ")" round
-# readings (the nearest), bowed opposite ways, BRACKET_PAIR_BOW and BRACKET_PAIR_SMOOTH. Training-side: of 4,298
-# 'val' and 'train' people's digits none is a bracket alone, and 21 are a pair's "(" (nineteen 1s),
-# 20 its ")" (sixteen 1s, three 3s), about 4% of the 1s each way; of 2,281 MNIST training 1s (the
-# first 20,000 images), 4 alone, 119 and 66 in a pair. bench.marks' brackets (made up, 'val' people):
-# 91 and 78 of 100 numbers read right with strokes and as images, 0 before.
+# digit it faces (the next reading in its row for "(", the one before for ")"): the curve through its
+# rows' middles, fitted as x = a + b*u + c*u*u (u from -1 at its top to 1 at its bottom; b is its
+# lean), bows by c of its height, BRACKET_BOW at least, and is smooth, the fit's root-mean-square miss
+# at most BRACKET_SMOOTH of c (a 1 with a flag is bent in one place); or, as a "(" and the nearest ")"
+# round readings, bowed opposite ways, BRACKET_PAIR_BOW and BRACKET_PAIR_SMOOTH. Shaped so, of 4,298
+# 'val' and 'train' people's digits: none alone, 21 as a pair's "(" (nineteen 1s) and 20 as its ")"
+# (sixteen 1s, three 3s), about 4% of the 1s each way; of 2,281 MNIST training 1s (the first 20,000
+# images), 4 alone, 119 and 66 in a pair. bench.marks' brackets (made up, 'val' people): 91 and 78 of
+# 100 numbers read right with strokes and as images, 0 before (docs/measurements.md).
 BRACKET_LONG = 1.6
 BRACKET_OWN = 0.75  # its piece holds this share of the ink in its box at least (a neighbour's may reach in)
 BRACKET_WIDE = 0.5
