@@ -239,7 +239,9 @@ def _row_brackets(boxes: Sequence[Box], shapes: Sequence[tuple[float, float]]) -
     """Which of one row's readings (boxes, left to right, and their _bow) are brackets (see
     BRACKET_BOW): a "(" facing the next reading, with none before it or one BRACKET_CLEAR of its
     height away (a 1 inside a number has a digit close on both sides), a ")" likewise the other way;
-    bowed and smooth alone, or less as a pair, each "(" with the nearest ")" after the reading it faces."""
+    bowed and smooth alone, the row's first or last (a 1 inside a number, bowed, with a wide gap on one
+    side: "50012" read "5002"), or less as a pair, each "(" with the nearest ")" after the reading it
+    faces."""
     n = len(boxes)
 
     def gap(i: int, j: int) -> float:
@@ -261,7 +263,8 @@ def _row_brackets(boxes: Sequence[Box], shapes: Sequence[tuple[float, float]]) -
 
     opens = [i for i in range(n) if bracket(i, 1, alone=False)]
     closes = [i for i in range(n) if bracket(i, -1, alone=False)]
-    chosen = {i for i in opens if bracket(i, 1, alone=True)} | {i for i in closes if bracket(i, -1, alone=True)}
+    chosen = {i for i in opens[:1] if i == 0 and bracket(i, 1, alone=True)}  # alone: first or last
+    chosen |= {i for i in closes[-1:] if i == n - 1 and bracket(i, -1, alone=True)}
     for i in opens:
         after = [j for j in closes if j > i + 1]
         chosen |= {i, after[0]} if after else set()

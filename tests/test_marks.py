@@ -633,6 +633,8 @@ def bracket_row(spec: str) -> tuple[np.ndarray, list]:
         ("(4}0)", "410"),  # ... as ")"
         ("(3)", "3"),
         ("12 (34)", "1234"),
+        ("(3 ", "3"),  # alone, first
+        ("50 (12", "50112"),  # alone inside a row, a space before it: a 1 (a bracket alone is first or last)
     ],
 )
 def test_a_bracket_has_its_outer_side_clear_and_pairs_with_the_nearest(shipped, spec, read):
