@@ -230,19 +230,20 @@ def _brackets(mask: np.ndarray, boxes: Sequence[Box], rows: Sequence[int], pen: 
     found = []
     for row in sorted(set(rows)):
         line = [k for k, r in enumerate(rows) if r == row and k not in out]
-        own = [boxes[k] for k in line]
-        found += [line[i] for i in _row_brackets(own, [_bow(mask, box, pen) for box in own])]
+        found += [line[i] for i in _row_brackets([boxes[k] for k in line], partial(_bow, mask, pen=pen))]
     return found
 
 
-def _row_brackets(boxes: Sequence[Box], shapes: Sequence[tuple[float, float]]) -> list[int]:
-    """Which of one row's readings (boxes, left to right, and their _bow) are brackets (see
+def _row_brackets(boxes: Sequence[Box], bow_of: Callable[[Box], tuple[float, float]]) -> list[int]:
+    """Which of one row's readings (boxes, left to right; bow_of: a box's _bow, measured only for
+    readings placed as a bracket is, most readings of a number not) are brackets (see
     BRACKET_BOW): a "(" facing the next reading, with none before it or one BRACKET_CLEAR of its
     height away (a 1 inside a number has a digit close on both sides), a ")" likewise the other way;
     bowed and smooth alone, the row's first or last (a 1 inside a number, bowed, with a wide gap on one
     side: "50012" read "5002"), or less as a pair, each "(" with the nearest ")" after the reading it
     faces."""
     n = len(boxes)
+    shapes: dict[int, tuple[float, float]] = {}  # each reading's bow_of, once
 
     def gap(i: int, j: int) -> float:
         """The x-gap between readings i and j = i - 1 or i + 1 (infinite where there is none)."""
@@ -253,13 +254,16 @@ def _row_brackets(boxes: Sequence[Box], shapes: Sequence[tuple[float, float]]) -
 
     def bracket(i: int, side: int, alone: bool) -> bool:
         """Whether reading i is a "(" (side 1: it faces the next reading) or a ")" (side -1)."""
-        bow, miss = shapes[i]
-        return (
+        if not (
             0 <= i + side < n
             and boxes[i][3] >= BRACKET_TALL * boxes[i + side][3]
             and gap(i, i - side) >= BRACKET_CLEAR * boxes[i][3]
-            and _bowed(side * bow, miss, alone)
-        )
+        ):
+            return False
+        if i not in shapes:
+            shapes[i] = bow_of(boxes[i])
+        bow, miss = shapes[i]
+        return _bowed(side * bow, miss, alone)
 
     opens = [i for i in range(n) if bracket(i, 1, alone=False)]
     closes = [i for i in range(n) if bracket(i, -1, alone=False)]
