@@ -308,9 +308,8 @@ def _group(
     touching: Detect | None,
     pairs: Classify | None,
 ) -> list[Group]:
-    """group_digits, its touching-digits model already wrapped (_unless_read_whole)."""
-    if ink.box is None:
-        return []
+    """group_digits of inked ink (a stretch always holds some), its touching-digits model already
+    wrapped (_unless_read_whole)."""
     first = CUT_WIDTH if touching is None else TOUCHING_CUT_WIDTH
     atoms = _ink_atoms_of(ink, first) if strokes is None else None
     found = _read_candidates(ink, strokes, first, touching, atoms)
